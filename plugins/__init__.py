@@ -1,0 +1,1 @@
+"""Site-local and vendor plugins, dropped in by integrators (one package per domain)."""
