@@ -1,0 +1,69 @@
+"""``xiaoqu run``: start the hub on a config file and run until Ctrl-C or SIGTERM."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+from pathlib import Path
+
+from core.cli import add_config_option
+from core.validation import log_level
+
+_LOGGER = logging.getLogger("xiaoqu")
+LOG_FORMAT = "%(asctime)s %(levelname)-7s [%(name)s] %(message)s"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("run", help="start the hub", description="Start the hub on a config file.")
+    add_config_option(parser)
+    parser.add_argument("--log-level", type=log_level, default=None, help="default log level (overrides logger:)")
+    parser.add_argument(
+        "--log",
+        action="append",
+        default=[],
+        metavar="NAME=LEVEL",
+        help="log level for one integration or logger, e.g. --log mqtt=debug (repeatable)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, datefmt="%Y-%m-%d %H:%M:%S")
+    try:
+        return asyncio.run(serve(args.config, args.log_level, args.log))
+    except KeyboardInterrupt:  # a second Ctrl-C while stopping
+        return 130
+
+
+async def serve(config_path: Path, log_level_override: str | None = None, log_overrides: list[str] | None = None) -> int:
+    from core.bootstrap import configure_logging, setup_hub
+
+    hub, checked = await setup_hub(config_path)
+    logger_conf = dict(checked.logger)
+    if log_level_override:
+        logger_conf["default"] = log_level_override
+    logs = dict(logger_conf.get("logs", {}))
+    for item in log_overrides or []:
+        name, _, level = item.partition("=")
+        logs[name] = log_level(level)
+    configure_logging({**logger_conf, "logs": logs}, checked.available)
+    for error in checked.errors:
+        _LOGGER.log(logging.ERROR if error.severity == "error" else logging.WARNING, "%s", error)
+    for problem in checked.problems:
+        _LOGGER.error("Not running: %s", problem)
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, lambda s=sig: _request_stop(hub, s))
+    await hub.start()
+    running = ", ".join(hub.plugins.running) or "nothing"
+    _LOGGER.info("xiaoqu is running site %r from %s: %s", hub.config.site, config_path, running)
+    code = await hub.wait_stopped()
+    _LOGGER.info("Stopped")
+    return code
+
+
+def _request_stop(hub, sig: signal.Signals) -> None:  # type: ignore[no-untyped-def]
+    _LOGGER.info("Received %s, stopping", sig.name)
+    hub.create_task(hub.stop(), name="stop")

@@ -1,0 +1,263 @@
+"""Entities: the objects integrations subclass to put a door, a barrier or a sensor on the bus.
+
+An :class:`Entity` computes its state and attributes; :meth:`Entity.write_state` pushes
+them into the state machine. The :class:`EntityManager` adds entities (through the registries,
+so ids are stable and staff renames hold), removes them, follows renames and disabling, and
+runs entity services such as ``lock.unlock`` on the entities a call targets.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from core.bus import Event
+from core.const import EVENT_ENTITY_REGISTRY_UPDATED, STATE_UNAVAILABLE, STATE_UNKNOWN
+from core.errors import HubError
+from core.services import ServiceCall, SupportsResponse
+from core.validation import vol
+
+if TYPE_CHECKING:
+    from core.hub import Hub
+
+_LOGGER = logging.getLogger(__name__)
+_SLUG_RE = re.compile(r"[^a-z0-9_]+")
+
+
+def slugify(text: str) -> str:
+    """``"North Gate 1"`` → ``"north_gate_1"``; non-ASCII names fall back to ``"unnamed"``."""
+    slug = _SLUG_RE.sub("_", text.lower()).strip("_")
+    return re.sub(r"_+", "_", slug) or "unnamed"
+
+
+@dataclass(slots=True)
+class DeviceInfo:
+    """What an entity says about the device it belongs to (creates the device registry entry)."""
+
+    identifiers: list[str]
+    name: str
+    number: str | None = None
+    location: str | None = None
+    model: str | None = None
+    manufacturer: str | None = None
+    sw_version: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Entity:
+    """Base class of every entity. Subclasses set ``domain`` and the ``_attr_*`` fields or
+    override the properties, then call :meth:`write_state` whenever something changed."""
+
+    domain: ClassVar[str]
+
+    _attr_name: str | None = None
+    _attr_unique_id: str | None = None
+    _attr_state: str | None = None
+    _attr_available: bool = True
+    _attr_extra_state_attributes: Mapping[str, Any] | None = None
+    _attr_device_info: DeviceInfo | None = None
+    _attr_icon: str | None = None
+
+    hub: Hub | None = None
+    entity_id: str | None = None
+    platform: str | None = None
+    device_id: str | None = None
+    registry_name: str | None = None
+
+    @property
+    def name(self) -> str | None:
+        return self._attr_name
+
+    @property
+    def unique_id(self) -> str | None:
+        return self._attr_unique_id
+
+    @property
+    def state(self) -> str | None:
+        return self._attr_state
+
+    @property
+    def available(self) -> bool:
+        return self._attr_available
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        return self._attr_extra_state_attributes
+
+    @property
+    def device_info(self) -> DeviceInfo | None:
+        return self._attr_device_info
+
+    def state_attributes(self) -> dict[str, Any]:
+        attrs = dict(self.extra_state_attributes or {})
+        if name := self.registry_name or self.name:
+            attrs["friendly_name"] = name
+        if self._attr_icon:
+            attrs["icon"] = self._attr_icon
+        return attrs
+
+    def write_state(self) -> None:
+        """Push the current state into the state machine (fires ``state_changed`` on change)."""
+        if self.hub is None or self.entity_id is None:
+            raise HubError(f"{type(self).__name__} {self.name!r} was not added to the hub before writing its state")
+        state = self.state if self.available else STATE_UNAVAILABLE
+        self.hub.states.set(self.entity_id, STATE_UNKNOWN if state is None else state, self.state_attributes())
+
+    async def added_to_hub(self) -> None:
+        """Called once the entity has its id, before its first state is written."""
+
+    async def will_remove_from_hub(self) -> None:
+        """Called before the entity is removed (unsubscribe, cancel timers here)."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.entity_id or self.name}>"
+
+
+ENTITY_SERVICE_TARGET = {
+    vol.Optional("entity_id"): vol.Any(str, [str]),
+    vol.Optional("device_id"): vol.Any(str, [str]),
+}
+
+
+class EntityManager:
+    """The live entity objects of the hub, by entity id."""
+
+    def __init__(self, hub: Hub) -> None:
+        self._hub = hub
+        self._entities: dict[str, Entity] = {}
+        hub.bus.listen(EVENT_ENTITY_REGISTRY_UPDATED, self._registry_updated)
+
+    def get(self, entity_id: str) -> Entity | None:
+        return self._entities.get(entity_id)
+
+    def all(self, domain: str | None = None) -> list[Entity]:
+        return [e for eid, e in self._entities.items() if domain is None or eid.partition(".")[0] == domain]
+
+    async def add(self, platform: str, entities: Iterable[Entity]) -> list[Entity]:
+        """Give each entity its id (stable through the registry when it has a unique id) and state.
+
+        A disabled entity is registered but not added. Returns the entities added.
+        """
+        added = []
+        for entity in entities:
+            if await self._add_one(platform, entity):
+                added.append(entity)
+        return added
+
+    async def _add_one(self, platform: str, entity: Entity) -> bool:
+        hub = self._hub
+        entity.hub, entity.platform = hub, platform
+        if info := entity.device_info:
+            device = await hub.devices.get_or_create(
+                integration=platform,
+                identifiers=info.identifiers,
+                name=info.name,
+                number=info.number,
+                location=info.location,
+                model=info.model,
+                manufacturer=info.manufacturer,
+                sw_version=info.sw_version,
+            )
+            entity.device_id = device.id
+        suggested = f"{entity.domain}.{slugify(entity.name or entity.unique_id or platform)}"
+        if entity.unique_id is not None:
+            entry = await hub.entity_registry.get_or_create(
+                platform=platform,
+                unique_id=entity.unique_id,
+                suggested_entity_id=suggested,
+                device_id=entity.device_id,
+                original_name=entity.name,
+            )
+            if entry.disabled:
+                _LOGGER.debug("%s is disabled; not adding it", entry.entity_id)
+                return False
+            entity.entity_id, entity.registry_name = entry.entity_id, entry.name
+        else:
+            entity.entity_id = entity.entity_id or self._free_id(suggested)
+        if entity.entity_id in self._entities:
+            raise HubError(f"entity id {entity.entity_id} is already taken by {self._entities[entity.entity_id]!r}")
+        self._entities[entity.entity_id] = entity
+        await entity.added_to_hub()
+        entity.write_state()
+        return True
+
+    def _free_id(self, suggested: str) -> str:
+        candidate, n = suggested, 2
+        while candidate in self._entities or candidate in self._hub.states:
+            candidate = f"{suggested}_{n}"
+            n += 1
+        return candidate
+
+    async def remove(self, entity_id: str) -> None:
+        entity = self._entities.pop(entity_id, None)
+        if entity is None:
+            return
+        await entity.will_remove_from_hub()
+        self._hub.states.remove(entity_id)
+
+    async def _registry_updated(self, event: Event) -> None:
+        """Follow a staff rename or disable of a live entity without a restart."""
+        if event.data["action"] != "update":
+            return
+        old_id, new_id = event.data["old_entity_id"], event.data["entity_id"]
+        entity = self._entities.get(old_id)
+        entry = self._hub.entity_registry.get(new_id)
+        if entity is None or entry is None:
+            return
+        await self.remove(old_id)
+        if entry.disabled:
+            return
+        entity.entity_id, entity.registry_name = new_id, entry.name
+        self._entities[new_id] = entity
+        await entity.added_to_hub()
+        entity.write_state()
+
+    def register_service(
+        self,
+        domain: str,
+        service: str,
+        method: str | Callable[[Entity, ServiceCall], Awaitable[Any] | Any],
+        schema: Mapping[Any, Any] | None = None,
+        description: str | None = None,
+    ) -> None:
+        """Register ``domain.service`` that runs ``method`` on each targeted entity of ``domain``.
+
+        The call targets entities with ``entity_id`` (one, a list, or ``all``) and/or
+        ``device_id``; the rest of the data (validated by ``schema``) is passed as keywords
+        when ``method`` is a method name.
+        """
+        full_schema = vol.Schema({**ENTITY_SERVICE_TARGET, **(schema or {})})
+
+        async def handle(call: ServiceCall) -> None:
+            data = dict(call.data)
+            targets = self._resolve_targets(domain, data.pop("entity_id", None), data.pop("device_id", None))
+            for entity in targets:
+                if isinstance(method, str):
+                    result = getattr(entity, method)(**data)
+                else:
+                    result = method(entity, call)
+                if isinstance(result, Awaitable):
+                    await result
+
+        self._hub.services.register(domain, service, handle, full_schema, SupportsResponse.NONE, description)
+
+    def _resolve_targets(self, domain: str, entity_ids: Any, device_ids: Any) -> list[Entity]:
+        if entity_ids is None and device_ids is None:
+            raise HubError(f"{domain}: name the entity_id (or device_id) to act on")
+        chosen: dict[str, Entity] = {}
+        if entity_ids == "all":
+            chosen.update((eid, e) for eid, e in self._entities.items() if e.domain == domain)
+        elif entity_ids is not None:
+            for entity_id in [entity_ids] if isinstance(entity_ids, str) else entity_ids:
+                entity = self._entities.get(entity_id)
+                if entity is None or entity.domain != domain:
+                    raise HubError(f"{domain}: no {domain} entity {entity_id}")
+                chosen[entity_id] = entity
+        if device_ids is not None:
+            wanted = {device_ids} if isinstance(device_ids, str) else set(device_ids)
+            chosen.update(
+                (eid, e) for eid, e in self._entities.items() if e.domain == domain and e.device_id in wanted
+            )
+        return list(chosen.values())

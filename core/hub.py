@@ -1,0 +1,194 @@
+"""The hub: one object that carries the bus, the states, the services and the plugins.
+
+Every background task goes through :meth:`Hub.create_task` (work that should finish, and
+that :meth:`block_till_done` waits for) or :meth:`Hub.create_background_task` (loops that
+run until the hub stops), so none is ever orphaned and a stop drains or cancels each one.
+"""
+from __future__ import annotations
+
+import asyncio
+import enum
+import functools
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pluggy
+
+from core.bus import EventBus
+from core.clock import Clock
+from core.const import DEFAULT_DATA_DIR, DEFAULT_SITE, EVENT_HUB_START, EVENT_HUB_STARTED, EVENT_HUB_STOP
+from core import hookspecs
+from core.hookspecs import PROJECT_NAME
+from core.services import ServiceRegistry
+from core.states import StateMachine
+
+if TYPE_CHECKING:
+    from core.entity import EntityManager
+    from core.loader import PluginSet
+    from core.recorder import Recorder
+    from core.registry import DeviceRegistry, EntityRegistry
+    from core.storage import Storage
+
+_LOGGER = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+STOP_TIMEOUT = 30.0
+
+
+class HubState(enum.StrEnum):
+    NOT_RUNNING = "not_running"
+    STARTING = "starting"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+
+
+@dataclass(slots=True)
+class HubConfig:
+    """The core's own settings (the ``xiaoqu:`` section) and where the site's files live."""
+
+    config_dir: Path
+    site: str = DEFAULT_SITE
+    name: str = "xiaoqu"
+    time_zone: str = "Asia/Shanghai"
+    language: str = "zh"
+    country: str = "CN"
+    data_dir: Path | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.data_dir is None:
+            self.data_dir = self.config_dir / DEFAULT_DATA_DIR
+        elif not self.data_dir.is_absolute():
+            self.data_dir = self.config_dir / self.data_dir
+
+    @property
+    def topic_root(self) -> str:
+        """The MQTT topic prefix of this site's device protocol."""
+        return f"xiaoqu/{self.site}"
+
+
+class Hub:
+    """The running community hub."""
+
+    def __init__(self, config: HubConfig, *, clock: Clock | None = None) -> None:
+        self.config = config
+        self.clock = clock or Clock(config.time_zone)
+        self.state = HubState.NOT_RUNNING
+        self.bus = EventBus(self)
+        self.states = StateMachine(self)
+        self.services = ServiceRegistry(self)
+        self.pm = pluggy.PluginManager(PROJECT_NAME)
+        self.pm.add_hookspecs(hookspecs)
+        #: Per-integration runtime data, keyed by domain.
+        self.data: dict[str, Any] = {}
+        # Set by core.bootstrap before plugins are set up.
+        self.storage: Storage
+        self.recorder: Recorder
+        self.devices: DeviceRegistry
+        self.entity_registry: EntityRegistry
+        self.entities: EntityManager
+        self.plugins: PluginSet
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._background: set[asyncio.Task[Any]] = set()
+        self._stop_callbacks: list[Callable[[], Any]] = []
+        self._stopped: asyncio.Event | None = None
+        self.exit_code = 0
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return asyncio.get_running_loop()
+
+    # --- tasks ----------------------------------------------------------------------------
+
+    def create_task(self, coro: Coroutine[Any, Any, _T], name: str | None = None) -> asyncio.Task[_T]:
+        """Run ``coro`` as a task the hub tracks; :meth:`block_till_done` and stop wait for it."""
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def create_background_task(self, coro: Coroutine[Any, Any, _T], name: str) -> asyncio.Task[_T]:
+        """Run a long-lived loop (a connection, a poller); cancelled when the hub stops."""
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._background.add(task)
+        task.add_done_callback(self._background_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        self._log_failure(task)
+
+    def _background_done(self, task: asyncio.Task[Any]) -> None:
+        self._background.discard(task)
+        self._log_failure(task)
+
+    @staticmethod
+    def _log_failure(task: asyncio.Task[Any]) -> None:
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            _LOGGER.error("Task %s failed", task.get_name(), exc_info=exc)
+
+    async def block_till_done(self) -> None:
+        """Wait until every tracked task, including ones they start, has finished."""
+        current = asyncio.current_task()
+        while pending := [task for task in self._tasks if task is not current and not task.done()]:
+            await asyncio.wait(pending)
+
+    async def run_in_executor(self, func: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        """Run blocking work (file writes, hashing, serial I/O) off the event loop."""
+        call = functools.partial(func, *args, **kwargs) if kwargs else functools.partial(func, *args)
+        return await asyncio.get_running_loop().run_in_executor(None, call)
+
+    def on_stop(self, callback: Callable[[], Any]) -> None:
+        """Run ``callback`` (plain or async) while the hub stops, after plugins' ``xiaoqu_stop``."""
+        self._stop_callbacks.append(callback)
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Fire ``hub_start``, let start-up work settle, then fire ``hub_started``."""
+        self.state = HubState.STARTING
+        self._stopped = asyncio.Event()
+        self.bus.fire(EVENT_HUB_START)
+        await self.block_till_done()
+        self.state = HubState.RUNNING
+        self.bus.fire(EVENT_HUB_STARTED)
+
+    async def stop(self, exit_code: int = 0) -> None:
+        """Stop gracefully: fire ``hub_stop``, drain pending work, stop plugins, flush stores."""
+        if self.state in (HubState.STOPPING, HubState.STOPPED):
+            return
+        self.exit_code = exit_code
+        self.state = HubState.STOPPING
+        self.bus.fire(EVENT_HUB_STOP)
+        try:
+            await asyncio.wait_for(self.block_till_done(), STOP_TIMEOUT)
+        except TimeoutError:
+            _LOGGER.warning("Stopping with unfinished tasks: %s", sorted(t.get_name() for t in self._tasks))
+        if plugins := getattr(self, "plugins", None):
+            await plugins.stop_all()
+        for task in list(self._background):
+            task.cancel()
+        if self._background:
+            await asyncio.wait(list(self._background), timeout=STOP_TIMEOUT)
+        for callback in reversed(self._stop_callbacks):
+            try:
+                result = callback()
+                if asyncio.iscoroutine(result):
+                    await result
+            except Exception:
+                _LOGGER.exception("Error while stopping in %r", callback)
+        for task in list(self._tasks):
+            task.cancel()
+        self.state = HubState.STOPPED
+        if self._stopped is not None:
+            self._stopped.set()
+
+    async def wait_stopped(self) -> int:
+        """Block until :meth:`stop` has completed; returns the exit code."""
+        assert self._stopped is not None, "the hub was never started"
+        await self._stopped.wait()
+        return self.exit_code

@@ -1,0 +1,353 @@
+"""Finding, ordering and setting up plugins.
+
+Plugins come from three places, through one path: the built-in ``integrations/`` package,
+the site's ``plugins/`` package (plus ``<config dir>/plugins/``), and installed packages that
+declare an entry point in the ``xiaoqu.plugins`` group. Each is a Python package with a
+``manifest.json`` (domain, name, version, dependencies) that is read without importing it,
+so only the plugins a site uses — those named in its config and what they depend on — are
+imported at all.
+
+Set-up runs in dependency order. A plugin that cannot be found, imported, configured or set
+up is reported by name with the reason, and so is every plugin that depends on it; the rest
+of the hub starts anyway.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+import json
+import logging
+import sys
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core.errors import PluginError
+from core.util import await_me_maybe
+from core.validation import humanize_error, vol
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    import pluggy
+
+    from core.hub import Hub
+
+_LOGGER = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "xiaoqu.plugins"
+MANIFEST = "manifest.json"
+
+
+class Source(StrEnum):
+    CORE = "core"  # parts of the core built as plugins (http, automation); always set up
+    BUILTIN = "builtin"
+    LOCAL = "local"
+    ENTRY_POINT = "entry_point"
+
+
+MANIFEST_SCHEMA = vol.Schema(
+    {
+        vol.Required("domain"): vol.Match(r"^[a-z][a-z0-9_]*$", msg="must be a lower-case slug"),
+        vol.Required("name"): str,
+        vol.Required("version"): vol.Match(r"^\d+(\.\d+)*([.-]?[a-z0-9]+)*$", msg="must be a version like 1.0.0"),
+        vol.Optional("dependencies", default=[]): [str],
+        vol.Optional("after_dependencies", default=[]): [str],
+        vol.Optional("requirements", default=[]): [str],
+        vol.Optional("codeowners", default=[]): [str],
+        vol.Optional("documentation"): str,
+        vol.Optional("integration_type", default="service"): vol.In(["device", "hub", "service", "helper"]),
+        vol.Optional("iot_class"): str,
+        vol.Optional("description"): str,
+        vol.Optional("cli", default=False): bool,  # adds commands through the xiaoqu_cli hook
+    }
+)
+
+
+@dataclass(slots=True)
+class Manifest:
+    domain: str
+    name: str
+    version: str
+    module: str
+    source: Source
+    path: Path
+    dependencies: list[str] = field(default_factory=list)
+    after_dependencies: list[str] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Problem:
+    """Why a plugin is not running; shown by ``xiaoqu run``, ``check-config`` and ``plugins``."""
+
+    domain: str
+    stage: str  # "discover", "import", "config", "dependency", "setup"
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.domain}: {self.message}"
+
+
+def read_manifest(package_dir: Path, module: str, source: Source) -> Manifest:
+    path = package_dir / MANIFEST
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise PluginError(f"{path}: cannot read manifest: {err}") from None
+    try:
+        data = MANIFEST_SCHEMA(raw)
+    except vol.Invalid as err:
+        raise PluginError(f"{path}: {humanize_error(raw, err)}") from None
+    return Manifest(
+        domain=data.pop("domain"),
+        name=data.pop("name"),
+        version=data.pop("version"),
+        module=module,
+        source=source,
+        path=package_dir,
+        dependencies=data.pop("dependencies"),
+        after_dependencies=data.pop("after_dependencies"),
+        info=data,
+    )
+
+
+def _package_dirs(package: str) -> list[Path]:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    return [Path(p) for p in spec.submodule_search_locations]
+
+
+def _scan(package: str, source: Source, problems: list[Problem]) -> Iterable[Manifest]:
+    for root in _package_dirs(package):
+        for child in sorted(root.iterdir()):
+            if (child / MANIFEST).is_file() and (child / "__init__.py").is_file():
+                try:
+                    yield read_manifest(child, f"{package}.{child.name}", source)
+                except PluginError as err:
+                    problems.append(Problem(child.name, "discover", str(err)))
+
+
+def _entry_points(problems: list[Problem]) -> Iterable[Manifest]:
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            spec = importlib.util.find_spec(ep.module)
+        except (ImportError, ValueError) as err:
+            spec, reason = None, str(err)
+        else:
+            reason = "module not found"
+        if spec is None or not spec.submodule_search_locations:
+            problems.append(Problem(ep.name, "discover", f"entry point {ep.value}: {reason} (it must be a package)"))
+            continue
+        try:
+            yield read_manifest(Path(next(iter(spec.submodule_search_locations))), ep.module, Source.ENTRY_POINT)
+        except PluginError as err:
+            problems.append(Problem(ep.name, "discover", str(err)))
+
+
+def extend_local_plugins(config_dir: Path) -> None:
+    """Make ``<config dir>/plugins/<name>`` importable as ``plugins.<name>``."""
+    import plugins
+
+    extra = config_dir / "plugins"
+    if extra.is_dir() and str(extra) not in plugins.__path__ and extra.resolve() not in {
+        Path(p).resolve() for p in plugins.__path__
+    }:
+        plugins.__path__.append(str(extra))
+
+
+def discover(config_dir: Path | None = None) -> tuple[dict[str, Manifest], list[Problem]]:
+    """Every plugin available, by domain, and the problems met on the way.
+
+    The core's own plugins (``core/<name>/manifest.json``) are always set up and cannot be
+    replaced. A local or installed plugin may replace a built-in integration of the same domain (it is
+    logged); two non-built-in plugins with one domain are both refused, named in the problem.
+    """
+    if config_dir is not None:
+        extend_local_plugins(config_dir)
+    problems: list[Problem] = []
+    found: dict[str, Manifest] = {m.domain: m for m in _scan("core", Source.CORE, problems)}
+    found.update((m.domain, m) for m in _scan("integrations", Source.BUILTIN, problems))
+    clashes: dict[str, list[Manifest]] = {}
+    for manifest in [*_scan("plugins", Source.LOCAL, problems), *_entry_points(problems)]:
+        current = found.get(manifest.domain)
+        if current is not None and current.source is Source.CORE:
+            problems.append(Problem(manifest.domain, "discover", f"{manifest.module}: '{manifest.domain}' is part of the core"))
+            continue
+        if current is not None and current.source is not Source.BUILTIN and current.module != manifest.module:
+            clashes.setdefault(manifest.domain, [current]).append(manifest)
+            continue
+        if current is not None and current.source is Source.BUILTIN:
+            _LOGGER.warning("%s from %s replaces the built-in integration %s", manifest.module, manifest.source, current.module)
+        found[manifest.domain] = manifest
+    for domain, manifests in clashes.items():
+        del found[domain]
+        where = ", ".join(f"{m.module} ({m.source})" for m in manifests)
+        problems.append(Problem(domain, "discover", f"duplicate domain: provided by {where}; none of them is loaded"))
+    return found, problems
+
+
+def setup_order(wanted: Iterable[str], available: dict[str, Manifest]) -> tuple[list[str], list[Problem]]:
+    """The wanted domains and their dependencies, dependencies first.
+
+    Returns the order and the problems: a missing dependency or a cycle fails the plugins
+    involved and those depending on them, not the others.
+    """
+    order: list[str] = []
+    problems: dict[str, Problem] = {}
+    state: dict[str, str] = {}  # "visiting" | "done" | "failed"
+
+    def visit(domain: str, chain: list[str]) -> bool:
+        if state.get(domain) == "done":
+            return True
+        if state.get(domain) == "failed":
+            return False
+        if state.get(domain) == "visiting":
+            cycle = " → ".join([*chain[chain.index(domain):], domain])
+            for member in chain[chain.index(domain):]:
+                problems.setdefault(member, Problem(member, "dependency", f"dependency cycle: {cycle}"))
+                state[member] = "failed"
+            return False
+        manifest = available.get(domain)
+        if manifest is None:
+            return False
+        state[domain] = "visiting"
+        ok = True
+        for dep in manifest.dependencies:
+            if dep not in available:
+                problems.setdefault(domain, Problem(domain, "dependency", f"depends on '{dep}', which no plugin provides"))
+                ok = False
+            elif not visit(dep, [*chain, domain]):
+                problems.setdefault(domain, Problem(domain, "dependency", f"depends on '{dep}', which cannot be set up"))
+                ok = False
+        for dep in manifest.after_dependencies:
+            if dep in wanted_set and dep in available:
+                visit(dep, [*chain, domain])
+        if state.get(domain) == "failed":
+            return False
+        state[domain] = "done" if ok else "failed"
+        if ok:
+            order.append(domain)
+        return ok
+
+    wanted_set = set(wanted)
+    for domain in sorted(wanted_set):
+        if domain not in available:
+            problems[domain] = Problem(domain, "discover", "no integration or plugin provides this domain")
+            continue
+        visit(domain, [])
+    return order, list(problems.values())
+
+
+def call_plugin_hook(pm: pluggy.PluginManager, plugin: str, hook: str, **kwargs: Any) -> list[Any]:
+    """Call one plugin's implementations of ``hook`` (pluggy calls every plugin's)."""
+    results = []
+    for impl in getattr(pm.hook, hook).get_hookimpls():
+        if impl.plugin_name == plugin:
+            results.append(impl.function(**{name: kwargs[name] for name in impl.argnames}))
+    return results
+
+
+@dataclass(slots=True)
+class Plugin:
+    manifest: Manifest
+    module: ModuleType
+    config: Any = None
+
+
+class PluginSet:
+    """The plugins a hub set up, in order, and those that failed with why."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.available: dict[str, Manifest] = {}
+        self.loaded: dict[str, Plugin] = {}  # imported and configured, in set-up order
+        self.running: list[str] = []
+        self.problems: list[Problem] = []
+
+    def import_and_configure(self, raw_config: dict[str, Any], wanted: Iterable[str]) -> list[Any]:
+        """Import the wanted plugins, register their hooks and validate their config sections.
+
+        Returns the ConfigErrors (from ``core.config``) of every section; a plugin with an
+        invalid section is not set up. Used alike by ``xiaoqu run`` and ``xiaoqu check-config``.
+        """
+        from core.config import validate_section
+
+        order, problems = setup_order(wanted, self.available)
+        self.problems.extend(problems)
+        config_errors: list[Any] = []
+        failed: set[str] = {p.domain for p in problems}
+        for domain in order:
+            manifest = self.available[domain]
+            if blocked := [d for d in manifest.dependencies if d in failed]:
+                failed.add(domain)
+                self.problems.append(Problem(domain, "dependency", f"depends on '{blocked[0]}', which cannot be set up"))
+                continue
+            try:
+                module = importlib.import_module(manifest.module)
+            except Exception as err:  # a plugin's import may raise anything
+                failed.add(domain)
+                _LOGGER.debug("Import of %s failed", manifest.module, exc_info=True)
+                self.problems.append(Problem(domain, "import", f"failed to import {manifest.module}: {_describe(err)}"))
+                continue
+            if not self.hub.pm.is_registered(module):
+                self.hub.pm.register(module, name=domain)
+            schemas = [s for s in call_plugin_hook(self.hub.pm, domain, "xiaoqu_config_schema") if s is not None]
+            section = raw_config.get(domain)
+            if schemas:
+                section, errors = validate_section(domain, schemas[0], section)
+                if errors:
+                    config_errors.extend(errors)
+                    failed.add(domain)
+                    self.hub.pm.unregister(name=domain)
+                    self.problems.append(Problem(domain, "config", f"invalid configuration ({len(errors)} error(s))"))
+                    continue
+            self.loaded[domain] = Plugin(manifest, module, section)
+        return config_errors
+
+    async def setup_all(self) -> None:
+        """Set each loaded plugin up, dependencies first; a failure skips its dependents."""
+        failed = {p.domain for p in self.problems}
+        for domain, plugin in self.loaded.items():
+            if blocked := [d for d in plugin.manifest.dependencies if d in failed]:
+                failed.add(domain)
+                self.hub.pm.unregister(name=domain)
+                self.problems.append(Problem(domain, "dependency", f"depends on '{blocked[0]}', which failed to set up"))
+                continue
+            try:
+                for result in call_plugin_hook(self.hub.pm, domain, "xiaoqu_setup", hub=self.hub, config=plugin.config):
+                    await await_me_maybe(result)
+            except Exception as err:
+                failed.add(domain)
+                self.hub.pm.unregister(name=domain)
+                _LOGGER.error("Set-up of %s failed: %s", domain, _describe(err), exc_info=True)
+                self.problems.append(Problem(domain, "setup", f"set-up failed: {_describe(err)}"))
+                continue
+            self.running.append(domain)
+            _LOGGER.info("Set up %s %s (%s)", domain, plugin.manifest.version, plugin.manifest.source)
+
+    async def stop_all(self) -> None:
+        for domain in reversed(self.running):
+            try:
+                for result in call_plugin_hook(self.hub.pm, domain, "xiaoqu_stop", hub=self.hub):
+                    await await_me_maybe(result)
+            except Exception:
+                _LOGGER.exception("Error stopping %s", domain)
+        self.running.clear()
+
+
+def _describe(err: BaseException) -> str:
+    last = traceback.extract_tb(err.__traceback__)[-1:] if err.__traceback__ else []
+    where = f" ({Path(last[0].filename).name}:{last[0].lineno})" if last else ""
+    return f"{type(err).__name__}: {err}{where}"
+
+
+def unload_modules(prefix: str) -> None:
+    """Forget imported modules under ``prefix`` (tests and ``new-plugin`` re-import fresh code)."""
+    for name in [n for n in sys.modules if n == prefix or n.startswith(prefix + ".")]:
+        del sys.modules[name]
