@@ -1,0 +1,659 @@
+"""Document-shaped registries (residents, cards, devices, users) kept in TinyDB and written atomically.
+
+TinyDB gives the table, the documents and the queries; it gives no durability. Its own
+``JSONStorage`` rewrites the file in place (a crash mid-write leaves a torn file), it has no
+concurrency control, and every write re-reads and rewrites the whole database. So here TinyDB
+works on data held in memory (``_MemoryStorage``), and durability comes from one writer per
+file that serialises the data and replaces the file atomically: temp file in the same
+directory, flush, fsync, ``os.replace``, fsync the directory (as Home Assistant's
+``util/file.py`` does). The file on disk is therefore always one complete version the hub wrote.
+
+Writes are ``async`` and return once the change is on disk. Writes that arrive while a flush
+runs are coalesced into the next one (group commit): a burst of thousands of awaited inserts
+costs a few dozen file writes, not thousands. Reads are synchronous, from memory.
+
+One writer per file: a store holds an exclusive ``flock`` on ``<name>.json.lock`` while it is
+open, so a second process (or a second ``open`` in this one) gets :class:`StoreLockedError`
+instead of two writers silently overwriting each other. Two processes on one file is not
+supported, not even a reader beside a writer: read through the hub.
+
+File layout: ``{"version": N, "tables": {table: {doc_id: document}}}``. A store opened with a
+newer ``version`` than the file's runs ``migrate(old_version, tables)`` once, keeps the file it
+migrated from as ``<name>.json.v<old>.bak`` (a migration is a one-way rewrite, and a faulty
+one must not destroy the only copy), and writes the result before the store is handed out.
+
+No rolling ``.bak`` of each write is kept: an atomic replace never leaves a torn file, so the
+only way to a broken file is an edit outside the hub. A copy taken at each write would be one
+write behind what the hub acknowledged, so restoring it would quietly lose acknowledged
+changes; instead a broken file stops the open with an error naming the file, line, column and
+the text there, and nothing is written until a person has fixed it.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import json
+import math
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from tinydb import Query, TinyDB, where
+from tinydb.queries import QueryLike
+from tinydb.storages import Storage as _TinyDBStorage
+from tinydb.table import Document
+from tinydb.table import Table as _TinyDBTable
+
+__all__ = [
+    "Document",
+    "Query",
+    "Storage",
+    "StorageError",
+    "Store",
+    "StoreCorruptError",
+    "StoreLockedError",
+    "Table",
+    "check_slug",
+    "dump_json",
+    "where",
+]
+
+Migration = Callable[[int, dict[str, Any]], dict[str, Any]]
+
+_SLUG = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)*")
+_MAX_SLUG_LENGTH = 100
+_DOC_ID = re.compile(r"[0-9]+")
+_EXCERPT = 30
+
+
+class StorageError(Exception):
+    """A store could not be opened, read or written."""
+
+
+class StoreLockedError(StorageError):
+    """Another process (or another open in this one) already holds the store."""
+
+
+class StoreCorruptError(StorageError):
+    """The store file is not what the hub writes: broken JSON or an unexpected layout."""
+
+
+def check_slug(value: object, what: str) -> str:
+    """Return ``value`` if it is a dotted lower-case slug (``door.access``), else raise ValueError.
+
+    Store names become file names and record kinds become index keys: a slug can neither
+    escape a directory nor differ from another only by case or spacing.
+    """
+    if (
+        not isinstance(value, str)
+        or len(value) > _MAX_SLUG_LENGTH
+        or not _SLUG.fullmatch(value)
+    ):
+        raise ValueError(
+            f"{what} must be a lower-case slug such as 'door.access' (a-z, 0-9 and '_', "
+            f"parts joined by '.', at most {_MAX_SLUG_LENGTH} characters), got {value!r}"
+        )
+    return value
+
+
+def dump_json(value: object, what: str) -> str:
+    """Serialise ``value`` to compact JSON text or raise ValueError naming the offending part.
+
+    Mappings that are not dicts (read-only event data, say) are written as objects. NaN and
+    infinity are refused because they are not JSON and other readers would reject the file.
+    """
+    try:
+        return json.dumps(
+            value,
+            ensure_ascii=False,
+            allow_nan=False,
+            separators=(",", ":"),
+            default=_mapping_as_dict,
+        )
+    except (TypeError, ValueError) as err:
+        reason = _find_non_json(value, what, set()) or f"{what} is not JSON data: {err}"
+        raise ValueError(reason) from None
+
+
+def _mapping_as_dict(value: object) -> dict[Any, Any]:
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _find_non_json(value: object, path: str, seen: set[int]) -> str | None:
+    """Walk ``value`` as ``json.dumps`` does and describe the first part it cannot write."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{path} is {value!r}, which JSON cannot hold"
+    if not isinstance(value, (Mapping, list, tuple)):
+        return f"{path} is a {type(value).__name__}, which JSON cannot hold"
+    if id(value) in seen:
+        return f"{path} contains itself"
+    seen.add(id(value))
+    try:
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if not (key is None or isinstance(key, (str, int, float))):
+                    return f"{path} has a key of type {type(key).__name__}: {key!r}"
+                found = _find_non_json(item, f"{path}[{key!r}]", seen)
+                if found:
+                    return found
+        else:
+            for index, item in enumerate(value):
+                found = _find_non_json(item, f"{path}[{index}]", seen)
+                if found:
+                    return found
+    finally:
+        seen.discard(id(value))
+    return None
+
+
+def _json_copy(value: object, what: str) -> Any:
+    """A deep copy of ``value`` exactly as it would read back from the file (keys as strings)."""
+    return json.loads(dump_json(value, what))
+
+
+class _MemoryStorage(_TinyDBStorage):
+    """TinyDB's storage interface over a dict the store owns; the store does the file I/O."""
+
+    def __init__(self, tables: dict[str, dict[str, dict[str, Any]]]) -> None:
+        self.tables = tables
+
+    def read(self) -> dict[str, dict[str, dict[str, Any]]]:
+        return self.tables
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        self.tables = data
+
+
+class _IntKeys(MutableMapping[int, dict[str, Any]]):
+    """A table's documents keyed by int doc id, over the str-keyed dict TinyDB reads from.
+
+    TinyDB's updaters expect int keys, its readers str keys (as JSON stores them).
+    """
+
+    def __init__(self, raw: dict[str, dict[str, Any]]) -> None:
+        self._raw = raw
+
+    def __getitem__(self, doc_id: int) -> dict[str, Any]:
+        return self._raw[str(doc_id)]
+
+    def __setitem__(self, doc_id: int, document: dict[str, Any]) -> None:
+        self._raw[str(doc_id)] = document
+
+    def __delitem__(self, doc_id: int) -> None:
+        del self._raw[str(doc_id)]
+
+    def __contains__(self, doc_id: object) -> bool:
+        return str(doc_id) in self._raw
+
+    def __iter__(self) -> Iterator[int]:
+        return (int(key) for key in self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+class _MemoryTable(_TinyDBTable):
+    """A TinyDB table that changes documents in place.
+
+    TinyDB's own ``_update_table`` copies the whole table on every write so it can hand the
+    storage a fresh dict; in memory that makes each insert cost O(table size). This override
+    (``_update_table`` has been TinyDB's single write path throughout 4.x) changes only
+    the documents the write touches.
+    """
+
+    def _update_table(self, updater: Callable[[dict[int, Mapping]], None]) -> None:
+        raw = self._storage.read().setdefault(self.name, {})
+        try:
+            updater(_IntKeys(raw))  # type: ignore[arg-type]
+        finally:
+            self.clear_cache()
+
+
+class _MemoryDB(TinyDB):
+    table_class = _MemoryTable
+
+
+class Table:
+    """One table of a store: synchronous reads from memory, writes that return once durable.
+
+    Documents handed out are copies at the top level; nested lists and dicts inside them are
+    the table's own, so treat them as read-only and write changes back with :meth:`update`.
+    Every document written is checked to be JSON data first (a ValueError names the part that
+    is not), and a write either changes the table completely or not at all.
+    """
+
+    def __init__(self, store: Store, inner: _TinyDBTable) -> None:
+        self._store = store
+        self._inner = inner
+
+    @property
+    def name(self) -> str:
+        return self._inner.name
+
+    def __repr__(self) -> str:
+        return f"<Table {self._store.name}/{self.name} documents={len(self)}>"
+
+    # Reads: from memory, no I/O.
+
+    def all(self) -> list[Document]:
+        return self._inner.all()
+
+    def get(self, cond: QueryLike | None = None, *, doc_id: int | None = None) -> Document | None:
+        """The document with ``doc_id``, or the first matching ``cond``; None if there is none."""
+        if (cond is None) == (doc_id is None):
+            raise TypeError("get() takes exactly one of cond or doc_id")
+        return self._inner.get(cond=cond, doc_id=doc_id)
+
+    def search(self, cond: QueryLike) -> list[Document]:
+        return self._inner.search(cond)
+
+    def count(self, cond: QueryLike) -> int:
+        return self._inner.count(cond)
+
+    def contains(self, cond: QueryLike | None = None, *, doc_id: int | None = None) -> bool:
+        return self.get(cond, doc_id=doc_id) is not None
+
+    def __len__(self) -> int:
+        return len(self._inner)
+
+    # Writes: change memory now, return once the change is on disk.
+
+    async def insert(self, document: Mapping[str, Any]) -> int:
+        """Insert ``document`` and return its doc id (a :class:`Document` keeps its own id)."""
+        doc_id = self._insert_now(document)
+        await self._store._durable()
+        return doc_id
+
+    async def insert_multiple(self, documents: Iterable[Mapping[str, Any]]) -> list[int]:
+        """Insert every document in one change: all of them or, on bad input, none."""
+        self._store._check_open()
+        copies = [self._checked_document(document) for document in documents]
+        new_ids = [copy.doc_id for copy in copies if isinstance(copy, Document)]
+        taken = sorted({i for i in new_ids if self._inner.contains(doc_id=i)})
+        if taken or len(set(new_ids)) != len(new_ids):
+            raise ValueError(f"{self._where()}: document ids given twice or already taken: {taken}")
+        doc_ids = self._inner.insert_multiple(copies)
+        self._store._changed()
+        await self._store._durable()
+        return doc_ids
+
+    async def update(
+        self,
+        fields: Mapping[str, Any] | Callable[[dict[str, Any]], None],
+        cond: QueryLike | None = None,
+        doc_ids: Iterable[int] | None = None,
+    ) -> list[int]:
+        """Set ``fields`` on (or apply a function that changes, in place) the matching documents.
+
+        With neither ``cond`` nor ``doc_ids`` every document is updated. Returns the ids changed.
+        """
+        doc_ids_changed = self._update_now(fields, cond, doc_ids)
+        await self._store._durable()
+        return doc_ids_changed
+
+    async def upsert(self, document: Mapping[str, Any], cond: QueryLike | None = None) -> list[int]:
+        """Update the documents matching ``cond`` (or the :class:`Document`'s id), else insert."""
+        doc_ids = [document.doc_id] if isinstance(document, Document) else None
+        if doc_ids is None and cond is None:
+            raise TypeError("upsert() needs cond, or a Document that carries its doc_id")
+        changed = self._update_now(document, cond, doc_ids)
+        if not changed:
+            changed = [self._insert_now(document)]
+        await self._store._durable()
+        return changed
+
+    async def remove(
+        self, cond: QueryLike | None = None, doc_ids: Iterable[int] | None = None
+    ) -> list[int]:
+        """Remove the matching documents and return their ids (use truncate() to remove all)."""
+        self._store._check_open()
+        if cond is None and doc_ids is None:
+            raise TypeError("remove() needs cond or doc_ids; truncate() removes everything")
+        removed = self._inner.remove(cond=cond, doc_ids=doc_ids)
+        if removed:
+            self._store._changed()
+        await self._store._durable()
+        return removed
+
+    async def truncate(self) -> None:
+        """Remove every document (doc ids start again from 1)."""
+        self._store._check_open()
+        self._inner.truncate()
+        self._store._changed()
+        await self._store._durable()
+
+    def _insert_now(self, document: Mapping[str, Any]) -> int:
+        self._store._check_open()
+        doc_id = self._inner.insert(self._checked_document(document))
+        self._store._changed()
+        return doc_id
+
+    def _update_now(
+        self,
+        fields: Mapping[str, Any] | Callable[[dict[str, Any]], None],
+        cond: QueryLike | None,
+        doc_ids: Iterable[int] | None,
+    ) -> list[int]:
+        """Compute every new document first, then swap them in: a failure changes nothing."""
+        self._store._check_open()
+        if callable(fields):
+            change = self._checked_change(fields)
+        else:
+            fields_text = dump_json(self._checked_document(fields), f"{self._where()}: fields")
+
+            def change(document: dict[str, Any]) -> dict[str, Any]:
+                return {**document, **json.loads(fields_text)}
+
+        staged: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        changed = self._inner.update(
+            lambda document: staged.append((document, change(document))),
+            cond=cond,
+            doc_ids=doc_ids,
+        )
+        for document, new in staged:
+            document.clear()
+            document.update(new)
+        if changed:
+            self._store._changed()
+        return changed
+
+    def _checked_change(
+        self, transform: Callable[[dict[str, Any]], None]
+    ) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        """Run ``transform`` on a private copy and check the result is still a JSON document."""
+        what = f"{self._where()}: document after {getattr(transform, '__name__', 'update')}"
+
+        def change(document: dict[str, Any]) -> dict[str, Any]:
+            trial = _json_copy(document, what)
+            transform(trial)
+            return self._checked_document(trial, what)
+
+        return change
+
+    def _checked_document(self, document: object, what: str | None = None) -> dict[str, Any]:
+        what = what or f"{self._where()}: document"
+        if not isinstance(document, Mapping):
+            raise ValueError(f"{what} must be a mapping, got {type(document).__name__}")
+        copy = _json_copy(document, what)
+        if isinstance(document, Document):
+            return Document(copy, document.doc_id)
+        return copy
+
+    def _where(self) -> str:
+        return f"{self._store.path.name} table {self.name!r}"
+
+
+class Store:
+    """One JSON file of tables, loaded into memory, with one writer that replaces it atomically.
+
+    Made by :meth:`Storage.open`; closed by :meth:`Storage.close`.
+    """
+
+    def __init__(
+        self, name: str, path: Path, version: int, tables: dict[str, Any], lock_fd: int
+    ) -> None:
+        self.name = name
+        self.path = path
+        self.version = version
+        self._db = _MemoryDB(tables, storage=_MemoryStorage)
+        self._tables: dict[str, Table] = {}
+        self._lock_fd: int | None = lock_fd
+        # Group commit: every write bumps _changes; a round serialises the data as it is at
+        # that moment and, once on disk, moves _written up to the _changes it covered.
+        self._changes = 0
+        self._written = 0
+        self._round: asyncio.Future[None] | None = None
+        self._writer: asyncio.Task[None] | None = None
+
+    def __repr__(self) -> str:
+        return f"<Store {self.path} version={self.version}>"
+
+    def table(self, name: str) -> Table:
+        """The table called ``name`` (a slug); an empty one until something is written to it."""
+        if name not in self._tables:
+            check_slug(name, f"{self.path.name}: table name")
+            # cache_size=0: TinyDB's query cache hands every caller the same Document objects.
+            self._tables[name] = Table(self, self._db.table(name, cache_size=0))
+        return self._tables[name]
+
+    async def flush(self) -> None:
+        """Return once every change made so far is on disk; retries after a failed write."""
+        await self._durable()
+
+    def _check_open(self) -> None:
+        if self._lock_fd is None:
+            raise StorageError(f"store {self.path} is closed")
+
+    def _changed(self) -> None:
+        self._changes += 1
+
+    async def _durable(self) -> None:
+        target = self._changes
+        loop = asyncio.get_running_loop()
+        while self._written < target:
+            if self._writer is None or self._writer.done():
+                self._round = loop.create_future()
+                self._writer = loop.create_task(self._write_rounds(), name=f"write {self.path}")
+            assert self._round is not None
+            # shield: a cancelled caller must not cancel the round others wait on.
+            await asyncio.shield(self._round)
+
+    async def _write_rounds(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._written < self._changes:
+            done, target = self._round, self._changes
+            assert done is not None
+            try:
+                payload = self._serialise()
+                await loop.run_in_executor(None, _write_atomic, self.path, payload)
+            except Exception as err:  # noqa: BLE001 - handed to every waiter of the round
+                done.set_exception(
+                    StorageError(
+                        f"could not write {self.path}: {err}. The change is kept in memory "
+                        "and written with the next successful write or flush"
+                    )
+                )
+                done.exception()  # retrieved: waiters may all have been cancelled
+                return
+            self._written = target
+            self._round = loop.create_future()
+            done.set_result(None)
+
+    def _serialise(self) -> bytes:
+        # check_circular=False: every document went through a JSON round trip on its way in.
+        text = json.dumps(
+            {"version": self.version, "tables": self._db.storage.read()},
+            ensure_ascii=False,
+            separators=(",", ":"),
+            check_circular=False,
+        )
+        return text.encode()
+
+    async def _close(self) -> None:
+        """Flush, then release the lock even if the flush failed (its error is raised)."""
+        if self._lock_fd is None:
+            return
+        try:
+            await self._durable()
+        finally:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+
+class Storage:
+    """Every store of one hub, one JSON file each in ``directory``."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self._stores: dict[str, Store | None] = {}
+
+    def __repr__(self) -> str:
+        return f"<Storage {self.directory} stores={sorted(self._stores)}>"
+
+    async def open(
+        self, name: str, *, version: int = 1, migrate: Migration | None = None
+    ) -> Store:
+        """Load ``<directory>/<name>.json`` (off the event loop), migrating it if it is older.
+
+        A missing file is an empty store. ``migrate(old_version, tables) -> tables`` runs in a
+        worker thread when the file's version is older than ``version``; a file newer than
+        ``version`` is refused, since writing it back would drop what this code does not know.
+        """
+        check_slug(name, "store name")
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise ValueError(f"store {name!r}: version must be an integer >= 1, got {version!r}")
+        if name in self._stores:
+            raise StoreLockedError(f"store {name!r} is already open in {self.directory}")
+        self._stores[name] = None  # claimed while loading, so a concurrent open fails
+        path = self.directory / f"{name}.json"
+        try:
+            tables, lock_fd = await asyncio.get_running_loop().run_in_executor(
+                None, _open_file, path, version, migrate
+            )
+        except BaseException:
+            del self._stores[name]
+            raise
+        store = self._stores[name] = Store(name, path, version, tables, lock_fd)
+        return store
+
+    async def close(self) -> None:
+        """Flush and close every store; raises the first write error after closing them all."""
+        stores = [store for store in self._stores.values() if store is not None]
+        results = await asyncio.gather(*(store._close() for store in stores), return_exceptions=True)
+        self._stores.clear()
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+
+# Below: blocking file work, run in an executor thread.
+
+
+def _open_file(path: Path, version: int, migrate: Migration | None) -> tuple[dict[str, Any], int]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_fd = _lock(path)
+    try:
+        stored_version, tables = _read(path)
+        if stored_version is not None and stored_version != version:
+            tables = _migrate(path, stored_version, version, tables, migrate)
+    except BaseException:
+        os.close(lock_fd)
+        raise
+    return tables, lock_fd
+
+
+def _lock(path: Path) -> int:
+    lock_path = path.with_name(f"{path.name}.lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise StoreLockedError(
+            f"{path} is already open (lock {lock_path.name} held by pid {holder}); "
+            "a store has exactly one writer, so stop the other hub or tool first"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
+
+
+def _read(path: Path) -> tuple[int | None, dict[str, Any]]:
+    """Return the file's (version, tables), or (None, {}) when there is no file yet."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, {}
+    fix = "The file is left untouched: correct it or restore it from a backup."
+    if not raw.strip():
+        raise StoreCorruptError(f"{path} is empty. {fix}")
+    try:
+        text = raw.decode()
+    except UnicodeDecodeError as err:
+        raise StoreCorruptError(f"{path}: not UTF-8 text at byte {err.start}. {fix}") from None
+    try:
+        content = json.loads(text)
+    except json.JSONDecodeError as err:
+        near = text[max(0, err.pos - _EXCERPT) : err.pos + _EXCERPT]
+        raise StoreCorruptError(
+            f"{path}:{err.lineno}:{err.colno}: not valid JSON ({err.msg}) near {near!r}. {fix}"
+        ) from None
+    if not isinstance(content, dict) or set(content) != {"version", "tables"}:
+        raise StoreCorruptError(
+            f"{path} is not a xiaoqu store: expected an object with exactly 'version' and "
+            f"'tables'. {fix}"
+        )
+    stored = content["version"]
+    if isinstance(stored, bool) or not isinstance(stored, int) or stored < 1:
+        raise StoreCorruptError(f"{path}: 'version' must be an integer >= 1, got {stored!r}. {fix}")
+    _check_tables(content["tables"], str(path), StoreCorruptError)
+    return stored, content["tables"]
+
+
+def _check_tables(tables: object, where: str, error: type[StorageError]) -> None:
+    if not isinstance(tables, dict):
+        raise error(f"{where}: 'tables' must be an object")
+    for name, table in tables.items():
+        if not isinstance(table, dict):
+            raise error(f"{where}: table {name!r} must be an object of documents")
+        for doc_id, document in table.items():
+            if not _DOC_ID.fullmatch(doc_id) or not isinstance(document, dict):
+                raise error(
+                    f"{where}: table {name!r} document {doc_id!r}: ids must be decimal "
+                    "integers and documents objects"
+                )
+
+
+def _migrate(
+    path: Path, stored: int, version: int, tables: dict[str, Any], migrate: Migration | None
+) -> dict[str, Any]:
+    if stored > version:
+        raise StorageError(
+            f"{path} has schema version {stored}, newer than the {version} this code knows; "
+            "it was written by a newer xiaoqu, so run that, or restore a backup"
+        )
+    if migrate is None:
+        raise StorageError(
+            f"{path} has schema version {stored}, the code expects {version}, "
+            "and no migration was given"
+        )
+    where = f"{path}: migration from version {stored} to {version}"
+    try:
+        migrated = migrate(stored, tables)
+    except Exception as err:
+        raise StorageError(f"{where} failed: {err!r}; the file is left as it was") from err
+    _check_tables(migrated, where, StorageError)
+    payload = dump_json({"version": version, "tables": migrated}, where)
+    with contextlib.suppress(FileExistsError):  # kept from an earlier, interrupted migration
+        os.link(path, path.with_name(f"{path.name}.v{stored}.bak"))
+    _write_atomic(path, payload.encode())
+    return json.loads(payload)["tables"]
+
+
+def _write_atomic(path: Path, payload: bytes) -> None:
+    """Replace ``path`` with ``payload`` so that a crash leaves either the old or the new file."""
+    temp = path.with_name(f".{path.name}.tmp")
+    try:
+        with open(temp, "wb") as file:
+            file.write(payload)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    # The rename itself is only durable once the directory entry is on disk.
+    directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)

@@ -1,0 +1,359 @@
+"""core.storage: TinyDB registries in memory, written atomically with group commit, on real files."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import resource
+import signal
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import core.storage
+from core.storage import (
+    Document,
+    Query,
+    Storage,
+    StorageError,
+    Store,
+    StoreCorruptError,
+    StoreLockedError,
+)
+
+Reopen = Callable[..., Awaitable[Store]]
+CRASH_WRITER = Path(__file__).with_name("storage_crash_writer.py")
+card = Query()
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    storage = Storage(tmp_path)
+    yield storage
+    await storage.close()
+
+
+@pytest.fixture
+async def reopen(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Store]]]:
+    """Open a store as a fresh hub would, from disk; the one opened before is closed first."""
+    opened: list[Storage] = []
+
+    async def reopen(name: str = "cards", **kwargs: Any) -> Store:
+        if opened:
+            await opened.pop().close()
+        opened.append(Storage(tmp_path))
+        return await opened[-1].open(name, **kwargs)
+
+    yield reopen
+    if opened:
+        await opened.pop().close()
+
+
+def on_disk(path: Path) -> dict[str, dict[str, dict[str, object]]]:
+    return json.loads(path.read_text())["tables"]
+
+
+@contextlib.contextmanager
+def file_size_limit(limit: int) -> Iterator[None]:
+    """Make writes past ``limit`` bytes fail with EFBIG, as a full disk would (Python ignores SIGXFSZ)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+
+
+async def test_a_write_is_on_disk_when_it_returns(storage: Storage, tmp_path: Path) -> None:
+    table = (await storage.open("cards")).table("cards")
+
+    doc_id = await table.insert({"card": "C1", "holder": "张三", "balance_fen": 1200})
+
+    assert on_disk(tmp_path / "cards.json") == {
+        "cards": {str(doc_id): {"card": "C1", "holder": "张三", "balance_fen": 1200}}
+    }
+
+
+async def test_reads_and_writes_survive_a_reopen(storage: Storage, reopen: Reopen) -> None:
+    table = (await storage.open("cards")).table("cards")
+    await table.insert_multiple([{"card": f"C{n}", "n": n} for n in range(5)])
+    assert await table.update({"status": "lost"}, card.n < 2) == [1, 2]
+    assert await table.update(lambda doc: doc.update(n=doc["n"] * 10), doc_ids=[5]) == [5]
+    assert await table.upsert({"card": "C3", "status": "blocked"}, card.card == "C3") == [4]
+    assert await table.upsert({"card": "C9", "n": 9}, card.card == "C9") == [6]
+    assert await table.remove(card.card == "C2") == [3]
+    await storage.close()
+
+    table = (await reopen()).table("cards")
+
+    assert len(table) == 5
+    assert table.count(card.status == "lost") == 2
+    assert table.get(doc_id=5) == {"card": "C4", "n": 40}
+    assert table.get(card.card == "C3") == {"card": "C3", "n": 3, "status": "blocked"}
+    assert table.contains(card.card == "C9") and not table.contains(doc_id=3)
+    assert [doc.doc_id for doc in table.search(card.n >= 9)] == [5, 6]
+
+
+async def test_truncate_empties_the_table_on_disk(storage: Storage, tmp_path: Path) -> None:
+    store = await storage.open("cards")
+    await store.table("cards").insert({"card": "C1"})
+    await store.table("users").insert({"name": "guard"})
+
+    await store.table("cards").truncate()
+
+    assert on_disk(tmp_path / "cards.json") == {"cards": {}, "users": {"1": {"name": "guard"}}}
+    assert await store.table("cards").insert({"card": "C2"}) == 1
+
+
+async def test_a_burst_of_awaited_inserts_is_coalesced_into_few_file_writes(
+    storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes: list[int] = []
+    real_write = core.storage._write_atomic
+
+    def counting_write(path: Path, payload: bytes) -> None:
+        writes.append(len(payload))
+        real_write(path, payload)
+
+    monkeypatch.setattr(core.storage, "_write_atomic", counting_write)
+    table = (await storage.open("cards")).table("cards")
+
+    async def burst(task: int) -> list[int]:
+        return [await table.insert({"task": task, "n": n}) for n in range(20)]
+
+    ids = [i for chunk in await asyncio.gather(*(burst(t) for t in range(50))) for i in chunk]
+
+    assert sorted(ids) == list(range(1, 1001))
+    assert len(writes) <= 50, f"{len(writes)} file writes for 1000 inserts"
+    assert len(on_disk(tmp_path / "cards.json")["cards"]) == 1000
+
+
+async def test_a_cancelled_writer_does_not_cancel_the_others(storage: Storage) -> None:
+    store = await storage.open("cards")
+    table = store.table("cards")
+    cancelled = asyncio.create_task(table.insert({"card": "C1"}))
+    kept = asyncio.create_task(table.insert({"card": "C2"}))
+    await asyncio.sleep(0)  # both are in memory and waiting on the same flush
+
+    cancelled.cancel()
+
+    assert await kept == 2
+    with pytest.raises(asyncio.CancelledError):
+        await cancelled
+    assert {doc["card"] for doc in table.all()} == {"C1", "C2"}
+
+
+async def test_a_document_that_is_not_json_is_refused_naming_the_field(storage: Storage) -> None:
+    table = (await storage.open("cards")).table("cards")
+    await table.insert({"card": "C1"})
+
+    with pytest.raises(ValueError, match=r"cards\.json table 'cards': document\['issued'\] is a datetime"):
+        await table.insert({"card": "C2", "issued": datetime(2026, 1, 1)})
+    with pytest.raises(ValueError, match=r"document\['limits'\]\[1\] is nan"):
+        await table.insert({"card": "C3", "limits": [1, float("nan")]})
+    with pytest.raises(ValueError, match="must be a mapping, got list"):
+        await table.insert(["C4"])  # type: ignore[arg-type]
+
+    assert [doc["card"] for doc in table.all()] == ["C1"]
+
+
+async def test_a_failing_update_changes_no_document(storage: Storage, tmp_path: Path) -> None:
+    table = (await storage.open("cards")).table("cards")
+    await table.insert_multiple([{"card": "C1", "n": 1}, {"card": "C2", "n": 2}])
+
+    def fails_on_the_second(doc: dict[str, object]) -> None:
+        doc["n"] = 0
+        if doc["card"] == "C2":
+            raise KeyError("holder")
+
+    with pytest.raises(KeyError):
+        await table.update(fails_on_the_second)
+    with pytest.raises(ValueError, match=r"document after <lambda>\['when'\] is a datetime"):
+        await table.update(lambda doc: doc.update(when=datetime(2026, 1, 1)))
+
+    assert [doc["n"] for doc in table.all()] == [1, 2]
+    assert [doc["n"] for doc in on_disk(tmp_path / "cards.json")["cards"].values()] == [1, 2]
+
+
+async def test_insert_multiple_inserts_all_or_nothing(storage: Storage) -> None:
+    table = (await storage.open("cards")).table("cards")
+    await table.insert(Document({"card": "C7"}, doc_id=7))
+
+    with pytest.raises(ValueError, match=r"already taken: \[7\]"):
+        await table.insert_multiple([{"card": "C1"}, Document({"card": "again"}, doc_id=7)])
+    with pytest.raises(ValueError, match="given twice"):
+        await table.insert_multiple([Document({"card": "a"}, 8), Document({"card": "b"}, 8)])
+    with pytest.raises(ValueError, match=r"document\['x'\] is a set"):
+        await table.insert_multiple([{"card": "C1"}, {"x": {1}}])
+
+    assert [doc["card"] for doc in table.all()] == ["C7"]
+
+
+async def test_documents_read_back_as_copies(storage: Storage) -> None:
+    table = (await storage.open("cards")).table("cards")
+    groups = ["lobby"]
+    await table.insert({"card": "C1", "groups": groups})
+    await table.update({"tags": ["vip"]})
+
+    groups.append("garage")
+    table.get(doc_id=1)["card"] = "changed"
+    table.search(card.card == "C1")[0]["tags"] = []
+
+    assert table.get(doc_id=1) == {"card": "C1", "groups": ["lobby"], "tags": ["vip"]}
+
+
+async def test_a_hand_broken_file_stops_the_open_naming_file_and_position(tmp_path: Path) -> None:
+    path = tmp_path / "cards.json"
+    broken = '{"version": 1,\n "tables": {"cards": {\n  "1": {"card": "C1",}}}}\n'
+    path.write_text(broken)
+
+    with pytest.raises(StoreCorruptError) as error:
+        await Storage(tmp_path).open("cards")
+
+    message = str(error.value)
+    assert f"{path}:3:22: not valid JSON" in message
+    assert '"C1",}}}}' in message
+    assert path.read_text() == broken  # left as it was for a person to fix
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("", "is empty"),
+        ('{"_default": {"1": {}}}', "is not a xiaoqu store"),
+        ('{"version": "1", "tables": {}}', "'version' must be an integer"),
+        ('{"version": 1, "tables": {"cards": {"x": {}}}}', "table 'cards' document 'x'"),
+        ('{"version": 1, "tables": {"cards": []}}', "table 'cards' must be an object"),
+    ],
+)
+async def test_a_file_the_hub_did_not_write_is_refused(
+    tmp_path: Path, content: str, reason: str
+) -> None:
+    (tmp_path / "cards.json").write_text(content)
+
+    with pytest.raises(StoreCorruptError, match=reason):
+        await Storage(tmp_path).open("cards")
+
+
+async def test_an_older_file_is_migrated_once_and_the_original_kept(
+    tmp_path: Path, reopen: Reopen
+) -> None:
+    old = {"version": 1, "tables": {"cards": {"1": {"card": "C1", "balance": 12.5}}}}
+    (tmp_path / "cards.json").write_text(json.dumps(old))
+    calls: list[int] = []
+
+    def to_fen(old_version: int, tables: dict) -> dict:
+        calls.append(old_version)
+        for doc in tables["cards"].values():
+            doc["balance_fen"] = round(doc.pop("balance") * 100)
+        return tables
+
+    store = await reopen(version=2, migrate=to_fen)
+    assert store.table("cards").get(doc_id=1) == {"card": "C1", "balance_fen": 1250}
+    store = await reopen("cards", version=2, migrate=to_fen)
+
+    assert calls == [1]
+    assert store.version == 2
+    assert json.loads((tmp_path / "cards.json").read_text())["version"] == 2
+    assert json.loads((tmp_path / "cards.json.v1.bak").read_text()) == old
+
+
+async def test_version_mismatches_without_a_way_forward_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "cards.json").write_text('{"version": 3, "tables": {}}')
+    with pytest.raises(StorageError, match="version 3, newer than the 2 this code knows"):
+        await Storage(tmp_path).open("cards", version=2)
+
+    (tmp_path / "cards.json").write_text('{"version": 1, "tables": {}}')
+    with pytest.raises(StorageError, match="no migration was given"):
+        await Storage(tmp_path).open("cards", version=2)
+
+    with pytest.raises(StorageError, match=r"migration from version 1 to 2 failed: KeyError\('cards'\)"):
+        await Storage(tmp_path).open("cards", version=2, migrate=lambda v, tables: tables["cards"])
+    assert json.loads((tmp_path / "cards.json").read_text())["version"] == 1
+
+
+@pytest.mark.parametrize("name", ["../cards", "Cards", "a/b", "", ".hidden", "cards.", "卡"])
+async def test_a_store_name_must_be_a_slug(storage: Storage, name: str) -> None:
+    with pytest.raises(ValueError, match="store name must be a lower-case slug"):
+        await storage.open(name)
+
+
+async def test_a_table_name_must_be_a_slug(storage: Storage) -> None:
+    store = await storage.open("core.entity_registry")
+
+    with pytest.raises(ValueError, match="table name must be a lower-case slug"):
+        store.table("../x")
+    assert store.path.name == "core.entity_registry.json"
+
+
+async def test_one_store_has_one_writer(storage: Storage, tmp_path: Path, reopen: Reopen) -> None:
+    await storage.open("cards")
+
+    with pytest.raises(StoreLockedError, match="already open in"):
+        await storage.open("cards")
+    with pytest.raises(StoreLockedError, match=r"cards\.json is already open \(lock cards\.json\.lock held by pid"):
+        await Storage(tmp_path).open("cards")
+    await storage.close()
+    assert (await reopen()).path == tmp_path / "cards.json"  # free again
+
+
+async def test_writes_after_close_are_refused(storage: Storage) -> None:
+    table = (await storage.open("cards")).table("cards")
+    await storage.close()
+
+    with pytest.raises(StorageError, match="is closed"):
+        await table.insert({"card": "C1"})
+
+
+async def test_a_failed_write_keeps_the_old_file_and_is_retried(storage: Storage, tmp_path: Path) -> None:
+    store = await storage.open("cards")
+    table = store.table("cards")
+    await table.insert({"card": "C1"})
+    before = (tmp_path / "cards.json").read_bytes()
+
+    with file_size_limit(4096), pytest.raises(StorageError, match=r"could not write .*cards\.json: \[Errno 27\]"):
+        await table.insert({"card": "C2", "pad": "x" * 8192})
+
+    assert (tmp_path / "cards.json").read_bytes() == before
+    assert not (tmp_path / ".cards.json.tmp").exists()
+    assert table.count(card.card == "C2") == 1  # kept in memory
+    await store.flush()
+    assert [doc["card"] for doc in on_disk(tmp_path / "cards.json")["cards"].values()] == ["C1", "C2"]
+
+
+@pytest.mark.parametrize(("kill_after", "delay"), [(30, 0), (300, 0.003), (1000, 0.007), (2000, 0.013)])
+async def test_a_killed_writer_loses_no_acknowledged_write(
+    tmp_path: Path, reopen: Reopen, kill_after: int, delay: float
+) -> None:
+    """SIGKILL mid-burst: the file loads and holds every write that was acknowledged.
+
+    The delays spread the kill over a writer's cycle (serialise, write, replace), so some runs
+    land inside a file write. Power loss (what the fsyncs are for) cannot be staged here.
+    """
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, str(CRASH_WRITER), str(tmp_path), stdout=asyncio.subprocess.PIPE
+    )
+    acked: list[str] = []
+    try:
+        assert child.stdout is not None
+        while len(acked) < kill_after:
+            line = await child.stdout.readline()
+            assert line, f"writer exited after {len(acked)} acknowledgements"
+            acked.append(line.decode().strip())
+        with pytest.raises(StoreLockedError):
+            await reopen("crash")
+        await asyncio.sleep(delay)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        rest, _ = await child.communicate()
+    acked += rest.decode().split()
+    assert child.returncode == -signal.SIGKILL
+
+    store = await reopen("crash")
+
+    stored = {doc["key"] for doc in store.table("acks").all()}
+    assert set(acked) <= stored
