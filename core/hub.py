@@ -96,11 +96,15 @@ class Hub:
         self._background: set[asyncio.Task[Any]] = set()
         self._stop_callbacks: list[Callable[[], Any]] = []
         self._stopped: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.exit_code = 0
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
-        return asyncio.get_running_loop()
+        """The loop the hub runs in (set at start; usable from other threads)."""
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        return self._loop
 
     # --- tasks ----------------------------------------------------------------------------
 
@@ -151,6 +155,7 @@ class Hub:
     async def start(self) -> None:
         """Fire ``hub_start``, let start-up work settle, then fire ``hub_started``."""
         self.state = HubState.STARTING
+        self._loop = asyncio.get_running_loop()
         self._stopped = asyncio.Event()
         self.bus.fire(EVENT_HUB_START)
         await self.block_till_done()

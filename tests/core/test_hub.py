@@ -46,11 +46,11 @@ async def test_background_tasks_are_cancelled_and_stop_callbacks_run(tmp_path):
     await hub.start()
     hub.create_background_task(loop_forever(), name="poller")
     hub.on_stop(close_store)
-    hub.on_stop(lambda: closed.append("first registered, last run"))
+    hub.on_stop(lambda: closed.append("registered last, runs first"))
     await asyncio.sleep(0)
     await hub.stop(exit_code=3)
     assert cancelled == [True]
-    assert closed == ["store", "first registered, last run"]
+    assert closed == ["registered last, runs first", "store"]
     assert hub.exit_code == 3
 
 
