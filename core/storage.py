@@ -131,7 +131,7 @@ def _find_non_json(value: object, path: str, seen: set[int]) -> str | None:
     if isinstance(value, float):
         return None if math.isfinite(value) else f"{path} is {value!r}, which JSON cannot hold"
     if not isinstance(value, (Mapping, list, tuple)):
-        return f"{path} is a {type(value).__name__}, which JSON cannot hold"
+        return f"{path} has type {type(value).__name__}, which JSON cannot hold"
     if id(value) in seen:
         return f"{path} contains itself"
     seen.add(id(value))

@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import resource
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from core.storage import (
     StoreCorruptError,
     StoreLockedError,
 )
+from tests.core.disk_full import file_size_limit
 
 Reopen = Callable[..., Awaitable[Store]]
 CRASH_WRITER = Path(__file__).with_name("storage_crash_writer.py")
@@ -55,17 +54,6 @@ async def reopen(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[Store]
 
 def on_disk(path: Path) -> dict[str, dict[str, dict[str, object]]]:
     return json.loads(path.read_text())["tables"]
-
-
-@contextlib.contextmanager
-def file_size_limit(limit: int) -> Iterator[None]:
-    """Make writes past ``limit`` bytes fail with EFBIG, as a full disk would (Python ignores SIGXFSZ)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
 
 
 async def test_a_write_is_on_disk_when_it_returns(storage: Storage, tmp_path: Path) -> None:
@@ -151,7 +139,7 @@ async def test_a_document_that_is_not_json_is_refused_naming_the_field(storage: 
     table = (await storage.open("cards")).table("cards")
     await table.insert({"card": "C1"})
 
-    with pytest.raises(ValueError, match=r"cards\.json table 'cards': document\['issued'\] is a datetime"):
+    with pytest.raises(ValueError, match=r"cards\.json table 'cards': document\['issued'\] has type datetime"):
         await table.insert({"card": "C2", "issued": datetime(2026, 1, 1)})
     with pytest.raises(ValueError, match=r"document\['limits'\]\[1\] is nan"):
         await table.insert({"card": "C3", "limits": [1, float("nan")]})
@@ -172,7 +160,7 @@ async def test_a_failing_update_changes_no_document(storage: Storage, tmp_path: 
 
     with pytest.raises(KeyError):
         await table.update(fails_on_the_second)
-    with pytest.raises(ValueError, match=r"document after <lambda>\['when'\] is a datetime"):
+    with pytest.raises(ValueError, match=r"document after <lambda>\['when'\] has type datetime"):
         await table.update(lambda doc: doc.update(when=datetime(2026, 1, 1)))
 
     assert [doc["n"] for doc in table.all()] == [1, 2]
@@ -187,7 +175,7 @@ async def test_insert_multiple_inserts_all_or_nothing(storage: Storage) -> None:
         await table.insert_multiple([{"card": "C1"}, Document({"card": "again"}, doc_id=7)])
     with pytest.raises(ValueError, match="given twice"):
         await table.insert_multiple([Document({"card": "a"}, 8), Document({"card": "b"}, 8)])
-    with pytest.raises(ValueError, match=r"document\['x'\] is a set"):
+    with pytest.raises(ValueError, match=r"document\['x'\] has type set"):
         await table.insert_multiple([{"card": "C1"}, {"x": {1}}])
 
     assert [doc["card"] for doc in table.all()] == ["C7"]

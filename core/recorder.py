@@ -1,0 +1,613 @@
+"""The recorder: append-only history (access records, patrol scans, payments, events) on SQLite.
+
+History only grows and is read by kind, subject and time ("card C1's last 100 swipes", "today's
+patrol scans"), so it lives in one SQLite table with indexes on (kind, subject, time) and
+(kind, time), not in TinyDB. One dedicated thread owns the write connection (WAL,
+``synchronous=NORMAL``) and commits whatever has queued up since its last commit in one
+transaction, so the per-record cost stays flat however fast records arrive. Readers use their
+own connections in a small thread pool; WAL lets them read while the writer writes.
+
+``record()`` checks its input in the caller and queues it: it never blocks and never waits for
+the disk. ``append()`` does the same and returns once the record is committed. A
+``record_id`` makes recording idempotent (the money rule: every payment and charge has an id,
+and repeating it changes nothing); ids are unique per kind.
+
+When a commit fails (disk full, I/O error) the writer logs it, keeps the batch and retries with
+a growing pause, so nothing already accepted is lost while the hub runs; ``last_error`` says
+what is wrong meanwhile. Only at ``stop()`` does it give up, after a few more tries, and log how
+many records were lost.
+
+Retention is per kind (an integration sets its default, such as door records for 90 days;
+config may change it); the recorder purges once a day, and ``purge()`` runs it on demand.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import queue
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from core.storage import check_slug, dump_json
+
+__all__ = ["Record", "Recorder", "RecorderError"]
+
+_LOGGER = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE records (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, so an export cursor stays valid
+    kind TEXT NOT NULL,
+    subject TEXT,
+    time REAL NOT NULL,
+    record_id TEXT,
+    data TEXT NOT NULL
+);
+CREATE INDEX records_kind_subject_time ON records (kind, subject, time);
+CREATE INDEX records_kind_time ON records (kind, time);
+CREATE UNIQUE INDEX records_kind_record_id ON records (kind, record_id)
+    WHERE record_id IS NOT NULL;
+"""
+_INSERT = "INSERT OR IGNORE INTO records (kind, subject, time, record_id, data) VALUES (?, ?, ?, ?, ?)"
+_COLUMNS = "seq, kind, subject, time, record_id, data"
+
+BATCH_MAX = 5_000  # rows per transaction: bounds how long one commit holds the writer
+READERS = 2
+PURGE_CHUNK = 10_000  # rows per delete transaction, so the WAL stays small
+FIRST_PURGE_AFTER = 60.0  # seconds after start; not at once, so start-up stays quick
+PURGE_EVERY = 86_400.0
+RETRY_FIRST = 0.05  # seconds before retrying a failed commit, doubling up to RETRY_MAX
+RETRY_MAX = 5.0
+ATTEMPTS_WHEN_STOPPING = 3
+
+_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+_Row = tuple[str, str | None, float, str | None, str]
+
+
+class RecorderError(Exception):
+    """The recorder could not open its database, or could not commit a record."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One recorded fact. ``seq`` orders records as they were committed and is never reused."""
+
+    seq: int
+    kind: str
+    subject: str | None
+    time: float
+    record_id: str | None
+    data: dict[str, Any]
+
+
+@dataclass(slots=True)
+class _Job:
+    """Work for the writer thread after every row queued before it is committed."""
+
+    run: Callable[[sqlite3.Connection], Any]
+    future: asyncio.Future[Any]
+
+
+_STOP = object()
+
+
+class Recorder:
+    """Append-only history in one SQLite file; see the module docstring for the why."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        clock: Callable[[], float] = time.time,
+        retention: Mapping[str, timedelta | None] | None = None,
+        default_retention: timedelta | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self._clock = clock
+        self._default_retention = _checked_retention("default_retention", default_retention)
+        self._retention: dict[str, timedelta | None] = {}
+        for kind, keep in (retention or {}).items():
+            self.set_retention(kind, keep)
+        self.last_error: BaseException | None = None
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._stopping = threading.Event()
+        self._known_kinds: set[str] = set()
+        self._running = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._writer: threading.Thread | None = None
+        self._writer_done: asyncio.Future[None] | None = None
+        self._readers: ThreadPoolExecutor | None = None
+        self._reader_local = threading.local()
+        self._reader_connections: list[sqlite3.Connection] = []
+        self._purger: asyncio.Task[None] | None = None
+
+    def __repr__(self) -> str:
+        return f"<Recorder {self.path} running={self._running}>"
+
+    # Life cycle.
+
+    async def start(self) -> None:
+        """Open (or create) the database in the writer thread and start the daily purge."""
+        if self._running:
+            return
+        loop = self._loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+        self._writer_done = loop.create_future()
+        self._stopping.clear()
+        self._writer = threading.Thread(
+            target=self._write_loop, args=(ready,), name=f"recorder {self.path.name}", daemon=True
+        )
+        self._writer.start()
+        await ready
+        self._readers = ThreadPoolExecutor(READERS, thread_name_prefix=f"recorder {self.path.name} read")
+        self._running = True
+        self._purger = loop.create_task(self._purge_daily(), name=f"purge {self.path.name}")
+
+    async def stop(self) -> None:
+        """Commit everything queued, stop the writer and close every connection."""
+        if not self._running:
+            return
+        self._running = False
+        assert self._purger is not None and self._writer_done is not None
+        assert self._readers is not None
+        self._purger.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._purger
+        self._stopping.set()
+        self._queue.put(_STOP)
+        await self._writer_done
+        readers = self._readers
+        await asyncio.get_running_loop().run_in_executor(None, readers.shutdown)
+        for connection in self._reader_connections:
+            connection.close()
+        self._reader_connections.clear()
+        self._reader_local = threading.local()
+
+    # Writing.
+
+    def record(
+        self,
+        kind: str,
+        data: Mapping[str, Any],
+        *,
+        subject: str | None = None,
+        time: float | None = None,
+        record_id: str | None = None,
+    ) -> None:
+        """Queue a record; never blocks. Bad input raises ValueError here, naming the field.
+
+        ``time`` defaults to the hub's clock. With a ``record_id`` already recorded for this
+        kind, nothing changes.
+        """
+        self._queue.put((self._row(kind, data, subject, time, record_id), None))
+
+    async def append(
+        self,
+        kind: str,
+        data: Mapping[str, Any],
+        *,
+        subject: str | None = None,
+        time: float | None = None,
+        record_id: str | None = None,
+    ) -> bool:
+        """Record and return once committed: True if new, False if ``record_id`` was known.
+
+        Commits are shared with everything queued meanwhile (group commit). A cancelled
+        ``append`` may still be recorded.
+        """
+        row = self._row(kind, data, subject, time, record_id)
+        assert self._loop is not None
+        future: asyncio.Future[bool] = self._loop.create_future()
+        self._queue.put((row, future))
+        return await future
+
+    async def flush(self) -> None:
+        """Return once every record queued before this call is committed."""
+        await self._job(lambda connection: None)
+
+    def set_retention(self, kind: str, keep: timedelta | None) -> None:
+        """Keep records of ``kind`` for ``keep`` (None: forever), overriding the default."""
+        check_slug(kind, "retention kind")
+        self._retention[kind] = _checked_retention(f"retention of {kind!r}", keep)
+
+    async def purge(self, now: float | None = None) -> int:
+        """Delete the records older than their kind's retention; return how many went."""
+        now = self._clock() if now is None else _checked_time("now", now)
+        cutoffs = {
+            kind: now - keep.total_seconds() for kind, keep in self._retention.items() if keep
+        }
+        default = (
+            now - self._default_retention.total_seconds() if self._default_retention else None
+        )
+        exempt = list(self._retention)  # explicitly set kinds, kept or not, skip the default
+        return await self._job(lambda connection: _purge(connection, cutoffs, default, exempt))
+
+    def _row(
+        self,
+        kind: str,
+        data: Mapping[str, Any],
+        subject: str | None,
+        time: float | None,
+        record_id: str | None,
+    ) -> _Row:
+        if not self._running:
+            raise RecorderError(f"recorder {self.path} is not running")
+        if kind not in self._known_kinds:
+            self._known_kinds.add(check_slug(kind, "kind"))
+        if not isinstance(data, Mapping):
+            raise ValueError(f"{kind}: data must be a mapping, got {type(data).__name__}")
+        if subject is not None and not isinstance(subject, str):
+            raise ValueError(f"{kind}: subject must be a string, got {type(subject).__name__}")
+        if record_id is not None and (not isinstance(record_id, str) or not record_id):
+            raise ValueError(f"{kind}: record_id must be a non-empty string, got {record_id!r}")
+        when = self._clock() if time is None else _checked_time(f"{kind}: time", time)
+        return (kind, subject, when, record_id, dump_json(data, f"{kind}: data"))
+
+    async def _job(self, run: Callable[[sqlite3.Connection], Any]) -> Any:
+        if not self._running:
+            raise RecorderError(f"recorder {self.path} is not running")
+        assert self._loop is not None
+        job = _Job(run, self._loop.create_future())
+        self._queue.put(job)
+        return await job.future
+
+    # The writer thread.
+
+    def _write_loop(self, ready: asyncio.Future[None]) -> None:
+        try:
+            connection = _connect_writer(self.path)
+        except Exception as err:  # noqa: BLE001 - handed to start()
+            self._call_soon(ready.set_exception, RecorderError(f"cannot open {self.path}: {err}"))
+            return  # the last touch of the loop: start() may return at once
+        self._call_soon(ready.set_result, None)
+        try:
+            self._serve(connection)
+        finally:
+            try:
+                connection.close()  # checkpoints the WAL, so it can fail like a commit
+            except sqlite3.Error as err:
+                _LOGGER.error("recorder %s: closing: %s", self.path, err)
+            self._call_soon(self._writer_done.set_result, None)  # type: ignore[union-attr]
+
+    def _serve(self, connection: sqlite3.Connection) -> None:
+        while True:
+            rows: list[tuple[_Row, asyncio.Future[bool] | None]] = []
+            item = self._queue.get()
+            while True:
+                if isinstance(item, tuple):
+                    rows.append(item)
+                    if len(rows) < BATCH_MAX:
+                        try:
+                            item = self._queue.get_nowait()
+                            continue
+                        except queue.Empty:
+                            pass
+                    self._commit(connection, rows)
+                    break
+                self._commit(connection, rows)
+                if item is _STOP:
+                    return
+                self._run_job(connection, item)
+                break
+
+    def _commit(
+        self, connection: sqlite3.Connection, rows: list[tuple[_Row, asyncio.Future[bool] | None]]
+    ) -> None:
+        """Commit ``rows`` in one transaction, retrying until it works (or, stopping, giving up)."""
+        if not rows:
+            return
+        pause, attempts_when_stopping = RETRY_FIRST, 0
+        while True:
+            try:
+                answers = _insert(connection, rows)
+            except Exception as err:  # noqa: BLE001 - the writer must outlive any failure
+                _rollback(connection)
+                self.last_error = err
+                stopping = self._stopping.is_set()
+                if stopping:
+                    attempts_when_stopping += 1
+                    if attempts_when_stopping >= ATTEMPTS_WHEN_STOPPING:
+                        self._give_up(rows, err)
+                        return
+                _LOGGER.error(
+                    "recorder %s: could not commit %d records (%s); retrying",
+                    self.path, len(rows), err,
+                )
+                if stopping:
+                    time.sleep(RETRY_FIRST)
+                else:
+                    self._stopping.wait(pause)  # stop() cuts a long pause short
+                    pause = min(pause * 2, RETRY_MAX)
+                continue
+            self.last_error = None
+            if answers:
+                self._call_soon(_settle, answers)
+            return
+
+    def _give_up(self, rows: list[tuple[_Row, asyncio.Future[bool] | None]], err: Exception) -> None:
+        _LOGGER.error(
+            "recorder %s: stopping with %d records that could not be committed (%s); they are lost",
+            self.path, len(rows), err,
+        )
+        failure = RecorderError(f"could not commit to {self.path}: {err}")
+        self._call_soon(_settle, [(future, failure) for _row, future in rows if future])
+
+    def _run_job(self, connection: sqlite3.Connection, job: _Job) -> None:
+        try:
+            result: Any = job.run(connection)
+        except Exception as err:  # noqa: BLE001 - handed to the caller
+            _rollback(connection)
+            result = RecorderError(f"{self.path}: {err}")
+        self._call_soon(_settle, [(job.future, result)])
+
+    def _call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(callback, *args)
+
+    # Reading.
+
+    async def query(
+        self,
+        kind: str,
+        *,
+        subject: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int | None = 100,
+        newest_first: bool = True,
+        where: Mapping[str, Any] | None = None,
+    ) -> list[Record]:
+        """Records of ``kind`` (and ``subject``) with ``since <= time < until``, newest first.
+
+        ``where`` matches top-level (or dotted) fields of the data exactly: ``{"door": "b3"}``.
+        It filters what the indexes found, so narrow by subject or time as well when you can.
+        Sees what is committed: after ``record()``, ``await flush()`` first.
+        """
+        sql, params = _select(kind, subject, since, until, where, newest_first, None, limit)
+        return await self._read(_fetch_records, sql, params)
+
+    async def count(
+        self,
+        kind: str,
+        *,
+        subject: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        where: Mapping[str, Any] | None = None,
+    ) -> int:
+        """How many records :meth:`query` would find without a limit."""
+        sql, params = _select(kind, subject, since, until, where, True, None, None, "count(*)")
+        return await self._read(_fetch_one, sql, params)
+
+    async def iterate(
+        self,
+        kind: str,
+        *,
+        subject: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        where: Mapping[str, Any] | None = None,
+        newest_first: bool = False,
+        page: int = 1_000,
+    ) -> AsyncIterator[Record]:
+        """Every matching record, oldest first, fetched ``page`` at a time (for exports).
+
+        Each page continues after the last record of the one before, so memory stays flat
+        and records committed meanwhile after that point are included.
+        """
+        after: tuple[float, int] | None = None
+        while True:
+            sql, params = _select(kind, subject, since, until, where, newest_first, after, page)
+            records = await self._read(_fetch_records, sql, params)
+            for record in records:
+                yield record
+            if len(records) < page:
+                return
+            after = (records[-1].time, records[-1].seq)
+
+    async def _read(self, fetch: Callable[[sqlite3.Connection, str, list[Any]], Any], sql: str, params: list[Any]) -> Any:
+        if not self._running:
+            raise RecorderError(f"recorder {self.path} is not running")
+        assert self._loop is not None
+        return await self._loop.run_in_executor(self._readers, self._in_reader, fetch, sql, params)
+
+    def _in_reader(self, fetch: Callable[[sqlite3.Connection, str, list[Any]], Any], sql: str, params: list[Any]) -> Any:
+        connection = getattr(self._reader_local, "connection", None)
+        if connection is None:
+            # check_same_thread=False only so stop() can close it from the loop's thread.
+            connection = sqlite3.connect(self.path, check_same_thread=False)
+            connection.execute("PRAGMA query_only = ON")
+            self._reader_local.connection = connection
+            self._reader_connections.append(connection)
+        return fetch(connection, sql, params)
+
+    async def _purge_daily(self) -> None:
+        await asyncio.sleep(FIRST_PURGE_AFTER)
+        while True:
+            try:
+                deleted = await self.purge()
+                _LOGGER.info("recorder %s: purged %d old records", self.path, deleted)
+            except RecorderError:
+                _LOGGER.exception("recorder %s: purge failed; trying again tomorrow", self.path)
+            await asyncio.sleep(PURGE_EVERY)
+
+
+def _checked_retention(what: str, keep: timedelta | None) -> timedelta | None:
+    if keep is not None and (not isinstance(keep, timedelta) or keep <= timedelta(0)):
+        raise ValueError(f"{what} must be a positive timedelta or None (keep forever), got {keep!r}")
+    return keep
+
+
+def _checked_time(what: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{what} must be seconds since the epoch (a finite number), got {value!r}")
+    return float(value)
+
+
+def _settle(outcomes: list[tuple[asyncio.Future[Any], Any]]) -> None:
+    """On the loop: hand each waiter its result (or error); cancelled waiters are skipped."""
+    for future, outcome in outcomes:
+        if future.done():
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+
+def _connect_writer(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # isolation_level=None: transactions are exactly the BEGIN/COMMIT written here.
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA journal_mode = WAL")
+        # NORMAL in WAL: a commit survives a crash of the process; a power cut may lose the
+        # last commits but never corrupts the file.
+        connection.execute("PRAGMA synchronous = NORMAL")
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise RecorderError(
+                f"schema version {version} is newer than the {SCHEMA_VERSION} this code knows"
+            )
+        if version == 0:
+            connection.execute("BEGIN")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            connection.execute("COMMIT")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _insert(
+    connection: sqlite3.Connection, rows: list[tuple[_Row, asyncio.Future[bool] | None]]
+) -> list[tuple[asyncio.Future[bool], bool]]:
+    """Insert in one transaction; rows someone awaits go one by one to learn if they were new."""
+    answers: list[tuple[asyncio.Future[bool], bool]] = []
+    unanswered: list[_Row] = []
+    connection.execute("BEGIN")
+    for row, future in rows:
+        if future is None:
+            unanswered.append(row)
+            continue
+        if unanswered:
+            connection.executemany(_INSERT, unanswered)
+            unanswered = []
+        answers.append((future, connection.execute(_INSERT, row).rowcount == 1))
+    if unanswered:
+        connection.executemany(_INSERT, unanswered)
+    connection.execute("COMMIT")
+    return answers
+
+
+def _rollback(connection: sqlite3.Connection) -> None:
+    # A failed COMMIT may already have rolled back; a broken connection cannot.
+    with contextlib.suppress(sqlite3.Error):
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+
+
+def _purge(
+    connection: sqlite3.Connection,
+    cutoffs: Mapping[str, float],
+    default: float | None,
+    exempt: list[str],
+) -> int:
+    deleted = 0
+    for kind, cutoff in cutoffs.items():
+        deleted += _delete_in_chunks(connection, "kind = ? AND time < ?", [kind, cutoff])
+    if default is not None:
+        marks = ", ".join("?" * len(exempt))
+        deleted += _delete_in_chunks(
+            connection, f"time < ? AND kind NOT IN ({marks})", [default, *exempt]
+        )
+    return deleted
+
+
+def _delete_in_chunks(connection: sqlite3.Connection, condition: str, params: list[Any]) -> int:
+    deleted = 0
+    sql = f"DELETE FROM records WHERE seq IN (SELECT seq FROM records WHERE {condition} LIMIT {PURGE_CHUNK})"
+    while True:
+        connection.execute("BEGIN")
+        count = connection.execute(sql, params).rowcount
+        connection.execute("COMMIT")
+        deleted += count
+        if count < PURGE_CHUNK:
+            return deleted
+
+
+def _select(
+    kind: str,
+    subject: str | None,
+    since: float | None,
+    until: float | None,
+    where: Mapping[str, Any] | None,
+    newest_first: bool,
+    after: tuple[float, int] | None,
+    limit: int | None,
+    columns: str = _COLUMNS,
+) -> tuple[str, list[Any]]:
+    """Build one SELECT on the indexes; every value is a bound parameter."""
+    check_slug(kind, "kind")
+    conditions, params = ["kind = ?"], [kind]
+    if subject is not None:
+        if not isinstance(subject, str):
+            raise ValueError(f"subject must be a string, got {type(subject).__name__}")
+        conditions.append("subject = ?")
+        params.append(subject)
+    if since is not None:
+        conditions.append("time >= ?")
+        params.append(_checked_time("since", since))
+    if until is not None:
+        conditions.append("time < ?")
+        params.append(_checked_time("until", until))
+    for field, value in (where or {}).items():
+        if not isinstance(field, str) or not _FIELD.fullmatch(field):
+            raise ValueError(f"where: {field!r} is not a field name like 'door' or 'payer.id'")
+        if value is None:
+            conditions.append("json_extract(data, ?) IS NULL")
+            params.append(f"$.{field}")
+        elif isinstance(value, (str, int, float)):
+            conditions.append("json_extract(data, ?) = ?")
+            params.extend((f"$.{field}", value))
+        else:
+            raise ValueError(f"where[{field!r}] must be a string, number, bool or None, got {type(value).__name__}")
+    order = "DESC" if newest_first else "ASC"
+    if after is not None:
+        conditions.append(f"(time, seq) {'<' if newest_first else '>'} (?, ?)")
+        params.extend(after)
+    sql = f"SELECT {columns} FROM records WHERE {' AND '.join(conditions)}"
+    if columns == _COLUMNS:
+        sql += f" ORDER BY time {order}, seq {order}"
+    if limit is not None:
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError(f"limit must be a positive integer or None, got {limit!r}")
+        sql += f" LIMIT {limit}"
+    return sql, params
+
+
+def _fetch_records(connection: sqlite3.Connection, sql: str, params: list[Any]) -> list[Record]:
+    return [
+        Record(seq, kind, subject, when, record_id, json.loads(data))
+        for seq, kind, subject, when, record_id, data in connection.execute(sql, params)
+    ]
+
+
+def _fetch_one(connection: sqlite3.Connection, sql: str, params: list[Any]) -> Any:
+    return connection.execute(sql, params).fetchone()[0]

@@ -1,0 +1,309 @@
+"""core.recorder: append-only history on a real SQLite file, written by one thread."""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import core.recorder
+from core.recorder import Record, Recorder, RecorderError, _select
+from tests.core.disk_full import file_size_limit
+
+DAY = 86_400.0
+T0 = 1_790_000_000.0  # a fixed hub clock reading
+
+
+class Clock:
+    """The hub's clock as the recorder sees it: a callable, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+StartRecorder = Callable[..., Awaitable[Recorder]]
+
+
+@pytest.fixture
+async def start(tmp_path: Path, clock: Clock) -> AsyncIterator[StartRecorder]:
+    """Start a recorder on ``tmp_path/recorder.db``; every one started is stopped afterwards."""
+    started: list[Recorder] = []
+
+    async def start(**kwargs: Any) -> Recorder:
+        recorder = Recorder(tmp_path / "recorder.db", clock=clock, **kwargs)
+        await recorder.start()
+        started.append(recorder)
+        return recorder
+
+    yield start
+    for recorder in started:
+        await recorder.stop()
+
+
+@pytest.fixture
+async def recorder(start: StartRecorder) -> Recorder:
+    return await start()
+
+
+def seqs(records: list[Record]) -> list[int]:
+    return [record.seq for record in records]
+
+
+async def test_a_record_reads_back_with_the_hubs_time(recorder: Recorder) -> None:
+    recorder.record("door.access", {"door": "b3-east", "granted": True}, subject="C1")
+    await recorder.flush()
+
+    assert await recorder.query("door.access") == [
+        Record(1, "door.access", "C1", T0, None, {"door": "b3-east", "granted": True})
+    ]
+
+
+async def test_a_repeated_record_id_changes_nothing(recorder: Recorder) -> None:
+    payment = {"household": "b3-1201", "fen": 35_000}
+
+    assert await recorder.append("billing.payment", payment, record_id="P-1") is True
+    assert await recorder.append("billing.payment", {**payment, "fen": 1}, record_id="P-1") is False
+    recorder.record("billing.payment", payment, record_id="P-2")
+    recorder.record("billing.payment", payment, record_id="P-2")
+    assert await recorder.append("billing.charge", payment, record_id="P-1") is True  # ids are per kind
+
+    await recorder.flush()
+    records = await recorder.query("billing.payment", newest_first=False)
+    assert [(r.record_id, r.data["fen"]) for r in records] == [("P-1", 35_000), ("P-2", 35_000)]
+
+
+async def test_concurrent_appends_are_all_committed(recorder: Recorder) -> None:
+    async def swipes(card: int) -> list[bool]:
+        return [await recorder.append("door.access", {"n": n}, subject=f"C{card}") for n in range(50)]
+
+    results = await asyncio.gather(*(swipes(card) for card in range(40)))
+
+    assert all(all(new) for new in results)
+    assert await recorder.count("door.access") == 2000
+    assert await recorder.count("door.access", subject="C7") == 50
+
+
+async def test_query_filters_by_subject_time_and_data(recorder: Recorder) -> None:
+    for n in range(10):
+        recorder.record(
+            "door.access",
+            {"door": f"d{n % 2}", "granted": n != 3, "reason": None if n != 3 else "lost card",
+             "reader": {"id": f"r{n % 3}"}},
+            subject=f"C{n % 2}",
+            time=T0 + n,
+        )
+    recorder.record("patrol.scan", {"door": "d0"}, subject="C0", time=T0)
+    await recorder.flush()
+
+    assert seqs(await recorder.query("door.access", subject="C0")) == [9, 7, 5, 3, 1]
+    assert seqs(await recorder.query("door.access", since=T0 + 2, until=T0 + 5)) == [5, 4, 3]
+    assert seqs(await recorder.query("door.access", limit=2, newest_first=False)) == [1, 2]
+    assert seqs(await recorder.query("door.access", where={"granted": False})) == [4]
+    assert seqs(await recorder.query("door.access", where={"reason": None, "door": "d1"})) == [10, 8, 6, 2]
+    assert seqs(await recorder.query("door.access", where={"reader.id": "r2"})) == [9, 6, 3]
+    assert await recorder.count("door.access", subject="C1", since=T0 + 5) == 3
+    assert await recorder.count("patrol.scan") == 1
+
+
+async def test_records_at_the_same_time_keep_their_order(recorder: Recorder) -> None:
+    for n in range(5):
+        recorder.record("patrol.scan", {"n": n}, subject="W1", time=T0)
+    await recorder.flush()
+
+    assert [r.data["n"] for r in await recorder.query("patrol.scan", subject="W1")] == [4, 3, 2, 1, 0]
+
+
+async def test_iterate_pages_through_everything_in_order(recorder: Recorder) -> None:
+    for n in range(2_500):
+        recorder.record("event", {"n": n}, time=T0 + n // 3)  # ties across page edges
+    await recorder.flush()
+
+    oldest_first = [r.data["n"] async for r in recorder.iterate("event", page=1_000)]
+    newest_first = [r.data["n"] async for r in recorder.iterate("event", page=7, newest_first=True, since=T0 + 800)]
+
+    assert oldest_first == list(range(2_500))
+    assert newest_first == list(range(2_499, 2_399, -1))
+
+
+@pytest.mark.parametrize(
+    ("subject", "since", "index"),
+    [("C1", None, "records_kind_subject_time"), (None, None, "records_kind_time"), (None, T0, "records_kind_time")],
+)
+async def test_queries_are_answered_from_an_index_without_sorting(
+    recorder: Recorder, tmp_path: Path, subject: str | None, since: float | None, index: str
+) -> None:
+    await recorder.append("door.access", {}, subject="C1")
+    sql, params = _select("door.access", subject, since, None, None, True, None, 100)
+
+    with sqlite3.connect(tmp_path / "recorder.db") as connection:
+        plan = " ".join(row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+
+    assert f"USING INDEX {index}" in plan
+    assert "TEMP B-TREE" not in plan
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda r: r.record("Door Access", {}), r"kind must be a lower-case slug .* got 'Door Access'"),
+        (lambda r: r.record("door", {"at": object()}), r"door: data\['at'\] has type object"),
+        (lambda r: r.record("door", {"fen": [1, float("inf")]}), r"door: data\['fen'\]\[1\] is inf"),
+        (lambda r: r.record("door", ["C1"]), "door: data must be a mapping, got list"),
+        (lambda r: r.record("door", {}, subject=7), "door: subject must be a string, got int"),
+        (lambda r: r.record("door", {}, time=float("nan")), "door: time must be seconds since the epoch"),
+        (lambda r: r.record("door", {}, record_id=""), "door: record_id must be a non-empty string"),
+    ],
+)
+async def test_bad_input_is_refused_in_the_caller_and_the_writer_carries_on(
+    recorder: Recorder, call: Callable[[Recorder], None], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        call(recorder)
+
+    assert await recorder.append("door", {"ok": True}) is True
+    assert [r.data for r in await recorder.query("door")] == [{"ok": True}]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"where": {"a b": 1}}, "where: 'a b' is not a field name"),
+        ({"where": {"door": ["d1"]}}, r"where\['door'\] must be a string, number, bool or None"),
+        ({"limit": 0}, "limit must be a positive integer"),
+        ({"since": "yesterday"}, "since must be seconds since the epoch"),
+    ],
+)
+async def test_bad_queries_name_the_argument(recorder: Recorder, kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        await recorder.query("door", **kwargs)
+
+
+async def test_records_outlive_a_restart_and_stop_commits_the_queue(start: StartRecorder) -> None:
+    recorder = await start()
+    for n in range(20_000):
+        recorder.record("event", {"n": n})
+    await recorder.stop()
+
+    with pytest.raises(RecorderError, match="is not running"):
+        recorder.record("event", {})
+    again = await start()
+    assert await again.count("event") == 20_000
+
+
+async def test_retention_purges_per_kind(start: StartRecorder, clock: Clock) -> None:
+    recorder = await start(
+        retention={"door.access": timedelta(days=90), "billing.payment": None},
+        default_retention=timedelta(days=365),
+    )
+    recorder.set_retention("patrol.scan", timedelta(days=30))
+    for kind in ("door.access", "billing.payment", "patrol.scan", "event"):
+        for age in (0, 31, 91, 366, 1000):
+            recorder.record(kind, {"age": age}, time=T0 - age * DAY)
+
+    assert await recorder.purge() == 3 + 4 + 2
+    remaining = {
+        kind: [r.data["age"] for r in await recorder.query(kind, newest_first=False)]
+        for kind in ("door.access", "billing.payment", "patrol.scan", "event")
+    }
+    assert remaining == {
+        "door.access": [1000, 366, 91, 31, 0][3:],
+        "billing.payment": [1000, 366, 91, 31, 0],
+        "patrol.scan": [0],
+        "event": [91, 31, 0],
+    }
+    clock.now += 400 * DAY
+    assert await recorder.purge() == 2 + 1 + 3
+
+
+async def test_the_recorder_purges_by_itself(
+    start: StartRecorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(core.recorder, "FIRST_PURGE_AFTER", 0)
+    monkeypatch.setattr(core.recorder, "PURGE_EVERY", 0.01)
+    recorder = await start(default_retention=timedelta(days=90))
+    await recorder.append("door.access", {}, time=T0 - 91 * DAY)
+    await recorder.append("door.access", {}, time=T0 - 89 * DAY)
+
+    while await recorder.count("door.access") > 1:
+        await asyncio.sleep(0.01)
+
+    assert [r.time for r in await recorder.query("door.access")] == [T0 - 89 * DAY]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"default_retention": timedelta(0)}, "default_retention must be a positive timedelta"),
+        ({"retention": {"door.access": 90}}, "retention of 'door.access' must be a positive timedelta"),
+        ({"retention": {"Door": timedelta(days=1)}}, "retention kind must be a lower-case slug"),
+    ],
+)
+def test_bad_retention_is_refused(tmp_path: Path, kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Recorder(tmp_path / "recorder.db", **kwargs)
+
+
+async def test_the_writer_survives_a_failed_commit_and_loses_nothing(
+    recorder: Recorder, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    await recorder.append("event", {"n": 0})
+    wal = tmp_path / "recorder.db-wal"
+
+    with file_size_limit(wal.stat().st_size):
+        for n in range(1, 11):
+            recorder.record("event", {"n": n, "pad": "x" * 5_000})
+        waiting = asyncio.create_task(recorder.append("event", {"n": 11}))
+        while recorder.last_error is None:
+            await asyncio.sleep(0.01)
+        assert not waiting.done()
+
+    assert await waiting is True
+    assert recorder.last_error is None
+    assert [r.data["n"] for r in await recorder.query("event", newest_first=False)] == list(range(12))
+    assert "records (disk I/O error); retrying" in caplog.text
+
+
+async def test_stopping_on_a_failing_disk_gives_up_and_says_so(
+    start: StartRecorder, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    recorder = await start()
+    await recorder.append("event", {"n": 0})
+
+    with file_size_limit((tmp_path / "recorder.db-wal").stat().st_size):
+        recorder.record("event", {"pad": "x" * 5_000})
+        waiting = asyncio.create_task(recorder.append("event", {"n": 2}))
+        while recorder.last_error is None:
+            await asyncio.sleep(0.01)
+        await recorder.stop()
+
+    with pytest.raises(RecorderError, match="could not commit to .*recorder.db: disk I/O error"):
+        await waiting
+    assert "records that could not be committed (disk I/O error); they are lost" in caplog.text
+    assert await (await start()).count("event") == 1
+
+
+async def test_a_file_that_is_not_a_recorder_database_stops_start(tmp_path: Path) -> None:
+    (tmp_path / "recorder.db").write_text("access log\n" * 100)
+
+    with pytest.raises(RecorderError, match=r"cannot open .*recorder\.db: file is not a database"):
+        await Recorder(tmp_path / "recorder.db").start()
+
+
+async def test_a_database_from_a_newer_version_stops_start(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / "recorder.db") as connection:
+        connection.execute("PRAGMA user_version = 99")
+
+    with pytest.raises(RecorderError, match="schema version 99 is newer than the 1"):
+        await Recorder(tmp_path / "recorder.db").start()
