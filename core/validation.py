@@ -433,15 +433,16 @@ def time_of_day(value: Any) -> time_of_day_t:
     raise vol.Invalid("expected a time of day, 'HH:MM' or 'HH:MM:SS'")
 
 
-def time_zone(value: Any) -> ZoneInfo:
-    """An IANA time zone name such as `Asia/Shanghai`."""
-    if isinstance(value, ZoneInfo):
-        return value
+def time_zone(value: Any) -> str:
+    """An IANA time zone name such as `Asia/Shanghai`, checked against the tz database
+    (`zoneinfo`); the name is returned, as in Home Assistant, for `ZoneInfo(name)` later."""
     if isinstance(value, str) and value:
         try:
-            return ZoneInfo(value)
+            ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             pass
+        else:
+            return str(value)
     raise vol.Invalid("expected a time zone name such as 'Asia/Shanghai' (the IANA tz database)")
 
 
