@@ -1,0 +1,240 @@
+"""Loading config.yaml and turning every mistake in it into an error that names its place.
+
+`load_config` reads the file (with its includes and secrets); each integration's section is
+then checked with `validate_section` against the integration's own schema. Both give
+`ConfigError`s, which read like a compiler's:
+
+    config.yaml:42: door.readers[1].door: required key not provided
+
+Nothing here raises for a mistake in the files: `xiaoqu check-config` prints every error at
+once, and `xiaoqu run` decides what it can still start. Both run exactly this code.
+
+The core owns two sections, `xiaoqu:` and `logger:` (`CORE_SECTIONS`); every other top-level
+key names an integration, and one no plugin provides is reported with `unknown_domain_error`.
+"""
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Final, Literal
+
+from core.const import DEFAULT_DATA_DIR, DEFAULT_SITE
+from core.validation import (
+    explain,
+    format_path,
+    log_level,
+    slug,
+    string,
+    time_zone,
+    vol,
+)
+from core.yaml_loader import NodeDict, Unresolved, load_yaml, location, lookup
+
+_LOGGER = logging.getLogger(__name__)
+
+CORE_DOMAIN: Final = "xiaoqu"
+LOGGER_DOMAIN: Final = "logger"
+
+
+@dataclass(frozen=True)
+class ConfigError:
+    """One mistake in the config, placed where a person can find it."""
+
+    file: str | None
+    """Path relative to the config directory (`config.yaml`, `automations/morning.yaml`)."""
+    line: int | None
+    path: tuple[Any, ...]
+    """Keys and list indices from the top of the config, domain first: ("door", "readers", 1)."""
+    message: str
+    severity: Literal["error", "warning"] = "error"
+    """A warning (a duplicate key; later, an unknown entity) is printed but fails nothing.
+    `__str__` leaves it out: the command that prints the error says which it is."""
+
+    def __str__(self) -> str:
+        """`config.yaml:42: door.readers[1].door: required key not provided`."""
+        place = ""
+        if self.file is not None:
+            place = f"{self.file}:{self.line}: " if self.line is not None else f"{self.file}: "
+        where = format_path(self.path)
+        return f"{place}{where}: {self.message}" if where else f"{place}{self.message}"
+
+
+@dataclass
+class LoadedConfig:
+    """A config as read from disk, before any integration has checked its section."""
+
+    file: Path
+    """The main config file, absolute."""
+    config_dir: Path
+    """Its folder: relative paths in the config, and error file names, are relative to it."""
+    raw: NodeDict
+    """The top-level mapping, every value annotated with its file and line. Empty when the
+    file could not be read; the reason is in `errors`."""
+    errors: list[ConfigError]
+    """What went wrong while reading: syntax, includes, secrets (errors); duplicate keys
+    (warnings)."""
+
+    def location(self, domain: str) -> tuple[str, int | None]:
+        """Where a top-level key is written (the main file, no line, when it is absent)."""
+        return self.raw.__locations__.get(domain) or (self.file.name, None)
+
+    def validate(self, domain: str, schema: Callable[[Any], Any]) -> tuple[Any, list[ConfigError]]:
+        """`validate_section` for one top-level section of this config."""
+        return validate_section(domain, schema, self.raw.get(domain),
+                                location=self.location(domain))
+
+
+def load_config(path: str | os.PathLike[str]) -> LoadedConfig:
+    """Read a config file; a file that is missing, unreadable or not a mapping is an error in
+    the result, never an exception."""
+    file = Path(path).absolute()
+    result = load_yaml(file, config_dir=file.parent)
+    errors = [
+        ConfigError(issue.file, issue.line, issue.path, issue.message,
+                    "warning" if issue.severity == "warning" else "error")
+        for issue in result.issues
+    ]
+    raw = result.data
+    if not isinstance(raw, NodeDict):
+        if raw is not None and not isinstance(raw, Unresolved):
+            where = location(raw) or (file.name, 1)
+            errors.append(ConfigError(*where, (), "the top level must be a mapping of "
+                                                  "domain: settings"))
+        raw = NodeDict()
+    return LoadedConfig(file, file.parent, raw, errors)
+
+
+def validate_section(
+    domain: str,
+    schema: Callable[[Any], Any],
+    data: Any,
+    *,
+    path: tuple[Any, ...] = (),
+    location: tuple[str | None, int | None] | None = None,
+) -> tuple[Any, list[ConfigError]]:
+    """Check one integration's section; return (validated, errors).
+
+    Every problem voluptuous finds becomes its own `ConfigError`, with the file and line of
+    the nearest annotated value along its path (a mapping value's key line) and the key path
+    prefixed by `domain`. `path` is where `data` sits below the domain, when a part is checked
+    on its own (one automation: `path=(3,)`); `location` is the place to name when the error
+    is about `data` itself and `data` carries none (an empty section: `door:`).
+
+    `validated` is None exactly when `errors` is not empty. A section holding a value that
+    failed to load (a missing secret, a broken include) is not usable: the load already
+    reported why, so errors at that value are not repeated, but one error says the section
+    was not set up.
+    """
+    prefix = (domain, *path)
+    broken = _holds_unresolved(data)
+    try:
+        validated = schema(data)
+    except vol.Invalid as err:
+        errors = [
+            ConfigError(*_place(data, problem.error_path, location), (*prefix, *problem.path),
+                        problem.detail())
+            for problem in explain(data, err)
+            if not _reaches_unresolved(data, problem.error_path)
+        ]
+    except Exception as err:  # a bug in an integration's validator must not stop the check
+        _LOGGER.exception("The %s schema failed on its section", domain)
+        errors = [ConfigError(*_place(data, (), location), prefix,
+                              f"could not be checked: the integration's schema failed with "
+                              f"{type(err).__name__} (a bug in the integration; see the log)")]
+    else:
+        errors = []
+    if broken and not errors:
+        errors = [ConfigError(*_place(data, (), location), prefix,
+                              "not set up: a value in this section failed to load (see above)")]
+    errors.sort(key=lambda e: (e.file or "", e.line or 0))
+    return (None if errors else validated), errors
+
+
+def _place(data: Any, error_path: tuple[Any, ...], fallback: tuple[str | None, int | None] | None
+           ) -> tuple[str | None, int | None]:
+    found = lookup(data, error_path)
+    if (found.depth == 0 or found.line is None) and fallback is not None:
+        return fallback
+    return found.file, found.line
+
+
+def _holds_unresolved(data: Any) -> bool:
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Unresolved):
+            return True
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
+
+
+def _reaches_unresolved(data: Any, path: tuple[Any, ...]) -> bool:
+    value = data
+    for step in (None, *path):
+        if step is not None:
+            try:
+                value = value[step]
+            except (KeyError, IndexError, TypeError):
+                return False
+        if isinstance(value, Unresolved):
+            return True
+    return False
+
+
+def unknown_domain_error(config: Mapping[Any, Any], key: Any, known: Iterable[str] = ()
+                         ) -> ConfigError:
+    """`config.yaml:12: frobnicate: no integration provides this domain`.
+
+    `config` is the top-level mapping the key is in (`LoadedConfig.raw`); `known` the domains
+    plugins do provide, to suggest the one a typo meant.
+    """
+    where = (config.__locations__.get(key) if isinstance(config, NodeDict) else None)
+    file, line = where or location(config) or (None, None)
+    message = "no integration provides this domain"
+    if close := difflib.get_close_matches(str(key), list(known), n=1):
+        message += f" (did you mean '{close[0]}'?)"
+    return ConfigError(file, line, (key,), message)
+
+
+# --- The core's own sections ------------------------------------------------------------
+
+
+def _empty_as_mapping(value: Any) -> Any:
+    """`logger:` with nothing under it means "all defaults"."""
+    return {} if value is None else value
+
+
+def _country(value: Any) -> str:
+    code = string(value).upper()
+    if len(code) == 2 and code.isascii() and code.isalpha():
+        return code
+    raise vol.Invalid("expected a two-letter country code such as CN")
+
+
+CORE_SCHEMA: Final = vol.All(_empty_as_mapping, vol.Schema({
+    vol.Optional("name", default="xiaoqu"): string,
+    vol.Optional("site", default=DEFAULT_SITE): slug,
+    vol.Optional("time_zone", default="Asia/Shanghai"): time_zone,
+    vol.Optional("language", default="zh"): vol.In(("zh", "en"), msg="expected zh or en"),
+    vol.Optional("data_dir", default=DEFAULT_DATA_DIR): string,
+    vol.Optional("country", default="CN"): _country,
+}))
+
+LOGGER_SCHEMA: Final = vol.All(_empty_as_mapping, vol.Schema({
+    vol.Optional("default", default="INFO"): log_level,
+    vol.Optional("logs", default=dict): vol.All(_empty_as_mapping, {string: log_level}),
+}))
+
+CORE_SECTIONS: Final[Mapping[str, Callable[[Any], Any]]] = MappingProxyType({
+    CORE_DOMAIN: CORE_SCHEMA,
+    LOGGER_DOMAIN: LOGGER_SCHEMA,
+})
+"""The top-level keys the core owns, with their schemas; no plugin may claim them."""
