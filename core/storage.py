@@ -39,7 +39,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tinydb import Query, TinyDB, where
 from tinydb.queries import QueryLike
@@ -153,11 +153,6 @@ def _find_non_json(value: object, path: str, seen: set[int]) -> str | None:
     return None
 
 
-def _json_copy(value: object, what: str) -> Any:
-    """A deep copy of ``value`` exactly as it would read back from the file (keys as strings)."""
-    return json.loads(dump_json(value, what))
-
-
 class _MemoryStorage(_TinyDBStorage):
     """TinyDB's storage interface over a dict the store owns; the store does the file I/O."""
 
@@ -204,8 +199,9 @@ class _MemoryTable(_TinyDBTable):
 
     TinyDB's own ``_update_table`` copies the whole table on every write so it can hand the
     storage a fresh dict; in memory that makes each insert cost O(table size). This override
-    (``_update_table`` has been TinyDB's single write path throughout 4.x) changes only
-    the documents the write touches.
+    (``_update_table`` has been TinyDB's single write path throughout 4.x) touches only the
+    documents the write touches. Updates go through :meth:`targets` instead, so that
+    :class:`Table` can compute every new document before changing any.
     """
 
     def _update_table(self, updater: Callable[[dict[int, Mapping]], None]) -> None:
@@ -214,6 +210,15 @@ class _MemoryTable(_TinyDBTable):
             updater(_IntKeys(raw))  # type: ignore[arg-type]
         finally:
             self.clear_cache()
+
+    def targets(
+        self, cond: QueryLike | None, doc_ids: Iterable[int] | None
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """The stored documents (not copies) with these ids, or matching ``cond``, or all."""
+        raw = self._read_table()
+        if doc_ids is not None:
+            return [(i, raw[str(i)]) for i in dict.fromkeys(doc_ids) if str(i) in raw]
+        return [(int(key), doc) for key, doc in raw.items() if cond is None or cond(doc)]
 
 
 class _MemoryDB(TinyDB):
@@ -274,13 +279,17 @@ class Table:
     async def insert_multiple(self, documents: Iterable[Mapping[str, Any]]) -> list[int]:
         """Insert every document in one change: all of them or, on bad input, none."""
         self._store._check_open()
-        copies = [self._checked_document(document) for document in documents]
-        new_ids = [copy.doc_id for copy in copies if isinstance(copy, Document)]
+        documents = list(documents)
+        encoded = [self._encode(document) for document in documents]
+        new_ids = [document.doc_id for document in documents if isinstance(document, Document)]
         taken = sorted({i for i in new_ids if self._inner.contains(doc_id=i)})
         if taken or len(set(new_ids)) != len(new_ids):
             raise ValueError(f"{self._where()}: document ids given twice or already taken: {taken}")
-        doc_ids = self._inner.insert_multiple(copies)
-        self._store._changed()
+        doc_ids = self._inner.insert_multiple(
+            _with_doc_id(copy, original) for original, (copy, _text) in zip(documents, encoded)
+        )
+        for doc_id, (_copy, text) in zip(doc_ids, encoded):
+            self._store._put(self.name, doc_id, text)
         await self._store._durable()
         return doc_ids
 
@@ -317,8 +326,7 @@ class Table:
         if cond is None and doc_ids is None:
             raise TypeError("remove() needs cond or doc_ids; truncate() removes everything")
         removed = self._inner.remove(cond=cond, doc_ids=doc_ids)
-        if removed:
-            self._store._changed()
+        self._store._drop(self.name, removed)
         await self._store._durable()
         return removed
 
@@ -326,13 +334,14 @@ class Table:
         """Remove every document (doc ids start again from 1)."""
         self._store._check_open()
         self._inner.truncate()
-        self._store._changed()
+        self._store._clear(self.name)
         await self._store._durable()
 
     def _insert_now(self, document: Mapping[str, Any]) -> int:
         self._store._check_open()
-        doc_id = self._inner.insert(self._checked_document(document))
-        self._store._changed()
+        copy, text = self._encode(document)
+        doc_id = self._inner.insert(_with_doc_id(copy, document))
+        self._store._put(self.name, doc_id, text)
         return doc_id
 
     def _update_now(
@@ -343,51 +352,61 @@ class Table:
     ) -> list[int]:
         """Compute every new document first, then swap them in: a failure changes nothing."""
         self._store._check_open()
-        if callable(fields):
-            change = self._checked_change(fields)
-        else:
-            fields_text = dump_json(self._checked_document(fields), f"{self._where()}: fields")
-
-            def change(document: dict[str, Any]) -> dict[str, Any]:
-                return {**document, **json.loads(fields_text)}
-
-        staged: list[tuple[dict[str, Any], dict[str, Any]]] = []
-        changed = self._inner.update(
-            lambda document: staged.append((document, change(document))),
-            cond=cond,
-            doc_ids=doc_ids,
-        )
-        for document, new in staged:
+        change = self._checked_change(fields) if callable(fields) else self._setting(fields)
+        staged = [
+            (doc_id, document, *change(document))
+            for doc_id, document in self._inner.targets(cond, doc_ids)
+        ]
+        for doc_id, document, new, text in staged:
             document.clear()
             document.update(new)
-        if changed:
-            self._store._changed()
-        return changed
+            self._store._put(self.name, doc_id, text)
+        return [doc_id for doc_id, *_ in staged]
 
-    def _checked_change(
-        self, transform: Callable[[dict[str, Any]], None]
-    ) -> Callable[[dict[str, Any]], dict[str, Any]]:
-        """Run ``transform`` on a private copy and check the result is still a JSON document."""
-        what = f"{self._where()}: document after {getattr(transform, '__name__', 'update')}"
+    def _setting(
+        self, fields: Mapping[str, Any]
+    ) -> Callable[[dict[str, Any]], tuple[dict[str, Any], str]]:
+        _copy, fields_text = self._encode(fields, f"{self._where()}: fields")
 
-        def change(document: dict[str, Any]) -> dict[str, Any]:
-            trial = _json_copy(document, what)
-            transform(trial)
-            return self._checked_document(trial, what)
+        def change(document: dict[str, Any]) -> tuple[dict[str, Any], str]:
+            # Parsed again for each document, so no two documents share a nested value.
+            new = {**document, **json.loads(fields_text)}
+            return new, dump_json(new, self._where())
 
         return change
 
-    def _checked_document(self, document: object, what: str | None = None) -> dict[str, Any]:
+    def _checked_change(
+        self, transform: Callable[[dict[str, Any]], None]
+    ) -> Callable[[dict[str, Any]], tuple[dict[str, Any], str]]:
+        """Run ``transform`` on a private copy and check the result is still a JSON document."""
+        what = f"{self._where()}: document after {getattr(transform, '__name__', 'update')}"
+
+        def change(document: dict[str, Any]) -> tuple[dict[str, Any], str]:
+            trial = json.loads(dump_json(document, what))
+            transform(trial)
+            return self._encode(trial, what)
+
+        return change
+
+    def _encode(self, document: object, what: str | None = None) -> tuple[dict[str, Any], str]:
+        """Check ``document`` is a JSON object; return a private copy and its JSON text.
+
+        The copy is what reading the file back would give (keys as strings, tuples as lists),
+        so memory and disk never disagree.
+        """
         what = what or f"{self._where()}: document"
         if not isinstance(document, Mapping):
             raise ValueError(f"{what} must be a mapping, got {type(document).__name__}")
-        copy = _json_copy(document, what)
-        if isinstance(document, Document):
-            return Document(copy, document.doc_id)
-        return copy
+        text = dump_json(document, what)
+        return json.loads(text), text
 
     def _where(self) -> str:
         return f"{self._store.path.name} table {self.name!r}"
+
+
+def _with_doc_id(copy: dict[str, Any], original: object) -> dict[str, Any]:
+    """A :class:`Document` passed in keeps its doc id on the way into TinyDB."""
+    return Document(copy, original.doc_id) if isinstance(original, Document) else copy
 
 
 class Store:
@@ -396,15 +415,16 @@ class Store:
     Made by :meth:`Storage.open`; closed by :meth:`Storage.close`.
     """
 
-    def __init__(
-        self, name: str, path: Path, version: int, tables: dict[str, Any], lock_fd: int
-    ) -> None:
+    def __init__(self, name: str, path: Path, version: int, loaded: _Loaded) -> None:
         self.name = name
         self.path = path
         self.version = version
-        self._db = _MemoryDB(tables, storage=_MemoryStorage)
+        self._db = _MemoryDB(loaded.tables, storage=_MemoryStorage)
+        # Each document's JSON text ('"7":{...}'), kept as documents change, so a flush joins
+        # strings instead of serialising the whole store on the event loop.
+        self._fragments = loaded.fragments
         self._tables: dict[str, Table] = {}
-        self._lock_fd: int | None = lock_fd
+        self._lock_fd: int | None = loaded.lock_fd
         # Group commit: every write bumps _changes; a round serialises the data as it is at
         # that moment and, once on disk, moves _written up to the _changes it covered.
         self._changes = 0
@@ -431,7 +451,18 @@ class Store:
         if self._lock_fd is None:
             raise StorageError(f"store {self.path} is closed")
 
-    def _changed(self) -> None:
+    def _put(self, table: str, doc_id: int, text: str) -> None:
+        self._fragments.setdefault(table, {})[str(doc_id)] = f'"{doc_id}":{text}'
+        self._changes += 1
+
+    def _drop(self, table: str, doc_ids: list[int]) -> None:
+        fragments = self._fragments.setdefault(table, {})
+        for doc_id in doc_ids:
+            del fragments[str(doc_id)]
+        self._changes += bool(doc_ids)
+
+    def _clear(self, table: str) -> None:
+        self._fragments[table] = {}
         self._changes += 1
 
     async def _durable(self) -> None:
@@ -450,9 +481,10 @@ class Store:
         while self._written < self._changes:
             done, target = self._round, self._changes
             assert done is not None
+            # Only the list of strings is taken on the loop; joining and writing run in a thread.
+            snapshot = [(name, list(parts.values())) for name, parts in self._fragments.items()]
             try:
-                payload = self._serialise()
-                await loop.run_in_executor(None, _write_atomic, self.path, payload)
+                await loop.run_in_executor(None, _write_store, self.path, self.version, snapshot)
             except Exception as err:  # noqa: BLE001 - handed to every waiter of the round
                 done.set_exception(
                     StorageError(
@@ -465,16 +497,6 @@ class Store:
             self._written = target
             self._round = loop.create_future()
             done.set_result(None)
-
-    def _serialise(self) -> bytes:
-        # check_circular=False: every document went through a JSON round trip on its way in.
-        text = json.dumps(
-            {"version": self.version, "tables": self._db.storage.read()},
-            ensure_ascii=False,
-            separators=(",", ":"),
-            check_circular=False,
-        )
-        return text.encode()
 
     async def _close(self) -> None:
         """Flush, then release the lock even if the flush failed (its error is raised)."""
@@ -514,13 +536,13 @@ class Storage:
         self._stores[name] = None  # claimed while loading, so a concurrent open fails
         path = self.directory / f"{name}.json"
         try:
-            tables, lock_fd = await asyncio.get_running_loop().run_in_executor(
+            loaded = await asyncio.get_running_loop().run_in_executor(
                 None, _open_file, path, version, migrate
             )
         except BaseException:
             del self._stores[name]
             raise
-        store = self._stores[name] = Store(name, path, version, tables, lock_fd)
+        store = self._stores[name] = Store(name, path, version, loaded)
         return store
 
     async def close(self) -> None:
@@ -536,17 +558,31 @@ class Storage:
 # Below: blocking file work, run in an executor thread.
 
 
-def _open_file(path: Path, version: int, migrate: Migration | None) -> tuple[dict[str, Any], int]:
+class _Loaded(NamedTuple):
+    tables: dict[str, dict[str, dict[str, Any]]]
+    fragments: dict[str, dict[str, str]]
+    lock_fd: int
+
+
+def _open_file(path: Path, version: int, migrate: Migration | None) -> _Loaded:
     path.parent.mkdir(parents=True, exist_ok=True)
     lock_fd = _lock(path)
     try:
         stored_version, tables = _read(path)
         if stored_version is not None and stored_version != version:
             tables = _migrate(path, stored_version, version, tables, migrate)
+        fragments = {
+            name: {key: f'"{key}":{dump_json(doc, str(path))}' for key, doc in table.items()}
+            for name, table in tables.items()
+        }
+        if stored_version is not None and stored_version != version:
+            with contextlib.suppress(FileExistsError):  # kept from an interrupted migration
+                os.link(path, path.with_name(f"{path.name}.v{stored_version}.bak"))
+            _write_store(path, version, [(name, list(f.values())) for name, f in fragments.items()])
     except BaseException:
         os.close(lock_fd)
         raise
-    return tables, lock_fd
+    return _Loaded(tables, fragments, lock_fd)
 
 
 def _lock(path: Path) -> int:
@@ -580,12 +616,14 @@ def _read(path: Path) -> tuple[int | None, dict[str, Any]]:
     except UnicodeDecodeError as err:
         raise StoreCorruptError(f"{path}: not UTF-8 text at byte {err.start}. {fix}") from None
     try:
-        content = json.loads(text)
+        content = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as err:
         near = text[max(0, err.pos - _EXCERPT) : err.pos + _EXCERPT]
         raise StoreCorruptError(
             f"{path}:{err.lineno}:{err.colno}: not valid JSON ({err.msg}) near {near!r}. {fix}"
         ) from None
+    except ValueError as err:  # NaN or Infinity, which Python's json would otherwise accept
+        raise StoreCorruptError(f"{path}: {err}. {fix}") from None
     if not isinstance(content, dict) or set(content) != {"version", "tables"}:
         raise StoreCorruptError(
             f"{path} is not a xiaoqu store: expected an object with exactly 'version' and "
@@ -596,6 +634,10 @@ def _read(path: Path) -> tuple[int | None, dict[str, Any]]:
         raise StoreCorruptError(f"{path}: 'version' must be an integer >= 1, got {stored!r}. {fix}")
     _check_tables(content["tables"], str(path), StoreCorruptError)
     return stored, content["tables"]
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _check_tables(tables: object, where: str, error: type[StorageError]) -> None:
@@ -631,11 +673,18 @@ def _migrate(
     except Exception as err:
         raise StorageError(f"{where} failed: {err!r}; the file is left as it was") from err
     _check_tables(migrated, where, StorageError)
-    payload = dump_json({"version": version, "tables": migrated}, where)
-    with contextlib.suppress(FileExistsError):  # kept from an earlier, interrupted migration
-        os.link(path, path.with_name(f"{path.name}.v{stored}.bak"))
-    _write_atomic(path, payload.encode())
-    return json.loads(payload)["tables"]
+    try:
+        return json.loads(dump_json(migrated, f"{where}: tables"))
+    except ValueError as err:
+        raise StorageError(str(err)) from None
+
+
+def _write_store(path: Path, version: int, snapshot: list[tuple[str, list[str]]]) -> None:
+    """Join the documents' JSON texts into the store file and write it atomically."""
+    tables = ",".join(
+        f"{json.dumps(name, ensure_ascii=False)}:{{{','.join(parts)}}}" for name, parts in snapshot
+    )
+    _write_atomic(path, f'{{"version":{version},"tables":{{{tables}}}}}'.encode())
 
 
 def _write_atomic(path: Path, payload: bytes) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import core.storage
 from core.storage import (
@@ -84,6 +86,82 @@ async def test_reads_and_writes_survive_a_reopen(storage: Storage, reopen: Reope
     assert table.get(card.card == "C3") == {"card": "C3", "n": 3, "status": "blocked"}
     assert table.contains(card.card == "C9") and not table.contains(doc_id=3)
     assert [doc.doc_id for doc in table.search(card.n >= 9)] == [5, 6]
+
+
+documents = st.fixed_dictionaries(
+    {"k": st.sampled_from("abc"), "n": st.integers(0, 9), "tags": st.lists(st.text(max_size=2), max_size=2)}
+)
+table_names = st.sampled_from(["cards", "users"])
+operations = st.one_of(
+    st.tuples(st.just("insert"), table_names, documents),
+    st.tuples(st.just("insert_multiple"), table_names, st.lists(documents, max_size=3)),
+    st.tuples(st.just("update"), table_names, documents, st.integers(0, 9)),
+    st.tuples(st.just("increment"), table_names, st.lists(st.integers(1, 12), max_size=3)),
+    st.tuples(st.just("upsert"), table_names, documents),
+    st.tuples(st.just("remove"), table_names, st.integers(0, 9)),
+    st.tuples(st.just("remove_ids"), table_names, st.lists(st.integers(1, 12), max_size=3)),
+    st.tuples(st.just("truncate"), table_names),
+)
+
+
+async def apply(store: Store, operation: tuple[Any, ...]) -> None:
+    name, table, *args = operation[0], store.table(operation[1]), *operation[2:]
+
+    def increment(doc: dict[str, Any]) -> None:
+        doc["n"] += 1
+        doc["tags"].append("+")
+
+    match name, args:
+        case "insert", [doc]:
+            await table.insert(doc)
+        case "insert_multiple", [docs]:
+            await table.insert_multiple(docs)
+        case "update", [doc, below]:
+            await table.update(doc, card.n < below)
+        case "increment", [doc_ids]:
+            await table.update(increment, doc_ids=doc_ids)
+        case "upsert", [doc]:
+            await table.upsert(doc, card.k == doc["k"])
+        case "remove", [at_least]:
+            await table.remove(card.n >= at_least)
+        case "remove_ids", [doc_ids]:
+            await table.remove(doc_ids=doc_ids)
+        case "truncate", []:
+            await table.truncate()
+
+
+def non_empty(tables: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {name: docs for name, docs in tables.items() if docs}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(operations, max_size=12))
+def test_the_file_always_holds_exactly_what_memory_holds(
+    tmp_path_factory: pytest.TempPathFactory, script: list[tuple[Any, ...]]
+) -> None:
+    """Whatever the writes, the file (joined from per-document texts) equals the tables."""
+
+    async def run(directory: Path) -> None:
+        storage = Storage(directory)
+        store = await storage.open("cards")
+        for operation in script:
+            await apply(store, operation)
+        memory = {
+            name: {str(doc.doc_id): dict(doc) for doc in store.table(name).all()}
+            for name in ("cards", "users")
+        }
+        await storage.close()
+        path = directory / "cards.json"
+        assert non_empty(on_disk(path) if path.exists() else {}) == non_empty(memory)
+        reopened = Storage(directory)
+        store = await reopened.open("cards")
+        assert {
+            name: {str(doc.doc_id): dict(doc) for doc in store.table(name).all()}
+            for name in ("cards", "users")
+        } == memory
+        await reopened.close()
+
+    asyncio.run(run(tmp_path_factory.mktemp("store")))
 
 
 async def test_truncate_empties_the_table_on_disk(storage: Storage, tmp_path: Path) -> None:
