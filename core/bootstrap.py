@@ -4,6 +4,7 @@ and the tests all take, so a config that checks clean is a config that starts.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,14 +33,14 @@ class Checked:
         return not [e for e in self.errors if e.severity == "error"] and not self.problems
 
 
-def _prepare(config_path: Path, clock: Clock | None) -> tuple[Hub | None, Checked]:
+def _prepare(config_path: Path, clock: Clock | None, plugin_dirs: Iterable[Path] = ()) -> tuple[Hub | None, Checked]:
     loaded = conf.load_config(config_path)
     checked = Checked(None, loaded.raw, list(loaded.errors))
-    if loaded.raw is None:
+    if not loaded.raw and checked.errors:
         return None, checked
-    core_conf, errors = conf.validate_section("xiaoqu", conf.CORE_SCHEMA, loaded.raw.get("xiaoqu") or {})
+    core_conf, errors = loaded.validate(conf.CORE_DOMAIN, conf.CORE_SCHEMA)
     checked.errors.extend(errors)
-    logger_conf, errors = conf.validate_section("logger", conf.LOGGER_SCHEMA, loaded.raw.get("logger") or {})
+    logger_conf, errors = loaded.validate(conf.LOGGER_DOMAIN, conf.LOGGER_SCHEMA)
     checked.errors.extend(errors)
     if not isinstance(core_conf, dict):
         core_conf = conf.CORE_SCHEMA({})
@@ -55,7 +56,7 @@ def _prepare(config_path: Path, clock: Clock | None) -> tuple[Hub | None, Checke
     )
     checked.hub_config = hub_config
     hub = Hub(hub_config, clock=clock)
-    available, discovery_problems = discover(loaded.config_dir)
+    available, discovery_problems = discover(loaded.config_dir, plugin_dirs)
     defaults = {d for d, m in available.items() if m.source is Source.CORE}
     wanted = set(defaults)
     for key in loaded.raw:
@@ -64,7 +65,7 @@ def _prepare(config_path: Path, clock: Clock | None) -> tuple[Hub | None, Checke
         if key in available:
             wanted.add(key)
         else:
-            checked.errors.append(conf.unknown_domain_error(loaded.raw, key))
+            checked.errors.append(conf.unknown_domain_error(loaded.raw, key, available))
     for problem in discovery_problems:
         if problem.domain in wanted:
             checked.problems.append(problem)
@@ -73,7 +74,7 @@ def _prepare(config_path: Path, clock: Clock | None) -> tuple[Hub | None, Checke
     plugins = PluginSet(hub)
     plugins.available = available
     hub.plugins = plugins
-    checked.errors.extend(plugins.import_and_configure(loaded.raw, sorted(wanted)))
+    checked.errors.extend(plugins.import_and_configure(loaded, sorted(wanted)))
     checked.problems.extend(p for p in plugins.problems if p not in checked.problems)
     checked.logger = logger_conf if isinstance(logger_conf, dict) else conf.LOGGER_SCHEMA({})
     checked.available = available
@@ -86,7 +87,9 @@ def check_config(config_path: Path) -> Checked:
     return checked
 
 
-async def setup_hub(config_path: Path, *, clock: Clock | None = None) -> tuple[Hub, Checked]:
+async def setup_hub(
+    config_path: Path, *, clock: Clock | None = None, plugin_dirs: Iterable[Path] = ()
+) -> tuple[Hub, Checked]:
     """Load the config, open the stores, set every plugin up (not started yet).
 
     Config errors in a plugin's section keep that plugin (and its dependents) from being set
@@ -97,7 +100,7 @@ async def setup_hub(config_path: Path, *, clock: Clock | None = None) -> tuple[H
     from core.registry import STORE_NAME, DeviceRegistry, EntityRegistry
     from core.storage import Storage
 
-    hub, checked = _prepare(config_path, clock)
+    hub, checked = _prepare(config_path, clock, plugin_dirs)
     if hub is None:
         raise SystemExit(f"cannot start: {'; '.join(str(e) for e in checked.errors)}")
     data_dir = hub.config.data_dir

@@ -135,11 +135,19 @@ class Hub:
         if not task.cancelled() and (exc := task.exception()) is not None:
             _LOGGER.error("Task %s failed", task.get_name(), exc_info=exc)
 
-    async def block_till_done(self) -> None:
-        """Wait until every tracked task, including ones they start, has finished."""
+    async def block_till_done(self, timeout: float | None = None) -> bool:
+        """Wait until every tracked task, including ones they start, has finished.
+
+        Returns False if ``timeout`` seconds passed first. The calling task is never waited for.
+        """
         current = asyncio.current_task()
+        deadline = None if timeout is None else self.loop.time() + timeout
         while pending := [task for task in self._tasks if task is not current and not task.done()]:
-            await asyncio.wait(pending)
+            remaining = None if deadline is None else deadline - self.loop.time()
+            if remaining is not None and remaining <= 0:
+                return False
+            await asyncio.wait(pending, timeout=remaining)
+        return True
 
     async def run_in_executor(self, func: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         """Run blocking work (file writes, hashing, serial I/O) off the event loop."""
@@ -169,10 +177,9 @@ class Hub:
         self.exit_code = exit_code
         self.state = HubState.STOPPING
         self.bus.fire(EVENT_HUB_STOP)
-        try:
-            await asyncio.wait_for(self.block_till_done(), STOP_TIMEOUT)
-        except TimeoutError:
-            _LOGGER.warning("Stopping with unfinished tasks: %s", sorted(t.get_name() for t in self._tasks))
+        if not await self.block_till_done(STOP_TIMEOUT):
+            unfinished = sorted(t.get_name() for t in self._tasks if t is not asyncio.current_task())
+            _LOGGER.warning("Stopping with unfinished tasks: %s", unfinished)
         if plugins := getattr(self, "plugins", None):
             await plugins.stop_all()
         for task in list(self._background):

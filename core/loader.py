@@ -18,7 +18,6 @@ import importlib.metadata
 import importlib.util
 import json
 import logging
-import sys
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ if TYPE_CHECKING:
 
     import pluggy
 
+    from core.config import ConfigError, LoadedConfig
     from core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
@@ -150,26 +150,29 @@ def _entry_points(problems: list[Problem]) -> Iterable[Manifest]:
             problems.append(Problem(ep.name, "discover", str(err)))
 
 
-def extend_local_plugins(config_dir: Path) -> None:
-    """Make ``<config dir>/plugins/<name>`` importable as ``plugins.<name>``."""
+def extend_local_plugins(plugin_dirs: Iterable[Path]) -> None:
+    """Make ``<dir>/<name>`` importable as ``plugins.<name>`` for each folder given."""
     import plugins
 
-    extra = config_dir / "plugins"
-    if extra.is_dir() and str(extra) not in plugins.__path__ and extra.resolve() not in {
-        Path(p).resolve() for p in plugins.__path__
-    }:
-        plugins.__path__.append(str(extra))
+    known = {Path(p).resolve() for p in plugins.__path__}
+    for folder in plugin_dirs:
+        if folder.is_dir() and folder.resolve() not in known:
+            plugins.__path__.append(str(folder))
+            known.add(folder.resolve())
 
 
-def discover(config_dir: Path | None = None) -> tuple[dict[str, Manifest], list[Problem]]:
+def discover(
+    config_dir: Path | None = None, plugin_dirs: Iterable[Path] = ()
+) -> tuple[dict[str, Manifest], list[Problem]]:
     """Every plugin available, by domain, and the problems met on the way.
+
+    Site plugins live in ``<config dir>/plugins/`` and in any extra ``plugin_dirs``.
 
     The core's own plugins (``core/<name>/manifest.json``) are always set up and cannot be
     replaced. A local or installed plugin may replace a built-in integration of the same domain (it is
     logged); two non-built-in plugins with one domain are both refused, named in the problem.
     """
-    if config_dir is not None:
-        extend_local_plugins(config_dir)
+    extend_local_plugins([*([config_dir / "plugins"] if config_dir else []), *plugin_dirs])
     problems: list[Problem] = []
     found: dict[str, Manifest] = {m.domain: m for m in _scan("core", Source.CORE, problems)}
     found.update((m.domain, m) for m in _scan("integrations", Source.BUILTIN, problems))
@@ -270,17 +273,15 @@ class PluginSet:
         self.running: list[str] = []
         self.problems: list[Problem] = []
 
-    def import_and_configure(self, raw_config: dict[str, Any], wanted: Iterable[str]) -> list[Any]:
+    def import_and_configure(self, loaded: LoadedConfig, wanted: Iterable[str]) -> list[ConfigError]:
         """Import the wanted plugins, register their hooks and validate their config sections.
 
-        Returns the ConfigErrors (from ``core.config``) of every section; a plugin with an
-        invalid section is not set up. Used alike by ``xiaoqu run`` and ``xiaoqu check-config``.
+        Returns the ConfigErrors of every section; a plugin with an invalid section is not
+        set up. Used alike by ``xiaoqu run`` and ``xiaoqu check-config``.
         """
-        from core.config import validate_section
-
         order, problems = setup_order(wanted, self.available)
         self.problems.extend(problems)
-        config_errors: list[Any] = []
+        config_errors: list[ConfigError] = []
         failed: set[str] = {p.domain for p in problems}
         for domain in order:
             manifest = self.available[domain]
@@ -298,9 +299,9 @@ class PluginSet:
             if not self.hub.pm.is_registered(module):
                 self.hub.pm.register(module, name=domain)
             schemas = [s for s in call_plugin_hook(self.hub.pm, domain, "xiaoqu_config_schema") if s is not None]
-            section = raw_config.get(domain)
+            section = loaded.raw.get(domain)
             if schemas:
-                section, errors = validate_section(domain, schemas[0], section)
+                section, errors = loaded.validate(domain, schemas[0])
                 if errors:
                     config_errors.extend(errors)
                     failed.add(domain)
@@ -346,8 +347,3 @@ def _describe(err: BaseException) -> str:
     where = f" ({Path(last[0].filename).name}:{last[0].lineno})" if last else ""
     return f"{type(err).__name__}: {err}{where}"
 
-
-def unload_modules(prefix: str) -> None:
-    """Forget imported modules under ``prefix`` (tests and ``new-plugin`` re-import fresh code)."""
-    for name in [n for n in sys.modules if n == prefix or n.startswith(prefix + ".")]:
-        del sys.modules[name]

@@ -43,6 +43,8 @@ class DeviceEntry:
     via_device_id: str | None = None
     name_by_user: str | None = None
     disabled_by: str | None = None
+    #: Fields staff have set; what an integration reports never overwrites them.
+    user_fields: list[str] = field(default_factory=list)
 
     @property
     def display_name(self) -> str:
@@ -69,6 +71,9 @@ class EntityEntry:
     @property
     def disabled(self) -> bool:
         return self.disabled_by is not None
+
+
+_REPORTED_FIELDS = {"name", "number", "location", "model", "manufacturer", "sw_version", "via_device_id"}
 
 
 class _Registry:
@@ -115,7 +120,7 @@ class DeviceRegistry(_Registry):
     async def get_or_create(self, *, integration: str, identifiers: list[str], name: str, **info: Any) -> DeviceEntry:
         """Find a device by any of its identifiers or create it; refresh what the integration reports.
 
-        Fields staff set (``name_by_user``, ``disabled_by``) are never overwritten here.
+        Fields staff set (through :meth:`update`) are never overwritten here.
         """
         if not identifiers:
             raise HubError(f"device {name!r} from {integration} needs at least one identifier")
@@ -131,7 +136,9 @@ class DeviceRegistry(_Registry):
             if ident not in device.identifiers:
                 device.identifiers.append(ident)
                 changed = True
-        updates = {"name": name, **{k: v for k, v in info.items() if k not in ("name_by_user", "disabled_by")}}
+        updates = {k: v for k, v in {"name": name, **info}.items() if k not in device.user_fields}
+        if unknown := set(updates) - _REPORTED_FIELDS:
+            raise HubError(f"device {name!r}: unknown device field(s) {', '.join(sorted(unknown))}")
         for key, value in updates.items():
             if getattr(device, key) != value:
                 setattr(device, key, value)
@@ -153,6 +160,8 @@ class DeviceRegistry(_Registry):
             raise HubError(f"cannot change {', '.join(sorted(unknown))} of a device; allowed: {', '.join(sorted(allowed))}")
         for key, value in changes.items():
             setattr(device, key, value)
+            if key not in device.user_fields:
+                device.user_fields.append(key)
         await self._save(device)
         self._fire("update", device_id=device_id, changes=sorted(changes))
         return device

@@ -29,16 +29,20 @@ async def running_hub(
     config: Mapping[str, Any] | str,
     *,
     clock: Clock | None = None,
+    plugins_dir: Path | None = None,
     expect_problems: bool = False,
 ) -> AsyncIterator[Hub]:
     """Build and start a hub on ``config``; stop it (flushing every store) on exit.
 
     Unless ``expect_problems``, any config error or plugin failure fails the test at once
-    with every message, instead of surfacing later as a missing entity.
+    with every message, instead of surfacing later as a missing entity. ``plugins_dir`` is a
+    folder of site plugins to load besides ``<config_dir>/plugins/`` (a plugin's own tests
+    pass the folder their plugin lives in).
     """
     from core.bootstrap import setup_hub
 
-    hub, checked = await setup_hub(write_config(config_dir, config), clock=clock)
+    extra = [plugins_dir] if plugins_dir is not None else []
+    hub, checked = await setup_hub(write_config(config_dir, config), clock=clock, plugin_dirs=extra)
     try:
         errors = [str(e) for e in checked.errors if e.severity == "error"] + [str(p) for p in checked.problems]
         if errors and not expect_problems:

@@ -26,3 +26,6 @@ async def hub(tmp_path, clock) -> Hub:
     await hub.start()
     yield hub
     await hub.stop()
+
+
+pytest_plugins = ["plugin_factory"]

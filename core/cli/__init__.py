@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import argparse
-import sys
+
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -68,7 +68,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -8,16 +8,23 @@ import signal
 from pathlib import Path
 
 from core.cli import add_config_option
-from core.validation import log_level
+from core.validation import log_level, vol
 
 _LOGGER = logging.getLogger("xiaoqu")
 LOG_FORMAT = "%(asctime)s %(levelname)-7s [%(name)s] %(message)s"
 
 
+def _level(value: str) -> str:
+    try:
+        return log_level(value)
+    except vol.Invalid as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("run", help="start the hub", description="Start the hub on a config file.")
     add_config_option(parser)
-    parser.add_argument("--log-level", type=log_level, default=None, help="default log level (overrides logger:)")
+    parser.add_argument("--log-level", type=_level, default=None, help="default log level (overrides logger:)")
     parser.add_argument(
         "--log",
         action="append",
@@ -46,7 +53,7 @@ async def serve(config_path: Path, log_level_override: str | None = None, log_ov
     logs = dict(logger_conf.get("logs", {}))
     for item in log_overrides or []:
         name, _, level = item.partition("=")
-        logs[name] = log_level(level)
+        logs[name] = _level(level)
     configure_logging({**logger_conf, "logs": logs}, checked.available)
     for error in checked.errors:
         _LOGGER.log(logging.ERROR if error.severity == "error" else logging.WARNING, "%s", error)

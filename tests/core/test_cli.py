@@ -1,0 +1,132 @@
+"""The ``xiaoqu`` command line, run as a person runs it: a real process."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+XIAOQU = [sys.executable, "-m", "core.cli"]
+
+
+def xiaoqu(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*XIAOQU, *args], cwd=cwd, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})}
+    )
+
+
+def test_version_and_help(tmp_path):
+    assert xiaoqu("--version", cwd=tmp_path).stdout.startswith("xiaoqu ")
+    for command in ["run", "check-config", "plugins", "new-plugin"]:
+        result = xiaoqu(command, "--help", cwd=tmp_path)
+        assert result.returncode == 0 and "usage: xiaoqu" in result.stdout, command
+
+
+def test_check_config_lists_every_error_and_exits_1(tmp_path):
+    (tmp_path / "config.yaml").write_text(
+        "xiaoqu:\n  site: Demo Site\n  time_zone: Mars/Olympus\nlogger:\n  default: loud\nfrobnicate: {}\n",
+        encoding="utf-8",
+    )
+    result = xiaoqu("check-config", "-c", "config.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert any(line.startswith("error: config.yaml:2: xiaoqu.site:") for line in lines), lines
+    assert any(line.startswith("error: config.yaml:3: xiaoqu.time_zone:") for line in lines), lines
+    assert any(line.startswith("error: config.yaml:5: logger.default:") for line in lines), lines
+    assert "error: config.yaml:6: frobnicate: no integration provides this domain" in lines
+    assert lines[-1] == "config.yaml: 4 error(s), 0 warning(s)"
+
+
+def test_check_config_good_config_exits_0(tmp_path):
+    (tmp_path / "config.yaml").write_text("xiaoqu:\n  site: test\n", encoding="utf-8")
+    result = xiaoqu("check-config", "-c", "config.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "configuration is valid" in result.stdout
+
+
+def test_check_config_missing_file(tmp_path):
+    result = xiaoqu("check-config", "-c", "nope.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "nope.yaml" in result.stderr
+
+
+def test_new_plugin_writes_a_working_plugin_with_a_passing_test(tmp_path):
+    result = xiaoqu("new-plugin", "gate_bell", "--dir", str(tmp_path / "plugins"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "gate_bell:" in result.stdout
+    package = tmp_path / "plugins" / "gate_bell"
+    assert {p.name for p in package.iterdir()} >= {"__init__.py", "manifest.json", "test_plugin.py", "pyproject.toml"}
+    again = xiaoqu("new-plugin", "gate_bell", "--dir", str(tmp_path / "plugins"), cwd=tmp_path)
+    assert again.returncode == 1 and "already exists" in again.stderr
+    assert xiaoqu("new-plugin", "Bad-Name", cwd=tmp_path).returncode == 1
+
+    (tmp_path / "config.yaml").write_text("gate_bell:\n  greeting: hi\n", encoding="utf-8")
+    listed = xiaoqu("plugins", "-c", "config.yaml", cwd=tmp_path)
+    row = next(line for line in listed.stdout.splitlines() if line.startswith("gate_bell"))
+    assert "0.1.0" in row and "local" in row and row.endswith("used"), row
+
+    # Its own test passes, run from the site folder where the plugin lives.
+    tested = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(package)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    )
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert "1 passed" in tested.stdout
+
+
+def test_plugin_installed_as_its_own_package_loads_through_the_entry_point(tmp_path):
+    source = tmp_path / "src"
+    assert xiaoqu("new-plugin", "ep_bell", "--dir", str(source), cwd=tmp_path).returncode == 0
+    target = tmp_path / "site-packages"
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--target", str(target),
+         str(source / "ep_bell")],
+        capture_output=True, text=True, timeout=300,
+    )
+    if install.returncode != 0 and "setuptools" in install.stderr and "No module named" in install.stderr:
+        pytest.skip("setuptools is not installed in this Python")
+    assert install.returncode == 0, install.stderr
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "config.yaml").write_text("ep_bell:\n  greeting: 您好\n", encoding="utf-8")
+    env = {"PYTHONPATH": f"{target}{os.pathsep}{ROOT}"}
+    listed = xiaoqu("plugins", "-c", "config.yaml", cwd=site, env=env)
+    row = next(line for line in listed.stdout.splitlines() if line.startswith("ep_bell"))
+    assert "entry_point" in row and "xiaoqu_ep_bell" in row and row.endswith("used"), row
+    checked = xiaoqu("check-config", "-c", "config.yaml", cwd=site, env=env)
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_run_starts_logs_plugins_and_stops_cleanly_on_sigint(tmp_path):
+    (tmp_path / "config.yaml").write_text("xiaoqu:\n  site: cli_test\nhttp:\n  server_port: 0\n", encoding="utf-8")
+    proc = subprocess.Popen(
+        [*XIAOQU, "run", "-c", "config.yaml"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    output = []
+    deadline = time.monotonic() + 60
+    try:
+        assert proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            output.append(line)
+            if "xiaoqu is running site 'cli_test'" in line:
+                break
+        assert any("xiaoqu is running" in line for line in output), "".join(output)
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = "".join(output) + rest
+    assert proc.returncode == 0, text
+    assert "Traceback" not in text
+    assert "Received SIGINT, stopping" in text and "Stopped" in text
+    assert (tmp_path / ".xiaoqu" / "recorder.db").exists(), "data lives beside the config"
