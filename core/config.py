@@ -94,11 +94,8 @@ def load_config(path: str | os.PathLike[str]) -> LoadedConfig:
     the result, never an exception."""
     file = Path(path).absolute()
     result = load_yaml(file, config_dir=file.parent)
-    errors = [
-        ConfigError(issue.file, issue.line, issue.path, issue.message,
-                    "warning" if issue.severity == "warning" else "error")
-        for issue in result.issues
-    ]
+    errors = [ConfigError(issue.file, issue.line, issue.path, issue.message, issue.severity)
+              for issue in result.issues]
     raw = result.data
     if not isinstance(raw, NodeDict):
         if raw is not None and not isinstance(raw, Unresolved):

@@ -29,7 +29,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import time as time_of_day_t
 from datetime import timedelta
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -150,7 +150,7 @@ def format_path(path: Iterable[Any]) -> str:
 class Problem:
     """One validation error in words, ready to be put in front of a person."""
 
-    kind: str
+    kind: Literal["required", "key", "value"]
     """"required" (a key is missing), "key" (the message names a key: an unknown option),
     or "value" (the value at the path is wrong)."""
     path: tuple[Any, ...]
@@ -205,16 +205,16 @@ def _explain_one(data: Any, err: vol.Invalid) -> Problem:
     message = str(err.error_message)
     if message == _REQUIRED:
         return Problem("required", path, message, None, path)
+    found = lookup(data, path)
+    if found.hidden is not None and isinstance(found.value, str | int | float) and str(found.value):
+        message = message.replace(str(found.value), "***")  # a validator may quote the value
     if path and (message == _EXTRA or isinstance(err, _KeyInvalid)):
         if message == _EXTRA:
             message = f"'{path[-1]}' is not a valid option"
         return Problem("key", path[:-1], message, None, path)
-    found = lookup(data, path)
     got = None
     if found.hidden is not None:
         got = f"{found.hidden} (value hidden)"
-        if isinstance(found.value, str | int | float) and str(found.value):
-            message = message.replace(str(found.value), "***")
     elif found.found:
         got = _show(found.value)
     return Problem("value", path, message, got, path)

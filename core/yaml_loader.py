@@ -39,7 +39,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import yaml
 
@@ -117,7 +117,7 @@ class YamlIssue:
     """Path relative to the config directory."""
     line: int | None
     message: str
-    severity: str = "error"
+    severity: Literal["error", "warning"] = "error"
     path: tuple[Any, ...] = ()
     """Key path from the top of the loaded document to the value concerned, when it is known."""
 
@@ -217,7 +217,7 @@ class _Context:
         return Path(os.path.relpath(path, self.config_dir)).as_posix()
 
     def report(self, file: str, line: int | None, message: str, *, target: object = None,
-               severity: str = "error") -> None:
+               severity: Literal["error", "warning"] = "error") -> None:
         if target is not None:
             self.targets.append((len(self.issues), target))
         self.issues.append(YamlIssue(file, line, message, severity))
@@ -248,6 +248,7 @@ class _PureLoader(_Annotating, yaml.SafeLoader):
     pass
 
 
+# The first parses; the pure-Python one also words the syntax errors the C parser finds.
 _LOADERS: list[type[_Annotating]] = [_PureLoader]
 if _FastBase is not None:
 
@@ -407,15 +408,19 @@ def _include_dir_merge_list(loader: _Annotating, node: yaml.Node) -> Any:
         return files
     result = NodeList()
     locations: dict[int, tuple[str, int]] = {}
+    hidden: dict[int, str] = {}
     for path, value in files:
         if isinstance(value, NodeList):
             locations.update((len(result) + i, where) for i, where in value.__locations__.items())
+            hidden.update((len(result) + i, label) for i, label in value.__hidden__.items())
             result.extend(value)
         elif value is not None and not isinstance(value, Unresolved):
             loader.context.report(*_file_place(loader.context, path, value),
                                   f"{node.tag} needs a list in every file, this file holds "
                                   f"{_kind(value)}")
     result.__locations__ = locations
+    if hidden:
+        result.__hidden__ = hidden
     return _annotated(result, loader, node)
 
 
@@ -488,7 +493,7 @@ def _secret(loader: _Annotating, node: yaml.Node) -> Any:
         if secrets is None:
             continue
         searched.append(context.display(secrets_path))
-        if isinstance(secrets, NodeDict) and name in secrets:
+        if name in secrets:
             _LOGGER.debug("secret %s read from %s", name, context.display(secrets_path))
             value = secrets[name]
             if isinstance(value, str):  # placed where it is used, not where it is defined
@@ -535,13 +540,15 @@ def _env_var(loader: _Annotating, node: yaml.Node) -> Any:
     """`!env_var NAME [default]`: the environment variable, else the default, else an error."""
     if isinstance(argument := _argument(loader, node), Unresolved):
         return argument
-    name, _, default = argument.partition(" ")
+    name, *default = argument.split(maxsplit=1)
     value = os.environ.get(name)
-    if value is None and not default.strip():
-        return loader.context.fail(
-            loader, node, f"environment variable {name} is not set and !env_var gives no default"
-        )
-    result = NodeStr(value if value is not None else default.strip())
+    if value is None:
+        if not default:
+            return loader.context.fail(
+                loader, node, f"environment variable {name} is not set and !env_var gives no default"
+            )
+        value = default[0]
+    result = NodeStr(value)
     result.__config_file__ = loader.display
     result.__line__ = _line(node)
     return result
@@ -682,7 +689,7 @@ def _report_syntax(context: _Context, display: str, text: str, err: yaml.YAMLErr
         mark = err.problem_mark or err.context_mark
         problem = err.problem or err.context or "syntax error"
         if "'\\t'" in problem:
-            problem = "a tab character; indent with spaces"
+            problem = "a tab character; YAML needs spaces"
         message = f"invalid YAML: {problem}"
         if mark is not None:
             line = mark.line + 1

@@ -110,6 +110,15 @@ def test_values_from_secrets_are_named_never_shown(tmp_path: Path):
     assert secret not in message  # vol.Equal puts the value in its own message too
 
 
+def test_a_secret_quoted_by_a_validator_is_blanked_out(tmp_path: Path):
+    (tmp_path / "secrets.yaml").write_text("kind: unlok\n")
+    (tmp_path / "config.yaml").write_text("steps:\n  - type: !secret kind\n")
+    data = load_yaml(tmp_path / "config.yaml").data
+    assert error_of({"steps": [STEP]}, data) == (
+        "steps[0]: Unexpected value for type: '***'. Expected delay, unlock"
+    )
+
+
 def test_explain_gives_each_problem_its_full_path_for_placing():
     data = {"readers": [{"colour": 1, "door": "door.a"}]}
     with pytest.raises(vol.Invalid) as caught:

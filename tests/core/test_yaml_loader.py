@@ -142,7 +142,7 @@ def test_a_bad_indent_names_the_block_it_breaks(tmp_path, parser):
 def test_a_tab_is_explained(tmp_path, parser):
     config = write(tmp_path, {"config.yaml": "door:\n\tname: a\n"})
     assert messages(load_yaml(config).issues) == [
-        "config.yaml:2: error: invalid YAML: a tab character; indent with spaces (column 1)"
+        "config.yaml:2: error: invalid YAML: a tab character; YAML needs spaces (column 1)"
     ]
 
 
@@ -430,10 +430,12 @@ def test_env_var_reads_the_environment_or_its_default(tmp_path, monkeypatch, par
         broker: !env_var XIAOQU_TEST_BROKER
         port: !env_var XIAOQU_TEST_UNSET 1883
         name: !env_var XIAOQU_TEST_UNSET 阳光 小区
+        site: !env_var XIAOQU_TEST_UNSET    sunshine
         """})
     result = load_yaml(config)
     assert result.issues == []
-    assert result.data == {"broker": "mqtt.local", "port": "1883", "name": "阳光 小区"}
+    assert result.data == {"broker": "mqtt.local", "port": "1883", "name": "阳光 小区",
+                           "site": "sunshine"}
     assert location(result.data["broker"]) == ("config.yaml", 1)
     assert lookup(result.data, ("broker",)).hidden == "!env_var XIAOQU_TEST_BROKER"
 
