@@ -17,6 +17,10 @@ every mistake at once and in words they can act on:
   field path, the offending value shown (truncated), and a value that came from `!secret` or
   `!env_var` never shown.
 
+What voluptuous still does not report, by design: once a validator of `vol.All(a, b)` fails,
+the ones after it do not run (each takes the previous one's output), and `vol.Any` reports one
+branch only.
+
 A discriminated union (a step that is a service call *or* a delay *or* a choose...) is
 validated with `key_value_schemas`, never with `vol.Any`: `vol.Any` reports the error of
 whichever branch failed deepest, which is usually not the branch the user meant
