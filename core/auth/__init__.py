@@ -1,0 +1,123 @@
+"""Users, roles, tokens and the audit log — a core plugin, always set up.
+
+Config (all optional)::
+
+    auth:
+      roles:                      # grants on top of the core's and the plugins'
+        guard: [barrier.open, door.unlock]
+      login_token_lifetime: {hours: 12}
+      audit_keep_days: 365        # at least 180
+
+docs/security.md explains roles, tokens and the audit log.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core import hookimpl
+from core.auth.access import DOMAIN, SOURCE_API, Access, get_access
+from core.auth.audit import MIN_KEEP_DAYS, Actor, AuditLog
+from core.auth.control import ControlServer
+from core.auth.manager import AuthError, AuthManager, Token, User
+from core.auth.permissions import (
+    ADMIN,
+    API_FIRE_EVENT,
+    API_READ,
+    API_READ_AUDIT,
+    API_SET_STATE,
+    API_UPDATE_ENTITY,
+    ROLES,
+    check_pattern,
+)
+from core.validation import ensure_list, time_period, vol
+
+if TYPE_CHECKING:
+    from core.hub import Hub
+
+__all__ = [
+    "ADMIN",
+    "API_FIRE_EVENT",
+    "API_READ",
+    "API_READ_AUDIT",
+    "API_SET_STATE",
+    "API_UPDATE_ENTITY",
+    "ROLES",
+    "SOURCE_API",
+    "Access",
+    "Actor",
+    "AuthError",
+    "AuthManager",
+    "Token",
+    "User",
+    "get_access",
+]
+
+_LOGGER = logging.getLogger(__name__)
+CONTROL_KEY = "auth_control"
+
+
+def _pattern(value: Any) -> str:
+    try:
+        return check_pattern(value)
+    except ValueError as err:
+        raise vol.Invalid(str(err)) from None
+
+
+def _audit_days(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < MIN_KEEP_DAYS:
+        raise vol.Invalid(f"expected a whole number of days, at least {MIN_KEEP_DAYS} (six months, as the law asks)")
+    return value
+
+
+CONFIG_SCHEMA = vol.All(
+    lambda value: {} if value is None else value,
+    vol.Schema(
+        {
+            vol.Optional("roles", default={}): vol.All(
+                lambda value: {} if value is None else value,
+                {vol.Optional(role): vol.All(ensure_list, [_pattern]) for role in ROLES if role != ADMIN},
+            ),
+            vol.Optional("login_token_lifetime", default=timedelta(days=1)): time_period,
+            vol.Optional("audit_keep_days", default=365): _audit_days,
+        }
+    ),
+)
+
+
+@hookimpl
+def xiaoqu_config_schema() -> Any:
+    return CONFIG_SCHEMA
+
+
+@hookimpl
+async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
+    audit_log = AuditLog(hub.recorder, timedelta(days=config["audit_keep_days"]))
+    manager = await AuthManager.open(hub.storage, audit_log, hub.clock.time)
+    access = Access(hub, manager, site_grants=config["roles"], login_lifetime=config["login_token_lifetime"])
+    await access.load_permissions()
+    access.install()
+    hub.data[DOMAIN] = access
+    control = ControlServer(manager, Path(hub.config.data_dir or "."))
+    await control.start()
+    hub.data[CONTROL_KEY] = control
+    if not manager.users():
+        _LOGGER.warning("%s", _first_user_hint(hub))
+
+
+@hookimpl
+async def xiaoqu_stop(hub: Hub) -> None:
+    control = hub.data.pop(CONTROL_KEY, None)
+    if control is not None:
+        await control.stop()
+
+
+def _first_user_hint(hub: Hub) -> str:
+    config_file = Path(hub.config.config_dir) / "config.yaml"
+    where = "" if config_file.parent.resolve() == Path.cwd().resolve() else f" -c {config_file}"
+    return (
+        "No users yet. Create the first admin and an API token with: "
+        f"xiaoqu user add admin --role admin --password-stdin{where} && xiaoqu token create admin{where}"
+    )

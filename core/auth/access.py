@@ -1,0 +1,109 @@
+"""The hub's side of auth: who may do what, checked on every service call a user makes.
+
+:class:`Access` is what the ``auth`` plugin puts in ``hub.data["auth"]``. It installs
+:meth:`Access.check_service` as ``hub.services.permission_check``, so every call whose
+context names a user — from the API, or from an automation a user started — is checked
+against the user's role, however it reached the service registry. It audits those calls.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+from core.auth import audit
+from core.auth.audit import Actor
+from core.auth.manager import AuthManager, User
+from core.auth.permissions import Permissions, merge_grants
+from core.const import EVENT_CALL_SERVICE, EVENT_HUB_START
+from core.errors import HubError, Unauthorized
+from core.util import await_me_maybe
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from core.bus import Context, Event
+    from core.hub import Hub
+
+_LOGGER = logging.getLogger(__name__)
+
+DOMAIN: Final = "auth"
+#: The ``Context.source`` of acts that came in through the HTTP API; the API audits those
+#: itself, with the caller's address, so they are not audited twice here.
+SOURCE_API: Final = "api"
+
+
+class Access:
+    """Users and tokens (``manager``), role permissions and the permission check."""
+
+    def __init__(
+        self,
+        hub: Hub,
+        manager: AuthManager,
+        *,
+        site_grants: Mapping[str, Iterable[str]] | None = None,
+        login_lifetime: timedelta = timedelta(days=1),
+    ) -> None:
+        self._hub = hub
+        self.manager = manager
+        self.login_lifetime = login_lifetime
+        self._site_grants = dict(site_grants or {})
+        self.permissions = merge_grants([], self._site_grants)
+
+    def install(self) -> None:
+        """Check and audit every user's service calls; re-read plugins' grants at hub start.
+
+        Grants are read once now (for calls made while plugins set up) and again when the
+        hub starts, by which time a plugin that failed to set up no longer grants anything.
+        """
+        self._hub.services.permission_check = self.check_service
+        self._hub.bus.listen(EVENT_CALL_SERVICE, self._audit_call)
+        self._hub.bus.listen(EVENT_HUB_START, self._reload_on_start)
+
+    async def load_permissions(self) -> None:
+        results: list[tuple[str, Any]] = []
+        for impl in self._hub.pm.hook.xiaoqu_role_permissions.get_hookimpls():
+            try:
+                results.append((impl.plugin_name, await await_me_maybe(impl.function())))
+            except Exception:
+                _LOGGER.exception("%s: xiaoqu_role_permissions failed; it grants nothing", impl.plugin_name)
+        self.permissions = merge_grants(results, self._site_grants)
+
+    async def _reload_on_start(self, _event: Event) -> None:
+        await self.load_permissions()
+
+    def allows(self, user: User, permission: str) -> bool:
+        return self.permissions.allows(user.role, permission)
+
+    def check_service(self, context: Context, domain: str, service: str) -> None:
+        """``hub.services.permission_check``: raise :class:`Unauthorized` naming role and service."""
+        user = self.manager.user(context.user_id)
+        name = f"{domain}.{service}"
+        if user is None:
+            raise Unauthorized(f"{name} was called for user id {context.user_id}, which no longer exists")
+        if self.permissions.allows(user.role, name):
+            return
+        if context.source != SOURCE_API:
+            self.manager.audit.record(audit.SERVICE_DENIED, Actor.for_user(user, context.source or "hub"),
+                                      service=name)
+        raise Unauthorized(f"user {user.name} (role {user.role}) may not call {name}")
+
+    def _audit_call(self, event: Event) -> None:
+        context = event.context
+        if context.user_id is None or context.source == SOURCE_API:
+            return
+        user = self.manager.user(context.user_id)
+        self.manager.audit.record(
+            audit.SERVICE_CALL,
+            Actor(context.source or "hub", user.name if user else None, context.user_id),
+            service=f"{event.data['domain']}.{event.data['service']}",
+            data=event.data.get("service_data"),
+        )
+
+
+def get_access(hub: Hub) -> Access:
+    """The hub's :class:`Access`; raises if the auth plugin is not set up."""
+    access = hub.data.get(DOMAIN)
+    if not isinstance(access, Access):
+        raise HubError("auth is not set up on this hub (see the log for why), so nobody can be let in")
+    return access
