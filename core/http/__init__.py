@@ -1,0 +1,85 @@
+"""The HTTP API — a core plugin, always set up. docs/api.md lists the endpoints.
+
+What plugins use:
+
+- ``xiaoqu_http_routes(hub, app)``: add routes to ``app``. Every route needs a bearer token
+  unless its handler is marked :func:`public`; :func:`requires` limits one to the roles with a
+  permission; :func:`user_of` / :func:`context_of` say who is asking (pass the context to every
+  service call and event the request causes).
+- :func:`register_webhook`: ``/api/webhook/<id>`` handlers for devices that cannot hold a token.
+- :func:`json_response`, :func:`json_message`, :func:`json_error`, :func:`read_json_object`:
+  JSON in and out, errors as ``{"message": ...}``.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from core import hookimpl
+from core.auth import get_access
+from core.const import EVENT_HUB_START
+from core.http.helpers import (
+    context_of,
+    ensure_allowed,
+    hub_of,
+    json_error,
+    json_message,
+    json_response,
+    public,
+    read_json_object,
+    requires,
+    user_of,
+)
+from core.http.schema import CONFIG_SCHEMA
+from core.http.server import DOMAIN, HttpServer
+from core.http.webhook import (
+    generate_webhook_id,
+    register_webhook,
+    unregister_webhook,
+    webhook_payload,
+)
+
+if TYPE_CHECKING:
+    from core.bus import Event
+    from core.hub import Hub
+
+__all__ = [
+    "HttpServer",
+    "context_of",
+    "ensure_allowed",
+    "generate_webhook_id",
+    "hub_of",
+    "json_error",
+    "json_message",
+    "json_response",
+    "public",
+    "read_json_object",
+    "register_webhook",
+    "requires",
+    "unregister_webhook",
+    "user_of",
+    "webhook_payload",
+]
+
+
+@hookimpl
+def xiaoqu_config_schema() -> Any:
+    return CONFIG_SCHEMA
+
+
+@hookimpl
+async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
+    server = HttpServer(hub, config, get_access(hub))
+    await server.load_ssl()
+    hub.data[DOMAIN] = server
+
+    async def start(_event: Event) -> None:
+        await server.start()
+
+    hub.bus.listen_once(EVENT_HUB_START, start)
+
+
+@hookimpl
+async def xiaoqu_stop(hub: Hub) -> None:
+    server: HttpServer | None = hub.data.get(DOMAIN)
+    if server is not None:
+        await server.stop()

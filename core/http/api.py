@@ -1,0 +1,378 @@
+"""The REST API, in the shape of Home Assistant's (``homeassistant/components/api``).
+
+Paths, bodies and answers follow Home Assistant's so its clients and habits carry over;
+docs/api.md lists every endpoint with an example. Reading takes ``api.read`` (every staff
+role), changing what the API alone can change takes its own permission, and service calls
+are checked per service by the auth plugin's permission check.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, Final
+
+from aiohttp import web
+
+from core.auth import (
+    API_FIRE_EVENT,
+    API_READ,
+    API_READ_AUDIT,
+    API_SET_STATE,
+    API_UPDATE_ENTITY,
+    SOURCE_API,
+    Actor,
+)
+from core.auth import audit
+from core.auth.manager import LOGIN
+from core.bus import ORIGIN_REMOTE, MAX_EVENT_TYPE_LENGTH
+from core.const import (
+    EVENT_CALL_SERVICE,
+    EVENT_DEVICE_REGISTRY_UPDATED,
+    EVENT_ENTITY_REGISTRY_UPDATED,
+    EVENT_HUB_START,
+    EVENT_HUB_STARTED,
+    EVENT_HUB_STOP,
+    EVENT_PLUGIN_LOADED,
+    EVENT_SERVICE_REGISTERED,
+    EVENT_STATE_CHANGED,
+    __version__,
+)
+from core.errors import HubError, InvalidEntityId, InvalidState, ServiceNotFound, ServiceValidationError, Unauthorized
+from core.http.helpers import (
+    ACCESS_KEY,
+    context_of,
+    hub_of,
+    json_error,
+    json_message,
+    json_response,
+    public,
+    read_json_object,
+    requires,
+    token_of,
+    user_of,
+)
+from core.registry import DISABLED_BY_USER
+from core.states import valid_entity_id
+from core.validation import humanize_error, string, vol
+
+if TYPE_CHECKING:
+    from core.bus import Event
+    from core.http.server import HttpServer
+    from core.states import State
+
+_LOGGER = logging.getLogger(__name__)
+
+#: Events only the core fires: a client firing them would fake what the hub did.
+CORE_EVENTS: Final = frozenset(
+    {
+        EVENT_STATE_CHANGED,
+        EVENT_CALL_SERVICE,
+        EVENT_SERVICE_REGISTERED,
+        EVENT_HUB_START,
+        EVENT_HUB_STARTED,
+        EVENT_HUB_STOP,
+        EVENT_PLUGIN_LOADED,
+        EVENT_ENTITY_REGISTRY_UPDATED,
+        EVENT_DEVICE_REGISTRY_UPDATED,
+    }
+)
+MAX_AUDIT_ROWS: Final = 1_000
+
+
+def add_routes(app: web.Application) -> None:
+    router = app.router
+    router.add_get("/api/", api_running)
+    router.add_get("/api/health", health)
+    router.add_get("/api/config", get_config)
+    router.add_get("/api/states", get_states)
+    router.add_get("/api/states/{entity_id}", get_state)
+    router.add_post("/api/states/{entity_id}", set_state)
+    router.add_get("/api/services", get_services)
+    router.add_post("/api/services/{domain}/{service}", call_service)
+    router.add_get("/api/events", get_events)
+    router.add_post("/api/events/{event_type}", fire_event)
+    router.add_get("/api/devices", get_devices)
+    router.add_get("/api/entities", get_entities)
+    router.add_post("/api/entities/{entity_id}", update_entity)
+    router.add_get("/api/audit", get_audit)
+    router.add_post("/api/auth/login", login)
+    router.add_post("/api/auth/logout", logout)
+
+
+def _actor(request: web.Request) -> Actor:
+    return Actor.for_user(user_of(request), SOURCE_API, request.remote)
+
+
+def _audit(request: web.Request, act: str, **details: Any) -> None:
+    request.app[ACCESS_KEY].manager.audit.record(act, _actor(request), **details)
+
+
+@requires(API_READ)
+async def api_running(request: web.Request) -> web.Response:
+    return json_message("API running.")
+
+
+@public
+async def health(request: web.Request) -> web.Response:
+    """Public: whether the hub runs. Details (version, plugins) only with a token."""
+    hub = hub_of(request)
+    server: HttpServer = hub.data["http"]
+    problems = list(getattr(hub.plugins, "problems", []))
+    running = str(hub.state) == "running"
+    status = "ok" if running and not problems else "degraded" if running else str(hub.state)
+    code = HTTPStatus.OK if running else HTTPStatus.SERVICE_UNAVAILABLE
+    user = user_of(request)
+    if user is None or not request.app[ACCESS_KEY].allows(user, API_READ):
+        return json_response({"status": status}, code)
+    return json_response(
+        {
+            "status": status,
+            "version": __version__,
+            "site": hub.config.site,
+            "uptime": round(hub.clock.time() - server.started_at, 3),
+            "plugins": {
+                "running": list(hub.plugins.running),
+                "failed": [{"domain": p.domain, "stage": p.stage, "message": p.message} for p in problems],
+            },
+        },
+        code,
+    )
+
+
+@requires(API_READ)
+async def get_config(request: web.Request) -> web.Response:
+    hub = hub_of(request)
+    config = hub.config
+    return json_response(
+        {
+            "location_name": config.name,
+            "site": config.site,
+            "time_zone": config.time_zone,
+            "language": config.language,
+            "country": config.country,
+            "currency": "CNY",
+            "version": __version__,
+            "components": sorted(hub.plugins.running),
+            "state": str(hub.state),
+        }
+    )
+
+
+@requires(API_READ)
+async def get_states(request: web.Request) -> web.Response:
+    return json_response([state.as_dict() for state in hub_of(request).states.all()])
+
+
+@requires(API_READ)
+async def get_state(request: web.Request) -> web.Response:
+    state = hub_of(request).states.get(request.match_info["entity_id"])
+    if state is None:
+        return json_message("Entity not found.", HTTPStatus.NOT_FOUND)
+    return json_response(state.as_dict())
+
+
+@requires(API_SET_STATE)
+async def set_state(request: web.Request) -> web.Response:
+    """Set a state as a client sees it (not the device): Home Assistant's admin-only POST."""
+    hub = hub_of(request)
+    entity_id = request.match_info["entity_id"]
+    if not valid_entity_id(entity_id):
+        return json_message(f"Invalid entity id {entity_id!r}: write domain.object_id in lower case.",
+                            HTTPStatus.BAD_REQUEST)
+    data = await read_json_object(request)
+    if "state" not in data:
+        return json_message("No state specified.", HTTPStatus.BAD_REQUEST)
+    attributes = data.get("attributes") or {}
+    if not isinstance(attributes, dict):
+        return json_message("attributes should be a JSON object.", HTTPStatus.BAD_REQUEST)
+    is_new = hub.states.get(entity_id) is None
+    try:
+        state = hub.states.set(entity_id, data["state"], attributes, force_update=bool(data.get("force_update")),
+                               context=context_of(request))
+    except (InvalidState, InvalidEntityId) as err:
+        return json_message(str(err), HTTPStatus.BAD_REQUEST)
+    _audit(request, audit.STATE_SET, entity_id=entity_id, state=state.state)
+    status = HTTPStatus.CREATED if is_new else HTTPStatus.OK
+    return json_response(state.as_dict(), status, {"Location": f"/api/states/{entity_id}"})
+
+
+@requires(API_READ)
+async def get_services(request: web.Request) -> web.Response:
+    described = hub_of(request).services.describe()
+    return json_response([{"domain": domain, "services": services} for domain, services in described.items()])
+
+
+async def call_service(request: web.Request) -> web.Response:
+    """Call a service for the token's user: the permission check decides per service.
+
+    Answers the states that changed while the service ran (as Home Assistant), and with
+    ``?return_response`` also the service's response.
+    """
+    hub = hub_of(request)
+    domain, service = request.match_info["domain"], request.match_info["service"]
+    name = f"{domain}.{service}"
+    data = await read_json_object(request)
+    return_response = "return_response" in request.query
+    changed: dict[str, State | None] = {}
+
+    def collect(event: Event) -> None:
+        changed[event.data["entity_id"]] = event.data.get("new_state")
+
+    unsubscribe = hub.bus.listen(EVENT_STATE_CHANGED, collect)
+    try:
+        response = await hub.services.call(
+            domain, service, data, context=context_of(request), blocking=True, return_response=return_response
+        )
+    except ServiceNotFound as err:
+        return json_message(str(err), HTTPStatus.NOT_FOUND)
+    except Unauthorized as err:
+        _audit(request, audit.SERVICE_DENIED, service=name, data=data)
+        return json_message(str(err), HTTPStatus.FORBIDDEN)
+    except (ServiceValidationError, HubError) as err:
+        _audit(request, audit.SERVICE_CALL, service=name, data=data, outcome="refused", reason=str(err))
+        return json_message(str(err), HTTPStatus.BAD_REQUEST)
+    except Exception:
+        _LOGGER.exception("Service %s called through the API failed", name)
+        _audit(request, audit.SERVICE_CALL, service=name, data=data, outcome="failed")
+        return json_message(f"{name} failed; the hub's log has the details.", HTTPStatus.INTERNAL_SERVER_ERROR)
+    finally:
+        unsubscribe()
+    _audit(request, audit.SERVICE_CALL, service=name, data=data, outcome="done")
+    states = [state.as_dict() for state in changed.values() if state is not None]
+    if return_response:
+        return json_response({"changed_states": states, "service_response": response})
+    return json_response(states)
+
+
+@requires(API_READ)
+async def get_events(request: web.Request) -> web.Response:
+    listeners = hub_of(request).bus.listeners()
+    return json_response([{"event": event, "listener_count": count} for event, count in sorted(listeners.items())])
+
+
+@requires(API_FIRE_EVENT)
+async def fire_event(request: web.Request) -> web.Response:
+    hub = hub_of(request)
+    event_type = request.match_info["event_type"]
+    if event_type in CORE_EVENTS:
+        return json_message(f"{event_type} is fired by the hub itself, not through the API.", HTTPStatus.BAD_REQUEST)
+    if len(event_type) > MAX_EVENT_TYPE_LENGTH:
+        return json_message(f"An event type has at most {MAX_EVENT_TYPE_LENGTH} characters.", HTTPStatus.BAD_REQUEST)
+    data = await read_json_object(request)
+    hub.bus.fire(event_type, data, origin=ORIGIN_REMOTE, context=context_of(request))
+    _audit(request, audit.EVENT_FIRED, event_type=event_type)
+    return json_message(f"Event {event_type} fired.")
+
+
+@requires(API_READ)
+async def get_devices(request: web.Request) -> web.Response:
+    return json_response([dataclasses.asdict(device) for device in hub_of(request).devices.all()])
+
+
+@requires(API_READ)
+async def get_entities(request: web.Request) -> web.Response:
+    return json_response(
+        [{**dataclasses.asdict(entry), "disabled": entry.disabled} for entry in hub_of(request).entity_registry.all()]
+    )
+
+
+ENTITY_UPDATE_SCHEMA: Final = vol.Schema(
+    {
+        vol.Optional("new_entity_id"): string,
+        vol.Optional("name"): string,
+        vol.Optional("disabled"): bool,
+    }
+)
+
+
+@requires(API_UPDATE_ENTITY)
+async def update_entity(request: web.Request) -> web.Response:
+    """Rename an entity (its id or its name) or disable it; the change survives restarts."""
+    hub = hub_of(request)
+    entity_id = request.match_info["entity_id"]
+    if hub.entity_registry.get(entity_id) is None:
+        return json_message(f"{entity_id} is not in the entity registry (only entities with a unique id are).",
+                            HTTPStatus.NOT_FOUND)
+    data = await read_json_object(request)
+    try:
+        changes = ENTITY_UPDATE_SCHEMA(data)
+    except vol.Invalid as err:
+        return json_message(humanize_error(data, err), HTTPStatus.BAD_REQUEST)
+    kwargs: dict[str, Any] = {"new_entity_id": changes.get("new_entity_id"), "name": changes.get("name")}
+    if "disabled" in changes:
+        kwargs["disabled_by"] = DISABLED_BY_USER if changes["disabled"] else None
+    try:
+        entry = await hub.entity_registry.update(entity_id, **kwargs)
+    except HubError as err:
+        return json_message(str(err), HTTPStatus.BAD_REQUEST)
+    _audit(request, audit.ENTITY_UPDATED, entity_id=entity_id, changes=changes)
+    return json_response({**dataclasses.asdict(entry), "disabled": entry.disabled})
+
+
+@requires(API_READ_AUDIT)
+async def get_audit(request: web.Request) -> web.Response:
+    """The audit log, newest first: ``?user=NAME&act=ACT&since=EPOCH&limit=N``."""
+    hub = hub_of(request)
+    manager = request.app[ACCESS_KEY].manager
+    query = request.query
+    subject = None
+    if "user" in query:
+        user = manager.user_by_name(query["user"])
+        if user is None:
+            return json_message(f"No user {query['user']!r}.", HTTPStatus.NOT_FOUND)
+        subject = user.id
+    try:
+        limit = min(int(query.get("limit", 100)), MAX_AUDIT_ROWS)
+        since = float(query["since"]) if "since" in query else None
+        if limit < 1:
+            raise ValueError
+    except ValueError:
+        return json_message(f"limit is a whole number from 1 to {MAX_AUDIT_ROWS}; since is epoch seconds.",
+                            HTTPStatus.BAD_REQUEST)
+    where = {"act": query["act"]} if "act" in query else None
+    await hub.recorder.flush()
+    records = await hub.recorder.query(audit.KIND, subject=subject, since=since, where=where, newest_first=True,
+                                       limit=limit)
+    _audit(request, audit.AUDIT_READ, filters=dict(query))
+    return json_response([{"time": record.time, "user_id": record.subject, **record.data} for record in records])
+
+
+LOGIN_SCHEMA: Final = vol.Schema({vol.Required("username"): str, vol.Required("password"): str})
+
+
+@public
+async def login(request: web.Request) -> web.Response:
+    """Exchange a user name and password for a token that expires (``auth: login_token_lifetime``)."""
+    hub = hub_of(request)
+    access = request.app[ACCESS_KEY]
+    server: HttpServer = hub.data["http"]
+    data = await read_json_object(request)
+    try:
+        credentials = LOGIN_SCHEMA(data)
+    except vol.Invalid:
+        return json_message("Send {\"username\": ..., \"password\": ...}.", HTTPStatus.BAD_REQUEST)
+    user = await access.manager.check_password(credentials["username"], credentials["password"])
+    if user is None:
+        access.manager.audit.record(audit.LOGIN_FAILED, Actor(SOURCE_API, None, None, request.remote),
+                                    username=credentials["username"][:64])
+        await server.attempts.failed(request.remote, f"wrong password for {credentials['username'][:64]!r}")
+        return json_message("Invalid username or password.", HTTPStatus.UNAUTHORIZED)
+    server.attempts.succeeded(request.remote)
+    lifetime = access.login_lifetime.total_seconds()
+    token, secret = await access.manager.create_token(
+        user.name, Actor.for_user(user, SOURCE_API, request.remote), name=f"login from {request.remote}",
+        days=lifetime / 86_400, kind=LOGIN,
+    )
+    access.manager.audit.record(audit.LOGIN, Actor.for_user(user, SOURCE_API, request.remote), token_id=token.id)
+    return json_response({"access_token": secret, "token_type": "Bearer", "expires_in": int(lifetime)})
+
+
+async def logout(request: web.Request) -> web.Response:
+    """Revoke the token this request was made with."""
+    token = token_of(request)
+    if token is None:
+        raise json_error(HTTPStatus.UNAUTHORIZED, "This needs a bearer token.")
+    await request.app[ACCESS_KEY].manager.revoke_token(token.id, _actor(request))
+    return json_message("Token revoked.")
+

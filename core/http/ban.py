@@ -1,0 +1,50 @@
+"""Banning addresses that keep failing to authenticate (``ip_ban_enabled``, ``login_attempts_threshold``).
+
+As in Home Assistant: each bad token or bad password from an address counts; at the threshold
+the address is banned — persisted in the ``auth`` store, so a restart does not lift it — and
+every request from it gets 403. A good login from the address clears its count. Staff lift a
+ban with ``xiaoqu ban remove IP``.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+from core.auth import Actor, AuthManager
+
+_LOGGER = logging.getLogger(__name__)
+
+#: Addresses whose failures are remembered; beyond this the oldest are forgotten, so a flood
+#: from many addresses cannot grow memory without bound.
+MAX_TRACKED: Final = 10_000
+
+
+class LoginAttempts:
+    def __init__(self, manager: AuthManager, *, enabled: bool, threshold: int) -> None:
+        self._manager = manager
+        self._enabled = enabled and threshold > 0
+        self._threshold = threshold
+        self._failures: dict[str, int] = {}
+
+    def is_banned(self, ip: str | None) -> bool:
+        return self._manager.is_banned(ip)
+
+    async def failed(self, ip: str | None, reason: str) -> None:
+        """Count one failure from ``ip``; ban it at the threshold. ``reason`` must hold no secret."""
+        _LOGGER.warning("Failed authentication from %s: %s", ip, reason)
+        if not self._enabled or ip is None:
+            return
+        count = self._failures.pop(ip, 0) + 1
+        if count < self._threshold:
+            self._failures[ip] = count  # re-inserted last: the dict stays oldest-first
+            if len(self._failures) > MAX_TRACKED:
+                del self._failures[next(iter(self._failures))]
+            return
+        await self._manager.ban(ip, f"{count} failed authentications, the last: {reason}", Actor("hub", "hub", None, ip))
+        _LOGGER.warning(
+            "Banned %s after %d failed authentications; lift it with: xiaoqu ban remove %s", ip, count, ip
+        )
+
+    def succeeded(self, ip: str | None) -> None:
+        if ip is not None:
+            self._failures.pop(ip, None)

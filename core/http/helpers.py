@@ -1,0 +1,161 @@
+"""What a route needs: the hub, the user, a context for what it does, JSON in and out.
+
+Every route requires a bearer token unless it is marked :func:`public`. Inside a handler,
+:func:`user_of` is the user the token belongs to (None on a public route called without one)
+and :func:`context_of` is the :class:`~core.bus.Context` to pass to every service call and
+event the request causes, so permission checks and the audit log see who asked.
+"""
+from __future__ import annotations
+
+import enum
+import functools
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import date, datetime, time, timedelta
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+from aiohttp import web
+
+from core.auth import SOURCE_API, Access, Token, User
+from core.bus import Context
+
+if TYPE_CHECKING:
+    from core.hub import Hub
+
+HUB_KEY: Final = web.AppKey("xiaoqu_hub", Any)
+ACCESS_KEY: Final = web.AppKey("xiaoqu_access", Access)
+USER_KEY: Final = web.RequestKey("xiaoqu_user", Any)  # User | None
+TOKEN_KEY: Final = web.RequestKey("xiaoqu_token", Any)  # Token | None
+CONTEXT_KEY: Final = web.RequestKey("xiaoqu_context", Context)
+
+PUBLIC_ATTR: Final = "xiaoqu_public"
+SOURCE_WEBHOOK: Final = "webhook"
+JSON_TYPE: Final = "application/json"
+
+_H = TypeVar("_H")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def public(handler: _H) -> _H:
+    """Mark a route handler (function or ``web.View`` class) as needing no token.
+
+    A public handler still sees the user when a valid token is sent (``user_of``).
+    """
+    setattr(handler, PUBLIC_ATTR, True)
+    return handler
+
+
+def is_public(handler: object) -> bool:
+    return getattr(handler, PUBLIC_ATTR, False) is True
+
+
+def hub_of(request: web.Request) -> Hub:
+    return request.app[HUB_KEY]  # type: ignore[no-any-return]
+
+
+def user_of(request: web.Request) -> User | None:
+    return request.get(USER_KEY)
+
+
+def token_of(request: web.Request) -> Token | None:
+    return request.get(TOKEN_KEY)
+
+
+def context_of(request: web.Request) -> Context:
+    """The context of everything this request causes: its user, source ``api`` (or ``webhook``)."""
+    context = request.get(CONTEXT_KEY)
+    if context is None:
+        user = user_of(request)
+        context = Context(user_id=user.id if user else None, source=SOURCE_API if user else SOURCE_WEBHOOK)
+        request[CONTEXT_KEY] = context
+    return context
+
+
+def ensure_allowed(request: web.Request, permission: str) -> User:
+    """The request's user if their role has ``permission``; else raise 401/403 with a reason."""
+    user = user_of(request)
+    if user is None:
+        raise json_error(HTTPStatus.UNAUTHORIZED, "This needs a bearer token.")
+    if not request.app[ACCESS_KEY].allows(user, permission):
+        raise json_error(HTTPStatus.FORBIDDEN, f"user {user.name} (role {user.role}) may not {permission}")
+    return user
+
+
+def requires(permission: str) -> Callable[[Handler], Handler]:
+    """Decorate a handler so only roles with ``permission`` reach it (403 for the others)."""
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def checked(request: web.Request) -> web.StreamResponse:
+            ensure_allowed(request, permission)
+            return await handler(request)
+
+        return checked
+
+    return decorate
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def _default(value: Any) -> Any:
+    """What ``json.dumps`` cannot write by itself: attributes hold datetimes, sets, enums."""
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, Mapping):
+        return dict(value)
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    return str(value)
+
+
+json_dumps: Final = functools.partial(json.dumps, ensure_ascii=False, default=_default, allow_nan=False)
+
+
+def json_response(data: Any, status: int = HTTPStatus.OK, headers: Mapping[str, str] | None = None) -> web.Response:
+    return web.Response(text=json_dumps(data), status=status, content_type=JSON_TYPE, headers=headers)
+
+
+def json_message(message: str, status: int = HTTPStatus.OK, headers: Mapping[str, str] | None = None) -> web.Response:
+    """``{"message": ...}``: the shape of every error (and of simple answers), as Home Assistant."""
+    return json_response({"message": message}, status, headers)
+
+
+def json_error(status: int, message: str, headers: Mapping[str, str] | None = None) -> web.HTTPException:
+    """An exception to ``raise`` from anywhere in a handler; the client gets ``{"message": ...}``."""
+    return _ERROR_CLASSES[status](text=json_dumps({"message": message}), content_type=JSON_TYPE, headers=headers)
+
+
+_ERROR_CLASSES: Final[Mapping[int, type[web.HTTPException]]] = {
+    error.status_code: error
+    for error in (
+        web.HTTPBadRequest,
+        web.HTTPUnauthorized,
+        web.HTTPForbidden,
+        web.HTTPNotFound,
+        web.HTTPConflict,
+        web.HTTPInternalServerError,
+        web.HTTPServiceUnavailable,
+    )
+}
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    """The body as a JSON object; an empty body is ``{}``; anything else is a 400 saying why."""
+    body = await request.read()
+    if not body.strip():
+        return {}
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise json_error(HTTPStatus.BAD_REQUEST, "Data should be valid JSON.") from None
+    if not isinstance(data, dict):
+        raise json_error(HTTPStatus.BAD_REQUEST, "Data should be a JSON object.")
+    return data
