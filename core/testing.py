@@ -42,6 +42,9 @@ async def running_hub(
     from core.bootstrap import setup_hub
 
     extra = [plugins_dir] if plugins_dir is not None else []
+    if not isinstance(config, str) and "http" not in config:
+        # A test hub serves HTTP on a free port (hub.data["http"].port), never the site's 8123.
+        config = {**config, "http": {"server_port": 0}}
     hub, checked = await setup_hub(write_config(config_dir, config), clock=clock, plugin_dirs=extra)
     try:
         errors = [str(e) for e in checked.errors if e.severity == "error"] + [str(p) for p in checked.problems]
