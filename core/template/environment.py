@@ -1,0 +1,631 @@
+"""The jinja2 environment templates run in: an immutable sandbox with every cost bounded.
+
+Built on ``ImmutableSandboxedEnvironment`` (no ``_``-attributes, no Python internals, no
+mutation of lists, dicts and sets, ``str.format`` sandboxed; jinja2 >= 3.1.6 for the
+CVE-2024-56326 and CVE-2025-27516 fixes). On top of that:
+
+- an unsafe attribute raises at once (`TemplateSecurityError`) instead of rendering as an
+  empty string, so an attempt shows up in the trace;
+- the hub, its machinery and modules are unreachable even through a helper's attributes;
+- each ``{% for %}`` iterates through a counter, each call nests through a depth counter,
+  ``~``, ``*``, ``**``, ``+`` and ``%`` check the size of what they would build, and the
+  filters and string methods that can multiply a string's length check it first
+  (see `core.template.limits`);
+- constant folding is off: jinja2 would otherwise run filters with constant arguments
+  while *compiling*, outside every limit;
+- no loader: ``{% include %}``, ``{% import %}`` and ``{% extends %}`` cannot reach a file.
+
+One environment per hub (and one limited one), built on first use; compiled templates are
+cached by their text. Helpers contributed by plugins (``xiaoqu_template_helpers``) are
+collected when the environment is built and again whenever the set of plugins changes, so
+a plugin set up later still has its helpers in every template, compiled before or after.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import types
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from string import Formatter
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+import pluggy
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.filters import (
+    do_batch,
+    do_center,
+    do_format,
+    do_indent,
+    do_pprint,
+    do_replace,
+    do_slice,
+    do_tojson,
+    do_wordwrap,
+    sync_do_join,
+    sync_do_sum,
+)
+from jinja2.runtime import Undefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
+from jinja2.utils import Namespace, pass_environment, pass_eval_context
+from markupsafe import EscapeFormatter, Markup
+
+from core.bus import EventBus
+from core.clock import Clock
+from core.services import ServiceRegistry
+from core.states import StateMachine
+from core.template import helpers as h
+from core.template.errors import TemplateError, TemplateLimitError, TemplateSecurityError, shorten
+from core.template.limits import (
+    DEFAULT_LIMITS,
+    GuardedIterator,
+    TemplateLimits,
+    check_format_spec,
+    check_int_bits,
+    check_printf,
+    check_size,
+    current_budget,
+    weigh,
+)
+from core.template.states import AllStates, DomainStates, StateHelpers, TemplateState
+
+if TYPE_CHECKING:
+    from core.hub import Hub
+
+_LOGGER = logging.getLogger(__name__)
+
+#: Compiled templates kept per environment, by text.
+COMPILED_CACHE_SIZE = 2048
+
+#: Objects a template must never hold, even if a helper hands one out by mistake.
+_UNREACHABLE: tuple[type, ...] = (
+    types.ModuleType,
+    jinja2.Environment,
+    pluggy.PluginManager,
+    asyncio.AbstractEventLoop,
+    EventBus,
+    StateMachine,
+    ServiceRegistry,
+    Clock,
+)
+#: The project's own template objects: every public attribute is meant to be read.
+_TEMPLATE_TYPES = (AllStates, DomainStates, TemplateState)
+
+_WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill"})
+
+
+# --- the code generator: loops and ``~`` go through the environment -------------------------
+
+
+class _GuardedCodeGenerator(CodeGenerator):
+    """Makes every ``{% for %}`` iterate through ``environment.guard_iterable`` and every
+    ``~`` concatenation through ``environment.guarded_concat``."""
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:  # noqa: N802 - jinja2's visitor name
+        guarded = nodes.Call(
+            nodes.EnvironmentAttribute("guard_iterable", lineno=node.lineno), [node.iter], [], None, None,
+            lineno=node.lineno,
+        )
+        node = nodes.For(node.target, guarded, node.body, node.else_, node.test, node.recursive, lineno=node.lineno)
+        super().visit_For(node, frame)
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:  # noqa: N802
+        self.write("environment.guarded_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
+# --- objects the sandbox hands out ---------------------------------------------------------
+
+
+class TemplateNamespace(Namespace):
+    """``namespace()``: the only object a template can change; each value set is weighed.
+
+    A namespace is how a loop carries a value from one iteration to the next, so it is where
+    a value can grow without bound (``{% set ns.x = [ns.x, ns.x] %}``).
+    """
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        weigh(value, f"namespace value {name!r}")
+        Namespace.__setitem__(self, name, value)
+
+
+class TemplateUndefined(Undefined):
+    """A missing variable or attribute: logged and rendered empty, as in Home Assistant;
+    an error when the render is strict."""
+
+    __slots__ = ()
+
+    def _complain(self) -> None:
+        budget = current_budget()
+        if budget is not None and budget.strict:
+            self._fail_with_undefined_error()
+        text = budget.info.template if budget is not None and budget.info is not None else "?"
+        _LOGGER.warning("Template warning: %s, in template %r", self._undefined_message, shorten(text))
+
+    def __str__(self) -> str:
+        self._complain()
+        return ""
+
+    def __iter__(self) -> Any:
+        self._complain()
+        return iter(())
+
+    def __bool__(self) -> bool:
+        self._complain()
+        return False
+
+    __hash__ = Undefined.__hash__
+
+
+class _GuardedFormatter(SandboxedFormatter):
+    """``str.format`` in the sandbox, refusing huge widths and precisions (``{:>999999999}``)."""
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        check_format_spec(format_spec)
+        weigh(value, "a value to format")
+        return super().format_field(value, format_spec)
+
+
+class _GuardedEscapeFormatter(_GuardedFormatter, EscapeFormatter):
+    pass
+
+
+class _LenientFilters(dict):  # type: ignore[type-arg]
+    """Filters/tests of an environment with no hub: any name compiles, an unknown one fails
+    when it runs. A template validated before it is given its hub may use plugin filters."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        value = super().get(key, default)
+        return _unknown_helper(key) if value is None else value
+
+
+def _unknown_helper(name: str) -> Callable[..., Any]:
+    def unknown(*_args: Any, **_kwargs: Any) -> Any:
+        raise ValueError(f"no filter or test named {name!r}")
+
+    return unknown
+
+
+def _unavailable(name: str, why: str) -> Callable[..., Any]:
+    def unavailable(*_args: Any, **_kwargs: Any) -> Any:
+        raise ValueError(f"{name} cannot be used here: {why}")
+
+    return unavailable
+
+
+# --- the environment -----------------------------------------------------------------------
+
+
+class TemplateEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox of one hub. ``limited`` environments see only their variables."""
+
+    code_generator_class = _GuardedCodeGenerator
+    intercepted_binops = frozenset({"+", "*", "**", "%"})
+
+    #: Helper names the core defines; a plugin cannot replace them.
+    core_names: frozenset[str]
+
+    def __init__(self, hub: Hub | None, *, limited: bool = False, limits: TemplateLimits = DEFAULT_LIMITS) -> None:
+        super().__init__(
+            extensions=["jinja2.ext.loopcontrols", "jinja2.ext.do"],
+            undefined=TemplateUndefined,
+            optimized=False,
+            autoescape=False,
+            finalize=self._finalize,
+            loader=None,
+        )
+        self.hub = hub
+        self.limited = limited
+        self.limits = limits
+        self._compiled: OrderedDict[str, jinja2.Template] = OrderedDict()
+        self._plugin_impls: tuple[Any, ...] = ()
+        self._plugin_names: dict[str, set[str]] = {}
+        self._install_core_helpers()
+        self.core_names = frozenset(self.globals) | frozenset(self.filters) | frozenset(self.tests)
+        if hub is None:
+            self.filters = _LenientFilters(self.filters)
+            self.tests = _LenientFilters(self.tests)
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _install_core_helpers(self) -> None:
+        del self.globals["lipsum"]  # a generator of filler text: no use, and one more thing to cap
+        self.globals.update(range=self._range, namespace=TemplateNamespace, timedelta=timedelta)
+        numeric = {
+            "float": h.forgiving_float,
+            "int": h.forgiving_int,
+            "bool": h.forgiving_bool,
+            "round": h.forgiving_round,
+            "is_number": h.is_number,
+            "average": h.average,
+            "slugify": h.slugify,
+            "iif": h.iif,
+            "contains": h.contains,
+            "from_json": h.from_json,
+            "to_json": h.to_json,
+            "regex_match": h.regex_match,
+            "regex_search": h.regex_search,
+            "regex_replace": h.regex_replace,
+            "regex_findall": h.regex_findall,
+            "regex_findall_index": h.regex_findall_index,
+        }
+        self.filters.update(numeric)
+        self.globals.update(numeric)
+        self.globals.update(min=h.minimum, max=h.maximum)
+        self.filters.update(
+            center=_center, indent=_indent, format=_format, join=_join, replace=_replace, batch=_batch,
+            slice=_slice, sum=_sum, string=_string, pprint=_pprint, tojson=_tojson, wordwrap=_wordwrap,
+        )
+        self.tests.update(
+            is_number=h.is_number, contains=h.contains, match=h.regex_match, search=h.regex_search,
+        )
+        self._install_hub_helpers()
+
+    def _install_hub_helpers(self) -> None:
+        hub = self.hub
+        state_names = ("states", "is_state", "state_attr", "is_state_attr", "has_value")
+        time_names = ("now", "utcnow", "today_at", "relative_time")
+        local_names = ("as_datetime", "as_timestamp", "as_local", "timestamp_custom", "timestamp_local",
+                       "timestamp_utc", "strptime")
+        if hub is None or self.limited:
+            why = "this template has no hub" if hub is None else "a limited template sees only its variables"
+            for name in state_names + time_names:
+                self.globals[name] = self.filters[name] = _unavailable(f"{name}()", why)
+            for name in ("is_state", "is_state_attr", "has_value"):
+                self.tests[name] = self.globals[name]
+            tz = hub.clock.tz if hub is not None else h.timezone.utc
+            times = h.TimeHelpers(_unavailable("now()", why), tz)
+        else:
+            tz = hub.clock.tz
+            all_states = AllStates(hub.states, tz)
+            state = StateHelpers(hub.states, tz)
+            times = h.TimeHelpers(hub.clock.now, tz)
+            self.globals["states"] = self.filters["states"] = all_states
+            for name in state_names[1:]:
+                self.globals[name] = self.filters[name] = getattr(state, name)
+            for name in ("is_state", "is_state_attr", "has_value"):
+                self.tests[name] = getattr(state, name)
+            for name in time_names:
+                self.globals[name] = getattr(times, name)
+            self.filters["relative_time"] = times.relative_time
+        for name in local_names:
+            self.globals[name] = self.filters[name] = getattr(times, name)
+
+    def refresh_plugin_helpers(self) -> None:
+        """Bring plugin helpers in line with the plugins registered now (cheap when unchanged)."""
+        if self.hub is None or self.limited:
+            return
+        hook = self.hub.pm.hook.xiaoqu_template_helpers
+        impls = tuple(hook.get_hookimpls())
+        if impls == self._plugin_impls:
+            return
+        self._plugin_impls = impls
+        for names in self._plugin_names.values():
+            for name in names:
+                self.globals.pop(name, None)
+                self.filters.pop(name, None)
+        self._plugin_names = {}
+        for impl in impls:
+            try:
+                contributed = impl.function(**{arg: self.hub for arg in impl.argnames})
+            except Exception:
+                _LOGGER.exception("Template helpers of %s failed; its helpers are not available", impl.plugin_name)
+                continue
+            if contributed is None:
+                continue
+            if not isinstance(contributed, dict):
+                if asyncio.iscoroutine(contributed):
+                    contributed.close()
+                _LOGGER.error("Template helpers of %s: expected a dict of name: callable, got %s",
+                              impl.plugin_name, type(contributed).__name__)
+                continue
+            self._add_plugin_helpers(impl.plugin_name, contributed)
+
+    def _add_plugin_helpers(self, plugin: str, contributed: dict[str, Any]) -> None:
+        added = self._plugin_names.setdefault(plugin, set())
+        for name, helper in contributed.items():
+            if name in self.core_names:
+                _LOGGER.warning("Template helper %r of %s ignored: the core defines %r", name, plugin, name)
+                continue
+            owner = next((p for p, names in self._plugin_names.items() if name in names and p != plugin), None)
+            if owner is not None:
+                _LOGGER.warning("Template helper %r of %s ignored: %s defines it already", name, plugin, owner)
+                continue
+            self.globals[name] = helper
+            if callable(helper):
+                self.filters[name] = helper
+            added.add(name)
+
+    # --- compiling ----------------------------------------------------------------------
+
+    def compile_template(self, text: str) -> jinja2.Template:
+        """The compiled template for ``text`` (cached); a syntax error is a `TemplateError`."""
+        compiled = self._compiled.get(text)
+        if compiled is not None:
+            self._compiled.move_to_end(text)
+            return compiled
+        self.refresh_plugin_helpers()
+        try:
+            compiled = self.from_string(text)
+        except jinja2.TemplateSyntaxError as err:
+            line = err.lineno if err.lineno else None
+            raise TemplateError(f"invalid template: {err.message}", text, line) from None
+        self._compiled[text] = compiled
+        if len(self._compiled) > COMPILED_CACHE_SIZE:
+            self._compiled.popitem(last=False)
+        return compiled
+
+    # --- what the sandbox allows ----------------------------------------------------------
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if attr.startswith("_") or isinstance(value, _UNREACHABLE) or isinstance(obj, functools.partial):
+            return False
+        if isinstance(obj, _TEMPLATE_TYPES):
+            return True
+        return super().is_safe_attribute(obj, attr, value)
+
+    def is_safe_callable(self, obj: Any) -> bool:
+        owner = getattr(obj, "__self__", None)
+        if isinstance(obj, _UNREACHABLE) or (isinstance(owner, _UNREACHABLE) and owner is not self):
+            return False
+        return super().is_safe_callable(obj)
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:
+        raise TemplateSecurityError(f"access to attribute {attribute!r} of {type(obj).__name__!r} objects is not allowed")
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        budget = current_budget()
+        if budget is not None:
+            budget.step()
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        budget = current_budget()
+        if budget is not None:
+            budget.step()
+        return super().getitem(obj, argument)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """jinja2's sandboxed ``str.format``/``format_map``, with widths and values bounded."""
+        if not isinstance(value, types.MethodType | types.BuiltinMethodType) or value.__name__ not in (
+            "format", "format_map"
+        ):
+            return None
+        owner = value.__self__
+        if not isinstance(owner, str):
+            return None
+        formatter: Formatter = (
+            _GuardedEscapeFormatter(self, escape=owner.escape) if isinstance(owner, Markup) else _GuardedFormatter(self)
+        )
+        is_format_map = value.__name__ == "format_map"
+        text_type = type(owner)
+
+        def wrapper(*args: Any, **kwargs: Any) -> str:
+            if is_format_map:
+                if kwargs or len(args) != 1:
+                    raise TypeError("format_map() takes exactly one argument")
+                kwargs, args = args[0], ()
+            result = text_type(formatter.vformat(owner, args, kwargs))
+            check_size(len(result), "a formatted string")
+            return result
+
+        return functools.update_wrapper(wrapper, value)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - jinja2's signature
+        """Every call a template makes: depth-counted, and checked for string blow-ups."""
+        budget = current_budget()
+        if budget is None:
+            return super().call(__context, __obj, *args, **kwargs)
+        budget.enter()
+        try:
+            args = _check_method_call(__obj, args, kwargs)
+            result = super().call(__context, __obj, *args, **kwargs)
+        finally:
+            budget.leave()
+        if isinstance(result, str | bytes | list | tuple):
+            check_size(len(result), "a call's result")
+        return result
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        budget = current_budget()
+        if budget is not None:
+            budget.step()
+        if operator == "*":
+            _check_multiply(left, right)
+        elif operator == "**":
+            _check_power(left, right)
+        elif operator == "%" and isinstance(left, str):
+            check_printf(left, right)
+        elif operator == "+" and isinstance(left, str | bytes | list | tuple) and isinstance(right, type(left)):
+            check_size(len(left) + len(right), "the sum")
+        return self.binop_table[operator](left, right)
+
+    def get_template(self, *_args: Any, **_kwargs: Any) -> jinja2.Template:
+        """``{% include %}``, ``{% import %}`` and ``{% extends %}`` end here: templates read no files."""
+        raise TemplateSecurityError("include, import and extends are not available in templates")
+
+    select_template = get_or_select_template = get_template
+
+    # --- called by the generated code ---------------------------------------------------
+
+    def guard_iterable(self, iterable: Iterable[Any]) -> GuardedIterator:
+        return GuardedIterator(iterable)
+
+    def guarded_concat(self, values: tuple[Any, ...]) -> str:
+        size = 0
+        for value in values:
+            size += len(value) if isinstance(value, str) else weigh(value, "a value joined with ~")
+        check_size(size, "the text joined with ~")
+        result = "".join(map(str, values))
+        check_size(len(result), "the text joined with ~")
+        return result
+
+    def _range(self, *args: int) -> range:
+        try:
+            span = range(*args)
+            size = len(span)
+        except OverflowError:
+            size = self.limits.max_range + 1
+            span = range(0)
+        if size > self.limits.max_range:
+            message = f"range() of {size:,} numbers is longer than the {self.limits.max_range:,} a template may use"
+            budget = current_budget()
+            if budget is not None:
+                budget.fail(message)
+            raise TemplateLimitError(message)
+        return span
+
+    def _finalize(self, value: Any) -> Any:
+        size = len(value) if isinstance(value, str) else weigh(value, "a value written by the template")
+        check_size(size, "a value written by the template")
+        budget = current_budget()
+        if budget is not None:
+            budget.produced(size)
+        return value
+
+
+# --- checks on operators and string methods ----------------------------------------------------
+
+
+def _check_multiply(left: Any, right: Any) -> None:
+    if isinstance(left, int) and isinstance(right, str | bytes | list | tuple):
+        left, right = right, left
+    if isinstance(left, str | bytes | list | tuple) and isinstance(right, int):
+        check_size(len(left) * max(right, 0), "the repeated text or list")
+    elif isinstance(left, int) and isinstance(right, int):
+        check_int_bits(left.bit_length() + right.bit_length())
+
+
+def _check_power(base: Any, exponent: Any) -> None:
+    if isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1:
+        check_int_bits(base.bit_length() * exponent)
+
+
+def _int_arg(args: tuple[Any, ...], kwargs: dict[str, Any], index: int, name: str, default: int) -> int:
+    value = args[index] if len(args) > index else kwargs.get(name, default)
+    return value if isinstance(value, int) else default
+
+
+def _check_method_call(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    """Refuse string methods that would build an oversized string; returns the arguments to use."""
+    if not isinstance(obj, types.BuiltinMethodType):
+        return args
+    owner = obj.__self__
+    name = obj.__name__
+    if isinstance(owner, str | bytes | bytearray):
+        if name in _WIDTH_METHODS:
+            check_size(_int_arg(args, kwargs, 0, "width", 0), f"the result of {name}()")
+        elif name == "expandtabs":
+            tabs = owner.count("\t" if isinstance(owner, str) else b"\t")
+            check_size(len(owner) + tabs * _int_arg(args, kwargs, 0, "tabsize", 8), "the result of expandtabs()")
+        elif name == "replace" and len(args) >= 2:
+            old, new = args[0], args[1]
+            if isinstance(old, str | bytes) and isinstance(new, str | bytes):
+                hits = owner.count(old) if old else len(owner) + 1
+                check_size(len(owner) + hits * max(0, len(new) - len(old)), "the result of replace()")
+        elif name == "join" and args:
+            items = list(args[0])
+            weigh(items, "the items to join")
+            check_size(sum(len(i) for i in items if isinstance(i, str | bytes)) + len(owner) * len(items),
+                       "the result of join()")
+            return (items, *args[1:])
+        elif name == "translate" and args and isinstance(args[0], dict):
+            widest = max((len(v) for v in args[0].values() if isinstance(v, str)), default=1)
+            check_size(len(owner) * widest, "the result of translate()")
+    elif isinstance(owner, int) and name == "to_bytes":
+        check_size(_int_arg(args, kwargs, 0, "length", 1), "the result of to_bytes()")
+    return args
+
+
+# --- jinja2's filters that can build large values, with the size checked first -------------------
+
+
+def _center(value: Any, width: int = 80) -> str:
+    check_size(width if isinstance(width, int) else 0, "the result of center")
+    return do_center(value, width)
+
+
+def _indent(s: str, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
+    text = str(s)
+    unit = width if isinstance(width, int) else len(str(width))
+    check_size(len(text) + (text.count("\n") + 1) * unit, "the result of indent")
+    return do_indent(text, width, first, blank)
+
+
+def _format(value: str, *args: Any, **kwargs: Any) -> str:
+    check_printf(str(value), kwargs or args)
+    return do_format(value, *args, **kwargs)
+
+
+@pass_eval_context
+def _join(eval_ctx: Any, value: Iterable[Any], d: str = "", attribute: str | int | None = None) -> str:
+    items = list(value)
+    weigh(items, "the items to join")
+    result = sync_do_join(eval_ctx, items, d, attribute)
+    check_size(len(result), "the result of join")
+    return result
+
+
+@pass_eval_context
+def _replace(eval_ctx: Any, s: str, old: str, new: str, count: int | None = None) -> str:
+    text, old, new = str(s), str(old), str(new)
+    hits = (text.count(old) if old else len(text) + 1) if count is None else min(count, len(text) + 1)
+    check_size(len(text) + hits * max(0, len(new) - len(old)), "the result of replace")
+    return do_replace(eval_ctx, text, old, new, count)
+
+
+def _batch(value: Iterable[Any], linecount: int, fill_with: Any = None) -> Any:
+    check_size(linecount if isinstance(linecount, int) else 0, "a batch")
+    return do_batch(value, linecount, fill_with)
+
+
+def _slice(value: Iterable[Any], slices: int, fill_with: Any = None) -> Any:
+    check_size(slices if isinstance(slices, int) else 0, "the number of slices")
+    return do_slice(value, slices, fill_with)
+
+
+@pass_environment
+def _sum(environment: Any, iterable: Iterable[Any], attribute: str | int | None = None, start: Any = 0) -> Any:
+    items = list(iterable)
+    weigh(items, "the items to sum")
+    return sync_do_sum(environment, items, attribute, start)
+
+
+def _string(value: Any) -> str:
+    weigh(value, "the value for string")
+    result = jinja2.filters.do_string(value)
+    check_size(len(result), "the result of string")
+    return result
+
+
+def _pprint(value: Any) -> str:
+    weigh(value, "the value for pprint")
+    return do_pprint(value)
+
+
+@pass_eval_context
+def _tojson(eval_ctx: Any, value: Any, indent: int | None = None) -> Markup:
+    weigh(value, "the value for tojson")
+    if indent is not None:
+        check_size(indent * 64 if isinstance(indent, int) else 0, "tojson's indent")
+    return do_tojson(eval_ctx, value, indent)
+
+
+@pass_environment
+def _wordwrap(environment: Any, s: str, width: int = 79, break_long_words: bool = True,
+              wrapstring: str | None = None, break_on_hyphens: bool = True) -> str:
+    text = str(s)
+    joiner = len(wrapstring) if isinstance(wrapstring, str) else 1
+    lines = len(text) // max(width, 1) + text.count("\n") + 1 if isinstance(width, int) else 1
+    check_size(len(text) + lines * joiner, "the result of wordwrap")
+    return do_wordwrap(environment, text, width, break_long_words, wrapstring, break_on_hyphens)
+
+
+__all__ = ["TemplateEnvironment", "TemplateNamespace", "TemplateUndefined", "TemplateError", "TemplateSecurityError"]
