@@ -66,6 +66,37 @@ def _pattern(value: Any) -> str:
         raise vol.Invalid(str(err)) from None
 
 
+_PATTERNS = vol.All(ensure_list, [_pattern])
+
+
+def _role_grants(value: Any) -> dict[str, list[str]]:
+    """``{role: [patterns]}``; each key must be a role other than admin (who may do everything)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise vol.Invalid("expected a mapping of role to the services it may call")
+    grants: dict[str, list[str]] = {}
+    errors: list[vol.Invalid] = []
+    for role, patterns in value.items():
+        if role == ADMIN:
+            errors.append(vol.Invalid("admin may already do everything; grant other roles", path=[role]))
+        elif role not in ROLES:
+            errors.append(vol.Invalid(f"not a role; roles are {', '.join(ROLES)}", path=[role]))
+        else:
+            try:
+                grants[role] = _PATTERNS(patterns)
+            except vol.Invalid as err:
+                errors.extend(_prefixed(err, role))
+    if errors:
+        raise vol.MultipleInvalid(errors)
+    return grants
+
+
+def _prefixed(err: vol.Invalid, key: str) -> list[vol.Invalid]:
+    leaves = err.errors if isinstance(err, vol.MultipleInvalid) else [err]
+    return [type(leaf)(leaf.msg, path=[key, *leaf.path]) for leaf in leaves]
+
+
 def _audit_days(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < MIN_KEEP_DAYS:
         raise vol.Invalid(f"expected a whole number of days, at least {MIN_KEEP_DAYS} (six months, as the law asks)")
@@ -76,10 +107,7 @@ CONFIG_SCHEMA = vol.All(
     lambda value: {} if value is None else value,
     vol.Schema(
         {
-            vol.Optional("roles", default={}): vol.All(
-                lambda value: {} if value is None else value,
-                {vol.Optional(role): vol.All(ensure_list, [_pattern]) for role in ROLES if role != ADMIN},
-            ),
+            vol.Optional("roles", default={}): _role_grants,
             vol.Optional("login_token_lifetime", default=timedelta(days=1)): time_period,
             vol.Optional("audit_keep_days", default=365): _audit_days,
         }

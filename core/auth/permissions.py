@@ -58,8 +58,8 @@ def check_pattern(pattern: object) -> str:
     """Return ``pattern`` if it is ``domain.service`` (wildcards only in the service), else raise."""
     if not isinstance(pattern, str) or not PATTERN.match(pattern):
         raise ValueError(
-            f"{pattern!r} is not a permission pattern: write domain.service, with * only in the "
-            "service part (door.unlock, door.*)"
+            "not a permission pattern: write domain.service, with * only in the service part "
+            "(door.unlock, door.*)"
         )
     return pattern
 
@@ -117,7 +117,7 @@ def merge_grants(
                 try:
                     check_pattern(pattern)
                 except ValueError as err:
-                    _LOGGER.warning("%s grants %s: %s; ignored", plugin, role, err)
+                    _LOGGER.warning("%s grants %s %r: %s; ignored", plugin, role, pattern, err)
                     continue
                 if pattern.partition(".")[0] == RESERVED_DOMAIN:
                     _LOGGER.warning("%s grants %s %r: only the site's auth: roles: may grant api.*; ignored",

@@ -46,21 +46,38 @@ def _hosts(value: Any) -> list[str]:
     return hosts
 
 
-CONFIG_SCHEMA: Final = vol.All(
-    lambda value: {} if value is None else value,
-    vol.Schema(
-        {
-            vol.Optional("server_host", default=[DEFAULT_HOST]): _hosts,
-            vol.Optional("server_port", default=DEFAULT_PORT): _port_or_zero,
-            vol.Optional("cors_allowed_origins", default=[]): vol.All(ensure_list, [_origin]),
-            vol.Inclusive("ssl_certificate", "ssl", msg="ssl_certificate and ssl_key go together"): string,
-            vol.Inclusive("ssl_key", "ssl", msg="ssl_certificate and ssl_key go together"): string,
-            vol.Inclusive("use_x_forwarded_for", "proxy",
-                          msg="use_x_forwarded_for and trusted_proxies go together"): boolean,
-            vol.Inclusive("trusted_proxies", "proxy",
-                          msg="use_x_forwarded_for and trusted_proxies go together"): vol.All(ensure_list, [_network]),
-            vol.Optional("ip_ban_enabled", default=True): boolean,
-            vol.Optional("login_attempts_threshold", default=DEFAULT_LOGIN_ATTEMPTS): _attempts,
-        }
-    ),
+_FIELDS: Final = vol.Schema(
+    {
+        vol.Optional("server_host", default=[DEFAULT_HOST]): _hosts,
+        vol.Optional("server_port", default=DEFAULT_PORT): _port_or_zero,
+        vol.Optional("cors_allowed_origins", default=[]): vol.All(ensure_list, [_origin]),
+        vol.Optional("ssl_certificate"): string,
+        vol.Optional("ssl_key"): string,
+        vol.Optional("use_x_forwarded_for"): boolean,
+        vol.Optional("trusted_proxies"): vol.All(ensure_list, [_network]),
+        vol.Optional("ip_ban_enabled", default=True): boolean,
+        vol.Optional("login_attempts_threshold", default=DEFAULT_LOGIN_ATTEMPTS): _attempts,
+    }
 )
+#: Keys that mean nothing without each other.
+_PAIRS: Final = (("ssl_certificate", "ssl_key"), ("use_x_forwarded_for", "trusted_proxies"))
+
+
+def CONFIG_SCHEMA(value: Any) -> dict[str, Any]:  # noqa: N802 - used like the schema it is
+    """The fields, and the pairs that go together, reported together."""
+    value = {} if value is None else value
+    errors: list[vol.Invalid] = []
+    if isinstance(value, dict):
+        for first, second in _PAIRS:
+            if (first in value) != (second in value):
+                present, missing = (first, second) if first in value else (second, first)
+                errors.append(vol.Invalid(f"{present} needs {missing} beside it", path=[present]))
+    try:
+        validated: dict[str, Any] = _FIELDS(value)
+    except vol.MultipleInvalid as err:
+        errors.extend(err.errors)
+    except vol.Invalid as err:
+        errors.append(err)
+    if errors:
+        raise vol.MultipleInvalid(errors)
+    return validated

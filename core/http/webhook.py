@@ -142,6 +142,16 @@ async def webhook_payload(request: web.Request) -> dict[str, Any]:
     return payload
 
 
+#: What "local" means for ``local_only``: loopback, the private ranges of RFC 1918 and
+#: RFC 4193, and link-local — not Python's ``is_private``, which also counts documentation
+#: and benchmarking ranges that can be routed to the hub.
+LOCAL_NETWORKS: Final = tuple(
+    ipaddress.ip_network(net)
+    for net in ("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
+                "::1/128", "fc00::/7", "fe80::/10")
+)
+
+
 def is_local(address: str | None) -> bool:
     if address is None:
         return False
@@ -149,7 +159,9 @@ def is_local(address: str | None) -> bool:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    return ip.is_loopback or ip.is_private or ip.is_link_local
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip in net for net in LOCAL_NETWORKS)
 
 
 @public
