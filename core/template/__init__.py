@@ -23,7 +23,7 @@ import jinja2.sandbox
 from core.template.environment import TemplateEnvironment
 from core.template.errors import TemplateError, TemplateLimitError, TemplateSecurityError
 from core.template.info import RenderInfo, record_entity
-from core.template.limits import DEFAULT_LIMITS, RenderBudget, TemplateLimits, budget_scope, check_size
+from core.template.limits import RenderBudget, TemplateLimits, budget_scope, check_size
 from core.template.native import parse_native
 from core.template.states import wrap_states
 
@@ -65,7 +65,7 @@ def get_environment(hub: Hub | None, *, limited: bool = False) -> TemplateEnviro
     envs: dict[bool, TemplateEnvironment] = hub.data.setdefault(_DATA_KEY, {})
     env = envs.get(limited)
     if env is None:
-        env = envs[limited] = TemplateEnvironment(hub, limited=limited, limits=hub.data.get("template_limits", DEFAULT_LIMITS))
+        env = envs[limited] = TemplateEnvironment(hub, limited=limited)
     return env
 
 

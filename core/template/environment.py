@@ -51,8 +51,8 @@ from jinja2.filters import (
 )
 from jinja2.runtime import Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
-from jinja2.utils import Namespace, pass_environment, pass_eval_context
-from markupsafe import EscapeFormatter, Markup
+from jinja2.utils import Namespace, pass_context, pass_environment, pass_eval_context
+from markupsafe import EscapeFormatter, Markup, soft_str
 
 from core.bus import EventBus
 from core.clock import Clock
@@ -92,6 +92,12 @@ _UNREACHABLE: tuple[type, ...] = (
     ServiceRegistry,
     Clock,
 )
+#: Modules whose objects are the hub's machinery (a ``State``, ``Event`` or ``Context`` is data
+#: and may be read; these may not).
+_MACHINERY_MODULES = frozenset({
+    "core.hub", "core.bootstrap", "core.loader", "core.services", "core.storage", "core.recorder",
+    "core.registry", "core.entity", "core.clock", "core.tracking",
+})
 #: The project's own template objects: every public attribute is meant to be read.
 _TEMPLATE_TYPES = (AllStates, DomainStates, TemplateState)
 
@@ -218,7 +224,7 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
             undefined=TemplateUndefined,
             optimized=False,
             autoescape=False,
-            finalize=self._finalize,
+            finalize=_finalize,
             loader=None,
         )
         self.hub = hub
@@ -365,7 +371,7 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
     # --- what the sandbox allows ----------------------------------------------------------
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
-        if attr.startswith("_") or isinstance(value, _UNREACHABLE) or isinstance(obj, functools.partial):
+        if attr.startswith("_") or _is_machinery(value) or isinstance(obj, functools.partial):
             return False
         if isinstance(obj, _TEMPLATE_TYPES):
             return True
@@ -373,7 +379,7 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
 
     def is_safe_callable(self, obj: Any) -> bool:
         owner = getattr(obj, "__self__", None)
-        if isinstance(obj, _UNREACHABLE) or (isinstance(owner, _UNREACHABLE) and owner is not self):
+        if _is_machinery(obj) or (owner is not self and _is_machinery(owner)):
             return False
         return super().is_safe_callable(obj)
 
@@ -482,13 +488,24 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
             raise TemplateLimitError(message)
         return span
 
-    def _finalize(self, value: Any) -> Any:
-        size = len(value) if isinstance(value, str) else weigh(value, "a value written by the template")
-        check_size(size, "a value written by the template")
-        budget = current_budget()
-        if budget is not None:
-            budget.produced(size)
-        return value
+
+@pass_context
+def _finalize(_context: Any, value: Any) -> Any:
+    """Every ``{{ }}`` value before it is written: weighed, and counted as output.
+
+    Taking the context is also what stops jinja2 from evaluating a constant expression
+    (``{{ 'door.east' | states }}``) once while compiling and writing that result forever.
+    """
+    size = len(value) if isinstance(value, str) else weigh(value, "a value written by the template")
+    check_size(size, "a value written by the template")
+    budget = current_budget()
+    if budget is not None:
+        budget.produced(size)
+    return value
+
+
+def _is_machinery(value: Any) -> bool:
+    return isinstance(value, _UNREACHABLE) or type(value).__module__ in _MACHINERY_MODULES
 
 
 # --- checks on operators and string methods ----------------------------------------------------
@@ -600,7 +617,7 @@ def _sum(environment: Any, iterable: Iterable[Any], attribute: str | int | None 
 
 def _string(value: Any) -> str:
     weigh(value, "the value for string")
-    result = jinja2.filters.do_string(value)
+    result = soft_str(value)
     check_size(len(result), "the result of string")
     return result
 

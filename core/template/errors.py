@@ -31,7 +31,10 @@ class TemplateError(HubError):
         self.line = line
         message = cause
         if template is not None:
-            where = f" (line {line})" if line is not None and "\n" in template.strip() else ""
+            where = ""
+            lines = template.strip("\n").splitlines()
+            if line is not None and len(lines) > 1 and 0 < line <= len(template.splitlines()):
+                where = f" (line {line}: {shorten(template.splitlines()[line - 1], 60)!r})"
             message = f"{cause}{where}, in template {shorten(template)!r}"
         super().__init__(message)
 

@@ -18,6 +18,11 @@ if TYPE_CHECKING:
     from core.states import StateMachine
 
 _DOMAIN_CHECK_SUFFIX = ".x"
+#: Attributes jinja2 and the sandbox probe callables for; never a domain or an entity.
+_PROBED = frozenset({
+    "unsafe_callable", "alters_data", "jinja_pass_arg", "jinja_async_variant",
+    "contextfunction", "evalcontextfunction", "environmentfunction",
+})
 
 
 class TemplateState:
@@ -100,7 +105,7 @@ class DomainStates:
         self._tz = tz
 
     def __getattr__(self, name: str) -> TemplateState | None:
-        if name.startswith("_"):
+        if name.startswith("_") or name in _PROBED:
             raise AttributeError(name)
         return _lookup(self._machine, f"{self._domain}.{name}", self._tz)
 
@@ -135,7 +140,7 @@ class AllStates:
         return STATE_UNKNOWN if state is None else state.state
 
     def __getattr__(self, name: str) -> DomainStates | TemplateState | None:
-        if name.startswith("_"):
+        if name.startswith("_") or name in _PROBED:
             raise AttributeError(name)
         if "." in name:
             return _lookup(self._machine, name, self._tz)

@@ -1,0 +1,238 @@
+"""The sandbox escape suite: what staff-written templates must never do, and the hub after each try.
+
+Every case must fail with a `TemplateError` (the sandbox's or a limit's), quickly, and leave
+the hub exactly as it was: its states unchanged and templates rendering as before.
+"""
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from core.template import (
+    Template,
+    TemplateError,
+    TemplateLimitError,
+    TemplateLimits,
+    TemplateSecurityError,
+    get_environment,
+)
+
+
+@pytest.fixture
+def site(hub):
+    hub.states.set("door.east", "open", {"friendly_name": "East door", "battery": 80})
+    return hub
+
+
+def assert_hub_unharmed(hub):
+    assert hub.states.get("door.east").state == "open"
+    assert dict(hub.states.get("door.east").attributes) == {"friendly_name": "East door", "battery": 80}
+    assert Template("{{ states('door.east') }} {{ 6 * 7 }}", hub).render() == "open 42"
+
+
+# --- reaching Python internals ---------------------------------------------------------------
+
+INTERNALS = [
+    "{{ ''.__class__.__mro__ }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ ().__class__.__bases__[0].__subclasses__() }}",
+    "{{ cycler.__init__.__globals__ }}",
+    "{{ joiner.__init__.__globals__.os }}",
+    "{{ namespace.__init__.__globals__ }}",
+    "{{ states.__class__ }}",
+    "{{ states._machine }}",
+    "{{ states.door._machine }}",
+    "{{ states.door.east._state }}",
+    "{{ states.door.east.__class__.__init__.__globals__ }}",
+    "{{ self._TemplateReference__context }}",
+    "{{ self.__init__.__globals__ }}",
+    "{{ now.__self__ }}",
+    "{{ now.__func__.__globals__ }}",
+    "{{ now().__class__ }}",
+    "{{ float.__globals__ }}",
+    "{{ range.__self__._compiled }}",
+    "{{ is_state.__self__ }}",
+    "{{ timedelta.__subclasses__() }}",
+    "{{ dict.mro() }}",
+    "{{ dict.__base__ }}",
+    "{{ request.application.__globals__ }}",
+    "{{ (1).__class__.__base__ }}",
+    "{{ 'x' | attr('__class__') }}",
+    "{{ ('{0.__class__}' | attr('format'))(1) }}",
+    "{{ (['{0.__class__}'] | map(attribute='format') | first)(1) }}",
+    "{{ '{0.__class__}'.format(1) }}",
+    "{{ '{0.__init__.__globals__}'.format(cycler) }}",
+    "{{ '{0.state.__class__}'.format(states.door.east) }}",
+    "{{ '{x.__class__}'.format_map({'x': 1}) }}",
+    "{% set f = '{0.__class__}'.format %}{{ f(1) }}",
+    "{{ ('{0.__class__}' | safe).format(1) }}",
+    "{{ '%s' % states.door.east.__class__ }}",
+    "{% set g = states.door.east.last_changed %}{{ g.__reduce_ex__(2) }}",
+    "{% for x in ().__class__.__base__.__subclasses__() %}{{ x }}{% endfor %}",
+    "{{ lipsum.__globals__ }}",
+    "{{ lipsum(n=10**9) }}",
+    "{% include '/etc/passwd' %}",
+    "{% import 'os' as os %}",
+    "{% extends '/etc/passwd' %}",
+    "{% from 'x' import y %}",
+]
+
+
+@pytest.mark.parametrize("text", INTERNALS)
+def test_internals_are_out_of_reach(site, text):
+    with pytest.raises(TemplateError):
+        Template(text, site).render({"request": {}})
+    assert_hub_unharmed(site)
+
+
+def test_unsafe_attribute_is_an_error_not_an_empty_string(site):
+    with pytest.raises(TemplateSecurityError, match="access to attribute '__class__' of 'str' objects is not allowed"):
+        Template("{{ ''.__class__ }}", site).render()
+
+
+def test_percent_formatting_shows_only_the_public_face(site):
+    assert Template("{{ '%s' % states.door.east }}", site).render() == "<state door.east=open>"
+    assert Template("{{ '%s|%s' % (states, states.door) }}", site).render() == "<all states>|<states of door>"
+
+
+# --- changing things -------------------------------------------------------------------------
+
+MUTATIONS = [
+    "{% set d = {'a': 1} %}{{ d.update({'b': 2}) }}",
+    "{% set d = {'a': 1} %}{{ d.pop('a') }}",
+    "{% set d = {'a': 1} %}{% do d.clear() %}",
+    "{% set l = [1] %}{{ l.append(2) }}",
+    "{% set l = [1] %}{{ l.extend([2]) }}",
+    "{% set l = [1] %}{% do l.insert(0, 2) %}",
+    "{% set s = [1] | unique | list %}{{ s.remove(1) }}",
+    "{{ states.door.east.attributes.clear() }}",
+    "{% do states.door.east.attributes.__setitem__('battery', 0) %}",
+    "{{ trigger.data.update({'x': 1}) }}",
+]
+
+
+@pytest.mark.parametrize("text", MUTATIONS)
+def test_nothing_can_be_changed(site, text):
+    variables = {"trigger": {"data": {"card": "42"}}}
+    with pytest.raises(TemplateError):
+        Template(text, site).render(variables, strict=True)
+    assert variables == {"trigger": {"data": {"card": "42"}}}
+    assert_hub_unharmed(site)
+
+
+def test_hub_machinery_is_unreachable_through_a_careless_helper(site):
+    """A plugin helper that exposes the hub still does not hand it to templates."""
+    from functools import partial
+
+    leaky = {"hub": site, "bus": site.bus, "machine": site.states, "services": site.services}
+    for name in leaky:
+        with pytest.raises(TemplateSecurityError):
+            Template(f"{{{{ leaky.{name} }}}}", site).render({"leaky": _Holder(**leaky)})
+    with pytest.raises(TemplateSecurityError):
+        Template("{{ f.args }}", site).render({"f": partial(print, site)})
+    with pytest.raises(TemplateError, match="not safely callable"):
+        Template("{{ set_state('door.east', 'closed') }}", site).render({"set_state": site.states.set})
+    assert_hub_unharmed(site)
+
+
+class _Holder:
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+
+# --- running away with time and memory ---------------------------------------------------------
+
+LIMITS = [
+    ("{{ range(10**9) | list }}", "range\\(\\) of 1,000,000,000 numbers"),
+    ("{{ range(10**20) | list }}", "range\\(\\) of"),
+    ("{% for i in range(10**6) %}{% for j in range(10**6) %}{% endfor %}{% endfor %}", "range\\(\\)"),
+    ("{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}", "loops ran more than 200,000"),
+    ("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", "nested more than 50 deep"),
+    ("{% for x in [1] recursive %}{{ loop([x]) }}{% endfor %}", "nested more than 50 deep"),
+    ("{{ 'a' * 10**9 }}", "1,000,000,000 characters"),
+    ("{{ 10**9 * 'a' }}", "1,000,000,000 characters"),
+    ("{{ [0] * 10**9 }}", "1,000,000,000 characters or items"),
+    ("{{ 2 ** (10**9) }}", "bits is too large"),
+    ("{% set ns = namespace(n=7) %}{% for i in range(40) %}{% set ns.n = ns.n * ns.n %}{% endfor %}", "bits"),
+    ("{{ '%999999999d' % 1 }}", "%-format field"),
+    ("{{ '%*d' % (999999999, 1) }}", "%-format field"),
+    ("{{ '%.999999999f' % 1.5 }}", "%-format field"),
+    ("{{ '%999999999d' | format(1) }}", "%-format field"),
+    ("{{ '{:>999999999}'.format(1) }}", "format field"),
+    ("{{ '{:>{w}}'.format(1, w=999999999) }}", "format field"),
+    ("{{ '{:.999999999f}'.format(1.5) }}", "format field"),
+    ("{{ 'a'.ljust(10**9) }}", "ljust"),
+    ("{{ 'a'.center(10**9) }}", "center"),
+    ("{{ 'a'.zfill(10**9) }}", "zfill"),
+    ("{{ '\t'.expandtabs(10**9) }}", "expandtabs"),
+    ("{{ ('a' * 200000).replace('a', 'aaaa') }}", "replace"),
+    ("{{ (1).to_bytes(10**9, 'big') }}", "to_bytes"),
+    ("{{ 'a' | center(10**9) }}", "center"),
+    ("{{ 'a' | indent(10**9, true) }}", "indent"),
+    ("{{ ('a' * 200000) | replace('a', 'aaaa') }}", "replace"),
+    ("{{ [1] | batch(10**9, 0) | list }}", "batch"),
+    ("{{ [1] | slice(10**9) | list }}", "slices"),
+    ("{{ ('a' * 1000) | wordwrap(1, wrapstring='b' * 1000) }}", "wordwrap"),
+    ("{{ ('a' * 1000) | regex_replace('a', 'b' * 1000) }}", "regex_replace"),
+    ("{{ ('a' * 200000) ~ ('b' * 200000) }}", "joined with ~"),
+    ("{{ ('a' * 200000) + ('b' * 200000) }}", "the sum"),
+    ("{{ ','.join(['a' * 1000] * 1000) }}", "join"),
+    ("{{ (['a' * 1000] * 1000) | join(',') }}", "join"),
+    ("{% for i in range(2000) %}{{ 'x' * 200 }}{% endfor %}", "output"),
+    ("{% set ns = namespace(l=[1]) %}{% for i in range(40) %}{% set ns.l = [ns.l, ns.l] %}{% endfor %}",
+     "namespace value 'l'"),
+    ("{% macro f(n, x) %}{% if n %}{{ f(n - 1, [x, x]) }}{% else %}{{ x }}{% endif %}{% endmacro %}{{ f(40, 1) }}",
+     "value written by the template"),
+    ("{% set ns = namespace(l=[1]) %}{% for i in range(30) %}{% set ns.l = [ns.l, ns.l] %}{% endfor %}",
+     "namespace value 'l'"),
+    ("{{ ('a' * 40 ~ '!') | regex_match('(a|aa)+$') }}", "regular expression .* took too long"),
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), LIMITS)
+def test_limits_stop_runaway_templates(site, text, reason):
+    with pytest.raises(TemplateLimitError, match=reason):
+        Template(text, site).render()
+    assert_hub_unharmed(site)
+
+
+def test_render_time_is_capped(site):
+    """A template under every other limit that still runs too long is stopped at the deadline."""
+    ticks = itertools.count()
+    env = get_environment(site)
+    env.limits = TemplateLimits(render_seconds=1.0, clock=lambda: next(ticks) * 0.01)
+    text = "{% for i in range(10000) %}{{ i | string | length }}{% endfor %}"
+    with pytest.raises(TemplateLimitError, match="ran longer than 1 s"):
+        Template(text, site).render()
+    env.limits = TemplateLimits()
+    assert Template("{% for i in range(3) %}{{ i }}{% endfor %}", site).render() == "012"
+    assert_hub_unharmed(site)
+
+
+def test_a_helper_that_swallows_the_limit_does_not_let_the_render_go_on(site):
+    def forgiving(value):
+        try:
+            return Template("{{ 'a' * 10**9 }}", site).render()
+        except TemplateError:
+            return "swallowed"
+
+    text = "{{ forgiving(1) }}{% for i in range(10000) %}{% for j in range(100) %}{% endfor %}{% endfor %}"
+    with pytest.raises(TemplateLimitError, match="loops ran more than"):
+        Template(text, site).render({"forgiving": forgiving})
+
+
+def test_limits_are_per_render(site):
+    """A render that hit a limit leaves nothing behind for the next one."""
+    big = "{% for i in range(150000) %}{% endfor %}"
+    with pytest.raises(TemplateLimitError):
+        Template("{% for i in range(10000) %}{% for j in range(30) %}{% endfor %}{% endfor %}", site).render()
+    with pytest.raises(TemplateLimitError, match="range"):
+        Template(big, site).render()
+    assert Template("{% for i in range(10000) %}{% for j in range(19) %}{% endfor %}{% endfor %}ok", site).render() == "ok"
+
+
+def test_errors_inside_macros_and_loops_are_template_errors(site):
+    with pytest.raises(TemplateError, match="ZeroDivisionError"):
+        Template("{% for i in [0] %}{{ 1 / i }}{% endfor %}", site).render()
+    assert_hub_unharmed(site)
