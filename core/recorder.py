@@ -60,10 +60,13 @@ CREATE INDEX records_kind_time ON records (kind, time);
 CREATE UNIQUE INDEX records_kind_record_id ON records (kind, record_id)
     WHERE record_id IS NOT NULL;
 """
-_INSERT = "INSERT OR IGNORE INTO records (kind, subject, time, record_id, data) VALUES (?, ?, ?, ?, ?)"
+_INSERT = (
+    "INSERT OR IGNORE INTO records (kind, subject, time, record_id, data) VALUES (?, ?, ?, ?, ?)"
+)
 _COLUMNS = "seq, kind, subject, time, record_id, data"
 
-BATCH_MAX = 5_000  # rows per transaction: bounds how long one commit holds the writer
+COMMIT_INTERVAL = 0.1  # seconds: under load, records nobody awaits are committed this often
+BATCH_MAX = 50_000  # rows per transaction: bounds how long one commit holds the writer
 READERS = 2
 PURGE_CHUNK = 10_000  # rows per delete transaction, so the WAL stays small
 FIRST_PURGE_AFTER = 60.0  # seconds after start; not at once, so start-up stays quick
@@ -74,7 +77,9 @@ ATTEMPTS_WHEN_STOPPING = 3
 
 _FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
-_Row = tuple[str, str | None, float, str | None, str]
+_Row = tuple[str, str | None, float, str | None, str]  # the INSERT's parameters
+_Queued = tuple[_Row, asyncio.Future[bool] | None]  # a future when someone awaits the row
+_Fetch = Callable[[sqlite3.Connection, str, list[Any]], Any]
 
 
 class RecorderError(Exception):
@@ -125,9 +130,9 @@ class Recorder:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._stopping = threading.Event()
         self._known_kinds: set[str] = set()
+        self._last_commit = 0.0  # time.monotonic() of the writer's last commit
         self._running = False
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._writer: threading.Thread | None = None
         self._writer_done: asyncio.Future[None] | None = None
         self._readers: ThreadPoolExecutor | None = None
         self._reader_local = threading.local()
@@ -147,12 +152,12 @@ class Recorder:
         ready: asyncio.Future[None] = loop.create_future()
         self._writer_done = loop.create_future()
         self._stopping.clear()
-        self._writer = threading.Thread(
+        # daemon: a hub that dies without stop() must not hang on this thread at exit.
+        threading.Thread(
             target=self._write_loop, args=(ready,), name=f"recorder {self.path.name}", daemon=True
-        )
-        self._writer.start()
+        ).start()
         await ready
-        self._readers = ThreadPoolExecutor(READERS, thread_name_prefix=f"recorder {self.path.name} read")
+        self._readers = ThreadPoolExecutor(READERS, f"recorder {self.path.name} read")
         self._running = True
         self._purger = loop.create_task(self._purge_daily(), name=f"purge {self.path.name}")
 
@@ -284,31 +289,49 @@ class Recorder:
 
     def _serve(self, connection: sqlite3.Connection) -> None:
         while True:
-            rows: list[tuple[_Row, asyncio.Future[bool] | None]] = []
-            item = self._queue.get()
-            while True:
-                if isinstance(item, tuple):
-                    rows.append(item)
-                    if len(rows) < BATCH_MAX:
-                        try:
-                            item = self._queue.get_nowait()
-                            continue
-                        except queue.Empty:
-                            pass
-                    self._commit(connection, rows)
-                    break
-                self._commit(connection, rows)
-                if item is _STOP:
-                    return
-                self._run_job(connection, item)
-                break
+            rows, control = self._next_batch(self._queue.get())
+            self._commit(connection, rows)
+            if control is _STOP:
+                return
+            if control is not None:
+                self._run_job(connection, control)
+
+    def _next_batch(self, item: Any) -> tuple[list[_Queued], Any]:
+        """Collect the rows to commit together, and the job or stop that ends them, if any.
+
+        Rows somebody awaits are committed as soon as the queue is empty. Rows nobody awaits
+        may wait until ``COMMIT_INTERVAL`` after the last commit: under a burst that makes
+        batches big, and with them the cost per row low, because every commit rewrites each
+        page of the subject index it touches. At a trickle, the interval has long passed.
+        """
+        rows: list[_Queued] = []
+        awaited = False
+        while isinstance(item, tuple):
+            rows.append(item)
+            awaited = awaited or item[1] is not None
+            if len(rows) >= BATCH_MAX:
+                return rows, None
+            try:
+                item = self._queue.get_nowait()
+                continue
+            except queue.Empty:
+                pass
+            wait = 0.0 if awaited else self._last_commit + COMMIT_INTERVAL - time.monotonic()
+            if wait <= 0:
+                return rows, None
+            try:
+                item = self._queue.get(timeout=wait)
+            except queue.Empty:
+                return rows, None
+        return rows, item
 
     def _commit(
-        self, connection: sqlite3.Connection, rows: list[tuple[_Row, asyncio.Future[bool] | None]]
+        self, connection: sqlite3.Connection, rows: list[_Queued]
     ) -> None:
         """Commit ``rows`` in one transaction, retrying until it works (or, stopping, giving up)."""
         if not rows:
             return
+        self._last_commit = time.monotonic()
         pause, attempts_when_stopping = RETRY_FIRST, 0
         while True:
             try:
@@ -337,7 +360,7 @@ class Recorder:
                 self._call_soon(_settle, answers)
             return
 
-    def _give_up(self, rows: list[tuple[_Row, asyncio.Future[bool] | None]], err: Exception) -> None:
+    def _give_up(self, rows: list[_Queued], err: Exception) -> None:
         _LOGGER.error(
             "recorder %s: stopping with %d records that could not be committed (%s); they are lost",
             self.path, len(rows), err,
@@ -418,13 +441,13 @@ class Recorder:
                 return
             after = (records[-1].time, records[-1].seq)
 
-    async def _read(self, fetch: Callable[[sqlite3.Connection, str, list[Any]], Any], sql: str, params: list[Any]) -> Any:
+    async def _read(self, fetch: _Fetch, sql: str, params: list[Any]) -> Any:
         if not self._running:
             raise RecorderError(f"recorder {self.path} is not running")
         assert self._loop is not None
         return await self._loop.run_in_executor(self._readers, self._in_reader, fetch, sql, params)
 
-    def _in_reader(self, fetch: Callable[[sqlite3.Connection, str, list[Any]], Any], sql: str, params: list[Any]) -> Any:
+    def _in_reader(self, fetch: _Fetch, sql: str, params: list[Any]) -> Any:
         connection = getattr(self._reader_local, "connection", None)
         if connection is None:
             # check_same_thread=False only so stop() can close it from the loop's thread.
@@ -447,7 +470,9 @@ class Recorder:
 
 def _checked_retention(what: str, keep: timedelta | None) -> timedelta | None:
     if keep is not None and (not isinstance(keep, timedelta) or keep <= timedelta(0)):
-        raise ValueError(f"{what} must be a positive timedelta or None (keep forever), got {keep!r}")
+        raise ValueError(
+            f"{what} must be a positive timedelta or None (keep forever), got {keep!r}"
+        )
     return keep
 
 
@@ -496,7 +521,7 @@ def _connect_writer(path: Path) -> sqlite3.Connection:
 
 
 def _insert(
-    connection: sqlite3.Connection, rows: list[tuple[_Row, asyncio.Future[bool] | None]]
+    connection: sqlite3.Connection, rows: list[_Queued]
 ) -> list[tuple[asyncio.Future[bool], bool]]:
     """Insert in one transaction; rows someone awaits go one by one to learn if they were new."""
     answers: list[tuple[asyncio.Future[bool], bool]] = []
@@ -542,7 +567,10 @@ def _purge(
 
 def _delete_in_chunks(connection: sqlite3.Connection, condition: str, params: list[Any]) -> int:
     deleted = 0
-    sql = f"DELETE FROM records WHERE seq IN (SELECT seq FROM records WHERE {condition} LIMIT {PURGE_CHUNK})"
+    sql = (
+        "DELETE FROM records WHERE seq IN "
+        f"(SELECT seq FROM records WHERE {condition} LIMIT {PURGE_CHUNK})"
+    )
     while True:
         connection.execute("BEGIN")
         count = connection.execute(sql, params).rowcount
@@ -587,7 +615,10 @@ def _select(
             conditions.append("json_extract(data, ?) = ?")
             params.extend((f"$.{field}", value))
         else:
-            raise ValueError(f"where[{field!r}] must be a string, number, bool or None, got {type(value).__name__}")
+            raise ValueError(
+                f"where[{field!r}] must be a string, number, bool or None, "
+                f"got {type(value).__name__}"
+            )
     order = "DESC" if newest_first else "ASC"
     if after is not None:
         conditions.append(f"(time, seq) {'<' if newest_first else '>'} (?, ?)")

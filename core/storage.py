@@ -1,4 +1,4 @@
-"""Document-shaped registries (residents, cards, devices, users) kept in TinyDB and written atomically.
+"""Document-shaped registries (residents, cards, devices, users) in TinyDB, written atomically.
 
 TinyDB gives the table, the documents and the queries; it gives no durability. Its own
 ``JSONStorage`` rewrites the file in place (a crash mid-write leaves a torn file), it has no
@@ -548,7 +548,9 @@ class Storage:
     async def close(self) -> None:
         """Flush and close every store; raises the first write error after closing them all."""
         stores = [store for store in self._stores.values() if store is not None]
-        results = await asyncio.gather(*(store._close() for store in stores), return_exceptions=True)
+        results = await asyncio.gather(
+            *(store._close() for store in stores), return_exceptions=True
+        )
         self._stores.clear()
         for result in results:
             if isinstance(result, BaseException):

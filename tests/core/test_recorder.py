@@ -131,7 +131,10 @@ async def test_iterate_pages_through_everything_in_order(recorder: Recorder) -> 
     await recorder.flush()
 
     oldest_first = [r.data["n"] async for r in recorder.iterate("event", page=1_000)]
-    newest_first = [r.data["n"] async for r in recorder.iterate("event", page=7, newest_first=True, since=T0 + 800)]
+    newest_first = [
+        r.data["n"]
+        async for r in recorder.iterate("event", page=7, newest_first=True, since=T0 + 800)
+    ]
 
     assert oldest_first == list(range(2_500))
     assert newest_first == list(range(2_499, 2_399, -1))
@@ -139,7 +142,11 @@ async def test_iterate_pages_through_everything_in_order(recorder: Recorder) -> 
 
 @pytest.mark.parametrize(
     ("subject", "since", "index"),
-    [("C1", None, "records_kind_subject_time"), (None, None, "records_kind_time"), (None, T0, "records_kind_time")],
+    [
+        ("C1", None, "records_kind_subject_time"),
+        (None, None, "records_kind_time"),
+        (None, T0, "records_kind_time"),
+    ],
 )
 async def test_queries_are_answered_from_an_index_without_sorting(
     recorder: Recorder, tmp_path: Path, subject: str | None, since: float | None, index: str
@@ -185,7 +192,9 @@ async def test_bad_input_is_refused_in_the_caller_and_the_writer_carries_on(
         ({"since": "yesterday"}, "since must be seconds since the epoch"),
     ],
 )
-async def test_bad_queries_name_the_argument(recorder: Recorder, kwargs: dict[str, Any], message: str) -> None:
+async def test_bad_queries_name_the_argument(
+    recorder: Recorder, kwargs: dict[str, Any], message: str
+) -> None:
     with pytest.raises(ValueError, match=message):
         await recorder.query("door", **kwargs)
 

@@ -217,7 +217,7 @@ async def test_a_document_that_is_not_json_is_refused_naming_the_field(storage: 
     table = (await storage.open("cards")).table("cards")
     await table.insert({"card": "C1"})
 
-    with pytest.raises(ValueError, match=r"cards\.json table 'cards': document\['issued'\] has type datetime"):
+    with pytest.raises(ValueError, match=r"table 'cards': document\['issued'\] has type datetime"):
         await table.insert({"card": "C2", "issued": datetime(2026, 1, 1)})
     with pytest.raises(ValueError, match=r"document\['limits'\]\[1\] is nan"):
         await table.insert({"card": "C3", "limits": [1, float("nan")]})
@@ -361,7 +361,7 @@ async def test_one_store_has_one_writer(storage: Storage, tmp_path: Path, reopen
 
     with pytest.raises(StoreLockedError, match="already open in"):
         await storage.open("cards")
-    with pytest.raises(StoreLockedError, match=r"cards\.json is already open \(lock cards\.json\.lock held by pid"):
+    with pytest.raises(StoreLockedError, match=r"cards\.json is already open \(lock .* held by pid"):
         await Storage(tmp_path).open("cards")
     await storage.close()
     assert (await reopen()).path == tmp_path / "cards.json"  # free again
@@ -381,7 +381,7 @@ async def test_a_failed_write_keeps_the_old_file_and_is_retried(storage: Storage
     await table.insert({"card": "C1"})
     before = (tmp_path / "cards.json").read_bytes()
 
-    with file_size_limit(4096), pytest.raises(StorageError, match=r"could not write .*cards\.json: \[Errno 27\]"):
+    with file_size_limit(4096), pytest.raises(StorageError, match=r"could not write .*: \[Errno 27\]"):
         await table.insert({"card": "C2", "pad": "x" * 8192})
 
     assert (tmp_path / "cards.json").read_bytes() == before
