@@ -1,0 +1,574 @@
+"""The hub's one MQTT connection: reconnect loop, subscriptions, publish queue, dispatch.
+
+One aiomqtt client at a time, remade on every connect (aiomqtt's client is reusable but
+keeps state from the last connection), in a loop with capped exponential backoff and
+jitter. Every connect subscribes everything again (the session is clean) and publishes
+the birth message; the will says ``offline`` when the hub vanishes.
+
+Incoming messages go into a bounded inbox and a dispatcher drains it in batches, routing
+each by topic through :class:`~integrations.mqtt.topic.TopicMatcher`. aiomqtt's own
+iterator makes a task per message; handing messages over at put time (through the
+``queue_type`` hook aiomqtt offers) avoids that cost, and the iterator is kept only as the
+public signal that the connection dropped.
+
+Outgoing messages go through an outbox: while the broker is away they are held back (up to
+a bound; the oldest are dropped and counted past it) and sent in order when it is back.
+QoS 1/2 publishes run concurrently up to ``max_inflight`` so a round trip per message does
+not cap throughput; one that fails with the connection goes back to the front.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import random
+import socket
+import ssl
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import aiomqtt
+
+from core.bus import is_coroutine_callable
+
+from .models import MqttStats, RateLimitedLog, ReceiveMessage
+from .topic import TopicMatcher, broker_filters, valid_publish_topic, valid_subscribe_topic
+
+if TYPE_CHECKING:
+    from core.hub import Hub
+
+_LOGGER = logging.getLogger(__name__)
+
+MessageCallback = Callable[[ReceiveMessage], Any]
+Unsubscribe = Callable[[], None]
+PayloadType = str | bytes | bytearray | int | float | dict | list | None
+
+#: How many messages the dispatcher handles before letting other tasks run.
+DISPATCH_BATCH = 256
+
+
+@dataclass(slots=True, frozen=True)
+class TlsSettings:
+    ca_certs: str | None = None
+    certfile: str | None = None
+    keyfile: str | None = None
+    insecure: bool = False
+
+
+@dataclass(slots=True)
+class ConnectionSettings:
+    """Where the broker is and how the hub talks to it (from the ``mqtt:`` section)."""
+
+    host: str
+    port: int
+    client_id: str
+    status_topic: str
+    username: str | None = None
+    password: str | None = None
+    tls: TlsSettings | None = None
+    keepalive: int = 60
+    tcp_nodelay: bool = True
+    max_incoming: int = 10_000
+    max_held_back: int = 10_000
+    max_payload: int = 256 * 1024
+    max_inflight: int = 20
+    reconnect_min: float = 0.5
+    reconnect_max: float = 60.0
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+class _Subscription:
+    __slots__ = ("topic", "callback", "qos", "is_coroutine")
+
+    def __init__(self, topic: str, callback: MessageCallback, qos: int) -> None:
+        self.topic = topic
+        self.callback = callback
+        self.qos = qos
+        self.is_coroutine = is_coroutine_callable(callback)
+
+
+class _Outgoing:
+    __slots__ = ("topic", "payload", "qos", "retain", "future")
+
+    def __init__(self, topic: str, payload: bytes, qos: int, retain: bool, future: asyncio.Future[None] | None) -> None:
+        self.topic = topic
+        self.payload = payload
+        self.qos = qos
+        self.retain = retain
+        self.future = future
+
+
+class PublishDropped(Exception):
+    """A held-back message was dropped because the outbox bound was reached."""
+
+
+def encode_payload(payload: PayloadType) -> bytes:
+    """Bytes for the wire: text as UTF-8, numbers as text, mappings and lists as JSON."""
+    if payload is None:
+        return b""
+    if isinstance(payload, bytes):
+        return payload
+    if isinstance(payload, bytearray):
+        return bytes(payload)
+    if isinstance(payload, str):
+        return payload.encode("utf-8")
+    if isinstance(payload, bool):
+        return b"true" if payload else b"false"
+    if isinstance(payload, (int, float)):
+        return str(payload).encode()
+    if isinstance(payload, (dict, list)):
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    raise TypeError(f"cannot publish a {type(payload).__name__}; give str, bytes, a number, a dict or a list")
+
+
+def _check_qos(qos: int) -> int:
+    if qos not in (0, 1, 2):
+        raise ValueError(f"qos must be 0, 1 or 2, not {qos!r}")
+    return qos
+
+
+class MqttClient:
+    """The connection, the subscriptions and the outbox of one hub."""
+
+    def __init__(
+        self,
+        hub: Hub,
+        settings: ConnectionSettings,
+        stats: MqttStats,
+        reject: Callable[[str, str], None],
+    ) -> None:
+        self.hub = hub
+        self.settings = settings
+        self.stats = stats
+        self._reject = reject
+        self._log = RateLimitedLog(_LOGGER, time.monotonic)
+        self._subs: dict[str, list[_Subscription]] = {}
+        self._matcher: TopicMatcher[_Subscription] = TopicMatcher()
+        self._at_broker: dict[str, int] = {}
+        self._client: aiomqtt.Client | None = None
+        self._sync_task: asyncio.Task[None] | None = None
+        self._sync_dirty = False
+        self._sync_lock = asyncio.Lock()
+        self._inbox: deque[aiomqtt.Message] = deque()
+        self._inbox_waiter: asyncio.Future[None] | None = None
+        self._outbox: deque[_Outgoing] = deque()
+        self._outbox_waiter: asyncio.Future[None] | None = None
+        self._inflight: dict[asyncio.Task[None], _Outgoing] = {}
+        self._run_task: asyncio.Task[None] | None = None
+        self._dispatch_task: asyncio.Task[None] | None = None
+        self._lost_at: float | None = None
+        self._failing = False
+        self._connect_listeners: list[Callable[[bool], Any]] = []
+        self._ssl_context: ssl.SSLContext | None = None
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self._client is not None
+
+    @property
+    def backlog(self) -> int:
+        """Messages waiting in the outbox (held back, or not yet written)."""
+        return len(self._outbox)
+
+    async def start(self) -> None:
+        """Start connecting in the background; the hub starts whether the broker is there or not."""
+        if self.settings.tls is not None:
+            self._ssl_context = await self.hub.run_in_executor(_ssl_context, self.settings.tls)
+        self._dispatch_task = self.hub.create_background_task(self._dispatch_loop(), "mqtt dispatcher")
+        self._run_task = self.hub.create_background_task(self._run(), "mqtt connection")
+
+    async def stop(self, flush_timeout: float = 2.0) -> None:
+        """Send what is queued (briefly), say ``offline``, disconnect, stop the tasks."""
+        client = self._client
+        if client is not None:
+            try:
+                async with asyncio.timeout(flush_timeout):
+                    while (self._outbox or self._inflight) and self._client is not None:
+                        await asyncio.sleep(0.01)
+                    await client.publish(self.settings.status_topic, b"offline", qos=1, retain=True)
+            except (TimeoutError, aiomqtt.MqttError) as err:
+                _LOGGER.warning("Stopping without flushing to the MQTT broker: %s", err or "timed out")
+        for task in (self._run_task, self._dispatch_task):
+            if task is not None:
+                task.cancel()
+        for task in (self._run_task, self._dispatch_task):
+            if task is not None:
+                await asyncio.gather(task, return_exceptions=True)
+        self._drain_inbox()
+
+    def on_connection_change(self, listener: Callable[[bool], Any]) -> Unsubscribe:
+        """Call ``listener(connected)`` on every connect and disconnect."""
+        self._connect_listeners.append(listener)
+        return functools.partial(self._connect_listeners.remove, listener)
+
+    # --- the connection loop ----------------------------------------------------------
+
+    def _make_client(self) -> aiomqtt.Client:
+        settings = self.settings
+        offer = self._offer
+
+        class _Inbox(asyncio.Queue):  # type: ignore[type-arg]
+            """Hands each message to the dispatcher's inbox; aiomqtt never waits on it."""
+
+            def put_nowait(self, item: aiomqtt.Message) -> None:
+                offer(item)
+
+        options = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)] if settings.tcp_nodelay else []
+        client = aiomqtt.Client(
+            settings.host,
+            settings.port,
+            username=settings.username,
+            password=settings.password,
+            identifier=settings.client_id,
+            queue_type=_Inbox,
+            will=aiomqtt.Will(settings.status_topic, b"offline", qos=1, retain=True),
+            clean_session=True,
+            keepalive=settings.keepalive,
+            tls_context=self._ssl_context,
+            socket_options=options,
+            timeout=10,
+        )
+        client.pending_calls_threshold = settings.max_inflight + 10
+        return client
+
+    async def _run(self) -> None:
+        attempt = 0
+        while True:
+            client = self._make_client()
+            try:
+                async with client:
+                    attempt = 0
+                    await self._connected(client)
+                    sender = asyncio.get_running_loop().create_task(self._send_loop(client), name="mqtt sender")
+                    try:
+                        async for _ in client.messages:  # only ever ends by raising on disconnect
+                            pass
+                    finally:
+                        sender.cancel()
+                        await asyncio.gather(sender, return_exceptions=True)
+                        self._disconnected()
+            except aiomqtt.MqttError as err:
+                self._connect_failed(err)
+            except Exception as err:  # a bug must not end the connection loop for good
+                _LOGGER.exception("Unexpected error in the MQTT connection")
+                self._disconnected()
+                self._connect_failed(aiomqtt.MqttError(repr(err)))
+            delay = min(self.settings.reconnect_max, self.settings.reconnect_min * 2**attempt)
+            attempt = min(attempt + 1, 30)
+            # Reconnect pacing is about the network, not the community's time: a hub on a
+            # manual clock in a test must still reconnect, so this sleeps on the loop.
+            await asyncio.sleep(random.uniform(delay / 2, delay))
+
+    async def _connected(self, client: aiomqtt.Client) -> None:
+        self._client = client
+        self.stats.connected = True
+        self.stats.connects += 1
+        self._at_broker = {}
+        await self._sync_subscriptions()
+        await client.publish(self.settings.status_topic, b"online", qos=1, retain=True)
+        if self._lost_at is None:
+            _LOGGER.info("Connected to the MQTT broker at %s", self.settings.address)
+        else:
+            _LOGGER.warning(
+                "Back on the MQTT broker at %s after %.1f s: resubscribed %d topic filters, sending %d held-back messages",
+                self.settings.address,
+                time.monotonic() - self._lost_at,
+                len(self._at_broker),
+                len(self._outbox),
+            )
+        self._lost_at = None
+        self._failing = False
+        self._notify(True)
+
+    def _disconnected(self) -> None:
+        if self._client is None:
+            return
+        self._client = None
+        self.stats.connected = False
+        self.stats.disconnects += 1
+        self._at_broker = {}
+        for task, item in reversed(list(self._inflight.items())):
+            task.cancel()
+            self._outbox.appendleft(item)
+        self._inflight.clear()
+        self.stats.held_back = len(self._outbox)
+        self._notify(False)
+
+    def _connect_failed(self, err: aiomqtt.MqttError) -> None:
+        reason = str(err) or type(err).__name__
+        self.stats.last_error = reason
+        if self._lost_at is None:
+            self._lost_at = time.monotonic()
+            if self.stats.connects:
+                _LOGGER.warning(
+                    "Lost the MQTT broker at %s: %s; holding back what the hub publishes until it is back",
+                    self.settings.address,
+                    reason,
+                )
+            else:
+                _LOGGER.warning("Cannot connect to the MQTT broker at %s: %s; retrying", self.settings.address, reason)
+            self._failing = True
+        else:
+            _LOGGER.debug("Still cannot reach the MQTT broker at %s: %s", self.settings.address, reason)
+
+    def _notify(self, connected: bool) -> None:
+        for listener in list(self._connect_listeners):
+            try:
+                result = listener(connected)
+                if asyncio.iscoroutine(result):
+                    self.hub.create_task(result, name="mqtt connection listener")
+            except Exception:
+                _LOGGER.exception("Error in MQTT connection listener %r", listener)
+
+    # --- subscriptions ----------------------------------------------------------------
+
+    def subscribe_nowait(self, topic: str, callback: MessageCallback, qos: int = 0) -> Unsubscribe:
+        """Register ``callback`` for ``topic`` (wildcards allowed); the broker is told soon."""
+        valid_subscribe_topic(topic)
+        sub = _Subscription(topic, callback, _check_qos(qos))
+        self._subs.setdefault(topic, []).append(sub)
+        self._matcher.add(topic, sub)
+        self._schedule_sync()
+        return functools.partial(self._unsubscribe, sub)
+
+    async def subscribe(self, topic: str, callback: MessageCallback, qos: int = 0) -> Unsubscribe:
+        """Like :meth:`subscribe_nowait`, but returns once the broker has confirmed (when connected)."""
+        unsubscribe = self.subscribe_nowait(topic, callback, qos)
+        await self.wait_subscribed()
+        return unsubscribe
+
+    async def wait_subscribed(self) -> None:
+        """Wait until the broker has every subscription registered so far (no-op when offline)."""
+        task = self._sync_task
+        if task is not None and not task.done() and self.connected:
+            await asyncio.shield(task)
+
+    def _unsubscribe(self, sub: _Subscription) -> None:
+        subs = self._subs.get(sub.topic)
+        if not subs or sub not in subs:
+            return
+        subs.remove(sub)
+        if not subs:
+            del self._subs[sub.topic]
+        self._matcher.remove(sub.topic, sub)
+        self._schedule_sync()
+
+    def _schedule_sync(self) -> None:
+        self._sync_dirty = True
+        if self._sync_task is None or self._sync_task.done():
+            self._sync_task = self.hub.create_task(self._sync_soon(), name="mqtt subscriptions")
+
+    async def _sync_soon(self) -> None:
+        while self._sync_dirty:
+            self._sync_dirty = False
+            await asyncio.sleep(0)  # let a burst of subscribe calls land in one SUBSCRIBE
+            if self.connected:
+                await self._sync_subscriptions()
+
+    def wanted_filters(self) -> dict[str, int]:
+        return broker_filters({topic: max(s.qos for s in subs) for topic, subs in self._subs.items()})
+
+    async def _sync_subscriptions(self) -> None:
+        async with self._sync_lock:
+            client = self._client
+            if client is None:
+                return
+            wanted = self.wanted_filters()
+            new = [(topic, qos) for topic, qos in wanted.items() if self._at_broker.get(topic) != qos]
+            gone = [topic for topic in self._at_broker if topic not in wanted]
+            try:
+                if new:
+                    await client.subscribe(new)
+                    self._at_broker.update(new)
+                if gone:
+                    await client.unsubscribe(gone)
+                    for topic in gone:
+                        self._at_broker.pop(topic, None)
+            except aiomqtt.MqttError as err:
+                _LOGGER.debug("Subscription update interrupted (%s); the next connect resubscribes", err)
+
+    # --- incoming ---------------------------------------------------------------------
+
+    def _offer(self, message: aiomqtt.Message) -> None:
+        if len(self._inbox) >= self.settings.max_incoming:
+            self.stats.incoming_dropped += 1
+            self._log.warning(
+                "inbox",
+                "MQTT inbox full (%d messages): dropping a message on %s; the hub cannot keep up",
+                self.settings.max_incoming,
+                message.topic.value,
+            )
+            return
+        self._inbox.append(message)
+        waiter = self._inbox_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def _dispatch_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        inbox = self._inbox
+        while True:
+            if not inbox:
+                self._inbox_waiter = loop.create_future()
+                await self._inbox_waiter
+                self._inbox_waiter = None
+            for _ in range(min(len(inbox), DISPATCH_BATCH)):
+                self._dispatch(inbox.popleft())
+            if inbox:
+                await asyncio.sleep(0)
+
+    def _drain_inbox(self) -> None:
+        while self._inbox:
+            self._dispatch(self._inbox.popleft())
+
+    def _dispatch(self, message: aiomqtt.Message) -> None:
+        stats = self.stats
+        stats.received += 1
+        topic = message.topic.value
+        payload = message.payload
+        if not isinstance(payload, bytes):
+            payload = encode_payload(payload)  # type: ignore[arg-type]
+        if len(payload) > self.settings.max_payload:
+            self._reject(topic, "too_large")
+            self._log.warning(
+                ("too_large", topic),
+                "Ignoring a %d-byte message on %s: larger than mqtt.max_payload (%d bytes)",
+                len(payload),
+                topic,
+                self.settings.max_payload,
+            )
+            return
+        subs = self._matcher.match(topic)
+        if not subs:
+            stats.unrouted += 1
+            return
+        received = ReceiveMessage(topic, payload, message.qos, bool(message.retain), self.hub.clock.time())
+        for sub in subs:
+            if sub.is_coroutine:
+                self.hub.create_task(self._run_async(sub, received), name=f"mqtt {topic}")
+                continue
+            try:
+                result = sub.callback(received)
+                if asyncio.iscoroutine(result):
+                    self.hub.create_task(self._await(sub, received, result), name=f"mqtt {topic}")
+            except Exception:
+                self._handler_failed(sub, received)
+
+    async def _run_async(self, sub: _Subscription, message: ReceiveMessage) -> None:
+        try:
+            await sub.callback(message)
+        except Exception:
+            self._handler_failed(sub, message)
+
+    async def _await(self, sub: _Subscription, message: ReceiveMessage, awaitable: Any) -> None:
+        try:
+            await awaitable
+        except Exception:
+            self._handler_failed(sub, message)
+
+    def _handler_failed(self, sub: _Subscription, message: ReceiveMessage) -> None:
+        self._reject(message.topic, "handler_error")
+        name = getattr(sub.callback, "__qualname__", repr(sub.callback))
+        _LOGGER.exception("Error in MQTT handler %s for %r", name, message)
+
+    # --- outgoing ---------------------------------------------------------------------
+
+    def publish_nowait(self, topic: str, payload: PayloadType = None, qos: int = 0, retain: bool = False) -> None:
+        """Queue a message; sent at once when connected, held back (bounded) when not."""
+        valid_publish_topic(topic)
+        self._enqueue(_Outgoing(topic, encode_payload(payload), _check_qos(qos), retain, None))
+
+    async def publish(self, topic: str, payload: PayloadType = None, qos: int = 0, retain: bool = False) -> None:
+        """Queue a message and, when connected, wait until it was sent (QoS 0) or acknowledged.
+
+        While the broker is away this returns once the message is held back.
+        """
+        valid_publish_topic(topic)
+        data = encode_payload(payload)
+        _check_qos(qos)
+        if not self.connected:
+            self._enqueue(_Outgoing(topic, data, qos, retain, None))
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._enqueue(_Outgoing(topic, data, qos, retain, future))
+        await future
+
+    def _enqueue(self, item: _Outgoing) -> None:
+        outbox = self._outbox
+        if len(outbox) >= self.settings.max_held_back:
+            dropped = outbox.popleft()
+            self.stats.held_back_dropped += 1
+            if dropped.future is not None and not dropped.future.done():
+                dropped.future.set_exception(PublishDropped(f"dropped: more than {self.settings.max_held_back} queued"))
+            self._log.warning(
+                "outbox",
+                "MQTT outbox full (%d messages): dropping the oldest (to %s)",
+                self.settings.max_held_back,
+                dropped.topic,
+            )
+        outbox.append(item)
+        self.stats.held_back = len(outbox)
+        waiter = self._outbox_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def _send_loop(self, client: aiomqtt.Client) -> None:
+        loop = asyncio.get_running_loop()
+        outbox = self._outbox
+        slots = asyncio.Semaphore(self.settings.max_inflight)
+        while True:
+            if not outbox:
+                self._outbox_waiter = loop.create_future()
+                await self._outbox_waiter
+                self._outbox_waiter = None
+            item = outbox.popleft()
+            self.stats.held_back = len(outbox)
+            if item.qos == 0:
+                try:
+                    await client.publish(item.topic, item.payload, 0, item.retain)
+                except aiomqtt.MqttError:
+                    outbox.appendleft(item)
+                    raise
+                self._sent(item)
+                continue
+            await slots.acquire()
+            task = loop.create_task(self._publish_acked(client, item, slots))
+            self._inflight[task] = item
+
+    async def _publish_acked(self, client: aiomqtt.Client, item: _Outgoing, slots: asyncio.Semaphore) -> None:
+        try:
+            await client.publish(item.topic, item.payload, item.qos, item.retain, timeout=30)
+        except aiomqtt.MqttError as err:
+            if self._inflight.pop(asyncio.current_task(), None) is not None:  # type: ignore[arg-type]
+                self._outbox.appendleft(item)
+            _LOGGER.debug("Publish to %s interrupted (%s); it will be sent again", item.topic, err)
+        else:
+            self._inflight.pop(asyncio.current_task(), None)  # type: ignore[arg-type]
+            self._sent(item)
+        finally:
+            slots.release()
+
+    def _sent(self, item: _Outgoing) -> None:
+        self.stats.published += 1
+        if item.future is not None and not item.future.done():
+            item.future.set_result(None)
+
+
+def _ssl_context(tls: TlsSettings) -> ssl.SSLContext:
+    """Load CA and client certificate (blocking file reads: called in an executor)."""
+    context = ssl.create_default_context(cafile=tls.ca_certs)
+    if tls.certfile:
+        context.load_cert_chain(tls.certfile, tls.keyfile)
+    if tls.insecure:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context

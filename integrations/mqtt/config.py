@@ -1,0 +1,134 @@
+"""The ``mqtt:`` section of config.yaml.
+
+    mqtt:
+      broker: embedded            # the default; or mqtt://user:pass@host:1883, mqtts://host:8883,
+                                  # or {host, port, username, password, tls: {ca_certs, certfile, keyfile}}
+      port: 1884                  # where the embedded broker listens (1883 is often taken by Mosquitto)
+      bind: 127.0.0.1             # the embedded broker's address; anything else requires `users`
+      users: {gate_cam: s3cret}   # accounts on the embedded broker
+      discovery: true             # Home Assistant MQTT discovery in (Zigbee2MQTT, ESPHome, Shelly, ...)
+      discovery_prefix: homeassistant
+      discovery_out: false        # announce xiaoqu's entities to Home Assistant: true or {domains: [lock]}
+      state_stream: true          # every state to xiaoqu/<site>/state/<entity_id>, retained
+      device_protocol: true       # the vendor protocol under xiaoqu/<site>/
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from core.validation import boolean, port, positive_int, string, vol
+
+from .broker import is_loopback
+
+EMBEDDED = "embedded"
+DEFAULT_EMBEDDED_PORT = 1884
+_PREFIX = re.compile(r"^[^#+\s]+$")
+
+TLS_SCHEMA = vol.Schema(
+    {
+        vol.Optional("ca_certs"): string,
+        vol.Optional("certfile"): string,
+        vol.Optional("keyfile"): string,
+        vol.Optional("insecure", default=False): boolean,
+    }
+)
+
+BROKER_MAPPING_SCHEMA = vol.Schema(
+    {
+        vol.Required("host"): string,
+        vol.Optional("port"): port,
+        vol.Optional("username"): string,
+        vol.Optional("password"): string,
+        vol.Optional("tls"): vol.Any(None, TLS_SCHEMA),
+    }
+)
+
+
+def broker(value: Any) -> Any:
+    """``embedded``, an ``mqtt://``/``mqtts://`` URL, or a mapping; always returned as a mapping
+    (``{"embedded": True}`` or ``{"host", "port", "username", "password", "tls"}``)."""
+    if value == EMBEDDED:
+        return {EMBEDDED: True}
+    if isinstance(value, dict):
+        data = BROKER_MAPPING_SCHEMA(value)
+        data.setdefault("port", 8883 if data.get("tls") is not None else 1883)
+        return data
+    if isinstance(value, str):
+        parsed = urlparse(value)
+        if parsed.scheme in ("mqtt", "mqtts", "tcp", "ssl") and parsed.hostname:
+            secure = parsed.scheme in ("mqtts", "ssl")
+            try:
+                url_port = parsed.port
+            except ValueError:
+                raise vol.Invalid("the port in the broker URL is not a number from 1 to 65535") from None
+            data = {"host": parsed.hostname, "port": url_port or (8883 if secure else 1883)}
+            if parsed.username:
+                data["username"] = unquote(parsed.username)
+            if parsed.password:
+                data["password"] = unquote(parsed.password)
+            if secure:
+                data["tls"] = TLS_SCHEMA({})
+            return data
+    raise vol.Invalid("expected 'embedded', a URL such as mqtt://host:1883, or a mapping with host and port")
+
+
+def topic_prefix(value: Any) -> str:
+    text = string(value).strip("/")
+    if not text or not _PREFIX.match(text):
+        raise vol.Invalid("expected a topic prefix without spaces, '+' or '#'")
+    return text
+
+
+def _domains_option(default_enabled: bool) -> Any:
+    """``true``/``false`` or ``{domains: [...]}`` (only those domains), as ``{"enabled", "domains"}``."""
+
+    def validate(value: Any) -> dict[str, Any]:
+        if value is None:
+            return {"enabled": default_enabled, "domains": None}
+        if isinstance(value, dict):
+            data = vol.Schema(
+                {
+                    vol.Optional("domains"): vol.All(vol.Length(min=1), [string]),
+                    vol.Optional("qos", default=1): vol.All(int, vol.In([0, 1, 2])),
+                }
+            )(value)
+            return {"enabled": True, "domains": data.get("domains"), "qos": data["qos"]}
+        return {"enabled": boolean(value), "domains": None, "qos": 1}
+
+    return validate
+
+
+def _exposed_needs_accounts(config: dict[str, Any]) -> dict[str, Any]:
+    if config["broker"].get(EMBEDDED) and not is_loopback(config["bind"]) and not config["users"]:
+        raise vol.Invalid(
+            "the embedded broker listens beyond loopback, so it takes no anonymous clients: "
+            "add 'mqtt: users' with at least one account",
+            path=["users"],
+        )
+    return config
+
+
+CONFIG_SCHEMA = vol.All(
+    vol.Schema(
+        {
+            vol.Optional("broker", default=EMBEDDED): broker,
+            vol.Optional("port", default=DEFAULT_EMBEDDED_PORT): port,
+            vol.Optional("bind", default="127.0.0.1"): string,
+            vol.Optional("users", default={}): vol.Schema({string: string}),
+            vol.Optional("client_id"): string,
+            vol.Optional("keepalive", default=60): vol.All(positive_int, vol.Range(min=5, max=3600)),
+            vol.Optional("tcp_nodelay", default=True): boolean,
+            vol.Optional("max_payload", default=256 * 1024): vol.All(positive_int, vol.Range(min=64)),
+            vol.Optional("max_queued_incoming", default=10_000): vol.All(positive_int, vol.Range(min=1)),
+            vol.Optional("max_held_back", default=10_000): vol.All(positive_int, vol.Range(min=1)),
+            vol.Optional("discovery", default=True): boolean,
+            vol.Optional("discovery_prefix", default="homeassistant"): topic_prefix,
+            vol.Optional("discovery_out", default=False): _domains_option(False),
+            vol.Optional("state_stream", default=True): _domains_option(True),
+            vol.Optional("device_protocol", default=True): boolean,
+        }
+    ),
+    _exposed_needs_accounts,
+)

@@ -1,0 +1,228 @@
+"""Home Assistant MQTT discovery, in: configs under ``<prefix>/...`` become entities.
+
+Topics follow Home Assistant: ``<prefix>/<component>/[<node_id>/]<object_id>/config`` for
+one entity, and ``<prefix>/device/<object_id>/config`` (``cmps``) for a whole device. A
+payload's abbreviated keys are expanded (root, ``dev``, ``o``, availability entries), the
+``~`` base topic is substituted into ``*_topic`` keys, and the result is validated by the
+platform's schema (unknown keys dropped, as Home Assistant does). A new payload on the same
+topic updates the entity in place; an empty payload removes it (and its device when no
+entity of it is left). Payloads that do not fit are logged with the reason and counted.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+from core.errors import HubError
+from core.validation import humanize_error, vol
+
+from .abbreviations import ABBREVIATIONS, DEVICE_ABBREVIATIONS, ORIGIN_ABBREVIATIONS
+from .entity import MqttEntity
+from .models import RateLimitedLog, ReceiveMessage
+from .platforms import PLATFORMS, entity_class
+
+if TYPE_CHECKING:
+    from core.hub import Hub
+
+    from .client import MqttClient, Unsubscribe
+    from .models import Rejections
+
+_LOGGER = logging.getLogger(__name__)
+
+TOPIC_MATCHER = re.compile(r"(?P<component>\w+)/(?:(?P<node_id>[a-zA-Z0-9_-]+)/)?(?P<object_id>[a-zA-Z0-9_-]+)/config")
+TOPIC_BASE = "~"
+DOMAIN = "mqtt"
+
+
+def _expand_keys(mapping: dict[str, Any], table: dict[str, str]) -> dict[str, Any]:
+    return {table.get(key, key): value for key, value in mapping.items()}
+
+
+def expand(payload: dict[str, Any]) -> dict[str, Any]:
+    """Full key names and ``~`` replaced, as Home Assistant reads a discovery payload."""
+    config = _expand_keys(payload, ABBREVIATIONS)
+    if isinstance(config.get("device"), dict):
+        config["device"] = _expand_keys(config["device"], DEVICE_ABBREVIATIONS)
+    if isinstance(config.get("origin"), dict):
+        config["origin"] = _expand_keys(config["origin"], ORIGIN_ABBREVIATIONS)
+    availability = config.get("availability")
+    if isinstance(availability, list):
+        config["availability"] = [_expand_keys(a, ABBREVIATIONS) if isinstance(a, dict) else a for a in availability]
+    elif isinstance(availability, dict):
+        config["availability"] = [_expand_keys(availability, ABBREVIATIONS)]
+    if TOPIC_BASE in config:
+        base = config.pop(TOPIC_BASE)
+        if isinstance(base, str):
+            for key, value in config.items():
+                if key.endswith("topic") and isinstance(value, str) and value:
+                    config[key] = _with_base(value, base)
+            for entry in config.get("availability") or []:
+                if isinstance(entry, dict) and isinstance(entry.get("topic"), str) and entry["topic"]:
+                    entry["topic"] = _with_base(entry["topic"], base)
+    return config
+
+
+def _with_base(value: str, base: str) -> str:
+    if value[0] == TOPIC_BASE:
+        return f"{base}{value[1:]}"
+    if value[-1] == TOPIC_BASE:
+        return f"{value[:-1]}{base}"
+    return value
+
+
+class Discovery:
+    """Creates, updates and removes the entities that devices announce."""
+
+    def __init__(self, hub: Hub, client: MqttClient, rejections: Rejections, prefix: str) -> None:
+        self.hub = hub
+        self.client = client
+        self.rejections = rejections
+        self.prefix = prefix
+        self.log = RateLimitedLog(_LOGGER, hub.clock.time)
+        #: discovery key (``"<component> <node_id> <object_id>"``) → entity
+        self.entities: dict[str, MqttEntity] = {}
+        #: device-discovery object id → the keys of its components
+        self._devices: dict[str, set[str]] = {}
+        self._lock = asyncio.Lock()
+        self._unsubscribes: list[Unsubscribe] = []
+        self._unsupported: set[str] = set()
+
+    async def start(self) -> None:
+        for module in PLATFORMS.values():
+            for service, method, schema in module.SERVICES:
+                if not self.hub.services.has(module.DOMAIN, service):
+                    self.hub.entities.register_service(module.DOMAIN, service, method, schema)
+        for pattern in ("+/+/config", "+/+/+/config"):
+            self._unsubscribes.append(self.client.subscribe_nowait(f"{self.prefix}/{pattern}", self._received, qos=1))
+
+    async def stop(self) -> None:
+        for unsubscribe in self._unsubscribes:
+            unsubscribe()
+        self._unsubscribes = []
+        for entity in self.entities.values():
+            entity.unsubscribe_all()
+
+    async def _received(self, message: ReceiveMessage) -> None:
+        async with self._lock:
+            await self._process(message)
+
+    def _refuse(self, device: str, reason: str, detail: str) -> None:
+        self.rejections.add(device, reason)
+        self.log.warning((device, reason), "Ignoring discovery %s: %s", device, detail)
+
+    async def _process(self, message: ReceiveMessage) -> None:
+        relative = message.topic[len(self.prefix) + 1 :]
+        match = TOPIC_MATCHER.fullmatch(relative)
+        if match is None:
+            self._refuse(message.topic, "discovery_topic", f"{message.topic} is not <component>/[<node_id>/]<object_id>/config")
+            return
+        component, node_id, object_id = match.group("component", "node_id", "object_id")
+        if component == "device":
+            await self._device(node_id, object_id, message)
+            return
+        if component not in PLATFORMS:
+            if message.payload and component not in self._unsupported:
+                self._unsupported.add(component)
+                _LOGGER.info("MQTT discovery: component %r is not supported; its configs are counted and left out", component)
+            if message.payload:
+                self.rejections.add(relative, "unsupported_component")
+            return
+        key = " ".join(part for part in (component, node_id, object_id) if part)
+        if not message.payload:
+            await self._remove(key)
+            return
+        payload = self._json(message, key)
+        if payload is not None:
+            await self._apply(component, key, expand(payload))
+
+    def _json(self, message: ReceiveMessage, key: str) -> dict[str, Any] | None:
+        try:
+            payload = message.json()
+        except (ValueError, UnicodeDecodeError) as err:
+            self._refuse(key, "invalid_json", f"payload is not JSON: {err}")
+            return None
+        if not isinstance(payload, dict):
+            self._refuse(key, "not_an_object", "payload is not a JSON object")
+            return None
+        return payload
+
+    async def _device(self, node_id: str | None, object_id: str, message: ReceiveMessage) -> None:
+        device_key = f"{node_id} {object_id}" if node_id else object_id
+        old = self._devices.get(device_key, set())
+        if not message.payload:
+            for key in old:
+                await self._remove(key)
+            self._devices.pop(device_key, None)
+            return
+        payload = self._json(message, f"device {device_key}")
+        if payload is None:
+            return
+        shared = expand(payload)
+        components = shared.pop("components", None)
+        if not isinstance(components, dict) or not isinstance(shared.get("device"), dict):
+            self._refuse(f"device {device_key}", "discovery_invalid", "device discovery needs 'dev' and 'cmps'")
+            return
+        shared.pop("migrate_discovery", None)
+        kept: set[str] = set()
+        for component_id, body in components.items():
+            if not isinstance(body, dict):
+                self._refuse(f"device {device_key}", "discovery_invalid", f"component {component_id!r} is not an object")
+                continue
+            component_config = _expand_keys(body, ABBREVIATIONS)
+            platform = component_config.pop("platform", None)
+            if platform not in PLATFORMS:
+                self.rejections.add(f"device {device_key}", "unsupported_component")
+                continue
+            key = f"{platform} {device_key} {component_id}"
+            if not component_config:  # only "p" left: remove this component
+                await self._remove(key)
+                continue
+            merged = {**shared, **component_config}
+            if TOPIC_BASE in payload:
+                merged[TOPIC_BASE] = payload[TOPIC_BASE]
+            await self._apply(platform, key, expand(merged))
+            kept.add(key)
+        for key in old - kept:
+            await self._remove(key)
+        self._devices[device_key] = kept
+
+    async def _apply(self, component: str, key: str, config: dict[str, Any]) -> None:
+        cls = entity_class(component, config)
+        device_name = key
+        try:
+            validated = cls.schema()(config)
+        except vol.Invalid as err:
+            self._refuse(device_name, "discovery_invalid", humanize_error(config, err).replace("\n", "; "))
+            return
+        existing = self.entities.get(key)
+        if existing is not None:
+            if existing.config == validated:
+                return
+            if type(existing) is cls and existing.unique_id == validated.get("unique_id"):
+                existing.unsubscribe_all()
+                existing.configure(validated)
+                await existing.added_to_hub()
+                existing.update()
+                return
+            await self._remove(key)
+        entity = cls(self, validated, key)
+        try:
+            added = await self.hub.entities.add(DOMAIN, [entity])
+        except HubError as err:
+            self._refuse(device_name, "duplicate_unique_id", str(err))
+            return
+        if added:
+            self.entities[key] = entity
+
+    async def _remove(self, key: str) -> None:
+        entity = self.entities.pop(key, None)
+        if entity is None or entity.entity_id is None:
+            return
+        entity_id, device_id = entity.entity_id, entity.device_id
+        await self.hub.entities.remove(entity_id)
+        if self.hub.entity_registry.get(entity_id) is not None:
+            await self.hub.entity_registry.remove(entity_id)
+        if device_id is not None and not any(e.device_id == device_id for e in self.entities.values()):
+            await self.hub.devices.remove(device_id)

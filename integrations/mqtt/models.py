@@ -1,0 +1,120 @@
+"""What a subscriber receives, and the counters the integration keeps."""
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+_MISSING: Any = object()
+
+
+class ReceiveMessage:
+    """One message from the broker, shared by every callback whose filter matched it.
+
+    ``payload`` is the raw bytes; ``text()`` and ``json()`` decode once and remember, so
+    five sensors reading one Zigbee2MQTT state topic parse it once.
+    """
+
+    __slots__ = ("topic", "payload", "qos", "retain", "timestamp", "_text", "_json")
+
+    def __init__(self, topic: str, payload: bytes, qos: int, retain: bool, timestamp: float) -> None:
+        self.topic = topic
+        self.payload = payload
+        self.qos = qos
+        self.retain = retain
+        self.timestamp = timestamp
+        self._text: Any = _MISSING
+        self._json: Any = _MISSING
+
+    def text(self, encoding: str = "utf-8") -> str:
+        """The payload as text; raises UnicodeDecodeError when it is not ``encoding``."""
+        if encoding != "utf-8":
+            return self.payload.decode(encoding)
+        if self._text is _MISSING:
+            self._text = self.payload.decode("utf-8")
+        return self._text  # type: ignore[no-any-return]
+
+    def json(self) -> Any:
+        """The payload parsed as JSON; raises ValueError (or UnicodeDecodeError) when it is not."""
+        if self._json is _MISSING:
+            self._json = json.loads(self.payload)
+        return self._json
+
+    def __repr__(self) -> str:
+        return f"<ReceiveMessage {self.topic} qos={self.qos} retain={self.retain} {self.payload[:40]!r}>"
+
+
+@dataclass(slots=True)
+class MqttStats:
+    """Counters behind ``hub.data["mqtt"].stats`` and the diagnostics sensor."""
+
+    connected: bool = False
+    connects: int = 0
+    disconnects: int = 0
+    last_error: str | None = None
+    received: int = 0
+    incoming_dropped: int = 0
+    unrouted: int = 0
+    published: int = 0
+    held_back: int = 0
+    held_back_dropped: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+
+
+class RateLimitedLog:
+    """Logs a recurring problem once, then at most once per ``interval`` per key with a count.
+
+    A device sending garbage ten times a second must not bury the log; the first message
+    names the problem, later ones say how many were left out.
+    """
+
+    def __init__(self, logger: logging.Logger, clock: Callable[[], float], interval: float = 60.0) -> None:
+        self._logger = logger
+        self._clock = clock
+        self._interval = interval
+        self._last: dict[Any, float] = {}
+        self._suppressed: Counter[Any] = Counter()
+
+    def warning(self, key: Any, message: str, *args: Any) -> None:
+        now = self._clock()
+        last = self._last.get(key)
+        if last is not None and now - last < self._interval:
+            self._suppressed[key] += 1
+            return
+        self._last[key] = now
+        if skipped := self._suppressed.pop(key, 0):
+            self._logger.warning(message + " (%d similar messages not logged)", *args, skipped)
+        else:
+            self._logger.warning(message, *args)
+
+
+@dataclass(slots=True)
+class Rejections:
+    """Messages refused at the edge, counted per device and per reason.
+
+    The device protocol, discovery and the entities all report here, so one sensor shows
+    what arrived and did not fit.
+    """
+
+    total: int = 0
+    by_reason: Counter[str] = field(default_factory=Counter)
+    by_device: dict[str, Counter[str]] = field(default_factory=dict)
+    listeners: list[Callable[[], None]] = field(default_factory=list)
+
+    def add(self, device: str, reason: str) -> None:
+        self.total += 1
+        self.by_reason[reason] += 1
+        self.by_device.setdefault(device, Counter())[reason] += 1
+        for listener in self.listeners:
+            listener()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "by_reason": dict(self.by_reason),
+            "by_device": {device: dict(counts) for device, counts in self.by_device.items()},
+        }

@@ -1,0 +1,47 @@
+"""Entity platforms for Home Assistant MQTT discovery, one module per component."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..entity import MqttEntity
+from . import (
+    alarm_control_panel,
+    binary_sensor,
+    button,
+    climate,
+    cover,
+    device_tracker,
+    fan,
+    light,
+    lock,
+    number,
+    select,
+    sensor,
+    switch,
+)
+
+#: component → entity class (light picks its class by ``schema``).
+PLATFORMS: dict[str, Any] = {
+    module.DOMAIN: module
+    for module in (
+        alarm_control_panel,
+        binary_sensor,
+        button,
+        climate,
+        cover,
+        device_tracker,
+        fan,
+        light,
+        lock,
+        number,
+        select,
+        sensor,
+        switch,
+    )
+}
+
+
+def entity_class(component: str, config: dict[str, Any]) -> type[MqttEntity]:
+    module = PLATFORMS[component]
+    chooser = getattr(module, "entity_class", None)
+    return chooser(config) if chooser is not None else module.ENTITY  # type: ignore[no-any-return]

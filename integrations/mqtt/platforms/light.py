@@ -1,0 +1,337 @@
+"""MQTT light in Home Assistant's three schemas: ``default`` (a topic per feature), ``json``
+(Zigbee2MQTT, ESPHome: one JSON state and command) and ``template`` (Shelly scripts)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from core.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
+from core.validation import boolean, string, vol
+
+from ..entity import PAYLOAD_NONE, MqttEntity, publish_topic, subscribe_topic
+from ..models import ReceiveMessage
+from .switch import OnOffEntity
+
+DOMAIN = "light"
+_TURN_ON = {
+    vol.Optional("brightness"): vol.All(vol.Coerce(int), vol.Range(min=0, max=255)),
+    vol.Optional("brightness_pct"): vol.All(vol.Coerce(float), vol.Range(min=0, max=100)),
+    vol.Optional("rgb_color"): vol.All(vol.ExactSequence([vol.Coerce(int)] * 3)),
+    vol.Optional("color_temp"): vol.Coerce(int),
+    vol.Optional("effect"): string,
+    vol.Optional("transition"): vol.All(vol.Coerce(float), vol.Range(min=0)),
+}
+SERVICES = [
+    ("turn_on", "turn_on", _TURN_ON),
+    ("turn_off", "turn_off", {vol.Optional("transition"): vol.All(vol.Coerce(float), vol.Range(min=0))}),
+    ("toggle", "toggle", {}),
+]
+
+
+def _brightness(kwargs: dict[str, Any]) -> int | None:
+    if "brightness_pct" in kwargs:
+        return round(kwargs["brightness_pct"] * 255 / 100)
+    return kwargs.get("brightness")
+
+
+class _LightAttributes:
+    """Brightness (0-255), colour and effect as the state attributes show them."""
+
+    def _reset_light(self) -> None:
+        self.brightness: int | None = None
+        self.rgb_color: list[int] | None = None
+        self.color_temp: int | None = None
+        self.color_mode: str | None = None
+        self.effect: str | None = None
+
+    def light_attributes(self) -> dict[str, Any]:
+        values = {
+            "brightness": self.brightness,
+            "rgb_color": self.rgb_color,
+            "color_temp": self.color_temp,
+            "color_mode": self.color_mode,
+            "effect": self.effect,
+        }
+        return {key: value for key, value in values.items() if value is not None}
+
+
+class DefaultLight(OnOffEntity, _LightAttributes):
+    domain = DOMAIN
+    PLATFORM_SCHEMA = {
+        vol.Optional("schema", default="default"): "default",
+        vol.Optional("command_topic"): publish_topic,
+        vol.Optional("state_topic"): subscribe_topic,
+        vol.Optional("state_value_template"): string,
+        vol.Optional("payload_on", default="ON"): string,
+        vol.Optional("payload_off", default="OFF"): string,
+        vol.Optional("brightness_command_topic"): publish_topic,
+        vol.Optional("brightness_command_template"): string,
+        vol.Optional("brightness_state_topic"): subscribe_topic,
+        vol.Optional("brightness_value_template"): string,
+        vol.Optional("brightness_scale", default=255): vol.All(vol.Coerce(int), vol.Range(min=1)),
+        vol.Optional("rgb_command_topic"): publish_topic,
+        vol.Optional("rgb_command_template"): string,
+        vol.Optional("rgb_state_topic"): subscribe_topic,
+        vol.Optional("rgb_value_template"): string,
+        vol.Optional("color_temp_command_topic"): publish_topic,
+        vol.Optional("color_temp_command_template"): string,
+        vol.Optional("color_temp_state_topic"): subscribe_topic,
+        vol.Optional("color_temp_value_template"): string,
+        vol.Optional("effect_command_topic"): publish_topic,
+        vol.Optional("effect_state_topic"): subscribe_topic,
+        vol.Optional("effect_value_template"): string,
+        vol.Optional("effect_list"): [string],
+        vol.Optional("on_command_type", default="last"): vol.In(["first", "last", "brightness"]),
+    }
+
+    def setup_platform(self, config: dict[str, Any]) -> None:
+        super().setup_platform(config)
+        self._reset_light()
+
+    def subscribe_topics(self) -> None:
+        super().subscribe_topics()
+        for feature in ("brightness", "rgb", "color_temp", "effect"):
+            topic = self.config.get(f"{feature}_state_topic")
+            if topic:
+                self.subscribe(topic, self._feature_received(feature))
+
+    def _feature_received(self, feature: str) -> Any:
+        template = self.value_template(f"{feature}_value_template")
+
+        def received(message: ReceiveMessage) -> None:
+            value = self.render(template, message)
+            if value is None or value == PAYLOAD_NONE or value == "":
+                return
+            try:
+                if feature == "brightness":
+                    self.brightness = min(255, round(float(value) * 255 / self.config["brightness_scale"]))
+                elif feature == "rgb":
+                    self.rgb_color = [int(float(part)) for part in value.split(",")[:3]]
+                    self.color_mode = "rgb"
+                elif feature == "color_temp":
+                    self.color_temp = int(float(value))
+                    self.color_mode = "color_temp"
+                else:
+                    self.effect = value
+            except ValueError:
+                self.reject("unexpected_value", f"{message.topic}: {value[:40]!r} is not a {feature} value")
+                return
+            self.update()
+
+        return received
+
+    def platform_attributes(self) -> dict[str, Any]:
+        return self.light_attributes() if self._is_on else {}
+
+    def turn_on(self, **kwargs: Any) -> None:
+        config = self.config
+        brightness = _brightness(kwargs)
+        order = config["on_command_type"]
+        sent_power = False
+        if order == "first" and "command_topic" in config:
+            self.publish(config["command_topic"], config["payload_on"])
+            sent_power = True
+        if brightness is not None and "brightness_command_topic" in config:
+            scaled = round(brightness * config["brightness_scale"] / 255)
+            self.publish(config["brightness_command_topic"], self.command_template("brightness_command_template").render(scaled))
+            self.brightness = brightness
+        if kwargs.get("rgb_color") is not None and "rgb_command_topic" in config:
+            rgb = kwargs["rgb_color"]
+            text = ",".join(str(c) for c in rgb)
+            template = self.command_template("rgb_command_template")
+            payload = template.render(text, red=rgb[0], green=rgb[1], blue=rgb[2]) if template.text else text
+            self.publish(config["rgb_command_topic"], payload)
+            self.rgb_color = list(rgb)
+        if kwargs.get("color_temp") is not None and "color_temp_command_topic" in config:
+            self.publish(config["color_temp_command_topic"], self.command_template("color_temp_command_template").render(kwargs["color_temp"]))
+            self.color_temp = kwargs["color_temp"]
+        if kwargs.get("effect") is not None and "effect_command_topic" in config:
+            self.publish(config["effect_command_topic"], kwargs["effect"])
+            self.effect = kwargs["effect"]
+        skip_power = order == "brightness" and brightness is not None
+        if not sent_power and not skip_power and "command_topic" in config:
+            self.publish(config["command_topic"], config["payload_on"])
+        if self.optimistic:
+            self._is_on = True
+        self.update()
+
+
+class JsonLight(MqttEntity, _LightAttributes):
+    domain = DOMAIN
+    PLATFORM_SCHEMA = {
+        vol.Required("schema"): "json",
+        vol.Required("command_topic"): publish_topic,
+        vol.Optional("state_topic"): subscribe_topic,
+        vol.Optional("brightness", default=False): boolean,
+        vol.Optional("brightness_scale", default=255): vol.All(vol.Coerce(int), vol.Range(min=1)),
+        vol.Optional("supported_color_modes"): [string],
+        vol.Optional("effect", default=False): boolean,
+        vol.Optional("effect_list"): [string],
+        vol.Optional("min_mireds"): vol.Coerce(int),
+        vol.Optional("max_mireds"): vol.Coerce(int),
+        vol.Optional("flash_time_short"): vol.Coerce(int),
+        vol.Optional("flash_time_long"): vol.Coerce(int),
+    }
+
+    def setup_platform(self, config: dict[str, Any]) -> None:
+        self._is_on: bool | None = None
+        self._reset_light()
+
+    def subscribe_topics(self) -> None:
+        if "state_topic" in self.config:
+            self.subscribe(self.config["state_topic"], self._received)
+
+    def _received(self, message: ReceiveMessage) -> None:
+        try:
+            values = message.json()
+        except ValueError:
+            self.reject("invalid_json", f"{message.topic}: a JSON light state must be JSON")
+            return
+        if not isinstance(values, dict):
+            self.reject("not_an_object", f"{message.topic}: a JSON light state must be an object")
+            return
+        state = values.get("state")
+        if state == "ON":
+            self._is_on = True
+        elif state == "OFF":
+            self._is_on = False
+        elif state is None and "state" in values:
+            self._is_on = None
+        if isinstance(values.get("brightness"), (int, float)):
+            self.brightness = min(255, round(values["brightness"] * 255 / self.config["brightness_scale"]))
+        color = values.get("color")
+        if isinstance(color, dict) and all(isinstance(color.get(c), (int, float)) for c in "rgb"):
+            self.rgb_color = [int(color[c]) for c in "rgb"]
+        if isinstance(values.get("color_temp"), (int, float)):
+            self.color_temp = int(values["color_temp"])
+        if isinstance(values.get("color_mode"), str):
+            self.color_mode = values["color_mode"]
+        if isinstance(values.get("effect"), str):
+            self.effect = values["effect"]
+        self.update()
+
+    @property
+    def state(self) -> str:
+        return STATE_UNKNOWN if self._is_on is None else STATE_ON if self._is_on else STATE_OFF
+
+    def platform_attributes(self) -> dict[str, Any]:
+        return self.light_attributes() if self._is_on else {}
+
+    def _command(self, body: dict[str, Any]) -> None:
+        self.publish(self.config["command_topic"], json.dumps(body, separators=(",", ":")))
+
+    def turn_on(self, **kwargs: Any) -> None:
+        body: dict[str, Any] = {"state": "ON"}
+        brightness = _brightness(kwargs)
+        if brightness is not None and self.config["brightness"]:
+            body["brightness"] = round(brightness * self.config["brightness_scale"] / 255)
+            self.brightness = brightness
+        if kwargs.get("rgb_color") is not None:
+            body["color"] = dict(zip("rgb", kwargs["rgb_color"]))
+            self.rgb_color = list(kwargs["rgb_color"])
+        if kwargs.get("color_temp") is not None:
+            body["color_temp"] = kwargs["color_temp"]
+            self.color_temp = kwargs["color_temp"]
+        if kwargs.get("effect") is not None:
+            body["effect"] = kwargs["effect"]
+        if kwargs.get("transition") is not None:
+            body["transition"] = kwargs["transition"]
+        self._command(body)
+        if self.optimistic:
+            self._is_on = True
+            self.update()
+
+    def turn_off(self, **kwargs: Any) -> None:
+        body: dict[str, Any] = {"state": "OFF"}
+        if kwargs.get("transition") is not None:
+            body["transition"] = kwargs["transition"]
+        self._command(body)
+        if self.optimistic:
+            self._is_on = False
+            self.update()
+
+    def toggle(self, **kwargs: Any) -> None:
+        self.turn_off() if self._is_on else self.turn_on()
+
+
+class TemplateLight(MqttEntity, _LightAttributes):
+    domain = DOMAIN
+    PLATFORM_SCHEMA = {
+        vol.Required("schema"): "template",
+        vol.Required("command_topic"): publish_topic,
+        vol.Required("command_on_template"): string,
+        vol.Required("command_off_template"): string,
+        vol.Optional("state_topic"): subscribe_topic,
+        vol.Optional("state_template"): string,
+        vol.Optional("brightness_template"): string,
+        vol.Optional("red_template"): string,
+        vol.Optional("green_template"): string,
+        vol.Optional("blue_template"): string,
+        vol.Optional("effect_list"): [string],
+    }
+
+    def setup_platform(self, config: dict[str, Any]) -> None:
+        self._is_on: bool | None = None
+        self._reset_light()
+        self._state = self.value_template("state_template")
+        self._brightness_template = self.value_template("brightness_template") if "brightness_template" in config else None
+
+    def subscribe_topics(self) -> None:
+        if "state_topic" in self.config:
+            self.subscribe(self.config["state_topic"], self._received)
+
+    def _received(self, message: ReceiveMessage) -> None:
+        value = self.render(self._state, message)
+        if value is None:
+            return
+        value = value.strip()
+        if value == STATE_ON:
+            self._is_on = True
+        elif value == STATE_OFF:
+            self._is_on = False
+        elif value == PAYLOAD_NONE:
+            self._is_on = None
+        else:
+            self.reject("unexpected_value", f"{message.topic}: state_template gave {value[:40]!r}, not on or off")
+            return
+        if self._brightness_template is not None:
+            brightness = self.render(self._brightness_template, message)
+            if brightness and brightness.strip().isdigit():
+                self.brightness = int(brightness.strip())
+        self.update()
+
+    @property
+    def state(self) -> str:
+        return STATE_UNKNOWN if self._is_on is None else STATE_ON if self._is_on else STATE_OFF
+
+    def platform_attributes(self) -> dict[str, Any]:
+        return self.light_attributes() if self._is_on else {}
+
+    def turn_on(self, **kwargs: Any) -> None:
+        variables: dict[str, Any] = {"state": STATE_ON}
+        brightness = _brightness(kwargs)
+        if brightness is not None:
+            variables["brightness"] = brightness
+        if kwargs.get("rgb_color") is not None:
+            variables.update(zip(("red", "green", "blue"), kwargs["rgb_color"]))
+        for key in ("color_temp", "effect", "transition"):
+            if kwargs.get(key) is not None:
+                variables[key] = kwargs[key]
+        self.publish(self.config["command_topic"], self.command_template("command_on_template").render(None, **variables))
+        if self.optimistic:
+            self._is_on = True
+            self.update()
+
+    def turn_off(self, **kwargs: Any) -> None:
+        variables = {"state": STATE_OFF, **({"transition": kwargs["transition"]} if kwargs.get("transition") else {})}
+        self.publish(self.config["command_topic"], self.command_template("command_off_template").render(None, **variables))
+        if self.optimistic:
+            self._is_on = False
+            self.update()
+
+    def toggle(self, **kwargs: Any) -> None:
+        self.turn_off() if self._is_on else self.turn_on()
+
+
+def entity_class(config: dict[str, Any]) -> type[MqttEntity]:
+    return {"json": JsonLight, "template": TemplateLight}.get(config.get("schema", "default"), DefaultLight)

@@ -1,0 +1,80 @@
+"""MQTT lock: ``payload_lock``/``payload_unlock``/``payload_open`` and the lock states."""
+from __future__ import annotations
+
+from typing import Any
+
+from core.const import STATE_UNKNOWN
+from core.errors import ServiceValidationError
+from core.validation import string, vol
+
+from ..entity import PAYLOAD_NONE, MqttEntity, publish_topic, subscribe_topic
+from ..models import ReceiveMessage
+
+DOMAIN = "lock"
+_CODE = {vol.Optional("code"): string}
+SERVICES = [("lock", "lock", _CODE), ("unlock", "unlock", _CODE), ("open", "open", _CODE)]
+_STATES = ("locked", "unlocked", "locking", "unlocking", "jammed", "open", "opening")
+
+
+class MqttLock(MqttEntity):
+    domain = DOMAIN
+    PLATFORM_SCHEMA = {
+        vol.Optional("command_topic"): publish_topic,
+        vol.Optional("command_template"): string,
+        vol.Optional("state_topic"): subscribe_topic,
+        vol.Optional("value_template"): string,
+        vol.Optional("code_format"): string,
+        vol.Optional("payload_lock", default="LOCK"): string,
+        vol.Optional("payload_unlock", default="UNLOCK"): string,
+        vol.Optional("payload_open"): string,
+        vol.Optional("payload_reset", default=PAYLOAD_NONE): string,
+        **{vol.Optional(f"state_{name}", default=name.upper()): string for name in _STATES},
+    }
+
+    def setup_platform(self, config: dict[str, Any]) -> None:
+        self._template = self.value_template()
+        self._command = self.command_template("command_template")
+        self._by_payload = {config[f"state_{name}"]: name for name in _STATES}
+        self._state: str | None = None
+
+    def subscribe_topics(self) -> None:
+        if "state_topic" in self.config:
+            self.subscribe(self.config["state_topic"], self._received)
+
+    def _received(self, message: ReceiveMessage) -> None:
+        value = self.render(self._template, message)
+        if value is None:
+            return
+        if value == self.config["payload_reset"]:
+            self._state = None
+        elif value in self._by_payload:
+            self._state = self._by_payload[value]
+        else:
+            return
+        self.update()
+
+    @property
+    def state(self) -> str:
+        return self._state or STATE_UNKNOWN
+
+    def _send(self, payload_key: str, optimistic_state: str, code: str | None) -> None:
+        if "command_topic" in self.config:
+            payload = self.config[payload_key]
+            self.publish(self.config["command_topic"], self._command.render(payload, code=code) if self._command.text else payload)
+        if self.optimistic:
+            self._state = optimistic_state
+            self.update()
+
+    def lock(self, code: str | None = None) -> None:
+        self._send("payload_lock", "locked", code)
+
+    def unlock(self, code: str | None = None) -> None:
+        self._send("payload_unlock", "unlocked", code)
+
+    def open(self, code: str | None = None) -> None:
+        if "payload_open" not in self.config:
+            raise ServiceValidationError(f"{self.entity_id} cannot be opened: its device offers no payload_open")
+        self._send("payload_open", "open", code)
+
+
+ENTITY = MqttLock

@@ -1,0 +1,54 @@
+"""MQTT sensor: the rendered value of a state topic, with unit, class and ``expire_after``."""
+from __future__ import annotations
+
+from typing import Any
+
+from core.const import MAX_STATE_LENGTH, STATE_UNKNOWN
+from core.validation import boolean, string, vol
+
+from ..entity import PAYLOAD_NONE, optional_string, subscribe_topic
+from ..models import ReceiveMessage
+from .binary_sensor import ExpiringEntity
+
+DOMAIN = "sensor"
+SERVICES: list[Any] = []
+
+
+class MqttSensor(ExpiringEntity):
+    domain = DOMAIN
+    CONFIG_ATTRIBUTES = ("device_class", "unit_of_measurement", "state_class", "suggested_display_precision")
+    PLATFORM_SCHEMA = {
+        vol.Required("state_topic"): subscribe_topic,
+        vol.Optional("value_template"): string,
+        vol.Optional("unit_of_measurement"): optional_string,
+        vol.Optional("state_class"): optional_string,
+        vol.Optional("expire_after"): vol.All(vol.Coerce(float), vol.Range(min=0)),
+        vol.Optional("force_update", default=False): boolean,
+        vol.Optional("suggested_display_precision"): vol.Coerce(int),
+        vol.Optional("last_reset_value_template"): string,
+    }
+
+    def setup_platform(self, config: dict[str, Any]) -> None:
+        self._template = self.value_template()
+        self._value: str | None = None
+
+    def subscribe_topics(self) -> None:
+        self.subscribe(self.config["state_topic"], self._received)
+
+    def _received(self, message: ReceiveMessage) -> None:
+        value = self.render(self._template, message)
+        if value is None or value == "":
+            return
+        if len(value) > MAX_STATE_LENGTH:
+            self.reject("too_long", f"{message.topic}: a value of {len(value)} characters is longer than a state may be")
+            return
+        self._value = None if value == PAYLOAD_NONE else value
+        self.touch()
+        self.update()
+
+    @property
+    def state(self) -> str:
+        return STATE_UNKNOWN if self._value is None else self._value
+
+
+ENTITY = MqttSensor

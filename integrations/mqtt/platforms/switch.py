@@ -1,0 +1,77 @@
+"""MQTT switch: ``payload_on``/``payload_off`` to ``command_topic``, state from ``state_topic``."""
+from __future__ import annotations
+
+from typing import Any
+
+from core.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
+from core.validation import string, vol
+
+from ..entity import PAYLOAD_NONE, MqttEntity, publish_topic, subscribe_topic
+from ..models import ReceiveMessage
+
+DOMAIN = "switch"
+SERVICES = [("turn_on", "turn_on", {}), ("turn_off", "turn_off", {}), ("toggle", "toggle", {})]
+
+
+class OnOffEntity(MqttEntity):
+    """Shared by switch and the default light schema: on/off from a state topic, optimistic otherwise."""
+
+    def setup_platform(self, config: dict[str, Any]) -> None:
+        self._template = self.value_template("state_value_template" if "state_value_template" in config else "value_template")
+        self._state_on = config.get("state_on", config["payload_on"])
+        self._state_off = config.get("state_off", config["payload_off"])
+        self._is_on: bool | None = None
+
+    def subscribe_topics(self) -> None:
+        if "state_topic" in self.config:
+            self.subscribe(self.config["state_topic"], self._state_received)
+
+    def _state_received(self, message: ReceiveMessage) -> None:
+        value = self.render(self._template, message)
+        if value is None:
+            return
+        if value == self._state_on:
+            self._is_on = True
+        elif value == self._state_off:
+            self._is_on = False
+        elif value == PAYLOAD_NONE:
+            self._is_on = None
+        else:
+            return  # another field of a shared JSON topic changed
+        self.update()
+
+    @property
+    def state(self) -> str:
+        return STATE_UNKNOWN if self._is_on is None else STATE_ON if self._is_on else STATE_OFF
+
+    def _send(self, on: bool) -> None:
+        if "command_topic" in self.config:
+            self.publish(self.config["command_topic"], self.config["payload_on" if on else "payload_off"])
+        if self.optimistic:
+            self._is_on = on
+            self.update()
+
+    def turn_on(self, **_: Any) -> None:
+        self._send(True)
+
+    def turn_off(self, **_: Any) -> None:
+        self._send(False)
+
+    def toggle(self, **_: Any) -> None:
+        self._send(not self._is_on)
+
+
+class MqttSwitch(OnOffEntity):
+    domain = DOMAIN
+    PLATFORM_SCHEMA = {
+        vol.Optional("command_topic"): publish_topic,
+        vol.Optional("state_topic"): subscribe_topic,
+        vol.Optional("value_template"): string,
+        vol.Optional("payload_on", default="ON"): string,
+        vol.Optional("payload_off", default="OFF"): string,
+        vol.Optional("state_on"): string,
+        vol.Optional("state_off"): string,
+    }
+
+
+ENTITY = MqttSwitch

@@ -1,0 +1,138 @@
+"""Setting the integration up and down: broker, client, router, discovery, state stream."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .broker import EmbeddedBroker
+from .client import ConnectionSettings, MqttClient, TlsSettings
+from .config import EMBEDDED
+from .device_protocol import DeviceRouter
+from .diagnostics import RejectedMessagesSensor
+from .discovery import Discovery
+from .discovery_out import DiscoveryOut
+from .models import MqttStats, Rejections
+from .state_stream import StateStream
+
+if TYPE_CHECKING:
+    from core.hub import Hub
+
+_LOGGER = logging.getLogger(__name__)
+
+DOMAIN = "mqtt"
+#: How long set-up waits for the first connection before letting the hub start anyway.
+FIRST_CONNECT_TIMEOUT = 5.0
+
+
+@dataclass(slots=True)
+class MqttData:
+    """Everything the integration runs, at ``hub.data["mqtt"]``."""
+
+    hub: Hub
+    config: dict[str, Any]
+    client: MqttClient
+    stats: MqttStats
+    rejections: Rejections
+    broker: EmbeddedBroker | None = None
+    router: DeviceRouter | None = None
+    discovery: Discovery | None = None
+    discovery_out: DiscoveryOut | None = None
+    state_stream: StateStream | None = None
+    _connected: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def connected_event(self) -> asyncio.Event:
+        return self._connected
+
+    def _connection_changed(self, connected: bool) -> None:
+        if connected:
+            self._connected.set()
+        else:
+            self._connected.clear()
+
+    def as_dict(self) -> dict[str, Any]:
+        """What the API and diagnostics show."""
+        return {
+            "broker": "embedded" if self.broker else f"{self.client.settings.address}",
+            "connection": self.stats.as_dict(),
+            "rejected": self.rejections.as_dict(),
+            "subscriptions": len(self.client.wanted_filters()),
+        }
+
+    async def stop(self) -> None:
+        for part in (self.discovery_out, self.state_stream, self.discovery, self.router):
+            if part is not None:
+                await part.stop() if asyncio.iscoroutinefunction(part.stop) else part.stop()
+        await self.client.stop()
+        if self.broker is not None:
+            await self.broker.stop()
+
+
+def _settings(hub: Hub, config: dict[str, Any], broker: EmbeddedBroker | None) -> ConnectionSettings:
+    target = config["broker"]
+    common = {
+        "client_id": config.get("client_id") or f"xiaoqu-{hub.config.site}",
+        "status_topic": f"{hub.config.topic_root}/status",
+        "keepalive": config["keepalive"],
+        "tcp_nodelay": config["tcp_nodelay"],
+        "max_incoming": config["max_queued_incoming"],
+        "max_held_back": config["max_held_back"],
+        "max_payload": config["max_payload"],
+    }
+    if broker is not None:
+        # A broker listening on every address is reached over loopback.
+        host = "127.0.0.1" if broker.host in ("0.0.0.0", "::") else broker.host
+        user, password = broker.hub_credentials or (None, None)
+        return ConnectionSettings(host=host, port=broker.port, username=user, password=password, **common)
+    tls = target.get("tls")
+    return ConnectionSettings(
+        host=target["host"],
+        port=target["port"],
+        username=target.get("username"),
+        password=target.get("password"),
+        tls=TlsSettings(**tls) if tls is not None else None,
+        **common,
+    )
+
+
+async def setup_mqtt(hub: Hub, config: dict[str, Any]) -> MqttData:
+    broker: EmbeddedBroker | None = None
+    if config["broker"].get(EMBEDDED):
+        assert hub.config.data_dir is not None
+        broker = EmbeddedBroker(config["bind"], config["port"], config["users"], hub.config.data_dir)
+        await broker.start(hub)
+    stats = MqttStats()
+    rejections = Rejections()
+    client = MqttClient(hub, _settings(hub, config, broker), stats, rejections.add)
+    data = MqttData(hub, config, client, stats, rejections, broker)
+    hub.data[DOMAIN] = data
+    client.on_connection_change(data._connection_changed)
+    try:
+        if config["device_protocol"]:
+            data.router = DeviceRouter(hub, client, rejections)
+            data.router.start()
+        if config["discovery"]:
+            data.discovery = Discovery(hub, client, rejections, config["discovery_prefix"])
+            await data.discovery.start()
+        stream = config["state_stream"]
+        if config["discovery_out"]["enabled"] and not stream["enabled"]:
+            # Announced entities read their state from the stream: keep it for their domains.
+            stream = {"enabled": True, "domains": config["discovery_out"]["domains"], "qos": 1}
+        if stream["enabled"]:
+            data.state_stream = StateStream(hub, client, stream)
+            data.state_stream.start()
+        if config["discovery_out"]["enabled"]:
+            data.discovery_out = DiscoveryOut(hub, client, config["discovery_prefix"], config["discovery_out"]["domains"])
+            data.discovery_out.start()
+        await hub.entities.add(DOMAIN, [RejectedMessagesSensor(rejections, stats)])
+        await client.start()
+        try:
+            await asyncio.wait_for(data.connected_event().wait(), FIRST_CONNECT_TIMEOUT)
+        except TimeoutError:
+            _LOGGER.warning("Starting without the MQTT broker at %s; connecting in the background", client.settings.address)
+    except BaseException:
+        await data.stop()
+        hub.data.pop(DOMAIN, None)
+        raise
+    return data
