@@ -15,7 +15,6 @@ raises a :class:`ModbusError` (naming hub, device and address) when it fails.
 """
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 from core import hookimpl
@@ -51,8 +50,6 @@ __all__ = [
     "encode",
     "get_hub",
 ]
-
-_LOGGER = logging.getLogger(__name__)
 
 RECONNECT_MAX = 30.0
 _ENTITY_CLASSES = {"sensors": ModbusSensor, "binary_sensors": ModbusBinarySensor, "switches": ModbusSwitch}

@@ -102,6 +102,11 @@ class ModbusHub:
         device = self.devices.get(device_id)
         return device.name if device is not None and device.name else f"{self.name} device {device_id}"
 
+    def _label(self, device_id: int) -> str:
+        """``device 3`` or ``device 3 (North gate)``, for log lines that already name the hub."""
+        device = self.devices.get(device_id)
+        return f"device {device_id} ({device.name})" if device is not None and device.name else f"device {device_id}"
+
     def _timeout(self, device_id: int) -> float:
         device = self.devices.get(device_id)
         return device.timeout if device is not None and device.timeout is not None else self.settings.timeout
@@ -226,8 +231,8 @@ class ModbusHub:
         if self._online.get(device_id) is False:
             return
         self._online[device_id] = False
-        _LOGGER.warning("modbus hub '%s': %s (device %d) does not answer: %s; its values are unavailable",
-                        self.name, self.device_name(device_id), device_id, err.reason)
+        _LOGGER.warning("modbus hub '%s': %s does not answer: %s; its values are unavailable",
+                        self.name, self._label(device_id), err.reason)
         self.hub.bus.fire(EVENT_DEVICE_FAULT, {"hub": self.name, "device_id": device_id, "reason": err.reason})
         self.poller.fail_device(device_id, err)
 
@@ -235,8 +240,7 @@ class ModbusHub:
         was = self._online.get(device_id)
         self._online[device_id] = True
         if was is False:
-            _LOGGER.info("modbus hub '%s': %s (device %d) answers again",
-                         self.name, self.device_name(device_id), device_id)
+            _LOGGER.info("modbus hub '%s': %s answers again", self.name, self._label(device_id))
             self.hub.bus.fire(EVENT_DEVICE_RECOVERED, {"hub": self.name, "device_id": device_id})
             self.poller.refresh(device_id, again=False)
 

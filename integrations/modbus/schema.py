@@ -126,7 +126,7 @@ def _check_sensor(conf: dict[str, Any]) -> dict[str, Any]:
                           f"{data_type} {'is text' if data_type is DataType.STRING else 'takes one'} "
                           "(use byte or none)", path=["swap"])
     if conf["address"] + registers - 1 > 0xFFFF:
-        raise vol.Invalid(f"{registers} registers from address {conf['address']} run past 65535",
+        raise vol.Invalid(f"{registers} registers from address {conf['address']} run past address 65535",
                           path=["address"])
     return conf
 
@@ -233,13 +233,13 @@ def _unique(hubs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     unique_ids: dict[str, tuple[Any, ...]] = {}
     for index, hub in enumerate(hubs):
         if hub["name"] in names:
-            errors.append(vol.Invalid(f"hub name '{hub['name']}' is already used by hub {names[hub['name']]} "
+            errors.append(vol.Invalid(f"already the name of modbus[{names[hub['name']]}] "
                                       "(give each hub its own name)", path=[index, "name"]))
         names.setdefault(hub["name"], index)
         seen_devices: set[int] = set()
         for d_index, device in enumerate(hub["devices"]):
             if device["device_id"] in seen_devices:
-                errors.append(vol.Invalid(f"device {device['device_id']} is listed twice",
+                errors.append(vol.Invalid("this device is already listed above",
                                           path=[index, "devices", d_index, "device_id"]))
             seen_devices.add(device["device_id"])
         for platform in PLATFORMS:
@@ -247,8 +247,8 @@ def _unique(hubs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 if (uid := entity.get("unique_id")) is None:
                     continue
                 if uid in unique_ids:
-                    errors.append(vol.Invalid(f"unique_id '{uid}' is already used at modbus"
-                                              f"[{unique_ids[uid][0]}].{unique_ids[uid][1]}[{unique_ids[uid][2]}]",
+                    first_hub, first_platform, first_index = unique_ids[uid]
+                    errors.append(vol.Invalid(f"already used by modbus[{first_hub}].{first_platform}[{first_index}]",
                                               path=[index, platform, e_index, "unique_id"]))
                 unique_ids.setdefault(uid, (index, platform, e_index))
     if errors:

@@ -29,7 +29,7 @@ def _many(item: Any, most: int, what: str) -> Any:
         if not isinstance(value, list):
             return item(value)
         if not 1 <= len(value) <= most:
-            raise vol.Invalid(f"expected 1 to {most} {what}, got {len(value)}")
+            raise vol.Invalid(f"expected a list of 1 to {most} {what} (this one has {len(value)})")
         return [item(v) for v in value]
 
     return validate
