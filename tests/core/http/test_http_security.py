@@ -120,4 +120,4 @@ async def test_tokens_and_passwords_never_reach_logs_or_files(api, caplog) -> No
         assert value.encode() not in recorder_bytes
     assert "scrypt$" in store_text  # the password is there, as a hash
     records = await api.hub.recorder.query("audit", where={"act": "service_call"})
-    assert records[-1].data["data"] == {"password": "***", "pin": "***"}
+    assert records[0].data["data"] == {"password": "***", "pin": "***"}
