@@ -1,0 +1,105 @@
+"""A simulated community: the devices of a small estate, talking to the hub like hardware.
+
+    simulator:
+      buildings: 3            # each with units_per_building units of floors × households_per_floor flats
+      units_per_building: 2
+      floors: 6
+      households_per_floor: 2
+      readers: 8              # door readers: one per unit entrance, the rest at pedestrian gates
+      lpr_cameras: 2
+      barriers: 2             # Modbus barrier gates (one unit id each on the simulator's server)
+      mqtt_barriers: 1        # barrier gates speaking the device protocol
+      patrol_wands: 2         # every second one offline: it uploads its rounds afterwards
+      pos_terminals: 2
+      smart_home_devices: 6   # a Zigbee2MQTT plug, a Tasmota light, an ESPHome sensor, in turn
+      speed: 1.0              # the simulated day runs this many times faster than the clock
+      seed: 42
+      modbus_host: 127.0.0.1
+      modbus_port: 5020
+      mqtt: {host, port, username, password}   # where devices connect; default: the hub's broker
+
+docs/simulator.md describes the traffic, the topics and the barriers' register map.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from core import hookimpl
+from core.validation import port, positive_int, string, vol
+
+from .simulator import Simulator
+
+if TYPE_CHECKING:
+    from core.hub import Hub
+
+DOMAIN = "simulator"
+
+
+def _speed(value: Any) -> float:
+    if isinstance(value, bool):
+        raise vol.Invalid("expected a number")
+    try:
+        speed = float(value)
+    except (TypeError, ValueError):
+        raise vol.Invalid("expected a number") from None
+    if not 0 < speed <= 3600:
+        raise vol.Invalid("expected a speed above 0 and at most 3600 (an hour a second)")
+    return speed
+
+
+def _modbus_port(value: Any) -> int:
+    """A port, or 0 for one the system picks (tests)."""
+    return 0 if value in (0, "0") else port(value)
+
+
+def _counts() -> dict[Any, Any]:
+    counts = {
+        "buildings": (3, 50), "units_per_building": (2, 10), "floors": (6, 60), "households_per_floor": (2, 8),
+        "lpr_cameras": (2, 20), "barriers": (2, 20), "mqtt_barriers": (1, 20), "patrol_wands": (2, 20),
+        "pos_terminals": (2, 20), "smart_home_devices": (6, 200),
+    }
+    return {vol.Optional(key, default=default): vol.All(positive_int, vol.Range(max=most, msg=f"expected at most {most}"))
+            for key, (default, most) in counts.items()}
+
+
+CONFIG_SCHEMA = vol.All(
+    lambda value: {} if value is None else value,
+    vol.Schema({
+        **_counts(),
+        vol.Optional("readers"): vol.All(positive_int, vol.Range(max=500, msg="expected at most 500")),
+        vol.Optional("speed", default=1.0): _speed,
+        vol.Optional("seed", default=42): vol.Coerce(int),
+        vol.Optional("modbus_host", default="127.0.0.1"): string,
+        vol.Optional("modbus_port", default=5020): _modbus_port,
+        vol.Optional("mqtt"): vol.Schema({
+            vol.Required("host"): string,
+            vol.Optional("port", default=1883): port,
+            vol.Optional("username"): string,
+            vol.Optional("password"): string,
+        }),
+    }),
+)
+
+
+@hookimpl
+def xiaoqu_config_schema() -> Any:
+    return CONFIG_SCHEMA
+
+
+@hookimpl
+async def xiaoqu_setup(hub: Hub, config: dict[str, Any] | None) -> None:
+    simulator = Simulator(hub, config if config is not None else CONFIG_SCHEMA({}))
+    hub.data[DOMAIN] = simulator
+    try:
+        await simulator.start()
+    except BaseException:
+        await simulator.stop()
+        hub.data.pop(DOMAIN, None)
+        raise
+
+
+@hookimpl
+async def xiaoqu_stop(hub: Hub) -> None:
+    simulator: Simulator | None = hub.data.pop(DOMAIN, None)
+    if simulator is not None:
+        await simulator.stop()

@@ -1,0 +1,135 @@
+"""The simulated community as one object: built at set-up, living once the hub has started.
+
+Set-up draws the estate, starts the barriers' Modbus server and connects every simulated
+device to the broker, so the hub's pollers and subscribers find them. Traffic starts with
+``hub_started``; stopping cancels every timer, says ``offline`` for each device and closes
+the Modbus server.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from typing import TYPE_CHECKING, Any
+
+from core.const import EVENT_HUB_STARTED
+
+from .actlog import ActLog
+from .barrier import BarrierGate
+from .context import SimContext, Timers
+from .estate import Estate, build_estate
+from .gates import MqttBarrier, VehicleLane
+from .link import Broker, DeviceConnection
+from .modbus_server import BarrierModbusServer
+from .patrol import PatrolWand
+from .pos import PosDevice
+from .profile import SimClock
+from .readers import DoorReader
+from .smart_home import KINDS, SmartHomeDevice, own_connection, zigbee_bridge
+from .traffic import Traffic
+
+if TYPE_CHECKING:
+    from core.bus import Event
+    from core.hub import Hub
+
+_LOGGER = logging.getLogger(__name__)
+
+#: How long set-up waits for the devices to reach the broker before going on without them.
+CONNECT_TIMEOUT = 5.0
+
+
+def hub_broker(hub: Hub) -> tuple[Broker, str]:
+    """The broker the hub uses and its discovery prefix (devices are installed to match)."""
+    from integrations import mqtt
+
+    data = mqtt.get(hub)
+    settings = data.client.settings
+    return Broker(settings.host, settings.port, settings.username, settings.password), data.config["discovery_prefix"]
+
+
+class Simulator:
+    def __init__(self, hub: Hub, config: dict[str, Any]) -> None:
+        self.hub = hub
+        self.config = config
+        self.rng = random.Random(config["seed"])
+        self.estate: Estate = build_estate(config, self.rng)
+        self.sim = SimClock(hub.clock, config["speed"])
+        self.log = ActLog(lambda: self.sim.now().strftime("%H:%M"))
+        self.timers = Timers(hub)
+        self.gates = {lane.id: BarrierGate(hub.clock, lane.id) for lane in self.estate.lanes}
+        self.modbus: BarrierModbusServer | None = None
+        self.connections: list[DeviceConnection] = []
+        self.readers: list[DoorReader] = []
+        self.lanes: list[VehicleLane] = []
+        self.mqtt_barriers: list[MqttBarrier] = []
+        self.wands: list[PatrolWand] = []
+        self.pos: list[PosDevice] = []
+        self.smart_home: list[SmartHomeDevice] = []
+        self.traffic: Traffic | None = None
+
+    async def start(self) -> None:
+        """Open the devices to the hub: the Modbus server and the MQTT connections."""
+        config, estate, hub = self.config, self.estate, self.hub
+        units = {lane.unit_id: self.gates[lane.id] for lane in estate.lanes if lane.transport == "modbus"}
+        if units:
+            self.modbus = BarrierModbusServer(units, config["modbus_host"], config["modbus_port"])
+            await self.modbus.start()
+        broker, prefix = hub_broker(hub)
+        if own := config.get("mqtt"):
+            broker = Broker(own["host"], own["port"], own.get("username"), own.get("password"))
+        gateway = DeviceConnection(hub, broker, f"xiaoqu-sim-gateway-{hub.config.site}")
+        self.connections.append(gateway)
+        ctx = SimContext(hub, self.rng, self.sim, self.log, gateway, self.timers)
+        self.readers = [DoorReader(ctx, reader) for reader in estate.readers]
+        for lane in estate.lanes:
+            gate = self.gates[lane.id]
+            self.lanes.append(VehicleLane(ctx, lane, gate))
+            if lane.transport == "mqtt":
+                self.mqtt_barriers.append(MqttBarrier(ctx, lane.id, gate))
+        stagger = 7200.0 / max(1, len(estate.wands))
+        self.wands = [PatrolWand(ctx, wand, estate.checkpoints, i * stagger) for i, wand in enumerate(estate.wands)]
+        self.pos = [PosDevice(ctx, terminal) for terminal in estate.pos_terminals]
+        self._smart_home(ctx, broker, prefix)
+        for connection in self.connections:
+            connection.start()
+        try:
+            await asyncio.wait_for(asyncio.gather(*(c.wait_connected() for c in self.connections)), CONNECT_TIMEOUT)
+        except TimeoutError:
+            _LOGGER.warning("Simulated devices could not all reach the broker at %s:%d; they keep trying",
+                            broker.host, broker.port)
+        self.traffic = Traffic(ctx, estate, self.readers, self.lanes, self.pos, self.smart_home)
+        hub.bus.listen_once(EVENT_HUB_STARTED, self._begin)
+
+    def _smart_home(self, ctx: SimContext, broker: Broker, prefix: str) -> None:
+        bridge: DeviceConnection | None = None
+        for device in self.estate.smart_devices:
+            if device.kind == "plug":
+                if bridge is None:
+                    bridge = zigbee_bridge(self.hub, broker)
+                    self.connections.append(bridge)
+                connection = bridge
+            else:
+                connection = own_connection(self.hub, broker, device)
+                self.connections.append(connection)
+            self.smart_home.append(KINDS[device.kind](ctx, device, connection, prefix))
+
+    def _begin(self, _event: Event) -> None:
+        """The hub is listening: the devices announce themselves and the day begins."""
+        _LOGGER.info("Simulated community '%s' at speed ×%g: %s", self.hub.config.site, self.config["speed"],
+                     self.estate.summary())
+        for device in self.smart_home:
+            device.announce()
+        for barrier in self.mqtt_barriers:
+            barrier.start()
+        for wand in self.wands:
+            wand.start()
+        assert self.traffic is not None
+        self.traffic.start()
+
+    async def stop(self) -> None:
+        self.timers.cancel_all()
+        await asyncio.gather(*(connection.stop() for connection in self.connections))
+        if self.modbus is not None:
+            await self.modbus.stop()
+        for gate in self.gates.values():
+            gate.shutdown()

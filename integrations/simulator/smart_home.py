@@ -1,0 +1,218 @@
+"""Residents' own smart-home devices, each announcing itself the way its firmware does.
+
+- a Zigbee plug behind a Zigbee2MQTT bridge: full-length discovery keys, a JSON state on
+  ``zigbee2mqtt/<ieee>``, commands on ``…/set`` (``ON``/``OFF``/``TOGGLE`` or
+  ``{"state": "ON"}``), availability from the bridge's state;
+- a Tasmota light (discovery with ``SetOption19``): abbreviated keys and the ``~`` base
+  topic, ``cmnd/POWER`` and ``cmnd/Dimmer``, state in ``tele/STATE``, ``tele/LWT``;
+- an ESPHome temperature sensor: abbreviated keys, a plain number on its state topic every
+  :data:`THERMOMETER_EVERY` seconds, ``<node>/status`` as availability.
+
+Each has its own MQTT connection (the Zigbee plugs share their bridge's) with a last will,
+so the hub marks them unavailable when the simulator stops. Discovery configs are retained,
+as the three firmwares publish them.
+"""
+from __future__ import annotations
+
+import json
+import math
+from typing import TYPE_CHECKING, Any
+
+from .context import SimContext
+from .estate import SmartDevice
+from .link import Broker, DeviceConnection, Presence
+
+if TYPE_CHECKING:
+    from core.hub import Hub
+
+Z2M_BASE = "zigbee2mqtt"
+Z2M_BRIDGE = "0x00124b0022aabbcc"
+THERMOMETER_EVERY = 30.0
+PLUG_EVERY = 60.0
+TASMOTA_TELEPERIOD = 300.0
+#: What a plug feeds when on (watts): a fridge, a kettle, a TV, a desk lamp.
+APPLIANCE_WATTS = (120.0, 1800.0, 95.0, 9.0)
+
+
+def zigbee_bridge(hub: Hub, broker: Broker) -> DeviceConnection:
+    """The Zigbee2MQTT bridge's connection, shared by every Zigbee device."""
+    presence = Presence(f"{Z2M_BASE}/bridge/state", b'{"state":"online"}', b'{"state":"offline"}')
+    return DeviceConnection(hub, broker, "zigbee2mqtt_sim", presence)
+
+
+class SmartHomeDevice:
+    """What the traffic model asks of every kind: announce, report, be pressed by a resident."""
+
+    def __init__(self, ctx: SimContext, device: SmartDevice, connection: DeviceConnection, prefix: str) -> None:
+        self.ctx = ctx
+        self.device = device
+        self.connection = connection
+        self.prefix = prefix
+        self.on = False
+
+    def announce(self) -> None:
+        """Publish the retained discovery configs and the first state."""
+
+    def press(self) -> None:
+        """A resident uses the device by hand (the wall switch, the plug's button)."""
+
+    def _payload(self, payload: bytes) -> str:
+        return payload.decode("utf-8", "replace").strip()
+
+
+class ZigbeePlug(SmartHomeDevice):
+    def __init__(self, ctx: SimContext, device: SmartDevice, connection: DeviceConnection, prefix: str) -> None:
+        super().__init__(ctx, device, connection, prefix)
+        self.topic = f"{Z2M_BASE}/{device.ident}"
+        self.load = ctx.rng.choice(APPLIANCE_WATTS)
+        connection.subscribe(f"{self.topic}/set", self._on_set)
+
+    def announce(self) -> None:
+        ident = self.device.ident
+        common = {
+            "availability": [{"topic": f"{Z2M_BASE}/bridge/state", "value_template": "{{ value_json.state }}"}],
+            "device": {
+                "identifiers": [f"zigbee2mqtt_{ident}"],
+                "manufacturer": "Xiaomi",
+                "model": "Mi smart plug (ZNCZ02LM)",
+                "name": self.device.name,
+                "via_device": f"zigbee2mqtt_bridge_{Z2M_BRIDGE}",
+            },
+            "origin": {"name": "Zigbee2MQTT", "sw": "1.42.0", "url": "https://www.zigbee2mqtt.io"},
+            "state_topic": self.topic,
+        }
+        switch = {**common, "name": None, "object_id": f"{ident}_switch", "unique_id": f"{ident}_switch_zigbee2mqtt",
+                  "command_topic": f"{self.topic}/set", "payload_on": "ON", "payload_off": "OFF",
+                  "value_template": "{{ value_json.state }}"}
+        power = {**common, "name": "Power", "object_id": f"{ident}_power", "unique_id": f"{ident}_power_zigbee2mqtt",
+                 "device_class": "power", "state_class": "measurement", "unit_of_measurement": "W",
+                 "value_template": "{{ value_json.power }}"}
+        self.connection.publish(f"{self.prefix}/switch/{ident}/switch/config", switch, retain=True)
+        self.connection.publish(f"{self.prefix}/sensor/{ident}/power/config", power, retain=True)
+        self.report()
+        self.ctx.timers.later(PLUG_EVERY, self._telemetry)
+
+    def _telemetry(self) -> None:
+        self.ctx.timers.later(PLUG_EVERY, self._telemetry)
+        self.report()
+
+    def report(self) -> None:
+        watts = round(self.load * self.ctx.rng.uniform(0.9, 1.1), 1) if self.on else 0.0
+        self.connection.publish(self.topic, {"state": "ON" if self.on else "OFF", "power": watts,
+                                             "linkquality": self.ctx.rng.randrange(60, 200)})
+
+    def _on_set(self, _topic: str, payload: bytes) -> None:
+        text = self._payload(payload)
+        try:
+            body = json.loads(text)
+        except ValueError:
+            body = {"state": text}  # Zigbee2MQTT takes a bare value as the state
+        wanted = str(body.get("state", "")).upper() if isinstance(body, dict) else ""
+        if wanted in ("ON", "OFF", "TOGGLE"):
+            self.on = not self.on if wanted == "TOGGLE" else wanted == "ON"
+            self.report()
+
+    def press(self) -> None:
+        self.on = not self.on
+        self.report()
+
+
+class TasmotaLight(SmartHomeDevice):
+    def __init__(self, ctx: SimContext, device: SmartDevice, connection: DeviceConnection, prefix: str) -> None:
+        super().__init__(ctx, device, connection, prefix)
+        self.base = tasmota_topic(device)
+        self.dimmer = 80
+        connection.subscribe(f"{self.base}/cmnd/+", self._on_command)
+
+    def announce(self) -> None:
+        ident = self.device.ident
+        config = {
+            "name": self.device.name, "~": f"{self.base}/",
+            "cmd_t": "~cmnd/POWER", "stat_t": "~tele/STATE", "val_tpl": "{{value_json.POWER}}",
+            "pl_off": "OFF", "pl_on": "ON",
+            "avty_t": "~tele/LWT", "pl_avail": "Online", "pl_not_avail": "Offline",
+            "uniq_id": f"{ident}_LI_1",
+            "dev": {"ids": [ident], "name": self.device.name, "mdl": "Generic", "sw": "14.3.0(tasmota)", "mf": "Tasmota"},
+            "bri_cmd_t": "~cmnd/Dimmer", "bri_stat_t": "~tele/STATE", "bri_scl": 100,
+            "on_cmd_type": "brightness", "bri_val_tpl": "{{value_json.Dimmer}}",
+        }
+        self.connection.publish(f"{self.prefix}/light/{ident}_LI_1/config", config, retain=True)
+        self.report()
+        self.ctx.timers.later(TASMOTA_TELEPERIOD, self._teleperiod)
+
+    def _teleperiod(self) -> None:
+        self.ctx.timers.later(TASMOTA_TELEPERIOD, self._teleperiod)
+        self.report()
+
+    def report(self) -> None:
+        power = "ON" if self.on else "OFF"
+        now = self.ctx.hub.clock.now().strftime("%Y-%m-%dT%H:%M:%S")
+        self.connection.publish(f"{self.base}/tele/STATE", {"Time": now, "POWER": power, "Dimmer": self.dimmer})
+
+    def _on_command(self, topic: str, payload: bytes) -> None:
+        command, value = topic.rsplit("/", 1)[1].upper(), self._payload(payload).upper()
+        if command == "POWER" and value in ("ON", "OFF", "TOGGLE", "1", "0"):
+            self.on = not self.on if value == "TOGGLE" else value in ("ON", "1")
+        elif command == "DIMMER" and value.isdigit():
+            self.dimmer = max(0, min(100, int(value)))
+            self.on = self.dimmer > 0
+        else:
+            return
+        self.connection.publish(f"{self.base}/stat/RESULT", {"POWER": "ON" if self.on else "OFF", "Dimmer": self.dimmer})
+        self.report()
+
+    def press(self) -> None:
+        self.on = not self.on
+        self.report()
+
+
+class EspHomeThermometer(SmartHomeDevice):
+    def __init__(self, ctx: SimContext, device: SmartDevice, connection: DeviceConnection, prefix: str) -> None:
+        super().__init__(ctx, device, connection, prefix)
+        self.node = esphome_node(device)
+        self.object_id = "bedroom_temperature"
+        self.comfort = ctx.rng.uniform(19.5, 24.5)  # where this home's heating keeps it
+
+    def announce(self) -> None:
+        mac = self.device.ident
+        config = {
+            "dev_cla": "temperature", "unit_of_meas": "°C", "stat_cla": "measurement",
+            "name": "Bedroom Temperature",
+            "stat_t": f"{self.node}/sensor/{self.object_id}/state", "avty_t": f"{self.node}/status",
+            "uniq_id": f"{mac}sensor{self.object_id}",
+            "dev": {"ids": mac, "name": self.node, "sw": "esphome v2025.2.0", "mdl": "esp32dev",
+                    "mf": "Espressif", "cns": [["mac", mac]]},
+        }
+        self.connection.publish(f"{self.prefix}/sensor/{self.node}/{self.object_id}/config", config, retain=True)
+        self.report()
+        self.ctx.timers.later(THERMOMETER_EVERY, self._update)
+
+    def _update(self) -> None:
+        self.ctx.timers.later(THERMOMETER_EVERY, self._update)
+        self.report()
+
+    def report(self) -> None:
+        hour = self.ctx.sim.now().hour + self.ctx.sim.now().minute / 60
+        daily = 1.5 * math.sin((hour - 9) / 24 * 2 * math.pi)  # warmest mid-afternoon
+        value = self.comfort + daily + self.ctx.rng.gauss(0, 0.15)
+        self.connection.publish(f"{self.node}/sensor/{self.object_id}/state", f"{value:.1f}", retain=True)
+
+
+def tasmota_topic(device: SmartDevice) -> str:
+    return f"tasmota_{device.ident}"
+
+
+def esphome_node(device: SmartDevice) -> str:
+    return f"bedroom-sensor-{device.ident[-6:]}"
+
+
+def own_connection(hub: Hub, broker: Broker, device: SmartDevice) -> DeviceConnection:
+    """A Wi-Fi device's own connection, with the availability its firmware publishes."""
+    if device.kind == "light":
+        base = tasmota_topic(device)
+        return DeviceConnection(hub, broker, f"DVES_{device.ident}", Presence(f"{base}/tele/LWT", b"Online", b"Offline"))
+    node = esphome_node(device)
+    return DeviceConnection(hub, broker, f"{node}-sim", Presence(f"{node}/status", b"online", b"offline"))
+
+
+KINDS: dict[str, type[SmartHomeDevice]] = {"plug": ZigbeePlug, "light": TasmotaLight, "thermometer": EspHomeThermometer}
