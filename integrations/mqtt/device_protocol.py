@@ -63,6 +63,7 @@ BUILTIN_KINDS = (
     MessageKind("reader", "credential", "reader_credential", "result", {"granted": False}),
     MessageKind("lpr", "plate", "lpr_plate"),
     MessageKind("barrier", "state", "barrier_state"),
+    MessageKind("door", "state", "door_state"),
     MessageKind("patrol", "scan", "patrol_scan"),
     MessageKind("pos", "charge", "pos_charge", "result", {"ok": False}),
 )
