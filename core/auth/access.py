@@ -65,6 +65,16 @@ class Access:
             ip = self._origins.get(context.parent_id)
         return Actor(context.source or "hub", user.name if user else None, context.user_id, ip)
 
+    def record(self, act: str, context: Context | None = None, **details: Any) -> None:
+        """Audit a plugin's sensitive act (a card refunded, footage viewed) for ``context``'s user.
+
+        The address is filled in when the act happens while an API request is served.
+        """
+        if context is None:
+            self.manager.audit.record(act, Actor("hub"), **details)
+            return
+        self.manager.audit.record(act, self._actor(context, self.manager.user(context.user_id)), **details)
+
     def install(self) -> None:
         """Check and audit every user's service calls; re-read plugins' grants at hub start.
 

@@ -82,3 +82,19 @@ def test_auth_config_errors_name_the_key(tmp_path) -> None:
     assert any("auth.roles.janitor" in t and "not a role" in t for t in texts), texts
     assert any("auth.roles.guard[0]" in t and "permission pattern" in t for t in texts), texts
     assert any("auth.audit_keep_days" in t and "at least 180" in t for t in texts), texts
+
+
+async def test_plugins_audit_their_own_acts_for_the_caller(tmp_path) -> None:
+    async with running_hub(tmp_path, {}) as hub:
+        access = get_access(hub)
+        user = await access.manager.add_user("cashier", "finance", None, HUB)
+        context = Context(user_id=user.id, source="api")
+        access.note_origin(context.id, "10.0.0.8")
+        access.record("card_refunded", context, card="C1024", amount_fen=5000)
+        access.record("retention_purged", None, kind="door.access")
+        await hub.recorder.flush()
+        (refund,) = await hub.recorder.query("audit", where={"act": "card_refunded"})
+        assert refund.subject == user.id
+        assert (refund.data["by"], refund.data["ip"], refund.data["amount_fen"]) == ("cashier", "10.0.0.8", 5000)
+        (purge,) = await hub.recorder.query("audit", where={"act": "retention_purged"})
+        assert purge.data["source"] == "hub" and purge.subject is None
