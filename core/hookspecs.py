@@ -84,7 +84,7 @@ def xiaoqu_automation_conditions(hub: Hub) -> dict[str, Any] | None:
 def xiaoqu_http_routes(hub: Hub, app: web.Application) -> Any:
     """Add routes to the hub's aiohttp application (API endpoints, webhooks, pages).
 
-    Routes under ``/api/`` require a bearer token unless the plugin marks them public.
+    Every route requires a bearer token unless its handler is marked ``core.http.public``.
     """
 
 
