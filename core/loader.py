@@ -326,7 +326,8 @@ class PluginSet:
             except Exception as err:
                 failed.add(domain)
                 self.hub.pm.unregister(name=domain)
-                _LOGGER.error("Set-up of %s failed: %s", domain, _describe(err), exc_info=True)
+                # A PluginError says what to change in one sentence; a traceback would bury it.
+                _LOGGER.error("Set-up of %s failed: %s", domain, _describe(err), exc_info=not isinstance(err, PluginError))
                 self.problems.append(Problem(domain, "setup", f"set-up failed: {_describe(err)}"))
                 continue
             self.running.append(domain)

@@ -16,7 +16,7 @@ import socket
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.errors import HubError
+from core.errors import PluginError
 
 if TYPE_CHECKING:
     from core.hub import Hub
@@ -27,7 +27,7 @@ HUB_USER = "xiaoqu-hub"
 PASSWORD_FILE = "mqtt_passwd"
 
 
-class BrokerPortInUse(HubError):
+class BrokerPortInUse(PluginError):
     """The embedded broker's port is taken (often by a Mosquitto already running)."""
 
 

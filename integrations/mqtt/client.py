@@ -36,7 +36,7 @@ import aiomqtt
 from core.bus import is_coroutine_callable
 
 from .models import MqttStats, RateLimitedLog, ReceiveMessage
-from .topic import TopicMatcher, broker_filters, valid_publish_topic, valid_subscribe_topic
+from .topic import TopicMatcher, broker_filters, covers, valid_publish_topic, valid_subscribe_topic
 
 if TYPE_CHECKING:
     from core.hub import Hub
@@ -85,13 +85,15 @@ class ConnectionSettings:
 
 
 class _Subscription:
-    __slots__ = ("topic", "callback", "qos", "is_coroutine")
+    __slots__ = ("topic", "callback", "qos", "is_coroutine", "seen_retained")
 
     def __init__(self, topic: str, callback: MessageCallback, qos: int) -> None:
         self.topic = topic
         self.callback = callback
         self.qos = qos
         self.is_coroutine = is_coroutine_callable(callback)
+        #: Topics whose retained message this subscriber already got (since the last connect).
+        self.seen_retained: set[str] = set()
 
 
 class _Outgoing:
@@ -155,6 +157,7 @@ class MqttClient:
         self._client: aiomqtt.Client | None = None
         self._sync_task: asyncio.Task[None] | None = None
         self._sync_dirty = False
+        self._replay: set[str] = set()
         self._sync_lock = asyncio.Lock()
         self._inbox: deque[aiomqtt.Message] = deque()
         self._inbox_waiter: asyncio.Future[None] | None = None
@@ -273,6 +276,10 @@ class MqttClient:
         self.stats.connected = True
         self.stats.connects += 1
         self._at_broker = {}
+        self._replay.clear()
+        for subs in self._subs.values():
+            for sub in subs:
+                sub.seen_retained.clear()
         await self._sync_subscriptions()
         await client.publish(self.settings.status_topic, b"online", qos=1, retain=True)
         if self._lost_at is None:
@@ -337,6 +344,7 @@ class MqttClient:
         sub = _Subscription(topic, callback, _check_qos(qos))
         self._subs.setdefault(topic, []).append(sub)
         self._matcher.add(topic, sub)
+        self._replay.add(topic)
         self._schedule_sync()
         return functools.partial(self._unsubscribe, sub)
 
@@ -384,6 +392,17 @@ class MqttClient:
                 return
             wanted = self.wanted_filters()
             new = [(topic, qos) for topic, qos in wanted.items() if self._at_broker.get(topic) != qos]
+            # A new subscriber to a filter the broker already has would never get the
+            # retained messages: subscribing the same filter again makes the broker resend
+            # them (MQTT 3.1.1, 3.8.4), and the dispatcher gives each one only to
+            # subscribers that have not seen it.
+            replay, self._replay = self._replay, set()
+            fresh = {topic for topic, _ in new}
+            new += [
+                (topic, qos)
+                for topic, qos in wanted.items()
+                if topic not in fresh and topic in self._at_broker and any(covers(topic, f) for f in replay)
+            ]
             gone = [topic for topic in self._at_broker if topic not in wanted]
             try:
                 if new:
@@ -451,8 +470,13 @@ class MqttClient:
         if not subs:
             stats.unrouted += 1
             return
-        received = ReceiveMessage(topic, payload, message.qos, bool(message.retain), self.hub.clock.time())
+        retain = bool(message.retain)
+        received = ReceiveMessage(topic, payload, message.qos, retain, self.hub.clock.time())
         for sub in subs:
+            if retain:
+                if topic in sub.seen_retained:
+                    continue
+                sub.seen_retained.add(topic)
             if sub.is_coroutine:
                 self.hub.create_task(self._run_async(sub, received), name=f"mqtt {topic}")
                 continue

@@ -133,8 +133,8 @@ class MqttEntity(Entity):
         device = config.get("device")
         device_name = device.get("name") if device else None
         own = config.get("name")
-        if device_name and own:
-            name = f"{device_name} {own}"
+        if device_name and own and own != device_name and not own.startswith(f"{device_name} "):
+            name = f"{device_name} {own}"  # Home Assistant's friendly name: device, then entity
         else:
             name = own or device_name or f"MQTT {self.domain}"
         self._attr_name = name

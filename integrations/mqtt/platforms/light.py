@@ -62,6 +62,7 @@ class DefaultLight(OnOffEntity, _LightAttributes):
         vol.Optional("command_topic"): publish_topic,
         vol.Optional("state_topic"): subscribe_topic,
         vol.Optional("state_value_template"): string,
+        vol.Optional("value_template"): string,  # what Tasmota sends for the on/off state
         vol.Optional("payload_on", default="ON"): string,
         vol.Optional("payload_off", default="OFF"): string,
         vol.Optional("brightness_command_topic"): publish_topic,

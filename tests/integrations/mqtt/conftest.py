@@ -21,3 +21,26 @@ def hub_dir(tmp_path: Path) -> Path:
     path = tmp_path / "site"
     path.mkdir()
     return path
+
+
+async def wait_state(hub, entity_id: str, expected=None, timeout: float = 5.0):
+    """Wait until ``entity_id`` exists (and has state ``expected``, or passes it as a predicate)."""
+    import asyncio
+
+    async with asyncio.timeout(timeout):
+        while True:
+            state = hub.states.get(entity_id)
+            if state is not None and (
+                expected is None or (expected(state) if callable(expected) else state.state == expected)
+            ):
+                return state
+            await asyncio.sleep(0.01)
+
+
+async def discovered(hub, *entity_ids: str) -> None:
+    """Wait until the entities exist and the broker has their subscriptions."""
+    from integrations import mqtt
+
+    for entity_id in entity_ids:
+        await wait_state(hub, entity_id)
+    await mqtt.get(hub).client.wait_subscribed()

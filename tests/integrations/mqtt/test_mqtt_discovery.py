@@ -1,0 +1,272 @@
+"""Home Assistant MQTT discovery, in: real payloads from Zigbee2MQTT, Tasmota, ESPHome and
+Shelly create entities with the right state, and commands reach the right topics."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.testing import running_hub
+from integrations import mqtt
+from integrations.mqtt.discovery import expand
+from tests.fixtures_mqtt import MqttProbe
+from tests.integrations.mqtt.conftest import discovered, wait_state
+from tests.integrations.mqtt.payloads import ESPHOME, SHELLY, TASMOTA, ZIGBEE2MQTT
+
+
+async def announce(probe: MqttProbe, payloads: dict) -> None:
+    for topic, payload in payloads.items():
+        await probe.publish(topic, json.dumps(payload), retain=True)
+
+
+async def call(hub, domain, service, **data):
+    await hub.services.call(domain, service, data)
+
+
+@pytest.fixture
+async def site(hub_dir, broker):
+    async with running_hub(hub_dir, {"mqtt": broker.hub_config()}) as hub:
+        async with MqttProbe(broker, "zigbee2mqtt/+/set", "zigbee2mqtt/+/set/#", "zigbee2mqtt/+/+/set",
+                             "cmnd/#", "livingroom/+/+/command", "shelly1g4-aabbccddeeff/rpc") as probe:
+            yield hub, probe
+
+
+async def test_zigbee2mqtt_devices_appear_and_work(site):
+    hub, probe = site
+    await probe.publish("zigbee2mqtt/bridge/state", '{"state":"online"}', retain=True)
+    await announce(probe, ZIGBEE2MQTT)
+    await discovered(hub, "sensor.weather_sensor", "sensor.weather_sensor_2", "switch.wall_switch_double_left", "light.bulb",
+                     "cover.smart_vent", "climate.ts0601_thermostat", "fan.fan", "lock.front_door",
+                     "number.bosch_radiator_pi_heating_demand")
+    await probe.publish("zigbee2mqtt/weather_sensor", json.dumps({"temperature": 21.5, "humidity": 48, "battery": 97}))
+    temp = await wait_state(hub, "sensor.weather_sensor", "21.5")
+    assert temp.attributes["unit_of_measurement"] == "°C"
+    assert temp.attributes["device_class"] == "temperature"
+    assert (await wait_state(hub, "sensor.weather_sensor_2", "48")).attributes["unit_of_measurement"] == "%"
+    device = hub.devices.find("mqtt:zigbee2mqtt_0x0017880104e45522")
+    assert device is not None and device.manufacturer == "Aqara" and device.name == "weather_sensor"
+
+    # switch: the left rocker of a double switch, state from a shared JSON topic
+    await probe.publish("zigbee2mqtt/wall_switch_double", json.dumps({"state_left": "ON", "state_right": "OFF"}))
+    await wait_state(hub, "switch.wall_switch_double_left", "on")
+    await call(hub, "switch", "turn_off", entity_id="switch.wall_switch_double_left")
+    await probe.wait_for("zigbee2mqtt/wall_switch_double/left/set", b"OFF")
+
+    # JSON-schema light: state with brightness, command as JSON
+    await probe.publish("zigbee2mqtt/bulb", json.dumps({"state": "ON", "brightness": 254, "color_temp": 300}))
+    bulb = await wait_state(hub, "light.bulb", "on")
+    assert bulb.attributes["brightness"] == 255 and bulb.attributes["color_temp"] == 300
+    await call(hub, "light", "turn_on", entity_id="light.bulb", brightness=128, transition=2)
+    sent = await probe.wait_for("zigbee2mqtt/bulb/set")
+    assert json.loads(sent.payload) == {"state": "ON", "brightness": 127, "transition": 2.0}
+
+    # cover with position and a set_position_template
+    await probe.publish("zigbee2mqtt/smart vent", json.dumps({"state": "OPEN", "position": 60}))
+    vent = await wait_state(hub, "cover.smart_vent", "open")
+    assert vent.attributes["current_position"] == 60
+    await call(hub, "cover", "set_cover_position", entity_id="cover.smart_vent", position=25)
+    assert json.loads((await probe.wait_for("zigbee2mqtt/smart vent/set", b'{ "position": 25 }')).payload) == {"position": 25}
+
+    # climate: mode, target and current temperature, action through a template
+    await probe.publish(
+        "zigbee2mqtt/TS0601_thermostat",
+        json.dumps({"system_mode": "heat", "current_heating_setpoint": 21, "local_temperature": 19.5, "running_state": "heat", "preset": "manual"}),
+    )
+    thermostat = await wait_state(hub, "climate.ts0601_thermostat", "heat")
+    await wait_state(hub, "climate.ts0601_thermostat", lambda s: s.attributes.get("hvac_action") == "heating")
+    thermostat = hub.states.get("climate.ts0601_thermostat")
+    assert thermostat.attributes["temperature"] == 21 and thermostat.attributes["current_temperature"] == 19.5
+    await call(hub, "climate", "set_temperature", entity_id="climate.ts0601_thermostat", temperature=22.5)
+    await probe.wait_for("zigbee2mqtt/TS0601_thermostat/set/current_heating_setpoint", b"22.5")
+    await call(hub, "climate", "set_hvac_mode", entity_id="climate.ts0601_thermostat", hvac_mode="off")
+    await probe.wait_for("zigbee2mqtt/TS0601_thermostat/set/system_mode", b"off")
+
+    # fan: percentage through Zigbee2MQTT's mapping templates
+    await probe.publish("zigbee2mqtt/fan", json.dumps({"fan_state": "ON", "fan_mode": "medium"}))
+    fan = await wait_state(hub, "fan.fan", "on")
+    await wait_state(hub, "fan.fan", lambda s: s.attributes.get("percentage") == 50)
+    await call(hub, "fan", "set_percentage", entity_id="fan.fan", percentage=100)
+    await probe.wait_for("zigbee2mqtt/fan/set/fan_mode", b"on")
+    assert fan.attributes["preset_modes"] == ["smart"]
+
+    # lock with Zigbee2MQTT's LOCK/UNLOCK states
+    await probe.publish("zigbee2mqtt/front_door", json.dumps({"state": "LOCK"}))
+    await wait_state(hub, "lock.front_door", "locked")
+    await call(hub, "lock", "unlock", entity_id="lock.front_door")
+    await probe.wait_for("zigbee2mqtt/front_door/set", b"UNLOCK")
+
+    # number within min..max
+    await probe.publish("zigbee2mqtt/bosch_radiator", json.dumps({"pi_heating_demand": 35}))
+    await wait_state(hub, "number.bosch_radiator_pi_heating_demand", "35")
+    await call(hub, "number", "set_value", entity_id="number.bosch_radiator_pi_heating_demand", value=40)
+    await probe.wait_for("zigbee2mqtt/bosch_radiator/set/pi_heating_demand", b"40")
+
+
+async def test_zigbee2mqtt_bridge_offline_makes_entities_unavailable(site):
+    hub, probe = site
+    await probe.publish("zigbee2mqtt/bridge/state", '{"state":"online"}', retain=True)
+    await announce(probe, {k: v for k, v in ZIGBEE2MQTT.items() if "/lock/" in k})
+    await discovered(hub, "lock.front_door")
+    await probe.publish("zigbee2mqtt/front_door", json.dumps({"state": "UNLOCK"}))
+    await wait_state(hub, "lock.front_door", "unlocked")
+    await probe.publish("zigbee2mqtt/bridge/state", '{"state":"offline"}', retain=True)
+    await wait_state(hub, "lock.front_door", "unavailable")
+
+
+async def test_tasmota_devices_appear_and_work(site):
+    hub, probe = site
+    await announce(probe, TASMOTA)
+    await discovered(hub, "switch.tasmota_plug", "sensor.tasmota_plug_am2301_temperature", "light.tasmota_plug_lamp")
+    await probe.publish("tele/tasmota_A1B2C3/LWT", "Online", retain=True)
+    await probe.publish("tele/tasmota_A1B2C3/STATE", json.dumps({"POWER": "ON", "POWER2": "OFF", "Dimmer": 40}))
+    await probe.publish("tele/tasmota_A1B2C3/SENSOR", json.dumps({"AM2301": {"Temperature": 23.4, "Humidity": 40.1}}))
+    await wait_state(hub, "switch.tasmota_plug", "on")
+    assert (await wait_state(hub, "sensor.tasmota_plug_am2301_temperature", "23.4")).attributes["device_class"] == "temperature"
+    await wait_state(hub, "light.tasmota_plug_lamp", "off")
+    await call(hub, "switch", "turn_off", entity_id="switch.tasmota_plug")
+    await probe.wait_for("cmnd/tasmota_A1B2C3/POWER", b"OFF")
+    # on_command_type brightness: only the dimmer is sent, scaled to 0..100
+    await call(hub, "light", "turn_on", entity_id="light.tasmota_plug_lamp", brightness=255)
+    await probe.wait_for("cmnd/tasmota_A1B2C3/Dimmer", b"100")
+    assert probe.payloads("cmnd/tasmota_A1B2C3/POWER2") == []
+    await probe.publish("tele/tasmota_A1B2C3/LWT", "Offline", retain=True)
+    await wait_state(hub, "switch.tasmota_plug", "unavailable")
+
+
+async def test_esphome_devices_appear_and_work(site):
+    hub, probe = site
+    await announce(probe, ESPHOME)
+    await discovered(hub, "sensor.livingroom_temperature", "binary_sensor.livingroom_window", "switch.livingroom_relay")
+    await probe.publish("livingroom/status", "online", retain=True)
+    await probe.publish("livingroom/sensor/temperature/state", "22.8")
+    await probe.publish("livingroom/binary_sensor/window/state", "ON")
+    await probe.publish("livingroom/switch/relay/state", "OFF")
+    assert (await wait_state(hub, "sensor.livingroom_temperature", "22.8")).attributes["state_class"] == "measurement"
+    await wait_state(hub, "binary_sensor.livingroom_window", "on")
+    await wait_state(hub, "switch.livingroom_relay", "off")
+    await call(hub, "switch", "turn_on", entity_id="switch.livingroom_relay")
+    await probe.wait_for("livingroom/switch/relay/command", b"ON")
+    device = hub.devices.find("mqtt:a4cf12abcdef")
+    assert device is not None and device.manufacturer == "Espressif"
+
+
+async def test_shelly_gen2_script_devices_appear_and_work(site):
+    hub, probe = site
+    await announce(probe, SHELLY)
+    await discovered(hub, "light.shelly_1_gen4_ddeeff_mirror_light", "sensor.shelly_1_gen4_ddeeff_mirror_light_temperature",
+                     "binary_sensor.shelly_1_gen4_ddeeff_mirror_light_overtemperature")
+    await probe.publish("shelly1g4-aabbccddeeff/online", "true", retain=True)
+    await probe.publish("shelly1g4-aabbccddeeff/status/switch:0", json.dumps({"id": 0, "output": True, "errors": ["overtemp"]}))
+    await probe.publish("shelly1g4-aabbccddeeff/status/rpc", json.dumps({"switch:0": {"temperature": {"tC": 41.2}}, "mqtt": {"connected": True}}))
+    await wait_state(hub, "light.shelly_1_gen4_ddeeff_mirror_light", "on")
+    await wait_state(hub, "binary_sensor.shelly_1_gen4_ddeeff_mirror_light_overtemperature", "on")
+    await wait_state(hub, "sensor.shelly_1_gen4_ddeeff_mirror_light_temperature", "41.2")
+    await call(hub, "light", "turn_off", entity_id="light.shelly_1_gen4_ddeeff_mirror_light")
+    sent = await probe.wait_for("shelly1g4-aabbccddeeff/rpc")
+    assert json.loads(sent.payload)["params"] == {"id": 0, "on": False}
+
+
+async def test_removal_update_and_stable_entity_id(site):
+    hub, probe = site
+    topic = "homeassistant/binary_sensor/door1/contact/config"
+    config = {"name": "Door 1", "stat_t": "~/contact", "~": "house/door1", "uniq_id": "door1-contact", "dev_cla": "door"}
+    await probe.publish(topic, json.dumps(config), retain=True)
+    await discovered(hub, "binary_sensor.door_1")
+    await probe.publish("house/door1/contact", "ON")
+    state = await wait_state(hub, "binary_sensor.door_1", "on")
+    assert state.attributes["device_class"] == "door"
+    # an update changes it in place, same entity id
+    await probe.publish(topic, json.dumps({**config, "dev_cla": "window", "pl_on": "OPEN"}), retain=True)
+    await wait_state(hub, "binary_sensor.door_1", lambda s: s.attributes.get("device_class") == "window")
+    await discovered(hub)
+    await probe.publish("house/door1/contact", "OPEN")
+    await wait_state(hub, "binary_sensor.door_1", lambda s: s.attributes.get("device_class") == "window" and s.state == "on")
+    # removal by an empty retained config
+    await probe.publish(topic, "", retain=True)
+    async with __import__("asyncio").timeout(5):
+        while hub.states.get("binary_sensor.door_1") is not None:
+            await __import__("asyncio").sleep(0.01)
+    assert hub.entity_registry.find("mqtt", "door1-contact") is None
+
+
+async def test_device_based_discovery_with_components(site):
+    hub, probe = site
+    payload = {
+        "dev": {"ids": "gate-ctl-7", "name": "Gate controller", "mf": "Acme"},
+        "o": {"name": "acme-bridge", "sw": "1.0"},
+        "~": "acme/gate7",
+        "cmps": {
+            "relay": {"p": "switch", "uniq_id": "gate7-relay", "name": "Relay", "stat_t": "~/relay", "cmd_t": "~/relay/set"},
+            "temp": {"p": "sensor", "uniq_id": "gate7-temp", "name": "Temp", "stat_t": "~/temp", "unit_of_meas": "°C"},
+        },
+    }
+    await probe.publish("homeassistant/device/gate7/config", json.dumps(payload), retain=True)
+    await discovered(hub, "sensor.gate_controller_temp", "switch.gate_controller_relay")
+    await probe.publish("acme/gate7/temp", "5.5")
+    await wait_state(hub, "sensor.gate_controller_temp", "5.5")
+    async with MqttProbe(probe.broker, "acme/#") as watch:
+        await call(hub, "switch", "turn_on", entity_id="switch.gate_controller_relay")
+        await watch.wait_for("acme/gate7/relay/set", b"ON")
+    # remove one component by leaving only "p"
+    payload["cmps"]["temp"] = {"p": "sensor"}
+    await probe.publish("homeassistant/device/gate7/config", json.dumps(payload), retain=True)
+    async with __import__("asyncio").timeout(5):
+        while hub.states.get("sensor.gate_controller_temp") is not None:
+            await __import__("asyncio").sleep(0.01)
+    assert hub.states.get("switch.gate_controller_relay") is not None
+
+
+async def test_availability_modes(site):
+    hub, probe = site
+    config = {
+        "name": "Pump", "stat_t": "pump/state", "uniq_id": "pump",
+        "avty": [{"t": "pump/a"}, {"t": "pump/b", "pl_avail": "up", "pl_not_avail": "down"}],
+        "avty_mode": "all",
+    }
+    await probe.publish("homeassistant/binary_sensor/pump/config", json.dumps(config), retain=True)
+    await discovered(hub, "binary_sensor.pump")
+    await probe.publish("pump/state", "ON")
+    await probe.publish("pump/a", "online")
+    await wait_state(hub, "binary_sensor.pump", "unavailable")
+    await probe.publish("pump/b", "up")
+    await wait_state(hub, "binary_sensor.pump", "on")
+    await probe.publish("pump/b", "down")
+    await wait_state(hub, "binary_sensor.pump", "unavailable")
+
+
+async def test_configs_that_do_not_fit_are_counted_and_the_hub_runs_on(site):
+    hub, probe = site
+    await probe.publish("homeassistant/switch/bad/json/config", "{not json", retain=True)
+    await probe.publish("homeassistant/sensor/bad/nostate/config", json.dumps({"name": "x"}), retain=True)
+    await probe.publish("homeassistant/sensor/bad/topic/config", json.dumps({"stat_t": "a/#/b"}), retain=True)
+    await probe.publish("homeassistant/vacuum/robo/config", json.dumps({"name": "robo"}), retain=True)
+    rejections = mqtt.get(hub).rejections
+    await probe.wait_until(lambda: rejections.by_reason["discovery_invalid"] >= 2 and rejections.by_reason["invalid_json"] >= 1)
+    await probe.wait_until(lambda: rejections.by_reason["unsupported_component"] >= 1)
+    sensor = await wait_state(hub, "sensor.mqtt_rejected_messages", lambda s: int(s.state) >= 4)
+    assert sensor.attributes["by_reason"]["discovery_invalid"] >= 2
+    # still working
+    await probe.publish("homeassistant/sensor/ok/one/config", json.dumps({"name": "OK", "stat_t": "ok/one"}), retain=True)
+    await discovered(hub, "sensor.ok")
+    await probe.publish("ok/one", "1")
+    await wait_state(hub, "sensor.ok", "1")
+
+
+def test_expand_abbreviations_and_base_topic():
+    config = expand(
+        {
+            "~": "shellies/plug/",
+            "stat_t": "~relay/0",
+            "cmd_t": "~relay/0/command",
+            "avty": [{"t": "~online", "pl_avail": "true"}],
+            "dev": {"ids": ["x"], "mf": "Shelly", "sw": "1.0"},
+            "o": {"name": "script", "url": "https://example.org"},
+            "uniq_id": "u1",
+        }
+    )
+    assert config["state_topic"] == "shellies/plug/relay/0"
+    assert config["command_topic"] == "shellies/plug/relay/0/command"
+    assert config["availability"] == [{"topic": "shellies/plug/online", "payload_available": "true"}]
+    assert config["device"] == {"identifiers": ["x"], "manufacturer": "Shelly", "sw_version": "1.0"}
+    assert config["origin"] == {"name": "script", "support_url": "https://example.org"}
+    assert "~" not in config
