@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 from core.auth import audit
 from core.auth.audit import Actor
 from core.auth.manager import AuthManager, User
-from core.auth.permissions import Permissions, merge_grants
+from core.auth.permissions import merge_grants
 from core.const import EVENT_CALL_SERVICE, EVENT_HUB_START
 from core.errors import HubError, Unauthorized
 from core.util import await_me_maybe

@@ -224,6 +224,8 @@ class AuthManager:
         user = self._existing(user_name)
         if days is not None and not days > 0:
             raise AuthError(f"a token must be valid for more than 0 days, not {days}")
+        if kind == LOGIN:  # logins come and go all day: drop the expired ones as new ones come
+            await self.purge_expired()
         token_id = secrets.token_hex(4)
         while token_id in self._tokens:
             token_id = secrets.token_hex(4)

@@ -41,9 +41,10 @@ from core.const import (
 from core.errors import HubError, InvalidEntityId, InvalidState, ServiceNotFound, ServiceValidationError, Unauthorized
 from core.http.helpers import (
     ACCESS_KEY,
+    JSON_TYPE,
     context_of,
     hub_of,
-    json_error,
+    json_dumps,
     json_message,
     json_response,
     public,
@@ -52,14 +53,14 @@ from core.http.helpers import (
     token_of,
     user_of,
 )
+from core.hub import HubState
 from core.registry import DISABLED_BY_USER
-from core.states import valid_entity_id
+from core.states import State, valid_entity_id
 from core.validation import humanize_error, string, vol
 
 if TYPE_CHECKING:
     from core.bus import Event
     from core.http.server import HttpServer
-    from core.states import State
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -80,7 +81,42 @@ CORE_EVENTS: Final = frozenset(
 MAX_AUDIT_ROWS: Final = 1_000
 
 
+class StatesJson:
+    """Each state's JSON, written once and reused until the state changes.
+
+    A :class:`~core.states.State` never changes (a change makes a new one), so the text made
+    for one object stays true for it. Dashboards poll ``/api/states``; with thousands of
+    entities this turns most of each answer into a join instead of a serialisation.
+    """
+
+    def __init__(self) -> None:
+        self._texts: dict[str, tuple[State, str]] = {}
+
+    def one(self, state: State) -> str:
+        cached = self._texts.get(state.entity_id)
+        if cached is not None and cached[0] is state:
+            return cached[1]
+        text = json_dumps(state.as_dict())
+        self._texts[state.entity_id] = (state, text)
+        return text
+
+    def many(self, states: list[State]) -> str:
+        text = "[" + ",".join(self.one(state) for state in states) + "]"
+        if len(self._texts) > len(states):  # entities were removed: forget their text
+            live = {state.entity_id for state in states}
+            self._texts = {entity_id: cached for entity_id, cached in self._texts.items() if entity_id in live}
+        return text
+
+
+STATES_JSON_KEY: Final = web.AppKey("xiaoqu_states_json", StatesJson)
+
+
+def _json_text(text: str, status: int = HTTPStatus.OK, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(text=text, status=status, content_type=JSON_TYPE, headers=headers)
+
+
 def add_routes(app: web.Application) -> None:
+    app[STATES_JSON_KEY] = StatesJson()
     router = app.router
     router.add_get("/api/", api_running)
     router.add_get("/api/health", health)
@@ -118,8 +154,8 @@ async def health(request: web.Request) -> web.Response:
     """Public: whether the hub runs. Details (version, plugins) only with a token."""
     hub = hub_of(request)
     server: HttpServer = hub.data["http"]
-    problems = list(getattr(hub.plugins, "problems", []))
-    running = str(hub.state) == "running"
+    problems = hub.plugins.problems
+    running = hub.state is HubState.RUNNING
     status = "ok" if running and not problems else "degraded" if running else str(hub.state)
     code = HTTPStatus.OK if running else HTTPStatus.SERVICE_UNAVAILABLE
     user = user_of(request)
@@ -161,7 +197,7 @@ async def get_config(request: web.Request) -> web.Response:
 
 @requires(API_READ)
 async def get_states(request: web.Request) -> web.Response:
-    return json_response([state.as_dict() for state in hub_of(request).states.all()])
+    return _json_text(request.app[STATES_JSON_KEY].many(hub_of(request).states.all()))
 
 
 @requires(API_READ)
@@ -169,7 +205,7 @@ async def get_state(request: web.Request) -> web.Response:
     state = hub_of(request).states.get(request.match_info["entity_id"])
     if state is None:
         return json_message("Entity not found.", HTTPStatus.NOT_FOUND)
-    return json_response(state.as_dict())
+    return _json_text(request.app[STATES_JSON_KEY].one(state))
 
 
 @requires(API_SET_STATE)
@@ -328,8 +364,11 @@ async def get_audit(request: web.Request) -> web.Response:
                             HTTPStatus.BAD_REQUEST)
     where = {"act": query["act"]} if "act" in query else None
     await hub.recorder.flush()
-    records = await hub.recorder.query(audit.KIND, subject=subject, since=since, where=where, newest_first=True,
-                                       limit=limit)
+    try:
+        records = await hub.recorder.query(audit.KIND, subject=subject, since=since, where=where,
+                                           newest_first=True, limit=limit)
+    except ValueError as err:  # the recorder names what it refuses (since=nan, say)
+        return json_message(str(err), HTTPStatus.BAD_REQUEST)
     _audit(request, audit.AUDIT_READ, filters=dict(query))
     return json_response([{"time": record.time, "user_id": record.subject, **record.data} for record in records])
 
@@ -350,9 +389,10 @@ async def login(request: web.Request) -> web.Response:
         return json_message("Send {\"username\": ..., \"password\": ...}.", HTTPStatus.BAD_REQUEST)
     user = await access.manager.check_password(credentials["username"], credentials["password"])
     if user is None:
+        username = credentials["username"][:64]
         access.manager.audit.record(audit.LOGIN_FAILED, Actor(SOURCE_API, None, None, request.remote),
-                                    username=credentials["username"][:64])
-        await server.attempts.failed(request.remote, f"wrong password for {credentials['username'][:64]!r}")
+                                    username=username)
+        await server.attempts.failed(request.remote, f"wrong password for {username!r}")
         return json_message("Invalid username or password.", HTTPStatus.UNAUTHORIZED)
     server.attempts.succeeded(request.remote)
     lifetime = access.login_lifetime.total_seconds()
@@ -367,8 +407,7 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     """Revoke the token this request was made with."""
     token = token_of(request)
-    if token is None:
-        raise json_error(HTTPStatus.UNAUTHORIZED, "This needs a bearer token.")
+    assert token is not None  # not a public route: the token was checked on the way in
     await request.app[ACCESS_KEY].manager.revoke_token(token.id, _actor(request))
     return json_message("Token revoked.")
 

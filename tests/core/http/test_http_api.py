@@ -70,6 +70,18 @@ async def test_states(api) -> None:
     assert await api.request("GET", "/api/states/door.nowhere") == (404, {"message": "Entity not found."})
 
 
+async def test_states_answer_changes_and_removals_between_polls(api) -> None:
+    for n in range(3):
+        api.hub.states.set(f"sensor.lane_{n}", n)
+    assert [s["state"] for s in (await api.request("GET", "/api/states"))[1]] == ["0", "1", "2"]
+    api.hub.states.set("sensor.lane_1", "busy", {"cars": 4})
+    api.hub.states.remove("sensor.lane_2")
+    status, body = await api.request("GET", "/api/states")
+    assert [(s["entity_id"], s["state"]) for s in body] == [("sensor.lane_0", "0"), ("sensor.lane_1", "busy")]
+    assert (await api.request("GET", "/api/states/sensor.lane_1"))[1]["attributes"] == {"cars": 4}
+    assert (await api.request("GET", "/api/states/sensor.lane_2"))[0] == 404
+
+
 async def test_set_state_is_for_admins(api) -> None:
     status, body = await api.request("POST", "/api/states/sensor.gate_count", json={"state": 3, "attributes": {"unit": "cars"}})
     assert status == 201 and body["state"] == "3"
