@@ -1,0 +1,130 @@
+"""The embedded broker, the state stream and discovery out."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+
+import aiomqtt
+import pytest
+
+from core.testing import running_hub
+from integrations import mqtt
+from integrations.mqtt.discovery_out import BIRTH_DELAY
+from tests.fixtures_mqtt import BrokerProcess, MqttProbe, free_port
+from tests.integrations.mqtt.conftest import discovered, wait_state
+
+
+async def test_embedded_broker_on_loopback_takes_anonymous_clients(hub_dir, tmp_path):
+    port = free_port()
+    async with running_hub(hub_dir, {"mqtt": {"broker": "embedded", "port": port}}) as hub:
+        assert mqtt.get(hub).broker is not None
+        received = []
+        await mqtt.subscribe(hub, "a/b", received.append)
+        async with aiomqtt.Client("127.0.0.1", port) as client:
+            await client.publish("a/b", b"hello", qos=1)
+        async with asyncio.timeout(5):
+            while not received:
+                await asyncio.sleep(0.01)
+        assert received[0].payload == b"hello"
+
+
+async def test_embedded_broker_port_taken_is_one_line_naming_the_setting(hub_dir, caplog):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        caplog.set_level(logging.ERROR)
+        async with running_hub(hub_dir, {"mqtt": {"port": port}}, expect_problems=True) as hub:
+            assert "mqtt" not in hub.plugins.running
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and not errors[0].exc_info
+    assert "'mqtt: port'" in errors[0].getMessage() and f"127.0.0.1:{port}" in errors[0].getMessage()
+
+
+async def test_exposed_embedded_broker_requires_accounts(hub_dir):
+    from core.bootstrap import check_config
+    from core.testing import write_config
+
+    checked = check_config(write_config(hub_dir, {"mqtt": {"bind": "0.0.0.0"}}))
+    assert any("mqtt.users" in str(e) and "anonymous" in str(e) for e in checked.errors)
+
+
+async def test_exposed_embedded_broker_refuses_anonymous_and_wrong_passwords(hub_dir):
+    port = free_port()
+    config = {"mqtt": {"bind": "0.0.0.0", "port": port, "users": {"gate_cam": "s3cret"}}}
+    async with running_hub(hub_dir, config) as hub:
+        assert mqtt.get(hub).stats.connected  # the hub has its own account
+        passwd = (hub.config.data_dir / "mqtt_passwd").read_text()
+        assert passwd.startswith("gate_cam:$argon2") and "s3cret" not in passwd
+        for credentials in ({}, {"username": "gate_cam", "password": "wrong"}):
+            with pytest.raises(aiomqtt.MqttError):
+                async with aiomqtt.Client("127.0.0.1", port, **credentials):
+                    pass
+        async with aiomqtt.Client("127.0.0.1", port, username="gate_cam", password="s3cret") as client:
+            await client.publish("x/y", b"1")
+
+
+async def test_state_stream_publishes_retained_json_and_clears_removed(hub_dir, broker):
+    async with running_hub(hub_dir, {"mqtt": broker.hub_config()}) as hub:
+        async with MqttProbe(broker, "xiaoqu/demo/state/#") as probe:
+            hub.states.set("sensor.free_spaces", "12", {"unit_of_measurement": "spaces"})
+            for count in range(11, 0, -1):  # a burst: only the newest needs to go out
+                hub.states.set("sensor.free_spaces", str(count), {"unit_of_measurement": "spaces"})
+            message = await probe.wait_until(
+                lambda: any(json.loads(m.payload)["state"] == "1" for m in probe.messages if m.topic.value.endswith("free_spaces"))
+            )
+            last = [m for m in probe.messages if m.topic.value == "xiaoqu/demo/state/sensor.free_spaces"][-1]
+            body = json.loads(last.payload)
+            assert body["attributes"] == {"unit_of_measurement": "spaces"} and body["last_changed"].endswith("+00:00")
+            assert mqtt.get(hub).state_stream.coalesced > 0 and message
+            hub.states.remove("sensor.free_spaces")
+            await probe.wait_for("xiaoqu/demo/state/sensor.free_spaces", b"")
+        async with MqttProbe(broker, "xiaoqu/demo/state/#") as late:  # retained for newcomers
+            await late.wait_for("xiaoqu/demo/state/sensor.mqtt_rejected_messages")
+
+
+async def test_discovery_out_announces_and_takes_commands_from_home_assistant(hub_dir, broker, tmp_path, clock):
+    from core.entity import Entity
+
+    class Gate(Entity):
+        domain = "lock"
+        _attr_name = "North gate"
+        _attr_unique_id = "north-gate"
+        _attr_state = "locked"
+
+        def unlock(self, **_):
+            self._attr_state = "unlocked"
+            self.write_state()
+
+        def lock(self, **_):
+            self._attr_state = "locked"
+            self.write_state()
+
+    config = {"mqtt": broker.hub_config(discovery_out={"domains": ["lock"]}, state_stream=False)}
+    async with running_hub(hub_dir, config, clock=clock) as hub:
+        hub.entities.register_service("lock", "unlock", "unlock")
+        hub.entities.register_service("lock", "lock", "lock")
+        async with MqttProbe(broker, "homeassistant/lock/#") as ha:
+            await hub.entities.add("gates", [Gate()])
+            announced = await ha.wait_for("homeassistant/lock/xiaoqu_demo/north_gate/config")
+            body = json.loads(announced.payload)
+            assert body["stat_t"] == "xiaoqu/demo/state/lock.north_gate" and body["cmd_t"] == "xiaoqu/demo/set/lock.north_gate"
+            assert body["avty_t"] == "xiaoqu/demo/status" and body["uniq_id"] == "xiaoqu_demo_lock_north_gate"
+            await ha.publish("xiaoqu/demo/set/lock.north_gate", "UNLOCK")
+            await wait_state(hub, "lock.north_gate", "unlocked")
+            # Home Assistant restarts: its birth message makes xiaoqu announce again after a short delay
+            before = len(ha.messages)
+            await ha.publish("homeassistant/status", "online")
+            await asyncio.sleep(0.2)
+            clock.advance(BIRTH_DELAY[1])
+            await ha.wait_until(lambda: len(ha.messages) > before)
+
+        # a second hub with discovery in sees the first hub's lock, and its commands come back
+        other = tmp_path / "other"
+        other.mkdir()
+        async with running_hub(other, {"mqtt": broker.hub_config(client_id="other", state_stream=False)}) as peer:
+            hub.states.set("lock.north_gate", "locked")  # republished on the stream
+            await discovered(peer, "lock.xiaoqu_north_gate")
+            await wait_state(peer, "lock.xiaoqu_north_gate", lambda s: s.state in ("locked", "unlocked"))
