@@ -91,7 +91,9 @@ class BarrierGate:
         """Raise the arm; refused (False) while in fault."""
         if self.state is BarrierState.FAULT:
             return False
-        if self.state in (BarrierState.OPEN, BarrierState.OPENING):
+        if self.state is BarrierState.OPENING:
+            return True
+        if self.state is BarrierState.OPEN:  # a new command restarts the wait before auto-close
             self._arm_auto_close()
             return True
         self._move(BarrierState.OPENING, 100 - self.position)

@@ -183,19 +183,28 @@ def _checkpoints(cfg: dict[str, Any]) -> list[Checkpoint]:
     return points
 
 
+#: What each kind is called, and how its firmware writes its own address.
+_SMART_LABELS = {"plug": "Smart plug", "light": "Living room light", "thermometer": "Bedroom sensor"}
+
+
+def _device_address(kind: DeviceKind, rng: random.Random) -> str:
+    if kind == "plug":  # a Zigbee IEEE address (Xiaomi's prefix)
+        return f"0x00158d000{rng.getrandbits(28):07x}"
+    if kind == "light":  # Tasmota names itself after the last three bytes of its MAC
+        return f"{rng.getrandbits(24):06X}"
+    return f"{rng.getrandbits(48):012x}"  # ESPHome: the whole MAC
+
+
 def _smart_devices(count: int, households: list[Household], rng: random.Random) -> list[SmartDevice]:
+    """Devices in turn of kind, each in a different home while there are homes enough."""
+    if not households:
+        return []
+    homes = rng.sample(households, k=min(count, len(households)))
     devices = []
-    homes = rng.sample(households, k=min(count, len(households))) if households else []
     for index in range(count):
         kind = SMART_HOME_KINDS[index % len(SMART_HOME_KINDS)]
-        home = homes[index % len(homes)] if homes else None
-        ident = {
-            "plug": lambda: f"0x00158d000{rng.getrandbits(28):07x}",
-            "light": lambda: f"{rng.getrandbits(24):06X}",
-            "thermometer": lambda: f"{rng.getrandbits(48):012x}",
-        }[kind]()
-        label = {"plug": "Smart plug", "light": "Living room light", "thermometer": "Bedroom temperature"}[kind]
-        devices.append(SmartDevice(kind, ident, home.id if home else "none", f"{label} {home.id if home else index}"))
+        home = homes[index % len(homes)]
+        devices.append(SmartDevice(kind, _device_address(kind, rng), home.id, f"{_SMART_LABELS[kind]} {home.id}"))
     return devices
 
 

@@ -172,11 +172,10 @@ class VehicleLane:
                 self._guard_timer.cancel()
                 self._guard_timer = None
             self._drive_through()
-        elif gate.state is BarrierState.CLOSED:
-            if self._current is None:
-                self._next_car()
-            elif waiting and self._guard_timer is None:  # back from a fault: the guard tries again
-                self._call_guard()
+        elif gate.state is BarrierState.CLOSED and self._current is None:
+            self._next_car()
+        elif waiting and self._guard_timer is None and gate.state in (BarrierState.CLOSED, BarrierState.STOPPED):
+            self._call_guard()  # back from a fault, or stopped half-way: the guard tries again
 
     def _drive_through(self) -> None:
         self._driving = True

@@ -88,6 +88,12 @@ class DeviceConnection:
     async def wait_connected(self, timeout: float = 10.0) -> None:
         await asyncio.wait_for(self._connected.wait(), timeout)
 
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait until everything published so far has reached the broker (tests, shutdown)."""
+        async with asyncio.timeout(timeout):
+            while self._outbox or not self.connected:
+                await asyncio.sleep(0.005)
+
     def subscribe(self, topic_filter: str, handler: MessageHandler) -> None:
         """Call ``handler(topic, payload)`` for each message matching ``topic_filter``.
 

@@ -10,7 +10,9 @@
 
 Each has its own MQTT connection (the Zigbee plugs share their bridge's) with a last will,
 so the hub marks them unavailable when the simulator stops. Discovery configs are retained,
-as the three firmwares publish them.
+as the three firmwares publish them, and so are states (Zigbee2MQTT's per-device ``retain``,
+Tasmota's ``StateRetain``; ESPHome retains by default): the hub and the devices start
+together, and a state published before the hub subscribed would otherwise be lost.
 """
 from __future__ import annotations
 
@@ -99,7 +101,7 @@ class ZigbeePlug(SmartHomeDevice):
     def report(self) -> None:
         watts = round(self.load * self.ctx.rng.uniform(0.9, 1.1), 1) if self.on else 0.0
         self.connection.publish(self.topic, {"state": "ON" if self.on else "OFF", "power": watts,
-                                             "linkquality": self.ctx.rng.randrange(60, 200)})
+                                             "linkquality": self.ctx.rng.randrange(60, 200)}, retain=True)
 
     def _on_set(self, _topic: str, payload: bytes) -> None:
         text = self._payload(payload)
@@ -127,7 +129,7 @@ class TasmotaLight(SmartHomeDevice):
     def announce(self) -> None:
         ident = self.device.ident
         config = {
-            "name": self.device.name, "~": f"{self.base}/",
+            "name": "Light", "~": f"{self.base}/",
             "cmd_t": "~cmnd/POWER", "stat_t": "~tele/STATE", "val_tpl": "{{value_json.POWER}}",
             "pl_off": "OFF", "pl_on": "ON",
             "avty_t": "~tele/LWT", "pl_avail": "Online", "pl_not_avail": "Offline",
@@ -147,7 +149,8 @@ class TasmotaLight(SmartHomeDevice):
     def report(self) -> None:
         power = "ON" if self.on else "OFF"
         now = self.ctx.hub.clock.now().strftime("%Y-%m-%dT%H:%M:%S")
-        self.connection.publish(f"{self.base}/tele/STATE", {"Time": now, "POWER": power, "Dimmer": self.dimmer})
+        self.connection.publish(f"{self.base}/tele/STATE", {"Time": now, "POWER": power, "Dimmer": self.dimmer},
+                                retain=True)
 
     def _on_command(self, topic: str, payload: bytes) -> None:
         command, value = topic.rsplit("/", 1)[1].upper(), self._payload(payload).upper()
@@ -170,14 +173,14 @@ class EspHomeThermometer(SmartHomeDevice):
     def __init__(self, ctx: SimContext, device: SmartDevice, connection: DeviceConnection, prefix: str) -> None:
         super().__init__(ctx, device, connection, prefix)
         self.node = esphome_node(device)
-        self.object_id = "bedroom_temperature"
+        self.object_id = "temperature"
         self.comfort = ctx.rng.uniform(19.5, 24.5)  # where this home's heating keeps it
 
     def announce(self) -> None:
         mac = self.device.ident
         config = {
             "dev_cla": "temperature", "unit_of_meas": "°C", "stat_cla": "measurement",
-            "name": "Bedroom Temperature",
+            "name": "Temperature",
             "stat_t": f"{self.node}/sensor/{self.object_id}/state", "avty_t": f"{self.node}/status",
             "uniq_id": f"{mac}sensor{self.object_id}",
             "dev": {"ids": mac, "name": self.node, "sw": "esphome v2025.2.0", "mdl": "esp32dev",

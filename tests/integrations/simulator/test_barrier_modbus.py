@@ -147,3 +147,11 @@ async def test_a_unit_id_without_a_barrier_does_not_answer(server):
             await client.read_input_registers(0, count=1, device_id=9)
     finally:
         client.close()
+
+
+async def test_a_second_open_command_while_opening_does_not_stall_the_arm(client, gates, clock):
+    await client.write_coil(COIL_OPEN, True, device_id=1)
+    clock.advance(1)
+    await client.write_coil(COIL_OPEN, True, device_id=1)
+    clock.advance(2)
+    assert gates[1].state is BarrierState.OPEN

@@ -1,0 +1,119 @@
+"""Smart-home devices found through discovery and obeying the hub; barriers polled and
+commanded through the modbus integration; everything let go when the hub stops."""
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import pytest
+
+from core.clock import ManualClock
+from core.const import EVENT_STATE_CHANGED
+from integrations import mqtt
+from integrations.simulator.barrier import BarrierState
+from integrations.simulator.gates import Car
+from integrations.simulator.modbus_server import COIL_OPEN, IR_STATE
+from tests.conftest import START
+from tests.fixtures_mqtt import free_port
+
+from .conftest import run_for, settle, simulated, wait_for
+
+SMART_HOME = {"buildings": 1, "units_per_building": 1, "floors": 2, "smart_home_devices": 3, "barriers": 0,
+              "mqtt_barriers": 0, "readers": 0, "pos_terminals": 0, "patrol_wands": 0}
+
+
+def one(hub, domain: str, suffix: str = "") -> str:
+    found = [e for e in hub.states.entity_ids(domain) if e.endswith(suffix) and "mqtt_" not in e]
+    assert len(found) == 1, (domain, suffix, hub.states.entity_ids(domain))
+    return found[0]
+
+
+async def test_smart_home_devices_appear_and_obey(tmp_path, broker):
+    clock = ManualClock(START)
+    async with simulated(tmp_path, broker, clock, simulator=SMART_HOME) as hub:
+        await wait_for(lambda: len(hub.states.entity_ids("switch")) and len(hub.states.entity_ids("light"))
+                       and len(hub.states.entity_ids("sensor")) >= 3)
+        await mqtt.get(hub).client.wait_subscribed()
+        plug, power = one(hub, "switch"), one(hub, "sensor", "_power")
+        light, temperature = one(hub, "light"), one(hub, "sensor", "_temperature")
+        assert hub.states.get(plug).state == "off" and float(hub.states.get(power).state) == 0
+        assert 15 < float(hub.states.get(temperature).state) < 30
+        assert hub.states.get(temperature).attributes["unit_of_measurement"] == "°C"
+
+        await hub.services.call("switch", "turn_on", {"entity_id": plug})
+        await wait_for(lambda: hub.states.is_state(plug, "on"))
+        await wait_for(lambda: float(hub.states.get(power).state) > 0)
+        await hub.services.call("light", "turn_on", {"entity_id": light, "brightness_pct": 40})
+        await wait_for(lambda: hub.states.is_state(light, "on"))
+        assert hub.states.get(light).attributes["brightness"] == 102
+        await hub.services.call("light", "turn_off", {"entity_id": light})
+        await wait_for(lambda: hub.states.is_state(light, "off"))
+
+        lamp = next(d for d in hub.data["simulator"].smart_home if d.device.kind == "light")
+        lamp.press()  # the resident flicks the wall switch
+        await wait_for(lambda: hub.states.is_state(light, "on"))
+
+        before = hub.states.get(temperature).last_updated
+        await run_for(hub, clock, 31)
+        await wait_for(lambda: hub.states.get(temperature).last_updated > before)
+
+
+async def test_devices_go_offline_when_the_simulator_stops(tmp_path, broker):
+    clock = ManualClock(START)
+    async with simulated(tmp_path, broker, clock, simulator=SMART_HOME) as hub:
+        await wait_for(lambda: hub.states.entity_ids("light") and hub.states.entity_ids("switch"))
+        light, plug = one(hub, "light"), one(hub, "switch")
+        await wait_for(lambda: hub.states.get(light).state != "unavailable")
+        sim = hub.data["simulator"]
+        await sim.stop()
+        await wait_for(lambda: hub.states.is_state(light, "unavailable") and hub.states.is_state(plug, "unavailable"))
+
+
+def barrier_modbus(port: int) -> dict:
+    """The modbus integration polling the simulated barriers (as the demo config does)."""
+    sensors = [{"name": f"Gate {unit} state", "address": IR_STATE, "input_type": "input", "device_id": unit,
+                "scan_interval": 1} for unit in (1, 2)]
+    vehicles = [{"name": f"Gate {unit} vehicle", "address": 0, "input_type": "discrete_input", "device_id": unit,
+                 "scan_interval": 1} for unit in (1, 2)]
+    return {"name": "gates", "type": "tcp", "host": "127.0.0.1", "port": port, "timeout": 1, "retries": 0,
+            "sensors": sensors, "binary_sensors": vehicles}
+
+
+async def test_a_barrier_moves_through_its_states_over_modbus(tmp_path, broker):
+    port = free_port()
+    clock = ManualClock(START)
+    config = {"barriers": 2, "mqtt_barriers": 0, "readers": 0, "smart_home_devices": 0, "pos_terminals": 0,
+              "patrol_wands": 0, "modbus_port": port}
+    async with simulated(tmp_path, broker, clock, simulator=config, modbus=[barrier_modbus(port)]) as hub:
+        seen: list[str] = []
+        hub.bus.listen(EVENT_STATE_CHANGED, lambda e: seen.append(e.data["new_state"].state)
+                       if e.data["entity_id"] == "sensor.gate_1_state" else None)
+        await run_for(hub, clock, 2, step=0.5)
+        assert hub.states.is_state("sensor.gate_1_state", str(int(BarrierState.CLOSED)))
+        # A car rolls up; nobody in the hub opens the arm, so after a while the guard does.
+        sim = hub.data["simulator"]
+        sim.lanes[0].arrive(Car("粤B12345", "in", "visitor"))
+        await run_for(hub, clock, 1, step=0.5)
+        assert hub.states.is_state("binary_sensor.gate_1_vehicle", "on")
+        await run_for(hub, clock, 30, step=0.5)
+        assert seen == ["1", "2", "3", "0"]  # opening, open, closing, closed
+        assert hub.states.is_state("binary_sensor.gate_1_vehicle", "off")
+        # The hub opens gate 2 with the modbus integration's write service.
+        await hub.services.call("modbus", "write_coil", {"hub": "gates", "device_id": 2, "address": COIL_OPEN,
+                                                         "state": True})
+        await run_for(hub, clock, 1, step=0.5)
+        assert hub.states.is_state("sensor.gate_2_state", str(int(BarrierState.OPENING)))
+        await run_for(hub, clock, 3, step=0.5)
+        assert hub.states.is_state("sensor.gate_2_state", str(int(BarrierState.OPEN)))
+
+
+async def test_stopping_the_hub_closes_the_server_and_ends_every_task(tmp_path, broker):
+    clock = ManualClock(START)
+    port = free_port()
+    async with simulated(tmp_path, broker, clock, simulator={"modbus_port": port}) as hub:
+        await run_for(hub, clock, 60, step=5)
+        assert [t for t in asyncio.all_tasks() if t.get_name().startswith("simulator device")]
+    await asyncio.sleep(0)
+    assert not [t for t in asyncio.all_tasks() if t.get_name().startswith("simulator device")]
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
