@@ -1,0 +1,67 @@
+"""Automations: Home Assistant's automation language, as a core plugin (always set up).
+
+Public API (for plugins, the HTTP API and the command line):
+
+- trigger and condition types: the ``xiaoqu_automation_triggers`` and
+  ``xiaoqu_automation_conditions`` hooks; the interfaces are in `core.automation.platforms`;
+- ``hub.data["automation"]`` is the `AutomationEngine`: ``describe()``, ``traces(id)``,
+  ``trace(id, run_id)`` (JSON-able data), ``reload()``;
+- `validate_automations(hub, raw_config)`: every error in a config's automations, without
+  setting anything up (``xiaoqu check-config``);
+- `core.automation.trace.record`: explain a condition's result in the trace.
+
+The automations are checked and armed when the hub starts (``hub_start``), once every
+plugin has registered its services, entities and trigger types.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from core import hookimpl
+from core.automation.config import validate_automations
+from core.automation.const import DOMAIN
+from core.automation.engine import AutomationEngine
+from core.automation.platforms import ConditionPlatform, TriggerInfo, TriggerPlatform
+from core.automation.trace import record
+from core.const import EVENT_HUB_START
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from core.hub import Hub
+
+__all__ = [
+    "AutomationEngine",
+    "ConditionPlatform",
+    "TriggerInfo",
+    "TriggerPlatform",
+    "record",
+    "validate_automations",
+]
+
+
+@hookimpl
+async def xiaoqu_setup(hub: Hub, config: Any) -> None:
+    """No config schema on purpose: each automation is checked on its own (see config.py)."""
+    from core.hub import HubState
+
+    engine = hub.data[DOMAIN] = AutomationEngine(hub, config)
+    engine.register_services()
+    if hub.state is HubState.RUNNING:
+        await engine.start()
+    else:
+        hub.bus.listen_once(EVENT_HUB_START, engine.start)
+
+
+@hookimpl
+async def xiaoqu_stop(hub: Hub) -> None:
+    engine: AutomationEngine | None = hub.data.get(DOMAIN)
+    if engine is not None:
+        await engine.stop()
+
+
+@hookimpl
+def xiaoqu_http_routes(hub: Hub, app: web.Application) -> None:
+    from core.automation.http import add_routes
+
+    add_routes(hub, app)

@@ -1,0 +1,310 @@
+"""One automation at run time: its triggers attached, its runs under its mode, its traces.
+
+When a trigger fires, the automation builds the run's variables (``this``, the
+``trigger_variables``, ``trigger``, the trigger's own ``variables``, then the automation's
+``variables``), checks its conditions — synchronously, in the trigger's callback, so a
+trigger whose conditions fail costs no task — and then starts a run according to its mode:
+
+- ``single``: while a run is going, a new trigger is refused (``failed_single``);
+- ``restart``: the run going is cancelled and a new one starts;
+- ``queued``: runs wait their turn, at most ``max`` running and waiting together;
+- ``parallel``: up to ``max`` runs at once.
+
+A refusal is logged at the ``max_exceeded`` level (``silent`` for none) and kept as a trace.
+Every run has a context with ``source: automation.<id>`` whose parent is the context of what
+triggered it, so the audit log can follow "plate read → automation → barrier opened".
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from core.automation.attach import attach_triggers
+from core.automation.conditions import compile_conditions
+from core.automation.config import CheckedAutomation
+from core.automation.const import (
+    ATTR_CURRENT,
+    ATTR_LAST_TRIGGERED,
+    DOMAIN,
+    EVENT_AUTOMATION_TRIGGERED,
+    MODE_PARALLEL,
+    MODE_QUEUED,
+    MODE_RESTART,
+    MODE_SINGLE,
+)
+from core.automation.platforms import Platforms
+from core.automation.script import Run, Script, Variables
+from core.automation.templates import TemplateError, has_template, render
+from core.automation.trace import Trace, TraceStore
+from core.automation.waiting import Activity
+from core.bus import Context, Unsubscribe
+from core.config import ConfigError
+from core.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+
+if TYPE_CHECKING:
+    from core.hub import Hub
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Active:
+    run: Run
+    task: asyncio.Task[str]
+
+
+class Automation:
+    """A checked automation; armed (triggers attached) while it is on."""
+
+    def __init__(self, hub: Hub, checked: CheckedAutomation, platforms: Platforms) -> None:
+        self.hub = hub
+        self.checked = checked
+        self.platforms = platforms
+        self.id = checked.id
+        self.entity_id = f"{DOMAIN}.{checked.object_id}"
+        self.config: dict[str, Any] = checked.config or {}
+        self.name = checked.alias or checked.id
+        self.errors: list[ConfigError] = list(checked.errors)
+        self.warnings: list[ConfigError] = []
+        self.enabled = bool(self.config.get("initial_state", True)) and checked.ok
+        self.mode: str = self.config.get("mode", MODE_SINGLE)
+        self.max_runs: int = self.config.get("max", 10)
+        self.max_exceeded: str = self.config.get("max_exceeded", "WARNING")
+        self.traces = TraceStore(self.config.get("trace", {}).get("stored_traces", 5))
+        self.last_triggered: float | None = None
+        self._script: Script | None = None
+        self._conditions: Callable[[Mapping[str, Any], Trace | None], bool] | None = None
+        self._detach: Unsubscribe | None = None
+        self._trigger_values: dict[str, Any] = {}
+        self._retired = False  # replaced by a reload: its runs now belong to the new version
+        self._active: list[_Active] = []
+        self._queue: deque[tuple[dict[str, Any], Trace, Context]] = deque()
+
+    # --- state ------------------------------------------------------------------------------
+
+    @property
+    def ok(self) -> bool:
+        return self.checked.ok and not [e for e in self.errors if e.severity == "error"]
+
+    @property
+    def armed(self) -> bool:
+        return self._detach is not None
+
+    @property
+    def running(self) -> int:
+        return len(self._active)
+
+    def write_state(self) -> None:
+        """The ``automation.<id>`` entity: on/off (unavailable when its config is wrong)."""
+        attributes: dict[str, Any] = {"id": self.id, "friendly_name": self.name}
+        if not self.ok:
+            attributes["errors"] = [str(error) for error in self.errors if error.severity == "error"]
+            self.hub.states.set(self.entity_id, STATE_UNAVAILABLE, attributes)
+            return
+        attributes.update({
+            "mode": self.mode,
+            ATTR_CURRENT: len(self._active),
+            ATTR_LAST_TRIGGERED: None if self.last_triggered is None else trace_time(self.hub, self.last_triggered),
+        })
+        if self.mode in (MODE_QUEUED, MODE_PARALLEL):
+            attributes["max"] = self.max_runs
+        self.hub.states.set(self.entity_id, STATE_ON if self.enabled else STATE_OFF, attributes)
+
+    # --- arming -----------------------------------------------------------------------------
+
+    def compile(self) -> None:
+        """Compile actions and conditions (once; a reload that keeps this automation keeps them)."""
+        if self._script is None and self.ok:
+            self._script = Script(self.hub, self.platforms, self.config["actions"])
+            self._conditions = compile_conditions(self.hub, self.platforms.conditions,
+                                                  self.config.get("conditions", []), "condition")
+
+    async def arm(self) -> None:
+        """Attach the triggers (when on and valid); a trigger that cannot attach is an error shown."""
+        if self.armed or not self.enabled or not self.ok:
+            return
+        self.compile()
+        self._trigger_values = self._trigger_variables()
+        detach, failures = await attach_triggers(self.hub, self.platforms, self.config["triggers"],
+                                                 self._triggered, self.id, self._trigger_values)
+        self._detach = detach
+        for failure in failures:
+            self.warnings.append(ConfigError(self.checked.file, self.checked.line, (DOMAIN, self.checked.index),
+                                             failure, "warning"))
+
+    def disarm(self) -> None:
+        if self._detach is not None:
+            self._detach()
+            self._detach = None
+
+    def _trigger_variables(self) -> dict[str, Any]:
+        """``trigger_variables``, rendered once without reading any state (limited templates)."""
+        values = self.config.get("trigger_variables") or {}
+        try:
+            return render(values, {}, limited=True) if has_template(values) else dict(values)
+        except TemplateError as err:
+            self.warnings.append(ConfigError(self.checked.file, self.checked.line,
+                                             (DOMAIN, self.checked.index, "trigger_variables"), str(err), "warning"))
+            return {}
+
+    # --- triggering -------------------------------------------------------------------------
+
+    def _triggered(self, trigger: dict[str, Any], context: Context | None,
+                   trigger_level: Mapping[str, Any] | None) -> None:
+        if not self.enabled:
+            return
+        self.trigger(trigger, context, trigger_level=trigger_level)
+
+    def trigger(self, trigger: dict[str, Any], context: Context | None, *, skip_conditions: bool = False,
+                trigger_level: Mapping[str, Any] | None = None, extra: Mapping[str, Any] | None = None) -> Trace:
+        """Run the automation for ``trigger`` (conditions first unless skipped); returns the trace."""
+        run_context = Context(source=f"{DOMAIN}.{self.id}", parent_id=context.id if context is not None else None)
+        trace = Trace(self.id, str(trigger.get("description") or trigger.get("platform") or "trigger"),
+                      run_context, self.hub.clock)
+        self.traces.add(trace)
+        variables: dict[str, Any] = {"this": self.hub.states.get(self.entity_id)}
+        with trace.element(f"trigger/{trigger.get('idx', 0)}") as element:
+            element.result["description"] = trace.trigger
+            try:
+                variables.update(self._trigger_values)
+                variables["trigger"] = trigger
+                if extra:
+                    variables.update(extra)
+                for source in (trigger_level, self.config.get("variables")):
+                    for name, value in (source or {}).items():
+                        variables[name] = render(value, variables) if has_template(value) else value
+            except TemplateError as err:
+                element.error = str(err)
+                trace.end("error", f"variables: {err}")
+                _LOGGER.error("Automation %s: variables failed: %s", self.name, err)
+                return trace
+            element.changed_variables = dict(variables)
+        if not skip_conditions and self._conditions is not None and not self._conditions(variables, trace):
+            trace.end("failed_conditions")
+            return trace
+        self._start(variables, trace, run_context)
+        return trace
+
+    def _start(self, variables: dict[str, Any], trace: Trace, context: Context) -> None:
+        if self.mode == MODE_SINGLE and self._active:
+            self._refuse(trace, "failed_single", "already running")
+            return
+        if self.mode == MODE_RESTART:
+            for active in self._active:
+                active.task.cancel()
+        elif self.mode in (MODE_QUEUED, MODE_PARALLEL) and len(self._active) + len(self._queue) >= self.max_runs:
+            self._refuse(trace, "failed_max_runs", f"already {self.max_runs} runs ({self.mode})")
+            return
+        elif self.mode == MODE_QUEUED and self._active:
+            self._queue.append((variables, trace, context))
+            return
+        self._launch(variables, trace, context)
+
+    def _refuse(self, trace: Trace, execution: str, why: str) -> None:
+        trace.end(execution, why)
+        if self.max_exceeded != "SILENT":
+            _LOGGER.log(logging.getLevelName(self.max_exceeded), "Automation %s: %s; this trigger is dropped",
+                        self.name, why)
+
+    def _launch(self, variables: dict[str, Any], trace: Trace, context: Context) -> None:
+        assert self._script is not None
+        activity = Activity(self.hub, f"automation {self.id}")
+        activity.begin()
+        run = Run(self.hub, self._script, automation_id=self.id, name=self.name, trace=trace, context=context,
+                  activity=activity, max_iterations=self.config.get("max_iterations", 10_000))
+        task = asyncio.get_running_loop().create_task(run.execute(Variables([variables])), name=f"automation {self.id}")
+        active = _Active(run, task)
+        self._active.append(active)
+        task.add_done_callback(lambda _task: self._finished(active, activity))
+        self.last_triggered = trace.start
+        self.hub.bus.fire(EVENT_AUTOMATION_TRIGGERED,
+                          {"name": self.name, "entity_id": self.entity_id, "id": self.id, "source": trace.trigger},
+                          context=context)
+        self.write_state()
+
+    def _finished(self, active: _Active, activity: Activity) -> None:
+        if active.run.trace.running:  # cancelled before it began
+            active.run.trace.end("cancelled")
+        if self._retired:
+            activity.end()
+            return
+        if active in self._active:
+            self._active.remove(active)
+        if self._queue and self.mode == MODE_QUEUED and not self._active:
+            self._launch(*self._queue.popleft())
+        self.write_state()
+        activity.end()
+
+    # --- stopping ---------------------------------------------------------------------------
+
+    def take_over(self, previous: Automation) -> None:
+        """Adopt the runs of the automation this one replaces (a reload), per its mode.
+
+        A ``restart`` automation's runs are cancelled (the new version starts afresh); the
+        others' runs finish under the new version's mode (``single`` refuses triggers until
+        they end); runs still waiting in a queue are dropped.
+        """
+        for _variables, trace, _context in previous._queue:
+            trace.end("cancelled", "dropped by a reload")
+        previous._queue.clear()
+        previous._retired = True
+        if self.mode == MODE_RESTART or previous.mode == MODE_RESTART:
+            previous.cancel_runs()
+            return
+        for active in list(previous._active):
+            previous._active.remove(active)
+            self._active.append(active)
+            active.task.add_done_callback(lambda _task, active=active: self._adopted_finished(active))
+        for trace in previous.traces:
+            self.traces.add(trace)
+
+    def _adopted_finished(self, active: _Active) -> None:
+        if active in self._active:
+            self._active.remove(active)
+            self.write_state()
+
+    def cancel_runs(self) -> list[asyncio.Task[str]]:
+        for _variables, trace, _context in self._queue:
+            trace.end("cancelled")
+        self._queue.clear()
+        tasks = [active.task for active in self._active]
+        for task in tasks:
+            task.cancel()
+        return tasks
+
+    async def stop(self) -> None:
+        """Detach the triggers and cancel every run, waiting until they have ended."""
+        self.disarm()
+        tasks = self.cancel_runs()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def describe(self) -> dict[str, Any]:
+        """What ``xiaoqu automation list`` and the API show about this automation."""
+        last = self.traces.last()
+        return {
+            "id": self.id,
+            "alias": self.name,
+            "entity_id": self.entity_id,
+            "state": "unavailable" if not self.ok else STATE_ON if self.enabled else STATE_OFF,
+            "mode": self.mode,
+            "running": len(self._active),
+            "file": self.checked.file,
+            "line": self.checked.line,
+            "blueprint": self.checked.blueprint,
+            "last_triggered": None if self.last_triggered is None else trace_time(self.hub, self.last_triggered),
+            "last_run": None if last is None else last.execution or "running",
+            "errors": [str(error) for error in self.errors],
+            "warnings": [str(warning) for warning in self.warnings],
+        }
+
+
+def trace_time(hub: Hub, stamp: float) -> str:
+    return datetime.fromtimestamp(stamp, hub.clock.tz).isoformat()

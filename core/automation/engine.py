@@ -1,0 +1,260 @@
+"""The automation engine: every automation of the hub, armed, reloaded and answered for.
+
+Automations are checked and armed when the hub starts (``hub_start``, after every plugin is
+set up), because they name services, entities and trigger types that plugins register while
+they set up. ``automation.reload`` reads the config file again (off the event loop) and
+applies the difference:
+
+- an automation whose config did not change is kept as it is: armed, its runs going on;
+- a changed one is replaced, and the new version takes over the old one's runs per its mode
+  (see `Automation.take_over`) and keeps its on/off (unless it sets ``initial_state``);
+- a removed one is stopped (its runs cancelled) and its entity removed;
+- a new one is armed.
+
+A config that cannot be read at all (a YAML syntax error) changes nothing: the error is
+returned and the running automations stay.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core.automation.automation import Automation
+from core.automation.blueprints import BlueprintLoader
+from core.automation.config import CheckedAutomation, check_automations, section_place, section_problem
+from core.automation.const import DOMAIN, EVENT_AUTOMATION_RELOADED
+from core.automation.platforms import collect_platforms
+from core.automation.references import unknown_references
+from core.bus import Event
+from core.config import ConfigError, load_config
+from core.const import DEFAULT_CONFIG_FILE
+from core.errors import HubError, ServiceValidationError
+from core.services import ServiceCall
+from core.validation import boolean, vol
+
+if TYPE_CHECKING:
+    from core.hub import Hub
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class AutomationEngine:
+    """``hub.data["automation"]``: the automations by id, in the order of the config."""
+
+    def __init__(self, hub: Hub, section: Any) -> None:
+        self.hub = hub
+        self._section = section
+        self.automations: dict[str, Automation] = {}
+        self.section_errors: list[ConfigError] = []
+        self._lock = asyncio.Lock()
+        self._loaded = False
+
+    # --- loading ---------------------------------------------------------------------------
+
+    async def start(self, _event: Event | None = None) -> None:
+        """Check and arm the automations of the config the hub started with."""
+        await self.apply(self._section, section_place(self.hub.config.raw))
+
+    async def reload(self) -> list[ConfigError]:
+        """Read the config file again and apply its ``automation:`` section; returns its errors."""
+        file = self.config_file()
+        loaded = await self.hub.run_in_executor(load_config, file)
+        fatal = [error for error in loaded.errors if error.severity == "error" and not error.path]
+        if fatal or not loaded.raw:
+            reasons = "; ".join(str(error) for error in fatal or loaded.errors) or "the file is empty"
+            raise HubError(f"automation.reload: {file.name} cannot be read, nothing changed: {reasons}")
+        return await self.apply(loaded.raw.get(DOMAIN), section_place(loaded.raw))
+
+    def config_file(self) -> Path:
+        """The main config file the hub was started with (its top mapping knows its file)."""
+        name = getattr(self.hub.config.raw, "__config_file__", None) or DEFAULT_CONFIG_FILE
+        return Path(self.hub.config.config_dir) / name
+
+    async def apply(self, section: Any, where: tuple[str, int] | None = None) -> list[ConfigError]:
+        """Check ``section`` and make the running automations match it."""
+        async with self._lock:
+            first = not self._loaded
+            self._loaded = True
+            problem, items = section_problem(section, where)
+            self.section_errors = [problem] if problem is not None else []
+            platforms = collect_platforms(self.hub)
+            blueprints = BlueprintLoader(Path(self.hub.config.config_dir))
+            for path in _blueprint_paths(items):
+                await self.hub.run_in_executor(blueprints.load, path)
+            checked = check_automations(self.hub, items, platforms=platforms, blueprints=blueprints)
+            fresh = self._replace(checked, platforms)
+            for automation in fresh:
+                automation.warnings.extend(unknown_references(self.hub, automation.checked))
+                await automation.arm()
+                automation.write_state()
+                self._report(automation, first)
+            for error in self.section_errors:
+                _LOGGER.error("%s", error)
+            if not first:
+                self.hub.bus.fire(EVENT_AUTOMATION_RELOADED, {"count": len(self.automations)})
+            return [*self.section_errors, *(e for c in checked for e in c.errors)]
+
+    def _replace(self, checked: list[CheckedAutomation], platforms: Any) -> list[Automation]:
+        """Swap in the new set; returns the automations that are new or changed (to arm)."""
+        previous, current, fresh = self.automations, {}, []
+        for item in checked:
+            old = previous.get(item.id)
+            if old is not None and _unchanged(old.checked, item):
+                current[item.id] = old
+                continue
+            automation = Automation(self.hub, item, platforms)
+            if old is not None:
+                old.disarm()
+                if "initial_state" not in automation.config:
+                    automation.enabled = old.enabled and automation.ok
+                automation.take_over(old)
+            current[item.id] = automation
+            fresh.append(automation)
+        for automation_id, old in previous.items():
+            if automation_id not in current:
+                old.disarm()
+                old.cancel_runs()
+                self.hub.states.remove(old.entity_id)
+        self.automations = current
+        return fresh
+
+    @staticmethod
+    def _report(automation: Automation, first: bool) -> None:
+        errors = [error for error in automation.errors if error.severity == "error"]
+        if errors and first:  # start-up: check-config's errors were already printed with the others
+            _LOGGER.error("Automation %s could not be validated and has been disabled (%d error(s), first: %s)",
+                          automation.name, len(errors), errors[0])
+        elif errors:
+            _LOGGER.error("Automation %s could not be validated and has been disabled:\n%s",
+                          automation.name, "\n".join(str(error) for error in errors))
+        for warning in automation.warnings:
+            _LOGGER.warning("Automation %s: %s", automation.name, warning)
+
+    async def stop(self) -> None:
+        """Detach every trigger and cancel every run (the hub is stopping)."""
+        await asyncio.gather(*(automation.stop() for automation in self.automations.values()))
+
+    # --- services ---------------------------------------------------------------------------
+
+    def register_services(self) -> None:
+        target = {vol.Required("entity_id"): _targets}
+        services = self.hub.services
+        services.register(DOMAIN, "turn_on", self._turn_on, vol.Schema(target),
+                          description="Turn automations on (arm their triggers).")
+        services.register(DOMAIN, "turn_off", self._turn_off, vol.Schema({
+            **target, vol.Optional("stop_actions", default=True): boolean,
+        }), description="Turn automations off; stop_actions (default true) also stops their runs.")
+        services.register(DOMAIN, "toggle", self._toggle, vol.Schema(target),
+                          description="Turn automations on if off, off if on.")
+        services.register(DOMAIN, "trigger", self._trigger, vol.Schema({
+            **target,
+            vol.Optional("skip_condition", default=True): boolean,
+            vol.Optional("variables", default=dict): dict,
+        }), description="Run automations' actions now (conditions skipped unless skip_condition is false).")
+        services.register(DOMAIN, "reload", self._reload, vol.Schema({}),
+                          description="Read the automations from the config again, keeping unchanged ones running.")
+
+    def _find(self, wanted: list[str] | str) -> list[Automation]:
+        if wanted == "all":
+            return list(self.automations.values())
+        by_entity = {automation.entity_id: automation for automation in self.automations.values()}
+        found = []
+        for entity_id in wanted:
+            automation = by_entity.get(entity_id) or self.automations.get(entity_id.partition(".")[2])
+            if automation is None:
+                raise ServiceValidationError(f"{DOMAIN}: no automation {entity_id}")
+            found.append(automation)
+        return found
+
+    async def _turn_on(self, call: ServiceCall) -> None:
+        for automation in self._find(call.data["entity_id"]):
+            automation.enabled = automation.ok
+            await automation.arm()
+            automation.write_state()
+
+    async def _turn_off(self, call: ServiceCall) -> None:
+        for automation in self._find(call.data["entity_id"]):
+            automation.enabled = False
+            automation.disarm()
+            if call.data["stop_actions"]:
+                automation.cancel_runs()
+            automation.write_state()
+
+    async def _toggle(self, call: ServiceCall) -> None:
+        for automation in self._find(call.data["entity_id"]):
+            if automation.enabled:
+                automation.enabled = False
+                automation.disarm()
+                automation.cancel_runs()
+            else:
+                automation.enabled = automation.ok
+                await automation.arm()
+            automation.write_state()
+
+    async def _trigger(self, call: ServiceCall) -> None:
+        for automation in self._find(call.data["entity_id"]):
+            if not automation.ok:
+                raise ServiceValidationError(f"{DOMAIN}: {automation.entity_id} is disabled by config errors")
+            automation.compile()
+            automation.trigger(
+                {"id": "manual", "idx": "0", "alias": None, "platform": None,
+                 "description": f"{DOMAIN}.trigger service"},
+                call.context,
+                skip_conditions=call.data["skip_condition"],
+                extra=call.data["variables"],
+            )
+
+    async def _reload(self, call: ServiceCall) -> None:
+        await self.reload()
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def get(self, automation_id: str) -> Automation | None:
+        """By id, or by entity id (``automation.<object id>``)."""
+        found = self.automations.get(automation_id)
+        if found is None and automation_id.startswith(f"{DOMAIN}."):
+            found = next((a for a in self.automations.values() if a.entity_id == automation_id), None)
+        return found
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Every automation as JSON-able data (``xiaoqu automation list``, ``GET /api/automation``)."""
+        return [automation.describe() for automation in self.automations.values()]
+
+    def traces(self, automation_id: str) -> list[dict[str, Any]] | None:
+        """The summaries of an automation's stored runs, newest first; None for an unknown id."""
+        automation = self.get(automation_id)
+        if automation is None:
+            return None
+        return [trace.summary(self.hub.clock.tz) for trace in reversed(list(automation.traces))]
+
+    def trace(self, automation_id: str, run_id: str | None = None) -> dict[str, Any] | None:
+        """One run in full (the newest when ``run_id`` is None); None when there is none."""
+        automation = self.get(automation_id)
+        if automation is None:
+            return None
+        trace = automation.traces.get(run_id) if run_id is not None else automation.traces.last()
+        return None if trace is None else trace.as_dict(self.hub.clock.tz)
+
+
+def _targets(value: Any) -> list[str] | str:
+    if value == "all":
+        return "all"
+    from core.validation import entity_ids
+
+    return entity_ids(value)
+
+
+def _unchanged(old: CheckedAutomation, new: CheckedAutomation) -> bool:
+    return old.raw == new.raw and old.config == new.config and old.errors == new.errors
+
+
+def _blueprint_paths(items: Iterable[Any]) -> set[str]:
+    paths = set()
+    for item in items:
+        use = item.get("use_blueprint") if isinstance(item, Mapping) else None
+        if isinstance(use, Mapping) and isinstance(use.get("path"), str):
+            paths.add(use["path"])
+    return paths

@@ -1,0 +1,210 @@
+"""Traces: what each run of an automation did, kept in memory for staff to read.
+
+A trace answers the questions a guard asks when the alarm did not sound: which trigger fired,
+which condition failed and why, which branch of a `choose` ran, which step raised what, how
+long each took and which variables changed. Each automation keeps its last few runs
+(`trace: {stored_traces: N}`, five by default, as in Home Assistant).
+
+Elements are recorded in the order things happened, each with its path in the automation
+(`action/1/choose/0/sequence/0`), so a step run five times by a `repeat` appears five times.
+Condition checkers and steps explain themselves through :func:`record`, which writes into
+the element being run; a condition contributed by a plugin may call it too.
+"""
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime, time, timedelta, tzinfo
+from enum import Enum
+from typing import Any, Final
+
+from core.bus import Context
+
+#: Nesting kept when variables are turned into JSON (deeper values are shown as text).
+_MAX_DEPTH: Final = 6
+#: Items of one list or mapping kept in a trace (a huge list is cut, with a note).
+_MAX_ITEMS: Final = 100
+
+_run_ids = itertools.count(1)
+_current: ContextVar[TraceElement | None] = ContextVar("automation_trace_element", default=None)
+
+
+def record(**details: Any) -> None:
+    """Add ``details`` to the result of the trace element being run (a no-op outside a run).
+
+    A condition says why it failed (``record(state="off", wanted=["on"])``), a step what it
+    did (``record(action="door.unlock", data={...})``).
+    """
+    element = _current.get()
+    if element is not None:
+        element.result.update(details)
+
+
+class TraceElement:
+    """One condition check, step or trigger in a run."""
+
+    __slots__ = ("path", "time", "result", "error", "changed_variables")
+
+    def __init__(self, path: str, when: float) -> None:
+        self.path = path
+        self.time = when
+        self.result: dict[str, Any] = {}
+        self.error: str | None = None
+        self.changed_variables: dict[str, Any] | None = None
+
+    def variable_changed(self, name: str, value: Any) -> None:
+        if self.changed_variables is None:
+            self.changed_variables = {}
+        self.changed_variables[name] = value
+
+    def as_dict(self, tz: tzinfo) -> dict[str, Any]:
+        data: dict[str, Any] = {"path": self.path, "timestamp": _iso(self.time, tz)}
+        if self.result:
+            data["result"] = jsonable(self.result)
+        if self.error is not None:
+            data["error"] = self.error
+        if self.changed_variables:
+            data["changed_variables"] = jsonable(self.changed_variables)
+        return data
+
+
+class Trace:
+    """One run of one automation, from its trigger to how it ended."""
+
+    __slots__ = (
+        "automation_id", "run_id", "trigger", "context", "start", "finish",
+        "execution", "error", "elements", "_clock",
+    )
+
+    def __init__(self, automation_id: str, trigger: str, context: Context, clock: Any) -> None:
+        self.automation_id = automation_id
+        self.run_id = str(next(_run_ids))
+        self.trigger = trigger
+        self.context = context
+        self._clock = clock
+        self.start: float = clock.time()
+        self.finish: float | None = None
+        #: How the run ended, in Home Assistant's words: finished, failed_conditions,
+        #: failed_single, failed_max_runs, aborted, cancelled, error (None while running).
+        self.execution: str | None = None
+        self.error: str | None = None
+        self.elements: list[TraceElement] = []
+
+    @contextmanager
+    def element(self, path: str) -> Iterator[TraceElement]:
+        """Record one element; :func:`record` inside the block writes into it."""
+        element = TraceElement(path, self._clock.time())
+        self.elements.append(element)
+        token = _current.set(element)
+        try:
+            yield element
+        finally:
+            _current.reset(token)
+
+    def end(self, execution: str, error: str | None = None) -> None:
+        if self.finish is None:
+            self.finish = self._clock.time()
+            self.execution = execution
+            self.error = error
+
+    @property
+    def running(self) -> bool:
+        return self.finish is None
+
+    def summary(self, tz: tzinfo) -> dict[str, Any]:
+        """The one-line view of a run: the list of runs shows these."""
+        return {
+            "run_id": self.run_id,
+            "automation_id": self.automation_id,
+            "trigger": self.trigger,
+            "state": "running" if self.running else "stopped",
+            "script_execution": self.execution,
+            "error": self.error,
+            "timestamp": {
+                "start": _iso(self.start, tz),
+                "finish": _iso(self.finish, tz) if self.finish is not None else None,
+            },
+            "duration": None if self.finish is None else round(self.finish - self.start, 6),
+        }
+
+    def as_dict(self, tz: tzinfo) -> dict[str, Any]:
+        """The whole run as JSON-able data (the API and ``xiaoqu automation trace`` print it)."""
+        return {
+            **self.summary(tz),
+            "context": self.context.as_dict(),
+            "trace": [element.as_dict(tz) for element in self.elements],
+        }
+
+
+class TraceStore:
+    """The last ``size`` traces of one automation, oldest first."""
+
+    __slots__ = ("_traces",)
+
+    def __init__(self, size: int) -> None:
+        self._traces: deque[Trace] = deque(maxlen=max(size, 1))
+
+    def add(self, trace: Trace) -> None:
+        self._traces.append(trace)
+
+    def resize(self, size: int) -> None:
+        self._traces = deque(self._traces, maxlen=max(size, 1))
+
+    def __iter__(self) -> Iterator[Trace]:
+        return iter(self._traces)
+
+    def __len__(self) -> int:
+        return len(self._traces)
+
+    def last(self) -> Trace | None:
+        return self._traces[-1] if self._traces else None
+
+    def get(self, run_id: str) -> Trace | None:
+        return next((trace for trace in self._traces if trace.run_id == run_id), None)
+
+
+def _iso(stamp: float, tz: tzinfo) -> str:
+    return datetime.fromtimestamp(stamp, tz).isoformat()
+
+
+def jsonable(value: Any, depth: int = 0) -> Any:
+    """``value`` as JSON-able data: states as Home Assistant's REST shape, times as ISO text.
+
+    Traces hold the variables of a run (the trigger's old and new state, a service's
+    response), which are live objects; they are turned into plain data when shown.
+    """
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if depth >= _MAX_DEPTH:
+        return str(value)
+    if isinstance(value, Mapping):
+        items = list(value.items())
+        data = {str(key): jsonable(item, depth + 1) for key, item in items[:_MAX_ITEMS]}
+        if len(items) > _MAX_ITEMS:
+            data["…"] = f"{len(items) - _MAX_ITEMS} more"
+        return data
+    if isinstance(value, list | tuple | set | frozenset | deque):
+        items = list(value)
+        data_list = [jsonable(item, depth + 1) for item in items[:_MAX_ITEMS]]
+        if len(items) > _MAX_ITEMS:
+            data_list.append(f"… {len(items) - _MAX_ITEMS} more")
+        return data_list
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, Enum):
+        return jsonable(value.value, depth + 1)
+    if hasattr(value, "as_dict"):
+        return jsonable(value.as_dict(), depth + 1)
+    return str(value)
+
+
+def variable_changed(name: str, value: Any) -> None:
+    """Note in the element being run that it set variable ``name`` (shown as changed_variables)."""
+    element = _current.get()
+    if element is not None:
+        element.variable_changed(name, value)

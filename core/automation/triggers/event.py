@@ -1,0 +1,109 @@
+"""``trigger: event``: an event of a type, optionally with data and a user to match.
+
+All event triggers of a hub share one index: one bus listener per event type, holding the
+triggers on that type. An event of a type no automation waits for reaches no automation
+code at all (the bus finds no listener), so 1,000 automations on other types cost nothing.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from core.automation.platforms import FireTrigger, TriggerInfo
+from core.bus import Event, Unsubscribe
+from core.validation import ensure_list, string, vol
+
+if TYPE_CHECKING:
+    from core.hub import Hub
+
+_DATA_KEY = "automation.event_index"
+
+SCHEMA = vol.Schema({
+    vol.Required("trigger"): "event",
+    vol.Required("event_type"): vol.All(ensure_list, [string]),
+    vol.Optional("event_data"): dict,
+    vol.Optional("context"): {vol.Optional("user_id"): vol.All(ensure_list, [string])},
+})
+
+
+def data_matches(wanted: Mapping[str, Any], data: Mapping[str, Any]) -> bool:
+    """Whether ``data`` holds every key of ``wanted`` with an equal value (nested mappings
+    are matched the same way, so ``{door: {building: 3}}`` ignores the door's other keys)."""
+    for key, value in wanted.items():
+        if key not in data:
+            return False
+        actual = data[key]
+        if isinstance(value, Mapping):
+            if not isinstance(actual, Mapping) or not data_matches(value, actual):
+                return False
+        elif actual != value:
+            return False
+    return True
+
+
+class _EventIndex:
+    """Event triggers by event type, one bus listener per type in use."""
+
+    __slots__ = ("_hub", "_by_type", "_unlisten")
+
+    def __init__(self, hub: Hub) -> None:
+        self._hub = hub
+        self._by_type: dict[str, tuple[_Entry, ...]] = {}
+        self._unlisten: dict[str, Unsubscribe] = {}
+
+    def add(self, event_type: str, entry: _Entry) -> Unsubscribe:
+        entries = self._by_type.get(event_type, ())
+        self._by_type[event_type] = (*entries, entry)
+        if not entries:
+            self._unlisten[event_type] = self._hub.bus.listen(event_type, self._dispatch)
+
+        def remove() -> None:
+            remaining = tuple(e for e in self._by_type.get(event_type, ()) if e is not entry)
+            if remaining:
+                self._by_type[event_type] = remaining
+                return
+            self._by_type.pop(event_type, None)
+            unlisten = self._unlisten.pop(event_type, None)
+            if unlisten is not None:
+                unlisten()
+
+        return remove
+
+    def _dispatch(self, event: Event) -> None:
+        for entry in self._by_type.get(event.event_type, ()):
+            entry.check(event)
+
+
+class _Entry:
+    __slots__ = ("data", "user_ids", "fire")
+
+    def __init__(self, data: Mapping[str, Any] | None, user_ids: list[str] | None, fire: FireTrigger) -> None:
+        self.data = data
+        self.user_ids = user_ids
+        self.fire = fire
+
+    def check(self, event: Event) -> None:
+        if self.data and not data_matches(self.data, event.data):
+            return
+        if self.user_ids is not None and event.context.user_id not in self.user_ids:
+            return
+        self.fire({"platform": "event", "event": event, "description": f"event '{event.event_type}'"},
+                  event.context)
+
+
+class EventTrigger:
+    schema = SCHEMA
+
+    def attach(self, hub: Hub, config: Mapping[str, Any], fire: FireTrigger, info: TriggerInfo) -> Unsubscribe:
+        index: _EventIndex | None = hub.data.get(_DATA_KEY)
+        if index is None:
+            index = hub.data[_DATA_KEY] = _EventIndex(hub)
+        user_ids = config.get("context", {}).get("user_id")
+        entry = _Entry(config.get("event_data"), user_ids, fire)
+        removers = [index.add(event_type, entry) for event_type in config["event_type"]]
+
+        def detach() -> None:
+            for remove in removers:
+                remove()
+
+        return detach

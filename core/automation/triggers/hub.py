@@ -1,0 +1,42 @@
+"""``trigger: hub``: the hub started (``event: start``) or is shutting down (``event: shutdown``).
+
+Home Assistant's ``homeassistant`` trigger. ``start`` fires once, when the hub has finished
+starting (every plugin set up, every automation armed); an automation armed later (by a
+reload) does not see it. ``shutdown`` fires when the hub begins to stop; its run has the
+hub's stop time-out to finish.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from core.automation.platforms import FireTrigger, TriggerInfo
+from core.bus import Event, Unsubscribe
+from core.const import EVENT_HUB_STARTED, EVENT_HUB_STOP
+from core.validation import vol
+
+if TYPE_CHECKING:
+    from core.hub import Hub
+
+SCHEMA = vol.Schema({
+    vol.Required("trigger"): "hub",
+    vol.Required("event"): vol.In(("start", "shutdown"), msg="expected start or shutdown"),
+})
+
+
+class HubTrigger:
+    schema = SCHEMA
+
+    def attach(self, hub: Hub, config: Mapping[str, Any], fire: FireTrigger, info: TriggerInfo) -> Unsubscribe:
+        from core.hub import HubState
+
+        which = config["event"]
+
+        def fired(event: Event) -> None:
+            fire({"platform": "hub", "event": which, "description": f"hub {which}"}, event.context)
+
+        if which == "shutdown":
+            return hub.bus.listen_once(EVENT_HUB_STOP, fired)
+        if hub.state in (HubState.NOT_RUNNING, HubState.STARTING):
+            return hub.bus.listen_once(EVENT_HUB_STARTED, fired)
+        return lambda: None

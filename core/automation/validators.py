@@ -1,0 +1,126 @@
+"""Validators the trigger, condition and step schemas share (built on `core.validation`)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import time as time_of_day_t
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+from core.automation.templates import dynamic, template_validator
+from core.template import is_template_string
+from core.validation import ensure_list, entity_id, string, time_of_day, time_period, vol
+
+if TYPE_CHECKING:
+    from core.hub import Hub
+
+WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def state_value(value: Any) -> str:
+    """A state to compare with. YAML reads an unquoted ``on``/``off`` as true/false; no entity
+    has the state "True", so a boolean here can only mean ``"on"``/``"off"``."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return string(value)
+
+
+state_values = vol.All(ensure_list, [state_value])
+
+
+def optional_state_values(value: Any) -> list[str] | None:
+    """``to:`` written with nothing after it means "any new state" (not "no state")."""
+    return None if value is None else state_values(value)
+
+
+def weekdays(value: Any) -> list[str]:
+    days = ensure_list(value)
+    result = []
+    for day in days:
+        text = str(day).lower()[:3]
+        if text not in WEEKDAYS:
+            raise vol.Invalid(f"expected weekdays among {', '.join(WEEKDAYS)}, got {day!r}")
+        result.append(text)
+    return result
+
+
+def number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise vol.Invalid("expected a number")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise vol.Invalid("expected a number") from None
+
+
+def number_or_entity(value: Any) -> float | str:
+    """A threshold: a number, or the entity id of a sensor holding one."""
+    try:
+        return number(value)
+    except vol.Invalid:
+        pass
+    try:
+        return entity_id(value)
+    except vol.Invalid:
+        raise vol.Invalid("expected a number or the entity id of a sensor holding one") from None
+
+
+def time_or_entity(value: Any) -> time_of_day_t | str:
+    """A time of day (``"07:30"``) or the entity id whose state is a time or a timestamp."""
+    try:
+        return time_of_day(value)
+    except vol.Invalid:
+        pass
+    try:
+        return entity_id(value)
+    except vol.Invalid:
+        raise vol.Invalid("expected a time of day ('HH:MM' or 'HH:MM:SS') or an entity id") from None
+
+
+def positive_period(value: Any) -> timedelta:
+    period = time_period(value)
+    if period < timedelta(0):
+        raise vol.Invalid("expected a duration of 0 or more")
+    return period
+
+
+def period_or_template(hub: Hub | None) -> Callable[[Any], Any]:
+    """A duration, or a template (or mapping of templates) rendered to one in each run."""
+    render_later = dynamic(hub)
+
+    def validate(value: Any) -> Any:
+        if isinstance(value, str) and is_template_string(value):
+            return render_later(value)
+        if isinstance(value, dict) and any(isinstance(v, str) and is_template_string(v) for v in value.values()):
+            return render_later(value)
+        return positive_period(value)
+
+    return validate
+
+
+def period_from(value: Any) -> timedelta:
+    """A duration a template rendered (seconds, ``"HH:MM:SS"`` or a mapping); 0 or more."""
+    try:
+        return positive_period(value)
+    except vol.Invalid as err:
+        raise ValueError(f"{err.msg}, got {value!r}") from None
+
+
+def service_name(hub: Hub | None) -> Callable[[Any], Any]:
+    """``domain.service`` (``door.unlock``), or a template that renders one."""
+    compile_template = template_validator(hub)
+
+    def validate(value: Any) -> Any:
+        text = string(value)
+        if is_template_string(text):
+            return compile_template(text)
+        domain, dot, service = text.partition(".")
+        if not dot or not _slug_part(domain) or not _slug_part(service):
+            raise vol.Invalid("expected a service as domain.service, such as door.unlock")
+        return text.lower()
+
+    return validate
+
+
+def _slug_part(text: str) -> bool:
+    return bool(text) and all(c.isascii() and (c.isalnum() or c == "_") for c in text)
+
