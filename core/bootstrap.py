@@ -75,6 +75,10 @@ def _prepare(config_path: Path, clock: Clock | None, plugin_dirs: Iterable[Path]
     plugins.available = available
     hub.plugins = plugins
     checked.errors.extend(plugins.import_and_configure(loaded, sorted(wanted)))
+    if "automation" in plugins.loaded:  # each automation is checked on its own, not by a section schema
+        from core.automation import validate_automations
+
+        checked.errors.extend(validate_automations(hub, loaded.raw))
     checked.problems.extend(p for p in plugins.problems if p not in checked.problems)
     checked.logger = logger_conf if isinstance(logger_conf, dict) else conf.LOGGER_SCHEMA({})
     checked.available = available
