@@ -97,6 +97,8 @@ def test_render_error_names_cause_and_shortened_template(hub):
         ("0123", "0123"),  # a room number keeps its zero
         ("1e3", "1e3"),
         ("1_000", "1_000"),
+        ("1,000", "1,000"),  # a price, not the tuple Home Assistant would make of it
+        ("9" * 5000, "9" * 5000),
         ("1j", "1j"),
         ("'quoted'", "'quoted'"),
         ("open", "open"),
