@@ -9,7 +9,9 @@ from pathlib import Path
 from core.const import DEFAULT_CONFIG_FILE, __version__
 
 #: Core command modules; each has ``register(subparsers)`` that sets ``func`` on its parser.
-COMMAND_MODULES = ("core.cli.run", "core.cli.check", "core.cli.plugins", "core.cli.scaffold", "core.cli.users")
+COMMAND_MODULES = (
+    "core.cli.run", "core.cli.check", "core.cli.plugins", "core.cli.scaffold", "core.cli.users", "core.cli.automation",
+)
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:
