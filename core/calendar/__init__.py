@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from core import hookimpl
 from core.calendar.data import Holiday, HolidayData, load_holidays, shipped_file
-from core.calendar.site_calendar import DEFAULT_WEEKEND, SITE_FILE, SiteCalendar, weekday_numbers
+from core.calendar.site_calendar import SITE_FILE, SiteCalendar, weekday_numbers
 from core.errors import ServiceValidationError
 from core.validation import boolean, ensure_list, string, vol
 

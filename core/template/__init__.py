@@ -220,6 +220,8 @@ def render_complex(value: Any, variables: Mapping[str, Any] | None = None, *, hu
     with ``hub``. Keys are rendered to text; other values are returned as they are.
     """
     if isinstance(value, Template):
+        if value.hub is None and hub is not None:
+            value.hub = hub  # validated before the hub was known (Home Assistant's attach)
         return value.render_native(variables, limited=limited)
     if isinstance(value, str):
         if not is_template_string(value):

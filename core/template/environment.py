@@ -28,7 +28,7 @@ import logging
 import types
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 from string import Formatter
 from typing import TYPE_CHECKING, Any
 
@@ -102,6 +102,8 @@ _MACHINERY_MODULES = frozenset({
 _TEMPLATE_TYPES = (AllStates, DomainStates, TemplateState)
 
 _WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill"})
+#: ``now().tzinfo`` is a ZoneInfo: these would read time-zone files or clear a process-wide cache.
+_ZONE_LOADERS = frozenset({"from_file", "no_cache", "clear_cache"})
 
 
 # --- the code generator: loops and ``~`` go through the environment -------------------------
@@ -166,8 +168,6 @@ class TemplateUndefined(Undefined):
     def __bool__(self) -> bool:
         self._complain()
         return False
-
-    __hash__ = Undefined.__hash__
 
 
 class _GuardedFormatter(SandboxedFormatter):
@@ -375,6 +375,8 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
             return False
         if isinstance(obj, _TEMPLATE_TYPES):
             return True
+        if isinstance(obj, tzinfo | type) and attr in _ZONE_LOADERS:
+            return False
         return super().is_safe_attribute(obj, attr, value)
 
     def is_safe_callable(self, obj: Any) -> bool:

@@ -416,7 +416,7 @@ def test_render_complex_renders_nested_service_data(doors):
         "entity_id": "{{ trigger.entity_id }}",
         "message": "Door {{ states.door.east.name }} is {{ states('door.east') }}",
         "level": "{{ states('sensor.water_level') | float }}",
-        "targets": ["{{ ['a', 'b'] }}", 3, Template("{{ 1 + 1 }}", doors)],
+        "targets": ["{{ ['a', 'b'] }}", 3, Template("{{ 1 + 1 }}", doors), Template("{{ states('door.west') }}")],
         "{{ 'key_' ~ 1 }}": {"nested": "{{ true }}"},
         "plain": "no template",
     }
@@ -425,7 +425,7 @@ def test_render_complex_renders_nested_service_data(doors):
         "entity_id": "door.east",
         "message": "Door East door is open",
         "level": 72.5,
-        "targets": [["a", "b"], 3, 2],
+        "targets": [["a", "b"], 3, 2, "closed"],
         "key_1": {"nested": True},
         "plain": "no template",
     }
