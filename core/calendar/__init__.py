@@ -190,7 +190,7 @@ class WorkdayCondition:
     """
 
     schema = vol.Schema({
-        vol.Required("condition"): vol.Equal("workday"),
+        vol.Required("condition"): "workday",
         vol.Optional("working", default=True): boolean,
         vol.Optional("days_offset", default=0): vol.All(vol.Coerce(int), vol.Range(min=-366, max=366)),
     })

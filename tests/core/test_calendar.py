@@ -9,6 +9,7 @@ import pytest
 
 from core.automation.platforms import ConditionPlatform
 from core.calendar import DOMAIN, SiteCalendar, WorkdayCondition, get_calendar, load_holidays, shipped_file
+from core.clock import ManualClock
 from core.errors import ServiceValidationError
 from core.template import Template
 from core.testing import running_hub
@@ -310,3 +311,23 @@ def test_workday_condition_schema_names_the_wrong_key(hub):
         WorkdayCondition.schema({"condition": "workday", "days_offset": 1000})
     with pytest.raises(vol.Invalid):
         WorkdayCondition.schema({"condition": "workday", "wrking": True})
+
+
+async def test_workday_condition_and_helpers_in_an_automation(tmp_path):
+    clock = ManualClock(datetime(2026, 10, 1, 8, tzinfo=SITE_TZ))  # National Day
+    config = {"automation": [{
+        "id": "holiday_patrol",
+        "triggers": [{"trigger": "event", "event_type": "round_due"}],
+        "conditions": [{"condition": "workday", "working": False}, "{{ not is_workday() }}"],
+        "actions": [{"event": "holiday_round", "event_data": {"why": "{{ workday_reason() }}",
+                                                              "back": "{{ next_workday() }}"}}],
+    }]}
+    async with running_hub(tmp_path, config, clock=clock) as hub:
+        rounds = []
+        hub.bus.listen("holiday_round", lambda event: rounds.append(event.data))
+        hub.bus.fire("round_due")
+        await hub.block_till_done()
+        clock.set(datetime(2026, 10, 8, 8, tzinfo=SITE_TZ))  # back to work
+        hub.bus.fire("round_due")
+        await hub.block_till_done()
+    assert rounds == [{"why": "国庆节", "back": "2026-10-08"}]
