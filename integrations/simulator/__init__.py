@@ -8,6 +8,7 @@
       readers: 8              # door readers: one per unit entrance, the rest at pedestrian gates
       lpr_cameras: 2
       barriers: 2             # Modbus barrier gates (one unit id each on the simulator's server)
+      acme_barriers: 0        # how many of those speak Acme's register map (plugins/acme_barrier)
       mqtt_barriers: 1        # barrier gates speaking the device protocol
       patrol_wands: 2         # every second one offline: it uploads its rounds afterwards
       pos_terminals: 2
@@ -52,6 +53,13 @@ def _modbus_port(value: Any) -> int:
     return 0 if value in (0, "0") else port(value)
 
 
+def _acme_among_barriers(config: dict[str, Any]) -> dict[str, Any]:
+    if config["acme_barriers"] > config["barriers"]:
+        raise vol.Invalid(f"the Acme barriers are some of the {config['barriers']} Modbus barriers; "
+                          "raise barriers or lower acme_barriers", path=["acme_barriers"])
+    return config
+
+
 def _counts() -> dict[Any, Any]:
     counts = {
         "buildings": (3, 50), "units_per_building": (2, 10), "floors": (6, 60), "households_per_floor": (2, 8),
@@ -66,6 +74,7 @@ CONFIG_SCHEMA = vol.All(
     lambda value: {} if value is None else value,
     vol.Schema({
         **_counts(),
+        vol.Optional("acme_barriers", default=0): vol.All(positive_int, vol.Range(max=20, msg="expected at most 20")),
         vol.Optional("readers"): vol.All(positive_int, vol.Range(max=500, msg="expected at most 500")),
         vol.Optional("speed", default=1.0): _speed,
         vol.Optional("seed", default=42): vol.Coerce(int),
@@ -78,6 +87,7 @@ CONFIG_SCHEMA = vol.All(
             vol.Optional("password"): string,
         }),
     }),
+    _acme_among_barriers,
 )
 
 

@@ -57,6 +57,7 @@ class Lane:
     transport: Literal["modbus", "mqtt"]
     camera: str | None = None
     unit_id: int | None = None  # the barrier's Modbus unit id
+    model: Literal["reference", "acme"] = "reference"  # its Modbus register map
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,12 +163,16 @@ def _readers(cfg: dict[str, Any], rng: random.Random) -> list[Reader]:
 
 def _lanes(cfg: dict[str, Any]) -> list[Lane]:
     """Modbus barriers alternate entry and exit lanes at the main gate, each with a camera
-    while cameras last; MQTT barriers stand at the back gate, both ways, without one."""
+    while cameras last (the last ``acme_barriers`` of them are Acme's); MQTT barriers stand
+    at the back gate, both ways, without one."""
     lanes: list[Lane] = []
+    first_acme = cfg["barriers"] - cfg["acme_barriers"]
     for index in range(cfg["barriers"]):
         direction: Literal["in", "out"] = "in" if index % 2 == 0 else "out"
         camera = f"cam-{index + 1}" if index < cfg["lpr_cameras"] else None
-        lanes.append(Lane(f"main-{index + 1}", f"Main gate lane {index + 1} ({direction})", direction, "modbus", camera, index + 1))
+        model: Literal["reference", "acme"] = "acme" if index >= first_acme else "reference"
+        lanes.append(Lane(f"main-{index + 1}", f"Main gate lane {index + 1} ({direction})", direction, "modbus",
+                          camera, index + 1, model))
     extra_cameras = max(0, cfg["lpr_cameras"] - cfg["barriers"])
     for index in range(cfg["mqtt_barriers"]):
         camera = f"cam-{cfg['barriers'] + index + 1}" if index < extra_cameras else None

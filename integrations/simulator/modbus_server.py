@@ -1,7 +1,9 @@
 """The barrier gates' controllers as one real Modbus TCP server, one unit id per barrier.
 
 The hub's modbus integration polls and commands these exactly as it would a gate on the
-estate's RS-485-to-TCP converter. The register map (also in docs/simulator.md):
+estate's RS-485-to-TCP converter. Each unit speaks a register map: the reference map below
+(also in docs/simulator.md), or a vendor's (``acme_device.AcmeMap``, the one the vendor
+plugin example in ``plugins/acme_barrier`` reads).
 
 ======================  =======  ===========================================================
 table                   address  meaning
@@ -25,15 +27,16 @@ holding register        0        auto-close delay, seconds (0: never)
 
 Command coils are momentary: a written 1 is acted on at once and the coil reads 0 again
 afterwards, as the pulse inputs of a real controller do. The server keeps no copy of the
-state: pymodbus calls :meth:`BarrierModbusServer._access` on every request (the ``action``
-of a ``SimDevice``, pymodbus 3.16's datastore; the older ``ModbusDeviceContext`` now wraps it
-and is deprecated), which writes the gate's live values into the registers being read.
+state: pymodbus calls the map's ``access`` on every request (the ``action`` of a
+``SimDevice``, pymodbus 3.16's datastore; the older ``ModbusDeviceContext`` now wraps it and
+is deprecated), which writes the gate's live values into the registers being read.
 """
 from __future__ import annotations
 
 import functools
 import logging
 from collections.abc import Mapping
+from typing import Protocol
 
 from pymodbus.constants import ExcCodes
 from pymodbus.exceptions import NoSuchIdException
@@ -51,45 +54,69 @@ HR_AUTO_CLOSE = 0
 INPUT_REGISTERS = 6
 HOLDING_REGISTERS = 1
 
-_READ_COILS, _READ_DISCRETE, _READ_HOLDING, _READ_INPUT = 1, 2, 3, 4
-_WRITE_COIL, _WRITE_COILS = 5, 15
-_WRITE_REGISTER, _WRITE_REGISTERS = 6, 16
+READ_COILS, READ_DISCRETE, READ_HOLDING, READ_INPUT = 1, 2, 3, 4
+WRITE_COILS = (5, 15)
+WRITE_REGISTERS = (6, 16)
 
 
 class ModbusServerError(Exception):
     """The simulated barriers' Modbus server could not listen (the message names the setting)."""
 
 
-def input_registers(gate: BarrierGate) -> list[int]:
-    return [
-        int(gate.state),
-        int(gate.fault_code),
-        int(gate.vehicle_present),
-        gate.position,
-        (gate.cycles >> 16) & 0xFFFF,
-        gate.cycles & 0xFFFF,
-    ]
+class RegisterMap(Protocol):
+    """How one model of barrier controller lays its gate out in the four Modbus tables."""
+
+    name: str
+
+    def tables(self) -> tuple[list[SimData], list[SimData], list[SimData], list[SimData]]:
+        """Coils, discrete inputs, holding registers, input registers (pymodbus' order)."""
+
+    def access(self, gate: BarrierGate, func_code: int, address: int, registers: list[int],
+               values: list[int] | list[bool] | None) -> None:
+        """Fill ``registers`` (the table being read, from its first address) from ``gate``,
+        or act on ``values`` being written from ``address``."""
 
 
-def discrete_inputs(gate: BarrierGate) -> int:
-    """The four inputs packed into one register, input 0 in the lowest bit."""
-    bits = (gate.vehicle_present, gate.state is BarrierState.OPEN, gate.state is BarrierState.CLOSED,
-            gate.state is BarrierState.FAULT)
-    return sum(1 << index for index, bit in enumerate(bits) if bit)
+def bits(*flags: bool) -> int:
+    """Flags packed into a register, the first in the lowest bit."""
+    return sum(1 << index for index, flag in enumerate(flags) if flag)
 
 
-def _device(unit_id: int, action: object) -> SimDevice:
-    bits = [SimData(0, count=16, values=False, datatype=DataType.BITS)]
-    return SimDevice(
-        id=unit_id,
-        simdata=(
-            bits,
+class ReferenceMap:
+    """The reference barrier controller (the table above)."""
+
+    name = "reference"
+
+    def tables(self) -> tuple[list[SimData], list[SimData], list[SimData], list[SimData]]:
+        return (
             [SimData(0, count=16, values=False, datatype=DataType.BITS)],
+            [SimData(0, count=16, values=False, datatype=DataType.BITS, readonly=True)],
             [SimData(0, count=HOLDING_REGISTERS, values=0, datatype=DataType.REGISTERS)],
-            [SimData(0, count=INPUT_REGISTERS, values=0, datatype=DataType.REGISTERS)],
-        ),
-        action=action,  # type: ignore[arg-type]
-    )
+            [SimData(0, count=INPUT_REGISTERS, values=0, datatype=DataType.REGISTERS, readonly=True)],
+        )
+
+    def access(self, gate: BarrierGate, func_code: int, address: int, registers: list[int],
+               values: list[int] | list[bool] | None) -> None:
+        if func_code == READ_INPUT:
+            registers[:INPUT_REGISTERS] = [
+                int(gate.state), int(gate.fault_code), int(gate.vehicle_present), gate.position,
+                (gate.cycles >> 16) & 0xFFFF, gate.cycles & 0xFFFF,
+            ]
+        elif func_code == READ_DISCRETE:
+            registers[0] = bits(gate.vehicle_present, gate.state is BarrierState.OPEN,
+                                gate.state is BarrierState.CLOSED, gate.state is BarrierState.FAULT)
+        elif func_code == READ_HOLDING:
+            registers[HR_AUTO_CLOSE] = round(gate.auto_close)
+        elif func_code == READ_COILS:
+            registers[0] = 0  # commands were consumed when written
+        elif func_code in WRITE_COILS and values is not None:
+            commands = {COIL_OPEN: gate.open, COIL_CLOSE: gate.close, COIL_STOP: gate.stop, COIL_RESET: gate.reset}
+            for offset, value in enumerate(values):
+                if value and (command := commands.get(address + offset)) is not None:
+                    command()
+        elif func_code in WRITE_REGISTERS and values is not None:
+            if address <= HR_AUTO_CLOSE < address + len(values):
+                gate.set_auto_close(float(values[HR_AUTO_CLOSE - address]))
 
 
 async def _no_such_unit(*_args: object) -> ExcCodes | None:
@@ -97,17 +124,20 @@ async def _no_such_unit(*_args: object) -> ExcCodes | None:
 
 
 class BarrierModbusServer:
-    """A ``ModbusTcpServer`` whose unit ids are barrier gates."""
+    """A ``ModbusTcpServer`` whose unit ids are barrier gates, each with its register map."""
 
-    def __init__(self, gates: Mapping[int, BarrierGate], host: str, port: int) -> None:
-        self.gates = dict(gates)
+    def __init__(self, units: Mapping[int, tuple[BarrierGate, RegisterMap]], host: str, port: int) -> None:
+        self.units = dict(units)
         self.host = host
         self.port = port
         self._server: ModbusTcpServer | None = None
 
     async def start(self) -> None:
         """Listen; with port 0 the system picks a free port, then found in ``self.port``."""
-        devices = [_device(unit, functools.partial(self._access, unit)) for unit in self.gates]
+        devices = [
+            SimDevice(unit, simdata=regmap.tables(), action=functools.partial(self._access, gate, regmap))
+            for unit, (gate, regmap) in self.units.items()
+        ]
         # Unit id 0 stands for every id not served; it stays silent, like a gateway with no
         # device at that address (pymodbus would otherwise log a traceback per request).
         devices.append(SimDevice(0, simdata=[SimData(0, datatype=DataType.REGISTERS)], action=_no_such_unit))
@@ -122,48 +152,26 @@ class BarrierModbusServer:
             ) from None
         self._server = server
         self.port = server.transport.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        _LOGGER.info("Simulated barrier controllers listening on Modbus TCP %s:%d (unit ids %s)",
-                     self.host, self.port, ", ".join(map(str, self.gates)))
+        maps = ", ".join(f"{unit} ({regmap.name})" for unit, (_, regmap) in self.units.items())
+        _LOGGER.info("Simulated barrier controllers listening on Modbus TCP %s:%d, unit ids %s",
+                     self.host, self.port, maps)
 
     async def stop(self) -> None:
         if self._server is not None:
             await self._server.shutdown()
             self._server = None
 
+    @staticmethod
     async def _access(
-        self,
-        unit_id: int,
+        gate: BarrierGate,
+        regmap: RegisterMap,
         func_code: int,
-        start_address: int,
+        _start_address: int,
         address: int,
-        count: int,
+        _count: int,
         registers: list[int],
         values: list[int] | list[bool] | None,
     ) -> ExcCodes | None:
         """pymodbus' hook on every request: show the gate's live values, act on commands."""
-        gate = self.gates[unit_id]
-        if func_code == _READ_INPUT:
-            registers[: INPUT_REGISTERS] = input_registers(gate)
-        elif func_code == _READ_DISCRETE:
-            registers[0] = discrete_inputs(gate)
-        elif func_code == _READ_HOLDING:
-            registers[HR_AUTO_CLOSE] = round(gate.auto_close)
-        elif func_code == _READ_COILS:
-            registers[0] = 0  # commands were consumed when written
-        elif func_code in (_WRITE_COIL, _WRITE_COILS) and values is not None:
-            for offset, value in enumerate(values):
-                if value:
-                    self._command(gate, address + offset)
-        elif func_code in (_WRITE_REGISTER, _WRITE_REGISTERS) and values is not None:
-            if address <= HR_AUTO_CLOSE < address + len(values):
-                gate.set_auto_close(float(values[HR_AUTO_CLOSE - address]))
+        regmap.access(gate, func_code, address, registers, values)
         return None
-
-    @staticmethod
-    def _command(gate: BarrierGate, coil: int) -> None:
-        action = {COIL_OPEN: gate.open, COIL_CLOSE: gate.close, COIL_STOP: gate.stop, COIL_RESET: gate.reset}.get(coil)
-        if action is None:
-            return
-        accepted = action()
-        _LOGGER.debug("Barrier %s: coil %d → %s (%s)", gate.name, coil, gate.state.name.lower(),
-                      "accepted" if accepted else "refused")

@@ -20,7 +20,8 @@ from .context import SimContext, Timers
 from .estate import Estate, build_estate
 from .gates import MqttBarrier, VehicleLane
 from .link import Broker, DeviceConnection
-from .modbus_server import BarrierModbusServer
+from .acme_device import AcmeMap
+from .modbus_server import BarrierModbusServer, ReferenceMap, RegisterMap
 from .patrol import PatrolWand
 from .pos import PosDevice
 from .profile import SimClock
@@ -70,7 +71,9 @@ class Simulator:
     async def start(self) -> None:
         """Open the devices to the hub: the Modbus server and the MQTT connections."""
         config, estate, hub = self.config, self.estate, self.hub
-        units = {lane.unit_id: self.gates[lane.id] for lane in estate.lanes if lane.transport == "modbus"}
+        maps: dict[str, RegisterMap] = {"reference": ReferenceMap(), "acme": AcmeMap()}
+        units = {lane.unit_id: (self.gates[lane.id], maps[lane.model])
+                 for lane in estate.lanes if lane.transport == "modbus" and lane.unit_id is not None}
         if units:
             self.modbus = BarrierModbusServer(units, config["modbus_host"], config["modbus_port"])
             await self.modbus.start()

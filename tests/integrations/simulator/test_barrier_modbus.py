@@ -6,6 +6,8 @@ import pytest
 from pymodbus.client import AsyncModbusTcpClient
 from pymodbus.exceptions import ModbusIOException
 
+from integrations.simulator.acme_device import COIL_OPEN as ACME_OPEN
+from integrations.simulator.acme_device import REG_STATUS, AcmeMap
 from integrations.simulator.barrier import BarrierGate, BarrierState, FaultCode
 from integrations.simulator.modbus_server import (
     COIL_CLOSE,
@@ -24,6 +26,7 @@ from integrations.simulator.modbus_server import (
     IR_VEHICLE,
     BarrierModbusServer,
     ModbusServerError,
+    ReferenceMap,
 )
 
 
@@ -34,7 +37,7 @@ async def gates(clock):
 
 @pytest.fixture
 async def server(gates):
-    server = BarrierModbusServer(gates, "127.0.0.1", 0)
+    server = BarrierModbusServer({unit: (gate, ReferenceMap()) for unit, gate in gates.items()}, "127.0.0.1", 0)
     await server.start()
     yield server
     await server.stop()
@@ -134,7 +137,7 @@ async def test_reading_past_the_map_is_an_illegal_address(client):
 
 
 async def test_a_taken_port_names_the_setting(server, gates):
-    clash = BarrierModbusServer(gates, "127.0.0.1", server.port)
+    clash = BarrierModbusServer({1: (gates[1], ReferenceMap())}, "127.0.0.1", server.port)
     with pytest.raises(ModbusServerError, match="simulator.modbus_port"):
         await clash.start()
 
@@ -155,3 +158,24 @@ async def test_a_second_open_command_while_opening_does_not_stall_the_arm(client
     await client.write_coil(COIL_OPEN, True, device_id=1)
     clock.advance(2)
     assert gates[1].state is BarrierState.OPEN
+
+
+async def test_an_acme_unit_speaks_acmes_map(gates, clock):
+    server = BarrierModbusServer({7: (gates[1], AcmeMap())}, "127.0.0.1", 0)
+    await server.start()
+    client = AsyncModbusTcpClient("127.0.0.1", port=server.port)
+    try:
+        assert await client.connect()
+        assert (await client.read_holding_registers(REG_STATUS, count=4, device_id=7)).registers == [0b1000, 0, 0, 0]
+        await client.write_coil(ACME_OPEN, True, device_id=7)
+        clock.advance(3)
+        gates[1].vehicle_arrived()
+        assert (await client.read_holding_registers(REG_STATUS, count=4, device_id=7)).registers == [0b100010, 0, 1, 0]
+        gates[1].fail(FaultCode.ENCODER_LOST)
+        status, code, *_ = (await client.read_holding_registers(REG_STATUS, count=4, device_id=7)).registers
+        assert status == 0b110000 and code == 0x0201
+        assert (await client.write_register(REG_STATUS, 0, device_id=7)).isError()  # read-only
+        assert (await client.read_input_registers(0, count=1, device_id=7)).isError()  # Acme has none
+    finally:
+        client.close()
+        await server.stop()
