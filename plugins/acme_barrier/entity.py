@@ -1,0 +1,89 @@
+"""The barrier entity: one Acme controller on a Modbus hub.
+
+It asks the modbus integration to poll its status block (batched with whatever else the hub
+polls from that device) and turns each reading into the barrier's state. Commands are coil
+writes through the same hub, followed by an immediate re-poll so the state moves at once.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from core.entity import DeviceInfo, Entity
+from integrations.modbus import ModbusError, Table
+
+from .registers import COIL_CLOSE, COIL_OPEN, COIL_STOP, REG_STATUS, STATUS_REGISTERS, Reading, decode
+
+if TYPE_CHECKING:
+    from integrations.modbus import ModbusHub
+
+
+class AcmeBarrier(Entity):
+    domain = "barrier"
+    _attr_icon = "mdi:boom-gate"
+
+    def __init__(self, modbus: ModbusHub, conf: dict[str, Any]) -> None:
+        self.modbus = modbus
+        self.unit_id: int = conf["device_id"]  # not `device_id`: an entity's device_id is its registry device
+        self.scan_interval: float = conf["scan_interval"]
+        self.reading: Reading | None = None
+        self._attr_name = conf["name"]
+        self._attr_unique_id = f"acme_{modbus.name}_{self.unit_id}"
+        self._attr_device_info = DeviceInfo(
+            identifiers=[f"acme_barrier:{modbus.name}:{self.unit_id}"],
+            name=conf["name"],
+            model="AB-300",
+            manufacturer="Acme",
+        )
+        self._stop_polling: Callable[[], None] | None = None
+
+    @property
+    def state(self) -> str | None:
+        return self.reading.state if self.reading else None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        if self.reading is None:
+            return {}
+        return {
+            "vehicle_present": self.reading.vehicle_present,
+            "fault_code": self.reading.fault_code,
+            "fault": self.reading.fault,
+            "cycles": self.reading.cycles,
+        }
+
+    async def added_to_hub(self) -> None:
+        self._stop_polling = self.modbus.poll(
+            self.unit_id, Table.HOLDING, REG_STATUS, STATUS_REGISTERS, self.scan_interval,
+            self._on_data, self._on_error,
+        )
+
+    async def will_remove_from_hub(self) -> None:
+        if self._stop_polling is not None:
+            self._stop_polling()
+            self._stop_polling = None
+
+    def _on_data(self, values: list[Any]) -> None:
+        self.reading = decode([int(v) for v in values])
+        self._attr_available = True
+        self.write_state()
+
+    def _on_error(self, _err: ModbusError) -> None:
+        self._attr_available = False  # the modbus hub has logged why
+        self.write_state()
+
+    # --- the barrier services (barrier.open / barrier.close / barrier.stop) ----------------
+
+    async def open(self) -> None:
+        await self._press(COIL_OPEN)
+
+    async def close(self) -> None:
+        await self._press(COIL_CLOSE)
+
+    async def stop(self) -> None:
+        await self._press(COIL_STOP)
+
+    async def _press(self, coil: int) -> None:
+        """Pulse a command coil (a ModbusError names hub, device and coil if it fails)."""
+        await self.modbus.write_coil(self.unit_id, coil, True)
+        self.modbus.refresh(self.unit_id, Table.HOLDING, REG_STATUS, STATUS_REGISTERS)
