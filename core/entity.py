@@ -7,6 +7,7 @@ runs entity services such as ``lock.unlock`` on the entities a call targets.
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from core.bus import Event
 from core.const import EVENT_ENTITY_REGISTRY_UPDATED, STATE_UNAVAILABLE, STATE_UNKNOWN
 from core.errors import HubError
+from core.registry import DISABLED_BY_INTEGRATION
 from core.services import ServiceCall, SupportsResponse
 from core.validation import vol
 
@@ -59,6 +61,8 @@ class Entity:
     _attr_extra_state_attributes: Mapping[str, Any] | None = None
     _attr_device_info: DeviceInfo | None = None
     _attr_icon: str | None = None
+    #: False for entities most sites do not want (diagnostics): registered disabled, the first time.
+    _attr_entity_registry_enabled_default: bool = True
 
     hub: Hub | None = None
     entity_id: str | None = None
@@ -127,6 +131,7 @@ class EntityManager:
     def __init__(self, hub: Hub) -> None:
         self._hub = hub
         self._entities: dict[str, Entity] = {}
+        self._services: dict[tuple[str, str], tuple[Any, dict[Any, Any]]] = {}
         hub.bus.listen(EVENT_ENTITY_REGISTRY_UPDATED, self._registry_updated)
 
     def get(self, entity_id: str) -> Entity | None:
@@ -169,6 +174,7 @@ class EntityManager:
                 suggested_entity_id=suggested,
                 device_id=entity.device_id,
                 original_name=entity.name,
+                disabled_by=None if entity._attr_entity_registry_enabled_default else DISABLED_BY_INTEGRATION,
             )
             if entry.disabled:
                 _LOGGER.debug("%s is disabled; not adding it", entry.entity_id)
@@ -226,8 +232,18 @@ class EntityManager:
 
         The call targets entities with ``entity_id`` (one, a list, or ``all``) and/or
         ``device_id``; the rest of the data (validated by ``schema``) is passed as keywords
-        when ``method`` is a method name.
+        when ``method`` is a method name. Entity services belong to the domain, not to one
+        integration: when several integrations have ``switch`` entities, each registers
+        ``switch.turn_on`` with the options its entities take, and the schemas are merged;
+        an entity is only ever given options its method accepts.
         """
+        key = (domain, service)
+        known = self._services.get(key)
+        if known is not None:
+            if known[0] != method:
+                raise HubError(f"{domain}.{service} already runs {known[0]!r} on entities, not {method!r}")
+            schema = {**(schema or {}), **known[1]}
+        self._services[key] = (method, dict(schema or {}))
         full_schema = vol.Schema({**ENTITY_SERVICE_TARGET, **(schema or {})})
 
         async def handle(call: ServiceCall) -> None:
@@ -235,7 +251,9 @@ class EntityManager:
             targets = self._resolve_targets(domain, data.pop("entity_id", None), data.pop("device_id", None))
             for entity in targets:
                 if isinstance(method, str):
-                    result = getattr(entity, method)(**data)
+                    bound = getattr(entity, method)
+                    _check_options(bound, data, f"{domain}.{service}", entity)
+                    result = bound(**data)
                 else:
                     result = method(entity, call)
                 if isinstance(result, Awaitable):
@@ -261,3 +279,14 @@ class EntityManager:
                 (eid, e) for eid, e in self._entities.items() if e.domain == domain and e.device_id in wanted
             )
         return list(chosen.values())
+
+
+def _check_options(method: Callable[..., Any], options: Mapping[str, Any], service: str, entity: Entity) -> None:
+    """Refuse, naming it, an option this entity's method does not take (another kind of
+    entity in the same domain may take it: the service's schema is the union)."""
+    params = inspect.signature(method).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return
+    accepted = {p.name for p in params}
+    if unknown := sorted(set(options) - accepted):
+        raise HubError(f"{service}: {entity.entity_id} does not support {', '.join(repr(u) for u in unknown)}")

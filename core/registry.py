@@ -206,8 +206,12 @@ class EntityRegistry(_Registry):
         suggested_entity_id: str,
         device_id: str | None = None,
         original_name: str | None = None,
+        disabled_by: str | None = None,
     ) -> EntityEntry:
-        """The registered entry for ``(platform, unique_id)``; new ones get a free entity id."""
+        """The registered entry for ``(platform, unique_id)``; new ones get a free entity id.
+
+        ``disabled_by`` applies to a new entry only: once staff enable an entity, it stays so.
+        """
         entry = self._by_unique.get((platform, unique_id))
         if entry is not None:
             if (entry.device_id, entry.original_name) != (device_id, original_name):
@@ -215,7 +219,7 @@ class EntityRegistry(_Registry):
                 await self._save(entry)
             return entry
         entity_id = self._free_entity_id(suggested_entity_id)
-        entry = EntityEntry(entity_id, unique_id, platform, device_id, original_name)
+        entry = EntityEntry(entity_id, unique_id, platform, device_id, original_name, disabled_by=disabled_by)
         self._entities[entity_id] = entry
         self._by_unique[(platform, unique_id)] = entry
         await self._save(entry)

@@ -139,6 +139,7 @@ class MqttEntity(Entity):
             name = own or device_name or f"MQTT {self.domain}"
         self._attr_name = name
         self._attr_unique_id = config.get("unique_id")
+        self._attr_entity_registry_enabled_default = config["enabled_by_default"]
         self._attr_icon = config.get("icon")
         self._attr_device_info = self._device_info(device) if device else None
         self.device_key = (device and (device["identifiers"] or [None])[0]) or config.get("unique_id") or self.discovery_key

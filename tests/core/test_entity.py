@@ -109,3 +109,53 @@ async def test_entity_without_unique_id_gets_free_id_and_unavailable_state(tmp_p
 def test_device_info_defaults():
     info = DeviceInfo(identifiers=["x"], name="X")
     assert info.number is None and info.extra == {}
+
+
+async def test_entity_services_of_one_domain_are_shared_by_integrations(tmp_path):
+    class Plain(Entity):
+        domain = "light"
+
+        def __init__(self, name):
+            self._attr_name, self._attr_state = name, "off"
+
+        def turn_on(self):
+            self._attr_state = "on"
+            self.write_state()
+
+    class Dimmable(Plain):
+        def turn_on(self, brightness=255):
+            self._attr_state = f"on:{brightness}"
+            self.write_state()
+
+    async with running_hub(tmp_path, {}) as hub:
+        await hub.entities.add("one", [Plain("Hall")])
+        await hub.entities.add("two", [Dimmable("Lobby")])
+        hub.entities.register_service("light", "turn_on", "turn_on")
+        hub.entities.register_service("light", "turn_on", "turn_on", {"brightness": int})
+        hub.entities.register_service("light", "turn_on", "turn_on")  # a third registration keeps brightness
+        await hub.services.call("light", "turn_on", {"entity_id": "light.lobby", "brightness": 80})
+        assert hub.states.get("light.lobby").state == "on:80"
+        await hub.services.call("light", "turn_on", {"entity_id": "light.hall"})
+        assert hub.states.get("light.hall").state == "on"
+        with pytest.raises(HubError, match="light.hall does not support 'brightness'"):
+            await hub.services.call("light", "turn_on", {"entity_id": "light.hall", "brightness": 1})
+        with pytest.raises(HubError, match="already runs"):
+            hub.entities.register_service("light", "turn_on", "switch_on")
+
+
+async def test_entity_disabled_by_default_is_registered_disabled_once(tmp_path):
+    class Diagnostic(Entity):
+        domain = "sensor"
+        _attr_name = "Reader firmware"
+        _attr_unique_id = "reader-fw"
+        _attr_state = "1.2"
+        _attr_entity_registry_enabled_default = False
+
+    async with running_hub(tmp_path, {}) as hub:
+        assert await hub.entities.add("test", [Diagnostic()]) == []
+        assert hub.entity_registry.get("sensor.reader_firmware").disabled_by == "integration"
+        await hub.entity_registry.update("sensor.reader_firmware", disabled_by=None)
+        await hub.block_till_done()
+    async with running_hub(tmp_path, {}) as hub:
+        added = await hub.entities.add("test", [Diagnostic()])
+        assert [e.entity_id for e in added] == ["sensor.reader_firmware"], "staff enabled it; it stays enabled"

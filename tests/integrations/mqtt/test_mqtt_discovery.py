@@ -153,14 +153,17 @@ async def test_esphome_devices_appear_and_work(site):
 async def test_shelly_gen2_script_devices_appear_and_work(site):
     hub, probe = site
     await announce(probe, SHELLY)
-    await discovered(hub, "light.shelly_1_gen4_ddeeff_mirror_light", "sensor.shelly_1_gen4_ddeeff_mirror_light_temperature",
+    await discovered(hub, "light.shelly_1_gen4_ddeeff_mirror_light",
                      "binary_sensor.shelly_1_gen4_ddeeff_mirror_light_overtemperature")
+    # "en": "false": registered, disabled by the integration, as Home Assistant does
+    temperature = hub.entity_registry.find("mqtt", "shelly1g4-aabbccddeeff-0-temperature")
+    assert temperature is not None and temperature.disabled_by == "integration"
+    assert hub.states.get(temperature.entity_id) is None
     await probe.publish("shelly1g4-aabbccddeeff/online", "true", retain=True)
     await probe.publish("shelly1g4-aabbccddeeff/status/switch:0", json.dumps({"id": 0, "output": True, "errors": ["overtemp"]}))
     await probe.publish("shelly1g4-aabbccddeeff/status/rpc", json.dumps({"switch:0": {"temperature": {"tC": 41.2}}, "mqtt": {"connected": True}}))
     await wait_state(hub, "light.shelly_1_gen4_ddeeff_mirror_light", "on")
     await wait_state(hub, "binary_sensor.shelly_1_gen4_ddeeff_mirror_light_overtemperature", "on")
-    await wait_state(hub, "sensor.shelly_1_gen4_ddeeff_mirror_light_temperature", "41.2")
     await call(hub, "light", "turn_off", entity_id="light.shelly_1_gen4_ddeeff_mirror_light")
     sent = await probe.wait_for("shelly1g4-aabbccddeeff/rpc")
     assert json.loads(sent.payload)["params"] == {"id": 0, "on": False}
