@@ -209,7 +209,9 @@ class BlueprintLoader:
                 values[name] = spec.default
         if problems:
             return None, problems
-        automation = _fill(blueprint.body, values)
+        written = item["use_blueprint"].get("input")
+        places = dict(written.__locations__) if isinstance(written, NodeDict) else {}
+        automation = _fill(blueprint.body, values, {name: place for name, place in places.items() if name in given})
         for key, value in item.items():
             if key != "use_blueprint":
                 automation[key] = value
@@ -250,18 +252,24 @@ def _blanks(value: Any) -> list[Input]:
     return []
 
 
-def _fill(value: Any, values: Mapping[str, Any]) -> Any:
-    """A copy of ``value`` with every ``!input`` replaced, keeping files and lines."""
+def _fill(value: Any, values: Mapping[str, Any], places: Mapping[str, tuple[str, int]]) -> Any:
+    """A copy of ``value`` with every ``!input`` replaced, keeping files and lines.
+
+    A filled-in value is placed where the person wrote it (``places``: the lines under
+    ``use_blueprint.input``), so an error in it points there, not at the blueprint's blank.
+    """
     if isinstance(value, Input):
         return values[value.name]
-    if isinstance(value, dict):
-        filled = NodeDict((key, _fill(item, values)) for key, item in value.items())
+    if isinstance(value, dict | list):
+        items = list(value.items()) if isinstance(value, dict) else list(enumerate(value))
+        filled_items = [(key, _fill(item, values, places)) for key, item in items]
+        filled: NodeDict | NodeList = (NodeDict(filled_items) if isinstance(value, dict)
+                                       else NodeList(item for _, item in filled_items))
         _copy_places(value, filled)
+        moved = {key: places[item.name] for key, item in items if isinstance(item, Input) and item.name in places}
+        if moved:
+            filled.__locations__ = {**filled.__locations__, **moved}
         return filled
-    if isinstance(value, list):
-        filled_list = NodeList(_fill(item, values) for item in value)
-        _copy_places(value, filled_list)
-        return filled_list
     return value
 
 

@@ -267,8 +267,7 @@ class AutomationSchema:
         value = renamed_keys(_STEP_RENAMES)(value)
         kind = step_kind(value)
         if kind is None:
-            keys = ", ".join(str(key) for key in value) or "none"
-            raise vol.Invalid(f"unknown step: it needs one of {', '.join(STEP_KEYS)} (it has {keys})")
+            raise vol.Invalid(f"unknown step: a step has one of the keys {', '.join(STEP_KEYS)}")
         if kind == "condition":
             return self.condition(value)
         return self._steps[kind](value)  # type: ignore[no-any-return]

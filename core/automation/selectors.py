@@ -52,7 +52,7 @@ def _entity(options: Mapping[str, Any], value: Any) -> None:
     for item in values:
         checked = entity_id(item)
         if domains and checked.partition(".")[0] not in domains:
-            raise vol.Invalid(f"expected an entity of {' or '.join(sorted(domains))}, got {checked}")
+            raise vol.Invalid(f"expected an entity of {' or '.join(sorted(domains))}")
 
 
 def _time(options: Mapping[str, Any], value: Any) -> None:
