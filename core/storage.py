@@ -228,8 +228,9 @@ class _MemoryDB(TinyDB):
 class Table:
     """One table of a store: synchronous reads from memory, writes that return once durable.
 
-    Documents handed out are copies at the top level; nested lists and dicts inside them are
-    the table's own, so treat them as read-only and write changes back with :meth:`update`.
+    Reads see every change made so far, including one whose write is still on its way to
+    disk. Documents handed out are copies at the top level; nested lists and dicts inside them
+    are the table's own, so treat them as read-only and write changes back with :meth:`update`.
     Every document written is checked to be JSON data first (a ValueError names the part that
     is not), and a write either changes the table completely or not at all.
     """
