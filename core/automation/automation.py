@@ -196,7 +196,7 @@ class Automation:
             return
         if self.mode == MODE_RESTART:
             for active in self._active:
-                active.task.cancel()
+                self._cancel(active.task)
         elif self.mode in (MODE_QUEUED, MODE_PARALLEL) and len(self._active) + len(self._queue) >= self.max_runs:
             self._refuse(trace, "failed_max_runs", f"already {self.max_runs} runs ({self.mode})")
             return
@@ -253,6 +253,8 @@ class Automation:
             trace.end("cancelled", "dropped by a reload")
         previous._queue.clear()
         previous._retired = True
+        for trace in previous.traces:
+            self.traces.add(trace)
         if self.mode == MODE_RESTART or previous.mode == MODE_RESTART:
             previous.cancel_runs()
             return
@@ -260,8 +262,6 @@ class Automation:
             previous._active.remove(active)
             self._active.append(active)
             active.task.add_done_callback(lambda _task, active=active: self._adopted_finished(active))
-        for trace in previous.traces:
-            self.traces.add(trace)
 
     def _adopted_finished(self, active: _Active) -> None:
         if active in self._active:
@@ -274,8 +274,20 @@ class Automation:
         self._queue.clear()
         tasks = [active.task for active in self._active]
         for task in tasks:
-            task.cancel()
+            self._cancel(task)
         return tasks
+
+    def _cancel(self, task: asyncio.Task[str]) -> None:
+        """Cancel a run; ``hub.block_till_done()`` waits until it has ended (and its trace says so)."""
+        task.cancel()
+        self.hub.create_task(asyncio.wait([task]), name=f"automation {self.id} cancelling")
+
+    def remove(self) -> None:
+        """Gone from the config: stop it and remove its entity (its ending runs change nothing)."""
+        self._retired = True
+        self.disarm()
+        self.cancel_runs()
+        self.hub.states.remove(self.entity_id)
 
     async def stop(self) -> None:
         """Detach the triggers and cancel every run, waiting until they have ended."""

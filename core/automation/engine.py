@@ -115,9 +115,7 @@ class AutomationEngine:
             fresh.append(automation)
         for automation_id, old in previous.items():
             if automation_id not in current:
-                old.disarm()
-                old.cancel_runs()
-                self.hub.states.remove(old.entity_id)
+                old.remove()
         self.automations = current
         return fresh
 
