@@ -14,6 +14,7 @@
       pos_terminals: 2
       smart_home_devices: 6   # a Zigbee2MQTT plug, a Tasmota light, an ESPHome sensor, in turn
       speed: 1.0              # the simulated day runs this many times faster than the clock
+      start_at: "07:00"       # the simulated day starts at this time (default: now)
       seed: 42
       modbus_host: 127.0.0.1
       modbus_port: 5020
@@ -26,7 +27,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from core import hookimpl
-from core.validation import port, positive_int, string, vol
+from core.validation import port, positive_int, string, time_of_day, vol
 
 from .simulator import Simulator
 
@@ -77,6 +78,7 @@ CONFIG_SCHEMA = vol.All(
         vol.Optional("acme_barriers", default=0): vol.All(positive_int, vol.Range(max=20, msg="expected at most 20")),
         vol.Optional("readers"): vol.All(positive_int, vol.Range(max=500, msg="expected at most 500")),
         vol.Optional("speed", default=1.0): _speed,
+        vol.Optional("start_at"): time_of_day,
         vol.Optional("seed", default=42): vol.Coerce(int),
         vol.Optional("modbus_host", default="127.0.0.1"): string,
         vol.Optional("modbus_port", default=5020): _modbus_port,

@@ -120,24 +120,23 @@ class VehicleLane:
             self.turned_away += 1
             return False
         self.queue.append(car)
-        if self._current is None:
-            self._next_car()
+        self._next_car()
         return True
 
     def _next_car(self) -> None:
-        if not self.queue or self._current is not None:
+        """The first car in the queue rolls onto the loop, once the last one is through and
+        the arm is down."""
+        if not self.queue or self._current is not None or self.gate.state is not BarrierState.CLOSED:
             return
         car = self._current = self.queue.popleft()
         self._driving = False
         self.gate.vehicle_arrived()
         self._read_plate(car)
-        if self.gate.is_open:
-            self._drive_through()
-        else:
-            self._call_guard()
+        self._call_guard()
 
     def _call_guard(self) -> None:
-        self._guard_timer = self.ctx.timers.later(GUARD_DELAY, self._guard_opens)
+        if self._guard_timer is None:
+            self._guard_timer = self.ctx.timers.later(GUARD_DELAY, self._guard_opens)
 
     def _read_plate(self, car: Car) -> None:
         ctx, rng = self.ctx, self.ctx.rng
@@ -174,7 +173,7 @@ class VehicleLane:
             self._drive_through()
         elif gate.state is BarrierState.CLOSED and self._current is None:
             self._next_car()
-        elif waiting and self._guard_timer is None and gate.state in (BarrierState.CLOSED, BarrierState.STOPPED):
+        elif waiting and gate.state in (BarrierState.CLOSED, BarrierState.STOPPED):
             self._call_guard()  # back from a fault, or stopped half-way: the guard tries again
 
     def _drive_through(self) -> None:

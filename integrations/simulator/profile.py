@@ -17,7 +17,7 @@ import bisect
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from core.clock import Clock
 
@@ -55,15 +55,19 @@ def direction_out_share(moment: datetime) -> float:
 
 @dataclass(slots=True)
 class SimClock:
-    """The simulated time of day: starts at the hub's now and runs ``speed`` times faster."""
+    """The simulated time of day: starts at the hub's now (or today at ``start_at``) and
+    runs ``speed`` times faster."""
 
     clock: Clock
     speed: float
+    start_at: time | None = None
     _origin_real: float = 0.0
     _origin_sim: float = 0.0
 
     def __post_init__(self) -> None:
         self._origin_real = self._origin_sim = self.clock.time()
+        if self.start_at is not None:
+            self._origin_sim = datetime.combine(self.clock.now().date(), self.start_at, self.clock.tz).timestamp()
 
     def time(self) -> float:
         return self._origin_sim + (self.clock.time() - self._origin_real) * self.speed

@@ -54,7 +54,7 @@ class Simulator:
         self.config = config
         self.rng = random.Random(config["seed"])
         self.estate: Estate = build_estate(config, self.rng)
-        self.sim = SimClock(hub.clock, config["speed"])
+        self.sim = SimClock(hub.clock, config["speed"], config.get("start_at"))
         self.log = ActLog(lambda: self.sim.now().strftime("%H:%M"))
         self.timers = Timers(hub)
         self.gates = {lane.id: BarrierGate(hub.clock, lane.id) for lane in self.estate.lanes}
