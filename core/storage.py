@@ -200,8 +200,8 @@ class _MemoryTable(_TinyDBTable):
     TinyDB's own ``_update_table`` copies the whole table on every write so it can hand the
     storage a fresh dict; in memory that makes each insert cost O(table size). This override
     (``_update_table`` has been TinyDB's single write path throughout 4.x) touches only the
-    documents the write touches. Updates go through :meth:`targets` instead, so that
-    :class:`Table` can compute every new document before changing any.
+    documents the write touches. Updates and removals find their documents with
+    :meth:`targets` first, so a condition that raises part-way has changed nothing.
     """
 
     def _update_table(self, updater: Callable[[dict[int, Mapping]], None]) -> None:
@@ -326,7 +326,9 @@ class Table:
         self._store._check_open()
         if cond is None and doc_ids is None:
             raise TypeError("remove() needs cond or doc_ids; truncate() removes everything")
-        removed = self._inner.remove(cond=cond, doc_ids=doc_ids)
+        # Matched first, removed after: a condition that raises part-way changes nothing.
+        matched = [doc_id for doc_id, _document in self._inner.targets(cond, doc_ids)]
+        removed = self._inner.remove(doc_ids=matched)
         self._store._drop(self.name, removed)
         await self._store._durable()
         return removed

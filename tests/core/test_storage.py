@@ -245,6 +245,17 @@ async def test_a_failing_update_changes_no_document(storage: Storage, tmp_path: 
     assert [doc["n"] for doc in on_disk(tmp_path / "cards.json")["cards"].values()] == [1, 2]
 
 
+async def test_a_condition_that_fails_part_way_removes_nothing(storage: Storage) -> None:
+    table = (await storage.open("cards")).table("cards")
+    await table.insert_multiple([{"n": 1}, {"n": "one"}, {"n": 2}])
+
+    with pytest.raises(TypeError):
+        await table.remove(card.n < 5)
+
+    assert len(table) == 3
+    assert await table.remove(doc_ids=[3, 3, 9]) == [3]
+
+
 async def test_insert_multiple_inserts_all_or_nothing(storage: Storage) -> None:
     table = (await storage.open("cards")).table("cards")
     await table.insert(Document({"card": "C7"}, doc_id=7))
