@@ -18,10 +18,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from core import hookimpl
-from core.const import EVENT_HUB_STOP
+from core.const import EVENT_HUB_STARTED, EVENT_HUB_STOP
 from core.errors import HubError
+from core.hub import HubState
 
-from .codec import DataType, DecodeError, Swap, decode, encode
+from .codec import DataType, DecodeError, Swap, decode, decoder, encode
 from .connection import LineSettings
 from .const import DEFAULT_SERIAL_MESSAGE_WAIT_MS, DOMAIN, EVENT_DEVICE_FAULT, EVENT_DEVICE_RECOVERED, Table
 from .entities import ModbusBinarySensor, ModbusSensor, ModbusSwitch
@@ -47,6 +48,7 @@ __all__ = [
     "Swap",
     "Table",
     "decode",
+    "decoder",
     "encode",
     "get_hub",
 ]
@@ -111,13 +113,21 @@ async def xiaoqu_setup(hub: Hub, config: list[dict[str, Any]] | None) -> None:
     for method in ("turn_on", "turn_off", "toggle"):
         hub.entities.register_service("switch", method, method)
 
+    def start_polling(_event: Event | None = None) -> None:
+        for modbus in hubs.values():
+            modbus.start()
+
     def stop_polling(_event: Event) -> None:
         for modbus in hubs.values():
             modbus.stop_polling()
 
+    # Polls are tracked tasks (so a test's block_till_done waits for them); starting them once
+    # the hub runs keeps a busy line from holding up hub.start(), which waits for tracked tasks.
+    if hub.state is HubState.RUNNING:
+        start_polling()
+    else:
+        hub.bus.listen_once(EVENT_HUB_STARTED, start_polling)
     hub.bus.listen(EVENT_HUB_STOP, stop_polling)
-    for modbus in hubs.values():
-        modbus.start()
 
 
 @hookimpl

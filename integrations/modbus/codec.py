@@ -21,7 +21,7 @@ from __future__ import annotations
 import enum
 import math
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 from pymodbus.client.mixin import ModbusClientMixin
@@ -86,19 +86,44 @@ def _swap(registers: Sequence[int], swap: Swap) -> list[int]:
     return regs
 
 
-def decode(registers: Sequence[int], data_type: DataType, swap: Swap = Swap.NONE) -> int | float | str:
-    """The value ``registers`` hold. A string loses its trailing NUL padding."""
+Decoder = Callable[[Sequence[int]], "int | float | str"]
+
+
+def decoder(data_type: DataType, swap: Swap = Swap.NONE) -> Decoder:
+    """A function turning registers into the value they hold (a string loses its NUL padding).
+
+    An entity makes its decoder once and calls it on every poll; the common single register
+    without byte swap is read directly, everything else through pymodbus.
+    """
     expected = data_type.registers
-    if expected is not None and len(registers) != expected:
-        raise DecodeError(f"{data_type} takes {expected} register(s), got {len(registers)}")
-    try:
-        value = ModbusClientMixin.convert_from_registers(
-            _swap(registers, swap), _PYMODBUS_TYPE[data_type.name]
-        )
-    except UnicodeDecodeError as err:
-        raise DecodeError(f"not UTF-8 text: {bytes(err.object)!r}") from None
-    assert isinstance(value, int | float | str)
-    return value
+    if expected == 1 and not swap.swaps_bytes:
+        signed = data_type is DataType.INT16
+
+        def one_register(registers: Sequence[int]) -> int:
+            if len(registers) != 1:
+                raise DecodeError(f"{data_type} takes 1 register, got {len(registers)}")
+            value = registers[0]
+            return value - 0x10000 if signed and value & 0x8000 else value
+
+        return one_register
+    pymodbus_type = _PYMODBUS_TYPE[data_type.name]
+
+    def convert(registers: Sequence[int]) -> int | float | str:
+        if expected is not None and len(registers) != expected:
+            raise DecodeError(f"{data_type} takes {expected} register(s), got {len(registers)}")
+        try:
+            value = ModbusClientMixin.convert_from_registers(_swap(registers, swap), pymodbus_type)
+        except UnicodeDecodeError as err:
+            raise DecodeError(f"not UTF-8 text: {bytes(err.object)!r}") from None
+        assert isinstance(value, int | float | str)
+        return value
+
+    return convert
+
+
+def decode(registers: Sequence[int], data_type: DataType, swap: Swap = Swap.NONE) -> int | float | str:
+    """The value ``registers`` hold (see :func:`decoder`)."""
+    return decoder(data_type, swap)(registers)
 
 
 def encode(value: int | float | str, data_type: DataType, swap: Swap = Swap.NONE) -> list[int]:

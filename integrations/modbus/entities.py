@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from core.const import STATE_OFF, STATE_ON
 from core.entity import DeviceInfo, Entity
 
-from .codec import DataType, DecodeError, Swap, decode, to_state
+from .codec import DataType, DecodeError, Swap, decoder, to_state
 from .const import DOMAIN, Table
 from .errors import ModbusError, ModbusNoResponse, describe
 
@@ -70,6 +70,8 @@ class ModbusEntity(Entity):
                                        describe(table.description, address, count), str(err)))
             return
         self._modbus.problems.clear(self.entity_id, f"{self.entity_id} reads again")
+        if state == self._attr_state and self._attr_available:
+            return  # most polls change nothing; skip building a state just to compare it
         self._attr_state, self._attr_available = state, True
         self.write_state()
 
@@ -88,9 +90,9 @@ class ModbusSensor(ModbusEntity):
     def __init__(self, modbus: ModbusHub, conf: dict[str, Any]) -> None:
         super().__init__(modbus, conf)
         self._table = Table(conf["input_type"])
-        self._data_type = DataType(conf["data_type"])
-        self._swap = Swap(conf["swap"])
-        self._count = conf.get("count") or self._data_type.registers or 1
+        data_type = DataType(conf["data_type"])
+        self._decode = decoder(data_type, Swap(conf["swap"]))
+        self._count = conf.get("count") or data_type.registers or 1
         self._scale = conf.get("scale", 1)
         self._offset = conf.get("offset", 0)
         self._precision = conf.get("precision")
@@ -102,8 +104,7 @@ class ModbusSensor(ModbusEntity):
         return self._table, self._address, self._count
 
     def _state_from(self, values: Values) -> str | None:
-        value = decode([int(v) for v in values], self._data_type, self._swap)
-        return to_state(value, self._scale, self._offset, self._precision)
+        return to_state(self._decode(values), self._scale, self._offset, self._precision)
 
 
 class ModbusBinarySensor(ModbusEntity):

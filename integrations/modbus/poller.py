@@ -11,9 +11,10 @@ that is longer than they support (illegal data value). When a merged read is ref
 way, its slots are marked ``solo`` and read one by one from then on: only the slot that is
 really wrong stays unavailable.
 
-Ticks come from ``hub.clock`` (a ``ManualClock`` in tests moves them); each poll runs as a
-tracked task, so ``await hub.block_till_done()`` waits for it. A tick that finds the previous
-poll of the same schedule still running is skipped: polls never pile up behind a slow device.
+Ticks come from ``hub.clock`` (a ``ManualClock`` in tests moves them), every ``interval``
+from the first poll; each poll runs as a tracked task, so ``await hub.block_till_done()``
+waits for it. The next tick is armed when a poll ends, so polls never pile up behind a slow
+device: a schedule whose poll takes longer than its interval is polled back to back.
 A device that does not answer is probed with the schedule's first read only; the rest of the
 schedule waits for it to answer again.
 """
@@ -106,7 +107,10 @@ class Schedule:
     slots: list[Slot] = field(default_factory=list)
     blocks: list[Block] | None = None
     """The current plan; None when the slots changed since it was made."""
+    due: float = 0.0
+    """When the current (or last) regular poll was due, on the hub's clock."""
     timer: TimerHandle | None = None
+    """The next regular poll; None while a regular poll runs (it arms the next when done)."""
     polling: bool = False
     again: bool = False
     """Poll once more when the running poll ends (a write changed what it read)."""
@@ -166,21 +170,20 @@ class Poller:
                 schedule.timer = None
 
     def _start(self, schedule: Schedule) -> None:
+        schedule.due = self._hub.clock.time()
         self._poll_now(schedule, again=False)
-        self._arm(schedule)
-
-    def _arm(self, schedule: Schedule) -> None:
-        schedule.timer = self._hub.clock.call_later(schedule.interval, lambda: self._tick(schedule))
 
     def _tick(self, schedule: Schedule) -> None:
-        if not self._running or self._schedules.get((schedule.device_id, schedule.interval)) is not schedule:
-            return
-        self._arm(schedule)
-        if schedule.polling:
-            _LOGGER.debug("modbus hub '%s', device %d: previous %g s poll still running; skipping a tick",
-                          self._modbus.name, schedule.device_id, schedule.interval)
-            return
-        self._poll_now(schedule, again=False)
+        schedule.timer = None
+        if self._running and self._schedules.get((schedule.device_id, schedule.interval)) is schedule:
+            self._poll_now(schedule, again=False)  # a refresh poll running now stands in for it
+
+    def _arm(self, schedule: Schedule) -> None:
+        """After a regular poll: the next one ``interval`` after this one was due, or at once
+        if this one took longer than that (a line too slow for its load never piles polls up)."""
+        clock = self._hub.clock
+        schedule.due = max(schedule.due + schedule.interval, clock.time())
+        schedule.timer = clock.call_at(schedule.due, lambda: self._tick(schedule))
 
     def refresh(self, device_id: int, table: Table | None = None, address: int = 0, count: int = 65536,
                 *, again: bool = True) -> None:
@@ -224,6 +227,9 @@ class Poller:
                     return
         finally:
             schedule.polling = False
+            if self._running and schedule.timer is None and self._schedules.get(
+                    (schedule.device_id, schedule.interval)) is schedule:
+                self._arm(schedule)
 
     async def _read(self, schedule: Schedule, block: Block) -> bool:
         """Read one block and hand out its values; False when the device did not answer."""

@@ -28,6 +28,9 @@ def test_signed_16_bit_and_byte_swap():
     assert decode([0xFFFE], DataType.INT16) == -2
     assert decode([0xFEFF], DataType.INT16, Swap.BYTE) == -2
     assert decode([0xFFFE], DataType.UINT16) == 0xFFFE
+    assert decode([0x8000], DataType.INT16) == -32768 and decode([0x7FFF], DataType.INT16) == 32767
+    with pytest.raises(DecodeError, match="int16 takes 1 register, got 2"):
+        decode([1, 2], DataType.INT16)
 
 
 def test_float32_as_devices_send_it():

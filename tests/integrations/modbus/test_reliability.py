@@ -22,7 +22,9 @@ async def test_device_that_stops_answering_is_unavailable_and_faults_once(tmp_pa
         events = record(hub, EVENT_DEVICE_FAULT, EVENT_DEVICE_RECOVERED)
         assert state(hub, "sensor.one") == "11"
         server.silence(1)
+        reads_before = len(server.reads(1))
         await tick(hub, clock, 10)  # the first poll after it went quiet
+        assert len(server.reads(1)) - reads_before == 2, "one try and the hub's one retry"
         assert state(hub, "sensor.one") == STATE_UNAVAILABLE
         assert state(hub, "sensor.one_slow") == STATE_UNAVAILABLE, "every value of the device, not only the polled one"
         assert state(hub, "sensor.two") == "21", "device 2 on the same line is unaffected"

@@ -39,6 +39,7 @@ async def test_rtu_on_a_serial_port(tmp_path, clock):
             await hub.block_till_done()
             assert state(hub, "binary_sensor.gate_open") == "on"
             assert get_hub(hub).line.nodelay() is None, "no TCP socket on a serial line"
+            assert get_hub(hub).settings.message_wait == 0.03, "a quiet gap between frames by default"
 
 
 async def test_a_serial_port_that_does_not_exist(tmp_path, clock, caplog):
