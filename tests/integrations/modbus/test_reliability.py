@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from core.const import STATE_UNAVAILABLE
+from core.testing import running_hub
 from integrations.modbus import EVENT_DEVICE_FAULT, EVENT_DEVICE_RECOVERED, get_hub
 
 from .conftest import hub_conf, modbus_hub, record, state, tick
@@ -146,3 +147,20 @@ async def test_a_recurring_problem_is_logged_again_after_ten_minutes(tmp_path, c
             await tick(hub, clock, 60)
         assert state(hub, "sensor.beyond") == STATE_UNAVAILABLE
     assert caplog.text.count("sensor.beyond is unavailable") == 2, "at start, and once 600 s later"
+
+
+async def test_an_automation_reacts_to_a_fault(tmp_path, clock, server):
+    """The example of docs/modbus.md."""
+    automation = [{
+        "alias": "Gate controller offline",
+        "triggers": [{"trigger": "event", "event_type": "modbus_device_fault", "event_data": {"hub": "plant"}}],
+        "actions": [{"event": "staff_alert", "event_data": {
+            "text": "Gate controller {{ trigger.event.data.device_id }}: {{ trigger.event.data.reason }}"}}],
+    }]
+    config = {"modbus": [hub_conf(server, sensors=[{"name": "Arm", "address": 0, "device_id": 3}])],
+              "automation": automation}
+    async with running_hub(tmp_path, config, clock=clock) as hub:
+        alerts = record(hub, "staff_alert")
+        server.silence(3)
+        await tick(hub, clock, 10)
+        assert [e.data for e in alerts] == [{"text": "Gate controller 3: no answer within 0.2 s"}]
