@@ -153,8 +153,9 @@ class Traffic:
         lanes = [lane for lane in self.lanes if lane.serves(car.direction)]
         if not lanes:
             return False
-        # Most cars use the main gate; the back gate takes one car in five.
-        weights = [1.0 if lane.lane.transport == "modbus" else 0.25 for lane in lanes]
+        # Most cars use the main gate (the back gate takes one in five), and drivers who see
+        # a queue tend to go round to another gate.
+        weights = [(1.0 if lane.lane.transport == "modbus" else 0.25) / (1 + len(lane.queue)) ** 2 for lane in lanes]
         lane = self.ctx.rng.choices(lanes, weights)[0]
         if not lane.arrive(car):
             self.ctx.log.act("car", "%s: queue full, %s %s turns away", lane.lane.name, car.who, car.plate)
