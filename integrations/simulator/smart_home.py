@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .context import SimContext
 from .estate import SmartDevice
@@ -52,17 +52,24 @@ class SmartHomeDevice:
         self.prefix = prefix
         self.on = False
 
+    #: Whether a resident switches it by hand (a sensor is only read).
+    switchable = False
+
     def announce(self) -> None:
         """Publish the retained discovery configs and the first state."""
+        raise NotImplementedError
 
     def press(self) -> None:
-        """A resident uses the device by hand (the wall switch, the plug's button)."""
+        """A resident switches the device by hand (the wall switch, the plug's button)."""
+        raise NotImplementedError
 
     def _payload(self, payload: bytes) -> str:
         return payload.decode("utf-8", "replace").strip()
 
 
 class ZigbeePlug(SmartHomeDevice):
+    switchable = True
+
     def __init__(self, ctx: SimContext, device: SmartDevice, connection: DeviceConnection, prefix: str) -> None:
         super().__init__(ctx, device, connection, prefix)
         self.topic = f"{Z2M_BASE}/{device.ident}"
@@ -120,6 +127,8 @@ class ZigbeePlug(SmartHomeDevice):
 
 
 class TasmotaLight(SmartHomeDevice):
+    switchable = True
+
     def __init__(self, ctx: SimContext, device: SmartDevice, connection: DeviceConnection, prefix: str) -> None:
         super().__init__(ctx, device, connection, prefix)
         self.base = tasmota_topic(device)
@@ -195,7 +204,8 @@ class EspHomeThermometer(SmartHomeDevice):
         self.report()
 
     def report(self) -> None:
-        hour = self.ctx.sim.now().hour + self.ctx.sim.now().minute / 60
+        now = self.ctx.sim.now()
+        hour = now.hour + now.minute / 60
         daily = 1.5 * math.sin((hour - 9) / 24 * 2 * math.pi)  # warmest mid-afternoon
         value = self.comfort + daily + self.ctx.rng.gauss(0, 0.15)
         self.connection.publish(f"{self.node}/sensor/{self.object_id}/state", f"{value:.1f}", retain=True)

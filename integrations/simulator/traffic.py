@@ -11,7 +11,7 @@ residents              0.4 × residents per hour   out through a gate reader, or
 cars                   0.45 × cars per hour       a resident's car out (mornings) or in (evenings)
 visitors               10 per hour                a QR code at a gate, or a visitor's car that leaves later
 shopping               25 per hour per terminal   a charge to a resident's card
-smart-home use         1.5 per hour per device    a resident switches a plug or a light by hand
+smart-home use         1.5 per hour per switch    a resident switches a plug or a light by hand
 forced door            one per 6 hours            a door's contact opens with no unlock
 propped door           one per 4 hours            a cleaner props a door open for minutes
 barrier fault          one per 8 hours            a fault code; a technician resets it 10–40 minutes later
@@ -91,7 +91,8 @@ class Traffic:
             Stream(ctx, "barrier fault", ALWAYS, 1 / 8, self.barrier_fault),
         ]
         streams += [Stream(ctx, f"pos {d.terminal.id}", SHOPPING, 25.0, lambda d=d: self.shop(d)) for d in self.pos]
-        streams += [Stream(ctx, f"use {d.device.ident}", RESIDENTS, 1.5, d.press) for d in self.smart_home]
+        streams += [Stream(ctx, f"use {d.device.ident}", RESIDENTS, 1.5, lambda d=d: self.use(d))
+                    for d in self.smart_home if d.switchable]
         for stream in streams:
             stream.start()
 
@@ -136,6 +137,10 @@ class Traffic:
     def shop(self, terminal: PosDevice) -> None:
         if self.estate.residents:
             terminal.charge(self.ctx.rng.choice(self.estate.residents))
+
+    def use(self, device: SmartHomeDevice) -> None:
+        device.press()
+        self.ctx.log.act("home", "%s: switched %s by hand", device.device.name, "on" if device.on else "off")
 
     # --- cars -------------------------------------------------------------------------
 

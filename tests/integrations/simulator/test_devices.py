@@ -16,7 +16,7 @@ from integrations.simulator.modbus_server import COIL_OPEN, IR_STATE
 from tests.conftest import START
 from tests.fixtures_mqtt import free_port
 
-from .conftest import run_for, settle, simulated, wait_for
+from .conftest import run_for, simulated, wait_for
 
 SMART_HOME = {"buildings": 1, "units_per_building": 1, "floors": 2, "smart_home_devices": 3, "barriers": 0,
               "mqtt_barriers": 0, "readers": 0, "pos_terminals": 0, "patrol_wands": 0}

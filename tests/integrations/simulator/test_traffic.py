@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import pytest
 from jsonschema import Draft202012Validator
 
 from core.clock import ManualClock
