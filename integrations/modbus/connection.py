@@ -210,8 +210,8 @@ class Line:
             self._connect_failed()
             raise _NotConnected(self._connect_error)
         self.stats.connects += 1
-        if self._connect_error is not None:
-            _LOGGER.info("modbus hub '%s': connected to %s again", self.settings.name, self.settings.where)
+        _LOGGER.info("modbus hub '%s': connected to %s%s", self.settings.name, self.settings.where,
+                     "" if self._connect_error is None else " again")
         self._connect_error = None
         self._backoff = RECONNECT_FIRST
         self._silent_streak = 0

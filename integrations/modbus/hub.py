@@ -160,7 +160,7 @@ class ModbusHub:
     def poll(
         self,
         device_id: int,
-        table: Table,
+        table: Table | str,
         address: int,
         count: int,
         interval: float,
@@ -171,13 +171,14 @@ class ModbusHub:
         from the device at that interval. ``on_data(values)`` gets exactly ``count`` values;
         ``on_error(err)`` is called when they could not be read (also when the device goes
         down). Returns a function that stops the polling."""
+        table = Table(table)
         target = describe(table.description, address, count)
         self._check(device_id, address, count, table.max_read, target)
         return self.poller.add(Slot(device_id, table, address, count, interval, on_data, on_error))
 
-    def refresh(self, device_id: int, table: Table, address: int, count: int = 1) -> None:
+    def refresh(self, device_id: int, table: Table | str, address: int, count: int = 1) -> None:
         """Poll now whatever is polled from these addresses (after a command that changes them)."""
-        self.poller.refresh(device_id, table, address, count)
+        self.poller.refresh(device_id, Table(table), address, count)
 
     async def read(self, table: Table, device_id: int, address: int, count: int) -> Values:
         """Read ``count`` values of any table; the poller's and the read API's one path."""

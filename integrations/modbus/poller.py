@@ -173,9 +173,13 @@ class Poller:
         schedule.due = self._hub.clock.time()
         self._poll_now(schedule, again=False)
 
+    def _active(self, schedule: Schedule) -> bool:
+        """Still to be polled: the poller runs and the schedule was not removed."""
+        return self._running and self._schedules.get((schedule.device_id, schedule.interval)) is schedule
+
     def _tick(self, schedule: Schedule) -> None:
         schedule.timer = None
-        if self._running and self._schedules.get((schedule.device_id, schedule.interval)) is schedule:
+        if self._active(schedule):
             self._poll_now(schedule, again=False)  # a refresh poll running now stands in for it
 
     def _arm(self, schedule: Schedule) -> None:
@@ -227,8 +231,7 @@ class Poller:
                     return
         finally:
             schedule.polling = False
-            if self._running and schedule.timer is None and self._schedules.get(
-                    (schedule.device_id, schedule.interval)) is schedule:
+            if schedule.timer is None and self._active(schedule):
                 self._arm(schedule)
 
     async def _read(self, schedule: Schedule, block: Block) -> bool:
