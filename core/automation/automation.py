@@ -61,8 +61,9 @@ class _Active:
 class Automation:
     """A checked automation; armed (triggers attached) while it is on."""
 
-    def __init__(self, hub: Hub, checked: CheckedAutomation, platforms: Platforms) -> None:
+    def __init__(self, hub: Hub, checked: CheckedAutomation, platforms: Platforms, activity: Activity) -> None:
         self.hub = hub
+        self.activity = activity
         self.checked = checked
         self.platforms = platforms
         self.id = checked.id
@@ -213,7 +214,7 @@ class Automation:
 
     def _launch(self, variables: dict[str, Any], trace: Trace, context: Context) -> None:
         assert self._script is not None
-        activity = Activity(self.hub, f"automation {self.id}")
+        activity = self.activity
         activity.begin()
         run = Run(self.hub, self._script, automation_id=self.id, name=self.name, trace=trace, context=context,
                   activity=activity, max_iterations=self.config.get("max_iterations", 10_000))

@@ -28,6 +28,7 @@ from core.automation.config import CheckedAutomation, check_automations, section
 from core.automation.const import DOMAIN, EVENT_AUTOMATION_RELOADED
 from core.automation.platforms import collect_platforms
 from core.automation.references import unknown_references
+from core.automation.waiting import Activity
 from core.bus import Event
 from core.config import ConfigError, load_config
 from core.const import DEFAULT_CONFIG_FILE
@@ -51,6 +52,8 @@ class AutomationEngine:
         self.section_errors: list[ConfigError] = []
         self._lock = asyncio.Lock()
         self._loaded = False
+        #: Every run's executing paths, counted together: one tracked task covers them all.
+        self.activity = Activity(hub, "automation runs")
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -105,7 +108,7 @@ class AutomationEngine:
             if old is not None and _unchanged(old.checked, item):
                 current[item.id] = old
                 continue
-            automation = Automation(self.hub, item, platforms)
+            automation = Automation(self.hub, item, platforms, self.activity)
             if old is not None:
                 old.disarm()
                 if "initial_state" not in automation.config:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import Enum
@@ -93,16 +92,12 @@ class Trace:
         self.error: str | None = None
         self.elements: list[TraceElement] = []
 
-    @contextmanager
-    def element(self, path: str) -> Iterator[TraceElement]:
-        """Record one element; :func:`record` inside the block writes into it."""
+    def element(self, path: str) -> _Recording:
+        """Record one element: ``with trace.element(path) as element:``; :func:`record`
+        inside the block writes into it."""
         element = TraceElement(path, self._clock.time())
         self.elements.append(element)
-        token = _current.set(element)
-        try:
-            yield element
-        finally:
-            _current.reset(token)
+        return _Recording(element)
 
     def end(self, execution: str, error: str | None = None) -> None:
         if self.finish is None:
@@ -137,6 +132,22 @@ class Trace:
             "context": self.context.as_dict(),
             "trace": [element.as_dict(tz) for element in self.elements],
         }
+
+
+class _Recording:
+    """The ``with`` block of one element (a class, not a generator: it runs for every step)."""
+
+    __slots__ = ("_element", "_token")
+
+    def __init__(self, element: TraceElement) -> None:
+        self._element = element
+
+    def __enter__(self) -> TraceElement:
+        self._token = _current.set(self._element)
+        return self._element
+
+    def __exit__(self, *_exc: object) -> None:
+        _current.reset(self._token)
 
 
 class TraceStore:

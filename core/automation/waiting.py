@@ -6,8 +6,9 @@ with a manual clock in a test, nobody advances time while ``block_till_done`` wa
 run tracked as a task would deadlock every test that uses a delay, and make ``hub.stop()``
 wait its full timeout in production.
 
-So a run's own task is not tracked. Instead :class:`Activity` counts the run's paths that
-are executing; while the count is above zero one tracked task waits for it to reach zero.
+So a run's own task is not tracked. Instead :class:`Activity` counts the paths of runs that
+are executing (the engine keeps one count for all its runs); while the count is above zero
+one tracked task waits for it to reach zero.
 A run waits through a :class:`Waiter`: it gives up its count while it waits, and whatever
 wakes it (a clock timer, a trigger, a state change) takes the count back *synchronously*,
 before the run resumes, so ``clock.advance(300); await hub.block_till_done()`` sees the
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 
 class Activity:
-    """How many paths of one run are executing (a `parallel` step has several)."""
+    """How many paths of runs are executing (each run has one, a `parallel` step several)."""
 
     __slots__ = ("_hub", "_name", "_busy", "_idle")
 
