@@ -76,10 +76,6 @@ class BarrierGate:
             done = self._position
         return round(min(100.0, max(0.0, done)))
 
-    @property
-    def is_open(self) -> bool:
-        return self.state is BarrierState.OPEN
-
     def on_change(self, listener: Callable[[BarrierGate], None]) -> Callable[[], None]:
         """Call ``listener(gate)`` after every change of state, vehicle or fault."""
         self._listeners.append(listener)

@@ -117,3 +117,35 @@ async def test_stopping_the_hub_closes_the_server_and_ends_every_task(tmp_path, 
     assert not [t for t in asyncio.all_tasks() if t.get_name().startswith("simulator device")]
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+
+
+async def test_readers_and_pos_terminals_wait_for_the_hubs_answer(tmp_path, broker):
+    """The test plays the access and cards integrations: it answers on the device protocol."""
+    clock = ManualClock(START)
+    config = {**SMART_HOME, "smart_home_devices": 0, "readers": 1, "pos_terminals": 1}
+    async with simulated(tmp_path, broker, clock, simulator=config) as hub:
+        sim = hub.data["simulator"]
+        reader, terminal = sim.readers[0], sim.pos[0]
+        resident = sim.estate.residents[0]
+        doors: list[str] = []
+
+        def decide(message, reply):
+            granted = message.payload["value"] == resident.card
+            reply({"granted": granted, **({} if granted else {"reason": "unknown card"})})
+            if granted:
+                mqtt.publish_nowait(hub, f"xiaoqu/demo/door/{message.device_id}/command", {"action": "unlock"}, qos=1)
+
+        mqtt.register_device_message(hub, "reader/credential", "reader_credential", decide)
+        mqtt.register_device_message(hub, "door/state", "door_state", lambda m, _r: doors.append(m.payload["state"]))
+        mqtt.register_device_message(hub, "pos/charge", "pos_charge",
+                                     lambda m, reply: reply({"ok": m.payload["amount"] < 100_000, "balance": 5000}))
+
+        reader.present("card", resident.card, resident.name)
+        reader.present("card", "DEADBEEF", "a stranger")
+        terminal.charge(resident)
+        await wait_for(lambda: reader.answers["granted"] == 1 and reader.answers["denied"] == 1
+                       and terminal.results["ok"] == 1)
+        await wait_for(lambda: doors == ["open"])  # the resident pushes the unlocked door
+        await run_for(hub, clock, 10)
+        await wait_for(lambda: doors == ["open", "closed"])  # and it swings shut behind them
+        assert reader.answers["unanswered"] == 0
