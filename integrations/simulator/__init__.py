@@ -61,22 +61,23 @@ def _acme_among_barriers(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
-def _counts() -> dict[Any, Any]:
-    counts = {
-        "buildings": (3, 50), "units_per_building": (2, 10), "floors": (6, 60), "households_per_floor": (2, 8),
-        "lpr_cameras": (2, 20), "barriers": (2, 20), "mqtt_barriers": (1, 20), "patrol_wands": (2, 20),
-        "pos_terminals": (2, 20), "smart_home_devices": (6, 200),
-    }
-    return {vol.Optional(key, default=default): vol.All(positive_int, vol.Range(max=most, msg=f"expected at most {most}"))
-            for key, (default, most) in counts.items()}
+def _at_most(most: int) -> Any:
+    return vol.All(positive_int, vol.Range(max=most, msg=f"expected at most {most}"))
+
+
+#: How many of each there are by default, and at most.
+COUNTS = {
+    "buildings": (3, 50), "units_per_building": (2, 10), "floors": (6, 60), "households_per_floor": (2, 8),
+    "lpr_cameras": (2, 20), "barriers": (2, 20), "acme_barriers": (0, 20), "mqtt_barriers": (1, 20),
+    "patrol_wands": (2, 20), "pos_terminals": (2, 20), "smart_home_devices": (6, 200),
+}
 
 
 CONFIG_SCHEMA = vol.All(
     lambda value: {} if value is None else value,
     vol.Schema({
-        **_counts(),
-        vol.Optional("acme_barriers", default=0): vol.All(positive_int, vol.Range(max=20, msg="expected at most 20")),
-        vol.Optional("readers"): vol.All(positive_int, vol.Range(max=500, msg="expected at most 500")),
+        **{vol.Optional(key, default=default): _at_most(most) for key, (default, most) in COUNTS.items()},
+        vol.Optional("readers"): _at_most(500),
         vol.Optional("speed", default=1.0): _speed,
         vol.Optional("start_at"): time_of_day,
         vol.Optional("seed", default=42): vol.Coerce(int),
