@@ -40,6 +40,7 @@ class ModbusEntity(Entity):
             name=modbus.device_name(self._device),
         )
         self._stop_polling: Callable[[], None] | None = None
+        self._last_values: Values | None = None
 
     def _poll_target(self) -> tuple[Table, int, int] | None:
         """(table, address, count) to poll, or None for an entity that is not polled."""
@@ -62,6 +63,8 @@ class ModbusEntity(Entity):
             self._stop_polling = None
 
     def _on_data(self, values: Values) -> None:
+        if self._attr_available and values == self._last_values:
+            return  # most polls change nothing: skip decoding and the state machine
         try:
             state = self._state_from(values)
         except DecodeError as err:
@@ -70,8 +73,7 @@ class ModbusEntity(Entity):
                                        describe(table.description, address, count), str(err)))
             return
         self._modbus.problems.clear(self.entity_id, f"{self.entity_id} reads again")
-        if state == self._attr_state and self._attr_available:
-            return  # most polls change nothing; skip building a state just to compare it
+        self._last_values = values
         self._attr_state, self._attr_available = state, True
         self.write_state()
 
