@@ -33,7 +33,12 @@ class Checked:
         return not [e for e in self.errors if e.severity == "error"] and not self.problems
 
 
-def _prepare(config_path: Path, clock: Clock | None, plugin_dirs: Iterable[Path] = ()) -> tuple[Hub | None, Checked]:
+def _prepare(
+    config_path: Path,
+    clock: Clock | None,
+    plugin_dirs: Iterable[Path] = (),
+    log_overrides: dict[str, Any] | None = None,
+) -> tuple[Hub | None, Checked]:
     loaded = conf.load_config(config_path)
     checked = Checked(None, loaded.raw, list(loaded.errors))
     if not loaded.raw and checked.errors:
@@ -57,6 +62,10 @@ def _prepare(config_path: Path, clock: Clock | None, plugin_dirs: Iterable[Path]
     checked.hub_config = hub_config
     hub = Hub(hub_config, clock=clock)
     available, discovery_problems = discover(loaded.config_dir, plugin_dirs)
+    checked.logger = logger_conf if isinstance(logger_conf, dict) else conf.LOGGER_SCHEMA({})
+    checked.available = available
+    if log_overrides is not None:  # before any plugin is imported, so its start-up obeys too
+        configure_logging(merge_log_levels(checked.logger, **log_overrides), available)
     defaults = {d for d, m in available.items() if m.source is Source.CORE}
     wanted = set(defaults)
     for key in loaded.raw:
@@ -80,8 +89,6 @@ def _prepare(config_path: Path, clock: Clock | None, plugin_dirs: Iterable[Path]
 
         checked.errors.extend(validate_automations(hub, loaded.raw))
     checked.problems.extend(p for p in plugins.problems if p not in checked.problems)
-    checked.logger = logger_conf if isinstance(logger_conf, dict) else conf.LOGGER_SCHEMA({})
-    checked.available = available
     return hub, checked
 
 
@@ -92,9 +99,16 @@ def check_config(config_path: Path) -> Checked:
 
 
 async def setup_hub(
-    config_path: Path, *, clock: Clock | None = None, plugin_dirs: Iterable[Path] = ()
+    config_path: Path,
+    *,
+    clock: Clock | None = None,
+    plugin_dirs: Iterable[Path] = (),
+    log_overrides: dict[str, Any] | None = None,
 ) -> tuple[Hub, Checked]:
     """Load the config, open the stores, set every plugin up (not started yet).
+
+    With ``log_overrides`` (``{"default": level | None, "logs": {name: level}}``, from the
+    command line) the ``logger:`` section is applied, overridden, as soon as it is read.
 
     Config errors in a plugin's section keep that plugin (and its dependents) from being set
     up and are returned; the rest of the hub is built regardless.
@@ -104,7 +118,7 @@ async def setup_hub(
     from core.registry import STORE_NAME, DeviceRegistry, EntityRegistry
     from core.storage import Storage
 
-    hub, checked = _prepare(config_path, clock, plugin_dirs)
+    hub, checked = _prepare(config_path, clock, plugin_dirs, log_overrides)
     if hub is None:
         raise SystemExit(f"cannot start: {'; '.join(str(e) for e in checked.errors)}")
     data_dir = hub.config.data_dir
@@ -122,6 +136,16 @@ async def setup_hub(
     await hub.plugins.setup_all()
     checked.problems.extend(p for p in hub.plugins.problems if p not in checked.problems)
     return hub, checked
+
+
+def merge_log_levels(
+    logger_conf: dict[str, Any], default: str | None = None, logs: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The ``logger:`` section with command-line levels laid over it."""
+    return {
+        "default": default or logger_conf["default"],
+        "logs": {**logger_conf.get("logs", {}), **(logs or {})},
+    }
 
 
 def configure_logging(logger_conf: dict[str, Any], available: dict[str, Any]) -> None:

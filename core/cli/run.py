@@ -44,17 +44,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def serve(config_path: Path, log_level_override: str | None = None, log_overrides: list[str] | None = None) -> int:
-    from core.bootstrap import configure_logging, setup_hub
+    from core.bootstrap import setup_hub
 
-    hub, checked = await setup_hub(config_path)
-    logger_conf = dict(checked.logger)
-    if log_level_override:
-        logger_conf["default"] = log_level_override
-    logs = dict(logger_conf.get("logs", {}))
+    logs = {}
     for item in log_overrides or []:
         name, _, level = item.partition("=")
         logs[name] = _level(level)
-    configure_logging({**logger_conf, "logs": logs}, checked.available)
+    hub, checked = await setup_hub(config_path, log_overrides={"default": log_level_override, "logs": logs})
     for error in checked.errors:
         _LOGGER.log(logging.ERROR if error.severity == "error" else logging.WARNING, "%s", error)
     for problem in checked.problems:

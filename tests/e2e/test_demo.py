@@ -15,7 +15,7 @@ from core.testing import running_hub
 from tests.conftest import START
 from tests.fixtures_mqtt import free_port
 
-DEMO = Path(__file__).resolve().parents[2] / "integrations" / "simulator" / "demo_config.yaml"
+DEMO = Path(__file__).resolve().parents[2] / "config.yaml"
 SMART_HOME = ("switch.smart_plug_", "light.living_room_light_", "sensor.bedroom_sensor_")
 GATES = ("sensor.main_gate_lane_1_barrier_state", "binary_sensor.main_gate_lane_1_vehicle", "barrier.main_gate_lane_2")
 
