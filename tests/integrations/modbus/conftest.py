@@ -13,8 +13,8 @@ from core.hub import Hub
 from core.testing import running_hub
 from tests.fixtures_modbus import ModbusTestServer
 
-#: Short enough that a silent device costs a test little real time.
-TIMEOUT = 0.2
+#: Short enough that a silent device costs a test little time, long enough for a loaded machine.
+TIMEOUT = 0.5
 
 
 @pytest.fixture

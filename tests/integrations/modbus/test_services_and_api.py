@@ -97,7 +97,7 @@ async def test_the_api_other_plugins_use(tmp_path, clock, server):
         with pytest.raises(ModbusError, match=r"input registers 0-199: one request covers 1 to 125 values, not 200"):
             await line.read_registers(3, 0, 200, input=True)
         server.silence(3)
-        with pytest.raises(ModbusNoResponse, match=r"^modbus hub 'plant', device 3, coil 0: no answer within 0.2 s$"):
+        with pytest.raises(ModbusNoResponse, match=r"^modbus hub 'plant', device 3, coil 0: no answer within 0.5 s$"):
             await line.read_coils(3, 0)
         with pytest.raises(LookupError, match="no modbus hub 'office' to use; configured hubs: plant"):
             get_hub(hub, "office")
