@@ -58,12 +58,13 @@ class ProblemLog:
         self._repeat = repeat
         self._seen: dict[Any, tuple[str, float]] = {}
 
-    def report(self, key: Any, message: str, level: int = logging.WARNING) -> None:
+    def report(self, key: Any, message: str) -> None:
+        """A warning, unless the same ``message`` for ``key`` was logged less than ``repeat`` s ago."""
         now = self._clock.time()
         last = self._seen.get(key)
         if last is None or last[0] != message or now - last[1] >= self._repeat:
             self._seen[key] = (message, now)
-            _LOGGER.log(level, "%s", message)
+            _LOGGER.warning("%s", message)
 
     def clear(self, key: Any, message: str | None = None) -> None:
         """The problem is gone; ``message`` (if any) is logged only if it had been reported."""
