@@ -70,8 +70,8 @@ class Automation:
         self.entity_id = f"{DOMAIN}.{checked.object_id}"
         self.config: dict[str, Any] = checked.config or {}
         self.name = checked.alias or checked.id
-        self.errors: list[ConfigError] = list(checked.errors)
-        self.warnings: list[ConfigError] = []
+        self.errors = [error for error in checked.errors if error.severity == "error"]
+        self.warnings = [error for error in checked.errors if error.severity != "error"]
         self.enabled = bool(self.config.get("initial_state", True)) and checked.ok
         self.mode: str = self.config.get("mode", MODE_SINGLE)
         self.max_runs: int = self.config.get("max", 10)
@@ -90,7 +90,7 @@ class Automation:
 
     @property
     def ok(self) -> bool:
-        return self.checked.ok and not [e for e in self.errors if e.severity == "error"]
+        return self.checked.ok
 
     @property
     def armed(self) -> bool:
@@ -104,7 +104,7 @@ class Automation:
         """The ``automation.<id>`` entity: on/off (unavailable when its config is wrong)."""
         attributes: dict[str, Any] = {"id": self.id, "friendly_name": self.name}
         if not self.ok:
-            attributes["errors"] = [str(error) for error in self.errors if error.severity == "error"]
+            attributes["errors"] = [str(error) for error in self.errors]
             self.hub.states.set(self.entity_id, STATE_UNAVAILABLE, attributes)
             return
         attributes.update({

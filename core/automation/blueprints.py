@@ -125,7 +125,7 @@ class BlueprintLoader:
         return None
 
     def load(self, path: str) -> tuple[Blueprint | None, list[ConfigError]]:
-        """The blueprint at ``path`` and the errors found in its file (cached)."""
+        """The blueprint at ``path`` (None when it has errors) and the problems found in its file (cached)."""
         cached = self._cache.get(path)
         if cached is None:
             cached = self._cache[path] = self._load(path)
@@ -157,14 +157,15 @@ class BlueprintLoader:
                 errors.append(ConfigError(blank.__config_file__, blank.__line__, (),
                                           f"!input {blank.name}: the blueprint declares no input '{blank.name}' "
                                           f"(declared: {', '.join(inputs) or 'none'})"))
-        if errors:
+        if [error for error in errors if error.severity == "error"]:
             return None, errors
-        return Blueprint(path, file, metadata["name"], metadata.get("description"), inputs, body, metadata), []
+        return Blueprint(path, file, metadata["name"], metadata.get("description"), inputs, body, metadata), errors
 
     # --- using ------------------------------------------------------------------------------
 
     def expand(self, item: NodeDict, index: int) -> tuple[NodeDict | None, list[ConfigError]]:
-        """The automation a ``use_blueprint`` item stands for, or None and why not.
+        """The automation a ``use_blueprint`` item stands for, or None and why not (warnings
+        about the blueprint file come with the automation).
 
         ``index`` is the item's place in the ``automation:`` list (error paths start there).
         """
@@ -208,7 +209,7 @@ class BlueprintLoader:
             else:
                 values[name] = spec.default
         if problems:
-            return None, problems
+            return None, problems + file_errors
         written = item["use_blueprint"].get("input")
         places = dict(written.__locations__) if isinstance(written, NodeDict) else {}
         automation = _fill(blueprint.body, values, {name: place for name, place in places.items() if name in given})
@@ -219,7 +220,7 @@ class BlueprintLoader:
                     automation.__locations__ = {**automation.__locations__, key: item.__locations__[key]}
         if where is not None:  # errors about the automation as a whole: where it is used
             automation.__config_file__, automation.__line__ = where
-        return automation, []
+        return automation, file_errors  # warnings only (a duplicate key in the blueprint file)
 
     @staticmethod
     def _error(item: NodeDict, index: int, path: tuple[Any, ...], message: str) -> ConfigError:

@@ -101,12 +101,11 @@ def _check_one(schema: AutomationSchema, blueprints: BlueprintLoader, section: l
     if isinstance(item, NodeDict) and "use_blueprint" in item:
         use = item.get("use_blueprint")
         result.blueprint = str(use.get("path")) if isinstance(use, Mapping) else None
-        data, errors = blueprints.expand(item, index)
+        data, result.errors = blueprints.expand(item, index)
         if data is None:
-            result.errors = errors
             return result
     validated, errors = validate_section(DOMAIN, schema.automation, data, path=(index,), location=where)
-    result.errors = errors
+    result.errors = [*result.errors, *errors]
     if validated is not None:
         result.config = validated
         if "id" not in validated:

@@ -228,3 +228,20 @@ actions:
         "automations.yaml:10: automation[1].use_blueprint.input.enabled: "
         "expected a boolean (true/false, yes/no, on/off), got 'maybe'",
     ]
+
+
+def test_a_warning_in_a_blueprint_file_does_not_stop_its_use(tmp_path, checked):
+    write_blueprint(tmp_path, "twice.yaml", """\
+blueprint:
+  name: Twice
+  name: Written twice
+  domain: automation
+triggers: {trigger: event, event_type: go}
+actions: {event: gone}
+""")
+    (result,) = checked("- use_blueprint: {path: twice.yaml}\n")
+    assert result.ok
+    assert [(e.severity, str(e)) for e in result.errors] == [
+        ("warning", "blueprints/automation/twice.yaml:3: blueprint: duplicate key 'name' (lines 2 and 3); "
+                    "the value on line 3 is used"),
+    ]
