@@ -79,7 +79,7 @@ class Automation:
         self.traces = TraceStore(self.config.get("trace", {}).get("stored_traces", 5))
         self.last_triggered: float | None = None
         self._script: Script | None = None
-        self._conditions: Callable[[Mapping[str, Any], Trace | None], bool] | None = None
+        self._conditions: Callable[[Mapping[str, Any], Trace], bool] | None = None
         self._detach: Unsubscribe | None = None
         self._trigger_values: dict[str, Any] = {}
         self._retired = False  # replaced by a reload: its runs now belong to the new version

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from core.automation.numeric import NotANumber, in_range, read_value, threshold
+from core.automation.numeric import in_range, read_value, threshold
 from core.automation.platforms import Checker, ConditionPlatform
 from core.automation.templates import TemplateError, render, template_validator
 from core.automation.trace import Trace, record
@@ -230,10 +230,10 @@ class CompiledCondition:
         self._check = check
         self._children = children or []
 
-    def __call__(self, variables: Mapping[str, Any], trace: Trace | None) -> bool:
-        if trace is None:
-            return self._evaluate(variables, None)
+    def __call__(self, variables: Mapping[str, Any], trace: Trace) -> bool:
         with trace.element(self.path) as element:
+            if self.alias:
+                element.result["alias"] = self.alias
             if not self.enabled:
                 element.result.update(enabled=False, result=True)
                 return True
@@ -241,21 +241,13 @@ class CompiledCondition:
                 result = self._evaluate(variables, trace)
             except Exception as err:  # a check that cannot be evaluated is false; the trace says why
                 element.error = _describe(err)
-                element.result["result"] = False
-                return False
+                result = False
             element.result["result"] = result
             return result
 
-    def _evaluate(self, variables: Mapping[str, Any], trace: Trace | None) -> bool:
-        if not self.enabled:
-            return True
+    def _evaluate(self, variables: Mapping[str, Any], trace: Trace) -> bool:
         if self._check is not None:
-            try:
-                return bool(self._check(variables))
-            except Exception:
-                if trace is not None:
-                    raise
-                return False
+            return bool(self._check(variables))
         results = (child(variables, trace) for child in self._children)
         if self.kind == "and":
             return all(results)
@@ -265,7 +257,7 @@ class CompiledCondition:
 
 
 def _describe(err: BaseException) -> str:
-    if isinstance(err, ConditionFailed | NotANumber | TemplateError | ValueError):
+    if isinstance(err, ConditionFailed | TemplateError | ValueError):  # NotANumber is a ValueError
         return str(err)
     return f"{type(err).__name__}: {err}"
 
@@ -285,11 +277,11 @@ def compile_condition(hub: Hub, platforms: Mapping[str, ConditionPlatform], conf
 
 
 def compile_conditions(hub: Hub, platforms: Mapping[str, ConditionPlatform], configs: list[Mapping[str, Any]],
-                       path: str) -> Callable[[Mapping[str, Any], Trace | None], bool]:
+                       path: str) -> Callable[[Mapping[str, Any], Trace], bool]:
     """All of ``configs`` must pass (a list of conditions is an ``and``); stops at the first false."""
     compiled = [compile_condition(hub, platforms, config, f"{path}/{index}") for index, config in enumerate(configs)]
 
-    def check_all(variables: Mapping[str, Any], trace: Trace | None) -> bool:
+    def check_all(variables: Mapping[str, Any], trace: Trace) -> bool:
         return all(condition(variables, trace) for condition in compiled)
 
     return check_all

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-ConditionCheck = Callable[[Mapping[str, Any], Trace | None], bool]
+ConditionCheck = Callable[[Mapping[str, Any], Trace], bool]
 
 #: Errors that are mistakes in the automation: ``continue_on_error`` does not hide them.
 _MISTAKES = (ServiceNotFound, ServiceValidationError, TemplateError, vol.Invalid)
@@ -63,11 +63,10 @@ class _ConditionFalse(Exception):
 class StopRun(Exception):
     """A ``stop`` step: the run ends (as an error when ``error`` is true)."""
 
-    def __init__(self, reason: str, error: bool, response: Any = None) -> None:
+    def __init__(self, reason: str, error: bool) -> None:
         super().__init__(reason)
         self.reason = reason
         self.error = error
-        self.response = response
 
 
 class AbortRun(Exception):
@@ -220,7 +219,6 @@ class Run:
         self.activity = activity
         self.max_iterations = max_iterations
         self.iterations = 0
-        self.response: Any = None
 
     async def execute(self, variables: Variables) -> str:
         """Run every step; record how it ended in the trace and return that (``finished``...)."""
@@ -230,7 +228,6 @@ class Run:
         except _ConditionFalse:
             trace.end("aborted", "a condition step was false")
         except StopRun as stop:
-            self.response = stop.response
             trace.end("aborted" if stop.error else "finished", stop.reason if stop.error else None)
         except AbortRun as abort:
             trace.end("aborted", str(abort))
@@ -262,6 +259,8 @@ class Run:
                 raise _ConditionFalse
             return
         with self.trace.element(step.path) as element:
+            if "alias" in step.config:
+                element.result["alias"] = step.config["alias"]
             if not step.enabled:
                 element.result["enabled"] = False
                 return
@@ -516,12 +515,11 @@ async def _variables(run: Run, step: Step, variables: Variables) -> None:
 
 
 async def _stop(run: Run, step: Step, variables: Variables) -> None:
+    """Ends the run. (``response_variable`` is accepted, as in Home Assistant, but an automation
+    has no caller to answer: only scripts return a response.)"""
     config = step.config
-    response = None
-    if "response_variable" in config:
-        response = variables.get(config["response_variable"])
     record(stop=config["stop"], error=config["error"])
-    raise StopRun(config["stop"], config["error"], response)
+    raise StopRun(config["stop"], config["error"])
 
 
 async def _parallel(run: Run, step: Step, variables: Variables) -> None:

@@ -23,7 +23,8 @@ TRACED = """
       state: armed
   actions:
     - variables: {door: "{{ trigger.entity_id }}"}
-    - choose:
+    - alias: Pick the response
+      choose:
         - conditions: "{{ is_state('sensor.hour_kind', 'night') }}"
           sequence: {action: test.record, data: {level: night}}
       default:
@@ -57,7 +58,7 @@ async def test_a_trace_says_what_happened_and_why(hub, clock, automations, trace
         "entity_id": "alarm.site", "state": "armed", "wanted": ["armed"], "result": True,
     }
     assert traces.element(trace, "action/0")["changed_variables"] == {"door": "binary_sensor.door"}
-    assert traces.element(trace, "action/1")["result"] == {"choice": "default"}
+    assert traces.element(trace, "action/1")["result"] == {"alias": "Pick the response", "choice": "default"}
     failed = traces.element(trace, "action/1/default/0")
     assert failed["error"].startswith("ServiceFailed: the device did not answer")
     assert failed["result"]["continued_after_error"] is True
