@@ -11,8 +11,8 @@ applies the difference:
 - a removed one is stopped (its runs cancelled) and its entity removed;
 - a new one is armed.
 
-A config that cannot be read at all (a YAML syntax error) changes nothing: the error is
-returned and the running automations stay.
+A config whose file (or the file the section is included from) cannot be read at all — a
+YAML syntax error — changes nothing: the error is raised and the running automations stay.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from core.automation.automation import Automation
 from core.automation.blueprints import BlueprintLoader
 from core.automation.config import CheckedAutomation, check_automations, section_place, section_problem
 from core.automation.const import DOMAIN, EVENT_AUTOMATION_RELOADED
-from core.automation.platforms import collect_platforms
+from core.automation.platforms import Platforms, collect_platforms
 from core.automation.references import unknown_references
 from core.automation.waiting import Activity
 from core.bus import Event
@@ -34,7 +34,8 @@ from core.config import ConfigError, load_config
 from core.const import DEFAULT_CONFIG_FILE
 from core.errors import HubError, ServiceValidationError
 from core.services import ServiceCall
-from core.validation import boolean, vol
+from core.validation import boolean, entity_ids, vol
+from core.yaml_loader import Unresolved
 
 if TYPE_CHECKING:
     from core.hub import Hub
@@ -65,11 +66,13 @@ class AutomationEngine:
         """Read the config file again and apply its ``automation:`` section; returns its errors."""
         file = self.config_file()
         loaded = await self.hub.run_in_executor(load_config, file)
-        fatal = [error for error in loaded.errors if error.severity == "error" and not error.path]
+        section = loaded.raw.get(DOMAIN)
+        fatal = [error for error in loaded.errors
+                 if error.severity == "error" and (not error.path or isinstance(section, Unresolved))]
         if fatal or not loaded.raw:
             reasons = "; ".join(str(error) for error in fatal or loaded.errors) or "the file is empty"
             raise HubError(f"automation.reload: {file.name} cannot be read, nothing changed: {reasons}")
-        return await self.apply(loaded.raw.get(DOMAIN), section_place(loaded.raw))
+        return await self.apply(section, section_place(loaded.raw))
 
     def config_file(self) -> Path:
         """The main config file the hub was started with (its top mapping knows its file)."""
@@ -100,7 +103,7 @@ class AutomationEngine:
                 self.hub.bus.fire(EVENT_AUTOMATION_RELOADED, {"count": len(self.automations)})
             return [*self.section_errors, *(e for c in checked for e in c.errors)]
 
-    def _replace(self, checked: list[CheckedAutomation], platforms: Any) -> list[Automation]:
+    def _replace(self, checked: list[CheckedAutomation], platforms: Platforms) -> list[Automation]:
         """Swap in the new set; returns the automations that are new or changed (to arm)."""
         previous, current, fresh = self.automations, {}, []
         for item in checked:
@@ -241,11 +244,8 @@ class AutomationEngine:
 
 
 def _targets(value: Any) -> list[str] | str:
-    if value == "all":
-        return "all"
-    from core.validation import entity_ids
-
-    return entity_ids(value)
+    """``entity_id`` of the services: automation entity ids, or ``all``."""
+    return "all" if value == "all" else entity_ids(value)
 
 
 def _unchanged(old: CheckedAutomation, new: CheckedAutomation) -> bool:
