@@ -71,7 +71,7 @@ class AutomationEngine:
                  if error.severity == "error" and (not error.path or isinstance(section, Unresolved))]
         if fatal or not loaded.raw:
             reasons = "; ".join(str(error) for error in fatal or loaded.errors) or "the file is empty"
-            raise HubError(f"automation.reload: {file.name} cannot be read, nothing changed: {reasons}")
+            raise HubError(f"automation.reload: nothing changed, the config cannot be read: {reasons}")
         return await self.apply(section, section_place(loaded.raw))
 
     def config_file(self) -> Path:

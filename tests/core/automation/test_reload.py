@@ -90,12 +90,12 @@ async def test_a_reload_of_a_broken_file_changes_nothing(tmp_path, clock):
         engine = hub.data["automation"]
         before = dict(engine.automations)
         (tmp_path / "config.yaml").write_text("automation: [\n", encoding="utf-8")
-        with pytest.raises(HubError, match=r"config.yaml cannot be read, nothing changed: config.yaml:2: invalid YAML"):
+        with pytest.raises(HubError, match=r"nothing changed, the config cannot be read: config.yaml:2: invalid YAML"):
             await hub.services.call("automation", "reload")
         assert engine.automations == before
         (tmp_path / "config.yaml").write_text(CONFIG, encoding="utf-8")
         (tmp_path / "automations.yaml").write_text("- id: kept\n  triggers: [\n", encoding="utf-8")
-        with pytest.raises(HubError, match=r"nothing changed: automations.yaml:3: automation: invalid YAML"):
+        with pytest.raises(HubError, match=r"nothing changed, the config cannot be read: automations.yaml:3: automation: invalid YAML"):
             await engine.reload()
         assert engine.automations == before
         (tmp_path / "automations.yaml").write_text(textwrap.dedent("""\
