@@ -2,8 +2,9 @@
 
 Home Assistant's ``homeassistant`` trigger. ``start`` fires once, when the hub has finished
 starting (every plugin set up, every automation armed); an automation armed later (by a
-reload) does not see it. ``shutdown`` fires when the hub begins to stop; its run has the
-hub's stop time-out to finish.
+reload) does not see it. ``shutdown`` fires when the hub begins to stop; the hub lets its run
+finish (within its stop time-out) unless the run waits (a delay, a wait step): then it is
+cancelled with every other run when the automations stop.
 """
 from __future__ import annotations
 
