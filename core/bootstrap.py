@@ -11,6 +11,7 @@ from typing import Any
 
 from core import config as conf
 from core.clock import Clock
+from core.const import RECORDER_FILE
 from core.hub import Hub, HubConfig
 from core.loader import PluginSet, Problem, Source, discover
 
@@ -126,7 +127,7 @@ async def setup_hub(
     data_dir.mkdir(parents=True, exist_ok=True)
     hub.storage = Storage(data_dir)
     hub.on_stop(hub.storage.close)
-    hub.recorder = Recorder(data_dir / "recorder.db", clock=hub.clock.time)
+    hub.recorder = Recorder(data_dir / RECORDER_FILE, clock=hub.clock.time)
     await hub.recorder.start()
     hub.on_stop(hub.recorder.stop)
     registry_store = await hub.storage.open(STORE_NAME)

@@ -28,4 +28,5 @@ MAX_STATE_LENGTH: Final = 255
 
 DEFAULT_CONFIG_FILE: Final = "config.yaml"
 DEFAULT_DATA_DIR: Final = ".xiaoqu"
+RECORDER_FILE: Final = "recorder.db"  # in the data dir
 DEFAULT_SITE: Final = "demo"

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Final, Protocol
 
 from core.auth.audit import Actor, AuditLog
+from core.const import RECORDER_FILE
 from core.auth.manager import DEFAULT_TOKEN_DAYS, AuthError, AuthManager
 from core.storage import Storage, StoreLockedError
 
@@ -37,7 +38,6 @@ _LOGGER = logging.getLogger(__name__)
 
 CONTROL_DIR: Final = "control"
 SOCKET_NAME: Final = "auth.sock"
-RECORDER_FILE: Final = "recorder.db"  # as core.bootstrap names it
 MAX_SOCKET_PATH: Final = 107  # sun_path is 108 bytes on Linux, with the terminating NUL
 MAX_REQUEST: Final = 64 * 1024
 IO_TIMEOUT: Final = 10.0  # a stuck client must not hold a connection forever
