@@ -63,6 +63,15 @@ def xiaoqu_stop(hub: Hub) -> Any:
 
 
 @hookspec
+def xiaoqu_services() -> list[str] | None:
+    """Return the ``domain.service`` names the plugin registers when it is set up.
+
+    Called without setting anything up, so ``xiaoqu check-config`` can name an automation's
+    unknown service; a test checks that what a running hub registers was declared.
+    """
+
+
+@hookspec
 def xiaoqu_template_helpers(hub: Hub) -> dict[str, Any] | None:
     """Return ``{name: callable}`` made available to every template (sandboxed).
 

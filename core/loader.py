@@ -272,6 +272,8 @@ class PluginSet:
         self.loaded: dict[str, Plugin] = {}  # imported and configured, in set-up order
         self.running: list[str] = []
         self.problems: list[Problem] = []
+        #: ``domain.service`` names the loaded plugins declare (``xiaoqu_services``).
+        self.declared_services: set[str] = set()
 
     def import_and_configure(self, loaded: LoadedConfig, wanted: Iterable[str]) -> list[ConfigError]:
         """Import the wanted plugins, register their hooks and validate their config sections.
@@ -309,6 +311,8 @@ class PluginSet:
                     self.problems.append(Problem(domain, "config", f"invalid configuration ({len(errors)} error(s))"))
                     continue
             self.loaded[domain] = Plugin(manifest, module, section)
+            for names in call_plugin_hook(self.hub.pm, domain, "xiaoqu_services"):
+                self.declared_services.update(names or ())
         return config_errors
 
     async def setup_all(self) -> None:

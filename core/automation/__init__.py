@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from core import hookimpl
 from core.automation.config import validate_automations
-from core.automation.const import DOMAIN
+from core.automation.const import DOMAIN, SERVICES
 from core.automation.engine import AutomationEngine
 from core.automation.platforms import ConditionPlatform, TriggerInfo, TriggerPlatform
 from core.automation.trace import record
@@ -38,6 +38,11 @@ __all__ = [
     "record",
     "validate_automations",
 ]
+
+
+@hookimpl
+def xiaoqu_services() -> list[str]:
+    return [f"{DOMAIN}.{service}" for service in SERVICES]
 
 
 @hookimpl

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from core.automation.blueprints import BlueprintLoader
 from core.automation.const import DOMAIN
 from core.automation.platforms import Platforms, collect_platforms
+from core.automation.references import unknown_references
 from core.automation.schema import AutomationSchema
 from core.config import ConfigError, validate_section
 from core.entity import slugify
@@ -141,9 +142,13 @@ def _refuse_duplicates(checked: list[CheckedAutomation]) -> None:
 def validate_automations(hub: Hub, raw_config: Mapping[str, Any]) -> list[ConfigError]:
     """Every error in the config's automations, without setting anything up (check-config).
 
-    Unknown services and entity ids cannot be known here (plugins register them while
-    they are set up); the engine reports them as warnings when it arms the automations.
+    Services are checked against what the configured plugins declare; entity ids cannot be
+    known here (devices appear while the hub runs): the engine warns about unknown ones when
+    it arms the automations.
     """
     problem, section = section_problem(raw_config.get(DOMAIN), section_place(raw_config))
     errors = [problem] if problem is not None else []
-    return errors + [error for automation in check_automations(hub, section) for error in automation.errors]
+    for automation in check_automations(hub, section):
+        errors.extend(automation.errors)
+        errors.extend(unknown_references(hub, automation, declared_only=True))
+    return errors

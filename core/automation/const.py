@@ -4,6 +4,8 @@ from __future__ import annotations
 from typing import Final
 
 DOMAIN: Final = "automation"
+#: The services the engine registers (declared for check-config through xiaoqu_services).
+SERVICES: Final = ("turn_on", "turn_off", "toggle", "trigger", "reload")
 
 # Keys of one automation (Home Assistant 2024.10 spelling; the old singular ones are renamed).
 CONF_ID: Final = "id"

@@ -1,10 +1,11 @@
 """Services and entities an automation names, checked once every plugin is set up.
 
-``xiaoqu check-config`` sets nothing up, so it cannot know which services and entities will
-exist (plugins register them while they start, devices appear over MQTT). When the hub has
-started, the engine checks every service and entity id written literally in an automation
-(templates cannot be known in advance) and reports the unknown ones as warnings with file
-and line: the automation still runs, since an entity may appear later, but a typo shows.
+``xiaoqu check-config`` sets nothing up: it checks services against those the configured
+plugins declare (``xiaoqu_services``), and cannot know entities (devices appear over MQTT).
+When the hub has started, the engine checks every service and entity id written literally
+in an automation (templates cannot be known in advance) and reports the unknown ones as
+warnings with file and line: the automation still runs, since an entity may appear later,
+but a typo shows.
 """
 from __future__ import annotations
 
@@ -91,8 +92,12 @@ def references(config: Mapping[str, Any]) -> Iterator[Reference]:
     yield from _steps(config.get("actions", []), ("actions",))
 
 
-def unknown_references(hub: Hub, checked: CheckedAutomation) -> list[ConfigError]:
-    """Warnings for the services and entities of ``checked`` the hub does not know (yet)."""
+def unknown_references(hub: Hub, checked: CheckedAutomation, *, declared_only: bool = False) -> list[ConfigError]:
+    """Warnings for the services and entities of ``checked`` the hub does not know (yet).
+
+    With ``declared_only`` (check-config: nothing is set up) services are checked against
+    what the loaded plugins declare (``xiaoqu_services``) and entities are not checked.
+    """
     if checked.config is None:
         return []
     registry = getattr(hub, "entity_registry", None)
@@ -100,9 +105,16 @@ def unknown_references(hub: Hub, checked: CheckedAutomation) -> list[ConfigError
     for path, kind, name in references(checked.config):
         if kind == "service":
             domain, _, service = name.partition(".")
-            if hub.services.has(domain, service):
+            if declared_only:
+                if name.lower() in hub.plugins.declared_services:
+                    continue
+                message = f"unknown service {name} (no plugin in this config provides it)"
+            elif hub.services.has(domain, service):
                 continue
-            message = f"unknown service {name} (no plugin registered it)"
+            else:
+                message = f"unknown service {name} (no plugin registered it)"
+        elif declared_only:
+            continue
         else:
             if name in hub.states or (registry is not None and _registered(registry, name)):
                 continue

@@ -94,6 +94,11 @@ def xiaoqu_config_schema() -> Any:
 
 
 @hookimpl
+def xiaoqu_services() -> list[str]:
+    return [f"{DOMAIN}.reload"]
+
+
+@hookimpl
 async def xiaoqu_setup(hub: Hub, config: Mapping[str, Any] | None) -> None:
     settings = config if config is not None else CONFIG_SCHEMA(None)
     hub.data[_SETTINGS] = settings

@@ -24,7 +24,15 @@ from core.hub import HubState
 
 from .codec import DataType, DecodeError, Swap, decode, decoder, encode
 from .connection import LineSettings
-from .const import DEFAULT_SERIAL_MESSAGE_WAIT_MS, DOMAIN, EVENT_DEVICE_FAULT, EVENT_DEVICE_RECOVERED, Table
+from .const import (
+    DEFAULT_SERIAL_MESSAGE_WAIT_MS,
+    DOMAIN,
+    EVENT_DEVICE_FAULT,
+    EVENT_DEVICE_RECOVERED,
+    SERVICE_WRITE_COIL,
+    SERVICE_WRITE_REGISTER,
+    Table,
+)
 from .entities import ModbusBinarySensor, ModbusSensor, ModbusSwitch
 from .errors import ModbusError, ModbusExceptionResponse, ModbusNoResponse
 from .hub import DeviceSettings, ModbusHub
@@ -54,6 +62,7 @@ __all__ = [
 ]
 
 RECONNECT_MAX = 30.0
+SWITCH_SERVICES = ("turn_on", "turn_off", "toggle")
 _ENTITY_CLASSES = {"sensors": ModbusSensor, "binary_sensors": ModbusBinarySensor, "switches": ModbusSwitch}
 
 
@@ -100,6 +109,12 @@ def xiaoqu_config_schema() -> vol.Schema | Any:
 
 
 @hookimpl
+def xiaoqu_services() -> list[str]:
+    return [f"{DOMAIN}.{SERVICE_WRITE_REGISTER}", f"{DOMAIN}.{SERVICE_WRITE_COIL}",
+            *(f"switch.{service}" for service in SWITCH_SERVICES)]
+
+
+@hookimpl
 async def xiaoqu_setup(hub: Hub, config: list[dict[str, Any]] | None) -> None:
     hubs: dict[str, ModbusHub] = {}
     hub.data[DOMAIN] = hubs
@@ -110,7 +125,7 @@ async def xiaoqu_setup(hub: Hub, config: list[dict[str, Any]] | None) -> None:
             for platform in PLATFORMS for entity_conf in conf[platform]
         ])
     register_services(hub, hubs)
-    for method in ("turn_on", "turn_off", "toggle"):
+    for method in SWITCH_SERVICES:
         hub.entities.register_service("switch", method, method)
 
     def start_polling(_event: Event | None = None) -> None:

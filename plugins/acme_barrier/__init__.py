@@ -61,6 +61,11 @@ def xiaoqu_config_schema() -> Any:
 
 
 @hookimpl
+def xiaoqu_services() -> list[str]:
+    return [f"barrier.{service}" for service in SERVICES]
+
+
+@hookimpl
 async def xiaoqu_setup(hub: Hub, config: list[dict[str, Any]] | None) -> None:
     barriers = []
     for index, conf in enumerate(config or []):

@@ -130,3 +130,24 @@ def test_run_starts_logs_plugins_and_stops_cleanly_on_sigint(tmp_path):
     assert "Traceback" not in text
     assert "Received SIGINT, stopping" in text and "Stopped" in text
     assert (tmp_path / ".xiaoqu" / "recorder.db").exists(), "data lives beside the config"
+
+
+def test_check_config_warns_about_a_service_no_configured_plugin_provides(tmp_path):
+    (tmp_path / "config.yaml").write_text(
+        "automation:\n"
+        "  - id: reload_all\n"
+        "    triggers:\n"
+        "      - trigger: event\n"
+        "        event_type: reload_please\n"
+        "    actions:\n"
+        "      - action: automation.reload\n"
+        "      - action: automation.relaod\n",
+        encoding="utf-8",
+    )
+    result = xiaoqu("check-config", "-c", "config.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: config.yaml:8: automation[0].actions[1].action: "
+        "unknown service automation.relaod (no plugin in this config provides it)"
+    ]

@@ -64,6 +64,8 @@ async def test_the_demo_community_lives(tmp_path):
                 break
         entity_ids = set(hub.states.entity_ids())
         listed = {state["entity_id"] for state in await api_states(hub)}
+        registered = {f"{domain}.{service}" for domain, services in hub.services.describe().items() for service in services}
+        declared = hub.plugins.declared_services
 
     for prefix in SMART_HOME:  # from Home Assistant discovery
         assert any(e.startswith(prefix) for e in entity_ids), prefix
@@ -77,3 +79,5 @@ async def test_the_demo_community_lives(tmp_path):
     assert {"opening", "open", "closed"} <= set(changes["barrier.main_gate_lane_2"])
     assert sum(sim.log.counts.values()) > 20
     assert entity_ids <= listed  # GET /api/states lists every entity the state machine holds
+    # Every service a running hub registers was declared for check-config (xiaoqu_services)
+    assert registered - declared == set()
