@@ -221,7 +221,25 @@ class AutomationSchema:
     def trigger(self, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise vol.Invalid("expected a trigger: a mapping with 'trigger:' naming its type")
-        return self._trigger_dispatch(renamed_keys(_TRIGGER_RENAMES)(value))  # type: ignore[no-any-return]
+        value = renamed_keys(_TRIGGER_RENAMES)(value)
+        self._needs_integration(value.get("trigger"))
+        return self._trigger_dispatch(value)  # type: ignore[no-any-return]
+
+    def _needs_integration(self, kind: Any) -> None:
+        """Name the integration an unknown trigger type needs, when one bears its name.
+
+        As in Home Assistant, a trigger type an integration adds is named after it
+        (``trigger: mqtt``): on a site without ``mqtt:`` "Unexpected value" would only puzzle.
+        """
+        plugins = getattr(self._hub, "plugins", None)
+        if self._hub is None or plugins is None or not isinstance(kind, str) or kind in self.platforms.triggers:
+            return
+        if kind in plugins.loaded or kind in self._hub.config.raw:
+            raise vol.Invalid(f"trigger type '{kind}' comes from the {kind} integration, which could not be set up "
+                              "(its error is above)", path=["trigger"])
+        if kind in plugins.available:
+            raise vol.Invalid(f"trigger type '{kind}' comes from the {kind} integration, which is not set up "
+                              f"(add '{kind}:' to config.yaml)", path=["trigger"])
 
     def conditions(self, value: Any) -> list[dict[str, Any]]:
         return vol.Schema([self.condition])(ensure_list(value))  # type: ignore[no-any-return]

@@ -71,6 +71,13 @@ async def xiaoqu_setup(hub: Hub, config: dict[str, Any] | None) -> None:
 
 
 @hookimpl
+def xiaoqu_automation_triggers(hub: Hub) -> dict[str, Any]:
+    from .trigger import MqttTrigger
+
+    return {"mqtt": MqttTrigger(hub)}
+
+
+@hookimpl
 async def xiaoqu_stop(hub: Hub) -> None:
     data: MqttData | None = hub.data.get(DOMAIN)
     if data is not None:
