@@ -28,6 +28,7 @@ from .config import CONFIG_SCHEMA
 from .device_protocol import DeviceMessage, Handler, MessageKind, Reply
 from .models import ReceiveMessage
 from .runtime import DOMAIN, MqttData, setup_mqtt
+from .tasmota import start_tasmota_discovery
 
 if TYPE_CHECKING:
     import voluptuous as vol
@@ -67,7 +68,8 @@ def xiaoqu_services() -> list[str]:
 
 @hookimpl
 async def xiaoqu_setup(hub: Hub, config: dict[str, Any] | None) -> None:
-    await setup_mqtt(hub, config if config is not None else CONFIG_SCHEMA({}))
+    data = await setup_mqtt(hub, config if config is not None else CONFIG_SCHEMA({}))
+    await start_tasmota_discovery(hub, data)
 
 
 @hookimpl

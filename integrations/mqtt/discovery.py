@@ -75,6 +75,9 @@ def _with_base(value: str, base: str) -> str:
 class Discovery:
     """Creates, updates and removes the entities that devices announce."""
 
+    #: The entity class for a component's config (Tasmota's discovery brings its own).
+    entity_class = staticmethod(entity_class)
+
     def __init__(self, hub: Hub, client: MqttClient, rejections: Rejections, prefix: str) -> None:
         self.hub = hub
         self.client = client
@@ -188,7 +191,7 @@ class Discovery:
         self._devices[device_key] = kept
 
     async def _apply(self, component: str, key: str, config: dict[str, Any]) -> None:
-        cls = entity_class(component, config)
+        cls = self.entity_class(component, config)
         device_name = key
         try:
             validated = cls.schema()(config)
