@@ -79,6 +79,13 @@ async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
 
 
 @hookimpl
+def xiaoqu_automation_triggers(hub: Hub) -> dict[str, Any]:
+    from core.http.trigger import WebhookTrigger
+
+    return {"webhook": WebhookTrigger(hub)}
+
+
+@hookimpl
 async def xiaoqu_stop(hub: Hub) -> None:
     server: HttpServer | None = hub.data.get(DOMAIN)
     if server is not None:
