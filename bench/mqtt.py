@@ -1,16 +1,27 @@
 """MQTT benchmarks: messages into the state machine, and the reader → hub → door round trip.
 
-    .venv/bin/python bench/mqtt.py [--messages 20000] [--rtt 2000] [--brokers mosquitto,amqtt]
+    .venv/bin/python bench/mqtt.py [--messages 20000] [--amqtt-messages 5000] [--rtt 2000]
+                                   [--rate 200] [--rounds 3] [--brokers mosquitto,amqtt]
 
-1. Throughput. A burst of N messages from C publishers (``mosquitto_pub -l``, 10 topics)
-   is read, in turn, by ``mosquitto_sub`` (the C limit), a bare aiomqtt subscriber and a
-   hub whose discovered sensors turn every message into a state change (the state stream
-   on, as shipped). Rates are N / (last message − start of publishing), all in one run
-   against the same broker. Loss is counted per message; at QoS 0 the broker's own drop
-   counter (``$SYS/broker/publish/messages/dropped``) is read too.
-2. Round trip. A reader publishes credentials at 200/s (QoS 1); the hub's device-protocol
-   handler publishes the door command and answers; the reader times request → answer.
-   Run with the hub's TCP_NODELAY on and off.
+These two-core machines are shared and drift by ±20–40 % from one minute to the next, so every
+figure is a ratio to a baseline measured in the same round, and each case runs ``--rounds``
+times, interleaved; the summary gives the median and the spread (min–max) of the rounds.
+
+1. Intake. A burst of N messages from C publishers (``mosquitto_pub -l``, 10 topics) is read,
+   in turn, by ``mosquitto_sub`` (the C limit), a bare aiomqtt subscriber (``client.messages``
+   and ``json.loads``) and a hub whose discovered sensors turn every message into a state
+   change, with the state stream on (as shipped: every change is republished into the same
+   broker) and off. Rates are N / (last message − start of publishing). Loss is counted per
+   message; at QoS 0 Mosquitto's own drop counter (``$SYS/broker/publish/messages/dropped``)
+   is read before and after. For the stream: messages it sent, and changes it coalesced
+   (superseded by a newer state of the same entity before they were sent).
+2. Round trip. A reader in its own process publishes credentials at ``--rate``/s (QoS 1) and
+   times request → answer. The answering side is, in turn, a bare aiomqtt echo in its own
+   process (TCP_NODELAY, answers with the door command and the result at QoS 1: the
+   baseline) and a hub whose device-protocol handler does the same, with the hub's
+   TCP_NODELAY on and off. Keeping the reader out of the hub's process matters: in the same
+   event loop its own publishes, acknowledgements and receives queue behind the hub's work
+   and the hub's behind them, which adds milliseconds to the tail that no deployment has.
 """
 from __future__ import annotations
 
@@ -18,6 +29,7 @@ import argparse
 import asyncio
 import json
 import logging
+import math
 import shutil
 import socket
 import statistics
@@ -25,7 +37,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiomqtt
 
@@ -37,6 +52,13 @@ from tests.fixtures_mqtt import BrokerProcess, mosquitto_available  # noqa: E402
 
 TOPICS = 10
 NODELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+ROOT = "xiaoqu/demo"
+CREDENTIAL = f"{ROOT}/reader/r1/credential"
+RESULT = f"{ROOT}/reader/r1/result"
+DOOR = f"{ROOT}/door/r1/command"
+
+
+# --- intake ------------------------------------------------------------------------------
 
 
 def start_publishers(broker: BrokerProcess, n: int, qos: int) -> list[subprocess.Popen[bytes]]:
@@ -62,7 +84,14 @@ def finish_publishers(procs: list[subprocess.Popen[bytes]]) -> None:
         proc.wait(30)
 
 
-async def run_mosquitto_sub(broker: BrokerProcess, n: int, qos: int) -> tuple[float, int]:
+@dataclass
+class Intake:
+    rate: float
+    lost: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def run_mosquitto_sub(broker: BrokerProcess, n: int, qos: int) -> Intake:
     sub = await asyncio.create_subprocess_exec(
         "mosquitto_sub", "-h", broker.host, "-p", str(broker.port), "-q", str(qos), "-t", "bench/#", "-C", str(n), "-W", "120",
         stdout=asyncio.subprocess.PIPE,
@@ -77,10 +106,10 @@ async def run_mosquitto_sub(broker: BrokerProcess, n: int, qos: int) -> tuple[fl
     end = time.perf_counter()
     finish_publishers(pubs)
     await sub.wait()
-    return count / (end - start), n - count
+    return Intake(count / (end - start), n - count)
 
 
-async def run_bare(broker: BrokerProcess, n: int, qos: int) -> tuple[float, int]:
+async def run_bare(broker: BrokerProcess, n: int, qos: int) -> Intake:
     seen: set[int] = set()
     async with aiomqtt.Client(broker.host, broker.port, socket_options=NODELAY) as client:
         await client.subscribe("bench/#", qos=qos)
@@ -97,12 +126,13 @@ async def run_bare(broker: BrokerProcess, n: int, qos: int) -> tuple[float, int]
         except TimeoutError:
             pass
         finish_publishers(pubs)
-    return len(seen) / (end - start), n - len(seen)
+    return Intake(len(seen) / (end - start), n - len(seen))
 
 
-async def run_hub(broker: BrokerProcess, n: int, qos: int, stream: bool) -> tuple[float, int, dict]:
+async def run_hub(broker: BrokerProcess, n: int, qos: int, stream: bool) -> Intake:
+    """The hub as shipped (default queue bounds), ``TOPICS`` discovered sensors."""
     site = Path(tempfile.mkdtemp())
-    config = {"mqtt": broker.hub_config(state_stream=stream, max_queued_incoming=200_000)}
+    config = {"mqtt": broker.hub_config(state_stream=stream)}
     seen: set[int] = set()
     done = asyncio.Event()
     last = [0.0]
@@ -114,9 +144,12 @@ async def run_hub(broker: BrokerProcess, n: int, qos: int, stream: bool) -> tupl
         async with asyncio.timeout(10):
             while len(hub.states.entity_ids("sensor")) < TOPICS + 1:
                 await asyncio.sleep(0.01)
-        await mqtt.get(hub).client.wait_subscribed()
+        data = mqtt.get(hub)
+        await data.client.wait_subscribed()
+        sent_before = data.state_stream.published if data.state_stream else 0
+        coalesced_before = data.state_stream.coalesced if data.state_stream else 0
 
-        def changed(event) -> None:
+        def changed(event: Any) -> None:
             if event.data["entity_id"].startswith("sensor.bench_") and event.data["new_state"] is not None:
                 seen.add(int(event.data["new_state"].state))
                 last[0] = time.perf_counter()
@@ -131,71 +164,227 @@ async def run_hub(broker: BrokerProcess, n: int, qos: int, stream: bool) -> tupl
         except TimeoutError:
             pass
         finish_publishers(pubs)
-        stats = mqtt.get(hub).stats.as_dict()
+        extra = {"inbox_dropped": data.stats.incoming_dropped}
+        if data.state_stream is not None:
+            extra["stream_sent"] = data.state_stream.published - sent_before
+            extra["stream_coalesced"] = data.state_stream.coalesced - coalesced_before
     shutil.rmtree(site, ignore_errors=True)
-    return len(seen) / (last[0] - start), n - len(seen), stats
+    return Intake(len(seen) / (last[0] - start), n - len(seen), extra)
 
 
-async def dropped_counter(broker: BrokerProcess) -> int | None:
-    if broker.kind != "mosquitto":
-        return None
-    async with aiomqtt.Client(broker.host, broker.port) as client:
-        await client.subscribe("$SYS/broker/publish/messages/dropped")
-        try:
-            async with asyncio.timeout(3):
-                async for message in client.messages:
-                    return int(message.payload)  # type: ignore[arg-type]
-        except TimeoutError:
-            return 0
-    return None
+class DropCounter:
+    """Mosquitto's ``$SYS`` drop counter, from a subscription held open for the broker's life
+    (the value is published only when it changes, and expires after 60 s)."""
+
+    def __init__(self, broker: BrokerProcess) -> None:
+        self.broker = broker
+        self.value = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> DropCounter:
+        if self.broker.kind == "mosquitto":
+            self._task = asyncio.get_running_loop().create_task(self._follow())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _follow(self) -> None:
+        async with aiomqtt.Client(self.broker.host, self.broker.port) as client:
+            await client.subscribe("$SYS/broker/publish/messages/dropped")
+            async for message in client.messages:
+                self.value = int(message.payload)  # type: ignore[arg-type]
+
+    async def settled(self) -> int | None:
+        """The counter once the broker has published its latest value (``sys_interval 1``)."""
+        if self._task is None:
+            return None
+        await asyncio.sleep(1.5)
+        return self.value
 
 
-async def round_trip(broker: BrokerProcess, count: int, rate: float, nodelay: bool) -> dict[str, float]:
+# --- round trip --------------------------------------------------------------------------
+
+
+async def reader(port: int, count: int, rate: float) -> None:
+    """The card reader (own process): credentials at ``rate``/s; prints the latencies (ms)."""
+    sent: dict[str, float] = {}
+    times: list[float] = []
+    async with aiomqtt.Client("127.0.0.1", port, socket_options=NODELAY) as client:
+        await client.subscribe(RESULT, qos=1)
+
+        async def receive() -> None:
+            async for message in client.messages:
+                request_id = json.loads(message.payload)["request_id"]  # type: ignore[arg-type]
+                times.append((time.perf_counter() - sent.pop(request_id)) * 1000)
+                if len(times) >= count:
+                    return
+
+        async def send(first: int, last: int) -> None:
+            t0 = time.perf_counter()
+            for i in range(first, last):
+                if (delay := t0 + (i - first) / rate - time.perf_counter()) > 0:
+                    await asyncio.sleep(delay)
+                request_id = f"q{i}"
+                sent[request_id] = time.perf_counter()
+                await client.publish(CREDENTIAL, json.dumps({"request_id": request_id, "type": "card", "value": "04A2B3"}), qos=1)
+
+        receiver = asyncio.get_running_loop().create_task(receive())
+        await send(-50, 0)  # warm-up: connections, caches; these answers are not counted
+        await asyncio.sleep(0.5)
+        del times[:]
+        await send(0, count)
+        await asyncio.wait_for(receiver, 60)
+    print(json.dumps(times))
+
+
+async def echo(port: int) -> None:
+    """The baseline's answering side (own process): bare aiomqtt, what the hub's handler sends."""
+    async with aiomqtt.Client("127.0.0.1", port, socket_options=NODELAY) as client:
+        client.pending_calls_threshold = 1000
+        await client.subscribe(f"{ROOT}/reader/+/credential", qos=1)
+        print("ready", flush=True)
+        loop = asyncio.get_running_loop()
+        pending: set[asyncio.Task[None]] = set()
+        async for message in client.messages:
+            request_id = json.loads(message.payload)["request_id"]  # type: ignore[arg-type]
+            for topic, body in ((DOOR, {"action": "unlock", "request_id": request_id}), (RESULT, {"request_id": request_id, "granted": True})):
+                task = loop.create_task(client.publish(topic, json.dumps(body), qos=1))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+
+
+async def _run_reader(port: int, count: int, rate: float) -> list[float]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "reader", str(port), str(count), str(rate), stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await proc.communicate()
+    if proc.returncode:
+        raise RuntimeError(f"the reader exited with {proc.returncode}")
+    times: list[float] = json.loads(out)
+    return times
+
+
+async def rtt_bare(broker: BrokerProcess, count: int, rate: float) -> list[float]:
+    proc = await asyncio.create_subprocess_exec(sys.executable, __file__, "echo", str(broker.port), stdout=asyncio.subprocess.PIPE)
+    try:
+        assert proc.stdout is not None
+        if (await proc.stdout.readline()).strip() != b"ready":
+            raise RuntimeError("the echo did not start")
+        return await _run_reader(broker.port, count, rate)
+    finally:
+        proc.kill()
+        await proc.wait()
+
+
+async def rtt_hub(broker: BrokerProcess, count: int, rate: float, nodelay: bool) -> list[float]:
     site = Path(tempfile.mkdtemp())
     config = {"mqtt": broker.hub_config(tcp_nodelay=nodelay, state_stream=False, discovery=False)}
     async with running_hub(site, config) as hub:
 
         def decide(message: mqtt.DeviceMessage, reply: mqtt.Reply) -> None:
-            mqtt.publish_nowait(hub, f"xiaoqu/demo/door/{message.device_id}/command", {"action": "unlock", "request_id": message.request_id}, qos=1)
+            mqtt.publish_nowait(hub, f"{ROOT}/door/{message.device_id}/command", {"action": "unlock", "request_id": message.request_id}, qos=1)
             reply({"granted": True})
 
         mqtt.register_device_message(hub, "reader/credential", "reader_credential", decide)
-        sent: dict[str, float] = {}
-        times: list[float] = []
-        async with aiomqtt.Client(broker.host, broker.port, socket_options=NODELAY) as reader:
-            await reader.subscribe("xiaoqu/demo/reader/r1/result", qos=1)
-
-            async def receive() -> None:
-                async for message in reader.messages:
-                    rid = json.loads(message.payload)["request_id"]  # type: ignore[arg-type]
-                    times.append((time.perf_counter() - sent.pop(rid)) * 1000)
-                    if len(times) >= count:
-                        return
-
-            receiver = asyncio.get_running_loop().create_task(receive())
-            t0 = time.perf_counter()
-            for i in range(count):
-                due = t0 + i / rate
-                if (delay := due - time.perf_counter()) > 0:
-                    await asyncio.sleep(delay)
-                rid = f"q{i}"
-                sent[rid] = time.perf_counter()
-                await reader.publish("xiaoqu/demo/reader/r1/credential", json.dumps({"request_id": rid, "type": "card", "value": "04A2B3"}), qos=1)
-            await asyncio.wait_for(receiver, 60)
+        await mqtt.get(hub).client.wait_subscribed()
+        times = await _run_reader(broker.port, count, rate)
     shutil.rmtree(site, ignore_errors=True)
-    times.sort()
-    return {"p50": statistics.median(times), "p99": times[int(len(times) * 0.99) - 1], "max": times[-1], "n": len(times)}
+    return times
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(len(ordered) * p / 100) - 1)]
+
+
+# --- reporting ---------------------------------------------------------------------------
+
+
+def spread(values: Sequence[float], fmt: Callable[[float], str]) -> str:
+    """Median and range of the rounds: ``6,100 (5,800–6,400)``."""
+    if len(values) == 1:
+        return fmt(values[0])
+    return f"{fmt(statistics.median(values))} ({fmt(min(values))}–{fmt(max(values))})"
+
+
+def rate(value: float) -> str:
+    return f"{value:,.0f}/s"
+
+
+def ratio(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def ms(value: float) -> str:
+    return f"{value:.2f}"
+
+
+async def intake(broker: BrokerProcess, n: int, qos: int, rounds: int, drops: DropCounter) -> None:
+    cases: dict[str, list[Intake]] = {"mosquitto_sub": [], "bare": [], "on": [], "off": []}
+    before = await drops.settled()
+    for r in range(rounds):
+        cases["mosquitto_sub"].append(await run_mosquitto_sub(broker, n, qos))
+        cases["bare"].append(await run_bare(broker, n, qos))
+        cases["on"].append(await run_hub(broker, n, qos, stream=True))
+        cases["off"].append(await run_hub(broker, n, qos, stream=False))
+        c, b, on, off = (cases[k][r] for k in cases)
+        print(
+            f"  round {r + 1}: mosquitto_sub {rate(c.rate)}, bare {rate(b.rate)}, hub {rate(on.rate)} "
+            f"(stream off {rate(off.rate)}); hub/bare {ratio(on.rate / b.rate)} (off {ratio(off.rate / b.rate)}); "
+            f"stream sent {on.extra['stream_sent']}, coalesced {on.extra['stream_coalesced']}",
+            flush=True,
+        )
+    after = await drops.settled()
+    b = [x.rate for x in cases["bare"]]
+    c = [x.rate for x in cases["mosquitto_sub"]]
+    on = [x.rate for x in cases["on"]]
+    off = [x.rate for x in cases["off"]]
+    lost = {k: sum(x.lost for x in v) for k, v in cases.items()}
+    inbox = sum(x.extra["inbox_dropped"] for k in ("on", "off") for x in cases[k])
+    print(
+        f"{broker.kind} QoS {qos}, {n} msgs × {rounds} rounds: mosquitto_sub {spread(c, rate)} | bare aiomqtt {spread(b, rate)} | "
+        f"hub → states {spread(on, rate)}, stream off {spread(off, rate)}\n"
+        f"  hub/bare {spread([h / x for h, x in zip(on, b)], ratio)} (stream off {spread([h / x for h, x in zip(off, b)], ratio)}) | "
+        f"hub/mosquitto_sub {spread([h / x for h, x in zip(on, c)], ratio)} | "
+        f"stream sent {spread([x.extra['stream_sent'] for x in cases['on']], str)}, "
+        f"coalesced {spread([x.extra['stream_coalesced'] for x in cases['on']], str)} per {n}\n"
+        f"  lost: mosquitto_sub {lost['mosquitto_sub']}, bare {lost['bare']}, hub {lost['on']} (stream off {lost['off']}); "
+        f"hub inbox dropped {inbox}; broker drops ($SYS) {after - before if before is not None and after is not None else 'n/a'}",
+        flush=True,
+    )
+
+
+async def round_trips(broker: BrokerProcess, count: int, rate_per_s: float, rounds: int) -> None:
+    cases: dict[str, list[list[float]]] = {"bare": [], "on": [], "off": []}
+    for _ in range(rounds):
+        cases["bare"].append(await rtt_bare(broker, count, rate_per_s))
+        cases["on"].append(await rtt_hub(broker, count, rate_per_s, nodelay=True))
+        cases["off"].append(await rtt_hub(broker, count, rate_per_s, nodelay=False))
+    names = {"bare": "bare aiomqtt echo (TCP_NODELAY)", "on": "hub, TCP_NODELAY on", "off": "hub, TCP_NODELAY off"}
+    print(f"{broker.kind} reader → answer at {rate_per_s:.0f}/s, QoS 1, {count} requests × {rounds} rounds (ms, median of rounds and range):")
+    for key, runs in cases.items():
+        print(
+            f"  {names[key]:32} p50 {spread([percentile(t, 50) for t in runs], ms)}, "
+            f"p99 {spread([percentile(t, 99) for t in runs], ms)}, max {spread([max(t) for t in runs], ms)}, "
+            f"answered {sum(len(t) for t in runs)}/{count * rounds}",
+            flush=True,
+        )
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--messages", type=int, default=20_000)
-    parser.add_argument("--amqtt-messages", type=int, default=5_000)
-    parser.add_argument("--rtt", type=int, default=2_000)
+    parser.add_argument("--messages", type=int, default=20_000, help="burst size through Mosquitto")
+    parser.add_argument("--amqtt-messages", type=int, default=5_000, help="burst size through amqtt")
+    parser.add_argument("--rtt", type=int, default=2_000, help="requests per round-trip run")
+    parser.add_argument("--rate", type=float, default=200.0, help="requests per second in the round trip")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--brokers", default="mosquitto,amqtt")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    print("command:", " ".join(["bench/mqtt.py", *sys.argv[1:]]))
+    print("command:", " ".join(["bench/mqtt.py", *sys.argv[1:]]), flush=True)
     for kind in args.brokers.split(","):
         if kind == "mosquitto" and not mosquitto_available():
             print("mosquitto: not installed, skipped")
@@ -203,28 +392,18 @@ async def main() -> None:
         n = args.messages if kind == "mosquitto" else args.amqtt_messages
         workdir = Path(tempfile.mkdtemp())
         with BrokerProcess.create(workdir, kind) as broker:
-            for qos in (1, 0):
-                c_rate, c_lost = await run_mosquitto_sub(broker, n, qos)
-                bare_rate, bare_lost = await run_bare(broker, n, qos)
-                hub_rate, hub_lost, stats = await run_hub(broker, n, qos, stream=True)
-                hub_nostream, lost_nostream, _ = await run_hub(broker, n, qos, stream=False)
-                drops = await dropped_counter(broker)
-                print(
-                    f"{kind} QoS {qos}, {n} msgs: mosquitto_sub {c_rate:,.0f}/s (lost {c_lost}) | "
-                    f"bare aiomqtt {bare_rate:,.0f}/s (lost {bare_lost}) | hub→states {hub_rate:,.0f}/s (lost {hub_lost}; "
-                    f"stream off {hub_nostream:,.0f}/s, lost {lost_nostream}) | hub/bare {hub_rate / bare_rate:.0%}, "
-                    f"stream off {hub_nostream / bare_rate:.0%} | hub/mosquitto_sub {hub_rate / c_rate:.1%} | "
-                    f"broker drops ($SYS) {drops if drops is not None else 'n/a'} | hub inbox dropped {stats['incoming_dropped']}"
-                )
-            if kind == "mosquitto":
-                for nodelay in (True, False):
-                    result = await round_trip(broker, args.rtt, 200.0, nodelay)
-                    print(
-                        f"{kind} reader→hub→answer at 200/s, QoS 1, hub TCP_NODELAY {'on' if nodelay else 'off'}: "
-                        f"p50 {result['p50']:.2f} ms, p99 {result['p99']:.2f} ms, max {result['max']:.1f} ms (n={result['n']})"
-                    )
+            async with DropCounter(broker) as drops:
+                for qos in (1, 0):
+                    await intake(broker, n, qos, args.rounds, drops)
+            if args.rtt:
+                await round_trips(broker, args.rtt, args.rate, args.rounds)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if len(sys.argv) > 1 and sys.argv[1] == "reader":
+        asyncio.run(reader(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])))
+    elif len(sys.argv) > 1 and sys.argv[1] == "echo":
+        asyncio.run(echo(int(sys.argv[2])))
+    else:
+        asyncio.run(main())
