@@ -104,7 +104,8 @@ async def test_topics_payload_filters_and_trigger_data(tmp_path, broker):
 async def test_turning_off_and_reloading_unsubscribe(tmp_path, broker):
     def site(topic: str) -> dict[str, Any]:
         return {"http": {"server_port": 0}, "mqtt": broker.hub_config(),
-                "automation": [automation("gate", {"topic": topic}), automation("last", {"topic": "done"})]}
+                "automation": [automation("gate", {"topic": topic}, {"payload": "{{ trigger.payload }}"}),
+                               automation("last", {"topic": "done"})]}
 
     async with running_hub(tmp_path, site("gate/open")) as hub:
         events = seen(hub)
@@ -125,8 +126,11 @@ async def test_turning_off_and_reloading_unsubscribe(tmp_path, broker):
         assert "gate/open" not in client.wanted_filters()
         assert await round_of("gate/open") == ["last"]
 
+        await mqtt.publish(hub, "gate/open", "held", qos=1, retain=True)
+        count = len(events) + 1
         await hub.services.call("automation", "turn_on", {"entity_id": "automation.gate"})
-        await client.wait_subscribed()
+        await wait_for(events, count)  # the retained message, handed over on subscribing
+        assert events[-1] == {"by": "gate", "payload": "held"}
         assert await round_of("gate/open") == ["gate", "last"]
 
         write_config(tmp_path, site("gate/closed"))
