@@ -124,10 +124,12 @@ async def setup_hub(
         raise SystemExit(f"cannot start: {'; '.join(str(e) for e in checked.errors)}")
     data_dir = hub.config.data_dir
     assert data_dir is not None
-    data_dir.mkdir(parents=True, exist_ok=True)
+    # The data dir holds hashes, personal data and the audit log: the hub's user only.
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
     hub.storage = Storage(data_dir)
     hub.on_stop(hub.storage.close)
-    hub.recorder = Recorder(data_dir / RECORDER_FILE, clock=hub.clock.time)
+    hub.recorder = Recorder(data_dir / RECORDER_FILE, clock=hub.clock.time, sleep=hub.clock.sleep)
     await hub.recorder.start()
     hub.on_stop(hub.recorder.stop)
     registry_store = await hub.storage.open(STORE_NAME)

@@ -225,7 +225,9 @@ class EventBus:
         if is_coroutine_callable(listener):
 
             async def once_async(event: Event) -> None:
-                await once(event)
+                result = once(event)
+                if result is not None:
+                    await result
 
             unsubscribe = self.listen(event_type, once_async)
         else:

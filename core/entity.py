@@ -190,8 +190,12 @@ class EntityManager:
         return True
 
     def _free_id(self, suggested: str) -> str:
+        """A free id for an entity without a unique id: never one the registry holds for
+        another entity (a device that names itself "Front door" must not take
+        ``lock.front_door`` from the real door after a restart)."""
+        registry = self._hub.entity_registry
         candidate, n = suggested, 2
-        while candidate in self._entities or candidate in self._hub.states:
+        while candidate in self._entities or candidate in self._hub.states or registry.get(candidate):
             candidate = f"{suggested}_{n}"
             n += 1
         return candidate

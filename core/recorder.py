@@ -27,12 +27,13 @@ import contextlib
 import json
 import logging
 import math
+import os
 import queue
 import re
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -117,11 +118,15 @@ class Recorder:
         path: Path,
         *,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         retention: Mapping[str, timedelta | None] | None = None,
         default_retention: timedelta | None = None,
     ) -> None:
+        """``clock`` and ``sleep`` are the hub clock's (``time``, ``sleep``): retention is
+        behaviour in time, so the daily purge follows the clock a test can advance."""
         self.path = Path(path)
         self._clock = clock
+        self._sleep = sleep
         self._default_retention = _checked_retention("default_retention", default_retention)
         self._retention: dict[str, timedelta | None] = {}
         for kind, keep in (retention or {}).items():
@@ -458,14 +463,14 @@ class Recorder:
         return fetch(connection, sql, params)
 
     async def _purge_daily(self) -> None:
-        await asyncio.sleep(FIRST_PURGE_AFTER)
+        await self._sleep(FIRST_PURGE_AFTER)
         while True:
             try:
                 deleted = await self.purge()
                 _LOGGER.info("recorder %s: purged %d old records", self.path, deleted)
             except RecorderError:
                 _LOGGER.exception("recorder %s: purge failed; trying again tomorrow", self.path)
-            await asyncio.sleep(PURGE_EVERY)
+            await self._sleep(PURGE_EVERY)
 
 
 def _checked_retention(what: str, keep: timedelta | None) -> timedelta | None:
@@ -495,6 +500,8 @@ def _settle(outcomes: list[tuple[asyncio.Future[Any], Any]]) -> None:
 
 def _connect_writer(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
+    # 0600 from creation (the audit log is in here); SQLite gives its -wal/-shm files the same.
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     # isolation_level=None: transactions are exactly the BEGIN/COMMIT written here.
     connection = sqlite3.connect(path, isolation_level=None)
     try:

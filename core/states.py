@@ -31,11 +31,6 @@ def valid_entity_id(entity_id: str) -> bool:
     return VALID_ENTITY_ID.match(entity_id) is not None
 
 
-def split_entity_id(entity_id: str) -> tuple[str, str]:
-    domain, _, object_id = entity_id.partition(".")
-    return domain, object_id
-
-
 class State:
     """One entity's state string, attributes and when it last changed."""
 

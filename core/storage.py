@@ -696,7 +696,8 @@ def _write_atomic(path: Path, payload: bytes) -> None:
     """Replace ``path`` with ``payload`` so that a crash leaves either the old or the new file."""
     temp = path.with_name(f".{path.name}.tmp")
     try:
-        with open(temp, "wb") as file:
+        # 0600 from creation: stores hold password and token hashes and personal data.
+        with open(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
             file.write(payload)
             file.flush()
             os.fsync(file.fileno())

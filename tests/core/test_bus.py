@@ -124,3 +124,17 @@ async def test_context_links_parent(hub):
     assert child.parent_id == parent.id
     assert child.user_id == "guard1"
     assert child.source == "automation.arrears_block"
+
+
+async def test_listen_once_with_async_listener_fired_twice(hub, caplog):
+    seen = []
+
+    async def listener(event):
+        seen.append(event.data["n"])
+
+    hub.bus.listen_once("a", listener)
+    hub.bus.fire("a", {"n": 1})
+    hub.bus.fire("a", {"n": 2})
+    await hub.block_till_done()
+    assert seen == [1]
+    assert "Error" not in caplog.text

@@ -151,3 +151,15 @@ def test_check_config_warns_about_a_service_no_configured_plugin_provides(tmp_pa
         "warning: config.yaml:8: automation[0].actions[1].action: "
         "unknown service automation.relaod (no plugin in this config provides it)"
     ]
+
+
+async def test_data_dir_and_stores_are_private_to_the_hub_user(tmp_path):
+    from core.testing import running_hub
+
+    async with running_hub(tmp_path, {}) as hub:
+        store = await hub.storage.open("privacy_check")
+        await store.table("t").insert({"hash": "x"})
+    data_dir = tmp_path / ".xiaoqu"
+    assert data_dir.stat().st_mode & 0o777 == 0o700
+    assert (data_dir / "privacy_check.json").stat().st_mode & 0o777 == 0o600
+    assert (data_dir / "recorder.db").stat().st_mode & 0o777 == 0o600

@@ -159,3 +159,19 @@ async def test_entity_disabled_by_default_is_registered_disabled_once(tmp_path):
     async with running_hub(tmp_path, {}) as hub:
         added = await hub.entities.add("test", [Diagnostic()])
         assert [e.entity_id for e in added] == ["sensor.reader_firmware"], "staff enabled it; it stays enabled"
+
+
+async def test_entity_without_unique_id_never_takes_a_registered_id(tmp_path, isolated_plugins):
+    isolated_plugins(tmp_path, "le_gates", PLUGIN)
+    async with running_hub(tmp_path, {"le_gates": None}) as hub:
+        pass  # lock.gate_1 is now in the registry
+
+    class Impostor(Entity):
+        domain = "lock"
+        _attr_name = "Gate 1"
+        _attr_state = "unlocked"
+
+    async with running_hub(tmp_path, {}) as hub:  # the gates are not set up (yet), their ids stay theirs
+        impostor = Impostor()
+        await hub.entities.add("mqtt", [impostor])
+        assert impostor.entity_id == "lock.gate_1_2"

@@ -236,19 +236,28 @@ async def test_retention_purges_per_kind(start: StartRecorder, clock: Clock) -> 
     assert await recorder.purge() == 2 + 1 + 3
 
 
-async def test_the_recorder_purges_by_itself(
-    start: StartRecorder, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(core.recorder, "FIRST_PURGE_AFTER", 0)
-    monkeypatch.setattr(core.recorder, "PURGE_EVERY", 0.01)
-    recorder = await start(default_retention=timedelta(days=90))
-    await recorder.append("door.access", {}, time=T0 - 91 * DAY)
-    await recorder.append("door.access", {}, time=T0 - 89 * DAY)
+async def test_the_recorder_purges_by_itself_on_the_hub_clock(tmp_path: Path) -> None:
+    from core.clock import ManualClock
 
-    while await recorder.count("door.access") > 1:
-        await asyncio.sleep(0.01)
-
-    assert [r.time for r in await recorder.query("door.access")] == [T0 - 89 * DAY]
+    clock = ManualClock(T0, "UTC")
+    recorder = Recorder(tmp_path / "recorder.db", clock=clock.time, sleep=clock.sleep,
+                        default_retention=timedelta(days=90))
+    await recorder.start()
+    try:
+        await recorder.append("door.access", {}, time=T0 - 89 * DAY)
+        await recorder.append("door.access", {}, time=T0 - 80 * DAY)
+        await asyncio.sleep(0)  # the purge task is waiting for its first turn
+        clock.advance(core.recorder.FIRST_PURGE_AFTER)  # the first purge: nothing is 90 days old yet
+        for _ in range(20):
+            await asyncio.sleep(0.01)
+        assert await recorder.count("door.access") == 2
+        clock.advance(core.recorder.PURGE_EVERY)  # a day later, the first record is 90 days old
+        async with asyncio.timeout(10):
+            while await recorder.count("door.access") > 1:
+                await asyncio.sleep(0.01)
+        assert [r.time for r in await recorder.query("door.access")] == [T0 - 80 * DAY]
+    finally:
+        await recorder.stop()
 
 
 @pytest.mark.parametrize(
