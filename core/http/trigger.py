@@ -4,9 +4,9 @@ Assistant's webhook trigger.
 ::
 
     - trigger: webhook
-      webhook_id: "north-gate-camera-6b1f0c9e2d"   # a template of trigger_variables, if need be
-      allowed_methods: [POST, PUT]                  # optional; the default
-      local_only: true                              # optional; the default: callers on the site's networks only
+      webhook_id: "north-gate-camera-6b1f0c9e2d4a77c3"   # may be a template of trigger_variables
+      allowed_methods: [POST, PUT]                        # optional; the default
+      local_only: true                                    # optional; the default: callers on the site's networks only
 
 The trigger's data: ``webhook_id``, ``json`` (a JSON body; ``{}`` when empty) or ``data``
 (the fields of a form; empty for other bodies), ``query``, ``headers`` and ``description``.
