@@ -143,7 +143,7 @@ async def xiaoqu_stop(hub: Hub) -> None:
 
 
 def _first_user_hint(hub: Hub) -> str:
-    config_file = Path(hub.config.config_dir) / "config.yaml"
+    config_file = Path(hub.config.config_dir) / (getattr(hub.config.raw, "__config_file__", None) or "config.yaml")
     where = "" if config_file.parent.resolve() == Path.cwd().resolve() else f" -c {config_file}"
     return (
         "No users yet. Create the first admin and an API token with: "

@@ -29,7 +29,16 @@ DEFAULT_KEEP: Final = timedelta(days=365)
 MIN_KEEP_DAYS: Final = 180
 REDACTED: Final = "***"
 
-_SECRET_KEY = re.compile(r"(^|_)(password|passwd|pwd|secret|token|pin|api_key|apikey|authorization)(_|$)", re.I)
+_SECRET_KEY = re.compile(
+    r"(^|_)(password|passwd|pwd|passphrase|passcode|code|secret|token|pin|api_key|apikey|authorization|cookie)(_|$)",
+    re.I,
+)
+_CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _is_secret(key: str) -> bool:
+    """``lock_code``, ``secretKey``, ``Authorization``: by word, in snake or camel case."""
+    return _SECRET_KEY.search(_CAMEL_HUMP.sub("_", key)) is not None
 
 # Acts recorded (docs/security.md lists them).
 AUTH_FAILED: Final = "auth_failed"
@@ -71,7 +80,7 @@ def redact(value: Any) -> Any:
     """``value`` as JSON data with every secret-named key's value replaced by ``***``."""
     if isinstance(value, Mapping):
         return {
-            str(key): REDACTED if _SECRET_KEY.search(str(key)) else redact(item) for key, item in value.items()
+            str(key): REDACTED if _is_secret(str(key)) else redact(item) for key, item in value.items()
         }
     if isinstance(value, (list, tuple, set, frozenset)):
         return [redact(item) for item in value]

@@ -186,11 +186,19 @@ class AuthManager:
         self.audit.record(audit.PASSWORD_CHANGED, actor, user=name)
         return changed
 
-    async def check_password(self, name: str, password: str) -> User | None:
-        """The user if ``password`` is theirs; None otherwise (taking the same time either way)."""
+    async def check_password(
+        self, name: str, password: str, *, proceed: Callable[[], bool] | None = None
+    ) -> User | None:
+        """The user if ``password`` is theirs; None otherwise (taking the same time either way).
+
+        Hashing is queued (it is slow on purpose); ``proceed`` is asked once this call's turn
+        comes, so a login queued behind a flood from an address banned meanwhile costs nothing.
+        """
         user = self._by_name.get(name) if isinstance(name, str) else None
         encoded = self._passwords.get(user.id) if user else None
         async with self._hashing:
+            if proceed is not None and not proceed():
+                return None
             ok = await asyncio.get_running_loop().run_in_executor(None, verify_password, password, encoded)
         return user if ok else None
 

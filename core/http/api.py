@@ -387,7 +387,14 @@ async def login(request: web.Request) -> web.Response:
         credentials = LOGIN_SCHEMA(data)
     except vol.Invalid:
         return json_message("Send {\"username\": ..., \"password\": ...}.", HTTPStatus.BAD_REQUEST)
-    user = await access.manager.check_password(credentials["username"], credentials["password"])
+    with server.attempts.login(request.remote) as allowed:
+        if not allowed:
+            return json_message("Too many logins in progress from this address.", HTTPStatus.TOO_MANY_REQUESTS)
+        user = await access.manager.check_password(
+            credentials["username"], credentials["password"], proceed=lambda: not server.attempts.is_banned(request.remote)
+        )
+    if user is None and server.attempts.is_banned(request.remote):
+        return json_message("Forbidden.", HTTPStatus.FORBIDDEN)
     if user is None:
         username = credentials["username"][:64]
         access.manager.audit.record(audit.LOGIN_FAILED, Actor(SOURCE_API, None, None, request.remote),

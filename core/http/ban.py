@@ -7,7 +7,9 @@ ban with ``xiaoqu ban remove IP``.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from typing import Final
 
 from core.auth import Actor, AuthManager
@@ -17,6 +19,8 @@ _LOGGER = logging.getLogger(__name__)
 #: Addresses whose failures are remembered; beyond this the oldest are forgotten, so a flood
 #: from many addresses cannot grow memory without bound.
 MAX_TRACKED: Final = 10_000
+#: Password checks one address may have queued at once; more are answered 429 at once.
+MAX_LOGINS_IN_FLIGHT: Final = 3
 
 
 class LoginAttempts:
@@ -25,12 +29,33 @@ class LoginAttempts:
         self._enabled = enabled and threshold > 0
         self._threshold = threshold
         self._failures: dict[str, int] = {}
+        self._in_flight: dict[str, int] = {}
 
     def is_banned(self, ip: str | None) -> bool:
         return self._manager.is_banned(ip)
 
+    @contextlib.contextmanager
+    def login(self, ip: str | None) -> Iterator[bool]:
+        """Hold one of the few password checks an address may have queued at once.
+
+        Yields False when the address already has ``MAX_LOGINS_IN_FLIGHT`` waiting: password
+        hashing is slow on purpose, and one address must not queue the whole site's logins.
+        """
+        key = ip or ""
+        if self._in_flight.get(key, 0) >= MAX_LOGINS_IN_FLIGHT:
+            yield False
+            return
+        self._in_flight[key] = self._in_flight.get(key, 0) + 1
+        try:
+            yield True
+        finally:
+            if (left := self._in_flight.pop(key) - 1) > 0:
+                self._in_flight[key] = left
+
     async def failed(self, ip: str | None, reason: str) -> None:
         """Count one failure from ``ip``; ban it at the threshold. ``reason`` must hold no secret."""
+        if self.is_banned(ip):
+            return  # counted and logged when it was banned
         _LOGGER.warning("Failed authentication from %s: %s", ip, reason)
         if not self._enabled or ip is None:
             return

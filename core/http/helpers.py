@@ -156,7 +156,7 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise json_error(HTTPStatus.BAD_REQUEST, "Data should be valid JSON.") from None
     if not isinstance(data, dict):
         raise json_error(HTTPStatus.BAD_REQUEST, "Data should be a JSON object.")

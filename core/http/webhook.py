@@ -135,7 +135,7 @@ async def webhook_payload(request: web.Request) -> dict[str, Any]:
     if request.content_type == "application/json":
         try:
             payload["json"] = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep
             _LOGGER.warning("Webhook %s: the body is not valid JSON", shown(request.match_info.get("webhook_id", "")))
     elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         payload["data"] = dict(await request.post())

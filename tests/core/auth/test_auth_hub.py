@@ -27,6 +27,27 @@ async def test_first_start_says_how_to_make_the_first_admin(tmp_path, caplog) ->
     assert not [r for r in caplog.records if "No users yet" in r.getMessage()]
 
 
+async def test_first_user_hint_names_the_config_file_the_hub_runs(tmp_path, caplog, monkeypatch) -> None:
+    from core.bootstrap import setup_hub
+
+    monkeypatch.chdir(tmp_path.parent)
+    (tmp_path / "site.yaml").write_text("http: {server_port: 0}\n", encoding="utf-8")
+    hub, _checked = await setup_hub(tmp_path / "site.yaml")
+    await hub.stop()
+    hint = next(r.getMessage() for r in caplog.records if "No users yet" in r.getMessage())
+    assert f"-c {tmp_path / 'site.yaml'}" in hint
+
+
+def test_audit_redacts_codes_and_secrets_in_any_case() -> None:
+    from core.auth.audit import REDACTED, redact
+
+    data = {"code": "1234", "lock_code": "9", "passcode": "7", "secretKey": "y", "Authorization": "Bearer x",
+            "entity_id": "lock.front_door", "nested": {"apiKey": "k", "zip_code_hint": "ok?"}}
+    assert redact(data) == {"code": REDACTED, "lock_code": REDACTED, "passcode": REDACTED, "secretKey": REDACTED,
+                            "Authorization": REDACTED, "entity_id": "lock.front_door",
+                            "nested": {"apiKey": REDACTED, "zip_code_hint": REDACTED}}
+
+
 async def test_service_calls_for_users_are_checked_by_role(tmp_path) -> None:
     config = {"auth": {"roles": {"guard": ["barrier.open"]}}}
     async with running_hub(tmp_path, config) as hub:

@@ -121,6 +121,8 @@ async def test_call_service_errors(api) -> None:
     _register_gate_services(api.hub)
     assert await api.request("POST", "/api/services/gate/open", data=b"{not json") == (
         400, {"message": "Data should be valid JSON."})
+    assert await api.request("POST", "/api/services/gate/open", data=b"[" * 60_000) == (
+        400, {"message": "Data should be valid JSON."}), "nested too deep is bad JSON, not a server error"
     assert await api.request("POST", "/api/services/gate/open", json=["north"]) == (
         400, {"message": "Data should be a JSON object."})
     status, body = await api.request("POST", "/api/services/gate/open", json={})

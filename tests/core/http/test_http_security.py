@@ -121,3 +121,28 @@ async def test_tokens_and_passwords_never_reach_logs_or_files(api, caplog) -> No
     assert "scrypt$" in store_text  # the password is there, as a hash
     records = await api.hub.recorder.query("audit", where={"act": "service_call"})
     assert records[0].data["data"] == {"password": "***", "pin": "***"}
+
+
+async def test_a_login_flood_is_capped_and_stops_hashing_once_banned(tmp_path, serve_api, monkeypatch) -> None:
+    import asyncio
+
+    import core.auth.manager
+
+    hashed = []
+    real_verify = core.auth.manager.verify_password
+
+    def counting_verify(password, encoded):
+        hashed.append(password)
+        return real_verify(password, encoded)
+
+    monkeypatch.setattr(core.auth.manager, "verify_password", counting_verify)
+    async with serve_api(tmp_path, {"http": {"server_port": 0, "login_attempts_threshold": 3}}) as api:
+        bad = {"username": "admin", "password": "not-the-password"}
+        statuses = await asyncio.gather(
+            *(api.request("POST", "/api/auth/login", role=None, json=bad) for _ in range(30))
+        )
+        codes = sorted(status for status, _ in statuses)
+    assert set(codes) <= {401, 403, 429}
+    assert codes.count(401) == 3, codes  # the threshold, then the address is banned
+    assert 429 in codes, "at most a few checks from one address wait at once"
+    assert len(hashed) <= 3 + 3, f"{len(hashed)} passwords hashed for a banned address"
