@@ -25,11 +25,13 @@ def check(args: argparse.Namespace) -> int:
     warnings = [e for e in checked.errors if e.severity != "error"]
     for error in errors:
         print(f"error: {error}", file=sys.stderr)
-    for problem in checked.problems:
+    # A plugin whose section is invalid is a problem too, but its errors are printed already.
+    problems = [p for p in checked.problems if p.stage != "config"]
+    for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    failures = len(errors) + len(checked.problems)
+    failures = len(errors) + len(problems)
     if failures:
         print(f"{args.config}: {failures} error(s), {len(warnings)} warning(s)", file=sys.stderr)
         return 1

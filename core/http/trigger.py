@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 _DATA_KEY: Final = "http.webhook_triggers"
 DEFAULT_LOCAL_ONLY: Final = True
+#: Headers that carry credentials: never in trigger data (traces keep trigger data).
+PRIVATE_HEADERS: Final = frozenset({"authorization", "cookie", "proxy-authorization", "x-api-key"})
 
 
 def _checked_id(webhook_id: str) -> str:
@@ -140,7 +142,7 @@ async def _handle_webhook(hub: Hub, webhook_id: str, request: web.Request) -> we
     else:
         data["data"] = dict(await request.post())
     data["query"] = dict(request.query)
-    data["headers"] = dict(request.headers)
+    data["headers"] = {name: value for name, value in request.headers.items() if name.lower() not in PRIVATE_HEADERS}
     data["description"] = "webhook"
     shared: _Shared | None = hub.data.get(_DATA_KEY, {}).get(webhook_id)
     context = context_of(request)

@@ -163,3 +163,13 @@ async def test_data_dir_and_stores_are_private_to_the_hub_user(tmp_path):
     assert data_dir.stat().st_mode & 0o777 == 0o700
     assert (data_dir / "privacy_check.json").stat().st_mode & 0o777 == 0o600
     assert (data_dir / "recorder.db").stat().st_mode & 0o777 == 0o600
+
+
+def test_check_config_counts_each_error_once(tmp_path):
+    (tmp_path / "config.yaml").write_text("http:\n  server_prot: 8123\n", encoding="utf-8")
+    result = xiaoqu("check-config", "-c", "config.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "error: config.yaml:2: http: 'server_prot' is not a valid option",
+        "config.yaml: 1 error(s), 0 warning(s)",
+    ]

@@ -53,7 +53,8 @@ async def test_json_form_query_methods_and_a_shared_id(tmp_path):
         automation("plate_log", {"webhook_id": GATE}, {"plate": "{{ (trigger.json if trigger.json is defined else trigger.data).plate }}"}),
         automation("display", {"webhook_id": "{{ lane }}", "allowed_methods": ["get", "POST"]},
                    {"query": "{{ trigger.query }}", "data": "{{ trigger.data }}",
-                    "agent": "{{ trigger.headers['User-Agent'] }}"},
+                    "agent": "{{ trigger.headers['User-Agent'] }}",
+                    "credentials": "{{ trigger.headers.get('Authorization', 'kept out') }}"},
                    trigger_variables={"lane": LANE}),
     ]}
     async with running_hub(tmp_path, config) as hub:
@@ -65,7 +66,8 @@ async def test_json_form_query_methods_and_a_shared_id(tmp_path):
         assert (refused.status, refused.headers["Allow"]) == (405, "POST, PUT")
         assert (await call(hub, "POST", GATE, data="{not json", headers={"Content-Type": "application/json"})
                 ).status == 400
-        assert (await call(hub, "GET", LANE, params={"free": "12"}, headers={"User-Agent": "display/1.0"})
+        assert (await call(hub, "GET", LANE, params={"free": "12"},
+                           headers={"User-Agent": "display/1.0", "Authorization": "Bearer admin-token"})
                 ).status == 200
     common = {"id": True, "platform": "webhook", "description": "webhook"}
     assert events == [
@@ -75,7 +77,7 @@ async def test_json_form_query_methods_and_a_shared_id(tmp_path):
         {"by": "plate_log", "plate": "沪B67890"},
         {"by": "camera", "json": {}, "data": "none", "query": {}, **common},
         {"by": "plate_log", "plate": ""},
-        {"by": "display", "query": {"free": "12"}, "data": {}, "agent": "display/1.0"},
+        {"by": "display", "query": {"free": "12"}, "data": {}, "agent": "display/1.0", "credentials": "kept out"},
     ]
 
 
