@@ -3,6 +3,7 @@ and the tests all take, so a config that checks clean is a config that starts.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -119,7 +120,10 @@ async def setup_hub(
     from core.registry import STORE_NAME, DeviceRegistry, EntityRegistry
     from core.storage import Storage
 
-    hub, checked = _prepare(config_path, clock, plugin_dirs, log_overrides)
+    # Reading YAML, manifests and blueprints and importing plugins is file I/O: off the loop.
+    hub, checked = await asyncio.get_running_loop().run_in_executor(
+        None, _prepare, config_path, clock, tuple(plugin_dirs), log_overrides
+    )
     if hub is None:
         raise SystemExit(f"cannot start: {'; '.join(str(e) for e in checked.errors)}")
     data_dir = hub.config.data_dir
