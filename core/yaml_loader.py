@@ -656,11 +656,43 @@ def _parse(context: _Context, path: Path, text: str, is_secrets: bool) -> Any:
             return _report_syntax(context, display, text, err, is_secrets)
         if node is None:
             return None
+        if _expanded_size(node) > MAX_EXPANDED_VALUES:
+            context.report(display, _line(node), (
+                f"this file expands to more than {MAX_EXPANDED_VALUES:,} values through anchors and "
+                "aliases (&name / *name); it is not loaded"))
+            return Unresolved()
         return loader.construct_document(node)  # type: ignore[attr-defined]
     except yaml.YAMLError as err:  # while constructing: a recursive alias, a bad merge key
         return _report_syntax(context, display, text, err, is_secrets)
     finally:
         loader.dispose()  # type: ignore[attr-defined]
+
+
+#: A few lines of nested aliases can stand for billions of values ("billion laughs"); every
+#: later walk over the config (validation, automations) would pay for each one.
+MAX_EXPANDED_VALUES: Final = 2_000_000
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values ``root`` stands for once every alias is expanded (each node counted once
+    per reference, computed once per node, so the count itself stays cheap)."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        sizes[id(node)] = 1  # a recursive alias counts once; constructing it reports the cycle
+        if isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(key) + size(value) for key, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(item) for item in node.value)
+        else:
+            total = 1
+        sizes[id(node)] = total = min(total, MAX_EXPANDED_VALUES + 1)
+        return total
+
+    return size(root)
 
 
 def _pure_syntax_error(context: _Context, path: Path, text: str) -> yaml.YAMLError | None:

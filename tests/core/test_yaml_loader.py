@@ -471,3 +471,19 @@ def test_a_tag_without_a_value_is_an_error(tmp_path):
         "config.yaml:2: error: !secret needs a value after it",
     ]
     assert [issue.path for issue in result.issues] == [("a",), ("b",)]
+
+
+def test_an_alias_bomb_is_refused_quickly_with_its_file(tmp_path):
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for level in range(1, 9):
+        previous = f"*a{level - 1}"
+        lines.append(f"a{level}: &a{level} [{', '.join([previous] * 10)}]")
+    (tmp_path / "config.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = load_yaml(tmp_path / "config.yaml", config_dir=tmp_path)
+    assert [(i.file, i.line) for i in result.issues] == [("config.yaml", 1)]
+    assert "expands to more than 2,000,000 values" in result.issues[0].message
+
+
+def test_ordinary_anchors_still_work(tmp_path):
+    (tmp_path / "config.yaml").write_text("base: &b {x: 1}\nuse: *b\n", encoding="utf-8")
+    assert load_yaml(tmp_path / "config.yaml", config_dir=tmp_path).data["use"] == {"x": 1}
