@@ -7,12 +7,15 @@ payload's abbreviated keys are expanded (root, ``dev``, ``o``, availability entr
 platform's schema (unknown keys dropped, as Home Assistant does). A new payload on the same
 topic updates the entity in place; an empty payload removes it (and its device when no
 entity of it is left). Payloads that do not fit are logged with the reason and counted.
+Configs this hub announces itself (discovery out) come back on the same topics and are
+skipped: they describe entities the hub already has.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from core.errors import HubError
@@ -78,11 +81,20 @@ class Discovery:
     #: The entity class for a component's config (Tasmota's discovery brings its own).
     entity_class = staticmethod(entity_class)
 
-    def __init__(self, hub: Hub, client: MqttClient, rejections: Rejections, prefix: str) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        client: MqttClient,
+        rejections: Rejections,
+        prefix: str,
+        own_topic: Callable[[str], bool] | None = None,
+    ) -> None:
         self.hub = hub
         self.client = client
         self.rejections = rejections
         self.prefix = prefix
+        #: Whether a config topic is one this hub publishes itself (skipped).
+        self.own_topic = own_topic
         self.log = RateLimitedLog(_LOGGER, hub.clock.time)
         #: discovery key (``"<component> <node_id> <object_id>"``) → entity
         self.entities: dict[str, MqttEntity] = {}
@@ -115,6 +127,8 @@ class Discovery:
         self.log.warning((device, reason), "Ignoring discovery %s: %s", device, detail)
 
     async def _process(self, message: ReceiveMessage) -> None:
+        if self.own_topic is not None and self.own_topic(message.topic):
+            return
         relative = message.topic[len(self.prefix) + 1 :]
         match = TOPIC_MATCHER.fullmatch(relative)
         if match is None:

@@ -8,6 +8,11 @@ topic ``xiaoqu/<site>/set/<entity_id>`` is announced too, and what Home Assistan
 there becomes a service call. Configs are not retained (retained configs come back as
 ghosts); instead they are sent on every connect and again, after a small random delay,
 whenever Home Assistant's birth message ``<prefix>/status`` = ``online`` arrives.
+
+Entities that came from MQTT discovery are not announced: Home Assistant reads those devices
+itself, and announcing them would make every discovering hub on the broker (this one
+included) discover its own announcement as a new entity, announce that, and so on. The
+hub's discovery in also skips the config topics this hub announces (:meth:`DiscoveryOut.announces`).
 """
 from __future__ import annotations
 
@@ -35,6 +40,8 @@ _LOGGER = logging.getLogger(__name__)
 
 #: Home Assistant recommends a random delay before answering its birth message.
 BIRTH_DELAY = (0.5, 5.0)
+#: The platform of the entities MQTT discovery creates (and of the integration's own sensor).
+MQTT_PLATFORM = "mqtt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +95,7 @@ class DiscoveryOut:
         self.root = hub.config.topic_root
         self.node_id = f"xiaoqu_{hub.config.site}"
         self._announced: dict[str, str] = {}  # entity_id → config topic
+        self._topics: set[str] = set()  # the config topics in _announced
         self._unsubscribes: list[Unsubscribe] = []
         self._birth_timer: Any = None
 
@@ -106,11 +114,15 @@ class DiscoveryOut:
         if self._birth_timer is not None:
             self._birth_timer.cancel()
 
+    def announces(self, topic: str) -> bool:
+        """Whether ``topic`` is the config topic of an entity this hub announces now."""
+        return topic in self._topics
+
     def _wanted(self, entity_id: str) -> bool:
-        domain = entity_id.partition(".")[0]
-        if domain == "mqtt" or entity_id.startswith("sensor.mqtt_"):
+        entity = self.hub.entities.get(entity_id)
+        if entity is not None and entity.platform == MQTT_PLATFORM:
             return False
-        return self.domains is None or domain in self.domains
+        return self.domains is None or entity_id.partition(".")[0] in self.domains
 
     def _mapping(self, domain: str) -> Mapping:
         return MAPPINGS.get(domain, SENSOR)
@@ -163,6 +175,7 @@ class DiscoveryOut:
     def announce(self, state: State) -> None:
         topic, config = self.config_for(state)
         self._announced[state.entity_id] = topic
+        self._topics.add(topic)
         self.client.publish_nowait(topic, json.dumps(abbreviate(config), ensure_ascii=False, default=str), qos=1)
 
     def announce_all(self) -> None:
@@ -177,6 +190,7 @@ class DiscoveryOut:
         if event.data["new_state"] is None:
             topic = self._announced.pop(entity_id, None)
             if topic is not None:
+                self._topics.discard(topic)
                 self.client.publish_nowait(topic, b"", qos=1)
         elif entity_id not in self._announced:
             self.announce(event.data["new_state"])

@@ -112,8 +112,11 @@ async def setup_mqtt(hub: Hub, config: dict[str, Any]) -> MqttData:
         if config["device_protocol"]:
             data.router = DeviceRouter(hub, client, rejections)
             data.router.start()
+        if config["discovery_out"]["enabled"]:
+            data.discovery_out = DiscoveryOut(hub, client, config["discovery_prefix"], config["discovery_out"]["domains"])
         if config["discovery"]:
-            data.discovery = Discovery(hub, client, rejections, config["discovery_prefix"])
+            own_topic = data.discovery_out.announces if data.discovery_out is not None else None
+            data.discovery = Discovery(hub, client, rejections, config["discovery_prefix"], own_topic)
             await data.discovery.start()
         stream = config["state_stream"]
         if config["discovery_out"]["enabled"] and not stream["enabled"]:
@@ -122,8 +125,7 @@ async def setup_mqtt(hub: Hub, config: dict[str, Any]) -> MqttData:
         if stream["enabled"]:
             data.state_stream = StateStream(hub, client, stream)
             data.state_stream.start()
-        if config["discovery_out"]["enabled"]:
-            data.discovery_out = DiscoveryOut(hub, client, config["discovery_prefix"], config["discovery_out"]["domains"])
+        if data.discovery_out is not None:
             data.discovery_out.start()
         await hub.entities.add(DOMAIN, [RejectedMessagesSensor(rejections, stats)])
         await client.start()

@@ -9,6 +9,7 @@ import socket
 import aiomqtt
 import pytest
 
+from core.entity import Entity
 from core.testing import running_hub
 from integrations import mqtt
 from integrations.mqtt.discovery_out import BIRTH_DELAY
@@ -85,23 +86,22 @@ async def test_state_stream_publishes_retained_json_and_clears_removed(hub_dir, 
             await late.wait_for("xiaoqu/demo/state/sensor.mqtt_rejected_messages")
 
 
+class Gate(Entity):
+    domain = "lock"
+    _attr_name = "North gate"
+    _attr_unique_id = "north-gate"
+    _attr_state = "locked"
+
+    def unlock(self, **_):
+        self._attr_state = "unlocked"
+        self.write_state()
+
+    def lock(self, **_):
+        self._attr_state = "locked"
+        self.write_state()
+
+
 async def test_discovery_out_announces_and_takes_commands_from_home_assistant(hub_dir, broker, tmp_path, clock):
-    from core.entity import Entity
-
-    class Gate(Entity):
-        domain = "lock"
-        _attr_name = "North gate"
-        _attr_unique_id = "north-gate"
-        _attr_state = "locked"
-
-        def unlock(self, **_):
-            self._attr_state = "unlocked"
-            self.write_state()
-
-        def lock(self, **_):
-            self._attr_state = "locked"
-            self.write_state()
-
     config = {"mqtt": broker.hub_config(discovery_out={"domains": ["lock"]}, state_stream=False)}
     async with running_hub(hub_dir, config, clock=clock) as hub:
         hub.entities.register_service("lock", "unlock", "unlock")
@@ -115,16 +115,47 @@ async def test_discovery_out_announces_and_takes_commands_from_home_assistant(hu
             await ha.publish("xiaoqu/demo/set/lock.north_gate", "UNLOCK")
             await wait_state(hub, "lock.north_gate", "unlocked")
             # Home Assistant restarts: its birth message makes xiaoqu announce again after a short delay
-            before = len(ha.messages)
-            await ha.publish("homeassistant/status", "online")
-            await asyncio.sleep(0.2)
-            clock.advance(BIRTH_DELAY[1])
-            await ha.wait_until(lambda: len(ha.messages) > before)
+            await home_assistant_restarts(hub, ha, clock)
 
-        # a second hub with discovery in sees the first hub's lock, and its commands come back
-        other = tmp_path / "other"
-        other.mkdir()
-        async with running_hub(other, {"mqtt": broker.hub_config(client_id="other", state_stream=False)}) as peer:
-            hub.states.set("lock.north_gate", "locked")  # republished on the stream
-            await discovered(peer, "lock.xiaoqu_north_gate")
-            await wait_state(peer, "lock.xiaoqu_north_gate", lambda s: s.state in ("locked", "unlocked"))
+            # a second hub with discovery in sees the first hub's lock once it is announced again
+            other = tmp_path / "other"
+            other.mkdir()
+            async with running_hub(other, {"mqtt": broker.hub_config(client_id="other", state_stream=False)}) as peer:
+                await mqtt.get(peer).client.wait_subscribed()
+                await home_assistant_restarts(hub, ha, clock)
+                hub.states.set("lock.north_gate", "locked")  # republished on the stream
+                await discovered(peer, "lock.xiaoqu_north_gate")
+                await wait_state(peer, "lock.xiaoqu_north_gate", "locked")
+
+
+async def home_assistant_restarts(hub, ha: MqttProbe, clock) -> None:
+    """Send Home Assistant's birth message; return once the hub has announced its lock again."""
+    config_topic = "homeassistant/lock/xiaoqu_demo/north_gate/config"
+    before = len(ha.payloads(config_topic))
+    await ha.publish("homeassistant/status", "online")
+    out = mqtt.get(hub).discovery_out
+    async with asyncio.timeout(5):
+        while out._birth_timer is None:
+            await asyncio.sleep(0.01)
+    assert len(ha.payloads(config_topic)) == before  # not before the delay
+    clock.advance(BIRTH_DELAY[1])
+    await ha.wait_until(lambda: len(ha.payloads(config_topic)) > before)
+
+
+async def test_discovery_out_with_discovery_in_announces_each_entity_once(hub_dir, broker):
+    """The hub's announcements come back on its own discovery subscription: they are not new
+    entities, and what MQTT discovery created is not announced (Home Assistant reads it itself)."""
+    device_lock = {"name": "Front door", "unique_id": "z2m_front_door", "command_topic": "z2m/front_door/set"}
+    config = {"mqtt": broker.hub_config(discovery_out={"domains": ["lock"]})}  # discovery in is on by default
+    async with running_hub(hub_dir, config) as hub:
+        async with MqttProbe(broker, "homeassistant/#") as ha:
+            await ha.publish("homeassistant/lock/z2m/front_door/config", json.dumps(device_lock))
+            await discovered(hub, "lock.front_door")
+            await hub.entities.add("gates", [Gate()])
+            await ha.wait_for("homeassistant/lock/xiaoqu_demo/north_gate/config")
+            # published after the hub's own config came back: once the hub has this one, it has seen that
+            await ha.publish("homeassistant/sensor/probe/marker/config", json.dumps({"name": "marker", "state_topic": "probe/m"}))
+            await discovered(hub, "sensor.marker")
+            announced = {m.topic.value for m in ha.messages if m.topic.value.startswith("homeassistant/lock/xiaoqu_demo/")}
+        assert announced == {"homeassistant/lock/xiaoqu_demo/north_gate/config"}
+        assert sorted(hub.states.entity_ids("lock")) == ["lock.front_door", "lock.north_gate"]
