@@ -79,7 +79,7 @@ class ModbusEntity(Entity):
 
     def _on_error(self, err: ModbusError) -> None:
         if not isinstance(err, ModbusNoResponse):  # the hub already said the device is down
-            self._modbus.problems.report(self.entity_id, f"{self.entity_id} is unavailable: {err}")
+            self._modbus.problems.warning(self.entity_id, f"{self.entity_id} is unavailable: {err}")
         self._attr_available = False
         self.write_state()
 

@@ -19,6 +19,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from core.ratelimit import RateLimitedLog
+
 from .connection import Line, LineSettings
 from .const import EVENT_DEVICE_FAULT, EVENT_DEVICE_RECOVERED, Table
 from .errors import ModbusError, ModbusExceptionResponse, ModbusNoResponse, describe
@@ -49,29 +51,6 @@ class DeviceSettings:
     retries: int | None = None
 
 
-class ProblemLog:
-    """Log a recurring problem once, again when it changes or every ``repeat`` seconds of hub
-    time, so a device that fails every second does not flood the log."""
-
-    def __init__(self, hub: Hub, repeat: float = PROBLEM_REPEAT) -> None:
-        self._clock = hub.clock
-        self._repeat = repeat
-        self._seen: dict[Any, tuple[str, float]] = {}
-
-    def report(self, key: Any, message: str) -> None:
-        """A warning, unless the same ``message`` for ``key`` was logged less than ``repeat`` s ago."""
-        now = self._clock.time()
-        last = self._seen.get(key)
-        if last is None or last[0] != message or now - last[1] >= self._repeat:
-            self._seen[key] = (message, now)
-            _LOGGER.warning("%s", message)
-
-    def clear(self, key: Any, message: str | None = None) -> None:
-        """The problem is gone; ``message`` (if any) is logged only if it had been reported."""
-        if self._seen.pop(key, None) is not None and message:
-            _LOGGER.info("%s", message)
-
-
 class ModbusHub:
     """One entry of the ``modbus:`` list."""
 
@@ -89,7 +68,7 @@ class ModbusHub:
         self.settings = settings
         self.retries = retries
         self.devices = {d.device_id: d for d in devices}
-        self.problems = ProblemLog(hub)
+        self.problems = RateLimitedLog(_LOGGER, hub.clock.time, PROBLEM_REPEAT)
         self.line = Line(
             settings, hub.clock, reconnect_max=reconnect_max,
             longest_timeout=max((d.timeout or 0 for d in devices), default=0),

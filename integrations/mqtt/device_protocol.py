@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from .models import RateLimitedLog, ReceiveMessage
+from core.ratelimit import RateLimitedLog
+
+from .models import ReceiveMessage
 
 if TYPE_CHECKING:
     from core.hub import Hub

@@ -19,11 +19,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from core.errors import HubError
+from core.ratelimit import RateLimitedLog
 from core.validation import humanize_error, vol
 
 from .abbreviations import ABBREVIATIONS, DEVICE_ABBREVIATIONS, ORIGIN_ABBREVIATIONS
 from .entity import MqttEntity
-from .models import RateLimitedLog, ReceiveMessage
+from .models import ReceiveMessage
 from .platforms import PLATFORMS, entity_class
 
 if TYPE_CHECKING:

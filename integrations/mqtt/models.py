@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
+
+# The client imports the rate-limited log from here.
+from core.ratelimit import RateLimitedLog as RateLimitedLog
 
 _MISSING: Any = object()
 
@@ -63,33 +65,6 @@ class MqttStats:
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
-
-
-class RateLimitedLog:
-    """Logs a recurring problem once, then at most once per ``interval`` per key with a count.
-
-    A device sending garbage ten times a second must not bury the log; the first message
-    names the problem, later ones say how many were left out.
-    """
-
-    def __init__(self, logger: logging.Logger, clock: Callable[[], float], interval: float = 60.0) -> None:
-        self._logger = logger
-        self._clock = clock
-        self._interval = interval
-        self._last: dict[Any, float] = {}
-        self._suppressed: Counter[Any] = Counter()
-
-    def warning(self, key: Any, message: str, *args: Any) -> None:
-        now = self._clock()
-        last = self._last.get(key)
-        if last is not None and now - last < self._interval:
-            self._suppressed[key] += 1
-            return
-        self._last[key] = now
-        if skipped := self._suppressed.pop(key, 0):
-            self._logger.warning(message + " (%d similar messages not logged)", *args, skipped)
-        else:
-            self._logger.warning(message, *args)
 
 
 @dataclass(slots=True)
