@@ -117,33 +117,37 @@ class TasmotaDiscovery(Discovery):
             return None
 
     async def _sync(self, mac: str, device: _Device) -> None:
-        """Make the entities match what the device announced."""
+        """Make the entities, the LWT watch and the polls match what the device announced."""
         config = device.config
         found = translate.components(config, device.sn) if config is not None else []
+        added = await self._converge(device, found)
+        if config is None:
+            self._watch(device, None)
+            if device.sn is None:
+                del self._known[mac]
+            return
+        for part in translate.unsupported(config):
+            if (mac, part) not in self._told:
+                self._told.add((mac, part))
+                _LOGGER.info("Tasmota %s (%s): not made into entities: %s", config["dn"], mac, part)
+        device.polls = translate.polls(found, config)
+        lwt = (translate.full_topic(config, translate.PREFIX_TELE, "LWT"), config["onln"])
+        if lwt != device.lwt:
+            self._watch(device, lwt)
+        elif added and device.online:
+            self._poll(device)  # new entities on a device that is up: ask for their values now
+
+    async def _converge(self, device: _Device, found: list[translate.Component]) -> bool:
+        """Create, update and remove entities; whether any was new."""
         keys = set()
         for component in found:
             await self._apply(component.platform, component.key, component.config)
             keys.add(component.key)
         for key in device.keys - keys:
             await self._remove(key)
-        added = keys - device.keys
+        added = bool(keys - device.keys)
         device.keys = keys
-        if config is not None:
-            self._tell_unsupported(mac, config)
-        device.polls = translate.polls(found, config) if config is not None else []
-        lwt = (translate.full_topic(config, translate.PREFIX_TELE, "LWT"), config["onln"]) if config is not None else None
-        if lwt != device.lwt:
-            self._watch(device, lwt)
-        elif added and device.online:
-            self._poll(device)  # new entities on a device that is up: ask for their values now
-        if config is None and device.sn is None:
-            self._known.pop(mac, None)
-
-    def _tell_unsupported(self, mac: str, config: dict[str, Any]) -> None:
-        for part in translate.unsupported(config):
-            if (mac, part) not in self._told:
-                self._told.add((mac, part))
-                _LOGGER.info("Tasmota %s (%s): its %s are not made into entities", config["dn"], mac, part)
+        return added
 
     def _watch(self, device: _Device, lwt: tuple[str, str] | None) -> None:
         if device.unsubscribe_lwt is not None:

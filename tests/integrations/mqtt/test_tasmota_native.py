@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -78,9 +79,9 @@ def rejected(hub) -> int:
     return mqtt.get(hub).rejections.total
 
 
-async def gone(hub, entity_id: str) -> None:
+async def until(condition: Callable[[], bool]) -> None:
     async with asyncio.timeout(5):
-        while hub.states.get(entity_id) is not None:
+        while not condition():
             await asyncio.sleep(0.01)
 
 
@@ -239,13 +240,14 @@ async def test_empty_config_removes_the_device(site):
     switch_id = hub.entity_registry.get("switch.tasmota_test").unique_id
 
     await probe.publish(SENSORS_TOPIC, "", retain=True)  # sensors gone: only they go
-    await gone(hub, "sensor.tasmota_am2301_temperature")
+    await until(lambda: hub.entity_registry.get("sensor.tasmota_am2301_temperature") is None)
+    assert hub.states.get("sensor.tasmota_am2301_temperature") is None
     assert hub.states.get("switch.tasmota_test") is not None
 
     await probe.publish(CONFIG_TOPIC, "", retain=True)  # what SetOption19 1 / DiscoverOff 1 publishes
-    await gone(hub, "switch.tasmota_test")
+    await until(lambda: hub.devices.find(DEVICE_ID) is None)  # the last step of a removal
+    assert hub.states.get("switch.tasmota_test") is None
     assert hub.entity_registry.get("switch.tasmota_test") is None
-    assert hub.devices.find(DEVICE_ID) is None
 
     await announce(probe, POWER_METER)
     await discovered(hub, "switch.tasmota_test")
