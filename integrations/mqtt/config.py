@@ -8,6 +8,8 @@
       users: {gate_cam: s3cret}   # accounts on the embedded broker
       discovery: true             # Home Assistant MQTT discovery in (Zigbee2MQTT, ESPHome, Shelly, ...)
       discovery_prefix: homeassistant
+      max_discovered_entities: 1000   # discovery creates no more entities than this (Tasmota's included)
+      max_entities_per_device: 100    # ... nor more than this for one device
       discovery_out: false        # announce xiaoqu's entities to Home Assistant: true or {domains: [lock]}
       state_stream: true          # every state to xiaoqu/<site>/state/<entity_id>, retained
       device_protocol: true       # the vendor protocol under xiaoqu/<site>/
@@ -125,6 +127,8 @@ CONFIG_SCHEMA = vol.All(
             vol.Optional("max_held_back", default=10_000): vol.All(positive_int, vol.Range(min=1)),
             vol.Optional("discovery", default=True): boolean,
             vol.Optional("discovery_prefix", default="homeassistant"): topic_prefix,
+            vol.Optional("max_discovered_entities", default=1000): positive_int,
+            vol.Optional("max_entities_per_device", default=100): vol.All(positive_int, vol.Range(min=1)),
             vol.Optional("discovery_out", default=False): _domains_option(False),
             vol.Optional("state_stream", default=True): _domains_option(True),
             vol.Optional("device_protocol", default=True): boolean,

@@ -9,8 +9,8 @@ that answers on the kind's reply topic with the request's ``request_id``. Every 
 message also fires a ``device_message`` event, so automations can use the protocol before
 (or besides) any integration.
 
-Whatever does not parse or fit is logged with the reason (rate-limited), counted per
-device and reason, and, where the device waits for an answer, answered with an error.
+Whatever does not parse or fit is logged with the reason (rate-limited per message kind
+and reason: device ids are chosen by senders), counted per device and reason, and, where the device waits for an answer, answered with an error.
 """
 from __future__ import annotations
 
@@ -185,7 +185,7 @@ class DeviceRouter:
         route = self._routes.get(key)
         if route is None:
             self.rejections.add(device, "unknown_topic")
-            self._log.warning(("unknown", device), "Ignoring %s: no device-protocol message %s/%s", message.topic, device_type, name)
+            self._log.warning(("unknown", "unknown_topic"), "Ignoring %s: no device-protocol message %s/%s", message.topic, device_type, name)
             return
         kind = route.kind
         try:
@@ -222,7 +222,7 @@ class DeviceRouter:
     def _refuse(self, kind: MessageKind, device_id: str, message: ReceiveMessage, err: Invalid) -> None:
         device = f"{kind.device_type}/{device_id}"
         self.rejections.add(device, err.code)
-        self._log.warning((device, err.code), "Refused %s from %s: %s", kind.name, device, err)
+        self._log.warning((kind.name, err.code), "Refused %s from %s: %s", kind.name, device, err)
         topic = self.reply_topic(kind, device_id)
         if topic is None:
             return

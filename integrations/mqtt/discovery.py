@@ -15,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from core.errors import HubError
@@ -38,6 +40,63 @@ _LOGGER = logging.getLogger(__name__)
 TOPIC_MATCHER = re.compile(r"(?P<component>\w+)/(?:(?P<node_id>[a-zA-Z0-9_-]+)/)?(?P<object_id>[a-zA-Z0-9_-]+)/config")
 TOPIC_BASE = "~"
 DOMAIN = "mqtt"
+
+
+@dataclass(slots=True)
+class DiscoveryBudget:
+    """How many entities MQTT discovery may create: in all, and per device.
+
+    Anyone who may publish on the broker can announce entities, and each one is kept in the
+    entity registry across restarts; without a cap one client announcing thousands of
+    sensors fills it. Shared by every discovery of a hub (Home Assistant's and Tasmota's).
+    Reaching a cap is logged once (again only after the count fell below it); every config
+    left out is counted in :class:`Rejections`.
+    """
+
+    total: int
+    per_device: int
+    used: int = 0
+    by_device: Counter[str] = field(default_factory=Counter)
+    _full: bool = field(default=False, init=False, repr=False)
+    _full_devices: set[str] = field(default_factory=set, init=False, repr=False)
+
+    def take(self, device: str) -> str | None:
+        """Count one more entity of ``device``; the refusal reason when a cap is reached."""
+        if self.used >= self.total:
+            if not self._full:
+                self._full = True
+                _LOGGER.warning(
+                    "MQTT discovery reached its limit of %d entities ('mqtt: max_discovered_entities'); "
+                    "further configs are left out and counted in sensor.mqtt_rejected_messages",
+                    self.total,
+                )
+            return "too_many_entities"
+        if self.by_device[device] >= self.per_device:
+            if device not in self._full_devices:
+                self._full_devices.add(device)
+                _LOGGER.warning(
+                    "MQTT discovery: %.100s announced more than %d entities ('mqtt: max_entities_per_device'); "
+                    "the others are left out and counted in sensor.mqtt_rejected_messages",
+                    device,
+                    self.per_device,
+                )
+            return "too_many_entities_per_device"
+        self.used += 1
+        self.by_device[device] += 1
+        return None
+
+    def give_back(self, device: str) -> None:
+        """An entity of ``device`` is gone (or was not added after all)."""
+        self.used -= 1
+        left = self.by_device[device] - 1
+        if left > 0:
+            self.by_device[device] = left
+        else:
+            del self.by_device[device]
+        if left < self.per_device:
+            self._full_devices.discard(device)
+        if self.used < self.total:
+            self._full = False
 
 
 def _expand_keys(mapping: dict[str, Any], table: dict[str, str]) -> dict[str, Any]:
@@ -96,9 +155,13 @@ class Discovery:
         self.prefix = prefix
         #: Whether a config topic is one this hub publishes itself (skipped).
         self.own_topic = own_topic
+        #: Shared with the hub's other discoveries (runtime.MqttData).
+        self.budget: DiscoveryBudget = hub.data[DOMAIN].discovery_budget
         self.log = RateLimitedLog(_LOGGER, hub.clock.time)
         #: discovery key (``"<component> <node_id> <object_id>"``) → entity
         self.entities: dict[str, MqttEntity] = {}
+        #: discovery key → the device its entity is counted for in the budget
+        self._counted_for: dict[str, str] = {}
         #: device-discovery object id → the keys of its components
         self._devices: dict[str, set[str]] = {}
         self._lock = asyncio.Lock()
@@ -125,7 +188,7 @@ class Discovery:
 
     def _refuse(self, device: str, reason: str, detail: str) -> None:
         self.rejections.add(device, reason)
-        self.log.warning((device, reason), "Ignoring discovery %s: %s", device, detail)
+        self.log.warning(("discovery", reason), "Ignoring discovery %s: %s", device, detail)
 
     async def _process(self, message: ReceiveMessage) -> None:
         if self.own_topic is not None and self.own_topic(message.topic):
@@ -152,7 +215,7 @@ class Discovery:
             return
         payload = self._json(message, key)
         if payload is not None:
-            await self._apply(component, key, expand(payload))
+            await self._apply(component, key, expand(payload), node_id)
 
     def _json(self, message: ReceiveMessage, key: str) -> dict[str, Any] | None:
         try:
@@ -199,13 +262,14 @@ class Discovery:
             merged = {**shared, **component_config}
             if TOPIC_BASE in payload:
                 merged[TOPIC_BASE] = payload[TOPIC_BASE]
-            await self._apply(platform, key, expand(merged))
+            await self._apply(platform, key, expand(merged), device_key)
             kept.add(key)
         for key in old - kept:
             await self._remove(key)
         self._devices[device_key] = kept
 
-    async def _apply(self, component: str, key: str, config: dict[str, Any]) -> None:
+    async def _apply(self, component: str, key: str, config: dict[str, Any], node: str | None = None) -> None:
+        """Create or update the entity for ``key``; ``node`` is the device part of its topic."""
         cls = self.entity_class(component, config)
         device_name = key
         try:
@@ -224,18 +288,30 @@ class Discovery:
                 existing.update()
                 return
             await self._remove(key)
+        device = node or _device_identifier(validated) or key
+        refused = self.budget.take(device)
+        if refused is not None:
+            self.rejections.add(device, refused)  # the budget logs reaching a cap, once
+            return
         entity = cls(self, validated, key)
         try:
             added = await self.hub.entities.add(DOMAIN, [entity])
         except HubError as err:
+            self.budget.give_back(device)
             self._refuse(device_name, "duplicate_unique_id", str(err))
             return
         if added:
             self.entities[key] = entity
+            self._counted_for[key] = device
+        else:
+            self.budget.give_back(device)  # disabled by staff: registered, not running
 
     async def _remove(self, key: str) -> None:
         entity = self.entities.pop(key, None)
-        if entity is None or entity.entity_id is None:
+        if entity is None:
+            return
+        self.budget.give_back(self._counted_for.pop(key))
+        if entity.entity_id is None:
             return
         entity_id, device_id = entity.entity_id, entity.device_id
         await self.hub.entities.remove(entity_id)
@@ -243,3 +319,13 @@ class Discovery:
             await self.hub.entity_registry.remove(entity_id)
         if device_id is not None and not any(e.device_id == device_id for e in self.entities.values()):
             await self.hub.devices.remove(device_id)
+
+
+def _device_identifier(config: dict[str, Any]) -> str | None:
+    """The first identifier (or connection) of the config's device, if it names one."""
+    device = config.get("device") or {}
+    if device.get("identifiers"):
+        return str(device["identifiers"][0])
+    if device.get("connections"):
+        return ":".join(device["connections"][0])
+    return None

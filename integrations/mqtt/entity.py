@@ -235,7 +235,7 @@ class MqttEntity(Entity):
 
     def reject(self, reason: str, detail: str) -> None:
         self.discovery.rejections.add(str(self.device_key), reason)
-        self.discovery.log.warning((self.discovery_key, reason), "%s: %s", self.name, detail)
+        self.discovery.log.warning((self.domain, reason), "%s: %s", self.name, detail)
 
     def command_template(self, key: str) -> CommandTemplate:
         return CommandTemplate(self.config.get(key), self.discovery.hub)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -67,23 +67,37 @@ class MqttStats:
         return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
 
 
+#: Devices whose rejections are kept one by one; the least recently refused are forgotten
+#: first (device names come from topics, which senders choose).
+MAX_REJECTED_DEVICES = 1000
+
+
 @dataclass(slots=True)
 class Rejections:
     """Messages refused at the edge, counted per device and per reason.
 
     The device protocol, discovery and the entities all report here, so one sensor shows
-    what arrived and did not fit.
+    what arrived and did not fit. ``total`` and ``by_reason`` count everything;
+    ``by_device`` keeps the ``max_devices`` devices refused most recently.
     """
 
     total: int = 0
     by_reason: Counter[str] = field(default_factory=Counter)
-    by_device: dict[str, Counter[str]] = field(default_factory=dict)
+    by_device: OrderedDict[str, Counter[str]] = field(default_factory=OrderedDict)
     listeners: list[Callable[[], None]] = field(default_factory=list)
+    max_devices: int = MAX_REJECTED_DEVICES
 
     def add(self, device: str, reason: str) -> None:
         self.total += 1
         self.by_reason[reason] += 1
-        self.by_device.setdefault(device, Counter())[reason] += 1
+        counts = self.by_device.get(device)
+        if counts is None:
+            counts = self.by_device[device] = Counter()
+            if len(self.by_device) > self.max_devices:
+                self.by_device.popitem(last=False)
+        else:
+            self.by_device.move_to_end(device)
+        counts[reason] += 1
         for listener in self.listeners:
             listener()
 
@@ -93,3 +107,4 @@ class Rejections:
             "by_reason": dict(self.by_reason),
             "by_device": {device: dict(counts) for device, counts in self.by_device.items()},
         }
+

@@ -11,7 +11,7 @@ from .client import ConnectionSettings, MqttClient, TlsSettings
 from .config import EMBEDDED
 from .device_protocol import DeviceRouter
 from .diagnostics import RejectedMessagesSensor
-from .discovery import Discovery
+from .discovery import Discovery, DiscoveryBudget
 from .discovery_out import DiscoveryOut
 from .models import MqttStats, Rejections
 from .state_stream import StateStream
@@ -35,6 +35,7 @@ class MqttData:
     client: MqttClient
     stats: MqttStats
     rejections: Rejections
+    discovery_budget: DiscoveryBudget
     broker: EmbeddedBroker | None = None
     router: DeviceRouter | None = None
     discovery: Discovery | None = None
@@ -105,7 +106,8 @@ async def setup_mqtt(hub: Hub, config: dict[str, Any]) -> MqttData:
     stats = MqttStats()
     rejections = Rejections()
     client = MqttClient(hub, _settings(hub, config, broker), stats, rejections.add)
-    data = MqttData(hub, config, client, stats, rejections, broker)
+    budget = DiscoveryBudget(config["max_discovered_entities"], config["max_entities_per_device"])
+    data = MqttData(hub, config, client, stats, rejections, budget, broker)
     hub.data[DOMAIN] = data
     client.on_connection_change(data._connection_changed)
     try:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 
 from core.testing import running_hub
 from integrations import mqtt
+from integrations.mqtt.models import MAX_REJECTED_DEVICES
 from tests.fixtures_mqtt import MqttProbe, free_port
 from tests.integrations.mqtt.conftest import wait_state
 
@@ -76,6 +78,23 @@ async def test_plates_unknown_topics_and_huge_payloads_are_counted(site):
     assert rejections.by_device["lpr/gate1"] == {"schema": 1}
     assert rejections.by_device["toaster/t1"] == {"unknown_topic": 1}
     assert rejections.by_reason["too_large"] == 1
+
+
+async def test_many_devices_sending_garbage_cost_bounded_memory_and_one_log_line(site, caplog):
+    """Device ids come from topics, which senders choose: the per-device counts keep the most
+    recent devices only, and the log says a problem once per kind of problem, not per device."""
+    hub, probe = site
+    rejections = mqtt.get(hub).rejections
+    devices = MAX_REJECTED_DEVICES + 100
+    for n in range(devices):
+        await probe.publish(f"{ROOT}/reader/r{n}/nosuch", "{}", qos=0)
+    await probe.publish(f"{ROOT}/reader/last/nosuch", "{}", qos=1)
+    await probe.wait_until(lambda: rejections.total == devices + 1)
+    assert rejections.by_reason == {"unknown_topic": devices + 1}
+    assert len(rejections.by_device) == MAX_REJECTED_DEVICES
+    assert "reader/last" in rejections.by_device and "reader/r0" not in rejections.by_device, "the oldest are forgotten"
+    logged = [r for r in caplog.records if r.levelno == logging.WARNING and "no device-protocol message" in r.getMessage()]
+    assert len(logged) == 1
 
 
 async def test_a_failing_handler_is_answered_and_the_hub_runs_on(site):

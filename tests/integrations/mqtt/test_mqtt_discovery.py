@@ -3,6 +3,7 @@ Shelly create entities with the right state, and commands reach the right topics
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
@@ -253,6 +254,31 @@ async def test_configs_that_do_not_fit_are_counted_and_the_hub_runs_on(site):
     await discovered(hub, "sensor.ok")
     await probe.publish("ok/one", "1")
     await wait_state(hub, "sensor.ok", "1")
+
+
+async def test_discovery_creates_no_more_entities_than_its_caps(hub_dir, broker, caplog):
+    config = {"mqtt": broker.hub_config(max_discovered_entities=4, max_entities_per_device=2)}
+    async with running_hub(hub_dir, config) as hub, MqttProbe(broker, "unused/topic") as probe:
+        for node, sensors in (("a", 3), ("b", 2), ("c", 2)):
+            for n in range(1, sensors + 1):
+                body = {"name": f"{node}{n}", "unique_id": f"{node}{n}", "state_topic": f"t/{node}{n}"}
+                await probe.publish(f"homeassistant/sensor/{node}/s{n}/config", json.dumps(body), retain=True)
+        rejections = mqtt.get(hub).rejections
+        await probe.wait_until(lambda: rejections.total == 3)
+        await discovered(hub, "sensor.a1", "sensor.a2", "sensor.b1", "sensor.b2")
+        assert sorted(hub.states.entity_ids("sensor")) == ["sensor.a1", "sensor.a2", "sensor.b1", "sensor.b2",
+                                                            "sensor.mqtt_rejected_messages"]
+        assert rejections.by_reason == {"too_many_entities_per_device": 1, "too_many_entities": 2}
+        assert hub.entity_registry.get("sensor.c1") is None, "nothing left out reaches the registry"
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and "MQTT discovery" in r.getMessage()]
+        assert len(warnings) == 2, "each cap is logged once when reached"
+        assert "'mqtt: max_entities_per_device'" in warnings[0] and "'mqtt: max_discovered_entities'" in warnings[1]
+
+        # a removed entity frees its place
+        await probe.publish("homeassistant/sensor/b/s1/config", b"", retain=True)
+        await probe.publish("homeassistant/sensor/c/s1/config", json.dumps({"name": "c1", "unique_id": "c1", "state_topic": "t/c1"}))
+        await discovered(hub, "sensor.c1")
+        assert hub.states.get("sensor.b1") is None and len(hub.states.entity_ids("sensor")) == 5
 
 
 def test_expand_abbreviations_and_base_topic():
