@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Final
 from aiohttp import web
 
 from core.http.helpers import hub_of, json_message, public
+from core.ratelimit import RateLimitedLog
 from core.util import await_me_maybe
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 DATA_KEY: Final = "webhook"
+LOG_KEY: Final = "http.webhook_log"
 URL_PATTERN: Final = "/api/webhook/{webhook_id}"
 DEFAULT_METHODS: Final = frozenset({"POST", "PUT"})
 SUPPORTED_METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT"})
@@ -76,6 +78,13 @@ def shown(webhook_id: str) -> str:
 def _registry(hub: Hub) -> dict[str, Webhook]:
     registry: dict[str, Webhook] = hub.data.setdefault(DATA_KEY, {})
     return registry
+
+
+def _problem_log(hub: Hub) -> RateLimitedLog:
+    log: RateLimitedLog | None = hub.data.get(LOG_KEY)
+    if log is None:
+        log = hub.data[LOG_KEY] = RateLimitedLog(_LOGGER, hub.clock.time)
+    return log
 
 
 def register_webhook(
@@ -170,13 +179,15 @@ async def handle_webhook(request: web.Request) -> web.StreamResponse:
     hub = hub_of(request)
     webhook = _registry(hub).get(webhook_id)
     if webhook is None:
-        _LOGGER.warning("Request from %s for webhook %s, which is not registered", request.remote, shown(webhook_id))
+        # Anyone may call this public route: once a minute per kind of problem, not per request.
+        _problem_log(hub).warning("unknown", "Request from %s for webhook %s, which is not registered",
+                                  request.remote, shown(webhook_id))
         return web.Response(status=HTTPStatus.OK)
     if request.method not in webhook.allowed_methods:
         return json_message(f"Method {request.method} is not allowed here.", HTTPStatus.METHOD_NOT_ALLOWED,
                             {"Allow": ", ".join(sorted(webhook.allowed_methods))})
     if webhook.local_only and not is_local(request.remote):
-        _LOGGER.warning("Refused %s for local-only webhook %s", request.remote, shown(webhook_id))
+        _problem_log(hub).warning("not_local", "Refused %s for local-only webhook %s", request.remote, shown(webhook_id))
         return web.Response(status=HTTPStatus.OK)
     try:
         response = await await_me_maybe(webhook.handler(hub, webhook_id, request))

@@ -57,6 +57,12 @@ async def test_unknown_and_unregistered_ids_reveal_nothing(api, caplog) -> None:
     assert webhook_id not in caplog.text and webhook_id[:4] + "…" in caplog.text
 
 
+async def test_a_flood_of_unknown_ids_is_logged_once(api, caplog) -> None:
+    for _ in range(20):
+        assert (await api.request("POST", f"/api/webhook/{generate_webhook_id()}", role=None, json={}))[0] == 200
+    assert len([r for r in caplog.records if "which is not registered" in r.getMessage()]) == 1
+
+
 async def test_local_only_refuses_outside_callers(tmp_path, serve_api) -> None:
     config = {"http": {"server_port": 0, "use_x_forwarded_for": True, "trusted_proxies": ["127.0.0.1"]}}
     async with serve_api(tmp_path, config) as api:
