@@ -114,11 +114,15 @@ class Template:
     # --- rendering ----------------------------------------------------------------------
 
     def render(self, variables: Mapping[str, Any] | None = None, *, limited: bool = False,
-               strict: bool = False) -> str:
-        """Render to text (stripped of surrounding white space, as Home Assistant does)."""
+               strict: bool = False, limits: TemplateLimits | None = None) -> str:
+        """Render to text (stripped of surrounding white space, as Home Assistant does).
+
+        ``limits`` replaces the environment's for this render (tighter caps for templates that
+        arrive from devices, rendered per message).
+        """
         if self.is_static:
             return self.text
-        info = self._render(variables, limited, strict)
+        info = self._render(variables, limited, strict, limits)
         if info.error is not None:
             raise info.error
         return info.result
@@ -150,8 +154,10 @@ class Template:
         """The entity ids a render with ``variables`` reads (rendering it to find out)."""
         return set(self.render_info(variables).entities)
 
-    def _render(self, variables: Mapping[str, Any] | None, limited: bool, strict: bool) -> RenderInfo:
+    def _render(self, variables: Mapping[str, Any] | None, limited: bool, strict: bool,
+                limits: TemplateLimits | None = None) -> RenderInfo:
         env = get_environment(self.hub, limited=limited)
+        limits = limits or env.limits
         info = RenderInfo(self.text)
         try:
             compiled = self._compile(env)
@@ -159,11 +165,11 @@ class Template:
             info.error = err
             return info
         env.refresh_plugin_helpers()
-        budget = RenderBudget(env.limits, info, strict)
+        budget = RenderBudget(limits, info, strict)
         context_vars = wrap_states(dict(variables), env.hub.clock.tz) if variables and env.hub else dict(variables or {})
         with budget_scope(budget):
             try:
-                info.result = _run(compiled, context_vars, env.limits).strip()
+                info.result = _run(compiled, context_vars, limits).strip()
             except TemplateError as err:
                 info.error = err if err.template is not None else type(err)(err.cause, self.text, _line(err))
             except Exception as err:  # a helper or the template raised; it becomes the template's error

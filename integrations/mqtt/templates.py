@@ -6,16 +6,35 @@ recognised when the config arrives and read straight from the parsed payload, gi
 the template engine would render (``str()`` of the value) without a render per message;
 everything else goes through ``core.template`` with ``value`` and ``value_json`` as
 Home Assistant provides them.
+
+These templates come from devices, and anyone who may publish a discovery config writes
+them, so they render *limited* (only their variables and pure filters: no ``states``, no
+``now()``, so a device cannot read or republish other households' states) and within
+:data:`DEVICE_LIMITS`, far tighter than staff templates get, because one renders per
+message inside the event loop.
 """
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any
 
+from core.template import Template, TemplateError, TemplateLimits
+
 from .models import ReceiveMessage
 
 if TYPE_CHECKING:
     from core.hub import Hub
+
+#: What one render of a device's template may cost (staff templates get 1 s and 256 KiB).
+DEVICE_LIMITS = TemplateLimits(
+    render_seconds=0.02,
+    max_size=16 * 1024,
+    max_range=1000,
+    max_loop_iterations=10_000,
+    max_depth=10,
+    max_int_bits=1024,
+    regex_seconds=0.01,
+)
 
 _PICK = re.compile(
     r"""^\{\{-?\s*value_json((?:\s*\.\s*[A-Za-z_]\w*|\s*\[\s*(?:'[^'\\]*'|"[^"\\]*"|\d+)\s*\])+)\s*-?\}\}$"""
@@ -45,20 +64,11 @@ def _steps(path: str) -> tuple[str | int, ...]:
     return tuple(steps)
 
 
-def _jinja(text: str, hub: Hub) -> Any:
-    from core.template import Template
-
-    return Template(text, hub)
-
-
-def _render(template: Any, variables: dict[str, Any]) -> str:
-    from core.template import TemplateError
-
+def _render(template: Template, variables: dict[str, Any]) -> str:
     try:
-        result = template.render(variables)
+        return template.render(variables, limited=True, limits=DEVICE_LIMITS)
     except TemplateError as err:
         raise TemplateValueError("template_error", str(err)) from None
-    return result if isinstance(result, str) else str(result)
 
 
 class ValueTemplate:
@@ -70,13 +80,13 @@ class ValueTemplate:
         self.text = text
         self._path: tuple[str | int, ...] | None = None
         self._is_value = text is None or _VALUE.match(text) is not None
-        self._template: Any = None
+        self._template: Template | None = None
         if text is not None and not self._is_value:
             pick = _PICK.match(text)
             if pick is not None:
                 self._path = _steps(pick.group(1))
             else:
-                self._template = _jinja(text, hub)
+                self._template = Template(text, hub)
 
     def render(self, message: ReceiveMessage, encoding: str = "utf-8", **variables: Any) -> str:
         """The value for ``message``; raises TemplateValueError naming what did not fit."""
@@ -114,7 +124,7 @@ class CommandTemplate:
 
     def __init__(self, text: str | None, hub: Hub) -> None:
         self.text = text
-        self._template = None if text is None or _VALUE.match(text) else _jinja(text, hub)
+        self._template = None if text is None or _VALUE.match(text) else Template(text, hub)
 
     def render(self, value: Any = None, **variables: Any) -> str:
         if self._template is None:

@@ -281,6 +281,39 @@ async def test_discovery_creates_no_more_entities_than_its_caps(hub_dir, broker,
         assert hub.states.get("sensor.b1") is None and len(hub.states.entity_ids("sensor")) == 5
 
 
+async def test_device_templates_see_only_their_payload_and_stay_small(site):
+    """A value template comes from whoever may publish a discovery config: it cannot read the
+    hub's states, and it gets a fraction of what a staff template may cost."""
+    hub, probe = site
+    hub.states.set("sensor.door_code_3_301", "482913")
+    templates = {
+        "leak": "{{ states('sensor.door_code_3_301') }}",
+        "leak_attr": "{{ states.sensor.door_code_3_301.state }}",
+        "big": "{{ ('x' * 20000) | length }}",  # fine for staff (256 KiB), not for a device (16 KiB)
+        "loops": "{% set ns = namespace(n=0) %}{% for i in range(200) %}{% for j in range(100) %}"
+                 "{% set ns.n = ns.n + 1 %}{% endfor %}{% endfor %}{{ ns.n }}",
+        "fine": "{{ value_json.temperature | round(1) }}",
+    }
+    for name, template in templates.items():
+        body = {"name": name, "state_topic": f"evil/{name}", "value_template": template}
+        await probe.publish(f"homeassistant/sensor/evil/{name}/config", json.dumps(body), retain=True)
+    await discovered(hub, *(f"sensor.{name}" for name in templates))
+    for name in templates:
+        await probe.publish(f"evil/{name}", json.dumps({"temperature": 21.456}))
+    await wait_state(hub, "sensor.fine", "21.5")
+    rejections = mqtt.get(hub).rejections
+
+    def states() -> dict[str, str]:
+        return {name: hub.states.get(f"sensor.{name}").state for name in templates}
+
+    # every message handled: refused, or (what must not happen) rendered
+    await probe.wait_until(lambda: rejections.by_reason["template_error"] + sum(s != "unknown" for s in states().values()) == 5)
+    states = states()
+    assert "482913" not in states.values()
+    assert rejections.by_reason["template_error"] == 4
+    assert states == {"leak": "unknown", "leak_attr": "unknown", "big": "unknown", "loops": "unknown", "fine": "21.5"}
+
+
 def test_expand_abbreviations_and_base_topic():
     config = expand(
         {
