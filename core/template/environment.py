@@ -7,10 +7,14 @@ CVE-2024-56326 and CVE-2025-27516 fixes). On top of that:
 - an unsafe attribute raises at once (`TemplateSecurityError`) instead of rendering as an
   empty string, so an attempt shows up in the trace;
 - the hub, its machinery and modules are unreachable even through a helper's attributes;
-- each ``{% for %}`` iterates through a counter, each call nests through a depth counter,
-  ``~``, ``*``, ``**``, ``+`` and ``%`` check the size of what they would build, and the
-  filters and string methods that can multiply a string's length check it first
-  (see `core.template.limits`);
+- each ``{% for %}`` iterates through a counter, each call nests through a depth counter;
+- every value a template builds or hands to code is weighed: what it would cost written out
+  as text (`core.template.limits.weight`, which counts a list held a thousand times a
+  thousand times). The arguments and result of every call and of every filter and test
+  (jinja2's, the core's and the plugins', wrapped once as they are installed), each list,
+  tuple and mapping written in the template, and what ``~``, ``*``, ``**``, ``+`` and ``%``
+  would build; filters and string methods whose arguments multiply a length (``center``,
+  ``replace``, ``ljust`` ...) check the result's size first (see `core.template.limits`);
 - constant folding is off: jinja2 would otherwise run filters with constant arguments
   while *compiling*, outside every limit;
 - no loader: ``{% include %}``, ``{% import %}`` and ``{% extends %}`` cannot reach a file.
@@ -52,7 +56,7 @@ from jinja2.filters import (
 from jinja2.runtime import Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
 from jinja2.utils import Namespace, pass_context, pass_environment, pass_eval_context
-from markupsafe import EscapeFormatter, Markup, soft_str
+from markupsafe import EscapeFormatter, Markup
 
 from core.bus import EventBus
 from core.clock import Clock
@@ -69,7 +73,11 @@ from core.template.limits import (
     check_printf,
     check_size,
     current_budget,
+    check_indented,
+    current_limits,
     weigh,
+    weigh_all,
+    weight,
 )
 from core.template.states import AllStates, DomainStates, StateHelpers, TemplateState
 
@@ -110,8 +118,9 @@ _ZONE_LOADERS = frozenset({"from_file", "no_cache", "clear_cache"})
 
 
 class _GuardedCodeGenerator(CodeGenerator):
-    """Makes every ``{% for %}`` iterate through ``environment.guard_iterable`` and every
-    ``~`` concatenation through ``environment.guarded_concat``."""
+    """Makes every ``{% for %}`` iterate through ``environment.guard_iterable``, every ``~``
+    concatenation go through ``environment.guarded_concat``, and every list, tuple and
+    mapping the template writes go through ``environment.guarded_literal``."""
 
     def visit_For(self, node: nodes.For, frame: Frame) -> None:  # noqa: N802 - jinja2's visitor name
         guarded = nodes.Call(
@@ -127,6 +136,24 @@ class _GuardedCodeGenerator(CodeGenerator):
             self.visit(arg, frame)
             self.write(", ")
         self.write("))")
+
+    def visit_List(self, node: nodes.List, frame: Frame) -> None:  # noqa: N802
+        self._guarded(super().visit_List, node, frame)
+
+    def visit_Dict(self, node: nodes.Dict, frame: Frame) -> None:  # noqa: N802
+        self._guarded(super().visit_Dict, node, frame)
+
+    def visit_Tuple(self, node: nodes.Tuple, frame: Frame) -> None:  # noqa: N802
+        if node.ctx == "load":  # not a target such as ``{% for key, value in ... %}``
+            self._guarded(super().visit_Tuple, node, frame)
+        else:
+            super().visit_Tuple(node, frame)
+
+    def _guarded(self, visit: Callable[[Any, Frame], None], node: nodes.Expr, frame: Frame) -> None:
+        """``[x, x, x]`` nested a few times is as large as ``[x] * 1000``: weigh it too."""
+        self.write("environment.guarded_literal(")
+        visit(node, frame)
+        self.write(")")
 
 
 # --- objects the sandbox hands out ---------------------------------------------------------
@@ -175,7 +202,6 @@ class _GuardedFormatter(SandboxedFormatter):
 
     def format_field(self, value: Any, format_spec: str) -> Any:
         check_format_spec(format_spec)
-        weigh(value, "a value to format")
         return super().format_field(value, format_spec)
 
 
@@ -234,6 +260,9 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
         self._plugin_impls: tuple[Any, ...] = ()
         self._plugin_names: dict[str, set[str]] = {}
         self._install_core_helpers()
+        for helpers, kind in ((self.filters, "filter"), (self.tests, "test")):
+            for name, helper in helpers.items():
+                helpers[name] = _weighed(kind, name, helper)
         self.core_names = frozenset(self.globals) | frozenset(self.filters) | frozenset(self.tests)
         if hub is None:
             self.filters = _LenientFilters(self.filters)
@@ -267,7 +296,7 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
         self.globals.update(min=h.minimum, max=h.maximum)
         self.filters.update(
             center=_center, indent=_indent, format=_format, join=_join, replace=_replace, batch=_batch,
-            slice=_slice, sum=_sum, string=_string, pprint=_pprint, tojson=_tojson, wordwrap=_wordwrap,
+            slice=_slice, sum=_sum, pprint=_pprint, tojson=_tojson, wordwrap=_wordwrap,
         )
         self.tests.update(
             is_number=h.is_number, contains=h.contains, match=h.regex_match, search=h.regex_search,
@@ -346,7 +375,7 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
                 continue
             self.globals[name] = helper
             if callable(helper):
-                self.filters[name] = helper
+                self.filters[name] = _weighed("filter", name, helper)
             added.add(name)
 
     # --- compiling ----------------------------------------------------------------------
@@ -427,18 +456,19 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
         return functools.update_wrapper(wrapper, value)
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - jinja2's signature
-        """Every call a template makes: depth-counted, and checked for string blow-ups."""
+        """Every call a template makes (helpers, macros, methods): depth-counted, its arguments
+        and result weighed, and string methods checked for blow-ups."""
         budget = current_budget()
         if budget is None:
             return super().call(__context, __obj, *args, **kwargs)
         budget.enter()
         try:
+            weigh_all((*args, *kwargs.values()), "the arguments of a call")
             args = _check_method_call(__obj, args, kwargs)
             result = super().call(__context, __obj, *args, **kwargs)
         finally:
             budget.leave()
-        if isinstance(result, str | bytes | list | tuple):
-            check_size(len(result), "a call's result")
+        weigh(result, "a call's result")
         return result
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
@@ -452,7 +482,7 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
         elif operator == "%" and isinstance(left, str):
             check_printf(left, right)
         elif operator == "+" and isinstance(left, str | bytes | list | tuple) and isinstance(right, type(left)):
-            check_size(len(left) + len(right), "the sum")
+            weigh_all((left, right), "the sum")
         return self.binop_table[operator](left, right)
 
     def get_template(self, *_args: Any, **_kwargs: Any) -> jinja2.Template:
@@ -467,13 +497,14 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
         return GuardedIterator(iterable)
 
     def guarded_concat(self, values: tuple[Any, ...]) -> str:
-        size = 0
-        for value in values:
-            size += len(value) if isinstance(value, str) else weigh(value, "a value joined with ~")
-        check_size(size, "the text joined with ~")
+        weigh_all(values, "the text joined with ~")
         result = "".join(map(str, values))
         check_size(len(result), "the text joined with ~")
         return result
+
+    def guarded_literal(self, value: Any) -> Any:
+        weigh(value, "a list, tuple or mapping written in the template")
+        return value
 
     def _range(self, *args: int) -> range:
         try:
@@ -514,10 +545,17 @@ def _is_machinery(value: Any) -> bool:
 
 
 def _check_multiply(left: Any, right: Any) -> None:
+    """``[x] * n`` costs ``n`` times what ``x`` costs written out, not ``n`` items."""
     if isinstance(left, int) and isinstance(right, str | bytes | list | tuple):
         left, right = right, left
     if isinstance(left, str | bytes | list | tuple) and isinstance(right, int):
-        check_size(len(left) * max(right, 0), "the repeated text or list")
+        if right <= 0:
+            return
+        if isinstance(left, str | bytes):
+            size = len(left) * right
+        else:  # the brackets are written once, the items with their separators ``right`` times
+            size = (weight(left, current_limits().max_size) - 2) * right + 2
+        check_size(size, "the repeated text or list")
     elif isinstance(left, int) and isinstance(right, int):
         check_int_bits(left.bit_length() + right.bit_length())
 
@@ -563,7 +601,38 @@ def _check_method_call(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) 
     return args
 
 
-# --- jinja2's filters that can build large values, with the size checked first -------------------
+# --- filters and tests: every one weighed -----------------------------------------------------
+
+
+def _weighed(kind: str, name: str, helper: Callable[..., Any]) -> Callable[..., Any]:
+    """``helper`` as templates run it: a checkpoint, its inputs weighed before the call and
+    its result after.
+
+    The compiled template calls filters and tests directly, not through
+    `TemplateEnvironment.call`, and most of them write their input out with ``str()``
+    (``trim``, ``upper``, ``e``, ``slugify``, ``urlencode`` ...). So each is wrapped once, as
+    it is installed — jinja2's, the core's and every plugin's alike — rather than trusting a
+    list of the ones known to stringify.
+    """
+    passes = getattr(helper, "jinja_pass_arg", None)  # pass_context & co: the first argument is jinja2's
+    first = 0 if passes is None else 1
+    inputs, output = f"the input of {kind} {name!r}", f"the result of {kind} {name!r}"
+
+    def weighed(*args: Any, **kwargs: Any) -> Any:
+        budget = current_budget()
+        if budget is not None:
+            budget.step()
+        weigh_all((*args[first:], *kwargs.values()), inputs)
+        result = helper(*args, **kwargs)
+        weigh(result, output)
+        return result
+
+    if passes is not None:
+        weighed.jinja_pass_arg = passes  # type: ignore[attr-defined]
+    return weighed
+
+
+# --- jinja2's filters whose arguments multiply a length, with the size checked first ------------
 
 
 def _center(value: Any, width: int = 80) -> str:
@@ -617,23 +686,15 @@ def _sum(environment: Any, iterable: Iterable[Any], attribute: str | int | None 
     return sync_do_sum(environment, items, attribute, start)
 
 
-def _string(value: Any) -> str:
-    weigh(value, "the value for string")
-    result = soft_str(value)
-    check_size(len(result), "the result of string")
-    return result
-
-
 def _pprint(value: Any) -> str:
-    weigh(value, "the value for pprint")
+    check_indented(value, 1, "the result of pprint")
     return do_pprint(value)
 
 
 @pass_eval_context
 def _tojson(eval_ctx: Any, value: Any, indent: int | None = None) -> Markup:
-    weigh(value, "the value for tojson")
     if indent is not None:
-        check_size(indent * 64 if isinstance(indent, int) else 0, "tojson's indent")
+        check_indented(value, indent if isinstance(indent, int) else len(str(indent)), "the result of tojson")
     return do_tojson(eval_ctx, value, indent)
 
 

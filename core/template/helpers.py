@@ -21,7 +21,7 @@ from typing import Any
 
 import regex
 
-from core.template.limits import check_size, current_budget, current_limits, weigh
+from core.template.limits import check_indented, check_size, current_budget, current_limits
 
 _SENTINEL: Any = object()
 _TRUE = frozenset({"1", "true", "yes", "on", "enable"})
@@ -196,7 +196,9 @@ def _json_default(value: Any) -> Any:
 
 
 def to_json(value: Any, ensure_ascii: bool = False, pretty_print: bool = False, sort_keys: bool = False) -> str:
-    weigh(value, "the value for to_json")
+    """JSON text; ``value`` was weighed already, as every filter's and call's input is."""
+    if pretty_print:
+        check_indented(value, 2, "to_json's result")
     text = json.dumps(
         value,
         ensure_ascii=ensure_ascii,

@@ -8,8 +8,9 @@ internals but caps nothing except ``range`` (``MAX_RANGE``); everything else is 
   iteration, function call, attribute lookup and operator), so no Python-level path runs
   past it for long. A single C-level operation cannot be interrupted, which is why every
   operation that could make one slow is bounded by the size limits first.
-- **size**: no string, list or output a template builds may exceed ``max_size`` characters
-  or items; checked *before* the work (``'a' * 10**9`` is refused, not attempted).
+- **size**: no string, list or output a template builds may exceed ``max_size`` characters,
+  a list or mapping counting as the text it would print as (`weight`); checked *before*
+  the work (``'a' * 10**9`` is refused, not attempted).
 - **loops**: ``range()`` gives at most ``max_range`` items and all loops of one render
   together at most ``max_loop_iterations`` iterations.
 - **recursion**: calls (macros, recursive loops, helpers) nest at most ``max_depth`` deep.
@@ -23,10 +24,13 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MappingView
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
+
+from jinja2.runtime import Undefined
+from jinja2.utils import Namespace
 
 from core.template.errors import TemplateLimitError
 
@@ -55,6 +59,8 @@ DEFAULT_LIMITS = TemplateLimits()
 
 #: Check the clock once every this many steps (a step costs far less than a microsecond).
 _CLOCK_EVERY = 32
+#: ... and while weighing a value, once every this many containers in it.
+_CLOCK_EVERY_CONTAINERS = 1024
 
 
 @dataclass(slots=True)
@@ -86,7 +92,12 @@ class RenderBudget:
         if self.exceeded is not None:
             raise TemplateLimitError(self.exceeded)
         self.steps += 1
-        if not self.steps % _CLOCK_EVERY and self.limits.clock() > self.deadline:
+        if not self.steps % _CLOCK_EVERY:
+            self.check_time()
+
+    def check_time(self) -> None:
+        """Fail if the render is past its deadline (for work that is not made of steps)."""
+        if self.limits.clock() > self.deadline:
             self.fail(f"the template ran longer than {self.limits.render_seconds:g} s")
 
     def iterate(self) -> None:
@@ -161,52 +172,161 @@ def check_size(size: int, what: str) -> None:
 
 
 def weigh(value: Any, what: str = "a value") -> int:
-    """The size of ``value`` counting nested items and characters; an error past the limit.
-
-    ``str()`` of a list that holds the same list twice, built up in a loop
-    (``{% set ns.x = [ns.x, ns.x] %}``), is exponentially long while the list itself is small;
-    the size is computed once per distinct container (post-order, without recursion, so a
-    deeply nested list is no problem either) and the walk stops at the first size past the
-    limit.
-    """
-    if isinstance(value, str | bytes):
-        return len(value)
-    if not isinstance(value, _CONTAINERS):
-        return 1
+    """`weight` of ``value``, and an error naming ``what`` if it is past the size limit."""
     limit = current_limits().max_size
-    sizes: dict[int, int] = {}
-    open_: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(value, False)]
+    size = weight(value, limit)
+    if size > limit:
+        too_big(size, what, limit)
+    return size
+
+
+def weigh_all(values: Iterable[Any], what: str) -> int:
+    """The weights of ``values`` added up (a call's arguments), and an error past the limit."""
+    limit = current_limits().max_size
+    total = 0
+    for value in values:
+        total += weight(value, limit)
+        if total > limit:
+            too_big(total, what, limit)
+    return total
+
+
+def weight(value: Any, cap: int) -> int:
+    """About how many characters ``str(value)`` would write, counted no further than past ``cap``.
+
+    This is what a template value costs: a filter that calls ``str()`` on a list, a ``~``,
+    ``{{ }}`` all write it out. A list that holds the same list many times is small in
+    memory and enormous as text (``[[a] * 1000] * 1000``, or ``{% set ns.x = [ns.x, ns.x] %}``
+    in a loop), so the walk goes over items as often as they occur, as ``repr`` would.
+
+    Weighing guards every filter, so it must be cheap: every item it visits adds at least two
+    characters (its brackets or its separator), and it stops as soon as the count is past
+    ``cap`` — so it visits at most ``cap / 2`` items whatever the value (a cycle, too), and
+    returns some number above ``cap``. No recursion: deep nesting is no problem either.
+    """
+    if isinstance(value, str):
+        return len(value)
+    kind = _KINDS.get(type(value)) or _classify(type(value))
+    if kind != _CONTAINER:
+        return _item_weight(value, kind)
+    budget = _BUDGET.get()
+    total = 0
+    visited = 0
+    stack = [value]
     while stack:
-        item, done = stack.pop()
-        key = id(item)
-        if not done:
-            if key in sizes or key in open_:
-                continue
-            open_.add(key)
-            stack.append((item, True))
-            stack.extend((child, False) for child in _children(item) if isinstance(child, _CONTAINERS))
-            continue
-        total = 1 + len(item)
+        item = stack.pop()
+        total += _BRACKETS if type(item) in _PLAIN_CONTAINERS else _BRACKETS + len(type(item).__name__) + 2
         for child in _children(item):
-            if isinstance(child, str | bytes):
-                total += len(child)
-            elif isinstance(child, _CONTAINERS):
-                total += sizes.get(id(child), 1)
-            if total > limit:
-                too_big(total, what, limit)
-        open_.discard(key)
-        sizes[key] = total
-    return sizes[id(value)]
+            kind = _KINDS.get(type(child)) or _classify(type(child))
+            if kind == _CONTAINER:
+                total += _SEPARATOR
+                stack.append(child)
+            else:
+                total += _SEPARATOR + _item_weight(child, kind)
+            if total > cap:
+                return total
+        visited += 1
+        if budget is not None and not visited % _CLOCK_EVERY_CONTAINERS:
+            budget.check_time()
+    return total
 
 
-_CONTAINERS = (Mapping, list, tuple, set, frozenset)
+def check_indented(value: Any, indent: int, what: str) -> None:
+    """Refuse to print ``value`` an item a line, indented ``indent`` a level (``pprint``,
+    ``tojson`` with an indent), if that text would be past the limit: the value's weight,
+    plus on every line an indent as deep as the nesting."""
+    size = weigh(value, what)  # first: `_layout` walks only what is bounded
+    lines, deepest = _layout(value)
+    check_size(size + lines * max(indent, 0) * deepest, what)
 
 
-def _children(item: Any) -> Iterable[Any]:
+def _layout(value: Any) -> tuple[int, int]:
+    """The lines ``value`` takes printed an item a line (a container's closing bracket on a
+    line of its own), and how many containers deep it goes. Walks item by item, as `weight`."""
+    lines = deepest = 0
+    stack = [(value, 1)] if _classify(type(value)) == _CONTAINER else []
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        lines += 2
+        for child in _children(item):
+            if _classify(type(child)) == _CONTAINER:
+                stack.append((child, depth + 1))
+            else:
+                lines += 1
+    return lines, deepest
+
+
+#: The brackets of a list, tuple or dict; other containers also write their type's name
+#: (``mappingproxy({...})``; a set's name stands for the ``set()`` it writes when empty).
+_BRACKETS = 2
+_PLAIN_CONTAINERS = frozenset({list, tuple, dict})
+#: ``", "`` between items (and ``": "`` between a key and its value).
+_SEPARATOR = 2
+#: The longest ``repr`` of a float (``-1.2345678901234567e-308``).
+_FLOAT_WEIGHT = 24
+
+# What a value of a type is, for weighing it: worked out once per type, as weighing is on
+# every call. (From 1, so ``_KINDS.get(t) or _classify(t)`` reads well.)
+_CONTAINER, _TEXT, _INT, _FLOAT, _CONSTANT, _BYTES, _NOTHING, _OTHER = range(1, 9)
+_KINDS: dict[type, int] = {}
+
+
+def _classify(kind: type) -> int:
+    known = _KINDS.get(kind)
+    if known is not None:
+        return known
+    if kind is str:
+        known = _TEXT
+    elif issubclass(kind, bool) or kind is type(None):
+        known = _CONSTANT
+    elif issubclass(kind, int):
+        known = _INT
+    elif issubclass(kind, float):
+        known = _FLOAT
+    elif issubclass(kind, bytes | bytearray):
+        known = _BYTES
+    elif issubclass(kind, Undefined):
+        known = _NOTHING  # writes nothing (and asking it would log a warning)
+    elif issubclass(kind, Mapping | MappingView | Namespace | list | tuple | set | frozenset):
+        known = _CONTAINER
+    else:
+        known = _OTHER  # a datetime, a state, a str subclass such as Markup ...
+    _KINDS[kind] = known
+    return known
+
+
+def _children(item: Any) -> list[Any]:
+    if type(item) is list or type(item) is tuple:
+        return item  # type: ignore[no-any-return]
+    if isinstance(item, Namespace):
+        item = item._Namespace__attrs  # type: ignore[attr-defined] # jinja2 keeps a namespace's values here
     if isinstance(item, Mapping):
         return [*item.keys(), *item.values()]
-    return item
+    return list(item)  # a set, a dict view
+
+
+def _item_weight(value: Any, kind: int) -> int:
+    """What ``repr`` writes for a value that holds no others (an upper bound); ``kind`` is its
+    `_classify`."""
+    if kind == _TEXT:
+        if value.isprintable() and "\\" not in value and "'" not in value:
+            return len(value) + 2  # its quotes
+        return len(repr(value))  # and its escapes
+    if kind == _INT:
+        return value.bit_length() * 30103 // 100_000 + 1 + (value < 0)  # digits (log10 2 = 0.30103), sign
+    if kind == _FLOAT:
+        return _FLOAT_WEIGHT
+    if kind == _CONSTANT:
+        return 5
+    if kind == _BYTES:
+        return 4 * len(value) + 14  # every byte as \xNN at worst, bytearray(b'')
+    if kind == _NOTHING:
+        return 0
+    try:
+        return len(repr(value))
+    except Exception:  # noqa: BLE001 - an object that cannot be written out costs nothing to write
+        return 0
 
 
 # --- text formatting: widths and precisions are how '%999999999d' builds a gigabyte -------

@@ -6,9 +6,12 @@ the hub exactly as it was: its states unchanged and templates rendering as befor
 from __future__ import annotations
 
 import itertools
+import re
+import tracemalloc
 
 import pytest
 
+from core import hookimpl
 from core.template import (
     Template,
     TemplateError,
@@ -155,7 +158,7 @@ LIMITS = [
     ("{% for x in [1] recursive %}{{ loop([x]) }}{% endfor %}", "nested more than 50 deep"),
     ("{{ 'a' * 10**9 }}", "1,000,000,000 characters"),
     ("{{ 10**9 * 'a' }}", "1,000,000,000 characters"),
-    ("{{ [0] * 10**9 }}", "1,000,000,000 characters or items"),
+    ("{{ [0] * 10**9 }}", "3,000,000,002 characters"),  # '0, ' for each: a list weighs as it prints
     ("{{ 2 ** (10**9) }}", "bits is too large"),
     ("{% set ns = namespace(n=7) %}{% for i in range(40) %}{% set ns.n = ns.n * ns.n %}{% endfor %}", "bits"),
     ("{{ '%999999999d' % 1 }}", "%-format field"),
@@ -180,23 +183,23 @@ LIMITS = [
     ("{{ ('a' * 1000) | regex_replace('a', 'b' * 1000) }}", "regex_replace"),
     ("{{ ('a' * 200000) ~ ('b' * 200000) }}", "joined with ~"),
     ("{{ ('a' * 200000) + ('b' * 200000) }}", "the sum"),
-    ("{{ ','.join(['a' * 1000] * 1000) }}", "join"),
-    ("{{ (['a' * 1000] * 1000) | join(',') }}", "join"),
+    ("{{ ','.join(['a' * 1000] * 1000) }}", "the repeated text or list would hold 1,004,002"),
+    ("{{ ('x' * 2000).join(['a'] * 200) }}", "the result of join\\(\\)"),
+    ("{{ (['a'] * 200) | join('x' * 2000) }}", "the result of join "),
     ("{% for i in range(2000) %}{{ 'x' * 200 }}{% endfor %}", "output"),
     ("{% set ns = namespace(l=[1]) %}{% for i in range(40) %}{% set ns.l = [ns.l, ns.l] %}{% endfor %}",
-     "namespace value 'l'"),
+     "a list, tuple or mapping written in the template"),
     ("{% macro f(n, x) %}{% if n %}{{ f(n - 1, [x, x]) }}{% else %}{{ x }}{% endif %}{% endmacro %}{{ f(40, 1) }}",
-     "value written by the template"),
-    ("{% set ns = namespace(l=[1]) %}{% for i in range(30) %}{% set ns.l = [ns.l, ns.l] %}{% endfor %}",
-     "namespace value 'l'"),
+     "a list, tuple or mapping written in the template"),
     ("{{ ('a' * 40 ~ '!') | regex_match('(a|aa)+$') }}", "regular expression .* took too long"),
 ]
 
 
 @pytest.mark.parametrize(("text", "reason"), LIMITS)
 def test_limits_stop_runaway_templates(site, text, reason):
-    with pytest.raises(TemplateLimitError, match=reason):
+    with pytest.raises(TemplateLimitError) as caught:
         Template(text, site).render()
+    assert re.search(reason, caught.value.cause), caught.value.cause  # the cause, not the template's text
     assert_hub_unharmed(site)
 
 
@@ -239,3 +242,127 @@ def test_errors_inside_macros_and_loops_are_template_errors(site):
     with pytest.raises(TemplateError, match="ZeroDivisionError"):
         Template("{% for i in [0] %}{{ 1 / i }}{% endfor %}", site).render()
     assert_hub_unharmed(site)
+
+
+# --- values weighed as they would be written out ------------------------------------------------
+
+#: Each builds, or would make a filter build, far more text than the 262,144-character limit
+#: from little memory: a list holding a list a thousand times is small, its text is not.
+_TEN_A = "{% set a = ['aaaaaaaaaa'] * 1000 %}{% set b = [a] * 1000 %}"
+_LITERAL_LEVELS = "{% set s = 'aaaaaaaaaa' %}" + "".join(
+    f"{{% set l{level + 1} = [{', '.join([f'l{level}' if level else 's'] * 10)}] %}}" for level in range(6)
+)
+BLOWUPS = [
+    _TEN_A + "{{ b | trim | length }}",  # 14,002,000 characters from trim
+    _TEN_A + "{% set c = [b] * 20 %}{{ (c | trim) | length }}",  # 280 million
+    *(_TEN_A + "{{ (b | " + f + ") | length }}" for f in (
+        "upper", "lower", "e", "escape", "center(10)", "indent", "slugify", "replace('a', 'b')", "truncate",
+        "urlencode", "join", "format", "tojson", "to_json", "string", "list", "wordwrap", "regex_match('x')",
+        "length",
+    )),
+    _TEN_A + "{{ slugify(b) | length }}",
+    _LITERAL_LEVELS + "{{ l6 | trim | length }}",  # ten items, ten times nested: no `*` at all
+    "{% set a = ['a' * 1000] * 200 %}{{ (a + a) | trim | length }}",
+    "{{ (range(10000) | list | tojson(4000)) | length }}",  # 10,000 lines, each indented 4,000
+    # as deep as it is wide: tuples hash and compare item by item, 2**20 times here
+    "{% set t0 = ('a', 'b') %}{% set u0 = ('a', 'b') %}"
+    + "".join(f"{{% set t{i + 1} = (t{i}, t{i}) %}}{{% set u{i + 1} = (u{i}, u{i}) %}}" for i in range(20))
+    + "{{ t20 == u20 }}",
+]
+
+
+@pytest.mark.parametrize("text", BLOWUPS)
+def test_lists_count_as_the_text_they_would_write(site, text):
+    """Refused by the size limit before the text is built: the render's memory stays small."""
+    env = get_environment(site)
+    env.limits = TemplateLimits(render_seconds=60)  # tracing memory slows the render; time is not the point
+    tracemalloc.start()
+    try:
+        with pytest.raises(TemplateLimitError, match="262,144"):
+            Template(text, site).render()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        env.limits = TemplateLimits()
+    assert peak < 8 * 2**20, f"{peak:,} bytes"
+    assert_hub_unharmed(site)
+
+
+#: A value handed to a template (trigger data, an attribute): 3,000 short strings, but
+#: written out 312,000 characters.
+_HEAVY = [["a" * 100] * 100] * 30
+
+
+def _callable_globals(env):
+    return sorted(name for name, value in env.globals.items() if callable(value))
+
+
+@pytest.mark.parametrize("kind", ["filter", "call"])
+def test_every_helper_weighs_its_input_before_it_runs(site, kind):
+    """Not a list of the helpers known to call str(): each filter and callable there is."""
+    env = get_environment(site)
+    names = sorted(env.filters) if kind == "filter" else _callable_globals(env)
+    form = "{{{{ heavy | {} }}}}" if kind == "filter" else "{{{{ {}(heavy) }}}}"
+    assert len(names) > (60 if kind == "filter" else 20)
+    for name in names:
+        with pytest.raises(TemplateLimitError) as caught:
+            Template(form.format(name), site).render({"heavy": _HEAVY})
+        expected = f"the input of filter {name!r}" if kind == "filter" else "the arguments of a call"
+        assert caught.value.cause.startswith(expected), (name, caught.value.cause)
+    assert_hub_unharmed(site)
+
+
+def test_every_test_weighs_its_input_before_it_runs(site):
+    env = get_environment(site)
+    assert len(env.tests) > 30
+    for name in env.tests:  # '==' and the like too, which `is` cannot name
+        with pytest.raises(TemplateLimitError, match=f"^the input of test {re.escape(repr(name))}"):
+            env.call_test(name, _HEAVY)
+
+
+def test_plugin_filters_are_weighed_too(site):
+    seen = []
+
+    class Plugin:
+        @hookimpl
+        def xiaoqu_template_helpers(self, hub):
+            return {"shout": lambda value: seen.append(value) or str(value).upper()}
+
+    site.pm.register(Plugin(), name="shouting")
+    assert Template("{{ 'east' | shout }} {{ shout('west') }}", site).render() == "EAST WEST"
+    for text in ("{{ heavy | shout }}", "{{ shout(heavy) }}"):
+        with pytest.raises(TemplateLimitError):
+            Template(text, site).render({"heavy": _HEAVY})
+    assert seen == ["east", "west"]
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("{% set ns = namespace() %}{% set ns.x = heavy %}", "namespace value 'x'"),
+    ("{{ heavy }}", "a value written by the template"),
+    ("{{ heavy ~ '' }}", "the text joined with ~"),
+    ("{{ [heavy] }}", "a list, tuple or mapping written in the template"),
+    ("{{ '%s' % heavy }}", "the %-format's values"),
+    ("{{ heavy.items() | list | length }}", "the arguments of a call|a call's result"),
+    # an item a line, indented as deep as it is nested: 5,000 lines 100 deep
+    ("{{ deep | pprint | length }}", "the result of pprint"),
+    ("{{ deep | tojson(2) | length }}", "the result of tojson"),
+    ("{{ deep | to_json(pretty_print=true) | length }}", "to_json's result"),
+])
+def test_heavy_values_handed_in_are_refused_where_they_would_be_written(site, text, reason):
+    deep = list(range(5000))
+    for _ in range(100):
+        deep = [deep]
+    heavy = {"x": _HEAVY} if "items" in text else _HEAVY
+    with pytest.raises(TemplateLimitError) as caught:
+        Template(text, site).render({"heavy": heavy, "deep": deep})
+    assert re.search(reason, caught.value.cause), caught.value.cause
+    assert_hub_unharmed(site)
+
+
+def test_what_a_site_writes_is_still_within_the_limits(site):
+    for i in range(300):
+        site.states.set(f"sensor.meter_{i:03}", str(i), {"unit_of_measurement": "m³"})
+    text = ("{{ states.sensor | selectattr('state', 'ne', '0') | list | count }} "
+            "{{ states.sensor | map(attribute='state') | map('int') | sum }} "
+            "{{ (range(1000) | list | tojson | length) > 0 }} {{ (['-'] * 20) | join }}")
+    assert Template(text, site).render() == f"299 {sum(range(300))} True {'-' * 20}"
