@@ -53,6 +53,7 @@ __all__ = [
     "humanize_error",
     "key_value_schemas",
     "log_level",
+    "number",
     "port",
     "positive_int",
     "renamed_keys",
@@ -362,13 +363,18 @@ def entity_ids(value: Any) -> list[str]:
 _TIME_PERIOD_KEYS: Final = ("days", "hours", "minutes", "seconds", "milliseconds")
 
 
-def _number(value: Any) -> float:
+def number(value: Any) -> float:
+    """A number, or text that reads as one (``"2.5"``), as a float.
+
+    A boolean is refused although Python counts it as one: YAML reads an unquoted ``on`` or
+    ``yes`` as true, and that is never meant as 1.
+    """
     if isinstance(value, bool):
         raise vol.Invalid("expected a number")
     try:
         return float(value)
-    except (TypeError, ValueError) as err:
-        raise vol.Invalid("expected a number") from err
+    except (TypeError, ValueError):
+        raise vol.Invalid("expected a number") from None
 
 
 def _clock(text: str) -> tuple[int, int, float] | None:
@@ -412,7 +418,7 @@ def time_period(value: Any) -> timedelta:
     raise vol.Invalid(_TIME_PERIOD_ERROR)
 
 
-_time_period_dict_schema = vol.Schema({vol.Optional(key): _number for key in _TIME_PERIOD_KEYS})
+_time_period_dict_schema = vol.Schema({vol.Optional(key): number for key in _TIME_PERIOD_KEYS})
 
 
 def _time_period_dict(value: dict[str, Any]) -> timedelta:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from core.automation.templates import dynamic, template_validator
 from core.template import is_template_string
-from core.validation import ensure_list, entity_id, string, time_of_day, time_period, vol
+from core.validation import ensure_list, entity_id, number, string, time_of_day, time_period, vol
 
 if TYPE_CHECKING:
     from core.hub import Hub
@@ -41,15 +41,6 @@ def weekdays(value: Any) -> list[str]:
             raise vol.Invalid(f"expected weekdays among {', '.join(WEEKDAYS)}, got {day!r}")
         result.append(text)
     return result
-
-
-def number(value: Any) -> float:
-    if isinstance(value, bool):
-        raise vol.Invalid("expected a number")
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise vol.Invalid("expected a number") from None
 
 
 def number_or_entity(value: Any) -> float | str:

@@ -12,6 +12,7 @@ from typing import Any
 from core.validation import (
     ensure_list,
     key_value_schemas,
+    number,
     port,
     positive_int,
     renamed_keys,
@@ -51,15 +52,6 @@ def _bounded_int(low: int, high: int, what: str) -> Any:
 address = _bounded_int(0, 0xFFFF, "a Modbus address")
 device_id = _bounded_int(0, 255, "a device id (unit id)")
 register_value = _bounded_int(0, 0xFFFF, "a register value")
-
-
-def _number(value: Any) -> float:
-    if isinstance(value, bool):
-        raise vol.Invalid("expected a number")
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise vol.Invalid("expected a number") from None
 
 
 def _seconds(allow_zero: bool) -> Any:
@@ -137,8 +129,8 @@ SENSOR = vol.All(renamed_keys({"slave": "device_id"}), vol.Schema({
     vol.Optional("data_type", default=DataType.INT16.value): _one_of(*DataType),
     vol.Optional("count"): _bounded_int(1, 125, "a number of registers"),
     vol.Optional("swap", default=Swap.NONE.value): _one_of(*Swap),
-    vol.Optional("scale"): _number,
-    vol.Optional("offset"): _number,
+    vol.Optional("scale"): number,
+    vol.Optional("offset"): number,
     vol.Optional("precision"): _bounded_int(0, 10, "a number of decimals"),
     vol.Optional("unit_of_measurement"): string,
     vol.Optional("device_class"): string,

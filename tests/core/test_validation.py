@@ -17,6 +17,7 @@ from core.validation import (
     humanize_error,
     key_value_schemas,
     log_level,
+    number,
     port,
     positive_int,
     renamed_keys,
@@ -207,6 +208,21 @@ def test_boolean(value, expected):
 def test_boolean_rejects_other_words():
     assert error_of(boolean, "maybe") == (
         "expected a boolean (true/false, yes/no, on/off), got 'maybe'"
+    )
+
+
+def test_number():
+    assert number(3) == 3.0 and number("2.5") == 2.5 and number(-0.5) == -0.5
+    for bad, shown in ((True, "True"), ("x", "'x'"), (None, "nothing"), ([1], "[1]")):
+        assert error_of(number, bad) == f"expected a number, got {shown}"
+
+
+def test_number_is_the_one_the_automations_use():
+    from core.automation import validators
+
+    assert validators.number is number
+    assert error_of(validators.number_or_entity, True) == (
+        "expected a number or the entity id of a sensor holding one, got True"
     )
 
 
