@@ -1,23 +1,24 @@
-"""What several trigger types share: the `for:` hold timer and rendering a `for:` template."""
+"""What several trigger types share: ``for:``, the time what matched must hold before they fire."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from core.automation.platforms import TriggerInfo
+from core.automation.platforms import FireTrigger, TriggerInfo
 from core.automation.templates import TemplateError, render
 from core.automation.validators import period_from
 
 if TYPE_CHECKING:
+    from core.bus import Context
     from core.clock import TimerHandle
     from core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 
 
-def hold_for(config: Mapping[str, Any], info: TriggerInfo, data: Mapping[str, Any]) -> timedelta | None:
+def _hold_for(config: Mapping[str, Any], info: TriggerInfo, data: Mapping[str, Any]) -> timedelta | None:
     """The trigger's ``for:`` (rendered with the trigger's data when it is a template).
 
     A template that fails or renders no duration is logged and the trigger does not fire,
@@ -35,22 +36,38 @@ def hold_for(config: Mapping[str, Any], info: TriggerInfo, data: Mapping[str, An
 
 
 class HoldTimers:
-    """One pending `for:` per key (an entity): started when the trigger matches, cancelled
-    when what matched stops holding, firing when the time is up."""
+    """A trigger's ``for:``: the trigger fires once what matched has held that long.
 
-    __slots__ = ("_hub", "_pending")
+    The state, numeric_state and template triggers each decide *whether* they match; this
+    decides *when* they fire: at once without ``for:``, else after the period (a template
+    rendered with the trigger's data). One pending hold per key (an entity); the trigger
+    cancels it when what matched stops holding.
+    """
 
-    def __init__(self, hub: Hub) -> None:
+    __slots__ = ("_hub", "_config", "_info", "_fire", "_pending")
+
+    def __init__(self, hub: Hub, config: Mapping[str, Any], info: TriggerInfo, fire: FireTrigger) -> None:
         self._hub = hub
+        self._config = config
+        self._info = info
+        self._fire = fire
         self._pending: dict[str, tuple[TimerHandle, Any]] = {}
 
-    def start(self, key: str, period: timedelta, callback: Callable[[], None], held: Any = None) -> None:
-        """Call ``callback`` after ``period`` unless cancelled; ``held`` is what must hold."""
+    def fire(self, key: str, data: dict[str, Any], context: Context | None, held: Any = None) -> None:
+        """The trigger matched for ``key``: fire with ``data`` now, or once ``held`` (what must
+        hold, see `held`) has held for ``for:``, which is then in ``data["for"]``."""
+        if "for" not in self._config:
+            self._fire(data, context)
+            return
+        period = _hold_for(self._config, self._info, data)
+        if period is None:
+            return
+        data["for"] = period
         self.cancel(key)
 
         def due() -> None:
             self._pending.pop(key, None)
-            callback()
+            self._fire(data, context)
 
         self._pending[key] = (self._hub.clock.call_later(period, due), held)
 
@@ -63,7 +80,7 @@ class HoldTimers:
         return key in self._pending
 
     def held(self, key: str) -> Any:
-        """What the pending timer of ``key`` waits to see hold (None when none is pending)."""
+        """What the pending hold of ``key`` waits to see hold (None when none is pending)."""
         pending = self._pending.get(key)
         return None if pending is None else pending[1]
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from core.automation.numeric import NotANumber, in_range, read_value
 from core.automation.platforms import FireTrigger, TriggerInfo
 from core.automation.templates import template_validator
-from core.automation.triggers.common import HoldTimers, hold_for
+from core.automation.triggers.common import HoldTimers
 from core.automation.validators import number_or_entity, period_or_template
 from core.bus import Event, Unsubscribe
 from core.tracking import track_state_change
@@ -53,7 +53,7 @@ class NumericStateTrigger:
         attribute = config.get("attribute")
         value_template = config.get("value_template")
         above, below = config.get("above"), config.get("below")
-        holds = HoldTimers(hub)
+        holds = HoldTimers(hub, config, info, fire)
 
         def inside(entity_id: str, state: State | None) -> bool:
             try:
@@ -86,13 +86,7 @@ class NumericStateTrigger:
                 "for": None,
                 "description": f"numeric state of {entity_id}",
             }
-            if "for" not in config:
-                fire(data, event.context)
-                return
-            period = hold_for(config, info, data)
-            if period is not None:
-                data["for"] = period
-                holds.start(entity_id, period, lambda: fire(data, event.context))
+            holds.fire(entity_id, data, event.context)
 
         unsubscribe = track_state_change(hub, config["entity_id"], changed)
 

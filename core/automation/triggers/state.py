@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from core.automation.platforms import FireTrigger, TriggerInfo
-from core.automation.triggers.common import HoldTimers, hold_for
+from core.automation.triggers.common import HoldTimers
 from core.automation.validators import optional_state_values, period_or_template, state_values
 from core.bus import Event, Unsubscribe
 from core.tracking import track_state_change
@@ -69,7 +69,7 @@ class StateTrigger:
         not_to = config.get("not_to", ())
         # Any change at all (attributes included) only when nothing narrows it down.
         any_change = not ({"from", "to", "not_from", "not_to"} & set(config)) and attribute is None
-        holds = HoldTimers(hub)
+        holds = HoldTimers(hub, config, info, fire)
 
         def changed(event: Event) -> None:
             entity_id = event.data["entity_id"]
@@ -98,14 +98,7 @@ class StateTrigger:
                 "for": None,
                 "description": f"state of {entity_id}",
             }
-            if "for" not in config:
-                fire(data, event.context)
-                return
-            period = hold_for(config, info, data)
-            if period is None:
-                return
-            data["for"] = period
-            holds.start(entity_id, period, lambda: fire(data, event.context), new_value)
+            holds.fire(entity_id, data, event.context, held=new_value)
 
         unsubscribe = track_state_change(hub, config["entity_id"], changed)
 

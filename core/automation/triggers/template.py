@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.automation.platforms import FireTrigger, TriggerInfo
 from core.automation.templates import template_validator
-from core.automation.triggers.common import HoldTimers, hold_for
+from core.automation.triggers.common import HoldTimers
 from core.automation.validators import period_or_template
 from core.automation.watch import TemplateWatch
 from core.bus import Event, Unsubscribe
@@ -30,7 +30,7 @@ class TemplateTrigger:
         })
 
     def attach(self, hub: Hub, config: Mapping[str, Any], fire: FireTrigger, info: TriggerInfo) -> Unsubscribe:
-        holds = HoldTimers(hub)
+        holds = HoldTimers(hub, config, info, fire)
 
         def result(value: bool, event: Event | None) -> None:
             nonlocal last
@@ -48,14 +48,7 @@ class TemplateTrigger:
                 "for": None,
                 "description": "template",
             }
-            context = event.context if event is not None else None
-            if "for" not in config:
-                fire(data, context)
-                return
-            period = hold_for(config, info, data)
-            if period is not None:
-                data["for"] = period
-                holds.start("template", period, lambda: fire(data, context))
+            holds.fire("template", data, event.context if event is not None else None)
 
         watch = TemplateWatch(hub, config["value_template"], info.variables, result)
         last = watch.start()  # already true when armed: fires only after turning false first

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from core.automation.platforms import TriggerInfo
+from core.automation.triggers.common import HoldTimers
+from core.automation.validators import period_or_template
 from core.bus import Context
 
 
@@ -290,3 +293,54 @@ async def test_hub_start_and_shutdown_triggers(tmp_path, clock):
         engine = hub.data["automation"]
         assert engine.trace("started")["script_execution"] == "finished"
     assert seen == ["shutdown"]  # start ran before this test listened; its trace says so
+
+
+def test_for_fires_at_once_without_it_and_after_the_hold_with_it(hub, clock, caplog):
+    """The one `for:` of the state, numeric_state and template triggers."""
+    info = TriggerInfo("pump", "0", 0, {"grace": 2})
+    fired = []
+
+    def fire(data, context):
+        fired.append(dict(data))
+
+    HoldTimers(hub, {}, info, fire).fire("sensor.a", {"n": 1}, None)
+    assert fired == [{"n": 1}]
+    holds = HoldTimers(hub, {"for": period_or_template(hub)("{{ grace * trigger.n }}")}, info, fire)
+    holds.fire("sensor.a", {"n": 30}, None, held="on")  # rendered with the trigger's data: 60 s
+    assert holds.pending("sensor.a") and holds.held("sensor.a") == "on"
+    clock.advance(59)
+    assert len(fired) == 1
+    clock.advance(1)
+    assert fired[1] == {"n": 30, "for": timedelta(seconds=60)} and not holds.pending("sensor.a")
+    holds.fire("sensor.b", {"n": 1}, None)
+    holds.cancel("sensor.b")  # what matched stopped holding
+    holds.fire("sensor.c", {"n": "soon"}, None)  # a `for:` that is no duration: logged, never fires
+    clock.advance(600)
+    assert len(fired) == 2
+    assert "Automation pump, trigger 0: 'for' is not a duration" in caplog.text
+
+
+async def test_numeric_state_and_template_triggers_render_for_with_the_trigger(hub, clock, automations, calls):
+    hub.states.set("sensor.water", "10", {"grace": 30})
+    await automations("""
+        - id: numeric
+          triggers:
+            - trigger: numeric_state
+              entity_id: sensor.water
+              above: 80
+              for: "{{ state_attr(trigger.entity_id, 'grace') }}"
+          actions: {action: test.record, data: {by: numeric, held: "{{ trigger.for.total_seconds() }}"}}
+        - id: template
+          triggers:
+            - trigger: template
+              value_template: "{{ states('sensor.water') | float(0) > 80 }}"
+              for: "{{ state_attr(trigger.entity_id, 'grace') * 2 }}"
+          actions: {action: test.record, data: {by: template, held: "{{ trigger.for.total_seconds() }}"}}
+    """)
+    hub.states.set("sensor.water", "90", {"grace": 30})
+    clock.advance(30)
+    await hub.block_till_done()
+    assert calls.data == [{"by": "numeric", "held": 30.0}]
+    clock.advance(30)
+    await hub.block_till_done()
+    assert calls.data[1:] == [{"by": "template", "held": 60.0}]
