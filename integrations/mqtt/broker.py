@@ -5,16 +5,25 @@ explicit config: one listener named ``default`` bound where the site says (loopb
 told otherwise), anonymous clients only on loopback, and accounts from a password file
 (argon2 hashes, amqtt's format) when the listener is exposed. The hub itself logs in with
 an account made fresh at every start. Production sites run Mosquitto (deploy/mosquitto.conf).
+
+Once there are accounts, each may publish and subscribe only to its topics (``broker_amqtt.py``):
+the hub's account to everything; a device account (``device: reader/r1``) to its own
+subtree ``xiaoqu/<site>/reader/r1/#``; a resident's account (``household: 3-301``) to
+``xiaoqu/<site>/household/3-301/#``; both may also read the hub's ``xiaoqu/<site>/status``;
+and every account to the ``publish``/``subscribe`` filters its entry lists. Clients without
+an account exist only on loopback, where they are processes of the hub's own machine and may
+use every topic.
 """
 from __future__ import annotations
 
 import errno
 import ipaddress
 import logging
+import os
 import secrets
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core.errors import PluginError
 
@@ -24,7 +33,10 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 HUB_USER = "xiaoqu-hub"
+#: The name amqtt's ACL gives clients that logged in without an account.
+ANONYMOUS = "anonymous"
 PASSWORD_FILE = "mqtt_passwd"
+EVERYTHING = ["#"]
 
 
 class BrokerPortInUse(PluginError):
@@ -64,29 +76,63 @@ def check_port_free(host: str, port: int) -> None:
 
 
 def write_password_file(path: Path, users: dict[str, str]) -> None:
-    """Write ``user:argon2-hash`` lines (blocking: hashing is slow on purpose; run in an executor)."""
+    """Write ``user:argon2-hash`` lines (blocking: hashing is slow on purpose; run in an executor).
+
+    The file is created readable by the hub's user only (0600) and written through a fresh
+    temporary file, never through whatever already sits at the temporary name.
+    """
     from pwdlib.hashers.argon2 import Argon2Hasher
 
     hasher = Argon2Hasher()
-    lines = [f"{user}:{hasher.hash(password)}" for user, password in users.items()]
+    text = "".join(f"{user}:{hasher.hash(password)}\n" for user, password in users.items())
     tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.chmod(0o600)
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(text)
     tmp.replace(path)
+
+
+def account_topics(account: dict[str, Any], topic_root: str) -> tuple[list[str], list[str]]:
+    """The filters an account (a validated ``users:`` entry) may publish and subscribe to."""
+    own = []
+    if "device" in account:
+        own = [f"{topic_root}/{account['device']}/#"]
+    elif "household" in account:
+        own = [f"{topic_root}/household/{account['household']}/#"]
+    status = [f"{topic_root}/status"] if own else []
+    return own + account["publish"], own + status + account["subscribe"]
 
 
 class EmbeddedBroker:
     """amqtt started and stopped with the hub."""
 
-    def __init__(self, host: str, port: int, users: dict[str, str], data_dir: Path) -> None:
+    def __init__(self, host: str, port: int, users: dict[str, dict[str, Any]], data_dir: Path, topic_root: str) -> None:
         self.host = host
         self.port = port
         self.users = dict(users)
         self.data_dir = data_dir
+        self.topic_root = topic_root
         self.exposed = not is_loopback(host)
         #: Credentials the hub's own client uses (None on loopback without accounts).
         self.hub_credentials: tuple[str, str] | None = None
         self._broker: object | None = None
+
+    def acl(self) -> dict[str, dict[str, list[str]]]:
+        """amqtt's ``publish_acl`` and ``subscribe_acl``: account → the filters it may use."""
+        publish = {HUB_USER: EVERYTHING}
+        subscribe = {HUB_USER: EVERYTHING}
+        if not self.exposed:
+            publish[ANONYMOUS] = subscribe[ANONYMOUS] = EVERYTHING
+        for name, account in self.users.items():
+            publish[name], subscribe[name] = account_topics(account, self.topic_root)
+            if not publish[name] and not subscribe[name]:
+                _LOGGER.warning(
+                    "MQTT account %s may use no topic: give it 'device', 'household', 'publish' or 'subscribe' "
+                    "under 'mqtt: users'",
+                    name,
+                )
+        return {"publish_acl": publish, "subscribe_acl": subscribe}
 
     def _config(self, password_file: Path | None) -> dict[str, object]:
         plugins: dict[str, dict[str, object]] = {}
@@ -94,6 +140,7 @@ class EmbeddedBroker:
             plugins["amqtt.plugins.authentication.AnonymousAuthPlugin"] = {"allow_anonymous": True}
         if password_file is not None:
             plugins["amqtt.plugins.authentication.FileAuthPlugin"] = {"password_file": str(password_file)}
+            plugins["integrations.mqtt.broker_amqtt.TopicAcl"] = self.acl()
         return {
             "listeners": {"default": {"type": "tcp", "bind": f"{self.host}:{self.port}", "max_connections": 0}},
             "plugins": plugins,
@@ -101,7 +148,7 @@ class EmbeddedBroker:
 
     async def start(self, hub: Hub) -> None:
         """Start amqtt (must run inside the hub's loop); raises BrokerPortInUse with one sentence."""
-        from amqtt.broker import Broker
+        from .broker_amqtt import Broker
 
         check_port_free(self.host, self.port)
         password_file: Path | None = None
@@ -109,7 +156,8 @@ class EmbeddedBroker:
             self.hub_credentials = (HUB_USER, secrets.token_urlsafe(24))
             self.data_dir.mkdir(parents=True, exist_ok=True)
             password_file = self.data_dir / PASSWORD_FILE
-            accounts = {**self.users, HUB_USER: self.hub_credentials[1]}
+            accounts = {name: account["password"] for name, account in self.users.items()}
+            accounts[HUB_USER] = self.hub_credentials[1]
             await hub.run_in_executor(write_password_file, password_file, accounts)
         broker = Broker(self._config(password_file))
         await broker.start()

@@ -5,7 +5,10 @@
                                   # or {host, port, username, password, tls: {ca_certs, certfile, keyfile}}
       port: 1884                  # where the embedded broker listens (1883 is often taken by Mosquitto)
       bind: 127.0.0.1             # the embedded broker's address; anything else requires `users`
-      users: {gate_cam: s3cret}   # accounts on the embedded broker
+      users:                      # accounts on the embedded broker, each with the topics it may use
+        reader_r1: {password: s3cret, device: reader/r1}      # xiaoqu/<site>/reader/r1/#
+        resident_3_301: {password: s3cret, household: 3-301}  # xiaoqu/<site>/household/3-301/#
+        z2m: {password: s3cret, publish: [zigbee2mqtt/#, homeassistant/#], subscribe: [zigbee2mqtt/#]}
       discovery: true             # Home Assistant MQTT discovery in (Zigbee2MQTT, ESPHome, Shelly, ...)
       discovery_prefix: homeassistant
       max_discovered_entities: 1000   # discovery creates no more entities than this (Tasmota's included)
@@ -20,9 +23,10 @@ import re
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from core.validation import boolean, port, positive_int, string, vol
+from core.validation import boolean, ensure_list, port, positive_int, string, vol
 
-from .broker import is_loopback
+from .broker import HUB_USER, is_loopback
+from .topic import InvalidTopic, valid_subscribe_topic
 
 EMBEDDED = "embedded"
 DEFAULT_EMBEDDED_PORT = 1884
@@ -83,6 +87,59 @@ def topic_prefix(value: Any) -> str:
     return text
 
 
+def _topic_filter(value: Any) -> str:
+    try:
+        return valid_subscribe_topic(string(value))
+    except InvalidTopic as err:
+        raise vol.Invalid(str(err)) from None
+
+
+def _topic_level(what: str) -> Any:
+    def validate(value: Any) -> str:
+        text = string(value)
+        if not text or any(c in text for c in "/+#\0") or text.strip() != text:
+            raise vol.Invalid(f"expected a {what} without '/', '+', '#' or surrounding spaces")
+        return text
+
+    return validate
+
+
+def _device_path(value: Any) -> str:
+    """``<device type>/<device id>``: the account's own subtree of the device protocol."""
+    kind, slash, device_id = string(value).partition("/")
+    if not slash:
+        raise vol.Invalid("expected <device type>/<device id>, such as reader/r1")
+    return f"{_topic_level('device type')(kind)}/{_topic_level('device id')(device_id)}"
+
+
+def _user_name(value: Any) -> str:
+    name = string(value)
+    if not name or ":" in name or any(c.isspace() for c in name):
+        raise vol.Invalid(f"account name {name!r}: expected a name without ':' or spaces")
+    if name in (HUB_USER, "anonymous"):
+        raise vol.Invalid(f"account name {name!r} is reserved (the hub's own account, or clients without one)")
+    return name
+
+
+_ONE_OWNER = "an account belongs to a device or to a household, not both"
+ACCOUNT_SCHEMA = vol.Schema(
+    {
+        vol.Required("password"): string,
+        vol.Exclusive("device", "owner", msg=_ONE_OWNER): _device_path,
+        vol.Exclusive("household", "owner", msg=_ONE_OWNER): _topic_level("household id"),
+        vol.Optional("publish", default=[]): vol.All(ensure_list, [_topic_filter]),
+        vol.Optional("subscribe", default=[]): vol.All(ensure_list, [_topic_filter]),
+    }
+)
+
+
+def account(value: Any) -> dict[str, Any]:
+    """A password alone (an account that may use no topic), or a mapping with its topics."""
+    if isinstance(value, dict):
+        return ACCOUNT_SCHEMA(value)  # type: ignore[no-any-return]
+    return ACCOUNT_SCHEMA({"password": value})  # type: ignore[no-any-return]
+
+
 def _domains_option(default_enabled: bool) -> Any:
     """``true``/``false`` or ``{domains: [...]}`` (only those domains), as ``{"enabled", "domains"}``."""
 
@@ -118,7 +175,7 @@ CONFIG_SCHEMA = vol.All(
             vol.Optional("broker", default=EMBEDDED): broker,
             vol.Optional("port", default=DEFAULT_EMBEDDED_PORT): port,
             vol.Optional("bind", default="127.0.0.1"): string,
-            vol.Optional("users", default={}): vol.Schema({string: string}),
+            vol.Optional("users", default={}): vol.Schema({_user_name: account}),
             vol.Optional("client_id"): string,
             vol.Optional("keepalive", default=60): vol.All(positive_int, vol.Range(min=5, max=3600)),
             vol.Optional("tcp_nodelay", default=True): boolean,

@@ -101,7 +101,7 @@ async def setup_mqtt(hub: Hub, config: dict[str, Any]) -> MqttData:
     broker: EmbeddedBroker | None = None
     if config["broker"].get(EMBEDDED):
         assert hub.config.data_dir is not None
-        broker = EmbeddedBroker(config["bind"], config["port"], config["users"], hub.config.data_dir)
+        broker = EmbeddedBroker(config["bind"], config["port"], config["users"], hub.config.data_dir, hub.config.topic_root)
         await broker.start(hub)
     stats = MqttStats()
     rejections = Rejections()

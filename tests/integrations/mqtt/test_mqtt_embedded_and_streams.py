@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import socket
+import stat
+import struct
+import warnings
 
 import aiomqtt
 import pytest
@@ -52,6 +56,26 @@ async def test_exposed_embedded_broker_requires_accounts(hub_dir):
     assert any("mqtt.users" in str(e) and "anonymous" in str(e) for e in checked.errors)
 
 
+async def test_accounts_and_their_topics_are_checked_where_they_are_written(hub_dir):
+    from core.bootstrap import check_config
+    from core.testing import write_config
+
+    users = {
+        "xiaoqu-hub": "x",
+        "cam": {"password": "p", "device": "lpr"},
+        "flat": {"password": "p", "household": "3/301"},
+        "tool": {"password": "p", "publish": ["a/#/b"]},
+        "both": {"password": "p", "device": "reader/r1", "household": "3-301"},
+        "fine": {"password": "p", "device": "reader/r1", "subscribe": "xiaoqu/demo/notice/#"},
+    }
+    errors = [str(e) for e in check_config(write_config(hub_dir, {"mqtt": {"users": users}})).errors]
+    assert len(errors) == 5
+    for where, says in (("mqtt.users.xiaoqu-hub", "reserved"), ("mqtt.users.cam.device", "<device type>/<device id>"),
+                        ("mqtt.users.flat.household", "without '/'"), ("mqtt.users.tool.publish[0]", "'#' must be"),
+                        ("mqtt.users.both", "not both")):
+        assert any(where in e and says in e for e in errors), (where, errors)
+
+
 async def test_exposed_embedded_broker_refuses_anonymous_and_wrong_passwords(hub_dir):
     port = free_port()
     config = {"mqtt": {"bind": "0.0.0.0", "port": port, "users": {"gate_cam": "s3cret"}}}
@@ -65,6 +89,99 @@ async def test_exposed_embedded_broker_refuses_anonymous_and_wrong_passwords(hub
                     pass
         async with aiomqtt.Client("127.0.0.1", port, username="gate_cam", password="s3cret") as client:
             await client.publish("x/y", b"1")
+
+
+ACCOUNTS = {
+    "reader_r1": {"password": "reader-pass", "device": "reader/r1"},
+    "resident_3_301": {"password": "resident-pass", "household": "3-301"},
+    "z2m": {"password": "z2m-pass", "publish": ["zigbee2mqtt/#"], "subscribe": ["zigbee2mqtt/+/set"]},
+    "lobby_display": {"password": "display-pass", "subscribe": ["xiaoqu/demo/notice/+"]},
+    "gate_cam": "cam-pass",  # a password alone: an account that may use no topic
+}
+
+
+def refused(granted) -> bool:
+    return all(int(getattr(code, "value", code)) >= 0x80 for code in granted)
+
+
+async def test_exposed_embedded_broker_gives_each_account_only_its_topics(hub_dir, caplog):
+    port = free_port()
+    config = {"mqtt": {"bind": "0.0.0.0", "port": port, "users": ACCOUNTS}}
+    async with running_hub(hub_dir, config) as hub:
+        seen = []
+        await mqtt.subscribe(hub, "#", seen.append, qos=1)  # the hub's own account may use every topic
+        assert "MQTT account gate_cam may use no topic" in caplog.text
+
+        def client(name: str, password: str) -> aiomqtt.Client:
+            return aiomqtt.Client("127.0.0.1", port, username=name, password=password, identifier=name)
+
+        async with client("reader_r1", "reader-pass") as reader, client("resident_3_301", "resident-pass") as resident, \
+                client("z2m", "z2m-pass") as z2m, client("gate_cam", "cam-pass") as cam, \
+                client("lobby_display", "display-pass") as display:
+            # nobody but the hub reads everything, or another device's or household's topics
+            for who, topic in ((resident, "#"), (resident, "xiaoqu/demo/reader/r1/credential"), (reader, "xiaoqu/#"),
+                               (reader, "xiaoqu/demo/reader/+/result"), (resident, "xiaoqu/demo/household/#"),
+                               (z2m, "zigbee2mqtt/#"), (cam, "xiaoqu/demo/status"),
+                               (display, "xiaoqu/demo/notice/#")):  # '+' allowed is one level, not all below
+                assert refused(await who.subscribe(topic, qos=1)), topic
+            # each reads its own
+            for who, topic in ((reader, "xiaoqu/demo/reader/r1/result"), (reader, "xiaoqu/demo/status"),
+                               (resident, "xiaoqu/demo/household/3-301/#"), (z2m, "zigbee2mqtt/+/set"),
+                               (display, "xiaoqu/demo/notice/+"), (display, "xiaoqu/demo/notice/building-3")):
+                assert not refused(await who.subscribe(topic, qos=1)), topic
+
+            # a publish outside the account's topics is dropped by the broker
+            await resident.publish("xiaoqu/demo/door/d1/command", json.dumps({"action": "unlock"}), qos=1)
+            await reader.publish("xiaoqu/demo/door/d1/command", json.dumps({"action": "unlock"}), qos=1)
+            await z2m.publish("homeassistant/lock/evil/config", "{}", qos=1)
+            for who, topic in ((resident, "xiaoqu/demo/household/3-301/ack"), (reader, "xiaoqu/demo/reader/r1/credential"),
+                               (z2m, "zigbee2mqtt/plug/state")):
+                await who.publish(topic, "{}", qos=1)
+            # the broker keeps each client's order: once the last allowed ones are here, the others would be too
+            async with asyncio.timeout(5):
+                while len({m.topic for m in seen} & {"xiaoqu/demo/household/3-301/ack", "xiaoqu/demo/reader/r1/credential",
+                                                     "zigbee2mqtt/plug/state"}) < 3:
+                    await asyncio.sleep(0.01)
+        assert not [m.topic for m in seen if m.topic in ("xiaoqu/demo/door/d1/command", "homeassistant/lock/evil/config")]
+
+
+async def test_embedded_broker_closes_the_socket_of_a_client_that_reset_its_connection(hub_dir):
+    """amqtt 0.12.1 leaves such a socket open until the garbage collector finds it."""
+    port = free_port()
+    connect = b"\x10\x0d\x00\x04MQTT\x04\x02\x00\x3c\x00\x01x"  # MQTT 3.1.1 CONNECT, client id "x"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        async with running_hub(hub_dir, {"mqtt": {"port": port}}) as hub:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(connect)
+            assert (await reader.readexactly(4))[:1] == b"\x20"  # CONNACK
+            # the end of the stream, then a reset (as when a client closes with an answer unread):
+            # amqtt reads the end, and its reply to it fails
+            sock = writer.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            writer.write_eof()
+            writer.transport.abort()
+            sessions = mqtt.get(hub).broker._broker.sessions
+            async with asyncio.timeout(5):
+                while sessions["x"][0].transitions.state == "connected":
+                    await asyncio.sleep(0.01)
+        gc.collect()
+    assert not [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def test_password_file_is_private_from_creation_and_never_written_through_a_link(tmp_path):
+    from integrations.mqtt.broker import write_password_file
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("")
+    elsewhere.chmod(0o644)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "mqtt_passwd.tmp").symlink_to(elsewhere)  # left behind, or planted
+    write_password_file(data / "mqtt_passwd", {"gate_cam": "s3cret"})
+    assert elsewhere.read_text() == "" and stat.S_IMODE(elsewhere.stat().st_mode) == 0o644
+    written = data / "mqtt_passwd"
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600 and written.read_text().startswith("gate_cam:$argon2")
 
 
 async def test_state_stream_publishes_retained_json_and_clears_removed(hub_dir, broker):
