@@ -4,7 +4,8 @@ It handles what all platforms share: name and device (→ the device registry), 
 (→ a stable entity id), availability (one topic or a list, mode ``all``/``any``/``latest``,
 templates), JSON attributes, QoS/retain/encoding, optimistic mode, and unavailability while
 the hub has no broker. A platform subclass adds its schema keys, subscribes its topics in
-:meth:`subscribe_topics` and turns service calls into the payloads the config asks for.
+:meth:`subscribe_topics` (most through :meth:`subscribe_value`) and turns service calls into
+the payloads the config asks for.
 """
 from __future__ import annotations
 
@@ -211,6 +212,30 @@ class MqttEntity(Entity):
 
     def subscribe(self, topic: str, handler: Callable[[ReceiveMessage], None]) -> None:
         self._unsubscribes.append(self.discovery.client.subscribe_nowait(topic, handler, self.config["qos"]))
+
+    def subscribe_value(
+        self,
+        handler: Callable[[str, ReceiveMessage], None],
+        topic_key: str = "state_topic",
+        template_key: str = "value_template",
+    ) -> None:
+        """Call ``handler(value, message)`` with each value the config's ``template_key``
+        renders from ``topic_key`` (when the config has that topic).
+
+        A payload the template cannot turn into a value is counted and logged here; an empty
+        (or blank) value is skipped, as Home Assistant skips it, so handlers see only values.
+        """
+        topic = self.config.get(topic_key)
+        if topic is None:
+            return
+        template = self.value_template(template_key)
+
+        def received(message: ReceiveMessage) -> None:
+            value = self.render(template, message)
+            if value is not None and value.strip():
+                handler(value, message)
+
+        self.subscribe(topic, received)
 
     def publish(self, topic: str, payload: str | bytes) -> None:
         self.discovery.client.publish_nowait(topic, payload, self.config["qos"], self.config["retain"])

@@ -45,16 +45,12 @@ class MqttAlarmControlPanel(MqttEntity):
     }
 
     def setup_platform(self, config: dict[str, Any]) -> None:
-        self._template = self.value_template()
         self._state: str | None = None
 
     def subscribe_topics(self) -> None:
-        self.subscribe(self.config["state_topic"], self._received)
+        self.subscribe_value(self._received)
 
-    def _received(self, message: ReceiveMessage) -> None:
-        value = self.render(self._template, message)
-        if value is None:
-            return
+    def _received(self, value: str, message: ReceiveMessage) -> None:
         if value == PAYLOAD_NONE:
             self._state = None
         elif value in STATES:

@@ -57,17 +57,13 @@ class MqttBinarySensor(ExpiringEntity):
     }
 
     def setup_platform(self, config: dict[str, Any]) -> None:
-        self._template = self.value_template()
         self._is_on: bool | None = None
         self._off_timer: TimerHandle | None = None
 
     def subscribe_topics(self) -> None:
-        self.subscribe(self.config["state_topic"], self._received)
+        self.subscribe_value(self._received)
 
-    def _received(self, message: ReceiveMessage) -> None:
-        value = self.render(self._template, message)
-        if value is None:
-            return
+    def _received(self, value: str, message: ReceiveMessage) -> None:
         if value == self.config["payload_on"]:
             self._is_on = True
         elif value == self.config["payload_off"]:

@@ -2,6 +2,7 @@
 action, fan and preset modes, each on its own topics with its own templates."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from core.const import STATE_UNKNOWN
@@ -80,15 +81,10 @@ class MqttClimate(MqttEntity):
 
     def subscribe_topics(self) -> None:
         for name, _, numeric in _READINGS:
-            topic_key, template_key = _state_keys(name)
-            if topic_key in self.config:
-                self.subscribe(self.config[topic_key], self._receiver(name, self.value_template(template_key), numeric))
+            self.subscribe_value(self._receiver(name, numeric), *_state_keys(name))
 
-    def _receiver(self, name: str, template: Any, numeric: bool) -> Any:
-        def received(message: ReceiveMessage) -> None:
-            value = self.render(template, message)
-            if value is None or value.strip() == "":
-                return
+    def _receiver(self, name: str, numeric: bool) -> Callable[[str, ReceiveMessage], None]:
+        def received(value: str, message: ReceiveMessage) -> None:
             value = value.strip()
             if value == PAYLOAD_NONE:
                 self._values.pop(name, None)

@@ -56,9 +56,6 @@ class MqttCover(MqttEntity):
     }
 
     def setup_platform(self, config: dict[str, Any]) -> None:
-        self._template = self.value_template()
-        self._position_template = self.value_template("position_template")
-        self._tilt_template = self.value_template("tilt_status_template")
         self._state: str | None = None
         self._position: int | None = None
         self._tilt: int | None = None
@@ -70,17 +67,11 @@ class MqttCover(MqttEntity):
         }
 
     def subscribe_topics(self) -> None:
-        if "state_topic" in self.config:
-            self.subscribe(self.config["state_topic"], self._state_received)
-        if "position_topic" in self.config:
-            self.subscribe(self.config["position_topic"], self._position_received)
-        if "tilt_status_topic" in self.config:
-            self.subscribe(self.config["tilt_status_topic"], self._tilt_received)
+        self.subscribe_value(self._state_received)
+        self.subscribe_value(self._position_received, "position_topic", "position_template")
+        self.subscribe_value(self._tilt_received, "tilt_status_topic", "tilt_status_template")
 
-    def _state_received(self, message: ReceiveMessage) -> None:
-        value = self.render(self._template, message)
-        if value is None:
-            return
+    def _state_received(self, value: str, message: ReceiveMessage) -> None:
         value = value.strip()
         if value in self._states:
             self._state = self._states[value]
@@ -95,9 +86,8 @@ class MqttCover(MqttEntity):
             return
         self.update()
 
-    def _position_received(self, message: ReceiveMessage) -> None:
-        value = self.render(self._position_template, message)
-        if value is None or value in ("", PAYLOAD_NONE):
+    def _position_received(self, value: str, message: ReceiveMessage) -> None:
+        if value == PAYLOAD_NONE:
             return
         try:
             raw = float(value)
@@ -110,14 +100,11 @@ class MqttCover(MqttEntity):
             self._state = "closed" if self._position == 0 else "open"
         self.update()
 
-    def _tilt_received(self, message: ReceiveMessage) -> None:
-        value = self.render(self._tilt_template, message)
+    def _tilt_received(self, value: str, message: ReceiveMessage) -> None:
         try:
-            raw = float(value) if value not in (None, "", PAYLOAD_NONE) else None
+            raw = float(value)
         except ValueError:
-            raw = None
-        if raw is None:
-            return
+            return  # PAYLOAD_NONE, or not a tilt
         self._tilt = max(0, min(100, _scale(raw, self.config["tilt_min"], self.config["tilt_max"], True)))
         self.update()
 

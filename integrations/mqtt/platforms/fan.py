@@ -3,6 +3,7 @@ preset modes and oscillation."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from core.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
@@ -69,20 +70,17 @@ class MqttFan(MqttEntity):
         self._oscillating: bool | None = None
 
     def subscribe_topics(self) -> None:
-        handlers = {
-            "state_topic": (self.value_template("state_value_template"), self._on_off),
-            "percentage_state_topic": (self.value_template("percentage_value_template"), self._speed),
-            "preset_mode_state_topic": (self.value_template("preset_mode_value_template"), self._preset_mode),
-            "oscillation_state_topic": (self.value_template("oscillation_value_template"), self._oscillation),
-        }
-        for key, (template, handle) in handlers.items():
-            if key in self.config:
-                self.subscribe(self.config[key], self._receiver(template, handle))
+        for topic_key, template_key, handle in (
+            ("state_topic", "state_value_template", self._on_off),
+            ("percentage_state_topic", "percentage_value_template", self._speed),
+            ("preset_mode_state_topic", "preset_mode_value_template", self._preset_mode),
+            ("oscillation_state_topic", "oscillation_value_template", self._oscillation),
+        ):
+            self.subscribe_value(self._receiver(handle), topic_key, template_key)
 
-    def _receiver(self, template: Any, handle: Any) -> Any:
-        def received(message: ReceiveMessage) -> None:
-            value = self.render(template, message)
-            if value is not None and value != "" and handle(value.strip(), message) is not False:
+    def _receiver(self, handle: Callable[[str, ReceiveMessage], bool]) -> Callable[[str, ReceiveMessage], None]:
+        def received(value: str, message: ReceiveMessage) -> None:
+            if handle(value.strip(), message) is not False:
                 self.update()
 
         return received

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from core.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
@@ -92,16 +93,11 @@ class DefaultLight(OnOffEntity, _LightAttributes):
     def subscribe_topics(self) -> None:
         super().subscribe_topics()
         for feature in ("brightness", "rgb", "color_temp", "effect"):
-            topic = self.config.get(f"{feature}_state_topic")
-            if topic:
-                self.subscribe(topic, self._feature_received(feature))
+            self.subscribe_value(self._feature_received(feature), f"{feature}_state_topic", f"{feature}_value_template")
 
-    def _feature_received(self, feature: str) -> Any:
-        template = self.value_template(f"{feature}_value_template")
-
-        def received(message: ReceiveMessage) -> None:
-            value = self.render(template, message)
-            if value is None or value == PAYLOAD_NONE or value == "":
+    def _feature_received(self, feature: str) -> Callable[[str, ReceiveMessage], None]:
+        def received(value: str, message: ReceiveMessage) -> None:
+            if value == PAYLOAD_NONE:
                 return
             try:
                 if feature == "brightness":
@@ -274,17 +270,12 @@ class TemplateLight(MqttEntity, _LightAttributes):
     def setup_platform(self, config: dict[str, Any]) -> None:
         self._is_on: bool | None = None
         self._reset_light()
-        self._state = self.value_template("state_template")
         self._brightness_template = self.value_template("brightness_template") if "brightness_template" in config else None
 
     def subscribe_topics(self) -> None:
-        if "state_topic" in self.config:
-            self.subscribe(self.config["state_topic"], self._received)
+        self.subscribe_value(self._received, template_key="state_template")
 
-    def _received(self, message: ReceiveMessage) -> None:
-        value = self.render(self._state, message)
-        if value is None:
-            return
+    def _received(self, value: str, message: ReceiveMessage) -> None:
         value = value.strip()
         if value == STATE_ON:
             self._is_on = True

@@ -1,7 +1,13 @@
-"""MQTT lock: ``payload_lock``/``payload_unlock``/``payload_open`` and the lock states."""
+"""MQTT lock: ``payload_lock``/``payload_unlock``/``payload_open`` and the lock states.
+
+A ``code_format`` (a regular expression) is enforced as Home Assistant enforces it: lock,
+unlock and open are refused unless the code given matches it, whole.
+"""
 from __future__ import annotations
 
 from typing import Any
+
+import regex
 
 from core.const import STATE_UNKNOWN
 from core.errors import ServiceValidationError
@@ -14,16 +20,28 @@ DOMAIN = "lock"
 _CODE = {vol.Optional("code"): string}
 SERVICES = [("lock", "lock", _CODE), ("unlock", "unlock", _CODE), ("open", "open", _CODE)]
 _STATES = ("locked", "unlocked", "locking", "unlocking", "jammed", "open", "opening")
+#: A code is checked in this long at most (the pattern comes from the device).
+CODE_MATCH_SECONDS = 0.05
+
+
+def code_format(value: Any) -> str:
+    text = string(value)
+    try:
+        regex.compile(text)
+    except regex.error as err:
+        raise vol.Invalid(f"code_format is not a regular expression: {err}") from None
+    return text
 
 
 class MqttLock(MqttEntity):
     domain = DOMAIN
+    CONFIG_ATTRIBUTES = ("code_format",)
     PLATFORM_SCHEMA = {
         vol.Optional("command_topic"): publish_topic,
         vol.Optional("command_template"): string,
         vol.Optional("state_topic"): subscribe_topic,
         vol.Optional("value_template"): string,
-        vol.Optional("code_format"): string,
+        vol.Optional("code_format"): code_format,
         vol.Optional("payload_lock", default="LOCK"): string,
         vol.Optional("payload_unlock", default="UNLOCK"): string,
         vol.Optional("payload_open"): string,
@@ -32,19 +50,15 @@ class MqttLock(MqttEntity):
     }
 
     def setup_platform(self, config: dict[str, Any]) -> None:
-        self._template = self.value_template()
         self._command = self.command_template("command_template")
         self._by_payload = {config[f"state_{name}"]: name for name in _STATES}
+        self._code_format = regex.compile(config["code_format"]) if "code_format" in config else None
         self._state: str | None = None
 
     def subscribe_topics(self) -> None:
-        if "state_topic" in self.config:
-            self.subscribe(self.config["state_topic"], self._received)
+        self.subscribe_value(self._received)
 
-    def _received(self, message: ReceiveMessage) -> None:
-        value = self.render(self._template, message)
-        if value is None:
-            return
+    def _received(self, value: str, message: ReceiveMessage) -> None:
         if value == self.config["payload_reset"]:
             self._state = None
         elif value in self._by_payload:
@@ -57,7 +71,20 @@ class MqttLock(MqttEntity):
     def state(self) -> str:
         return self._state or STATE_UNKNOWN
 
+    def _check_code(self, code: str | None) -> None:
+        pattern = self._code_format
+        if pattern is None:
+            return
+        try:
+            matches = pattern.fullmatch(code or "", timeout=CODE_MATCH_SECONDS) is not None
+        except TimeoutError:
+            matches = False
+        if not matches:
+            what = "does not match" if code else "is missing; it must match"
+            raise ServiceValidationError(f"the code for {self.entity_id} {what} the pattern {pattern.pattern} its device requires")
+
     def _send(self, payload_key: str, optimistic_state: str, code: str | None) -> None:
+        self._check_code(code)
         if "command_topic" in self.config:
             payload = self.config[payload_key]
             self.publish(self.config["command_topic"], self._command.render(payload, code=code) if self._command.text else payload)

@@ -35,17 +35,12 @@ class MqttNumber(MqttEntity):
     }
 
     def setup_platform(self, config: dict[str, Any]) -> None:
-        self._template = self.value_template()
         self._value: float | None = None
 
     def subscribe_topics(self) -> None:
-        if "state_topic" in self.config:
-            self.subscribe(self.config["state_topic"], self._received)
+        self.subscribe_value(self._received)
 
-    def _received(self, message: ReceiveMessage) -> None:
-        value = self.render(self._template, message)
-        if value is None or value == "":
-            return
+    def _received(self, value: str, message: ReceiveMessage) -> None:
         if value == self.config["payload_reset"]:
             self._value = None
         else:

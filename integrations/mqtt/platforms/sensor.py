@@ -29,16 +29,12 @@ class MqttSensor(ExpiringEntity):
     }
 
     def setup_platform(self, config: dict[str, Any]) -> None:
-        self._template = self.value_template()
         self._value: str | None = None
 
     def subscribe_topics(self) -> None:
-        self.subscribe(self.config["state_topic"], self._received)
+        self.subscribe_value(self._received)
 
-    def _received(self, message: ReceiveMessage) -> None:
-        value = self.render(self._template, message)
-        if value is None or value == "":
-            return
+    def _received(self, value: str, message: ReceiveMessage) -> None:
         if len(value) > MAX_STATE_LENGTH:
             self.reject("too_long", f"{message.topic}: a value of {len(value)} characters is longer than a state may be")
             return

@@ -17,19 +17,15 @@ class OnOffEntity(MqttEntity):
     """Shared by switch and the default light schema: on/off from a state topic, optimistic otherwise."""
 
     def setup_platform(self, config: dict[str, Any]) -> None:
-        self._template = self.value_template("state_value_template" if "state_value_template" in config else "value_template")
         self._state_on = config.get("state_on", config["payload_on"])
         self._state_off = config.get("state_off", config["payload_off"])
         self._is_on: bool | None = None
 
     def subscribe_topics(self) -> None:
-        if "state_topic" in self.config:
-            self.subscribe(self.config["state_topic"], self._state_received)
+        template_key = "state_value_template" if "state_value_template" in self.config else "value_template"
+        self.subscribe_value(self._state_received, template_key=template_key)
 
-    def _state_received(self, message: ReceiveMessage) -> None:
-        value = self.render(self._template, message)
-        if value is None:
-            return
+    def _state_received(self, value: str, message: ReceiveMessage) -> None:
         if value == self._state_on:
             self._is_on = True
         elif value == self._state_off:

@@ -314,6 +314,58 @@ async def test_device_templates_see_only_their_payload_and_stay_small(site):
     assert states == {"leak": "unknown", "leak_attr": "unknown", "big": "unknown", "loops": "unknown", "fine": "21.5"}
 
 
+async def test_a_lock_with_a_code_format_refuses_codes_that_do_not_match(site, broker):
+    from core.errors import ServiceValidationError
+
+    hub, _ = site
+    config = {"name": "Gate 7", "unique_id": "gate7", "command_topic": "gate7/set", "state_topic": "gate7/state",
+              "code_format": "^\\d{4}$", "command_template": '{"action": "{{ value }}", "code": "{{ code }}"}'}
+    async with MqttProbe(broker, "gate7/set") as probe:
+        await probe.publish("homeassistant/lock/gate7/config", json.dumps(config), retain=True)
+        await probe.publish("homeassistant/lock/bad_format/config", json.dumps({"command_topic": "x/set", "code_format": "(["}))
+        await discovered(hub, "lock.gate_7")
+        assert hub.states.get("lock.gate_7").attributes["code_format"] == "^\\d{4}$"
+        for code in ("12", "12345", "abcd", None):
+            with pytest.raises(ServiceValidationError, match=r"code for lock\.gate_7 .*\^\\d\{4\}\$"):
+                await call(hub, "lock", "unlock", entity_id="lock.gate_7", **({"code": code} if code else {}))
+        await call(hub, "lock", "unlock", entity_id="lock.gate_7", code="4821")
+        sent = await probe.wait_for("gate7/set")
+        assert json.loads(sent.payload) == {"action": "UNLOCK", "code": "4821"}
+        assert len(probe.messages) == 1, "nothing was sent for the refused codes"
+        rejections = mqtt.get(hub).rejections
+        await probe.wait_until(lambda: rejections.by_reason["discovery_invalid"] == 1)
+
+
+async def test_an_empty_state_is_skipped_by_every_platform(site):
+    """Home Assistant ignores an empty (or blank) value; so does every platform here."""
+    hub, probe = site
+    configs = {
+        "switch": ({"payload_on": "ON"}, "ON", "on"),
+        "lock": ({"command_topic": "e/lock/set"}, "LOCKED", "locked"),
+        "binary_sensor": ({}, "ON", "on"),
+        "alarm_control_panel": ({"command_topic": "e/alarm/set"}, "armed_away", "armed_away"),
+        "select": ({"options": ["a", "b"]}, "b", "b"),
+        "number": ({}, "7", "7"),
+        "sensor": ({}, "21", "21"),
+    }
+    for component, (extra, _, _) in configs.items():
+        body = {"name": f"e {component}", "state_topic": f"e/{component}", **extra}
+        await probe.publish(f"homeassistant/{component}/e/{component}/config", json.dumps(body), retain=True)
+    await discovered(hub, *(f"{component}.e_{component}" for component in configs))
+    for component, (_, payload, state) in configs.items():
+        await probe.publish(f"e/{component}", payload)
+        await wait_state(hub, f"{component}.e_{component}", state)
+    for component in configs:
+        for blank in (b"", b"  "):
+            await probe.publish(f"e/{component}", blank)
+    await probe.publish("e/sensor", "22")  # after the blanks: once it shows, they were handled
+    await wait_state(hub, "sensor.e_sensor", "22")
+    assert mqtt.get(hub).rejections.by_reason == {}
+    assert {c: hub.states.get(f"{c}.e_{c}").state for c in configs if c != "sensor"} == {
+        c: state for c, (_, _, state) in configs.items() if c != "sensor"
+    }
+
+
 def test_expand_abbreviations_and_base_topic():
     config = expand(
         {
