@@ -11,10 +11,18 @@ iterator makes a task per message; handing messages over at put time (through th
 ``queue_type`` hook aiomqtt offers) avoids that cost, and the iterator is kept only as the
 public signal that the connection dropped.
 
-Outgoing messages go through an outbox: while the broker is away they are held back (up to
-a bound; the oldest are dropped and counted past it) and sent in order when it is back.
-QoS 1/2 publishes run concurrently up to ``max_inflight`` so a round trip per message does
-not cap throughput; one that fails with the connection goes back to the front.
+Outgoing messages go through an outbox with two lanes. The first holds what integrations
+publish (answers to devices, door commands): while the broker is away it is held back (up to
+a bound; the oldest are dropped and counted past it) and sent in order when it is back. The
+bulk lane is pulled from sources such as the state stream, only when the first lane is
+empty and only a few messages at a time, so a mirror of the hub's own state never queues
+in front of an answer a reader is waiting for, nor floods a broker that is behind.
+
+Messages go to paho directly, up to ``max_inflight`` unacknowledged at a time (a round trip
+per message must not cap throughput), and are tracked by message id until paho reports them
+written (QoS 0) or acknowledged (QoS 1/2); whatever the connection took down with it goes
+back to the front of the first lane. ``aiomqtt.Client.publish`` would cost a task, an event
+and a ``wait_for`` per message and a turn of the loop to hand each one over.
 """
 from __future__ import annotations
 
@@ -29,7 +37,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import aiomqtt
 
@@ -39,6 +47,8 @@ from .models import MqttStats, RateLimitedLog, ReceiveMessage
 from .topic import TopicMatcher, broker_filters, covers, valid_publish_topic, valid_subscribe_topic
 
 if TYPE_CHECKING:
+    import paho.mqtt.client as paho
+
     from core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
@@ -49,6 +59,8 @@ PayloadType = str | bytes | bytearray | int | float | dict | list | None
 
 #: How many messages the dispatcher handles before letting other tasks run.
 DISPATCH_BATCH = 256
+#: Unacknowledged messages the bulk lane may have at the broker at once (of ``max_inflight``).
+BULK_WINDOW = 5
 
 
 @dataclass(slots=True, frozen=True)
@@ -97,14 +109,38 @@ class _Subscription:
 
 
 class _Outgoing:
-    __slots__ = ("topic", "payload", "qos", "retain", "future")
+    __slots__ = ("topic", "payload", "qos", "retain", "future", "bulk")
 
-    def __init__(self, topic: str, payload: bytes, qos: int, retain: bool, future: asyncio.Future[None] | None) -> None:
+    def __init__(
+        self,
+        topic: str,
+        payload: bytes,
+        qos: int,
+        retain: bool,
+        future: asyncio.Future[None] | None,
+        bulk: BulkSource | None = None,
+    ) -> None:
         self.topic = topic
         self.payload = payload
         self.qos = qos
         self.retain = retain
         self.future = future
+        self.bulk = bulk
+
+
+class BulkSource(Protocol):
+    """What the bulk lane pulls from (the state stream).
+
+    The source keeps what it has not sent yet and may coalesce it (only an entity's newest
+    state is worth sending); ``take`` hands over at most ``limit`` messages, as
+    ``(topic, payload, qos, retain)``. Messages taken and then lost with the connection are
+    not resent by the connection: ``lost`` gives their topics back and the source decides
+    what is still worth sending.
+    """
+
+    def take(self, limit: int) -> list[tuple[str, bytes, int, bool]]: ...
+
+    def lost(self, topics: list[str]) -> None: ...
 
 
 class PublishDropped(Exception):
@@ -162,8 +198,12 @@ class MqttClient:
         self._inbox: deque[aiomqtt.Message] = deque()
         self._inbox_waiter: asyncio.Future[None] | None = None
         self._outbox: deque[_Outgoing] = deque()
-        self._outbox_waiter: asyncio.Future[None] | None = None
-        self._inflight: dict[asyncio.Task[None], _Outgoing] = {}
+        self._bulk: list[BulkSource] = []
+        #: Handed to paho and not yet written (QoS 0) or acknowledged, by message id, in order.
+        self._inflight: dict[int, _Outgoing] = {}
+        self._bulk_inflight = 0
+        self._paho: paho.Client | None = None
+        self._pump_scheduled = False
         self._run_task: asyncio.Task[None] | None = None
         self._dispatch_task: asyncio.Task[None] | None = None
         self._lost_at: float | None = None
@@ -179,7 +219,7 @@ class MqttClient:
 
     @property
     def backlog(self) -> int:
-        """Messages waiting in the outbox (held back, or not yet written)."""
+        """Messages waiting in the outbox's first lane (held back, or waiting for a free slot)."""
         return len(self._outbox)
 
     async def start(self) -> None:
@@ -238,9 +278,20 @@ class MqttClient:
             keepalive=settings.keepalive,
             tls_context=self._ssl_context,
             socket_options=options,
+            max_inflight_messages=settings.max_inflight,
             timeout=10,
         )
-        client.pending_calls_threshold = settings.max_inflight + 10
+        # aiomqtt 2.x has no public handle on its paho client; the outbox publishes through
+        # it and learns from its on_publish callback what was written or acknowledged.
+        inner: paho.Client = client._client
+        forward = inner.on_publish
+
+        def on_publish(client: paho.Client, userdata: Any, mid: int, *rest: Any) -> None:
+            forward(client, userdata, mid, *rest)
+            if client is self._paho:
+                self._done(mid)
+
+        inner.on_publish = on_publish
         return client
 
     async def _run(self) -> None:
@@ -250,14 +301,11 @@ class MqttClient:
             try:
                 async with client:
                     attempt = 0
-                    await self._connected(client)
-                    sender = asyncio.get_running_loop().create_task(self._send_loop(client), name="mqtt sender")
                     try:
+                        await self._connected(client)
                         async for _ in client.messages:  # only ever ends by raising on disconnect
                             pass
                     finally:
-                        sender.cancel()
-                        await asyncio.gather(sender, return_exceptions=True)
                         self._disconnected()
             except aiomqtt.MqttError as err:
                 self._connect_failed(err)
@@ -294,19 +342,27 @@ class MqttClient:
             )
         self._lost_at = None
         self._failing = False
+        self._paho = client._client
         self._notify(True)
+        self._pump()
 
     def _disconnected(self) -> None:
         if self._client is None:
             return
         self._client = None
+        self._paho = None
         self.stats.connected = False
         self.stats.disconnects += 1
         self._at_broker = {}
-        for task, item in reversed(list(self._inflight.items())):
-            task.cancel()
-            self._outbox.appendleft(item)
+        # What the connection took down goes back in front, in the order it was sent; the
+        # bulk lane's sources are told what they lost.
+        inflight = list(self._inflight.values())
         self._inflight.clear()
+        self._bulk_inflight = 0
+        self._outbox.extendleft(reversed([item for item in inflight if item.bulk is None]))
+        for source in self._bulk:
+            if topics := [item.topic for item in inflight if item.bulk is source]:
+                source.lost(topics)
         self.stats.held_back = len(self._outbox)
         self._notify(False)
 
@@ -541,50 +597,66 @@ class MqttClient:
             )
         outbox.append(item)
         self.stats.held_back = len(outbox)
-        waiter = self._outbox_waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        self._pump()
 
-    async def _send_loop(self, client: aiomqtt.Client) -> None:
-        loop = asyncio.get_running_loop()
-        outbox = self._outbox
-        slots = asyncio.Semaphore(self.settings.max_inflight)
-        while True:
-            if not outbox:
-                self._outbox_waiter = loop.create_future()
-                await self._outbox_waiter
-                self._outbox_waiter = None
+    def add_bulk_source(self, source: BulkSource) -> Unsubscribe:
+        """Let the bulk lane pull from ``source``; call :meth:`bulk_ready` when it has more."""
+        self._bulk.append(source)
+        return functools.partial(self._bulk.remove, source)
+
+    def bulk_ready(self) -> None:
+        """A bulk source has something to send: pull from it at the next turn of the loop
+        (so a burst of changes coalesces before anything is taken)."""
+        self._schedule_pump()
+
+    def _schedule_pump(self) -> None:
+        if not self._pump_scheduled and self._paho is not None:
+            self._pump_scheduled = True
+            asyncio.get_running_loop().call_soon(self._pump)
+
+    def _pump(self) -> None:
+        """Hand paho what fits in the window: the first lane in order, then the bulk lane."""
+        self._pump_scheduled = False
+        client = self._paho
+        if client is None:
+            return
+        outbox, inflight, window = self._outbox, self._inflight, self.settings.max_inflight
+        while outbox and len(inflight) < window:
             item = outbox.popleft()
-            self.stats.held_back = len(outbox)
-            if item.qos == 0:
-                try:
-                    await client.publish(item.topic, item.payload, 0, item.retain)
-                except aiomqtt.MqttError:
-                    outbox.appendleft(item)
-                    raise
-                self._sent(item)
-                continue
-            await slots.acquire()
-            task = loop.create_task(self._publish_acked(client, item, slots))
-            self._inflight[task] = item
+            if not self._send(client, item):
+                outbox.appendleft(item)
+                break
+        self.stats.held_back = len(outbox)
+        if outbox or not self._bulk:
+            return
+        for source in self._bulk:
+            room = min(window - len(inflight), BULK_WINDOW - self._bulk_inflight)
+            if room <= 0:
+                return
+            for topic, payload, qos, retain in source.take(room):
+                if self._send(client, _Outgoing(topic, payload, qos, retain, None, source)):
+                    self._bulk_inflight += 1
 
-    async def _publish_acked(self, client: aiomqtt.Client, item: _Outgoing, slots: asyncio.Semaphore) -> None:
-        try:
-            await client.publish(item.topic, item.payload, item.qos, item.retain, timeout=30)
-        except aiomqtt.MqttError as err:
-            if self._inflight.pop(asyncio.current_task(), None) is not None:  # type: ignore[arg-type]
-                self._outbox.appendleft(item)
-            _LOGGER.debug("Publish to %s interrupted (%s); it will be sent again", item.topic, err)
-        else:
-            self._inflight.pop(asyncio.current_task(), None)  # type: ignore[arg-type]
-            self._sent(item)
-        finally:
-            slots.release()
+    def _send(self, client: paho.Client, item: _Outgoing) -> bool:
+        """Give ``item`` to paho; False when the connection is already gone."""
+        info = client.publish(item.topic, item.payload, item.qos, item.retain)
+        if info.rc:  # not MQTT_ERR_SUCCESS (0): the connection went
+            return False
+        self._inflight[info.mid] = item
+        return True
 
-    def _sent(self, item: _Outgoing) -> None:
+    def _done(self, mid: int) -> None:
+        """paho wrote (QoS 0) or the broker acknowledged (QoS 1/2) message ``mid``."""
+        item = self._inflight.pop(mid, None)
+        if item is None:  # the birth message, published through aiomqtt
+            return
         self.stats.published += 1
-        if item.future is not None and not item.future.done():
+        if item.bulk is not None:
+            self._bulk_inflight -= 1
+        elif item.future is not None and not item.future.done():
             item.future.set_result(None)
+        # Not inline: paho is inside its read or write loop and has not yet counted the slot free.
+        self._schedule_pump()
 
 
 def _ssl_context(tls: TlsSettings) -> ssl.SSLContext:

@@ -3,17 +3,22 @@
 Payload: ``{"state": ..., "attributes": {...}, "last_changed": ISO 8601}`` (schema
 ``entity_state``); an entity that goes away gets an empty retained message, which clears it.
 
-Publishing must never slow the bus: a change only records the entity's newest state and
-asks for a flush at the next turn of the loop, so a burst of changes to one entity becomes
-one message. While the broker falls behind (the outbox holds more than ``BACKLOG``
-messages) flushes wait, and each entity's changes keep collapsing into its latest state.
-Every connect republishes all states, since a restarted broker may have lost them.
+The stream is a mirror, and a mirror must never cost the hub what it is there for: reading
+devices and answering them. It goes through the outbox's bulk lane, which pulls from it only
+when nothing else waits and keeps only a few of its messages unacknowledged at the broker.
+A change only records the entity's newest state (a retained topic holds one value, so an
+older one not yet sent is worth nothing and is counted in ``coalesced``); the payload is
+built when the message is actually taken. Within a ``TICK`` an entity is sent at most once
+and the stream at most ``PER_TICK`` messages: an idle stream sends a change at once, a busy
+one sends each changing entity's latest state once a tick, however fast it changes and
+however slow the broker is (bench/mqtt.py measures what the stream costs the hub's intake). Every connect republishes all states,
+since a restarted broker may have lost them.
 """
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
+from collections import OrderedDict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -27,12 +32,12 @@ if TYPE_CHECKING:
 
     from .client import MqttClient
 
-_LOGGER = logging.getLogger(__name__)
 _UTC = ZoneInfo("UTC")
 
-#: Outbox length above which flushes wait for the broker to catch up.
-BACKLOG = 1000
-RETRY_DELAY = 0.05
+#: Seconds per tick; an entity goes out at most once per tick, the stream at most
+#: ``PER_TICK`` messages (1,000/s).
+TICK = 0.1
+PER_TICK = 100
 
 
 def state_payload(state: State) -> bytes:
@@ -55,27 +60,46 @@ class StateStream:
         self.prefix = f"{hub.config.topic_root}/state/"
         self.domains = frozenset(options["domains"]) if options.get("domains") else None
         self.qos = options.get("qos", 1)
-        self._pending: dict[str, State | None] = {}
-        self._scheduled: asyncio.TimerHandle | asyncio.Handle | None = None
+        #: Entities whose newest state may go out now, oldest change first (``None``: removed).
+        self._pending: OrderedDict[str, State | None] = OrderedDict()
+        #: Entities sent in this tick, and their changes since (they go out at the next tick).
+        self._sent: set[str] = set()
+        self._deferred: dict[str, State | None] = {}
+        self._budget = PER_TICK
+        self._tick: asyncio.TimerHandle | None = None
         self._unsubscribe: list[Any] = []
-        #: Messages written by the stream (each entity's change counts once per flush).
+        #: Messages the stream handed to the connection.
         self.published = 0
+        #: Changes never sent because a newer state of the same entity replaced them first.
         self.coalesced = 0
+
+    @property
+    def pending(self) -> int:
+        """Entities whose newest state waits to be sent."""
+        return len(self._pending) + len(self._deferred)
 
     def start(self) -> None:
         self._unsubscribe = [
             self.hub.bus.listen(EVENT_STATE_CHANGED, self._changed),
             self.client.on_connection_change(self._connection_changed),
+            self.client.add_bulk_source(self),
         ]
 
     def stop(self) -> None:
+        """Stop following changes; what is still pending goes to the outbox's first lane, which
+        the connection flushes (briefly) before it closes."""
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe = []
-        if self._scheduled is not None:
-            self._scheduled.cancel()
-            self._scheduled = None
-        self._flush()
+        if self._tick is not None:
+            self._tick.cancel()
+            self._tick = None
+        pending = {**self._pending, **self._deferred}
+        self._pending.clear()
+        self._deferred.clear()
+        for entity_id, state in pending.items():
+            self.client.publish_nowait(self.prefix + entity_id, self._payload(state), self.qos, True)
+        self.published += len(pending)
 
     def _wanted(self, entity_id: str) -> bool:
         return self.domains is None or entity_id.partition(".")[0] in self.domains
@@ -84,32 +108,58 @@ class StateStream:
         entity_id: str = event.data["entity_id"]
         if self.domains is not None and not self._wanted(entity_id):
             return
-        if entity_id in self._pending:
+        waiting = self._deferred if entity_id in self._sent else self._pending
+        if entity_id in waiting:
             self.coalesced += 1
-        self._pending[entity_id] = event.data["new_state"]
-        if self._scheduled is None:
-            self._scheduled = asyncio.get_running_loop().call_soon(self._flush_soon)
+        waiting[entity_id] = event.data["new_state"]
+        if waiting is self._pending:
+            self.client.bulk_ready()
 
     def _connection_changed(self, connected: bool) -> None:
         if not connected:
             return
+        self._sent.clear()
+        self._pending.update(self._deferred)
+        self._deferred.clear()
         for state in self.hub.states.all():
             if self._wanted(state.entity_id):
                 self._pending[state.entity_id] = state
-        if self._scheduled is None:
-            self._scheduled = asyncio.get_running_loop().call_soon(self._flush_soon)
+        self.client.bulk_ready()
 
-    def _flush_soon(self) -> None:
-        self._scheduled = None
-        if self.client.backlog > BACKLOG:
-            self._scheduled = asyncio.get_running_loop().call_later(RETRY_DELAY, self._flush_soon)
-            return
-        self._flush()
+    def take(self, limit: int) -> list[tuple[str, bytes, int, bool]]:
+        """Up to ``limit`` of the oldest pending states, within this tick's budget."""
+        count = min(limit, self._budget, len(self._pending))
+        if count <= 0:
+            return []
+        if self._tick is None:
+            # Pacing towards the broker, not community time: on the loop's clock, so a hub
+            # on a manual clock in a test still streams.
+            self._tick = asyncio.get_running_loop().call_later(TICK, self._next_tick)
+        self._budget -= count
+        self.published += count
+        pop = self._pending.popitem
+        taken = [pop(last=False) for _ in range(count)]
+        self._sent.update(entity_id for entity_id, _ in taken)
+        return [(self.prefix + entity_id, self._payload(state), self.qos, True) for entity_id, state in taken]
 
-    def _flush(self) -> None:
-        pending, self._pending = self._pending, {}
-        publish = self.client.publish_nowait
-        for entity_id, state in pending.items():
-            payload = b"" if state is None else state_payload(state)
-            publish(self.prefix + entity_id, payload, self.qos, True)
-        self.published += len(pending)
+    def lost(self, topics: list[str]) -> None:
+        """Messages the connection lost: every connect republishes the states there are, so
+        only removals need sending again (else the broker keeps a removed entity's state)."""
+        for topic in topics:
+            entity_id = topic[len(self.prefix) :]
+            if self.hub.states.get(entity_id) is None and entity_id not in self._deferred:
+                self._pending.setdefault(entity_id, None)
+        self.client.bulk_ready()
+
+    def _next_tick(self) -> None:
+        self._tick = None
+        self._budget = PER_TICK
+        self._sent.clear()
+        self._pending.update(self._deferred)
+        self._deferred.clear()
+        if self._pending:
+            self.client.bulk_ready()
+
+    @staticmethod
+    def _payload(state: State | None) -> bytes:
+        return b"" if state is None else state_payload(state)
