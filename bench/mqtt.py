@@ -1,11 +1,14 @@
 """MQTT benchmarks: messages into the state machine, and the reader → hub → door round trip.
 
     .venv/bin/python bench/mqtt.py [--messages 20000] [--amqtt-messages 5000] [--rtt 2000]
-                                   [--rate 200] [--rounds 3] [--brokers mosquitto,amqtt]
+                                   [--rate 200] [--rounds 4] [--brokers mosquitto,amqtt]
+                                   [--rtt-brokers mosquitto]
 
 These two-core machines are shared and drift by ±20–40 % from one minute to the next, so every
-figure is a ratio to a baseline measured in the same round, and each case runs ``--rounds``
-times, interleaved; the summary gives the median and the spread (min–max) of the rounds.
+figure is a ratio to a baseline measured in the same round, each case runs ``--rounds``
+times, interleaved (the order rotates, so no case always runs first), and the summary gives
+the median and the spread (min–max) of the rounds. CPU per message is reported too: it
+hardly moves when other work shares the machine, where rates move by half.
 
 1. Intake. A burst of N messages from C publishers (``mosquitto_pub -l``, 10 topics) is read,
    in turn, by ``mosquitto_sub`` (the C limit), a bare aiomqtt subscriber (``client.messages``
@@ -30,6 +33,7 @@ import asyncio
 import json
 import logging
 import math
+import os
 import shutil
 import socket
 import statistics
@@ -37,7 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,10 +88,34 @@ def finish_publishers(procs: list[subprocess.Popen[bytes]]) -> None:
         proc.wait(30)
 
 
+def broker_cpu(broker: BrokerProcess) -> float:
+    """CPU seconds the broker process has used (Linux ``/proc``)."""
+    assert broker.process is not None
+    fields = Path(f"/proc/{broker.process.pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU used by this process and by the broker while a case runs: unlike rates, CPU per
+    message hardly moves when other work shares the machine."""
+
+    def __init__(self, broker: BrokerProcess) -> None:
+        self.broker = broker
+
+    def __enter__(self) -> CpuMeter:
+        self._own, self._broker = time.process_time(), broker_cpu(self.broker)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.own = time.process_time() - self._own
+        self.broker_cpu = broker_cpu(self.broker) - self._broker
+
+
 @dataclass
 class Intake:
     rate: float
     lost: int
+    cpu: CpuMeter
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -97,36 +125,38 @@ async def run_mosquitto_sub(broker: BrokerProcess, n: int, qos: int) -> Intake:
         stdout=asyncio.subprocess.PIPE,
     )
     await asyncio.sleep(0.5)
-    start = time.perf_counter()
-    pubs = start_publishers(broker, n, qos)
-    assert sub.stdout is not None
-    count = 0
-    while await sub.stdout.readline():
-        count += 1
-    end = time.perf_counter()
+    with CpuMeter(broker) as cpu:
+        start = time.perf_counter()
+        pubs = start_publishers(broker, n, qos)
+        assert sub.stdout is not None
+        count = 0
+        while await sub.stdout.readline():
+            count += 1
+        end = time.perf_counter()
     finish_publishers(pubs)
     await sub.wait()
-    return Intake(count / (end - start), n - count)
+    return Intake(count / (end - start), n - count, cpu)
 
 
 async def run_bare(broker: BrokerProcess, n: int, qos: int) -> Intake:
     seen: set[int] = set()
     async with aiomqtt.Client(broker.host, broker.port, socket_options=NODELAY) as client:
         await client.subscribe("bench/#", qos=qos)
-        start = time.perf_counter()
-        pubs = start_publishers(broker, n, qos)
-        end = start
-        try:
-            async with asyncio.timeout(120):
-                async for message in client.messages:
-                    seen.add(json.loads(message.payload)["v"])  # type: ignore[arg-type]
-                    end = time.perf_counter()
-                    if len(seen) >= n:
-                        break
-        except TimeoutError:
-            pass
+        with CpuMeter(broker) as cpu:
+            start = time.perf_counter()
+            pubs = start_publishers(broker, n, qos)
+            end = start
+            try:
+                async with asyncio.timeout(120):
+                    async for message in client.messages:
+                        seen.add(json.loads(message.payload)["v"])  # type: ignore[arg-type]
+                        end = time.perf_counter()
+                        if len(seen) >= n:
+                            break
+            except TimeoutError:
+                pass
         finish_publishers(pubs)
-    return Intake(len(seen) / (end - start), n - len(seen))
+    return Intake(len(seen) / (end - start), n - len(seen), cpu)
 
 
 async def run_hub(broker: BrokerProcess, n: int, qos: int, stream: bool) -> Intake:
@@ -157,19 +187,20 @@ async def run_hub(broker: BrokerProcess, n: int, qos: int, stream: bool) -> Inta
                     done.set()
 
         hub.bus.listen("state_changed", changed)
-        start = time.perf_counter()
-        pubs = start_publishers(broker, n, qos)
-        try:
-            await asyncio.wait_for(done.wait(), 120)
-        except TimeoutError:
-            pass
+        with CpuMeter(broker) as cpu:
+            start = time.perf_counter()
+            pubs = start_publishers(broker, n, qos)
+            try:
+                await asyncio.wait_for(done.wait(), 120)
+            except TimeoutError:
+                pass
         finish_publishers(pubs)
         extra = {"inbox_dropped": data.stats.incoming_dropped}
         if data.state_stream is not None:
             extra["stream_sent"] = data.state_stream.published - sent_before
             extra["stream_coalesced"] = data.state_stream.coalesced - coalesced_before
     shutil.rmtree(site, ignore_errors=True)
-    return Intake(len(seen) / (last[0] - start), n - len(seen), extra)
+    return Intake(len(seen) / (last[0] - start), n - len(seen), cpu, extra)
 
 
 class DropCounter:
@@ -318,23 +349,38 @@ def ratio(value: float) -> str:
     return f"{value:.0%}"
 
 
+def count(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def per_msg(seconds: float, n: int) -> str:
+    return f"{seconds * 1e6 / n:.0f}"
+
+
 def ms(value: float) -> str:
     return f"{value:.2f}"
 
 
 async def intake(broker: BrokerProcess, n: int, qos: int, rounds: int, drops: DropCounter) -> None:
-    cases: dict[str, list[Intake]] = {"mosquitto_sub": [], "bare": [], "on": [], "off": []}
+    runs: dict[str, Callable[[], Awaitable[Intake]]] = {
+        "mosquitto_sub": lambda: run_mosquitto_sub(broker, n, qos),
+        "bare": lambda: run_bare(broker, n, qos),
+        "on": lambda: run_hub(broker, n, qos, stream=True),
+        "off": lambda: run_hub(broker, n, qos, stream=False),
+    }
+    cases: dict[str, list[Intake]] = {key: [] for key in runs}
     before = await drops.settled()
     for r in range(rounds):
-        cases["mosquitto_sub"].append(await run_mosquitto_sub(broker, n, qos))
-        cases["bare"].append(await run_bare(broker, n, qos))
-        cases["on"].append(await run_hub(broker, n, qos, stream=True))
-        cases["off"].append(await run_hub(broker, n, qos, stream=False))
+        order = list(runs)[r % len(runs) :] + list(runs)[: r % len(runs)]  # no case always first
+        for key in order:
+            cases[key].append(await runs[key]())
         c, b, on, off = (cases[k][r] for k in cases)
         print(
             f"  round {r + 1}: mosquitto_sub {rate(c.rate)}, bare {rate(b.rate)}, hub {rate(on.rate)} "
             f"(stream off {rate(off.rate)}); hub/bare {ratio(on.rate / b.rate)} (off {ratio(off.rate / b.rate)}); "
-            f"stream sent {on.extra['stream_sent']}, coalesced {on.extra['stream_coalesced']}",
+            f"stream sent {on.extra['stream_sent']}, coalesced {on.extra['stream_coalesced']}; "
+            f"CPU µs/msg bare {per_msg(b.cpu.own, n)}, hub {per_msg(on.cpu.own, n)} (off {per_msg(off.cpu.own, n)}), "
+            f"broker {per_msg(c.cpu.broker_cpu, n)}/{per_msg(b.cpu.broker_cpu, n)}/{per_msg(on.cpu.broker_cpu, n)}/{per_msg(off.cpu.broker_cpu, n)}",
             flush=True,
         )
     after = await drops.settled()
@@ -343,14 +389,21 @@ async def intake(broker: BrokerProcess, n: int, qos: int, rounds: int, drops: Dr
     on = [x.rate for x in cases["on"]]
     off = [x.rate for x in cases["off"]]
     lost = {k: sum(x.lost for x in v) for k, v in cases.items()}
+
+    def cpu(case: str, what: str) -> str:
+        return spread([getattr(x.cpu, what) * 1e6 / n for x in cases[case]], lambda v: f"{v:.0f}")
+
     inbox = sum(x.extra["inbox_dropped"] for k in ("on", "off") for x in cases[k])
     print(
         f"{broker.kind} QoS {qos}, {n} msgs × {rounds} rounds: mosquitto_sub {spread(c, rate)} | bare aiomqtt {spread(b, rate)} | "
         f"hub → states {spread(on, rate)}, stream off {spread(off, rate)}\n"
         f"  hub/bare {spread([h / x for h, x in zip(on, b)], ratio)} (stream off {spread([h / x for h, x in zip(off, b)], ratio)}) | "
         f"hub/mosquitto_sub {spread([h / x for h, x in zip(on, c)], ratio)} | "
-        f"stream sent {spread([x.extra['stream_sent'] for x in cases['on']], str)}, "
-        f"coalesced {spread([x.extra['stream_coalesced'] for x in cases['on']], str)} per {n}\n"
+        f"stream sent {spread([x.extra['stream_sent'] for x in cases['on']], count)}, "
+        f"coalesced {spread([x.extra['stream_coalesced'] for x in cases['on']], count)} per {n}\n"
+        f"  CPU per message (µs, median): reader — bare {cpu('bare', 'own')}, hub {cpu('on', 'own')} (stream off {cpu('off', 'own')}); "
+        f"broker — serving mosquitto_sub {cpu('mosquitto_sub', 'broker_cpu')}, bare {cpu('bare', 'broker_cpu')}, "
+        f"hub {cpu('on', 'broker_cpu')} (stream off {cpu('off', 'broker_cpu')})\n"
         f"  lost: mosquitto_sub {lost['mosquitto_sub']}, bare {lost['bare']}, hub {lost['on']} (stream off {lost['off']}); "
         f"hub inbox dropped {inbox}; broker drops ($SYS) {after - before if before is not None and after is not None else 'n/a'}",
         flush=True,
@@ -358,11 +411,15 @@ async def intake(broker: BrokerProcess, n: int, qos: int, rounds: int, drops: Dr
 
 
 async def round_trips(broker: BrokerProcess, count: int, rate_per_s: float, rounds: int) -> None:
-    cases: dict[str, list[list[float]]] = {"bare": [], "on": [], "off": []}
-    for _ in range(rounds):
-        cases["bare"].append(await rtt_bare(broker, count, rate_per_s))
-        cases["on"].append(await rtt_hub(broker, count, rate_per_s, nodelay=True))
-        cases["off"].append(await rtt_hub(broker, count, rate_per_s, nodelay=False))
+    runs: dict[str, Callable[[], Awaitable[list[float]]]] = {
+        "bare": lambda: rtt_bare(broker, count, rate_per_s),
+        "on": lambda: rtt_hub(broker, count, rate_per_s, nodelay=True),
+        "off": lambda: rtt_hub(broker, count, rate_per_s, nodelay=False),
+    }
+    cases: dict[str, list[list[float]]] = {key: [] for key in runs}
+    for r in range(rounds):
+        for key in list(runs)[r % len(runs) :] + list(runs)[: r % len(runs)]:
+            cases[key].append(await runs[key]())
     names = {"bare": "bare aiomqtt echo (TCP_NODELAY)", "on": "hub, TCP_NODELAY on", "off": "hub, TCP_NODELAY off"}
     print(f"{broker.kind} reader → answer at {rate_per_s:.0f}/s, QoS 1, {count} requests × {rounds} rounds (ms, median of rounds and range):")
     for key, runs in cases.items():
@@ -380,22 +437,26 @@ async def main() -> None:
     parser.add_argument("--amqtt-messages", type=int, default=5_000, help="burst size through amqtt")
     parser.add_argument("--rtt", type=int, default=2_000, help="requests per round-trip run")
     parser.add_argument("--rate", type=float, default=200.0, help="requests per second in the round trip")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--brokers", default="mosquitto,amqtt")
+    parser.add_argument("--rounds", type=int, default=4, help="each case runs once per round; the order rotates")
+    parser.add_argument("--brokers", default="mosquitto,amqtt", help="brokers for the intake")
+    parser.add_argument("--rtt-brokers", default="mosquitto", help="brokers for the round trip")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     print("command:", " ".join(["bench/mqtt.py", *sys.argv[1:]]), flush=True)
-    for kind in args.brokers.split(","):
+    intake_brokers = args.brokers.split(",") if args.brokers else []
+    rtt_brokers = args.rtt_brokers.split(",") if args.rtt and args.rtt_brokers else []
+    for kind in dict.fromkeys(intake_brokers + rtt_brokers):
         if kind == "mosquitto" and not mosquitto_available():
             print("mosquitto: not installed, skipped")
             continue
         n = args.messages if kind == "mosquitto" else args.amqtt_messages
         workdir = Path(tempfile.mkdtemp())
         with BrokerProcess.create(workdir, kind) as broker:
-            async with DropCounter(broker) as drops:
-                for qos in (1, 0):
-                    await intake(broker, n, qos, args.rounds, drops)
-            if args.rtt:
+            if kind in intake_brokers:
+                async with DropCounter(broker) as drops:
+                    for qos in (1, 0):
+                        await intake(broker, n, qos, args.rounds, drops)
+            if kind in rtt_brokers:
                 await round_trips(broker, args.rtt, args.rate, args.rounds)
         shutil.rmtree(workdir, ignore_errors=True)
 
