@@ -1,6 +1,7 @@
 """MQTT cover: open/close/stop, position and tilt, with the states a device reports."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from core.const import STATE_UNKNOWN
@@ -19,6 +20,15 @@ SERVICES = [
     ("set_cover_position", "set_cover_position", {vol.Required("position"): _PERCENT}),
     ("set_cover_tilt_position", "set_cover_tilt_position", {vol.Required("tilt_position"): _PERCENT}),
 ]
+
+
+def _finite(value: str) -> float | None:
+    """The number a device sent, or None for text, ``inf`` and ``nan`` (no position)."""
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _scale(value: float, low: float, high: float, to_percent: bool) -> int:
@@ -89,9 +99,8 @@ class MqttCover(MqttEntity):
     def _position_received(self, value: str, message: ReceiveMessage) -> None:
         if value == PAYLOAD_NONE:
             return
-        try:
-            raw = float(value)
-        except ValueError:
+        raw = _finite(value)
+        if raw is None:
             self.reject("unexpected_value", f"{message.topic}: position {value[:40]!r} is not a number")
             return
         config = self.config
@@ -101,9 +110,8 @@ class MqttCover(MqttEntity):
         self.update()
 
     def _tilt_received(self, value: str, message: ReceiveMessage) -> None:
-        try:
-            raw = float(value)
-        except ValueError:
+        raw = _finite(value)
+        if raw is None:
             return  # PAYLOAD_NONE, or not a tilt
         self._tilt = max(0, min(100, _scale(raw, self.config["tilt_min"], self.config["tilt_max"], True)))
         self.update()

@@ -384,3 +384,20 @@ def test_expand_abbreviations_and_base_topic():
     assert config["device"] == {"identifiers": ["x"], "manufacturer": "Shelly", "sw_version": "1.0"}
     assert config["origin"] == {"name": "script", "support_url": "https://example.org"}
     assert "~" not in config
+
+
+async def test_a_cover_position_of_inf_or_nan_is_refused_not_a_crash(site, caplog):
+    hub, probe = site
+    config = {"name": "Vent", "uniq_id": "vent-1", "cmd_t": "vent/set", "pos_t": "vent/position",
+              "set_pos_t": "vent/position/set"}
+    await probe.publish("homeassistant/cover/vent/config", json.dumps(config), retain=True)
+    await discovered(hub, "cover.vent")
+    await probe.publish("vent/position", "40")
+    await wait_state(hub, "cover.vent", lambda s: s.attributes.get("current_position") == 40)
+    rejections = mqtt.get(hub).rejections
+    before = rejections.by_reason["unexpected_value"]
+    for bad in ("inf", "nan", "-inf"):
+        await probe.publish("vent/position", bad)
+    await probe.wait_until(lambda: rejections.by_reason["unexpected_value"] >= before + 3)
+    assert hub.states.get("cover.vent").attributes["current_position"] == 40
+    assert "Traceback" not in caplog.text and "OverflowError" not in caplog.text
