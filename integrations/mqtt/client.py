@@ -61,6 +61,8 @@ PayloadType = str | bytes | bytearray | int | float | dict | list | None
 DISPATCH_BATCH = 256
 #: Unacknowledged messages the bulk lane may have at the broker at once (of ``max_inflight``).
 BULK_WINDOW = 5
+#: Packets read from the socket per wake-up, at most (each message waits for the rest).
+READ_BATCH = 32
 
 
 @dataclass(slots=True, frozen=True)
@@ -204,6 +206,8 @@ class MqttClient:
         self._bulk_inflight = 0
         self._paho: paho.Client | None = None
         self._pump_scheduled = False
+        #: Packets paho has handed over (messages, acknowledgements): tells a read that got one.
+        self._handled = 0
         self._run_task: asyncio.Task[None] | None = None
         self._dispatch_task: asyncio.Task[None] | None = None
         self._lost_at: float | None = None
@@ -287,11 +291,26 @@ class MqttClient:
         forward = inner.on_publish
 
         def on_publish(client: paho.Client, userdata: Any, mid: int, *rest: Any) -> None:
+            self._handled += 1
             forward(client, userdata, mid, *rest)
             if client is self._paho:
                 self._done(mid)
 
         inner.on_publish = on_publish
+        # paho reads one packet per call unless messages of its own are in flight (it ignores
+        # max_packets), and aiomqtt calls it once per wake-up: one turn of the loop, with its
+        # poll and its dispatcher wake-up, per message. Read on while packets keep coming.
+        read = inner.loop_read
+
+        def loop_read(max_packets: int = 1) -> paho.MQTTErrorCode:
+            for _ in range(READ_BATCH):
+                before = self._handled
+                rc = read()
+                if rc or self._handled == before:
+                    break
+            return rc
+
+        inner.loop_read = loop_read  # type: ignore[method-assign]
         return client
 
     async def _run(self) -> None:
@@ -474,6 +493,7 @@ class MqttClient:
     # --- incoming ---------------------------------------------------------------------
 
     def _offer(self, message: aiomqtt.Message) -> None:
+        self._handled += 1
         if len(self._inbox) >= self.settings.max_incoming:
             self.stats.incoming_dropped += 1
             self._log.warning(
