@@ -18,13 +18,14 @@ hardly moves when other work shares the machine, where rates move by half.
    message; at QoS 0 Mosquitto's own drop counter (``$SYS/broker/publish/messages/dropped``)
    is read before and after. For the stream: messages it sent, and changes it coalesced
    (superseded by a newer state of the same entity before they were sent).
-2. Round trip. A reader in its own process publishes credentials at ``--rate``/s (QoS 1) and
-   times request → answer. The answering side is, in turn, a bare aiomqtt echo in its own
-   process (TCP_NODELAY, answers with the door command and the result at QoS 1: the
-   baseline) and a hub whose device-protocol handler does the same, with the hub's
-   TCP_NODELAY on and off. Keeping the reader out of the hub's process matters: in the same
-   event loop its own publishes, acknowledgements and receives queue behind the hub's work
-   and the hub's behind them, which adds milliseconds to the tail that no deployment has.
+2. Round trip. A reader in its own process (bench/_mqtt_device.py) publishes credentials at
+   ``--rate``/s (QoS 1) and times request → answer. The answering side is, in turn, a bare
+   aiomqtt echo in its own process (TCP_NODELAY, answers with the door command and the
+   result at QoS 1: the baseline) and a hub whose device-protocol handler does the same,
+   with the hub's TCP_NODELAY on and off. Keeping the reader out of the hub's process
+   matters: in the same event loop its own publishes, acknowledgements and receives queue
+   behind the hub's work and the hub's behind them, which adds milliseconds to the tail that
+   no deployment has.
 """
 from __future__ import annotations
 
@@ -57,9 +58,8 @@ from tests.fixtures_mqtt import BrokerProcess, mosquitto_available  # noqa: E402
 TOPICS = 10
 NODELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
 ROOT = "xiaoqu/demo"
-CREDENTIAL = f"{ROOT}/reader/r1/credential"
-RESULT = f"{ROOT}/reader/r1/result"
-DOOR = f"{ROOT}/door/r1/command"
+#: The reader and the baseline's echo: lean processes of their own (see that module).
+DEVICE = str(Path(__file__).resolve().parent / "_mqtt_device.py")
 
 
 # --- intake ------------------------------------------------------------------------------
@@ -239,57 +239,9 @@ class DropCounter:
 # --- round trip --------------------------------------------------------------------------
 
 
-async def reader(port: int, count: int, rate: float) -> None:
-    """The card reader (own process): credentials at ``rate``/s; prints the latencies (ms)."""
-    sent: dict[str, float] = {}
-    times: list[float] = []
-    async with aiomqtt.Client("127.0.0.1", port, socket_options=NODELAY) as client:
-        await client.subscribe(RESULT, qos=1)
-
-        async def receive() -> None:
-            async for message in client.messages:
-                request_id = json.loads(message.payload)["request_id"]  # type: ignore[arg-type]
-                times.append((time.perf_counter() - sent.pop(request_id)) * 1000)
-                if len(times) >= count:
-                    return
-
-        async def send(first: int, last: int) -> None:
-            t0 = time.perf_counter()
-            for i in range(first, last):
-                if (delay := t0 + (i - first) / rate - time.perf_counter()) > 0:
-                    await asyncio.sleep(delay)
-                request_id = f"q{i}"
-                sent[request_id] = time.perf_counter()
-                await client.publish(CREDENTIAL, json.dumps({"request_id": request_id, "type": "card", "value": "04A2B3"}), qos=1)
-
-        receiver = asyncio.get_running_loop().create_task(receive())
-        await send(-50, 0)  # warm-up: connections, caches; these answers are not counted
-        await asyncio.sleep(0.5)
-        del times[:]
-        await send(0, count)
-        await asyncio.wait_for(receiver, 60)
-    print(json.dumps(times))
-
-
-async def echo(port: int) -> None:
-    """The baseline's answering side (own process): bare aiomqtt, what the hub's handler sends."""
-    async with aiomqtt.Client("127.0.0.1", port, socket_options=NODELAY) as client:
-        client.pending_calls_threshold = 1000
-        await client.subscribe(f"{ROOT}/reader/+/credential", qos=1)
-        print("ready", flush=True)
-        loop = asyncio.get_running_loop()
-        pending: set[asyncio.Task[None]] = set()
-        async for message in client.messages:
-            request_id = json.loads(message.payload)["request_id"]  # type: ignore[arg-type]
-            for topic, body in ((DOOR, {"action": "unlock", "request_id": request_id}), (RESULT, {"request_id": request_id, "granted": True})):
-                task = loop.create_task(client.publish(topic, json.dumps(body), qos=1))
-                pending.add(task)
-                task.add_done_callback(pending.discard)
-
-
 async def _run_reader(port: int, count: int, rate: float) -> list[float]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "reader", str(port), str(count), str(rate), stdout=asyncio.subprocess.PIPE
+        sys.executable, DEVICE, "reader", str(port), str(count), str(rate), stdout=asyncio.subprocess.PIPE
     )
     out, _ = await proc.communicate()
     if proc.returncode:
@@ -299,7 +251,7 @@ async def _run_reader(port: int, count: int, rate: float) -> list[float]:
 
 
 async def rtt_bare(broker: BrokerProcess, count: int, rate: float) -> list[float]:
-    proc = await asyncio.create_subprocess_exec(sys.executable, __file__, "echo", str(broker.port), stdout=asyncio.subprocess.PIPE)
+    proc = await asyncio.create_subprocess_exec(sys.executable, DEVICE, "echo", str(broker.port), stdout=asyncio.subprocess.PIPE)
     try:
         assert proc.stdout is not None
         if (await proc.stdout.readline()).strip() != b"ready":
@@ -462,9 +414,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "reader":
-        asyncio.run(reader(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])))
-    elif len(sys.argv) > 1 and sys.argv[1] == "echo":
-        asyncio.run(echo(int(sys.argv[2])))
-    else:
-        asyncio.run(main())
+    asyncio.run(main())
