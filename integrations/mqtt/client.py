@@ -9,7 +9,8 @@ Incoming messages go into a bounded inbox and a dispatcher drains it in batches,
 each by topic through :class:`~integrations.mqtt.topic.TopicMatcher`. aiomqtt's own
 iterator makes a task per message; handing messages over at put time (through the
 ``queue_type`` hook aiomqtt offers) avoids that cost, and the iterator is kept only as the
-public signal that the connection dropped.
+public signal that the connection dropped. Each wake-up of the socket reads up to
+``READ_BATCH`` packets, where paho alone would read one.
 
 Outgoing messages go through an outbox with two lanes. The first holds what integrations
 publish (answers to devices, door commands): while the broker is away it is held back (up to
@@ -285,9 +286,11 @@ class MqttClient:
             max_inflight_messages=settings.max_inflight,
             timeout=10,
         )
-        # aiomqtt 2.x has no public handle on its paho client; the outbox publishes through
-        # it and learns from its on_publish callback what was written or acknowledged.
-        inner: paho.Client = client._client
+        self._hook(client._client)  # aiomqtt 2.x has no public handle on its paho client
+        return client
+
+    def _hook(self, inner: paho.Client) -> None:
+        """Learn from paho what was written or acknowledged, and make it read in batches."""
         forward = inner.on_publish
 
         def on_publish(client: paho.Client, userdata: Any, mid: int, *rest: Any) -> None:
@@ -311,7 +314,6 @@ class MqttClient:
             return rc
 
         inner.loop_read = loop_read  # type: ignore[method-assign]
-        return client
 
     async def _run(self) -> None:
         attempt = 0
