@@ -1,43 +1,31 @@
 """Entity platforms for Home Assistant MQTT discovery, one module per component."""
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from ..entity import MqttEntity
-from . import (
-    alarm_control_panel,
-    binary_sensor,
-    button,
-    climate,
-    cover,
-    device_tracker,
-    fan,
-    light,
-    lock,
-    number,
-    select,
-    sensor,
-    switch,
+
+#: The components discovery supports, one module each.
+COMPONENTS = (
+    "alarm_control_panel",
+    "binary_sensor",
+    "button",
+    "climate",
+    "cover",
+    "device_tracker",
+    "fan",
+    "light",
+    "lock",
+    "number",
+    "select",
+    "sensor",
+    "switch",
 )
 
-#: component → entity class (light picks its class by ``schema``).
+#: component → platform module (light picks its class by ``schema``).
 PLATFORMS: dict[str, Any] = {
-    module.DOMAIN: module
-    for module in (
-        alarm_control_panel,
-        binary_sensor,
-        button,
-        climate,
-        cover,
-        device_tracker,
-        fan,
-        light,
-        lock,
-        number,
-        select,
-        sensor,
-        switch,
-    )
+    module.DOMAIN: module for module in (importlib.import_module(f"{__name__}.{name}") for name in COMPONENTS)
 }
 
 
