@@ -30,10 +30,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.automation.engine import AutomationEngine  # noqa: E402
-from core.hub import Hub, HubConfig  # noqa: E402
-from core.services import ServiceCall  # noqa: E402
-from core.tracking import track_state_change  # noqa: E402
+from xiaoqu.core.automation.engine import AutomationEngine  # noqa: E402
+from xiaoqu.core.hub import Hub, HubConfig  # noqa: E402
+from xiaoqu.core.services import ServiceCall  # noqa: E402
+from xiaoqu.core.tracking import track_state_change  # noqa: E402
 
 
 def unrelated(count: int) -> list[dict[str, Any]]:
@@ -160,7 +160,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20_000, help="state changes in case b (default 20,000)")
     args = parser.parse_args()
     # The unrelated automations watch entities that do not exist: each would be warned about.
-    logging.getLogger("core.automation").setLevel(logging.ERROR)
+    logging.getLogger("xiaoqu.core.automation").setLevel(logging.ERROR)
     print(f"command: {' '.join([os.path.relpath(sys.executable), *sys.argv])}")
 
     cases = {

@@ -29,8 +29,8 @@ from time import perf_counter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.const import EVENT_STATE_CHANGED  # noqa: E402
-from core.hub import Hub, HubConfig  # noqa: E402
+from xiaoqu.core.const import EVENT_STATE_CHANGED  # noqa: E402
+from xiaoqu.core.hub import Hub, HubConfig  # noqa: E402
 
 N_EVENTS = 100_000
 N_UNRELATED = 1_000

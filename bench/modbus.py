@@ -34,10 +34,10 @@ sys.path.insert(0, str(ROOT))
 
 from pymodbus.client import AsyncModbusTcpClient  # noqa: E402
 
-from core.const import EVENT_STATE_CHANGED  # noqa: E402
-from core.bootstrap import setup_hub  # noqa: E402
-from core.testing import write_config  # noqa: E402
-from integrations.modbus import get_hub  # noqa: E402
+from xiaoqu.core.const import EVENT_STATE_CHANGED  # noqa: E402
+from xiaoqu.core.bootstrap import setup_hub  # noqa: E402
+from xiaoqu.core.testing import write_config  # noqa: E402
+from xiaoqu.integrations.modbus import get_hub  # noqa: E402
 from tests.fixtures_modbus import ModbusTestServer  # noqa: E402
 
 DEVICES = 50

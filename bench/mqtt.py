@@ -51,8 +51,8 @@ import aiomqtt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.testing import running_hub  # noqa: E402
-from integrations import mqtt  # noqa: E402
+from xiaoqu.core.testing import running_hub  # noqa: E402
+from xiaoqu.integrations import mqtt  # noqa: E402
 from tests.fixtures_mqtt import BrokerProcess, mosquitto_available  # noqa: E402
 
 TOPICS = 10

@@ -35,7 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.recorder import _INSERT, _SCHEMA, Recorder, _select  # noqa: E402
+from xiaoqu.core.recorder import _INSERT, _SCHEMA, Recorder, _select  # noqa: E402
 
 KIND = "door.access"
 CARDS = 5_000

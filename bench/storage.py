@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from tinydb import TinyDB  # noqa: E402
 
-import core.storage  # noqa: E402
-from core.storage import Storage  # noqa: E402
+from xiaoqu.core import storage as storage_module  # noqa: E402
+from xiaoqu.core.storage import Storage  # noqa: E402
 
 
 def card(n: int) -> dict[str, Any]:
@@ -46,14 +46,14 @@ def card(n: int) -> dict[str, Any]:
 async def xiaoqu_burst(directory: Path, n: int, tasks: int) -> tuple[float, int, float]:
     """Return (seconds, file writes, longest loop stall in seconds)."""
     writes = 0
-    real_write = core.storage._write_atomic
+    real_write = storage_module._write_atomic
 
     def counting_write(path: Path, payload: bytes) -> None:
         nonlocal writes
         writes += 1
         real_write(path, payload)
 
-    core.storage._write_atomic = counting_write
+    storage_module._write_atomic = counting_write
     storage = Storage(directory)
     table = (await storage.open("cards")).table("cards")
     stall = 0.0
@@ -80,7 +80,7 @@ async def xiaoqu_burst(directory: Path, n: int, tasks: int) -> tuple[float, int,
     await watcher
     assert len(table) == n
     await storage.close()
-    core.storage._write_atomic = real_write
+    storage_module._write_atomic = real_write
     return elapsed, writes, stall
 
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core import config as conf
-from core.clock import Clock
-from core.const import RECORDER_FILE
-from core.hub import Hub, HubConfig
-from core.loader import PluginSet, Problem, Source, discover
+from xiaoqu.core import config as conf
+from xiaoqu.core.clock import Clock
+from xiaoqu.core.const import RECORDER_FILE
+from xiaoqu.core.hub import Hub, HubConfig
+from xiaoqu.core.loader import PluginSet, Problem, Source, discover
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def _prepare(
     hub.plugins = plugins
     checked.errors.extend(plugins.import_and_configure(loaded, sorted(wanted)))
     if "automation" in plugins.loaded:  # each automation is checked on its own, not by a section schema
-        from core.automation import validate_automations
+        from xiaoqu.core.automation import validate_automations
 
         checked.errors.extend(validate_automations(hub, loaded.raw))
     checked.problems.extend(p for p in plugins.problems if p not in checked.problems)
@@ -115,10 +115,10 @@ async def setup_hub(
     Config errors in a plugin's section keep that plugin (and its dependents) from being set
     up and are returned; the rest of the hub is built regardless.
     """
-    from core.entity import EntityManager
-    from core.recorder import Recorder
-    from core.registry import STORE_NAME, DeviceRegistry, EntityRegistry
-    from core.storage import Storage
+    from xiaoqu.core.entity import EntityManager
+    from xiaoqu.core.recorder import Recorder
+    from xiaoqu.core.registry import STORE_NAME, DeviceRegistry, EntityRegistry
+    from xiaoqu.core.storage import Storage
 
     # Reading YAML, manifests and blueprints and importing plugins is file I/O: off the loop.
     hub, checked = await asyncio.get_running_loop().run_in_executor(

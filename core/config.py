@@ -23,8 +23,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
-from core.const import DEFAULT_DATA_DIR, DEFAULT_SITE
-from core.validation import (
+from xiaoqu.core.const import DEFAULT_DATA_DIR, DEFAULT_SITE
+from xiaoqu.core.validation import (
     explain,
     format_path,
     log_level,
@@ -33,7 +33,7 @@ from core.validation import (
     time_zone,
     vol,
 )
-from core.yaml_loader import NodeDict, Unresolved, load_yaml, location, lookup
+from xiaoqu.core.yaml_loader import NodeDict, Unresolved, load_yaml, location, lookup
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -14,15 +14,15 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from core.bus import Event
-from core.const import EVENT_ENTITY_REGISTRY_UPDATED, STATE_UNAVAILABLE, STATE_UNKNOWN
-from core.errors import HubError
-from core.registry import DISABLED_BY_INTEGRATION
-from core.services import ServiceCall, SupportsResponse
-from core.validation import vol
+from xiaoqu.core.bus import Event
+from xiaoqu.core.const import EVENT_ENTITY_REGISTRY_UPDATED, STATE_UNAVAILABLE, STATE_UNKNOWN
+from xiaoqu.core.errors import HubError
+from xiaoqu.core.registry import DISABLED_BY_INTEGRATION
+from xiaoqu.core.services import ServiceCall, SupportsResponse
+from xiaoqu.core.validation import vol
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 _SLUG_RE = re.compile(r"[^a-z0-9_]+")

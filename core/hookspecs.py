@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import voluptuous as vol
     from aiohttp import web
 
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 PROJECT_NAME = "xiaoqu"
 

@@ -17,20 +17,20 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
 
-from core.bus import EventBus
-from core.clock import Clock
-from core.const import DEFAULT_DATA_DIR, DEFAULT_SITE, EVENT_HUB_START, EVENT_HUB_STARTED, EVENT_HUB_STOP
-from core import hookspecs
-from core.hookspecs import PROJECT_NAME
-from core.services import ServiceRegistry
-from core.states import StateMachine
+from xiaoqu.core.bus import EventBus
+from xiaoqu.core.clock import Clock
+from xiaoqu.core.const import DEFAULT_DATA_DIR, DEFAULT_SITE, EVENT_HUB_START, EVENT_HUB_STARTED, EVENT_HUB_STOP
+from xiaoqu.core import hookspecs
+from xiaoqu.core.hookspecs import PROJECT_NAME
+from xiaoqu.core.services import ServiceRegistry
+from xiaoqu.core.states import StateMachine
 
 if TYPE_CHECKING:
-    from core.entity import EntityManager
-    from core.loader import PluginSet
-    from core.recorder import Recorder
-    from core.registry import DeviceRegistry, EntityRegistry
-    from core.storage import Storage
+    from xiaoqu.core.entity import EntityManager
+    from xiaoqu.core.loader import PluginSet
+    from xiaoqu.core.recorder import Recorder
+    from xiaoqu.core.registry import DeviceRegistry, EntityRegistry
+    from xiaoqu.core.storage import Storage
 
 _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")

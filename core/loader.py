@@ -1,8 +1,9 @@
 """Finding, ordering and setting up plugins.
 
-Plugins come from three places, through one path: the built-in ``integrations/`` package,
-the site's ``plugins/`` package (plus ``<config dir>/plugins/``), and installed packages that
-declare an entry point in the ``xiaoqu.plugins`` group. Each is a Python package with a
+Plugins come from three places, through one path: the built-in ``xiaoqu.integrations``
+package, the shipped ``xiaoqu.plugins`` package plus the site's own folders
+(``<config dir>/plugins/<name>``, imported as ``xiaoqu_site.<name>``), and installed packages
+that declare an entry point in the ``xiaoqu.plugins`` group. Each is a Python package with a
 ``manifest.json`` (domain, name, version, dependencies) that is read without importing it,
 so only the plugins a site uses — those named in its config and what they depend on — are
 imported at all.
@@ -14,8 +15,11 @@ of the hub starts anyway.
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.machinery
 import importlib.metadata
 import importlib.util
+import sys
 import json
 import logging
 import traceback
@@ -25,22 +29,24 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.errors import PluginError
-from core.util import await_me_maybe
-from core.validation import humanize_error, vol
+from xiaoqu.core.errors import PluginError
+from xiaoqu.core.util import await_me_maybe
+from xiaoqu.core.validation import humanize_error, vol
 
 if TYPE_CHECKING:
     from types import ModuleType
 
     import pluggy
 
-    from core.config import ConfigError, LoadedConfig
-    from core.hub import Hub
+    from xiaoqu.core.config import ConfigError, LoadedConfig
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "xiaoqu.plugins"
 MANIFEST = "manifest.json"
+#: Site plugins (``<config dir>/plugins/<name>``) are imported as ``xiaoqu_site.<name>``.
+SITE_PACKAGE = "xiaoqu_site"
 
 
 class Source(StrEnum):
@@ -123,14 +129,69 @@ def _package_dirs(package: str) -> list[Path]:
     return [Path(p) for p in spec.submodule_search_locations]
 
 
-def _scan(package: str, source: Source, problems: list[Problem]) -> Iterable[Manifest]:
-    for root in _package_dirs(package):
+def _plugin_folders(root: Path) -> Iterable[Path]:
+    if root.is_dir():
         for child in sorted(root.iterdir()):
             if (child / MANIFEST).is_file() and (child / "__init__.py").is_file():
-                try:
-                    yield read_manifest(child, f"{package}.{child.name}", source)
-                except PluginError as err:
-                    problems.append(Problem(child.name, "discover", str(err)))
+                yield child
+
+
+def _read_all(folders: Iterable[tuple[Path, str]], source: Source, problems: list[Problem]) -> Iterable[Manifest]:
+    for folder, module in folders:
+        try:
+            yield read_manifest(folder, module, source)
+        except PluginError as err:
+            problems.append(Problem(folder.name, "discover", str(err)))
+
+
+def _scan(package: str, source: Source, problems: list[Problem]) -> Iterable[Manifest]:
+    folders = [(child, f"{package}.{child.name}") for root in _package_dirs(package) for child in _plugin_folders(root)]
+    return _read_all(folders, source, problems)
+
+
+class SitePluginFinder(importlib.abc.MetaPathFinder):
+    """Imports ``xiaoqu_site.<name>`` from the site folder that holds ``<name>``.
+
+    Site folders belong to the site, not to an installed package: they are found here, so no
+    package's ``__path__`` is changed and nothing the site drops in can shadow the project's own
+    modules. Submodules of a site plugin are found through the plugin's own ``__path__``.
+    """
+
+    def __init__(self) -> None:
+        self.folders: dict[str, Path] = {}
+
+    def add(self, roots: Iterable[Path], problems: list[Problem]) -> list[tuple[Path, str]]:
+        """Learn the plugins in ``roots``; their folders and import names, in order."""
+        found: list[tuple[Path, str]] = []
+        for root in roots:
+            for child in _plugin_folders(root):
+                known = self.folders.setdefault(child.name, child.resolve())
+                if known != child.resolve():
+                    problems.append(Problem(child.name, "discover", f"{child}: a site plugin of this name is in {known}"))
+                    continue
+                found.append((child, f"{SITE_PACKAGE}.{child.name}"))
+        return found
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        if fullname == SITE_PACKAGE:
+            return importlib.machinery.ModuleSpec(fullname, None, is_package=True)  # a namespace
+        package, _, name = fullname.partition(".")
+        if package != SITE_PACKAGE or name not in self.folders:
+            return None
+        folder = self.folders[name]
+        return importlib.util.spec_from_file_location(
+            fullname, folder / "__init__.py", submodule_search_locations=[str(folder)]
+        )
+
+
+def site_plugin_finder() -> SitePluginFinder:
+    """The one finder on ``sys.meta_path`` for site plugins, installed on first use."""
+    for finder in sys.meta_path:
+        if isinstance(finder, SitePluginFinder):
+            return finder
+    finder = SitePluginFinder()
+    sys.meta_path.append(finder)
+    return finder
 
 
 def _entry_points(problems: list[Problem]) -> Iterable[Manifest]:
@@ -150,17 +211,6 @@ def _entry_points(problems: list[Problem]) -> Iterable[Manifest]:
             problems.append(Problem(ep.name, "discover", str(err)))
 
 
-def extend_local_plugins(plugin_dirs: Iterable[Path]) -> None:
-    """Make ``<dir>/<name>`` importable as ``plugins.<name>`` for each folder given."""
-    import plugins
-
-    known = {Path(p).resolve() for p in plugins.__path__}
-    for folder in plugin_dirs:
-        if folder.is_dir() and folder.resolve() not in known:
-            plugins.__path__.append(str(folder))
-            known.add(folder.resolve())
-
-
 def discover(
     config_dir: Path | None = None, plugin_dirs: Iterable[Path] = ()
 ) -> tuple[dict[str, Manifest], list[Problem]]:
@@ -172,12 +222,13 @@ def discover(
     replaced. A local or installed plugin may replace a built-in integration of the same domain (it is
     logged); two non-built-in plugins with one domain are both refused, named in the problem.
     """
-    extend_local_plugins([*([config_dir / "plugins"] if config_dir else []), *plugin_dirs])
     problems: list[Problem] = []
-    found: dict[str, Manifest] = {m.domain: m for m in _scan("core", Source.CORE, problems)}
-    found.update((m.domain, m) for m in _scan("integrations", Source.BUILTIN, problems))
+    site = site_plugin_finder().add([*([config_dir / "plugins"] if config_dir else []), *plugin_dirs], problems)
+    found: dict[str, Manifest] = {m.domain: m for m in _scan("xiaoqu.core", Source.CORE, problems)}
+    found.update((m.domain, m) for m in _scan("xiaoqu.integrations", Source.BUILTIN, problems))
     clashes: dict[str, list[Manifest]] = {}
-    for manifest in [*_scan("plugins", Source.LOCAL, problems), *_entry_points(problems)]:
+    local = [*_scan("xiaoqu.plugins", Source.LOCAL, problems), *_read_all(site, Source.LOCAL, problems)]
+    for manifest in [*local, *_entry_points(problems)]:
         current = found.get(manifest.domain)
         if current is not None and current.source is Source.CORE:
             problems.append(Problem(manifest.domain, "discover", f"{manifest.module}: '{manifest.domain}' is part of the core"))

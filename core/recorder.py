@@ -40,7 +40,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from core.storage import check_slug, dump_json
+from xiaoqu.core.storage import check_slug, dump_json
 
 __all__ = ["Record", "Recorder", "RecorderError"]
 

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from tinydb import Query
 
-from core.const import EVENT_DEVICE_REGISTRY_UPDATED, EVENT_ENTITY_REGISTRY_UPDATED
-from core.errors import HubError, InvalidEntityId
-from core.states import valid_entity_id
+from xiaoqu.core.const import EVENT_DEVICE_REGISTRY_UPDATED, EVENT_ENTITY_REGISTRY_UPDATED
+from xiaoqu.core.errors import HubError, InvalidEntityId
+from xiaoqu.core.states import valid_entity_id
 
 if TYPE_CHECKING:
-    from core.hub import Hub
-    from core.storage import Store, Table
+    from xiaoqu.core.hub import Hub
+    from xiaoqu.core.storage import Store, Table
 
 STORE_NAME = "core_registry"
 DISABLED_BY_USER = "user"

@@ -14,13 +14,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from core.bus import Context, is_coroutine_callable
-from core.const import EVENT_CALL_SERVICE, EVENT_SERVICE_REGISTERED
-from core.errors import HubError, ServiceNotFound, ServiceValidationError
-from core.validation import humanize_error, vol
+from xiaoqu.core.bus import Context, is_coroutine_callable
+from xiaoqu.core.const import EVENT_CALL_SERVICE, EVENT_SERVICE_REGISTERED
+from xiaoqu.core.errors import HubError, ServiceNotFound, ServiceValidationError
+from xiaoqu.core.validation import humanize_error, vol
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -15,12 +15,12 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from core.bus import Context
-from core.const import EVENT_STATE_CHANGED, MAX_STATE_LENGTH, STATE_UNAVAILABLE, STATE_UNKNOWN
-from core.errors import InvalidEntityId, InvalidState
+from xiaoqu.core.bus import Context
+from xiaoqu.core.const import EVENT_STATE_CHANGED, MAX_STATE_LENGTH, STATE_UNAVAILABLE, STATE_UNKNOWN
+from xiaoqu.core.errors import InvalidEntityId, InvalidState
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 VALID_ENTITY_ID = re.compile(r"^(?!.+__)(?!_)[\da-z_]+(?<!_)\.(?!_)[\da-z_]+(?<!_)$")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})

@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from core.clock import Clock
-from core.hub import Hub
+from xiaoqu.core.clock import Clock
+from xiaoqu.core.hub import Hub
 
 
 def write_config(config_dir: Path, config: Mapping[str, Any] | str, name: str = "config.yaml") -> Path:
@@ -39,7 +39,7 @@ async def running_hub(
     folder of site plugins to load besides ``<config_dir>/plugins/`` (a plugin's own tests
     pass the folder their plugin lives in).
     """
-    from core.bootstrap import setup_hub
+    from xiaoqu.core.bootstrap import setup_hub
 
     extra = [plugins_dir] if plugins_dir is not None else []
     if not isinstance(config, str) and "http" not in config:

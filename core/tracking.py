@@ -9,11 +9,11 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from core.bus import Event, Unsubscribe, is_coroutine_callable
-from core.const import EVENT_STATE_CHANGED
+from xiaoqu.core.bus import Event, Unsubscribe, is_coroutine_callable
+from xiaoqu.core.const import EVENT_STATE_CHANGED
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 _DATA_KEY = "core.tracking"

@@ -1,6 +1,6 @@
 """Config and service-data validation: the one module that imports voluptuous.
 
-Everything else writes `from core.validation import vol` and uses the helpers below, so the
+Everything else writes `from xiaoqu.core.validation import vol` and uses the helpers below, so the
 engine can be swapped for an API-compatible one (Home Assistant moved to probatio) by
 changing this file alone. The helpers carry Home Assistant's names and behaviour
 (`homeassistant/helpers/config_validation.py`), so integrators can reuse what they know.
@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import voluptuous as vol
 
-from core.yaml_loader import NodeDict, lookup
+from xiaoqu.core.yaml_loader import NodeDict, lookup
 
 __all__ = [
     "Problem",

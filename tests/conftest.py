@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.clock import ManualClock
-from core.hub import Hub, HubConfig
+from xiaoqu.core.clock import ManualClock
+from xiaoqu.core.hub import Hub, HubConfig
 
 SITE_TZ = ZoneInfo("Asia/Shanghai")
 #: A Monday morning in the site's time zone: where every manual clock starts.

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from xiaoqu.core.loader import SITE_PACKAGE, site_plugin_finder
+
 
 def write_plugin(config_dir: Path, domain: str, code: str = "", **manifest: Any) -> Path:
     """``<config_dir>/plugins/<domain>/`` with a manifest and ``code`` as ``__init__.py``."""
@@ -16,20 +18,19 @@ def write_plugin(config_dir: Path, domain: str, code: str = "", **manifest: Any)
     package.mkdir(parents=True)
     data = {"domain": domain, "name": domain.title(), "version": "1.0.0", **manifest}
     (package / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
-    header = "from core import hookimpl\nfrom core.validation import vol\n"
+    header = "from xiaoqu.core import hookimpl\nfrom xiaoqu.core.validation import vol\n"
     (package / "__init__.py").write_text(header + textwrap.dedent(code), encoding="utf-8")
     return package
 
 
 @pytest.fixture
 def isolated_plugins():
-    """Undo what loading site plugins did to ``plugins.__path__`` and ``sys.modules``."""
-    import plugins
-
-    path_before = list(plugins.__path__)
+    """Undo what loading site plugins did to the site plugin finder and ``sys.modules``."""
+    finder = site_plugin_finder()
+    folders_before = dict(finder.folders)
     modules_before = set(sys.modules)
     yield write_plugin
-    plugins.__path__[:] = path_before
+    finder.folders = folders_before
     for name in set(sys.modules) - modules_before:
-        if name.startswith("plugins."):
+        if name.startswith(f"{SITE_PACKAGE}."):
             del sys.modules[name]

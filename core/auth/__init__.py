@@ -17,12 +17,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core import hookimpl
-from core.auth.access import DOMAIN, SOURCE_API, Access, get_access
-from core.auth.audit import MIN_KEEP_DAYS, Actor, AuditLog
-from core.auth.control import ControlServer
-from core.auth.manager import AuthError, AuthManager, Token, User
-from core.auth.permissions import (
+from xiaoqu.core import hookimpl
+from xiaoqu.core.auth.access import DOMAIN, SOURCE_API, Access, get_access
+from xiaoqu.core.auth.audit import MIN_KEEP_DAYS, Actor, AuditLog
+from xiaoqu.core.auth.control import ControlServer
+from xiaoqu.core.auth.manager import AuthError, AuthManager, Token, User
+from xiaoqu.core.auth.permissions import (
     ADMIN,
     API_FIRE_EVENT,
     API_READ,
@@ -32,10 +32,10 @@ from core.auth.permissions import (
     ROLES,
     check_pattern,
 )
-from core.validation import ensure_list, time_period, vol
+from xiaoqu.core.validation import ensure_list, time_period, vol
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 __all__ = [
     "ADMIN",

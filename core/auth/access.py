@@ -12,19 +12,19 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from core.auth import audit
-from core.auth.audit import Actor
-from core.auth.manager import AuthManager, User
-from core.auth.permissions import merge_grants
-from core.const import EVENT_CALL_SERVICE, EVENT_HUB_START
-from core.errors import HubError, Unauthorized
-from core.util import await_me_maybe
+from xiaoqu.core.auth import audit
+from xiaoqu.core.auth.audit import Actor
+from xiaoqu.core.auth.manager import AuthManager, User
+from xiaoqu.core.auth.permissions import merge_grants
+from xiaoqu.core.const import EVENT_CALL_SERVICE, EVENT_HUB_START
+from xiaoqu.core.errors import HubError, Unauthorized
+from xiaoqu.core.util import await_me_maybe
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from core.bus import Context, Event
-    from core.hub import Hub
+    from xiaoqu.core.bus import Context, Event
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from core.auth.manager import User
-    from core.recorder import Recorder
+    from xiaoqu.core.auth.manager import User
+    from xiaoqu.core.recorder import Recorder
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -29,10 +29,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from core.auth.audit import Actor, AuditLog
-from core.const import RECORDER_FILE
-from core.auth.manager import DEFAULT_TOKEN_DAYS, AuthError, AuthManager
-from core.storage import Storage, StoreLockedError
+from xiaoqu.core.auth.audit import Actor, AuditLog
+from xiaoqu.core.const import RECORDER_FILE
+from xiaoqu.core.auth.manager import DEFAULT_TOKEN_DAYS, AuthError, AuthManager
+from xiaoqu.core.storage import Storage, StoreLockedError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -247,7 +247,7 @@ async def open_commands(data_dir: Path) -> AsyncIterator[Commands]:
         else:
             yield remote
             return
-    from core.recorder import Recorder
+    from xiaoqu.core.recorder import Recorder
 
     storage = Storage(data_dir)
     recorder = Recorder(Path(data_dir) / RECORDER_FILE)

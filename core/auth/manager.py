@@ -16,12 +16,12 @@ from typing import Any, Final
 
 from tinydb import Query
 
-from core.auth import audit
-from core.auth.audit import Actor, AuditLog
-from core.auth.crypto import MAX_TOKEN_LENGTH, check_password_strength, hash_password, new_token, token_hash, verify_password
-from core.auth.permissions import ROLES
-from core.errors import HubError
-from core.storage import Storage, Store
+from xiaoqu.core.auth import audit
+from xiaoqu.core.auth.audit import Actor, AuditLog
+from xiaoqu.core.auth.crypto import MAX_TOKEN_LENGTH, check_password_strength, hash_password, new_token, token_hash, verify_password
+from xiaoqu.core.auth.permissions import ROLES
+from xiaoqu.core.errors import HubError
+from xiaoqu.core.storage import Storage, Store
 
 STORE_NAME: Final = "auth"
 STORE_VERSION: Final = 1

@@ -17,18 +17,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from core import hookimpl
-from core.automation.config import validate_automations
-from core.automation.const import DOMAIN, SERVICES
-from core.automation.engine import AutomationEngine
-from core.automation.platforms import ConditionPlatform, TriggerInfo, TriggerPlatform
-from core.automation.trace import record
-from core.const import EVENT_HUB_START
+from xiaoqu.core import hookimpl
+from xiaoqu.core.automation.config import validate_automations
+from xiaoqu.core.automation.const import DOMAIN, SERVICES
+from xiaoqu.core.automation.engine import AutomationEngine
+from xiaoqu.core.automation.platforms import ConditionPlatform, TriggerInfo, TriggerPlatform
+from xiaoqu.core.automation.trace import record
+from xiaoqu.core.const import EVENT_HUB_START
 
 if TYPE_CHECKING:
     from aiohttp import web
 
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 __all__ = [
     "AutomationEngine",
@@ -48,7 +48,7 @@ def xiaoqu_services() -> list[str]:
 @hookimpl
 async def xiaoqu_setup(hub: Hub, config: Any) -> None:
     """No config schema on purpose: each automation is checked on its own (see config.py)."""
-    from core.hub import HubState
+    from xiaoqu.core.hub import HubState
 
     engine = hub.data[DOMAIN] = AutomationEngine(hub, config)
     engine.register_services()
@@ -67,6 +67,6 @@ async def xiaoqu_stop(hub: Hub) -> None:
 
 @hookimpl
 def xiaoqu_http_routes(hub: Hub, app: web.Application) -> None:
-    from core.automation.http import add_routes
+    from xiaoqu.core.automation.http import add_routes
 
     add_routes(hub, app)

@@ -12,11 +12,11 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from core.automation.platforms import Platforms, TriggerInfo
-from core.bus import Context, Unsubscribe
+from xiaoqu.core.automation.platforms import Platforms, TriggerInfo
+from xiaoqu.core.bus import Context, Unsubscribe
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 

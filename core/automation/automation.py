@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from core.automation.attach import attach_triggers
-from core.automation.conditions import compile_conditions
-from core.automation.config import CheckedAutomation
-from core.automation.const import (
+from xiaoqu.core.automation.attach import attach_triggers
+from xiaoqu.core.automation.conditions import compile_conditions
+from xiaoqu.core.automation.config import CheckedAutomation
+from xiaoqu.core.automation.const import (
     ATTR_CURRENT,
     ATTR_LAST_TRIGGERED,
     DOMAIN,
@@ -37,17 +37,17 @@ from core.automation.const import (
     MODE_RESTART,
     MODE_SINGLE,
 )
-from core.automation.platforms import Platforms
-from core.automation.script import Run, Script, Variables
-from core.automation.templates import TemplateError, has_template, render
-from core.automation.trace import Trace, TraceStore
-from core.automation.waiting import Activity
-from core.bus import Context, Unsubscribe
-from core.config import ConfigError
-from core.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from xiaoqu.core.automation.platforms import Platforms
+from xiaoqu.core.automation.script import Run, Script, Variables
+from xiaoqu.core.automation.templates import TemplateError, has_template, render
+from xiaoqu.core.automation.trace import Trace, TraceStore
+from xiaoqu.core.automation.waiting import Activity
+from xiaoqu.core.bus import Context, Unsubscribe
+from xiaoqu.core.config import ConfigError
+from xiaoqu.core.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
-from core.automation.selectors import check_value, selector_kind
-from core.config import ConfigError, validate_section
-from core.validation import string, vol
-from core.yaml_loader import Input, NodeDict, NodeList, load_yaml, location, lookup
+from xiaoqu.core.automation.selectors import check_value, selector_kind
+from xiaoqu.core.config import ConfigError, validate_section
+from xiaoqu.core.validation import string, vol
+from xiaoqu.core.yaml_loader import Input, NodeDict, NodeList, load_yaml, location, lookup
 
 DOMAIN: Final = "automation"
 #: The blueprints xiaoqu ships, beside the core package.

@@ -18,12 +18,12 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from core.automation.numeric import in_range, read_value, threshold
-from core.automation.platforms import Checker, ConditionPlatform
-from core.automation.templates import TemplateError, render, template_validator
-from core.automation.trace import Trace, record
-from core.automation.triggers.time import parse_entity_time
-from core.automation.validators import (
+from xiaoqu.core.automation.numeric import in_range, read_value, threshold
+from xiaoqu.core.automation.platforms import Checker, ConditionPlatform
+from xiaoqu.core.automation.templates import TemplateError, render, template_validator
+from xiaoqu.core.automation.trace import Trace, record
+from xiaoqu.core.automation.triggers.time import parse_entity_time
+from xiaoqu.core.automation.validators import (
     WEEKDAYS,
     number_or_entity,
     period_from,
@@ -32,10 +32,10 @@ from core.automation.validators import (
     time_or_entity,
     weekdays,
 )
-from core.validation import ensure_list, entity_ids, string, vol
+from xiaoqu.core.validation import ensure_list, entity_ids, string, vol
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -15,17 +15,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from core.automation.blueprints import BlueprintLoader
-from core.automation.const import DOMAIN
-from core.automation.platforms import Platforms, collect_platforms
-from core.automation.references import unknown_references
-from core.automation.schema import AutomationSchema
-from core.config import ConfigError, validate_section
-from core.entity import slugify
-from core.yaml_loader import NodeDict, NodeList, Unresolved, location
+from xiaoqu.core.automation.blueprints import BlueprintLoader
+from xiaoqu.core.automation.const import DOMAIN
+from xiaoqu.core.automation.platforms import Platforms, collect_platforms
+from xiaoqu.core.automation.references import unknown_references
+from xiaoqu.core.automation.schema import AutomationSchema
+from xiaoqu.core.config import ConfigError, validate_section
+from xiaoqu.core.entity import slugify
+from xiaoqu.core.yaml_loader import NodeDict, NodeList, Unresolved, location
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 
 def section_problem(section: Any, where: tuple[str, int] | None = None) -> tuple[ConfigError | None, list[Any]]:

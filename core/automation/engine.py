@@ -22,23 +22,23 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.automation.automation import Automation
-from core.automation.blueprints import BlueprintLoader
-from core.automation.config import CheckedAutomation, check_automations, section_place, section_problem
-from core.automation.const import DOMAIN, EVENT_AUTOMATION_RELOADED
-from core.automation.platforms import Platforms, collect_platforms
-from core.automation.references import unknown_references
-from core.automation.waiting import Activity
-from core.bus import Event
-from core.config import ConfigError, load_config
-from core.const import DEFAULT_CONFIG_FILE
-from core.errors import HubError, ServiceValidationError
-from core.services import ServiceCall
-from core.validation import boolean, entity_ids, vol
-from core.yaml_loader import Unresolved
+from xiaoqu.core.automation.automation import Automation
+from xiaoqu.core.automation.blueprints import BlueprintLoader
+from xiaoqu.core.automation.config import CheckedAutomation, check_automations, section_place, section_problem
+from xiaoqu.core.automation.const import DOMAIN, EVENT_AUTOMATION_RELOADED
+from xiaoqu.core.automation.platforms import Platforms, collect_platforms
+from xiaoqu.core.automation.references import unknown_references
+from xiaoqu.core.automation.waiting import Activity
+from xiaoqu.core.bus import Event
+from xiaoqu.core.config import ConfigError, load_config
+from xiaoqu.core.const import DEFAULT_CONFIG_FILE
+from xiaoqu.core.errors import HubError, ServiceValidationError
+from xiaoqu.core.services import ServiceCall
+from xiaoqu.core.validation import boolean, entity_ids, vol
+from xiaoqu.core.yaml_loader import Unresolved
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 

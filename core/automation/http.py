@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from core.auth import API_READ
-from core.automation.const import DOMAIN
-from core.http import hub_of, json_error, json_response, requires
+from xiaoqu.core.auth import API_READ
+from xiaoqu.core.automation.const import DOMAIN
+from xiaoqu.core.http import hub_of, json_error, json_response, requires
 
 if TYPE_CHECKING:
-    from core.automation.engine import AutomationEngine
-    from core.hub import Hub
+    from xiaoqu.core.automation.engine import AutomationEngine
+    from xiaoqu.core.hub import Hub
 
 
 def add_routes(hub: Hub, app: web.Application) -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from core.automation.templates import Template, TemplateError
+from xiaoqu.core.automation.templates import Template, TemplateError
 
 if TYPE_CHECKING:
-    from core.hub import Hub
-    from core.states import State
+    from xiaoqu.core.hub import Hub
+    from xiaoqu.core.states import State
 
 
 class NotANumber(ValueError):

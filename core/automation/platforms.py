@@ -37,10 +37,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from core.bus import Context, Unsubscribe
+from xiaoqu.core.bus import Context, Unsubscribe
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -92,8 +92,8 @@ def collect_platforms(hub: Hub) -> Platforms:
     A plugin whose hook fails, returns something else than a mapping of platforms, or
     claims a name already taken is logged and skipped; the others still count.
     """
-    from core.automation.conditions import core_conditions
-    from core.automation.triggers import core_triggers
+    from xiaoqu.core.automation.conditions import core_conditions
+    from xiaoqu.core.automation.triggers import core_triggers
 
     platforms = Platforms(core_triggers(hub), core_conditions(hub))
     platforms.origin.update({f"trigger:{name}": "core" for name in platforms.triggers})

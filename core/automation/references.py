@@ -12,15 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from core.automation.const import DOMAIN
-from core.automation.schema import step_kind
-from core.config import ConfigError
-from core.yaml_loader import lookup
+from xiaoqu.core.automation.const import DOMAIN
+from xiaoqu.core.automation.schema import step_kind
+from xiaoqu.core.config import ConfigError
+from xiaoqu.core.yaml_loader import lookup
 
 if TYPE_CHECKING:
-    from core.automation.config import CheckedAutomation
-    from core.hub import Hub
-    from core.registry import EntityRegistry
+    from xiaoqu.core.automation.config import CheckedAutomation
+    from xiaoqu.core.hub import Hub
+    from xiaoqu.core.registry import EntityRegistry
 
 Reference = tuple[tuple[Any, ...], str, str]  # (path inside the automation, "service" | "entity", name)
 

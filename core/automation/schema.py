@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from core.automation.const import (
+from xiaoqu.core.automation.const import (
     CONF_ACTIONS,
     CONF_CONDITIONS,
     CONF_TRIGGERS,
@@ -28,11 +28,11 @@ from core.automation.const import (
     DEFAULT_STORED_TRACES,
     MODES,
 )
-from core.automation.platforms import Platforms
-from core.automation.templates import dynamic, template_validator
-from core.automation.validators import period_or_template, service_name
-from core.template import is_template_string
-from core.validation import (
+from xiaoqu.core.automation.platforms import Platforms
+from xiaoqu.core.automation.templates import dynamic, template_validator
+from xiaoqu.core.automation.validators import period_or_template, service_name
+from xiaoqu.core.template import is_template_string
+from xiaoqu.core.validation import (
     boolean,
     ensure_list,
     key_value_schemas,
@@ -44,7 +44,7 @@ from core.validation import (
 )
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 #: Keys that name a step's kind, in Home Assistant's order (the first one present wins).
 STEP_KEYS: Final = {

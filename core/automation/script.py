@@ -29,21 +29,21 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from core.automation.attach import attach_triggers
-from core.automation.conditions import compile_condition, compile_conditions
-from core.automation.platforms import Platforms
-from core.automation.schema import step_kind
-from core.automation.templates import Template, TemplateError, has_template, render
-from core.automation.trace import Trace, record, variable_changed
-from core.automation.validators import period_from
-from core.automation.waiting import Activity, Waiter
-from core.automation.watch import TemplateWatch
-from core.bus import Context
-from core.errors import ServiceNotFound, ServiceValidationError
-from core.validation import vol
+from xiaoqu.core.automation.attach import attach_triggers
+from xiaoqu.core.automation.conditions import compile_condition, compile_conditions
+from xiaoqu.core.automation.platforms import Platforms
+from xiaoqu.core.automation.schema import step_kind
+from xiaoqu.core.automation.templates import Template, TemplateError, has_template, render
+from xiaoqu.core.automation.trace import Trace, record, variable_changed
+from xiaoqu.core.automation.validators import period_from
+from xiaoqu.core.automation.waiting import Activity, Waiter
+from xiaoqu.core.automation.watch import TemplateWatch
+from xiaoqu.core.bus import Context
+from xiaoqu.core.errors import ServiceNotFound, ServiceValidationError
+from xiaoqu.core.validation import vol
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 

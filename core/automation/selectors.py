@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from core.automation.validators import number
-from core.validation import boolean, ensure_list, entity_id, string, time_of_day, time_period, vol
+from xiaoqu.core.automation.validators import number
+from xiaoqu.core.validation import boolean, ensure_list, entity_id, string, time_of_day, time_period, vol
 
 Check = Callable[[Mapping[str, Any], Any], None]
 

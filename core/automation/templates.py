@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from core.template import Template, TemplateError, is_template_string, render_complex, template_validator
-from core.validation import vol
+from xiaoqu.core.template import Template, TemplateError, is_template_string, render_complex, template_validator
+from xiaoqu.core.validation import vol
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 __all__ = ["Template", "TemplateError", "as_boolean", "dynamic", "has_template", "render", "template_validator"]
 

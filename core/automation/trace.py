@@ -20,7 +20,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from enum import Enum
 from typing import Any, Final
 
-from core.bus import Context
+from xiaoqu.core.bus import Context
 
 #: Nesting kept when variables are turned into JSON (deeper values are shown as text).
 _MAX_DEPTH: Final = 6

@@ -6,12 +6,12 @@ from datetime import time as time_of_day_t
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from core.automation.templates import dynamic, template_validator
-from core.template import is_template_string
-from core.validation import ensure_list, entity_id, number, string, time_of_day, time_period, vol
+from xiaoqu.core.automation.templates import dynamic, template_validator
+from xiaoqu.core.template import is_template_string
+from xiaoqu.core.validation import ensure_list, entity_id, number, string, time_of_day, time_period, vol
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

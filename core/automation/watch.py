@@ -15,15 +15,15 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from core.automation.templates import Template, as_boolean
-from core.bus import Event, Unsubscribe
-from core.const import EVENT_STATE_CHANGED
-from core.tracking import track_state_change
+from xiaoqu.core.automation.templates import Template, as_boolean
+from xiaoqu.core.bus import Event, Unsubscribe
+from xiaoqu.core.const import EVENT_STATE_CHANGED
+from xiaoqu.core.tracking import track_state_change
 
 if TYPE_CHECKING:
-    from core.clock import TimerHandle
-    from core.hub import Hub
-    from core.template import RenderInfo
+    from xiaoqu.core.clock import TimerHandle
+    from xiaoqu.core.hub import Hub
+    from xiaoqu.core.template import RenderInfo
 
 _LOGGER = logging.getLogger(__name__)
 

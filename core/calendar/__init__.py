@@ -22,15 +22,15 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from core import hookimpl
-from core.calendar.data import Holiday, HolidayData, load_holidays, shipped_file
-from core.calendar.site_calendar import SITE_FILE, SiteCalendar, weekday_numbers
-from core.errors import ServiceValidationError
-from core.validation import boolean, ensure_list, string, vol
+from xiaoqu.core import hookimpl
+from xiaoqu.core.calendar.data import Holiday, HolidayData, load_holidays, shipped_file
+from xiaoqu.core.calendar.site_calendar import SITE_FILE, SiteCalendar, weekday_numbers
+from xiaoqu.core.errors import ServiceValidationError
+from xiaoqu.core.validation import boolean, ensure_list, string, vol
 
 if TYPE_CHECKING:
-    from core.hub import Hub
-    from core.services import ServiceCall
+    from xiaoqu.core.hub import Hub
+    from xiaoqu.core.services import ServiceCall
 
 __all__ = [
     "DOMAIN",
@@ -138,7 +138,7 @@ def xiaoqu_automation_conditions(hub: Hub) -> dict[str, Any]:
 def template_helpers(hub: Hub) -> dict[str, Callable[..., Any]]:
     """``is_workday()``, ``is_holiday()``, ``holiday_name()``, ``next_workday()``,
     ``add_workdays()``, ``workdays_between()`` and ``workday_reason()``; a day left out is today."""
-    from core.template.info import record_time
+    from xiaoqu.core.template.info import record_time
 
     def day_of(value: Any) -> Any:
         if value is None:
@@ -214,7 +214,7 @@ def workday_condition(hub: Hub, config: Mapping[str, Any]) -> Callable[[Mapping[
     offset = timedelta(days=config.get("days_offset", 0))
 
     def check(_variables: Mapping[str, Any]) -> bool:
-        from core.automation.trace import record
+        from xiaoqu.core.automation.trace import record
 
         calendar = get_calendar(hub)
         day = hub.clock.now().date() + offset

@@ -13,9 +13,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from core.config import ConfigError, validate_section
-from core.validation import string, vol
-from core.yaml_loader import NodeDict, Unresolved, load_yaml, location
+from xiaoqu.core.config import ConfigError, validate_section
+from xiaoqu.core.validation import string, vol
+from xiaoqu.core.yaml_loader import NodeDict, Unresolved, load_yaml, location
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "holidays"
 DOMAIN = "holidays"

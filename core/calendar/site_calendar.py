@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from core.calendar.data import HolidayData, load_holidays, shipped_file
-from core.config import ConfigError
+from xiaoqu.core.calendar.data import HolidayData, load_holidays, shipped_file
+from xiaoqu.core.config import ConfigError
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -6,11 +6,11 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from core.const import DEFAULT_CONFIG_FILE, __version__
+from xiaoqu.core.const import DEFAULT_CONFIG_FILE, __version__
 
 #: Core command modules; each has ``register(subparsers)`` that sets ``func`` on its parser.
 COMMAND_MODULES = (
-    "core.cli.run", "core.cli.check", "core.cli.plugins", "core.cli.scaffold", "core.cli.users", "core.cli.automation",
+    "xiaoqu.core.cli.run", "xiaoqu.core.cli.check", "xiaoqu.core.cli.plugins", "xiaoqu.core.cli.scaffold", "xiaoqu.core.cli.users", "xiaoqu.core.cli.automation",
 )
 
 
@@ -49,8 +49,8 @@ def _plugin_commands(subparsers: argparse._SubParsersAction) -> None:
 
     import pluggy
 
-    from core import hookspecs
-    from core.loader import discover
+    from xiaoqu.core import hookspecs
+    from xiaoqu.core.loader import discover
 
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)

@@ -1,6 +1,6 @@
-"""``python -m core.cli``: the same as the ``xiaoqu`` command."""
+"""``python -m xiaoqu.core.cli``: the same as the ``xiaoqu`` command."""
 import sys
 
-from core.cli import main
+from xiaoqu.core.cli import main
 
 sys.exit(main())

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from core.cli import add_config_option
+from xiaoqu.core.cli import add_config_option
 
 TIMEOUT = 10.0
 _OUTCOMES = {
@@ -77,7 +77,7 @@ def _run(command: Any, args: argparse.Namespace) -> int:
 
 def hub_url(config_path: Path) -> str:
     """``http://host:port`` of the hub that runs ``config_path``, from its ``http:`` section."""
-    from core.config import load_config
+    from xiaoqu.core.config import load_config
 
     section = load_config(config_path).raw.get("http") or {}
     hosts = section.get("server_host", "127.0.0.1") if isinstance(section, dict) else "127.0.0.1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.cli import add_config_option
+from xiaoqu.core.cli import add_config_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def check(args: argparse.Namespace) -> int:
-    from core.bootstrap import check_config
+    from xiaoqu.core.bootstrap import check_config
 
     checked = check_config(args.config)
     errors = [e for e in checked.errors if e.severity == "error"]

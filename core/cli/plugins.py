@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from core.cli import add_config_option
+from xiaoqu.core.cli import add_config_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def list_plugins(args: argparse.Namespace) -> int:
-    from core.bootstrap import check_config
+    from xiaoqu.core.bootstrap import check_config
 
     checked = check_config(args.config)
     problems = {p.domain: p for p in checked.problems}

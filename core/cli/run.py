@@ -7,8 +7,8 @@ import logging
 import signal
 from pathlib import Path
 
-from core.cli import add_config_option
-from core.validation import log_level, vol
+from xiaoqu.core.cli import add_config_option
+from xiaoqu.core.validation import log_level, vol
 
 _LOGGER = logging.getLogger("xiaoqu")
 LOG_FORMAT = "%(asctime)s %(levelname)-7s [%(name)s] %(message)s"
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def serve(config_path: Path, log_level_override: str | None = None, log_overrides: list[str] | None = None) -> int:
-    from core.bootstrap import setup_hub
+    from xiaoqu.core.bootstrap import setup_hub
 
     logs = {}
     for item in log_overrides or []:

@@ -39,7 +39,7 @@ def write_plugin(name: str, plugins_dir: Path) -> Path:
         raise FileExistsError(f"{target} already exists; choose another name or remove it")
     target.mkdir(parents=True)
     values = {"domain": name, "title": name.replace("_", " ").title()}
-    templates = resources.files("core.cli") / "plugin_template"
+    templates = resources.files("xiaoqu.core.cli") / "plugin_template"
     for source, dest in TEMPLATE_FILES.items():
         text = string.Template((templates / source).read_text(encoding="utf-8")).substitute(values)
         (target / dest).write_text(text, encoding="utf-8")

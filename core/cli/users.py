@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from core.cli import add_config_option
+from xiaoqu.core.cli import add_config_option
 
 ROLES_HELP = "admin, manager, finance, guard, maintenance or resident"
 
@@ -104,7 +104,7 @@ def _run(command: Callable[..., Any], args: argparse.Namespace) -> int:
 
 
 def _data_dir(config: Path) -> Path:
-    from core.bootstrap import check_config
+    from xiaoqu.core.bootstrap import check_config
 
     checked = check_config(config)
     if checked.hub_config is None or checked.hub_config.data_dir is None:
@@ -114,8 +114,8 @@ def _data_dir(config: Path) -> Path:
 
 
 async def _with_commands(data_dir: Path, command: Callable[..., Any], args: argparse.Namespace, password: str | None) -> int:
-    from core.auth import AuthError
-    from core.auth.control import open_commands
+    from xiaoqu.core.auth import AuthError
+    from xiaoqu.core.auth.control import open_commands
 
     try:
         async with open_commands(data_dir) as commands:

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from core import hookimpl
-from core.auth import get_access
-from core.const import EVENT_HUB_START
-from core.http.helpers import (
+from xiaoqu.core import hookimpl
+from xiaoqu.core.auth import get_access
+from xiaoqu.core.const import EVENT_HUB_START
+from xiaoqu.core.http.helpers import (
     context_of,
     ensure_allowed,
     hub_of,
@@ -29,9 +29,9 @@ from core.http.helpers import (
     requires,
     user_of,
 )
-from core.http.schema import CONFIG_SCHEMA
-from core.http.server import DOMAIN, HttpServer
-from core.http.webhook import (
+from xiaoqu.core.http.schema import CONFIG_SCHEMA
+from xiaoqu.core.http.server import DOMAIN, HttpServer
+from xiaoqu.core.http.webhook import (
     generate_webhook_id,
     register_webhook,
     unregister_webhook,
@@ -39,8 +39,8 @@ from core.http.webhook import (
 )
 
 if TYPE_CHECKING:
-    from core.bus import Event
-    from core.hub import Hub
+    from xiaoqu.core.bus import Event
+    from xiaoqu.core.hub import Hub
 
 __all__ = [
     "HttpServer",
@@ -80,7 +80,7 @@ async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
 
 @hookimpl
 def xiaoqu_automation_triggers(hub: Hub) -> dict[str, Any]:
-    from core.http.trigger import WebhookTrigger
+    from xiaoqu.core.http.trigger import WebhookTrigger
 
     return {"webhook": WebhookTrigger(hub)}
 

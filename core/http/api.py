@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 
-from core.auth import (
+from xiaoqu.core.auth import (
     API_FIRE_EVENT,
     API_READ,
     API_READ_AUDIT,
@@ -23,10 +23,10 @@ from core.auth import (
     SOURCE_API,
     Actor,
 )
-from core.auth import audit
-from core.auth.manager import LOGIN
-from core.bus import ORIGIN_REMOTE, MAX_EVENT_TYPE_LENGTH
-from core.const import (
+from xiaoqu.core.auth import audit
+from xiaoqu.core.auth.manager import LOGIN
+from xiaoqu.core.bus import ORIGIN_REMOTE, MAX_EVENT_TYPE_LENGTH
+from xiaoqu.core.const import (
     EVENT_CALL_SERVICE,
     EVENT_DEVICE_REGISTRY_UPDATED,
     EVENT_ENTITY_REGISTRY_UPDATED,
@@ -38,8 +38,8 @@ from core.const import (
     EVENT_STATE_CHANGED,
     __version__,
 )
-from core.errors import HubError, InvalidEntityId, InvalidState, ServiceNotFound, ServiceValidationError, Unauthorized
-from core.http.helpers import (
+from xiaoqu.core.errors import HubError, InvalidEntityId, InvalidState, ServiceNotFound, ServiceValidationError, Unauthorized
+from xiaoqu.core.http.helpers import (
     ACCESS_KEY,
     JSON_TYPE,
     context_of,
@@ -53,14 +53,14 @@ from core.http.helpers import (
     token_of,
     user_of,
 )
-from core.hub import HubState
-from core.registry import DISABLED_BY_USER
-from core.states import State, valid_entity_id
-from core.validation import humanize_error, string, vol
+from xiaoqu.core.hub import HubState
+from xiaoqu.core.registry import DISABLED_BY_USER
+from xiaoqu.core.states import State, valid_entity_id
+from xiaoqu.core.validation import humanize_error, string, vol
 
 if TYPE_CHECKING:
-    from core.bus import Event
-    from core.http.server import HttpServer
+    from xiaoqu.core.bus import Event
+    from xiaoqu.core.http.server import HttpServer
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator
 from typing import Final
 
-from core.auth import Actor, AuthManager
+from xiaoqu.core.auth import Actor, AuthManager
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from aiohttp import web
 
-from core.auth import SOURCE_API, Access, Token, User
-from core.bus import Context
+from xiaoqu.core.auth import SOURCE_API, Access, Token, User
+from xiaoqu.core.bus import Context
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 HUB_KEY: Final = web.AppKey("xiaoqu_hub", Any)
 ACCESS_KEY: Final = web.AppKey("xiaoqu_access", Access)

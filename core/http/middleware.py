@@ -22,10 +22,10 @@ from typing import Final
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler, Middleware
 
-from core.auth import SOURCE_API, Access, Actor
-from core.auth.audit import AUTH_FAILED
-from core.http.ban import LoginAttempts
-from core.http.helpers import CONTEXT_KEY, JSON_TYPE, TOKEN_KEY, USER_KEY, is_public, json_error, json_message
+from xiaoqu.core.auth import SOURCE_API, Access, Actor
+from xiaoqu.core.auth.audit import AUTH_FAILED
+from xiaoqu.core.http.ban import LoginAttempts
+from xiaoqu.core.http.helpers import CONTEXT_KEY, JSON_TYPE, TOKEN_KEY, USER_KEY, is_public, json_error, json_message
 
 _LOGGER = logging.getLogger(__name__)
 

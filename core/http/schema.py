@@ -4,7 +4,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Final
 
-from core.validation import boolean, ensure_list, port, string, url, vol
+from xiaoqu.core.validation import boolean, ensure_list, port, string, url, vol
 
 DEFAULT_HOST: Final = "127.0.0.1"
 DEFAULT_PORT: Final = 8123

@@ -18,18 +18,18 @@ from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 
-from core.auth import Access
-from core.errors import HubError
-from core.http.api import add_routes
-from core.http.ban import LoginAttempts
-from core.http.helpers import ACCESS_KEY, HUB_KEY
-from core.http.middleware import build_middlewares, response_headers
-from core.http.webhook import URL_PATTERN, handle_webhook
-from core.loader import Problem
-from core.util import await_me_maybe
+from xiaoqu.core.auth import Access
+from xiaoqu.core.errors import HubError
+from xiaoqu.core.http.api import add_routes
+from xiaoqu.core.http.ban import LoginAttempts
+from xiaoqu.core.http.helpers import ACCESS_KEY, HUB_KEY
+from xiaoqu.core.http.middleware import build_middlewares, response_headers
+from xiaoqu.core.http.webhook import URL_PATTERN, handle_webhook
+from xiaoqu.core.loader import Problem
+from xiaoqu.core.util import await_me_maybe
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 

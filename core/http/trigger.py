@@ -28,15 +28,15 @@ from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import hdrs, web
 
-from core.automation.platforms import FireTrigger, TriggerInfo
-from core.bus import Unsubscribe
-from core.http.helpers import context_of, json_message
-from core.http.webhook import DEFAULT_METHODS, SUPPORTED_METHODS, WEBHOOK_ID, register_webhook, shown
-from core.template import Template, is_template_string, template_validator
-from core.validation import boolean, ensure_list, string, vol
+from xiaoqu.core.automation.platforms import FireTrigger, TriggerInfo
+from xiaoqu.core.bus import Unsubscribe
+from xiaoqu.core.http.helpers import context_of, json_message
+from xiaoqu.core.http.webhook import DEFAULT_METHODS, SUPPORTED_METHODS, WEBHOOK_ID, register_webhook, shown
+from xiaoqu.core.template import Template, is_template_string, template_validator
+from xiaoqu.core.validation import boolean, ensure_list, string, vol
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 _DATA_KEY: Final = "http.webhook_triggers"
 DEFAULT_LOCAL_ONLY: Final = True

@@ -9,7 +9,7 @@ the route is public, and an id must be unguessable — make one with :func:`gene
 
 Any plugin (and the automation engine's ``webhook`` trigger) registers a handler::
 
-    from core.http import register_webhook
+    from xiaoqu.core.http import register_webhook
 
     async def plate(hub, webhook_id, request):
         payload = await webhook_payload(request)
@@ -33,12 +33,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 
-from core.http.helpers import hub_of, json_message, public
-from core.ratelimit import RateLimitedLog
-from core.util import await_me_maybe
+from xiaoqu.core.http.helpers import hub_of, json_message, public
+from xiaoqu.core.ratelimit import RateLimitedLog
+from xiaoqu.core.util import await_me_maybe
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 

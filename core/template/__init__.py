@@ -21,15 +21,15 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import jinja2.sandbox
 
-from core.template.environment import TemplateEnvironment
-from core.template.errors import TemplateError, TemplateLimitError, TemplateSecurityError
-from core.template.info import RenderInfo, record_entity
-from core.template.limits import RenderBudget, TemplateLimits, budget_scope, check_size
-from core.template.native import parse_native
-from core.template.states import wrap_states
+from xiaoqu.core.template.environment import TemplateEnvironment
+from xiaoqu.core.template.errors import TemplateError, TemplateLimitError, TemplateSecurityError
+from xiaoqu.core.template.info import RenderInfo, record_entity
+from xiaoqu.core.template.limits import RenderBudget, TemplateLimits, budget_scope, check_size
+from xiaoqu.core.template.native import parse_native
+from xiaoqu.core.template.states import wrap_states
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 __all__ = [
     "RenderInfo",
@@ -251,7 +251,7 @@ def template_validator(hub: Hub | None = None) -> Any:
     Home Assistant's ``cv.template``: a template that does not parse is found while the
     config loads, with jinja2's reason and line.
     """
-    from core.validation import vol
+    from xiaoqu.core.validation import vol
 
     def validate(value: Any) -> Template:
         if isinstance(value, Template):

@@ -58,13 +58,13 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
 from jinja2.utils import Namespace, pass_context, pass_environment, pass_eval_context
 from markupsafe import EscapeFormatter, Markup
 
-from core.bus import EventBus
-from core.clock import Clock
-from core.services import ServiceRegistry
-from core.states import StateMachine
-from core.template import helpers as h
-from core.template.errors import TemplateError, TemplateLimitError, TemplateSecurityError, shorten
-from core.template.limits import (
+from xiaoqu.core.bus import EventBus
+from xiaoqu.core.clock import Clock
+from xiaoqu.core.services import ServiceRegistry
+from xiaoqu.core.states import StateMachine
+from xiaoqu.core.template import helpers as h
+from xiaoqu.core.template.errors import TemplateError, TemplateLimitError, TemplateSecurityError, shorten
+from xiaoqu.core.template.limits import (
     DEFAULT_LIMITS,
     GuardedIterator,
     TemplateLimits,
@@ -79,10 +79,10 @@ from core.template.limits import (
     weigh_all,
     weight,
 )
-from core.template.states import AllStates, DomainStates, StateHelpers, TemplateState
+from xiaoqu.core.template.states import AllStates, DomainStates, StateHelpers, TemplateState
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -103,8 +103,8 @@ _UNREACHABLE: tuple[type, ...] = (
 #: Modules whose objects are the hub's machinery (a ``State``, ``Event`` or ``Context`` is data
 #: and may be read; these may not).
 _MACHINERY_MODULES = frozenset({
-    "core.hub", "core.bootstrap", "core.loader", "core.services", "core.storage", "core.recorder",
-    "core.registry", "core.entity", "core.clock", "core.tracking",
+    "xiaoqu.core.hub", "xiaoqu.core.bootstrap", "xiaoqu.core.loader", "xiaoqu.core.services", "xiaoqu.core.storage", "xiaoqu.core.recorder",
+    "xiaoqu.core.registry", "xiaoqu.core.entity", "xiaoqu.core.clock", "xiaoqu.core.tracking",
 })
 #: The project's own template objects: every public attribute is meant to be read.
 _TEMPLATE_TYPES = (AllStates, DomainStates, TemplateState)

@@ -6,7 +6,7 @@ adds where the template was written.
 """
 from __future__ import annotations
 
-from core.errors import HubError
+from xiaoqu.core.errors import HubError
 
 #: How much of a template's text an error message quotes.
 SHOWN_CHARS = 120

@@ -21,7 +21,7 @@ from typing import Any
 
 import regex
 
-from core.template.limits import check_indented, check_size, current_budget, current_limits
+from xiaoqu.core.template.limits import check_indented, check_size, current_budget, current_limits
 
 _SENTINEL: Any = object()
 _TRUE = frozenset({"1", "true", "yes", "on", "enable"})
@@ -307,7 +307,7 @@ class TimeHelpers:
         self._tz = tz
 
     def now(self) -> datetime:
-        from core.template.info import record_time
+        from xiaoqu.core.template.info import record_time
 
         record_time()
         return self._now()

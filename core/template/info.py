@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from core.template.limits import current_budget
+from xiaoqu.core.template.limits import current_budget
 
 if TYPE_CHECKING:
-    from core.template.errors import TemplateError
+    from xiaoqu.core.template.errors import TemplateError
 
 
 @dataclass(slots=True)

@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from jinja2.runtime import Undefined
 from jinja2.utils import Namespace
 
-from core.template.errors import TemplateLimitError
+from xiaoqu.core.template.errors import TemplateLimitError
 
 if TYPE_CHECKING:
-    from core.template.info import RenderInfo
+    from xiaoqu.core.template.info import RenderInfo
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,12 +10,12 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from core.const import STATE_UNAVAILABLE, STATE_UNKNOWN
-from core.states import State, valid_entity_id
-from core.template.info import record_all_states, record_domain, record_entity
+from xiaoqu.core.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from xiaoqu.core.states import State, valid_entity_id
+from xiaoqu.core.template.info import record_all_states, record_domain, record_entity
 
 if TYPE_CHECKING:
-    from core.states import StateMachine
+    from xiaoqu.core.states import StateMachine
 
 _DOMAIN_CHECK_SUFFIX = ".x"
 #: Attributes jinja2 and the sandbox probe callables for; never a domain or an entity.

@@ -4,7 +4,7 @@ The config (``modbus:``, see ``schema.py`` and docs/modbus.md) lists hubs; each 
 line (a TCP connection or a serial port) with devices on it, and its entities are polled
 in batches on the hub's clock. Other plugins use a hub directly::
 
-    from integrations.modbus import get_hub
+    from xiaoqu.integrations.modbus import get_hub
 
     line = get_hub(hub, "gate_line")
     status = await line.read_registers(3, 100, 2)
@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from core import hookimpl
-from core.const import EVENT_HUB_STARTED, EVENT_HUB_STOP
-from core.errors import HubError
-from core.hub import HubState
+from xiaoqu.core import hookimpl
+from xiaoqu.core.const import EVENT_HUB_STARTED, EVENT_HUB_STOP
+from xiaoqu.core.errors import HubError
+from xiaoqu.core.hub import HubState
 
 from .codec import DataType, DecodeError, Swap, decode, decoder, encode
 from .connection import LineSettings
@@ -40,9 +40,9 @@ from .schema import CONFIG_SCHEMA, PLATFORMS
 from .services import register_services
 
 if TYPE_CHECKING:
-    from core.bus import Event
-    from core.hub import Hub
-    from core.validation import vol
+    from xiaoqu.core.bus import Event
+    from xiaoqu.core.hub import Hub
+    from xiaoqu.core.validation import vol
 
 __all__ = [
     "EVENT_DEVICE_FAULT",

@@ -38,7 +38,7 @@ from pymodbus.pdu import ModbusPDU
 from .errors import ModbusExceptionResponse, ModbusNoResponse
 
 if TYPE_CHECKING:
-    from core.clock import Clock
+    from xiaoqu.core.clock import Clock
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from core.const import STATE_OFF, STATE_ON
-from core.entity import DeviceInfo, Entity
+from xiaoqu.core.const import STATE_OFF, STATE_ON
+from xiaoqu.core.entity import DeviceInfo, Entity
 
 from .codec import DataType, DecodeError, Swap, decoder, to_state
 from .const import DOMAIN, Table

@@ -1,7 +1,7 @@
 """What a failed Modbus request raises: always naming the hub, the device and the address."""
 from __future__ import annotations
 
-from core.errors import HubError
+from xiaoqu.core.errors import HubError
 
 from .const import EXCEPTION_NAMES
 

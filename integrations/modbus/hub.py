@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from core.ratelimit import RateLimitedLog
+from xiaoqu.core.ratelimit import RateLimitedLog
 
 from .connection import Line, LineSettings
 from .const import EVENT_DEVICE_FAULT, EVENT_DEVICE_RECOVERED, Table
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from pymodbus.client import AsyncModbusSerialClient, AsyncModbusTcpClient
     from pymodbus.pdu import ModbusPDU
 
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -29,8 +29,8 @@ from .const import Table
 from .errors import ModbusError, ModbusExceptionResponse, ModbusNoResponse, describe
 
 if TYPE_CHECKING:
-    from core.clock import TimerHandle
-    from core.hub import Hub
+    from xiaoqu.core.clock import TimerHandle
+    from xiaoqu.core.hub import Hub
 
     from .hub import ModbusHub
 

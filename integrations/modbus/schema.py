@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.validation import (
+from xiaoqu.core.validation import (
     ensure_list,
     key_value_schemas,
     number,

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from core.errors import ServiceValidationError
-from core.services import ServiceCall
-from core.validation import boolean, renamed_keys, string, vol
+from xiaoqu.core.errors import ServiceValidationError
+from xiaoqu.core.services import ServiceCall
+from xiaoqu.core.validation import boolean, renamed_keys, string, vol
 
 from .const import DEFAULT_DEVICE_ID, DOMAIN, SERVICE_WRITE_COIL, SERVICE_WRITE_REGISTER
 from .hub import MAX_WRITE_COILS, MAX_WRITE_REGISTERS
 from .schema import address, device_id, register_value
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
     from .hub import ModbusHub
 

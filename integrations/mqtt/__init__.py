@@ -3,7 +3,7 @@ in and out, the state stream, and the device protocol.
 
 The API other integrations call (docs/mqtt.md has examples)::
 
-    from integrations import mqtt
+    from xiaoqu.integrations import mqtt
 
     unsubscribe = await mqtt.subscribe(hub, "zigbee2mqtt/+/action", on_message, qos=1)
     await mqtt.publish(hub, "xiaoqu/demo/door/d1/command", {"action": "unlock"}, qos=1)
@@ -21,7 +21,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from core import hookimpl
+from xiaoqu.core import hookimpl
 
 from .client import MessageCallback, PayloadType, Unsubscribe
 from .config import CONFIG_SCHEMA
@@ -33,7 +33,7 @@ from .tasmota import start_tasmota_discovery
 if TYPE_CHECKING:
     import voluptuous as vol
 
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 __all__ = [
     "DOMAIN",

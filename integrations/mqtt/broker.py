@@ -25,10 +25,10 @@ import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.errors import PluginError
+from xiaoqu.core.errors import PluginError
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ class EmbeddedBroker:
             plugins["amqtt.plugins.authentication.AnonymousAuthPlugin"] = {"allow_anonymous": True}
         if password_file is not None:
             plugins["amqtt.plugins.authentication.FileAuthPlugin"] = {"password_file": str(password_file)}
-            plugins["integrations.mqtt.broker_amqtt.TopicAcl"] = self.acl()
+            plugins["xiaoqu.integrations.mqtt.broker_amqtt.TopicAcl"] = self.acl()
         return {
             "listeners": {"default": {"type": "tcp", "bind": f"{self.host}:{self.port}", "max_connections": 0}},
             "plugins": plugins,

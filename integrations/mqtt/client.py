@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import aiomqtt
 
-from core.bus import is_coroutine_callable
+from xiaoqu.core.bus import is_coroutine_callable
 
 from .models import MqttStats, RateLimitedLog, ReceiveMessage
 from .topic import TopicMatcher, broker_filters, covers, valid_publish_topic, valid_subscribe_topic
@@ -50,7 +50,7 @@ from .topic import TopicMatcher, broker_filters, covers, valid_publish_topic, va
 if TYPE_CHECKING:
     import paho.mqtt.client as paho
 
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from core.ratelimit import RateLimitedLog
+from xiaoqu.core.ratelimit import RateLimitedLog
 
 from .models import ReceiveMessage
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
     from .client import MqttClient
     from .models import Rejections

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from core.entity import Entity
+from xiaoqu.core.entity import Entity
 
 if TYPE_CHECKING:
-    from core.clock import TimerHandle
+    from xiaoqu.core.clock import TimerHandle
 
     from .models import MqttStats, Rejections
 

@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from core.errors import HubError
-from core.ratelimit import RateLimitedLog
-from core.validation import humanize_error, vol
+from xiaoqu.core.errors import HubError
+from xiaoqu.core.ratelimit import RateLimitedLog
+from xiaoqu.core.validation import humanize_error, vol
 
 from .abbreviations import ABBREVIATIONS, DEVICE_ABBREVIATIONS, ORIGIN_ABBREVIATIONS
 from .entity import MqttEntity
@@ -30,7 +30,7 @@ from .models import ReceiveMessage
 from .platforms import PLATFORMS, entity_class
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
     from .client import MqttClient, Unsubscribe
     from .models import Rejections

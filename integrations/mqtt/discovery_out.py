@@ -22,17 +22,17 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from core.bus import Context
-from core.const import EVENT_STATE_CHANGED, __version__
-from core.errors import HubError
+from xiaoqu.core.bus import Context
+from xiaoqu.core.const import EVENT_STATE_CHANGED, __version__
+from xiaoqu.core.errors import HubError
 
 from .abbreviations import DEVICE_SHORT, ORIGIN_SHORT, SHORT
 from .models import ReceiveMessage
 
 if TYPE_CHECKING:
-    from core.bus import Event
-    from core.hub import Hub
-    from core.states import State
+    from xiaoqu.core.bus import Event
+    from xiaoqu.core.hub import Hub
+    from xiaoqu.core.states import State
 
     from .client import MqttClient, Unsubscribe
 

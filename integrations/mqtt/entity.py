@@ -14,9 +14,9 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from core.entity import DeviceInfo, Entity
-from core.errors import ServiceValidationError
-from core.validation import boolean, ensure_list, string, vol
+from xiaoqu.core.entity import DeviceInfo, Entity
+from xiaoqu.core.errors import ServiceValidationError
+from xiaoqu.core.validation import boolean, ensure_list, string, vol
 
 from .models import ReceiveMessage
 from .templates import CommandTemplate, TemplateValueError, ValueTemplate

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 # The client imports the rate-limited log from here.
-from core.ratelimit import RateLimitedLog as RateLimitedLog
+from xiaoqu.core.ratelimit import RateLimitedLog as RateLimitedLog
 
 _MISSING: Any = object()
 

@@ -17,7 +17,7 @@ from .models import MqttStats, Rejections
 from .state_stream import StateStream
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -23,12 +23,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from core.const import EVENT_STATE_CHANGED
+from xiaoqu.core.const import EVENT_STATE_CHANGED
 
 if TYPE_CHECKING:
-    from core.bus import Event
-    from core.hub import Hub
-    from core.states import State
+    from xiaoqu.core.bus import Event
+    from xiaoqu.core.hub import Hub
+    from xiaoqu.core.states import State
 
     from .client import MqttClient
 

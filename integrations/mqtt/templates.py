@@ -18,12 +18,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from core.template import Template, TemplateError, TemplateLimits
+from xiaoqu.core.template import Template, TemplateError, TemplateLimits
 
 from .models import ReceiveMessage
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 #: What one render of a device's template may cost (staff templates get 1 s and 256 KiB).
 DEVICE_LIMITS = TemplateLimits(

@@ -26,16 +26,16 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from core.automation.platforms import FireTrigger, TriggerInfo
-from core.template import Template, TemplateError, is_template_string, template_validator
-from core.validation import string, vol
+from xiaoqu.core.automation.platforms import FireTrigger, TriggerInfo
+from xiaoqu.core.template import Template, TemplateError, is_template_string, template_validator
+from xiaoqu.core.validation import string, vol
 
 from . import subscribe
 from .models import ReceiveMessage
 from .topic import InvalidTopic, valid_subscribe_topic
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
     from .client import Unsubscribe
 
 _LOGGER = logging.getLogger(__name__)

@@ -26,13 +26,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from core import hookimpl
-from core.validation import port, positive_int, string, time_of_day, vol
+from xiaoqu.core import hookimpl
+from xiaoqu.core.validation import port, positive_int, string, time_of_day, vol
 
 from .simulator import Simulator
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 DOMAIN = "simulator"
 

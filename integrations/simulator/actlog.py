@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
-_LOGGER = logging.getLogger("integrations.simulator")
+_LOGGER = logging.getLogger("xiaoqu.integrations.simulator")
 
 
 class ActLog:

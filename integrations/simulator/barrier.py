@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from enum import IntEnum
 
-from core.clock import Clock, TimerHandle
+from xiaoqu.core.clock import Clock, TimerHandle
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from .link import DeviceConnection
 from .profile import SimClock
 
 if TYPE_CHECKING:
-    from core.clock import TimerHandle
-    from core.hub import Hub
+    from xiaoqu.core.clock import TimerHandle
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from .estate import Lane
 from .plates import is_new_energy, misread
 
 if TYPE_CHECKING:
-    from core.clock import TimerHandle
+    from xiaoqu.core.clock import TimerHandle
 
 #: Real seconds a car waits for the hub to open the barrier before the guard raises it.
 GUARD_DELAY = 8.0

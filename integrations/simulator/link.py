@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import aiomqtt
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from .context import SimContext
 from .estate import PosTerminal, Resident
 
 if TYPE_CHECKING:
-    from core.clock import TimerHandle
+    from xiaoqu.core.clock import TimerHandle
 
 ANSWER_TIMEOUT = 5.0
 #: Price ranges by terminal, in fen.

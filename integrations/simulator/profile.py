@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from core.clock import Clock
+from xiaoqu.core.clock import Clock
 
 #: (start hour, share of peak) — the share holds until the next start.
 Profile = Sequence[tuple[float, float]]

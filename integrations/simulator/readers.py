@@ -14,7 +14,7 @@ from .context import SimContext
 from .estate import Reader
 
 if TYPE_CHECKING:
-    from core.clock import TimerHandle
+    from xiaoqu.core.clock import TimerHandle
 
 #: Real seconds a reader waits for the hub's decision before giving up.
 ANSWER_TIMEOUT = 5.0

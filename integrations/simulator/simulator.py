@@ -12,7 +12,7 @@ import logging
 import random
 from typing import TYPE_CHECKING, Any
 
-from core.const import EVENT_HUB_STARTED
+from xiaoqu.core.const import EVENT_HUB_STARTED
 
 from .actlog import ActLog
 from .barrier import BarrierGate
@@ -30,8 +30,8 @@ from .smart_home import KINDS, SmartHomeDevice, own_connection, zigbee_bridge
 from .traffic import Traffic
 
 if TYPE_CHECKING:
-    from core.bus import Event
-    from core.hub import Hub
+    from xiaoqu.core.bus import Event
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ CONNECT_TIMEOUT = 5.0
 
 def hub_broker(hub: Hub) -> tuple[Broker, str]:
     """The broker the hub uses and its discovery prefix (devices are installed to match)."""
-    from integrations import mqtt
+    from xiaoqu.integrations import mqtt
 
     data = mqtt.get(hub)
     settings = data.client.settings

@@ -25,7 +25,7 @@ from .estate import SmartDevice
 from .link import Broker, DeviceConnection, Presence
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 Z2M_BASE = "zigbee2mqtt"
 Z2M_BRIDGE = "0x00124b0022aabbcc"

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from core import hookimpl
-from core.errors import HubError
-from core.validation import positive_int, string, time_period, vol
-from integrations.modbus import get_hub
+from xiaoqu.core import hookimpl
+from xiaoqu.core.errors import HubError
+from xiaoqu.core.validation import positive_int, string, time_period, vol
+from xiaoqu.integrations.modbus import get_hub
 
 from .entity import AcmeBarrier
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 DOMAIN = "acme_barrier"
 SERVICES = {

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from core.entity import DeviceInfo, Entity
-from integrations.modbus import ModbusError, Table
+from xiaoqu.core.entity import DeviceInfo, Entity
+from xiaoqu.integrations.modbus import ModbusError, Table
 
 from .registers import COIL_CLOSE, COIL_OPEN, COIL_STOP, REG_STATUS, STATUS_REGISTERS, Reading, decode
 
 if TYPE_CHECKING:
-    from integrations.modbus import ModbusHub
+    from xiaoqu.integrations.modbus import ModbusHub
 
 
 class AcmeBarrier(Entity):

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.clock import ManualClock
-from core.testing import running_hub
-from plugins.acme_barrier.registers import COIL_CLOSE, COIL_OPEN, COIL_STOP, REG_STATUS, Status, decode
+from xiaoqu.core.clock import ManualClock
+from xiaoqu.core.testing import running_hub
+from xiaoqu.plugins.acme_barrier.registers import COIL_CLOSE, COIL_OPEN, COIL_STOP, REG_STATUS, Status, decode
 from tests.conftest import START
 from tests.fixtures_modbus import ModbusTestServer
 

@@ -12,7 +12,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from core.storage import Storage
+from xiaoqu.core.storage import Storage
 
 WRITERS = 20
 PER_WRITER = 5_000  # a bound in case nobody kills us

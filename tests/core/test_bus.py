@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from core.const import MATCH_ALL
+from xiaoqu.core.const import MATCH_ALL
 
 
 async def test_listener_gets_events_of_its_type_only(hub):
@@ -117,7 +117,7 @@ async def test_fire_threadsafe_from_another_thread(hub):
 
 
 async def test_context_links_parent(hub):
-    from core.bus import Context
+    from xiaoqu.core.bus import Context
 
     parent = Context(user_id="guard1", source="dashboard")
     child = parent.child("automation.arrears_block")

@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.automation.platforms import ConditionPlatform
-from core.calendar import DOMAIN, SiteCalendar, WorkdayCondition, get_calendar, load_holidays, shipped_file
-from core.clock import ManualClock
-from core.errors import ServiceValidationError
-from core.template import Template
-from core.testing import running_hub
+from xiaoqu.core.automation.platforms import ConditionPlatform
+from xiaoqu.core.calendar import DOMAIN, SiteCalendar, WorkdayCondition, get_calendar, load_holidays, shipped_file
+from xiaoqu.core.clock import ManualClock
+from xiaoqu.core.errors import ServiceValidationError
+from xiaoqu.core.template import Template
+from xiaoqu.core.testing import running_hub
 
 SITE_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -145,14 +145,14 @@ def test_workdays_between_counts_what_add_workdays_adds(cn):
 
 def test_a_year_without_data_counts_weekends_and_says_so_once(caplog):
     calendar = SiteCalendar(SITE_TZ, "CN")
-    with caplog.at_level(logging.WARNING, logger="core.calendar"):
+    with caplog.at_level(logging.WARNING, logger="xiaoqu.core.calendar"):
         assert calendar.is_workday("2027-10-01")  # a Friday; 2027 not announced yet
         assert not calendar.is_workday("2027-10-02")
     assert caplog.text.count("no public holidays for 2027") == 1
 
 
 def test_a_country_without_shipped_data(tmp_path, caplog):
-    with caplog.at_level(logging.WARNING, logger="core.calendar"):
+    with caplog.at_level(logging.WARNING, logger="xiaoqu.core.calendar"):
         calendar = SiteCalendar(SITE_TZ, "SG")
     assert "No holidays are shipped for country SG" in caplog.text
     assert calendar.is_workday("2026-10-01") and calendar.years == set()
@@ -305,7 +305,7 @@ def test_workday_condition(hub, clock):
 
 
 def test_workday_condition_schema_names_the_wrong_key(hub):
-    from core.validation import vol
+    from xiaoqu.core.validation import vol
 
     with pytest.raises(vol.Invalid):
         WorkdayCondition.schema({"condition": "workday", "days_offset": 1000})

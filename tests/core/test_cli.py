@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-XIAOQU = [sys.executable, "-m", "core.cli"]
+XIAOQU = [sys.executable, "-m", "xiaoqu.core.cli"]
 
 
 def xiaoqu(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -154,7 +154,7 @@ def test_check_config_warns_about_a_service_no_configured_plugin_provides(tmp_pa
 
 
 async def test_data_dir_and_stores_are_private_to_the_hub_user(tmp_path):
-    from core.testing import running_hub
+    from xiaoqu.core.testing import running_hub
 
     async with running_hub(tmp_path, {}) as hub:
         store = await hub.storage.open("privacy_check")

@@ -47,7 +47,7 @@ async def test_sleep_on_manual_clock_wakes_when_advanced(clock):
 
 
 async def test_real_clock_timer_fires():
-    from core.clock import Clock
+    from xiaoqu.core.clock import Clock
 
     real = Clock("UTC")
     fired = asyncio.Event()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.config import (
+from xiaoqu.core.config import (
     CORE_SCHEMA,
     CORE_SECTIONS,
     LOGGER_SCHEMA,
@@ -16,7 +16,7 @@ from core.config import (
     unknown_domain_error,
     validate_section,
 )
-from core.validation import entity_id, key_value_schemas, port, string, time_period, vol
+from xiaoqu.core.validation import entity_id, key_value_schemas, port, string, time_period, vol
 
 FIXTURES = Path(__file__).parent / "fixtures" / "config"
 

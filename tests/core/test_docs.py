@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core import hookspecs
+from xiaoqu.core import hookspecs
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 HOOKS = sorted(name for name, obj in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("xiaoqu_"))

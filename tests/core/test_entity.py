@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from core.entity import DeviceInfo, Entity
-from core.errors import HubError
-from core.testing import running_hub
+from xiaoqu.core.entity import DeviceInfo, Entity
+from xiaoqu.core.errors import HubError
+from xiaoqu.core.testing import running_hub
 
 PLUGIN = """
-from core.entity import DeviceInfo, Entity
+from xiaoqu.core.entity import DeviceInfo, Entity
 
 class Gate(Entity):
     domain = "lock"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import asyncio
 
-from core.const import EVENT_HUB_START, EVENT_HUB_STARTED, EVENT_HUB_STOP
-from core.hub import Hub, HubConfig, HubState
+from xiaoqu.core.const import EVENT_HUB_START, EVENT_HUB_STARTED, EVENT_HUB_STOP
+from xiaoqu.core.hub import Hub, HubConfig, HubState
 
 
 async def test_start_and_stop_fire_events_and_drain_work(tmp_path):

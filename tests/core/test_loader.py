@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from core.bootstrap import check_config, setup_hub
-from core.loader import Manifest, Source, discover, setup_order
-from core.testing import write_config
+from xiaoqu.core.bootstrap import check_config, setup_hub
+from xiaoqu.core.loader import Manifest, Source, discover, setup_order
+from xiaoqu.core.testing import write_config
 
 RECORDING_PLUGIN = """
 ORDER = []
@@ -73,7 +73,7 @@ async def test_failures_are_reported_by_name_and_the_rest_runs(tmp_path, isolate
         problems = {p.domain: p.message for p in checked.problems}
         assert problems["lf_raises"].startswith("set-up failed: RuntimeError: no serial port")
         assert problems["lf_dependent"] == "depends on 'lf_raises', which failed to set up"
-        assert "failed to import plugins.lf_broken_import: ModuleNotFoundError" in problems["lf_broken_import"]
+        assert "failed to import xiaoqu_site.lf_broken_import: ModuleNotFoundError" in problems["lf_broken_import"]
         assert "lf_ok" in hub.plugins.running and "lf_async" in hub.plugins.running
         assert hub.data["async_ran"] is True
         assert not hub.pm.has_plugin("lf_raises"), "a failed plugin's hooks are withdrawn"

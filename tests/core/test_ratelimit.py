@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from core.ratelimit import RateLimitedLog
+from xiaoqu.core.ratelimit import RateLimitedLog
 
 LOGGER = logging.getLogger("tests.ratelimit")
 

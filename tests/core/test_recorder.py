@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-import core.recorder
-from core.recorder import Record, Recorder, RecorderError, _select
+from xiaoqu.core import recorder as recorder_module
+from xiaoqu.core.recorder import Record, Recorder, RecorderError, _select
 from tests.core.disk_full import file_size_limit
 
 DAY = 86_400.0
@@ -237,7 +237,7 @@ async def test_retention_purges_per_kind(start: StartRecorder, clock: Clock) -> 
 
 
 async def test_the_recorder_purges_by_itself_on_the_hub_clock(tmp_path: Path) -> None:
-    from core.clock import ManualClock
+    from xiaoqu.core.clock import ManualClock
 
     clock = ManualClock(T0, "UTC")
     recorder = Recorder(tmp_path / "recorder.db", clock=clock.time, sleep=clock.sleep,
@@ -247,11 +247,11 @@ async def test_the_recorder_purges_by_itself_on_the_hub_clock(tmp_path: Path) ->
         await recorder.append("door.access", {}, time=T0 - 89 * DAY)
         await recorder.append("door.access", {}, time=T0 - 80 * DAY)
         await asyncio.sleep(0)  # the purge task is waiting for its first turn
-        clock.advance(core.recorder.FIRST_PURGE_AFTER)  # the first purge: nothing is 90 days old yet
+        clock.advance(recorder_module.FIRST_PURGE_AFTER)  # the first purge: nothing is 90 days old yet
         for _ in range(20):
             await asyncio.sleep(0.01)
         assert await recorder.count("door.access") == 2
-        clock.advance(core.recorder.PURGE_EVERY)  # a day later, the first record is 90 days old
+        clock.advance(recorder_module.PURGE_EVERY)  # a day later, the first record is 90 days old
         async with asyncio.timeout(10):
             while await recorder.count("door.access") > 1:
                 await asyncio.sleep(0.01)

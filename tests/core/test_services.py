@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from core.bus import Context
-from core.const import EVENT_CALL_SERVICE
-from core.errors import HubError, ServiceNotFound, ServiceValidationError, Unauthorized
-from core.services import SupportsResponse
-from core.validation import vol
+from xiaoqu.core.bus import Context
+from xiaoqu.core.const import EVENT_CALL_SERVICE
+from xiaoqu.core.errors import HubError, ServiceNotFound, ServiceValidationError, Unauthorized
+from xiaoqu.core.services import SupportsResponse
+from xiaoqu.core.validation import vol
 
 UNLOCK_SCHEMA = vol.Schema({vol.Required("door"): str, vol.Optional("seconds", default=5): int})
 

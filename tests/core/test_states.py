@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.const import EVENT_STATE_CHANGED
-from core.errors import InvalidEntityId, InvalidState
+from xiaoqu.core.const import EVENT_STATE_CHANGED
+from xiaoqu.core.errors import InvalidEntityId, InvalidState
 
 
 @pytest.fixture

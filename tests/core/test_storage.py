@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import core.storage
-from core.storage import (
+from xiaoqu.core import storage as storage_module
+from xiaoqu.core.storage import (
     Document,
     Query,
     Storage,
@@ -179,13 +179,13 @@ async def test_a_burst_of_awaited_inserts_is_coalesced_into_few_file_writes(
     storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     writes: list[int] = []
-    real_write = core.storage._write_atomic
+    real_write = storage_module._write_atomic
 
     def counting_write(path: Path, payload: bytes) -> None:
         writes.append(len(payload))
         real_write(path, payload)
 
-    monkeypatch.setattr(core.storage, "_write_atomic", counting_write)
+    monkeypatch.setattr(storage_module, "_write_atomic", counting_write)
     table = (await storage.open("cards")).table("cards")
 
     async def burst(task: int) -> list[int]:

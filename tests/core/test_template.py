@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core import hookimpl
-from core.states import State
-from core.template import (
+from xiaoqu.core import hookimpl
+from xiaoqu.core.states import State
+from xiaoqu.core.template import (
     Template,
     TemplateError,
     get_environment,
@@ -18,7 +18,7 @@ from core.template import (
     render_complex,
     template_validator,
 )
-from core.validation import vol
+from xiaoqu.core.validation import vol
 
 SITE_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -141,7 +141,7 @@ def test_template_given_its_hub_later_is_compiled_for_it(doors):
 
 
 def test_undefined_renders_empty_and_warns_unless_strict(hub, caplog):
-    with caplog.at_level(logging.WARNING, logger="core.template"):
+    with caplog.at_level(logging.WARNING, logger="xiaoqu.core.template"):
         assert render(hub, "[{{ missing }}]") == "[]"
     assert "'missing' is undefined" in caplog.text
     with pytest.raises(TemplateError, match="'missing' is undefined"):
@@ -465,7 +465,7 @@ def test_plugin_helpers_set_up_later_appear_and_leave(hub, caplog):
     assert render(hub, "{{ 1 }}") == "1"  # the environment is built before the plugin registers
     plugin = BillingHelpers(hub)
     hub.pm.register(plugin, name="billing")
-    with caplog.at_level(logging.WARNING, logger="core.template"):
+    with caplog.at_level(logging.WARNING, logger="xiaoqu.core.template"):
         template = Template("{{ arrears_months('1-101') }} {{ '1-102' | arrears_months }} {{ fee_rate }}", hub)
         assert template.render() == "3 0 0.003"
     assert "'states' of billing ignored" in caplog.text

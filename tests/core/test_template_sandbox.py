@@ -11,8 +11,8 @@ import tracemalloc
 
 import pytest
 
-from core import hookimpl
-from core.template import (
+from xiaoqu.core import hookimpl
+from xiaoqu.core.template import (
     Template,
     TemplateError,
     TemplateLimitError,

@@ -1,7 +1,7 @@
 """Tracking the state changes of particular entities."""
 from __future__ import annotations
 
-from core.tracking import track_state_change
+from xiaoqu.core.tracking import track_state_change
 
 
 async def test_only_tracked_entities_reach_the_action(hub):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.validation import (
+from xiaoqu.core.validation import (
     boolean,
     ensure_list,
     entity_id,
@@ -29,7 +29,7 @@ from core.validation import (
     url,
     vol,
 )
-from core.yaml_loader import NodeDict, load_yaml
+from xiaoqu.core.yaml_loader import NodeDict, load_yaml
 
 
 def error_of(schema, data) -> str:
@@ -218,7 +218,7 @@ def test_number():
 
 
 def test_number_is_the_one_the_automations_use():
-    from core.automation import validators
+    from xiaoqu.core.automation import validators
 
     assert validators.number is number
     assert error_of(validators.number_or_entity, True) == (

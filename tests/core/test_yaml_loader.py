@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from core import yaml_loader
-from core.yaml_loader import (
+from xiaoqu.core import yaml_loader
+from xiaoqu.core.yaml_loader import (
     Input,
     NodeDict,
     NodeList,

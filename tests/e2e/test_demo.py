@@ -8,10 +8,10 @@ from pathlib import Path
 import aiohttp
 import yaml
 
-from core.auth import Actor
-from core.clock import ManualClock
-from core.const import EVENT_STATE_CHANGED
-from core.testing import running_hub
+from xiaoqu.core.auth import Actor
+from xiaoqu.core.clock import ManualClock
+from xiaoqu.core.const import EVENT_STATE_CHANGED
+from xiaoqu.core.testing import running_hub
 from tests.conftest import START
 from tests.fixtures_mqtt import free_port
 

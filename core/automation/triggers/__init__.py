@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.automation.triggers.event import EventTrigger
-from core.automation.triggers.hub import HubTrigger
-from core.automation.triggers.numeric_state import NumericStateTrigger
-from core.automation.triggers.state import StateTrigger
-from core.automation.triggers.template import TemplateTrigger
-from core.automation.triggers.time import TimeTrigger
-from core.automation.triggers.time_pattern import TimePatternTrigger
+from xiaoqu.core.automation.triggers.event import EventTrigger
+from xiaoqu.core.automation.triggers.hub import HubTrigger
+from xiaoqu.core.automation.triggers.numeric_state import NumericStateTrigger
+from xiaoqu.core.automation.triggers.state import StateTrigger
+from xiaoqu.core.automation.triggers.template import TemplateTrigger
+from xiaoqu.core.automation.triggers.time import TimeTrigger
+from xiaoqu.core.automation.triggers.time_pattern import TimePatternTrigger
 
 if TYPE_CHECKING:
-    from core.automation.platforms import TriggerPlatform
-    from core.hub import Hub
+    from xiaoqu.core.automation.platforms import TriggerPlatform
+    from xiaoqu.core.hub import Hub
 
 
 def core_triggers(hub: Hub | None) -> dict[str, TriggerPlatform]:

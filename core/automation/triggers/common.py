@@ -6,14 +6,14 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from core.automation.platforms import FireTrigger, TriggerInfo
-from core.automation.templates import TemplateError, render
-from core.automation.validators import period_from
+from xiaoqu.core.automation.platforms import FireTrigger, TriggerInfo
+from xiaoqu.core.automation.templates import TemplateError, render
+from xiaoqu.core.automation.validators import period_from
 
 if TYPE_CHECKING:
-    from core.bus import Context
-    from core.clock import TimerHandle
-    from core.hub import Hub
+    from xiaoqu.core.bus import Context
+    from xiaoqu.core.clock import TimerHandle
+    from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 

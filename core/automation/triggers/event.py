@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from core.automation.platforms import FireTrigger, TriggerInfo
-from core.bus import Event, Unsubscribe
-from core.validation import ensure_list, string, vol
+from xiaoqu.core.automation.platforms import FireTrigger, TriggerInfo
+from xiaoqu.core.bus import Event, Unsubscribe
+from xiaoqu.core.validation import ensure_list, string, vol
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 _DATA_KEY = "automation.event_index"
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from core.automation.platforms import FireTrigger, TriggerInfo
-from core.bus import Event, Unsubscribe
-from core.const import EVENT_HUB_STARTED, EVENT_HUB_STOP
-from core.validation import vol
+from xiaoqu.core.automation.platforms import FireTrigger, TriggerInfo
+from xiaoqu.core.bus import Event, Unsubscribe
+from xiaoqu.core.const import EVENT_HUB_STARTED, EVENT_HUB_STOP
+from xiaoqu.core.validation import vol
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 SCHEMA = vol.Schema({
     vol.Required("trigger"): "hub",
@@ -29,7 +29,7 @@ class HubTrigger:
     schema = SCHEMA
 
     def attach(self, hub: Hub, config: Mapping[str, Any], fire: FireTrigger, info: TriggerInfo) -> Unsubscribe:
-        from core.hub import HubState
+        from xiaoqu.core.hub import HubState
 
         which = config["event"]
 

@@ -10,18 +10,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from core.automation.numeric import NotANumber, in_range, read_value
-from core.automation.platforms import FireTrigger, TriggerInfo
-from core.automation.templates import template_validator
-from core.automation.triggers.common import HoldTimers
-from core.automation.validators import number_or_entity, period_or_template
-from core.bus import Event, Unsubscribe
-from core.tracking import track_state_change
-from core.validation import entity_ids, string, vol
+from xiaoqu.core.automation.numeric import NotANumber, in_range, read_value
+from xiaoqu.core.automation.platforms import FireTrigger, TriggerInfo
+from xiaoqu.core.automation.templates import template_validator
+from xiaoqu.core.automation.triggers.common import HoldTimers
+from xiaoqu.core.automation.validators import number_or_entity, period_or_template
+from xiaoqu.core.bus import Event, Unsubscribe
+from xiaoqu.core.tracking import track_state_change
+from xiaoqu.core.validation import entity_ids, string, vol
 
 if TYPE_CHECKING:
-    from core.hub import Hub
-    from core.states import State
+    from xiaoqu.core.hub import Hub
+    from xiaoqu.core.states import State
 
 
 def _above_or_below(config: dict[str, Any]) -> dict[str, Any]:

@@ -16,16 +16,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from core.automation.platforms import FireTrigger, TriggerInfo
-from core.automation.triggers.common import HoldTimers
-from core.automation.validators import optional_state_values, period_or_template, state_values
-from core.bus import Event, Unsubscribe
-from core.tracking import track_state_change
-from core.validation import entity_ids, string, vol
+from xiaoqu.core.automation.platforms import FireTrigger, TriggerInfo
+from xiaoqu.core.automation.triggers.common import HoldTimers
+from xiaoqu.core.automation.validators import optional_state_values, period_or_template, state_values
+from xiaoqu.core.bus import Event, Unsubscribe
+from xiaoqu.core.tracking import track_state_change
+from xiaoqu.core.validation import entity_ids, string, vol
 
 if TYPE_CHECKING:
-    from core.hub import Hub
-    from core.states import State
+    from xiaoqu.core.hub import Hub
+    from xiaoqu.core.states import State
 
 _MISSING = object()
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from core.automation.platforms import FireTrigger, TriggerInfo
-from core.automation.templates import template_validator
-from core.automation.triggers.common import HoldTimers
-from core.automation.validators import period_or_template
-from core.automation.watch import TemplateWatch
-from core.bus import Event, Unsubscribe
-from core.validation import vol
+from xiaoqu.core.automation.platforms import FireTrigger, TriggerInfo
+from xiaoqu.core.automation.templates import template_validator
+from xiaoqu.core.automation.triggers.common import HoldTimers
+from xiaoqu.core.automation.validators import period_or_template
+from xiaoqu.core.automation.watch import TemplateWatch
+from xiaoqu.core.bus import Event, Unsubscribe
+from xiaoqu.core.validation import vol
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
 
 class TemplateTrigger:

@@ -12,15 +12,15 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from core.automation.platforms import FireTrigger, TriggerInfo
-from core.automation.validators import WEEKDAYS, time_or_entity, weekdays
-from core.bus import Event, Unsubscribe
-from core.tracking import track_state_change
-from core.validation import ensure_list, time_of_day, vol
+from xiaoqu.core.automation.platforms import FireTrigger, TriggerInfo
+from xiaoqu.core.automation.validators import WEEKDAYS, time_or_entity, weekdays
+from xiaoqu.core.bus import Event, Unsubscribe
+from xiaoqu.core.tracking import track_state_change
+from xiaoqu.core.validation import ensure_list, time_of_day, vol
 
 if TYPE_CHECKING:
-    from core.clock import Clock, TimerHandle
-    from core.hub import Hub
+    from xiaoqu.core.clock import Clock, TimerHandle
+    from xiaoqu.core.hub import Hub
 
 SCHEMA = vol.Schema({
     vol.Required("trigger"): "time",

@@ -10,13 +10,13 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from core.automation.platforms import FireTrigger, TriggerInfo
-from core.bus import Unsubscribe
-from core.validation import vol
+from xiaoqu.core.automation.platforms import FireTrigger, TriggerInfo
+from xiaoqu.core.bus import Unsubscribe
+from xiaoqu.core.validation import vol
 
 if TYPE_CHECKING:
-    from core.clock import Clock, TimerHandle
-    from core.hub import Hub
+    from xiaoqu.core.clock import Clock, TimerHandle
+    from xiaoqu.core.hub import Hub
 
 _LIMITS = {"hours": 23, "minutes": 59, "seconds": 59}
 

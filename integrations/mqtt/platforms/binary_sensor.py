@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.clock import TimerHandle
-from core.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
-from core.validation import boolean, string, vol
+from xiaoqu.core.clock import TimerHandle
+from xiaoqu.core.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
+from xiaoqu.core.validation import boolean, string, vol
 
 from ..entity import PAYLOAD_NONE, MqttEntity, subscribe_topic
 from ..models import ReceiveMessage

@@ -5,8 +5,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.const import STATE_UNKNOWN
-from core.validation import string, vol
+from xiaoqu.core.const import STATE_UNKNOWN
+from xiaoqu.core.validation import string, vol
 
 from ..entity import MqttEntity, publish_topic
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from core.const import STATE_UNKNOWN
-from core.validation import string, vol
+from xiaoqu.core.const import STATE_UNKNOWN
+from xiaoqu.core.validation import string, vol
 
 from ..entity import PAYLOAD_NONE, MqttEntity, check_option, publish_topic, subscribe_topic
 from ..models import ReceiveMessage
@@ -130,7 +130,7 @@ class MqttClimate(MqttEntity):
             self._values[name] = value
 
     def set_temperature(self, **kwargs: Any) -> None:
-        from core.errors import ServiceValidationError
+        from xiaoqu.core.errors import ServiceValidationError
 
         for key, name in (("temperature", "temperature"), ("target_temp_high", "temperature_high"), ("target_temp_low", "temperature_low")):
             if kwargs.get(key) is None:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.const import STATE_UNKNOWN
-from core.validation import string, vol
+from xiaoqu.core.const import STATE_UNKNOWN
+from xiaoqu.core.validation import string, vol
 
 from ..entity import MqttEntity, subscribe_topic
 from ..models import ReceiveMessage

@@ -6,8 +6,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from core.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
-from core.validation import boolean, string, vol
+from xiaoqu.core.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
+from xiaoqu.core.validation import boolean, string, vol
 
 from ..entity import PAYLOAD_NONE, MqttEntity, check_option, publish_topic, subscribe_topic
 from ..models import ReceiveMessage

@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from core.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
-from core.validation import boolean, string, vol
+from xiaoqu.core.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
+from xiaoqu.core.validation import boolean, string, vol
 
 from ..entity import PAYLOAD_NONE, MqttEntity, publish_topic, subscribe_topic
 from ..models import ReceiveMessage

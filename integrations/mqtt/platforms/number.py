@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.const import STATE_UNKNOWN
-from core.errors import ServiceValidationError
-from core.validation import string, vol
+from xiaoqu.core.const import STATE_UNKNOWN
+from xiaoqu.core.errors import ServiceValidationError
+from xiaoqu.core.validation import string, vol
 
 from ..entity import PAYLOAD_NONE, MqttEntity, optional_string, publish_topic, subscribe_topic
 from ..models import ReceiveMessage

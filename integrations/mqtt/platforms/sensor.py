@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.const import MAX_STATE_LENGTH, STATE_UNKNOWN
-from core.validation import boolean, string, vol
+from xiaoqu.core.const import MAX_STATE_LENGTH, STATE_UNKNOWN
+from xiaoqu.core.validation import boolean, string, vol
 
 from ..entity import PAYLOAD_NONE, optional_string, subscribe_topic
 from ..models import ReceiveMessage

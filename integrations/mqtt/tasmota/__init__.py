@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from .discovery import PREFIX, TasmotaDiscovery
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
     from ..runtime import MqttData
 

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from core.validation import humanize_error, vol
+from xiaoqu.core.validation import humanize_error, vol
 
 from ..discovery import Discovery
 from ..entity import MqttEntity
@@ -28,7 +28,7 @@ from . import translate
 from .entities import ENTITY_CLASSES
 
 if TYPE_CHECKING:
-    from core.hub import Hub
+    from xiaoqu.core.hub import Hub
 
     from ..client import MqttClient, Unsubscribe
     from ..models import Rejections

@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from core.validation import vol
+from xiaoqu.core.validation import vol
 
 from ..entity import MqttEntity, subscribe_topic
 from ..models import ReceiveMessage

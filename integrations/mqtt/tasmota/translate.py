@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from core.validation import ensure_list, string, vol
+from xiaoqu.core.validation import ensure_list, string, vol
 
 from . import sensors
 

@@ -8,8 +8,8 @@ import sys
 
 import aiohttp
 
-from core.cli import main
-from core.testing import running_hub, write_config
+from xiaoqu.core.cli import main
+from xiaoqu.core.testing import running_hub, write_config
 
 
 def _config(tmp_path):
@@ -50,7 +50,7 @@ def test_user_and_token_commands_on_a_stopped_hub(tmp_path, capsys, monkeypatch)
 
 async def _cli(tmp_path, *args: str) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "core.cli", *args, "-c", str(tmp_path / "config.yaml"),
+        sys.executable, "-m", "xiaoqu.core.cli", *args, "-c", str(tmp_path / "config.yaml"),
         cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     out, err = await process.communicate()

@@ -8,9 +8,9 @@ import stat
 
 import pytest
 
-from core.auth import AuthError
-from core.auth.control import open_commands, socket_path
-from core.testing import running_hub
+from xiaoqu.core.auth import AuthError
+from xiaoqu.core.auth.control import open_commands, socket_path
+from xiaoqu.core.testing import running_hub
 
 
 async def test_commands_go_through_a_running_hub_and_take_effect_at_once(tmp_path) -> None:

@@ -5,10 +5,10 @@ import logging
 
 import pytest
 
-from core.auth import Actor, get_access
-from core.bus import Context
-from core.errors import Unauthorized
-from core.testing import running_hub
+from xiaoqu.core.auth import Actor, get_access
+from xiaoqu.core.bus import Context
+from xiaoqu.core.errors import Unauthorized
+from xiaoqu.core.testing import running_hub
 
 HUB = Actor("hub", "test")
 
@@ -28,7 +28,7 @@ async def test_first_start_says_how_to_make_the_first_admin(tmp_path, caplog) ->
 
 
 async def test_first_user_hint_names_the_config_file_the_hub_runs(tmp_path, caplog, monkeypatch) -> None:
-    from core.bootstrap import setup_hub
+    from xiaoqu.core.bootstrap import setup_hub
 
     monkeypatch.chdir(tmp_path.parent)
     (tmp_path / "site.yaml").write_text("http: {server_port: 0}\n", encoding="utf-8")
@@ -39,7 +39,7 @@ async def test_first_user_hint_names_the_config_file_the_hub_runs(tmp_path, capl
 
 
 def test_audit_redacts_codes_and_secrets_in_any_case() -> None:
-    from core.auth.audit import REDACTED, redact
+    from xiaoqu.core.auth.audit import REDACTED, redact
 
     data = {"code": "1234", "lock_code": "9", "passcode": "7", "secretKey": "y", "Authorization": "Bearer x",
             "entity_id": "lock.front_door", "nested": {"apiKey": "k", "zip_code_hint": "ok?"}}
@@ -94,8 +94,8 @@ async def test_calls_made_while_a_request_is_served_are_audited_with_its_address
 
 
 def test_auth_config_errors_name_the_key(tmp_path) -> None:
-    from core.bootstrap import check_config
-    from core.testing import write_config
+    from xiaoqu.core.bootstrap import check_config
+    from xiaoqu.core.testing import write_config
 
     config = {"auth": {"roles": {"admin": ["x.y"], "janitor": ["x.y"], "guard": ["door unlock"]}, "audit_keep_days": 30}}
     texts = [str(e) for e in check_config(write_config(tmp_path, config)).errors]

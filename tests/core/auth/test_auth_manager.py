@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from core.auth import Actor, AuthError, AuthManager
-from core.auth.audit import AuditLog
-from core.auth.crypto import TOKEN_PREFIX, hash_password, verify_password
-from core.auth.manager import DAY, STORE_NAME
-from core.recorder import Recorder
-from core.storage import Storage
+from xiaoqu.core.auth import Actor, AuthError, AuthManager
+from xiaoqu.core.auth.audit import AuditLog
+from xiaoqu.core.auth.crypto import TOKEN_PREFIX, hash_password, verify_password
+from xiaoqu.core.auth.manager import DAY, STORE_NAME
+from xiaoqu.core.recorder import Recorder
+from xiaoqu.core.storage import Storage
 
 CLI = Actor("cli", "cli:staff")
 

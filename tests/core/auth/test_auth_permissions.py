@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from core.auth.permissions import API_READ, API_READ_AUDIT, CORE_GRANTS, Permissions, check_pattern, merge_grants
+from xiaoqu.core.auth.permissions import API_READ, API_READ_AUDIT, CORE_GRANTS, Permissions, check_pattern, merge_grants
 
 
 def test_admin_may_do_everything_and_others_what_they_are_granted() -> None:

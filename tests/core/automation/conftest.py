@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from core.automation.const import DOMAIN
-from core.automation.engine import AutomationEngine
-from core.hub import Hub
-from core.services import ServiceCall, SupportsResponse
-from core.yaml_loader import load_yaml
+from xiaoqu.core.automation.const import DOMAIN
+from xiaoqu.core.automation.engine import AutomationEngine
+from xiaoqu.core.hub import Hub
+from xiaoqu.core.services import ServiceCall, SupportsResponse
+from xiaoqu.core.yaml_loader import load_yaml
 
 
 class ServiceFailed(Exception):

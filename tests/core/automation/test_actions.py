@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 
-from core.bus import Context
+from xiaoqu.core.bus import Context
 
 
 async def test_service_call_new_and_old_keys_target_templates_and_response(hub, automations, calls, traces):

@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import pytest
 
-from core.automation.blueprints import SHIPPED_DIR, BlueprintLoader
-from core.automation.config import check_automations
-from core.yaml_loader import load_yaml
+from xiaoqu.core.automation.blueprints import SHIPPED_DIR, BlueprintLoader
+from xiaoqu.core.automation.config import check_automations
+from xiaoqu.core.yaml_loader import load_yaml
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from core.bootstrap import check_config
-from core.testing import running_hub
+from xiaoqu.core.bootstrap import check_config
+from xiaoqu.core.testing import running_hub
 
 AUTOMATIONS = """\
 - id: old_keys

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import logging
 
-from core.testing import running_hub
+from xiaoqu.core.testing import running_hub
 
 #: A plugin with a trigger type built like the MQTT one: attaching subscribes (asynchronously),
 #: a message on a matching topic fires with the topic and payload; and a condition type.
 TOPIC_PLUGIN = '''
 import asyncio
 
-from core.automation import record
+from xiaoqu.core.automation import record
 
 
 def matches(pattern, topic):
@@ -108,7 +108,7 @@ async def test_a_plugin_adds_a_trigger_type_and_a_condition_type(tmp_path, clock
 
 
 def test_check_config_knows_the_plugin_types(tmp_path, isolated_plugins):
-    from core.bootstrap import check_config
+    from xiaoqu.core.bootstrap import check_config
 
     isolated_plugins(tmp_path, "topics", TOPIC_PLUGIN)
     (tmp_path / "config.yaml").write_text(CONFIG.replace("payload: fault", "payload: [fault]"), encoding="utf-8")

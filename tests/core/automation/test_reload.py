@@ -5,8 +5,8 @@ import textwrap
 
 import pytest
 
-from core.errors import HubError
-from core.testing import running_hub
+from xiaoqu.core.errors import HubError
+from xiaoqu.core.testing import running_hub
 
 BEFORE = """\
 - id: kept

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import asyncio
 
-from core.auth import Actor
-from core.cli import main
-from core.cli.automation import format_trace
-from core.testing import running_hub
+from xiaoqu.core.auth import Actor
+from xiaoqu.core.cli import main
+from xiaoqu.core.cli.automation import format_trace
+from xiaoqu.core.testing import running_hub
 
 TRACED = """
 - id: door_alarm

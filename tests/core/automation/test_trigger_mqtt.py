@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from core.bootstrap import check_config
-from core.hub import Hub
-from core.testing import running_hub, write_config
-from integrations import mqtt
+from xiaoqu.core.bootstrap import check_config
+from xiaoqu.core.hub import Hub
+from xiaoqu.core.testing import running_hub, write_config
+from xiaoqu.integrations import mqtt
 from tests.fixtures_mqtt import BrokerProcess
 
 

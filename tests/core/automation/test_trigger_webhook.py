@@ -5,10 +5,10 @@ from typing import Any
 
 import aiohttp
 
-from core.bootstrap import check_config
-from core.http.webhook import register_webhook, webhooks
-from core.hub import Hub
-from core.testing import running_hub, write_config
+from xiaoqu.core.bootstrap import check_config
+from xiaoqu.core.http.webhook import register_webhook, webhooks
+from xiaoqu.core.hub import Hub
+from xiaoqu.core.testing import running_hub, write_config
 
 GATE = "north-gate-camera-6b1f0c9e2d4a7788aa01"
 LANE = "lane-display-0f3c55e1b2a4c6d8e0f1a2b3"

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.automation.platforms import TriggerInfo
-from core.automation.triggers.common import HoldTimers
-from core.automation.validators import period_or_template
-from core.bus import Context
+from xiaoqu.core.automation.platforms import TriggerInfo
+from xiaoqu.core.automation.triggers.common import HoldTimers
+from xiaoqu.core.automation.validators import period_or_template
+from xiaoqu.core.bus import Context
 
 
 async def test_event_trigger_matches_type_data_and_user(hub, automations, calls):
@@ -276,7 +276,7 @@ async def test_trigger_id_and_trigger_variables_reach_the_run(hub, automations, 
 
 
 async def test_hub_start_and_shutdown_triggers(tmp_path, clock):
-    from core.testing import running_hub
+    from xiaoqu.core.testing import running_hub
 
     config = {
         "http": {"server_port": 0},

@@ -10,9 +10,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from core.auth import Actor
-from core.hub import Hub
-from core.testing import running_hub
+from xiaoqu.core.auth import Actor
+from xiaoqu.core.hub import Hub
+from xiaoqu.core.testing import running_hub
 
 HUB_ACTOR = Actor("hub", "test")
 

@@ -1,11 +1,11 @@
 """The REST API over a real socket: answers, errors and role checks, endpoint by endpoint."""
 from __future__ import annotations
 
-from core.auth import Actor
-from core.bus import ORIGIN_REMOTE
-from core.entity import Entity
-from core.services import SupportsResponse
-from core.validation import vol
+from xiaoqu.core.auth import Actor
+from xiaoqu.core.bus import ORIGIN_REMOTE
+from xiaoqu.core.entity import Entity
+from xiaoqu.core.services import SupportsResponse
+from xiaoqu.core.validation import vol
 
 
 def _register_gate_services(hub) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import io
 import logging
 
-from core.auth import Actor
-from core.auth.manager import STORE_NAME
+from xiaoqu.core.auth import Actor
+from xiaoqu.core.auth.manager import STORE_NAME
 
 BAD = {"Authorization": "Bearer xq_guessing"}
 
@@ -126,16 +126,16 @@ async def test_tokens_and_passwords_never_reach_logs_or_files(api, caplog) -> No
 async def test_a_login_flood_is_capped_and_stops_hashing_once_banned(tmp_path, serve_api, monkeypatch) -> None:
     import asyncio
 
-    import core.auth.manager
+    from xiaoqu.core.auth import manager as auth_manager
 
     hashed = []
-    real_verify = core.auth.manager.verify_password
+    real_verify = auth_manager.verify_password
 
     def counting_verify(password, encoded):
         hashed.append(password)
         return real_verify(password, encoded)
 
-    monkeypatch.setattr(core.auth.manager, "verify_password", counting_verify)
+    monkeypatch.setattr(auth_manager, "verify_password", counting_verify)
     async with serve_api(tmp_path, {"http": {"server_port": 0, "login_attempts_threshold": 3}}) as api:
         bad = {"username": "admin", "password": "not-the-password"}
         statuses = await asyncio.gather(

@@ -15,11 +15,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from core.testing import running_hub
+from xiaoqu.core.testing import running_hub
 
 GATEHOUSE = '''
-from core import hookimpl
-from core.http import context_of, json_response, public, requires, user_of
+from xiaoqu.core import hookimpl
+from xiaoqu.core.http import context_of, json_response, public, requires, user_of
 
 
 @hookimpl
@@ -55,14 +55,12 @@ async def ledger(request):
 
 
 @pytest.fixture
-def gatehouse(tmp_path):
+def gatehouse(tmp_path, isolated_plugins):
     """A site plugin in ``<config dir>/plugins/ht_gatehouse`` (a name no other test uses)."""
     package = tmp_path / "plugins" / "ht_gatehouse"
     package.mkdir(parents=True)
     (package / "manifest.json").write_text('{"domain": "ht_gatehouse", "name": "Gatehouse", "version": "1.0.0"}')
     (package / "__init__.py").write_text(textwrap.dedent(GATEHOUSE))
-    yield
-    sys.modules.pop("plugins.ht_gatehouse", None)
 
 
 async def test_plugins_add_routes_and_grant_roles(tmp_path, gatehouse, serve_api, caplog) -> None:
@@ -82,7 +80,7 @@ async def test_plugins_add_routes_and_grant_roles(tmp_path, gatehouse, serve_api
         assert (await api.request("POST", "/api/services/gatehouse/ring", role="manager", json={}))[0] == 200
         assert (await api.request("POST", "/api/services/gatehouse/ring", role="resident", json={}))[0] == 403
     # what the plugin may not grant was refused, each with a warning naming the plugin
-    refused = [r.getMessage() for r in caplog.records if r.name == "core.auth.permissions"]
+    refused = [r.getMessage() for r in caplog.records if r.name == "xiaoqu.core.auth.permissions"]
     assert any("ht_gatehouse" in m and "api.read_audit" in m for m in refused)
     assert any("ht_gatehouse" in m and "not a pattern" in m for m in refused)
     assert any("ht_gatehouse" in m and "'janitor'" in m for m in refused)
@@ -163,8 +161,8 @@ async def test_an_unreadable_certificate_fails_http_clearly(tmp_path) -> None:
     ],
 )
 def test_config_errors_name_the_key(tmp_path, section, message) -> None:
-    from core.bootstrap import check_config
-    from core.testing import write_config
+    from xiaoqu.core.bootstrap import check_config
+    from xiaoqu.core.testing import write_config
 
     checked = check_config(write_config(tmp_path, {"http": section}))
     texts = [str(e) for e in checked.errors]

@@ -6,8 +6,8 @@ import logging
 import pytest
 from aiohttp import web
 
-from core.http import generate_webhook_id, register_webhook, unregister_webhook, webhook_payload
-from core.http.helpers import context_of
+from xiaoqu.core.http import generate_webhook_id, register_webhook, unregister_webhook, webhook_payload
+from xiaoqu.core.http.helpers import context_of
 
 
 def _recorder(calls: list):

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from core.bus import Event
-from core.clock import ManualClock
-from core.hub import Hub
-from core.testing import running_hub
+from xiaoqu.core.bus import Event
+from xiaoqu.core.clock import ManualClock
+from xiaoqu.core.hub import Hub
+from xiaoqu.core.testing import running_hub
 from tests.fixtures_modbus import ModbusTestServer
 
 #: Short enough that a silent device costs a test little time, long enough for a loaded machine.

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from integrations.modbus.codec import DataType, DecodeError, Swap, decode, encode, to_state
+from xiaoqu.integrations.modbus.codec import DataType, DecodeError, Swap, decode, encode, to_state
 
 # 0x11223344 as the four orders name it (docstring of codec.py).
 ORDERS = {

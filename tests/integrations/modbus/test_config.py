@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import textwrap
 
-from core.bootstrap import check_config
-from core.hub import HubState
-from core.testing import running_hub
-from integrations.modbus.schema import CONFIG_SCHEMA
+from xiaoqu.core.bootstrap import check_config
+from xiaoqu.core.hub import HubState
+from xiaoqu.core.testing import running_hub
+from xiaoqu.integrations.modbus.schema import CONFIG_SCHEMA
 
 
 def errors(tmp_path, text: str) -> list[str]:

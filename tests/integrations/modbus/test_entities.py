@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.const import STATE_UNAVAILABLE, STATE_UNKNOWN
-from core.errors import HubError
-from integrations.modbus.codec import DataType, Swap, encode
+from xiaoqu.core.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from xiaoqu.core.errors import HubError
+from xiaoqu.integrations.modbus.codec import DataType, Swap, encode
 
 from .conftest import hub_conf, modbus_hub, state, tick
 

@@ -1,8 +1,8 @@
 """Batching: which slots share a read, within the protocol's limits."""
 from __future__ import annotations
 
-from integrations.modbus.const import Table
-from integrations.modbus.poller import Slot, plan
+from xiaoqu.integrations.modbus.const import Table
+from xiaoqu.integrations.modbus.poller import Slot, plan
 
 
 def slot(address: int, count: int = 1, table: Table = Table.HOLDING, solo: bool = False) -> Slot:

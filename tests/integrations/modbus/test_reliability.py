@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import logging
 
-from core.const import STATE_UNAVAILABLE
-from core.testing import running_hub
-from integrations.modbus import EVENT_DEVICE_FAULT, EVENT_DEVICE_RECOVERED, get_hub
+from xiaoqu.core.const import STATE_UNAVAILABLE
+from xiaoqu.core.testing import running_hub
+from xiaoqu.integrations.modbus import EVENT_DEVICE_FAULT, EVENT_DEVICE_RECOVERED, get_hub
 
 from .conftest import hub_conf, modbus_hub, record, state, tick
 

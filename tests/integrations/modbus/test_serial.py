@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.const import STATE_UNAVAILABLE
-from integrations.modbus import EVENT_DEVICE_FAULT, ModbusNoResponse, get_hub
+from xiaoqu.core.const import STATE_UNAVAILABLE
+from xiaoqu.integrations.modbus import EVENT_DEVICE_FAULT, ModbusNoResponse, get_hub
 from tests.fixtures_modbus import ModbusTestServer
 
 from .conftest import modbus_hub, record, state, tick

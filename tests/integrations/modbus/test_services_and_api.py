@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.errors import ServiceValidationError
-from integrations.modbus import ModbusError, ModbusExceptionResponse, ModbusNoResponse, Table, get_hub
-from integrations.modbus.hub import ModbusHub
+from xiaoqu.core.errors import ServiceValidationError
+from xiaoqu.integrations.modbus import ModbusError, ModbusExceptionResponse, ModbusNoResponse, Table, get_hub
+from xiaoqu.integrations.modbus.hub import ModbusHub
 
 from .conftest import hub_conf, modbus_hub, state
 

@@ -39,7 +39,7 @@ async def wait_state(hub, entity_id: str, expected=None, timeout: float = 5.0):
 
 async def discovered(hub, *entity_ids: str) -> None:
     """Wait until the entities exist and the broker has their subscriptions."""
-    from integrations import mqtt
+    from xiaoqu.integrations import mqtt
 
     for entity_id in entity_ids:
         await wait_state(hub, entity_id)

@@ -7,8 +7,8 @@ import socket
 
 import pytest
 
-from core.testing import running_hub
-from integrations import mqtt
+from xiaoqu.core.testing import running_hub
+from xiaoqu.integrations import mqtt
 from tests.fixtures_mqtt import MqttProbe
 
 
@@ -56,7 +56,7 @@ async def test_the_hub_socket_has_tcp_nodelay(hub_dir, broker):
 
 
 async def test_broker_killed_and_restarted_nothing_held_back_is_lost(hub_dir, broker, caplog):
-    caplog.set_level(logging.INFO, logger="integrations.mqtt")
+    caplog.set_level(logging.INFO, logger="xiaoqu.integrations.mqtt")
     async with running_hub(hub_dir, {"mqtt": broker.hub_config()}) as hub:
         data = mqtt.get(hub)
         received: list[int] = []
@@ -82,7 +82,7 @@ async def test_broker_killed_and_restarted_nothing_held_back_is_lost(hub_dir, br
         assert set(received) == set(range(300))
         assert data.stats.held_back_dropped == 0
         assert data.stats.connects == 2
-    messages = [r.getMessage() for r in caplog.records if r.name.startswith("integrations.mqtt")]
+    messages = [r.getMessage() for r in caplog.records if r.name.startswith("xiaoqu.integrations.mqtt")]
     assert any(m.startswith("Lost the MQTT broker") for m in messages)
     assert any(m.startswith("Back on the MQTT broker") and "resubscribed" in m for m in messages)
 
@@ -101,7 +101,7 @@ async def test_outbox_bound_drops_oldest_and_counts(hub_dir, broker):
 
 
 async def test_starts_without_broker_and_connects_later(hub_dir, tmp_path, monkeypatch):
-    from integrations.mqtt import runtime
+    from xiaoqu.integrations.mqtt import runtime
     from tests.fixtures_mqtt import BrokerProcess
 
     monkeypatch.setattr(runtime, "FIRST_CONNECT_TIMEOUT", 0.2)

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.testing import running_hub
-from integrations import mqtt
-from integrations.mqtt.models import MAX_REJECTED_DEVICES
+from xiaoqu.core.testing import running_hub
+from xiaoqu.integrations import mqtt
+from xiaoqu.integrations.mqtt.models import MAX_REJECTED_DEVICES
 from tests.fixtures_mqtt import MqttProbe, free_port
 from tests.integrations.mqtt.conftest import wait_state
 
@@ -142,7 +142,7 @@ def test_random_payloads_never_break_a_handler(fuzz_hub, payload, topic):
     """Whatever arrives on any subscribed topic, no handler raises (it is refused or used)."""
     import asyncio
 
-    from integrations.mqtt.models import ReceiveMessage
+    from xiaoqu.integrations.mqtt.models import ReceiveMessage
 
     hub, loop, failures = fuzz_hub
 
@@ -163,7 +163,7 @@ def fuzz_hub(tmp_path_factory):
     import asyncio
     import logging
 
-    from integrations.mqtt.models import ReceiveMessage
+    from xiaoqu.integrations.mqtt.models import ReceiveMessage
 
     loop = asyncio.new_event_loop()
     failures: list[str] = []

@@ -7,9 +7,9 @@ import logging
 
 import pytest
 
-from core.testing import running_hub
-from integrations import mqtt
-from integrations.mqtt.discovery import expand
+from xiaoqu.core.testing import running_hub
+from xiaoqu.integrations import mqtt
+from xiaoqu.integrations.mqtt.discovery import expand
 from tests.fixtures_mqtt import MqttProbe
 from tests.integrations.mqtt.conftest import discovered, wait_state
 from tests.integrations.mqtt.payloads import ESPHOME, SHELLY, TASMOTA, ZIGBEE2MQTT
@@ -315,7 +315,7 @@ async def test_device_templates_see_only_their_payload_and_stay_small(site):
 
 
 async def test_a_lock_with_a_code_format_refuses_codes_that_do_not_match(site, broker):
-    from core.errors import ServiceValidationError
+    from xiaoqu.core.errors import ServiceValidationError
 
     hub, _ = site
     config = {"name": "Gate 7", "unique_id": "gate7", "command_topic": "gate7/set", "state_topic": "gate7/state",

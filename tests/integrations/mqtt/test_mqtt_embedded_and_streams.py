@@ -13,10 +13,10 @@ import warnings
 import aiomqtt
 import pytest
 
-from core.entity import Entity
-from core.testing import running_hub
-from integrations import mqtt
-from integrations.mqtt.discovery_out import BIRTH_DELAY
+from xiaoqu.core.entity import Entity
+from xiaoqu.core.testing import running_hub
+from xiaoqu.integrations import mqtt
+from xiaoqu.integrations.mqtt.discovery_out import BIRTH_DELAY
 from tests.fixtures_mqtt import BrokerProcess, MqttProbe, free_port
 from tests.integrations.mqtt.conftest import discovered, wait_state
 
@@ -49,16 +49,16 @@ async def test_embedded_broker_port_taken_is_one_line_naming_the_setting(hub_dir
 
 
 async def test_exposed_embedded_broker_requires_accounts(hub_dir):
-    from core.bootstrap import check_config
-    from core.testing import write_config
+    from xiaoqu.core.bootstrap import check_config
+    from xiaoqu.core.testing import write_config
 
     checked = check_config(write_config(hub_dir, {"mqtt": {"bind": "0.0.0.0"}}))
     assert any("mqtt.users" in str(e) and "anonymous" in str(e) for e in checked.errors)
 
 
 async def test_accounts_and_their_topics_are_checked_where_they_are_written(hub_dir):
-    from core.bootstrap import check_config
-    from core.testing import write_config
+    from xiaoqu.core.bootstrap import check_config
+    from xiaoqu.core.testing import write_config
 
     users = {
         "xiaoqu-hub": "x",
@@ -170,7 +170,7 @@ async def test_embedded_broker_closes_the_socket_of_a_client_that_reset_its_conn
 
 
 def test_password_file_is_private_from_creation_and_never_written_through_a_link(tmp_path):
-    from integrations.mqtt.broker import write_password_file
+    from xiaoqu.integrations.mqtt.broker import write_password_file
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.write_text("")

@@ -4,10 +4,10 @@ from __future__ import annotations
 import asyncio
 import json
 
-from core.testing import running_hub
-from integrations import mqtt
-from integrations.mqtt import state_stream
-from integrations.mqtt.client import BULK_WINDOW
+from xiaoqu.core.testing import running_hub
+from xiaoqu.integrations import mqtt
+from xiaoqu.integrations.mqtt import state_stream
+from xiaoqu.integrations.mqtt.client import BULK_WINDOW
 from tests.fixtures_mqtt import MqttProbe
 
 STATE = "xiaoqu/demo/state/"

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from integrations.mqtt.config import CONFIG_SCHEMA
-from integrations.mqtt.topic import InvalidTopic, TopicMatcher, broker_filters, covers, matches, valid_subscribe_topic
+from xiaoqu.integrations.mqtt.config import CONFIG_SCHEMA
+from xiaoqu.integrations.mqtt.topic import InvalidTopic, TopicMatcher, broker_filters, covers, matches, valid_subscribe_topic
 
 
 def test_matcher_exact_plus_hash_and_system_topics():

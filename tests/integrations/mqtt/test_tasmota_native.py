@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from core.testing import running_hub
-from integrations import mqtt
-from integrations.mqtt.tasmota import translate
+from xiaoqu.core.testing import running_hub
+from xiaoqu.integrations import mqtt
+from xiaoqu.integrations.mqtt.tasmota import translate
 from tests.fixtures_mqtt import MqttProbe
 from tests.integrations.mqtt.conftest import discovered, wait_state
 from tests.integrations.mqtt.payloads_tasmota import (

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from core.clock import ManualClock
-from core.hub import Hub
-from core.testing import running_hub
+from xiaoqu.core.clock import ManualClock
+from xiaoqu.core.hub import Hub
+from xiaoqu.core.testing import running_hub
 from tests.fixtures_mqtt import BrokerProcess
 
 

@@ -6,10 +6,10 @@ import pytest
 from pymodbus.client import AsyncModbusTcpClient
 from pymodbus.exceptions import ModbusIOException
 
-from integrations.simulator.acme_device import COIL_OPEN as ACME_OPEN
-from integrations.simulator.acme_device import REG_STATUS, AcmeMap
-from integrations.simulator.barrier import BarrierGate, BarrierState, FaultCode
-from integrations.simulator.modbus_server import (
+from xiaoqu.integrations.simulator.acme_device import COIL_OPEN as ACME_OPEN
+from xiaoqu.integrations.simulator.acme_device import REG_STATUS, AcmeMap
+from xiaoqu.integrations.simulator.barrier import BarrierGate, BarrierState, FaultCode
+from xiaoqu.integrations.simulator.modbus_server import (
     COIL_CLOSE,
     COIL_OPEN,
     COIL_RESET,

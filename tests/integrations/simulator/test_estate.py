@@ -8,12 +8,12 @@ from datetime import datetime
 
 import pytest
 
-from core.clock import ManualClock
-from core.validation import humanize_error, vol
-from integrations.simulator import CONFIG_SCHEMA
-from integrations.simulator.estate import build_estate
-from integrations.simulator.plates import is_new_energy, misread, random_plate
-from integrations.simulator.profile import RESIDENTS, SimClock, next_arrival, share
+from xiaoqu.core.clock import ManualClock
+from xiaoqu.core.validation import humanize_error, vol
+from xiaoqu.integrations.simulator import CONFIG_SCHEMA
+from xiaoqu.integrations.simulator.estate import build_estate
+from xiaoqu.integrations.simulator.plates import is_new_energy, misread, random_plate
+from xiaoqu.integrations.simulator.profile import RESIDENTS, SimClock, next_arrival, share
 from tests.conftest import SITE_TZ
 
 #: Province, city letter (no I or O), then five characters — or six for new-energy (D/F first).

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import random
 
-from core.clock import ManualClock
-from integrations.simulator.actlog import ActLog
-from integrations.simulator.barrier import BarrierGate, BarrierState
-from integrations.simulator.context import SimContext, Timers
-from integrations.simulator.estate import Lane
-from integrations.simulator.gates import QUEUE_LIMIT, Car, VehicleLane
-from integrations.simulator.link import Broker, DeviceConnection
-from integrations.simulator.profile import SimClock
+from xiaoqu.core.clock import ManualClock
+from xiaoqu.integrations.simulator.actlog import ActLog
+from xiaoqu.integrations.simulator.barrier import BarrierGate, BarrierState
+from xiaoqu.integrations.simulator.context import SimContext, Timers
+from xiaoqu.integrations.simulator.estate import Lane
+from xiaoqu.integrations.simulator.gates import QUEUE_LIMIT, Car, VehicleLane
+from xiaoqu.integrations.simulator.link import Broker, DeviceConnection
+from xiaoqu.integrations.simulator.profile import SimClock
 
 
 def make_lane(hub) -> tuple[VehicleLane, DeviceConnection]:

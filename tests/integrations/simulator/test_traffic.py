@@ -7,9 +7,9 @@ from datetime import datetime
 
 from jsonschema import Draft202012Validator
 
-from core.clock import ManualClock
-from integrations import mqtt
-from integrations.mqtt.device_protocol import BUILTIN_KINDS, load_schema
+from xiaoqu.core.clock import ManualClock
+from xiaoqu.integrations import mqtt
+from xiaoqu.integrations.mqtt.device_protocol import BUILTIN_KINDS, load_schema
 from tests.conftest import SITE_TZ
 from tests.fixtures_mqtt import MqttProbe
 
