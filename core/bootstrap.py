@@ -58,6 +58,9 @@ def _prepare(
         time_zone=core_conf["time_zone"],
         language=core_conf["language"],
         country=core_conf["country"],
+        latitude=core_conf.get("latitude"),
+        longitude=core_conf.get("longitude"),
+        elevation=core_conf["elevation"],
         data_dir=Path(core_conf["data_dir"]),
         raw=loaded.raw,
     )

@@ -28,6 +28,7 @@ from xiaoqu.core.validation import (
     explain,
     format_path,
     log_level,
+    number,
     slug,
     string,
     time_zone,
@@ -216,6 +217,15 @@ def _country(value: Any) -> str:
     raise vol.Invalid("expected a two-letter country code such as CN")
 
 
+def _degrees(limit: float) -> Callable[[Any], float]:
+    def validate(value: Any) -> float:
+        degrees = number(value)
+        if not -limit <= degrees <= limit:
+            raise vol.Invalid(f"expected degrees from {-limit:g} to {limit:g}")
+        return degrees
+    return validate
+
+
 CORE_SCHEMA: Final = vol.All(_empty_as_mapping, vol.Schema({
     vol.Optional("name", default="xiaoqu"): string,
     vol.Optional("site", default=DEFAULT_SITE): slug,
@@ -223,6 +233,10 @@ CORE_SCHEMA: Final = vol.All(_empty_as_mapping, vol.Schema({
     vol.Optional("language", default="zh"): vol.In(("zh", "en"), msg="expected zh or en"),
     vol.Optional("data_dir", default=DEFAULT_DATA_DIR): string,
     vol.Optional("country", default="CN"): _country,
+    # where the site is: the sun's times (dusk lighting, the sun trigger and condition)
+    vol.Inclusive("latitude", "location", msg="latitude and longitude go together"): _degrees(90),
+    vol.Inclusive("longitude", "location", msg="latitude and longitude go together"): _degrees(180),
+    vol.Optional("elevation", default=0): number,
 }))
 
 LOGGER_SCHEMA: Final = vol.All(_empty_as_mapping, vol.Schema({

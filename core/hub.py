@@ -56,6 +56,10 @@ class HubConfig:
     time_zone: str = "Asia/Shanghai"
     language: str = "zh"
     country: str = "CN"
+    #: Where the site is, in degrees (None until the site says); metres above the sea.
+    latitude: float | None = None
+    longitude: float | None = None
+    elevation: float = 0
     data_dir: Path | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 

@@ -223,7 +223,10 @@ def discover(
     logged); two non-built-in plugins with one domain are both refused, named in the problem.
     """
     problems: list[Problem] = []
-    site = site_plugin_finder().add([*([config_dir / "plugins"] if config_dir else []), *plugin_dirs], problems)
+    # A site whose config sits in the repository has the shipped plugins as its plugins/ folder.
+    shipped = {folder.resolve() for folder in _package_dirs("xiaoqu.plugins")}
+    roots = [*([config_dir / "plugins"] if config_dir else []), *plugin_dirs]
+    site = site_plugin_finder().add([root for root in roots if root.resolve() not in shipped], problems)
     found: dict[str, Manifest] = {m.domain: m for m in _scan("xiaoqu.core", Source.CORE, problems)}
     found.update((m.domain, m) for m in _scan("xiaoqu.integrations", Source.BUILTIN, problems))
     clashes: dict[str, list[Manifest]] = {}

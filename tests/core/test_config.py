@@ -76,7 +76,7 @@ def test_the_example_community_loads_and_validates_cleanly(tmp_path):
     core, errors = loaded.validate("xiaoqu", CORE_SCHEMA)
     assert errors == []
     assert core == {"name": "阳光小区", "site": "sunshine", "time_zone": "Asia/Shanghai",
-                    "language": "zh", "data_dir": "/var/lib/xiaoqu", "country": "CN"}
+                    "language": "zh", "data_dir": "/var/lib/xiaoqu", "country": "CN", "elevation": 0}
     logger, errors = loaded.validate("logger", LOGGER_SCHEMA)
     assert (logger, errors) == ({"default": "INFO", "logs": {"integrations.door": "DEBUG"}}, [])
     mqtt, errors = loaded.validate("mqtt", MQTT_SCHEMA)
@@ -293,7 +293,7 @@ def test_core_sections_are_the_core_and_logger():
 def test_core_schema_defaults():
     assert CORE_SCHEMA(None) == CORE_SCHEMA({}) == {
         "name": "xiaoqu", "site": "demo", "time_zone": "Asia/Shanghai", "language": "zh",
-        "data_dir": ".xiaoqu", "country": "CN",
+        "data_dir": ".xiaoqu", "country": "CN", "elevation": 0,
     }
     assert LOGGER_SCHEMA(None) == {"default": "INFO", "logs": {}}
     assert LOGGER_SCHEMA({"logs": None}) == {"default": "INFO", "logs": {}}
@@ -305,6 +305,8 @@ def test_core_schema_defaults():
     ({"country": "China"}, "xiaoqu.country: expected a two-letter country code such as CN, "
                            "got 'China'"),
     ({"colour": "red"}, "xiaoqu: 'colour' is not a valid option"),
+    ({"latitude": 91, "longitude": 121}, "xiaoqu.latitude: expected degrees from -90 to 90, got 91"),
+    ({"latitude": 31.2}, "xiaoqu.<location>: latitude and longitude go together"),
 ])
 def test_core_schema_errors(section, expected):
     assert lines(validate_section("xiaoqu", CORE_SCHEMA, section)[1]) == [expected]
