@@ -87,9 +87,14 @@ class _Registry:
         self._hub = hub
         self._table: Table = store.table(self.table_name)
 
-    async def _save(self, entry: Any) -> None:
+    async def _save(self, entry: Any, key: str | None = None) -> None:
+        """Write ``entry`` as its one document, found by ``key`` (its key before a rename).
+
+        One document updated in place is one store write: a rename is on disk whole or not at
+        all, never removed under the old key without being saved under the new one.
+        """
         doc = dataclasses.asdict(entry)
-        await self._table.upsert(doc, Query()[self.key] == doc[self.key])
+        await self._table.upsert(doc, Query()[self.key] == (key or doc[self.key]))
 
     async def _delete(self, key_value: str) -> None:
         await self._table.remove(Query()[self.key] == key_value)
@@ -252,7 +257,6 @@ class EntityRegistry(_Registry):
                 raise InvalidEntityId(f"cannot rename {entity_id} to {new_entity_id!r}: keep the domain {entry.domain}")
             if new_entity_id in self._entities or new_entity_id in self._hub.states:
                 raise HubError(f"cannot rename {entity_id}: {new_entity_id} is taken")
-            await self._delete(entity_id)
             del self._entities[entity_id]
             entry.entity_id = new_entity_id
             self._entities[new_entity_id] = entry
@@ -260,7 +264,7 @@ class EntityRegistry(_Registry):
             entry.name = name
         if disabled_by is not ...:
             entry.disabled_by = disabled_by
-        await self._save(entry)
+        await self._save(entry, entity_id)
         self._fire("update", entity_id=entry.entity_id, old_entity_id=entity_id)
         return entry
 
