@@ -86,6 +86,14 @@ class _Registry:
     def __init__(self, hub: Hub, store: Store) -> None:
         self._hub = hub
         self._table: Table = store.table(self.table_name)
+        self._load()
+        # A change the disk refused is undone in the table: the entries follow it, so a
+        # caller told "failed" never sees the change in effect.
+        store.on_undo(self._load)
+
+    def _load(self) -> None:
+        """Build the entries and their lookups from the table."""
+        raise NotImplementedError
 
     async def _save(self, entry: Any, key: str | None = None) -> None:
         """Write ``entry`` as its one document, found by ``key`` (its key before a rename).
@@ -108,8 +116,7 @@ class DeviceRegistry(_Registry):
     table_name = "devices"
     key = "id"
 
-    def __init__(self, hub: Hub, store: Store) -> None:
-        super().__init__(hub, store)
+    def _load(self) -> None:
         self._devices = {doc["id"]: DeviceEntry(**doc) for doc in self._table.all()}
         self._by_identifier = {ident: dev for dev in self._devices.values() for ident in dev.identifiers}
 
@@ -186,8 +193,7 @@ class EntityRegistry(_Registry):
     table_name = "entities"
     key = "entity_id"
 
-    def __init__(self, hub: Hub, store: Store) -> None:
-        super().__init__(hub, store)
+    def _load(self) -> None:
         self._entities = {doc["entity_id"]: EntityEntry(**doc) for doc in self._table.all()}
         self._by_unique = {(e.platform, e.unique_id): e for e in self._entities.values()}
 

@@ -12,6 +12,11 @@ Writes are ``async`` and return once the change is on disk. Writes that arrive w
 runs are coalesced into the next one (group commit): a burst of thousands of awaited inserts
 costs a few dozen file writes, not thousands. Reads are synchronous, from memory.
 
+A file write that fails (disk full, I/O error) undoes, in memory, every change not yet on disk,
+and each of their callers gets :class:`StorageError`: a caller is never told "failed" for a
+change a later write then puts on disk. Whatever is built from the tables follows through
+:meth:`Store.on_undo`.
+
 One writer per file: a store holds an exclusive ``flock`` on ``<name>.json.lock`` while it is
 open, so a second process (or a second ``open`` in this one) gets :class:`StoreLockedError`
 instead of two writers silently overwriting each other. Two processes on one file is not
@@ -34,6 +39,7 @@ import asyncio
 import contextlib
 import fcntl
 import json
+import logging
 import math
 import os
 import re
@@ -62,6 +68,8 @@ __all__ = [
 ]
 
 Migration = Callable[[int, dict[str, Any]], dict[str, Any]]
+
+_LOGGER = logging.getLogger(__name__)
 
 _SLUG = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)*")
 _MAX_SLUG_LENGTH = 100
@@ -220,6 +228,17 @@ class _MemoryTable(_TinyDBTable):
             return [(i, raw[str(i)]) for i in dict.fromkeys(doc_ids) if str(i) in raw]
         return [(int(key), doc) for key, doc in raw.items() if cond is None or cond(doc)]
 
+    def restore(self, documents: Mapping[str, dict[str, Any] | None]) -> None:
+        """Put these documents back by id (None: there was none), as a failed write's undo does."""
+        raw = self._storage.read().setdefault(self.name, {})
+        for key, document in documents.items():
+            if document is None:
+                raw.pop(key, None)
+            else:
+                raw[key] = document
+        self._next_id = None  # counted again from the ids now present
+        self.clear_cache()
+
 
 class _MemoryDB(TinyDB):
     table_class = _MemoryTable
@@ -229,7 +248,7 @@ class Table:
     """One table of a store: synchronous reads from memory, writes that return once durable.
 
     Reads see every change made so far, including one whose write is still on its way to
-    disk. Documents handed out are copies at the top level; nested lists and dicts inside them
+    disk (and is undone if that write fails). Documents handed out are copies at the top level; nested lists and dicts inside them
     are the table's own, so treat them as read-only and write changes back with :meth:`update`.
     Every document written is checked to be JSON data first (a ValueError names the part that
     is not), and a write either changes the table completely or not at all.
@@ -407,6 +426,11 @@ class Table:
         return f"{self._store.path.name} table {self.name!r}"
 
 
+def _parse_fragment(key: str, fragment: str | None) -> dict[str, Any] | None:
+    """The document a ``'"7":{...}'`` fragment holds (None stays None)."""
+    return None if fragment is None else json.loads(f"{{{fragment}}}")[key]
+
+
 def _with_doc_id(copy: dict[str, Any], original: object) -> dict[str, Any]:
     """A :class:`Document` passed in keeps its doc id on the way into TinyDB."""
     return Document(copy, original.doc_id) if isinstance(original, Document) else copy
@@ -432,6 +456,10 @@ class Store:
         # that moment and, once on disk, moves _written up to the _changes it covered.
         self._changes = 0
         self._written = 0
+        # Undo: each document changed since the last snapshot, as it was at that snapshot (its
+        # fragment, or None if it did not exist); a failed round undoes these and its own.
+        self._undo: dict[str, dict[str, str | None]] = {}
+        self._undo_listeners: list[Callable[[], None]] = []
         self._round: asyncio.Future[None] | None = None
         self._writer: asyncio.Task[None] | None = None
 
@@ -447,26 +475,68 @@ class Store:
         return self._tables[name]
 
     async def flush(self) -> None:
-        """Return once every change made so far is on disk; retries after a failed write."""
+        """Return once every change made so far is on disk (or raise if the write failed)."""
         await self._durable()
+
+    def on_undo(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` on the loop each time a failed write has undone changes.
+
+        What is built from the tables (a registry's lookup dicts) must then be built again:
+        the tables are back to what is on disk, and so must be everything derived from them.
+        """
+        self._undo_listeners.append(callback)
 
     def _check_open(self) -> None:
         if self._lock_fd is None:
             raise StorageError(f"store {self.path} is closed")
 
     def _put(self, table: str, doc_id: int, text: str) -> None:
+        self._remember(table, [str(doc_id)])
         self._fragments.setdefault(table, {})[str(doc_id)] = f'"{doc_id}":{text}'
         self._changes += 1
 
     def _drop(self, table: str, doc_ids: list[int]) -> None:
+        self._remember(table, [str(doc_id) for doc_id in doc_ids])
         fragments = self._fragments.setdefault(table, {})
         for doc_id in doc_ids:
             del fragments[str(doc_id)]
         self._changes += bool(doc_ids)
 
     def _clear(self, table: str) -> None:
+        self._remember(table, list(self._fragments.get(table, {})))
         self._fragments[table] = {}
         self._changes += 1
+
+    def _remember(self, table: str, keys: list[str]) -> None:
+        """Keep how these documents were before their first change since the last snapshot."""
+        fragments = self._fragments.get(table, {})
+        undo = self._undo.setdefault(table, {})
+        for key in keys:
+            undo.setdefault(key, fragments.get(key))
+
+    def _undo_unwritten(self, in_flight: dict[str, dict[str, str | None]]) -> None:
+        """After a failed round: put back every document changed since the file was last written.
+
+        The changes made while the round was being written are undone first, then the
+        round's own, so each document ends as the file holds it.
+        """
+        for undo in (self._undo, in_flight):
+            for table, before in undo.items():
+                fragments = self._fragments.setdefault(table, {})
+                for key, fragment in before.items():
+                    if fragment is None:
+                        fragments.pop(key, None)
+                    else:
+                        fragments[key] = fragment
+                documents = {key: _parse_fragment(key, fragment) for key, fragment in before.items()}
+                self._tables[table]._inner.restore(documents)
+        self._undo = {}
+        self._written = self._changes
+        for listener in self._undo_listeners:
+            try:
+                listener()
+            except Exception:  # one failing listener must not keep the others (or the waiters) out
+                _LOGGER.exception("%s: a listener failed after a failed write was undone", self.path)
 
     async def _durable(self) -> None:
         target = self._changes
@@ -486,13 +556,16 @@ class Store:
             assert done is not None
             # Only the list of strings is taken on the loop; joining and writing run in a thread.
             snapshot = [(name, list(parts.values())) for name, parts in self._fragments.items()]
+            in_flight, self._undo = self._undo, {}
             try:
                 await loop.run_in_executor(None, _write_store, self.path, self.version, snapshot)
             except Exception as err:  # noqa: BLE001 - handed to every waiter of the round
+                # Undone, so that no later write puts on disk a change its caller was told failed.
+                self._undo_unwritten(in_flight)
                 done.set_exception(
                     StorageError(
-                        f"could not write {self.path}: {err}. The change is kept in memory "
-                        "and written with the next successful write or flush"
+                        f"could not write {self.path}: {err}; every change not yet on disk "
+                        "was undone"
                     )
                 )
                 done.exception()  # retrieved: waiters may all have been cancelled

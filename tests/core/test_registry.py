@@ -11,7 +11,8 @@ import pytest
 
 from xiaoqu.core.hub import Hub, HubConfig
 from xiaoqu.core.registry import DISABLED_BY_USER, STORE_NAME, EntityRegistry
-from xiaoqu.core.storage import Storage
+from xiaoqu.core.storage import Storage, StorageError
+from tests.core.disk_full import file_size_limit
 from tests.core.registry_crash_writer import NAME, RENAMED
 
 CRASH_WRITER = Path(__file__).with_name("registry_crash_writer.py")
@@ -63,3 +64,23 @@ async def test_a_rename_killed_after_its_first_file_write_is_whole_or_absent(
     registry = await open_registry(storage)
 
     assert identity(registry) in {before, (RENAMED, NAME, DISABLED_BY_USER)}
+
+
+async def test_a_rename_the_disk_refuses_raises_and_leaves_the_old_name(
+    tmp_path: Path, storage: Storage
+) -> None:
+    registry = await open_registry(storage)
+    await add_gate(registry, 1)
+    before = identity(registry)
+
+    with file_size_limit((tmp_path / f"{STORE_NAME}.json").stat().st_size):
+        with pytest.raises(StorageError, match=r"\[Errno 27\]"):
+            await registry.update("lock.gate_1", new_entity_id=RENAMED, name=NAME)
+
+    assert identity(registry) == before
+    assert registry.get(RENAMED) is None and registry.get("lock.gate_1") is not None
+    await add_gate(registry, 2)  # an unrelated change, on a disk with room again
+    await storage.close()
+    registry = await open_registry(storage)
+    assert identity(registry) == before
+    assert registry.get(RENAMED) is None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -134,6 +135,14 @@ def non_empty(tables: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {name: docs for name, docs in tables.items() if docs}
 
 
+def in_memory(store: Store) -> dict[str, dict[str, dict[str, Any]]]:
+    """The tables the operations touch, as the file lays them out (documents by str doc id)."""
+    return {
+        name: {str(doc.doc_id): dict(doc) for doc in store.table(name).all()}
+        for name in ("cards", "users")
+    }
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(operations, max_size=12))
 def test_the_file_always_holds_exactly_what_memory_holds(
@@ -146,22 +155,55 @@ def test_the_file_always_holds_exactly_what_memory_holds(
         store = await storage.open("cards")
         for operation in script:
             await apply(store, operation)
-        memory = {
-            name: {str(doc.doc_id): dict(doc) for doc in store.table(name).all()}
-            for name in ("cards", "users")
-        }
-        await storage.close()
-        path = directory / "cards.json"
-        assert non_empty(on_disk(path) if path.exists() else {}) == non_empty(memory)
-        reopened = Storage(directory)
-        store = await reopened.open("cards")
-        assert {
-            name: {str(doc.doc_id): dict(doc) for doc in store.table(name).all()}
-            for name in ("cards", "users")
-        } == memory
-        await reopened.close()
+        await assert_file_holds(storage, store)
 
     asyncio.run(run(tmp_path_factory.mktemp("store")))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(operations, max_size=8),
+    st.lists(operations, min_size=1, max_size=6),
+    st.lists(operations, max_size=4),
+)
+def test_writes_the_disk_refuses_are_undone_whatever_they_were(
+    tmp_path_factory: pytest.TempPathFactory,
+    before: list[tuple[Any, ...]],
+    refused: list[tuple[Any, ...]],
+    after: list[tuple[Any, ...]],
+) -> None:
+    """Changes made together on a disk that takes no byte leave memory as the file holds it,
+    and the changes after them are written on top of that, not on top of the refused ones."""
+
+    async def run(directory: Path) -> None:
+        storage = Storage(directory)
+        store = await storage.open("cards")
+        for operation in before:
+            await apply(store, operation)
+        kept = in_memory(store)
+
+        with file_size_limit(0):
+            outcomes = await asyncio.gather(
+                *(apply(store, operation) for operation in refused), return_exceptions=True
+            )
+
+        assert all(outcome is None or isinstance(outcome, StorageError) for outcome in outcomes)
+        assert in_memory(store) == kept
+        for operation in after:
+            await apply(store, operation)
+        await assert_file_holds(storage, store)
+
+    asyncio.run(run(tmp_path_factory.mktemp("store")))
+
+
+async def assert_file_holds(storage: Storage, store: Store) -> None:
+    """Close ``storage``; the file, and a store opened on it again, equal ``store``'s tables."""
+    memory = in_memory(store)
+    await storage.close()
+    assert non_empty(on_disk(store.path) if store.path.exists() else {}) == non_empty(memory)
+    reopened = Storage(storage.directory)
+    assert in_memory(await reopened.open(store.name)) == memory
+    await reopened.close()
 
 
 async def test_truncate_empties_the_table_on_disk(storage: Storage, tmp_path: Path) -> None:
@@ -386,20 +428,64 @@ async def test_writes_after_close_are_refused(storage: Storage) -> None:
         await table.insert({"card": "C1"})
 
 
-async def test_a_failed_write_keeps_the_old_file_and_is_retried(storage: Storage, tmp_path: Path) -> None:
+async def test_a_failed_write_is_undone_and_never_written_later(storage: Storage, tmp_path: Path) -> None:
+    """A full disk: every caller whose change missed the disk gets the error, and the change is
+    gone from memory too, so no later write can put on disk what its caller was told failed."""
+    store = await storage.open("cards")
+    cards, holders = store.table("cards"), store.table("holders")
+    await cards.insert_multiple([{"card": "C1", "balance_fen": 100}, {"card": "C2"}])
+    await holders.insert_multiple([{"name": "张三"}, {"name": "李四"}])
+    before = (tmp_path / "cards.json").read_bytes()
+    in_memory = {name: store.table(name).all() for name in ("cards", "holders")}
+
+    with file_size_limit(len(before)):
+        results = await asyncio.gather(
+            cards.update({"balance_fen": 0, "pad": "x" * 8192}, card.card == "C1"),
+            cards.insert({"card": "C3"}),
+            cards.remove(card.card == "C2"),
+            holders.truncate(),
+            holders.insert({"name": "王五"}),
+            return_exceptions=True,
+        )
+
+    for result in results:
+        assert isinstance(result, StorageError)
+        assert re.search(r"could not write .*: \[Errno 27\].*undone", str(result))
+    assert (tmp_path / "cards.json").read_bytes() == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["cards.json", "cards.json.lock"]
+    assert {name: store.table(name).all() for name in ("cards", "holders")} == in_memory
+
+    # Unrelated changes, on a disk with room again; new ids do not collide with restored ones.
+    await cards.insert({"card": "C4"})
+    await holders.insert({"name": "赵六"})
+
+    expected = {
+        "cards": [{"card": "C1", "balance_fen": 100}, {"card": "C2"}, {"card": "C4"}],
+        "holders": [{"name": "张三"}, {"name": "李四"}, {"name": "赵六"}],
+    }
+    assert {name: list(docs.values()) for name, docs in on_disk(tmp_path / "cards.json").items()} == expected
+    assert {name: store.table(name).all() for name in expected} == expected
+
+
+async def test_undo_listeners_run_and_a_failing_one_keeps_no_caller_waiting(
+    storage: Storage, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     store = await storage.open("cards")
     table = store.table("cards")
     await table.insert({"card": "C1"})
-    before = (tmp_path / "cards.json").read_bytes()
+    seen: list[list[Document]] = []
 
-    with file_size_limit(4096), pytest.raises(StorageError, match=r"could not write .*: \[Errno 27\]"):
-        await table.insert({"card": "C2", "pad": "x" * 8192})
+    def broken() -> None:
+        raise KeyError("card")
 
-    assert (tmp_path / "cards.json").read_bytes() == before
-    assert not (tmp_path / ".cards.json.tmp").exists()
-    assert table.count(card.card == "C2") == 1  # kept in memory
-    await store.flush()
-    assert [doc["card"] for doc in on_disk(tmp_path / "cards.json")["cards"].values()] == ["C1", "C2"]
+    store.on_undo(broken)
+    store.on_undo(lambda: seen.append(table.all()))
+
+    with file_size_limit((tmp_path / "cards.json").stat().st_size), pytest.raises(StorageError):
+        await asyncio.wait_for(table.insert({"card": "C2"}), timeout=10)
+
+    assert seen == [[{"card": "C1"}]]  # called once the table was back to what is on disk
+    assert "a listener failed after a failed write was undone" in caplog.text
 
 
 @pytest.mark.parametrize(("kill_after", "delay"), [(30, 0), (300, 0.003), (1000, 0.007), (2000, 0.013)])
