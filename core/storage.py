@@ -4,9 +4,10 @@ TinyDB gives the table, the documents and the queries; it gives no durability. I
 ``JSONStorage`` rewrites the file in place (a crash mid-write leaves a torn file), it has no
 concurrency control, and every write re-reads and rewrites the whole database. So here TinyDB
 works on data held in memory (``_MemoryStorage``), and durability comes from one writer per
-file that serialises the data and replaces the file atomically: temp file in the same
-directory, flush, fsync, ``os.replace``, fsync the directory (as Home Assistant's
-``util/file.py`` does). The file on disk is therefore always one complete version the hub wrote.
+file that serialises the data and replaces the file atomically: a new temp file in the same
+directory (0600, never one that was already there), flush, fsync, ``os.replace``, fsync the
+directory (as Home Assistant's ``util/file.py`` does). The file on disk is therefore always one
+complete version the hub wrote, readable by the hub's user only.
 
 Writes are ``async`` and return once the change is on disk. Writes that arrive while a flush
 runs are coalesced into the next one (group commit): a burst of thousands of awaited inserts
@@ -38,11 +39,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import glob
 import json
 import logging
 import math
 import os
 import re
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -65,6 +68,7 @@ __all__ = [
     "check_slug",
     "dump_json",
     "where",
+    "write_atomic",
 ]
 
 Migration = Callable[[int, dict[str, Any]], dict[str, Any]]
@@ -75,6 +79,7 @@ _SLUG = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)*")
 _MAX_SLUG_LENGTH = 100
 _DOC_ID = re.compile(r"[0-9]+")
 _EXCERPT = 30
+_TEMP_SUFFIX = ".tmp"
 
 
 class StorageError(Exception):
@@ -646,6 +651,7 @@ def _open_file(path: Path, version: int, migrate: Migration | None) -> _Loaded:
     path.parent.mkdir(parents=True, exist_ok=True)
     lock_fd = _lock(path)
     try:
+        _remove_temp_files(path)
         stored_version, tables = _read(path)
         if stored_version is not None and stored_version != version:
             tables = _migrate(path, stored_version, version, tables, migrate)
@@ -762,22 +768,27 @@ def _write_store(path: Path, version: int, snapshot: list[tuple[str, list[str]]]
     tables = ",".join(
         f"{json.dumps(name, ensure_ascii=False)}:{{{','.join(parts)}}}" for name, parts in snapshot
     )
-    _write_atomic(path, f'{{"version":{version},"tables":{{{tables}}}}}'.encode())
+    write_atomic(path, f'{{"version":{version},"tables":{{{tables}}}}}'.encode())
 
 
-def _write_atomic(path: Path, payload: bytes) -> None:
-    """Replace ``path`` with ``payload`` so that a crash leaves either the old or the new file."""
-    temp = path.with_name(f".{path.name}.tmp")
+def write_atomic(path: Path, payload: bytes) -> None:
+    """Replace ``path`` with ``payload`` so that a crash leaves either the old or the new file.
+
+    The data goes to a new file of its own (``mkstemp``: O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, a
+    unique name beside ``path``), never to whatever sits at a fixed temp name: a stale or planted
+    file there keeps its own mode, and a link there sends the data to another file. So the file
+    that replaces ``path`` is 0600 (it may hold password hashes and residents' data) and ours.
+    """
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=_TEMP_SUFFIX)
     try:
-        # 0600 from creation: stores hold password and token hashes and personal data.
-        with open(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
+        with open(fd, "wb") as file:
             file.write(payload)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
-            temp.unlink()
+            os.unlink(temp)
         raise
     # The rename itself is only durable once the directory entry is on disk.
     directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
@@ -785,3 +796,16 @@ def _write_atomic(path: Path, payload: bytes) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def _remove_temp_files(path: Path) -> None:
+    """Remove the temp files a killed writer of ``path`` left (the caller holds its lock).
+
+    mkstemp's part of the name has no dot, which keeps ``.door.json.json.x1.tmp`` (the store
+    ``door.json``'s, perhaps being written now) from passing for ``door``'s.
+    """
+    prefix = f".{path.name}."
+    for temp in path.parent.glob(f"{glob.escape(prefix)}*{_TEMP_SUFFIX}"):
+        if "." not in temp.name[len(prefix) : -len(_TEMP_SUFFIX)]:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()

@@ -5,6 +5,7 @@ import asyncio
 import json
 import re
 import signal
+import stat
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
@@ -221,13 +222,13 @@ async def test_a_burst_of_awaited_inserts_is_coalesced_into_few_file_writes(
     storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     writes: list[int] = []
-    real_write = storage_module._write_atomic
+    real_write = storage_module.write_atomic
 
     def counting_write(path: Path, payload: bytes) -> None:
         writes.append(len(payload))
         real_write(path, payload)
 
-    monkeypatch.setattr(storage_module, "_write_atomic", counting_write)
+    monkeypatch.setattr(storage_module, "write_atomic", counting_write)
     table = (await storage.open("cards")).table("cards")
 
     async def burst(task: int) -> list[int]:
@@ -488,6 +489,49 @@ async def test_undo_listeners_run_and_a_failing_one_keeps_no_caller_waiting(
     assert "a listener failed after a failed write was undone" in caplog.text
 
 
+@pytest.mark.parametrize("planted", ["a 0644 file", "a link to another file"])
+async def test_the_store_is_written_0600_through_a_temp_file_of_its_own(tmp_path: Path, planted: str) -> None:
+    """What sits at a temp file's name is never reused: a stale or planted file would keep its
+    own mode (0644: the password hashes readable by all), and a link would send the data, and
+    then the store's own name, to someone else's file."""
+    data, victim = tmp_path / "data", tmp_path / "victim.json"
+    data.mkdir()
+    victim.write_text("theirs")
+    victim.chmod(0o644)
+    at_temp_name = data / ".cards.json.tmp"  # the one name the store once used for every write
+    if planted == "a 0644 file":
+        at_temp_name.write_text("stale")
+        at_temp_name.chmod(0o644)
+    else:
+        at_temp_name.symlink_to(victim)
+    storage = Storage(data)
+    try:
+        await (await storage.open("cards")).table("cards").insert({"card": "C1"})
+    finally:
+        await storage.close()
+
+    store_file = data / "cards.json"
+    assert not store_file.is_symlink()
+    assert stat.S_IMODE(store_file.stat().st_mode) == 0o600
+    assert on_disk(store_file) == {"cards": {"1": {"card": "C1"}}}
+    assert victim.read_text() == "theirs" and stat.S_IMODE(victim.stat().st_mode) == 0o644
+
+
+async def test_temp_files_a_killed_writer_left_are_removed_at_open(storage: Storage, tmp_path: Path) -> None:
+    left = [tmp_path / ".cards.json.k2j4x9.tmp", tmp_path / ".cards.json.a81_qz.tmp"]
+    for path in left:
+        path.write_text('{"version":1,"tab')
+    # Other stores' ("users", "cards.json"): not this open's to remove.
+    others = [tmp_path / ".users.json.k2j4x9.tmp", tmp_path / ".cards.json.json.k2j4x9.tmp"]
+    for path in others:
+        path.write_text("{")
+
+    await storage.open("cards")
+
+    assert not any(path.exists() for path in left)
+    assert all(path.exists() for path in others)
+
+
 @pytest.mark.parametrize(("kill_after", "delay"), [(30, 0), (300, 0.003), (1000, 0.007), (2000, 0.013)])
 async def test_a_killed_writer_loses_no_acknowledged_write(
     tmp_path: Path, reopen: Reopen, kill_after: int, delay: float
@@ -520,3 +564,4 @@ async def test_a_killed_writer_loses_no_acknowledged_write(
 
     stored = {doc["key"] for doc in store.table("acks").all()}
     assert set(acked) <= stored
+    assert not list(tmp_path.glob(".crash.json.*.tmp"))  # a write the kill cut short leaves none
