@@ -7,7 +7,8 @@ works on data held in memory (``_MemoryStorage``), and durability comes from one
 file that serialises the data and replaces the file atomically: a new temp file in the same
 directory (0600, never one that was already there), flush, fsync, ``os.replace``, fsync the
 directory (as Home Assistant's ``util/file.py`` does). The file on disk is therefore always one
-complete version the hub wrote, readable by the hub's user only.
+complete version the hub wrote, readable by the hub's user only: the store file and its lock
+are opened with :func:`open_private` (0600, never through a symbolic link), as is the recorder.
 
 Writes are ``async`` and return once the change is on disk. Writes that arrive while a flush
 runs are coalesced into the next one (group commit): a burst of thousands of awaited inserts
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import fcntl
 import glob
 import json
@@ -45,6 +47,7 @@ import logging
 import math
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
@@ -67,6 +70,7 @@ __all__ = [
     "Table",
     "check_slug",
     "dump_json",
+    "open_private",
     "where",
     "write_atomic",
 ]
@@ -671,7 +675,7 @@ def _open_file(path: Path, version: int, migrate: Migration | None) -> _Loaded:
 
 def _lock(path: Path) -> int:
     lock_path = path.with_name(f"{path.name}.lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = open_private(lock_path, os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -689,7 +693,8 @@ def _lock(path: Path) -> int:
 def _read(path: Path) -> tuple[int | None, dict[str, Any]]:
     """Return the file's (version, tables), or (None, {}) when there is no file yet."""
     try:
-        raw = path.read_bytes()
+        with open(open_private(path, os.O_RDONLY), "rb") as file:
+            raw = file.read()
     except FileNotFoundError:
         return None, {}
     fix = "The file is left untouched: correct it or restore it from a backup."
@@ -796,6 +801,34 @@ def write_atomic(path: Path, payload: bytes) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def open_private(path: Path, flags: int) -> int:
+    """Open ``path`` as a file only the hub's user may read and write; return its descriptor.
+
+    Never through a symbolic link (O_NOFOLLOW): a link planted at a data file's name would send
+    the hub's writes, or its reads, to another file. A file is created 0600, and one already
+    there with a wider mode (made by hand, or by an older version) is narrowed to 0600. Pass
+    ``O_CREAT`` in ``flags`` to create a missing file.
+    """
+    try:
+        fd = os.open(path, flags | os.O_NOFOLLOW, 0o600)
+    except OSError as err:
+        if err.errno != errno.ELOOP:
+            raise
+        raise StorageError(
+            f"{path} is a symbolic link; the hub's data files are its own files, "
+            "so remove the link (and move the file there, if it is the real one)"
+        ) from None
+    try:
+        if stat.S_IMODE(os.fstat(fd).st_mode) != 0o600:
+            os.fchmod(fd, 0o600)
+    except OSError as err:
+        os.close(fd)
+        raise StorageError(
+            f"cannot make {path} readable by the hub's user only (0600): {err.strerror}"
+        ) from None
+    return fd
 
 
 def _remove_temp_files(path: Path) -> None:

@@ -517,6 +517,37 @@ async def test_the_store_is_written_0600_through_a_temp_file_of_its_own(tmp_path
     assert victim.read_text() == "theirs" and stat.S_IMODE(victim.stat().st_mode) == 0o644
 
 
+async def test_a_store_file_left_0644_is_made_0600_at_open(storage: Storage, tmp_path: Path) -> None:
+    """A store an older version wrote through a reused 0644 temp file is narrowed on open, and
+    so is its lock file: both are 0600 before anything else happens."""
+    store_file, lock_file = tmp_path / "cards.json", tmp_path / "cards.json.lock"
+    store_file.write_text('{"version":1,"tables":{"cards":{"1":{"card":"C1"}}}}')
+    lock_file.touch()
+    for path in (store_file, lock_file):
+        path.chmod(0o644)
+
+    store = await storage.open("cards")
+
+    assert store.table("cards").all() == [{"card": "C1"}]
+    assert [stat.S_IMODE(path.stat().st_mode) for path in (store_file, lock_file)] == [0o600, 0o600]
+
+
+@pytest.mark.parametrize("name", ["cards.json", "cards.json.lock"])
+async def test_a_link_at_a_store_files_name_is_refused_and_its_target_untouched(
+    storage: Storage, tmp_path: Path, name: str
+) -> None:
+    """The lock file is truncated and given the hub's pid, the store file is read as the truth:
+    through a link, the one would clobber another file and the other read someone else's."""
+    victim = tmp_path.parent / f"{tmp_path.name}-victim.json"
+    victim.write_text('{"version":1,"tables":{}}')
+    (tmp_path / name).symlink_to(victim)
+
+    with pytest.raises(StorageError, match=rf"{name} is a symbolic link"):
+        await storage.open("cards")
+
+    assert victim.read_text() == '{"version":1,"tables":{}}'
+
+
 async def test_temp_files_a_killed_writer_left_are_removed_at_open(storage: Storage, tmp_path: Path) -> None:
     left = [tmp_path / ".cards.json.k2j4x9.tmp", tmp_path / ".cards.json.a81_qz.tmp"]
     for path in left:
