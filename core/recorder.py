@@ -40,7 +40,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from xiaoqu.core.storage import check_slug, dump_json
+from xiaoqu.core.storage import check_slug, dump_json, open_private
 
 __all__ = ["Record", "Recorder", "RecorderError"]
 
@@ -500,8 +500,9 @@ def _settle(outcomes: list[tuple[asyncio.Future[Any], Any]]) -> None:
 
 def _connect_writer(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
-    # 0600 from creation (the audit log is in here); SQLite gives its -wal/-shm files the same.
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    # 0600 (the audit log is in here), never through a link; SQLite gives its -wal and -shm
+    # files the database's mode.
+    os.close(open_private(path, os.O_WRONLY | os.O_CREAT))
     # isolation_level=None: transactions are exactly the BEGIN/COMMIT written here.
     connection = sqlite3.connect(path, isolation_level=None)
     try:

@@ -86,10 +86,23 @@ class _Registry:
     def __init__(self, hub: Hub, store: Store) -> None:
         self._hub = hub
         self._table: Table = store.table(self.table_name)
+        self._load()
+        # A change the disk refused is undone in the table: the entries follow it, so a
+        # caller told "failed" never sees the change in effect.
+        store.on_undo(self._load)
 
-    async def _save(self, entry: Any) -> None:
+    def _load(self) -> None:
+        """Build the entries and their lookups from the table."""
+        raise NotImplementedError
+
+    async def _save(self, entry: Any, key: str | None = None) -> None:
+        """Write ``entry`` as its one document, found by ``key`` (its key before a rename).
+
+        One document updated in place is one store write: a rename is on disk whole or not at
+        all, never removed under the old key without being saved under the new one.
+        """
         doc = dataclasses.asdict(entry)
-        await self._table.upsert(doc, Query()[self.key] == doc[self.key])
+        await self._table.upsert(doc, Query()[self.key] == (key or doc[self.key]))
 
     async def _delete(self, key_value: str) -> None:
         await self._table.remove(Query()[self.key] == key_value)
@@ -103,8 +116,7 @@ class DeviceRegistry(_Registry):
     table_name = "devices"
     key = "id"
 
-    def __init__(self, hub: Hub, store: Store) -> None:
-        super().__init__(hub, store)
+    def _load(self) -> None:
         self._devices = {doc["id"]: DeviceEntry(**doc) for doc in self._table.all()}
         self._by_identifier = {ident: dev for dev in self._devices.values() for ident in dev.identifiers}
 
@@ -181,8 +193,7 @@ class EntityRegistry(_Registry):
     table_name = "entities"
     key = "entity_id"
 
-    def __init__(self, hub: Hub, store: Store) -> None:
-        super().__init__(hub, store)
+    def _load(self) -> None:
         self._entities = {doc["entity_id"]: EntityEntry(**doc) for doc in self._table.all()}
         self._by_unique = {(e.platform, e.unique_id): e for e in self._entities.values()}
 
@@ -252,7 +263,6 @@ class EntityRegistry(_Registry):
                 raise InvalidEntityId(f"cannot rename {entity_id} to {new_entity_id!r}: keep the domain {entry.domain}")
             if new_entity_id in self._entities or new_entity_id in self._hub.states:
                 raise HubError(f"cannot rename {entity_id}: {new_entity_id} is taken")
-            await self._delete(entity_id)
             del self._entities[entity_id]
             entry.entity_id = new_entity_id
             self._entities[new_entity_id] = entry
@@ -260,7 +270,7 @@ class EntityRegistry(_Registry):
             entry.name = name
         if disabled_by is not ...:
             entry.disabled_by = disabled_by
-        await self._save(entry)
+        await self._save(entry, entity_id)
         self._fire("update", entity_id=entry.entity_id, old_entity_id=entity_id)
         return entry
 

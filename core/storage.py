@@ -4,13 +4,20 @@ TinyDB gives the table, the documents and the queries; it gives no durability. I
 ``JSONStorage`` rewrites the file in place (a crash mid-write leaves a torn file), it has no
 concurrency control, and every write re-reads and rewrites the whole database. So here TinyDB
 works on data held in memory (``_MemoryStorage``), and durability comes from one writer per
-file that serialises the data and replaces the file atomically: temp file in the same
-directory, flush, fsync, ``os.replace``, fsync the directory (as Home Assistant's
-``util/file.py`` does). The file on disk is therefore always one complete version the hub wrote.
+file that serialises the data and replaces the file atomically: a new temp file in the same
+directory (0600, never one that was already there), flush, fsync, ``os.replace``, fsync the
+directory (as Home Assistant's ``util/file.py`` does). The file on disk is therefore always one
+complete version the hub wrote, readable by the hub's user only: the store file and its lock
+are opened with :func:`open_private` (0600, never through a symbolic link), as is the recorder.
 
 Writes are ``async`` and return once the change is on disk. Writes that arrive while a flush
 runs are coalesced into the next one (group commit): a burst of thousands of awaited inserts
 costs a few dozen file writes, not thousands. Reads are synchronous, from memory.
+
+A file write that fails (disk full, I/O error) undoes, in memory, every change not yet on disk,
+and each of their callers gets :class:`StorageError`: a caller is never told "failed" for a
+change a later write then puts on disk. Whatever is built from the tables follows through
+:meth:`Store.on_undo`.
 
 One writer per file: a store holds an exclusive ``flock`` on ``<name>.json.lock`` while it is
 open, so a second process (or a second ``open`` in this one) gets :class:`StoreLockedError`
@@ -32,11 +39,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import fcntl
+import glob
 import json
+import logging
 import math
 import os
 import re
+import stat
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -58,15 +70,20 @@ __all__ = [
     "Table",
     "check_slug",
     "dump_json",
+    "open_private",
     "where",
+    "write_atomic",
 ]
 
 Migration = Callable[[int, dict[str, Any]], dict[str, Any]]
+
+_LOGGER = logging.getLogger(__name__)
 
 _SLUG = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)*")
 _MAX_SLUG_LENGTH = 100
 _DOC_ID = re.compile(r"[0-9]+")
 _EXCERPT = 30
+_TEMP_SUFFIX = ".tmp"
 
 
 class StorageError(Exception):
@@ -220,6 +237,17 @@ class _MemoryTable(_TinyDBTable):
             return [(i, raw[str(i)]) for i in dict.fromkeys(doc_ids) if str(i) in raw]
         return [(int(key), doc) for key, doc in raw.items() if cond is None or cond(doc)]
 
+    def restore(self, documents: Mapping[str, dict[str, Any] | None]) -> None:
+        """Put these documents back by id (None: there was none), as a failed write's undo does."""
+        raw = self._storage.read().setdefault(self.name, {})
+        for key, document in documents.items():
+            if document is None:
+                raw.pop(key, None)
+            else:
+                raw[key] = document
+        self._next_id = None  # counted again from the ids now present
+        self.clear_cache()
+
 
 class _MemoryDB(TinyDB):
     table_class = _MemoryTable
@@ -229,7 +257,7 @@ class Table:
     """One table of a store: synchronous reads from memory, writes that return once durable.
 
     Reads see every change made so far, including one whose write is still on its way to
-    disk. Documents handed out are copies at the top level; nested lists and dicts inside them
+    disk (and is undone if that write fails). Documents handed out are copies at the top level; nested lists and dicts inside them
     are the table's own, so treat them as read-only and write changes back with :meth:`update`.
     Every document written is checked to be JSON data first (a ValueError names the part that
     is not), and a write either changes the table completely or not at all.
@@ -407,6 +435,11 @@ class Table:
         return f"{self._store.path.name} table {self.name!r}"
 
 
+def _parse_fragment(key: str, fragment: str | None) -> dict[str, Any] | None:
+    """The document a ``'"7":{...}'`` fragment holds (None stays None)."""
+    return None if fragment is None else json.loads(f"{{{fragment}}}")[key]
+
+
 def _with_doc_id(copy: dict[str, Any], original: object) -> dict[str, Any]:
     """A :class:`Document` passed in keeps its doc id on the way into TinyDB."""
     return Document(copy, original.doc_id) if isinstance(original, Document) else copy
@@ -432,6 +465,10 @@ class Store:
         # that moment and, once on disk, moves _written up to the _changes it covered.
         self._changes = 0
         self._written = 0
+        # Undo: each document changed since the last snapshot, as it was at that snapshot (its
+        # fragment, or None if it did not exist); a failed round undoes these and its own.
+        self._undo: dict[str, dict[str, str | None]] = {}
+        self._undo_listeners: list[Callable[[], None]] = []
         self._round: asyncio.Future[None] | None = None
         self._writer: asyncio.Task[None] | None = None
 
@@ -447,26 +484,68 @@ class Store:
         return self._tables[name]
 
     async def flush(self) -> None:
-        """Return once every change made so far is on disk; retries after a failed write."""
+        """Return once every change made so far is on disk (or raise if the write failed)."""
         await self._durable()
+
+    def on_undo(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` on the loop each time a failed write has undone changes.
+
+        What is built from the tables (a registry's lookup dicts) must then be built again:
+        the tables are back to what is on disk, and so must be everything derived from them.
+        """
+        self._undo_listeners.append(callback)
 
     def _check_open(self) -> None:
         if self._lock_fd is None:
             raise StorageError(f"store {self.path} is closed")
 
     def _put(self, table: str, doc_id: int, text: str) -> None:
+        self._remember(table, [str(doc_id)])
         self._fragments.setdefault(table, {})[str(doc_id)] = f'"{doc_id}":{text}'
         self._changes += 1
 
     def _drop(self, table: str, doc_ids: list[int]) -> None:
+        self._remember(table, [str(doc_id) for doc_id in doc_ids])
         fragments = self._fragments.setdefault(table, {})
         for doc_id in doc_ids:
             del fragments[str(doc_id)]
         self._changes += bool(doc_ids)
 
     def _clear(self, table: str) -> None:
+        self._remember(table, list(self._fragments.get(table, {})))
         self._fragments[table] = {}
         self._changes += 1
+
+    def _remember(self, table: str, keys: list[str]) -> None:
+        """Keep how these documents were before their first change since the last snapshot."""
+        fragments = self._fragments.get(table, {})
+        undo = self._undo.setdefault(table, {})
+        for key in keys:
+            undo.setdefault(key, fragments.get(key))
+
+    def _undo_unwritten(self, in_flight: dict[str, dict[str, str | None]]) -> None:
+        """After a failed round: put back every document changed since the file was last written.
+
+        The changes made while the round was being written are undone first, then the
+        round's own, so each document ends as the file holds it.
+        """
+        for undo in (self._undo, in_flight):
+            for table, before in undo.items():
+                fragments = self._fragments.setdefault(table, {})
+                for key, fragment in before.items():
+                    if fragment is None:
+                        fragments.pop(key, None)
+                    else:
+                        fragments[key] = fragment
+                documents = {key: _parse_fragment(key, fragment) for key, fragment in before.items()}
+                self._tables[table]._inner.restore(documents)
+        self._undo = {}
+        self._written = self._changes
+        for listener in self._undo_listeners:
+            try:
+                listener()
+            except Exception:  # one failing listener must not keep the others (or the waiters) out
+                _LOGGER.exception("%s: a listener failed after a failed write was undone", self.path)
 
     async def _durable(self) -> None:
         target = self._changes
@@ -486,13 +565,16 @@ class Store:
             assert done is not None
             # Only the list of strings is taken on the loop; joining and writing run in a thread.
             snapshot = [(name, list(parts.values())) for name, parts in self._fragments.items()]
+            in_flight, self._undo = self._undo, {}
             try:
                 await loop.run_in_executor(None, _write_store, self.path, self.version, snapshot)
             except Exception as err:  # noqa: BLE001 - handed to every waiter of the round
+                # Undone, so that no later write puts on disk a change its caller was told failed.
+                self._undo_unwritten(in_flight)
                 done.set_exception(
                     StorageError(
-                        f"could not write {self.path}: {err}. The change is kept in memory "
-                        "and written with the next successful write or flush"
+                        f"could not write {self.path}: {err}; every change not yet on disk "
+                        "was undone"
                     )
                 )
                 done.exception()  # retrieved: waiters may all have been cancelled
@@ -573,6 +655,7 @@ def _open_file(path: Path, version: int, migrate: Migration | None) -> _Loaded:
     path.parent.mkdir(parents=True, exist_ok=True)
     lock_fd = _lock(path)
     try:
+        _remove_temp_files(path)
         stored_version, tables = _read(path)
         if stored_version is not None and stored_version != version:
             tables = _migrate(path, stored_version, version, tables, migrate)
@@ -592,7 +675,7 @@ def _open_file(path: Path, version: int, migrate: Migration | None) -> _Loaded:
 
 def _lock(path: Path) -> int:
     lock_path = path.with_name(f"{path.name}.lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = open_private(lock_path, os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -610,7 +693,8 @@ def _lock(path: Path) -> int:
 def _read(path: Path) -> tuple[int | None, dict[str, Any]]:
     """Return the file's (version, tables), or (None, {}) when there is no file yet."""
     try:
-        raw = path.read_bytes()
+        with open(open_private(path, os.O_RDONLY), "rb") as file:
+            raw = file.read()
     except FileNotFoundError:
         return None, {}
     fix = "The file is left untouched: correct it or restore it from a backup."
@@ -689,22 +773,27 @@ def _write_store(path: Path, version: int, snapshot: list[tuple[str, list[str]]]
     tables = ",".join(
         f"{json.dumps(name, ensure_ascii=False)}:{{{','.join(parts)}}}" for name, parts in snapshot
     )
-    _write_atomic(path, f'{{"version":{version},"tables":{{{tables}}}}}'.encode())
+    write_atomic(path, f'{{"version":{version},"tables":{{{tables}}}}}'.encode())
 
 
-def _write_atomic(path: Path, payload: bytes) -> None:
-    """Replace ``path`` with ``payload`` so that a crash leaves either the old or the new file."""
-    temp = path.with_name(f".{path.name}.tmp")
+def write_atomic(path: Path, payload: bytes) -> None:
+    """Replace ``path`` with ``payload`` so that a crash leaves either the old or the new file.
+
+    The data goes to a new file of its own (``mkstemp``: O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, a
+    unique name beside ``path``), never to whatever sits at a fixed temp name: a stale or planted
+    file there keeps its own mode, and a link there sends the data to another file. So the file
+    that replaces ``path`` is 0600 (it may hold password hashes and residents' data) and ours.
+    """
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=_TEMP_SUFFIX)
     try:
-        # 0600 from creation: stores hold password and token hashes and personal data.
-        with open(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
+        with open(fd, "wb") as file:
             file.write(payload)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
-            temp.unlink()
+            os.unlink(temp)
         raise
     # The rename itself is only durable once the directory entry is on disk.
     directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
@@ -712,3 +801,44 @@ def _write_atomic(path: Path, payload: bytes) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def open_private(path: Path, flags: int) -> int:
+    """Open ``path`` as a file only the hub's user may read and write; return its descriptor.
+
+    Never through a symbolic link (O_NOFOLLOW): a link planted at a data file's name would send
+    the hub's writes, or its reads, to another file. A file is created 0600, and one already
+    there with a wider mode (made by hand, or by an older version) is narrowed to 0600. Pass
+    ``O_CREAT`` in ``flags`` to create a missing file.
+    """
+    try:
+        fd = os.open(path, flags | os.O_NOFOLLOW, 0o600)
+    except OSError as err:
+        if err.errno != errno.ELOOP:
+            raise
+        raise StorageError(
+            f"{path} is a symbolic link; the hub's data files are its own files, "
+            "so remove the link (and move the file there, if it is the real one)"
+        ) from None
+    try:
+        if stat.S_IMODE(os.fstat(fd).st_mode) != 0o600:
+            os.fchmod(fd, 0o600)
+    except OSError as err:
+        os.close(fd)
+        raise StorageError(
+            f"cannot make {path} readable by the hub's user only (0600): {err.strerror}"
+        ) from None
+    return fd
+
+
+def _remove_temp_files(path: Path) -> None:
+    """Remove the temp files a killed writer of ``path`` left (the caller holds its lock).
+
+    mkstemp's part of the name has no dot, which keeps ``.door.json.json.x1.tmp`` (the store
+    ``door.json``'s, perhaps being written now) from passing for ``door``'s.
+    """
+    prefix = f".{path.name}."
+    for temp in path.parent.glob(f"{glob.escape(prefix)}*{_TEMP_SUFFIX}"):
+        if "." not in temp.name[len(prefix) : -len(_TEMP_SUFFIX)]:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import stat
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -325,3 +326,29 @@ async def test_a_database_from_a_newer_version_stops_start(tmp_path: Path) -> No
 
     with pytest.raises(RecorderError, match="schema version 99 is newer than the 1"):
         await Recorder(tmp_path / "recorder.db").start()
+
+
+async def test_a_database_left_0644_is_made_0600_with_its_wal(start: StartRecorder, tmp_path: Path) -> None:
+    """The audit log is in here: a file someone (or an older version) made 0644 is narrowed,
+    and SQLite gives the -wal and -shm files the database's mode."""
+    files = [tmp_path / name for name in ("recorder.db", "recorder.db-wal", "recorder.db-shm")]
+    for path in files:
+        path.touch(mode=0o644)
+
+    recorder = await start()
+    await recorder.append("audit", subject="admin", data={"act": "login"})
+
+    assert {path.name: stat.S_IMODE(path.stat().st_mode) for path in files} == {
+        path.name: 0o600 for path in files
+    }
+
+
+async def test_a_link_at_the_database_name_stops_start_and_its_target_is_untouched(tmp_path: Path) -> None:
+    victim = tmp_path / "elsewhere.db"
+    victim.touch(mode=0o644)  # empty: SQLite would take it for a new database and write there
+    (tmp_path / "recorder.db").symlink_to(victim)
+
+    with pytest.raises(RecorderError, match=r"cannot open .*recorder\.db: .*is a symbolic link"):
+        await Recorder(tmp_path / "recorder.db").start()
+
+    assert victim.stat().st_size == 0 and stat.S_IMODE(victim.stat().st_mode) == 0o644

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import signal
+import stat
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
@@ -134,6 +136,14 @@ def non_empty(tables: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {name: docs for name, docs in tables.items() if docs}
 
 
+def in_memory(store: Store) -> dict[str, dict[str, dict[str, Any]]]:
+    """The tables the operations touch, as the file lays them out (documents by str doc id)."""
+    return {
+        name: {str(doc.doc_id): dict(doc) for doc in store.table(name).all()}
+        for name in ("cards", "users")
+    }
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(operations, max_size=12))
 def test_the_file_always_holds_exactly_what_memory_holds(
@@ -146,22 +156,55 @@ def test_the_file_always_holds_exactly_what_memory_holds(
         store = await storage.open("cards")
         for operation in script:
             await apply(store, operation)
-        memory = {
-            name: {str(doc.doc_id): dict(doc) for doc in store.table(name).all()}
-            for name in ("cards", "users")
-        }
-        await storage.close()
-        path = directory / "cards.json"
-        assert non_empty(on_disk(path) if path.exists() else {}) == non_empty(memory)
-        reopened = Storage(directory)
-        store = await reopened.open("cards")
-        assert {
-            name: {str(doc.doc_id): dict(doc) for doc in store.table(name).all()}
-            for name in ("cards", "users")
-        } == memory
-        await reopened.close()
+        await assert_file_holds(storage, store)
 
     asyncio.run(run(tmp_path_factory.mktemp("store")))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(operations, max_size=8),
+    st.lists(operations, min_size=1, max_size=6),
+    st.lists(operations, max_size=4),
+)
+def test_writes_the_disk_refuses_are_undone_whatever_they_were(
+    tmp_path_factory: pytest.TempPathFactory,
+    before: list[tuple[Any, ...]],
+    refused: list[tuple[Any, ...]],
+    after: list[tuple[Any, ...]],
+) -> None:
+    """Changes made together on a disk that takes no byte leave memory as the file holds it,
+    and the changes after them are written on top of that, not on top of the refused ones."""
+
+    async def run(directory: Path) -> None:
+        storage = Storage(directory)
+        store = await storage.open("cards")
+        for operation in before:
+            await apply(store, operation)
+        kept = in_memory(store)
+
+        with file_size_limit(0):
+            outcomes = await asyncio.gather(
+                *(apply(store, operation) for operation in refused), return_exceptions=True
+            )
+
+        assert all(outcome is None or isinstance(outcome, StorageError) for outcome in outcomes)
+        assert in_memory(store) == kept
+        for operation in after:
+            await apply(store, operation)
+        await assert_file_holds(storage, store)
+
+    asyncio.run(run(tmp_path_factory.mktemp("store")))
+
+
+async def assert_file_holds(storage: Storage, store: Store) -> None:
+    """Close ``storage``; the file, and a store opened on it again, equal ``store``'s tables."""
+    memory = in_memory(store)
+    await storage.close()
+    assert non_empty(on_disk(store.path) if store.path.exists() else {}) == non_empty(memory)
+    reopened = Storage(storage.directory)
+    assert in_memory(await reopened.open(store.name)) == memory
+    await reopened.close()
 
 
 async def test_truncate_empties_the_table_on_disk(storage: Storage, tmp_path: Path) -> None:
@@ -179,13 +222,13 @@ async def test_a_burst_of_awaited_inserts_is_coalesced_into_few_file_writes(
     storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     writes: list[int] = []
-    real_write = storage_module._write_atomic
+    real_write = storage_module.write_atomic
 
     def counting_write(path: Path, payload: bytes) -> None:
         writes.append(len(payload))
         real_write(path, payload)
 
-    monkeypatch.setattr(storage_module, "_write_atomic", counting_write)
+    monkeypatch.setattr(storage_module, "write_atomic", counting_write)
     table = (await storage.open("cards")).table("cards")
 
     async def burst(task: int) -> list[int]:
@@ -386,20 +429,138 @@ async def test_writes_after_close_are_refused(storage: Storage) -> None:
         await table.insert({"card": "C1"})
 
 
-async def test_a_failed_write_keeps_the_old_file_and_is_retried(storage: Storage, tmp_path: Path) -> None:
+async def test_a_failed_write_is_undone_and_never_written_later(storage: Storage, tmp_path: Path) -> None:
+    """A full disk: every caller whose change missed the disk gets the error, and the change is
+    gone from memory too, so no later write can put on disk what its caller was told failed."""
+    store = await storage.open("cards")
+    cards, holders = store.table("cards"), store.table("holders")
+    await cards.insert_multiple([{"card": "C1", "balance_fen": 100}, {"card": "C2"}])
+    await holders.insert_multiple([{"name": "张三"}, {"name": "李四"}])
+    before = (tmp_path / "cards.json").read_bytes()
+    in_memory = {name: store.table(name).all() for name in ("cards", "holders")}
+
+    with file_size_limit(len(before)):
+        results = await asyncio.gather(
+            cards.update({"balance_fen": 0, "pad": "x" * 8192}, card.card == "C1"),
+            cards.insert({"card": "C3"}),
+            cards.remove(card.card == "C2"),
+            holders.truncate(),
+            holders.insert({"name": "王五"}),
+            return_exceptions=True,
+        )
+
+    for result in results:
+        assert isinstance(result, StorageError)
+        assert re.search(r"could not write .*: \[Errno 27\].*undone", str(result))
+    assert (tmp_path / "cards.json").read_bytes() == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["cards.json", "cards.json.lock"]
+    assert {name: store.table(name).all() for name in ("cards", "holders")} == in_memory
+
+    # Unrelated changes, on a disk with room again; new ids do not collide with restored ones.
+    await cards.insert({"card": "C4"})
+    await holders.insert({"name": "赵六"})
+
+    expected = {
+        "cards": [{"card": "C1", "balance_fen": 100}, {"card": "C2"}, {"card": "C4"}],
+        "holders": [{"name": "张三"}, {"name": "李四"}, {"name": "赵六"}],
+    }
+    assert {name: list(docs.values()) for name, docs in on_disk(tmp_path / "cards.json").items()} == expected
+    assert {name: store.table(name).all() for name in expected} == expected
+
+
+async def test_undo_listeners_run_and_a_failing_one_keeps_no_caller_waiting(
+    storage: Storage, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     store = await storage.open("cards")
     table = store.table("cards")
     await table.insert({"card": "C1"})
-    before = (tmp_path / "cards.json").read_bytes()
+    seen: list[list[Document]] = []
 
-    with file_size_limit(4096), pytest.raises(StorageError, match=r"could not write .*: \[Errno 27\]"):
-        await table.insert({"card": "C2", "pad": "x" * 8192})
+    def broken() -> None:
+        raise KeyError("card")
 
-    assert (tmp_path / "cards.json").read_bytes() == before
-    assert not (tmp_path / ".cards.json.tmp").exists()
-    assert table.count(card.card == "C2") == 1  # kept in memory
-    await store.flush()
-    assert [doc["card"] for doc in on_disk(tmp_path / "cards.json")["cards"].values()] == ["C1", "C2"]
+    store.on_undo(broken)
+    store.on_undo(lambda: seen.append(table.all()))
+
+    with file_size_limit((tmp_path / "cards.json").stat().st_size), pytest.raises(StorageError):
+        await asyncio.wait_for(table.insert({"card": "C2"}), timeout=10)
+
+    assert seen == [[{"card": "C1"}]]  # called once the table was back to what is on disk
+    assert "a listener failed after a failed write was undone" in caplog.text
+
+
+@pytest.mark.parametrize("planted", ["a 0644 file", "a link to another file"])
+async def test_the_store_is_written_0600_through_a_temp_file_of_its_own(tmp_path: Path, planted: str) -> None:
+    """What sits at a temp file's name is never reused: a stale or planted file would keep its
+    own mode (0644: the password hashes readable by all), and a link would send the data, and
+    then the store's own name, to someone else's file."""
+    data, victim = tmp_path / "data", tmp_path / "victim.json"
+    data.mkdir()
+    victim.write_text("theirs")
+    victim.chmod(0o644)
+    at_temp_name = data / ".cards.json.tmp"  # the one name the store once used for every write
+    if planted == "a 0644 file":
+        at_temp_name.write_text("stale")
+        at_temp_name.chmod(0o644)
+    else:
+        at_temp_name.symlink_to(victim)
+    storage = Storage(data)
+    try:
+        await (await storage.open("cards")).table("cards").insert({"card": "C1"})
+    finally:
+        await storage.close()
+
+    store_file = data / "cards.json"
+    assert not store_file.is_symlink()
+    assert stat.S_IMODE(store_file.stat().st_mode) == 0o600
+    assert on_disk(store_file) == {"cards": {"1": {"card": "C1"}}}
+    assert victim.read_text() == "theirs" and stat.S_IMODE(victim.stat().st_mode) == 0o644
+
+
+async def test_a_store_file_left_0644_is_made_0600_at_open(storage: Storage, tmp_path: Path) -> None:
+    """A store an older version wrote through a reused 0644 temp file is narrowed on open, and
+    so is its lock file: both are 0600 before anything else happens."""
+    store_file, lock_file = tmp_path / "cards.json", tmp_path / "cards.json.lock"
+    store_file.write_text('{"version":1,"tables":{"cards":{"1":{"card":"C1"}}}}')
+    lock_file.touch()
+    for path in (store_file, lock_file):
+        path.chmod(0o644)
+
+    store = await storage.open("cards")
+
+    assert store.table("cards").all() == [{"card": "C1"}]
+    assert [stat.S_IMODE(path.stat().st_mode) for path in (store_file, lock_file)] == [0o600, 0o600]
+
+
+@pytest.mark.parametrize("name", ["cards.json", "cards.json.lock"])
+async def test_a_link_at_a_store_files_name_is_refused_and_its_target_untouched(
+    storage: Storage, tmp_path: Path, name: str
+) -> None:
+    """The lock file is truncated and given the hub's pid, the store file is read as the truth:
+    through a link, the one would clobber another file and the other read someone else's."""
+    victim = tmp_path.parent / f"{tmp_path.name}-victim.json"
+    victim.write_text('{"version":1,"tables":{}}')
+    (tmp_path / name).symlink_to(victim)
+
+    with pytest.raises(StorageError, match=rf"{name} is a symbolic link"):
+        await storage.open("cards")
+
+    assert victim.read_text() == '{"version":1,"tables":{}}'
+
+
+async def test_temp_files_a_killed_writer_left_are_removed_at_open(storage: Storage, tmp_path: Path) -> None:
+    left = [tmp_path / ".cards.json.k2j4x9.tmp", tmp_path / ".cards.json.a81_qz.tmp"]
+    for path in left:
+        path.write_text('{"version":1,"tab')
+    # Other stores' ("users", "cards.json"): not this open's to remove.
+    others = [tmp_path / ".users.json.k2j4x9.tmp", tmp_path / ".cards.json.json.k2j4x9.tmp"]
+    for path in others:
+        path.write_text("{")
+
+    await storage.open("cards")
+
+    assert not any(path.exists() for path in left)
+    assert all(path.exists() for path in others)
 
 
 @pytest.mark.parametrize(("kill_after", "delay"), [(30, 0), (300, 0.003), (1000, 0.007), (2000, 0.013)])
@@ -434,3 +595,4 @@ async def test_a_killed_writer_loses_no_acknowledged_write(
 
     stored = {doc["key"] for doc in store.table("acks").all()}
     assert set(acked) <= stored
+    assert not list(tmp_path.glob(".crash.json.*.tmp"))  # a write the kill cut short leaves none
