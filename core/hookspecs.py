@@ -63,11 +63,14 @@ def xiaoqu_stop(hub: Hub) -> Any:
 
 
 @hookspec
-def xiaoqu_services() -> list[str] | None:
+def xiaoqu_services(config: Any) -> list[str] | None:
     """Return the ``domain.service`` names the plugin registers when it is set up.
 
-    Called without setting anything up, so ``xiaoqu check-config`` can name an automation's
-    unknown service; a test checks that what a running hub registers was declared.
+    ``config`` is the plugin's validated section (for services named in it, such as
+    ``notify.<target>``); take it only if you need it. Called without setting anything up, so
+    ``xiaoqu check-config`` can name an automation's unknown service; a test checks that what
+    a running hub registers was declared. A plugin with a service table
+    (:class:`xiaoqu.core.services.ServiceSpec`) returns ``service_names(DOMAIN, SERVICES)``.
     """
 
 

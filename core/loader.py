@@ -365,7 +365,7 @@ class PluginSet:
                     self.problems.append(Problem(domain, "config", f"invalid configuration ({len(errors)} error(s))"))
                     continue
             self.loaded[domain] = Plugin(manifest, module, section)
-            for names in call_plugin_hook(self.hub.pm, domain, "xiaoqu_services"):
+            for names in call_plugin_hook(self.hub.pm, domain, "xiaoqu_services", config=section):
                 self.declared_services.update(names or ())
         return config_errors
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import enum
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -169,3 +169,30 @@ class ServiceRegistry:
             await self._run(handler, call)
         except Exception:
             _LOGGER.exception("Error running %s.%s", call.domain, call.service)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSpec:
+    """One row of an integration's service table (its ``services.py``).
+
+    The table is the one place a service is written down: :func:`register_services` registers
+    every row when the plugin is set up, and :func:`service_names` answers the plugin's
+    ``xiaoqu_services`` hook from the same rows, so the two cannot drift apart.
+    """
+
+    name: str
+    handler: Handler
+    schema: Callable[[Any], Any] | None = None
+    description: str | None = None
+    supports_response: SupportsResponse = SupportsResponse.NONE
+
+
+def register_services(hub: Hub, domain: str, table: Iterable[ServiceSpec]) -> None:
+    """Register each service of ``table`` under ``domain``."""
+    for spec in table:
+        hub.services.register(domain, spec.name, spec.handler, spec.schema, spec.supports_response, spec.description)
+
+
+def service_names(domain: str, table: Iterable[ServiceSpec]) -> list[str]:
+    """``domain.name`` of each service of ``table``: what ``xiaoqu_services`` returns."""
+    return [f"{domain}.{spec.name}" for spec in table]

@@ -1,0 +1,49 @@
+"""The notify targets of one hub, and sending to them."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from xiaoqu.core.errors import HubError
+
+from .channels import Channel, Notification
+from .const import ATTR_DATA, ATTR_MESSAGE, ATTR_TARGET, ATTR_TITLE, EVENT_NOTIFICATION_SENT, SERVICE_NOTIFY
+
+if TYPE_CHECKING:
+    from xiaoqu.core.bus import Context
+    from xiaoqu.core.hub import Hub
+
+_LOGGER = logging.getLogger(__package__)
+
+
+class Notifier:
+    """``notify.<target>`` sends through that target's channel; ``notify.notify`` through all."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.targets: dict[str, Channel] = {}
+
+    async def send(self, service: str, data: Mapping[str, Any], context: Context) -> None:
+        notification = Notification(
+            message=data[ATTR_MESSAGE],
+            title=data.get(ATTR_TITLE),
+            target=tuple(data.get(ATTR_TARGET, ())),
+            data=dict(data.get(ATTR_DATA, {})),
+        )
+        names = list(self.targets) if service == SERVICE_NOTIFY else [service]
+        failed = []
+        for name in names:
+            try:
+                await self.targets[name].send(notification)
+            except Exception as err:  # one channel's failure (a plugin's) must not stop the others
+                _LOGGER.warning("notify.%s could not send %r: %s: %s", name, notification.title or notification.message[:40],
+                                type(err).__name__, err)
+                failed.append(name)
+                continue
+            self.hub.bus.fire(EVENT_NOTIFICATION_SENT, {
+                "target": name, "title": notification.title, "message": notification.message,
+                "recipients": list(notification.target),
+            }, context=context)
+        if failed and len(failed) == len(names):
+            raise HubError(f"notify.{service}: not sent ({', '.join(failed)} failed; the log says why)")
