@@ -12,9 +12,8 @@ from typing import Any
 
 from xiaoqu.core import config as conf
 from xiaoqu.core.clock import Clock
-from xiaoqu.core.const import RECORDER_FILE
 from xiaoqu.core.hub import Hub, HubConfig
-from xiaoqu.core.loader import PluginSet, Problem, Source, discover
+from xiaoqu.core.loader import Problem, Source, discover
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -85,9 +84,8 @@ def _prepare(
             checked.problems.append(problem)
         else:
             _LOGGER.warning("Plugin not available: %s", problem)
-    plugins = PluginSet(hub)
+    plugins = hub.plugins
     plugins.available = available
-    hub.plugins = plugins
     checked.errors.extend(plugins.import_and_configure(loaded, sorted(wanted)))
     if "automation" in plugins.loaded:  # each automation is checked on its own, not by a section schema
         from xiaoqu.core.automation import validate_automations
@@ -118,31 +116,13 @@ async def setup_hub(
     Config errors in a plugin's section keep that plugin (and its dependents) from being set
     up and are returned; the rest of the hub is built regardless.
     """
-    from xiaoqu.core.entity import EntityManager
-    from xiaoqu.core.recorder import Recorder
-    from xiaoqu.core.registry import STORE_NAME, DeviceRegistry, EntityRegistry
-    from xiaoqu.core.storage import Storage
-
     # Reading YAML, manifests and blueprints and importing plugins is file I/O: off the loop.
     hub, checked = await asyncio.get_running_loop().run_in_executor(
         None, _prepare, config_path, clock, tuple(plugin_dirs), log_overrides
     )
     if hub is None:
         raise SystemExit(f"cannot start: {'; '.join(str(e) for e in checked.errors)}")
-    data_dir = hub.config.data_dir
-    assert data_dir is not None
-    # The data dir holds hashes, personal data and the audit log: the hub's user only.
-    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    data_dir.chmod(0o700)
-    hub.storage = Storage(data_dir)
-    hub.on_stop(hub.storage.close)
-    hub.recorder = Recorder(data_dir / RECORDER_FILE, clock=hub.clock.time, sleep=hub.clock.sleep)
-    await hub.recorder.start()
-    hub.on_stop(hub.recorder.stop)
-    registry_store = await hub.storage.open(STORE_NAME)
-    hub.devices = DeviceRegistry(hub, registry_store)
-    hub.entity_registry = EntityRegistry(hub, registry_store)
-    hub.entities = EntityManager(hub)
+    await hub.open()
     await hub.plugins.setup_all()
     checked.problems.extend(p for p in hub.plugins.problems if p not in checked.problems)
     return hub, checked

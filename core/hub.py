@@ -25,12 +25,12 @@ from xiaoqu.core.hookspecs import PROJECT_NAME
 from xiaoqu.core.services import ServiceRegistry
 from xiaoqu.core.states import StateMachine
 
-if TYPE_CHECKING:
-    from xiaoqu.core.entity import EntityManager
-    from xiaoqu.core.loader import PluginSet
-    from xiaoqu.core.recorder import Recorder
-    from xiaoqu.core.registry import DeviceRegistry, EntityRegistry
-    from xiaoqu.core.storage import Storage
+from xiaoqu.core.const import RECORDER_FILE
+from xiaoqu.core.entity import EntityManager
+from xiaoqu.core.loader import PluginSet
+from xiaoqu.core.recorder import Recorder
+from xiaoqu.core.registry import STORE_NAME, DeviceRegistry, EntityRegistry
+from xiaoqu.core.storage import Storage
 
 _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -89,13 +89,14 @@ class Hub:
         self.pm.add_hookspecs(hookspecs)
         #: Per-integration runtime data, keyed by domain.
         self.data: dict[str, Any] = {}
-        # Set by core.bootstrap before plugins are set up.
-        self.storage: Storage
-        self.recorder: Recorder
-        self.devices: DeviceRegistry
-        self.entity_registry: EntityRegistry
-        self.entities: EntityManager
-        self.plugins: PluginSet
+        # Complete from the start; open() reads what is on disk before plugins are set up.
+        assert config.data_dir is not None  # HubConfig fills it in
+        self.storage = Storage(config.data_dir)
+        self.recorder = Recorder(config.data_dir / RECORDER_FILE, clock=self.clock.time, sleep=self.clock.sleep)
+        self.devices = DeviceRegistry(self)
+        self.entity_registry = EntityRegistry(self)
+        self.entities = EntityManager(self)
+        self.plugins = PluginSet(self)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._background: set[asyncio.Task[Any]] = set()
         self._stop_callbacks: list[Callable[[], Any]] = []
@@ -164,6 +165,20 @@ class Hub:
 
     # --- lifecycle ------------------------------------------------------------------------
 
+    async def open(self) -> None:
+        """Open the data directory, the recorder and the registries (before plugins set up).
+
+        The data directory holds hashes, personal data and the audit log: the hub's user only.
+        """
+        data_dir = self.storage.directory
+        await self.run_in_executor(_private_dir, data_dir)
+        self.on_stop(self.storage.close)
+        await self.recorder.start()
+        self.on_stop(self.recorder.stop)
+        registry_store = await self.storage.open(STORE_NAME)
+        self.devices.load(registry_store)
+        self.entity_registry.load(registry_store)
+
     async def start(self) -> None:
         """Fire ``hub_start``, let start-up work settle, then fire ``hub_started``."""
         self.state = HubState.STARTING
@@ -184,8 +199,7 @@ class Hub:
         if not await self.block_till_done(STOP_TIMEOUT):
             unfinished = sorted(t.get_name() for t in self._tasks if t is not asyncio.current_task())
             _LOGGER.warning("Stopping with unfinished tasks: %s", unfinished)
-        if plugins := getattr(self, "plugins", None):
-            await plugins.stop_all()
+        await self.plugins.stop_all()
         for task in list(self._background):
             task.cancel()
         if self._background:
@@ -208,3 +222,8 @@ class Hub:
         assert self._stopped is not None, "the hub was never started"
         await self._stopped.wait()
         return self.exit_code
+
+
+def _private_dir(path: Path) -> None:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)

@@ -83,16 +83,24 @@ class _Registry:
     table_name: str
     key: str
 
-    def __init__(self, hub: Hub, store: Store) -> None:
+    def __init__(self, hub: Hub) -> None:
         self._hub = hub
-        self._table: Table = store.table(self.table_name)
-        self._load()
+        self._table: Table  # set by load()
+        self._build([])
+
+    def load(self, store: Store) -> None:
+        """Read the entries from ``store``; the hub opens it before any plugin is set up."""
+        self._table = store.table(self.table_name)
+        self._reload()
         # A change the disk refused is undone in the table: the entries follow it, so a
         # caller told "failed" never sees the change in effect.
-        store.on_undo(self._load)
+        store.on_undo(self._reload)
 
-    def _load(self) -> None:
-        """Build the entries and their lookups from the table."""
+    def _reload(self) -> None:
+        self._build(self._table.all())
+
+    def _build(self, docs: list[dict[str, Any]]) -> None:
+        """Build the entries and their lookups from the table's documents."""
         raise NotImplementedError
 
     async def _save(self, entry: Any, key: str | None = None) -> None:
@@ -116,8 +124,8 @@ class DeviceRegistry(_Registry):
     table_name = "devices"
     key = "id"
 
-    def _load(self) -> None:
-        self._devices = {doc["id"]: DeviceEntry(**doc) for doc in self._table.all()}
+    def _build(self, docs: list[dict[str, Any]]) -> None:
+        self._devices = {doc["id"]: DeviceEntry(**doc) for doc in docs}
         self._by_identifier = {ident: dev for dev in self._devices.values() for ident in dev.identifiers}
 
     def get(self, device_id: str) -> DeviceEntry | None:
@@ -193,8 +201,8 @@ class EntityRegistry(_Registry):
     table_name = "entities"
     key = "entity_id"
 
-    def _load(self) -> None:
-        self._entities = {doc["entity_id"]: EntityEntry(**doc) for doc in self._table.all()}
+    def _build(self, docs: list[dict[str, Any]]) -> None:
+        self._entities = {doc["entity_id"]: EntityEntry(**doc) for doc in docs}
         self._by_unique = {(e.platform, e.unique_id): e for e in self._entities.values()}
 
     def get(self, entity_id: str) -> EntityEntry | None:

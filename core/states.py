@@ -31,10 +31,24 @@ def valid_entity_id(entity_id: str) -> bool:
     return VALID_ENTITY_ID.match(entity_id) is not None
 
 
+_set_field = object.__setattr__
+
+
 class State:
-    """One entity's state string, attributes and when it last changed."""
+    """One entity's state string, attributes and when it last changed.
+
+    Immutable: a state is shared by every listener, the template engine and the API, so none
+    of them may change what the others see; a change is a new ``State`` from the state machine.
+    """
 
     __slots__ = ("entity_id", "state", "attributes", "last_changed", "last_updated", "context")
+
+    entity_id: str
+    state: str
+    attributes: Mapping[str, Any]
+    last_changed: float
+    last_updated: float
+    context: Context | None
 
     def __init__(
         self,
@@ -45,12 +59,18 @@ class State:
         last_updated: float,
         context: Context | None = None,
     ) -> None:
-        self.entity_id = entity_id
-        self.state = state
-        self.attributes = attributes
-        self.last_changed = last_changed
-        self.last_updated = last_updated
-        self.context = context
+        _set_field(self, "entity_id", entity_id)
+        _set_field(self, "state", state)
+        _set_field(self, "attributes", attributes if isinstance(attributes, MappingProxyType) else MappingProxyType(dict(attributes)))
+        _set_field(self, "last_changed", last_changed)
+        _set_field(self, "last_updated", last_updated)
+        _set_field(self, "context", context)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a State cannot be changed ({self.entity_id}: {name}); set a new state instead")
+
+    def __delattr__(self, name: str) -> None:
+        self.__setattr__(name, None)
 
     @property
     def domain(self) -> str:

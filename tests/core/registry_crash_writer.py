@@ -37,7 +37,8 @@ def stop_after_writing(write: Callable[..., None]) -> Callable[..., None]:
 
 async def main(directory: Path) -> None:
     storage = Storage(directory)
-    registry = EntityRegistry(Hub(HubConfig(config_dir=directory)), await storage.open(STORE_NAME))
+    registry = EntityRegistry(Hub(HubConfig(config_dir=directory)))
+    registry.load(await storage.open(STORE_NAME))
     storage_module._write_store = stop_after_writing(storage_module._write_store)
     await registry.update("lock.gate_1", new_entity_id=RENAMED, name=NAME)
 

@@ -27,8 +27,9 @@ async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
 
 async def open_registry(storage: Storage) -> EntityRegistry:
     """The entity registry as a hub builds it, on the registry store read from disk."""
-    store = await storage.open(STORE_NAME)
-    return EntityRegistry(Hub(HubConfig(config_dir=storage.directory)), store)
+    registry = EntityRegistry(Hub(HubConfig(config_dir=storage.directory)))
+    registry.load(await storage.open(STORE_NAME))
+    return registry
 
 
 async def add_gate(registry: EntityRegistry, n: int) -> None:

@@ -5,6 +5,7 @@ import pytest
 
 from xiaoqu.core.const import EVENT_STATE_CHANGED
 from xiaoqu.core.errors import InvalidEntityId, InvalidState
+from xiaoqu.core.states import State
 
 
 @pytest.fixture
@@ -84,3 +85,17 @@ async def test_as_dict_has_ha_shape(hub):
     data = hub.states.get("door.a").as_dict()
     assert set(data) == {"entity_id", "state", "attributes", "last_changed", "last_updated", "context"}
     assert data["last_changed"].startswith("2026-03-02T00:00:00")
+
+
+def test_a_state_cannot_be_changed_by_anyone_holding_it() -> None:
+    state = State("lock.east_door", "locked", {"by": "card"}, 1.0, 1.0)
+    for change in (lambda: setattr(state, "state", "unlocked"), lambda: delattr(state, "state"),
+                   lambda: setattr(state, "colour", "red")):
+        with pytest.raises(AttributeError, match=r"a State cannot be changed \(lock.east_door: "):
+            change()
+    with pytest.raises(TypeError):
+        state.attributes["by"] = "forged"  # type: ignore[index]
+    source = {"by": "card"}
+    kept = State("lock.east_door", "locked", source, 1.0, 1.0)
+    source["by"] = "forged"  # the caller's dict is copied, not shared
+    assert kept.attributes["by"] == "card" and state.state == "locked"
