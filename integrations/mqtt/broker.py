@@ -6,7 +6,8 @@ told otherwise), anonymous clients only on loopback, and accounts from a passwor
 (argon2 hashes, amqtt's format) when the listener is exposed. The hub itself logs in with
 an account made fresh at every start. Production sites run Mosquitto (deploy/mosquitto.conf).
 
-Once there are accounts, each may publish and subscribe only to its topics (``broker_amqtt.py``):
+Once there are accounts, each may publish, subscribe to and receive only its topics
+(``broker_amqtt.py``; retained messages included):
 the hub's account to everything; a device account (``device: reader/r1``) to its own
 subtree ``xiaoqu/<site>/reader/r1/#``; a resident's account (``household: 3-301``) to
 ``xiaoqu/<site>/household/3-301/#``; both may also read the hub's ``xiaoqu/<site>/status``;
@@ -119,7 +120,8 @@ class EmbeddedBroker:
         self._broker: object | None = None
 
     def acl(self) -> dict[str, dict[str, list[str]]]:
-        """amqtt's ``publish_acl`` and ``subscribe_acl``: account → the filters it may use."""
+        """amqtt's ``publish_acl``, ``subscribe_acl`` and ``receive_acl`` (checked again on
+        every delivery: the same filters as ``subscribe_acl``): account → the filters it may use."""
         publish = {HUB_USER: EVERYTHING}
         subscribe = {HUB_USER: EVERYTHING}
         if not self.exposed:
@@ -132,7 +134,7 @@ class EmbeddedBroker:
                     "under 'mqtt: users'",
                     name,
                 )
-        return {"publish_acl": publish, "subscribe_acl": subscribe}
+        return {"publish_acl": publish, "subscribe_acl": subscribe, "receive_acl": subscribe}
 
     def _config(self, password_file: Path | None) -> dict[str, object]:
         plugins: dict[str, dict[str, object]] = {}

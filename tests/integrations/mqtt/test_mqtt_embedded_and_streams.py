@@ -19,6 +19,7 @@ from xiaoqu.integrations import mqtt
 from xiaoqu.integrations.mqtt.discovery_out import BIRTH_DELAY
 from tests.fixtures_mqtt import BrokerProcess, MqttProbe, free_port
 from tests.integrations.mqtt.conftest import discovered, wait_state
+from tests.integrations.mqtt.households import RESIDENTS, check_households_isolated
 
 
 async def test_embedded_broker_on_loopback_takes_anonymous_clients(hub_dir, tmp_path):
@@ -143,6 +144,24 @@ async def test_exposed_embedded_broker_gives_each_account_only_its_topics(hub_di
                                                      "zigbee2mqtt/plug/state"}) < 3:
                     await asyncio.sleep(0.01)
         assert not [m.topic for m in seen if m.topic in ("xiaoqu/demo/door/d1/command", "homeassistant/lock/evil/config")]
+
+
+async def test_embedded_broker_keeps_each_resident_to_its_household_retained_or_live(hub_dir):
+    """amqtt 0.12.1 sent a connecting client the retained messages matching any client's
+    subscriptions: a resident got every household's, the state stream and the devices'."""
+    port = free_port()
+    users = {name: {"password": password, "household": household} for name, (password, household) in RESIDENTS.items()}
+    users["lobby_display"] = {"password": "display-pass", "subscribe": ["xiaoqu/demo/notice/+"]}
+    async with running_hub(hub_dir, {"mqtt": {"port": port, "users": users}}) as hub:
+        await mqtt.subscribe(hub, "#", lambda message: None)  # a subscriber to everything (as Home Assistant is)
+
+        def connect(user: str, password: str) -> aiomqtt.Client:
+            return aiomqtt.Client("127.0.0.1", port, username=user, password=password, identifier=user)
+
+        async def publish(topic: str, payload: str, retain: bool) -> None:
+            await mqtt.publish(hub, topic, payload, qos=1, retain=retain)
+
+        await check_households_isolated(connect, publish, bystander=("lobby_display", "display-pass", "xiaoqu/demo/notice/+"))
 
 
 async def test_embedded_broker_closes_the_socket_of_a_client_that_reset_its_connection(hub_dir):
