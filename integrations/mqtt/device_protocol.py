@@ -207,10 +207,8 @@ class DeviceRouter:
     def _parse(message: ReceiveMessage, route: _Route) -> dict[str, Any]:
         try:
             payload = message.json()
-        except UnicodeDecodeError:
-            raise Invalid("invalid_json", "payload is not UTF-8 text") from None
-        except ValueError as err:
-            raise Invalid("invalid_json", f"payload is not JSON: {err}") from None
+        except ValueError as err:  # core.payload's PayloadError: not UTF-8, not JSON, too deep
+            raise Invalid("invalid_json", str(err)) from None
         if not isinstance(payload, dict):
             raise Invalid("not_an_object", f"payload must be a JSON object, not {type(payload).__name__}")
         error = best_match(route.validator.iter_errors(payload))

@@ -220,8 +220,8 @@ class Discovery:
     def _json(self, message: ReceiveMessage, key: str) -> dict[str, Any] | None:
         try:
             payload = message.json()
-        except (ValueError, UnicodeDecodeError) as err:
-            self._refuse(key, "invalid_json", f"payload is not JSON: {err}")
+        except ValueError as err:  # core.payload's PayloadError: not UTF-8, not JSON, too deep
+            self._refuse(key, "invalid_json", str(err))
             return None
         if not isinstance(payload, dict):
             self._refuse(key, "not_an_object", "payload is not a JSON object")

@@ -13,10 +13,12 @@ Entities that came from MQTT discovery are not announced: Home Assistant reads t
 itself, and announcing them would make every discovering hub on the broker (this one
 included) discover its own announcement as a new entity, announce that, and so on. The
 hub's discovery in also skips the config topics this hub announces (:meth:`DiscoveryOut.announces`).
+An entity whose config cannot be written as JSON is left out (counted in
+``writer.left_out``, logged once a minute) and tried again at its next change; the others
+are announced.
 """
 from __future__ import annotations
 
-import json
 import logging
 import random
 from dataclasses import dataclass
@@ -27,7 +29,7 @@ from xiaoqu.core.const import EVENT_STATE_CHANGED, __version__
 from xiaoqu.core.errors import HubError
 
 from .abbreviations import DEVICE_SHORT, ORIGIN_SHORT, SHORT
-from .models import ReceiveMessage
+from .models import JsonWriter, ReceiveMessage
 
 if TYPE_CHECKING:
     from xiaoqu.core.bus import Event
@@ -98,6 +100,7 @@ class DiscoveryOut:
         self._topics: set[str] = set()  # the config topics in _announced
         self._unsubscribes: list[Unsubscribe] = []
         self._birth_timer: Any = None
+        self.writer = JsonWriter(_LOGGER, hub.clock.time, "discovery out")
 
     def start(self) -> None:
         self._unsubscribes = [
@@ -150,7 +153,7 @@ class DiscoveryOut:
         for key in ("unit_of_measurement", "device_class", "icon"):
             if key in state.attributes and key not in config:
                 config[key] = state.attributes[key]
-        if mapping.component == "select" and "options" in state.attributes:
+        if mapping.component == "select" and isinstance(state.attributes.get("options"), (list, tuple)):
             config["options"] = list(state.attributes["options"])
         usable = [s for s in (*mapping.commands.values(), mapping.value_command) if s and self.hub.services.has(domain, s)]
         if usable:
@@ -174,9 +177,12 @@ class DiscoveryOut:
 
     def announce(self, state: State) -> None:
         topic, config = self.config_for(state)
+        payload = self.writer.dumps(state.entity_id, abbreviate(config))
+        if payload is None:
+            return
         self._announced[state.entity_id] = topic
         self._topics.add(topic)
-        self.client.publish_nowait(topic, json.dumps(abbreviate(config), ensure_ascii=False, default=str), qos=1)
+        self.client.publish_nowait(topic, payload, qos=1)
 
     def announce_all(self) -> None:
         for state in self.hub.states.all():

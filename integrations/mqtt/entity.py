@@ -9,13 +9,13 @@ the payloads the config asks for.
 """
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from xiaoqu.core.entity import DeviceInfo, Entity
 from xiaoqu.core.errors import ServiceValidationError
+from xiaoqu.core.payload import loads
 from xiaoqu.core.validation import boolean, ensure_list, string, vol
 
 from .models import ReceiveMessage
@@ -310,15 +310,15 @@ class MqttEntity(Entity):
             if text is None:
                 return
             try:
-                attributes = json.loads(text)
-            except ValueError:
-                self.reject("invalid_json", f"json_attributes_template did not give JSON on {message.topic}")
+                attributes = loads(text)
+            except ValueError as err:
+                self.reject("invalid_json", f"json_attributes_template did not give JSON on {message.topic}: {err}")
                 return
         else:
             try:
                 attributes = message.json()
-            except ValueError:
-                self.reject("invalid_json", f"attributes on {message.topic} are not JSON")
+            except ValueError as err:
+                self.reject("invalid_json", f"attributes on {message.topic} are not JSON: {err}")
                 return
         if not isinstance(attributes, dict):
             self.reject("not_an_object", f"attributes on {message.topic} are not a JSON object")

@@ -21,12 +21,12 @@ message reaches only the triggers whose filter matches it (the client routes by 
 from __future__ import annotations
 
 import codecs
-import json
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core.automation.platforms import FireTrigger, TriggerInfo
+from xiaoqu.core.payload import loads
 from xiaoqu.core.template import Template, TemplateError, is_template_string, template_validator
 from xiaoqu.core.validation import string, vol
 
@@ -169,6 +169,6 @@ def _parse_json(message: ReceiveMessage, payload: str | bytes, encoding: str) ->
     try:
         if encoding in ("", DEFAULT_ENCODING):
             return message.json()
-        return json.loads(payload)
-    except ValueError:  # UnicodeDecodeError included
+        return loads(payload)
+    except ValueError:  # PayloadError included
         return _NOT_JSON

@@ -46,7 +46,7 @@ async def test_valid_credential_reaches_the_handler_and_is_answered(site):
 @pytest.mark.parametrize(
     ("payload", "code", "request_id", "says"),
     [
-        (b"{not json", "invalid_json", None, "not JSON"),
+        (b"{not json", "invalid_json", None, "not valid JSON"),
         (b"[1, 2]", "not_an_object", None, "JSON object"),
         (json.dumps({"request_id": "q-2", "type": "card"}).encode(), "schema", "q-2", "'value' is a required property"),
         (json.dumps({"request_id": "q-3", "type": "iris", "value": "x"}).encode(), "schema", "q-3", "type"),

@@ -222,6 +222,29 @@ async def test_state_stream_publishes_retained_json_and_clears_removed(hub_dir, 
             await late.wait_for("xiaoqu/demo/state/sensor.mqtt_rejected_messages")
 
 
+async def test_state_stream_leaves_out_an_entity_it_cannot_write_and_sends_the_rest(hub_dir, broker, caplog):
+    """A state that cannot be JSON (here: half a surrogate pair, set by a path that did not
+    clean it) used to make the stream drop the whole batch it was taken with."""
+    async with running_hub(hub_dir, {"mqtt": broker.hub_config()}) as hub:
+        stream = mqtt.get(hub).state_stream
+        async with MqttProbe(broker, "xiaoqu/demo/state/#") as probe:
+
+            def latest(entity_id: str) -> str | None:
+                states = [json.loads(m.payload)["state"] for m in probe.messages if m.topic.value.endswith(entity_id) and m.payload]
+                return states[-1] if states else None
+
+            for round_ in ("1", "2", "3"):  # three batches, each with the bad entity in it
+                hub.states.set("sensor.bad", round_, {"label": "\ud800"})
+                for index in range(8):
+                    hub.states.set(f"sensor.good_{index}", round_)
+                await probe.wait_until(lambda: all(latest(f"/sensor.good_{i}") == round_ for i in range(8)))
+            topics = {m.topic.value for m in probe.messages}
+        assert "xiaoqu/demo/state/sensor.bad" not in topics
+        assert stream.writer.left_out == 3
+        logged = [r for r in caplog.records if "sensor.bad" in r.getMessage()]
+        assert len(logged) == 1 and not logged[0].exc_info and "surrogate" in logged[0].getMessage()
+
+
 class Gate(Entity):
     domain = "lock"
     _attr_name = "North gate"
@@ -264,9 +287,8 @@ async def test_discovery_out_announces_and_takes_commands_from_home_assistant(hu
                 await wait_state(peer, "lock.xiaoqu_north_gate", "locked")
 
 
-async def home_assistant_restarts(hub, ha: MqttProbe, clock) -> None:
-    """Send Home Assistant's birth message; return once the hub has announced its lock again."""
-    config_topic = "homeassistant/lock/xiaoqu_demo/north_gate/config"
+async def home_assistant_restarts(hub, ha: MqttProbe, clock, config_topic: str = "homeassistant/lock/xiaoqu_demo/north_gate/config") -> None:
+    """Send Home Assistant's birth message; return once the hub has announced ``config_topic`` again."""
     before = len(ha.payloads(config_topic))
     await ha.publish("homeassistant/status", "online")
     out = mqtt.get(hub).discovery_out
@@ -276,6 +298,20 @@ async def home_assistant_restarts(hub, ha: MqttProbe, clock) -> None:
     assert len(ha.payloads(config_topic)) == before  # not before the delay
     clock.advance(BIRTH_DELAY[1])
     await ha.wait_until(lambda: len(ha.payloads(config_topic)) > before)
+
+
+async def test_discovery_out_leaves_out_an_entity_it_cannot_write_and_announces_the_rest(hub_dir, broker, clock):
+    config = {"mqtt": broker.hub_config(discovery_out={"domains": ["lock"]}, state_stream=False)}
+    async with running_hub(hub_dir, config, clock=clock) as hub:
+        out = mqtt.get(hub).discovery_out
+        async with MqttProbe(broker, "homeassistant/lock/#") as ha:
+            hub.states.set("lock.bad", "locked", {"icon": "mdi:\ud800"})  # set by a path that did not clean it
+            hub.states.set("lock.good", "locked")
+            await ha.wait_for("homeassistant/lock/xiaoqu_demo/good/config")
+            # everything again, in one go, the bad one first
+            await home_assistant_restarts(hub, ha, clock, "homeassistant/lock/xiaoqu_demo/good/config")
+        assert not ha.payloads("homeassistant/lock/xiaoqu_demo/bad/config")
+        assert out.writer.left_out == 2
 
 
 async def test_discovery_out_with_discovery_in_announces_each_entity_once(hub_dir, broker):
