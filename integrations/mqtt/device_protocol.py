@@ -261,6 +261,12 @@ class DeviceRouter:
 
     def _handler_failed(self, handler: Handler, message: DeviceMessage, reply: Reply, kind: MessageKind, device_id: str) -> None:
         self.rejections.add(f"{kind.device_type}/{device_id}", "handler_error")
-        _LOGGER.exception("Error in the %s handler %s for %s", kind.name, getattr(handler, "__qualname__", handler), message.topic)
+        self._log.exception(
+            (kind.name, "handler_error"),
+            "Error in the %s handler %s for %s",
+            kind.name,
+            getattr(handler, "__qualname__", handler),
+            message.topic,
+        )
         if kind.reply:
             reply({**(kind.error_reply or {}), "error": {"code": "handler_error", "message": "the hub could not handle this request"}})

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from xiaoqu.core.bus import Context
 from xiaoqu.core.const import EVENT_STATE_CHANGED, __version__
 from xiaoqu.core.errors import HubError
+from xiaoqu.core.ratelimit import RateLimitedLog
 
 from .abbreviations import DEVICE_SHORT, ORIGIN_SHORT, SHORT
 from .models import JsonWriter, ReceiveMessage
@@ -101,6 +102,9 @@ class DiscoveryOut:
         self._unsubscribes: list[Unsubscribe] = []
         self._birth_timer: Any = None
         self.writer = JsonWriter(_LOGGER, hub.clock.time, "discovery out")
+        #: Commands that cannot be carried out (whoever may publish on the command topics
+        #: chooses them): once a minute per kind of problem.
+        self._log = RateLimitedLog(_LOGGER, hub.clock.time)
 
     def start(self) -> None:
         self._unsubscribes = [
@@ -231,9 +235,9 @@ class DiscoveryOut:
             service = mapping.value_command
             data[_VALUE_ARGUMENT[service]] = payload
         if service is None or not self.hub.services.has(domain, service):
-            _LOGGER.warning("Home Assistant sent %r for %s, which it cannot do", payload[:40], entity_id)
+            self._log.warning("unknown_command", "Home Assistant sent %r for %s, which it cannot do", payload[:40], entity_id)
             return
         try:
             await self.hub.services.call(domain, service, data, context=Context(source="homeassistant"))
         except HubError as err:
-            _LOGGER.warning("Home Assistant's %s.%s for %s failed: %s", domain, service, entity_id, err)
+            self._log.warning("command_failed", "Home Assistant's %s.%s for %s failed: %s", domain, service, entity_id, err)

@@ -18,7 +18,7 @@ from xiaoqu.core.errors import ServiceValidationError
 from xiaoqu.core.payload import loads
 from xiaoqu.core.validation import boolean, ensure_list, string, vol
 
-from .models import ReceiveMessage
+from .models import ReceiveMessage, text_codec
 from .templates import CommandTemplate, TemplateValueError, ValueTemplate
 from .topic import valid_publish_topic, valid_subscribe_topic
 
@@ -43,6 +43,13 @@ def publish_topic(value: Any) -> str:
         return valid_publish_topic(string(value))
     except ValueError as err:
         raise vol.Invalid(str(err)) from None
+
+
+def encoding(value: Any) -> str:
+    try:
+        return text_codec(string(value))
+    except ValueError as err:
+        raise vol.Invalid(f"{err} (for example utf-8, gbk)") from None
 
 
 def optional_string(value: Any) -> str | None:
@@ -99,7 +106,7 @@ COMMON_SCHEMA: dict[Any, Any] = {
     vol.Optional("json_attributes_template"): string,
     vol.Optional("qos", default=0): vol.All(vol.Coerce(int), vol.In([0, 1, 2])),
     vol.Optional("retain", default=False): boolean,
-    vol.Optional("encoding", default="utf-8"): string,
+    vol.Optional("encoding", default="utf-8"): encoding,
     vol.Optional("icon"): string,
     vol.Optional("entity_category"): optional_string,
     vol.Optional("enabled_by_default", default=True): boolean,

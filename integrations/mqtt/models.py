@@ -1,6 +1,7 @@
 """What a subscriber receives, what a stream cannot send, and the counters the integration keeps."""
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 from collections import Counter, OrderedDict
@@ -34,7 +35,8 @@ class ReceiveMessage:
         self._json: Any = _MISSING
 
     def text(self, encoding: str = "utf-8") -> str:
-        """The payload as text; raises UnicodeDecodeError when it is not ``encoding``.
+        """The payload as text; raises UnicodeError when it is not ``encoding`` (a codec
+        :func:`text_codec` accepted).
 
         UTF-8 cannot carry a lone surrogate; codecs that can make one (``utf-7``,
         ``unicode_escape``) have it replaced, as ``core.payload`` does.
@@ -63,6 +65,24 @@ class ReceiveMessage:
 
     def __repr__(self) -> str:
         return f"<ReceiveMessage {self.topic} qos={self.qos} retain={self.retain} {self.payload[:40]!r}>"
+
+
+def text_codec(name: str) -> str:
+    """``name`` when Python decodes bytes to text with it (``utf-8``, ``gbk``); ValueError otherwise.
+
+    Checked where a config names a codec (a discovery config's ``encoding``, which whoever
+    may publish one chooses): an unknown one, or one that does not make text (``rot13``,
+    ``hex``), is refused with the config instead of failing at every message.
+    """
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise ValueError(f"unknown encoding '{name}'") from None
+    try:
+        "a".encode(name).decode(name)
+    except (LookupError, UnicodeError):
+        raise ValueError(f"encoding '{name}' does not decode bytes to text") from None
+    return name
 
 
 class JsonWriter:

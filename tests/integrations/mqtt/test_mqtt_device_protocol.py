@@ -97,6 +97,58 @@ async def test_many_devices_sending_garbage_cost_bounded_memory_and_one_log_line
     assert len(logged) == 1
 
 
+def _credential_nested(depth: int) -> bytes:
+    return b'{"request_id": "q", "type": "card", "value": ' + b"[" * depth + b"]" * depth + b"}"
+
+
+#: What a broken or hostile client sends, each fitting in 4 KiB.
+GARBAGE = (
+    _credential_nested(40),  # deeper than core.payload allows
+    _credential_nested(2000),  # deeper than Python's recursion limit
+    b"\xff\xfe{}",  # not UTF-8
+    b'{"request_id": "q", "type": "card", "value": NaN}',
+    b"{not json",
+    b"[1, 2]",
+)
+
+
+async def test_a_flood_of_bad_payloads_is_a_few_log_lines_and_the_hub_still_answers(hub_dir, broker, caplog):
+    """100 bad payloads each to the device protocol (from 100 "devices"), to discovery, to a
+    discovered sensor and to an automation's trigger: a log line per kind of problem, no
+    traceback, and the hub still answers a reader."""
+    config = {
+        "mqtt": broker.hub_config(max_payload=4096),
+        "automation": [{
+            "id": "plate", "triggers": [{"trigger": "mqtt", "topic": "cam/plate", "value_template": "{{ value_json.plate }}", "payload": "A1"}],
+            "actions": [{"event": "plate_seen"}],
+        }],
+    }
+    caplog.set_level(logging.INFO)
+    async with running_hub(hub_dir, config) as hub:
+        rejections = mqtt.get(hub).rejections
+        mqtt.register_device_message(hub, "reader/credential", "reader_credential", lambda m, reply: reply({"granted": True}))
+        async with MqttProbe(broker, f"{ROOT}/reader/+/result") as probe:
+            sensor = {"name": "Meter", "stat_t": "meter/state", "val_tpl": "{{ value_json.v }}", "json_attr_t": "meter/state"}
+            await probe.publish("homeassistant/sensor/meter/config", json.dumps(sensor))
+            await probe.publish("homeassistant/sensor/odd/config", json.dumps({**sensor, "name": "Odd", "e": "no-such-codec"}))
+            await wait_state(hub, "sensor.meter")
+            await mqtt.get(hub).client.wait_subscribed()
+            caplog.clear()
+            for n in range(100):
+                payload = GARBAGE[n % len(GARBAGE)]
+                for topic in (f"{ROOT}/reader/r{n}/credential", f"homeassistant/sensor/n{n}/config", "meter/state", "cam/plate"):
+                    await probe.publish(topic, payload, qos=0)
+            await probe.publish(f"{ROOT}/reader/ok/credential", json.dumps({"request_id": "q-ok", "type": "card", "value": "04"}))
+            answer = await probe.wait_for(f"{ROOT}/reader/ok/result")
+            assert json.loads(answer.payload) == {"request_id": "q-ok", "granted": True}
+            await probe.wait_until(lambda: rejections.total >= 300)
+        odd = hub.states.get("sensor.odd")
+    records = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not [r for r in records if r.exc_info], [r.getMessage() for r in records if r.exc_info][:3]
+    assert len(records) <= 12, "\n".join(r.getMessage()[:150] for r in records)
+    assert odd is None  # a codec Python does not know is refused with the config
+
+
 async def test_a_failing_handler_is_answered_and_the_hub_runs_on(site):
     hub, probe = site
 
