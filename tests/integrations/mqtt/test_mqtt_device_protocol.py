@@ -64,6 +64,37 @@ async def test_bad_requests_are_answered_with_an_error_and_counted(site, payload
     assert sensor.attributes["by_reason"] == {code: 1}
 
 
+@pytest.mark.parametrize(
+    ("ts", "code", "says"),
+    [
+        ("NaN", "invalid_json", "NaN is not a JSON number"),
+        ("1e308", "schema", "ts: 1e+308 is greater than the maximum"),
+        ('"2026-02-30T25:00"', "schema", "ts: '2026-02-30T25:00' is not a 'date-time' (day is out of range for month)"),
+        ('"2026-03-02T22:15:04"', "schema", "no offset"),
+        ('"9999-12-31T00:00:00+00:00"', "schema", "not between 1970 and 2100"),
+        ('"yesterday"', "schema", "is not a 'date-time'"),
+    ],
+)
+async def test_an_impossible_ts_is_refused_with_the_reason(site, ts, code, says):
+    hub, probe = site
+    seen = []
+    mqtt.register_device_message(hub, "reader/credential", "reader_credential", lambda m, reply: seen.append(m.payload))
+    await probe.publish(f"{ROOT}/reader/r7/credential", '{"request_id": "q-ts", "type": "card", "value": "04", "ts": %s}' % ts)
+    answer = json.loads((await probe.wait_for(f"{ROOT}/reader/r7/result")).payload)
+    assert answer["granted"] is False and answer["error"]["code"] == code and says in answer["error"]["message"], answer
+    assert mqtt.get(hub).rejections.by_device["reader/r7"] == {code: 1} and seen == []
+
+
+async def test_a_ts_in_either_form_is_accepted(site):
+    hub, probe = site
+    seen = []
+    mqtt.register_device_message(hub, "patrol/scan", "patrol_scan", lambda m, reply: seen.append(m.payload["ts"]))
+    for ts in (1772409600.25, "2026-03-02T22:15:04+08:00", "2026-03-02T14:15:04Z"):
+        await probe.publish(f"{ROOT}/patrol/w7/scan", json.dumps({"checkpoint": "B3-roof", "ts": ts}))
+    await probe.wait_until(lambda: len(seen) == 3)
+    assert mqtt.get(hub).rejections.total == 0
+
+
 async def test_plates_unknown_topics_and_huge_payloads_are_counted(site):
     hub, probe = site
     rejections = mqtt.get(hub).rejections
