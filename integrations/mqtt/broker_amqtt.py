@@ -20,6 +20,10 @@ when a client connects, sends it the retained messages that match *any* client's
 subscriptions: a resident's app, before subscribing to anything, received every household's
 retained messages, the state stream and the devices' states.
 
+``Broker`` keeps its subscriptions in a map that is walked over a copy: amqtt walks it while
+it awaits, and a client subscribing meanwhile ended the walk with "dictionary changed size
+during iteration" (seen at start-up, when the hub subscribes while devices publish).
+
 ``Broker`` closes each client's socket when amqtt is done with it. amqtt 0.12.1 marks its
 writer closed before ``write_eof``, so when a client resets the connection (it closed with
 an answer still unread) the ``write_eof`` fails and the socket stays open until the garbage
@@ -28,7 +32,9 @@ collector finds it.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from amqtt.broker import Broker as AmqttBroker
 from amqtt.contexts import Action
@@ -52,7 +58,28 @@ class TopicAcl(TopicAccessControlListPlugin):
         return covers(topic_allowed, topic_requested)
 
 
+class _Subscriptions(dict[str, list[tuple[Session, int]]]):
+    """amqtt's topic filter → subscribers, walked over a copy.
+
+    amqtt walks this map while it awaits: the topic check of each recipient of a message (a
+    plugin call), the retained messages of a connecting client's filters. A filter added
+    meanwhile ended the walk with a RuntimeError, and the message never reached the
+    recipients after that point; a subscriber removed meanwhile shifted the list under the
+    walk, and the next recipient was skipped.
+    """
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(super().__iter__()))
+
+    def items(self) -> list[tuple[str, list[tuple[Session, int]]]]:  # type: ignore[override]
+        return [(topic_filter, list(subscribers)) for topic_filter, subscribers in super().items()]
+
+
 class Broker(AmqttBroker):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._subscriptions = _Subscriptions()
+
     async def stream_connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, listener_name: str) -> None:
         try:
             await super().stream_connected(reader, writer, listener_name)

@@ -164,6 +164,32 @@ async def test_embedded_broker_keeps_each_resident_to_its_household_retained_or_
         await check_households_isolated(connect, publish, bystander=("lobby_display", "display-pass", "xiaoqu/demo/notice/+"))
 
 
+async def test_embedded_broker_delivers_every_message_while_clients_subscribe(hub_dir, caplog):
+    """amqtt 0.12.1 walks its subscriptions while it awaits the topic check of each recipient:
+    a client subscribing a new filter meanwhile ended the walk with "dictionary changed size
+    during iteration", and the message never reached the recipients after that point."""
+    port = free_port()
+    users = {"cam": {"password": "cam-pass", "publish": ["cams/#"]}, "watcher": {"password": "w-pass", "subscribe": ["watch/#"]}}
+    async with running_hub(hub_dir, {"mqtt": {"port": port, "users": users}}) as hub:
+        received = []
+        await mqtt.subscribe(hub, "cams/+/plate", received.append, qos=1)
+        async with aiomqtt.Client("127.0.0.1", port, username="cam", password="cam-pass") as cam, \
+                aiomqtt.Client("127.0.0.1", port, username="watcher", password="w-pass") as watcher, \
+                MqttProbe(BrokerProcess(hub_dir, port=port), "cams/c1/plate") as later:  # walked after the hub
+
+            async def subscribe_many() -> None:
+                for n in range(300):
+                    await watcher.subscribe(f"watch/{n}", qos=0)
+
+            async def publish_many() -> None:
+                for n in range(300):
+                    await cam.publish("cams/c1/plate", str(n), qos=1)
+
+            await asyncio.gather(subscribe_many(), publish_many())
+            await later.wait_until(lambda: len(received) == len(later.messages) == 300)
+    assert "dictionary changed size" not in caplog.text
+
+
 async def test_embedded_broker_closes_the_socket_of_a_client_that_reset_its_connection(hub_dir):
     """amqtt 0.12.1 leaves such a socket open until the garbage collector finds it."""
     port = free_port()
