@@ -40,6 +40,11 @@ PASSWORD_FILE = "mqtt_passwd"
 EVERYTHING = ["#"]
 
 
+#: Libraries of the embedded broker that log every connection and state change at INFO.
+#: They log at WARNING unless the site's ``logger: logs:`` (or ``--log``) names them.
+QUIET_LOGGERS = ("amqtt", "transitions")
+
+
 class BrokerPortInUse(PluginError):
     """The embedded broker's port is taken (often by a Mosquitto already running)."""
 
@@ -74,6 +79,18 @@ def check_port_free(host: str, port: int) -> None:
                 f"the embedded MQTT broker cannot listen on {host}:{port}: {err.strerror}; "
                 f"check 'mqtt: bind' and 'mqtt: port'"
             ) from None
+
+
+def quiet_library_logs() -> None:
+    """Set the :data:`QUIET_LOGGERS` to WARNING, except those the site gave a level.
+
+    ``logger: logs:`` is applied before any plugin is set up, so a level set there (or with
+    ``--log amqtt=debug``) is already on the logger; the others are still NOTSET.
+    """
+    for name in QUIET_LOGGERS:
+        library = logging.getLogger(name)
+        if library.level == logging.NOTSET:
+            library.setLevel(logging.WARNING)
 
 
 def write_password_file(path: Path, users: dict[str, str]) -> None:
@@ -149,9 +166,13 @@ class EmbeddedBroker:
         }
 
     async def start(self, hub: Hub) -> None:
-        """Start amqtt (must run inside the hub's loop); raises BrokerPortInUse with one sentence."""
+        """Start amqtt (must run inside the hub's loop); raises BrokerPortInUse with one sentence.
+
+        With port 0 the system chooses a free port; ``port`` is the one bound once this returns.
+        """
         from .broker_amqtt import Broker
 
+        quiet_library_logs()
         check_port_free(self.host, self.port)
         password_file: Path | None = None
         if self.users or self.exposed:
@@ -164,6 +185,7 @@ class EmbeddedBroker:
         broker = Broker(self._config(password_file))
         await broker.start()
         self._broker = broker
+        self.port = broker.bound_port()
         _LOGGER.info(
             "Embedded MQTT broker listening on %s:%d (%s)",
             self.host,

@@ -80,6 +80,11 @@ class Broker(AmqttBroker):
         super().__init__(*args, **kwargs)
         self._subscriptions = _Subscriptions()
 
+    def bound_port(self, listener: str = "default") -> int:
+        """The port ``listener`` listens on (the one the system chose, when its bind said 0)."""
+        server = self._servers[listener].instance
+        return int(server.sockets[0].getsockname()[1])
+
     async def stream_connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, listener_name: str) -> None:
         try:
             await super().stream_connected(reader, writer, listener_name)

@@ -36,6 +36,56 @@ async def test_embedded_broker_on_loopback_takes_anonymous_clients(hub_dir, tmp_
         assert received[0].payload == b"hello"
 
 
+async def test_embedded_broker_on_port_0_takes_a_free_port_and_the_hub_connects_to_it(hub_dir):
+    async with running_hub(hub_dir, {"mqtt": {"port": 0}}) as hub:
+        data = mqtt.get(hub)
+        assert data.broker.port > 0 and data.stats.connected and data.client.settings.port == data.broker.port
+        received = []
+        await mqtt.subscribe(hub, "a/b", received.append)
+        async with aiomqtt.Client("127.0.0.1", data.broker.port) as client:
+            await client.publish("a/b", b"hello", qos=1)
+        async with asyncio.timeout(5):
+            while not received:
+                await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+def library_log_levels():
+    """amqtt's and transitions' loggers as a fresh process has them (NOTSET), restored after."""
+    names = ("", "amqtt", "transitions")
+    saved = {name: logging.getLogger(name).level for name in names}
+    for name in names[1:]:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    yield
+    for name, level in saved.items():
+        logging.getLogger(name).setLevel(level)
+
+
+async def embedded_hub_logs(hub_dir, caplog, config: dict) -> set[str]:
+    """Start a hub as ``xiaoqu run`` does (``logger:`` applied), connect a client, and return
+    the loggers that wrote below WARNING."""
+    from xiaoqu.core.bootstrap import setup_hub
+    from xiaoqu.core.testing import write_config
+
+    caplog.set_level(logging.DEBUG, logger="")  # the handler takes everything; the loggers' levels decide
+    hub, _ = await setup_hub(write_config(hub_dir, {"http": {"server_port": 0}, **config}), log_overrides={})
+    try:
+        await hub.start()
+        async with aiomqtt.Client("127.0.0.1", mqtt.get(hub).broker.port) as client:
+            await client.publish("a/b", b"1", qos=1)
+    finally:
+        await hub.stop()
+    return {r.name.split(".")[0] for r in caplog.records if r.levelno < logging.WARNING}
+
+
+async def test_amqtt_and_transitions_log_only_warnings_unless_the_site_says(hub_dir, caplog, library_log_levels):
+    quiet = await embedded_hub_logs(hub_dir, caplog, {"mqtt": {"port": 0}})
+    assert "xiaoqu" in quiet and not quiet & {"amqtt", "transitions"}
+    caplog.clear()
+    told = await embedded_hub_logs(hub_dir, caplog, {"mqtt": {"port": 0}, "logger": {"logs": {"amqtt": "info"}}})
+    assert "amqtt" in told and "transitions" not in told
+
+
 async def test_embedded_broker_port_taken_is_one_line_naming_the_setting(hub_dir, caplog):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
