@@ -30,7 +30,8 @@ class _Seen:
 
 
 class RateLimitedLog:
-    """Warnings rate-limited per key, with a bounded memory of keys.
+    """Log lines (warnings; errors with their traceback; any level) rate-limited per key, with
+    a bounded memory of keys.
 
     ``clock`` gives the time in seconds (the hub's ``clock.time`` where tests advance time,
     ``time.monotonic`` where real time matters).
@@ -57,6 +58,16 @@ class RateLimitedLog:
 
     def warning(self, key: Hashable, message: str, *args: Any) -> None:
         """Log ``message % args`` unless ``message`` was logged for ``key`` less than ``interval`` ago."""
+        self.log(logging.WARNING, key, message, *args)
+
+    def exception(self, key: Hashable, message: str, *args: Any) -> None:
+        """:meth:`warning` at ERROR with the traceback being handled: a bug that a sender can
+        trigger at will (a handler failing on some payload) shows its traceback once a minute,
+        not once per message."""
+        self.log(logging.ERROR, key, message, *args, exc_info=True)
+
+    def log(self, level: int, key: Hashable, message: str, *args: Any, exc_info: bool = False) -> None:
+        """:meth:`warning` at ``level``."""
         now = self._clock()
         seen = self._seen.get(key)
         if seen is not None:
@@ -73,9 +84,9 @@ class RateLimitedLog:
                 self._seen.popitem(last=False)
         if skipped:
             template = message if args else message.replace("%", "%%")
-            self._logger.warning(template + " (%d similar messages not logged)", *args, skipped)
+            self._logger.log(level, template + " (%d similar messages not logged)", *args, skipped, exc_info=exc_info)
         else:
-            self._logger.warning(message, *args)
+            self._logger.log(level, message, *args, exc_info=exc_info)
 
     def clear(self, key: Hashable, message: str | None = None, *args: Any) -> None:
         """The problem under ``key`` is gone; ``message`` (if any) is logged at info, only if

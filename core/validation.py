@@ -298,6 +298,13 @@ def port(value: Any) -> int:
     return number
 
 
+def port_or_zero(value: Any) -> int:
+    """A port, or 0 for "any free port" (tests; the server says which port it bound)."""
+    if value == 0 and not isinstance(value, bool):
+        return 0
+    return port(value)
+
+
 def fen(value: Any) -> int:
     """An amount of money in fen (分), a whole number, 0 or more: ¥1.50 is written 150."""
     if isinstance(value, float) or isinstance(value, str) and "." in value:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 import types
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -60,6 +61,7 @@ from markupsafe import EscapeFormatter, Markup
 
 from xiaoqu.core.bus import EventBus
 from xiaoqu.core.clock import Clock
+from xiaoqu.core.ratelimit import RateLimitedLog
 from xiaoqu.core.services import ServiceRegistry
 from xiaoqu.core.states import StateMachine
 from xiaoqu.core.template import helpers as h
@@ -85,6 +87,9 @@ if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
+#: Undefined names, once a minute per template: a template rendered per MQTT message reads
+#: payloads that senders choose, and one missing key must not become a line per message.
+_UNDEFINED_LOG = RateLimitedLog(_LOGGER, time.monotonic)
 
 #: Compiled templates kept per environment, by text.
 COMPILED_CACHE_SIZE = 2048
@@ -182,7 +187,7 @@ class TemplateUndefined(Undefined):
         if budget is not None and budget.strict:
             self._fail_with_undefined_error()
         text = budget.info.template if budget is not None and budget.info is not None else "?"
-        _LOGGER.warning("Template warning: %s, in template %r", self._undefined_message, shorten(text))
+        _UNDEFINED_LOG.warning(text, "Template warning: %s, in template %r", self._undefined_message, shorten(text))
 
     def __str__(self) -> str:
         self._complain()

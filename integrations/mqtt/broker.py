@@ -6,7 +6,8 @@ told otherwise), anonymous clients only on loopback, and accounts from a passwor
 (argon2 hashes, amqtt's format) when the listener is exposed. The hub itself logs in with
 an account made fresh at every start. Production sites run Mosquitto (deploy/mosquitto.conf).
 
-Once there are accounts, each may publish and subscribe only to its topics (``broker_amqtt.py``):
+Once there are accounts, each may publish, subscribe to and receive only its topics
+(``broker_amqtt.py``; retained messages included):
 the hub's account to everything; a device account (``device: reader/r1``) to its own
 subtree ``xiaoqu/<site>/reader/r1/#``; a resident's account (``household: 3-301``) to
 ``xiaoqu/<site>/household/3-301/#``; both may also read the hub's ``xiaoqu/<site>/status``;
@@ -37,6 +38,11 @@ HUB_USER = "xiaoqu-hub"
 ANONYMOUS = "anonymous"
 PASSWORD_FILE = "mqtt_passwd"
 EVERYTHING = ["#"]
+
+
+#: Libraries of the embedded broker that log every connection and state change at INFO.
+#: They log at WARNING unless the site's ``logger: logs:`` (or ``--log``) names them.
+QUIET_LOGGERS = ("amqtt", "transitions")
 
 
 class BrokerPortInUse(PluginError):
@@ -73,6 +79,18 @@ def check_port_free(host: str, port: int) -> None:
                 f"the embedded MQTT broker cannot listen on {host}:{port}: {err.strerror}; "
                 f"check 'mqtt: bind' and 'mqtt: port'"
             ) from None
+
+
+def quiet_library_logs() -> None:
+    """Set the :data:`QUIET_LOGGERS` to WARNING, except those the site gave a level.
+
+    ``logger: logs:`` is applied before any plugin is set up, so a level set there (or with
+    ``--log amqtt=debug``) is already on the logger; the others are still NOTSET.
+    """
+    for name in QUIET_LOGGERS:
+        library = logging.getLogger(name)
+        if library.level == logging.NOTSET:
+            library.setLevel(logging.WARNING)
 
 
 def write_password_file(path: Path, users: dict[str, str]) -> None:
@@ -119,7 +137,8 @@ class EmbeddedBroker:
         self._broker: object | None = None
 
     def acl(self) -> dict[str, dict[str, list[str]]]:
-        """amqtt's ``publish_acl`` and ``subscribe_acl``: account → the filters it may use."""
+        """amqtt's ``publish_acl``, ``subscribe_acl`` and ``receive_acl`` (checked again on
+        every delivery: the same filters as ``subscribe_acl``): account → the filters it may use."""
         publish = {HUB_USER: EVERYTHING}
         subscribe = {HUB_USER: EVERYTHING}
         if not self.exposed:
@@ -132,7 +151,7 @@ class EmbeddedBroker:
                     "under 'mqtt: users'",
                     name,
                 )
-        return {"publish_acl": publish, "subscribe_acl": subscribe}
+        return {"publish_acl": publish, "subscribe_acl": subscribe, "receive_acl": subscribe}
 
     def _config(self, password_file: Path | None) -> dict[str, object]:
         plugins: dict[str, dict[str, object]] = {}
@@ -147,9 +166,13 @@ class EmbeddedBroker:
         }
 
     async def start(self, hub: Hub) -> None:
-        """Start amqtt (must run inside the hub's loop); raises BrokerPortInUse with one sentence."""
+        """Start amqtt (must run inside the hub's loop); raises BrokerPortInUse with one sentence.
+
+        With port 0 the system chooses a free port; ``port`` is the one bound once this returns.
+        """
         from .broker_amqtt import Broker
 
+        quiet_library_logs()
         check_port_free(self.host, self.port)
         password_file: Path | None = None
         if self.users or self.exposed:
@@ -162,6 +185,7 @@ class EmbeddedBroker:
         broker = Broker(self._config(password_file))
         await broker.start()
         self._broker = broker
+        self.port = broker.bound_port()
         _LOGGER.info(
             "Embedded MQTT broker listening on %s:%d (%s)",
             self.host,

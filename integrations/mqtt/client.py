@@ -537,7 +537,7 @@ class MqttClient:
         if len(payload) > self.settings.max_payload:
             self._reject(topic, "too_large")
             self._log.warning(
-                ("too_large", topic),
+                "too_large",
                 "Ignoring a %d-byte message on %s: larger than mqtt.max_payload (%d bytes)",
                 len(payload),
                 topic,
@@ -578,9 +578,11 @@ class MqttClient:
             self._handler_failed(sub, message)
 
     def _handler_failed(self, sub: _Subscription, message: ReceiveMessage) -> None:
+        """Count the failure; log it with its traceback once a minute per handler (a sender
+        that found a payload the handler fails on may send it in a loop)."""
         self._reject(message.topic, "handler_error")
         name = getattr(sub.callback, "__qualname__", repr(sub.callback))
-        _LOGGER.exception("Error in MQTT handler %s for %r", name, message)
+        self._log.exception(("handler_error", name), "Error in MQTT handler %s for %r", name, message)
 
     # --- outgoing ---------------------------------------------------------------------
 

@@ -3,7 +3,8 @@
     mqtt:
       broker: embedded            # the default; or mqtt://user:pass@host:1883, mqtts://host:8883,
                                   # or {host, port, username, password, tls: {ca_certs, certfile, keyfile}}
-      port: 1884                  # where the embedded broker listens (1883 is often taken by Mosquitto)
+      port: 1884                  # where the embedded broker listens (1883 is often taken by Mosquitto);
+                                  # 0: any free port (tests), then mqtt.get(hub).broker.port
       bind: 127.0.0.1             # the embedded broker's address; anything else requires `users`
       users:                      # accounts on the embedded broker, each with the topics it may use
         reader_r1: {password: s3cret, device: reader/r1}      # xiaoqu/<site>/reader/r1/#
@@ -23,7 +24,7 @@ import re
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from xiaoqu.core.validation import boolean, ensure_list, port, positive_int, string, vol
+from xiaoqu.core.validation import boolean, ensure_list, port, port_or_zero, positive_int, string, vol
 
 from .broker import HUB_USER, is_loopback
 from .topic import InvalidTopic, valid_subscribe_topic
@@ -173,7 +174,7 @@ CONFIG_SCHEMA = vol.All(
     vol.Schema(
         {
             vol.Optional("broker", default=EMBEDDED): broker,
-            vol.Optional("port", default=DEFAULT_EMBEDDED_PORT): port,
+            vol.Optional("port", default=DEFAULT_EMBEDDED_PORT): port_or_zero,
             vol.Optional("bind", default="127.0.0.1"): string,
             vol.Optional("users", default={}): vol.Schema({_user_name: account}),
             vol.Optional("client_id"): string,

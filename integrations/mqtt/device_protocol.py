@@ -9,21 +9,25 @@ that answers on the kind's reply topic with the request's ``request_id``. Every 
 message also fires a ``device_message`` event, so automations can use the protocol before
 (or besides) any integration.
 
-Whatever does not parse or fit is logged with the reason (rate-limited per message kind
-and reason: device ids are chosen by senders), counted per device and reason, and, where the device waits for an answer, answered with an error.
+A ``ts`` must name a moment the hub can use (:func:`device_time`: a real date and hour, with
+an offset, from 1970 up to 2100). Whatever does not parse or fit is logged with the reason
+(rate-limited per message kind and reason: device ids are chosen by senders), counted per
+device and reason, and, where the device waits for an answer, answered with an error.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
 
 from xiaoqu.core.ratelimit import RateLimitedLog
@@ -102,10 +106,45 @@ def load_schema(name: str) -> dict[str, Any]:
     return schema
 
 
+#: A device's ``ts`` names a moment from 1970 up to (not including) 2100: ``maximum`` of the
+#: number form in the schemas, and the range the ``date-time`` check accepts.
+TS_MAX = 4102444800
+
+
+def device_time(value: float | str) -> float:
+    """A device's ``ts`` (epoch seconds, or an ISO 8601 date-time with its offset) as epoch
+    seconds; ValueError saying why it names no moment the hub can use."""
+    if isinstance(value, str):
+        moment = datetime.fromisoformat(value)  # ValueError: not a date-time, or no such day or hour
+        if moment.tzinfo is None:
+            raise ValueError("no offset: add one, such as +08:00 or Z")
+        try:
+            seconds = moment.timestamp()
+        except OverflowError:
+            seconds = math.inf
+    else:
+        seconds = float(value)
+    if not 0 <= seconds < TS_MAX:
+        raise ValueError("not between 1970 and 2100")
+    return seconds
+
+
+def _is_device_time(value: object) -> bool:
+    if isinstance(value, str):
+        device_time(value)
+    return True
+
+
+#: jsonschema checks ``date-time`` only with an optional package, and then accepts a time
+#: without an offset: the protocol's own check is :func:`device_time`.
+FORMAT_CHECKER = FormatChecker()
+FORMAT_CHECKER.checks("date-time", raises=ValueError)(_is_device_time)
+
+
 def _validator(schema: str | Mapping[str, Any]) -> Draft202012Validator:
     body = load_schema(schema) if isinstance(schema, str) else dict(schema)
     Draft202012Validator.check_schema(body)
-    return Draft202012Validator(body, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(body, format_checker=FORMAT_CHECKER)
 
 
 class Invalid(Exception):
@@ -207,16 +246,15 @@ class DeviceRouter:
     def _parse(message: ReceiveMessage, route: _Route) -> dict[str, Any]:
         try:
             payload = message.json()
-        except UnicodeDecodeError:
-            raise Invalid("invalid_json", "payload is not UTF-8 text") from None
-        except ValueError as err:
-            raise Invalid("invalid_json", f"payload is not JSON: {err}") from None
+        except ValueError as err:  # core.payload's PayloadError: not UTF-8, not JSON, too deep
+            raise Invalid("invalid_json", str(err)) from None
         if not isinstance(payload, dict):
             raise Invalid("not_an_object", f"payload must be a JSON object, not {type(payload).__name__}")
         error = best_match(route.validator.iter_errors(payload))
         if error is not None:
             where = "/".join(str(p) for p in error.absolute_path) or "(the payload)"
-            raise Invalid("schema", f"{where}: {error.message}"[:300])
+            why = f" ({error.cause})" if error.cause is not None else ""
+            raise Invalid("schema", f"{where}: {error.message}{why}"[:300])
         return payload
 
     def _refuse(self, kind: MessageKind, device_id: str, message: ReceiveMessage, err: Invalid) -> None:
@@ -263,6 +301,12 @@ class DeviceRouter:
 
     def _handler_failed(self, handler: Handler, message: DeviceMessage, reply: Reply, kind: MessageKind, device_id: str) -> None:
         self.rejections.add(f"{kind.device_type}/{device_id}", "handler_error")
-        _LOGGER.exception("Error in the %s handler %s for %s", kind.name, getattr(handler, "__qualname__", handler), message.topic)
+        self._log.exception(
+            (kind.name, "handler_error"),
+            "Error in the %s handler %s for %s",
+            kind.name,
+            getattr(handler, "__qualname__", handler),
+            message.topic,
+        )
         if kind.reply:
             reply({**(kind.error_reply or {}), "error": {"code": "handler_error", "message": "the hub could not handle this request"}})

@@ -166,7 +166,6 @@ class Discovery:
         self._devices: dict[str, set[str]] = {}
         self._lock = asyncio.Lock()
         self._unsubscribes: list[Unsubscribe] = []
-        self._unsupported: set[str] = set()
 
     async def start(self) -> None:
         for module in PLATFORMS.values():
@@ -203,11 +202,14 @@ class Discovery:
             await self._device(node_id, object_id, message)
             return
         if component not in PLATFORMS:
-            if message.payload and component not in self._unsupported:
-                self._unsupported.add(component)
-                _LOGGER.info("MQTT discovery: component %r is not supported; its configs are counted and left out", component)
             if message.payload:
                 self.rejections.add(relative, "unsupported_component")
+                self.log.log(
+                    logging.INFO,
+                    ("discovery", "unsupported_component"),
+                    "MQTT discovery: component %r is not supported; its configs are counted and left out",
+                    component[:40],
+                )
             return
         key = " ".join(part for part in (component, node_id, object_id) if part)
         if not message.payload:
@@ -220,8 +222,8 @@ class Discovery:
     def _json(self, message: ReceiveMessage, key: str) -> dict[str, Any] | None:
         try:
             payload = message.json()
-        except (ValueError, UnicodeDecodeError) as err:
-            self._refuse(key, "invalid_json", f"payload is not JSON: {err}")
+        except ValueError as err:  # core.payload's PayloadError: not UTF-8, not JSON, too deep
+            self._refuse(key, "invalid_json", str(err))
             return None
         if not isinstance(payload, dict):
             self._refuse(key, "not_an_object", "payload is not a JSON object")

@@ -13,10 +13,12 @@ Entities that came from MQTT discovery are not announced: Home Assistant reads t
 itself, and announcing them would make every discovering hub on the broker (this one
 included) discover its own announcement as a new entity, announce that, and so on. The
 hub's discovery in also skips the config topics this hub announces (:meth:`DiscoveryOut.announces`).
+An entity whose config cannot be written as JSON is left out (counted in
+``writer.left_out``, logged once a minute) and tried again at its next change; the others
+are announced.
 """
 from __future__ import annotations
 
-import json
 import logging
 import random
 from dataclasses import dataclass
@@ -25,9 +27,10 @@ from typing import TYPE_CHECKING, Any
 from xiaoqu.core.bus import Context
 from xiaoqu.core.const import EVENT_STATE_CHANGED, __version__
 from xiaoqu.core.errors import HubError
+from xiaoqu.core.ratelimit import RateLimitedLog
 
 from .abbreviations import DEVICE_SHORT, ORIGIN_SHORT, SHORT
-from .models import ReceiveMessage
+from .models import JsonWriter, ReceiveMessage
 
 if TYPE_CHECKING:
     from xiaoqu.core.bus import Event
@@ -98,6 +101,10 @@ class DiscoveryOut:
         self._topics: set[str] = set()  # the config topics in _announced
         self._unsubscribes: list[Unsubscribe] = []
         self._birth_timer: Any = None
+        self.writer = JsonWriter(_LOGGER, hub.clock.time, "discovery out")
+        #: Commands that cannot be carried out (whoever may publish on the command topics
+        #: chooses them): once a minute per kind of problem.
+        self._log = RateLimitedLog(_LOGGER, hub.clock.time)
 
     def start(self) -> None:
         self._unsubscribes = [
@@ -150,7 +157,7 @@ class DiscoveryOut:
         for key in ("unit_of_measurement", "device_class", "icon"):
             if key in state.attributes and key not in config:
                 config[key] = state.attributes[key]
-        if mapping.component == "select" and "options" in state.attributes:
+        if mapping.component == "select" and isinstance(state.attributes.get("options"), (list, tuple)):
             config["options"] = list(state.attributes["options"])
         usable = [s for s in (*mapping.commands.values(), mapping.value_command) if s and self.hub.services.has(domain, s)]
         if usable:
@@ -174,9 +181,12 @@ class DiscoveryOut:
 
     def announce(self, state: State) -> None:
         topic, config = self.config_for(state)
+        payload = self.writer.dumps(state.entity_id, abbreviate(config))
+        if payload is None:
+            return
         self._announced[state.entity_id] = topic
         self._topics.add(topic)
-        self.client.publish_nowait(topic, json.dumps(abbreviate(config), ensure_ascii=False, default=str), qos=1)
+        self.client.publish_nowait(topic, payload, qos=1)
 
     def announce_all(self) -> None:
         for state in self.hub.states.all():
@@ -225,9 +235,9 @@ class DiscoveryOut:
             service = mapping.value_command
             data[_VALUE_ARGUMENT[service]] = payload
         if service is None or not self.hub.services.has(domain, service):
-            _LOGGER.warning("Home Assistant sent %r for %s, which it cannot do", payload[:40], entity_id)
+            self._log.warning("unknown_command", "Home Assistant sent %r for %s, which it cannot do", payload[:40], entity_id)
             return
         try:
             await self.hub.services.call(domain, service, data, context=Context(source="homeassistant"))
         except HubError as err:
-            _LOGGER.warning("Home Assistant's %s.%s for %s failed: %s", domain, service, entity_id, err)
+            self._log.warning("command_failed", "Home Assistant's %s.%s for %s failed: %s", domain, service, entity_id, err)

@@ -9,16 +9,16 @@ the payloads the config asks for.
 """
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from xiaoqu.core.entity import DeviceInfo, Entity
 from xiaoqu.core.errors import ServiceValidationError
+from xiaoqu.core.payload import loads
 from xiaoqu.core.validation import boolean, ensure_list, string, vol
 
-from .models import ReceiveMessage
+from .models import ReceiveMessage, text_codec
 from .templates import CommandTemplate, TemplateValueError, ValueTemplate
 from .topic import valid_publish_topic, valid_subscribe_topic
 
@@ -43,6 +43,13 @@ def publish_topic(value: Any) -> str:
         return valid_publish_topic(string(value))
     except ValueError as err:
         raise vol.Invalid(str(err)) from None
+
+
+def encoding(value: Any) -> str:
+    try:
+        return text_codec(string(value))
+    except ValueError as err:
+        raise vol.Invalid(f"{err} (for example utf-8, gbk)") from None
 
 
 def optional_string(value: Any) -> str | None:
@@ -99,7 +106,7 @@ COMMON_SCHEMA: dict[Any, Any] = {
     vol.Optional("json_attributes_template"): string,
     vol.Optional("qos", default=0): vol.All(vol.Coerce(int), vol.In([0, 1, 2])),
     vol.Optional("retain", default=False): boolean,
-    vol.Optional("encoding", default="utf-8"): string,
+    vol.Optional("encoding", default="utf-8"): encoding,
     vol.Optional("icon"): string,
     vol.Optional("entity_category"): optional_string,
     vol.Optional("enabled_by_default", default=True): boolean,
@@ -310,15 +317,15 @@ class MqttEntity(Entity):
             if text is None:
                 return
             try:
-                attributes = json.loads(text)
-            except ValueError:
-                self.reject("invalid_json", f"json_attributes_template did not give JSON on {message.topic}")
+                attributes = loads(text)
+            except ValueError as err:
+                self.reject("invalid_json", f"json_attributes_template did not give JSON on {message.topic}: {err}")
                 return
         else:
             try:
                 attributes = message.json()
-            except ValueError:
-                self.reject("invalid_json", f"attributes on {message.topic} are not JSON")
+            except ValueError as err:
+                self.reject("invalid_json", f"attributes on {message.topic} are not JSON: {err}")
                 return
         if not isinstance(attributes, dict):
             self.reject("not_an_object", f"attributes on {message.topic} are not a JSON object")

@@ -1,10 +1,14 @@
-"""What a subscriber receives, and the counters the integration keeps."""
+"""What a subscriber receives, what a stream cannot send, and the counters the integration keeps."""
 from __future__ import annotations
 
+import codecs
 import json
+import logging
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable
+
+from xiaoqu.core.payload import PayloadError, clean_text, loads
 
 # The client imports the rate-limited log from here.
 from xiaoqu.core.ratelimit import RateLimitedLog as RateLimitedLog
@@ -31,21 +35,81 @@ class ReceiveMessage:
         self._json: Any = _MISSING
 
     def text(self, encoding: str = "utf-8") -> str:
-        """The payload as text; raises UnicodeDecodeError when it is not ``encoding``."""
+        """The payload as text; raises UnicodeError when it is not ``encoding`` (a codec
+        :func:`text_codec` accepted).
+
+        UTF-8 cannot carry a lone surrogate; codecs that can make one (``utf-7``,
+        ``unicode_escape``) have it replaced, as ``core.payload`` does.
+        """
         if encoding != "utf-8":
-            return self.payload.decode(encoding)
+            return clean_text(self.payload.decode(encoding))
         if self._text is _MISSING:
             self._text = self.payload.decode("utf-8")
         return self._text  # type: ignore[no-any-return]
 
     def json(self) -> Any:
-        """The payload parsed as JSON; raises ValueError (or UnicodeDecodeError) when it is not."""
+        """The payload parsed as outside JSON (``core.payload``: lone surrogates replaced, no
+        deeper than ``MAX_DEPTH``); raises ``PayloadError`` (a ValueError) saying why it is not.
+
+        A refusal is remembered too: every subscriber of a bad payload gets the same error
+        without parsing it again.
+        """
         if self._json is _MISSING:
-            self._json = json.loads(self.payload)
+            try:
+                self._json = loads(self.payload)
+            except PayloadError as err:
+                self._json = err
+        if isinstance(self._json, PayloadError):
+            raise self._json
         return self._json
 
     def __repr__(self) -> str:
         return f"<ReceiveMessage {self.topic} qos={self.qos} retain={self.retain} {self.payload[:40]!r}>"
+
+
+def text_codec(name: str) -> str:
+    """``name`` when Python decodes bytes to text with it (``utf-8``, ``gbk``); ValueError otherwise.
+
+    Checked where a config names a codec (a discovery config's ``encoding``, which whoever
+    may publish one chooses): an unknown one, or one that does not make text (``rot13``,
+    ``hex``), is refused with the config instead of failing at every message.
+    """
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise ValueError(f"unknown encoding '{name}'") from None
+    try:
+        "a".encode(name).decode(name)
+    except (LookupError, UnicodeError):
+        raise ValueError(f"encoding '{name}' does not decode bytes to text") from None
+    return name
+
+
+class JsonWriter:
+    """What the streams of the hub's own states (the state stream, discovery out) send, as
+    JSON; an entity whose state cannot be written is left out, counted and logged.
+
+    A state comes from any integration, and one that holds what JSON cannot carry (half a
+    surrogate pair, nesting past the recursion limit) must cost neither the other entities
+    sent with it nor the log: it is logged once a minute, naming the entity.
+    """
+
+    def __init__(self, logger: logging.Logger, clock: Callable[[], float], stream: str) -> None:
+        self.stream = stream
+        #: Messages left out because their entity's state could not be written.
+        self.left_out = 0
+        self._log = RateLimitedLog(logger, clock)
+
+    def dumps(self, entity_id: str, value: Any) -> bytes | None:
+        """``value`` as compact UTF-8 JSON (anything else as its text); None when it cannot be."""
+        try:
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+        except (ValueError, TypeError, RecursionError) as err:
+            self.left_out += 1
+            self._log.warning(
+                "unwritable", "The %s leaves out %s: its state cannot be written as JSON (%s)", self.stream, entity_id, err
+            )
+            return None
 
 
 @dataclass(slots=True)

@@ -12,18 +12,23 @@ built when the message is actually taken. Within a ``TICK`` an entity is sent at
 and the stream at most ``PER_TICK`` messages: an idle stream sends a change at once, a busy
 one sends each changing entity's latest state once a tick, however fast it changes and
 however slow the broker is (bench/mqtt.py measures what the stream costs the hub's intake). Every connect republishes all states,
-since a restarted broker may have lost them.
+since a restarted broker may have lost them. An entity whose state cannot be written as JSON
+is left out (its retained topic keeps the last state that could), counted in
+``writer.left_out`` and logged once a minute; the rest of its batch goes out.
 """
 from __future__ import annotations
 
 import asyncio
-import json
+import logging
 from collections import OrderedDict
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from xiaoqu.core.const import EVENT_STATE_CHANGED
+
+from .models import JsonWriter
 
 if TYPE_CHECKING:
     from xiaoqu.core.bus import Event
@@ -32,6 +37,7 @@ if TYPE_CHECKING:
 
     from .client import MqttClient
 
+_LOGGER = logging.getLogger(__name__)
 _UTC = ZoneInfo("UTC")
 
 #: Seconds per tick; an entity goes out at most once per tick, the stream at most
@@ -40,17 +46,13 @@ TICK = 0.1
 PER_TICK = 100
 
 
-def state_payload(state: State) -> bytes:
-    return json.dumps(
-        {
-            "state": state.state,
-            "attributes": dict(state.attributes),
-            "last_changed": datetime.fromtimestamp(state.last_changed, _UTC).isoformat(),
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-        default=str,
-    ).encode("utf-8")
+def state_document(state: State) -> dict[str, Any]:
+    """What the stream says about ``state`` (schema ``entity_state``)."""
+    return {
+        "state": state.state,
+        "attributes": dict(state.attributes),
+        "last_changed": datetime.fromtimestamp(state.last_changed, _UTC).isoformat(),
+    }
 
 
 class StateStream:
@@ -72,6 +74,7 @@ class StateStream:
         self.published = 0
         #: Changes never sent because a newer state of the same entity replaced them first.
         self.coalesced = 0
+        self.writer = JsonWriter(_LOGGER, hub.clock.time, "state stream")
 
     @property
     def pending(self) -> int:
@@ -97,9 +100,8 @@ class StateStream:
         pending = {**self._pending, **self._deferred}
         self._pending.clear()
         self._deferred.clear()
-        for entity_id, state in pending.items():
-            self.client.publish_nowait(self.prefix + entity_id, self._payload(state), self.qos, True)
-        self.published += len(pending)
+        for topic, payload, qos, retain in self._messages(pending.items()):
+            self.client.publish_nowait(topic, payload, qos, retain)
 
     def _wanted(self, entity_id: str) -> bool:
         return self.domains is None or entity_id.partition(".")[0] in self.domains
@@ -136,11 +138,10 @@ class StateStream:
             # on a manual clock in a test still streams.
             self._tick = asyncio.get_running_loop().call_later(TICK, self._next_tick)
         self._budget -= count
-        self.published += count
         pop = self._pending.popitem
         taken = [pop(last=False) for _ in range(count)]
         self._sent.update(entity_id for entity_id, _ in taken)
-        return [(self.prefix + entity_id, self._payload(state), self.qos, True) for entity_id, state in taken]
+        return self._messages(taken)
 
     def lost(self, topics: list[str]) -> None:
         """Messages the connection lost: every connect republishes the states there are, so
@@ -160,6 +161,13 @@ class StateStream:
         if self._pending:
             self.client.bulk_ready()
 
-    @staticmethod
-    def _payload(state: State | None) -> bytes:
-        return b"" if state is None else state_payload(state)
+    def _messages(self, states: Iterable[tuple[str, State | None]]) -> list[tuple[str, bytes, int, bool]]:
+        """The retained messages for ``(entity_id, newest state)`` pairs (an empty payload clears
+        a removed entity's topic), without the entities whose state cannot be written."""
+        messages = []
+        for entity_id, state in states:
+            payload = b"" if state is None else self.writer.dumps(entity_id, state_document(state))
+            if payload is not None:
+                messages.append((self.prefix + entity_id, payload, self.qos, True))
+        self.published += len(messages)
+        return messages

@@ -92,7 +92,7 @@ class ValueTemplate:
         """The value for ``message``; raises TemplateValueError naming what did not fit."""
         try:
             text = message.text(encoding)
-        except UnicodeDecodeError:
+        except UnicodeError:
             raise TemplateValueError("invalid_encoding", f"payload is not {encoding} text") from None
         if self._is_value:
             return text

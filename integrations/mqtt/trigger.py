@@ -17,21 +17,23 @@ decoded payload) and ``value_json`` (when it parses). The trigger's data: ``topi
 
 Each trigger is one subscription through :func:`integrations.mqtt.subscribe`, so a
 message reaches only the triggers whose filter matches it (the client routes by topic).
+A message that is not text in ``encoding``, or that ``value_template`` fails on, does not
+fire; it is logged at most once a minute per trigger and problem, since senders choose it.
 """
 from __future__ import annotations
 
-import codecs
-import json
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core.automation.platforms import FireTrigger, TriggerInfo
+from xiaoqu.core.payload import loads
+from xiaoqu.core.ratelimit import RateLimitedLog
 from xiaoqu.core.template import Template, TemplateError, is_template_string, template_validator
 from xiaoqu.core.validation import string, vol
 
 from . import subscribe
-from .models import ReceiveMessage
+from .models import ReceiveMessage, text_codec
 from .topic import InvalidTopic, valid_subscribe_topic
 
 if TYPE_CHECKING:
@@ -44,14 +46,14 @@ DEFAULT_ENCODING = "utf-8"
 
 
 def _encoding(value: Any) -> str:
-    """A codec Python knows, or "" for raw bytes; a misspelt one is a config error, not a
+    """A text codec Python knows, or "" for raw bytes; a misspelt one is a config error, not a
     message dropped later."""
     name = string(value) if value != "" else ""
     if name:
         try:
-            codecs.lookup(name)
-        except LookupError:
-            raise vol.Invalid(f"unknown encoding '{name}' (for example utf-8, gbk; \"\" for raw bytes)") from None
+            text_codec(name)
+        except ValueError as err:
+            raise vol.Invalid(f"{err} (for example utf-8, gbk; \"\" for raw bytes)") from None
     return name
 
 
@@ -95,6 +97,7 @@ class MqttTrigger:
             config.get("value_template"),
             config["encoding"],
             info,
+            RateLimitedLog(_LOGGER, hub.clock.time),
         )
 
         def received(message: ReceiveMessage) -> None:
@@ -109,13 +112,17 @@ class MqttTrigger:
 class _Match:
     """Whether a message fires the trigger, and the trigger data it fires with."""
 
-    __slots__ = ("wanted", "value_template", "encoding", "info")
+    __slots__ = ("wanted", "value_template", "encoding", "info", "log")
 
-    def __init__(self, wanted: str | None, value_template: Template | None, encoding: str, info: TriggerInfo) -> None:
+    def __init__(
+        self, wanted: str | None, value_template: Template | None, encoding: str, info: TriggerInfo, log: RateLimitedLog
+    ) -> None:
         self.wanted = wanted
         self.value_template = value_template
         self.encoding = encoding
         self.info = info
+        #: What senders get wrong, once a minute per kind of problem (not per message).
+        self.log = log
 
     def data(self, message: ReceiveMessage) -> dict[str, Any] | None:
         payload = self._decode(message)
@@ -140,9 +147,9 @@ class _Match:
             return message.payload
         try:
             return message.text(self.encoding)
-        except UnicodeDecodeError:
-            _LOGGER.warning("Automation %s, trigger %s: ignoring a message on %s that is not %s text",
-                            self.info.automation_id, self.info.trigger_id, message.topic, self.encoding)
+        except UnicodeError:
+            self.log.warning("encoding", "Automation %s, trigger %s: ignoring a message on %s that is not %s text",
+                             self.info.automation_id, self.info.trigger_id, message.topic, self.encoding)
             return None
 
     def _value(self, message: ReceiveMessage, payload: str | bytes, payload_json: Any) -> str | bytes | None:
@@ -155,8 +162,8 @@ class _Match:
         try:
             return self.value_template.render(variables)
         except TemplateError as err:
-            _LOGGER.warning("Automation %s, trigger %s: value_template failed on a message on %s: %s",
-                            self.info.automation_id, self.info.trigger_id, message.topic, err)
+            self.log.warning("value_template", "Automation %s, trigger %s: value_template failed on a message on %s: %s",
+                             self.info.automation_id, self.info.trigger_id, message.topic, err)
             return None
 
 
@@ -169,6 +176,6 @@ def _parse_json(message: ReceiveMessage, payload: str | bytes, encoding: str) ->
     try:
         if encoding in ("", DEFAULT_ENCODING):
             return message.json()
-        return json.loads(payload)
-    except ValueError:  # UnicodeDecodeError included
+        return loads(payload)
+    except ValueError:  # PayloadError included
         return _NOT_JSON

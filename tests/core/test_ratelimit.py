@@ -27,6 +27,26 @@ def messages(caplog: pytest.LogCaptureFixture, level: int = logging.WARNING) -> 
     return [r.getMessage() for r in caplog.records if r.name == LOGGER.name and r.levelno == level]
 
 
+def test_an_exception_shows_its_traceback_once_per_interval(clock, caplog):
+    log = RateLimitedLog(LOGGER, clock, interval=60)
+    for n in range(3):
+        try:
+            raise KeyError(n)
+        except KeyError:
+            log.exception("handler", "handler failed on %s", f"topic/{n}")
+    clock.now += 60
+    try:
+        raise KeyError(9)
+    except KeyError:
+        log.exception("handler", "handler failed on %s", "topic/9")
+    records = [r for r in caplog.records if r.name == LOGGER.name]
+    assert [(r.levelno, r.getMessage()) for r in records] == [
+        (logging.ERROR, "handler failed on topic/0"),
+        (logging.ERROR, "handler failed on topic/9 (2 similar messages not logged)"),
+    ]
+    assert all(r.exc_info is not None and r.exc_info[0] is KeyError for r in records)
+
+
 def test_logged_once_per_interval_then_with_the_count_left_out(clock, caplog):
     log = RateLimitedLog(LOGGER, clock, interval=60)
     for n in range(5):

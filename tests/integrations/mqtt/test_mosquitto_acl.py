@@ -11,10 +11,16 @@ import aiomqtt
 import pytest
 
 from tests.fixtures_mqtt import MOSQUITTO, BrokerProcess, mosquitto_available
+from tests.integrations.mqtt.households import RESIDENTS, check_households_isolated
 
 ACL_FILE = Path(__file__).parents[3] / "deploy" / "mosquitto.acl"
 PASSWD = Path(MOSQUITTO).parent.parent / "bin" / "mosquitto_passwd"
-ACCOUNTS = {"xiaoqu-hub": "hub-pass", "reader_r1": "reader-pass", "resident_3_301": "resident-pass"}
+ACCOUNTS = {
+    "xiaoqu-hub": "hub-pass",
+    "reader_r1": "reader-pass",
+    "z2m": "z2m-pass",
+    **{name: password for name, (password, _) in RESIDENTS.items()},
+}
 
 pytestmark = pytest.mark.skipif(
     not mosquitto_available() or not PASSWD.is_file(), reason="needs mosquitto and mosquitto_passwd"
@@ -89,3 +95,18 @@ async def test_shipped_acl_keeps_devices_and_residents_to_their_topics(mosquitto
     assert "xiaoqu/demo/door/d1/command" not in got["xiaoqu-hub"]
     assert "xiaoqu/demo/reader/r2/credential" not in got["xiaoqu-hub"]
     assert set(got["resident_3_301"]) == {"xiaoqu/demo/household/3-301/ack", "xiaoqu/demo/household/3-301/notice"}
+
+
+async def test_shipped_acl_keeps_each_resident_to_its_household_retained_or_live(mosquitto):
+    def connect(user: str, password: str) -> aiomqtt.Client:
+        return aiomqtt.Client(mosquitto.host, mosquitto.port, username=user, password=password, identifier=user)
+
+    async with connect("xiaoqu-hub", ACCOUNTS["xiaoqu-hub"]) as hub:
+
+        async def publish(topic: str, payload: str, retain: bool) -> None:
+            await hub.publish(topic, payload, qos=1, retain=retain)
+
+        await hub.subscribe("#", qos=1)  # a subscriber to everything (as Home Assistant is)
+        await check_households_isolated(
+            connect, publish, bystander=("z2m", ACCOUNTS["z2m"], "zigbee2mqtt/#"), ask_everything=True
+        )

@@ -46,7 +46,7 @@ async def test_valid_credential_reaches_the_handler_and_is_answered(site):
 @pytest.mark.parametrize(
     ("payload", "code", "request_id", "says"),
     [
-        (b"{not json", "invalid_json", None, "not JSON"),
+        (b"{not json", "invalid_json", None, "not valid JSON"),
         (b"[1, 2]", "not_an_object", None, "JSON object"),
         (json.dumps({"request_id": "q-2", "type": "card"}).encode(), "schema", "q-2", "'value' is a required property"),
         (json.dumps({"request_id": "q-3", "type": "iris", "value": "x"}).encode(), "schema", "q-3", "type"),
@@ -62,6 +62,37 @@ async def test_bad_requests_are_answered_with_an_error_and_counted(site, payload
     assert rejections.by_device["reader/r9"][code] == 1
     sensor = await wait_state(hub, "sensor.mqtt_rejected_messages", "1")
     assert sensor.attributes["by_reason"] == {code: 1}
+
+
+@pytest.mark.parametrize(
+    ("ts", "code", "says"),
+    [
+        ("NaN", "invalid_json", "NaN is not a JSON number"),
+        ("1e308", "schema", "ts: 1e+308 is greater than the maximum"),
+        ('"2026-02-30T25:00"', "schema", "ts: '2026-02-30T25:00' is not a 'date-time' (day is out of range for month)"),
+        ('"2026-03-02T22:15:04"', "schema", "no offset"),
+        ('"9999-12-31T00:00:00+00:00"', "schema", "not between 1970 and 2100"),
+        ('"yesterday"', "schema", "is not a 'date-time'"),
+    ],
+)
+async def test_an_impossible_ts_is_refused_with_the_reason(site, ts, code, says):
+    hub, probe = site
+    seen = []
+    mqtt.register_device_message(hub, "reader/credential", "reader_credential", lambda m, reply: seen.append(m.payload))
+    await probe.publish(f"{ROOT}/reader/r7/credential", '{"request_id": "q-ts", "type": "card", "value": "04", "ts": %s}' % ts)
+    answer = json.loads((await probe.wait_for(f"{ROOT}/reader/r7/result")).payload)
+    assert answer["granted"] is False and answer["error"]["code"] == code and says in answer["error"]["message"], answer
+    assert mqtt.get(hub).rejections.by_device["reader/r7"] == {code: 1} and seen == []
+
+
+async def test_a_ts_in_either_form_is_accepted(site):
+    hub, probe = site
+    seen = []
+    mqtt.register_device_message(hub, "patrol/scan", "patrol_scan", lambda m, reply: seen.append(m.payload["ts"]))
+    for ts in (1772409600.25, "2026-03-02T22:15:04+08:00", "2026-03-02T14:15:04Z"):
+        await probe.publish(f"{ROOT}/patrol/w7/scan", json.dumps({"checkpoint": "B3-roof", "ts": ts}))
+    await probe.wait_until(lambda: len(seen) == 3)
+    assert mqtt.get(hub).rejections.total == 0
 
 
 async def test_plates_unknown_topics_and_huge_payloads_are_counted(site):
@@ -95,6 +126,58 @@ async def test_many_devices_sending_garbage_cost_bounded_memory_and_one_log_line
     assert "reader/last" in rejections.by_device and "reader/r0" not in rejections.by_device, "the oldest are forgotten"
     logged = [r for r in caplog.records if r.levelno == logging.WARNING and "no device-protocol message" in r.getMessage()]
     assert len(logged) == 1
+
+
+def _credential_nested(depth: int) -> bytes:
+    return b'{"request_id": "q", "type": "card", "value": ' + b"[" * depth + b"]" * depth + b"}"
+
+
+#: What a broken or hostile client sends, each fitting in 4 KiB.
+GARBAGE = (
+    _credential_nested(40),  # deeper than core.payload allows
+    _credential_nested(2000),  # deeper than Python's recursion limit
+    b"\xff\xfe{}",  # not UTF-8
+    b'{"request_id": "q", "type": "card", "value": NaN}',
+    b"{not json",
+    b"[1, 2]",
+)
+
+
+async def test_a_flood_of_bad_payloads_is_a_few_log_lines_and_the_hub_still_answers(hub_dir, broker, caplog):
+    """100 bad payloads each to the device protocol (from 100 "devices"), to discovery, to a
+    discovered sensor and to an automation's trigger: a log line per kind of problem, no
+    traceback, and the hub still answers a reader."""
+    config = {
+        "mqtt": broker.hub_config(max_payload=4096),
+        "automation": [{
+            "id": "plate", "triggers": [{"trigger": "mqtt", "topic": "cam/plate", "value_template": "{{ value_json.plate }}", "payload": "A1"}],
+            "actions": [{"event": "plate_seen"}],
+        }],
+    }
+    caplog.set_level(logging.INFO)
+    async with running_hub(hub_dir, config) as hub:
+        rejections = mqtt.get(hub).rejections
+        mqtt.register_device_message(hub, "reader/credential", "reader_credential", lambda m, reply: reply({"granted": True}))
+        async with MqttProbe(broker, f"{ROOT}/reader/+/result") as probe:
+            sensor = {"name": "Meter", "stat_t": "meter/state", "val_tpl": "{{ value_json.v }}", "json_attr_t": "meter/state"}
+            await probe.publish("homeassistant/sensor/meter/config", json.dumps(sensor))
+            await probe.publish("homeassistant/sensor/odd/config", json.dumps({**sensor, "name": "Odd", "e": "no-such-codec"}))
+            await wait_state(hub, "sensor.meter")
+            await mqtt.get(hub).client.wait_subscribed()
+            caplog.clear()
+            for n in range(100):
+                payload = GARBAGE[n % len(GARBAGE)]
+                for topic in (f"{ROOT}/reader/r{n}/credential", f"homeassistant/sensor/n{n}/config", "meter/state", "cam/plate"):
+                    await probe.publish(topic, payload, qos=0)
+            await probe.publish(f"{ROOT}/reader/ok/credential", json.dumps({"request_id": "q-ok", "type": "card", "value": "04"}))
+            answer = await probe.wait_for(f"{ROOT}/reader/ok/result")
+            assert json.loads(answer.payload) == {"request_id": "q-ok", "granted": True}
+            await probe.wait_until(lambda: rejections.total >= 300)
+        odd = hub.states.get("sensor.odd")
+    records = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not [r for r in records if r.exc_info], [r.getMessage() for r in records if r.exc_info][:3]
+    assert len(records) <= 12, "\n".join(r.getMessage()[:150] for r in records)
+    assert odd is None  # a codec Python does not know is refused with the config
 
 
 async def test_a_failing_handler_is_answered_and_the_hub_runs_on(site):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
+import aiohttp
 import pytest
 
 from xiaoqu.core.testing import running_hub
@@ -401,3 +402,26 @@ async def test_a_cover_position_of_inf_or_nan_is_refused_not_a_crash(site, caplo
     await probe.wait_until(lambda: rejections.by_reason["unexpected_value"] >= before + 3)
     assert hub.states.get("cover.vent").attributes["current_position"] == 40
     assert "Traceback" not in caplog.text and "OverflowError" not in caplog.text
+
+
+async def test_a_lone_surrogate_in_attributes_is_replaced_and_every_reader_of_the_state_works(site, broker):
+    """JSON may escape half a surrogate pair ("\\ud800"), which UTF-8 cannot encode: kept in a
+    state, it made GET /api/states answer 500 and the state stream drop the entity's batch."""
+    from tests.core.http.conftest import add_user
+
+    hub, probe = site
+    config = {"name": "Meter", "uniq_id": "meter-1", "stat_t": "meter/state", "json_attr_t": "meter/attributes"}
+    await probe.publish("homeassistant/sensor/meter/config", json.dumps(config), retain=True)
+    await discovered(hub, "sensor.meter")
+    async with MqttProbe(broker, "xiaoqu/demo/state/sensor.meter") as stream:
+        await probe.publish("meter/attributes", '{"x": "\\ud800", "label": "ok \\ud83d\\ude00"}')
+        await probe.publish("meter/state", "7")
+        state = await wait_state(hub, "sensor.meter", lambda s: s.state == "7" and "x" in s.attributes)
+        assert (state.attributes["x"], state.attributes["label"]) == ("\ufffd", "ok \U0001f600")
+        await stream.wait_until(lambda: any(json.loads(m.payload)["state"] == "7" for m in stream.messages))
+    token = await add_user(hub, "admin", "admin")
+    url = f"http://127.0.0.1:{hub.data['http'].port}/api/states"
+    async with aiohttp.ClientSession() as session, session.get(url, headers={"Authorization": f"Bearer {token}"}) as reply:
+        assert reply.status == 200
+        listed = {s["entity_id"]: s for s in await reply.json()}
+    assert listed["sensor.meter"]["attributes"]["x"] == "\ufffd"

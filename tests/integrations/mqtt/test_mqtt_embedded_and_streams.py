@@ -19,6 +19,7 @@ from xiaoqu.integrations import mqtt
 from xiaoqu.integrations.mqtt.discovery_out import BIRTH_DELAY
 from tests.fixtures_mqtt import BrokerProcess, MqttProbe, free_port
 from tests.integrations.mqtt.conftest import discovered, wait_state
+from tests.integrations.mqtt.households import RESIDENTS, check_households_isolated
 
 
 async def test_embedded_broker_on_loopback_takes_anonymous_clients(hub_dir, tmp_path):
@@ -33,6 +34,56 @@ async def test_embedded_broker_on_loopback_takes_anonymous_clients(hub_dir, tmp_
             while not received:
                 await asyncio.sleep(0.01)
         assert received[0].payload == b"hello"
+
+
+async def test_embedded_broker_on_port_0_takes_a_free_port_and_the_hub_connects_to_it(hub_dir):
+    async with running_hub(hub_dir, {"mqtt": {"port": 0}}) as hub:
+        data = mqtt.get(hub)
+        assert data.broker.port > 0 and data.stats.connected and data.client.settings.port == data.broker.port
+        received = []
+        await mqtt.subscribe(hub, "a/b", received.append)
+        async with aiomqtt.Client("127.0.0.1", data.broker.port) as client:
+            await client.publish("a/b", b"hello", qos=1)
+        async with asyncio.timeout(5):
+            while not received:
+                await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+def library_log_levels():
+    """amqtt's and transitions' loggers as a fresh process has them (NOTSET), restored after."""
+    names = ("", "amqtt", "transitions")
+    saved = {name: logging.getLogger(name).level for name in names}
+    for name in names[1:]:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    yield
+    for name, level in saved.items():
+        logging.getLogger(name).setLevel(level)
+
+
+async def embedded_hub_logs(hub_dir, caplog, config: dict) -> set[str]:
+    """Start a hub as ``xiaoqu run`` does (``logger:`` applied), connect a client, and return
+    the loggers that wrote below WARNING."""
+    from xiaoqu.core.bootstrap import setup_hub
+    from xiaoqu.core.testing import write_config
+
+    caplog.set_level(logging.DEBUG, logger="")  # the handler takes everything; the loggers' levels decide
+    hub, _ = await setup_hub(write_config(hub_dir, {"http": {"server_port": 0}, **config}), log_overrides={})
+    try:
+        await hub.start()
+        async with aiomqtt.Client("127.0.0.1", mqtt.get(hub).broker.port) as client:
+            await client.publish("a/b", b"1", qos=1)
+    finally:
+        await hub.stop()
+    return {r.name.split(".")[0] for r in caplog.records if r.levelno < logging.WARNING}
+
+
+async def test_amqtt_and_transitions_log_only_warnings_unless_the_site_says(hub_dir, caplog, library_log_levels):
+    quiet = await embedded_hub_logs(hub_dir, caplog, {"mqtt": {"port": 0}})
+    assert "xiaoqu" in quiet and not quiet & {"amqtt", "transitions"}
+    caplog.clear()
+    told = await embedded_hub_logs(hub_dir, caplog, {"mqtt": {"port": 0}, "logger": {"logs": {"amqtt": "info"}}})
+    assert "amqtt" in told and "transitions" not in told
 
 
 async def test_embedded_broker_port_taken_is_one_line_naming_the_setting(hub_dir, caplog):
@@ -145,6 +196,50 @@ async def test_exposed_embedded_broker_gives_each_account_only_its_topics(hub_di
         assert not [m.topic for m in seen if m.topic in ("xiaoqu/demo/door/d1/command", "homeassistant/lock/evil/config")]
 
 
+async def test_embedded_broker_keeps_each_resident_to_its_household_retained_or_live(hub_dir):
+    """amqtt 0.12.1 sent a connecting client the retained messages matching any client's
+    subscriptions: a resident got every household's, the state stream and the devices'."""
+    port = free_port()
+    users = {name: {"password": password, "household": household} for name, (password, household) in RESIDENTS.items()}
+    users["lobby_display"] = {"password": "display-pass", "subscribe": ["xiaoqu/demo/notice/+"]}
+    async with running_hub(hub_dir, {"mqtt": {"port": port, "users": users}}) as hub:
+        await mqtt.subscribe(hub, "#", lambda message: None)  # a subscriber to everything (as Home Assistant is)
+
+        def connect(user: str, password: str) -> aiomqtt.Client:
+            return aiomqtt.Client("127.0.0.1", port, username=user, password=password, identifier=user)
+
+        async def publish(topic: str, payload: str, retain: bool) -> None:
+            await mqtt.publish(hub, topic, payload, qos=1, retain=retain)
+
+        await check_households_isolated(connect, publish, bystander=("lobby_display", "display-pass", "xiaoqu/demo/notice/+"))
+
+
+async def test_embedded_broker_delivers_every_message_while_clients_subscribe(hub_dir, caplog):
+    """amqtt 0.12.1 walks its subscriptions while it awaits the topic check of each recipient:
+    a client subscribing a new filter meanwhile ended the walk with "dictionary changed size
+    during iteration", and the message never reached the recipients after that point."""
+    port = free_port()
+    users = {"cam": {"password": "cam-pass", "publish": ["cams/#"]}, "watcher": {"password": "w-pass", "subscribe": ["watch/#"]}}
+    async with running_hub(hub_dir, {"mqtt": {"port": port, "users": users}}) as hub:
+        received = []
+        await mqtt.subscribe(hub, "cams/+/plate", received.append, qos=1)
+        async with aiomqtt.Client("127.0.0.1", port, username="cam", password="cam-pass") as cam, \
+                aiomqtt.Client("127.0.0.1", port, username="watcher", password="w-pass") as watcher, \
+                MqttProbe(BrokerProcess(hub_dir, port=port), "cams/c1/plate") as later:  # walked after the hub
+
+            async def subscribe_many() -> None:
+                for n in range(300):
+                    await watcher.subscribe(f"watch/{n}", qos=0)
+
+            async def publish_many() -> None:
+                for n in range(300):
+                    await cam.publish("cams/c1/plate", str(n), qos=1)
+
+            await asyncio.gather(subscribe_many(), publish_many())
+            await later.wait_until(lambda: len(received) == len(later.messages) == 300)
+    assert "dictionary changed size" not in caplog.text
+
+
 async def test_embedded_broker_closes_the_socket_of_a_client_that_reset_its_connection(hub_dir):
     """amqtt 0.12.1 leaves such a socket open until the garbage collector finds it."""
     port = free_port()
@@ -203,6 +298,29 @@ async def test_state_stream_publishes_retained_json_and_clears_removed(hub_dir, 
             await late.wait_for("xiaoqu/demo/state/sensor.mqtt_rejected_messages")
 
 
+async def test_state_stream_leaves_out_an_entity_it_cannot_write_and_sends_the_rest(hub_dir, broker, caplog):
+    """A state that cannot be JSON (here: half a surrogate pair, set by a path that did not
+    clean it) used to make the stream drop the whole batch it was taken with."""
+    async with running_hub(hub_dir, {"mqtt": broker.hub_config()}) as hub:
+        stream = mqtt.get(hub).state_stream
+        async with MqttProbe(broker, "xiaoqu/demo/state/#") as probe:
+
+            def latest(entity_id: str) -> str | None:
+                states = [json.loads(m.payload)["state"] for m in probe.messages if m.topic.value.endswith(entity_id) and m.payload]
+                return states[-1] if states else None
+
+            for round_ in ("1", "2", "3"):  # three batches, each with the bad entity in it
+                hub.states.set("sensor.bad", round_, {"label": "\ud800"})
+                for index in range(8):
+                    hub.states.set(f"sensor.good_{index}", round_)
+                await probe.wait_until(lambda: all(latest(f"/sensor.good_{i}") == round_ for i in range(8)))
+            topics = {m.topic.value for m in probe.messages}
+        assert "xiaoqu/demo/state/sensor.bad" not in topics
+        assert stream.writer.left_out == 3
+        logged = [r for r in caplog.records if "sensor.bad" in r.getMessage()]
+        assert len(logged) == 1 and not logged[0].exc_info and "surrogate" in logged[0].getMessage()
+
+
 class Gate(Entity):
     domain = "lock"
     _attr_name = "North gate"
@@ -245,9 +363,8 @@ async def test_discovery_out_announces_and_takes_commands_from_home_assistant(hu
                 await wait_state(peer, "lock.xiaoqu_north_gate", "locked")
 
 
-async def home_assistant_restarts(hub, ha: MqttProbe, clock) -> None:
-    """Send Home Assistant's birth message; return once the hub has announced its lock again."""
-    config_topic = "homeassistant/lock/xiaoqu_demo/north_gate/config"
+async def home_assistant_restarts(hub, ha: MqttProbe, clock, config_topic: str = "homeassistant/lock/xiaoqu_demo/north_gate/config") -> None:
+    """Send Home Assistant's birth message; return once the hub has announced ``config_topic`` again."""
     before = len(ha.payloads(config_topic))
     await ha.publish("homeassistant/status", "online")
     out = mqtt.get(hub).discovery_out
@@ -257,6 +374,20 @@ async def home_assistant_restarts(hub, ha: MqttProbe, clock) -> None:
     assert len(ha.payloads(config_topic)) == before  # not before the delay
     clock.advance(BIRTH_DELAY[1])
     await ha.wait_until(lambda: len(ha.payloads(config_topic)) > before)
+
+
+async def test_discovery_out_leaves_out_an_entity_it_cannot_write_and_announces_the_rest(hub_dir, broker, clock):
+    config = {"mqtt": broker.hub_config(discovery_out={"domains": ["lock"]}, state_stream=False)}
+    async with running_hub(hub_dir, config, clock=clock) as hub:
+        out = mqtt.get(hub).discovery_out
+        async with MqttProbe(broker, "homeassistant/lock/#") as ha:
+            hub.states.set("lock.bad", "locked", {"icon": "mdi:\ud800"})  # set by a path that did not clean it
+            hub.states.set("lock.good", "locked")
+            await ha.wait_for("homeassistant/lock/xiaoqu_demo/good/config")
+            # everything again, in one go, the bad one first
+            await home_assistant_restarts(hub, ha, clock, "homeassistant/lock/xiaoqu_demo/good/config")
+        assert not ha.payloads("homeassistant/lock/xiaoqu_demo/bad/config")
+        assert out.writer.left_out == 2
 
 
 async def test_discovery_out_with_discovery_in_announces_each_entity_once(hub_dir, broker):
