@@ -16,20 +16,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
-
+from xiaoqu.core import hookspecs
 from xiaoqu.core.bus import EventBus
 from xiaoqu.core.clock import Clock
-from xiaoqu.core.const import DEFAULT_DATA_DIR, DEFAULT_SITE, EVENT_HUB_START, EVENT_HUB_STARTED, EVENT_HUB_STOP
-from xiaoqu.core import hookspecs
-from xiaoqu.core.hookspecs import PROJECT_NAME
-from xiaoqu.core.services import ServiceRegistry
-from xiaoqu.core.states import StateMachine
-
-from xiaoqu.core.const import RECORDER_FILE
+from xiaoqu.core.const import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_SITE,
+    EVENT_HUB_START,
+    EVENT_HUB_STARTED,
+    EVENT_HUB_STOP,
+    RECORDER_FILE,
+)
 from xiaoqu.core.entity import EntityManager
+from xiaoqu.core.hookspecs import PROJECT_NAME
 from xiaoqu.core.loader import PluginSet
 from xiaoqu.core.recorder import Recorder
 from xiaoqu.core.registry import STORE_NAME, DeviceRegistry, EntityRegistry
+from xiaoqu.core.services import ServiceRegistry
+from xiaoqu.core.states import StateMachine
 from xiaoqu.core.storage import Storage
 
 _LOGGER = logging.getLogger(__name__)
@@ -68,11 +72,6 @@ class HubConfig:
             self.data_dir = self.config_dir / DEFAULT_DATA_DIR
         elif not self.data_dir.is_absolute():
             self.data_dir = self.config_dir / self.data_dir
-
-    @property
-    def topic_root(self) -> str:
-        """The MQTT topic prefix of this site's device protocol."""
-        return f"xiaoqu/{self.site}"
 
 
 class Hub:

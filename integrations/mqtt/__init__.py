@@ -25,6 +25,7 @@ from xiaoqu.core import hookimpl
 
 from .client import MessageCallback, PayloadType, Unsubscribe
 from .config import CONFIG_SCHEMA
+from .const import topic_root
 from .device_protocol import DeviceMessage, Handler, MessageKind, Reply
 from .models import ReceiveMessage
 from .runtime import DOMAIN, MqttData, setup_mqtt
@@ -32,7 +33,6 @@ from .tasmota import start_tasmota_discovery
 
 if TYPE_CHECKING:
     import voluptuous as vol
-
     from xiaoqu.core.hub import Hub
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "register_device_message",
     "subscribe",
     "subscribe_nowait",
+    "topic_root",
     "wait_connected",
 ]
 

@@ -41,15 +41,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import aiomqtt
-
 from xiaoqu.core.bus import is_coroutine_callable
 
 from .models import MqttStats, RateLimitedLog, ReceiveMessage
-from .topic import TopicMatcher, broker_filters, covers, valid_publish_topic, valid_subscribe_topic
+from .topic import (
+    TopicMatcher,
+    broker_filters,
+    covers,
+    valid_publish_topic,
+    valid_subscribe_topic,
+)
 
 if TYPE_CHECKING:
     import paho.mqtt.client as paho
-
     from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)

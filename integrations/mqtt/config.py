@@ -24,7 +24,15 @@ import re
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from xiaoqu.core.validation import boolean, ensure_list, port, port_or_zero, positive_int, string, vol
+from xiaoqu.core.validation import (
+    boolean,
+    ensure_list,
+    port,
+    port_or_zero,
+    positive_int,
+    string,
+    vol,
+)
 
 from .broker import HUB_USER, is_loopback
 from .topic import InvalidTopic, valid_subscribe_topic

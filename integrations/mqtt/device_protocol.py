@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
-
 from xiaoqu.core.ratelimit import RateLimitedLog
 
+from .const import topic_root
 from .models import ReceiveMessage
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ class DeviceRouter:
         self.hub = hub
         self.client = client
         self.rejections = rejections
-        self.root = hub.config.topic_root
+        self.root = topic_root(hub)
         self._routes: dict[tuple[str, str], _Route] = {}
         self._log = RateLimitedLog(_LOGGER, hub.clock.time)
         self._unsubscribe: Callable[[], None] | None = None

@@ -30,6 +30,7 @@ from xiaoqu.core.errors import HubError
 from xiaoqu.core.ratelimit import RateLimitedLog
 
 from .abbreviations import DEVICE_SHORT, ORIGIN_SHORT, SHORT
+from .const import topic_root
 from .models import JsonWriter, ReceiveMessage
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ class DiscoveryOut:
         self.client = client
         self.prefix = prefix
         self.domains = frozenset(domains) if domains else None
-        self.root = hub.config.topic_root
+        self.root = topic_root(hub)
         self.node_id = f"xiaoqu_{hub.config.site}"
         self._announced: dict[str, str] = {}  # entity_id → config topic
         self._topics: set[str] = set()  # the config topics in _announced

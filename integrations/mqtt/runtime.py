@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .broker import EmbeddedBroker
 from .client import ConnectionSettings, MqttClient, TlsSettings
 from .config import EMBEDDED
+from .const import topic_root
 from .device_protocol import DeviceRouter
 from .diagnostics import RejectedMessagesSensor
 from .discovery import Discovery, DiscoveryBudget
@@ -74,7 +75,7 @@ def _settings(hub: Hub, config: dict[str, Any], broker: EmbeddedBroker | None) -
     target = config["broker"]
     common = {
         "client_id": config.get("client_id") or f"xiaoqu-{hub.config.site}",
-        "status_topic": f"{hub.config.topic_root}/status",
+        "status_topic": f"{topic_root(hub)}/status",
         "keepalive": config["keepalive"],
         "tcp_nodelay": config["tcp_nodelay"],
         "max_incoming": config["max_queued_incoming"],
@@ -101,7 +102,7 @@ async def setup_mqtt(hub: Hub, config: dict[str, Any]) -> MqttData:
     broker: EmbeddedBroker | None = None
     if config["broker"].get(EMBEDDED):
         assert hub.config.data_dir is not None
-        broker = EmbeddedBroker(config["bind"], config["port"], config["users"], hub.config.data_dir, hub.config.topic_root)
+        broker = EmbeddedBroker(config["bind"], config["port"], config["users"], hub.config.data_dir, topic_root(hub))
         await broker.start(hub)
     stats = MqttStats()
     rejections = Rejections()

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from xiaoqu.core.const import EVENT_STATE_CHANGED
 
+from .const import topic_root
 from .models import JsonWriter
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class StateStream:
     def __init__(self, hub: Hub, client: MqttClient, options: dict[str, Any]) -> None:
         self.hub = hub
         self.client = client
-        self.prefix = f"{hub.config.topic_root}/state/"
+        self.prefix = f"{topic_root(hub)}/state/"
         self.domains = frozenset(options["domains"]) if options.get("domains") else None
         self.qos = options.get("qos", 1)
         #: Entities whose newest state may go out now, oldest change first (``None``: removed).

@@ -29,7 +29,12 @@ from typing import TYPE_CHECKING, Any
 from xiaoqu.core.automation.platforms import FireTrigger, TriggerInfo
 from xiaoqu.core.payload import loads
 from xiaoqu.core.ratelimit import RateLimitedLog
-from xiaoqu.core.template import Template, TemplateError, is_template_string, template_validator
+from xiaoqu.core.template import (
+    Template,
+    TemplateError,
+    is_template_string,
+    template_validator,
+)
 from xiaoqu.core.validation import string, vol
 
 from . import subscribe
@@ -38,6 +43,7 @@ from .topic import InvalidTopic, valid_subscribe_topic
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
+
     from .client import Unsubscribe
 
 _LOGGER = logging.getLogger(__name__)

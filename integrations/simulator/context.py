@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from xiaoqu.integrations.mqtt import topic_root
+
 from .actlog import ActLog
 from .link import DeviceConnection
 from .profile import SimClock
@@ -56,7 +58,7 @@ class SimContext:
 
     @property
     def root(self) -> str:
-        return self.hub.config.topic_root
+        return topic_root(self.hub)
 
     def topic(self, device_type: str, device_id: str, message: str) -> str:
         return f"{self.root}/{device_type}/{device_id}/{message}"

@@ -83,4 +83,3 @@ async def test_data_dir_defaults_beside_config(tmp_path):
     config = HubConfig(config_dir=tmp_path)
     assert config.data_dir == tmp_path / ".xiaoqu"
     assert HubConfig(config_dir=tmp_path, data_dir=tmp_path / "x").data_dir == tmp_path / "x"
-    assert config.topic_root == "xiaoqu/demo"

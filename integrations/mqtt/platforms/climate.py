@@ -8,7 +8,13 @@ from typing import Any
 from xiaoqu.core.const import STATE_UNKNOWN
 from xiaoqu.core.validation import string, vol
 
-from ..entity import PAYLOAD_NONE, MqttEntity, check_option, publish_topic, subscribe_topic
+from ..entity import (
+    PAYLOAD_NONE,
+    MqttEntity,
+    check_option,
+    publish_topic,
+    subscribe_topic,
+)
 from ..models import ReceiveMessage
 
 DOMAIN = "climate"

@@ -8,7 +8,13 @@ from xiaoqu.core.const import STATE_UNKNOWN
 from xiaoqu.core.errors import ServiceValidationError
 from xiaoqu.core.validation import string, vol
 
-from ..entity import PAYLOAD_NONE, MqttEntity, optional_string, publish_topic, subscribe_topic
+from ..entity import (
+    PAYLOAD_NONE,
+    MqttEntity,
+    optional_string,
+    publish_topic,
+    subscribe_topic,
+)
 from ..models import ReceiveMessage
 
 DOMAIN = "cover"

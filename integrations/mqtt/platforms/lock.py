@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import regex
-
 from xiaoqu.core.const import STATE_UNKNOWN
 from xiaoqu.core.errors import ServiceValidationError
 from xiaoqu.core.validation import string, vol
