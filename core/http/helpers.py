@@ -10,18 +10,24 @@ from __future__ import annotations
 import enum
 import functools
 import json
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from http import HTTPStatus
+from time import monotonic
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from aiohttp import web
 
 from xiaoqu.core.auth import SOURCE_API, Access, Token, User
 from xiaoqu.core.bus import Context
+from xiaoqu.core.payload import PayloadError, jsonable, loads
+from xiaoqu.core.ratelimit import RateLimitedLog
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
+
+_LOGGER = logging.getLogger(__name__)
 
 HUB_KEY: Final = web.AppKey("xiaoqu_hub", Any)
 ACCESS_KEY: Final = web.AppKey("xiaoqu_access", Access)
@@ -119,10 +125,32 @@ def _default(value: Any) -> Any:
 
 
 json_dumps: Final = functools.partial(json.dumps, ensure_ascii=False, default=_default, allow_nan=False)
+#: Once a minute per thing that could not be written as it was (an entity id, say).
+_UNWRITABLE_LOG: Final = RateLimitedLog(_LOGGER, monotonic)
+
+
+def json_bytes(data: Any, what: str = "an answer") -> bytes:
+    """``data`` as UTF-8 JSON, whatever it holds.
+
+    Data from inside the hub is trusted but not always writable: one lone surrogate or NaN
+    a plugin put in an attribute would make ``GET /api/states`` fail for everyone. What
+    ``json_dumps`` cannot write is written cleaned (:func:`core.payload.jsonable`), and the
+    problem logged once a minute per ``what``.
+    """
+    try:
+        return json_dumps(data).encode()
+    except Exception as err:  # ValueError (NaN, a surrogate's UnicodeEncodeError), TypeError, a failing __str__
+        _UNWRITABLE_LOG.warning(what, "%s cannot be written as JSON as it is (%s); it is sent cleaned", what, err)
+        return json_dumps(jsonable(data, default=_default)).encode()
 
 
 def json_response(data: Any, status: int = HTTPStatus.OK, headers: Mapping[str, str] | None = None) -> web.Response:
-    return web.Response(text=json_dumps(data), status=status, content_type=JSON_TYPE, headers=headers)
+    return json_body(json_bytes(data), status, headers)
+
+
+def json_body(body: bytes, status: int = HTTPStatus.OK, headers: Mapping[str, str] | None = None) -> web.Response:
+    """A response with JSON already written (see :func:`json_bytes`)."""
+    return web.Response(body=body, status=status, content_type=JSON_TYPE, charset="utf-8", headers=headers)
 
 
 def json_message(message: str, status: int = HTTPStatus.OK, headers: Mapping[str, str] | None = None) -> web.Response:
@@ -132,7 +160,8 @@ def json_message(message: str, status: int = HTTPStatus.OK, headers: Mapping[str
 
 def json_error(status: int, message: str, headers: Mapping[str, str] | None = None) -> web.HTTPException:
     """An exception to ``raise`` from anywhere in a handler; the client gets ``{"message": ...}``."""
-    return _ERROR_CLASSES[status](text=json_dumps({"message": message}), content_type=JSON_TYPE, headers=headers)
+    text = json_bytes({"message": message}).decode()
+    return _ERROR_CLASSES[status](text=text, content_type=JSON_TYPE, headers=headers)
 
 
 _ERROR_CLASSES: Final[Mapping[int, type[web.HTTPException]]] = {
@@ -150,14 +179,18 @@ _ERROR_CLASSES: Final[Mapping[int, type[web.HTTPException]]] = {
 
 
 async def read_json_object(request: web.Request) -> dict[str, Any]:
-    """The body as a JSON object; an empty body is ``{}``; anything else is a 400 saying why."""
+    """The body as a JSON object; an empty body is ``{}``; anything else is a 400 saying why.
+
+    Read through :func:`core.payload.loads`: nesting is bounded, lone surrogates are replaced,
+    NaN is refused, and the message says what is wrong and where.
+    """
     body = await request.read()
     if not body.strip():
         return {}
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
-        raise json_error(HTTPStatus.BAD_REQUEST, "Data should be valid JSON.") from None
+        data = loads(body)
+    except PayloadError as err:
+        raise json_error(HTTPStatus.BAD_REQUEST, f"The body is not accepted: {err}.") from None
     if not isinstance(data, dict):
         raise json_error(HTTPStatus.BAD_REQUEST, "Data should be a JSON object.")
     return data

@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 
-from xiaoqu.core.http.helpers import hub_of, json_message, public
+from xiaoqu.core.http.helpers import JSON_TYPE, hub_of, json_message, public
+from xiaoqu.core.payload import PayloadError, loads
 from xiaoqu.core.ratelimit import RateLimitedLog
 from xiaoqu.core.util import await_me_maybe
 
@@ -47,6 +48,7 @@ LOG_KEY: Final = "http.webhook_log"
 URL_PATTERN: Final = "/api/webhook/{webhook_id}"
 DEFAULT_METHODS: Final = frozenset({"POST", "PUT"})
 SUPPORTED_METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT"})
+FORM_TYPES: Final = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 WEBHOOK_ID: Final = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 #: Shorter ids can be found by trying; they are accepted (a site may need a device's fixed
 #: URL) but logged as a warning.
@@ -137,18 +139,38 @@ def webhooks(hub: Hub) -> list[Webhook]:
 async def webhook_payload(request: web.Request) -> dict[str, Any]:
     """A request as Home Assistant's webhook trigger describes it.
 
-    ``{"json": …}`` for a JSON body, ``{"data": {…}}`` for a form, plus ``"query"``; a body that
-    is neither is left out (the handler can still read ``request`` itself).
+    ``{"json": …}`` for a JSON body (``{}`` when empty), ``{"data": {…}}`` for a form, plus
+    ``"query"``; a body that is neither, or is refused (see :func:`read_webhook_body`), is
+    left out — a refused one is logged once a minute — and the handler can still read
+    ``request`` itself.
     """
     payload: dict[str, Any] = {"query": dict(request.query)}
-    if request.content_type == "application/json":
-        try:
-            payload["json"] = await request.json()
-        except (ValueError, RecursionError):  # RecursionError: nested too deep
-            _LOGGER.warning("Webhook %s: the body is not valid JSON", shown(request.match_info.get("webhook_id", "")))
-    elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        payload["data"] = dict(await request.post())
+    try:
+        payload.update(await read_webhook_body(request))
+    except PayloadError as err:
+        _problem_log(hub_of(request)).warning(
+            "refused_body", "Webhook %s: the body from %s is not accepted: %s",
+            shown(request.match_info.get("webhook_id", "")), request.remote, err,
+        )
     return payload
+
+
+async def read_webhook_body(request: web.Request) -> dict[str, Any]:
+    """``{"json": …}`` for a JSON body (``{}`` when empty), ``{"data": {…}}`` for a form, else ``{}``.
+
+    JSON is read through :func:`core.payload.loads` (bounded depth, lone surrogates
+    replaced); a body it refuses, or a form that is not UTF-8, raises ``PayloadError``.
+    """
+    content_type = request.content_type
+    if content_type == JSON_TYPE or content_type.endswith("+json"):
+        body = await request.read()
+        return {"json": loads(body) if body.strip() else {}}
+    if content_type in FORM_TYPES:
+        try:
+            return {"data": dict(await request.post())}
+        except UnicodeDecodeError as err:
+            raise PayloadError(f"the form is not UTF-8 (byte {err.start})") from None
+    return {}
 
 
 #: What "local" means for ``local_only``: loopback, the private ranges of RFC 1918 and

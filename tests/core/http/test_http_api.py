@@ -120,9 +120,11 @@ async def test_call_service_answers_the_changed_states(api) -> None:
 async def test_call_service_errors(api) -> None:
     _register_gate_services(api.hub)
     assert await api.request("POST", "/api/services/gate/open", data=b"{not json") == (
-        400, {"message": "Data should be valid JSON."})
+        400, {"message": "The body is not accepted: not valid JSON: Expecting property name enclosed in double "
+                         "quotes (line 1, column 2)."})
     assert await api.request("POST", "/api/services/gate/open", data=b"[" * 60_000) == (
-        400, {"message": "Data should be valid JSON."}), "nested too deep is bad JSON, not a server error"
+        400, {"message": "The body is not accepted: nested deeper than 32 levels."}), \
+        "nested too deep is bad JSON, not a server error"
     assert await api.request("POST", "/api/services/gate/open", json=["north"]) == (
         400, {"message": "Data should be a JSON object."})
     status, body = await api.request("POST", "/api/services/gate/open", json={})
