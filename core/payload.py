@@ -26,6 +26,8 @@ from typing import Any, Final
 #: vendors' camera pushes and the device protocol stay under ten.
 MAX_DEPTH: Final = 32
 
+#: How much of a key a path shows.
+_MAX_KEY_SHOWN: Final = 40
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _ESCAPED_SURROGATE: Final = re.compile(rb"\\u[dD][89a-fA-F]")
 
@@ -41,6 +43,14 @@ def clean_text(text: str) -> str:
 
 def _refuse_constant(name: str) -> Any:
     raise PayloadError(f"{name} is not a JSON number")
+
+
+def _key_step(key: str) -> str:
+    """How a key appears in a path: ``.name``, or quoted (``["a\\nb"]``, escaped and cut) when
+    it could forge a log line or bury the message."""
+    if key.isidentifier() and key.isascii() and len(key) <= _MAX_KEY_SHOWN:
+        return f".{key}"
+    return f"[{json.dumps(key[:_MAX_KEY_SHOWN])}{'…' if len(key) > _MAX_KEY_SHOWN else ''}]"
 
 
 def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH) -> Any:
@@ -84,7 +94,7 @@ def clean(value: Any, *, max_depth: int = MAX_DEPTH) -> Any:
             if isinstance(item, dict):
                 if any(_SURROGATE.search(k) for k in item):
                     item = parent[key] = {clean_text(k): v for k, v in item.items()}
-                stack.extend((item, k, depth + 1, f"{path}.{k}") for k in item)
+                stack.extend((item, k, depth + 1, path + _key_step(k)) for k in item)
             else:
                 stack.extend((item, i, depth + 1, f"{path}[{i}]") for i in range(len(item)))
     return root[0]

@@ -15,12 +15,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from http import HTTPStatus
 from time import monotonic
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
 from aiohttp import web
 
 from xiaoqu.core.auth import SOURCE_API, Access, Token, User
 from xiaoqu.core.bus import Context
+from xiaoqu.core.http.ban import LoginAttempts
 from xiaoqu.core.payload import PayloadError, jsonable, loads
 from xiaoqu.core.ratelimit import RateLimitedLog
 
@@ -35,7 +36,15 @@ USER_KEY: Final = web.RequestKey("xiaoqu_user", Any)  # User | None
 TOKEN_KEY: Final = web.RequestKey("xiaoqu_token", Any)  # Token | None
 CONTEXT_KEY: Final = web.RequestKey("xiaoqu_context", Context)
 
+ATTEMPTS_KEY: Final = web.AppKey("xiaoqu_attempts", LoginAttempts)
+
 PUBLIC_ATTR: Final = "xiaoqu_public"
+#: The most a request may send: Home Assistant's limit, room for a camera's snapshot.
+MAX_BODY: Final = 16 * 1024 * 1024
+#: The most a public route takes from a caller without a token, unless it says otherwise.
+PUBLIC_MAX_BODY: Final = 4 * 1024
+#: Bodies larger than this are parsed in the executor: parsing 16 MiB takes the loop ~100 ms.
+PARSE_IN_EXECUTOR: Final = 64 * 1024
 SOURCE_WEBHOOK: Final = "webhook"
 JSON_TYPE: Final = "application/json"
 
@@ -43,17 +52,44 @@ _H = TypeVar("_H")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def public(handler: _H) -> _H:
+@overload
+def public(handler: _H, /) -> _H: ...
+
+
+@overload
+def public(*, max_body: int) -> Callable[[_H], _H]: ...
+
+
+def public(handler: Any = None, /, *, max_body: int = PUBLIC_MAX_BODY) -> Any:
     """Mark a route handler (function or ``web.View`` class) as needing no token.
 
-    A public handler still sees the user when a valid token is sent (``user_of``).
+    Called without a token, the route takes bodies of at most ``max_body`` bytes (4 KiB unless
+    it says otherwise, as ``@public(max_body=...)``): anyone may send them, so they must cost
+    little to refuse. A public handler still sees the user when a valid token is sent
+    (``user_of``), and then takes bodies as large as any route.
     """
-    setattr(handler, PUBLIC_ATTR, True)
-    return handler
+
+    def mark(handler: _H) -> _H:
+        setattr(handler, PUBLIC_ATTR, max_body)
+        return handler
+
+    return mark if handler is None else mark(handler)
+
+
+def public_max_body(handler: object) -> int | None:
+    """The most a public route takes without a token; None if the route is not public."""
+    max_body = getattr(handler, PUBLIC_ATTR, None)
+    return max_body if type(max_body) is int else None
 
 
 def is_public(handler: object) -> bool:
-    return getattr(handler, PUBLIC_ATTR, False) is True
+    return public_max_body(handler) is not None
+
+
+def route_name(request: web.Request) -> str:
+    """The route's pattern (``/api/webhook/{webhook_id}``), never the path: paths hold secrets."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "(no route)"
 
 
 def hub_of(request: web.Request) -> Hub:
@@ -164,33 +200,79 @@ def json_error(status: int, message: str, headers: Mapping[str, str] | None = No
     return _ERROR_CLASSES[status](text=text, content_type=JSON_TYPE, headers=headers)
 
 
-_ERROR_CLASSES: Final[Mapping[int, type[web.HTTPException]]] = {
-    error.status_code: error
-    for error in (
-        web.HTTPBadRequest,
-        web.HTTPUnauthorized,
-        web.HTTPForbidden,
-        web.HTTPNotFound,
-        web.HTTPConflict,
-        web.HTTPInternalServerError,
-        web.HTTPServiceUnavailable,
-    )
+_ERROR_CLASSES: Final[Mapping[int, Callable[..., web.HTTPException]]] = {
+    **{
+        error.status_code: error
+        for error in (
+            web.HTTPBadRequest,
+            web.HTTPUnauthorized,
+            web.HTTPForbidden,
+            web.HTTPNotFound,
+            web.HTTPConflict,
+            web.HTTPInternalServerError,
+            web.HTTPServiceUnavailable,
+        )
+    },
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: functools.partial(web.HTTPRequestEntityTooLarge, 0),  # sizes are in the text
 }
+
+
+async def refuse_body(request: web.Request, status: int, message: str) -> web.HTTPException:
+    """The error to raise for a body refused (too large, not JSON).
+
+    From a caller without a token it also counts toward a ban of the address, as a wrong
+    password does: public routes take small, well-formed bodies, and a client that keeps
+    sending others is flooding or probing them.
+    """
+    if user_of(request) is None:  # the reason is logged: it names the route, not what the client sent
+        reason = f"body refused with {status} on {request.method} {route_name(request)}"
+        await request.app[ATTEMPTS_KEY].failed(request.remote, reason)
+    return json_error(status, message)
+
+
+def too_large(request: web.Request) -> str:
+    """What a client is told when its body is over the limit: the limit and the route."""
+    suffix = "" if user_of(request) is not None else " without a token"
+    return (f"The body is over {request.client_max_size} bytes, the most {request.method} "
+            f"{route_name(request)} takes{suffix}.")
+
+
+async def read_body(request: web.Request) -> bytes:
+    """The body, read up to the request's limit (``client_max_size``) and no further: past it, 413.
+
+    Unlike ``request.read()``, nothing past the limit is read before the body is refused.
+    """
+    limit = request.client_max_size
+    body = bytearray()
+    while len(body) <= limit and (chunk := await request.content.read(limit + 1 - len(body))):
+        body += chunk
+    if len(body) > limit:
+        raise await refuse_body(request, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, too_large(request))
+    return bytes(body)
+
+
+async def parse_json(request: web.Request, body: bytes) -> Any:
+    """``core.payload.loads(body)``, a large body in the executor so the loop keeps serving."""
+    if len(body) > PARSE_IN_EXECUTOR:
+        return await hub_of(request).run_in_executor(loads, body)
+    return loads(body)
 
 
 async def read_json_object(request: web.Request) -> dict[str, Any]:
     """The body as a JSON object; an empty body is ``{}``; anything else is a 400 saying why.
 
-    Read through :func:`core.payload.loads`: nesting is bounded, lone surrogates are replaced,
-    NaN is refused, and the message says what is wrong and where.
+    Read through :func:`read_body` (at most the route's limit) and :func:`core.payload.loads`:
+    nesting is bounded, lone surrogates are replaced, NaN is refused, and the message says
+    what is wrong and where. A refused body from a caller without a token counts toward a
+    ban (see :func:`refuse_body`).
     """
-    body = await request.read()
+    body = await read_body(request)
     if not body.strip():
         return {}
     try:
-        data = loads(body)
+        data = await parse_json(request, body)
     except PayloadError as err:
-        raise json_error(HTTPStatus.BAD_REQUEST, f"The body is not accepted: {err}.") from None
+        raise await refuse_body(request, HTTPStatus.BAD_REQUEST, f"The body is not accepted: {err}.") from None
     if not isinstance(data, dict):
-        raise json_error(HTTPStatus.BAD_REQUEST, "Data should be a JSON object.")
+        raise await refuse_body(request, HTTPStatus.BAD_REQUEST, "Data should be a JSON object.")
     return data

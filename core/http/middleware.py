@@ -9,6 +9,8 @@
    banned or audited is the real one.
 4. ``banned``: 403 for an address banned after repeated failed authentications.
 5. ``authenticate``: the bearer token; 401 without a valid one, unless the route is public.
+6. ``body_limit``: how much the request may send (small without a token), checked against
+   its ``Content-Length`` before any of the body is read.
 """
 from __future__ import annotations
 
@@ -25,7 +27,20 @@ from aiohttp.typedefs import Handler, Middleware
 from xiaoqu.core.auth import SOURCE_API, Access, Actor
 from xiaoqu.core.auth.audit import AUTH_FAILED
 from xiaoqu.core.http.ban import LoginAttempts
-from xiaoqu.core.http.helpers import CONTEXT_KEY, JSON_TYPE, TOKEN_KEY, USER_KEY, is_public, json_error, json_message
+from xiaoqu.core.http.helpers import (
+    CONTEXT_KEY,
+    JSON_TYPE,
+    TOKEN_KEY,
+    USER_KEY,
+    is_public,
+    json_error,
+    json_message,
+    public_max_body,
+    refuse_body,
+    route_name,
+    too_large,
+    user_of,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -34,12 +49,6 @@ PREFLIGHT_MAX_AGE: Final = "600"
 ALLOWED_HEADERS: Final = "Authorization, Content-Type"
 ALLOWED_METHODS: Final = "GET, HEAD, POST, PUT, DELETE"
 CHALLENGE: Final = {hdrs.WWW_AUTHENTICATE: "Bearer"}
-
-
-def route_name(request: web.Request) -> str:
-    """The route's pattern (``/api/webhook/{webhook_id}``), never the path: paths hold secrets."""
-    resource = request.match_info.route.resource
-    return resource.canonical if resource is not None else "(no route)"
 
 
 def build_middlewares(
@@ -56,6 +65,7 @@ def build_middlewares(
         real_ip(use_x_forwarded_for, tuple(trusted_proxies)),
         banned(attempts),
         authenticate(access, attempts),
+        body_limit,
     ]
     return middlewares
 
@@ -174,6 +184,27 @@ def authenticate(access: Access, attempts: LoginAttempts) -> Middleware:
                 access.forget_origin(context.id)
 
     return check_token
+
+
+@web.middleware
+async def body_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Bound what a request may send before a byte of its body is read.
+
+    A caller without a token (on a public route) may send the route's ``max_body`` (4 KiB by
+    default), everyone else ``MAX_BODY``; the limit is the request's ``client_max_size``, so
+    ``read_json_object`` and aiohttp's own readers stop there. A declared ``Content-Length``
+    over it is refused at once, and a refusal to a caller without a token counts toward a
+    ban (see ``refuse_body``).
+    """
+    if user_of(request) is None:  # authenticate let it through: the route is public
+        # A clone forgets the address real_ip resolved unless given it again. Its state is a
+        # copy: keys a handler sets on it are not seen here (no caller's context is noted for
+        # a request without a user, so nothing needs forgetting).
+        request = request.clone(client_max_size=public_max_body(request.match_info.handler), remote=request.remote)
+    length = request.content_length
+    if length is not None and length > request.client_max_size:
+        raise await refuse_body(request, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, too_large(request))
+    return await handler(request)
 
 
 def response_headers(origins: frozenset[str]) -> object:

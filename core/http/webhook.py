@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 
-from xiaoqu.core.http.helpers import JSON_TYPE, hub_of, json_message, public
-from xiaoqu.core.payload import PayloadError, loads
+from xiaoqu.core.http.helpers import JSON_TYPE, MAX_BODY, hub_of, json_message, parse_json, public, read_body
+from xiaoqu.core.payload import PayloadError
 from xiaoqu.core.ratelimit import RateLimitedLog
 from xiaoqu.core.util import await_me_maybe
 
@@ -163,8 +163,8 @@ async def read_webhook_body(request: web.Request) -> dict[str, Any]:
     """
     content_type = request.content_type
     if content_type == JSON_TYPE or content_type.endswith("+json"):
-        body = await request.read()
-        return {"json": loads(body) if body.strip() else {}}
+        body = await read_body(request)
+        return {"json": await parse_json(request, body) if body.strip() else {}}
     if content_type in FORM_TYPES:
         try:
             return {"data": dict(await request.post())}
@@ -195,7 +195,7 @@ def is_local(address: str | None) -> bool:
     return any(ip in net for net in LOCAL_NETWORKS)
 
 
-@public
+@public(max_body=MAX_BODY)  # the id is the secret: a caller who has it may send a camera's snapshot
 async def handle_webhook(request: web.Request) -> web.StreamResponse:
     webhook_id = request.match_info["webhook_id"]
     hub = hub_of(request)

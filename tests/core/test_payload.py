@@ -130,3 +130,12 @@ def test_jsonable_converts_with_default_and_redacts_secret_keys() -> None:
     copy = jsonable({"reading": Reading(), "PIN": "4321"}, default=lambda v: v.as_dict(),
                     secret=lambda key: key.lower() == "pin")
     assert copy == {"reading": {"pin": REDACTED, "value": 3}, "PIN": REDACTED}
+
+
+def test_a_path_cannot_forge_a_log_line_or_bury_the_message() -> None:
+    nested = "[" * MAX_DEPTH + "]" * MAX_DEPTH
+    with pytest.raises(PayloadError) as caught:
+        loads('{"a\\nWARNING forged": {"' + "k" * 1000 + '": ' + nested + "}}")
+    message = str(caught.value)
+    assert message.startswith('$["a\\nWARNING forged"]["' + "k" * 40 + '"…][0]')
+    assert "\n" not in message and len(message) < 200

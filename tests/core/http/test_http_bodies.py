@@ -1,9 +1,14 @@
 """What goes in and out as JSON: bodies read through core.payload, answers that one odd value cannot break."""
 from __future__ import annotations
 
+import asyncio
+import io
+import json
 import logging
 import math
+import threading
 
+from xiaoqu.core import payload
 from xiaoqu.core.http import register_webhook, webhook_payload
 
 
@@ -90,3 +95,83 @@ async def test_webhook_payloads_are_read_through_the_same_parser(api, caplog) ->
                                   data=b"[" * 100_000)
     assert status == 200 and "json" not in payloads[-1]
     assert any("nested deeper" in r.getMessage() and "127.0.0.1" in r.getMessage() for r in caplog.records)
+
+
+# --- limits: what a client without a token can make the hub read and parse -----------------
+
+
+async def _raw_request(api, head: bytes, body: bytes) -> tuple[int, dict]:
+    """Send ``head`` and the start of a body, and read the answer without sending the rest.
+
+    The answer can only come if the hub stopped reading where the limit is; the timeout only
+    stops a failing test from hanging.
+    """
+    reader, writer = await asyncio.open_connection("127.0.0.1", api.hub.data["http"].port)
+    try:
+        writer.write(head + b"\r\n" + body)
+        await writer.drain()
+        async with asyncio.timeout(20):
+            status = int((await reader.readline()).split()[1])
+            headers = {}
+            while (line := await reader.readline()) != b"\r\n":
+                name, _, value = line.decode().partition(":")
+                headers[name.lower()] = value.strip()
+            answer = await reader.readexactly(int(headers["content-length"]))
+    finally:
+        writer.close()
+    return status, json.loads(answer)
+
+
+LOGIN_HEAD = b"POST /api/auth/login HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n"
+
+
+async def test_a_big_login_body_is_refused_before_it_is_read(api) -> None:
+    status, body = await _raw_request(api, LOGIN_HEAD + b"Content-Length: 1048576\r\n", b'{"username": "')
+    assert status == 413
+    assert body == {"message": "The body is over 4096 bytes, the most POST /api/auth/login takes without a token."}
+    # without a Content-Length, reading stops at the limit
+    chunk = b'{"username": "' + b"a" * 8192
+    status, body = await _raw_request(api, LOGIN_HEAD + b"Transfer-Encoding: chunked\r\n",
+                                      b"%x\r\n%s\r\n" % (len(chunk), chunk))
+    assert status == 413 and "4096 bytes" in body["message"]
+
+
+async def test_an_address_that_keeps_sending_bad_bodies_is_banned(tmp_path, serve_api) -> None:
+    async with serve_api(tmp_path, {"http": {"server_port": 0, "login_attempts_threshold": 3}}) as api:
+        big = b'{"username": "' + b"a" * (1024 * 1024) + b'"}'
+        assert (await api.request("POST", "/api/auth/login", role=None, data=io.BytesIO(big)))[0] == 413
+        assert (await api.request("POST", "/api/auth/login", role=None, data=b"{not json"))[0] == 400
+        assert (await api.request("POST", "/api/auth/login", role=None, data=b"[" * 100))[0] == 400
+        status, body = await api.request("POST", "/api/auth/login", role=None,
+                                         json={"username": "admin", "password": "admin"})
+        assert status == 403 and "banned" in body["message"]
+        assert [ban["ip"] for ban in api.hub.data["auth"].manager.bans()] == ["127.0.0.1"]
+
+
+async def test_a_token_holder_and_a_webhook_may_send_big_bodies(api) -> None:
+    big = {"plates": ["京A12345"] * 50_000}  # ~600 KiB
+    assert (await api.request("POST", "/api/events/bulk", json=big))[0] == 200
+    payloads: list = []
+
+    async def handler(hub, webhook_id, request):
+        payloads.append(await webhook_payload(request))
+
+    register_webhook(api.hub, "e" * 64, handler)
+    assert (await api.request("POST", "/api/webhook/" + "e" * 64, role=None, json=big))[0] == 200
+    assert payloads[0]["json"] == big
+
+
+async def test_a_big_body_is_parsed_off_the_event_loop(api, monkeypatch) -> None:
+    from xiaoqu.core.http import helpers
+
+    threads: list[int] = []
+
+    def loads(data):
+        threads.append(threading.get_ident())
+        return payload.loads(data)
+
+    monkeypatch.setattr(helpers, "loads", loads)
+    loop_thread = threading.get_ident()
+    assert (await api.request("POST", "/api/events/small", json={"plate": "京A12345"}))[0] == 200
+    assert (await api.request("POST", "/api/events/bulk", json={"plates": ["京A12345"] * 50_000}))[0] == 200
+    assert threads[0] == loop_thread and threads[1] != loop_thread
