@@ -2,8 +2,8 @@
 
 Records go to the recorder as kind ``audit`` with the acting user's id as the subject, so
 "everything user X did" is one indexed query. Each record says the act, who (a user name, or
-``cli:<os user>`` for the command line), from which IP, through which door (``api``,
-``cli``, ``hub``) and the act's details. Details whose key names a secret (password, token,
+``cli:<os user>`` for the command line, and the id of the token they used), from which IP,
+through which door (``api``, ``cli``, ``hub``) and the act's details. Details whose key names a secret (password, token,
 PIN...) are replaced by ``***`` before they are written: the audit log must be safe to read.
 """
 from __future__ import annotations
@@ -38,12 +38,17 @@ _SECRET_KEY = re.compile(
     r"(^|_)(password|passwd|pwd|passphrase|passcode|code|secret|token|pin|api_key|apikey|authorization|cookie)(_|$)",
     re.I,
 )
+#: A key ending in one of these names a secret without holding it (``token_id``, ``secretName``):
+#: the audit must say which token acted, so a revoked one can still be traced.
+_HANDLE_KEY = re.compile(r"(^|_)(id|name)$", re.I)
 _CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def _is_secret(key: str) -> bool:
-    """``lock_code``, ``secretKey``, ``Authorization``: by word, in snake or camel case."""
-    return _SECRET_KEY.search(_CAMEL_HUMP.sub("_", key)) is not None
+    """``lock_code``, ``secretKey``, ``Authorization``: by word, in snake or camel case; not
+    ``token_id`` or ``token_name``, which name a secret but do not hold it."""
+    words = _CAMEL_HUMP.sub("_", key)
+    return _SECRET_KEY.search(words) is not None and _HANDLE_KEY.search(words) is None
 
 # Acts recorded (docs/security.md lists them).
 AUTH_FAILED: Final = "auth_failed"
@@ -73,12 +78,13 @@ class Actor:
     name: str | None = None
     user_id: str | None = None
     ip: str | None = None
+    token_id: str | None = None  # the id (never the secret) of the token the act was made with
 
     @classmethod
-    def for_user(cls, user: User | None, source: str, ip: str | None = None) -> Actor:
+    def for_user(cls, user: User | None, source: str, ip: str | None = None, token_id: str | None = None) -> Actor:
         if user is None:
             return cls(source, None, None, ip)
-        return cls(source, user.name, user.id, ip)
+        return cls(source, user.name, user.id, ip, token_id)
 
 
 def redact(value: Any) -> Any:
@@ -105,6 +111,8 @@ class AuditLog:
         error — never the unredacted details, in the record or in the log.
         """
         data = {"act": act, "by": actor.name, "source": actor.source, "ip": actor.ip}
+        if actor.token_id is not None:
+            data["by_token"] = actor.token_id
         try:
             data.update(redact(details))
         except Exception as err:  # redact cannot fail; if it ever does, the act is still on record

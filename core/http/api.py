@@ -135,7 +135,8 @@ def add_routes(app: web.Application) -> None:
 
 
 def _actor(request: web.Request) -> Actor:
-    return Actor.for_user(user_of(request), SOURCE_API, request.remote)
+    token = token_of(request)
+    return Actor.for_user(user_of(request), SOURCE_API, request.remote, token.id if token else None)
 
 
 def _audit(request: web.Request, act: str, **details: Any) -> None:

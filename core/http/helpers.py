@@ -111,8 +111,9 @@ def context_of(request: web.Request) -> Context:
         user = user_of(request)
         context = Context(user_id=user.id if user else None, source=SOURCE_API if user else SOURCE_WEBHOOK)
         request[CONTEXT_KEY] = context
-        if user is not None:  # the audit log names the caller's address (forgotten when the request ends)
-            request.app[ACCESS_KEY].note_origin(context.id, request.remote)
+        if user is not None:  # the audit log names the caller's address and token (forgotten when the request ends)
+            token = token_of(request)
+            request.app[ACCESS_KEY].note_origin(context.id, request.remote, token.id if token else None)
     return context
 
 

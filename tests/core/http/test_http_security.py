@@ -147,3 +147,21 @@ async def test_a_login_flood_is_capped_and_stops_hashing_once_banned(tmp_path, s
     assert codes.count(401) == 3, codes  # the threshold, then the address is banned
     assert 429 in codes, "at most a few checks from one address wait at once"
     assert len(hashed) <= 3 + 3, f"{len(hashed)} passwords hashed for a banned address"
+
+
+async def test_the_audit_names_the_token_that_acted_even_after_it_is_revoked(api) -> None:
+    manager = api.hub.data["auth"].manager
+    token, secret = await manager.create_token("admin", Actor("cli", "cli:test"), name="gate script")
+    api.hub.services.register("gate", "open", lambda call: None)
+    bearer = {"Authorization": f"Bearer {secret}"}
+    assert (await api.request("POST", "/api/services/gate/open", role=None, headers=bearer, json={}))[0] == 200
+    assert (await api.request("POST", "/api/events/gate_checked", role=None, headers=bearer, json={}))[0] == 200
+    await manager.revoke_token(token.id, Actor("cli", "cli:test"))
+    assert (await api.request("POST", "/api/services/gate/open", role=None, headers=bearer, json={}))[0] == 401
+    await api.hub.recorder.flush()
+    records = {r.data["act"]: r.data for r in await api.hub.recorder.query("audit", newest_first=False)}
+    assert records["service_call"]["by_token"] == token.id and records["service_call"]["service"] == "gate.open"
+    assert records["event_fired"]["by_token"] == token.id
+    assert (records["token_created"]["token_id"], records["token_created"]["token_name"]) == (token.id, "gate script")
+    assert records["token_revoked"]["token_id"] == token.id
+    assert secret not in str(records)
