@@ -56,7 +56,7 @@ from xiaoqu.core.http.helpers import (
 from xiaoqu.core.hub import HubState
 from xiaoqu.core.registry import DISABLED_BY_USER
 from xiaoqu.core.states import State, valid_entity_id
-from xiaoqu.core.validation import humanize_error, string, vol
+from xiaoqu.core.validation import humanize_error, name, string, vol
 
 if TYPE_CHECKING:
     from xiaoqu.core.bus import Event
@@ -311,7 +311,7 @@ async def get_entities(request: web.Request) -> web.Response:
 ENTITY_UPDATE_SCHEMA: Final = vol.Schema(
     {
         vol.Optional("new_entity_id"): string,
-        vol.Optional("name"): string,
+        vol.Optional("name"): name,
         vol.Optional("disabled"): bool,
     }
 )
