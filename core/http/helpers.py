@@ -37,6 +37,7 @@ TOKEN_KEY: Final = web.RequestKey("xiaoqu_token", Any)  # Token | None
 CONTEXT_KEY: Final = web.RequestKey("xiaoqu_context", Context)
 
 ATTEMPTS_KEY: Final = web.AppKey("xiaoqu_attempts", LoginAttempts)
+PROBLEM_LOG_KEY: Final = "http.problem_log"  # in hub.data: webhooks log there before the server exists
 
 PUBLIC_ATTR: Final = "xiaoqu_public"
 #: The most a request may send: Home Assistant's limit, room for a camera's snapshot.
@@ -94,6 +95,15 @@ def route_name(request: web.Request) -> str:
 
 def hub_of(request: web.Request) -> Hub:
     return request.app[HUB_KEY]  # type: ignore[no-any-return]
+
+
+def problem_log(hub: Hub) -> RateLimitedLog:
+    """The log of problems outsiders can cause again and again (an unknown webhook, an aborted
+    upload): each said once a minute per key, on the hub's clock."""
+    log: RateLimitedLog | None = hub.data.get(PROBLEM_LOG_KEY)
+    if log is None:
+        log = hub.data[PROBLEM_LOG_KEY] = RateLimitedLog(_LOGGER, hub.clock.time)
+    return log
 
 
 def user_of(request: web.Request) -> User | None:

@@ -3,7 +3,8 @@
 1. ``cors``: answers browsers' preflight requests from the allowed origins (only installed
    when ``cors_allowed_origins`` is set).
 2. ``json_errors``: every error leaves as ``{"message": ...}``; an unexpected exception is
-   logged and answered 500 without details.
+   logged and answered 500 without details — unless the client went away mid-request,
+   which is logged once a minute per address, without a traceback.
 3. ``real_ip``: behind a trusted reverse proxy the client's address comes from
    X-Forwarded-For; from anyone else that header is refused (400), so an address that is
    banned or audited is the real one.
@@ -32,9 +33,11 @@ from xiaoqu.core.http.helpers import (
     JSON_TYPE,
     TOKEN_KEY,
     USER_KEY,
+    hub_of,
     is_public,
     json_error,
     json_message,
+    problem_log,
     public_max_body,
     refuse_body,
     route_name,
@@ -109,9 +112,21 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return json_message(message, exc.status, headers)
     except asyncio.CancelledError:
         raise
-    except Exception:
+    except Exception as err:
+        if request.transport is None:  # the client went away mid-request (an aborted upload)
+            _client_gone(request, err)
+            return json_message("The request ended before it was complete.", HTTPStatus.BAD_REQUEST)
         _LOGGER.exception("Error handling %s %s", request.method, route_name(request))
         return json_message("Internal error; the hub's log has the details.", HTTPStatus.INTERNAL_SERVER_ERROR)
+
+
+def _client_gone(request: web.Request, err: Exception) -> None:
+    """Say once a minute per address that its requests end half-sent: nobody is left to answer,
+    there is no fault of the hub's to debug, and a client can do it as often as it likes."""
+    problem_log(hub_of(request)).warning(
+        ("client_gone", request.remote), "%s %s from %s ended before it was complete: the client went away (%s)",
+        request.method, route_name(request), request.remote, err,
+    )
 
 
 def real_ip(use_x_forwarded_for: bool, trusted: tuple[IpNetwork, ...]) -> Middleware:

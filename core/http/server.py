@@ -47,7 +47,7 @@ class HttpServer:
         self.port: int | None = None
         self.ssl_context: ssl.SSLContext | None = None
         self.attempts = LoginAttempts(
-            access.manager, enabled=config["ip_ban_enabled"], threshold=config["login_attempts_threshold"]
+            access.manager, hub.clock.time, enabled=config["ip_ban_enabled"], threshold=config["login_attempts_threshold"]
         )
         origins = frozenset(config["cors_allowed_origins"])
         self.app = web.Application(

@@ -33,9 +33,17 @@ from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 
-from xiaoqu.core.http.helpers import JSON_TYPE, MAX_BODY, hub_of, json_message, parse_json, public, read_body
+from xiaoqu.core.http.helpers import (
+    JSON_TYPE,
+    MAX_BODY,
+    hub_of,
+    json_message,
+    parse_json,
+    problem_log,
+    public,
+    read_body,
+)
 from xiaoqu.core.payload import PayloadError
-from xiaoqu.core.ratelimit import RateLimitedLog
 from xiaoqu.core.util import await_me_maybe
 
 if TYPE_CHECKING:
@@ -44,7 +52,6 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 DATA_KEY: Final = "webhook"
-LOG_KEY: Final = "http.webhook_log"
 URL_PATTERN: Final = "/api/webhook/{webhook_id}"
 DEFAULT_METHODS: Final = frozenset({"POST", "PUT"})
 SUPPORTED_METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT"})
@@ -80,13 +87,6 @@ def shown(webhook_id: str) -> str:
 def _registry(hub: Hub) -> dict[str, Webhook]:
     registry: dict[str, Webhook] = hub.data.setdefault(DATA_KEY, {})
     return registry
-
-
-def _problem_log(hub: Hub) -> RateLimitedLog:
-    log: RateLimitedLog | None = hub.data.get(LOG_KEY)
-    if log is None:
-        log = hub.data[LOG_KEY] = RateLimitedLog(_LOGGER, hub.clock.time)
-    return log
 
 
 def register_webhook(
@@ -148,8 +148,8 @@ async def webhook_payload(request: web.Request) -> dict[str, Any]:
     try:
         payload.update(await read_webhook_body(request))
     except PayloadError as err:
-        _problem_log(hub_of(request)).warning(
-            "refused_body", "Webhook %s: the body from %s is not accepted: %s",
+        problem_log(hub_of(request)).warning(
+            ("refused_body", request.remote), "Webhook %s: the body from %s is not accepted: %s",
             shown(request.match_info.get("webhook_id", "")), request.remote, err,
         )
     return payload
@@ -202,14 +202,14 @@ async def handle_webhook(request: web.Request) -> web.StreamResponse:
     webhook = _registry(hub).get(webhook_id)
     if webhook is None:
         # Anyone may call this public route: once a minute per kind of problem, not per request.
-        _problem_log(hub).warning("unknown", "Request from %s for webhook %s, which is not registered",
+        problem_log(hub).warning("unknown", "Request from %s for webhook %s, which is not registered",
                                   request.remote, shown(webhook_id))
         return web.Response(status=HTTPStatus.OK)
     if request.method not in webhook.allowed_methods:
         return json_message(f"Method {request.method} is not allowed here.", HTTPStatus.METHOD_NOT_ALLOWED,
                             {"Allow": ", ".join(sorted(webhook.allowed_methods))})
     if webhook.local_only and not is_local(request.remote):
-        _problem_log(hub).warning("not_local", "Refused %s for local-only webhook %s", request.remote, shown(webhook_id))
+        problem_log(hub).warning("not_local", "Refused %s for local-only webhook %s", request.remote, shown(webhook_id))
         return web.Response(status=HTTPStatus.OK)
     try:
         response = await await_me_maybe(webhook.handler(hub, webhook_id, request))

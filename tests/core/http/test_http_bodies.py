@@ -175,3 +175,34 @@ async def test_a_big_body_is_parsed_off_the_event_loop(api, monkeypatch) -> None
     assert (await api.request("POST", "/api/events/small", json={"plate": "京A12345"}))[0] == 200
     assert (await api.request("POST", "/api/events/bulk", json={"plates": ["京A12345"] * 50_000}))[0] == 200
     assert threads[0] == loop_thread and threads[1] != loop_thread
+
+
+# --- logs a client can flood ----------------------------------------------------------------
+
+
+async def _abort_upload(api, path: str, token: str | None) -> None:
+    """Start a 3,000-byte upload, send 100 bytes of it and go away; return once the hub hung up."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", api.hub.data["http"].port)
+    head = f"POST {path} HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\nContent-Length: 3000\r\n"
+    if token:
+        head += f"Authorization: Bearer {token}\r\n"
+    writer.write(head.encode() + b"\r\n" + b'{"a": "' + b"x" * 93)
+    await writer.drain()
+    writer.write_eof()
+    async with asyncio.timeout(20):  # only so a failing test cannot hang
+        await reader.read()  # the hub closed its end: the request was handled
+    writer.close()
+
+
+async def test_aborted_uploads_are_logged_once_a_minute_without_a_traceback(api, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    caplog.clear()
+    for n in range(50):
+        await _abort_upload(api, "/api/events/bulk", api.tokens["admin"] if n % 2 else None)
+    await _abort_upload(api, "/api/auth/login", None)
+    lines = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r for r in lines if r.exc_info] == []
+    assert "Traceback" not in caplog.text
+    assert len(lines) <= 2, [r.getMessage() for r in lines]
+    assert "127.0.0.1" in lines[0].getMessage() and "went away" in lines[0].getMessage()
+    assert (await api.request("GET", "/api/health", role=None))[0] == 200, "not banned: going away is no failure"

@@ -41,6 +41,18 @@ async def test_bans_can_be_turned_off(tmp_path, serve_api) -> None:
         assert (await api.request("GET", "/api/states"))[0] == 200
 
 
+async def test_failed_authentications_are_logged_once_a_minute_per_address(tmp_path, serve_api, caplog) -> None:
+    config = {"http": {"server_port": 0, "ip_ban_enabled": False}}
+    async with serve_api(tmp_path, config) as api:
+        for _ in range(30):
+            assert (await api.request("GET", "/api/states", role=None, headers=BAD))[0] == 401
+            assert (await api.request("POST", "/api/auth/login", role=None, data=b"{not json"))[0] == 400
+        await api.hub.recorder.flush()
+        assert len(await api.hub.recorder.query("audit", where={"act": "auth_failed"})) == 30  # each one audited
+    logged = [r.getMessage() for r in caplog.records if "Failed authentication from 127.0.0.1" in r.getMessage()]
+    assert len(logged) <= 2, logged
+
+
 async def test_forwarded_for_is_refused_from_an_untrusted_peer(api) -> None:
     status, body = await api.request("GET", "/api/states", headers={"X-Forwarded-For": "203.0.113.9"})
     assert status == 400 and "trusted proxy" in body["message"]
