@@ -44,7 +44,8 @@ PUBLIC_ATTR: Final = "xiaoqu_public"
 MAX_BODY: Final = 16 * 1024 * 1024
 #: The most a public route takes from a caller without a token, unless it says otherwise.
 PUBLIC_MAX_BODY: Final = 4 * 1024
-#: Bodies larger than this are parsed in the executor: parsing 16 MiB takes the loop ~100 ms.
+#: Bodies larger than this are parsed in the executor: parsing megabytes on the loop would hold
+#: up every other request meanwhile.
 PARSE_IN_EXECUTOR: Final = 64 * 1024
 SOURCE_WEBHOOK: Final = "webhook"
 JSON_TYPE: Final = "application/json"
