@@ -113,7 +113,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except asyncio.CancelledError:
         raise
     except Exception as err:
-        if request.transport is None:  # the client went away mid-request (an aborted upload)
+        if isinstance(err, ConnectionError) and request.transport is None:  # the client went away mid-body
             _client_gone(request, err)
             return json_message("The request ended before it was complete.", HTTPStatus.BAD_REQUEST)
         _LOGGER.exception("Error handling %s %s", request.method, route_name(request))
