@@ -29,6 +29,7 @@ whichever branch failed deepest, which is usually not the branch the user meant
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import time as time_of_day_t
@@ -53,6 +54,7 @@ __all__ = [
     "humanize_error",
     "key_value_schemas",
     "log_level",
+    "name",
     "number",
     "port",
     "positive_int",
@@ -245,6 +247,36 @@ def string(value: Any) -> str:
     if value is None or isinstance(value, list | dict):
         raise vol.Invalid("expected text")
     return value if isinstance(value, str) else str(value)
+
+
+#: The longest name a person may give something (an entity, a token).
+MAX_NAME_LENGTH: Final = 100
+#: Characters a name cannot hold: control (a newline forges a log line, an escape sequence
+#: repaints a terminal), format (invisible, and bidi overrides that show "gate" reversed),
+#: lone surrogates (no UTF-8 for them), and line and paragraph separators.
+_NOT_IN_NAMES: Final = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def name(value: Any) -> str:
+    """A name a person gives something through the API or the command line: text, stripped,
+    1 to ``MAX_NAME_LENGTH`` characters, none of them control or invisible.
+
+    Names end up in lists staff read, in the log and in the audit log; one of 100,000
+    characters or with a newline in it would make all of those unreadable or untrue.
+    """
+    if not isinstance(value, str):
+        raise vol.Invalid("expected a name (text)")
+    text = value.strip()
+    if not text:
+        raise vol.Invalid("expected a name, not blank text")
+    if len(text) > MAX_NAME_LENGTH:
+        raise vol.Invalid(f"expected a name of at most {MAX_NAME_LENGTH} characters (not {len(text)})")
+    for position, char in enumerate(text):
+        if unicodedata.category(char) in _NOT_IN_NAMES:
+            raise vol.Invalid(
+                f"expected a name without control or invisible characters (U+{ord(char):04X} at {position})"
+            )
+    return text
 
 
 _TRUE: Final = frozenset({"1", "true", "yes", "on", "enable"})

@@ -4,13 +4,14 @@
 :meth:`Access.check_service` as ``hub.services.permission_check``, so every call whose
 context names a user — from the API, or from an automation a user started — is checked
 against the user's role, however it reached the service registry. It audits those calls,
-with the caller's address when they came in through the API (see :meth:`Access.note_origin`).
+with the caller's address and token when they came in through the API (see
+:meth:`Access.note_origin`).
 """
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from xiaoqu.core.auth import audit
 from xiaoqu.core.auth.audit import Actor
@@ -33,6 +34,13 @@ DOMAIN: Final = "auth"
 SOURCE_API: Final = "api"
 
 
+class Origin(NamedTuple):
+    """Where a request's acts came from: the caller's address and the token's id."""
+
+    ip: str | None
+    token_id: str | None
+
+
 class Access:
     """Users and tokens (``manager``), role permissions and the permission check."""
 
@@ -49,21 +57,23 @@ class Access:
         self.login_lifetime = login_lifetime
         self._site_grants = dict(site_grants or {})
         self.permissions = merge_grants([], self._site_grants)
-        self._origins: dict[str, str] = {}
+        self._origins: dict[str, Origin] = {}
 
-    def note_origin(self, context_id: str, address: str | None) -> None:
-        """While a request is served, audit what its context causes with the caller's address."""
-        if address is not None:
-            self._origins[context_id] = address
+    def note_origin(self, context_id: str, address: str | None, token_id: str | None = None) -> None:
+        """While a request is served, audit what its context causes with the caller's address
+        and the id of the token the request carried."""
+        if address is not None or token_id is not None:
+            self._origins[context_id] = Origin(address, token_id)
 
     def forget_origin(self, context_id: str) -> None:
         self._origins.pop(context_id, None)
 
     def _actor(self, context: Context, user: User | None) -> Actor:
-        ip = self._origins.get(context.id)
-        if ip is None and context.parent_id is not None:
-            ip = self._origins.get(context.parent_id)
-        return Actor(context.source or "hub", user.name if user else None, context.user_id, ip)
+        origin = self._origins.get(context.id)
+        if origin is None and context.parent_id is not None:
+            origin = self._origins.get(context.parent_id)
+        ip, token_id = origin if origin is not None else (None, None)
+        return Actor(context.source or "hub", user.name if user else None, context.user_id, ip, token_id)
 
     def record(self, act: str, context: Context | None = None, **details: Any) -> None:
         """Audit a plugin's sensitive act (a card refunded, footage viewed) for ``context``'s user.

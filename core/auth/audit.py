@@ -2,23 +2,25 @@
 
 Records go to the recorder as kind ``audit`` with the acting user's id as the subject, so
 "everything user X did" is one indexed query. Each record says the act, who (a user name, or
-``cli:<os user>`` for the command line), from which IP, through which door (``api``,
-``cli``, ``hub``) and the act's details. Details whose key names a secret (password, token,
+``cli:<os user>`` for the command line, and the id of the token they used), from which IP,
+through which door (``api``, ``cli``, ``hub``) and the act's details. Details whose key names a secret (password, token,
 PIN...) are replaced by ``***`` before they are written: the audit log must be safe to read.
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
+from xiaoqu.core.payload import REDACTED, TOO_DEEP, jsonable
+
 if TYPE_CHECKING:
     from xiaoqu.core.auth.manager import User
     from xiaoqu.core.recorder import Recorder
+
+__all__ = ["REDACTED", "TOO_DEEP", "Actor", "AuditLog", "redact"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -27,18 +29,26 @@ KIND: Final = "audit"
 #: keep logs that long. Sites may keep them longer (``auth: audit_keep_days``).
 DEFAULT_KEEP: Final = timedelta(days=365)
 MIN_KEEP_DAYS: Final = 180
-REDACTED: Final = "***"
+#: Bounds on what one record keeps of its details (see :func:`redact`).
+MAX_DEPTH: Final = 16
+MAX_ITEMS: Final = 1_000
+MAX_TEXT: Final = 2_000
 
 _SECRET_KEY = re.compile(
     r"(^|_)(password|passwd|pwd|passphrase|passcode|code|secret|token|pin|api_key|apikey|authorization|cookie)(_|$)",
     re.I,
 )
+#: A key ending in one of these names a secret without holding it (``token_id``, ``secretName``):
+#: the audit must say which token acted, so a revoked one can still be traced.
+_HANDLE_KEY = re.compile(r"(^|_)(id|name)$", re.I)
 _CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def _is_secret(key: str) -> bool:
-    """``lock_code``, ``secretKey``, ``Authorization``: by word, in snake or camel case."""
-    return _SECRET_KEY.search(_CAMEL_HUMP.sub("_", key)) is not None
+    """``lock_code``, ``secretKey``, ``Authorization``: by word, in snake or camel case; not
+    ``token_id`` or ``token_name``, which name a secret but do not hold it."""
+    words = _CAMEL_HUMP.sub("_", key)
+    return _SECRET_KEY.search(words) is not None and _HANDLE_KEY.search(words) is None
 
 # Acts recorded (docs/security.md lists them).
 AUTH_FAILED: Final = "auth_failed"
@@ -68,25 +78,23 @@ class Actor:
     name: str | None = None
     user_id: str | None = None
     ip: str | None = None
+    token_id: str | None = None  # the id (never the secret) of the token the act was made with
 
     @classmethod
-    def for_user(cls, user: User | None, source: str, ip: str | None = None) -> Actor:
+    def for_user(cls, user: User | None, source: str, ip: str | None = None, token_id: str | None = None) -> Actor:
         if user is None:
             return cls(source, None, None, ip)
-        return cls(source, user.name, user.id, ip)
+        return cls(source, user.name, user.id, ip, token_id)
 
 
 def redact(value: Any) -> Any:
-    """``value`` as JSON data with every secret-named key's value replaced by ``***``."""
-    if isinstance(value, Mapping):
-        return {
-            str(key): REDACTED if _is_secret(str(key)) else redact(item) for key, item in value.items()
-        }
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [redact(item) for item in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return json.loads(json.dumps(value, default=str))
+    """``value`` as JSON data with every secret-named key's value replaced by ``***``.
+
+    Never fails, whatever a plugin passed: details deeper than ``MAX_DEPTH`` are cut
+    (``"<nested too deep>"``), more than ``MAX_ITEMS`` values or text longer than
+    ``MAX_TEXT`` are left out, and what cannot be written becomes ``"<unwritable TYPE>"``.
+    """
+    return jsonable(value, secret=_is_secret, max_depth=MAX_DEPTH, max_items=MAX_ITEMS, max_text=MAX_TEXT)
 
 
 class AuditLog:
@@ -97,15 +105,20 @@ class AuditLog:
         recorder.set_retention(KIND, keep)
 
     def record(self, act: str, actor: Actor, **details: Any) -> None:
-        data = {
-            "act": act,
-            "by": actor.name,
-            "source": actor.source,
-            "ip": actor.ip,
-            **redact(details),
-        }
+        """Record ``act``; the act happened, so losing its record must not undo or break it.
+
+        If the details cannot be recorded, the record is written without them, naming the
+        error — never the unredacted details, in the record or in the log.
+        """
+        data = {"act": act, "by": actor.name, "source": actor.source, "ip": actor.ip}
+        if actor.token_id is not None:
+            data["by_token"] = actor.token_id
+        try:
+            data.update(redact(details))
+        except Exception as err:  # redact cannot fail; if it ever does, the act is still on record
+            data["error"] = f"details not recorded: {type(err).__name__}"
         _LOGGER.debug("audit: %s by %s (%s, %s)", act, actor.name, actor.source, actor.ip)
         try:
             self._recorder.record(KIND, data, subject=actor.user_id)
-        except Exception:  # the act happened; losing its record must not undo or break it
-            _LOGGER.exception("Could not record audit %s by %s", act, actor.name)
+        except Exception as err:  # the recorder stopped, say: the details are redacted, so they may be named
+            _LOGGER.error("Could not record audit %s by %s: %s", act, actor.name, err)

@@ -32,6 +32,7 @@ from typing import Any, Final, Protocol
 from xiaoqu.core.auth.audit import Actor, AuditLog
 from xiaoqu.core.const import RECORDER_FILE
 from xiaoqu.core.auth.manager import DEFAULT_TOKEN_DAYS, AuthError, AuthManager
+from xiaoqu.core.payload import PayloadError, loads
 from xiaoqu.core.storage import Storage, StoreLockedError
 
 _LOGGER = logging.getLogger(__name__)
@@ -166,13 +167,13 @@ class ControlServer:
 
     async def _answer(self, line: bytes, os_user: str) -> dict[str, Any]:
         try:
-            request = json.loads(line)
+            request = loads(line)
             if not isinstance(request, dict) or not isinstance(request.get("args", {}), dict):
                 raise AuthError('a request is {"command": NAME, "args": {...}}')
             commands = AuthCommands(self._auth, Actor("cli", f"cli:{os_user}"), "hub")
             return {"ok": True, "result": await commands.call(str(request.get("command")), **request.get("args", {}))}
-        except json.JSONDecodeError:
-            return {"ok": False, "error": "the request is not JSON"}
+        except PayloadError as err:
+            return {"ok": False, "error": f"the request is not JSON: {err}"}
         except AuthError as err:
             return {"ok": False, "error": str(err)}
         except Exception:

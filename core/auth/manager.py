@@ -22,6 +22,8 @@ from xiaoqu.core.auth.crypto import MAX_TOKEN_LENGTH, check_password_strength, h
 from xiaoqu.core.auth.permissions import ROLES
 from xiaoqu.core.errors import HubError
 from xiaoqu.core.storage import Storage, Store
+from xiaoqu.core.validation import name as valid_name
+from xiaoqu.core.validation import vol
 
 STORE_NAME: Final = "auth"
 STORE_VERSION: Final = 1
@@ -78,12 +80,20 @@ def _iso(when: float) -> str:
 
 
 def check_user_name(name: object) -> str:
-    if not isinstance(name, str) or not USER_NAME.match(name):
+    if not isinstance(name, str) or not USER_NAME.fullmatch(name):  # fullmatch: "$" lets "admin\n" through
         raise AuthError(
             f"user name {name!r} must be 1-64 characters: lower-case letters, digits and _ . @ -, "
             "starting with a letter or digit"
         )
     return name
+
+
+def check_token_name(name: object) -> str:
+    """A token's name as staff gave it (``xiaoqu token create NAME``): shown in lists and the audit log."""
+    try:
+        return valid_name(name)
+    except vol.Invalid as err:
+        raise AuthError(f"token name: {err.msg}") from None
 
 
 def check_role(role: object) -> str:
@@ -230,6 +240,7 @@ class AuthManager:
     ) -> tuple[Token, str]:
         """Make a token for ``user_name``; returns its record and the token, which is shown once."""
         user = self._existing(user_name)
+        name = check_token_name(name or user.name)
         if days is not None and not days > 0:
             raise AuthError(f"a token must be valid for more than 0 days, not {days}")
         if kind == LOGIN:  # logins come and go all day: drop the expired ones as new ones come
@@ -242,7 +253,7 @@ class AuthManager:
         doc = {
             "id": token_id,
             "user_id": user.id,
-            "name": name or user.name,
+            "name": name,
             "kind": kind,
             "created": now,
             "expires": now + days * DAY if days is not None else None,

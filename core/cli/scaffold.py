@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def write_plugin(name: str, plugins_dir: Path) -> Path:
     """Write the plugin package and return its directory; refuses to overwrite anything."""
-    if not NAME_RE.match(name):
+    if not NAME_RE.fullmatch(name):  # fullmatch: "$" lets "name\n" through
         raise ValueError(f"plugin name {name!r} must be lower case letters, digits and _, starting with a letter")
     target = plugins_dir / name
     if target.exists():

@@ -3,9 +3,10 @@
 What plugins use:
 
 - ``xiaoqu_http_routes(hub, app)``: add routes to ``app``. Every route needs a bearer token
-  unless its handler is marked :func:`public`; :func:`requires` limits one to the roles with a
-  permission; :func:`user_of` / :func:`context_of` say who is asking (pass the context to every
-  service call and event the request causes).
+  unless its handler is marked :func:`public` (called without a token, it then takes bodies
+  of at most 4 KiB unless it says ``@public(max_body=...)``); :func:`requires` limits one to
+  the roles with a permission; :func:`user_of` / :func:`context_of` say who is asking (pass
+  the context to every service call and event the request causes).
 - :func:`register_webhook`: ``/api/webhook/<id>`` handlers for devices that cannot hold a token.
 - :func:`json_response`, :func:`json_message`, :func:`json_error`, :func:`read_json_object`:
   JSON in and out, errors as ``{"message": ...}``.

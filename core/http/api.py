@@ -41,10 +41,10 @@ from xiaoqu.core.const import (
 from xiaoqu.core.errors import HubError, InvalidEntityId, InvalidState, ServiceNotFound, ServiceValidationError, Unauthorized
 from xiaoqu.core.http.helpers import (
     ACCESS_KEY,
-    JSON_TYPE,
     context_of,
     hub_of,
-    json_dumps,
+    json_body,
+    json_bytes,
     json_message,
     json_response,
     public,
@@ -56,7 +56,7 @@ from xiaoqu.core.http.helpers import (
 from xiaoqu.core.hub import HubState
 from xiaoqu.core.registry import DISABLED_BY_USER
 from xiaoqu.core.states import State, valid_entity_id
-from xiaoqu.core.validation import humanize_error, string, vol
+from xiaoqu.core.validation import humanize_error, name, string, vol
 
 if TYPE_CHECKING:
     from xiaoqu.core.bus import Event
@@ -84,35 +84,33 @@ MAX_AUDIT_ROWS: Final = 1_000
 class StatesJson:
     """Each state's JSON, written once and reused until the state changes.
 
-    A :class:`~core.states.State` never changes (a change makes a new one), so the text made
-    for one object stays true for it. Dashboards poll ``/api/states``; with thousands of
-    entities this turns most of each answer into a join instead of a serialisation.
+    A :class:`~core.states.State` never changes (a change makes a new one), so the bytes made
+    for one object stay true for it. Dashboards poll ``/api/states``; with thousands of
+    entities this turns most of each answer into a join instead of a serialisation. Each
+    state is written on its own, so one that cannot be written as it is (a lone surrogate
+    a plugin put in an attribute) is sent cleaned and cannot break the list.
     """
 
     def __init__(self) -> None:
-        self._texts: dict[str, tuple[State, str]] = {}
+        self._bodies: dict[str, tuple[State, bytes]] = {}
 
-    def one(self, state: State) -> str:
-        cached = self._texts.get(state.entity_id)
+    def one(self, state: State) -> bytes:
+        cached = self._bodies.get(state.entity_id)
         if cached is not None and cached[0] is state:
             return cached[1]
-        text = json_dumps(state.as_dict())
-        self._texts[state.entity_id] = (state, text)
-        return text
+        body = json_bytes(state.as_dict(), state.entity_id)
+        self._bodies[state.entity_id] = (state, body)
+        return body
 
-    def many(self, states: list[State]) -> str:
-        text = "[" + ",".join(self.one(state) for state in states) + "]"
-        if len(self._texts) > len(states):  # entities were removed: forget their text
+    def many(self, states: list[State]) -> bytes:
+        body = b"[" + b",".join(self.one(state) for state in states) + b"]"
+        if len(self._bodies) > len(states):  # entities were removed: forget their bodies
             live = {state.entity_id for state in states}
-            self._texts = {entity_id: cached for entity_id, cached in self._texts.items() if entity_id in live}
-        return text
+            self._bodies = {entity_id: cached for entity_id, cached in self._bodies.items() if entity_id in live}
+        return body
 
 
 STATES_JSON_KEY: Final = web.AppKey("xiaoqu_states_json", StatesJson)
-
-
-def _json_text(text: str, status: int = HTTPStatus.OK, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(text=text, status=status, content_type=JSON_TYPE, headers=headers)
 
 
 def add_routes(app: web.Application) -> None:
@@ -137,7 +135,8 @@ def add_routes(app: web.Application) -> None:
 
 
 def _actor(request: web.Request) -> Actor:
-    return Actor.for_user(user_of(request), SOURCE_API, request.remote)
+    token = token_of(request)
+    return Actor.for_user(user_of(request), SOURCE_API, request.remote, token.id if token else None)
 
 
 def _audit(request: web.Request, act: str, **details: Any) -> None:
@@ -197,7 +196,7 @@ async def get_config(request: web.Request) -> web.Response:
 
 @requires(API_READ)
 async def get_states(request: web.Request) -> web.Response:
-    return _json_text(request.app[STATES_JSON_KEY].many(hub_of(request).states.all()))
+    return json_body(request.app[STATES_JSON_KEY].many(hub_of(request).states.all()))
 
 
 @requires(API_READ)
@@ -205,7 +204,7 @@ async def get_state(request: web.Request) -> web.Response:
     state = hub_of(request).states.get(request.match_info["entity_id"])
     if state is None:
         return json_message("Entity not found.", HTTPStatus.NOT_FOUND)
-    return _json_text(request.app[STATES_JSON_KEY].one(state))
+    return json_body(request.app[STATES_JSON_KEY].one(state))
 
 
 @requires(API_SET_STATE)
@@ -312,7 +311,7 @@ async def get_entities(request: web.Request) -> web.Response:
 ENTITY_UPDATE_SCHEMA: Final = vol.Schema(
     {
         vol.Optional("new_entity_id"): string,
-        vol.Optional("name"): string,
+        vol.Optional("name"): name,
         vol.Optional("disabled"): bool,
     }
 )

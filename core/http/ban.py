@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Final
 
 from xiaoqu.core.auth import Actor, AuthManager
+from xiaoqu.core.ratelimit import RateLimitedLog
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -24,12 +25,15 @@ MAX_LOGINS_IN_FLIGHT: Final = 3
 
 
 class LoginAttempts:
-    def __init__(self, manager: AuthManager, *, enabled: bool, threshold: int) -> None:
+    def __init__(self, manager: AuthManager, clock: Callable[[], float], *, enabled: bool, threshold: int) -> None:
         self._manager = manager
         self._enabled = enabled and threshold > 0
         self._threshold = threshold
         self._failures: dict[str, int] = {}
         self._in_flight: dict[str, int] = {}
+        # Each failure is audited; the log says it once a minute per address, so an address
+        # that is never banned (bans off, or a trusted proxy's) cannot flood it.
+        self._log = RateLimitedLog(_LOGGER, clock)
 
     def is_banned(self, ip: str | None) -> bool:
         return self._manager.is_banned(ip)
@@ -56,7 +60,7 @@ class LoginAttempts:
         """Count one failure from ``ip``; ban it at the threshold. ``reason`` must hold no secret."""
         if self.is_banned(ip):
             return  # counted and logged when it was banned
-        _LOGGER.warning("Failed authentication from %s: %s", ip, reason)
+        self._log.warning(ip, "Failed authentication from %s: %s", ip, reason)
         if not self._enabled or ip is None:
             return
         count = self._failures.pop(ip, 0) + 1

@@ -10,18 +10,25 @@ from __future__ import annotations
 import enum
 import functools
 import json
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from time import monotonic
+from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
 from aiohttp import web
 
 from xiaoqu.core.auth import SOURCE_API, Access, Token, User
 from xiaoqu.core.bus import Context
+from xiaoqu.core.http.ban import LoginAttempts
+from xiaoqu.core.payload import PayloadError, jsonable, loads
+from xiaoqu.core.ratelimit import RateLimitedLog
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
+
+_LOGGER = logging.getLogger(__name__)
 
 HUB_KEY: Final = web.AppKey("xiaoqu_hub", Any)
 ACCESS_KEY: Final = web.AppKey("xiaoqu_access", Access)
@@ -29,7 +36,17 @@ USER_KEY: Final = web.RequestKey("xiaoqu_user", Any)  # User | None
 TOKEN_KEY: Final = web.RequestKey("xiaoqu_token", Any)  # Token | None
 CONTEXT_KEY: Final = web.RequestKey("xiaoqu_context", Context)
 
+ATTEMPTS_KEY: Final = web.AppKey("xiaoqu_attempts", LoginAttempts)
+PROBLEM_LOG_KEY: Final = "http.problem_log"  # in hub.data: webhooks log there before the server exists
+
 PUBLIC_ATTR: Final = "xiaoqu_public"
+#: The most a request may send: Home Assistant's limit, room for a camera's snapshot.
+MAX_BODY: Final = 16 * 1024 * 1024
+#: The most a public route takes from a caller without a token, unless it says otherwise.
+PUBLIC_MAX_BODY: Final = 4 * 1024
+#: Bodies larger than this are parsed in the executor: parsing megabytes on the loop would hold
+#: up every other request meanwhile.
+PARSE_IN_EXECUTOR: Final = 64 * 1024
 SOURCE_WEBHOOK: Final = "webhook"
 JSON_TYPE: Final = "application/json"
 
@@ -37,21 +54,57 @@ _H = TypeVar("_H")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def public(handler: _H) -> _H:
+@overload
+def public(handler: _H, /) -> _H: ...
+
+
+@overload
+def public(*, max_body: int) -> Callable[[_H], _H]: ...
+
+
+def public(handler: Any = None, /, *, max_body: int = PUBLIC_MAX_BODY) -> Any:
     """Mark a route handler (function or ``web.View`` class) as needing no token.
 
-    A public handler still sees the user when a valid token is sent (``user_of``).
+    Called without a token, the route takes bodies of at most ``max_body`` bytes (4 KiB unless
+    it says otherwise, as ``@public(max_body=...)``): anyone may send them, so they must cost
+    little to refuse. A public handler still sees the user when a valid token is sent
+    (``user_of``), and then takes bodies as large as any route.
     """
-    setattr(handler, PUBLIC_ATTR, True)
-    return handler
+
+    def mark(handler: _H) -> _H:
+        setattr(handler, PUBLIC_ATTR, max_body)
+        return handler
+
+    return mark if handler is None else mark(handler)
+
+
+def public_max_body(handler: object) -> int | None:
+    """The most a public route takes without a token; None if the route is not public."""
+    max_body = getattr(handler, PUBLIC_ATTR, None)
+    return max_body if type(max_body) is int else None
 
 
 def is_public(handler: object) -> bool:
-    return getattr(handler, PUBLIC_ATTR, False) is True
+    return public_max_body(handler) is not None
+
+
+def route_name(request: web.Request) -> str:
+    """The route's pattern (``/api/webhook/{webhook_id}``), never the path: paths hold secrets."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "(no route)"
 
 
 def hub_of(request: web.Request) -> Hub:
     return request.app[HUB_KEY]  # type: ignore[no-any-return]
+
+
+def problem_log(hub: Hub) -> RateLimitedLog:
+    """The log of problems outsiders can cause again and again (an unknown webhook, an aborted
+    upload): each said once a minute per key, on the hub's clock."""
+    log: RateLimitedLog | None = hub.data.get(PROBLEM_LOG_KEY)
+    if log is None:
+        log = hub.data[PROBLEM_LOG_KEY] = RateLimitedLog(_LOGGER, hub.clock.time)
+    return log
 
 
 def user_of(request: web.Request) -> User | None:
@@ -69,8 +122,9 @@ def context_of(request: web.Request) -> Context:
         user = user_of(request)
         context = Context(user_id=user.id if user else None, source=SOURCE_API if user else SOURCE_WEBHOOK)
         request[CONTEXT_KEY] = context
-        if user is not None:  # the audit log names the caller's address (forgotten when the request ends)
-            request.app[ACCESS_KEY].note_origin(context.id, request.remote)
+        if user is not None:  # the audit log names the caller's address and token (forgotten when the request ends)
+            token = token_of(request)
+            request.app[ACCESS_KEY].note_origin(context.id, request.remote, token.id if token else None)
     return context
 
 
@@ -119,10 +173,32 @@ def _default(value: Any) -> Any:
 
 
 json_dumps: Final = functools.partial(json.dumps, ensure_ascii=False, default=_default, allow_nan=False)
+#: Once a minute per thing that could not be written as it was (an entity id, say).
+_UNWRITABLE_LOG: Final = RateLimitedLog(_LOGGER, monotonic)
+
+
+def json_bytes(data: Any, what: str = "an answer") -> bytes:
+    """``data`` as UTF-8 JSON, whatever it holds.
+
+    Data from inside the hub is trusted but not always writable: one lone surrogate or NaN
+    a plugin put in an attribute would make ``GET /api/states`` fail for everyone. What
+    ``json_dumps`` cannot write is written cleaned (:func:`core.payload.jsonable`), and the
+    problem logged once a minute per ``what``.
+    """
+    try:
+        return json_dumps(data).encode()
+    except Exception as err:  # ValueError (NaN, a surrogate's UnicodeEncodeError), TypeError, a failing __str__
+        _UNWRITABLE_LOG.warning(what, "%s cannot be written as JSON as it is (%s); it is sent cleaned", what, err)
+        return json_dumps(jsonable(data, default=_default)).encode()
 
 
 def json_response(data: Any, status: int = HTTPStatus.OK, headers: Mapping[str, str] | None = None) -> web.Response:
-    return web.Response(text=json_dumps(data), status=status, content_type=JSON_TYPE, headers=headers)
+    return json_body(json_bytes(data), status, headers)
+
+
+def json_body(body: bytes, status: int = HTTPStatus.OK, headers: Mapping[str, str] | None = None) -> web.Response:
+    """A response with JSON already written (see :func:`json_bytes`)."""
+    return web.Response(body=body, status=status, content_type=JSON_TYPE, charset="utf-8", headers=headers)
 
 
 def json_message(message: str, status: int = HTTPStatus.OK, headers: Mapping[str, str] | None = None) -> web.Response:
@@ -132,32 +208,83 @@ def json_message(message: str, status: int = HTTPStatus.OK, headers: Mapping[str
 
 def json_error(status: int, message: str, headers: Mapping[str, str] | None = None) -> web.HTTPException:
     """An exception to ``raise`` from anywhere in a handler; the client gets ``{"message": ...}``."""
-    return _ERROR_CLASSES[status](text=json_dumps({"message": message}), content_type=JSON_TYPE, headers=headers)
+    text = json_bytes({"message": message}).decode()
+    return _ERROR_CLASSES[status](text=text, content_type=JSON_TYPE, headers=headers)
 
 
-_ERROR_CLASSES: Final[Mapping[int, type[web.HTTPException]]] = {
-    error.status_code: error
-    for error in (
-        web.HTTPBadRequest,
-        web.HTTPUnauthorized,
-        web.HTTPForbidden,
-        web.HTTPNotFound,
-        web.HTTPConflict,
-        web.HTTPInternalServerError,
-        web.HTTPServiceUnavailable,
-    )
+_ERROR_CLASSES: Final[Mapping[int, Callable[..., web.HTTPException]]] = {
+    **{
+        error.status_code: error
+        for error in (
+            web.HTTPBadRequest,
+            web.HTTPUnauthorized,
+            web.HTTPForbidden,
+            web.HTTPNotFound,
+            web.HTTPConflict,
+            web.HTTPInternalServerError,
+            web.HTTPServiceUnavailable,
+        )
+    },
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: functools.partial(web.HTTPRequestEntityTooLarge, 0),  # sizes are in the text
 }
 
 
+async def refuse_body(request: web.Request, status: int, message: str) -> web.HTTPException:
+    """The error to raise for a body refused (too large, not JSON).
+
+    From a caller without a token it also counts toward a ban of the address, as a wrong
+    password does: public routes take small, well-formed bodies, and a client that keeps
+    sending others is flooding or probing them.
+    """
+    if user_of(request) is None:  # the reason is logged: it names the route, not what the client sent
+        reason = f"body refused with {status} on {request.method} {route_name(request)}"
+        await request.app[ATTEMPTS_KEY].failed(request.remote, reason)
+    return json_error(status, message)
+
+
+def too_large(request: web.Request) -> str:
+    """What a client is told when its body is over the limit: the limit and the route."""
+    suffix = "" if user_of(request) is not None else " without a token"
+    return (f"The body is over {request.client_max_size} bytes, the most {request.method} "
+            f"{route_name(request)} takes{suffix}.")
+
+
+async def read_body(request: web.Request) -> bytes:
+    """The body, read up to the request's limit (``client_max_size``) and no further: past it, 413.
+
+    Unlike ``request.read()``, nothing past the limit is read before the body is refused.
+    """
+    limit = request.client_max_size
+    body = bytearray()
+    while len(body) <= limit and (chunk := await request.content.read(limit + 1 - len(body))):
+        body += chunk
+    if len(body) > limit:
+        raise await refuse_body(request, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, too_large(request))
+    return bytes(body)
+
+
+async def parse_json(request: web.Request, body: bytes) -> Any:
+    """``core.payload.loads(body)``, a large body in the executor so the loop keeps serving."""
+    if len(body) > PARSE_IN_EXECUTOR:
+        return await hub_of(request).run_in_executor(loads, body)
+    return loads(body)
+
+
 async def read_json_object(request: web.Request) -> dict[str, Any]:
-    """The body as a JSON object; an empty body is ``{}``; anything else is a 400 saying why."""
-    body = await request.read()
+    """The body as a JSON object; an empty body is ``{}``; anything else is a 400 saying why.
+
+    Read through :func:`read_body` (at most the route's limit) and :func:`core.payload.loads`:
+    nesting is bounded, lone surrogates are replaced, NaN is refused, and the message says
+    what is wrong and where. A refused body from a caller without a token counts toward a
+    ban (see :func:`refuse_body`).
+    """
+    body = await read_body(request)
     if not body.strip():
         return {}
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
-        raise json_error(HTTPStatus.BAD_REQUEST, "Data should be valid JSON.") from None
+        data = await parse_json(request, body)
+    except PayloadError as err:
+        raise await refuse_body(request, HTTPStatus.BAD_REQUEST, f"The body is not accepted: {err}.") from None
     if not isinstance(data, dict):
-        raise json_error(HTTPStatus.BAD_REQUEST, "Data should be a JSON object.")
+        raise await refuse_body(request, HTTPStatus.BAD_REQUEST, "Data should be a JSON object.")
     return data

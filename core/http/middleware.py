@@ -3,12 +3,15 @@
 1. ``cors``: answers browsers' preflight requests from the allowed origins (only installed
    when ``cors_allowed_origins`` is set).
 2. ``json_errors``: every error leaves as ``{"message": ...}``; an unexpected exception is
-   logged and answered 500 without details.
+   logged and answered 500 without details — unless the client went away mid-request,
+   which is logged once a minute per address, without a traceback.
 3. ``real_ip``: behind a trusted reverse proxy the client's address comes from
    X-Forwarded-For; from anyone else that header is refused (400), so an address that is
    banned or audited is the real one.
 4. ``banned``: 403 for an address banned after repeated failed authentications.
 5. ``authenticate``: the bearer token; 401 without a valid one, unless the route is public.
+6. ``body_limit``: how much the request may send (small without a token), checked against
+   its ``Content-Length`` before any of the body is read.
 """
 from __future__ import annotations
 
@@ -25,7 +28,22 @@ from aiohttp.typedefs import Handler, Middleware
 from xiaoqu.core.auth import SOURCE_API, Access, Actor
 from xiaoqu.core.auth.audit import AUTH_FAILED
 from xiaoqu.core.http.ban import LoginAttempts
-from xiaoqu.core.http.helpers import CONTEXT_KEY, JSON_TYPE, TOKEN_KEY, USER_KEY, is_public, json_error, json_message
+from xiaoqu.core.http.helpers import (
+    CONTEXT_KEY,
+    JSON_TYPE,
+    TOKEN_KEY,
+    USER_KEY,
+    hub_of,
+    is_public,
+    json_error,
+    json_message,
+    problem_log,
+    public_max_body,
+    refuse_body,
+    route_name,
+    too_large,
+    user_of,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -34,12 +52,6 @@ PREFLIGHT_MAX_AGE: Final = "600"
 ALLOWED_HEADERS: Final = "Authorization, Content-Type"
 ALLOWED_METHODS: Final = "GET, HEAD, POST, PUT, DELETE"
 CHALLENGE: Final = {hdrs.WWW_AUTHENTICATE: "Bearer"}
-
-
-def route_name(request: web.Request) -> str:
-    """The route's pattern (``/api/webhook/{webhook_id}``), never the path: paths hold secrets."""
-    resource = request.match_info.route.resource
-    return resource.canonical if resource is not None else "(no route)"
 
 
 def build_middlewares(
@@ -56,6 +68,7 @@ def build_middlewares(
         real_ip(use_x_forwarded_for, tuple(trusted_proxies)),
         banned(attempts),
         authenticate(access, attempts),
+        body_limit,
     ]
     return middlewares
 
@@ -99,9 +112,21 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return json_message(message, exc.status, headers)
     except asyncio.CancelledError:
         raise
-    except Exception:
+    except Exception as err:
+        if isinstance(err, ConnectionError) and request.transport is None:  # the client went away mid-body
+            _client_gone(request, err)
+            return json_message("The request ended before it was complete.", HTTPStatus.BAD_REQUEST)
         _LOGGER.exception("Error handling %s %s", request.method, route_name(request))
         return json_message("Internal error; the hub's log has the details.", HTTPStatus.INTERNAL_SERVER_ERROR)
+
+
+def _client_gone(request: web.Request, err: Exception) -> None:
+    """Say once a minute per address that its requests end half-sent: nobody is left to answer,
+    there is no fault of the hub's to debug, and a client can do it as often as it likes."""
+    problem_log(hub_of(request)).warning(
+        ("client_gone", request.remote), "%s %s from %s ended before it was complete: the client went away (%s)",
+        request.method, route_name(request), request.remote, err,
+    )
 
 
 def real_ip(use_x_forwarded_for: bool, trusted: tuple[IpNetwork, ...]) -> Middleware:
@@ -174,6 +199,27 @@ def authenticate(access: Access, attempts: LoginAttempts) -> Middleware:
                 access.forget_origin(context.id)
 
     return check_token
+
+
+@web.middleware
+async def body_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Bound what a request may send before a byte of its body is read.
+
+    A caller without a token (on a public route) may send the route's ``max_body`` (4 KiB by
+    default), everyone else ``MAX_BODY``; the limit is the request's ``client_max_size``, so
+    ``read_json_object`` and aiohttp's own readers stop there. A declared ``Content-Length``
+    over it is refused at once, and a refusal to a caller without a token counts toward a
+    ban (see ``refuse_body``).
+    """
+    if user_of(request) is None:  # authenticate let it through: the route is public
+        # A clone forgets the address real_ip resolved unless given it again. Its state is a
+        # copy: keys a handler sets on it are not seen here (no caller's context is noted for
+        # a request without a user, so nothing needs forgetting).
+        request = request.clone(client_max_size=public_max_body(request.match_info.handler), remote=request.remote)
+    length = request.content_length
+    if length is not None and length > request.client_max_size:
+        raise await refuse_body(request, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, too_large(request))
+    return await handler(request)
 
 
 def response_headers(origins: frozenset[str]) -> object:

@@ -22,7 +22,7 @@ from xiaoqu.core.auth import Access
 from xiaoqu.core.errors import HubError
 from xiaoqu.core.http.api import add_routes
 from xiaoqu.core.http.ban import LoginAttempts
-from xiaoqu.core.http.helpers import ACCESS_KEY, HUB_KEY
+from xiaoqu.core.http.helpers import ACCESS_KEY, ATTEMPTS_KEY, HUB_KEY, MAX_BODY
 from xiaoqu.core.http.middleware import build_middlewares, response_headers
 from xiaoqu.core.http.webhook import URL_PATTERN, handle_webhook
 from xiaoqu.core.loader import Problem
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 DOMAIN: Final = "http"
-MAX_BODY: Final = 16 * 1024 * 1024  # Home Assistant's limit; room for a camera's snapshot
 SHUTDOWN_TIMEOUT: Final = 10.0  # seconds requests in flight get to finish when the hub stops
 
 
@@ -48,7 +47,7 @@ class HttpServer:
         self.port: int | None = None
         self.ssl_context: ssl.SSLContext | None = None
         self.attempts = LoginAttempts(
-            access.manager, enabled=config["ip_ban_enabled"], threshold=config["login_attempts_threshold"]
+            access.manager, hub.clock.time, enabled=config["ip_ban_enabled"], threshold=config["login_attempts_threshold"]
         )
         origins = frozenset(config["cors_allowed_origins"])
         self.app = web.Application(
@@ -63,6 +62,7 @@ class HttpServer:
         )
         self.app[HUB_KEY] = hub
         self.app[ACCESS_KEY] = access
+        self.app[ATTEMPTS_KEY] = self.attempts
         self.app.on_response_prepare.append(response_headers(origins))  # type: ignore[arg-type]
         add_routes(self.app)
         self.app.router.add_route("*", URL_PATTERN, handle_webhook)

@@ -20,18 +20,25 @@ plugin registered for itself (a camera's) cannot be used by a trigger.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final
 
-from aiohttp import hdrs, web
+from aiohttp import web
 
 from xiaoqu.core.automation.platforms import FireTrigger, TriggerInfo
 from xiaoqu.core.bus import Unsubscribe
 from xiaoqu.core.http.helpers import context_of, json_message
-from xiaoqu.core.http.webhook import DEFAULT_METHODS, SUPPORTED_METHODS, WEBHOOK_ID, register_webhook, shown
+from xiaoqu.core.http.webhook import (
+    DEFAULT_METHODS,
+    SUPPORTED_METHODS,
+    WEBHOOK_ID,
+    read_webhook_body,
+    register_webhook,
+    shown,
+)
+from xiaoqu.core.payload import PayloadError
 from xiaoqu.core.template import Template, is_template_string, template_validator
 from xiaoqu.core.validation import boolean, ensure_list, string, vol
 
@@ -133,14 +140,10 @@ class WebhookTrigger:
 async def _handle_webhook(hub: Hub, webhook_id: str, request: web.Request) -> web.StreamResponse | None:
     """Read the request once, then fire every trigger waiting on ``webhook_id``."""
     data: dict[str, Any] = {"platform": "webhook", "webhook_id": webhook_id}
-    if "json" in request.headers.get(hdrs.CONTENT_TYPE, ""):
-        text = await request.text()
-        try:
-            data["json"] = json.loads(text) if text else {}
-        except ValueError as err:
-            return json_message(f"The body is not valid JSON: {err}", HTTPStatus.BAD_REQUEST)
-    else:
-        data["data"] = dict(await request.post())
+    try:
+        data.update(await read_webhook_body(request) or {"data": {}})
+    except PayloadError as err:
+        return json_message(f"The body is not accepted: {err}.", HTTPStatus.BAD_REQUEST)
     data["query"] = dict(request.query)
     data["headers"] = {name: value for name, value in request.headers.items() if name.lower() not in PRIVATE_HEADERS}
     data["description"] = "webhook"

@@ -33,8 +33,17 @@ from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 
-from xiaoqu.core.http.helpers import hub_of, json_message, public
-from xiaoqu.core.ratelimit import RateLimitedLog
+from xiaoqu.core.http.helpers import (
+    JSON_TYPE,
+    MAX_BODY,
+    hub_of,
+    json_message,
+    parse_json,
+    problem_log,
+    public,
+    read_body,
+)
+from xiaoqu.core.payload import PayloadError
 from xiaoqu.core.util import await_me_maybe
 
 if TYPE_CHECKING:
@@ -43,10 +52,10 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 DATA_KEY: Final = "webhook"
-LOG_KEY: Final = "http.webhook_log"
 URL_PATTERN: Final = "/api/webhook/{webhook_id}"
 DEFAULT_METHODS: Final = frozenset({"POST", "PUT"})
 SUPPORTED_METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT"})
+FORM_TYPES: Final = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 WEBHOOK_ID: Final = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 #: Shorter ids can be found by trying; they are accepted (a site may need a device's fixed
 #: URL) but logged as a warning.
@@ -78,13 +87,6 @@ def shown(webhook_id: str) -> str:
 def _registry(hub: Hub) -> dict[str, Webhook]:
     registry: dict[str, Webhook] = hub.data.setdefault(DATA_KEY, {})
     return registry
-
-
-def _problem_log(hub: Hub) -> RateLimitedLog:
-    log: RateLimitedLog | None = hub.data.get(LOG_KEY)
-    if log is None:
-        log = hub.data[LOG_KEY] = RateLimitedLog(_LOGGER, hub.clock.time)
-    return log
 
 
 def register_webhook(
@@ -137,18 +139,38 @@ def webhooks(hub: Hub) -> list[Webhook]:
 async def webhook_payload(request: web.Request) -> dict[str, Any]:
     """A request as Home Assistant's webhook trigger describes it.
 
-    ``{"json": …}`` for a JSON body, ``{"data": {…}}`` for a form, plus ``"query"``; a body that
-    is neither is left out (the handler can still read ``request`` itself).
+    ``{"json": …}`` for a JSON body (``{}`` when empty), ``{"data": {…}}`` for a form, plus
+    ``"query"``; a body that is neither, or is refused (see :func:`read_webhook_body`), is
+    left out — a refused one is logged once a minute — and the handler can still read
+    ``request`` itself.
     """
     payload: dict[str, Any] = {"query": dict(request.query)}
-    if request.content_type == "application/json":
-        try:
-            payload["json"] = await request.json()
-        except (ValueError, RecursionError):  # RecursionError: nested too deep
-            _LOGGER.warning("Webhook %s: the body is not valid JSON", shown(request.match_info.get("webhook_id", "")))
-    elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        payload["data"] = dict(await request.post())
+    try:
+        payload.update(await read_webhook_body(request))
+    except PayloadError as err:
+        problem_log(hub_of(request)).warning(
+            ("refused_body", request.remote), "Webhook %s: the body from %s is not accepted: %s",
+            shown(request.match_info.get("webhook_id", "")), request.remote, err,
+        )
     return payload
+
+
+async def read_webhook_body(request: web.Request) -> dict[str, Any]:
+    """``{"json": …}`` for a JSON body (``{}`` when empty), ``{"data": {…}}`` for a form, else ``{}``.
+
+    JSON is read through :func:`core.payload.loads` (bounded depth, lone surrogates
+    replaced); a body it refuses, or a form that is not UTF-8, raises ``PayloadError``.
+    """
+    content_type = request.content_type
+    if content_type == JSON_TYPE or content_type.endswith("+json"):
+        body = await read_body(request)
+        return {"json": await parse_json(request, body) if body.strip() else {}}
+    if content_type in FORM_TYPES:
+        try:
+            return {"data": dict(await request.post())}
+        except UnicodeDecodeError as err:
+            raise PayloadError(f"the form is not UTF-8 (byte {err.start})") from None
+    return {}
 
 
 #: What "local" means for ``local_only``: loopback, the private ranges of RFC 1918 and
@@ -173,21 +195,21 @@ def is_local(address: str | None) -> bool:
     return any(ip in net for net in LOCAL_NETWORKS)
 
 
-@public
+@public(max_body=MAX_BODY)  # the id is the secret: a caller who has it may send a camera's snapshot
 async def handle_webhook(request: web.Request) -> web.StreamResponse:
     webhook_id = request.match_info["webhook_id"]
     hub = hub_of(request)
     webhook = _registry(hub).get(webhook_id)
     if webhook is None:
         # Anyone may call this public route: once a minute per kind of problem, not per request.
-        _problem_log(hub).warning("unknown", "Request from %s for webhook %s, which is not registered",
+        problem_log(hub).warning("unknown", "Request from %s for webhook %s, which is not registered",
                                   request.remote, shown(webhook_id))
         return web.Response(status=HTTPStatus.OK)
     if request.method not in webhook.allowed_methods:
         return json_message(f"Method {request.method} is not allowed here.", HTTPStatus.METHOD_NOT_ALLOWED,
                             {"Allow": ", ".join(sorted(webhook.allowed_methods))})
     if webhook.local_only and not is_local(request.remote):
-        _problem_log(hub).warning("not_local", "Refused %s for local-only webhook %s", request.remote, shown(webhook_id))
+        problem_log(hub).warning("not_local", "Refused %s for local-only webhook %s", request.remote, shown(webhook_id))
         return web.Response(status=HTTPStatus.OK)
     try:
         response = await await_me_maybe(webhook.handler(hub, webhook_id, request))

@@ -55,6 +55,14 @@ def test_check_config_missing_file(tmp_path):
     assert "nope.yaml" in result.stderr
 
 
+def test_new_plugin_refuses_a_name_with_a_trailing_newline(tmp_path):
+    from xiaoqu.core.cli.scaffold import write_plugin
+
+    with pytest.raises(ValueError, match="must be lower case letters"):
+        write_plugin("gate_bell\n", tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_new_plugin_writes_a_working_plugin_with_a_passing_test(tmp_path):
     result = xiaoqu("new-plugin", "gate_bell", "--dir", str(tmp_path / "plugins"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr

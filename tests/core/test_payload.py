@@ -5,7 +5,9 @@ import json
 
 import pytest
 
-from xiaoqu.core.payload import MAX_DEPTH, PayloadError, clean, clean_text, loads
+import math
+
+from xiaoqu.core.payload import MAX_DEPTH, REDACTED, TOO_DEEP, PayloadError, clean, clean_text, jsonable, loads
 
 
 def test_a_lone_surrogate_becomes_the_replacement_character_and_the_rest_is_kept() -> None:
@@ -41,6 +43,8 @@ def test_bad_json_and_bad_utf8_say_where() -> None:
         loads(b'{"a": 1,')
     with pytest.raises(PayloadError, match=r"not UTF-8 \(byte 7\)"):
         loads(b'{"a": "\xff"}')
+    with pytest.raises(PayloadError, match=r"^a number has more than 4300 digits$"):
+        loads(b'{"n": ' + b"9" * 5000 + b"}")
 
 
 def test_clean_walks_without_recursion() -> None:
@@ -57,3 +61,81 @@ def test_clean_walks_without_recursion() -> None:
 def test_clean_text() -> None:
     assert clean_text("a\ud800b") == "a\ufffdb"
     assert clean_text("plain") == "plain"
+
+
+class Hostile:
+    """Everything that could be asked of it fails."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("no str")
+
+    __repr__ = __str__
+
+
+class HostileMapping(dict):
+    def items(self):
+        raise RuntimeError("no items")
+
+
+class HostileClass:
+    @property
+    def __class__(self):  # makes isinstance() itself raise
+        raise RuntimeError("no class")
+
+
+def _nested(depth: int) -> list:
+    deep: list = []
+    node = deep
+    for _ in range(depth - 1):
+        node.append([])
+        node = node[0]
+    return deep
+
+
+def test_jsonable_writes_what_json_cannot() -> None:
+    value = {"text": "a\ud800b", 1: [math.nan, math.inf, 2.5], ("t", 1): {"x", }, "big": 10**5000,
+             "\udfffkey": (1, 2), "none": None, "flag": True}
+    copy = jsonable(value)
+    assert copy == {"text": "a\ufffdb", "1": [None, None, 2.5], "('t', 1)": ["x"], "big": "<unwritable int>",
+                    "\ufffdkey": [1, 2], "none": None, "flag": True}
+    json.dumps(copy, allow_nan=False, ensure_ascii=False).encode("utf-8")
+
+
+def test_jsonable_never_raises_on_hostile_values() -> None:
+    copy = jsonable({"a": Hostile(), "b": HostileMapping(x=1), "c": HostileClass(), "d": [Hostile(), 1]})
+    assert copy == {"a": "<unwritable Hostile>", "b": "<unwritable HostileMapping>",
+                    "c": "<unwritable HostileClass>", "d": ["<unwritable Hostile>", 1]}
+
+
+def test_jsonable_caps_depth_without_recursion_and_survives_cycles() -> None:
+    copy = jsonable({"deep": _nested(100_000)}, max_depth=3)
+    assert copy == {"deep": [[TOO_DEEP]]}
+    loop: list = []
+    loop.append(loop)
+    assert json.dumps(jsonable(loop, max_depth=4)) == '[[[["<nested too deep>"]]]]'
+
+
+def test_jsonable_caps_size() -> None:
+    copy = jsonable({"list": list(range(10)), "map": {str(n): n for n in range(10)}, "text": "x" * 50},
+                    max_items=8, max_text=10)
+    assert copy == {"list": [0, 1, 2, 3, 4, "<5 more left out>"], "map": {"…": "<10 more left out>"},
+                    "text": "xxxxxxxxxx…"}
+
+
+def test_jsonable_converts_with_default_and_redacts_secret_keys() -> None:
+    class Reading:
+        def as_dict(self) -> dict:
+            return {"pin": "1234", "value": 3}
+
+    copy = jsonable({"reading": Reading(), "PIN": "4321"}, default=lambda v: v.as_dict(),
+                    secret=lambda key: key.lower() == "pin")
+    assert copy == {"reading": {"pin": REDACTED, "value": 3}, "PIN": REDACTED}
+
+
+def test_a_path_cannot_forge_a_log_line_or_bury_the_message() -> None:
+    nested = "[" * MAX_DEPTH + "]" * MAX_DEPTH
+    with pytest.raises(PayloadError) as caught:
+        loads('{"a\\nWARNING forged": {"' + "k" * 1000 + '": ' + nested + "}}")
+    message = str(caught.value)
+    assert message.startswith('$["a\\nWARNING forged"]["' + "k" * 40 + '"…][0]')
+    assert "\n" not in message and len(message) < 200

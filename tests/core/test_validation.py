@@ -347,3 +347,40 @@ def test_log_level():
     assert error_of(log_level, "loud") == (
         "expected a log level: critical, error, warning, info, debug or notset, got 'loud'"
     )
+
+
+# --- name ------------------------------------------------------------------------------------
+
+
+def test_name_strips_and_keeps_what_people_write():
+    from xiaoqu.core.validation import name
+
+    assert name("  北门车牌相机  ") == "北门车牌相机"
+    assert name("Gate 3 — north (B1)") == "Gate 3 — north (B1)"
+    assert name("x" * 100) == "x" * 100
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "expected a name, not blank text"),
+        ("   ", "expected a name, not blank text"),
+        ("x" * 101, "expected a name of at most 100 characters (not 101)"),
+        ("x" * 100_000, "expected a name of at most 100 characters (not 100000)"),
+        ("gate\n3", "expected a name without control or invisible characters (U+000A at 4)"),
+        ("gate\x1b[31m", "expected a name without control or invisible characters (U+001B at 4)"),
+        ("gate\u202enepo", "expected a name without control or invisible characters (U+202E at 4)"),
+        ("gate\ud800", "expected a name without control or invisible characters (U+D800 at 4)"),
+        (None, "expected a name (text)"),
+        (["gate"], "expected a name (text)"),
+    ],
+)
+def test_name_refusals_say_why(value, message):
+    from xiaoqu.core.validation import name
+
+    with pytest.raises(vol.Invalid) as caught:
+        name(value)
+    assert caught.value.msg == message
+    with pytest.raises(vol.Invalid) as in_schema:
+        vol.Schema({"name": name})({"name": value})
+    assert humanize_error({"name": value}, in_schema.value).startswith(f"{message} for 'name', got ")

@@ -59,7 +59,9 @@ async def test_a_hub_without_its_socket_is_named_in_the_error(tmp_path) -> None:
 async def test_malformed_requests_get_an_error_not_a_crash(tmp_path) -> None:
     async with running_hub(tmp_path, {}) as hub:
         path = socket_path(hub.config.data_dir)
-        for line, error in ((b"{nope\n", "not JSON"), (b'["user_list"]\n', "a request is")):
+        deep = b"[" * 30_000 + b"\n"
+        for line, error in ((b"{nope\n", "not JSON"), (b'["user_list"]\n', "a request is"),
+                            (deep, "the request is not JSON: nested deeper than 32 levels")):
             reader, writer = await asyncio.open_unix_connection(str(path))
             writer.write(line)
             reply = json.loads(await reader.readline())

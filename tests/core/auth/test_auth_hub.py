@@ -48,6 +48,16 @@ def test_audit_redacts_codes_and_secrets_in_any_case() -> None:
                             "nested": {"apiKey": REDACTED, "zip_code_hint": REDACTED}}
 
 
+def test_audit_keeps_the_ids_and_names_of_secrets_but_not_the_secrets() -> None:
+    from xiaoqu.core.auth.audit import REDACTED, redact
+
+    data = {"token_id": "1a2b3c4d", "token_name": "gate script", "apiKeyId": "k1", "secret_name": "db",
+            "token": "xq_x", "access_token": "xq_y", "tokenSecret": "z", "id_token": "w", "password_hash": "h"}
+    assert redact(data) == {"token_id": "1a2b3c4d", "token_name": "gate script", "apiKeyId": "k1", "secret_name": "db",
+                            "token": REDACTED, "access_token": REDACTED, "tokenSecret": REDACTED, "id_token": REDACTED,
+                            "password_hash": REDACTED}
+
+
 async def test_service_calls_for_users_are_checked_by_role(tmp_path) -> None:
     config = {"auth": {"roles": {"guard": ["barrier.open"]}}}
     async with running_hub(tmp_path, config) as hub:

@@ -73,6 +73,21 @@ async def test_users_and_passwords(site, tmp_path) -> None:
     assert "night-shift-7" not in (tmp_path / f"{STORE_NAME}.json").read_text()
 
 
+async def test_user_and_token_names_are_checked(site) -> None:
+    open_manager, _clock, _recorder = site
+    manager = await open_manager()
+    with pytest.raises(AuthError, match="user name"):
+        await manager.add_user("admin\n", "admin", None, CLI)
+    await manager.add_user("ops", "admin", None, CLI)
+    with pytest.raises(AuthError, match=r"^token name: expected a name of at most 100 characters \(not 100000\)$"):
+        await manager.create_token("ops", CLI, name="x" * 100_000)
+    with pytest.raises(AuthError, match=r"^token name: expected a name without control or invisible characters \(U\+001B at 6\)$"):
+        await manager.create_token("ops", CLI, name="camera\x1b[2J")
+    token, _secret = await manager.create_token("ops", CLI, name=" camera gateway ")
+    assert token.name == "camera gateway"
+    assert [t.name for t in manager.tokens()] == ["camera gateway"]
+
+
 async def test_tokens_are_stored_as_hashes_and_stop_working_when_revoked(site, tmp_path) -> None:
     open_manager, clock, _recorder = site
     manager = await open_manager()

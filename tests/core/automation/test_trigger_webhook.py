@@ -81,6 +81,23 @@ async def test_json_form_query_methods_and_a_shared_id(tmp_path):
     ]
 
 
+async def test_bodies_are_read_through_core_payload(tmp_path):
+    config = {"automation": [automation("camera", {"webhook_id": GATE}, {"json": "{{ trigger.json }}"})]}
+    json_type = {"Content-Type": "application/json"}
+    async with running_hub(tmp_path, config) as hub:
+        events = seen(hub)
+        assert (await call(hub, "POST", GATE, data=b'{"plate": "\\ud800A"}', headers=json_type)).status == 200
+        deep = await call(hub, "POST", GATE, data=b"[" * 100_000, headers=json_type)
+        assert deep.status == 400
+        async with aiohttp.ClientSession() as session:
+            async with session.post(f"{hub.data['http'].url}/api/webhook/{GATE}", data=b"[" * 100_000,
+                                    headers=json_type) as response:
+                assert (await response.json())["message"] == "The body is not accepted: nested deeper than 32 levels."
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        assert (await call(hub, "POST", GATE, data=b"plate=\xff", headers=form)).status == 400
+    assert events == [{"by": "camera", "json": {"plate": "\ufffdA"}}]
+
+
 async def test_local_only_refuses_callers_from_outside(tmp_path):
     config = {
         "http": {"server_port": 0, "use_x_forwarded_for": True, "trusted_proxies": ["127.0.0.1"]},

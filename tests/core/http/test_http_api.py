@@ -120,9 +120,11 @@ async def test_call_service_answers_the_changed_states(api) -> None:
 async def test_call_service_errors(api) -> None:
     _register_gate_services(api.hub)
     assert await api.request("POST", "/api/services/gate/open", data=b"{not json") == (
-        400, {"message": "Data should be valid JSON."})
+        400, {"message": "The body is not accepted: not valid JSON: Expecting property name enclosed in double "
+                         "quotes (line 1, column 2)."})
     assert await api.request("POST", "/api/services/gate/open", data=b"[" * 60_000) == (
-        400, {"message": "Data should be valid JSON."}), "nested too deep is bad JSON, not a server error"
+        400, {"message": "The body is not accepted: nested deeper than 32 levels."}), \
+        "nested too deep is bad JSON, not a server error"
     assert await api.request("POST", "/api/services/gate/open", json=["north"]) == (
         400, {"message": "Data should be a JSON object."})
     status, body = await api.request("POST", "/api/services/gate/open", json={})
@@ -187,6 +189,21 @@ async def test_devices_and_entities_and_rename(api) -> None:
                                      json={"new_entity_id": "sensor.gate_n"})
     assert status == 400 and "keep the domain camera" in body["message"]
     assert (await api.request("POST", "/api/entities/camera.unknown", json={}))[0] == 404
+
+
+async def test_entity_names_are_checked(api) -> None:
+    await api.hub.entities.add("lpr", [Camera()])
+    path = "/api/entities/camera.north_gate"
+    status, body = await api.request("POST", path, role="manager", json={"name": "北门" * 50_000})
+    assert status == 400 and body["message"].startswith(
+        "expected a name of at most 100 characters (not 100000) for 'name', got '北门北门")
+    assert len(body["message"]) < 200
+    status, body = await api.request("POST", path, role="manager", json={"name": "北门\n[ERROR] forged"})
+    assert status == 400 and body["message"].startswith(
+        "expected a name without control or invisible characters (U+000A at 2) for 'name'")
+    assert api.hub.entity_registry.get("camera.north_gate").name is None
+    status, body = await api.request("POST", path, role="manager", json={"name": "  北门车牌相机 "})
+    assert status == 200 and body["name"] == "北门车牌相机"
 
 
 async def test_audit_log_is_for_admins_and_records_acts(api) -> None:

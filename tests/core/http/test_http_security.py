@@ -41,6 +41,18 @@ async def test_bans_can_be_turned_off(tmp_path, serve_api) -> None:
         assert (await api.request("GET", "/api/states"))[0] == 200
 
 
+async def test_failed_authentications_are_logged_once_a_minute_per_address(tmp_path, serve_api, caplog) -> None:
+    config = {"http": {"server_port": 0, "ip_ban_enabled": False}}
+    async with serve_api(tmp_path, config) as api:
+        for _ in range(30):
+            assert (await api.request("GET", "/api/states", role=None, headers=BAD))[0] == 401
+            assert (await api.request("POST", "/api/auth/login", role=None, data=b"{not json"))[0] == 400
+        await api.hub.recorder.flush()
+        assert len(await api.hub.recorder.query("audit", where={"act": "auth_failed"})) == 30  # each one audited
+    logged = [r.getMessage() for r in caplog.records if "Failed authentication from 127.0.0.1" in r.getMessage()]
+    assert len(logged) <= 2, logged
+
+
 async def test_forwarded_for_is_refused_from_an_untrusted_peer(api) -> None:
     status, body = await api.request("GET", "/api/states", headers={"X-Forwarded-For": "203.0.113.9"})
     assert status == 400 and "trusted proxy" in body["message"]
@@ -86,7 +98,8 @@ async def test_security_headers_and_no_version_in_server_header(api) -> None:
 
 async def test_body_size_is_limited(api) -> None:
     status, body = await api.request("POST", "/api/events/bulk", data=io.BytesIO(b"x" * (16 * 1024 * 1024 + 1)))
-    assert status == 413 and "Maximum request body size" in body["message"]
+    assert (status, body) == (413, {"message": "The body is over 16777216 bytes, the most POST "
+                                               "/api/events/{event_type} takes."})
 
 
 async def test_tokens_and_passwords_never_reach_logs_or_files(api, caplog) -> None:
@@ -146,3 +159,21 @@ async def test_a_login_flood_is_capped_and_stops_hashing_once_banned(tmp_path, s
     assert codes.count(401) == 3, codes  # the threshold, then the address is banned
     assert 429 in codes, "at most a few checks from one address wait at once"
     assert len(hashed) <= 3 + 3, f"{len(hashed)} passwords hashed for a banned address"
+
+
+async def test_the_audit_names_the_token_that_acted_even_after_it_is_revoked(api) -> None:
+    manager = api.hub.data["auth"].manager
+    token, secret = await manager.create_token("admin", Actor("cli", "cli:test"), name="gate script")
+    api.hub.services.register("gate", "open", lambda call: None)
+    bearer = {"Authorization": f"Bearer {secret}"}
+    assert (await api.request("POST", "/api/services/gate/open", role=None, headers=bearer, json={}))[0] == 200
+    assert (await api.request("POST", "/api/events/gate_checked", role=None, headers=bearer, json={}))[0] == 200
+    await manager.revoke_token(token.id, Actor("cli", "cli:test"))
+    assert (await api.request("POST", "/api/services/gate/open", role=None, headers=bearer, json={}))[0] == 401
+    await api.hub.recorder.flush()
+    records = {r.data["act"]: r.data for r in await api.hub.recorder.query("audit", newest_first=False)}
+    assert records["service_call"]["by_token"] == token.id and records["service_call"]["service"] == "gate.open"
+    assert records["event_fired"]["by_token"] == token.id
+    assert (records["token_created"]["token_id"], records["token_created"]["token_name"]) == (token.id, "gate script")
+    assert records["token_revoked"]["token_id"] == token.id
+    assert secret not in str(records)
