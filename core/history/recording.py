@@ -7,18 +7,16 @@ entity's past is one indexed read. The logbook's own events (an automation trigg
 from __future__ import annotations
 
 import fnmatch
-import logging
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.const import EVENT_STATE_CHANGED
+from xiaoqu.core.payload import jsonable
 
 if TYPE_CHECKING:
     from xiaoqu.core.bus import Event
     from xiaoqu.core.hub import Hub
-
-_LOGGER = logging.getLogger(__name__)
 
 KIND_STATE: Final = "state"
 KIND_LOGBOOK: Final = "logbook"
@@ -54,16 +52,14 @@ def start_recording(hub: Hub, exclude: Exclusions) -> None:
         if new is None:  # removed: the logbook says so, the history ends
             data: dict[str, Any] = {"removed": True}
         else:
-            data = {"s": new.state, "a": dict(new.attributes), "lc": new.last_changed}
+            # What a plugin put in an attribute may not all be JSON (NaN, an object): kept cleaned.
+            data = {"s": new.state, "a": jsonable(new.attributes), "lc": new.last_changed}
             if new.context is not None and new.context.user_id:  # who set it, for the logbook
                 data["u"] = new.context.user_id
-        try:
-            recorder.record(KIND_STATE, data, subject=entity_id, time=new.last_updated if new else event.time_fired)
-        except ValueError as err:  # an attribute the recorder cannot store; the state is still live
-            _LOGGER.warning("History of %s: a state was not kept: %s", entity_id, err)
+        recorder.record(KIND_STATE, data, subject=entity_id, time=new.last_updated if new else event.time_fired)
 
     def logbook_event(event: Event) -> None:
-        data = {"event": event.event_type, **{k: v for k, v in event.data.items() if isinstance(v, str | int | float | None)}}
+        data = {"event": event.event_type, **jsonable({k: v for k, v in event.data.items() if isinstance(v, str | int | float | None)})}
         if event.context.user_id:
             data["u"] = event.context.user_id
         recorder.record(KIND_LOGBOOK, data, subject=event.data.get("entity_id"), time=event.time_fired)
