@@ -209,6 +209,7 @@ class AutomationEngine:
                 call.context,
                 skip_conditions=call.data["skip_condition"],
                 extra=call.data["variables"],
+                as_caller=True,
             )
 
     async def _reload(self, call: ServiceCall) -> None:
