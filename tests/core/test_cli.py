@@ -170,6 +170,35 @@ def test_check_config_counts_each_error_once(tmp_path):
     result = xiaoqu("check-config", "-c", "config.yaml", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        "error: config.yaml:2: http: 'server_prot' is not a valid option",
+        "error: config.yaml:2: http: 'server_prot' is not a valid option (did you mean 'server_port'?)",
         "config.yaml: 1 error(s), 0 warning(s)",
     ]
+
+
+def test_check_config_suggests_the_key_a_typo_meant(tmp_path):
+    (tmp_path / "config.yaml").write_text(
+        "http:\n"
+        "  server_prot: 8123\n"
+        "automation:\n"
+        "  - id: night\n"
+        "    trigers:\n"
+        "      - trigger: state\n"
+        "        entity_di: binary_sensor.gate\n"
+        "    triggers:\n"
+        "      - trigger: stat\n"
+        "    actions:\n"
+        "      - acton: automation.reload\n"
+        "      - action: automation.reload\n"
+        "        dta: {}\n",
+        encoding="utf-8",
+    )
+    result = xiaoqu("check-config", "-c", "config.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert "error: config.yaml:2: http: 'server_prot' is not a valid option (did you mean 'server_port'?)" in errors
+    assert "error: config.yaml:5: automation[0]: 'trigers' is not a valid option" in errors  # triggers is there
+    assert any(line.startswith("error: config.yaml:9: automation[0].triggers[0]: Unexpected value for trigger: "
+                               "'stat'.") and line.endswith("(did you mean 'state'?)") for line in errors), errors
+    assert any(line.startswith("error: config.yaml:11: automation[0].actions[0]: unknown step "
+                               "(did you mean 'action'?):") for line in errors), errors
+    assert "error: config.yaml:13: automation[0].actions[1]: 'dta' is not a valid option (did you mean 'data'?)" in errors

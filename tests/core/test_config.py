@@ -213,7 +213,8 @@ def test_key_value_schemas_errors_are_placed_on_the_key(tmp_path):
             action: door.unlok
         """}))
     assert lines(loaded.validate("script", vol.Schema([step]))[1]) == [
-        "config.yaml:5: script[1]: Unexpected value for action: 'door.unlok'. Expected door.unlock"
+        "config.yaml:5: script[1]: Unexpected value for action: 'door.unlok'. Expected door.unlock "
+        "(did you mean 'door.unlock'?)"
     ]
 
 

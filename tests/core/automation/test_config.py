@@ -62,11 +62,11 @@ AUTOMATIONS = """\
 
 EXPECTED = [
     "automations.yaml:13: automation[1].triggers[0]: Unexpected value for trigger: 'stat'. "
-    "Expected event, state, numeric_state, time, time_pattern, template, hub, webhook",
+    "Expected event, state, numeric_state, time, time_pattern, template, hub, webhook (did you mean 'state'?)",
     "automations.yaml:18: automation[2].triggers[0]: 'platform' is the old name of 'trigger'; write only 'trigger'",
     "automations.yaml:25: automation[3].conditions[0]: Unexpected value for condition: 'sate'. "
-    "Expected state, numeric_state, template, time, trigger, workday, and, or, not",
-    "automations.yaml:31: automation[4].actions[0]: unknown step: a step has one of the keys delay, "
+    "Expected state, numeric_state, template, time, trigger, workday, and, or, not (did you mean 'state'?)",
+    "automations.yaml:31: automation[4].actions[0]: unknown step (did you mean 'action'?): a step has one of the keys delay, "
     "wait_template, condition, and, or, not, event, repeat, choose, wait_for_trigger, variables, if, action, "
     "stop, parallel, sequence, got {'acton': 'test.record'}",
     "automations.yaml:33: automation[4].actions[1]: 'colour' is not a valid option",
