@@ -135,10 +135,16 @@ async def test_unknown_services_and_entities_are_warnings_once_the_hub_runs(hub,
               target: {entity_id: lock.gate}
             - action: test.record
             - action: "{{ 'not.checked' }}"
+            - action: automation.turn_off
+              target: {entity_id: automation.later}
+        - id: later
+          triggers: {trigger: event, event_type: go}
+          actions: {action: test.record}
     """)
     warnings = engine.get("refs").warnings
     assert [str(w) for w in warnings] == [
-        "automations.yaml:3: automation[0].triggers[0].entity_id: unknown entity lock.gat (no entity has this id yet)",
+        "automations.yaml:3: automation[0].triggers[0].entity_id: unknown entity lock.gat (no entity has this id yet) "
+        "(did you mean 'lock.gate'?)",
         "automations.yaml:5: automation[0].actions[0].action: unknown service door.unlok (no plugin registered it)",
     ]
     assert all(w.severity == "warning" for w in warnings)
