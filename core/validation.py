@@ -15,7 +15,10 @@ every mistake at once and in words they can act on:
   built, because every schema is built from the `vol` this module exports.
 - Errors are explained by `humanize_error` / `explain`: one sentence per error naming the
   field path, the offending value shown (truncated), and a value that came from `!secret` or
-  `!env_var` never shown.
+  `!env_var` never shown. An unknown key (a mapping's `_compile_mapping`, installed the same
+  way, tells which keys its schema names) or an unknown kind in `key_value_schemas` comes
+  with the name a typo most likely meant: `'server_prot' is not a valid option (did you mean
+  'server_port'?)`.
 
 What voluptuous still does not report, by design: once a validator of `vol.All(a, b)` fails,
 the ones after it do not run (each takes the previous one's output), and `vol.Any` reports one
@@ -30,7 +33,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Container, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import time as time_of_day_t
 from datetime import timedelta
@@ -281,7 +284,7 @@ def _explain_one(data: Any, err: vol.Invalid) -> Problem:
 _HINT_LIKENESS: Final = 0.7
 
 
-def did_you_mean(wrong: Any, candidates: Iterable[str], exclude: Any = ()) -> str:
+def did_you_mean(wrong: Any, candidates: Iterable[str], exclude: Container[Any] = ()) -> str:
     """` (did you mean 'door'?)` when a candidate is close to `wrong`, else ''.
 
     `exclude` holds names already written beside it (a mapping's keys), never suggested. Only

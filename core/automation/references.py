@@ -48,7 +48,8 @@ def registered_entity_ids(data_dir: Path) -> set[str] | None:
     """
     try:
         entities = json.loads(registry_file(data_dir).read_bytes())["tables"][EntityRegistry.table_name]
-        return {doc["entity_id"] for doc in entities.values() if isinstance(doc.get("entity_id"), str)}
+        return {doc["entity_id"] for doc in entities.values()
+                if isinstance(doc, dict) and isinstance(doc.get("entity_id"), str)}
     except FileNotFoundError:
         return None
     except (OSError, ValueError, LookupError, TypeError, AttributeError) as err:
