@@ -14,7 +14,6 @@ key names an integration, and one no plugin provides is reported with `unknown_d
 """
 from __future__ import annotations
 
-import difflib
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -25,6 +24,7 @@ from typing import Any, Final, Literal
 
 from xiaoqu.core.const import DEFAULT_DATA_DIR, DEFAULT_SITE
 from xiaoqu.core.validation import (
+    did_you_mean,
     explain,
     format_path,
     log_level,
@@ -196,9 +196,7 @@ def unknown_domain_error(config: Mapping[Any, Any], key: Any, known: Iterable[st
     """
     where = (config.__locations__.get(key) if isinstance(config, NodeDict) else None)
     file, line = where or location(config) or (None, None)
-    message = "no integration provides this domain"
-    if close := difflib.get_close_matches(str(key), list(known), n=1):
-        message += f" (did you mean '{close[0]}'?)"
+    message = "no integration provides this domain" + did_you_mean(key, known)
     return ConfigError(file, line, (key,), message)
 
 

@@ -24,7 +24,7 @@ import json
 import logging
 import traceback
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -89,14 +89,24 @@ class Manifest:
 
 @dataclass(slots=True)
 class Problem:
-    """Why a plugin is not running; shown by ``xiaoqu run``, ``check-config`` and ``plugins``."""
+    """Why a plugin is not running; shown by ``xiaoqu run``, ``check-config`` and ``plugins``.
+
+    A dependency problem is placed on the config section that asked for the plugin — its
+    own, or that of the configured plugin that needs it (``needed_by``) — since that is the
+    line a person changes: ``config.yaml:7: gate_bell (needed by gate_panel): depends on ...``.
+    """
 
     domain: str
     stage: str  # "discover", "import", "config", "dependency", "setup"
     message: str
+    file: str | None = None
+    line: int | None = None
+    needed_by: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.domain}: {self.message}"
+        place = "" if self.file is None else f"{self.file}:{self.line}: " if self.line is not None else f"{self.file}: "
+        who = self.domain if self.needed_by is None else f"{self.domain} (needed by {self.needed_by})"
+        return f"{place}{who}: {self.message}"
 
 
 def read_manifest(package_dir: Path, module: str, source: Source) -> Manifest:
@@ -328,6 +338,7 @@ class PluginSet:
         self.problems: list[Problem] = []
         #: ``domain.service`` names the loaded plugins declare (``xiaoqu_services``).
         self.declared_services: set[str] = set()
+        self._config: LoadedConfig | None = None
 
     def import_and_configure(self, loaded: LoadedConfig, wanted: Iterable[str]) -> list[ConfigError]:
         """Import the wanted plugins, register their hooks and validate their config sections.
@@ -335,15 +346,17 @@ class PluginSet:
         Returns the ConfigErrors of every section; a plugin with an invalid section is not
         set up. Used alike by ``xiaoqu run`` and ``xiaoqu check-config``.
         """
+        self._config = loaded
         order, problems = setup_order(wanted, self.available)
-        self.problems.extend(problems)
+        self.problems.extend(self._placed(problem) for problem in problems)
         config_errors: list[ConfigError] = []
         failed: set[str] = {p.domain for p in problems}
         for domain in order:
             manifest = self.available[domain]
             if blocked := [d for d in manifest.dependencies if d in failed]:
                 failed.add(domain)
-                self.problems.append(Problem(domain, "dependency", f"depends on '{blocked[0]}', which cannot be set up"))
+                self.problems.append(self._placed(
+                    Problem(domain, "dependency", f"depends on '{blocked[0]}', which cannot be set up")))
                 continue
             try:
                 module = importlib.import_module(manifest.module)
@@ -376,7 +389,8 @@ class PluginSet:
             if blocked := [d for d in plugin.manifest.dependencies if d in failed]:
                 failed.add(domain)
                 self.hub.pm.unregister(name=domain)
-                self.problems.append(Problem(domain, "dependency", f"depends on '{blocked[0]}', which failed to set up"))
+                self.problems.append(self._placed(
+                    Problem(domain, "dependency", f"depends on '{blocked[0]}', which failed to set up")))
                 continue
             try:
                 for result in call_plugin_hook(self.hub.pm, domain, "xiaoqu_setup", hub=self.hub, config=plugin.config):
@@ -390,6 +404,32 @@ class PluginSet:
                 continue
             self.running.append(domain)
             _LOGGER.info("Set up %s %s (%s)", domain, plugin.manifest.version, plugin.manifest.source)
+
+    def _placed(self, problem: Problem) -> Problem:
+        """``problem`` placed on the first config section (in the file's order) that asked for
+        its plugin: the plugin's own, or one of a plugin that depends on it, directly or not."""
+        config = self._config
+        if config is None or problem.stage != "dependency":
+            return problem
+        for key in config.raw:
+            if key == problem.domain or self._depends_on(key, problem.domain):
+                file, line = config.location(key)
+                return replace(problem, file=file, line=line, needed_by=None if key == problem.domain else key)
+        return problem
+
+    def _depends_on(self, domain: str, dependency: str) -> bool:
+        """Whether ``domain``'s plugin needs ``dependency``, directly or through others."""
+        seen: set[str] = set()
+        stack = [domain]
+        while stack:
+            manifest = self.available.get(stack.pop())
+            for dep in manifest.dependencies if manifest is not None else ():
+                if dep == dependency:
+                    return True
+                if dep not in seen:
+                    seen.add(dep)
+                    stack.append(dep)
+        return False
 
     async def stop_all(self) -> None:
         for domain in reversed(self.running):

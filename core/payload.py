@@ -29,6 +29,7 @@ MAX_DEPTH: Final = 32
 #: How much of a key a path shows.
 _MAX_KEY_SHOWN: Final = 40
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
+_SURROGATE_RUN: Final = re.compile("[\ud800-\udfff]+")
 _ESCAPED_SURROGATE: Final = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
@@ -39,6 +40,12 @@ class PayloadError(ValueError):
 def clean_text(text: str) -> str:
     """``text`` with each lone surrogate replaced by U+FFFD (the replacement character)."""
     return _SURROGATE.sub("\ufffd", text)
+
+
+def first_surrogates(text: str) -> str:
+    """The first run of surrogates in ``text``, '' when there is none: what a refusal names."""
+    found = _SURROGATE_RUN.search(text)
+    return found.group() if found else ""
 
 
 def _refuse_constant(name: str) -> Any:

@@ -3,7 +3,8 @@
 Services are how anything acts: an automation unlocks a door, a cashier recharges a card
 through the API, a plugin blocks a car. Every call carries a :class:`~core.bus.Context`
 saying who asked; calls made on behalf of a user go through the permission check the
-auth module installs, and bad data is refused with one sentence naming the field.
+auth module installs, and bad data is refused with one sentence naming the field. An unknown
+service's error suggests a close name only among the services the caller may call.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ _LOGGER = logging.getLogger(__name__)
 ServiceResponse = dict[str, Any] | None
 Handler = Callable[["ServiceCall"], ServiceResponse | Awaitable[ServiceResponse]]
 PermissionCheck = Callable[[Context, str, str], None]
+PermissionQuery = Callable[[Context, str, str], bool]
 
 
 class SupportsResponse(enum.StrEnum):
@@ -69,6 +71,8 @@ class ServiceRegistry:
         self._services: dict[str, dict[str, Service]] = {}
         #: Installed by the auth module; raises :class:`~core.errors.Unauthorized`.
         self.permission_check: PermissionCheck | None = None
+        #: Installed by the auth module: may the context's user call it? Asked, not audited.
+        self.permission_query: PermissionQuery | None = None
 
     def register(
         self,
@@ -102,13 +106,26 @@ class ServiceRegistry:
             for domain, services in sorted(self._services.items())
         }
 
-    def lookup(self, domain: str, service: str) -> Service:
+    def lookup(self, domain: str, service: str, context: Context | None = None) -> Service:
+        """The service, or :class:`ServiceNotFound` suggesting a close name ``context`` may know."""
         try:
             return self._services[domain.lower()][service.lower()]
         except KeyError:
-            names = [f"{d}.{s}" for d, services in self._services.items() for s in services]
-            close = difflib.get_close_matches(f"{domain}.{service}", names, n=1)
-            raise ServiceNotFound(domain, service, close[0] if close else None) from None
+            raise ServiceNotFound(domain, service, self._suggest(domain, service, context)) from None
+
+    def _suggest(self, domain: str, service: str, context: Context | None) -> str | None:
+        """The registered name closest to a misspelt one, among those the caller may call.
+
+        A user is never told the name of a service their role may not call: "did you mean
+        billing.refund?" would show a resident what the hub can do. Without a query to ask
+        (a permission check installed alone) a user gets no hint at all.
+        """
+        names = [f"{d}.{s}" for d, services in self._services.items() for s in services]
+        if context is not None and context.user_id is not None and self.permission_check is not None:
+            may_call = self.permission_query
+            names = [name for name in names if may_call is not None and may_call(context, *name.split(".", 1))]
+        close = difflib.get_close_matches(f"{domain}.{service}", names, n=1)
+        return close[0] if close else None
 
     async def call(
         self,
@@ -124,8 +141,8 @@ class ServiceRegistry:
 
         With ``blocking=False`` the handler runs as a tracked task and nothing is returned.
         """
-        handler = self.lookup(domain, service)
         context = context or Context()
+        handler = self.lookup(domain, service, context)
         if context.user_id is not None and self.permission_check is not None:
             self.permission_check(context, domain, service)
         if return_response:

@@ -15,7 +15,10 @@ every mistake at once and in words they can act on:
   built, because every schema is built from the `vol` this module exports.
 - Errors are explained by `humanize_error` / `explain`: one sentence per error naming the
   field path, the offending value shown (truncated), and a value that came from `!secret` or
-  `!env_var` never shown.
+  `!env_var` never shown. An unknown key (a mapping's `_compile_mapping`, installed the same
+  way, tells which keys its schema names) or an unknown kind in `key_value_schemas` comes
+  with the name a typo most likely meant: `'server_prot' is not a valid option (did you mean
+  'server_port'?)`.
 
 What voluptuous still does not report, by design: once a validator of `vol.All(a, b)` fails,
 the ones after it do not run (each takes the previous one's output), and `vol.Any` reports one
@@ -28,9 +31,10 @@ whichever branch failed deepest, which is usually not the branch the user meant
 """
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Container, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import time as time_of_day_t
 from datetime import timedelta
@@ -46,6 +50,7 @@ __all__ = [
     "Problem",
     "boolean",
     "ensure_list",
+    "did_you_mean",
     "entity_id",
     "entity_ids",
     "explain",
@@ -117,6 +122,45 @@ def _compile_sequence(self: vol.Schema, schema: Any, seq_type: type) -> Callable
 
 vol.Schema._compile_sequence = _compile_sequence  # type: ignore[method-assign]
 
+_voluptuous_compile_mapping = vol.Schema._compile_mapping
+
+
+class _UnknownKey(vol.Invalid):
+    """"extra keys not allowed", knowing the keys the mapping's schema names (for a hint)."""
+
+    def __init__(self, path: list[Any], known: tuple[str, ...]) -> None:
+        super().__init__(_EXTRA, path)
+        self.known = known
+
+
+def _compile_mapping(self: vol.Schema, schema: Any, invalid_msg: str | None = None) -> Callable[..., Any]:
+    """Voluptuous' mapping validation, except that an unknown key's error knows the valid ones.
+
+    So `explain` can say `'sever_port' is not a valid option (did you mean 'server_port'?)`
+    wherever a schema refuses a key: the core's sections, every integration's, automations.
+    """
+    validate = _voluptuous_compile_mapping(self, schema, invalid_msg)
+    known = tuple(sorted(name for key in schema if isinstance(name := _step(key), str)))
+    if not known:
+        return validate
+
+    def validate_mapping(path: list[Any], iterable: Any, out: Any) -> Any:
+        try:
+            return validate(path, iterable, out)
+        except vol.MultipleInvalid as err:
+            err.errors[:] = [
+                _UnknownKey(error.path, known)
+                if type(error) is vol.Invalid and error.msg == _EXTRA and len(error.path) == len(path) + 1
+                else error
+                for error in err.errors
+            ]
+            raise
+
+    return validate_mapping
+
+
+vol.Schema._compile_mapping = _compile_mapping  # type: ignore[method-assign]
+
 
 def _flatten(err: vol.Invalid) -> list[vol.Invalid]:
     if isinstance(err, vol.MultipleInvalid):
@@ -133,7 +177,12 @@ _PLAIN_KEY: Final = re.compile(r"^[\w-]+$")
 
 class _KeyInvalid(vol.Invalid):
     """An error about one key of a mapping whose message names the key itself; it is shown at
-    the mapping's path (and placed on the key's line)."""
+    the mapping's path (and placed on the key's line). `hint` (a "did you mean") is added
+    unless the value it was made from is a secret."""
+
+    def __init__(self, message: str, path: list[Any], hint: str = "") -> None:
+        super().__init__(message, path)
+        self.hint = hint
 
 
 def format_path(path: Iterable[Any]) -> str:
@@ -218,6 +267,12 @@ def _explain_one(data: Any, err: vol.Invalid) -> Problem:
     if path and (message == _EXTRA or isinstance(err, _KeyInvalid)):
         if message == _EXTRA:
             message = f"'{path[-1]}' is not a valid option"
+            if isinstance(err, _UnknownKey):
+                holder = lookup(data, path[:-1])
+                written = holder.value if holder.found and isinstance(holder.value, Mapping) else ()
+                message += did_you_mean(path[-1], err.known, exclude=written)
+        elif isinstance(err, _KeyInvalid) and found.hidden is None:
+            message += err.hint
         return Problem("key", path[:-1], message, None, path)
     got = None
     if found.hidden is not None:
@@ -225,6 +280,22 @@ def _explain_one(data: Any, err: vol.Invalid) -> Problem:
     elif found.found:
         got = _show(found.value)
     return Problem("value", path, message, got, path)
+
+
+#: How alike (difflib's ratio) a name must be to a wrong one to be suggested for it.
+_HINT_LIKENESS: Final = 0.7
+
+
+def did_you_mean(wrong: Any, candidates: Iterable[str], exclude: Container[Any] = ()) -> str:
+    """` (did you mean 'door'?)` when a candidate is close to `wrong`, else ''.
+
+    `exclude` holds names already written beside it (a mapping's keys), never suggested. Only
+    a close likeness counts (a typo: `sever_port`, `stat`), not a shared letter or two
+    (`colour` is not `country`).
+    """
+    names = [name for name in candidates if name not in exclude]
+    close = difflib.get_close_matches(str(wrong), names, n=1, cutoff=_HINT_LIKENESS)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _show(value: Any) -> str:
@@ -552,7 +623,8 @@ def key_value_schemas(
                 return default(value)
             except vol.Invalid:
                 pass
-        raise _KeyInvalid(f"Unexpected value for {key}: '{chosen}'. Expected {expected}", [key])
+        raise _KeyInvalid(f"Unexpected value for {key}: '{chosen}'. Expected {expected}", [key],
+                          did_you_mean(chosen, [str(value) for value in schemas]))
 
     return validate
 

@@ -11,7 +11,9 @@ Tags, as in Home Assistant: `!include`, `!include_dir_list`, `!include_dir_merge
 
 A mistake in the files never raises. It becomes a `YamlIssue` and the value that could not be
 produced becomes an `Unresolved` marker, so one run reports every missing secret and every
-broken include, not only the first. Duplicate keys are warnings naming both lines.
+broken include, not only the first. Duplicate keys are warnings naming both lines. Text that
+holds a lone UTF-16 surrogate (a `"\\ud800"` escape, or an `!env_var` that is not UTF-8) is such
+a mistake: no file, state or API answer could encode it later.
 
 Numbers follow YAML 1.2 where YAML 1.1 surprises people: `10:30` is the text "10:30" (not the
 base-60 number 630) and `0101` is the text "0101" (not the octal number 65). Booleans keep
@@ -20,7 +22,9 @@ YAML 1.1's yes/no/on/off, as Home Assistant does.
 Speed: the document is parsed with libyaml's C parser when PyYAML has it, and built into Python
 objects by the constructors below (which stay in Python either way, to annotate). Only when the
 C parser finds a syntax error is the text parsed again with the pure-Python parser, whose
-messages are the ones we show (the two libraries word their errors differently). Measured here
+messages are the ones we show (the two libraries word their errors differently); when the
+pure parser finds none (libyaml refuses a whole file for one ``"\\ud800"`` escape), the file
+is built from its parse. Measured here
 on a 10,000-line config (2,000 card readers, best of 5): 0.27 s with the C parser, 0.95 s with
 the pure-Python one, against 0.17 s for PyYAML's plain CSafeLoader without annotations. So the
 C parser is used when present, and the pure one remains a slower but workable fallback.
@@ -42,6 +46,8 @@ from types import MappingProxyType
 from typing import Any, Final, Literal
 
 import yaml
+
+from xiaoqu.core.payload import first_surrogates
 
 try:
     from yaml import CSafeLoader as _FastBase
@@ -258,11 +264,29 @@ if _FastBase is not None:
     _LOADERS.insert(0, _FastLoader)
 
 
-def _construct_str(loader: _Annotating, node: yaml.ScalarNode) -> NodeStr:
-    value = NodeStr(loader.construct_scalar(node))  # type: ignore[attr-defined]
+def _construct_str(loader: _Annotating, node: yaml.ScalarNode) -> NodeStr | Unresolved:
+    text = loader.construct_scalar(node)  # type: ignore[attr-defined]
+    if run := first_surrogates(text):
+        return loader.context.fail(loader, node, _surrogate_problem(run))
+    value = NodeStr(text)
     value.__config_file__ = loader.display
     value.__line__ = _line(node)
     return value
+
+
+def _surrogate_problem(run: str) -> str:
+    """Why a ``"\\ud83d"`` escape is refused: no UTF-8 text (a file, a state, the API) can hold it.
+
+    JSON writes 😀 as the pair ``\\ud83d\\ude00``; YAML takes each half as a character of its
+    own, so a pair copied from JSON is named with the character it meant.
+    """
+    shown = "".join(f"\\u{ord(char):04x}" for char in run)
+    try:
+        meant = run[:2].encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+    except UnicodeDecodeError:
+        return f'"{shown}" is half of a UTF-16 surrogate pair, not a character; write the character itself'
+    return (f'"{shown}" is a UTF-16 surrogate pair, which YAML does not join; '
+            f'write {meant} itself or "\\U{ord(meant):08X}"')
 
 
 def _source_label(node: yaml.Node) -> str | None:
@@ -289,6 +313,9 @@ def _construct_mapping(loader: _Annotating, node: yaml.MappingNode) -> NodeDict:
     hidden: dict[Any, str] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)  # type: ignore[attr-defined]
+        if isinstance(key, Unresolved):  # reported; the entry keeps the mapping's section from being used
+            result[key] = key
+            continue
         where = (loader.display, _line(key_node))
         try:
             earlier = written.get(key)
@@ -548,6 +575,8 @@ def _env_var(loader: _Annotating, node: yaml.Node) -> Any:
                 loader, node, f"environment variable {name} is not set and !env_var gives no default"
             )
         value = default[0]
+    if first_surrogates(value):  # bytes that are not UTF-8, as Python reads the environment
+        return loader.context.fail(loader, node, f"environment variable {name} is not UTF-8 text")
     result = NodeStr(value)
     result.__config_file__ = loader.display
     result.__line__ = _line(node)
@@ -641,10 +670,18 @@ def _load_file(context: _Context, path: Path, *, origin: tuple[_Annotating, yaml
         context.chain.pop()
 
 
-def _parse(context: _Context, path: Path, text: str, is_secrets: bool) -> Any:
+def _parse(context: _Context, path: Path, text: str, is_secrets: bool,
+           loader_class: type[_Annotating] | None = None) -> Any:
+    """Parse with libyaml when there is one; where it finds an error, parse again in pure Python.
+
+    The pure parser words the syntax errors we show; and it reads a few things libyaml refuses
+    for the whole file (a ``"\\ud800"`` escape), which the constructors then refuse value by
+    value, so the rest of the file still loads.
+    """
     display = context.display(path)
+    loader_class = loader_class or _LOADERS[0]
     try:
-        loader = _LOADERS[0](text, path, context, is_secrets=is_secrets)
+        loader = loader_class(text, path, context, is_secrets=is_secrets)
     except yaml.YAMLError as err:  # the pure reader rejects control characters at once
         return _report_syntax(context, display, text, err, is_secrets)
     try:
@@ -652,7 +689,7 @@ def _parse(context: _Context, path: Path, text: str, is_secrets: bool) -> Any:
             node = loader.get_single_node()  # type: ignore[attr-defined]
         except yaml.YAMLError as err:
             if not isinstance(loader, _PureLoader):  # composing again has no side effects
-                err = _pure_syntax_error(context, path, text) or err
+                return _parse(context, path, text, is_secrets, _PureLoader)
             return _report_syntax(context, display, text, err, is_secrets)
         if node is None:
             return None
@@ -693,21 +730,6 @@ def _expanded_size(root: yaml.Node) -> int:
         return total
 
     return size(root)
-
-
-def _pure_syntax_error(context: _Context, path: Path, text: str) -> yaml.YAMLError | None:
-    """The pure-Python parser's account of a syntax error (libyaml words it differently)."""
-    try:
-        loader = _PureLoader(text, path, context, is_secrets=False)
-    except yaml.YAMLError as err:
-        return err
-    try:
-        loader.get_single_node()
-    except yaml.YAMLError as err:
-        return err
-    finally:
-        loader.dispose()
-    return None
 
 
 def _report_syntax(context: _Context, display: str, text: str, err: yaml.YAMLError,
@@ -768,5 +790,6 @@ def _paths_of(data: Any, wanted: set[int]) -> dict[int, tuple[Any, ...]]:
         if isinstance(value, dict | list) and id(value) not in visited:
             visited.add(id(value))
             items = value.items() if isinstance(value, dict) else enumerate(value)
-            stack.extend(reversed([(child, (*path, key)) for key, child in items]))
+            stack.extend(reversed([(child, path if isinstance(key, Unresolved) else (*path, key))
+                                   for key, child in items]))
     return found

@@ -92,6 +92,7 @@ class Access:
         hub starts, by which time a plugin that failed to set up no longer grants anything.
         """
         self._hub.services.permission_check = self.check_service
+        self._hub.services.permission_query = self.may_call
         self._hub.bus.listen(EVENT_CALL_SERVICE, self._audit_call)
         self._hub.bus.listen(EVENT_HUB_START, self._reload_on_start)
 
@@ -109,6 +110,15 @@ class Access:
 
     def allows(self, user: User, permission: str) -> bool:
         return self.permissions.allows(user.role, permission)
+
+    def may_call(self, context: Context, domain: str, service: str) -> bool:
+        """``hub.services.permission_query``: whether ``context``'s user may call the service.
+
+        Asked, not acted on, so nothing is audited: the registry uses it to decide which
+        service names an error may suggest to the caller.
+        """
+        user = self.manager.user(context.user_id)
+        return user is not None and self.permissions.allows(user.role, f"{domain}.{service}")
 
     def check_service(self, context: Context, domain: str, service: str) -> None:
         """``hub.services.permission_check``: raise :class:`Unauthorized` naming role and service."""

@@ -13,6 +13,14 @@ trigger whose conditions fail costs no task — and then starts a run according 
 A refusal is logged at the ``max_exceeded`` level (``silent`` for none) and kept as a trace.
 Every run has a context with ``source: automation.<id>`` whose parent is the context of what
 triggered it, so the audit log can follow "plate read → automation → barrier opened".
+
+Who a run acts for: a run that a trigger fires acts for the hub (no user), whoever caused the
+event, because staff wrote the automation for that event. A run a person starts by hand
+(``automation.trigger`` over the API) acts for that person: its context keeps their user, so
+every service it calls is checked against their role and audited as theirs — a manager cannot
+make an automation do what a manager may not. The caller's ``variables`` cannot replace
+``trigger`` or ``this`` (as in Home Assistant, where the manual trigger always wins): conditions
+test what really happened, not what the caller claims.
 """
 from __future__ import annotations
 
@@ -40,7 +48,7 @@ from xiaoqu.core.automation.const import (
 from xiaoqu.core.automation.platforms import Platforms
 from xiaoqu.core.automation.script import Run, Script, Variables
 from xiaoqu.core.automation.templates import TemplateError, has_template, render
-from xiaoqu.core.automation.trace import Trace, TraceStore
+from xiaoqu.core.automation.trace import Trace, TraceStore, record
 from xiaoqu.core.automation.waiting import Activity
 from xiaoqu.core.bus import Context, Unsubscribe
 from xiaoqu.core.config import ConfigError
@@ -50,6 +58,9 @@ if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
+
+#: Variables a run sets itself from what triggered it; a caller's ``variables`` cannot replace them.
+_RESERVED_VARIABLES = frozenset({"trigger", "this"})
 
 
 @dataclass(slots=True)
@@ -162,9 +173,19 @@ class Automation:
         self.trigger(trigger, context, trigger_level=trigger_level)
 
     def trigger(self, trigger: dict[str, Any], context: Context | None, *, skip_conditions: bool = False,
-                trigger_level: Mapping[str, Any] | None = None, extra: Mapping[str, Any] | None = None) -> Trace:
-        """Run the automation for ``trigger`` (conditions first unless skipped); returns the trace."""
-        run_context = Context(source=f"{DOMAIN}.{self.id}", parent_id=context.id if context is not None else None)
+                trigger_level: Mapping[str, Any] | None = None, extra: Mapping[str, Any] | None = None,
+                as_caller: bool = False) -> Trace:
+        """Run the automation for ``trigger`` (conditions first unless skipped); returns the trace.
+
+        With ``as_caller`` the run acts for ``context``'s user (a person started it by hand);
+        otherwise for the hub. ``extra`` (the caller's variables) never replaces ``trigger``
+        or ``this``.
+        """
+        source = f"{DOMAIN}.{self.id}"
+        if as_caller and context is not None:
+            run_context = context.child(source)
+        else:
+            run_context = Context(source=source, parent_id=context.id if context is not None else None)
         trace = Trace(self.id, str(trigger.get("description") or trigger.get("platform") or "trigger"),
                       run_context, self.hub.clock)
         self.traces.add(trace)
@@ -175,7 +196,7 @@ class Automation:
                 variables.update(self._trigger_values)
                 variables["trigger"] = trigger
                 if extra:
-                    variables.update(extra)
+                    self._add_caller_variables(variables, extra)
                 for source in (trigger_level, self.config.get("variables")):
                     for name, value in (source or {}).items():
                         variables[name] = render(value, variables) if has_template(value) else value
@@ -190,6 +211,15 @@ class Automation:
             return trace
         self._start(variables, trace, run_context)
         return trace
+
+    def _add_caller_variables(self, variables: dict[str, Any], extra: Mapping[str, Any]) -> None:
+        """Add a caller's variables, except those that would forge what triggered the run."""
+        ignored = sorted(str(name) for name in extra if name in _RESERVED_VARIABLES)
+        variables.update((name, value) for name, value in extra.items() if name not in _RESERVED_VARIABLES)
+        if ignored:
+            record(ignored_variables=ignored)
+            _LOGGER.warning("Automation %s: variables %s ignored: they are set by the run itself, not by the "
+                            "caller", self.name, ", ".join(ignored))
 
     def _start(self, variables: dict[str, Any], trace: Trace, context: Context) -> None:
         if self.mode == MODE_SINGLE and self._active:

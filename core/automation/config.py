@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from xiaoqu.core.automation.blueprints import BlueprintLoader
 from xiaoqu.core.automation.const import DOMAIN
 from xiaoqu.core.automation.platforms import Platforms, collect_platforms
-from xiaoqu.core.automation.references import unknown_references
+from xiaoqu.core.automation.references import registered_entity_ids, unknown_references
 from xiaoqu.core.automation.schema import AutomationSchema
 from xiaoqu.core.config import ConfigError, validate_section
 from xiaoqu.core.entity import slugify
@@ -142,13 +142,17 @@ def _refuse_duplicates(checked: list[CheckedAutomation]) -> None:
 def validate_automations(hub: Hub, raw_config: Mapping[str, Any]) -> list[ConfigError]:
     """Every error in the config's automations, without setting anything up (check-config).
 
-    Services are checked against what the configured plugins declare; entity ids cannot be
-    known here (devices appear while the hub runs): the engine warns about unknown ones when
-    it arms the automations.
+    Services are checked against what the configured plugins declare; entity ids against
+    the entity registry file and the automations' own entities, when the hub has run and
+    left a registry (references.py says why no more can be known here). The engine checks
+    both again against the live hub when it arms the automations.
     """
     problem, section = section_problem(raw_config.get(DOMAIN), section_place(raw_config))
     errors = [problem] if problem is not None else []
-    for automation in check_automations(hub, section):
+    automations = check_automations(hub, section)
+    registered = registered_entity_ids(hub.config.data_dir) if hub.config.data_dir is not None else None
+    known = None if registered is None else registered | {f"{DOMAIN}.{a.object_id}" for a in automations}
+    for automation in automations:
         errors.extend(automation.errors)
-        errors.extend(unknown_references(hub, automation, declared_only=True))
+        errors.extend(unknown_references(hub, automation, declared_only=True, known_entities=known))
     return errors

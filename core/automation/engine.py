@@ -92,6 +92,8 @@ class AutomationEngine:
                 await self.hub.run_in_executor(blueprints.load, path)
             checked = check_automations(self.hub, items, platforms=platforms, blueprints=blueprints)
             fresh = self._replace(checked, platforms)
+            for automation in fresh:  # each automation's entity exists before another's references are checked
+                automation.write_state()
             for automation in fresh:
                 automation.warnings.extend(unknown_references(self.hub, automation.checked))
                 await automation.arm()
@@ -209,6 +211,7 @@ class AutomationEngine:
                 call.context,
                 skip_conditions=call.data["skip_condition"],
                 extra=call.data["variables"],
+                as_caller=True,
             )
 
     async def _reload(self, call: ServiceCall) -> None:

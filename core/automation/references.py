@@ -1,28 +1,60 @@
 """Services and entities an automation names, checked once every plugin is set up.
 
 ``xiaoqu check-config`` sets nothing up: it checks services against those the configured
-plugins declare (``xiaoqu_services``), and cannot know entities (devices appear over MQTT).
+plugins declare (``xiaoqu_services``), and entities against what can be known without a
+running hub: the entity registry file in the data dir (every entity with a unique id the
+hub has ever had, whether the hub runs now or not) and the config's own automations. A site
+whose hub has never run has no registry yet, and its entities are not checked.
 When the hub has started, the engine checks every service and entity id written literally
-in an automation (templates cannot be known in advance) and reports the unknown ones as
-warnings with file and line: the automation still runs, since an entity may appear later,
-but a typo shows.
+in an automation (templates cannot be known in advance) against the live hub. Unknown ones
+are warnings with file and line (and the known id a typo most likely meant): the automation
+still runs, since an entity may appear later, when its device connects, but a typo shows.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import json
+import logging
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core.automation.const import DOMAIN
 from xiaoqu.core.automation.schema import step_kind
 from xiaoqu.core.config import ConfigError
+from xiaoqu.core.registry import STORE_NAME, EntityRegistry
+from xiaoqu.core.validation import did_you_mean
 from xiaoqu.core.yaml_loader import lookup
 
 if TYPE_CHECKING:
     from xiaoqu.core.automation.config import CheckedAutomation
     from xiaoqu.core.hub import Hub
-    from xiaoqu.core.registry import EntityRegistry
+
+_LOGGER = logging.getLogger(__name__)
 
 Reference = tuple[tuple[Any, ...], str, str]  # (path inside the automation, "service" | "entity", name)
+
+
+def registry_file(data_dir: Path) -> Path:
+    """The file the entity registry is kept in (``core_registry.json`` in the data dir)."""
+    return data_dir / f"{STORE_NAME}.json"
+
+
+def registered_entity_ids(data_dir: Path) -> set[str] | None:
+    """The entity ids in the registry file, read without opening the store; None without one.
+
+    ``check-config`` opens no store: the hub may be running and holding the store's lock, and
+    the store is replaced whole on each write, so reading the file is safe. A file that
+    cannot be read knows nothing (said in the log), like a missing one.
+    """
+    try:
+        entities = json.loads(registry_file(data_dir).read_bytes())["tables"][EntityRegistry.table_name]
+        return {doc["entity_id"] for doc in entities.values()
+                if isinstance(doc, dict) and isinstance(doc.get("entity_id"), str)}
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, LookupError, TypeError, AttributeError) as err:
+        _LOGGER.warning("Entity ids not checked: cannot read the entity registry %s (%s)", registry_file(data_dir), err)
+        return None
 
 
 def _entities(value: Any) -> list[str]:
@@ -92,11 +124,13 @@ def references(config: Mapping[str, Any]) -> Iterator[Reference]:
     yield from _steps(config.get("actions", []), ("actions",))
 
 
-def unknown_references(hub: Hub, checked: CheckedAutomation, *, declared_only: bool = False) -> list[ConfigError]:
+def unknown_references(hub: Hub, checked: CheckedAutomation, *, declared_only: bool = False,
+                       known_entities: Collection[str] | None = None) -> list[ConfigError]:
     """Warnings for the services and entities of ``checked`` the hub does not know (yet).
 
     With ``declared_only`` (check-config: nothing is set up) services are checked against
-    what the loaded plugins declare (``xiaoqu_services``) and entities are not checked.
+    what the loaded plugins declare (``xiaoqu_services``), and entities against
+    ``known_entities`` (not at all when it is None).
     """
     if checked.config is None:
         return []
@@ -114,15 +148,26 @@ def unknown_references(hub: Hub, checked: CheckedAutomation, *, declared_only: b
             else:
                 message = f"unknown service {name} (no plugin registered it)"
         elif declared_only:
-            continue
+            if known_entities is None or name in known_entities:
+                continue
+            message = f"unknown entity {name} (not in the entity registry)" + _meant(name, known_entities)
         else:
             if name in hub.states or (registry is not None and _registered(registry, name)):
                 continue
-            message = f"unknown entity {name} (no entity has this id yet)"
+            known = hub.states.entity_ids(name.partition(".")[0])
+            if registry is not None:
+                known += [entry.entity_id for entry in registry.all()]
+            message = f"unknown entity {name} (no entity has this id yet)" + _meant(name, known)
         found = lookup(checked.raw, path)
         file, line = (found.file, found.line) if found.file is not None else (checked.file, checked.line)
         warnings.append(ConfigError(file, line, (DOMAIN, checked.index, *path), message, "warning"))
     return warnings
+
+
+def _meant(entity_id: str, known: Iterable[str]) -> str:
+    """" (did you mean 'binary_sensor.gate_north'?)" among the known ids of the same domain."""
+    domain = entity_id.partition(".")[0] + "."
+    return did_you_mean(entity_id, [known_id for known_id in known if known_id.startswith(domain)])
 
 
 def _registered(registry: EntityRegistry, entity_id: str) -> bool:

@@ -34,6 +34,7 @@ from xiaoqu.core.automation.validators import period_or_template, service_name
 from xiaoqu.core.template import is_template_string
 from xiaoqu.core.validation import (
     boolean,
+    did_you_mean,
     ensure_list,
     key_value_schemas,
     log_level,
@@ -285,7 +286,8 @@ class AutomationSchema:
         value = renamed_keys(_STEP_RENAMES)(value)
         kind = step_kind(value)
         if kind is None:
-            raise vol.Invalid(f"unknown step: a step has one of the keys {', '.join(STEP_KEYS)}")
+            hint = next((hint for key in value if (hint := did_you_mean(key, STEP_KEYS))), "")
+            raise vol.Invalid(f"unknown step{hint}: a step has one of the keys {', '.join(STEP_KEYS)}")
         if kind == "condition":
             return self.condition(value)
         return self._steps[kind](value)  # type: ignore[no-any-return]

@@ -9,7 +9,8 @@ walks the compiled steps. Home Assistant's meaning:
 - a step that raises ends the run with the error in the trace, unless it has
   ``continue_on_error: true`` and the error is a failure of the act itself (a service that
   raised), not a mistake in the automation (an unknown service, bad service data, a
-  template that fails), which no flag hides;
+  template that fails) nor a refusal (the person who started the run by hand may not call
+  the service), which no flag hides;
 - ``wait_template``/``wait_for_trigger`` set ``wait`` (``completed``, ``remaining``,
   ``trigger``); a timeout with ``continue_on_timeout: false`` ends the run;
 - ``repeat`` sets ``repeat`` (``index``, ``first``, ``last``, ``item``); all repeats of one
@@ -39,7 +40,7 @@ from xiaoqu.core.automation.validators import period_from
 from xiaoqu.core.automation.waiting import Activity, Waiter
 from xiaoqu.core.automation.watch import TemplateWatch
 from xiaoqu.core.bus import Context
-from xiaoqu.core.errors import ServiceNotFound, ServiceValidationError
+from xiaoqu.core.errors import ServiceNotFound, ServiceValidationError, Unauthorized
 from xiaoqu.core.validation import vol
 
 if TYPE_CHECKING:
@@ -49,8 +50,9 @@ _LOGGER = logging.getLogger(__name__)
 
 ConditionCheck = Callable[[Mapping[str, Any], Trace], bool]
 
-#: Errors that are mistakes in the automation: ``continue_on_error`` does not hide them.
-_MISTAKES = (ServiceNotFound, ServiceValidationError, TemplateError, vol.Invalid)
+#: Errors ``continue_on_error`` does not hide: mistakes in the automation, and a refusal (the
+#: rest of a run a person may not make should not go on as if the refused step had happened).
+_NEVER_HIDDEN = (ServiceNotFound, ServiceValidationError, TemplateError, vol.Invalid, Unauthorized)
 
 
 # --- control flow ------------------------------------------------------------------------------
@@ -87,7 +89,7 @@ class StepFailed(Exception):
 def describe(err: BaseException) -> str:
     if isinstance(err, vol.Invalid):
         return f"invalid data: {err}"
-    if isinstance(err, TemplateError | ServiceNotFound | ServiceValidationError | AbortRun):
+    if isinstance(err, TemplateError | ServiceNotFound | ServiceValidationError | Unauthorized | AbortRun):
         return str(err)
     return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
 
@@ -273,13 +275,13 @@ class Run:
             except (_ConditionFalse, StopRun, asyncio.CancelledError):
                 raise
             except StepFailed as failed:
-                if step.continue_on_error and not isinstance(failed.error, _MISTAKES):
+                if step.continue_on_error and not isinstance(failed.error, _NEVER_HIDDEN):
                     element.result["continued_after_error"] = failed.path
                     return
                 raise
             except Exception as err:
                 element.error = describe(err)
-                if step.continue_on_error and not isinstance(err, _MISTAKES):
+                if step.continue_on_error and not isinstance(err, _NEVER_HIDDEN):
                     element.result["continued_after_error"] = True
                     return
                 raise StepFailed(step.path, err) from err

@@ -178,6 +178,119 @@ def test_check_config_counts_each_error_once(tmp_path):
     result = xiaoqu("check-config", "-c", "config.yaml", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        "error: config.yaml:2: http: 'server_prot' is not a valid option",
+        "error: config.yaml:2: http: 'server_prot' is not a valid option (did you mean 'server_port'?)",
         "config.yaml: 1 error(s), 0 warning(s)",
     ]
+
+
+def test_check_config_suggests_the_key_a_typo_meant(tmp_path):
+    (tmp_path / "config.yaml").write_text(
+        "http:\n"
+        "  server_prot: 8123\n"
+        "automation:\n"
+        "  - id: night\n"
+        "    trigers:\n"
+        "      - trigger: state\n"
+        "        entity_di: binary_sensor.gate\n"
+        "    triggers:\n"
+        "      - trigger: stat\n"
+        "    actions:\n"
+        "      - acton: automation.reload\n"
+        "      - action: automation.reload\n"
+        "        dta: {}\n",
+        encoding="utf-8",
+    )
+    result = xiaoqu("check-config", "-c", "config.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert "error: config.yaml:2: http: 'server_prot' is not a valid option (did you mean 'server_port'?)" in errors
+    assert "error: config.yaml:5: automation[0]: 'trigers' is not a valid option" in errors  # triggers is there
+    assert any(line.startswith("error: config.yaml:9: automation[0].triggers[0]: Unexpected value for trigger: "
+                               "'stat'.") and line.endswith("(did you mean 'state'?)") for line in errors), errors
+    assert any(line.startswith("error: config.yaml:11: automation[0].actions[0]: unknown step "
+                               "(did you mean 'action'?):") for line in errors), errors
+    assert "error: config.yaml:13: automation[0].actions[1]: 'dta' is not a valid option (did you mean 'data'?)" in errors
+
+
+ENTITY_AUTOMATIONS = (
+    "http:\n"
+    "  server_port: 0\n"
+    "automation:\n"
+    "  - id: gate_alarm\n"
+    "    triggers:\n"
+    "      - trigger: state\n"
+    "        entity_id: binary_sensor.gate_nroth\n"
+    "    conditions:\n"
+    "      - condition: state\n"
+    "        entity_id: binary_sensor.gate_north\n"
+    "        state: 'on'\n"
+    "    actions:\n"
+    "      - action: automation.turn_off\n"
+    "        target: {entity_id: automation.night_round}\n"
+    "      - action: automation.turn_on\n"
+    "        target: {entity_id: light.hall}\n"
+    "  - id: night_round\n"
+    "    triggers: {trigger: event, event_type: night}\n"
+    "    actions: {action: automation.reload}\n"
+)
+
+
+async def _register_entities(config_dir: Path, *entity_ids: str) -> None:
+    """Let a real hub on ``config_dir`` register ``entity_ids`` (as its devices would) and stop."""
+    from xiaoqu.core.testing import running_hub
+
+    async with running_hub(config_dir, {}) as hub:
+        for entity_id in entity_ids:
+            await hub.entity_registry.get_or_create(platform="test", unique_id=entity_id,
+                                                    suggested_entity_id=entity_id)
+
+
+async def test_check_config_warns_about_entities_the_registry_does_not_know(tmp_path):
+    await _register_entities(tmp_path, "binary_sensor.gate_north")
+    (tmp_path / "config.yaml").write_text(ENTITY_AUTOMATIONS, encoding="utf-8")
+    result = xiaoqu("check-config", "-c", "config.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: config.yaml:7: automation[0].triggers[0].entity_id: unknown entity binary_sensor.gate_nroth "
+        "(not in the entity registry) (did you mean 'binary_sensor.gate_north'?)",
+        "warning: config.yaml:16: automation[0].actions[1].target.entity_id: unknown entity light.hall "
+        "(not in the entity registry)",
+    ]
+    assert "configuration is valid (2 warning(s))" in result.stdout
+
+    strict = xiaoqu("check-config", "--strict", "-c", "config.yaml", cwd=tmp_path)
+    assert strict.returncode == 1
+    lines = strict.stderr.splitlines()
+    assert [line for line in lines if line.startswith("error:")] == [
+        warning.replace("warning:", "error:", 1) for warning in warnings
+    ]
+    assert lines[-1] == "config.yaml: 2 error(s), 0 warning(s) (--strict: warnings count as errors)"
+
+
+def test_check_config_without_a_registry_does_not_guess_at_entities(tmp_path):
+    (tmp_path / "config.yaml").write_text(ENTITY_AUTOMATIONS, encoding="utf-8")
+    result = xiaoqu("check-config", "--strict", "-c", "config.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert not [line for line in result.stderr.splitlines() if line.startswith(("warning:", "error:"))]
+    assert "note: entity ids were not checked: there is no entity registry in .xiaoqu yet" in result.stderr
+
+
+def test_check_config_places_a_dependency_failure_on_the_section_that_asked(tmp_path, isolated_plugins):
+    isolated_plugins(tmp_path, "gate_bell", dependencies=["door_bell"])
+    isolated_plugins(tmp_path, "gate_panel", dependencies=["gate_bell"])
+    isolated_plugins(tmp_path, "chime", dependencies=["modbus"])
+    (tmp_path / "config.yaml").write_text(
+        "http:\n  server_port: 0\n"
+        "gate_panel:\n"
+        "chime:\n"
+        "modbus:\n  - {type: tcp, host: 127.0.0.1, sensors: [{name: x}]}\n",
+        encoding="utf-8",
+    )
+    result = xiaoqu("check-config", "-c", "config.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert ("error: config.yaml:3: gate_bell (needed by gate_panel): depends on 'door_bell', "
+            "which no plugin provides") in errors
+    assert "error: config.yaml:3: gate_panel: depends on 'gate_bell', which cannot be set up" in errors
+    assert "error: config.yaml:4: chime: depends on 'modbus', which cannot be set up" in errors

@@ -213,7 +213,8 @@ def test_key_value_schemas_errors_are_placed_on_the_key(tmp_path):
             action: door.unlok
         """}))
     assert lines(loaded.validate("script", vol.Schema([step]))[1]) == [
-        "config.yaml:5: script[1]: Unexpected value for action: 'door.unlok'. Expected door.unlock"
+        "config.yaml:5: script[1]: Unexpected value for action: 'door.unlok'. Expected door.unlock "
+        "(did you mean 'door.unlock'?)"
     ]
 
 
@@ -240,6 +241,24 @@ def test_a_value_that_failed_to_load_is_reported_once(tmp_path):
     assert lines(errors) == [
         "config.yaml:1: mqtt: not set up: a value in this section failed to load (see above)"
     ]
+
+
+def test_a_surrogate_escape_keeps_its_section_out_and_names_the_line(tmp_path):
+    loaded = load_config(write(tmp_path, {"config.yaml": r"""
+        mqtt:
+          broker: embedded
+        door:
+          readers:
+            - {door: lock.north, name: "北门 \ud83d\ude00"}
+        """}))
+    assert lines(loaded.errors) == [
+        r'config.yaml:5: door.readers[0].name: "\ud83d\ude00" is a UTF-16 surrogate pair, which YAML does not '
+        r'join; write 😀 itself or "\U0001F600"'
+    ]
+    assert loaded.validate("mqtt", MQTT_SCHEMA) == ({"broker": "embedded"}, [])  # the rest still loads
+    validated, errors = loaded.validate("door", DOOR_SCHEMA)
+    assert validated is None
+    assert lines(errors) == ["config.yaml:3: door: not set up: a value in this section failed to load (see above)"]
 
 
 def test_secret_values_never_reach_a_config_error(tmp_path):

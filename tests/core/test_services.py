@@ -35,6 +35,15 @@ async def test_unknown_service_suggests_a_close_name(hub):
         await hub.services.call("door", "unlok")
 
 
+async def test_a_user_gets_no_hint_when_nobody_can_say_what_they_may_call(hub):
+    hub.services.register("cards", "refund", lambda c: None)
+    hub.services.permission_check = lambda context, domain, service: None  # a check with no query beside it
+    with pytest.raises(ServiceNotFound, match=r"^service cards\.refnd not found$"):
+        await hub.services.call("cards", "refnd", context=Context(user_id="u1"))
+    with pytest.raises(ServiceNotFound, match=r"did you mean cards\.refund\?"):  # the hub itself is told
+        await hub.services.call("cards", "refnd", context=Context(source="automation.x"))
+
+
 async def test_async_handler_with_response(hub):
     async def balance(call):
         return {"card": call.data["card"], "fen": 1250}

@@ -156,7 +156,7 @@ def test_key_value_schemas_checks_against_the_chosen_schema_only():
 
 def test_key_value_schemas_names_the_unexpected_value_and_the_choices():
     assert error_of([STEP], [{"type": "unlok", "door": "door.a"}]) == (
-        "[0]: Unexpected value for type: 'unlok'. Expected delay, unlock"
+        "[0]: Unexpected value for type: 'unlok'. Expected delay, unlock (did you mean 'unlock'?)"
     )
     assert error_of([STEP], [{"door": "door.a"}]) == "[0].type: required key not provided"
     assert error_of(STEP, ["type"]) == "expected a dictionary, got ['type']"

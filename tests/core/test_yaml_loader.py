@@ -450,6 +450,42 @@ def test_an_unset_env_var_without_default_is_an_error(tmp_path, monkeypatch):
     )]
 
 
+def test_a_surrogate_escape_is_refused_at_its_line_and_the_rest_loads(tmp_path, parser):
+    config = write(tmp_path, {"config.yaml": r"""
+        name: 北门
+        door:
+          label: "gate \ud800 north"
+          emoji: "\ud83d\ude00"
+          "\udfffkey": 1
+          open_for: 5
+        """})
+    result = load_yaml(config)
+    door = result.data["door"]
+    assert result.data["name"] == "北门" and door["open_for"] == 5
+    assert isinstance(door["label"], Unresolved) and isinstance(door["emoji"], Unresolved)
+    assert not any(isinstance(key, str) and "\udfff" in key for key in door)
+    assert any(isinstance(value, Unresolved) for value in door.values())  # the key's entry is unusable
+    assert messages(result.issues) == [
+        r'config.yaml:3: error: "\ud800" is half of a UTF-16 surrogate pair, not a character; '
+        "write the character itself",
+        r'config.yaml:4: error: "\ud83d\ude00" is a UTF-16 surrogate pair, which YAML does not join; '
+        r'write 😀 itself or "\U0001F600"',
+        r'config.yaml:5: error: "\udfff" is half of a UTF-16 surrogate pair, not a character; '
+        "write the character itself",
+    ]
+    assert [issue.path for issue in result.issues] == [("door", "label"), ("door", "emoji"), ("door",)]
+
+
+def test_an_env_var_that_is_not_utf8_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("XIAOQU_TEST_NAME", "gate \udcff")  # what Python makes of the byte 0xff
+    config = write(tmp_path, {"config.yaml": "a: 1\nname: !env_var XIAOQU_TEST_NAME\n"})
+    result = load_yaml(config)
+    assert result.data["a"] == 1 and isinstance(result.data["name"], Unresolved)
+    assert messages(result.issues) == [
+        "config.yaml:2: error: environment variable XIAOQU_TEST_NAME is not UTF-8 text"
+    ]
+
+
 def test_input_is_a_placeholder_for_blueprints(tmp_path, parser):
     config = write(tmp_path, {"blueprint.yaml": """
         triggers:

@@ -62,11 +62,11 @@ AUTOMATIONS = """\
 
 EXPECTED = [
     "automations.yaml:13: automation[1].triggers[0]: Unexpected value for trigger: 'stat'. "
-    "Expected event, state, numeric_state, time, time_pattern, template, hub, webhook, sun",
+    "Expected event, state, numeric_state, time, time_pattern, template, hub, webhook, sun (did you mean 'state'?)",
     "automations.yaml:18: automation[2].triggers[0]: 'platform' is the old name of 'trigger'; write only 'trigger'",
     "automations.yaml:25: automation[3].conditions[0]: Unexpected value for condition: 'sate'. "
-    "Expected state, numeric_state, template, time, trigger, workday, sun, and, or, not",
-    "automations.yaml:31: automation[4].actions[0]: unknown step: a step has one of the keys delay, "
+    "Expected state, numeric_state, template, time, trigger, workday, sun, and, or, not (did you mean 'state'?)",
+    "automations.yaml:31: automation[4].actions[0]: unknown step (did you mean 'action'?): a step has one of the keys delay, "
     "wait_template, condition, and, or, not, event, repeat, choose, wait_for_trigger, variables, if, action, "
     "stop, parallel, sequence, got {'acton': 'test.record'}",
     "automations.yaml:33: automation[4].actions[1]: 'colour' is not a valid option",
@@ -135,10 +135,16 @@ async def test_unknown_services_and_entities_are_warnings_once_the_hub_runs(hub,
               target: {entity_id: lock.gate}
             - action: test.record
             - action: "{{ 'not.checked' }}"
+            - action: automation.turn_off
+              target: {entity_id: automation.later}
+        - id: later
+          triggers: {trigger: event, event_type: go}
+          actions: {action: test.record}
     """)
     warnings = engine.get("refs").warnings
     assert [str(w) for w in warnings] == [
-        "automations.yaml:3: automation[0].triggers[0].entity_id: unknown entity lock.gat (no entity has this id yet)",
+        "automations.yaml:3: automation[0].triggers[0].entity_id: unknown entity lock.gat (no entity has this id yet) "
+        "(did you mean 'lock.gate'?)",
         "automations.yaml:5: automation[0].actions[0].action: unknown service door.unlok (no plugin registered it)",
     ]
     assert all(w.severity == "warning" for w in warnings)
