@@ -6,7 +6,8 @@ services; device integrations (MQTT, Modbus, a vendor's plugin) subclass the bas
 The owner lists its services once, as :class:`EntityService` rows. The same table is
 registered when the owner is set up (:func:`register_services`) and declared to
 ``check-config`` (:func:`service_names`, for the ``xiaoqu_services`` hook), so what is
-registered and what is declared cannot drift apart. A domain's ``__init__.py`` is only::
+registered and what is declared cannot drift apart; the domains whose entities are switched
+share :func:`toggle_services`. A domain's ``__init__.py`` is only::
 
     @hookimpl
     def xiaoqu_setup(hub):
@@ -53,3 +54,15 @@ def register_services(hub: Hub, domain: str, services: Iterable[EntityService]) 
 def service_names(domain: str, services: Iterable[EntityService]) -> list[str]:
     """The ``domain.service`` names :func:`register_services` registers."""
     return [f"{domain}.{service.name}" for service in services]
+
+
+def toggle_services(
+    turn_on: Mapping[Any, Any] | None = None, turn_off: Mapping[Any, Any] | None = None
+) -> tuple[EntityService, ...]:
+    """``turn_on``, ``turn_off`` and ``toggle``, the services of every domain whose entities
+    are switched (``ToggleEntity``), with the options a domain's ``turn_on``/``turn_off`` take."""
+    return (
+        EntityService("turn_on", "turn_on", turn_on or {}, "Turn on"),
+        EntityService("turn_off", "turn_off", turn_off or {}, "Turn off"),
+        EntityService("toggle", "toggle", {}, "Turn off when on, on otherwise"),
+    )

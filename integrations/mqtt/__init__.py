@@ -63,7 +63,7 @@ def xiaoqu_config_schema() -> vol.Schema:
 def xiaoqu_services() -> list[str]:
     from .platforms import PLATFORMS
 
-    return [f"{module.DOMAIN}.{service}" for module in PLATFORMS.values() for service, _method, _schema in module.SERVICES]
+    return [f"{module.DOMAIN}.{service}" for module in PLATFORMS.values() for service, _method, _schema in getattr(module, "SERVICES", ())]
 
 
 @hookimpl

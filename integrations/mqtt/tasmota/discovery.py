@@ -73,7 +73,7 @@ class TasmotaDiscovery(Discovery):
     async def start(self) -> None:
         for platform in ENTITY_CLASSES:
             module = PLATFORMS[platform]
-            for service, method, schema in module.SERVICES:
+            for service, method, schema in getattr(module, "SERVICES", ()):
                 self.hub.entities.register_service(module.DOMAIN, service, method, schema)
         for kind in ("config", "sensors"):
             self._unsubscribes.append(self.client.subscribe_nowait(f"{PREFIX}/+/{kind}", self._received, qos=1))
