@@ -27,8 +27,30 @@ def base_class(domain: str) -> type[Entity]:
     return base
 
 
-def test_the_domains_in_use_have_owners():
-    assert {"barrier", "binary_sensor", "light", "lock", "sensor", "switch"} <= set(DOMAINS)
+#: The device integrations' entity modules: every entity class they define implements a domain.
+IMPLEMENTERS = (
+    "xiaoqu.integrations.mqtt.platforms",
+    "xiaoqu.integrations.mqtt.tasmota.entities",
+    "xiaoqu.integrations.mqtt.diagnostics",
+    "xiaoqu.integrations.modbus.entities",
+    "xiaoqu.plugins.acme_barrier.entity",
+)
+
+
+def _subclasses(cls: type) -> list[type]:
+    return [sub for direct in cls.__subclasses__() for sub in (direct, *_subclasses(direct))]
+
+
+def test_every_entity_of_a_device_integration_subclasses_its_domains_base_class():
+    from xiaoqu.integrations.mqtt.platforms import PLATFORMS
+
+    for name in IMPLEMENTERS:
+        importlib.import_module(name)
+    entities = {cls for cls in _subclasses(Entity)
+                if cls.__module__.startswith(IMPLEMENTERS) and getattr(cls, "domain", None) is not None}
+    assert set(PLATFORMS) | {"barrier"} <= set(DOMAINS)
+    assert len(entities) >= len(PLATFORMS) + 4  # light has three schemas; modbus three kinds; acme one
+    assert sorted(cls.__qualname__ for cls in entities if not issubclass(cls, base_class(cls.domain))) == []
 
 
 @pytest.mark.parametrize("domain", DOMAINS)
