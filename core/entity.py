@@ -177,8 +177,8 @@ class EntityManager:
     def __init__(self, hub: Hub) -> None:
         self._hub = hub
         self._entities: dict[str, Entity] = {}
-        #: (domain, service) → ((method, required features), merged schema)
-        self._services: dict[tuple[str, str], tuple[tuple[Any, int], dict[Any, Any]]] = {}
+        #: (domain, service) → (method, merged schema, required features)
+        self._services: dict[tuple[str, str], tuple[Any, dict[Any, Any], int]] = {}
         hub.bus.listen(EVENT_ENTITY_REGISTRY_UPDATED, self._registry_updated)
 
     def get(self, entity_id: str) -> Entity | None:
@@ -292,15 +292,16 @@ class EntityManager:
         With ``required_features`` the service is an optional one: an entity must support
         one of those features (``supported_features``). One named by ``entity_id`` that does
         not is refused before anything runs; one reached through ``all`` or its device is
-        left out.
+        left out. The first registration (the domain's) decides the features.
         """
         key = (domain, service)
         known = self._services.get(key)
         if known is not None:
-            if known[0] != (method, required_features):
-                raise HubError(f"{domain}.{service} already runs {known[0][0]!r} on entities, not {method!r}")
+            if known[0] != method:
+                raise HubError(f"{domain}.{service} already runs {known[0]!r} on entities, not {method!r}")
             schema = {**(schema or {}), **known[1]}
-        self._services[key] = ((method, required_features), dict(schema or {}))
+            required_features = known[2]
+        self._services[key] = (method, dict(schema or {}), required_features)
         full_schema = vol.Schema({**ENTITY_SERVICE_TARGET, **(schema or {})})
 
         async def handle(call: ServiceCall) -> None:
