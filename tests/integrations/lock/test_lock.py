@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from xiaoqu.core.entity import ServiceNotSupported
-from xiaoqu.core.errors import ServiceValidationError
+from xiaoqu.core.errors import HubError, ServiceValidationError
 from xiaoqu.core.testing import running_hub
+from xiaoqu.core.validation import vol
 from xiaoqu.integrations.lock.const import LockEntityFeature
 from xiaoqu.integrations.lock.entity import LockEntity
 
@@ -67,3 +68,15 @@ async def test_open_is_refused_for_a_lock_without_a_latch_and_lock_for_one_that_
         assert (plain.opened, latched.opened) == ([], ["1"])
         with pytest.raises(ServiceNotSupported, match=r"^lock\.latched does not support lock\.lock$"):
             await hub.services.call("lock", "lock", {"entity_id": "lock.latched"})
+
+
+async def test_a_plugin_registering_a_lock_service_again_keeps_the_domains_rules(tmp_path):
+    """As plugins did before the lock domain had an owner: the options merge, the feature stays."""
+    async with running_hub(tmp_path, {"lock": None}) as hub:
+        plain = Door("Plain")
+        await hub.entities.add("test", [plain])
+        hub.entities.register_service("lock", "open", "open", {vol.Optional("seconds"): int})
+        with pytest.raises(ServiceNotSupported, match=r"^lock\.plain does not support lock\.open$"):
+            await hub.services.call("lock", "open", {"entity_id": "lock.plain", "code": "1", "seconds": 3})
+        with pytest.raises(HubError, match=r"^lock\.open already runs 'open' on entities, not 'unlatch'$"):
+            hub.entities.register_service("lock", "open", "unlatch")
