@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from xiaoqu.core.bus import Event
-from xiaoqu.core.const import EVENT_ENTITY_REGISTRY_UPDATED, STATE_UNAVAILABLE, STATE_UNKNOWN
-from xiaoqu.core.errors import HubError
+from xiaoqu.core.const import EVENT_ENTITY_REGISTRY_UPDATED, STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
+from xiaoqu.core.errors import HubError, ServiceValidationError
 from xiaoqu.core.registry import DISABLED_BY_INTEGRATION
 from xiaoqu.core.services import ServiceCall, SupportsResponse
 from xiaoqu.core.validation import vol
@@ -61,6 +61,8 @@ class Entity:
     _attr_extra_state_attributes: Mapping[str, Any] | None = None
     _attr_device_info: DeviceInfo | None = None
     _attr_icon: str | None = None
+    #: The optional services of its domain this entity offers (the domain's feature flags).
+    _attr_supported_features: int = 0
     #: False for entities most sites do not want (diagnostics): registered disabled, the first time.
     _attr_entity_registry_enabled_default: bool = True
 
@@ -94,8 +96,19 @@ class Entity:
     def device_info(self) -> DeviceInfo | None:
         return self._attr_device_info
 
+    @property
+    def supported_features(self) -> int:
+        return self._attr_supported_features
+
+    def domain_attributes(self) -> Mapping[str, Any]:
+        """The attributes the entity's domain defines (a light's brightness, a cover's
+        position), read by the domain's base class from its typed fields. They win over
+        :attr:`extra_state_attributes`, which a device may fill freely."""
+        return {}
+
     def state_attributes(self) -> dict[str, Any]:
         attrs = dict(self.extra_state_attributes or {})
+        attrs.update(self.domain_attributes())
         if name := self.registry_name or self.name:
             attrs["friendly_name"] = name
         if self._attr_icon:
@@ -119,6 +132,39 @@ class Entity:
         return f"<{type(self).__name__} {self.entity_id or self.name}>"
 
 
+class ServiceNotSupported(ServiceValidationError):
+    """An entity service called on an entity that cannot do it (a lock with no latch to open)."""
+
+    def __init__(self, entity: Entity, service: str) -> None:
+        super().__init__(f"{entity.entity_id} does not support {entity.domain}.{service}")
+
+
+class ToggleEntity(Entity):
+    """An entity that is on or off and is switched (switches, lights, fans): its state is
+    derived from :attr:`is_on`; subclasses implement :meth:`turn_on` and :meth:`turn_off`,
+    which may be ``async def``."""
+
+    _attr_is_on: bool | None = None
+
+    @property
+    def is_on(self) -> bool | None:
+        return self._attr_is_on
+
+    @property
+    def state(self) -> str | None:
+        return None if self.is_on is None else STATE_ON if self.is_on else STATE_OFF
+
+    def turn_on(self, **kwargs: Any) -> Awaitable[None] | None:
+        raise ServiceNotSupported(self, "turn_on")
+
+    def turn_off(self, **kwargs: Any) -> Awaitable[None] | None:
+        raise ServiceNotSupported(self, "turn_off")
+
+    def toggle(self, **kwargs: Any) -> Awaitable[None] | None:
+        """Off when on, on otherwise (an entity whose state is not known yet is turned on)."""
+        return self.turn_off(**kwargs) if self.is_on else self.turn_on(**kwargs)
+
+
 ENTITY_SERVICE_TARGET = {
     vol.Optional("entity_id"): vol.Any(str, [str]),
     vol.Optional("device_id"): vol.Any(str, [str]),
@@ -131,7 +177,8 @@ class EntityManager:
     def __init__(self, hub: Hub) -> None:
         self._hub = hub
         self._entities: dict[str, Entity] = {}
-        self._services: dict[tuple[str, str], tuple[Any, dict[Any, Any]]] = {}
+        #: (domain, service) → (method, merged schema, required features)
+        self._services: dict[tuple[str, str], tuple[Any, dict[Any, Any], int]] = {}
         hub.bus.listen(EVENT_ENTITY_REGISTRY_UPDATED, self._registry_updated)
 
     def get(self, entity_id: str) -> Entity | None:
@@ -231,15 +278,21 @@ class EntityManager:
         method: str | Callable[[Entity, ServiceCall], Awaitable[Any] | Any],
         schema: Mapping[Any, Any] | None = None,
         description: str | None = None,
+        required_features: int = 0,
     ) -> None:
         """Register ``domain.service`` that runs ``method`` on each targeted entity of ``domain``.
 
         The call targets entities with ``entity_id`` (one, a list, or ``all``) and/or
         ``device_id``; the rest of the data (validated by ``schema``) is passed as keywords
-        when ``method`` is a method name. Entity services belong to the domain, not to one
-        integration: when several integrations have ``switch`` entities, each registers
-        ``switch.turn_on`` with the options its entities take, and the schemas are merged;
-        an entity is only ever given options its method accepts.
+        when ``method`` is a method name. The domain's integration registers its services
+        (core/entity_domain.py); a plugin that registers one again with the same method adds
+        the options its entities take, and the schemas are merged; an entity is only ever
+        given options its method accepts.
+
+        With ``required_features`` the service is an optional one: an entity must support
+        one of those features (``supported_features``). One named by ``entity_id`` that does
+        not is refused before anything runs; one reached through ``all`` or its device is
+        left out. The first registration (the domain's) decides the features.
         """
         key = (domain, service)
         known = self._services.get(key)
@@ -247,12 +300,16 @@ class EntityManager:
             if known[0] != method:
                 raise HubError(f"{domain}.{service} already runs {known[0]!r} on entities, not {method!r}")
             schema = {**(schema or {}), **known[1]}
-        self._services[key] = (method, dict(schema or {}))
+            required_features = known[2]
+        self._services[key] = (method, dict(schema or {}), required_features)
         full_schema = vol.Schema({**ENTITY_SERVICE_TARGET, **(schema or {})})
 
         async def handle(call: ServiceCall) -> None:
             data = dict(call.data)
-            targets = self._resolve_targets(domain, data.pop("entity_id", None), data.pop("device_id", None))
+            entity_ids, device_ids = data.pop("entity_id", None), data.pop("device_id", None)
+            targets = self._resolve_targets(domain, entity_ids, device_ids)
+            if required_features:
+                targets = _supporting(targets, required_features, service, entity_ids)
             for entity in targets:
                 if isinstance(method, str):
                     bound = getattr(entity, method)
@@ -283,6 +340,19 @@ class EntityManager:
                 (eid, e) for eid, e in self._entities.items() if e.domain == domain and e.device_id in wanted
             )
         return list(chosen.values())
+
+
+def _supporting(targets: list[Entity], features: int, service: str, entity_ids: Any) -> list[Entity]:
+    """The targets that support one of ``features``; an entity the call names by id that
+    does not is refused, naming it and the service."""
+    named = {entity_ids} if isinstance(entity_ids, str) else set(entity_ids or ())
+    able = []
+    for entity in targets:
+        if entity.supported_features & features:
+            able.append(entity)
+        elif entity.entity_id in named:
+            raise ServiceNotSupported(entity, service)
+    return able
 
 
 def _check_options(method: Callable[..., Any], options: Mapping[str, Any], service: str, entity: Entity) -> None:

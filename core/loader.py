@@ -66,7 +66,7 @@ MANIFEST_SCHEMA = vol.Schema(
         vol.Optional("requirements", default=[]): [str],
         vol.Optional("codeowners", default=[]): [str],
         vol.Optional("documentation"): str,
-        vol.Optional("integration_type", default="service"): vol.In(["device", "hub", "service", "helper"]),
+        vol.Optional("integration_type", default="service"): vol.In(["entity", "device", "hub", "service", "helper"]),
         vol.Optional("iot_class"): str,
         vol.Optional("description"): str,
         vol.Optional("cli", default=False): bool,  # adds commands through the xiaoqu_cli hook

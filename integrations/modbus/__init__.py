@@ -62,7 +62,6 @@ __all__ = [
 ]
 
 RECONNECT_MAX = 30.0
-SWITCH_SERVICES = ("turn_on", "turn_off", "toggle")
 _ENTITY_CLASSES = {"sensors": ModbusSensor, "binary_sensors": ModbusBinarySensor, "switches": ModbusSwitch}
 
 
@@ -110,8 +109,7 @@ def xiaoqu_config_schema() -> vol.Schema | Any:
 
 @hookimpl
 def xiaoqu_services() -> list[str]:
-    return [f"{DOMAIN}.{SERVICE_WRITE_REGISTER}", f"{DOMAIN}.{SERVICE_WRITE_COIL}",
-            *(f"switch.{service}" for service in SWITCH_SERVICES)]
+    return [f"{DOMAIN}.{SERVICE_WRITE_REGISTER}", f"{DOMAIN}.{SERVICE_WRITE_COIL}"]
 
 
 @hookimpl
@@ -125,8 +123,6 @@ async def xiaoqu_setup(hub: Hub, config: list[dict[str, Any]] | None) -> None:
             for platform in PLATFORMS for entity_conf in conf[platform]
         ])
     register_services(hub, hubs)
-    for method in SWITCH_SERVICES:
-        hub.entities.register_service("switch", method, method)
 
     def start_polling(_event: Event | None = None) -> None:
         for modbus in hubs.values():

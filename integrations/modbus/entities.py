@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from xiaoqu.core.const import STATE_OFF, STATE_ON
 from xiaoqu.core.entity import DeviceInfo, Entity
+from xiaoqu.integrations.binary_sensor.entity import BinarySensorEntity
+from xiaoqu.integrations.sensor.entity import SensorEntity
+from xiaoqu.integrations.switch.entity import SwitchEntity
 
 from .codec import DataType, DecodeError, Swap, decoder, to_state
 from .const import DOMAIN, Table
@@ -46,8 +48,9 @@ class ModbusEntity(Entity):
         """(table, address, count) to poll, or None for an entity that is not polled."""
         raise NotImplementedError
 
-    def _state_from(self, values: Values) -> str | None:
-        """The state for freshly read values; raises DecodeError when they make no sense."""
+    def _show(self, values: Values) -> None:
+        """Set the domain's field (a value, on/off) from freshly read values; raises
+        DecodeError, changing nothing, when they make no sense."""
         raise NotImplementedError
 
     async def added_to_hub(self) -> None:
@@ -66,7 +69,7 @@ class ModbusEntity(Entity):
         if self._attr_available and values == self._last_values:
             return  # most polls change nothing: skip decoding and the state machine
         try:
-            state = self._state_from(values)
+            self._show(values)
         except DecodeError as err:
             table, address, count = self._poll_target() or (Table.HOLDING, self._address, 1)
             self._on_error(ModbusError(self._modbus.name, self._device,
@@ -74,7 +77,7 @@ class ModbusEntity(Entity):
             return
         self._modbus.problems.clear(self.entity_id, f"{self.entity_id} reads again")
         self._last_values = values
-        self._attr_state, self._attr_available = state, True
+        self._attr_available = True
         self.write_state()
 
     def _on_error(self, err: ModbusError) -> None:
@@ -84,10 +87,8 @@ class ModbusEntity(Entity):
         self.write_state()
 
 
-class ModbusSensor(ModbusEntity):
+class ModbusSensor(ModbusEntity, SensorEntity):
     """A number (or text) from holding or input registers."""
-
-    domain = "sensor"
 
     def __init__(self, modbus: ModbusHub, conf: dict[str, Any]) -> None:
         super().__init__(modbus, conf)
@@ -98,21 +99,19 @@ class ModbusSensor(ModbusEntity):
         self._scale = conf.get("scale", 1)
         self._offset = conf.get("offset", 0)
         self._precision = conf.get("precision")
-        self._attr_extra_state_attributes = {
-            key: conf[key] for key in ("unit_of_measurement", "device_class") if key in conf
-        }
+        self._attr_unit_of_measurement = conf.get("unit_of_measurement")
+        if "device_class" in conf:
+            self._attr_extra_state_attributes = {"device_class": conf["device_class"]}
 
     def _poll_target(self) -> tuple[Table, int, int]:
         return self._table, self._address, self._count
 
-    def _state_from(self, values: Values) -> str | None:
-        return to_state(self._decode(values), self._scale, self._offset, self._precision)
+    def _show(self, values: Values) -> None:
+        self._attr_native_value = to_state(self._decode(values), self._scale, self._offset, self._precision)
 
 
-class ModbusBinarySensor(ModbusEntity):
+class ModbusBinarySensor(ModbusEntity, BinarySensorEntity):
     """On/off from a coil, a discrete input, or a register (one bit of it, or non-zero)."""
-
-    domain = "binary_sensor"
 
     def __init__(self, modbus: ModbusHub, conf: dict[str, Any]) -> None:
         super().__init__(modbus, conf)
@@ -124,21 +123,18 @@ class ModbusBinarySensor(ModbusEntity):
     def _poll_target(self) -> tuple[Table, int, int]:
         return self._table, self._address, 1
 
-    def _state_from(self, values: Values) -> str:
+    def _show(self, values: Values) -> None:
         value = int(values[0])
-        on = bool(value >> self._bit & 1) if self._bit is not None else value != 0
-        return STATE_ON if on else STATE_OFF
+        self._attr_is_on = bool(value >> self._bit & 1) if self._bit is not None else value != 0
 
 
-class ModbusSwitch(ModbusEntity):
+class ModbusSwitch(ModbusEntity, SwitchEntity):
     """Written as a coil or as ``command_on``/``command_off`` to a holding register.
 
     With ``verify`` the switch reads its state back (from the written address, or the one
     ``verify`` names) every ``scan_interval`` and right after each write; without it, the
     state is what was last written and the switch is only unavailable after a failed write.
     """
-
-    domain = "switch"
 
     def __init__(self, modbus: ModbusHub, conf: dict[str, Any]) -> None:
         super().__init__(modbus, conf)
@@ -157,13 +153,15 @@ class ModbusSwitch(ModbusEntity):
     def _poll_target(self) -> tuple[Table, int, int] | None:
         return None if self._verify is None else (*self._verify, 1)
 
-    def _state_from(self, values: Values) -> str | None:
+    def _show(self, values: Values) -> None:
         assert self._verify is not None
         if self._verify[0].is_bits:
-            return STATE_ON if values[0] else STATE_OFF
+            self._attr_is_on = bool(values[0])
+            return
         value = int(values[0])
         if value in (self._state_on, self._state_off):
-            return STATE_ON if value == self._state_on else STATE_OFF
+            self._attr_is_on = value == self._state_on
+            return
         raise DecodeError(f"read {value}, which is neither state_on ({self._state_on}) "
                           f"nor state_off ({self._state_off})")
 
@@ -172,9 +170,6 @@ class ModbusSwitch(ModbusEntity):
 
     async def turn_off(self) -> None:
         await self._write(False)
-
-    async def toggle(self) -> None:
-        await self._write(self.state != STATE_ON)
 
     async def _write(self, on: bool) -> None:
         try:
@@ -192,5 +187,5 @@ class ModbusSwitch(ModbusEntity):
         if self._verify is not None:
             self._modbus.refresh(self._device, *self._verify)
         else:
-            self._attr_state, self._attr_available = (STATE_ON if on else STATE_OFF), True
+            self._attr_is_on, self._attr_available = on, True
             self.write_state()

@@ -61,13 +61,6 @@ def xiaoqu_config_schema() -> vol.Schema:
 
 
 @hookimpl
-def xiaoqu_services() -> list[str]:
-    from .platforms import PLATFORMS
-
-    return [f"{module.DOMAIN}.{service}" for module in PLATFORMS.values() for service, _method, _schema in module.SERVICES]
-
-
-@hookimpl
 async def xiaoqu_setup(hub: Hub, config: dict[str, Any] | None) -> None:
     data = await setup_mqtt(hub, config if config is not None else CONFIG_SCHEMA({}))
     await start_tasmota_discovery(hub, data)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from xiaoqu.core.entity import Entity
+from xiaoqu.integrations.sensor.const import SensorStateClass
+from xiaoqu.integrations.sensor.entity import SensorEntity
 
 if TYPE_CHECKING:
     from xiaoqu.core.clock import TimerHandle
@@ -16,11 +17,12 @@ MIN_INTERVAL = 1.0
 MAX_DEVICES = 20
 
 
-class RejectedMessagesSensor(Entity):
-    domain = "sensor"
+class RejectedMessagesSensor(SensorEntity):
     _attr_name = "MQTT rejected messages"
     _attr_unique_id = "mqtt_rejected_messages"
     _attr_icon = "mdi:message-alert"
+    _attr_unit_of_measurement = "messages"
+    _attr_state_class = SensorStateClass.TOTAL_INCREASING
 
     def __init__(self, rejections: Rejections, stats: MqttStats) -> None:
         self._rejections = rejections
@@ -30,15 +32,13 @@ class RejectedMessagesSensor(Entity):
         rejections.listeners.append(self._changed)
 
     @property
-    def state(self) -> str:
-        return str(self._rejections.total)
+    def native_value(self) -> int:
+        return self._rejections.total
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         worst = sorted(self._rejections.by_device.items(), key=lambda item: -sum(item[1].values()))[:MAX_DEVICES]
         return {
-            "unit_of_measurement": "messages",
-            "state_class": "total_increasing",
             "by_reason": dict(self._rejections.by_reason),
             "by_device": {device: dict(counts) for device, counts in worst},
             "incoming_dropped": self._stats.incoming_dropped,

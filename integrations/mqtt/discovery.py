@@ -168,9 +168,6 @@ class Discovery:
         self._unsubscribes: list[Unsubscribe] = []
 
     async def start(self) -> None:
-        for module in PLATFORMS.values():
-            for service, method, schema in module.SERVICES:
-                self.hub.entities.register_service(module.DOMAIN, service, method, schema)
         for pattern in ("+/+/config", "+/+/+/config"):
             self._unsubscribes.append(self.client.subscribe_nowait(f"{self.prefix}/{pattern}", self._received, qos=1))
 

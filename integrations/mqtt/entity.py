@@ -339,11 +339,7 @@ class MqttEntity(Entity):
         for key in self.CONFIG_ATTRIBUTES:
             if self.config.get(key) is not None:
                 attributes[key] = self.config[key]
-        attributes.update(self.platform_attributes())
         return attributes
-
-    def platform_attributes(self) -> dict[str, Any]:
-        return {}
 
 
 def check_option(value: Any, options: list[Any], what: str) -> None:

@@ -8,7 +8,8 @@
 
 Each controller becomes a ``barrier`` entity (``closed``, ``opening``, ``open``, ``closing``,
 ``stopped``, ``fault``; attributes ``vehicle_present``, ``fault_code``, ``fault``, ``cycles``)
-with the services ``barrier.open``, ``barrier.close`` and ``barrier.stop``.
+answering ``barrier.open``, ``barrier.close`` and ``barrier.stop``, which the barrier
+integration (a dependency) owns and registers.
 """
 from __future__ import annotations
 
@@ -25,11 +26,6 @@ if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
 
 DOMAIN = "acme_barrier"
-SERVICES = {
-    "open": "Raise the barrier arm",
-    "close": "Lower the barrier arm (the controller refuses while a car is on the loop)",
-    "stop": "Stop the arm where it is",
-}
 
 
 def _seconds(value: Any) -> float:
@@ -61,11 +57,6 @@ def xiaoqu_config_schema() -> Any:
 
 
 @hookimpl
-def xiaoqu_services() -> list[str]:
-    return [f"barrier.{service}" for service in SERVICES]
-
-
-@hookimpl
 async def xiaoqu_setup(hub: Hub, config: list[dict[str, Any]] | None) -> None:
     barriers = []
     for index, conf in enumerate(config or []):
@@ -75,7 +66,3 @@ async def xiaoqu_setup(hub: Hub, config: list[dict[str, Any]] | None) -> None:
             raise HubError(f"{DOMAIN}[{index}] ({conf['name']}): {err}") from None
         barriers.append(AcmeBarrier(modbus, conf))
     await hub.entities.add(DOMAIN, barriers)
-    # Entity services run the method on whichever barrier entities the call targets, so any
-    # other plugin's barrier with open/close/stop methods answers the same services.
-    for service, description in SERVICES.items():
-        hub.entities.register_service("barrier", service, service, {}, description)

@@ -1,32 +1,36 @@
 """The barrier entity: one Acme controller on a Modbus hub.
 
-It asks the modbus integration to poll its status block (batched with whatever else the hub
-polls from that device) and turns each reading into the barrier's state. Commands are coil
-writes through the same hub, followed by an immediate re-poll so the state moves at once.
+``AcmeBarrier`` subclasses ``BarrierEntity``, the barrier integration's base class, which
+owns the states and the ``barrier.*`` services: the plugin only fills the base class's
+fields from each reading and implements ``open``, ``close`` and ``stop``. It asks the modbus
+integration to poll its status block (batched with whatever else the hub polls from that
+device); commands are coil writes through the same hub, followed by an immediate re-poll so
+the state moves at once.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from xiaoqu.core.entity import DeviceInfo, Entity
+from xiaoqu.core.entity import DeviceInfo
+from xiaoqu.integrations.barrier.const import BarrierEntityFeature
+from xiaoqu.integrations.barrier.entity import BarrierEntity
 from xiaoqu.integrations.modbus import ModbusError, Table
 
-from .registers import COIL_CLOSE, COIL_OPEN, COIL_STOP, REG_STATUS, STATUS_REGISTERS, Reading, decode
+from .registers import COIL_CLOSE, COIL_OPEN, COIL_STOP, REG_STATUS, STATUS_REGISTERS, decode
 
 if TYPE_CHECKING:
     from xiaoqu.integrations.modbus import ModbusHub
 
 
-class AcmeBarrier(Entity):
-    domain = "barrier"
+class AcmeBarrier(BarrierEntity):
     _attr_icon = "mdi:boom-gate"
+    _attr_supported_features = BarrierEntityFeature.STOP
 
     def __init__(self, modbus: ModbusHub, conf: dict[str, Any]) -> None:
         self.modbus = modbus
         self.unit_id: int = conf["device_id"]  # not `device_id`: an entity's device_id is its registry device
         self.scan_interval: float = conf["scan_interval"]
-        self.reading: Reading | None = None
         self._attr_name = conf["name"]
         self._attr_unique_id = f"acme_{modbus.name}_{self.unit_id}"
         self._attr_device_info = DeviceInfo(
@@ -36,21 +40,6 @@ class AcmeBarrier(Entity):
             manufacturer="Acme",
         )
         self._stop_polling: Callable[[], None] | None = None
-
-    @property
-    def state(self) -> str | None:
-        return self.reading.state if self.reading else None
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any]:
-        if self.reading is None:
-            return {}
-        return {
-            "vehicle_present": self.reading.vehicle_present,
-            "fault_code": self.reading.fault_code,
-            "fault": self.reading.fault,
-            "cycles": self.reading.cycles,
-        }
 
     async def added_to_hub(self) -> None:
         self._stop_polling = self.modbus.poll(
@@ -64,7 +53,11 @@ class AcmeBarrier(Entity):
             self._stop_polling = None
 
     def _on_data(self, values: list[Any]) -> None:
-        self.reading = decode([int(v) for v in values])
+        reading = decode([int(v) for v in values])
+        self._attr_barrier_state = reading.state
+        self._attr_vehicle_present = reading.vehicle_present
+        self._attr_fault = reading.fault
+        self._attr_extra_state_attributes = {"fault_code": reading.fault_code, "cycles": reading.cycles}
         self._attr_available = True
         self.write_state()
 
@@ -72,7 +65,7 @@ class AcmeBarrier(Entity):
         self._attr_available = False  # the modbus hub has logged why
         self.write_state()
 
-    # --- the barrier services (barrier.open / barrier.close / barrier.stop) ----------------
+    # --- what barrier.open / barrier.close / barrier.stop run ---------------------------------
 
     async def open(self) -> None:
         await self._press(COIL_OPEN)

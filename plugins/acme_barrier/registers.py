@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntFlag
 
+from xiaoqu.integrations.barrier.const import BarrierState
+
 #: Momentary command coils: write 1, the controller acts and clears the coil.
 COIL_OPEN = 16  # manual: coil 00017
 COIL_CLOSE = 17  # manual: coil 00018
@@ -46,7 +48,7 @@ FAULTS = {
 class Reading:
     """One poll of the status block, decoded."""
 
-    state: str  # closed, opening, open, closing, stopped, fault
+    state: BarrierState
     vehicle_present: bool
     fault_code: int
     cycles: int
@@ -67,15 +69,15 @@ def decode(registers: list[int]) -> Reading:
     status, fault_code, cycles_low, cycles_high = registers
     flags = Status(status & 0x3F)
     if Status.FAULT in flags:
-        state = "fault"
+        state = BarrierState.FAULT
     elif Status.OPENING in flags:
-        state = "opening"
+        state = BarrierState.OPENING
     elif Status.CLOSING in flags:
-        state = "closing"
+        state = BarrierState.CLOSING
     elif Status.OPEN in flags:
-        state = "open"
+        state = BarrierState.OPEN
     elif Status.CLOSED in flags:
-        state = "closed"
+        state = BarrierState.CLOSED
     else:
-        state = "stopped"
+        state = BarrierState.STOPPED
     return Reading(state, Status.VEHICLE in flags, fault_code, cycles_high << 16 | cycles_low)

@@ -3,34 +3,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from xiaoqu.core.const import STATE_UNKNOWN
 from xiaoqu.core.errors import ServiceValidationError
 from xiaoqu.core.validation import boolean, string, vol
+from xiaoqu.integrations.alarm_control_panel.const import (
+    DOMAIN,
+    AlarmControlPanelEntityFeature as Feature,
+    AlarmControlPanelState as State,
+)
+from xiaoqu.integrations.alarm_control_panel.entity import AlarmControlPanelEntity
 
 from ..entity import PAYLOAD_NONE, MqttEntity, publish_topic, subscribe_topic
 from ..models import ReceiveMessage
 
-DOMAIN = "alarm_control_panel"
-_CODE = {vol.Optional("code"): string}
 #: service → (action, payload key, optimistic state)
 _ACTIONS = {
-    "alarm_disarm": ("DISARM", "payload_disarm", "disarmed"),
-    "alarm_arm_home": ("ARM_HOME", "payload_arm_home", "armed_home"),
-    "alarm_arm_away": ("ARM_AWAY", "payload_arm_away", "armed_away"),
-    "alarm_arm_night": ("ARM_NIGHT", "payload_arm_night", "armed_night"),
-    "alarm_arm_vacation": ("ARM_VACATION", "payload_arm_vacation", "armed_vacation"),
-    "alarm_arm_custom_bypass": ("ARM_CUSTOM_BYPASS", "payload_arm_custom_bypass", "armed_custom_bypass"),
-    "alarm_trigger": ("TRIGGER", "payload_trigger", "triggered"),
+    "alarm_disarm": ("DISARM", "payload_disarm", State.DISARMED),
+    "alarm_arm_home": ("ARM_HOME", "payload_arm_home", State.ARMED_HOME),
+    "alarm_arm_away": ("ARM_AWAY", "payload_arm_away", State.ARMED_AWAY),
+    "alarm_arm_night": ("ARM_NIGHT", "payload_arm_night", State.ARMED_NIGHT),
+    "alarm_arm_vacation": ("ARM_VACATION", "payload_arm_vacation", State.ARMED_VACATION),
+    "alarm_arm_custom_bypass": ("ARM_CUSTOM_BYPASS", "payload_arm_custom_bypass", State.ARMED_CUSTOM_BYPASS),
+    "alarm_trigger": ("TRIGGER", "payload_trigger", State.TRIGGERED),
 }
-SERVICES = [(service, service, _CODE) for service in _ACTIONS]
-STATES = frozenset(
-    {"disarmed", "armed_home", "armed_away", "armed_night", "armed_vacation", "armed_custom_bypass", "pending", "triggered", "arming", "disarming"}
-)
+#: ``supported_features`` in a discovery config (Home Assistant's names) → the feature
+FEATURES = {
+    "arm_home": Feature.ARM_HOME,
+    "arm_away": Feature.ARM_AWAY,
+    "arm_night": Feature.ARM_NIGHT,
+    "arm_vacation": Feature.ARM_VACATION,
+    "arm_custom_bypass": Feature.ARM_CUSTOM_BYPASS,
+    "trigger": Feature.TRIGGER,
+}
 REMOTE_CODES = ("REMOTE_CODE", "REMOTE_CODE_TEXT")
+_STATES = frozenset(State)
 
 
-class MqttAlarmControlPanel(MqttEntity):
-    domain = DOMAIN
+class MqttAlarmControlPanel(MqttEntity, AlarmControlPanelEntity):
     PLATFORM_SCHEMA = {
         vol.Required("command_topic"): publish_topic,
         vol.Required("state_topic"): subscribe_topic,
@@ -45,24 +53,24 @@ class MqttAlarmControlPanel(MqttEntity):
     }
 
     def setup_platform(self, config: dict[str, Any]) -> None:
-        self._state: str | None = None
+        self._attr_alarm_state = None
+        features = Feature(0)
+        for name in config.get("supported_features", FEATURES):
+            features |= FEATURES.get(name, 0)
+        self._attr_supported_features = features
 
     def subscribe_topics(self) -> None:
         self.subscribe_value(self._received)
 
     def _received(self, value: str, message: ReceiveMessage) -> None:
         if value == PAYLOAD_NONE:
-            self._state = None
-        elif value in STATES:
-            self._state = value
+            self._attr_alarm_state = None
+        elif value in _STATES:
+            self._attr_alarm_state = State(value)
         else:
             self.reject("unexpected_value", f"{message.topic}: {value[:40]!r} is not an alarm panel state")
             return
         self.update()
-
-    @property
-    def state(self) -> str:
-        return self._state or STATE_UNKNOWN
 
     def _check_code(self, service: str, code: str | None) -> None:
         expected = self.config.get("code")
@@ -81,7 +89,7 @@ class MqttAlarmControlPanel(MqttEntity):
         payload = self.command_template("command_template").render(None, action=self.config[key], code=code)
         self.publish(self.config["command_topic"], payload)
         if self.config.get("optimistic"):
-            self._state = state
+            self._attr_alarm_state = state
             self.update()
 
     def alarm_disarm(self, code: str | None = None) -> None:

@@ -4,14 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 from xiaoqu.core.clock import TimerHandle
-from xiaoqu.core.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
 from xiaoqu.core.validation import boolean, string, vol
+from xiaoqu.integrations.binary_sensor.const import DOMAIN
+from xiaoqu.integrations.binary_sensor.entity import BinarySensorEntity
 
 from ..entity import PAYLOAD_NONE, MqttEntity, subscribe_topic
 from ..models import ReceiveMessage
-
-DOMAIN = "binary_sensor"
-SERVICES: list[Any] = []
 
 
 class ExpiringEntity(MqttEntity):
@@ -44,8 +42,7 @@ class ExpiringEntity(MqttEntity):
         await super().will_remove_from_hub()
 
 
-class MqttBinarySensor(ExpiringEntity):
-    domain = DOMAIN
+class MqttBinarySensor(ExpiringEntity, BinarySensorEntity):
     PLATFORM_SCHEMA = {
         vol.Required("state_topic"): subscribe_topic,
         vol.Optional("value_template"): string,
@@ -57,7 +54,7 @@ class MqttBinarySensor(ExpiringEntity):
     }
 
     def setup_platform(self, config: dict[str, Any]) -> None:
-        self._is_on: bool | None = None
+        self._attr_is_on = None
         self._off_timer: TimerHandle | None = None
 
     def subscribe_topics(self) -> None:
@@ -65,16 +62,16 @@ class MqttBinarySensor(ExpiringEntity):
 
     def _received(self, value: str, message: ReceiveMessage) -> None:
         if value == self.config["payload_on"]:
-            self._is_on = True
+            self._attr_is_on = True
         elif value == self.config["payload_off"]:
-            self._is_on = False
+            self._attr_is_on = False
         elif value == PAYLOAD_NONE:
-            self._is_on = None
+            self._attr_is_on = None
         else:
             self.reject("unexpected_value", f"{message.topic}: {value[:40]!r} is neither payload_on nor payload_off")
             return
         self.touch()
-        if self._is_on and self.config.get("off_delay") and self.hub is not None:
+        if self._attr_is_on and self.config.get("off_delay") and self.hub is not None:
             if self._off_timer is not None:
                 self._off_timer.cancel()
             self._off_timer = self.hub.clock.call_later(self.config["off_delay"], self._turn_off_later)
@@ -82,12 +79,8 @@ class MqttBinarySensor(ExpiringEntity):
 
     def _turn_off_later(self) -> None:
         self._off_timer = None
-        self._is_on = False
+        self._attr_is_on = False
         self.update()
-
-    @property
-    def state(self) -> str:
-        return STATE_UNKNOWN if self._is_on is None else STATE_ON if self._is_on else STATE_OFF
 
 
 ENTITY = MqttBinarySensor

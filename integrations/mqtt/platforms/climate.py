@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from xiaoqu.core.const import STATE_UNKNOWN
+from xiaoqu.core.errors import ServiceValidationError
 from xiaoqu.core.validation import string, vol
+from xiaoqu.integrations.climate.const import DOMAIN, ClimateEntityFeature
+from xiaoqu.integrations.climate.entity import ClimateEntity
 
 from ..entity import (
     PAYLOAD_NONE,
@@ -17,29 +19,12 @@ from ..entity import (
 )
 from ..models import ReceiveMessage
 
-DOMAIN = "climate"
-_TEMP = vol.Coerce(float)
-SERVICES = [
-    (
-        "set_temperature",
-        "set_temperature",
-        {
-            vol.Optional("temperature"): _TEMP,
-            vol.Optional("target_temp_high"): _TEMP,
-            vol.Optional("target_temp_low"): _TEMP,
-            vol.Optional("hvac_mode"): string,
-        },
-    ),
-    ("set_hvac_mode", "set_hvac_mode", {vol.Required("hvac_mode"): string}),
-    ("set_preset_mode", "set_preset_mode", {vol.Required("preset_mode"): string}),
-    ("set_fan_mode", "set_fan_mode", {vol.Required("fan_mode"): string}),
-]
-#: (state key, attribute, parse as number)
+#: (state key, the ClimateEntity field it sets, parse as number)
 _READINGS = (
-    ("mode", None, False),
-    ("temperature", "temperature", True),
-    ("temperature_high", "target_temp_high", True),
-    ("temperature_low", "target_temp_low", True),
+    ("mode", "hvac_mode", False),
+    ("temperature", "target_temperature", True),
+    ("temperature_high", "target_temperature_high", True),
+    ("temperature_low", "target_temperature_low", True),
     ("current_temperature", "current_temperature", True),
     ("current_humidity", "current_humidity", True),
     ("action", "hvac_action", False),
@@ -47,6 +32,14 @@ _READINGS = (
     ("preset_mode", "preset_mode", False),
     ("swing_mode", "swing_mode", False),
 )
+_FIELDS = {name: field for name, field, _ in _READINGS}
+#: feature → the state keys whose topics offer it (Home Assistant's MQTT climate)
+_FEATURES = {
+    ClimateEntityFeature.TARGET_TEMPERATURE: ("temperature",),
+    ClimateEntityFeature.TARGET_TEMPERATURE_RANGE: ("temperature_low", "temperature_high"),
+    ClimateEntityFeature.FAN_MODE: ("fan_mode",),
+    ClimateEntityFeature.PRESET_MODE: ("preset_mode",),
+}
 
 
 def _state_keys(name: str) -> tuple[str, str]:
@@ -58,8 +51,7 @@ def _state_keys(name: str) -> tuple[str, str]:
     return f"{name}_state_topic", f"{name}_state_template"
 
 
-class MqttClimate(MqttEntity):
-    domain = DOMAIN
+class MqttClimate(MqttEntity, ClimateEntity):
     PLATFORM_SCHEMA = {
         **{vol.Optional(key): subscribe_topic for name, _, _ in _READINGS for key in (_state_keys(name)[0],)},
         **{vol.Optional(key): string for name, _, _ in _READINGS for key in (_state_keys(name)[1],)},
@@ -83,7 +75,20 @@ class MqttClimate(MqttEntity):
     }
 
     def setup_platform(self, config: dict[str, Any]) -> None:
-        self._values: dict[str, Any] = {}
+        for name in _FIELDS:
+            self._store(name, None)
+        self._attr_hvac_modes = config["modes"]
+        self._attr_preset_modes = config["preset_modes"]
+        self._attr_min_temp, self._attr_max_temp = config["min_temp"], config["max_temp"]
+        features = ClimateEntityFeature(0)
+        for feature, names in _FEATURES.items():
+            if any(f"{name}_command_topic" in config or _state_keys(name)[0] in config for name in names):
+                features |= feature
+        self._attr_supported_features = features
+
+    def _store(self, name: str, value: Any) -> None:
+        """Set the field a state key stands for (``"mode"`` → ``hvac_mode``)."""
+        setattr(self, f"_attr_{_FIELDS[name]}", value)
 
     def subscribe_topics(self) -> None:
         for name, _, numeric in _READINGS:
@@ -93,10 +98,10 @@ class MqttClimate(MqttEntity):
         def received(value: str, message: ReceiveMessage) -> None:
             value = value.strip()
             if value == PAYLOAD_NONE:
-                self._values.pop(name, None)
+                self._store(name, None)
             elif numeric:
                 try:
-                    self._values[name] = float(value)
+                    self._store(name, float(value))
                 except ValueError:
                     self.reject("unexpected_value", f"{message.topic}: {name} {value[:40]!r} is not a number")
                     return
@@ -104,24 +109,10 @@ class MqttClimate(MqttEntity):
                 self.reject("unexpected_value", f"{message.topic}: mode {value[:40]!r} is not one of the modes")
                 return
             else:
-                self._values[name] = value
+                self._store(name, value)
             self.update()
 
         return received
-
-    @property
-    def state(self) -> str:
-        return self._values.get("mode") or STATE_UNKNOWN
-
-    def platform_attributes(self) -> dict[str, Any]:
-        config = self.config
-        attributes: dict[str, Any] = {"hvac_modes": config["modes"], "min_temp": config["min_temp"], "max_temp": config["max_temp"]}
-        if config["preset_modes"]:
-            attributes["preset_modes"] = config["preset_modes"]
-        for name, attribute, _ in _READINGS:
-            if attribute and name in self._values:
-                attributes[attribute] = self._values[name]
-        return attributes
 
     def _send(self, name: str, value: Any) -> None:
         topic = self.config.get(f"{name}_command_topic")
@@ -133,11 +124,9 @@ class MqttClimate(MqttEntity):
         self.publish(topic, template.render(value) if template.text else str(value))
         topic_key, _ = _state_keys(name)
         if self.config.get("optimistic") or topic_key not in self.config:
-            self._values[name] = value
+            self._store(name, value)
 
     def set_temperature(self, **kwargs: Any) -> None:
-        from xiaoqu.core.errors import ServiceValidationError
-
         for key, name in (("temperature", "temperature"), ("target_temp_high", "temperature_high"), ("target_temp_low", "temperature_low")):
             if kwargs.get(key) is None:
                 continue

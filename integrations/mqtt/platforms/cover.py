@@ -4,9 +4,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from xiaoqu.core.const import STATE_UNKNOWN
-from xiaoqu.core.errors import ServiceValidationError
 from xiaoqu.core.validation import string, vol
+from xiaoqu.integrations.cover.const import DOMAIN, CoverEntityFeature, CoverState
+from xiaoqu.integrations.cover.entity import CoverEntity
 
 from ..entity import (
     PAYLOAD_NONE,
@@ -16,16 +16,6 @@ from ..entity import (
     subscribe_topic,
 )
 from ..models import ReceiveMessage
-
-DOMAIN = "cover"
-_PERCENT = vol.All(vol.Coerce(int), vol.Range(min=0, max=100))
-SERVICES = [
-    ("open_cover", "open_cover", {}),
-    ("close_cover", "close_cover", {}),
-    ("stop_cover", "stop_cover", {}),
-    ("set_cover_position", "set_cover_position", {vol.Required("position"): _PERCENT}),
-    ("set_cover_tilt_position", "set_cover_tilt_position", {vol.Required("tilt_position"): _PERCENT}),
-]
 
 
 def _finite(value: str) -> float | None:
@@ -43,8 +33,7 @@ def _scale(value: float, low: float, high: float, to_percent: bool) -> int:
     return round(low + value * (high - low) / 100)
 
 
-class MqttCover(MqttEntity):
-    domain = DOMAIN
+class MqttCover(MqttEntity, CoverEntity):
     PLATFORM_SCHEMA = {
         vol.Optional("command_topic"): publish_topic,
         vol.Optional("state_topic"): subscribe_topic,
@@ -72,15 +61,11 @@ class MqttCover(MqttEntity):
     }
 
     def setup_platform(self, config: dict[str, Any]) -> None:
-        self._state: str | None = None
-        self._position: int | None = None
-        self._tilt: int | None = None
-        self._states = {
-            config["state_open"]: "open",
-            config["state_opening"]: "opening",
-            config["state_closed"]: "closed",
-            config["state_closing"]: "closing",
-        }
+        self._show(None)
+        self._attr_current_cover_position = None
+        self._attr_current_cover_tilt_position = None
+        self._states = {config[f"state_{state}"]: state for state in CoverState}
+        self._attr_supported_features = _features(config)
 
     def subscribe_topics(self) -> None:
         self.subscribe_value(self._state_received)
@@ -90,14 +75,14 @@ class MqttCover(MqttEntity):
     def _state_received(self, value: str, message: ReceiveMessage) -> None:
         value = value.strip()
         if value in self._states:
-            self._state = self._states[value]
+            self._show(self._states[value])
         elif value == self.config["state_stopped"]:
-            if self._position is not None:
-                self._state = "closed" if self._position == 0 else "open"
-            elif self._state in ("opening", "closing"):
-                self._state = "open" if self._state == "opening" else "closed"
+            if self.current_cover_position is not None:
+                self._show_position()
+            elif self.state in (CoverState.OPENING, CoverState.CLOSING):
+                self._show(CoverState.OPEN if self.state == CoverState.OPENING else CoverState.CLOSED)
         elif value == PAYLOAD_NONE:
-            self._state = None
+            self._show(None)
         else:
             return
         self.update()
@@ -110,76 +95,81 @@ class MqttCover(MqttEntity):
             self.reject("unexpected_value", f"{message.topic}: position {value[:40]!r} is not a number")
             return
         config = self.config
-        self._position = max(0, min(100, _scale(raw, config["position_closed"], config["position_open"], True)))
+        position = _scale(raw, config["position_closed"], config["position_open"], True)
+        self._attr_current_cover_position = max(0, min(100, position))
         if "state_topic" not in config:
-            self._state = "closed" if self._position == 0 else "open"
+            self._show_position()
         self.update()
 
     def _tilt_received(self, value: str, message: ReceiveMessage) -> None:
         raw = _finite(value)
         if raw is None:
             return  # PAYLOAD_NONE, or not a tilt
-        self._tilt = max(0, min(100, _scale(raw, self.config["tilt_min"], self.config["tilt_max"], True)))
+        tilt = _scale(raw, self.config["tilt_min"], self.config["tilt_max"], True)
+        self._attr_current_cover_tilt_position = max(0, min(100, tilt))
         self.update()
 
-    @property
-    def state(self) -> str:
-        return self._state or STATE_UNKNOWN
+    def _show(self, state: CoverState | None) -> None:
+        """Set the cover's fields for a state the device reported (None: not known)."""
+        self._attr_is_opening = state is CoverState.OPENING
+        self._attr_is_closing = state is CoverState.CLOSING
+        self._attr_is_closed = None if state is None else state is CoverState.CLOSED
 
-    def platform_attributes(self) -> dict[str, Any]:
-        attributes: dict[str, Any] = {}
-        if self._position is not None:
-            attributes["current_position"] = self._position
-        if self._tilt is not None:
-            attributes["current_tilt_position"] = self._tilt
-        return attributes
+    def _show_position(self) -> None:
+        """Closed at position 0, open anywhere else."""
+        self._show(CoverState.CLOSED if self.current_cover_position == 0 else CoverState.OPEN)
 
-    def _move(self, payload_key: str, optimistic_state: str, position: int) -> None:
-        payload = self.config.get(payload_key)
-        if payload is None or "command_topic" not in self.config:
-            raise ServiceValidationError(f"{self.entity_id} does not support {payload_key.removeprefix('payload_')}")
-        self.publish(self.config["command_topic"], payload)
+    def _move(self, payload_key: str, optimistic_state: CoverState, position: int) -> None:
+        self.publish(self.config["command_topic"], self.config[payload_key])
         if self.optimistic:
-            self._state = optimistic_state
+            self._show(optimistic_state)
             if "position_topic" in self.config or "set_position_topic" in self.config:
-                self._position = position
+                self._attr_current_cover_position = position
             self.update()
 
     def open_cover(self) -> None:
-        self._move("payload_open", "open", 100)
+        self._move("payload_open", CoverState.OPEN, 100)
 
     def close_cover(self) -> None:
-        self._move("payload_close", "closed", 0)
+        self._move("payload_close", CoverState.CLOSED, 0)
 
     def stop_cover(self) -> None:
-        payload = self.config.get("payload_stop")
-        if payload is None or "command_topic" not in self.config:
-            raise ServiceValidationError(f"{self.entity_id} cannot be stopped")
-        self.publish(self.config["command_topic"], payload)
+        self.publish(self.config["command_topic"], self.config["payload_stop"])
 
     def set_cover_position(self, position: int) -> None:
         config = self.config
-        if "set_position_topic" not in config:
-            raise ServiceValidationError(f"{self.entity_id} cannot be set to a position")
         raw = _scale(position, config["position_closed"], config["position_open"], False)
         template = self.command_template("set_position_template")
         payload = template.render(raw, position=raw) if template.text else str(raw)
         self.publish(config["set_position_topic"], payload)
         if self.optimistic or "position_topic" not in config:
-            self._position = position
-            self._state = "closed" if position == 0 else "open"
+            self._attr_current_cover_position = position
+            self._show_position()
             self.update()
 
     def set_cover_tilt_position(self, tilt_position: int) -> None:
         config = self.config
-        if "tilt_command_topic" not in config:
-            raise ServiceValidationError(f"{self.entity_id} has no tilt")
         raw = _scale(tilt_position, config["tilt_min"], config["tilt_max"], False)
         template = self.command_template("tilt_command_template")
         self.publish(config["tilt_command_topic"], template.render(raw, tilt_position=raw) if template.text else str(raw))
         if "tilt_status_topic" not in config:
-            self._tilt = tilt_position
+            self._attr_current_cover_tilt_position = tilt_position
             self.update()
+
+
+def _features(config: dict[str, Any]) -> CoverEntityFeature:
+    """What the config lets the cover do, as Home Assistant's MQTT cover reads it."""
+    features = CoverEntityFeature(0)
+    if "command_topic" in config:
+        for key, feature in (("payload_open", CoverEntityFeature.OPEN), ("payload_close", CoverEntityFeature.CLOSE),
+                             ("payload_stop", CoverEntityFeature.STOP)):
+            if config[key] is not None:
+                features |= feature
+    if "set_position_topic" in config:
+        features |= CoverEntityFeature.SET_POSITION
+    if "tilt_command_topic" in config:
+        features |= CoverEntityFeature.SET_TILT_POSITION
+    return features
 
 
 ENTITY = MqttCover

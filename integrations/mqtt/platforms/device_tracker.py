@@ -3,19 +3,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from xiaoqu.core.const import STATE_UNKNOWN
 from xiaoqu.core.validation import string, vol
+from xiaoqu.integrations.device_tracker.const import DOMAIN, STATE_HOME, STATE_NOT_HOME
+from xiaoqu.integrations.device_tracker.entity import DeviceTrackerEntity
 
 from ..entity import MqttEntity, subscribe_topic
 from ..models import ReceiveMessage
 
-DOMAIN = "device_tracker"
-SERVICES: list[Any] = []
 
+class MqttDeviceTracker(MqttEntity, DeviceTrackerEntity):
+    """The location from the state topic; the coordinates from the JSON attributes."""
 
-class MqttDeviceTracker(MqttEntity):
-    domain = DOMAIN
-    CONFIG_ATTRIBUTES = ("source_type",)
+    CONFIG_ATTRIBUTES = ()  # source_type is the device tracker domain's attribute
     PLATFORM_SCHEMA = {
         vol.Optional("state_topic"): subscribe_topic,
         vol.Optional("value_template"): string,
@@ -26,7 +25,8 @@ class MqttDeviceTracker(MqttEntity):
     }
 
     def setup_platform(self, config: dict[str, Any]) -> None:
-        self._location: str | None = None
+        self._attr_location_name = None
+        self._attr_source_type = config["source_type"]
 
     def subscribe_topics(self) -> None:
         self.subscribe_value(self._received)
@@ -34,20 +34,22 @@ class MqttDeviceTracker(MqttEntity):
     def _received(self, value: str, message: ReceiveMessage) -> None:
         config = self.config
         if value == config["payload_reset"]:
-            self._location = None
+            self._attr_location_name = None
         elif value == config["payload_home"]:
-            self._location = "home"
+            self._attr_location_name = STATE_HOME
         elif value == config["payload_not_home"]:
-            self._location = "not_home"
+            self._attr_location_name = STATE_NOT_HOME
         else:
-            self._location = value[:255]
+            self._attr_location_name = value[:255]
         self.update()
 
     @property
-    def state(self) -> str:
-        if self._location is None and {"latitude", "longitude"} <= self._json_attributes.keys():
-            return "not_home"
-        return self._location or STATE_UNKNOWN
+    def latitude(self) -> Any:
+        return self._json_attributes.get("latitude")
+
+    @property
+    def longitude(self) -> Any:
+        return self._json_attributes.get("longitude")
 
 
 ENTITY = MqttDeviceTracker

@@ -6,8 +6,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from xiaoqu.core.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
-from xiaoqu.core.validation import boolean, string, vol
+from xiaoqu.core.validation import string, vol
+from xiaoqu.integrations.fan.const import DOMAIN, FanEntityFeature
+from xiaoqu.integrations.fan.entity import FanEntity
 
 from ..entity import (
     PAYLOAD_NONE,
@@ -17,17 +18,6 @@ from ..entity import (
     subscribe_topic,
 )
 from ..models import ReceiveMessage
-
-DOMAIN = "fan"
-_PERCENT = vol.All(vol.Coerce(int), vol.Range(min=0, max=100))
-SERVICES = [
-    ("turn_on", "turn_on", {vol.Optional("percentage"): _PERCENT, vol.Optional("preset_mode"): string}),
-    ("turn_off", "turn_off", {}),
-    ("toggle", "toggle", {}),
-    ("set_percentage", "set_percentage", {vol.Required("percentage"): _PERCENT}),
-    ("set_preset_mode", "set_preset_mode", {vol.Required("preset_mode"): string}),
-    ("oscillate", "oscillate", {vol.Required("oscillating"): boolean}),
-]
 
 
 def to_percentage(low: int, high: int, value: float) -> int:
@@ -40,8 +30,7 @@ def from_percentage(low: int, high: int, percentage: int) -> int:
     return math.ceil((high - low + 1) * percentage / 100 + (low - 1))
 
 
-class MqttFan(MqttEntity):
-    domain = DOMAIN
+class MqttFan(MqttEntity, FanEntity):
     PLATFORM_SCHEMA = {
         vol.Optional("command_topic"): publish_topic,
         vol.Optional("command_template"): string,
@@ -70,10 +59,18 @@ class MqttFan(MqttEntity):
     }
 
     def setup_platform(self, config: dict[str, Any]) -> None:
-        self._is_on: bool | None = None
-        self._percentage: int | None = None
-        self._preset: str | None = None
-        self._oscillating: bool | None = None
+        self._attr_is_on = None
+        self._attr_percentage = None
+        self._attr_preset_mode = None
+        self._attr_preset_modes = config["preset_modes"]
+        self._attr_oscillating = None
+        features = FanEntityFeature(0)
+        for key, feature in (("percentage_command_topic", FanEntityFeature.SET_SPEED),
+                             ("preset_mode_command_topic", FanEntityFeature.PRESET_MODE),
+                             ("oscillation_command_topic", FanEntityFeature.OSCILLATE)):
+            if key in config:
+                features |= feature
+        self._attr_supported_features = features
 
     def subscribe_topics(self) -> None:
         for topic_key, template_key, handle in (
@@ -93,18 +90,18 @@ class MqttFan(MqttEntity):
 
     def _on_off(self, value: str, message: ReceiveMessage) -> bool:
         if value == self.config["payload_on"]:
-            self._is_on = True
+            self._attr_is_on = True
         elif value == self.config["payload_off"]:
-            self._is_on = False
+            self._attr_is_on = False
         elif value == PAYLOAD_NONE:
-            self._is_on = None
+            self._attr_is_on = None
         else:
             return False
         return True
 
     def _speed(self, value: str, message: ReceiveMessage) -> bool:
         if value == self.config["payload_reset_percentage"]:
-            self._percentage = None
+            self._attr_percentage = None
             return True
         try:
             raw = float(value)
@@ -112,36 +109,26 @@ class MqttFan(MqttEntity):
             self.reject("unexpected_value", f"{message.topic}: speed {value[:40]!r} is not a number")
             return False
         low, high = self.config["speed_range_min"], self.config["speed_range_max"]
-        self._percentage = 0 if raw == 0 else max(0, min(100, to_percentage(low, high, raw)))
+        self._attr_percentage = 0 if raw == 0 else max(0, min(100, to_percentage(low, high, raw)))
         return True
 
     def _preset_mode(self, value: str, message: ReceiveMessage) -> bool:
         if value == self.config["payload_reset_preset_mode"]:
-            self._preset = None
+            self._attr_preset_mode = None
         elif value in self.config["preset_modes"]:
-            self._preset = value
+            self._attr_preset_mode = value
         else:
             return False
         return True
 
     def _oscillation(self, value: str, message: ReceiveMessage) -> bool:
         if value == self.config["payload_oscillation_on"]:
-            self._oscillating = True
+            self._attr_oscillating = True
         elif value == self.config["payload_oscillation_off"]:
-            self._oscillating = False
+            self._attr_oscillating = False
         else:
             return False
         return True
-
-    @property
-    def state(self) -> str:
-        return STATE_UNKNOWN if self._is_on is None else STATE_ON if self._is_on else STATE_OFF
-
-    def platform_attributes(self) -> dict[str, Any]:
-        values = {"percentage": self._percentage, "preset_mode": self._preset, "oscillating": self._oscillating}
-        if self.config["preset_modes"]:
-            values["preset_modes"] = self.config["preset_modes"]
-        return {key: value for key, value in values.items() if value is not None}
 
     def _power(self, on: bool) -> None:
         if "command_topic" in self.config:
@@ -149,7 +136,7 @@ class MqttFan(MqttEntity):
             template = self.command_template("command_template")
             self.publish(self.config["command_topic"], template.render(payload) if template.text else payload)
         if self.optimistic:
-            self._is_on = on
+            self._attr_is_on = on
 
     def turn_on(self, percentage: int | None = None, preset_mode: str | None = None) -> None:
         self._power(True)
@@ -163,9 +150,6 @@ class MqttFan(MqttEntity):
         self._power(False)
         self.update()
 
-    def toggle(self) -> None:
-        self.turn_off() if self._is_on else self.turn_on()
-
     def set_percentage(self, percentage: int) -> None:
         if "percentage_command_topic" not in self.config:
             return
@@ -174,7 +158,7 @@ class MqttFan(MqttEntity):
         template = self.command_template("percentage_command_template")
         self.publish(self.config["percentage_command_topic"], template.render(raw) if template.text else str(raw))
         if "percentage_state_topic" not in self.config:
-            self._percentage = percentage
+            self._attr_percentage = percentage
             self.update()
 
     def set_preset_mode(self, preset_mode: str) -> None:
@@ -183,14 +167,14 @@ class MqttFan(MqttEntity):
             template = self.command_template("preset_mode_command_template")
             self.publish(self.config["preset_mode_command_topic"], template.render(preset_mode) if template.text else preset_mode)
         if "preset_mode_state_topic" not in self.config:
-            self._preset = preset_mode
+            self._attr_preset_mode = preset_mode
             self.update()
 
     def oscillate(self, oscillating: bool) -> None:
         if "oscillation_command_topic" in self.config:
             self.publish(self.config["oscillation_command_topic"], self.config["payload_oscillation_on" if oscillating else "payload_oscillation_off"])
         if "oscillation_state_topic" not in self.config:
-            self._oscillating = oscillating
+            self._attr_oscillating = oscillating
             self.update()
 
 

@@ -6,27 +6,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from xiaoqu.core.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
+from xiaoqu.core.const import STATE_OFF, STATE_ON
 from xiaoqu.core.validation import boolean, string, vol
+from xiaoqu.integrations.light.const import DOMAIN
+from xiaoqu.integrations.light.entity import LightEntity
 
 from ..entity import PAYLOAD_NONE, MqttEntity, publish_topic, subscribe_topic
 from ..models import ReceiveMessage
 from .switch import OnOffEntity
-
-DOMAIN = "light"
-_TURN_ON = {
-    vol.Optional("brightness"): vol.All(vol.Coerce(int), vol.Range(min=0, max=255)),
-    vol.Optional("brightness_pct"): vol.All(vol.Coerce(float), vol.Range(min=0, max=100)),
-    vol.Optional("rgb_color"): vol.All(vol.ExactSequence([vol.Coerce(int)] * 3)),
-    vol.Optional("color_temp"): vol.Coerce(int),
-    vol.Optional("effect"): string,
-    vol.Optional("transition"): vol.All(vol.Coerce(float), vol.Range(min=0)),
-}
-SERVICES = [
-    ("turn_on", "turn_on", _TURN_ON),
-    ("turn_off", "turn_off", {vol.Optional("transition"): vol.All(vol.Coerce(float), vol.Range(min=0))}),
-    ("toggle", "toggle", {}),
-]
 
 
 def _brightness(kwargs: dict[str, Any]) -> int | None:
@@ -35,29 +22,13 @@ def _brightness(kwargs: dict[str, Any]) -> int | None:
     return kwargs.get("brightness")
 
 
-class _LightAttributes:
-    """Brightness (0-255), colour and effect as the state attributes show them."""
-
-    def _reset_light(self) -> None:
-        self.brightness: int | None = None
-        self.rgb_color: list[int] | None = None
-        self.color_temp: int | None = None
-        self.color_mode: str | None = None
-        self.effect: str | None = None
-
-    def light_attributes(self) -> dict[str, Any]:
-        values = {
-            "brightness": self.brightness,
-            "rgb_color": self.rgb_color,
-            "color_temp": self.color_temp,
-            "color_mode": self.color_mode,
-            "effect": self.effect,
-        }
-        return {key: value for key, value in values.items() if value is not None}
+def _forget_light(light: LightEntity) -> None:
+    """No brightness, colour or effect known: a (re)configured light waits for its device."""
+    light._attr_brightness = light._attr_rgb_color = light._attr_color_temp = None
+    light._attr_color_mode = light._attr_effect = None
 
 
-class DefaultLight(OnOffEntity, _LightAttributes):
-    domain = DOMAIN
+class DefaultLight(OnOffEntity, LightEntity):
     PLATFORM_SCHEMA = {
         vol.Optional("schema", default="default"): "default",
         vol.Optional("command_topic"): publish_topic,
@@ -88,7 +59,7 @@ class DefaultLight(OnOffEntity, _LightAttributes):
 
     def setup_platform(self, config: dict[str, Any]) -> None:
         super().setup_platform(config)
-        self._reset_light()
+        _forget_light(self)
 
     def subscribe_topics(self) -> None:
         super().subscribe_topics()
@@ -101,24 +72,21 @@ class DefaultLight(OnOffEntity, _LightAttributes):
                 return
             try:
                 if feature == "brightness":
-                    self.brightness = min(255, round(float(value) * 255 / self.config["brightness_scale"]))
+                    self._attr_brightness = min(255, round(float(value) * 255 / self.config["brightness_scale"]))
                 elif feature == "rgb":
-                    self.rgb_color = [int(float(part)) for part in value.split(",")[:3]]
-                    self.color_mode = "rgb"
+                    self._attr_rgb_color = [int(float(part)) for part in value.split(",")[:3]]
+                    self._attr_color_mode = "rgb"
                 elif feature == "color_temp":
-                    self.color_temp = int(float(value))
-                    self.color_mode = "color_temp"
+                    self._attr_color_temp = int(float(value))
+                    self._attr_color_mode = "color_temp"
                 else:
-                    self.effect = value
+                    self._attr_effect = value
             except ValueError:
                 self.reject("unexpected_value", f"{message.topic}: {value[:40]!r} is not a {feature} value")
                 return
             self.update()
 
         return received
-
-    def platform_attributes(self) -> dict[str, Any]:
-        return self.light_attributes() if self._is_on else {}
 
     def turn_on(self, **kwargs: Any) -> None:
         config = self.config
@@ -131,30 +99,29 @@ class DefaultLight(OnOffEntity, _LightAttributes):
         if brightness is not None and "brightness_command_topic" in config:
             scaled = round(brightness * config["brightness_scale"] / 255)
             self.publish(config["brightness_command_topic"], self.command_template("brightness_command_template").render(scaled))
-            self.brightness = brightness
+            self._attr_brightness = brightness
         if kwargs.get("rgb_color") is not None and "rgb_command_topic" in config:
             rgb = kwargs["rgb_color"]
             text = ",".join(str(c) for c in rgb)
             template = self.command_template("rgb_command_template")
             payload = template.render(text, red=rgb[0], green=rgb[1], blue=rgb[2]) if template.text else text
             self.publish(config["rgb_command_topic"], payload)
-            self.rgb_color = list(rgb)
+            self._attr_rgb_color = list(rgb)
         if kwargs.get("color_temp") is not None and "color_temp_command_topic" in config:
             self.publish(config["color_temp_command_topic"], self.command_template("color_temp_command_template").render(kwargs["color_temp"]))
-            self.color_temp = kwargs["color_temp"]
+            self._attr_color_temp = kwargs["color_temp"]
         if kwargs.get("effect") is not None and "effect_command_topic" in config:
             self.publish(config["effect_command_topic"], kwargs["effect"])
-            self.effect = kwargs["effect"]
+            self._attr_effect = kwargs["effect"]
         skip_power = order == "brightness" and brightness is not None
         if not sent_power and not skip_power and "command_topic" in config:
             self.publish(config["command_topic"], config["payload_on"])
         if self.optimistic:
-            self._is_on = True
+            self._attr_is_on = True
         self.update()
 
 
-class JsonLight(MqttEntity, _LightAttributes):
-    domain = DOMAIN
+class JsonLight(MqttEntity, LightEntity):
     PLATFORM_SCHEMA = {
         vol.Required("schema"): "json",
         vol.Required("command_topic"): publish_topic,
@@ -171,8 +138,8 @@ class JsonLight(MqttEntity, _LightAttributes):
     }
 
     def setup_platform(self, config: dict[str, Any]) -> None:
-        self._is_on: bool | None = None
-        self._reset_light()
+        self._attr_is_on = None
+        _forget_light(self)
 
     def subscribe_topics(self) -> None:
         if "state_topic" in self.config:
@@ -189,30 +156,23 @@ class JsonLight(MqttEntity, _LightAttributes):
             return
         state = values.get("state")
         if state == "ON":
-            self._is_on = True
+            self._attr_is_on = True
         elif state == "OFF":
-            self._is_on = False
+            self._attr_is_on = False
         elif state is None and "state" in values:
-            self._is_on = None
+            self._attr_is_on = None
         if isinstance(values.get("brightness"), (int, float)):
-            self.brightness = min(255, round(values["brightness"] * 255 / self.config["brightness_scale"]))
+            self._attr_brightness = min(255, round(values["brightness"] * 255 / self.config["brightness_scale"]))
         color = values.get("color")
         if isinstance(color, dict) and all(isinstance(color.get(c), (int, float)) for c in "rgb"):
-            self.rgb_color = [int(color[c]) for c in "rgb"]
+            self._attr_rgb_color = [int(color[c]) for c in "rgb"]
         if isinstance(values.get("color_temp"), (int, float)):
-            self.color_temp = int(values["color_temp"])
+            self._attr_color_temp = int(values["color_temp"])
         if isinstance(values.get("color_mode"), str):
-            self.color_mode = values["color_mode"]
+            self._attr_color_mode = values["color_mode"]
         if isinstance(values.get("effect"), str):
-            self.effect = values["effect"]
+            self._attr_effect = values["effect"]
         self.update()
-
-    @property
-    def state(self) -> str:
-        return STATE_UNKNOWN if self._is_on is None else STATE_ON if self._is_on else STATE_OFF
-
-    def platform_attributes(self) -> dict[str, Any]:
-        return self.light_attributes() if self._is_on else {}
 
     def _command(self, body: dict[str, Any]) -> None:
         self.publish(self.config["command_topic"], json.dumps(body, separators=(",", ":")))
@@ -222,20 +182,20 @@ class JsonLight(MqttEntity, _LightAttributes):
         brightness = _brightness(kwargs)
         if brightness is not None and self.config["brightness"]:
             body["brightness"] = round(brightness * self.config["brightness_scale"] / 255)
-            self.brightness = brightness
+            self._attr_brightness = brightness
         if kwargs.get("rgb_color") is not None:
             body["color"] = dict(zip("rgb", kwargs["rgb_color"]))
-            self.rgb_color = list(kwargs["rgb_color"])
+            self._attr_rgb_color = list(kwargs["rgb_color"])
         if kwargs.get("color_temp") is not None:
             body["color_temp"] = kwargs["color_temp"]
-            self.color_temp = kwargs["color_temp"]
+            self._attr_color_temp = kwargs["color_temp"]
         if kwargs.get("effect") is not None:
             body["effect"] = kwargs["effect"]
         if kwargs.get("transition") is not None:
             body["transition"] = kwargs["transition"]
         self._command(body)
         if self.optimistic:
-            self._is_on = True
+            self._attr_is_on = True
             self.update()
 
     def turn_off(self, **kwargs: Any) -> None:
@@ -244,15 +204,11 @@ class JsonLight(MqttEntity, _LightAttributes):
             body["transition"] = kwargs["transition"]
         self._command(body)
         if self.optimistic:
-            self._is_on = False
+            self._attr_is_on = False
             self.update()
 
-    def toggle(self, **kwargs: Any) -> None:
-        self.turn_off() if self._is_on else self.turn_on()
 
-
-class TemplateLight(MqttEntity, _LightAttributes):
-    domain = DOMAIN
+class TemplateLight(MqttEntity, LightEntity):
     PLATFORM_SCHEMA = {
         vol.Required("schema"): "template",
         vol.Required("command_topic"): publish_topic,
@@ -268,8 +224,8 @@ class TemplateLight(MqttEntity, _LightAttributes):
     }
 
     def setup_platform(self, config: dict[str, Any]) -> None:
-        self._is_on: bool | None = None
-        self._reset_light()
+        self._attr_is_on = None
+        _forget_light(self)
         self._brightness_template = self.value_template("brightness_template") if "brightness_template" in config else None
 
     def subscribe_topics(self) -> None:
@@ -278,26 +234,19 @@ class TemplateLight(MqttEntity, _LightAttributes):
     def _received(self, value: str, message: ReceiveMessage) -> None:
         value = value.strip()
         if value == STATE_ON:
-            self._is_on = True
+            self._attr_is_on = True
         elif value == STATE_OFF:
-            self._is_on = False
+            self._attr_is_on = False
         elif value == PAYLOAD_NONE:
-            self._is_on = None
+            self._attr_is_on = None
         else:
             self.reject("unexpected_value", f"{message.topic}: state_template gave {value[:40]!r}, not on or off")
             return
         if self._brightness_template is not None:
             brightness = self.render(self._brightness_template, message)
             if brightness and brightness.strip().isdigit():
-                self.brightness = int(brightness.strip())
+                self._attr_brightness = int(brightness.strip())
         self.update()
-
-    @property
-    def state(self) -> str:
-        return STATE_UNKNOWN if self._is_on is None else STATE_ON if self._is_on else STATE_OFF
-
-    def platform_attributes(self) -> dict[str, Any]:
-        return self.light_attributes() if self._is_on else {}
 
     def turn_on(self, **kwargs: Any) -> None:
         variables: dict[str, Any] = {"state": STATE_ON}
@@ -311,18 +260,15 @@ class TemplateLight(MqttEntity, _LightAttributes):
                 variables[key] = kwargs[key]
         self.publish(self.config["command_topic"], self.command_template("command_on_template").render(None, **variables))
         if self.optimistic:
-            self._is_on = True
+            self._attr_is_on = True
             self.update()
 
     def turn_off(self, **kwargs: Any) -> None:
         variables = {"state": STATE_OFF, **({"transition": kwargs["transition"]} if kwargs.get("transition") else {})}
         self.publish(self.config["command_topic"], self.command_template("command_off_template").render(None, **variables))
         if self.optimistic:
-            self._is_on = False
+            self._attr_is_on = False
             self.update()
-
-    def toggle(self, **kwargs: Any) -> None:
-        self.turn_off() if self._is_on else self.turn_on()
 
 
 def entity_class(config: dict[str, Any]) -> type[MqttEntity]:

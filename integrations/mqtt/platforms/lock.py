@@ -1,26 +1,20 @@
 """MQTT lock: ``payload_lock``/``payload_unlock``/``payload_open`` and the lock states.
 
 A ``code_format`` (a regular expression) is enforced as Home Assistant enforces it: lock,
-unlock and open are refused unless the code given matches it, whole.
+unlock and open are refused unless the code given matches it, whole (``LockEntity.check_code``).
 """
 from __future__ import annotations
 
 from typing import Any
 
 import regex
-from xiaoqu.core.const import STATE_UNKNOWN
-from xiaoqu.core.errors import ServiceValidationError
+
 from xiaoqu.core.validation import string, vol
+from xiaoqu.integrations.lock.const import DOMAIN, LockEntityFeature, LockState
+from xiaoqu.integrations.lock.entity import LockEntity
 
 from ..entity import PAYLOAD_NONE, MqttEntity, publish_topic, subscribe_topic
 from ..models import ReceiveMessage
-
-DOMAIN = "lock"
-_CODE = {vol.Optional("code"): string}
-SERVICES = [("lock", "lock", _CODE), ("unlock", "unlock", _CODE), ("open", "open", _CODE)]
-_STATES = ("locked", "unlocked", "locking", "unlocking", "jammed", "open", "opening")
-#: A code is checked in this long at most (the pattern comes from the device).
-CODE_MATCH_SECONDS = 0.05
 
 
 def code_format(value: Any) -> str:
@@ -32,9 +26,8 @@ def code_format(value: Any) -> str:
     return text
 
 
-class MqttLock(MqttEntity):
-    domain = DOMAIN
-    CONFIG_ATTRIBUTES = ("code_format",)
+class MqttLock(MqttEntity, LockEntity):
+    CONFIG_ATTRIBUTES = ()  # code_format is the lock domain's attribute
     PLATFORM_SCHEMA = {
         vol.Optional("command_topic"): publish_topic,
         vol.Optional("command_template"): string,
@@ -45,62 +38,54 @@ class MqttLock(MqttEntity):
         vol.Optional("payload_unlock", default="UNLOCK"): string,
         vol.Optional("payload_open"): string,
         vol.Optional("payload_reset", default=PAYLOAD_NONE): string,
-        **{vol.Optional(f"state_{name}", default=name.upper()): string for name in _STATES},
+        **{vol.Optional(f"state_{state}", default=state.upper()): string for state in LockState},
     }
 
     def setup_platform(self, config: dict[str, Any]) -> None:
         self._command = self.command_template("command_template")
-        self._by_payload = {config[f"state_{name}"]: name for name in _STATES}
-        self._code_format = regex.compile(config["code_format"]) if "code_format" in config else None
-        self._state: str | None = None
+        self._by_payload = {config[f"state_{state}"]: state for state in LockState}
+        self._attr_code_format = config.get("code_format")
+        self._attr_supported_features = LockEntityFeature.OPEN if "payload_open" in config else 0
+        self._show(None)
 
     def subscribe_topics(self) -> None:
         self.subscribe_value(self._received)
 
     def _received(self, value: str, message: ReceiveMessage) -> None:
         if value == self.config["payload_reset"]:
-            self._state = None
+            self._show(None)
         elif value in self._by_payload:
-            self._state = self._by_payload[value]
+            self._show(self._by_payload[value])
         else:
             return
         self.update()
 
-    @property
-    def state(self) -> str:
-        return self._state or STATE_UNKNOWN
+    def _show(self, state: LockState | None) -> None:
+        """Set the lock's fields for a state the device reported (None: not known)."""
+        self._attr_is_locked = None if state is None else state is LockState.LOCKED
+        self._attr_is_locking = state is LockState.LOCKING
+        self._attr_is_unlocking = state is LockState.UNLOCKING
+        self._attr_is_jammed = state is LockState.JAMMED
+        self._attr_is_open = state is LockState.OPEN
+        self._attr_is_opening = state is LockState.OPENING
 
-    def _check_code(self, code: str | None) -> None:
-        pattern = self._code_format
-        if pattern is None:
-            return
-        try:
-            matches = pattern.fullmatch(code or "", timeout=CODE_MATCH_SECONDS) is not None
-        except TimeoutError:
-            matches = False
-        if not matches:
-            what = "does not match" if code else "is missing; it must match"
-            raise ServiceValidationError(f"the code for {self.entity_id} {what} the pattern {pattern.pattern} its device requires")
-
-    def _send(self, payload_key: str, optimistic_state: str, code: str | None) -> None:
-        self._check_code(code)
+    def _send(self, payload_key: str, optimistic_state: LockState, code: str | None) -> None:
+        self.check_code(code)
         if "command_topic" in self.config:
             payload = self.config[payload_key]
             self.publish(self.config["command_topic"], self._command.render(payload, code=code) if self._command.text else payload)
         if self.optimistic:
-            self._state = optimistic_state
+            self._show(optimistic_state)
             self.update()
 
     def lock(self, code: str | None = None) -> None:
-        self._send("payload_lock", "locked", code)
+        self._send("payload_lock", LockState.LOCKED, code)
 
     def unlock(self, code: str | None = None) -> None:
-        self._send("payload_unlock", "unlocked", code)
+        self._send("payload_unlock", LockState.UNLOCKED, code)
 
     def open(self, code: str | None = None) -> None:
-        if "payload_open" not in self.config:
-            raise ServiceValidationError(f"{self.entity_id} cannot be opened: its device offers no payload_open")
-        self._send("payload_open", "open", code)
+        self._send("payload_open", LockState.OPEN, code)
 
 
 ENTITY = MqttLock

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from xiaoqu.core.const import STATE_UNKNOWN
-from xiaoqu.core.errors import ServiceValidationError
 from xiaoqu.core.validation import string, vol
+from xiaoqu.integrations.number.const import DOMAIN
+from xiaoqu.integrations.number.entity import NumberEntity, number_text
 
 from ..entity import (
     PAYLOAD_NONE,
@@ -16,17 +16,8 @@ from ..entity import (
 )
 from ..models import ReceiveMessage
 
-DOMAIN = "number"
-SERVICES = [("set_value", "set_value", {vol.Required("value"): vol.Coerce(float)})]
 
-
-def _text(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else str(number)
-
-
-class MqttNumber(MqttEntity):
-    domain = DOMAIN
-    CONFIG_ATTRIBUTES = ("device_class", "unit_of_measurement", "min", "max", "step", "mode")
+class MqttNumber(MqttEntity, NumberEntity):
     PLATFORM_SCHEMA = {
         vol.Optional("command_topic"): publish_topic,
         vol.Optional("command_template"): string,
@@ -41,36 +32,33 @@ class MqttNumber(MqttEntity):
     }
 
     def setup_platform(self, config: dict[str, Any]) -> None:
-        self._value: float | None = None
+        self._attr_native_value = None
+        self._attr_native_min_value, self._attr_native_max_value = config["min"], config["max"]
+        self._attr_native_step, self._attr_mode = config["step"], config["mode"]
+        self._attr_unit_of_measurement = config.get("unit_of_measurement")
 
     def subscribe_topics(self) -> None:
         self.subscribe_value(self._received)
 
     def _received(self, value: str, message: ReceiveMessage) -> None:
         if value == self.config["payload_reset"]:
-            self._value = None
+            self._attr_native_value = None
         else:
             try:
-                self._value = float(value)
+                self._attr_native_value = float(value)
             except ValueError:
                 self.reject("unexpected_value", f"{message.topic}: {value[:40]!r} is not a number")
                 return
         self.update()
 
-    @property
-    def state(self) -> str:
-        return STATE_UNKNOWN if self._value is None else _text(self._value)
-
     def set_value(self, value: float) -> None:
-        low, high = self.config["min"], self.config["max"]
-        if not low <= value <= high:
-            raise ServiceValidationError(f"value {_text(value)} is outside {_text(low)}..{_text(high)} for {self.entity_id}")
+        self.check_value(value)
         if "command_topic" in self.config:
-            payload = _text(value)
+            payload = number_text(value)
             template = self.command_template("command_template")
             self.publish(self.config["command_topic"], template.render(value) if template.text else payload)
         if self.optimistic:
-            self._value = value
+            self._attr_native_value = value
             self.update()
 
 

@@ -3,20 +3,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from xiaoqu.core.const import MAX_STATE_LENGTH, STATE_UNKNOWN
+from xiaoqu.core.const import MAX_STATE_LENGTH
 from xiaoqu.core.validation import boolean, string, vol
+from xiaoqu.integrations.sensor.const import DOMAIN
+from xiaoqu.integrations.sensor.entity import SensorEntity
 
 from ..entity import PAYLOAD_NONE, optional_string, subscribe_topic
 from ..models import ReceiveMessage
 from .binary_sensor import ExpiringEntity
 
-DOMAIN = "sensor"
-SERVICES: list[Any] = []
 
-
-class MqttSensor(ExpiringEntity):
-    domain = DOMAIN
-    CONFIG_ATTRIBUTES = ("device_class", "unit_of_measurement", "state_class", "suggested_display_precision")
+class MqttSensor(ExpiringEntity, SensorEntity):
+    CONFIG_ATTRIBUTES = ("device_class", "suggested_display_precision")
     PLATFORM_SCHEMA = {
         vol.Required("state_topic"): subscribe_topic,
         vol.Optional("value_template"): string,
@@ -29,7 +27,9 @@ class MqttSensor(ExpiringEntity):
     }
 
     def setup_platform(self, config: dict[str, Any]) -> None:
-        self._value: str | None = None
+        self._attr_native_value = None
+        self._attr_unit_of_measurement = config.get("unit_of_measurement")
+        self._attr_state_class = config.get("state_class")
 
     def subscribe_topics(self) -> None:
         self.subscribe_value(self._received)
@@ -38,13 +38,8 @@ class MqttSensor(ExpiringEntity):
         if len(value) > MAX_STATE_LENGTH:
             self.reject("too_long", f"{message.topic}: a value of {len(value)} characters is longer than a state may be")
             return
-        self._value = None if value == PAYLOAD_NONE else value
+        self._attr_native_value = None if value == PAYLOAD_NONE else value
         self.touch()
         self.update()
-
-    @property
-    def state(self) -> str:
-        return STATE_UNKNOWN if self._value is None else self._value
-
 
 ENTITY = MqttSensor

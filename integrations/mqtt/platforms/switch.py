@@ -3,23 +3,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from xiaoqu.core.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
+from xiaoqu.core.entity import ToggleEntity
 from xiaoqu.core.validation import string, vol
+from xiaoqu.integrations.switch.const import DOMAIN
+from xiaoqu.integrations.switch.entity import SwitchEntity
 
 from ..entity import PAYLOAD_NONE, MqttEntity, publish_topic, subscribe_topic
 from ..models import ReceiveMessage
 
-DOMAIN = "switch"
-SERVICES = [("turn_on", "turn_on", {}), ("turn_off", "turn_off", {}), ("toggle", "toggle", {})]
 
-
-class OnOffEntity(MqttEntity):
+class OnOffEntity(MqttEntity, ToggleEntity):
     """Shared by switch and the default light schema: on/off from a state topic, optimistic otherwise."""
 
     def setup_platform(self, config: dict[str, Any]) -> None:
         self._state_on = config.get("state_on", config["payload_on"])
         self._state_off = config.get("state_off", config["payload_off"])
-        self._is_on: bool | None = None
+        self._attr_is_on = None
 
     def subscribe_topics(self) -> None:
         template_key = "state_value_template" if "state_value_template" in self.config else "value_template"
@@ -27,24 +26,20 @@ class OnOffEntity(MqttEntity):
 
     def _state_received(self, value: str, message: ReceiveMessage) -> None:
         if value == self._state_on:
-            self._is_on = True
+            self._attr_is_on = True
         elif value == self._state_off:
-            self._is_on = False
+            self._attr_is_on = False
         elif value == PAYLOAD_NONE:
-            self._is_on = None
+            self._attr_is_on = None
         else:
             return  # another field of a shared JSON topic changed
         self.update()
-
-    @property
-    def state(self) -> str:
-        return STATE_UNKNOWN if self._is_on is None else STATE_ON if self._is_on else STATE_OFF
 
     def _send(self, on: bool) -> None:
         if "command_topic" in self.config:
             self.publish(self.config["command_topic"], self.config["payload_on" if on else "payload_off"])
         if self.optimistic:
-            self._is_on = on
+            self._attr_is_on = on
             self.update()
 
     def turn_on(self, **_: Any) -> None:
@@ -53,12 +48,8 @@ class OnOffEntity(MqttEntity):
     def turn_off(self, **_: Any) -> None:
         self._send(False)
 
-    def toggle(self, **_: Any) -> None:
-        self._send(not self._is_on)
 
-
-class MqttSwitch(OnOffEntity):
-    domain = DOMAIN
+class MqttSwitch(OnOffEntity, SwitchEntity):
     PLATFORM_SCHEMA = {
         vol.Optional("command_topic"): publish_topic,
         vol.Optional("state_topic"): subscribe_topic,

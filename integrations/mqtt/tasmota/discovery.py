@@ -23,7 +23,6 @@ from xiaoqu.core.validation import humanize_error, vol
 from ..discovery import Discovery
 from ..entity import MqttEntity
 from ..models import ReceiveMessage
-from ..platforms import PLATFORMS
 from . import translate
 from .entities import ENTITY_CLASSES
 
@@ -71,10 +70,6 @@ class TasmotaDiscovery(Discovery):
         self._told: set[tuple[str, str]] = set()
 
     async def start(self) -> None:
-        for platform in ENTITY_CLASSES:
-            module = PLATFORMS[platform]
-            for service, method, schema in module.SERVICES:
-                self.hub.entities.register_service(module.DOMAIN, service, method, schema)
         for kind in ("config", "sensors"):
             self._unsubscribes.append(self.client.subscribe_nowait(f"{PREFIX}/+/{kind}", self._received, qos=1))
 

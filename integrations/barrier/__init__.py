@@ -1,0 +1,29 @@
+"""Barrier gates: the ``barrier`` entity domain.
+
+It owns the base class (``entity.BarrierEntity``), the states and the services
+(``barrier.open``, ``barrier.close``, ``barrier.stop``); device integrations and vendor
+plugins (``plugins/acme_barrier``) subclass the base class, so automations and staff open
+any barrier the same way.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from xiaoqu.core import hookimpl
+from xiaoqu.core.entity_domain import register_services, service_names
+
+from .const import DOMAIN
+from .services import SERVICES
+
+if TYPE_CHECKING:
+    from xiaoqu.core.hub import Hub
+
+
+@hookimpl
+def xiaoqu_setup(hub: Hub) -> None:
+    register_services(hub, DOMAIN, SERVICES)
+
+
+@hookimpl
+def xiaoqu_services() -> list[str]:
+    return service_names(DOMAIN, SERVICES)

@@ -1,0 +1,29 @@
+"""Fans: the ``fan`` entity domain.
+
+It owns the base class (``entity.FanEntity``), the speed, preset and oscillation
+attributes and the services (``fan.turn_on``, ``fan.turn_off``, ``fan.toggle``, and behind
+features ``fan.set_percentage``, ``fan.set_preset_mode``, ``fan.oscillate``); MQTT fans
+subclass the base class.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from xiaoqu.core import hookimpl
+from xiaoqu.core.entity_domain import register_services, service_names
+
+from .const import DOMAIN
+from .services import SERVICES
+
+if TYPE_CHECKING:
+    from xiaoqu.core.hub import Hub
+
+
+@hookimpl
+def xiaoqu_setup(hub: Hub) -> None:
+    register_services(hub, DOMAIN, SERVICES)
+
+
+@hookimpl
+def xiaoqu_services() -> list[str]:
+    return service_names(DOMAIN, SERVICES)

@@ -1,0 +1,27 @@
+"""Numbers: the ``number`` entity domain (a setting within limits: a setpoint, a volume).
+
+It owns the base class (``entity.NumberEntity``), its limits as attributes and the service
+``number.set_value``; MQTT numbers subclass the base class.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from xiaoqu.core import hookimpl
+from xiaoqu.core.entity_domain import register_services, service_names
+
+from .const import DOMAIN
+from .services import SERVICES
+
+if TYPE_CHECKING:
+    from xiaoqu.core.hub import Hub
+
+
+@hookimpl
+def xiaoqu_setup(hub: Hub) -> None:
+    register_services(hub, DOMAIN, SERVICES)
+
+
+@hookimpl
+def xiaoqu_services() -> list[str]:
+    return service_names(DOMAIN, SERVICES)
