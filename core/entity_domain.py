@@ -23,6 +23,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from xiaoqu.core.services import service_names
+
+__all__ = ["EntityService", "register_services", "service_names", "toggle_services"]
+
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
 
@@ -49,11 +53,6 @@ def register_services(hub: Hub, domain: str, services: Iterable[EntityService]) 
         hub.entities.register_service(
             domain, service.name, service.method, service.schema, service.description, service.required_features
         )
-
-
-def service_names(domain: str, services: Iterable[EntityService]) -> list[str]:
-    """The ``domain.service`` names :func:`register_services` registers."""
-    return [f"{domain}.{service.name}" for service in services]
 
 
 def toggle_services(

@@ -13,7 +13,7 @@ import enum
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from xiaoqu.core.bus import Context, is_coroutine_callable
 from xiaoqu.core.const import EVENT_CALL_SERVICE, EVENT_SERVICE_REGISTERED
@@ -210,6 +210,12 @@ def register_services(hub: Hub, domain: str, table: Iterable[ServiceSpec]) -> No
         hub.services.register(domain, spec.name, spec.handler, spec.schema, spec.supports_response, spec.description)
 
 
-def service_names(domain: str, table: Iterable[ServiceSpec]) -> list[str]:
-    """``domain.name`` of each service of ``table``: what ``xiaoqu_services`` returns."""
-    return [f"{domain}.{spec.name}" for spec in table]
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+def service_names(domain: str, table: Iterable[_Named]) -> list[str]:
+    """``domain.name`` of each row of a service table (``ServiceSpec`` or ``EntityService``):
+    what the plugin's ``xiaoqu_services`` returns."""
+    return [f"{domain}.{row.name}" for row in table]
