@@ -29,6 +29,7 @@ API_SET_STATE: Final = "api.set_state"
 API_FIRE_EVENT: Final = "api.fire_event"
 API_UPDATE_ENTITY: Final = "api.update_entity"
 API_READ_AUDIT: Final = "api.read_audit"
+API_TEMPLATE: Final = "api.template"
 
 #: What each API permission lets a role do (for error messages and docs/security.md).
 API_PERMISSIONS: Final = {
@@ -37,6 +38,7 @@ API_PERMISSIONS: Final = {
     API_FIRE_EVENT: "fire events",
     API_UPDATE_ENTITY: "rename or disable entities",
     API_READ_AUDIT: "read the audit log",
+    API_TEMPLATE: "render a template (it reads every state)",
 }
 RESERVED_DOMAIN: Final = "api"
 

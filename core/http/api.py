@@ -19,6 +19,7 @@ from xiaoqu.core.auth import (
     API_READ,
     API_READ_AUDIT,
     API_SET_STATE,
+    API_TEMPLATE,
     API_UPDATE_ENTITY,
     SOURCE_API,
     Actor,
@@ -56,6 +57,8 @@ from xiaoqu.core.http.helpers import (
 from xiaoqu.core.hub import HubState
 from xiaoqu.core.registry import DISABLED_BY_USER
 from xiaoqu.core.states import State, valid_entity_id
+from xiaoqu.core.template import Template, TemplateError
+from xiaoqu.core.template.limits import DEFAULT_LIMITS
 from xiaoqu.core.validation import humanize_error, name, string, vol
 
 if TYPE_CHECKING:
@@ -130,6 +133,7 @@ def add_routes(app: web.Application) -> None:
     router.add_get("/api/entities", get_entities)
     router.add_post("/api/entities/{entity_id}", update_entity)
     router.add_get("/api/audit", get_audit)
+    router.add_post("/api/template", render_template)
     router.add_post("/api/auth/login", login)
     router.add_post("/api/auth/logout", logout)
 
@@ -370,6 +374,27 @@ async def get_audit(request: web.Request) -> web.Response:
         return json_message(str(err), HTTPStatus.BAD_REQUEST)
     _audit(request, audit.AUDIT_READ, filters=dict(query))
     return json_response([{"time": record.time, "user_id": record.subject, **record.data} for record in records])
+
+
+TEMPLATE_SCHEMA: Final = vol.Schema({vol.Required("template"): string, vol.Optional("variables", default=dict): dict})
+#: A template rendered for the API may take a tenth of what an automation's may: it runs on
+#: the event loop at a caller's request.
+API_TEMPLATE_LIMITS: Final = dataclasses.replace(DEFAULT_LIMITS, render_seconds=0.1, max_size=64 * 1024)
+
+
+@requires(API_TEMPLATE)
+async def render_template(request: web.Request) -> web.Response:
+    """Home Assistant's ``POST /api/template``: the rendered text, or a 400 saying why not."""
+    data = await read_json_object(request)
+    try:
+        body = TEMPLATE_SCHEMA(data)
+    except vol.Invalid as err:
+        return json_message(humanize_error(data, err), HTTPStatus.BAD_REQUEST)
+    try:
+        text = Template(body["template"], hub_of(request)).render(body["variables"], limits=API_TEMPLATE_LIMITS)
+    except TemplateError as err:
+        return json_message(f"Error rendering template: {err}", HTTPStatus.BAD_REQUEST)
+    return web.Response(text=text, content_type="text/plain")
 
 
 LOGIN_SCHEMA: Final = vol.Schema({vol.Required("username"): str, vol.Required("password"): str})
