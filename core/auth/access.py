@@ -19,6 +19,7 @@ from xiaoqu.core.auth.manager import AuthManager, User
 from xiaoqu.core.auth.permissions import merge_grants
 from xiaoqu.core.const import EVENT_CALL_SERVICE, EVENT_HUB_START
 from xiaoqu.core.errors import HubError, Unauthorized
+from xiaoqu.core.hooks import hook_calls
 from xiaoqu.core.util import await_me_maybe
 
 if TYPE_CHECKING:
@@ -98,11 +99,11 @@ class Access:
 
     async def load_permissions(self) -> None:
         results: list[tuple[str, Any]] = []
-        for impl in self._hub.pm.hook.xiaoqu_role_permissions.get_hookimpls():
+        for call in hook_calls(self._hub.pm, "xiaoqu_role_permissions"):
             try:
-                results.append((impl.plugin_name, await await_me_maybe(impl.function())))
+                results.append((call.plugin, await await_me_maybe(call())))
             except Exception:
-                _LOGGER.exception("%s: xiaoqu_role_permissions failed; it grants nothing", impl.plugin_name)
+                _LOGGER.exception("%s: xiaoqu_role_permissions failed; it grants nothing", call.plugin)
         self.permissions = merge_grants(results, self._site_grants)
 
     async def _reload_on_start(self, _event: Event) -> None:

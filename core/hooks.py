@@ -1,0 +1,59 @@
+"""Calling plugins' hook implementations one at a time, each bound to what it declares.
+
+pluggy calls every implementation of a hook in one go, and the first that raises stops the
+rest. The core never wants that: each place that calls a hook has its own failure policy (a
+failing ``xiaoqu_setup`` fails its plugin; a failing ``xiaoqu_http_routes`` is logged and the
+other plugins still add their routes; an awaitable where a mapping was due is refused). So
+the core walks the implementations itself, through :func:`hook_calls`, and decides at each
+call what a failure means.
+
+An implementation takes only the arguments it names (``def xiaoqu_services():`` may leave
+out ``config``), as pluggy allows; the caller says once what it has to offer.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pluggy
+
+__all__ = ["HookCall", "hook_calls"]
+
+
+@dataclass(frozen=True, slots=True)
+class HookCall:
+    """One plugin's implementation of a hook with its arguments; call it to run it.
+
+    What it returns is the implementation's own result: a value, or an awaitable for the
+    caller to await (``core.util.await_me_maybe``) where the hook may be ``async def``.
+    """
+
+    plugin: str
+    function: Callable[..., Any]
+    kwargs: Mapping[str, Any]
+
+    def __call__(self) -> Any:
+        return self.function(**self.kwargs)
+
+
+def hook_calls(
+    pm: pluggy.PluginManager, hook: str, available: Mapping[str, Any] | None = None, *, plugin: str | None = None
+) -> Iterator[HookCall]:
+    """Each implementation of ``hook`` (only ``plugin``'s, when given), in pluggy's order,
+    bound to the arguments it declares from ``available``.
+
+    The arguments are looked up when each implementation is reached, so an implementation
+    that asks for one the caller did not offer is a ``TypeError`` naming the hook, the plugin
+    and the argument: a mistake of the core's, since pluggy lets an implementation declare
+    only arguments of the hook's specification.
+    """
+    available = available or {}
+    for impl in getattr(pm.hook, hook).get_hookimpls():
+        if plugin is not None and impl.plugin_name != plugin:
+            continue
+        if missing := [name for name in impl.argnames if name not in available]:
+            raise TypeError(f"{hook} of plugin {impl.plugin_name} takes {', '.join(missing)}, "
+                            f"which the caller does not provide")
+        yield HookCall(impl.plugin_name, impl.function, {name: available[name] for name in impl.argnames})
