@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core.errors import PluginError
-from xiaoqu.core.hooks import hook_calls
+from xiaoqu.core.hooks import hook_calls, register_plugin
 from xiaoqu.core.util import await_me_maybe
 from xiaoqu.core.validation import humanize_error, vol
 
@@ -96,7 +96,7 @@ class Problem:
     """
 
     domain: str
-    stage: str  # "discover", "import", "config", "dependency", "setup"
+    stage: str  # "discover", "import", "hooks", "config", "dependency", "setup"
     message: str
     file: str | None = None
     line: int | None = None
@@ -356,7 +356,12 @@ class PluginSet:
                 self.problems.append(Problem(domain, "import", f"failed to import {manifest.module}: {_describe(err)}"))
                 continue
             if not self.hub.pm.is_registered(module):
-                self.hub.pm.register(module, name=domain)
+                try:
+                    register_plugin(self.hub.pm, domain, module)
+                except PluginError as err:
+                    failed.add(domain)
+                    self.problems.append(Problem(domain, "hooks", str(err)))
+                    continue
             schemas = [s for call in hook_calls(self.hub.pm, "xiaoqu_config_schema", plugin=domain)
                        if (s := call()) is not None]
             section = loaded.raw.get(domain)

@@ -7,7 +7,8 @@ import pluggy
 import pytest
 
 from xiaoqu.core import hookimpl, hookspecs
-from xiaoqu.core.hooks import hook_calls
+from xiaoqu.core.errors import PluginError
+from xiaoqu.core.hooks import hook_calls, register_plugin
 from xiaoqu.core.hookspecs import PROJECT_NAME
 
 
@@ -80,3 +81,21 @@ def test_an_argument_the_caller_does_not_offer_names_hook_plugin_and_argument(pm
 
     with pytest.raises(TypeError, match="xiaoqu_http_routes of plugin needs_app takes app, which the caller"):
         list(hook_calls(pm, "xiaoqu_http_routes", {"hub": None}))
+
+
+def test_register_plugin_refuses_an_unknown_hook_and_keeps_the_others(pm):
+    pm.register(_plugin("fine", xiaoqu_stop=lambda: None), name="fine")
+    typo = _plugin("typo", xiaoqu_setpu=lambda hub: None, xiaoqu_stopp=lambda: None, xiaoqu_nothing_like_it=lambda: None)
+
+    with pytest.raises(PluginError) as caught:
+        register_plugin(pm, "typo", typo)
+
+    assert str(caught.value) == ("unknown hook 'xiaoqu_nothing_like_it'; unknown hook 'xiaoqu_setpu' (did you mean "
+                                 "'xiaoqu_setup'?); unknown hook 'xiaoqu_stopp' (did you mean 'xiaoqu_stop'?)")
+    assert not pm.has_plugin("typo") and pm.has_plugin("fine")
+    pm.check_pending()  # nothing of the refused plugin is left behind
+
+
+def test_register_plugin_registers_a_plugin_with_known_hooks(pm):
+    register_plugin(pm, "good", _plugin("good", xiaoqu_setup=lambda hub: None))
+    assert [call.plugin for call in hook_calls(pm, "xiaoqu_setup", {"hub": None})] == ["good"]
