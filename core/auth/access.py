@@ -1,6 +1,6 @@
 """The hub's side of auth: who may do what, checked on every service call a user makes.
 
-:class:`Access` is what the ``auth`` plugin puts in ``hub.data["auth"]``. It installs
+:class:`Access` is what the ``auth`` plugin puts in ``hub.data[DATA_ACCESS]``. It installs
 :meth:`Access.check_service` as ``hub.services.permission_check``, so every call whose
 context names a user — from the API, or from an automation a user started — is checked
 against the user's role, however it reached the service registry. It audits those calls,
@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from xiaoqu.core.auth import audit
 from xiaoqu.core.auth.audit import Actor
+from xiaoqu.core.auth.const import DATA_ACCESS
 from xiaoqu.core.auth.manager import AuthManager, User
 from xiaoqu.core.auth.permissions import merge_grants
 from xiaoqu.core.const import EVENT_CALL_SERVICE, EVENT_HUB_START
@@ -29,10 +30,6 @@ if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
-
-DOMAIN: Final = "auth"
-#: The ``Context.source`` of acts that came in through the HTTP API.
-SOURCE_API: Final = "api"
 
 
 class Origin(NamedTuple):
@@ -146,7 +143,7 @@ class Access:
 
 def get_access(hub: Hub) -> Access:
     """The hub's :class:`Access`; raises if the auth plugin is not set up."""
-    access = hub.data.get(DOMAIN)
-    if not isinstance(access, Access):
+    access = hub.data.get(DATA_ACCESS)
+    if access is None:
         raise HubError("auth is not set up on this hub (see the log for why), so nobody can be let in")
     return access

@@ -23,6 +23,7 @@ from xiaoqu.core.errors import HubError
 from xiaoqu.core.hooks import hook_calls
 from xiaoqu.core.http.api import add_routes
 from xiaoqu.core.http.ban import LoginAttempts
+from xiaoqu.core.http.const import DOMAIN
 from xiaoqu.core.http.helpers import ACCESS_KEY, ATTEMPTS_KEY, HUB_KEY, MAX_BODY
 from xiaoqu.core.http.middleware import build_middlewares, response_headers
 from xiaoqu.core.http.webhook import URL_PATTERN, handle_webhook
@@ -34,12 +35,11 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-DOMAIN: Final = "http"
 SHUTDOWN_TIMEOUT: Final = 10.0  # seconds requests in flight get to finish when the hub stops
 
 
 class HttpServer:
-    """One hub's HTTP API: ``hub.data["http"]``. ``port`` is the bound port once started."""
+    """One hub's HTTP API: ``hub.data[DATA_SERVER]``. ``port`` is the bound port once started."""
 
     def __init__(self, hub: Hub, config: dict[str, Any], access: Access) -> None:
         self.hub = hub

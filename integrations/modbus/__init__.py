@@ -25,6 +25,7 @@ from xiaoqu.core.hub import HubState
 from .codec import DataType, DecodeError, Swap, decode, decoder, encode
 from .connection import LineSettings
 from .const import (
+    DATA_HUBS,
     DEFAULT_SERIAL_MESSAGE_WAIT_MS,
     DOMAIN,
     EVENT_DEVICE_FAULT,
@@ -75,7 +76,7 @@ def get_hub(hub: Hub, name: str | None = None) -> ModbusHub:
     A plugin that uses it lists ``"modbus"`` in its manifest's dependencies, so the hubs
     exist before it is set up.
     """
-    hubs: dict[str, ModbusHub] = hub.data.get(DOMAIN, {})
+    hubs = hub.data.get(DATA_HUBS, {})
     if name is None and len(hubs) == 1:
         return next(iter(hubs.values()))
     if name in hubs:
@@ -114,8 +115,7 @@ def xiaoqu_services() -> list[str]:
 
 @hookimpl
 async def xiaoqu_setup(hub: Hub, config: list[dict[str, Any]] | None) -> None:
-    hubs: dict[str, ModbusHub] = {}
-    hub.data[DOMAIN] = hubs
+    hubs = hub.data[DATA_HUBS] = {}
     for conf in config or []:
         modbus = hubs[conf["name"]] = build_hub(hub, conf)
         await hub.entities.add(DOMAIN, [
@@ -143,5 +143,5 @@ async def xiaoqu_setup(hub: Hub, config: list[dict[str, Any]] | None) -> None:
 
 @hookimpl
 def xiaoqu_stop(hub: Hub) -> None:
-    for modbus in hub.data.get(DOMAIN, {}).values():
+    for modbus in hub.data.get(DATA_HUBS, {}).values():
         modbus.close()

@@ -2,9 +2,16 @@
 from __future__ import annotations
 
 import enum
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+from xiaoqu.core.hub_data import HubKey
+
+if TYPE_CHECKING:
+    from .hub import ModbusHub
 
 DOMAIN: Final = "modbus"
+#: The configured hubs by name (``get_hub`` reads it).
+DATA_HUBS: Final = HubKey["dict[str, ModbusHub]"](DOMAIN)
 
 EVENT_DEVICE_FAULT: Final = "modbus_device_fault"
 """A device stopped answering: ``{hub, device_id, reason}``; fired once per outage."""

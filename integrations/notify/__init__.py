@@ -24,7 +24,7 @@ from xiaoqu.core.errors import HubError
 from xiaoqu.core.services import ServiceSpec, register_services, service_names
 
 from .channels import Channel, LogChannel, Notification
-from .const import DOMAIN, EVENT_NOTIFICATION_SENT
+from .const import DATA_NOTIFIER, DOMAIN, EVENT_NOTIFICATION_SENT
 from .notifier import Notifier
 from .schema import CONFIG_SCHEMA, MESSAGE_SCHEMA
 from .services import send_notification, service_table, target_names
@@ -37,7 +37,7 @@ __all__ = ["DOMAIN", "EVENT_NOTIFICATION_SENT", "Channel", "Notification", "regi
 
 def register_target(hub: Hub, name: str, channel: Channel, description: str | None = None) -> None:
     """Add ``notify.<name>``, sending through ``channel`` (declare it in your ``xiaoqu_services``)."""
-    notifier: Notifier = hub.data[DOMAIN]
+    notifier = hub.data[DATA_NOTIFIER]
     if name in notifier.targets:
         raise HubError(f"notify.{name} already exists")
     notifier.targets[name] = channel
@@ -56,7 +56,7 @@ def xiaoqu_services(config: list[dict[str, Any]] | None) -> list[str]:
 
 @hookimpl
 async def xiaoqu_setup(hub: Hub, config: list[dict[str, Any]] | None) -> None:
-    notifier = hub.data[DOMAIN] = Notifier(hub)
+    notifier = hub.data[DATA_NOTIFIER] = Notifier(hub)
     levels = {target["name"]: target["level"] for target in config or ()}
     for name in target_names(config):
         notifier.targets[name] = LogChannel(name, logging.getLevelName(levels.get(name, "INFO")))

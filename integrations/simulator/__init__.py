@@ -29,13 +29,11 @@ from typing import TYPE_CHECKING, Any
 from xiaoqu.core import hookimpl
 from xiaoqu.core.validation import port, positive_int, string, time_of_day, vol
 
+from .const import DATA_SIMULATOR
 from .simulator import Simulator
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
-
-DOMAIN = "simulator"
-
 
 def _speed(value: Any) -> float:
     if isinstance(value, bool):
@@ -102,17 +100,17 @@ def xiaoqu_config_schema() -> Any:
 @hookimpl
 async def xiaoqu_setup(hub: Hub, config: dict[str, Any] | None) -> None:
     simulator = Simulator(hub, config if config is not None else CONFIG_SCHEMA({}))
-    hub.data[DOMAIN] = simulator
+    hub.data[DATA_SIMULATOR] = simulator
     try:
         await simulator.start()
     except BaseException:
         await simulator.stop()
-        hub.data.pop(DOMAIN, None)
+        hub.data.pop(DATA_SIMULATOR, None)
         raise
 
 
 @hookimpl
 async def xiaoqu_stop(hub: Hub) -> None:
-    simulator: Simulator | None = hub.data.pop(DOMAIN, None)
+    simulator = hub.data.pop(DATA_SIMULATOR, None)
     if simulator is not None:
         await simulator.stop()
