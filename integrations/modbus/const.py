@@ -32,6 +32,10 @@ the 3.5 character times of the standard (Home Assistant uses the same default)."
 
 MAX_DEVICE_ID: Final = 247
 """Unit ids 248-255 are reserved by the Modbus serial line specification."""
+MAX_WRITE_REGISTERS: Final = 123
+"""The most registers one write may carry (Modbus application protocol, 6.12)."""
+MAX_WRITE_COILS: Final = 1968
+"""The most coils one write may carry (Modbus application protocol, 6.11)."""
 
 
 class Table(enum.StrEnum):
