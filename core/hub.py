@@ -29,6 +29,7 @@ from xiaoqu.core.const import (
 )
 from xiaoqu.core.entity import EntityManager
 from xiaoqu.core.hookspecs import PROJECT_NAME
+from xiaoqu.core.hub_data import HubData
 from xiaoqu.core.loader import PluginSet
 from xiaoqu.core.recorder import Recorder
 from xiaoqu.core.registry import STORE_NAME, DeviceRegistry, EntityRegistry
@@ -86,8 +87,8 @@ class Hub:
         self.services = ServiceRegistry(self)
         self.pm = pluggy.PluginManager(PROJECT_NAME)
         self.pm.add_hookspecs(hookspecs)
-        #: Per-integration runtime data, keyed by domain.
-        self.data: dict[str, Any] = {}
+        #: Each plugin's runtime objects, under typed keys (``HubKey``) from its ``const.py``.
+        self.data = HubData()
         # Complete from the start; open() reads what is on disk before plugins are set up.
         assert config.data_dir is not None  # HubConfig fills it in
         self.storage = Storage(config.data_dir)

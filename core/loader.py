@@ -30,13 +30,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core.errors import PluginError
+from xiaoqu.core.hooks import hook_calls, register_plugin
 from xiaoqu.core.util import await_me_maybe
 from xiaoqu.core.validation import humanize_error, vol
 
 if TYPE_CHECKING:
     from types import ModuleType
-
-    import pluggy
 
     from xiaoqu.core.config import ConfigError, LoadedConfig
     from xiaoqu.core.hub import Hub
@@ -97,7 +96,7 @@ class Problem:
     """
 
     domain: str
-    stage: str  # "discover", "import", "config", "dependency", "setup"
+    stage: str  # "discover", "import", "hooks", "config", "dependency", "setup"
     message: str
     file: str | None = None
     line: int | None = None
@@ -311,15 +310,6 @@ def setup_order(wanted: Iterable[str], available: dict[str, Manifest]) -> tuple[
     return order, list(problems.values())
 
 
-def call_plugin_hook(pm: pluggy.PluginManager, plugin: str, hook: str, **kwargs: Any) -> list[Any]:
-    """Call one plugin's implementations of ``hook`` (pluggy calls every plugin's)."""
-    results = []
-    for impl in getattr(pm.hook, hook).get_hookimpls():
-        if impl.plugin_name == plugin:
-            results.append(impl.function(**{name: kwargs[name] for name in impl.argnames}))
-    return results
-
-
 @dataclass(slots=True)
 class Plugin:
     manifest: Manifest
@@ -366,8 +356,14 @@ class PluginSet:
                 self.problems.append(Problem(domain, "import", f"failed to import {manifest.module}: {_describe(err)}"))
                 continue
             if not self.hub.pm.is_registered(module):
-                self.hub.pm.register(module, name=domain)
-            schemas = [s for s in call_plugin_hook(self.hub.pm, domain, "xiaoqu_config_schema") if s is not None]
+                try:
+                    register_plugin(self.hub.pm, domain, module)
+                except PluginError as err:
+                    failed.add(domain)
+                    self.problems.append(Problem(domain, "hooks", str(err)))
+                    continue
+            schemas = [s for call in hook_calls(self.hub.pm, "xiaoqu_config_schema", plugin=domain)
+                       if (s := call()) is not None]
             section = loaded.raw.get(domain)
             if schemas:
                 section, errors = loaded.validate(domain, schemas[0])
@@ -378,8 +374,8 @@ class PluginSet:
                     self.problems.append(Problem(domain, "config", f"invalid configuration ({len(errors)} error(s))"))
                     continue
             self.loaded[domain] = Plugin(manifest, module, section)
-            for names in call_plugin_hook(self.hub.pm, domain, "xiaoqu_services", config=section):
-                self.declared_services.update(names or ())
+            for call in hook_calls(self.hub.pm, "xiaoqu_services", {"config": section}, plugin=domain):
+                self.declared_services.update(call() or ())
         return config_errors
 
     async def setup_all(self) -> None:
@@ -393,8 +389,9 @@ class PluginSet:
                     Problem(domain, "dependency", f"depends on '{blocked[0]}', which failed to set up")))
                 continue
             try:
-                for result in call_plugin_hook(self.hub.pm, domain, "xiaoqu_setup", hub=self.hub, config=plugin.config):
-                    await await_me_maybe(result)
+                setup = {"hub": self.hub, "config": plugin.config}
+                for call in hook_calls(self.hub.pm, "xiaoqu_setup", setup, plugin=domain):
+                    await await_me_maybe(call())
             except Exception as err:
                 failed.add(domain)
                 self.hub.pm.unregister(name=domain)
@@ -434,8 +431,8 @@ class PluginSet:
     async def stop_all(self) -> None:
         for domain in reversed(self.running):
             try:
-                for result in call_plugin_hook(self.hub.pm, domain, "xiaoqu_stop", hub=self.hub):
-                    await await_me_maybe(result)
+                for call in hook_calls(self.hub.pm, "xiaoqu_stop", {"hub": self.hub}, plugin=domain):
+                    await await_me_maybe(call())
             except Exception:
                 _LOGGER.exception("Error stopping %s", domain)
         self.running.clear()

@@ -43,7 +43,7 @@ async def running_hub(
 
     extra = [plugins_dir] if plugins_dir is not None else []
     if not isinstance(config, str) and "http" not in config:
-        # A test hub serves HTTP on a free port (hub.data["http"].port), never the site's 8123.
+        # A test hub serves HTTP on a free port (hub.data[DATA_SERVER].port), never the site's 8123.
         config = {**config, "http": {"server_port": 0}}
     hub, checked = await setup_hub(write_config(config_dir, config), clock=clock, plugin_dirs=extra)
     try:

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.bus import Event, Unsubscribe, is_coroutine_callable
 from xiaoqu.core.const import EVENT_STATE_CHANGED
+from xiaoqu.core.hub_data import HubKey
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
-_DATA_KEY = "core.tracking"
+_INDEX: Final = HubKey["_StateChangeIndex"]("core.tracking")
 
 
 class _StateChangeIndex:
@@ -50,9 +51,9 @@ class _StateChangeIndex:
 
 def track_state_change(hub: Hub, entity_ids: str | Iterable[str], action: Callable[[Event], Any]) -> Unsubscribe:
     """Call ``action(event)`` on each ``state_changed`` of the given entities; returns an unsubscribe."""
-    index: _StateChangeIndex | None = hub.data.get(_DATA_KEY)
+    index = hub.data.get(_INDEX)
     if index is None:
-        index = hub.data[_DATA_KEY] = _StateChangeIndex(hub)
+        index = hub.data[_INDEX] = _StateChangeIndex(hub)
     ids = [entity_ids] if isinstance(entity_ids, str) else list(dict.fromkeys(entity_ids))
     for entity_id in ids:
         index.add(entity_id, action)

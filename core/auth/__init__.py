@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core import hookimpl
-from xiaoqu.core.auth.access import DOMAIN, SOURCE_API, Access, get_access
+from xiaoqu.core.auth.access import Access, get_access
 from xiaoqu.core.auth.audit import MIN_KEEP_DAYS, Actor, AuditLog
+from xiaoqu.core.auth.const import DATA_ACCESS, DATA_CONTROL, SOURCE_API
 from xiaoqu.core.auth.control import ControlServer
 from xiaoqu.core.auth.manager import AuthError, AuthManager, Token, User
 from xiaoqu.core.auth.permissions import (
@@ -58,7 +59,6 @@ __all__ = [
 ]
 
 _LOGGER = logging.getLogger(__name__)
-CONTROL_KEY = "auth_control"
 
 
 def _pattern(value: Any) -> str:
@@ -129,17 +129,17 @@ async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
     access = Access(hub, manager, site_grants=config["roles"], login_lifetime=config["login_token_lifetime"])
     await access.load_permissions()
     access.install()
-    hub.data[DOMAIN] = access
+    hub.data[DATA_ACCESS] = access
     control = ControlServer(manager, Path(hub.config.data_dir or "."))
     await control.start()
-    hub.data[CONTROL_KEY] = control
+    hub.data[DATA_CONTROL] = control
     if not manager.users():
         _LOGGER.warning("%s", _first_user_hint(hub))
 
 
 @hookimpl
 async def xiaoqu_stop(hub: Hub) -> None:
-    control = hub.data.pop(CONTROL_KEY, None)
+    control = hub.data.pop(DATA_CONTROL, None)
     if control is not None:
         await control.stop()
 

@@ -1,6 +1,6 @@
 """The hub's side of auth: who may do what, checked on every service call a user makes.
 
-:class:`Access` is what the ``auth`` plugin puts in ``hub.data["auth"]``. It installs
+:class:`Access` is what the ``auth`` plugin puts in ``hub.data[DATA_ACCESS]``. It installs
 :meth:`Access.check_service` as ``hub.services.permission_check``, so every call whose
 context names a user — from the API, or from an automation a user started — is checked
 against the user's role, however it reached the service registry. It audits those calls,
@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from xiaoqu.core.auth import audit
 from xiaoqu.core.auth.audit import Actor
+from xiaoqu.core.auth.const import DATA_ACCESS
 from xiaoqu.core.auth.manager import AuthManager, User
 from xiaoqu.core.auth.permissions import merge_grants
 from xiaoqu.core.const import EVENT_CALL_SERVICE, EVENT_HUB_START
 from xiaoqu.core.errors import HubError, Unauthorized
+from xiaoqu.core.hooks import hook_calls
 from xiaoqu.core.util import await_me_maybe
 
 if TYPE_CHECKING:
@@ -28,10 +30,6 @@ if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
-
-DOMAIN: Final = "auth"
-#: The ``Context.source`` of acts that came in through the HTTP API.
-SOURCE_API: Final = "api"
 
 
 class Origin(NamedTuple):
@@ -98,11 +96,11 @@ class Access:
 
     async def load_permissions(self) -> None:
         results: list[tuple[str, Any]] = []
-        for impl in self._hub.pm.hook.xiaoqu_role_permissions.get_hookimpls():
+        for call in hook_calls(self._hub.pm, "xiaoqu_role_permissions"):
             try:
-                results.append((impl.plugin_name, await await_me_maybe(impl.function())))
+                results.append((call.plugin, await await_me_maybe(call())))
             except Exception:
-                _LOGGER.exception("%s: xiaoqu_role_permissions failed; it grants nothing", impl.plugin_name)
+                _LOGGER.exception("%s: xiaoqu_role_permissions failed; it grants nothing", call.plugin)
         self.permissions = merge_grants(results, self._site_grants)
 
     async def _reload_on_start(self, _event: Event) -> None:
@@ -145,7 +143,7 @@ class Access:
 
 def get_access(hub: Hub) -> Access:
     """The hub's :class:`Access`; raises if the auth plugin is not set up."""
-    access = hub.data.get(DOMAIN)
-    if not isinstance(access, Access):
+    access = hub.data.get(DATA_ACCESS)
+    if access is None:
         raise HubError("auth is not set up on this hub (see the log for why), so nobody can be let in")
     return access

@@ -4,7 +4,7 @@ Public API (for plugins, the HTTP API and the command line):
 
 - trigger and condition types: the ``xiaoqu_automation_triggers`` and
   ``xiaoqu_automation_conditions`` hooks; the interfaces are in `core.automation.platforms`;
-- ``hub.data["automation"]`` is the `AutomationEngine`: ``describe()``, ``traces(id)``,
+- ``hub.data[DATA_ENGINE]`` is the `AutomationEngine`: ``describe()``, ``traces(id)``,
   ``trace(id, run_id)`` (JSON-able data), ``reload()``;
 - `validate_automations(hub, raw_config)`: every error in a config's automations, without
   setting anything up (``xiaoqu check-config``);
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core import hookimpl
 from xiaoqu.core.automation.config import validate_automations
-from xiaoqu.core.automation.const import DOMAIN, SERVICES
+from xiaoqu.core.automation.const import DATA_ENGINE, DOMAIN, SERVICES
 from xiaoqu.core.automation.engine import AutomationEngine
 from xiaoqu.core.automation.platforms import ConditionPlatform, TriggerInfo, TriggerPlatform
 from xiaoqu.core.automation.trace import record
@@ -50,7 +50,7 @@ async def xiaoqu_setup(hub: Hub, config: Any) -> None:
     """No config schema on purpose: each automation is checked on its own (see config.py)."""
     from xiaoqu.core.hub import HubState
 
-    engine = hub.data[DOMAIN] = AutomationEngine(hub, config)
+    engine = hub.data[DATA_ENGINE] = AutomationEngine(hub, config)
     engine.register_services()
     if hub.state is HubState.RUNNING:
         await engine.start()
@@ -60,7 +60,7 @@ async def xiaoqu_setup(hub: Hub, config: Any) -> None:
 
 @hookimpl
 async def xiaoqu_stop(hub: Hub) -> None:
-    engine: AutomationEngine | None = hub.data.get(DOMAIN)
+    engine = hub.data.get(DATA_ENGINE)
     if engine is not None:
         await engine.stop()
 

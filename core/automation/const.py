@@ -1,9 +1,16 @@
 """Names of the automation language's keys, its defaults and the events it fires."""
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+from xiaoqu.core.hub_data import HubKey
+
+if TYPE_CHECKING:
+    from xiaoqu.core.automation.engine import AutomationEngine
 
 DOMAIN: Final = "automation"
+#: The engine in ``hub.data``.
+DATA_ENGINE: Final = HubKey["AutomationEngine"](DOMAIN)
 #: The services the engine registers (declared for check-config through xiaoqu_services).
 SERVICES: Final = ("turn_on", "turn_off", "toggle", "trigger", "reload")
 

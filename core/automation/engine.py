@@ -44,7 +44,7 @@ _LOGGER = logging.getLogger(__name__)
 
 
 class AutomationEngine:
-    """``hub.data["automation"]``: the automations by id, in the order of the config."""
+    """``hub.data[DATA_ENGINE]``: the automations by id, in the order of the config."""
 
     def __init__(self, hub: Hub, section: Any) -> None:
         self.hub = hub

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from xiaoqu.core.auth import API_READ
-from xiaoqu.core.automation.const import DOMAIN
+from xiaoqu.core.automation.const import DATA_ENGINE
 from xiaoqu.core.http import hub_of, json_error, json_response, requires
 
 if TYPE_CHECKING:
@@ -29,10 +29,10 @@ def add_routes(hub: Hub, app: web.Application) -> None:
 
 
 def _engine(request: web.Request) -> AutomationEngine:
-    engine = hub_of(request).data.get(DOMAIN)
+    engine = hub_of(request).data.get(DATA_ENGINE)
     if engine is None:
         raise json_error(HTTPStatus.SERVICE_UNAVAILABLE, "The automation engine is not running.")
-    return engine  # type: ignore[no-any-return]
+    return engine
 
 
 @requires(API_READ)

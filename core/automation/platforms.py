@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from xiaoqu.core.bus import Context, Unsubscribe
+from xiaoqu.core.hooks import hook_calls
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
@@ -106,10 +107,10 @@ def collect_platforms(hub: Hub) -> Platforms:
 
 def _contribute(hub: Hub, hook: str, kind: str, into: dict[str, Any], protocol: type,
                 origin: dict[str, str]) -> None:
-    for impl in getattr(hub.pm.hook, hook).get_hookimpls():
-        plugin = impl.plugin_name
+    for call in hook_calls(hub.pm, hook, {"hub": hub}):
+        plugin = call.plugin
         try:
-            contributed = impl.function(**({"hub": hub} if "hub" in impl.argnames else {}))
+            contributed = call()
         except Exception:
             _LOGGER.exception("%s of plugin %s failed; its %s types are not available", hook, plugin, kind)
             continue

@@ -20,12 +20,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core import hookimpl
 from xiaoqu.core.calendar.data import Holiday, HolidayData, load_holidays, shipped_file
+from xiaoqu.core.calendar.const import DATA_CALENDAR, DOMAIN
 from xiaoqu.core.calendar.site_calendar import SITE_FILE, SiteCalendar, weekday_numbers
 from xiaoqu.core.errors import ServiceValidationError
+from xiaoqu.core.hub_data import HubKey
 from xiaoqu.core.validation import boolean, ensure_list, string, vol
 
 if TYPE_CHECKING:
@@ -47,8 +49,8 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 
-DOMAIN = "calendar"
-_SETTINGS = "calendar.settings"
+#: The validated ``calendar:`` section, for ``calendar.reload`` and a calendar built late.
+_SETTINGS: Final = HubKey["Mapping[str, Any]"]("calendar.settings")
 
 
 def _weekend(value: Any) -> frozenset[int]:
@@ -68,12 +70,12 @@ CONFIG_SCHEMA = vol.All(
 
 
 def get_calendar(hub: Hub) -> SiteCalendar:
-    """The hub's calendar (``hub.data["calendar"]``), built from the hub's config on first use
+    """The hub's calendar (``hub.data[DATA_CALENDAR]``), built from the hub's config on first use
     when the calendar was not set up (a bare hub in a test or a script)."""
-    calendar = hub.data.get(DOMAIN)
+    calendar = hub.data.get(DATA_CALENDAR)
     if calendar is None:
         settings = hub.data.get(_SETTINGS) or CONFIG_SCHEMA(None)
-        calendar = hub.data[DOMAIN] = _build(hub, settings)
+        calendar = hub.data[DATA_CALENDAR] = _build(hub, settings)
     return calendar
 
 
@@ -102,7 +104,7 @@ def xiaoqu_services() -> list[str]:
 async def xiaoqu_setup(hub: Hub, config: Mapping[str, Any] | None) -> None:
     settings = config if config is not None else CONFIG_SCHEMA(None)
     hub.data[_SETTINGS] = settings
-    hub.data[DOMAIN] = await hub.run_in_executor(_build, hub, settings)
+    hub.data[DATA_CALENDAR] = await hub.run_in_executor(_build, hub, settings)
     hub.services.register(DOMAIN, "reload", _reload, description=(
         "Read holidays.yaml again after it was edited; with a mistake in it the calendar stays as it was."
     ))
@@ -118,7 +120,7 @@ async def _reload(call: ServiceCall) -> None:
             _LOGGER.error("Holiday file: %s", problem)
         more = f" (and {len(errors) - 1} more, see the log)" if len(errors) > 1 else ""
         raise ServiceValidationError(f"the calendar was not reloaded: {errors[0]}{more}")
-    hub.data[DOMAIN] = fresh
+    hub.data[DATA_CALENDAR] = fresh
     _LOGGER.info("Site calendar reloaded: holidays for %s", sorted(fresh.years))
 
 

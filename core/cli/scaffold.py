@@ -9,8 +9,12 @@ from importlib import resources
 from pathlib import Path
 
 TEMPLATE_FILES = {
-    "__init__.py.tmpl": "__init__.py",
     "manifest.json.tmpl": "manifest.json",
+    "const.py.tmpl": "const.py",
+    "schema.py.tmpl": "schema.py",
+    "services.py.tmpl": "services.py",
+    "entity.py.tmpl": "entity.py",
+    "__init__.py.tmpl": "__init__.py",
     "test_plugin.py.tmpl": "test_plugin.py",
     "pyproject.toml.tmpl": "pyproject.toml",
 }

@@ -31,7 +31,8 @@ from xiaoqu.core.http.helpers import (
     user_of,
 )
 from xiaoqu.core.http.schema import CONFIG_SCHEMA
-from xiaoqu.core.http.server import DOMAIN, HttpServer
+from xiaoqu.core.http.const import DATA_SERVER
+from xiaoqu.core.http.server import HttpServer
 from xiaoqu.core.http.webhook import (
     generate_webhook_id,
     register_webhook,
@@ -71,7 +72,7 @@ def xiaoqu_config_schema() -> Any:
 async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
     server = HttpServer(hub, config, get_access(hub))
     await server.load_ssl()
-    hub.data[DOMAIN] = server
+    hub.data[DATA_SERVER] = server
 
     async def start(_event: Event) -> None:
         await server.start()
@@ -88,6 +89,6 @@ def xiaoqu_automation_triggers(hub: Hub) -> dict[str, Any]:
 
 @hookimpl
 async def xiaoqu_stop(hub: Hub) -> None:
-    server: HttpServer | None = hub.data.get(DOMAIN)
+    server = hub.data.get(DATA_SERVER)
     if server is not None:
         await server.stop()

@@ -40,6 +40,7 @@ from xiaoqu.core.const import (
     __version__,
 )
 from xiaoqu.core.errors import HubError, InvalidEntityId, InvalidState, ServiceNotFound, ServiceValidationError, Unauthorized
+from xiaoqu.core.http.const import DATA_SERVER
 from xiaoqu.core.http.helpers import (
     ACCESS_KEY,
     context_of,
@@ -63,7 +64,6 @@ from xiaoqu.core.validation import humanize_error, name, string, vol
 
 if TYPE_CHECKING:
     from xiaoqu.core.bus import Event
-    from xiaoqu.core.http.server import HttpServer
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ async def api_running(request: web.Request) -> web.Response:
 async def health(request: web.Request) -> web.Response:
     """Public: whether the hub runs. Details (version, plugins) only with a token."""
     hub = hub_of(request)
-    server: HttpServer = hub.data["http"]
+    server = hub.data[DATA_SERVER]
     problems = hub.plugins.problems
     running = hub.state is HubState.RUNNING
     status = "ok" if running and not problems else "degraded" if running else str(hub.state)
@@ -405,7 +405,7 @@ async def login(request: web.Request) -> web.Response:
     """Exchange a user name and password for a token that expires (``auth: login_token_lifetime``)."""
     hub = hub_of(request)
     access = request.app[ACCESS_KEY]
-    server: HttpServer = hub.data["http"]
+    server = hub.data[DATA_SERVER]
     data = await read_json_object(request)
     try:
         credentials = LOGIN_SCHEMA(data)

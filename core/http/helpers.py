@@ -22,6 +22,7 @@ from aiohttp import web
 from xiaoqu.core.auth import SOURCE_API, Access, Token, User
 from xiaoqu.core.bus import Context
 from xiaoqu.core.http.ban import LoginAttempts
+from xiaoqu.core.hub_data import HubKey
 from xiaoqu.core.payload import PayloadError, jsonable, loads
 from xiaoqu.core.ratelimit import RateLimitedLog
 
@@ -37,7 +38,8 @@ TOKEN_KEY: Final = web.RequestKey("xiaoqu_token", Any)  # Token | None
 CONTEXT_KEY: Final = web.RequestKey("xiaoqu_context", Context)
 
 ATTEMPTS_KEY: Final = web.AppKey("xiaoqu_attempts", LoginAttempts)
-PROBLEM_LOG_KEY: Final = "http.problem_log"  # in hub.data: webhooks log there before the server exists
+#: Webhooks log there before the server exists, so it is kept in ``hub.data``, not on the server.
+_PROBLEM_LOG: Final = HubKey[RateLimitedLog]("http.problem_log")
 
 PUBLIC_ATTR: Final = "xiaoqu_public"
 #: The most a request may send: Home Assistant's limit, room for a camera's snapshot.
@@ -101,9 +103,9 @@ def hub_of(request: web.Request) -> Hub:
 def problem_log(hub: Hub) -> RateLimitedLog:
     """The log of problems outsiders can cause again and again (an unknown webhook, an aborted
     upload): each said once a minute per key, on the hub's clock."""
-    log: RateLimitedLog | None = hub.data.get(PROBLEM_LOG_KEY)
+    log = hub.data.get(_PROBLEM_LOG)
     if log is None:
-        log = hub.data[PROBLEM_LOG_KEY] = RateLimitedLog(_LOGGER, hub.clock.time)
+        log = hub.data[_PROBLEM_LOG] = RateLimitedLog(_LOGGER, hub.clock.time)
     return log
 
 

@@ -14,7 +14,7 @@ DEFAULT_LOGIN_ATTEMPTS: Final = 10
 
 
 def _port_or_zero(value: Any) -> int:
-    """A port, or 0 for "any free port" (tests; the bound port is ``hub.data["http"].port``)."""
+    """A port, or 0 for "any free port" (tests; the bound port is ``hub.data[DATA_SERVER].port``)."""
     if value == 0 and not isinstance(value, bool):
         return 0
     return port(value)

@@ -20,8 +20,10 @@ from aiohttp import web
 
 from xiaoqu.core.auth import Access
 from xiaoqu.core.errors import HubError
+from xiaoqu.core.hooks import hook_calls
 from xiaoqu.core.http.api import add_routes
 from xiaoqu.core.http.ban import LoginAttempts
+from xiaoqu.core.http.const import DOMAIN
 from xiaoqu.core.http.helpers import ACCESS_KEY, ATTEMPTS_KEY, HUB_KEY, MAX_BODY
 from xiaoqu.core.http.middleware import build_middlewares, response_headers
 from xiaoqu.core.http.webhook import URL_PATTERN, handle_webhook
@@ -33,12 +35,11 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-DOMAIN: Final = "http"
 SHUTDOWN_TIMEOUT: Final = 10.0  # seconds requests in flight get to finish when the hub stops
 
 
 class HttpServer:
-    """One hub's HTTP API: ``hub.data["http"]``. ``port`` is the bound port once started."""
+    """One hub's HTTP API: ``hub.data[DATA_SERVER]``. ``port`` is the bound port once started."""
 
     def __init__(self, hub: Hub, config: dict[str, Any], access: Access) -> None:
         self.hub = hub
@@ -92,12 +93,11 @@ class HttpServer:
 
     async def add_plugin_routes(self) -> None:
         """Let every plugin add its routes; one that fails is logged and the others still add theirs."""
-        available = {"hub": self.hub, "app": self.app}
-        for impl in self.hub.pm.hook.xiaoqu_http_routes.get_hookimpls():
+        for call in hook_calls(self.hub.pm, "xiaoqu_http_routes", {"hub": self.hub, "app": self.app}):
             try:
-                await await_me_maybe(impl.function(**{name: available[name] for name in impl.argnames}))
+                await await_me_maybe(call())
             except Exception:
-                _LOGGER.exception("%s: xiaoqu_http_routes failed; its routes may be missing", impl.plugin_name)
+                _LOGGER.exception("%s: xiaoqu_http_routes failed; its routes may be missing", call.plugin)
 
     async def start(self) -> None:
         await self.add_plugin_routes()

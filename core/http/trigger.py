@@ -38,6 +38,7 @@ from xiaoqu.core.http.webhook import (
     register_webhook,
     shown,
 )
+from xiaoqu.core.hub_data import HubKey
 from xiaoqu.core.payload import PayloadError
 from xiaoqu.core.template import Template, is_template_string, template_validator
 from xiaoqu.core.validation import boolean, ensure_list, string, vol
@@ -45,7 +46,7 @@ from xiaoqu.core.validation import boolean, ensure_list, string, vol
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
 
-_DATA_KEY: Final = "http.webhook_triggers"
+_TRIGGERS: Final = HubKey["dict[str, _Shared]"]("http.webhook_triggers")
 DEFAULT_LOCAL_ONLY: Final = True
 #: Headers that carry credentials: never in trigger data (traces keep trigger data).
 PRIVATE_HEADERS: Final = frozenset({"authorization", "cookie", "proxy-authorization", "x-api-key"})
@@ -112,7 +113,7 @@ class WebhookTrigger:
             webhook_id = _checked_id(webhook_id.render(info.variables, limited=True))
         methods = frozenset(config.get("allowed_methods", DEFAULT_METHODS))
         local_only = config.get("local_only", DEFAULT_LOCAL_ONLY)
-        triggers: dict[str, _Shared] = hub.data.setdefault(_DATA_KEY, {})
+        triggers = hub.data.setdefault(_TRIGGERS, {})
         shared = triggers.get(webhook_id)
         if shared is None:
             unregister = register_webhook(hub, webhook_id, _handle_webhook, allowed_methods=methods,
@@ -147,7 +148,7 @@ async def _handle_webhook(hub: Hub, webhook_id: str, request: web.Request) -> we
     data["query"] = dict(request.query)
     data["headers"] = {name: value for name, value in request.headers.items() if name.lower() not in PRIVATE_HEADERS}
     data["description"] = "webhook"
-    shared: _Shared | None = hub.data.get(_DATA_KEY, {}).get(webhook_id)
+    shared = hub.data.get(_TRIGGERS, {}).get(webhook_id)
     context = context_of(request)
     for fire in list(shared.fires) if shared is not None else ():
         fire(data, context)

@@ -43,6 +43,7 @@ from xiaoqu.core.http.helpers import (
     public,
     read_body,
 )
+from xiaoqu.core.hub_data import HubKey
 from xiaoqu.core.payload import PayloadError
 from xiaoqu.core.util import await_me_maybe
 
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-DATA_KEY: Final = "webhook"
+_WEBHOOKS: Final = HubKey["dict[str, Webhook]"]("webhook")
 URL_PATTERN: Final = "/api/webhook/{webhook_id}"
 DEFAULT_METHODS: Final = frozenset({"POST", "PUT"})
 SUPPORTED_METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT"})
@@ -85,8 +86,7 @@ def shown(webhook_id: str) -> str:
 
 
 def _registry(hub: Hub) -> dict[str, Webhook]:
-    registry: dict[str, Webhook] = hub.data.setdefault(DATA_KEY, {})
-    return registry
+    return hub.data.setdefault(_WEBHOOKS, {})
 
 
 def register_webhook(

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from xiaoqu.core import hookimpl
 from xiaoqu.core.sun.astronomy import SiteSun
 from xiaoqu.core.sun.automation import SunCondition, SunTrigger
+from xiaoqu.core.sun.const import DATA_SUN, DOMAIN
 from xiaoqu.core.sun.entity import SunEntity
 
 if TYPE_CHECKING:
@@ -35,13 +36,11 @@ if TYPE_CHECKING:
 
 __all__ = ["DOMAIN", "SiteSun", "get_sun"]
 
-DOMAIN = "sun"
 
 
 def get_sun(hub: Hub) -> SiteSun | None:
     """The site's sun, or None when config.yaml does not say where the site is."""
-    sun: SiteSun | None = hub.data.get(DOMAIN)
-    return sun
+    return hub.data.get(DATA_SUN)
 
 
 @hookimpl
@@ -49,7 +48,7 @@ async def xiaoqu_setup(hub: Hub, config: Any) -> None:
     site = hub.config
     if site.latitude is None or site.longitude is None:
         return
-    sun = hub.data[DOMAIN] = SiteSun(site.latitude, site.longitude, site.elevation, ZoneInfo(site.time_zone))
+    sun = hub.data[DATA_SUN] = SiteSun(site.latitude, site.longitude, site.elevation, ZoneInfo(site.time_zone))
     await hub.entities.add(DOMAIN, [SunEntity(sun)])
 
 

@@ -16,11 +16,12 @@ import re
 import traceback
 from collections import ChainMap
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import jinja2
 import jinja2.sandbox
 
+from xiaoqu.core.hub_data import HubKey
 from xiaoqu.core.template.environment import TemplateEnvironment
 from xiaoqu.core.template.errors import TemplateError, TemplateLimitError, TemplateSecurityError
 from xiaoqu.core.template.info import RenderInfo, record_entity
@@ -47,7 +48,8 @@ __all__ = [
 ]
 
 _DELIMITERS = re.compile(r"\{%|\{\{|\{#")
-_DATA_KEY = "template"
+#: The hub's two environments, by ``limited``.
+_ENVIRONMENTS: Final = HubKey[dict[bool, TemplateEnvironment]]("template")
 _NO_HUB: dict[bool, TemplateEnvironment] = {}
 
 
@@ -63,7 +65,7 @@ def get_environment(hub: Hub | None, *, limited: bool = False) -> TemplateEnviro
         if env is None:
             env = _NO_HUB[limited] = TemplateEnvironment(None, limited=limited)
         return env
-    envs: dict[bool, TemplateEnvironment] = hub.data.setdefault(_DATA_KEY, {})
+    envs = hub.data.setdefault(_ENVIRONMENTS, {})
     env = envs.get(limited)
     if env is None:
         env = envs[limited] = TemplateEnvironment(hub, limited=limited)

@@ -61,6 +61,7 @@ from markupsafe import EscapeFormatter, Markup
 
 from xiaoqu.core.bus import EventBus
 from xiaoqu.core.clock import Clock
+from xiaoqu.core.hooks import hook_calls
 from xiaoqu.core.ratelimit import RateLimitedLog
 from xiaoqu.core.services import ServiceRegistry
 from xiaoqu.core.states import StateMachine
@@ -352,11 +353,11 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
                 self.globals.pop(name, None)
                 self.filters.pop(name, None)
         self._plugin_names = {}
-        for impl in impls:
+        for call in hook_calls(self.hub.pm, "xiaoqu_template_helpers", {"hub": self.hub}):
             try:
-                contributed = impl.function(**{arg: self.hub for arg in impl.argnames})
+                contributed = call()
             except Exception:
-                _LOGGER.exception("Template helpers of %s failed; its helpers are not available", impl.plugin_name)
+                _LOGGER.exception("Template helpers of %s failed; its helpers are not available", call.plugin)
                 continue
             if contributed is None:
                 continue
@@ -364,9 +365,9 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
                 if asyncio.iscoroutine(contributed):
                     contributed.close()
                 _LOGGER.error("Template helpers of %s: expected a dict of name: callable, got %s",
-                              impl.plugin_name, type(contributed).__name__)
+                              call.plugin, type(contributed).__name__)
                 continue
-            self._add_plugin_helpers(impl.plugin_name, contributed)
+            self._add_plugin_helpers(call.plugin, contributed)
 
     def _add_plugin_helpers(self, plugin: str, contributed: dict[str, Any]) -> None:
         added = self._plugin_names.setdefault(plugin, set())

@@ -2,9 +2,16 @@
 from __future__ import annotations
 
 import enum
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+from xiaoqu.core.hub_data import HubKey
+
+if TYPE_CHECKING:
+    from .hub import ModbusHub
 
 DOMAIN: Final = "modbus"
+#: The configured hubs by name (``get_hub`` reads it).
+DATA_HUBS: Final = HubKey["dict[str, ModbusHub]"](DOMAIN)
 
 EVENT_DEVICE_FAULT: Final = "modbus_device_fault"
 """A device stopped answering: ``{hub, device_id, reason}``; fired once per outage."""
@@ -25,6 +32,10 @@ the 3.5 character times of the standard (Home Assistant uses the same default)."
 
 MAX_DEVICE_ID: Final = 247
 """Unit ids 248-255 are reserved by the Modbus serial line specification."""
+MAX_WRITE_REGISTERS: Final = 123
+"""The most registers one write may carry (Modbus application protocol, 6.12)."""
+MAX_WRITE_COILS: Final = 1968
+"""The most coils one write may carry (Modbus application protocol, 6.11)."""
 
 
 class Table(enum.StrEnum):

@@ -6,6 +6,10 @@ from xiaoqu.core.errors import HubError
 from .const import EXCEPTION_NAMES
 
 
+class ModbusHubNotFound(HubError, LookupError):
+    """No hub of that name in the ``modbus:`` section."""
+
+
 class ModbusError(HubError):
     """A request to a Modbus device failed, or could not be made as asked.
 

@@ -1,7 +1,7 @@
 """A Modbus hub: one line, the health of the devices on it, their polling, and the API for plugins.
 
 Other plugins (a vendor's barrier gate, the simulator's checks) reach a device through
-:func:`integrations.modbus.get_hub` and the four calls below; every request, whoever makes
+:func:`xiaoqu.integrations.modbus.get_hub` and the four calls below; every request, whoever makes
 it, goes through the same line (one at a time), the same per-device timeout and retries,
 and counts towards the same device health:
 
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from xiaoqu.core.ratelimit import RateLimitedLog
 
 from .connection import Line, LineSettings
-from .const import EVENT_DEVICE_FAULT, EVENT_DEVICE_RECOVERED, Table
+from .const import EVENT_DEVICE_FAULT, EVENT_DEVICE_RECOVERED, MAX_WRITE_COILS, MAX_WRITE_REGISTERS, Table
 from .errors import ModbusError, ModbusExceptionResponse, ModbusNoResponse, describe
 from .poller import Poller, Slot, Values
 
@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-MAX_WRITE_REGISTERS = 123
-MAX_WRITE_COILS = 1968
 MAX_ADDRESS = 0xFFFF
 PROBLEM_REPEAT = 600.0
 """Seconds of hub time before the same recurring problem is logged again."""

@@ -1,4 +1,5 @@
-"""The ``modbus:`` section of config.yaml: a list of hubs, each with its devices and entities.
+"""The ``modbus:`` section of config.yaml (a list of hubs, each with its devices and
+entities) and the data of the ``modbus.write_*`` services.
 
 Key names follow Home Assistant's modbus integration, so a working Home Assistant config
 needs few changes: ``slave:`` is accepted as the old name of ``device_id:`` (pymodbus 3.10
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from xiaoqu.core.validation import (
+    boolean,
     ensure_list,
     key_value_schemas,
     number,
@@ -28,6 +30,8 @@ from .const import (
     DEFAULT_RETRIES,
     DEFAULT_SCAN_INTERVAL,
     DEFAULT_TIMEOUT,
+    MAX_WRITE_COILS,
+    MAX_WRITE_REGISTERS,
     Table,
 )
 
@@ -250,3 +254,36 @@ def _unique(hubs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 CONFIG_SCHEMA = vol.All(ensure_list, [HUB], _unique)
 """The ``modbus:`` section: a list of hubs (one mapping is taken as a list of one)."""
+
+
+# --- modbus.write_register and modbus.write_coil ---------------------------------------------
+
+
+def _many(item: Any, most: int, what: str) -> Any:
+    """One value, or a list of 1 to ``most`` of them (written to consecutive addresses)."""
+
+    def validate(value: Any) -> Any:
+        if not isinstance(value, list):
+            return item(value)
+        if not 1 <= len(value) <= most:
+            raise vol.Invalid(f"expected a list of 1 to {most} {what} (this one has {len(value)})")
+        return [item(v) for v in value]
+
+    return validate
+
+
+_TARGET = {
+    vol.Optional("hub"): string,
+    vol.Optional("device_id", default=DEFAULT_DEVICE_ID): device_id,
+    vol.Required("address"): address,
+}
+
+WRITE_REGISTER_SCHEMA = vol.All(renamed_keys({"slave": "device_id"}), vol.Schema({
+    **_TARGET,
+    vol.Required("value"): _many(register_value, MAX_WRITE_REGISTERS, "register values"),
+}))
+
+WRITE_COIL_SCHEMA = vol.All(renamed_keys({"slave": "device_id"}), vol.Schema({
+    **_TARGET,
+    vol.Required("state"): _many(boolean, MAX_WRITE_COILS, "coil states"),
+}))

@@ -1,9 +1,16 @@
 """Names the notify integration and its callers share."""
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+from xiaoqu.core.hub_data import HubKey
+
+if TYPE_CHECKING:
+    from .notifier import Notifier
 
 DOMAIN: Final = "notify"
+#: The targets and the sending, in ``hub.data``.
+DATA_NOTIFIER: Final = HubKey["Notifier"](DOMAIN)
 #: The service that sends to every target (Home Assistant's default ``notify.notify``).
 SERVICE_NOTIFY: Final = "notify"
 #: The built-in channel: the hub's log.

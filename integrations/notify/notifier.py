@@ -1,4 +1,4 @@
-"""The notify targets of one hub, and sending to them."""
+"""The notify targets of one hub, sending to them, and adding them (``register_target``)."""
 from __future__ import annotations
 
 import logging
@@ -6,9 +6,21 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core.errors import HubError
+from xiaoqu.core.services import ServiceSpec, register_services
 
-from .channels import Channel, Notification
-from .const import ATTR_DATA, ATTR_MESSAGE, ATTR_TARGET, ATTR_TITLE, EVENT_NOTIFICATION_SENT, SERVICE_NOTIFY
+from .channels import Channel, LogChannel, Notification
+from .const import (
+    ATTR_DATA,
+    ATTR_MESSAGE,
+    ATTR_TARGET,
+    ATTR_TITLE,
+    DATA_NOTIFIER,
+    DOMAIN,
+    EVENT_NOTIFICATION_SENT,
+    SERVICE_NOTIFY,
+)
+from .schema import MESSAGE_SCHEMA
+from .services import send_notification, target_names
 
 if TYPE_CHECKING:
     from xiaoqu.core.bus import Context
@@ -47,3 +59,20 @@ class Notifier:
             }, context=context)
         if failed and len(failed) == len(names):
             raise HubError(f"notify.{service}: not sent ({', '.join(failed)} failed; the log says why)")
+
+
+def set_up(hub: Hub, config: list[dict[str, Any]]) -> None:
+    """The notifier, with a log channel for ``log`` and for each target the section names."""
+    notifier = hub.data[DATA_NOTIFIER] = Notifier(hub)
+    levels = {target["name"]: target["level"] for target in config}
+    for name in target_names(config):
+        notifier.targets[name] = LogChannel(name, logging.getLevelName(levels.get(name, "INFO")))
+
+
+def register_target(hub: Hub, name: str, channel: Channel, description: str | None = None) -> None:
+    """Add ``notify.<name>``, sending through ``channel`` (declare it in your ``xiaoqu_services``)."""
+    notifier = hub.data[DATA_NOTIFIER]
+    if name in notifier.targets:
+        raise HubError(f"notify.{name} already exists")
+    notifier.targets[name] = channel
+    register_services(hub, DOMAIN, [ServiceSpec(name, send_notification, MESSAGE_SCHEMA, description)])

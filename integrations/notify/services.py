@@ -5,13 +5,13 @@ from typing import Any
 
 from xiaoqu.core.services import ServiceCall, ServiceSpec
 
-from .const import CHANNEL_LOG, DOMAIN, SERVICE_NOTIFY
+from .const import CHANNEL_LOG, DATA_NOTIFIER, SERVICE_NOTIFY
 from .schema import MESSAGE_SCHEMA
 
 
 async def send_notification(call: ServiceCall) -> None:
     """Every notify service: the service's name is the target (``notify`` for all)."""
-    await call.hub.data[DOMAIN].send(call.service, call.data, call.context)
+    await call.hub.data[DATA_NOTIFIER].send(call.service, call.data, call.context)
 
 
 def target_names(config: list[dict[str, Any]] | None) -> list[str]:

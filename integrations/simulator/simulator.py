@@ -16,6 +16,7 @@ from xiaoqu.core.const import EVENT_HUB_STARTED
 
 from .actlog import ActLog
 from .barrier import BarrierGate
+from .const import DATA_SIMULATOR
 from .context import SimContext, Timers
 from .estate import Estate, build_estate
 from .gates import MqttBarrier, VehicleLane
@@ -136,3 +137,20 @@ class Simulator:
             await self.modbus.stop()
         for gate in self.gates.values():
             gate.shutdown()
+
+
+async def set_up(hub: Hub, config: dict[str, Any]) -> None:
+    """Start the simulated community (its Modbus server and device connections) in ``hub.data``."""
+    simulator = hub.data[DATA_SIMULATOR] = Simulator(hub, config)
+    try:
+        await simulator.start()
+    except BaseException:
+        await simulator.stop()
+        hub.data.pop(DATA_SIMULATOR, None)
+        raise
+
+
+async def tear_down(hub: Hub) -> None:
+    simulator = hub.data.pop(DATA_SIMULATOR, None)
+    if simulator is not None:
+        await simulator.stop()

@@ -1,4 +1,4 @@
-"""The barrier entity: one Acme controller on a Modbus hub.
+"""The barrier entity: one Acme controller on a Modbus hub (``barriers`` makes them from the config).
 
 ``AcmeBarrier`` subclasses ``BarrierEntity``, the barrier integration's base class, which
 owns the states and the ``barrier.*`` services: the plugin only fills the base class's
@@ -13,13 +13,16 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core.entity import DeviceInfo
+from xiaoqu.core.errors import HubError
 from xiaoqu.integrations.barrier.const import BarrierEntityFeature
 from xiaoqu.integrations.barrier.entity import BarrierEntity
-from xiaoqu.integrations.modbus import ModbusError, Table
+from xiaoqu.integrations.modbus import ModbusError, Table, get_hub
 
+from .const import DOMAIN
 from .registers import COIL_CLOSE, COIL_OPEN, COIL_STOP, REG_STATUS, STATUS_REGISTERS, decode
 
 if TYPE_CHECKING:
+    from xiaoqu.core.hub import Hub
     from xiaoqu.integrations.modbus import ModbusHub
 
 
@@ -80,3 +83,19 @@ class AcmeBarrier(BarrierEntity):
         """Pulse a command coil (a ModbusError names hub, device and coil if it fails)."""
         await self.modbus.write_coil(self.unit_id, coil, True)
         self.modbus.refresh(self.unit_id, Table.HOLDING, REG_STATUS, STATUS_REGISTERS)
+
+
+def barriers(hub: Hub, config: list[dict[str, Any]]) -> list[AcmeBarrier]:
+    """One entity per configured controller, on the modbus hub its entry names.
+
+    Whether that hub exists is known only now, at set-up: the error names the barrier.
+    """
+    found = []
+    for index, conf in enumerate(config):
+        try:
+            modbus = get_hub(hub, conf.get("hub"))
+        except HubError as err:
+            raise HubError(f"{DOMAIN}[{index}] ({conf['name']}): {err}") from None
+        found.append(AcmeBarrier(modbus, conf))
+    return found
+

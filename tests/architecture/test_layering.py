@@ -71,3 +71,16 @@ def test_a_plugin_imports_only_the_plugins_its_manifest_declares(package: Path) 
              for path in sources(package) for line, name in imported_modules(path)
              if (other := plugin_of(name)) is not None and other not in declared]
     assert found == []
+
+
+#: Integrations for demos and tests: nothing that runs a real site may need them.
+DEMO_ONLY = {"simulator"}
+
+
+@pytest.mark.parametrize("package", _plugins(), ids=lambda p: p.name)
+def test_no_plugin_names_a_demo_integration_in_its_manifest(package: Path) -> None:
+    """Set-up order must not be bent for the demo: a device that is not up at the first poll
+    is unavailable until it answers (the simulator's Modbus server included)."""
+    manifest = json.loads((package / "manifest.json").read_text(encoding="utf-8"))
+    named = {*manifest.get("dependencies", ()), *manifest.get("after_dependencies", ())}
+    assert named & DEMO_ONLY == set()

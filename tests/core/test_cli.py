@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.architecture.skeleton import skeleton_problems
+
 ROOT = Path(__file__).resolve().parents[2]
 XIAOQU = [sys.executable, "-m", "xiaoqu.core.cli"]
 
@@ -69,6 +71,7 @@ def test_new_plugin_writes_a_working_plugin_with_a_passing_test(tmp_path):
     assert "gate_bell:" in result.stdout
     package = tmp_path / "plugins" / "gate_bell"
     assert {p.name for p in package.iterdir()} >= {"__init__.py", "manifest.json", "test_plugin.py", "pyproject.toml"}
+    assert skeleton_problems(package) == [], "the scaffold has the shape every integration has"
     again = xiaoqu("new-plugin", "gate_bell", "--dir", str(tmp_path / "plugins"), cwd=tmp_path)
     assert again.returncode == 1 and "already exists" in again.stderr
     assert xiaoqu("new-plugin", "Bad-Name", cwd=tmp_path).returncode == 1
@@ -85,7 +88,28 @@ def test_new_plugin_writes_a_working_plugin_with_a_passing_test(tmp_path):
         env={**os.environ, "PYTHONPATH": str(tmp_path)},
     )
     assert tested.returncode == 0, tested.stdout + tested.stderr
-    assert "1 passed" in tested.stdout
+    assert "2 passed" in tested.stdout
+
+
+def test_an_automation_using_the_scaffolds_service_checks_without_a_warning(tmp_path):
+    """Its service is declared (check-config knows it) and answers through ``response_variable``."""
+    assert xiaoqu("new-plugin", "gate_bell", "--dir", str(tmp_path / "plugins"), cwd=tmp_path).returncode == 0
+    (tmp_path / "config.yaml").write_text(
+        "gate_bell:\n"
+        "automation:\n"
+        "  - id: greet_visitors\n"
+        "    triggers: [{trigger: event, event_type: visitor_arrived}]\n"
+        "    actions:\n"
+        "      - action: gate_bell.greet\n"
+        "        data: {name: '{{ trigger.event.data.name }}'}\n"
+        "        response_variable: greeting\n"
+        "      - event: visitor_greeted\n"
+        "        event_data: {message: '{{ greeting.message }}'}\n",
+        encoding="utf-8",
+    )
+    checked = xiaoqu("check-config", "--strict", "-c", "config.yaml", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert "warning" not in checked.stdout + checked.stderr
 
 
 def test_plugin_installed_as_its_own_package_loads_through_the_entry_point(tmp_path):

@@ -111,3 +111,29 @@ def test_local_plugin_may_not_replace_the_core(tmp_path, isolated_plugins):
     available, problems = discover(tmp_path)
     assert available["http"].source is Source.CORE
     assert any(p.domain == "http" and "part of the core" in p.message for p in problems)
+
+
+async def test_a_misspelled_hook_fails_its_plugin_with_a_hint_and_the_rest_runs(tmp_path, isolated_plugins):
+    isolated_plugins(tmp_path, "lh_typo", "@hookimpl\ndef xiaoqu_setpu(hub, config):\n    hub.data['typo_ran'] = True\n")
+    isolated_plugins(tmp_path, "lh_dependent", RECORDING_PLUGIN, dependencies=["lh_typo"])
+    isolated_plugins(tmp_path, "lh_ok", RECORDING_PLUGIN)
+    hub, checked = await setup_hub(write_config(tmp_path, {"lh_typo": None, "lh_dependent": None, "lh_ok": None}))
+    try:
+        problems = {p.domain: p for p in checked.problems}
+        assert str(problems["lh_typo"]) == "lh_typo: unknown hook 'xiaoqu_setpu' (did you mean 'xiaoqu_setup'?)"
+        assert problems["lh_typo"].stage == "hooks"
+        assert problems["lh_dependent"].message == "depends on 'lh_typo', which cannot be set up"
+        assert "lh_ok" in hub.plugins.running and "lh_typo" not in hub.plugins.running
+        assert not hub.pm.has_plugin("lh_typo") and "typo_ran" not in hub.data
+    finally:
+        await hub.stop()
+
+
+def test_check_config_names_a_misspelled_hook_and_a_hook_argument_it_does_not_have(tmp_path, isolated_plugins):
+    isolated_plugins(tmp_path, "lh_services", "@hookimpl\ndef xiaoqu_servcies():\n    return []\n")
+    isolated_plugins(tmp_path, "lh_args", "@hookimpl\ndef xiaoqu_setup(hub, cfg):\n    pass\n")
+    checked = check_config(write_config(tmp_path, {"lh_services": None, "lh_args": None}))
+    problems = {p.domain: p.message for p in checked.problems}
+    assert problems["lh_services"] == "unknown hook 'xiaoqu_servcies' (did you mean 'xiaoqu_services'?)"
+    assert problems["lh_args"].startswith("Plugin 'lh_args' for hook 'xiaoqu_setup' hookimpl definition: xiaoqu_setup(hub, cfg)")
+    assert "{'cfg'}" in problems["lh_args"]

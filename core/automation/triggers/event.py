@@ -7,16 +7,17 @@ code at all (the bus finds no listener), so 1,000 automations on other types cos
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.automation.platforms import FireTrigger, TriggerInfo
 from xiaoqu.core.bus import Event, Unsubscribe
+from xiaoqu.core.hub_data import HubKey
 from xiaoqu.core.validation import ensure_list, string, vol
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
 
-_DATA_KEY = "automation.event_index"
+_INDEX: Final = HubKey["_EventIndex"]("automation.event_index")
 
 SCHEMA = vol.Schema({
     vol.Required("trigger"): "event",
@@ -95,9 +96,9 @@ class EventTrigger:
     schema = SCHEMA
 
     def attach(self, hub: Hub, config: Mapping[str, Any], fire: FireTrigger, info: TriggerInfo) -> Unsubscribe:
-        index: _EventIndex | None = hub.data.get(_DATA_KEY)
+        index = hub.data.get(_INDEX)
         if index is None:
-            index = hub.data[_DATA_KEY] = _EventIndex(hub)
+            index = hub.data[_INDEX] = _EventIndex(hub)
         user_ids = config.get("context", {}).get("user_id")
         entry = _Entry(config.get("event_data"), user_ids, fire)
         removers = [index.add(event_type, entry) for event_type in config["event_type"]]

@@ -68,6 +68,20 @@ async def test_server_going_away_and_coming_back(tmp_path, clock, server):
         assert sorted(e.data["device_id"] for e in events if e.event_type == EVENT_DEVICE_RECOVERED) == [1, 2]
 
 
+async def test_a_server_not_listening_yet_at_the_first_poll_is_read_once_it_is(tmp_path, clock, server):
+    """No integration need be set up before modbus: a device that is not there at the first
+    poll (a gateway still booting, the simulator's server) is unavailable until it answers."""
+    await server.set_registers(1, 0, [7])
+    await server.stop()
+    async with modbus_hub(tmp_path, clock, hub_conf(server, sensors=SENSORS[:1])) as hub:
+        await tick(hub, clock, 10)
+        assert state(hub, "sensor.one") == STATE_UNAVAILABLE
+
+        await server.start()
+        await tick(hub, clock, 10)
+        assert state(hub, "sensor.one") == "7"
+
+
 async def test_exception_answers_make_the_entity_unavailable_and_are_logged_once(tmp_path, clock, server, caplog):
     await server.set_registers(1, 0, [1])
     sensors = [{"name": "Good", "address": 0}, {"name": "Beyond", "address": 2000}]  # the device has 1000

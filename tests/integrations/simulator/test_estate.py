@@ -10,7 +10,7 @@ import pytest
 
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.core.validation import humanize_error, vol
-from xiaoqu.integrations.simulator import CONFIG_SCHEMA
+from xiaoqu.integrations.simulator.schema import CONFIG_SCHEMA
 from xiaoqu.integrations.simulator.estate import build_estate
 from xiaoqu.integrations.simulator.plates import is_new_energy, misread, random_plate
 from xiaoqu.integrations.simulator.profile import RESIDENTS, SimClock, next_arrival, share
