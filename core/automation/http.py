@@ -32,7 +32,7 @@ def _engine(request: web.Request) -> AutomationEngine:
     engine = hub_of(request).data.get(DOMAIN)
     if engine is None:
         raise json_error(HTTPStatus.SERVICE_UNAVAILABLE, "The automation engine is not running.")
-    return engine  # type: ignore[no-any-return]
+    return engine
 
 
 @requires(API_READ)
