@@ -1,13 +1,15 @@
-# `make run` and `make test` set themselves up: a .venv is created when missing and the project
-# (with its test extra) installed into it; a second run only checks a stamp and is quick.
+# `make run`, `make test` and `make lint` set themselves up: a .venv is created when missing and the
+# project (with its test extra) installed into it; a second run only checks a stamp and is quick.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CONFIG ?= config.yaml
 PYTEST_ARGS ?=
+# mypy cannot follow setup.py's package_dir mapping: it checks the folders as xiaoqu.* through symlinks here.
+TYPECHECK := build/typecheck
 
-.PHONY: run test check-config bench clean
+.PHONY: run test lint check-config bench clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +25,16 @@ check-config: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# ruff, mypy and the layering test; every one runs, and lint fails if any of them failed.
+lint: $(STAMP)
+	@rm -rf $(TYPECHECK) && mkdir -p $(TYPECHECK)/xiaoqu
+	@for d in core integrations plugins; do ln -s "$(CURDIR)/$$d" $(TYPECHECK)/xiaoqu/$$d; done
+	@status=0; \
+	echo "ruff check ."; $(VENV)/bin/ruff check . || status=1; \
+	echo "mypy"; MYPYPATH=$(TYPECHECK) $(VENV)/bin/mypy -p xiaoqu.core -p xiaoqu.integrations -p xiaoqu.plugins || status=1; \
+	echo "layering test"; $(PY) -m pytest -q tests/architecture || status=1; \
+	exit $$status
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py

@@ -601,7 +601,8 @@ def _select(
 ) -> tuple[str, list[Any]]:
     """Build one SELECT on the indexes; every value is a bound parameter."""
     check_slug(kind, "kind")
-    conditions, params = ["kind = ?"], [kind]
+    conditions: list[str] = ["kind = ?"]
+    params: list[Any] = [kind]
     if subject is not None:
         if not isinstance(subject, str):
             raise ValueError(f"subject must be a string, got {type(subject).__name__}")

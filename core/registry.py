@@ -20,7 +20,7 @@ from xiaoqu.core.states import valid_entity_id
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
-    from xiaoqu.core.storage import Store, Table
+    from xiaoqu.core.storage import Document, Store, Table
 
 STORE_NAME = "core_registry"
 DISABLED_BY_USER = "user"
@@ -99,7 +99,7 @@ class _Registry:
     def _reload(self) -> None:
         self._build(self._table.all())
 
-    def _build(self, docs: list[dict[str, Any]]) -> None:
+    def _build(self, docs: list[Document]) -> None:
         """Build the entries and their lookups from the table's documents."""
         raise NotImplementedError
 
@@ -124,7 +124,7 @@ class DeviceRegistry(_Registry):
     table_name = "devices"
     key = "id"
 
-    def _build(self, docs: list[dict[str, Any]]) -> None:
+    def _build(self, docs: list[Document]) -> None:
         self._devices = {doc["id"]: DeviceEntry(**doc) for doc in docs}
         self._by_identifier = {ident: dev for dev in self._devices.values() for ident in dev.identifiers}
 
@@ -201,7 +201,7 @@ class EntityRegistry(_Registry):
     table_name = "entities"
     key = "entity_id"
 
-    def _build(self, docs: list[dict[str, Any]]) -> None:
+    def _build(self, docs: list[Document]) -> None:
         self._entities = {doc["entity_id"]: EntityEntry(**doc) for doc in docs}
         self._by_unique = {(e.platform, e.unique_id): e for e in self._entities.values()}
 

@@ -51,7 +51,7 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from tinydb import Query, TinyDB, where
 from tinydb.queries import QueryLike
@@ -221,6 +221,8 @@ class _MemoryTable(_TinyDBTable):
     :meth:`targets` first, so a condition that raises part-way has changed nothing.
     """
 
+    _storage: _MemoryStorage  # _MemoryDB's
+
     def _update_table(self, updater: Callable[[dict[int, Mapping]], None]) -> None:
         raw = self._storage.read().setdefault(self.name, {})
         try:
@@ -232,7 +234,8 @@ class _MemoryTable(_TinyDBTable):
         self, cond: QueryLike | None, doc_ids: Iterable[int] | None
     ) -> list[tuple[int, dict[str, Any]]]:
         """The stored documents (not copies) with these ids, or matching ``cond``, or all."""
-        raw = self._read_table()
+        # cast: tinydb types documents as Mapping; the memory storage holds dicts
+        raw = cast(dict[str, dict[str, Any]], self._read_table())
         if doc_ids is not None:
             return [(i, raw[str(i)]) for i in dict.fromkeys(doc_ids) if str(i) in raw]
         return [(int(key), doc) for key, doc in raw.items() if cond is None or cond(doc)]
@@ -263,7 +266,7 @@ class Table:
     is not), and a write either changes the table completely or not at all.
     """
 
-    def __init__(self, store: Store, inner: _TinyDBTable) -> None:
+    def __init__(self, store: Store, inner: _MemoryTable) -> None:
         self._store = store
         self._inner = inner
 
@@ -283,7 +286,8 @@ class Table:
         """The document with ``doc_id``, or the first matching ``cond``; None if there is none."""
         if (cond is None) == (doc_id is None):
             raise TypeError("get() takes exactly one of cond or doc_id")
-        return self._inner.get(cond=cond, doc_id=doc_id)
+        # tinydb's overloads take a cond or a doc_id, not both Optional (exactly one is set, checked above)
+        return self._inner.get(cond=cond, doc_id=doc_id)  # type: ignore[arg-type]
 
     def search(self, cond: QueryLike) -> list[Document]:
         return self._inner.search(cond)
@@ -480,7 +484,8 @@ class Store:
         if name not in self._tables:
             check_slug(name, f"{self.path.name}: table name")
             # cache_size=0: TinyDB's query cache hands every caller the same Document objects.
-            self._tables[name] = Table(self, self._db.table(name, cache_size=0))
+            # cast: tinydb annotates TinyDB.table() as returning Table; it makes a table_class (_MemoryTable)
+            self._tables[name] = Table(self, cast(_MemoryTable, self._db.table(name, cache_size=0)))
         return self._tables[name]
 
     async def flush(self) -> None:

@@ -77,7 +77,7 @@ MAX_VALUE_LENGTH: Final = 80
 """How much of an offending value's repr an error message shows."""
 
 
-def _compile_sequence(self: vol.Schema, schema: Any, seq_type: type) -> Callable[[list[Any], Any], Any]:
+def _compile_sequence(self: vol.Schema, schema: Any, seq_type: type[Any]) -> Callable[[list[Any], Any], Any]:
     """Voluptuous' list validation, except that every item is checked.
 
     An item that fails *inside* (its error path is deeper than the item) has matched that
@@ -459,7 +459,7 @@ def entity_ids(value: Any) -> list[str]:
     if value is None:
         raise vol.Invalid("expected entity ids")
     if not isinstance(value, str):
-        return _entity_id_list(ensure_list(value))  # type: ignore[no-any-return]
+        return _entity_id_list(ensure_list(value))
     ids = []
     for part in value.split(","):
         try:
@@ -642,7 +642,7 @@ def renamed_keys(renames: Mapping[str, str]) -> Callable[[Any], Any]:
         for old, new in renames.items():
             if old in value and new in value:
                 raise _KeyInvalid(f"'{old}' is the old name of '{new}'; write only '{new}'", [old])
-        renamed = type(value)((renames.get(k, k), v) for k, v in value.items())
+        renamed: Any = type(value)((renames.get(k, k), v) for k, v in value.items())  # a NodeDict when value is one
         if isinstance(value, NodeDict):  # keep the places, so later errors still find their line
             renamed.__config_file__, renamed.__line__ = value.__config_file__, value.__line__
             renamed.__locations__ = {renames.get(k, k): v for k, v in value.__locations__.items()}

@@ -61,7 +61,7 @@ SECRETS_FILE: Final = "secrets.yaml"
 _NO_CHILDREN: Final[Mapping[Any, Any]] = MappingProxyType({})
 
 
-class NodeDict(dict):  # type: ignore[type-arg]
+class NodeDict(dict):
     """A mapping read from a config file."""
 
     __config_file__: str | None = None
@@ -70,7 +70,7 @@ class NodeDict(dict):  # type: ignore[type-arg]
     __hidden__: Mapping[Any, str] = _NO_CHILDREN
 
 
-class NodeList(list):  # type: ignore[type-arg]
+class NodeList(list):
     """A list read from a config file."""
 
     __config_file__: str | None = None
@@ -258,7 +258,7 @@ class _PureLoader(_Annotating, yaml.SafeLoader):
 _LOADERS: list[type[_Annotating]] = [_PureLoader]
 if _FastBase is not None:
 
-    class _FastLoader(_Annotating, _FastBase):  # type: ignore[misc,valid-type]
+    class _FastLoader(_Annotating, _FastBase):
         pass
 
     _LOADERS.insert(0, _FastLoader)

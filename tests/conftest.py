@@ -1,6 +1,7 @@
 """Fixtures shared by every test: a bare hub on a manual clock, a hub built from a config."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-async def hub(tmp_path, clock) -> Hub:
+async def hub(tmp_path, clock) -> AsyncIterator[Hub]:
     """A started hub with the core only (no plugins, no stores): for bus/state/service tests."""
     hub = Hub(HubConfig(config_dir=tmp_path), clock=clock)
     await hub.start()

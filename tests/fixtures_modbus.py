@@ -30,7 +30,7 @@ import os
 import tty
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pymodbus.constants import ExcCodes
 from pymodbus.exceptions import NoSuchIdException
@@ -162,7 +162,8 @@ class ModbusTestServer:
         await server.serve_forever(background=True)
         self._server = server
         if self._relay is None and not self.port:
-            self.port = server.transport.sockets[0].getsockname()[1]
+            # cast: pymodbus annotates its transport as a BaseTransport; a listener's is the asyncio.Server
+            self.port = cast(asyncio.Server, server.transport).sockets[0].getsockname()[1]
         for (device_id, table), values in self._saved.items():
             await self._set(device_id, table, 0, values)
         self._saved.clear()

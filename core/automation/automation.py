@@ -197,8 +197,8 @@ class Automation:
                 variables["trigger"] = trigger
                 if extra:
                     self._add_caller_variables(variables, extra)
-                for source in (trigger_level, self.config.get("variables")):
-                    for name, value in (source or {}).items():
+                for level in (trigger_level, self.config.get("variables")):
+                    for name, value in (level or {}).items():
                         variables[name] = render(value, variables) if has_template(value) else value
             except TemplateError as err:
                 element.error = str(err)
@@ -292,7 +292,8 @@ class Automation:
         for active in list(previous._active):
             previous._active.remove(active)
             self._active.append(active)
-            active.task.add_done_callback(lambda _task, active=active: self._adopted_finished(active))
+            # ignored: mypy cannot infer the type of a lambda with a default argument (python/mypy#15459)
+            active.task.add_done_callback(lambda _task, active=active: self._adopted_finished(active))  # type: ignore[misc]
 
     def _adopted_finished(self, active: _Active) -> None:
         if active in self._active:

@@ -157,7 +157,7 @@ class TimeCondition:
     def checker(self, hub: Hub, config: Mapping[str, Any]) -> Checker:
         days = config.get("weekday")
 
-        def moment(value: time | str | None, now: datetime) -> datetime | None:
+        def moment(value: time | datetime | str | None, now: datetime) -> datetime | None:
             if value is None:
                 return None
             if isinstance(value, str):  # an entity holding a time or a moment

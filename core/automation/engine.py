@@ -146,7 +146,7 @@ class AutomationEngine:
     # --- services ---------------------------------------------------------------------------
 
     def register_services(self) -> None:
-        target = {vol.Required("entity_id"): _targets}
+        target: dict[vol.Marker, Any] = {vol.Required("entity_id"): _targets}
         services = self.hub.services
         services.register(DOMAIN, "turn_on", self._turn_on, vol.Schema(target),
                           description="Turn automations on (arm their triggers).")

@@ -63,7 +63,8 @@ class TriggerInfo:
 
 @runtime_checkable
 class TriggerPlatform(Protocol):
-    schema: Callable[[Any], Any]
+    @property  # read-only, so a platform's own validator type (vol.Schema, vol.All...) matches
+    def schema(self) -> Callable[[Any], Any]: ...
 
     def attach(
         self, hub: Hub, config: Mapping[str, Any], fire: FireTrigger, info: TriggerInfo
@@ -72,7 +73,8 @@ class TriggerPlatform(Protocol):
 
 @runtime_checkable
 class ConditionPlatform(Protocol):
-    schema: Callable[[Any], Any]
+    @property  # read-only, as TriggerPlatform's
+    def schema(self) -> Callable[[Any], Any]: ...
 
     def checker(self, hub: Hub, config: Mapping[str, Any]) -> Checker: ...
 

@@ -117,13 +117,13 @@ class AutomationSchema:
         self._template = template_validator(hub)
         self._dynamic = dynamic(hub)
         self._period = period_or_template(hub)
-        trigger_common = {
+        trigger_common: dict[vol.Marker, Any] = {
             vol.Optional("id"): string,
             vol.Optional("alias"): string,
             vol.Optional("enabled", default=True): boolean,
             vol.Optional("variables"): self._variables,
         }
-        condition_common = {vol.Optional("alias"): string, vol.Optional("enabled", default=True): boolean}
+        condition_common: dict[vol.Marker, Any] = {vol.Optional("alias"): string, vol.Optional("enabled", default=True): boolean}
         self._trigger_dispatch = key_value_schemas("trigger", {
             name: _with_common(platform.schema, trigger_common) for name, platform in platforms.triggers.items()
         })
@@ -135,12 +135,15 @@ class AutomationSchema:
                 vol.Required("conditions"): self.conditions,
             }) for kind in _STRUCTURAL_CONDITIONS},
         })
-        step_common = {
+        step_common: dict[vol.Marker, Any] = {
             vol.Optional("alias"): string,
             vol.Optional("enabled", default=True): boolean,
             vol.Optional("continue_on_error", default=False): boolean,
         }
-        timeout = {vol.Optional("timeout"): self._period, vol.Optional("continue_on_timeout", default=True): boolean}
+        timeout: dict[vol.Marker, Any] = {
+            vol.Optional("timeout"): self._period,
+            vol.Optional("continue_on_timeout", default=True): boolean,
+        }
         self._steps: dict[str, Callable[[Any], Any]] = {
             "call_service": vol.Schema({
                 **step_common,
@@ -214,17 +217,17 @@ class AutomationSchema:
     def automation(self, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise vol.Invalid("expected an automation: a mapping with triggers and actions")
-        return self._automation(value)  # type: ignore[no-any-return]
+        return self._automation(value)
 
     def triggers(self, value: Any) -> list[dict[str, Any]]:
-        return vol.Schema([self.trigger])(ensure_list(value))  # type: ignore[no-any-return]
+        return vol.Schema([self.trigger])(ensure_list(value))
 
     def trigger(self, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise vol.Invalid("expected a trigger: a mapping with 'trigger:' naming its type")
         value = renamed_keys(_TRIGGER_RENAMES)(value)
         self._needs_integration(value.get("trigger"))
-        return self._trigger_dispatch(value)  # type: ignore[no-any-return]
+        return self._trigger_dispatch(value)
 
     def _needs_integration(self, kind: Any) -> None:
         """Name the integration an unknown trigger type needs, when one bears its name.
@@ -243,7 +246,7 @@ class AutomationSchema:
                               f"(add '{kind}:' to config.yaml)", path=["trigger"])
 
     def conditions(self, value: Any) -> list[dict[str, Any]]:
-        return vol.Schema([self.condition])(ensure_list(value))  # type: ignore[no-any-return]
+        return vol.Schema([self.condition])(ensure_list(value))
 
     def condition(self, value: Any) -> dict[str, Any]:
         """A condition mapping, a template string (shorthand), or ``and:``/``or:``/``not:`` shorthand."""
@@ -266,7 +269,7 @@ class AutomationSchema:
                 vol.Optional("enabled", default=True): boolean,
             })(value)
             return {**validated, "condition": "template", "value_template": validated["condition"]}
-        return self._condition_dispatch(value)  # type: ignore[no-any-return]
+        return self._condition_dispatch(value)
 
     def _shorthand(self, kind: str, value: dict[str, Any]) -> dict[str, Any]:
         validated = vol.Schema({
@@ -278,7 +281,7 @@ class AutomationSchema:
         return {**validated, "condition": kind, "conditions": conditions}
 
     def steps(self, value: Any) -> list[dict[str, Any]]:
-        return vol.Schema([self.step])(ensure_list(value))  # type: ignore[no-any-return]
+        return vol.Schema([self.step])(ensure_list(value))
 
     def step(self, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -290,7 +293,7 @@ class AutomationSchema:
             raise vol.Invalid(f"unknown step{hint}: a step has one of the keys {', '.join(STEP_KEYS)}")
         if kind == "condition":
             return self.condition(value)
-        return self._steps[kind](value)  # type: ignore[no-any-return]
+        return self._steps[kind](value)
 
     # --- values -----------------------------------------------------------------------------
 
@@ -302,7 +305,7 @@ class AutomationSchema:
         bad = [key for key in value if not (isinstance(key, str) and key.isidentifier())]
         if bad:
             raise vol.Invalid(f"'{bad[0]}' is not a variable name (letters, digits and _, not first a digit)")
-        return self._dynamic(value)  # type: ignore[no-any-return]
+        return self._dynamic(value)
 
     def _data(self, value: Any) -> Any:
         """Service or event data: a mapping (templates inside), or one template giving a mapping."""

@@ -121,7 +121,8 @@ def _read_year(data: HolidayData, years: NodeDict, year_key: Any, year: Any) -> 
     path = ("years", year_key)
     place = years.__locations__.get(year_key) if isinstance(years, NodeDict) else None
     if not isinstance(year_key, int) or not 1900 <= year_key <= 2200:
-        data.problems.append(ConfigError(*(place or (None, None)), (DOMAIN, *path), "expected a year such as 2027"))
+        file, line = place or (None, None)
+        data.problems.append(ConfigError(file, line, (DOMAIN, *path), "expected a year such as 2027"))
         return
     checked, errors = validate_section(DOMAIN, YEAR_SCHEMA, year, path=path, location=place)
     data.problems.extend(errors)

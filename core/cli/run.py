@@ -58,7 +58,8 @@ async def serve(config_path: Path, log_level_override: str | None = None, log_ov
 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, lambda s=sig: _request_stop(hub, s))
+        # ignored: mypy cannot infer the type of a lambda with a default argument (python/mypy#15459)
+        loop.add_signal_handler(sig, lambda s=sig: _request_stop(hub, s))  # type: ignore[misc]
     await hub.start()
     running = ", ".join(hub.plugins.running) or "nothing"
     _LOGGER.info("xiaoqu is running site %r from %s: %s", hub.config.site, config_path, running)
@@ -67,6 +68,6 @@ async def serve(config_path: Path, log_level_override: str | None = None, log_ov
     return code
 
 
-def _request_stop(hub, sig: signal.Signals) -> None:  # type: ignore[no-untyped-def]
+def _request_stop(hub, sig: signal.Signals) -> None:
     _LOGGER.info("Received %s, stopping", sig.name)
     hub.create_task(hub.stop(), name="stop")

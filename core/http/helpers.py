@@ -31,10 +31,10 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-HUB_KEY: Final = web.AppKey("xiaoqu_hub", Any)
+HUB_KEY: Final = web.AppKey["Hub"]("xiaoqu_hub")  # a forward reference: the hub imports this module
 ACCESS_KEY: Final = web.AppKey("xiaoqu_access", Access)
-USER_KEY: Final = web.RequestKey("xiaoqu_user", Any)  # User | None
-TOKEN_KEY: Final = web.RequestKey("xiaoqu_token", Any)  # Token | None
+USER_KEY: Final = web.RequestKey[User | None]("xiaoqu_user")
+TOKEN_KEY: Final = web.RequestKey[Token | None]("xiaoqu_token")
 CONTEXT_KEY: Final = web.RequestKey("xiaoqu_context", Context)
 
 ATTEMPTS_KEY: Final = web.AppKey("xiaoqu_attempts", LoginAttempts)
@@ -97,7 +97,7 @@ def route_name(request: web.Request) -> str:
 
 
 def hub_of(request: web.Request) -> Hub:
-    return request.app[HUB_KEY]  # type: ignore[no-any-return]
+    return request.app[HUB_KEY]
 
 
 def problem_log(hub: Hub) -> RateLimitedLog:

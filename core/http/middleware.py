@@ -51,7 +51,7 @@ IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 PREFLIGHT_MAX_AGE: Final = "600"
 ALLOWED_HEADERS: Final = "Authorization, Content-Type"
 ALLOWED_METHODS: Final = "GET, HEAD, POST, PUT, DELETE"
-CHALLENGE: Final = {hdrs.WWW_AUTHENTICATE: "Bearer"}
+CHALLENGE: Final[dict[str, str]] = {hdrs.WWW_AUTHENTICATE: "Bearer"}
 
 
 def build_middlewares(
@@ -215,7 +215,10 @@ async def body_limit(request: web.Request, handler: Handler) -> web.StreamRespon
         # A clone forgets the address real_ip resolved unless given it again. Its state is a
         # copy: keys a handler sets on it are not seen here (no caller's context is noted for
         # a request without a user, so nothing needs forgetting).
-        request = request.clone(client_max_size=public_max_body(request.match_info.handler), remote=request.remote)
+        max_body = public_max_body(request.match_info.handler)
+        assert max_body is not None  # authenticate lets a request without a user through only to a public route
+        # aiohttp annotates clone()'s remote as str; it takes None (the peer's address then), as its __init__ does
+        request = request.clone(client_max_size=max_body, remote=request.remote)  # type: ignore[arg-type]
     length = request.content_length
     if length is not None and length > request.client_max_size:
         raise await refuse_body(request, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, too_large(request))

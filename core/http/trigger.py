@@ -64,7 +64,7 @@ def _webhook_id(hub: Hub | None) -> Any:
 
     def validate(value: Any) -> Template | str:
         text = string(value)
-        return compile_template(text) if is_template_string(text) else _checked_id(text)  # type: ignore[no-any-return]
+        return compile_template(text) if is_template_string(text) else _checked_id(text)
 
     return validate
 

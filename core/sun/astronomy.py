@@ -30,7 +30,7 @@ class SiteSun:
         if name == "midnight":
             return astral_sun.midnight(self.observer, day, tzinfo=self.time_zone)
         try:
-            return getattr(astral_sun, name)(self.observer, day, tzinfo=self.time_zone)  # type: ignore[no-any-return]
+            return getattr(astral_sun, name)(self.observer, day, tzinfo=self.time_zone)
         except ValueError:  # astral's word for "the sun never reaches that angle that day"
             return None
 

@@ -184,7 +184,8 @@ def _run(compiled: jinja2.Template, variables: dict[str, Any], limits: TemplateL
     """Render, counting the output as it is produced, so it is stopped at the size limit."""
     # The variables in front of the globals, without copying ~50 globals into a dict per render
     # (jinja2's own render does that copy; it was most of the cost of a small template).
-    context = compiled.new_context(ChainMap(variables, compiled.globals), shared=True)
+    # jinja2 annotates vars as a dict; with shared=True it only reads it, as the context's parent
+    context = compiled.new_context(ChainMap(variables, compiled.globals), shared=True)  # type: ignore[arg-type]
     pieces: list[str] = []
     size = 0
     for piece in compiled.root_render_func(context):

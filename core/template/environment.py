@@ -215,7 +215,7 @@ class _GuardedEscapeFormatter(_GuardedFormatter, EscapeFormatter):
     pass
 
 
-class _LenientFilters(dict):  # type: ignore[type-arg]
+class _LenientFilters(dict):
     """Filters/tests of an environment with no hub: any name compiles, an unknown one fails
     when it runs. A template validated before it is given its hub may use plugin filters."""
 
@@ -249,6 +249,11 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
 
     #: Helper names the core defines; a plugin cannot replace them.
     core_names: frozenset[str]
+    # jinja2 leaves these unannotated: mypy infers their values from its default dicts as `object`
+    # and `function` (no call signature), which the helpers put in them do not match
+    filters: dict[str, Any]
+    tests: dict[str, Any]
+    globals: dict[str, Any]
 
     def __init__(self, hub: Hub | None, *, limited: bool = False, limits: TemplateLimits = DEFAULT_LIMITS) -> None:
         super().__init__(
@@ -586,12 +591,13 @@ def _check_method_call(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) 
         if name in _WIDTH_METHODS:
             check_size(_int_arg(args, kwargs, 0, "width", 0), f"the result of {name}()")
         elif name == "expandtabs":
-            tabs = owner.count("\t" if isinstance(owner, str) else b"\t")
+            tabs = owner.count("\t") if isinstance(owner, str) else owner.count(b"\t")
             check_size(len(owner) + tabs * _int_arg(args, kwargs, 0, "tabsize", 8), "the result of expandtabs()")
         elif name == "replace" and len(args) >= 2:
             old, new = args[0], args[1]
             if isinstance(old, str | bytes) and isinstance(new, str | bytes):
-                hits = owner.count(old) if old else len(owner) + 1
+                # a str's count of bytes (or the reverse) raises TypeError, as replace() itself would
+                hits = owner.count(old) if old else len(owner) + 1  # type: ignore[arg-type]
                 check_size(len(owner) + hits * max(0, len(new) - len(old)), "the result of replace()")
         elif name == "join" and args:
             items = list(args[0])

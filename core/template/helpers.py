@@ -345,6 +345,7 @@ class TimeHelpers:
 
     def as_timestamp(self, value: Any, default: Any = _SENTINEL) -> Any:
         """Seconds since the epoch; naive datetimes count as site time."""
+        moment: datetime | None
         try:
             if isinstance(value, datetime):
                 moment = value if value.tzinfo else value.replace(tzinfo=self._tz)

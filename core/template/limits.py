@@ -296,11 +296,11 @@ def _classify(kind: type) -> int:
     return known
 
 
-def _children(item: Any) -> list[Any]:
+def _children(item: Any) -> list[Any] | tuple[Any, ...]:
     if type(item) is list or type(item) is tuple:
-        return item  # type: ignore[no-any-return]
+        return item
     if isinstance(item, Namespace):
-        item = item._Namespace__attrs  # type: ignore[attr-defined] # jinja2 keeps a namespace's values here
+        item = item._Namespace__attrs  # jinja2 keeps a namespace's values here
     if isinstance(item, Mapping):
         return [*item.keys(), *item.values()]
     return list(item)  # a set, a dict view

@@ -26,7 +26,7 @@ from typing import Final
 
 from pymodbus.client.mixin import ModbusClientMixin
 
-_PYMODBUS_TYPE = ModbusClientMixin.DATATYPE
+_PYMODBUS_TYPE: type[ModbusClientMixin.DATATYPE] = ModbusClientMixin.DATATYPE  # a variable, not a type alias
 
 
 class DataType(enum.StrEnum):

@@ -165,10 +165,10 @@ class ModbusSwitch(ModbusEntity, SwitchEntity):
         raise DecodeError(f"read {value}, which is neither state_on ({self._state_on}) "
                           f"nor state_off ({self._state_off})")
 
-    async def turn_on(self) -> None:
+    async def turn_on(self, **_: Any) -> None:
         await self._write(True)
 
-    async def turn_off(self) -> None:
+    async def turn_off(self, **_: Any) -> None:
         await self._write(False)
 
     async def _write(self, on: bool) -> None:

@@ -56,7 +56,7 @@ _LOGGER = logging.getLogger(__name__)
 
 
 @hookimpl
-def xiaoqu_config_schema() -> vol.Schema:
+def xiaoqu_config_schema() -> vol.All:
     return CONFIG_SCHEMA
 
 

@@ -154,7 +154,7 @@ class EmbeddedBroker:
         return {"publish_acl": publish, "subscribe_acl": subscribe, "receive_acl": subscribe}
 
     def _config(self, password_file: Path | None) -> dict[str, object]:
-        plugins: dict[str, dict[str, object]] = {}
+        plugins: dict[str, dict[str, Any]] = {}
         if not self.exposed:
             plugins["amqtt.plugins.authentication.AnonymousAuthPlugin"] = {"allow_anonymous": True}
         if password_file is not None:

@@ -268,7 +268,7 @@ class MqttClient:
         settings = self.settings
         offer = self._offer
 
-        class _Inbox(asyncio.Queue):  # type: ignore[type-arg]
+        class _Inbox(asyncio.Queue):
             """Hands each message to the dispatcher's inbox; aiomqtt never waits on it."""
 
             def put_nowait(self, item: aiomqtt.Message) -> None:
@@ -296,6 +296,7 @@ class MqttClient:
     def _hook(self, inner: paho.Client) -> None:
         """Learn from paho what was written or acknowledged, and make it read in batches."""
         forward = inner.on_publish
+        assert forward is not None  # aiomqtt's own, set when it made the paho client
 
         def on_publish(client: paho.Client, userdata: Any, mid: int, *rest: Any) -> None:
             self._handled += 1
@@ -537,7 +538,7 @@ class MqttClient:
         topic = message.topic.value
         payload = message.payload
         if not isinstance(payload, bytes):
-            payload = encode_payload(payload)  # type: ignore[arg-type]
+            payload = encode_payload(payload)
         if len(payload) > self.settings.max_payload:
             self._reject(topic, "too_large")
             self._log.warning(

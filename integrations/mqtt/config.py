@@ -145,8 +145,8 @@ ACCOUNT_SCHEMA = vol.Schema(
 def account(value: Any) -> dict[str, Any]:
     """A password alone (an account that may use no topic), or a mapping with its topics."""
     if isinstance(value, dict):
-        return ACCOUNT_SCHEMA(value)  # type: ignore[no-any-return]
-    return ACCOUNT_SCHEMA({"password": value})  # type: ignore[no-any-return]
+        return ACCOUNT_SCHEMA(value)
+    return ACCOUNT_SCHEMA({"password": value})
 
 
 def _domains_option(default_enabled: bool) -> Any:

@@ -45,7 +45,7 @@ class ReceiveMessage:
             return clean_text(self.payload.decode(encoding))
         if self._text is _MISSING:
             self._text = self.payload.decode("utf-8")
-        return self._text  # type: ignore[no-any-return]
+        return self._text
 
     def json(self) -> Any:
         """The payload parsed as outside JSON (``core.payload``: lone surrogates replaced, no
@@ -128,7 +128,7 @@ class MqttStats:
     held_back_dropped: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 #: Devices whose rejections are kept one by one; the least recently refused are forgotten

@@ -114,6 +114,7 @@ class ValueTemplate:
         context = {"value": text, **variables}
         if value_json is not _MISSING:
             context["value_json"] = value_json
+        assert self._template is not None  # neither the value itself nor a path into it: a template
         return _render(self._template, context)
 
 

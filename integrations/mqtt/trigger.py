@@ -70,7 +70,7 @@ def _topic(hub: Hub | None) -> Any:
     def validate(value: Any) -> Template | str:
         topic = string(value)
         if is_template_string(topic):
-            return compile_template(topic)  # type: ignore[no-any-return]
+            return compile_template(topic)
         try:
             return valid_subscribe_topic(topic)
         except InvalidTopic as err:

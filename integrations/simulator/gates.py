@@ -78,7 +78,7 @@ class MqttBarrier:
         self._report()
 
     def _on_command(self, payload: dict[str, Any]) -> None:
-        action = {"open": self.gate.open, "close": self.gate.close, "stop": self.gate.stop}.get(payload.get("action"))
+        action = {"open": self.gate.open, "close": self.gate.close, "stop": self.gate.stop}.get(payload.get("action", ""))
         if action is not None:
             action()
 
@@ -150,7 +150,9 @@ class VehicleLane:
         delay = 0.2
         for plate, confidence in reads:
             payload = {"plate": plate, "confidence": round(confidence, 3), "direction": car.direction, "color": color}
-            ctx.timers.later(delay, lambda p=payload: ctx.publish("lpr", camera, "plate", {**p, "ts": ctx.stamp()}))
+            # ignored: mypy cannot infer the type of a lambda with a default argument (python/mypy#15459)
+            ctx.timers.later(delay, lambda p=payload: ctx.publish(  # type: ignore[misc]
+                "lpr", camera, "plate", {**p, "ts": ctx.stamp()}))
             delay += rng.uniform(*REREAD)
         ctx.log.act("car", "%s: camera %s reads %s (%s, %s) ×%d", self.lane.name, camera, car.plate, car.who,
                     car.direction, len(reads))

@@ -33,10 +33,11 @@ is deprecated), which writes the gate's live values into the registers being rea
 """
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Protocol, cast
 
 from pymodbus.constants import ExcCodes
 from pymodbus.exceptions import NoSuchIdException
@@ -151,7 +152,8 @@ class BarrierModbusServer:
                 "set simulator.modbus_port to a free port"
             ) from None
         self._server = server
-        self.port = server.transport.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        # cast: pymodbus annotates its transport as a BaseTransport; a listener's is the asyncio.Server
+        self.port = cast(asyncio.Server, server.transport).sockets[0].getsockname()[1]
         maps = ", ".join(f"{unit} ({regmap.name})" for unit, (_, regmap) in self.units.items())
         _LOGGER.info("Simulated barrier controllers listening on Modbus TCP %s:%d, unit ids %s",
                      self.host, self.port, maps)

@@ -90,8 +90,10 @@ class Traffic:
             Stream(ctx, "propped door", ALWAYS, 1 / 4, self.prop_door),
             Stream(ctx, "barrier fault", ALWAYS, 1 / 8, self.barrier_fault),
         ]
-        streams += [Stream(ctx, f"pos {d.terminal.id}", SHOPPING, 25.0, lambda d=d: self.shop(d)) for d in self.pos]
-        streams += [Stream(ctx, f"use {d.device.ident}", RESIDENTS, 1.5, lambda d=d: self.use(d))
+        # ignored: mypy cannot infer the type of a lambda with a default argument (python/mypy#15459)
+        streams += [Stream(ctx, f"pos {d.terminal.id}", SHOPPING, 25.0, lambda d=d: self.shop(d))  # type: ignore[misc]
+                    for d in self.pos]
+        streams += [Stream(ctx, f"use {d.device.ident}", RESIDENTS, 1.5, lambda d=d: self.use(d))  # type: ignore[misc]
                     for d in self.smart_home if d.switchable]
         for stream in streams:
             stream.start()

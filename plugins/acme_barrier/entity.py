@@ -9,7 +9,7 @@ the state moves at once.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core.entity import DeviceInfo
@@ -55,7 +55,7 @@ class AcmeBarrier(BarrierEntity):
             self._stop_polling()
             self._stop_polling = None
 
-    def _on_data(self, values: list[Any]) -> None:
+    def _on_data(self, values: Sequence[int]) -> None:
         reading = decode([int(v) for v in values])
         self._attr_barrier_state = reading.state
         self._attr_vehicle_present = reading.vehicle_present

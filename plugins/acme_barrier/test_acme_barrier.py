@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from xiaoqu.core.clock import ManualClock
+from xiaoqu.core.states import State
 from xiaoqu.core.testing import running_hub
 from xiaoqu.plugins.acme_barrier.registers import COIL_CLOSE, COIL_OPEN, COIL_STOP, REG_STATUS, Status, decode
 from tests.conftest import START
@@ -44,10 +45,17 @@ async def poll(hub, clock: ManualClock, seconds: float = 1.0) -> None:
     await hub.block_till_done()
 
 
+def barrier_state(hub) -> State:
+    """The barrier's state (the entity exists from set-up on)."""
+    state = hub.states.get(ENTITY)
+    assert state is not None
+    return state
+
+
 async def test_the_status_register_becomes_the_barrier_state(tmp_path, controller):
     clock = ManualClock(START)
     async with running_hub(tmp_path, site(controller), clock=clock) as hub:
-        state = hub.states.get(ENTITY)
+        state = barrier_state(hub)
         assert state.state == "closed"
         assert state.attributes["cycles"] == 70_000  # low word first: 4464 + 1 × 65536
         assert state.attributes["vehicle_present"] is False and state.attributes["fault"] is None
@@ -55,10 +63,10 @@ async def test_the_status_register_becomes_the_barrier_state(tmp_path, controlle
                                 ((Status.CLOSING,), "closing"), ((), "stopped")]:
             await controller.set_registers(2, REG_STATUS, status(*flags))
             await poll(hub, clock)
-            assert hub.states.get(ENTITY).state == expected
+            assert barrier_state(hub).state == expected
         await controller.set_registers(2, REG_STATUS, status(Status.FAULT, Status.OPENING, fault=0x0301))
         await poll(hub, clock)
-        state = hub.states.get(ENTITY)
+        state = barrier_state(hub)
         assert state.state == "fault"
         assert (state.attributes["fault_code"], state.attributes["fault"]) == (0x0301, "arm breakaway")
 
@@ -79,11 +87,11 @@ async def test_a_silent_controller_makes_the_barrier_unavailable_until_it_answer
     async with running_hub(tmp_path, site(controller), clock=clock) as hub:
         controller.silence(2)
         await poll(hub, clock)
-        assert hub.states.get(ENTITY).state == "unavailable"
+        assert barrier_state(hub).state == "unavailable"
         controller.heal(2)
         for _ in range(3):  # the line backs off before reconnecting
             await poll(hub, clock)
-        assert hub.states.get(ENTITY).state == "closed"
+        assert barrier_state(hub).state == "closed"
 
 
 async def test_an_unknown_modbus_hub_is_named(tmp_path, controller):

@@ -31,6 +31,7 @@ class TemplateTrigger:
 
     def attach(self, hub: Hub, config: Mapping[str, Any], fire: FireTrigger, info: TriggerInfo) -> Unsubscribe:
         holds = HoldTimers(hub, config, info, fire)
+        last: bool  # the template's last result, from watch.start() below
 
         def result(value: bool, event: Event | None) -> None:
             nonlocal last

@@ -32,4 +32,4 @@ PLATFORMS: dict[str, Any] = {
 def entity_class(component: str, config: dict[str, Any]) -> type[MqttEntity]:
     module = PLATFORMS[component]
     chooser = getattr(module, "entity_class", None)
-    return chooser(config) if chooser is not None else module.ENTITY  # type: ignore[no-any-return]
+    return chooser(config) if chooser is not None else module.ENTITY

@@ -138,7 +138,7 @@ class MqttFan(MqttEntity, FanEntity):
         if self.optimistic:
             self._attr_is_on = on
 
-    def turn_on(self, percentage: int | None = None, preset_mode: str | None = None) -> None:
+    def turn_on(self, percentage: int | None = None, preset_mode: str | None = None, **_: Any) -> None:
         self._power(True)
         if percentage is not None:
             self.set_percentage(percentage)
@@ -146,7 +146,7 @@ class MqttFan(MqttEntity, FanEntity):
             self.set_preset_mode(preset_mode)
         self.update()
 
-    def turn_off(self) -> None:
+    def turn_off(self, **_: Any) -> None:
         self._power(False)
         self.update()
 

@@ -272,4 +272,5 @@ class TemplateLight(MqttEntity, LightEntity):
 
 
 def entity_class(config: dict[str, Any]) -> type[MqttEntity]:
-    return {"json": JsonLight, "template": TemplateLight}.get(config.get("schema", "default"), DefaultLight)
+    schemas: dict[str, type[MqttEntity]] = {"json": JsonLight, "template": TemplateLight}
+    return schemas.get(config.get("schema", "default"), DefaultLight)

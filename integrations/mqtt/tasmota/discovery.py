@@ -40,8 +40,8 @@ PREFIX = "tasmota/discovery"
 TOPIC = re.compile(r"(?P<mac>[A-Z0-9_-]+)/(?P<kind>config|sensors)")
 
 
-def _entity_class(platform: str, config: dict[str, Any]) -> type[MqttEntity]:
-    return ENTITY_CLASSES[platform]
+def _entity_class(component: str, config: dict[str, Any]) -> type[MqttEntity]:
+    return ENTITY_CLASSES[component]
 
 
 @dataclass(slots=True)
@@ -106,7 +106,7 @@ class TasmotaDiscovery(Discovery):
         if payload is None:
             return None
         try:
-            return schema(payload)  # type: ignore[no-any-return]
+            return schema(payload)
         except vol.Invalid as err:
             self._refuse(f"tasmota {mac}", "discovery_invalid", humanize_error(payload, err).replace("\n", "; "))
             return None

@@ -107,6 +107,7 @@ class TasmotaLight(_PowerEntity, DefaultLight):
         color = shaped.get("Color") if shaped is not None else None
         if isinstance(color, str) and "," not in color and len(color) >= 6 and set(color) <= _HEX:
             # "FF8000" (SetOption17 0, the default) → "255,128,0" as the default schema reads it
+            assert shaped is not None  # the color came from it
             shaped = {**shaped, "Color": ",".join(str(int(color[i : i + 2], 16)) for i in range(0, 6, 2))}
         return shaped
 
