@@ -34,7 +34,7 @@ class HubData(dict[HubKey[Any] | str, Any]):
 
     if TYPE_CHECKING:  # a plain dict at run time, no wrapper around each lookup
 
-        @overload  # type: ignore[override]
+        @overload
         def __getitem__(self, key: HubKey[_T], /) -> _T: ...
         @overload
         def __getitem__(self, key: str, /) -> Any: ...
