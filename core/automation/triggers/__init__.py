@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def core_triggers(hub: Hub | None) -> dict[str, TriggerPlatform]:
     return {
-        "event": EventTrigger(),
+        "event": EventTrigger(hub),
         "state": StateTrigger(hub),
         "numeric_state": NumericStateTrigger(hub),
         "time": TimeTrigger(),
