@@ -18,6 +18,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from xiaoqu.core.automation.conditions import helper_entity
 from xiaoqu.core.automation.const import DOMAIN
 from xiaoqu.core.automation.schema import step_kind
 from xiaoqu.core.config import ConfigError
@@ -70,6 +71,10 @@ def _condition(condition: Mapping[str, Any], here: tuple[Any, ...]) -> Iterator[
         yield from _conditions(condition.get("conditions", []), (*here, "conditions"))
     for entity_id in _entities(condition.get("entity_id")):
         yield (*here, "entity_id"), "entity", entity_id
+    if condition.get("condition") == "state":
+        for index, value in enumerate(condition["state"]):
+            if helper_entity(value):
+                yield (*here, "state", index), "entity", value
 
 
 def _conditions(configs: list[Mapping[str, Any]], path: tuple[Any, ...]) -> Iterator[Reference]:
