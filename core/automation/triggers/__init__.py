@@ -25,4 +25,5 @@ def core_triggers(hub: Hub | None) -> dict[str, TriggerPlatform]:
         "time_pattern": TimePatternTrigger(),
         "template": TemplateTrigger(hub),
         "hub": HubTrigger(),
+        "homeassistant": HubTrigger("homeassistant"),  # Home Assistant's name for it
     }
