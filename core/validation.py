@@ -173,6 +173,8 @@ def _flatten(err: vol.Invalid) -> list[vol.Invalid]:
 _REQUIRED: Final = "required key not provided"
 _EXTRA: Final = "extra keys not allowed"
 _PLAIN_KEY: Final = re.compile(r"^[\w-]+$")
+#: A top-level key with a label (`automation kitchen`): a domain, spaces, a label.
+_LABELLED_KEY: Final = re.compile(r"^[a-z][a-z0-9_]* +\S(.*\S)?$")
 
 
 class _KeyInvalid(vol.Invalid):
@@ -189,11 +191,14 @@ def format_path(path: Iterable[Any]) -> str:
     """`door.readers[1].door`: keys joined by dots, list indices in brackets.
 
     A key that is not a plain word (it holds a dot or a space, or is empty) is quoted:
-    `logger.logs['core.bus']`.
+    `logger.logs['core.bus']`; a labelled top-level key is shown as written:
+    `automation kitchen[0].triggers`.
     """
     text = ""
     for step in path:
-        if isinstance(step, str) and _PLAIN_KEY.match(step):
+        if not text and isinstance(step, str) and _LABELLED_KEY.match(step):
+            text = step
+        elif isinstance(step, str) and _PLAIN_KEY.match(step):
             text += f".{step}" if text else step
         elif isinstance(step, int) and not isinstance(step, bool):
             text += f"[{step}]"

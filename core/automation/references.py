@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core.automation.conditions import helper_entity
-from xiaoqu.core.automation.const import DOMAIN
 from xiaoqu.core.automation.schema import step_kind
 from xiaoqu.core.config import ConfigError
 from xiaoqu.core.registry import STORE_NAME, EntityRegistry
@@ -165,7 +164,7 @@ def unknown_references(hub: Hub, checked: CheckedAutomation, *, declared_only: b
             message = f"unknown entity {name} (no entity has this id yet)" + _meant(name, known)
         found = lookup(checked.raw, path)
         file, line = (found.file, found.line) if found.file is not None else (checked.file, checked.line)
-        warnings.append(ConfigError(file, line, (DOMAIN, checked.index, *path), message, "warning"))
+        warnings.append(ConfigError(file, line, (*checked.path, *path), message, "warning"))
     return warnings
 
 
