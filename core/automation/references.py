@@ -119,6 +119,12 @@ def _triggers(configs: list[Mapping[str, Any]], path: tuple[Any, ...]) -> Iterat
     for index, trigger in enumerate(configs):
         for entity_id in _entities(trigger.get("entity_id")):
             yield (*path, index, "entity_id"), "entity", entity_id
+        if trigger.get("trigger") == "time":  # at: an entity, or {entity_id, offset}
+            for at_index, at in enumerate(trigger["at"]):
+                if isinstance(at, str):
+                    yield (*path, index, "at", at_index), "entity", at
+                elif isinstance(at, Mapping):
+                    yield (*path, index, "at", at_index, "entity_id"), "entity", at["entity_id"]
 
 
 def references(config: Mapping[str, Any]) -> Iterator[Reference]:
