@@ -7,7 +7,9 @@ cannot be evaluated (a sensor that is not a number, a template that fails) is fa
 trace says why.
 
 Home Assistant's meaning throughout: ``and`` needs all, ``or`` any, ``not`` none of its
-conditions; a disabled condition (``enabled: false``) passes; ``state`` with several
+conditions; a disabled condition (``enabled: false``) counts as if it were not there (it
+gives None: it fails no list and no ``and``, satisfies no ``or``, and ``not`` ignores it; an
+``or`` of disabled conditions only is false); ``state`` with several
 entities needs all of them (``match: any`` for one), and a ``state`` that is a helper's
 entity id (``input_select.guest_mode``) means that helper's current state; ``time`` with
 ``after`` later than ``before`` spans midnight.
@@ -258,13 +260,14 @@ class CompiledCondition:
         self._check = check
         self._children = children or []
 
-    def __call__(self, variables: Mapping[str, Any], trace: Trace) -> bool:
+    def __call__(self, variables: Mapping[str, Any], trace: Trace) -> bool | None:
+        """True or False; None when the condition is disabled."""
         with trace.element(self.path) as element:
             if self.alias:
                 element.result["alias"] = self.alias
             if not self.enabled:
-                element.result.update(enabled=False, result=True)
-                return True
+                element.result.update(enabled=False, result=None)
+                return None
             try:
                 result = self._evaluate(variables, trace)
             except Exception as err:  # a check that cannot be evaluated is false; the trace says why
@@ -278,10 +281,10 @@ class CompiledCondition:
             return bool(self._check(variables))
         results = (child(variables, trace) for child in self._children)
         if self.kind == "and":
-            return all(results)
+            return all(result is not False for result in results)
         if self.kind == "or":
-            return any(results)
-        return not any(results)  # not: none of them
+            return any(result is True for result in results)
+        return not any(results)  # not: none of them true
 
 
 def _describe(err: BaseException) -> str:
@@ -306,10 +309,11 @@ def compile_condition(hub: Hub, platforms: Mapping[str, ConditionPlatform], conf
 
 def compile_conditions(hub: Hub, platforms: Mapping[str, ConditionPlatform], configs: list[Mapping[str, Any]],
                        path: str) -> Callable[[Mapping[str, Any], Trace], bool]:
-    """All of ``configs`` must pass (a list of conditions is an ``and``); stops at the first false."""
+    """All of ``configs`` must pass (a list of conditions is an ``and``: disabled ones are left
+    out); stops at the first false."""
     compiled = [compile_condition(hub, platforms, config, f"{path}/{index}") for index, config in enumerate(configs)]
 
     def check_all(variables: Mapping[str, Any], trace: Trace) -> bool:
-        return all(condition(variables, trace) for condition in compiled)
+        return all(condition(variables, trace) is not False for condition in compiled)
 
     return check_all

@@ -16,6 +16,7 @@ is built per hub: `AutomationSchema(hub, platforms)`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.automation.const import (
@@ -29,8 +30,13 @@ from xiaoqu.core.automation.const import (
     MODES,
 )
 from xiaoqu.core.automation.platforms import Platforms
-from xiaoqu.core.automation.templates import dynamic, template_validator
-from xiaoqu.core.automation.validators import period_or_template, service_name
+from xiaoqu.core.automation.templates import TemplateError, dynamic, render, template_validator
+from xiaoqu.core.automation.validators import (
+    enabled_when_attached,
+    enabled_when_checked,
+    period_or_template,
+    service_name,
+)
 from xiaoqu.core.template import is_template_string
 from xiaoqu.core.validation import (
     boolean,
@@ -71,6 +77,9 @@ _AUTOMATION_RENAMES: Final = {"trigger": CONF_TRIGGERS, "condition": CONF_CONDIT
 _TRIGGER_RENAMES: Final = {"platform": "trigger"}
 _STEP_RENAMES: Final = {"service": "action", "data_template": "data", "event_data_template": "event_data"}
 _STRUCTURAL_CONDITIONS: Final = ("and", "or", "not")
+
+#: The ``trigger_variables`` of the automation being checked: ``enabled`` templates see them.
+_trigger_values: ContextVar[Mapping[str, Any]] = ContextVar("automation_trigger_values", default={})
 
 
 def step_kind(config: Mapping[str, Any]) -> str | None:
@@ -117,13 +126,14 @@ class AutomationSchema:
         self._template = template_validator(hub)
         self._dynamic = dynamic(hub)
         self._period = period_or_template(hub)
+        self._enabled = enabled_when_checked(hub, _trigger_values.get)
         trigger_common = {
             vol.Optional("id"): string,
             vol.Optional("alias"): string,
-            vol.Optional("enabled", default=True): boolean,
+            vol.Optional("enabled", default=True): enabled_when_attached(hub),
             vol.Optional("variables"): self._variables,
         }
-        condition_common = {vol.Optional("alias"): string, vol.Optional("enabled", default=True): boolean}
+        condition_common = {vol.Optional("alias"): string, vol.Optional("enabled", default=True): self._enabled}
         self._trigger_dispatch = key_value_schemas("trigger", {
             name: _with_common(platform.schema, trigger_common) for name, platform in platforms.triggers.items()
         })
@@ -137,7 +147,7 @@ class AutomationSchema:
         })
         step_common = {
             vol.Optional("alias"): string,
-            vol.Optional("enabled", default=True): boolean,
+            vol.Optional("enabled", default=True): self._enabled,
             vol.Optional("continue_on_error", default=False): boolean,
         }
         timeout = {vol.Optional("timeout"): self._period, vol.Optional("continue_on_timeout", default=True): boolean}
@@ -214,7 +224,19 @@ class AutomationSchema:
     def automation(self, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise vol.Invalid("expected an automation: a mapping with triggers and actions")
-        return self._automation(value)  # type: ignore[no-any-return]
+        token = _trigger_values.set(self._known_trigger_variables(value))
+        try:
+            return self._automation(value)  # type: ignore[no-any-return]
+        finally:
+            _trigger_values.reset(token)
+
+    def _known_trigger_variables(self, value: dict[str, Any]) -> Mapping[str, Any]:
+        """The automation's ``trigger_variables`` rendered (limited), for ``enabled`` templates;
+        none when they are wrong (the automation's own check says why)."""
+        try:
+            return render(self._variables(value.get("trigger_variables")), {}, limited=True)  # type: ignore[no-any-return]
+        except (vol.Invalid, TemplateError):
+            return {}
 
     def triggers(self, value: Any) -> list[dict[str, Any]]:
         return vol.Schema([self.trigger])(ensure_list(value))  # type: ignore[no-any-return]
@@ -263,7 +285,7 @@ class AutomationSchema:
             validated = vol.Schema({
                 vol.Required("condition"): self._template,
                 vol.Optional("alias"): string,
-                vol.Optional("enabled", default=True): boolean,
+                vol.Optional("enabled", default=True): self._enabled,
             })(value)
             return {**validated, "condition": "template", "value_template": validated["condition"]}
         return self._condition_dispatch(value)  # type: ignore[no-any-return]
@@ -272,7 +294,7 @@ class AutomationSchema:
         validated = vol.Schema({
             vol.Required(kind): self.conditions,
             vol.Optional("alias"): string,
-            vol.Optional("enabled", default=True): boolean,
+            vol.Optional("enabled", default=True): self._enabled,
         })(value)
         conditions = validated.pop(kind)
         return {**validated, "condition": kind, "conditions": conditions}

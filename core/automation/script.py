@@ -256,8 +256,8 @@ class Run:
                 raise
 
     async def _step(self, step: Step, variables: Variables) -> None:
-        if step.kind == "condition":  # the condition records its own element
-            if not step.parts["check"](variables.flat(), self.trace):
+        if step.kind == "condition":  # the condition records its own element (disabled: None)
+            if step.parts["check"](variables.flat(), self.trace) is False:
                 raise _ConditionFalse
             return
         with self.trace.element(step.path) as element:
