@@ -475,6 +475,20 @@ def entity_ids(value: Any) -> list[str]:
     return ids
 
 
+#: What `entity_id` may say instead of naming entities (Home Assistant's ENTITY_MATCH_ALL/NONE).
+ENTITY_MATCH_ALL: Final = "all"
+ENTITY_MATCH_NONE: Final = "none"
+
+
+def comp_entity_ids(value: Any) -> str | list[str]:
+    """A service call's `entity_id` (Home Assistant's `comp_entity_ids`): `all` (every entity
+    of the service's domain), `none` (no entity: the call does nothing), in any case, or
+    entity ids as `entity_ids` takes them."""
+    if isinstance(value, str) and value.strip().lower() in (ENTITY_MATCH_ALL, ENTITY_MATCH_NONE):
+        return value.strip().lower()
+    return entity_ids(value)
+
+
 _TIME_PERIOD_KEYS: Final = ("days", "hours", "minutes", "seconds", "milliseconds")
 
 

@@ -34,7 +34,7 @@ from xiaoqu.core.config import ConfigError, domain_keys, load_config
 from xiaoqu.core.const import DEFAULT_CONFIG_FILE
 from xiaoqu.core.errors import HubError, ServiceValidationError
 from xiaoqu.core.services import ServiceCall
-from xiaoqu.core.validation import boolean, entity_ids, vol
+from xiaoqu.core.validation import ENTITY_MATCH_ALL, ENTITY_MATCH_NONE, boolean, comp_entity_ids, vol
 from xiaoqu.core.yaml_loader import Unresolved
 
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ class AutomationEngine:
     # --- services ---------------------------------------------------------------------------
 
     def register_services(self) -> None:
-        target = {vol.Required("entity_id"): _targets}
+        target = {vol.Required("entity_id"): comp_entity_ids}
         services = self.hub.services
         services.register(DOMAIN, "turn_on", self._turn_on, vol.Schema(target),
                           description="Turn automations on (arm their triggers).")
@@ -162,8 +162,10 @@ class AutomationEngine:
                           description="Read the automations from the config again, keeping unchanged ones running.")
 
     def _find(self, wanted: list[str] | str) -> list[Automation]:
-        if wanted == "all":
+        if wanted == ENTITY_MATCH_ALL:
             return list(self.automations.values())
+        if wanted == ENTITY_MATCH_NONE:
+            return []
         by_entity = {automation.entity_id: automation for automation in self.automations.values()}
         found = []
         for entity_id in wanted:
@@ -242,11 +244,6 @@ class AutomationEngine:
             return None
         trace = automation.traces.get(run_id) if run_id is not None else automation.traces.last()
         return None if trace is None else trace.as_dict(self.hub.clock.tz)
-
-
-def _targets(value: Any) -> list[str] | str:
-    """``entity_id`` of the services: automation entity ids, or ``all``."""
-    return "all" if value == "all" else entity_ids(value)
 
 
 def _unchanged(old: CheckedAutomation, new: CheckedAutomation) -> bool:

@@ -39,9 +39,13 @@ from xiaoqu.core.automation.validators import (
 )
 from xiaoqu.core.template import is_template_string
 from xiaoqu.core.validation import (
+    ENTITY_MATCH_ALL,
+    ENTITY_MATCH_NONE,
     boolean,
+    comp_entity_ids,
     did_you_mean,
     ensure_list,
+    entity_id,
     key_value_schemas,
     log_level,
     positive_int,
@@ -156,7 +160,7 @@ class AutomationSchema:
                 **step_common,
                 vol.Required("action"): service_name(hub),
                 vol.Optional("target"): self._target,
-                vol.Optional("entity_id"): self._dynamic,
+                vol.Optional("entity_id"): self._target_entities,
                 vol.Optional("data"): self._data,
                 vol.Optional("response_variable"): string,
             }),
@@ -338,9 +342,21 @@ class AutomationSchema:
         if isinstance(value, str) and is_template_string(value):
             return self._template(value)
         return vol.Schema({
-            vol.Optional("entity_id"): self._dynamic,
+            vol.Optional("entity_id"): self._target_entities,
             vol.Optional("device_id"): self._dynamic,
         })(value)
+
+    def _target_entities(self, value: Any) -> Any:
+        """A target's ``entity_id``: entity ids, ``all`` or ``none`` (checked and lowercased, as
+        Home Assistant's ``comp_entity_ids``; one id stays one text for the service), a
+        template, or a list mixing ids and templates."""
+        if isinstance(value, str) and is_template_string(value):
+            return self._template(value)
+        if isinstance(value, list) and any(isinstance(item, str) and is_template_string(item) for item in value):
+            return self._dynamic(value)
+        if isinstance(value, str) and "," not in value:
+            return comp_entity_ids(value) if value.strip().lower() in (ENTITY_MATCH_ALL, ENTITY_MATCH_NONE) else entity_id(value)
+        return comp_entity_ids(value)
 
     def _count(self, value: Any) -> Any:
         if isinstance(value, str) and is_template_string(value):
