@@ -651,16 +651,20 @@ def key_value_schemas(
 def renamed_keys(renames: Mapping[str, str]) -> Callable[[Any], Any]:
     """A pre-validator that accepts old spellings of keys: `{old: new}`.
 
-    `{service: light.on}` becomes `{action: light.on}`; a mapping that holds both spellings is
-    rejected, since one of the two values would be silently dropped.
+    `{service: light.on}` becomes `{action: light.on}`; a mapping that holds both spellings (or
+    two old ones of one key) is rejected, since one of the two values would be silently dropped.
     """
 
     def rename(value: Any) -> Any:
         if not isinstance(value, dict) or not any(old in value for old in renames):
             return value
-        for old, new in renames.items():
-            if old in value and new in value:
+        present = [old for old in renames if old in value]
+        for old in present:
+            new = renames[old]
+            if new in value:
                 raise _KeyInvalid(f"'{old}' is the old name of '{new}'; write only '{new}'", [old])
+            if twin := next((other for other in present if other != old and renames[other] == new), None):
+                raise _KeyInvalid(f"'{old}' and '{twin}' are both old names of '{new}'; write only '{new}'", [twin])
         renamed = type(value)((renames.get(k, k), v) for k, v in value.items())
         if isinstance(value, NodeDict):  # keep the places, so later errors still find their line
             renamed.__config_file__, renamed.__line__ = value.__config_file__, value.__line__

@@ -2,8 +2,10 @@
 
 Home Assistant's 2024.10 keys (``triggers``/``conditions``/``actions``, ``trigger:`` naming a
 trigger's type, ``action:`` naming a service) and the older ones (``trigger``/``condition``/
-``action`` at the top, ``platform:``, ``service:``, ``data_template:``...), which are renamed;
-a mapping holding both spellings is an error.
+``action`` at the top, ``platform:``, ``service:``, ``service_template:``), which are renamed;
+a mapping holding both spellings is an error. ``data_template:`` (``event_data_template:``)
+is kept beside ``data:`` (``event_data:``): Home Assistant takes both, the template's keys
+winning.
 
 Every union is dispatched on the key that names its kind — a trigger by ``trigger:``, a
 condition by ``condition:``, a step by the first key of `STEP_KEYS` it holds (Home
@@ -79,7 +81,7 @@ STEP_KEYS: Final = {
 
 _AUTOMATION_RENAMES: Final = {"trigger": CONF_TRIGGERS, "condition": CONF_CONDITIONS, "action": CONF_ACTIONS}
 _TRIGGER_RENAMES: Final = {"platform": "trigger"}
-_STEP_RENAMES: Final = {"service": "action", "data_template": "data", "event_data_template": "event_data"}
+_STEP_RENAMES: Final = {"service": "action", "service_template": "action"}
 _STRUCTURAL_CONDITIONS: Final = ("and", "or", "not")
 
 #: The ``trigger_variables`` of the automation being checked: ``enabled`` templates see them.
@@ -162,6 +164,7 @@ class AutomationSchema:
                 vol.Optional("target"): self._target,
                 vol.Optional("entity_id"): self._target_entities,
                 vol.Optional("data"): self._data,
+                vol.Optional("data_template"): self._data,
                 vol.Optional("response_variable"): string,
             }),
             "delay": vol.Schema({**step_common, vol.Required("delay"): self._period}),
@@ -171,6 +174,7 @@ class AutomationSchema:
                 **step_common,
                 vol.Required("event"): string,
                 vol.Optional("event_data"): self._data,
+                vol.Optional("event_data_template"): self._data,
             }),
             "repeat": vol.Schema({**step_common, vol.Required("repeat"): vol.All(vol.Schema({
                 vol.Optional("count"): self._count,
