@@ -125,7 +125,8 @@ def check_automations(hub: Hub, written: list[Written], *, platforms: Platforms 
     return checked
 
 
-def _check_one(schema: AutomationSchema, blueprints: BlueprintLoader, index: int, written: Written) -> CheckedAutomation:
+def _check_one(schema: AutomationSchema, blueprints: BlueprintLoader, index: int,
+               written: Written) -> CheckedAutomation:
     item, where = written.value, written.where
     file, line = where or (None, None)
     raw_id = item.get("id") if isinstance(item, Mapping) else None

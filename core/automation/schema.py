@@ -242,7 +242,8 @@ class AutomationSchema:
         """The automation's ``trigger_variables`` rendered (limited), for ``enabled`` templates;
         none when they are wrong (the automation's own check says why)."""
         try:
-            return render(self._variables(value.get("trigger_variables")), {}, limited=True)  # type: ignore[no-any-return]
+            values = self._variables(value.get("trigger_variables"))
+            return render(values, {}, limited=True)  # type: ignore[no-any-return]
         except (vol.Invalid, TemplateError):
             return {}
 
@@ -358,8 +359,9 @@ class AutomationSchema:
             return self._template(value)
         if isinstance(value, list) and any(isinstance(item, str) and is_template_string(item) for item in value):
             return self._dynamic(value)
-        if isinstance(value, str) and "," not in value:
-            return comp_entity_ids(value) if value.strip().lower() in (ENTITY_MATCH_ALL, ENTITY_MATCH_NONE) else entity_id(value)
+        one = isinstance(value, str) and "," not in value
+        if one and value.strip().lower() not in (ENTITY_MATCH_ALL, ENTITY_MATCH_NONE):
+            return entity_id(value)  # one id stays one text for the service
         return comp_entity_ids(value)
 
     def _count(self, value: Any) -> Any:
