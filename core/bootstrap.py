@@ -71,12 +71,18 @@ def _prepare(
     if log_overrides is not None:  # before any plugin is imported, so its start-up obeys too
         configure_logging(merge_log_levels(checked.logger, **log_overrides), available)
     defaults = {d for d, m in available.items() if m.source is Source.CORE}
+    merging = {d for d, m in available.items() if m.info.get("labelled_sections")}
     wanted = set(defaults)
     for key in loaded.raw:
-        if key in conf.CORE_SECTIONS or key in defaults:
+        domain = conf.domain_key(key)
+        if domain is not None and domain != key and domain not in merging:  # `light kitchen:`
+            known = domain in available or domain in conf.CORE_SECTIONS
+            checked.errors.append(conf.labelled_section_error(loaded.raw, key, merging) if known
+                                  else conf.unknown_domain_error(loaded.raw, key, available))
+        elif domain in conf.CORE_SECTIONS or domain in defaults:
             continue
-        if key in available:
-            wanted.add(key)
+        elif domain in available:
+            wanted.add(domain)
         else:
             checked.errors.append(conf.unknown_domain_error(loaded.raw, key, available))
     for problem in discovery_problems:

@@ -11,6 +11,9 @@ once, and `xiaoqu run` decides what it can still start. Both run exactly this co
 
 The core owns two sections, `xiaoqu:` and `logger:` (`CORE_SECTIONS`); every other top-level
 key names an integration, and one no plugin provides is reported with `unknown_domain_error`.
+A key may carry a label after the domain (`automation kitchen:`, as in Home Assistant):
+integrations whose manifest says `"labelled_sections": true` merge such sections with their
+own (`domain_keys`); for the others a labelled section is an error (`labelled_section_error`).
 """
 from __future__ import annotations
 
@@ -187,6 +190,39 @@ def _reaches_unresolved(data: Any, path: tuple[Any, ...]) -> bool:
     return False
 
 
+def domain_key(key: Any) -> str | None:
+    """The domain a top-level key names (Home Assistant's ``cv.domain_key``), or None.
+
+    ``automation`` names ``automation``, and so does a labelled ``automation kitchen`` (the
+    domain, one or more spaces, a label); a key that is not text, or ends in spaces with no
+    label after them, names none.
+    """
+    if not isinstance(key, str):
+        return None
+    domain, _, label = key.partition(" ")
+    if label.strip(" "):
+        return domain or None
+    return key if key and key.strip(" ") == key else None
+
+
+def domain_keys(config: Mapping[Any, Any], domain: str) -> list[str]:
+    """The top-level keys of ``domain``, labelled or not, in the file's order (Home
+    Assistant's ``extract_domain_configs``): ``automation``, ``automation kitchen``..."""
+    return [key for key in config if domain_key(key) == domain]
+
+
+def labelled_section_error(config: Mapping[Any, Any], key: str, merging: Iterable[str]) -> ConfigError:
+    """`config.yaml:12: light kitchen: 'light' takes one section: write these settings under
+    'light:' (...)`: a labelled section of a domain that takes one section only (``merging``:
+    the domains that merge their labelled sections, as automations do)."""
+    domain = domain_key(key)
+    where = (config.__locations__.get(key) if isinstance(config, NodeDict) else None)
+    file, line = where or location(config) or (None, None)
+    which = ", ".join(sorted(merging)) or "none"
+    return ConfigError(file, line, (key,), f"'{domain}' takes one section: write these settings under '{domain}:' "
+                                           f"(labelled sections are merged only for: {which})")
+
+
 def unknown_domain_error(config: Mapping[Any, Any], key: Any, known: Iterable[str] = ()
                          ) -> ConfigError:
     """`config.yaml:12: frobnicate: no integration provides this domain`.
@@ -196,7 +232,7 @@ def unknown_domain_error(config: Mapping[Any, Any], key: Any, known: Iterable[st
     """
     where = (config.__locations__.get(key) if isinstance(config, NodeDict) else None)
     file, line = where or location(config) or (None, None)
-    message = "no integration provides this domain" + did_you_mean(key, known)
+    message = "no integration provides this domain" + did_you_mean(domain_key(key) or key, known)
     return ConfigError(file, line, (key,), message)
 
 

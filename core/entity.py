@@ -19,7 +19,7 @@ from xiaoqu.core.const import EVENT_ENTITY_REGISTRY_UPDATED, STATE_OFF, STATE_ON
 from xiaoqu.core.errors import HubError, ServiceValidationError
 from xiaoqu.core.registry import DISABLED_BY_INTEGRATION
 from xiaoqu.core.services import ServiceCall, SupportsResponse
-from xiaoqu.core.validation import vol
+from xiaoqu.core.validation import ENTITY_MATCH_ALL, ENTITY_MATCH_NONE, comp_entity_ids, vol
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
@@ -166,7 +166,7 @@ class ToggleEntity(Entity):
 
 
 ENTITY_SERVICE_TARGET = {
-    vol.Optional("entity_id"): vol.Any(str, [str]),
+    vol.Optional("entity_id"): comp_entity_ids,
     vol.Optional("device_id"): vol.Any(str, [str]),
 }
 
@@ -282,7 +282,8 @@ class EntityManager:
     ) -> None:
         """Register ``domain.service`` that runs ``method`` on each targeted entity of ``domain``.
 
-        The call targets entities with ``entity_id`` (one, a list, or ``all``) and/or
+        The call targets entities with ``entity_id`` (one, a list, ``all``, or ``none``: no
+        entity, the call does nothing, as in Home Assistant) and/or
         ``device_id``; the rest of the data (validated by ``schema``) is passed as keywords
         when ``method`` is a method name. The domain's integration registers its services
         (core/entity_domain.py); a plugin that registers one again with the same method adds
@@ -326,9 +327,9 @@ class EntityManager:
         if entity_ids is None and device_ids is None:
             raise HubError(f"{domain}: name the entity_id (or device_id) to act on")
         chosen: dict[str, Entity] = {}
-        if entity_ids == "all":
+        if entity_ids == ENTITY_MATCH_ALL:
             chosen.update((eid, e) for eid, e in self._entities.items() if e.domain == domain)
-        elif entity_ids is not None:
+        elif entity_ids is not None and entity_ids != ENTITY_MATCH_NONE:
             for entity_id in [entity_ids] if isinstance(entity_ids, str) else entity_ids:
                 entity = self._entities.get(entity_id)
                 if entity is None or entity.domain != domain:

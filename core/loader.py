@@ -69,6 +69,8 @@ MANIFEST_SCHEMA = vol.Schema(
         vol.Optional("iot_class"): str,
         vol.Optional("description"): str,
         vol.Optional("cli", default=False): bool,  # adds commands through the xiaoqu_cli hook
+        # reads `domain <label>:` sections too and merges them with `domain:` (automation)
+        vol.Optional("labelled_sections", default=False): bool,
     }
 )
 

@@ -173,6 +173,8 @@ def _flatten(err: vol.Invalid) -> list[vol.Invalid]:
 _REQUIRED: Final = "required key not provided"
 _EXTRA: Final = "extra keys not allowed"
 _PLAIN_KEY: Final = re.compile(r"^[\w-]+$")
+#: A top-level key with a label (`automation kitchen`): a domain, spaces, a label.
+_LABELLED_KEY: Final = re.compile(r"^[a-z][a-z0-9_]* +\S(.*\S)?$")
 
 
 class _KeyInvalid(vol.Invalid):
@@ -189,11 +191,14 @@ def format_path(path: Iterable[Any]) -> str:
     """`door.readers[1].door`: keys joined by dots, list indices in brackets.
 
     A key that is not a plain word (it holds a dot or a space, or is empty) is quoted:
-    `logger.logs['core.bus']`.
+    `logger.logs['core.bus']`; a labelled top-level key is shown as written:
+    `automation kitchen[0].triggers`.
     """
     text = ""
     for step in path:
-        if isinstance(step, str) and _PLAIN_KEY.match(step):
+        if not text and isinstance(step, str) and _LABELLED_KEY.match(step):
+            text = step
+        elif isinstance(step, str) and _PLAIN_KEY.match(step):
             text += f".{step}" if text else step
         elif isinstance(step, int) and not isinstance(step, bool):
             text += f"[{step}]"
@@ -470,6 +475,20 @@ def entity_ids(value: Any) -> list[str]:
     return ids
 
 
+#: What `entity_id` may say instead of naming entities (Home Assistant's ENTITY_MATCH_ALL/NONE).
+ENTITY_MATCH_ALL: Final = "all"
+ENTITY_MATCH_NONE: Final = "none"
+
+
+def comp_entity_ids(value: Any) -> str | list[str]:
+    """A service call's `entity_id` (Home Assistant's `comp_entity_ids`): `all` (every entity
+    of the service's domain), `none` (no entity: the call does nothing), in any case, or
+    entity ids as `entity_ids` takes them."""
+    if isinstance(value, str) and value.strip().lower() in (ENTITY_MATCH_ALL, ENTITY_MATCH_NONE):
+        return value.strip().lower()
+    return entity_ids(value)
+
+
 _TIME_PERIOD_KEYS: Final = ("days", "hours", "minutes", "seconds", "milliseconds")
 
 
@@ -632,17 +651,21 @@ def key_value_schemas(
 def renamed_keys(renames: Mapping[str, str]) -> Callable[[Any], Any]:
     """A pre-validator that accepts old spellings of keys: `{old: new}`.
 
-    `{service: light.on}` becomes `{action: light.on}`; a mapping that holds both spellings is
-    rejected, since one of the two values would be silently dropped.
+    `{service: light.on}` becomes `{action: light.on}`; a mapping that holds both spellings (or
+    two old ones of one key) is rejected, since one of the two values would be silently dropped.
     """
 
     def rename(value: Any) -> Any:
         if not isinstance(value, dict) or not any(old in value for old in renames):
             return value
-        for old, new in renames.items():
-            if old in value and new in value:
+        present = [old for old in renames if old in value]
+        for old in present:
+            new = renames[old]
+            if new in value:
                 raise _KeyInvalid(f"'{old}' is the old name of '{new}'; write only '{new}'", [old])
-        renamed: Any = type(value)((renames.get(k, k), v) for k, v in value.items())  # a NodeDict when value is one
+            if twin := next((other for other in present if other != old and renames[other] == new), None):
+                raise _KeyInvalid(f"'{old}' and '{twin}' are both old names of '{new}'; write only '{new}'", [twin])
+        renamed: Any = type(value)((renames.get(k, k), v) for k, v in value.items())
         if isinstance(value, NodeDict):  # keep the places, so later errors still find their line
             renamed.__config_file__, renamed.__line__ = value.__config_file__, value.__line__
             renamed.__locations__ = {renames.get(k, k): v for k, v in value.__locations__.items()}

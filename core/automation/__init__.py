@@ -47,10 +47,11 @@ def xiaoqu_services() -> list[str]:
 
 @hookimpl
 async def xiaoqu_setup(hub: Hub, config: Any) -> None:
-    """No config schema on purpose: each automation is checked on its own (see config.py)."""
+    """No config schema on purpose: each automation is checked on its own, and the labelled
+    sections (``automation kitchen:``) with ``automation:`` (see config.py)."""
     from xiaoqu.core.hub import HubState
 
-    engine = hub.data[DATA_ENGINE] = AutomationEngine(hub, config)
+    engine = hub.data[DATA_ENGINE] = AutomationEngine(hub)
     engine.register_services()
     if hub.state is HubState.RUNNING:
         await engine.start()

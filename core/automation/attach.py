@@ -1,6 +1,8 @@
 """Attaching a list of triggers (an automation's, or a ``wait_for_trigger`` step's).
 
-Each trigger is attached through its platform; what the platform reports when it fires is
+A disabled trigger (``enabled: false``, or a limited template rendered with the automation's
+``trigger_variables`` that gives something false) is not attached at all. Each trigger is
+attached through its platform; what the platform reports when it fires is
 completed into the ``trigger`` variable a run sees: ``id`` (the trigger's ``id:`` or its
 position), ``idx``, ``alias``, ``platform`` and the platform's own data. A trigger whose
 platform fails to attach is logged and the others still attach, as in Home Assistant.
@@ -13,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core.automation.platforms import Platforms, TriggerInfo
+from xiaoqu.core.automation.templates import Template, TemplateError
 from xiaoqu.core.bus import Context, Unsubscribe
 
 if TYPE_CHECKING:
@@ -37,9 +40,14 @@ async def attach_triggers(
     detachers: list[Unsubscribe] = []
     failures: list[str] = []
     for index, config in enumerate(configs):
-        if not config.get("enabled", True):
-            continue
         kind = config["trigger"]
+        try:
+            if not _enabled(config, variables):
+                continue
+        except TemplateError as err:
+            _LOGGER.error("Automation %s: trigger %d (%s): enabled: %s", automation_id, index, kind, err)
+            failures.append(f"trigger {index} ({kind}) is not attached: enabled: {err}")
+            continue
         info = TriggerInfo(automation_id, str(config.get("id", index)), index, variables)
         fire = _firing(on_trigger, kind, config, info)
         try:
@@ -64,6 +72,15 @@ async def attach_triggers(
         detachers.clear()
 
     return detach_all, failures
+
+
+def _enabled(config: Mapping[str, Any], variables: Mapping[str, Any]) -> bool:
+    """Whether a trigger is attached: ``enabled`` is true, or its limited template (rendered
+    with the ``trigger_variables``) gives something true, as Home Assistant decides."""
+    enabled = config.get("enabled", True)
+    if isinstance(enabled, Template):
+        return bool(enabled.render_native(variables, limited=True))
+    return bool(enabled)
 
 
 def _firing(on_trigger: OnTrigger, kind: str, config: Mapping[str, Any],

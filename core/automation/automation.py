@@ -146,7 +146,7 @@ class Automation:
                                                  self._triggered, self.id, self._trigger_values)
         self._detach = detach
         for failure in failures:
-            self.warnings.append(ConfigError(self.checked.file, self.checked.line, (DOMAIN, self.checked.index),
+            self.warnings.append(ConfigError(self.checked.file, self.checked.line, self.checked.path,
                                              failure, "warning"))
 
     def disarm(self) -> None:
@@ -161,7 +161,7 @@ class Automation:
             return render(values, {}, limited=True) if has_template(values) else dict(values)
         except TemplateError as err:
             self.warnings.append(ConfigError(self.checked.file, self.checked.line,
-                                             (DOMAIN, self.checked.index, "trigger_variables"), str(err), "warning"))
+                                             (*self.checked.path, "trigger_variables"), str(err), "warning"))
             return {}
 
     # --- triggering -------------------------------------------------------------------------

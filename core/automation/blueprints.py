@@ -163,34 +163,35 @@ class BlueprintLoader:
 
     # --- using ------------------------------------------------------------------------------
 
-    def expand(self, item: NodeDict, index: int) -> tuple[NodeDict | None, list[ConfigError]]:
+    def expand(self, item: NodeDict, index: int, section: str = DOMAIN) -> tuple[NodeDict | None, list[ConfigError]]:
         """The automation a ``use_blueprint`` item stands for, or None and why not (warnings
         about the blueprint file come with the automation).
 
-        ``index`` is the item's place in the ``automation:`` list (error paths start there).
+        ``index`` is the item's place in its ``section`` (``automation``, or a labelled
+        ``automation kitchen``): error paths start there.
         """
-        where = location(item)
-        instance, errors = validate_section(DOMAIN, INSTANCE_SCHEMA, item.get("use_blueprint"),
+        where, place = location(item), (section, index)
+        instance, errors = validate_section(section, INSTANCE_SCHEMA, item.get("use_blueprint"),
                                             path=(index, "use_blueprint"),
                                             location=item.__locations__.get("use_blueprint") or where)
         if instance is None:
             return None, errors
         path = instance["path"]
         if not path.endswith(".yaml"):
-            return None, [self._error(item, index, ("use_blueprint", "path"),
+            return None, [self._error(item, place, ("use_blueprint", "path"),
                                       f"a blueprint path ends in .yaml, got '{path}'")]
         blueprint, file_errors = self.load(path)
         if blueprint is None:
             if file_errors and file_errors[0].file is None:  # not found: say it where it is used
                 message = (f"{file_errors[0].message} (looked in {self.config_dir / 'blueprints' / DOMAIN} "
                            f"and among the shipped blueprints)")
-                return None, [self._error(item, index, ("use_blueprint", "path"), message)]
+                return None, [self._error(item, place, ("use_blueprint", "path"), message)]
             return None, file_errors
         given = instance["input"] or {}
         problems: list[ConfigError] = []
         for name in given:
             if name not in blueprint.inputs:
-                problems.append(self._error(item, index, ("use_blueprint", "input", name),
+                problems.append(self._error(item, place, ("use_blueprint", "input", name),
                                             f"blueprint '{path}' has no input '{name}' "
                                             f"(its inputs: {', '.join(blueprint.inputs) or 'none'})"))
         values: dict[str, Any] = {}
@@ -199,12 +200,12 @@ class BlueprintLoader:
                 try:
                     check_value(spec.selector, given[name])
                 except vol.Invalid as err:
-                    problems.append(self._error(item, index, ("use_blueprint", "input", name),
+                    problems.append(self._error(item, place, ("use_blueprint", "input", name),
                                                 f"{err.msg}, got {given[name]!r}"))
                     continue
                 values[name] = item["use_blueprint"]["input"][name]  # keeps the line it is written on
             elif spec.required:
-                problems.append(self._error(item, index, ("use_blueprint", "input"),
+                problems.append(self._error(item, place, ("use_blueprint", "input"),
                                             f"blueprint '{path}' needs input '{name}' (it has no default)"))
             else:
                 values[name] = spec.default
@@ -223,9 +224,9 @@ class BlueprintLoader:
         return automation, file_errors  # warnings only (a duplicate key in the blueprint file)
 
     @staticmethod
-    def _error(item: NodeDict, index: int, path: tuple[Any, ...], message: str) -> ConfigError:
+    def _error(item: NodeDict, place: tuple[str, int], path: tuple[Any, ...], message: str) -> ConfigError:
         found = lookup(item, path)
-        return ConfigError(found.file, found.line, (DOMAIN, index, *path), message)
+        return ConfigError(found.file, found.line, (*place, *path), message)
 
 
 def _flatten_inputs(declared: Mapping[str, Any]) -> dict[str, BlueprintInput]:

@@ -7,13 +7,17 @@ cannot be evaluated (a sensor that is not a number, a template that fails) is fa
 trace says why.
 
 Home Assistant's meaning throughout: ``and`` needs all, ``or`` any, ``not`` none of its
-conditions; a disabled condition (``enabled: false``) passes; ``state`` with several
-entities needs all of them (``match: any`` for one); ``time`` with ``after`` later than
-``before`` spans midnight.
+conditions; a disabled condition (``enabled: false``) counts as if it were not there (it
+gives None: it fails no list and no ``and``, satisfies no ``or``, and ``not`` ignores it; an
+``or`` of disabled conditions only is false); ``state`` with several
+entities needs all of them (``match: any`` for one), and a ``state`` that is a helper's
+entity id (``input_select.guest_mode``) means that helper's current state; ``time`` with
+``after`` later than ``before`` spans midnight.
 """
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -44,6 +48,30 @@ class ConditionFailed(Exception):
     """A condition could not be evaluated; the message says why (it counts as false)."""
 
 
+#: A state condition's ``state`` that names a helper entity stands for that helper's state
+#: (Home Assistant's ``INPUT_ENTITY_ID``): only the ``input_*`` domains, so that no ordinary
+#: state value that happens to hold a dot is ever read as an entity id.
+_HELPER_ENTITY = re.compile(r"^input_(?:select|text|number|boolean|datetime)\.(?!.+__)(?!_)[\da-z_]+(?<!_)$")
+
+
+def helper_entity(value: str) -> bool:
+    """Whether a state condition's ``state`` value names a helper entity (its state is meant)."""
+    return _HELPER_ENTITY.match(value) is not None
+
+
+def _wanted_states(hub: Hub, wanted: list[str]) -> list[str]:
+    """``wanted`` with each helper entity id replaced by the helper's current state."""
+    states = []
+    for value in wanted:
+        if helper_entity(value):
+            helper = hub.states.get(value)
+            if helper is None:
+                raise ConditionFailed(f"the 'state' entity {value} is unavailable")
+            value = helper.state
+        states.append(value)
+    return states
+
+
 # --- the core's condition types ---------------------------------------------------------------
 
 
@@ -59,10 +87,11 @@ class StateCondition:
         })
 
     def checker(self, hub: Hub, config: Mapping[str, Any]) -> Checker:
-        ids, wanted = config["entity_id"], config["state"]
+        ids, written = config["entity_id"], config["state"]
         attribute, hold, match_any = config.get("attribute"), config.get("for"), config["match"] == "any"
+        reads_helpers = any(helper_entity(value) for value in written)
 
-        def one(entity_id: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+        def one(entity_id: str, wanted: list[str], variables: Mapping[str, Any]) -> dict[str, Any]:
             state = hub.states.get(entity_id)
             if state is None:
                 return {"entity_id": entity_id, "result": False, "state": None, "why": "no such entity"}
@@ -78,7 +107,8 @@ class StateCondition:
             return {**found, "result": True}
 
         def check(variables: Mapping[str, Any]) -> bool:
-            results = [one(entity_id, variables) for entity_id in ids]
+            wanted = _wanted_states(hub, written) if reads_helpers else written
+            results = [one(entity_id, wanted, variables) for entity_id in ids]
             if len(results) > 1:
                 record(entities=results)
             else:
@@ -230,13 +260,14 @@ class CompiledCondition:
         self._check = check
         self._children = children or []
 
-    def __call__(self, variables: Mapping[str, Any], trace: Trace) -> bool:
+    def __call__(self, variables: Mapping[str, Any], trace: Trace) -> bool | None:
+        """True or False; None when the condition is disabled."""
         with trace.element(self.path) as element:
             if self.alias:
                 element.result["alias"] = self.alias
             if not self.enabled:
-                element.result.update(enabled=False, result=True)
-                return True
+                element.result.update(enabled=False, result=None)
+                return None
             try:
                 result = self._evaluate(variables, trace)
             except Exception as err:  # a check that cannot be evaluated is false; the trace says why
@@ -250,10 +281,10 @@ class CompiledCondition:
             return bool(self._check(variables))
         results = (child(variables, trace) for child in self._children)
         if self.kind == "and":
-            return all(results)
+            return all(result is not False for result in results)
         if self.kind == "or":
-            return any(results)
-        return not any(results)  # not: none of them
+            return any(result is True for result in results)
+        return not any(results)  # not: none of them true
 
 
 def _describe(err: BaseException) -> str:
@@ -278,10 +309,11 @@ def compile_condition(hub: Hub, platforms: Mapping[str, ConditionPlatform], conf
 
 def compile_conditions(hub: Hub, platforms: Mapping[str, ConditionPlatform], configs: list[Mapping[str, Any]],
                        path: str) -> Callable[[Mapping[str, Any], Trace], bool]:
-    """All of ``configs`` must pass (a list of conditions is an ``and``); stops at the first false."""
+    """All of ``configs`` must pass (a list of conditions is an ``and``: disabled ones are left
+    out); stops at the first false."""
     compiled = [compile_condition(hub, platforms, config, f"{path}/{index}") for index, config in enumerate(configs)]
 
     def check_all(variables: Mapping[str, Any], trace: Trace) -> bool:
-        return all(condition(variables, trace) for condition in compiled)
+        return all(condition(variables, trace) is not False for condition in compiled)
 
     return check_all

@@ -24,17 +24,17 @@ from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core.automation.automation import Automation
 from xiaoqu.core.automation.blueprints import BlueprintLoader
-from xiaoqu.core.automation.config import CheckedAutomation, check_automations, section_place, section_problem
+from xiaoqu.core.automation.config import CheckedAutomation, Written, check_automations, read_automations
 from xiaoqu.core.automation.const import DOMAIN, EVENT_AUTOMATION_RELOADED
 from xiaoqu.core.automation.platforms import Platforms, collect_platforms
 from xiaoqu.core.automation.references import unknown_references
 from xiaoqu.core.automation.waiting import Activity
 from xiaoqu.core.bus import Event
-from xiaoqu.core.config import ConfigError, load_config
+from xiaoqu.core.config import ConfigError, domain_keys, load_config
 from xiaoqu.core.const import DEFAULT_CONFIG_FILE
 from xiaoqu.core.errors import HubError, ServiceValidationError
 from xiaoqu.core.services import ServiceCall
-from xiaoqu.core.validation import boolean, entity_ids, vol
+from xiaoqu.core.validation import ENTITY_MATCH_ALL, ENTITY_MATCH_NONE, boolean, comp_entity_ids, vol
 from xiaoqu.core.yaml_loader import Unresolved
 
 if TYPE_CHECKING:
@@ -46,9 +46,8 @@ _LOGGER = logging.getLogger(__name__)
 class AutomationEngine:
     """``hub.data[DATA_ENGINE]``: the automations by id, in the order of the config."""
 
-    def __init__(self, hub: Hub, section: Any) -> None:
+    def __init__(self, hub: Hub) -> None:
         self.hub = hub
-        self._section = section
         self.automations: dict[str, Automation] = {}
         self.section_errors: list[ConfigError] = []
         self._lock = asyncio.Lock()
@@ -60,37 +59,36 @@ class AutomationEngine:
 
     async def start(self, _event: Event | None = None) -> None:
         """Check and arm the automations of the config the hub started with."""
-        await self.apply(self._section, section_place(self.hub.config.raw))
+        await self.apply(*read_automations(self.hub.config.raw))
 
     async def reload(self) -> list[ConfigError]:
-        """Read the config file again and apply its ``automation:`` section; returns its errors."""
+        """Read the config file again and apply its automation sections; returns their errors."""
         file = self.config_file()
         loaded = await self.hub.run_in_executor(load_config, file)
-        section = loaded.raw.get(DOMAIN)
+        unread = any(isinstance(loaded.raw[key], Unresolved) for key in domain_keys(loaded.raw, DOMAIN))
         fatal = [error for error in loaded.errors
-                 if error.severity == "error" and (not error.path or isinstance(section, Unresolved))]
+                 if error.severity == "error" and (not error.path or unread)]
         if fatal or not loaded.raw:
             reasons = "; ".join(str(error) for error in fatal or loaded.errors) or "the file is empty"
             raise HubError(f"automation.reload: nothing changed, the config cannot be read: {reasons}")
-        return await self.apply(section, section_place(loaded.raw))
+        return await self.apply(*read_automations(loaded.raw))
 
     def config_file(self) -> Path:
         """The main config file the hub was started with (its top mapping knows its file)."""
         name = getattr(self.hub.config.raw, "__config_file__", None) or DEFAULT_CONFIG_FILE
         return Path(self.hub.config.config_dir) / name
 
-    async def apply(self, section: Any, where: tuple[str, int] | None = None) -> list[ConfigError]:
-        """Check ``section`` and make the running automations match it."""
+    async def apply(self, section_errors: list[ConfigError], written: list[Written]) -> list[ConfigError]:
+        """Check the automations ``written`` (`read_automations`) and make the running ones match."""
         async with self._lock:
             first = not self._loaded
             self._loaded = True
-            problem, items = section_problem(section, where)
-            self.section_errors = [problem] if problem is not None else []
+            self.section_errors = section_errors
             platforms = collect_platforms(self.hub)
             blueprints = BlueprintLoader(Path(self.hub.config.config_dir))
-            for path in _blueprint_paths(items):
+            for path in _blueprint_paths(item.value for item in written):
                 await self.hub.run_in_executor(blueprints.load, path)
-            checked = check_automations(self.hub, items, platforms=platforms, blueprints=blueprints)
+            checked = check_automations(self.hub, written, platforms=platforms, blueprints=blueprints)
             fresh = self._replace(checked, platforms)
             for automation in fresh:  # each automation's entity exists before another's references are checked
                 automation.write_state()
@@ -146,7 +144,7 @@ class AutomationEngine:
     # --- services ---------------------------------------------------------------------------
 
     def register_services(self) -> None:
-        target: dict[vol.Marker, Any] = {vol.Required("entity_id"): _targets}
+        target: dict[vol.Marker, Any] = {vol.Required("entity_id"): comp_entity_ids}
         services = self.hub.services
         services.register(DOMAIN, "turn_on", self._turn_on, vol.Schema(target),
                           description="Turn automations on (arm their triggers).")
@@ -164,8 +162,10 @@ class AutomationEngine:
                           description="Read the automations from the config again, keeping unchanged ones running.")
 
     def _find(self, wanted: list[str] | str) -> list[Automation]:
-        if wanted == "all":
+        if wanted == ENTITY_MATCH_ALL:
             return list(self.automations.values())
+        if wanted == ENTITY_MATCH_NONE:
+            return []
         by_entity = {automation.entity_id: automation for automation in self.automations.values()}
         found = []
         for entity_id in wanted:
@@ -244,11 +244,6 @@ class AutomationEngine:
             return None
         trace = automation.traces.get(run_id) if run_id is not None else automation.traces.last()
         return None if trace is None else trace.as_dict(self.hub.clock.tz)
-
-
-def _targets(value: Any) -> list[str] | str:
-    """``entity_id`` of the services: automation entity ids, or ``all``."""
-    return "all" if value == "all" else entity_ids(value)
 
 
 def _unchanged(old: CheckedAutomation, new: CheckedAutomation) -> bool:

@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xiaoqu.core.automation.const import DOMAIN
+from xiaoqu.core.automation.conditions import helper_entity
 from xiaoqu.core.automation.schema import step_kind
 from xiaoqu.core.config import ConfigError
 from xiaoqu.core.registry import STORE_NAME, EntityRegistry
@@ -70,6 +70,10 @@ def _condition(condition: Mapping[str, Any], here: tuple[Any, ...]) -> Iterator[
         yield from _conditions(condition.get("conditions", []), (*here, "conditions"))
     for entity_id in _entities(condition.get("entity_id")):
         yield (*here, "entity_id"), "entity", entity_id
+    if condition.get("condition") == "state":
+        for index, value in enumerate(condition["state"]):
+            if helper_entity(value):
+                yield (*here, "state", index), "entity", value
 
 
 def _conditions(configs: list[Mapping[str, Any]], path: tuple[Any, ...]) -> Iterator[Reference]:
@@ -115,6 +119,12 @@ def _triggers(configs: list[Mapping[str, Any]], path: tuple[Any, ...]) -> Iterat
     for index, trigger in enumerate(configs):
         for entity_id in _entities(trigger.get("entity_id")):
             yield (*path, index, "entity_id"), "entity", entity_id
+        if trigger.get("trigger") == "time":  # at: an entity, or {entity_id, offset}
+            for at_index, at in enumerate(trigger["at"]):
+                if isinstance(at, str):
+                    yield (*path, index, "at", at_index), "entity", at
+                elif isinstance(at, Mapping):
+                    yield (*path, index, "at", at_index, "entity_id"), "entity", at["entity_id"]
 
 
 def references(config: Mapping[str, Any]) -> Iterator[Reference]:
@@ -160,7 +170,7 @@ def unknown_references(hub: Hub, checked: CheckedAutomation, *, declared_only: b
             message = f"unknown entity {name} (no entity has this id yet)" + _meant(name, known)
         found = lookup(checked.raw, path)
         file, line = (found.file, found.line) if found.file is not None else (checked.file, checked.line)
-        warnings.append(ConfigError(file, line, (DOMAIN, checked.index, *path), message, "warning"))
+        warnings.append(ConfigError(file, line, (*checked.path, *path), message, "warning"))
     return warnings
 
 

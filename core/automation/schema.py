@@ -2,8 +2,10 @@
 
 Home Assistant's 2024.10 keys (``triggers``/``conditions``/``actions``, ``trigger:`` naming a
 trigger's type, ``action:`` naming a service) and the older ones (``trigger``/``condition``/
-``action`` at the top, ``platform:``, ``service:``, ``data_template:``...), which are renamed;
-a mapping holding both spellings is an error.
+``action`` at the top, ``platform:``, ``service:``, ``service_template:``), which are renamed;
+a mapping holding both spellings is an error. ``data_template:`` (``event_data_template:``)
+is kept beside ``data:`` (``event_data:``): Home Assistant takes both, the template's keys
+winning.
 
 Every union is dispatched on the key that names its kind — a trigger by ``trigger:``, a
 condition by ``condition:``, a step by the first key of `STEP_KEYS` it holds (Home
@@ -16,6 +18,7 @@ is built per hub: `AutomationSchema(hub, platforms)`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.automation.const import (
@@ -29,13 +32,22 @@ from xiaoqu.core.automation.const import (
     MODES,
 )
 from xiaoqu.core.automation.platforms import Platforms
-from xiaoqu.core.automation.templates import dynamic, template_validator
-from xiaoqu.core.automation.validators import period_or_template, service_name
+from xiaoqu.core.automation.templates import TemplateError, dynamic, render, template_validator
+from xiaoqu.core.automation.validators import (
+    enabled_when_attached,
+    enabled_when_checked,
+    period_or_template,
+    service_name,
+)
 from xiaoqu.core.template import is_template_string
 from xiaoqu.core.validation import (
+    ENTITY_MATCH_ALL,
+    ENTITY_MATCH_NONE,
     boolean,
+    comp_entity_ids,
     did_you_mean,
     ensure_list,
+    entity_id,
     key_value_schemas,
     log_level,
     positive_int,
@@ -69,8 +81,11 @@ STEP_KEYS: Final = {
 
 _AUTOMATION_RENAMES: Final = {"trigger": CONF_TRIGGERS, "condition": CONF_CONDITIONS, "action": CONF_ACTIONS}
 _TRIGGER_RENAMES: Final = {"platform": "trigger"}
-_STEP_RENAMES: Final = {"service": "action", "data_template": "data", "event_data_template": "event_data"}
+_STEP_RENAMES: Final = {"service": "action", "service_template": "action"}
 _STRUCTURAL_CONDITIONS: Final = ("and", "or", "not")
+
+#: The ``trigger_variables`` of the automation being checked: ``enabled`` templates see them.
+_trigger_values: ContextVar[Mapping[str, Any]] = ContextVar("automation_trigger_values", default={})
 
 
 def step_kind(config: Mapping[str, Any]) -> str | None:
@@ -117,13 +132,14 @@ class AutomationSchema:
         self._template = template_validator(hub)
         self._dynamic = dynamic(hub)
         self._period = period_or_template(hub)
+        self._enabled = enabled_when_checked(hub, _trigger_values.get)
         trigger_common: dict[vol.Marker, Any] = {
             vol.Optional("id"): string,
             vol.Optional("alias"): string,
-            vol.Optional("enabled", default=True): boolean,
+            vol.Optional("enabled", default=True): enabled_when_attached(hub),
             vol.Optional("variables"): self._variables,
         }
-        condition_common: dict[vol.Marker, Any] = {vol.Optional("alias"): string, vol.Optional("enabled", default=True): boolean}
+        condition_common: dict[vol.Marker, Any] = {vol.Optional("alias"): string, vol.Optional("enabled", default=True): self._enabled}
         self._trigger_dispatch = key_value_schemas("trigger", {
             name: _with_common(platform.schema, trigger_common) for name, platform in platforms.triggers.items()
         })
@@ -137,7 +153,7 @@ class AutomationSchema:
         })
         step_common: dict[vol.Marker, Any] = {
             vol.Optional("alias"): string,
-            vol.Optional("enabled", default=True): boolean,
+            vol.Optional("enabled", default=True): self._enabled,
             vol.Optional("continue_on_error", default=False): boolean,
         }
         timeout: dict[vol.Marker, Any] = {
@@ -149,8 +165,9 @@ class AutomationSchema:
                 **step_common,
                 vol.Required("action"): service_name(hub),
                 vol.Optional("target"): self._target,
-                vol.Optional("entity_id"): self._dynamic,
+                vol.Optional("entity_id"): self._target_entities,
                 vol.Optional("data"): self._data,
+                vol.Optional("data_template"): self._data,
                 vol.Optional("response_variable"): string,
             }),
             "delay": vol.Schema({**step_common, vol.Required("delay"): self._period}),
@@ -160,6 +177,7 @@ class AutomationSchema:
                 **step_common,
                 vol.Required("event"): string,
                 vol.Optional("event_data"): self._data,
+                vol.Optional("event_data_template"): self._data,
             }),
             "repeat": vol.Schema({**step_common, vol.Required("repeat"): vol.All(vol.Schema({
                 vol.Optional("count"): self._count,
@@ -217,7 +235,20 @@ class AutomationSchema:
     def automation(self, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise vol.Invalid("expected an automation: a mapping with triggers and actions")
-        return self._automation(value)
+        token = _trigger_values.set(self._known_trigger_variables(value))
+        try:
+            return self._automation(value)  # type: ignore[no-any-return]
+        finally:
+            _trigger_values.reset(token)
+
+    def _known_trigger_variables(self, value: dict[str, Any]) -> Mapping[str, Any]:
+        """The automation's ``trigger_variables`` rendered (limited), for ``enabled`` templates;
+        none when they are wrong (the automation's own check says why)."""
+        try:
+            values = self._variables(value.get("trigger_variables"))
+            return render(values, {}, limited=True)  # type: ignore[no-any-return]
+        except (vol.Invalid, TemplateError):
+            return {}
 
     def triggers(self, value: Any) -> list[dict[str, Any]]:
         return vol.Schema([self.trigger])(ensure_list(value))
@@ -266,7 +297,7 @@ class AutomationSchema:
             validated = vol.Schema({
                 vol.Required("condition"): self._template,
                 vol.Optional("alias"): string,
-                vol.Optional("enabled", default=True): boolean,
+                vol.Optional("enabled", default=True): self._enabled,
             })(value)
             return {**validated, "condition": "template", "value_template": validated["condition"]}
         return self._condition_dispatch(value)
@@ -275,7 +306,7 @@ class AutomationSchema:
         validated = vol.Schema({
             vol.Required(kind): self.conditions,
             vol.Optional("alias"): string,
-            vol.Optional("enabled", default=True): boolean,
+            vol.Optional("enabled", default=True): self._enabled,
         })(value)
         conditions = validated.pop(kind)
         return {**validated, "condition": kind, "conditions": conditions}
@@ -319,9 +350,22 @@ class AutomationSchema:
         if isinstance(value, str) and is_template_string(value):
             return self._template(value)
         return vol.Schema({
-            vol.Optional("entity_id"): self._dynamic,
+            vol.Optional("entity_id"): self._target_entities,
             vol.Optional("device_id"): self._dynamic,
         })(value)
+
+    def _target_entities(self, value: Any) -> Any:
+        """A target's ``entity_id``: entity ids, ``all`` or ``none`` (checked and lowercased, as
+        Home Assistant's ``comp_entity_ids``; one id stays one text for the service), a
+        template, or a list mixing ids and templates."""
+        if isinstance(value, str) and is_template_string(value):
+            return self._template(value)
+        if isinstance(value, list) and any(isinstance(item, str) and is_template_string(item) for item in value):
+            return self._dynamic(value)
+        one = isinstance(value, str) and "," not in value
+        if one and value.strip().lower() not in (ENTITY_MATCH_ALL, ENTITY_MATCH_NONE):
+            return entity_id(value)  # one id stays one text for the service
+        return comp_entity_ids(value)
 
     def _count(self, value: Any) -> Any:
         if isinstance(value, str) and is_template_string(value):

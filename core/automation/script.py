@@ -256,8 +256,8 @@ class Run:
                 raise
 
     async def _step(self, step: Step, variables: Variables) -> None:
-        if step.kind == "condition":  # the condition records its own element
-            if not step.parts["check"](variables.flat(), self.trace):
+        if step.kind == "condition":  # the condition records its own element (disabled: None)
+            if step.parts["check"](variables.flat(), self.trace) is False:
                 raise _ConditionFalse
             return
         with self.trace.element(step.path) as element:
@@ -326,12 +326,7 @@ async def _call_service(run: Run, step: Step, variables: Variables) -> None:
     domain, dot, service = str(name).strip().lower().partition(".")
     if not dot or not domain or not service:
         raise ValueError(f"the template gave {name!r}, not a service (domain.service)")
-    data: dict[str, Any] = {}
-    if "data" in config:
-        rendered = render(config["data"], values)
-        if not isinstance(rendered, Mapping):
-            raise ValueError(f"data must give a mapping, the template gave {rendered!r}")
-        data.update(rendered)
+    data = _mapping(config, ("data", "data_template"), values)
     for source in (config.get("target"), {"entity_id": config["entity_id"]} if "entity_id" in config else None):
         if source is not None:
             target = render(source, values)
@@ -347,12 +342,23 @@ async def _call_service(run: Run, step: Step, variables: Variables) -> None:
         variables.set(response_variable, response)
 
 
+def _mapping(config: Mapping[str, Any], keys: tuple[str, ...], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Service (or event) data from ``keys``, each rendered to a mapping, the later ones'
+    keys winning (``data`` then the legacy ``data_template``, as Home Assistant merges them)."""
+    data: dict[str, Any] = {}
+    for key in keys:
+        if key in config:
+            rendered = render(config[key], values)
+            if not isinstance(rendered, Mapping):
+                raise ValueError(f"{key} must give a mapping, the template gave {rendered!r}")
+            data.update(rendered)
+    return data
+
+
 async def _event(run: Run, step: Step, variables: Variables) -> None:
-    data = render(step.config.get("event_data", {}), _values(step, variables))
-    if not isinstance(data, Mapping):
-        raise ValueError(f"event_data must give a mapping, the template gave {data!r}")
+    data = _mapping(step.config, ("event_data", "event_data_template"), _values(step, variables))
     record(event=step.config["event"], event_data=data)
-    run.hub.bus.fire(step.config["event"], dict(data), context=run.context)
+    run.hub.bus.fire(step.config["event"], data, context=run.context)
 
 
 async def _delay(run: Run, step: Step, variables: Variables) -> None:

@@ -1,14 +1,14 @@
 """Validators the trigger, condition and step schemas share (built on `core.validation`)."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import time as time_of_day_t
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from xiaoqu.core.automation.templates import dynamic, template_validator
+from xiaoqu.core.automation.templates import TemplateError, dynamic, template_validator
 from xiaoqu.core.template import is_template_string
-from xiaoqu.core.validation import ensure_list, entity_id, number, string, time_of_day, time_period, vol
+from xiaoqu.core.validation import boolean, ensure_list, entity_id, number, string, time_of_day, time_period, vol
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
@@ -115,3 +115,37 @@ def service_name(hub: Hub | None) -> Callable[[Any], Any]:
 def _slug_part(text: str) -> bool:
     return bool(text) and all(c.isascii() and (c.isalnum() or c == "_") for c in text)
 
+
+def enabled_when_attached(hub: Hub | None) -> Callable[[Any], Any]:
+    """A trigger's ``enabled``: true/false, or a limited template kept compiled, rendered with
+    the automation's ``trigger_variables`` when the trigger attaches (Home Assistant)."""
+    compile_template = template_validator(hub)
+
+    def validate(value: Any) -> Any:
+        if isinstance(value, str) and is_template_string(value):
+            return compile_template(value)
+        return boolean(value)
+
+    return validate
+
+
+def enabled_when_checked(hub: Hub | None, variables: Callable[[], Mapping[str, Any]]) -> Callable[[Any], bool]:
+    """A condition's or a step's ``enabled``: true/false, or a limited template.
+
+    A limited template reads no state and no clock, so it has one answer: it is worked out
+    here, once, with ``variables()`` (the automation's ``trigger_variables``, as Home
+    Assistant's documentation shows them used there), and a template that fails is a config
+    error at its line. Its answer counts as Python truth does (Home Assistant's ``if not
+    enabled``).
+    """
+    compile_template = template_validator(hub)
+
+    def validate(value: Any) -> bool:
+        if not (isinstance(value, str) and is_template_string(value)):
+            return boolean(value)
+        try:
+            return bool(compile_template(value).render_native(variables(), limited=True))
+        except TemplateError as err:
+            raise vol.Invalid(f"the template failed: {err.cause}") from None
+
+    return validate

@@ -56,9 +56,11 @@ def check(args: argparse.Namespace) -> int:
 def _unchecked_entities(checked: Checked) -> str | None:
     """Why the automations' entity ids were not checked, when they were not: no registry yet."""
     from xiaoqu.core.automation.references import registry_file
+    from xiaoqu.core.config import domain_keys
 
     config = checked.hub_config
-    if config is None or config.data_dir is None or not checked.raw.get("automation"):
+    written = any(checked.raw.get(key) for key in domain_keys(checked.raw, "automation"))
+    if config is None or config.data_dir is None or not written:
         return None
     if registry_file(config.data_dir).exists():
         return None

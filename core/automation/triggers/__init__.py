@@ -18,11 +18,12 @@ if TYPE_CHECKING:
 
 def core_triggers(hub: Hub | None) -> dict[str, TriggerPlatform]:
     return {
-        "event": EventTrigger(),
+        "event": EventTrigger(hub),
         "state": StateTrigger(hub),
         "numeric_state": NumericStateTrigger(hub),
         "time": TimeTrigger(),
         "time_pattern": TimePatternTrigger(),
         "template": TemplateTrigger(hub),
         "hub": HubTrigger(),
+        "homeassistant": HubTrigger("homeassistant"),  # Home Assistant's name for it
     }

@@ -1,5 +1,9 @@
 """``trigger: event``: an event of a type, optionally with data and a user to match.
 
+``event_type``, ``event_data`` and ``context`` may hold limited templates, as in Home
+Assistant: they are rendered once, with the automation's ``trigger_variables``, when the
+trigger attaches (never per event), so an event trigger stays an index lookup.
+
 All event triggers of a hub share one index: one bus listener per event type, holding the
 triggers on that type. An event of a type no automation waits for reaches no automation
 code at all (the bus finds no listener), so 1,000 automations on other types cost nothing.
@@ -10,6 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.automation.platforms import FireTrigger, TriggerInfo
+from xiaoqu.core.automation.templates import Template, dynamic, render
 from xiaoqu.core.bus import Event, Unsubscribe
 from xiaoqu.core.hub_data import HubKey
 from xiaoqu.core.validation import ensure_list, string, vol
@@ -19,12 +24,26 @@ if TYPE_CHECKING:
 
 _INDEX: Final = HubKey["_EventIndex"]("automation.event_index")
 
-SCHEMA = vol.Schema({
-    vol.Required("trigger"): "event",
-    vol.Required("event_type"): vol.All(ensure_list, [string]),
-    vol.Optional("event_data"): dict,
-    vol.Optional("context"): {vol.Optional("user_id"): vol.All(ensure_list, [string])},
-})
+
+def schema(hub: Hub | None) -> vol.Schema:
+    text = vol.All(string, dynamic(hub))
+    return vol.Schema({
+        vol.Required("trigger"): "event",
+        vol.Required("event_type"): vol.All(ensure_list, [text]),
+        vol.Optional("event_data"): vol.All(dict, dynamic(hub)),
+        vol.Optional("context"): {vol.Optional("user_id"): vol.All(ensure_list, [text])},
+    })
+
+
+def _texts(config: Mapping[str, Any], key: str, variables: Mapping[str, Any], what: str) -> list[str]:
+    """``config[key]``'s event types (or user ids), each template rendered as text (limited)."""
+    texts = []
+    for value in config[key]:
+        text = value.render(variables, limited=True).strip() if isinstance(value, Template) else value
+        if not text:
+            raise ValueError(f"{key}: the template gave {text!r}, not {what}")
+        texts.append(text)
+    return texts
 
 
 def data_matches(wanted: Mapping[str, Any], data: Mapping[str, Any]) -> bool:
@@ -93,15 +112,21 @@ class _Entry:
 
 
 class EventTrigger:
-    schema = SCHEMA
+    def __init__(self, hub: Hub | None) -> None:
+        self.schema = schema(hub)
 
     def attach(self, hub: Hub, config: Mapping[str, Any], fire: FireTrigger, info: TriggerInfo) -> Unsubscribe:
-        index = hub.data.get(_INDEX)
+        # Limited templates: one that reads a state raises here, and the trigger is not attached.
+        variables = info.variables
+        event_types = _texts(config, "event_type", variables, "an event type")
+        data = render(config["event_data"], variables, limited=True) if "event_data" in config else None
+        context = config.get("context", {})
+        user_ids = _texts(context, "user_id", variables, "a user id") if "user_id" in context else None
+        entry = _Entry(data, user_ids, fire)
+        index: _EventIndex | None = hub.data.get(_INDEX)
         if index is None:
             index = hub.data[_INDEX] = _EventIndex(hub)
-        user_ids = config.get("context", {}).get("user_id")
-        entry = _Entry(config.get("event_data"), user_ids, fire)
-        removers = [index.add(event_type, entry) for event_type in config["event_type"]]
+        removers = [index.add(event_type, entry) for event_type in event_types]
 
         def detach() -> None:
             for remove in removers:

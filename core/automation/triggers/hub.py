@@ -1,6 +1,8 @@
 """``trigger: hub``: the hub started (``event: start``) or is shutting down (``event: shutdown``).
 
-Home Assistant's ``homeassistant`` trigger. ``start`` fires once, when the hub has finished
+Home Assistant's ``homeassistant`` trigger, which is also accepted under that name (an
+automation copied from Home Assistant runs unchanged; ``trigger.platform`` is the name
+written). ``start`` fires once, when the hub has finished
 starting (every plugin set up, every automation armed); an automation armed later (by a
 reload) does not see it. ``shutdown`` fires when the hub begins to stop; the hub lets its run
 finish (within its stop time-out) unless the run waits (a delay, a wait step): then it is
@@ -19,14 +21,14 @@ from xiaoqu.core.validation import vol
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
 
-SCHEMA = vol.Schema({
-    vol.Required("trigger"): "hub",
-    vol.Required("event"): vol.In(("start", "shutdown"), msg="expected start or shutdown"),
-})
-
 
 class HubTrigger:
-    schema = SCHEMA
+    def __init__(self, name: str = "hub") -> None:
+        self.name = name
+        self.schema = vol.Schema({
+            vol.Required("trigger"): name,
+            vol.Required("event"): vol.In(("start", "shutdown"), msg="expected start or shutdown"),
+        })
 
     def attach(self, hub: Hub, config: Mapping[str, Any], fire: FireTrigger, info: TriggerInfo) -> Unsubscribe:
         from xiaoqu.core.hub import HubState
@@ -34,7 +36,7 @@ class HubTrigger:
         which = config["event"]
 
         def fired(event: Event) -> None:
-            fire({"platform": "hub", "event": which, "description": f"hub {which}"}, event.context)
+            fire({"platform": self.name, "event": which, "description": f"hub {which}"}, event.context)
 
         if which == "shutdown":
             return hub.bus.listen_once(EVENT_HUB_STOP, fired)

@@ -3,28 +3,41 @@
 ``at`` takes one or several times, each either fixed or the entity id of something holding a
 time: a state ``"HH:MM[:SS]"`` fires every day at that time; a date and time (or an ISO
 timestamp, as a timestamp sensor holds) fires once, at that moment. When the entity changes,
-the trigger follows. ``weekday`` limits it to some days. Times are in the site's time zone
-and come from the hub's clock.
+the trigger follows. An entity may come with an ``offset`` (Home Assistant 2024.x:
+``{entity_id: sensor.phone_next_alarm, offset: "-00:05:00"}``), added to its moment, or to
+its daily time (wrapping round midnight). ``weekday`` limits it to some days. Times are in
+the site's time zone and come from the hub's clock.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.automation.platforms import FireTrigger, TriggerInfo
 from xiaoqu.core.automation.validators import WEEKDAYS, time_or_entity, weekdays
 from xiaoqu.core.bus import Event, Unsubscribe
 from xiaoqu.core.tracking import track_state_change
-from xiaoqu.core.validation import ensure_list, time_of_day, vol
+from xiaoqu.core.validation import ensure_list, entity_id, time_of_day, time_period, vol
 
 if TYPE_CHECKING:
     from xiaoqu.core.clock import Clock, TimerHandle
     from xiaoqu.core.hub import Hub
 
+_ENTITY_WITH_OFFSET = vol.Schema({
+    vol.Required("entity_id"): entity_id,
+    vol.Optional("offset", default=timedelta(0)): time_period,
+})
+
+
+def _at(value: Any) -> time | str | dict[str, Any]:
+    """A time of day, an entity id, or ``{entity_id, offset}``."""
+    return _ENTITY_WITH_OFFSET(value) if isinstance(value, dict) else time_or_entity(value)
+
+
 SCHEMA = vol.Schema({
     vol.Required("trigger"): "time",
-    vol.Required("at"): vol.All(ensure_list, [time_or_entity]),
+    vol.Required("at"): vol.All(ensure_list, [_at]),
     vol.Optional("weekday"): weekdays,
 })
 
@@ -50,6 +63,17 @@ def parse_entity_time(text: str, clock: Clock) -> time | datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=clock.tz)
+
+
+_ANY_DAY: Final = date(2000, 1, 2)  # far from date.min: an offset must not overflow
+
+
+def shifted(at: time | datetime, offset: timedelta) -> time | datetime:
+    """``at`` moved by ``offset``: a moment to another moment, a daily time to another daily
+    time (the date ignored, wrapping round midnight, as Home Assistant does)."""
+    if isinstance(at, datetime):
+        return at + offset
+    return (datetime.combine(_ANY_DAY, at) + offset).time() if offset else at
 
 
 class _Schedule:
@@ -105,22 +129,25 @@ class TimeTrigger:
             description = f"time set in {entity_id}" if entity_id else f"time {now:%H:%M:%S}"
             fire({"platform": "time", "now": now, "entity_id": entity_id, "description": description}, None)
 
-        def entity_time(entity_id: str) -> time | datetime | None:
+        def entity_time(entity_id: str, offset: timedelta) -> time | datetime | None:
             state = hub.states.get(entity_id)
-            return None if state is None else parse_entity_time(state.state, hub.clock)
+            at = None if state is None else parse_entity_time(state.state, hub.clock)
+            return None if at is None else shifted(at, offset)
 
         for at in config["at"]:
             if isinstance(at, time):
                 schedule = _Schedule(hub, fired, days, None)
                 schedule.arm(at)
             else:
-                schedule = _Schedule(hub, fired, days, at)
-                schedule.arm(entity_time(at))
+                watched, offset = (at, timedelta(0)) if isinstance(at, str) else (at["entity_id"], at["offset"])
+                schedule = _Schedule(hub, fired, days, watched)
+                schedule.arm(entity_time(watched, offset))
 
-                def follow(event: Event, schedule: _Schedule = schedule, entity_id: str = at) -> None:
-                    schedule.arm(entity_time(entity_id))
+                def follow(event: Event, schedule: _Schedule = schedule, watched: str = watched,
+                           offset: timedelta = offset) -> None:
+                    schedule.arm(entity_time(watched, offset))
 
-                unsubscribes.append(track_state_change(hub, at, follow))
+                unsubscribes.append(track_state_change(hub, watched, follow))
             schedules.append(schedule)
 
         def detach() -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from xiaoqu.core.automation.config import section_automations
 from xiaoqu.core.automation.const import DOMAIN
 from xiaoqu.core.automation.engine import AutomationEngine
 from xiaoqu.core.hub import Hub
@@ -70,9 +71,10 @@ def automations(hub: Hub, tmp_path: Path, calls: Calls) -> Callable[[str], Await
         assert not loaded.issues, loaded.issues
         engine = hub.data.get(DOMAIN)
         if engine is None:
-            engine = hub.data[DOMAIN] = AutomationEngine(hub, loaded.data)
+            engine = hub.data[DOMAIN] = AutomationEngine(hub)
             engine.register_services()
-        await engine.apply(loaded.data)
+        problem, written = section_automations(loaded.data)
+        await engine.apply([problem] if problem is not None else [], written)
         await hub.block_till_done()
         return engine
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from xiaoqu.core.automation.blueprints import SHIPPED_DIR, BlueprintLoader
-from xiaoqu.core.automation.config import check_automations
+from xiaoqu.core.automation.config import check_automations, section_automations
 from xiaoqu.core.yaml_loader import load_yaml
 
 
@@ -17,7 +17,8 @@ def checked(hub, tmp_path):
     def check(text: str) -> list:
         path = tmp_path / "automations.yaml"
         path.write_text(text, encoding="utf-8")
-        return check_automations(hub, load_yaml(path, config_dir=tmp_path).data)
+        _problem, written = section_automations(load_yaml(path, config_dir=tmp_path).data)
+        return check_automations(hub, written)
 
     return check
 
