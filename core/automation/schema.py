@@ -237,7 +237,7 @@ class AutomationSchema:
             raise vol.Invalid("expected an automation: a mapping with triggers and actions")
         token = _trigger_values.set(self._known_trigger_variables(value))
         try:
-            return self._automation(value)  # type: ignore[no-any-return]
+            return self._automation(value)
         finally:
             _trigger_values.reset(token)
 
@@ -246,7 +246,7 @@ class AutomationSchema:
         none when they are wrong (the automation's own check says why)."""
         try:
             values = self._variables(value.get("trigger_variables"))
-            return render(values, {}, limited=True)  # type: ignore[no-any-return]
+            return render(values, {}, limited=True)
         except (vol.Invalid, TemplateError):
             return {}
 
