@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.automation.const import (
@@ -85,7 +86,7 @@ _STEP_RENAMES: Final = {"service": "action", "service_template": "action"}
 _STRUCTURAL_CONDITIONS: Final = ("and", "or", "not")
 
 #: The ``trigger_variables`` of the automation being checked: ``enabled`` templates see them.
-_trigger_values: ContextVar[Mapping[str, Any]] = ContextVar("automation_trigger_values", default={})
+_trigger_values: ContextVar[Mapping[str, Any]] = ContextVar("automation_trigger_values", default=MappingProxyType({}))
 
 
 def step_kind(config: Mapping[str, Any]) -> str | None:
