@@ -106,6 +106,8 @@ class MqttFan(MqttEntity, FanEntity):
         try:
             raw = float(value)
         except ValueError:
+            raw = math.nan
+        if not math.isfinite(raw):  # "inf" and "nan" parse as floats but are no speed
             self.reject("unexpected_value", f"{message.topic}: speed {value[:40]!r} is not a number")
             return False
         low, high = self.config["speed_range_min"], self.config["speed_range_max"]

@@ -257,6 +257,21 @@ async def test_configs_that_do_not_fit_are_counted_and_the_hub_runs_on(site):
     await wait_state(hub, "sensor.ok", "1")
 
 
+async def test_a_fan_speed_that_parses_as_infinity_or_nan_is_refused(site):
+    hub, probe = site
+    config = {"name": "Vent", "command_topic": "vent/set", "percentage_state_topic": "vent/speed",
+              "percentage_command_topic": "vent/speed/set"}
+    await probe.publish("homeassistant/fan/vent/config", json.dumps(config), retain=True)
+    await discovered(hub, "fan.vent")
+    await probe.publish("vent/speed", "40")
+    await wait_state(hub, "fan.vent", lambda s: s.attributes.get("percentage") == 40)
+    rejections = mqtt.get(hub).rejections
+    for bad in ("inf", "-Infinity", "nan"):
+        await probe.publish("vent/speed", bad)
+    await probe.wait_until(lambda: rejections.by_reason["unexpected_value"] >= 3)
+    assert hub.states.get("fan.vent").attributes["percentage"] == 40
+
+
 async def test_discovery_creates_no_more_entities_than_its_caps(hub_dir, broker, caplog):
     config = {"mqtt": broker.hub_config(max_discovered_entities=4, max_entities_per_device=2)}
     async with running_hub(hub_dir, config) as hub, MqttProbe(broker, "unused/topic") as probe:
