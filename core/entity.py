@@ -61,6 +61,10 @@ class Entity:
     _attr_extra_state_attributes: Mapping[str, Any] | None = None
     _attr_device_info: DeviceInfo | None = None
     _attr_icon: str | None = None
+    #: What the entity id should be made from, when the entity's integration is told (an MQTT
+    #: config's ``default_entity_id``); otherwise its name. Only a suggestion: an id in use,
+    #: or one the registry holds for another entity, is never taken.
+    _attr_suggested_object_id: str | None = None
     #: The optional services of its domain this entity offers (the domain's feature flags).
     _attr_supported_features: int = 0
     #: False for entities most sites do not want (diagnostics): registered disabled, the first time.
@@ -79,6 +83,10 @@ class Entity:
     @property
     def unique_id(self) -> str | None:
         return self._attr_unique_id
+
+    @property
+    def suggested_object_id(self) -> str | None:
+        return self._attr_suggested_object_id
 
     @property
     def state(self) -> str | None:
@@ -213,7 +221,8 @@ class EntityManager:
                 sw_version=info.sw_version,
             )
             entity.device_id = device.id
-        suggested = f"{entity.domain}.{slugify(entity.name or entity.unique_id or platform)}"
+        object_id = entity.suggested_object_id or entity.name or entity.unique_id or platform
+        suggested = f"{entity.domain}.{slugify(object_id)}"
         if entity.unique_id is not None:
             entry = await hub.entity_registry.get_or_create(
                 platform=platform,

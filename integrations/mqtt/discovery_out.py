@@ -143,6 +143,8 @@ class DiscoveryOut:
         config: dict[str, Any] = {
             "name": state.name,
             "unique_id": f"{self.node_id}_{state.entity_id.replace('.', '_')}",
+            # default_entity_id for Home Assistant 2025.10 and later, object_id for the older
+            "default_entity_id": f"{mapping.component}.{self.node_id}_{object_id}",
             "object_id": f"{self.node_id}_{object_id}",
             "state_topic": state_topic,
             "value_template": "{{ value_json.state }}",

@@ -151,6 +151,7 @@ class MqttEntity(Entity):
         self._attr_icon = config.get("icon")
         self._attr_device_info = self._device_info(device) if device else None
         self.device_key = (device and (device["identifiers"] or [None])[0]) or config.get("unique_id") or self.discovery_key
+        self._attr_suggested_object_id = self._requested_object_id(config)
         self._availability = self._availability_topics(config)
         self._available_by_topic: dict[str, bool] = {}
         self._latest_available: bool | None = None
@@ -159,6 +160,23 @@ class MqttEntity(Entity):
             ValueTemplate(config["json_attributes_template"], hub) if "json_attributes_template" in config else None
         )
         self.setup_platform(config)
+
+    def _requested_object_id(self, config: dict[str, Any]) -> str | None:
+        """The object id the config asks for, as Home Assistant reads it: ``default_entity_id``
+        (``sensor.weather_temperature``) is a whole entity id whose domain part is left out
+        (the entity's own domain is used), ``object_id`` (the older option) is the part after
+        the dot; ``default_entity_id`` wins when both are given. Home Assistant turns a
+        ``default_entity_id`` without a dot into ``unnamed_device``; here it is logged and the
+        id comes from the name instead."""
+        if (default_entity_id := config.get("default_entity_id")) is not None:
+            _, dot, object_id = default_entity_id.partition(".")
+            if dot and object_id:
+                return object_id
+            self.reject(
+                "invalid_default_entity_id",
+                f"default_entity_id {default_entity_id[:80]!r} is not <domain>.<object_id>; the entity id comes from its name",
+            )
+        return config.get("object_id")
 
     def setup_platform(self, config: dict[str, Any]) -> None:
         """Platform part of :meth:`configure` (templates, payloads, initial state)."""

@@ -37,14 +37,14 @@ async def test_zigbee2mqtt_devices_appear_and_work(site):
     hub, probe = site
     await probe.publish("zigbee2mqtt/bridge/state", '{"state":"online"}', retain=True)
     await announce(probe, ZIGBEE2MQTT)
-    await discovered(hub, "sensor.weather_sensor", "sensor.weather_sensor_2", "switch.wall_switch_double_left", "light.bulb",
+    await discovered(hub, "sensor.weather_sensor_temperature", "sensor.weather_sensor_humidity", "switch.wall_switch_double_left", "light.bulb",
                      "cover.smart_vent", "climate.ts0601_thermostat", "fan.fan", "lock.front_door",
                      "number.bosch_radiator_pi_heating_demand")
     await probe.publish("zigbee2mqtt/weather_sensor", json.dumps({"temperature": 21.5, "humidity": 48, "battery": 97}))
-    temp = await wait_state(hub, "sensor.weather_sensor", "21.5")
+    temp = await wait_state(hub, "sensor.weather_sensor_temperature", "21.5")
     assert temp.attributes["unit_of_measurement"] == "°C"
     assert temp.attributes["device_class"] == "temperature"
-    assert (await wait_state(hub, "sensor.weather_sensor_2", "48")).attributes["unit_of_measurement"] == "%"
+    assert (await wait_state(hub, "sensor.weather_sensor_humidity", "48")).attributes["unit_of_measurement"] == "%"
     device = hub.devices.find("mqtt:zigbee2mqtt_0x0017880104e45522")
     assert device is not None and device.manufacturer == "Aqara" and device.name == "weather_sensor"
 
