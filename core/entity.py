@@ -39,7 +39,8 @@ class DeviceInfo:
     """What an entity says about the device it belongs to (creates the device registry entry)."""
 
     identifiers: list[str]
-    name: str
+    #: None when the integration does not know it (the device keeps the name it has)
+    name: str | None
     number: str | None = None
     location: str | None = None
     model: str | None = None
@@ -53,6 +54,9 @@ class Entity:
     override the properties, then call :meth:`write_state` whenever something changed."""
 
     domain: ClassVar[str]
+    #: The English name of each device class of the domain, which an unnamed entity of that
+    #: class is called by (the sensor domain's has ``temperature`` → "Temperature").
+    device_class_names: ClassVar[Mapping[str, str]] = {}
 
     _attr_name: str | None = None
     _attr_unique_id: str | None = None
@@ -61,6 +65,13 @@ class Entity:
     _attr_extra_state_attributes: Mapping[str, Any] | None = None
     _attr_device_info: DeviceInfo | None = None
     _attr_icon: str | None = None
+    #: What kind of thing it measures or is (``temperature``, ``door``), as Home Assistant's
+    #: device classes; shown as the ``device_class`` attribute.
+    _attr_device_class: str | None = None
+    #: Home Assistant's ``has_entity_name``: the name says what the entity is *within its
+    #: device* ("Temperature"; None for the device's main feature), so the friendly name and
+    #: the entity id start with the device's name.
+    _attr_has_entity_name: bool = False
     #: What the entity id should be made from, when the entity's integration is told (an MQTT
     #: config's ``default_entity_id``); otherwise its name. Only a suggestion: an id in use,
     #: or one the registry holds for another entity, is never taken.
@@ -87,6 +98,35 @@ class Entity:
     @property
     def suggested_object_id(self) -> str | None:
         return self._attr_suggested_object_id
+
+    @property
+    def device_class(self) -> str | None:
+        return self._attr_device_class
+
+    @property
+    def has_entity_name(self) -> bool:
+        return self._attr_has_entity_name
+
+    def device_class_name(self) -> str | None:
+        """What an unnamed entity is called after its device class ("Temperature"), or None
+        where its domain does not name entities so (Home Assistant's
+        ``_default_to_device_class_name``): from the domain's :attr:`device_class_names`."""
+        return self.device_class_names.get(self.device_class or "")
+
+    @property
+    def friendly_name(self) -> str | None:
+        """The name people see. With :attr:`has_entity_name` it is the device's name (as
+        staff renamed it) followed by the entity's own, or the device's alone for an entity
+        named None or ""; as Home Assistant's ``_friendly_name_internal``."""
+        name = self.name
+        if not self.has_entity_name or (device := self._device_name()) is None:
+            return name
+        return f"{device} {name}" if name else device
+
+    def _device_name(self) -> str | None:
+        if self.hub is not None and self.device_id is not None and (entry := self.hub.devices.get(self.device_id)):
+            return entry.name_by_user or entry.name
+        return self.device_info.name if self.device_info is not None else None
 
     @property
     def state(self) -> str | None:
@@ -117,10 +157,12 @@ class Entity:
     def state_attributes(self) -> dict[str, Any]:
         attrs = dict(self.extra_state_attributes or {})
         attrs.update(self.domain_attributes())
-        if name := self.registry_name or self.name:
+        if name := self.registry_name or self.friendly_name:
             attrs["friendly_name"] = name
         if self._attr_icon:
             attrs["icon"] = self._attr_icon
+        if self.device_class is not None:
+            attrs["device_class"] = self.device_class
         return attrs
 
     def write_state(self) -> None:
@@ -221,7 +263,7 @@ class EntityManager:
                 sw_version=info.sw_version,
             )
             entity.device_id = device.id
-        object_id = entity.suggested_object_id or entity.name or entity.unique_id or platform
+        object_id = entity.suggested_object_id or entity.friendly_name or entity.unique_id or platform
         suggested = f"{entity.domain}.{slugify(object_id)}"
         if entity.unique_id is not None:
             entry = await hub.entity_registry.get_or_create(
@@ -229,7 +271,7 @@ class EntityManager:
                 unique_id=entity.unique_id,
                 suggested_entity_id=suggested,
                 device_id=entity.device_id,
-                original_name=entity.name,
+                original_name=entity.friendly_name,
                 disabled_by=None if entity._attr_entity_registry_enabled_default else DISABLED_BY_INTEGRATION,
             )
             if entry.disabled:

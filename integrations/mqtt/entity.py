@@ -120,7 +120,9 @@ class MqttEntity(Entity):
 
     PLATFORM_SCHEMA: ClassVar[dict[Any, Any]] = {}
     #: Attributes copied from the config into the state attributes when present.
-    CONFIG_ATTRIBUTES: ClassVar[tuple[str, ...]] = ("device_class",)
+    CONFIG_ATTRIBUTES: ClassVar[tuple[str, ...]] = ()
+    #: The name of an entity whose config gives none (Home Assistant's, per platform).
+    DEFAULT_NAME: ClassVar[str | None] = None
 
     @classmethod
     def schema(cls) -> vol.Schema:
@@ -139,13 +141,9 @@ class MqttEntity(Entity):
         self.config = config
         hub = self.discovery.hub
         device = config.get("device")
-        device_name = device.get("name") if device else None
-        own = config.get("name")
-        if device_name and own and own != device_name and not own.startswith(f"{device_name} "):
-            name = f"{device_name} {own}"  # Home Assistant's friendly name: device, then entity
-        else:
-            name = own or device_name or f"MQTT {self.domain}"
-        self._attr_name = name
+        self._attr_device_class = config.get("device_class")
+        self._attr_has_entity_name = True
+        self._attr_name = self._entity_name(config)
         self._attr_unique_id = config.get("unique_id")
         self._attr_entity_registry_enabled_default = config["enabled_by_default"]
         self._attr_icon = config.get("icon")
@@ -160,6 +158,15 @@ class MqttEntity(Entity):
             ValueTemplate(config["json_attributes_template"], hub) if "json_attributes_template" in config else None
         )
         self.setup_platform(config)
+
+    def _entity_name(self, config: dict[str, Any]) -> str | None:
+        """The entity's own name, as Home Assistant's MQTT entities take it (``has_entity_name``):
+        the config's ``name``, even None (the device's main feature, called by the device's
+        name alone); without one, the name of its device class where its domain names
+        entities so ("Temperature"), else the platform's default name ("MQTT Sensor")."""
+        if "name" in config:
+            return config["name"]  # type: ignore[no-any-return]
+        return self.device_class_name() or self.DEFAULT_NAME
 
     def _requested_object_id(self, config: dict[str, Any]) -> str | None:
         """The object id the config asks for, as Home Assistant reads it: ``default_entity_id``
@@ -190,7 +197,7 @@ class MqttEntity(Entity):
         extra = {k: device[k] for k in ("model_id", "hw_version", "serial_number", "suggested_area", "configuration_url", "via_device") if device.get(k)}
         return DeviceInfo(
             identifiers=identifiers,
-            name=device.get("name") or identifiers[0].removeprefix("mqtt:"),
+            name=device.get("name"),  # a config may share its device's block by identifiers alone
             model=device.get("model"),
             manufacturer=device.get("manufacturer"),
             sw_version=device.get("sw_version"),

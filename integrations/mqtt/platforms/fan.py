@@ -31,6 +31,7 @@ def from_percentage(low: int, high: int, percentage: int) -> int:
 
 
 class MqttFan(MqttEntity, FanEntity):
+    DEFAULT_NAME = "MQTT Fan"
     PLATFORM_SCHEMA = {
         vol.Optional("command_topic"): publish_topic,
         vol.Optional("command_template"): string,

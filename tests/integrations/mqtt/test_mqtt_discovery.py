@@ -118,21 +118,24 @@ async def test_zigbee2mqtt_bridge_offline_makes_entities_unavailable(site):
 async def test_tasmota_devices_appear_and_work(site):
     hub, probe = site
     await announce(probe, TASMOTA)
-    await discovered(hub, "switch.tasmota_plug", "sensor.tasmota_plug_am2301_temperature", "light.tasmota_plug_lamp")
+    # Tasmota's Home Assistant format repeats the device name in each entity's name; Home
+    # Assistant has shown both since 2024.2 (friendly name "Tasmota Plug Tasmota Plug")
+    await discovered(hub, "switch.tasmota_plug_tasmota_plug", "sensor.tasmota_plug_tasmota_plug_am2301_temperature",
+                     "light.tasmota_plug_tasmota_plug_lamp")
     await probe.publish("tele/tasmota_A1B2C3/LWT", "Online", retain=True)
     await probe.publish("tele/tasmota_A1B2C3/STATE", json.dumps({"POWER": "ON", "POWER2": "OFF", "Dimmer": 40}))
     await probe.publish("tele/tasmota_A1B2C3/SENSOR", json.dumps({"AM2301": {"Temperature": 23.4, "Humidity": 40.1}}))
-    await wait_state(hub, "switch.tasmota_plug", "on")
-    assert (await wait_state(hub, "sensor.tasmota_plug_am2301_temperature", "23.4")).attributes["device_class"] == "temperature"
-    await wait_state(hub, "light.tasmota_plug_lamp", "off")
-    await call(hub, "switch", "turn_off", entity_id="switch.tasmota_plug")
+    await wait_state(hub, "switch.tasmota_plug_tasmota_plug", "on")
+    assert (await wait_state(hub, "sensor.tasmota_plug_tasmota_plug_am2301_temperature", "23.4")).attributes["device_class"] == "temperature"
+    await wait_state(hub, "light.tasmota_plug_tasmota_plug_lamp", "off")
+    await call(hub, "switch", "turn_off", entity_id="switch.tasmota_plug_tasmota_plug")
     await probe.wait_for("cmnd/tasmota_A1B2C3/POWER", b"OFF")
     # on_command_type brightness: only the dimmer is sent, scaled to 0..100
-    await call(hub, "light", "turn_on", entity_id="light.tasmota_plug_lamp", brightness=255)
+    await call(hub, "light", "turn_on", entity_id="light.tasmota_plug_tasmota_plug_lamp", brightness=255)
     await probe.wait_for("cmnd/tasmota_A1B2C3/Dimmer", b"100")
     assert probe.payloads("cmnd/tasmota_A1B2C3/POWER2") == []
     await probe.publish("tele/tasmota_A1B2C3/LWT", "Offline", retain=True)
-    await wait_state(hub, "switch.tasmota_plug", "unavailable")
+    await wait_state(hub, "switch.tasmota_plug_tasmota_plug", "unavailable")
 
 
 async def test_esphome_devices_appear_and_work(site):

@@ -85,3 +85,72 @@ async def test_a_default_entity_id_without_a_domain_is_logged_and_the_name_used(
     await discovered(hub, "sensor.boiler_pressure")
     assert "default_entity_id 'boiler_pressure_x' is not <domain>.<object_id>" in caplog.text
     assert mqtt.get(hub).rejections.as_dict()["by_reason"]["invalid_default_entity_id"] >= 1
+
+
+WEATHER = {"identifiers": ["weather-1"], "name": "Weather Sensor", "manufacturer": "Aqara"}
+
+
+def unnamed(device_class: str | None, topic: str, **extra) -> dict:
+    """A Zigbee2MQTT-style config without ``name`` nor an id request: Home Assistant names it."""
+    config = {"uniq_id": f"weather-1-{topic}", "stat_t": f"weather/{topic}", "dev": {"ids": ["weather-1"]}, **extra}
+    if device_class is not None:
+        config["dev_cla"] = device_class
+    return config
+
+
+async def test_an_unnamed_entity_takes_its_device_class_name_under_its_device(site):
+    hub, probe = site
+    await announce(probe, "homeassistant/sensor/weather/temperature/config", {**unnamed("temperature", "t"), "dev": WEATHER})
+    await announce(probe, "homeassistant/sensor/weather/humidity/config", unnamed("humidity", "h"))
+    await announce(probe, "homeassistant/sensor/weather/battery/config", unnamed("battery", "b"))
+    await announce(probe, "homeassistant/sensor/weather/pm25/config", unnamed("pm25", "pm"))
+    await announce(probe, "homeassistant/binary_sensor/weather/window/config", unnamed("window", "w"))
+    await announce(probe, "homeassistant/number/weather/offset/config",
+                   unnamed("temperature", "o", cmd_t="weather/o/set"))
+    await announce(probe, "homeassistant/button/weather/restart/config", unnamed("restart", "r", cmd_t="weather/r/set"))
+    # no device class to go by (or enum): the platform's default name, as Home Assistant's
+    await announce(probe, "homeassistant/sensor/weather/mode/config", unnamed("enum", "m"))
+    await announce(probe, "homeassistant/sensor/weather/raw/config", unnamed(None, "raw"))
+    # name null: the device's main feature, called by the device's name alone
+    await announce(probe, "homeassistant/switch/weather/power/config", {**unnamed(None, "p", cmd_t="weather/p/set"), "name": None})
+    # a name of its own follows the device's name
+    await announce(probe, "homeassistant/sensor/weather/dew/config", {**unnamed("temperature", "d"), "name": "Dew point"})
+    expected = {
+        "sensor.weather_sensor_temperature": "Weather Sensor Temperature",
+        "sensor.weather_sensor_humidity": "Weather Sensor Humidity",
+        "sensor.weather_sensor_battery": "Weather Sensor Battery",
+        "sensor.weather_sensor_pm2_5": "Weather Sensor PM2.5",
+        "binary_sensor.weather_sensor_window": "Weather Sensor Window",
+        "number.weather_sensor_temperature": "Weather Sensor Temperature",
+        "button.weather_sensor_restart": "Weather Sensor Restart",
+        "sensor.weather_sensor_mqtt_sensor": "Weather Sensor MQTT Sensor",
+        "sensor.weather_sensor_mqtt_sensor_2": "Weather Sensor MQTT Sensor",
+        "switch.weather_sensor": "Weather Sensor",
+        "sensor.weather_sensor_dew_point": "Weather Sensor Dew point",
+    }
+    await discovered(hub, *expected)
+    assert {entity_id: hub.states.get(entity_id).attributes["friendly_name"] for entity_id in expected} == expected
+    assert hub.states.get("sensor.weather_sensor_temperature").attributes["device_class"] == "temperature"
+    # the configs that name the device by its identifier alone left its name and maker as they were
+    device = hub.devices.find("mqtt:weather-1")
+    assert device.name == "Weather Sensor" and device.manufacturer == "Aqara"
+
+
+async def test_without_a_device_the_entity_is_named_by_itself(site):
+    hub, probe = site
+    await announce(probe, "homeassistant/sensor/a/t/config", {"uniq_id": "a-t", "stat_t": "a/t", "dev_cla": "temperature"})
+    await announce(probe, "homeassistant/binary_sensor/a/b/config", {"uniq_id": "a-b", "stat_t": "a/b"})
+    await announce(probe, "homeassistant/climate/a/c/config", {"uniq_id": "a-c", "mode_cmd_t": "a/c/set"})
+    await discovered(hub, "sensor.temperature", "binary_sensor.mqtt_binary_sensor", "climate.mqtt_hvac")
+    assert hub.states.get("sensor.temperature").attributes["friendly_name"] == "Temperature"
+
+
+async def test_a_device_renamed_by_staff_renames_its_entities_names_not_their_ids(site):
+    hub, probe = site
+    await announce(probe, "homeassistant/sensor/weather/temperature/config", {**unnamed("temperature", "t"), "dev": WEATHER})
+    await discovered(hub, "sensor.weather_sensor_temperature")
+    device = hub.devices.find("mqtt:weather-1")
+    await hub.devices.update(device.id, name_by_user="Roof station")
+    await probe.publish("weather/t", "12.5")
+    state = await wait_state(hub, "sensor.weather_sensor_temperature", "12.5")
+    assert state.attributes["friendly_name"] == "Roof station Temperature"
