@@ -252,16 +252,7 @@ class EntityManager:
         hub = self._hub
         entity.hub, entity.platform = hub, platform
         if info := entity.device_info:
-            device = await hub.devices.get_or_create(
-                integration=platform,
-                identifiers=info.identifiers,
-                name=info.name,
-                number=info.number,
-                location=info.location,
-                model=info.model,
-                manufacturer=info.manufacturer,
-                sw_version=info.sw_version,
-            )
+            device = await hub.devices.get_or_create_for(platform, info)
             entity.device_id = device.id
         object_id = entity.suggested_object_id or entity.friendly_name or entity.unique_id or platform
         suggested = f"{entity.domain}.{slugify(object_id)}"

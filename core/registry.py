@@ -19,6 +19,7 @@ from xiaoqu.core.errors import HubError, InvalidEntityId
 from xiaoqu.core.states import valid_entity_id
 
 if TYPE_CHECKING:
+    from xiaoqu.core.entity import DeviceInfo
     from xiaoqu.core.hub import Hub
     from xiaoqu.core.storage import Store, Table
 
@@ -175,6 +176,19 @@ class DeviceRegistry(_Registry):
             await self._save(device)
             self._fire(action, device_id=device.id)
         return device
+
+    async def get_or_create_for(self, integration: str, info: DeviceInfo) -> DeviceEntry:
+        """:meth:`get_or_create` from what an entity (or an MQTT device trigger) says of its device."""
+        return await self.get_or_create(
+            integration=integration,
+            identifiers=info.identifiers,
+            name=info.name,
+            number=info.number,
+            location=info.location,
+            model=info.model,
+            manufacturer=info.manufacturer,
+            sw_version=info.sw_version,
+        )
 
     async def update(self, device_id: str, **changes: Any) -> DeviceEntry:
         """Change what staff may change: ``name_by_user``, ``number``, ``location``, ``disabled_by``."""

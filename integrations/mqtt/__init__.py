@@ -68,9 +68,9 @@ async def xiaoqu_setup(hub: Hub, config: dict[str, Any] | None) -> None:
 
 @hookimpl
 def xiaoqu_automation_triggers(hub: Hub) -> dict[str, Any]:
-    from .trigger import MqttTrigger
+    from .trigger import DeviceTriggerPlatform, MqttTrigger
 
-    return {"mqtt": MqttTrigger(hub)}
+    return {"mqtt": MqttTrigger(hub), "device": DeviceTriggerPlatform()}
 
 
 @hookimpl

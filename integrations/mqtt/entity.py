@@ -88,6 +88,24 @@ AVAILABILITY_SCHEMA = vol.Schema(
     extra=vol.REMOVE_EXTRA,
 )
 
+def device_info(device: dict[str, Any]) -> DeviceInfo | None:
+    """The device registry entry a config's (validated) ``device`` block describes; None
+    without identifiers or connections."""
+    identifiers = [f"mqtt:{i}" for i in device["identifiers"]]
+    identifiers += [f"mqtt:{kind}:{value}" for kind, value in device["connections"]]
+    if not identifiers:
+        return None
+    extra = {k: device[k] for k in ("model_id", "hw_version", "serial_number", "suggested_area", "configuration_url", "via_device") if device.get(k)}
+    return DeviceInfo(
+        identifiers=identifiers,
+        name=device.get("name"),  # a config may share its device's block by identifiers alone
+        model=device.get("model"),
+        manufacturer=device.get("manufacturer"),
+        sw_version=device.get("sw_version"),
+        extra=extra,
+    )
+
+
 #: Keys every platform accepts (unknown keys are dropped, as Home Assistant does).
 COMMON_SCHEMA: dict[Any, Any] = {
     vol.Optional("name"): optional_string,
@@ -147,7 +165,7 @@ class MqttEntity(Entity):
         self._attr_unique_id = config.get("unique_id")
         self._attr_entity_registry_enabled_default = config["enabled_by_default"]
         self._attr_icon = config.get("icon")
-        self._attr_device_info = self._device_info(device) if device else None
+        self._attr_device_info = device_info(device) if device else None
         self.device_key = (device and (device["identifiers"] or [None])[0]) or config.get("unique_id") or self.discovery_key
         self._attr_suggested_object_id = self._requested_object_id(config)
         self._availability = self._availability_topics(config)
@@ -187,22 +205,6 @@ class MqttEntity(Entity):
 
     def setup_platform(self, config: dict[str, Any]) -> None:
         """Platform part of :meth:`configure` (templates, payloads, initial state)."""
-
-    @staticmethod
-    def _device_info(device: dict[str, Any]) -> DeviceInfo | None:
-        identifiers = [f"mqtt:{i}" for i in device["identifiers"]]
-        identifiers += [f"mqtt:{kind}:{value}" for kind, value in device["connections"]]
-        if not identifiers:
-            return None
-        extra = {k: device[k] for k in ("model_id", "hw_version", "serial_number", "suggested_area", "configuration_url", "via_device") if device.get(k)}
-        return DeviceInfo(
-            identifiers=identifiers,
-            name=device.get("name"),  # a config may share its device's block by identifiers alone
-            model=device.get("model"),
-            manufacturer=device.get("manufacturer"),
-            sw_version=device.get("sw_version"),
-            extra=extra,
-        )
 
     def _availability_topics(self, config: dict[str, Any]) -> list[dict[str, Any]]:
         hub = self.discovery.hub
