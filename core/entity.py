@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from xiaoqu.core.bus import Event
-from xiaoqu.core.const import EVENT_ENTITY_REGISTRY_UPDATED, STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
+from xiaoqu.core.const import (
+    EVENT_DEVICE_REGISTRY_UPDATED,
+    EVENT_ENTITY_REGISTRY_UPDATED,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
 from xiaoqu.core.errors import HubError, ServiceValidationError
 from xiaoqu.core.registry import DISABLED_BY_INTEGRATION
 from xiaoqu.core.services import ServiceCall, SupportsResponse
@@ -230,6 +237,7 @@ class EntityManager:
         #: (domain, service) → (method, merged schema, required features)
         self._services: dict[tuple[str, str], tuple[Any, dict[Any, Any], int]] = {}
         hub.bus.listen(EVENT_ENTITY_REGISTRY_UPDATED, self._registry_updated)
+        hub.bus.listen(EVENT_DEVICE_REGISTRY_UPDATED, self._device_renamed)
 
     def get(self, entity_id: str) -> Entity | None:
         return self._entities.get(entity_id)
@@ -312,6 +320,14 @@ class EntityManager:
         self._entities[new_id] = entity
         await entity.added_to_hub()
         entity.write_state()
+
+    def _device_renamed(self, event: Event) -> None:
+        """Staff renamed a device: the friendly names its entities show start with its name."""
+        if event.data["action"] != "update" or "name_by_user" not in event.data.get("changes", ()):
+            return
+        for entity in self._entities.values():
+            if entity.device_id == event.data["device_id"] and entity.has_entity_name:
+                entity.write_state()
 
     def register_service(
         self,

@@ -6,8 +6,6 @@ import asyncio
 import json
 from typing import Any
 
-import pytest
-
 from xiaoqu.core.bootstrap import check_config
 from xiaoqu.core.hub import Hub
 from xiaoqu.core.testing import running_hub, write_config

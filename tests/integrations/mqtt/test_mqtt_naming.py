@@ -151,6 +151,8 @@ async def test_a_device_renamed_by_staff_renames_its_entities_names_not_their_id
     await discovered(hub, "sensor.weather_sensor_temperature")
     device = hub.devices.find("mqtt:weather-1")
     await hub.devices.update(device.id, name_by_user="Roof station")
+    state = hub.states.get("sensor.weather_sensor_temperature")
+    assert state.attributes["friendly_name"] == "Roof station Temperature"
     await probe.publish("weather/t", "12.5")
     state = await wait_state(hub, "sensor.weather_sensor_temperature", "12.5")
     assert state.attributes["friendly_name"] == "Roof station Temperature"
