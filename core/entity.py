@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from xiaoqu.core.bus import Event
-from xiaoqu.core.const import EVENT_ENTITY_REGISTRY_UPDATED, STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
+from xiaoqu.core.const import (
+    EVENT_DEVICE_REGISTRY_UPDATED,
+    EVENT_ENTITY_REGISTRY_UPDATED,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
 from xiaoqu.core.errors import HubError, ServiceValidationError
 from xiaoqu.core.registry import DISABLED_BY_INTEGRATION
 from xiaoqu.core.services import ServiceCall, SupportsResponse
@@ -39,7 +46,8 @@ class DeviceInfo:
     """What an entity says about the device it belongs to (creates the device registry entry)."""
 
     identifiers: list[str]
-    name: str
+    #: None when the integration does not know it (the device keeps the name it has)
+    name: str | None
     number: str | None = None
     location: str | None = None
     model: str | None = None
@@ -53,6 +61,9 @@ class Entity:
     override the properties, then call :meth:`write_state` whenever something changed."""
 
     domain: ClassVar[str]
+    #: The English name of each device class of the domain, which an unnamed entity of that
+    #: class is called by (the sensor domain's has ``temperature`` → "Temperature").
+    device_class_names: ClassVar[Mapping[str, str]] = {}
 
     _attr_name: str | None = None
     _attr_unique_id: str | None = None
@@ -61,6 +72,17 @@ class Entity:
     _attr_extra_state_attributes: Mapping[str, Any] | None = None
     _attr_device_info: DeviceInfo | None = None
     _attr_icon: str | None = None
+    #: What kind of thing it measures or is (``temperature``, ``door``), as Home Assistant's
+    #: device classes; shown as the ``device_class`` attribute.
+    _attr_device_class: str | None = None
+    #: Home Assistant's ``has_entity_name``: the name says what the entity is *within its
+    #: device* ("Temperature"; None for the device's main feature), so the friendly name and
+    #: the entity id start with the device's name.
+    _attr_has_entity_name: bool = False
+    #: What the entity id should be made from, when the entity's integration is told (an MQTT
+    #: config's ``default_entity_id``); otherwise its name. Only a suggestion: an id in use,
+    #: or one the registry holds for another entity, is never taken.
+    _attr_suggested_object_id: str | None = None
     #: The optional services of its domain this entity offers (the domain's feature flags).
     _attr_supported_features: int = 0
     #: False for entities most sites do not want (diagnostics): registered disabled, the first time.
@@ -79,6 +101,39 @@ class Entity:
     @property
     def unique_id(self) -> str | None:
         return self._attr_unique_id
+
+    @property
+    def suggested_object_id(self) -> str | None:
+        return self._attr_suggested_object_id
+
+    @property
+    def device_class(self) -> str | None:
+        return self._attr_device_class
+
+    @property
+    def has_entity_name(self) -> bool:
+        return self._attr_has_entity_name
+
+    def device_class_name(self) -> str | None:
+        """What an unnamed entity is called after its device class ("Temperature"), or None
+        where its domain does not name entities so (Home Assistant's
+        ``_default_to_device_class_name``): from the domain's :attr:`device_class_names`."""
+        return self.device_class_names.get(self.device_class or "")
+
+    @property
+    def friendly_name(self) -> str | None:
+        """The name people see. With :attr:`has_entity_name` it is the device's name (as
+        staff renamed it) followed by the entity's own, or the device's alone for an entity
+        named None or ""; as Home Assistant's ``_friendly_name_internal``."""
+        name = self.name
+        if not self.has_entity_name or (device := self._device_name()) is None:
+            return name
+        return f"{device} {name}" if name else device
+
+    def _device_name(self) -> str | None:
+        if self.hub is not None and self.device_id is not None and (entry := self.hub.devices.get(self.device_id)):
+            return entry.name_by_user or entry.name
+        return self.device_info.name if self.device_info is not None else None
 
     @property
     def state(self) -> str | None:
@@ -109,10 +164,12 @@ class Entity:
     def state_attributes(self) -> dict[str, Any]:
         attrs = dict(self.extra_state_attributes or {})
         attrs.update(self.domain_attributes())
-        if name := self.registry_name or self.name:
+        if name := self.registry_name or self.friendly_name:
             attrs["friendly_name"] = name
         if self._attr_icon:
             attrs["icon"] = self._attr_icon
+        if self.device_class is not None:
+            attrs["device_class"] = self.device_class
         return attrs
 
     def write_state(self) -> None:
@@ -180,6 +237,7 @@ class EntityManager:
         #: (domain, service) → (method, merged schema, required features)
         self._services: dict[tuple[str, str], tuple[Any, dict[Any, Any], int]] = {}
         hub.bus.listen(EVENT_ENTITY_REGISTRY_UPDATED, self._registry_updated)
+        hub.bus.listen(EVENT_DEVICE_REGISTRY_UPDATED, self._device_renamed)
 
     def get(self, entity_id: str) -> Entity | None:
         return self._entities.get(entity_id)
@@ -202,25 +260,17 @@ class EntityManager:
         hub = self._hub
         entity.hub, entity.platform = hub, platform
         if info := entity.device_info:
-            device = await hub.devices.get_or_create(
-                integration=platform,
-                identifiers=info.identifiers,
-                name=info.name,
-                number=info.number,
-                location=info.location,
-                model=info.model,
-                manufacturer=info.manufacturer,
-                sw_version=info.sw_version,
-            )
+            device = await hub.devices.get_or_create_for(platform, info)
             entity.device_id = device.id
-        suggested = f"{entity.domain}.{slugify(entity.name or entity.unique_id or platform)}"
+        object_id = entity.suggested_object_id or entity.friendly_name or entity.unique_id or platform
+        suggested = f"{entity.domain}.{slugify(object_id)}"
         if entity.unique_id is not None:
             entry = await hub.entity_registry.get_or_create(
                 platform=platform,
                 unique_id=entity.unique_id,
                 suggested_entity_id=suggested,
                 device_id=entity.device_id,
-                original_name=entity.name,
+                original_name=entity.friendly_name,
                 disabled_by=None if entity._attr_entity_registry_enabled_default else DISABLED_BY_INTEGRATION,
             )
             if entry.disabled:
@@ -270,6 +320,14 @@ class EntityManager:
         self._entities[new_id] = entity
         await entity.added_to_hub()
         entity.write_state()
+
+    def _device_renamed(self, event: Event) -> None:
+        """Staff renamed a device: the friendly names its entities show start with its name."""
+        if event.data["action"] != "update" or "name_by_user" not in event.data.get("changes", ()):
+            return
+        for entity in self._entities.values():
+            if entity.device_id == event.data["device_id"] and entity.has_entity_name:
+                entity.write_state()
 
     def register_service(
         self,

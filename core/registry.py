@@ -19,6 +19,7 @@ from xiaoqu.core.errors import HubError, InvalidEntityId
 from xiaoqu.core.states import valid_entity_id
 
 if TYPE_CHECKING:
+    from xiaoqu.core.entity import DeviceInfo
     from xiaoqu.core.hub import Hub
     from xiaoqu.core.storage import Document, Store, Table
 
@@ -34,7 +35,9 @@ class DeviceEntry:
     id: str
     integration: str
     identifiers: list[str]
-    name: str
+    #: As the integration reports it; None when it never said (an MQTT device block with
+    #: identifiers alone)
+    name: str | None
     number: str | None = None  # the office's device number (设备编号)
     location: str | None = None
     model: str | None = None
@@ -48,7 +51,7 @@ class DeviceEntry:
 
     @property
     def display_name(self) -> str:
-        return self.name_by_user or self.name
+        return self.name_by_user or self.name or self.identifiers[0]
 
 
 @dataclass(slots=True)
@@ -137,10 +140,14 @@ class DeviceRegistry(_Registry):
     def all(self, integration: str | None = None) -> list[DeviceEntry]:
         return [d for d in self._devices.values() if integration is None or d.integration == integration]
 
-    async def get_or_create(self, *, integration: str, identifiers: list[str], name: str, **info: Any) -> DeviceEntry:
+    async def get_or_create(
+        self, *, integration: str, identifiers: list[str], name: str | None, **info: Any
+    ) -> DeviceEntry:
         """Find a device by any of its identifiers or create it; refresh what the integration reports.
 
-        Fields staff set (through :meth:`update`) are never overwritten here.
+        A field reported as None is not reported: it leaves what is known (MQTT devices share
+        one device block, and a config may carry only its identifiers). Fields staff set
+        (through :meth:`update`) are never overwritten here.
         """
         if not identifiers:
             raise HubError(f"device {name!r} from {integration} needs at least one identifier")
@@ -156,7 +163,7 @@ class DeviceRegistry(_Registry):
             if ident not in device.identifiers:
                 device.identifiers.append(ident)
                 changed = True
-        updates = {k: v for k, v in {"name": name, **info}.items() if k not in device.user_fields}
+        updates = {k: v for k, v in {"name": name, **info}.items() if v is not None and k not in device.user_fields}
         if unknown := set(updates) - _REPORTED_FIELDS:
             raise HubError(f"device {name!r}: unknown device field(s) {', '.join(sorted(unknown))}")
         for key, value in updates.items():
@@ -169,6 +176,19 @@ class DeviceRegistry(_Registry):
             await self._save(device)
             self._fire(action, device_id=device.id)
         return device
+
+    async def get_or_create_for(self, integration: str, info: DeviceInfo) -> DeviceEntry:
+        """:meth:`get_or_create` from what an entity (or an MQTT device trigger) says of its device."""
+        return await self.get_or_create(
+            integration=integration,
+            identifiers=info.identifiers,
+            name=info.name,
+            number=info.number,
+            location=info.location,
+            model=info.model,
+            manufacturer=info.manufacturer,
+            sw_version=info.sw_version,
+        )
 
     async def update(self, device_id: str, **changes: Any) -> DeviceEntry:
         """Change what staff may change: ``name_by_user``, ``number``, ``location``, ``disabled_by``."""

@@ -283,7 +283,8 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
 
     def _install_core_helpers(self) -> None:
         del self.globals["lipsum"]  # a generator of filler text: no use, and one more thing to cap
-        self.globals.update(range=self._range, namespace=TemplateNamespace, timedelta=timedelta)
+        # zip as Home Assistant has it: Zigbee2MQTT's event and action templates pair regex groups with it
+        self.globals.update(range=self._range, namespace=TemplateNamespace, timedelta=timedelta, zip=zip)
         numeric = {
             "float": h.forgiving_float,
             "int": h.forgiving_int,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from xiaoqu.core.const import STATE_OFF, STATE_ON
 from xiaoqu.core.entity import Entity
 
-from .const import DOMAIN
+from .const import DEVICE_CLASS_NAMES, DOMAIN
 
 
 class BinarySensorEntity(Entity):
@@ -12,6 +12,7 @@ class BinarySensorEntity(Entity):
     nothing turns it on: it only reports."""
 
     domain = DOMAIN
+    device_class_names = DEVICE_CLASS_NAMES
 
     _attr_is_on: bool | None = None
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from xiaoqu.core.entity import Entity, ServiceNotSupported
 
-from .const import DOMAIN
+from .const import DEVICE_CLASS_NAMES, DOMAIN
 
 
 class ButtonEntity(Entity):
@@ -15,6 +15,7 @@ class ButtonEntity(Entity):
     calls :meth:`record_press` once the press went out."""
 
     domain = DOMAIN
+    device_class_names = DEVICE_CLASS_NAMES
 
     _last_pressed: str | None = None
 

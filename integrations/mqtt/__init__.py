@@ -1,5 +1,6 @@
 """MQTT for xiaoqu: one connection per hub, an embedded broker, Home Assistant discovery
-in and out, the state stream, and the device protocol.
+in and out, the state stream, the device protocol, the ``mqtt`` and ``device`` automation
+triggers and the ``mqtt.publish`` service.
 
 The API other integrations call (docs/mqtt.md has examples)::
 
@@ -22,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core import hookimpl
+from xiaoqu.core.services import register_services, service_names
 
 from .client import MessageCallback, PayloadType, Unsubscribe
 from .config import CONFIG_SCHEMA
@@ -29,6 +31,7 @@ from .const import topic_root
 from .device_protocol import DeviceMessage, Handler, MessageKind, Reply
 from .models import ReceiveMessage
 from .runtime import DOMAIN, MqttData, setup_mqtt
+from .services import SERVICES
 from .tasmota import start_tasmota_discovery
 
 if TYPE_CHECKING:
@@ -64,13 +67,19 @@ def xiaoqu_config_schema() -> vol.All:
 async def xiaoqu_setup(hub: Hub, config: dict[str, Any] | None) -> None:
     data = await setup_mqtt(hub, config if config is not None else CONFIG_SCHEMA({}))
     await start_tasmota_discovery(hub, data)
+    register_services(hub, DOMAIN, SERVICES)
+
+
+@hookimpl
+def xiaoqu_services() -> list[str]:
+    return service_names(DOMAIN, SERVICES)
 
 
 @hookimpl
 def xiaoqu_automation_triggers(hub: Hub) -> dict[str, Any]:
-    from .trigger import MqttTrigger
+    from .trigger import DeviceTriggerPlatform, MqttTrigger
 
-    return {"mqtt": MqttTrigger(hub)}
+    return {"mqtt": MqttTrigger(hub), "device": DeviceTriggerPlatform()}
 
 
 @hookimpl

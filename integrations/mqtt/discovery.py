@@ -6,7 +6,8 @@ payload's abbreviated keys are expanded (root, ``dev``, ``o``, availability entr
 ``~`` base topic is substituted into ``*_topic`` keys, and the result is validated by the
 platform's schema (unknown keys dropped, as Home Assistant does). A new payload on the same
 topic updates the entity in place; an empty payload removes it (and its device when no
-entity of it is left). Payloads that do not fit are logged with the reason and counted.
+entity of it is left). ``device_automation`` configs are device triggers (device_trigger.py).
+Payloads that do not fit are logged with the reason and counted.
 Configs this hub announces itself (discovery out) come back on the same topics and are
 skipped: they describe entities the hub already has.
 """
@@ -25,6 +26,8 @@ from xiaoqu.core.ratelimit import RateLimitedLog
 from xiaoqu.core.validation import humanize_error, vol
 
 from .abbreviations import ABBREVIATIONS, DEVICE_ABBREVIATIONS, ORIGIN_ABBREVIATIONS
+from .device_trigger import COMPONENT as DEVICE_AUTOMATION
+from .device_trigger import DISCOVERY_SCHEMA as DEVICE_TRIGGER_SCHEMA
 from .entity import MqttEntity
 from .models import ReceiveMessage
 from .platforms import PLATFORMS, entity_class
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
 
     from .client import MqttClient, Unsubscribe
+    from .device_trigger import DeviceTriggers
     from .models import Rejections
 
 _LOGGER = logging.getLogger(__name__)
@@ -157,6 +161,7 @@ class Discovery:
         self.own_topic = own_topic
         #: Shared with the hub's other discoveries (runtime.MqttData).
         self.budget: DiscoveryBudget = hub.data[DOMAIN].discovery_budget
+        self.triggers: DeviceTriggers = hub.data[DOMAIN].device_triggers
         self.log = RateLimitedLog(_LOGGER, hub.clock.time)
         #: discovery key (``"<component> <node_id> <object_id>"``) → entity
         self.entities: dict[str, MqttEntity] = {}
@@ -198,7 +203,7 @@ class Discovery:
         if component == "device":
             await self._device(node_id, object_id, message)
             return
-        if component not in PLATFORMS:
+        if component not in PLATFORMS and component != DEVICE_AUTOMATION:
             if message.payload:
                 self.rejections.add(relative, "unsupported_component")
                 self.log.log(
@@ -251,7 +256,7 @@ class Discovery:
                 continue
             component_config = _expand_keys(body, ABBREVIATIONS)
             platform = component_config.pop("platform", None)
-            if platform not in PLATFORMS:
+            if platform not in PLATFORMS and platform != DEVICE_AUTOMATION:
                 self.rejections.add(f"device {device_key}", "unsupported_component")
                 continue
             key = f"{platform} {device_key} {component_id}"
@@ -269,6 +274,9 @@ class Discovery:
 
     async def _apply(self, component: str, key: str, config: dict[str, Any], node: str | None = None) -> None:
         """Create or update the entity for ``key``; ``node`` is the device part of its topic."""
+        if component == DEVICE_AUTOMATION:
+            await self._apply_trigger(key, config, node)
+            return
         cls = self.entity_class(component, config)
         device_name = key
         try:
@@ -305,7 +313,31 @@ class Discovery:
         else:
             self.budget.give_back(device)  # disabled by staff: registered, not running
 
+    async def _apply_trigger(self, key: str, config: dict[str, Any], node: str | None) -> None:
+        """Create or update the device trigger for ``key`` (see device_trigger.py); counted in
+        the budget like an entity, since anyone who may publish can announce them."""
+        try:
+            validated = DEVICE_TRIGGER_SCHEMA(config)
+        except vol.Invalid as err:
+            self._refuse(key, "discovery_invalid", humanize_error(config, err).replace("\n", "; "))
+            return
+        device = self._counted_for.get(key) or node or _device_identifier(validated) or key
+        if key not in self._counted_for and (refused := self.budget.take(device)) is not None:
+            self.rejections.add(device, refused)
+            return
+        if (conflict := await self.triggers.discovered(key, validated)) is not None:
+            if key not in self._counted_for:
+                self.budget.give_back(device)
+            self._refuse(key, "duplicate_device_trigger", conflict)
+            return
+        self._counted_for[key] = device
+
     async def _remove(self, key: str) -> None:
+        if (trigger_device := self.triggers.device_of(key)) is not None:
+            await self.triggers.removed(key)
+            self.budget.give_back(self._counted_for.pop(key))
+            await self._forget_if_unused(trigger_device)
+            return
         entity = self.entities.pop(key, None)
         if entity is None:
             return
@@ -316,7 +348,12 @@ class Discovery:
         await self.hub.entities.remove(entity_id)
         if self.hub.entity_registry.get(entity_id) is not None:
             await self.hub.entity_registry.remove(entity_id)
-        if device_id is not None and not any(e.device_id == device_id for e in self.entities.values()):
+        if device_id is not None:
+            await self._forget_if_unused(device_id)
+
+    async def _forget_if_unused(self, device_id: str) -> None:
+        """Remove the device once none of its entities or device triggers is left."""
+        if not any(e.device_id == device_id for e in self.entities.values()) and not self.triggers.uses(device_id):
             await self.hub.devices.remove(device_id)
 
 

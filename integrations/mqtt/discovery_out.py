@@ -90,6 +90,11 @@ def abbreviate(config: dict[str, Any]) -> dict[str, Any]:
     return short
 
 
+def node_id(hub: Hub) -> str:
+    """The ``node_id`` of this hub's config topics: ``<prefix>/<component>/xiaoqu_<site>/...``."""
+    return f"xiaoqu_{hub.config.site}"
+
+
 class DiscoveryOut:
     def __init__(self, hub: Hub, client: MqttClient, prefix: str, domains: list[str] | None) -> None:
         self.hub = hub
@@ -97,7 +102,7 @@ class DiscoveryOut:
         self.prefix = prefix
         self.domains = frozenset(domains) if domains else None
         self.root = topic_root(hub)
-        self.node_id = f"xiaoqu_{hub.config.site}"
+        self.node_id = node_id(hub)
         self._announced: dict[str, str] = {}  # entity_id → config topic
         self._topics: set[str] = set()  # the config topics in _announced
         self._unsubscribes: list[Unsubscribe] = []
@@ -143,6 +148,8 @@ class DiscoveryOut:
         config: dict[str, Any] = {
             "name": state.name,
             "unique_id": f"{self.node_id}_{state.entity_id.replace('.', '_')}",
+            # default_entity_id for Home Assistant 2025.10 and later, object_id for the older
+            "default_entity_id": f"{mapping.component}.{self.node_id}_{object_id}",
             "object_id": f"{self.node_id}_{object_id}",
             "state_topic": state_topic,
             "value_template": "{{ value_json.state }}",

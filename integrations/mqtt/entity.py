@@ -88,6 +88,24 @@ AVAILABILITY_SCHEMA = vol.Schema(
     extra=vol.REMOVE_EXTRA,
 )
 
+def device_info(device: dict[str, Any]) -> DeviceInfo | None:
+    """The device registry entry a config's (validated) ``device`` block describes; None
+    without identifiers or connections."""
+    identifiers = [f"mqtt:{i}" for i in device["identifiers"]]
+    identifiers += [f"mqtt:{kind}:{value}" for kind, value in device["connections"]]
+    if not identifiers:
+        return None
+    extra = {k: device[k] for k in ("model_id", "hw_version", "serial_number", "suggested_area", "configuration_url", "via_device") if device.get(k)}
+    return DeviceInfo(
+        identifiers=identifiers,
+        name=device.get("name"),  # a config may share its device's block by identifiers alone
+        model=device.get("model"),
+        manufacturer=device.get("manufacturer"),
+        sw_version=device.get("sw_version"),
+        extra=extra,
+    )
+
+
 #: Keys every platform accepts (unknown keys are dropped, as Home Assistant does).
 COMMON_SCHEMA: dict[Any, Any] = {
     vol.Optional("name"): optional_string,
@@ -120,7 +138,9 @@ class MqttEntity(Entity):
 
     PLATFORM_SCHEMA: ClassVar[dict[Any, Any]] = {}
     #: Attributes copied from the config into the state attributes when present.
-    CONFIG_ATTRIBUTES: ClassVar[tuple[str, ...]] = ("device_class",)
+    CONFIG_ATTRIBUTES: ClassVar[tuple[str, ...]] = ()
+    #: The name of an entity whose config gives none (Home Assistant's, per platform).
+    DEFAULT_NAME: ClassVar[str | None] = None
 
     @classmethod
     def schema(cls) -> vol.Schema:
@@ -139,18 +159,15 @@ class MqttEntity(Entity):
         self.config = config
         hub = self.discovery.hub
         device = config.get("device")
-        device_name = device.get("name") if device else None
-        own = config.get("name")
-        if device_name and own and own != device_name and not own.startswith(f"{device_name} "):
-            name = f"{device_name} {own}"  # Home Assistant's friendly name: device, then entity
-        else:
-            name = own or device_name or f"MQTT {self.domain}"
-        self._attr_name = name
+        self._attr_device_class = config.get("device_class")
+        self._attr_has_entity_name = True
+        self._attr_name = self._entity_name(config)
         self._attr_unique_id = config.get("unique_id")
         self._attr_entity_registry_enabled_default = config["enabled_by_default"]
         self._attr_icon = config.get("icon")
-        self._attr_device_info = self._device_info(device) if device else None
+        self._attr_device_info = device_info(device) if device else None
         self.device_key = (device and (device["identifiers"] or [None])[0]) or config.get("unique_id") or self.discovery_key
+        self._attr_suggested_object_id = self._requested_object_id(config)
         self._availability = self._availability_topics(config)
         self._available_by_topic: dict[str, bool] = {}
         self._latest_available: bool | None = None
@@ -160,24 +177,34 @@ class MqttEntity(Entity):
         )
         self.setup_platform(config)
 
+    def _entity_name(self, config: dict[str, Any]) -> str | None:
+        """The entity's own name, as Home Assistant's MQTT entities take it (``has_entity_name``):
+        the config's ``name``, even None (the device's main feature, called by the device's
+        name alone); without one, the name of its device class where its domain names
+        entities so ("Temperature"), else the platform's default name ("MQTT Sensor")."""
+        if "name" in config:
+            return config["name"]  # type: ignore[no-any-return]
+        return self.device_class_name() or self.DEFAULT_NAME
+
+    def _requested_object_id(self, config: dict[str, Any]) -> str | None:
+        """The object id the config asks for, as Home Assistant reads it: ``default_entity_id``
+        (``sensor.weather_temperature``) is a whole entity id whose domain part is left out
+        (the entity's own domain is used), ``object_id`` (the older option) is the part after
+        the dot; ``default_entity_id`` wins when both are given. Home Assistant turns a
+        ``default_entity_id`` without a dot into ``unnamed_device``; here it is logged and the
+        id comes from the name instead."""
+        if (default_entity_id := config.get("default_entity_id")) is not None:
+            _, dot, object_id = default_entity_id.partition(".")
+            if dot and object_id:
+                return object_id
+            self.reject(
+                "invalid_default_entity_id",
+                f"default_entity_id {default_entity_id[:80]!r} is not <domain>.<object_id>; the entity id comes from its name",
+            )
+        return config.get("object_id")
+
     def setup_platform(self, config: dict[str, Any]) -> None:
         """Platform part of :meth:`configure` (templates, payloads, initial state)."""
-
-    @staticmethod
-    def _device_info(device: dict[str, Any]) -> DeviceInfo | None:
-        identifiers = [f"mqtt:{i}" for i in device["identifiers"]]
-        identifiers += [f"mqtt:{kind}:{value}" for kind, value in device["connections"]]
-        if not identifiers:
-            return None
-        extra = {k: device[k] for k in ("model_id", "hw_version", "serial_number", "suggested_area", "configuration_url", "via_device") if device.get(k)}
-        return DeviceInfo(
-            identifiers=identifiers,
-            name=device.get("name") or identifiers[0].removeprefix("mqtt:"),
-            model=device.get("model"),
-            manufacturer=device.get("manufacturer"),
-            sw_version=device.get("sw_version"),
-            extra=extra,
-        )
 
     def _availability_topics(self, config: dict[str, Any]) -> list[dict[str, Any]]:
         hub = self.discovery.hub

@@ -11,6 +11,7 @@ from .client import ConnectionSettings, MqttClient, TlsSettings
 from .config import EMBEDDED
 from .const import topic_root
 from .device_protocol import DeviceRouter
+from .device_trigger import DeviceTriggers
 from .diagnostics import RejectedMessagesSensor
 from .discovery import Discovery, DiscoveryBudget
 from .discovery_out import DiscoveryOut
@@ -37,6 +38,7 @@ class MqttData:
     stats: MqttStats
     rejections: Rejections
     discovery_budget: DiscoveryBudget
+    device_triggers: DeviceTriggers
     broker: EmbeddedBroker | None = None
     router: DeviceRouter | None = None
     discovery: Discovery | None = None
@@ -108,7 +110,7 @@ async def setup_mqtt(hub: Hub, config: dict[str, Any]) -> MqttData:
     rejections = Rejections()
     client = MqttClient(hub, _settings(hub, config, broker), stats, rejections.add)
     budget = DiscoveryBudget(config["max_discovered_entities"], config["max_entities_per_device"])
-    data = MqttData(hub, config, client, stats, rejections, budget, broker)
+    data = MqttData(hub, config, client, stats, rejections, budget, DeviceTriggers(hub, client), broker)
     hub.data[DOMAIN] = data
     client.on_connection_change(data._connection_changed)
     try:

@@ -1,4 +1,6 @@
-"""``trigger: mqtt``: a message arrived on a topic — Home Assistant's MQTT trigger.
+"""The MQTT trigger types: ``trigger: mqtt`` and the device triggers MQTT devices announce.
+
+``trigger: mqtt``: a message arrived on a topic — Home Assistant's MQTT trigger.
 
 ::
 
@@ -19,6 +21,15 @@ Each trigger is one subscription through :func:`integrations.mqtt.subscribe`, so
 message reaches only the triggers whose filter matches it (the client routes by topic).
 A message that is not text in ``encoding``, or that ``value_template`` fails on, does not
 fire; it is logged at most once a minute per trigger and problem, since senders choose it.
+
+``trigger: device`` with ``domain: mqtt``: one of the triggers a device announced
+(``device_automation`` discovery, see :mod:`.device_trigger`), named as in Home Assistant::
+
+    - trigger: device
+      domain: mqtt
+      device_id: 6f1c...            # the device registry's id
+      type: action
+      subtype: double
 """
 from __future__ import annotations
 
@@ -27,19 +38,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core.automation.platforms import FireTrigger, TriggerInfo
-from xiaoqu.core.payload import loads
 from xiaoqu.core.ratelimit import RateLimitedLog
-from xiaoqu.core.template import (
-    Template,
-    TemplateError,
-    is_template_string,
-    template_validator,
-)
+from xiaoqu.core.template import Template, is_template_string, template_validator
 from xiaoqu.core.validation import string, vol
 
-from . import subscribe
-from .models import ReceiveMessage, text_codec
+from . import get, subscribe
+from .models import text_codec
 from .topic import InvalidTopic, valid_subscribe_topic
+from .trigger_match import DEFAULT_ENCODING, Match, on_message
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
@@ -47,8 +53,6 @@ if TYPE_CHECKING:
     from .client import Unsubscribe
 
 _LOGGER = logging.getLogger(__name__)
-
-DEFAULT_ENCODING = "utf-8"
 
 
 def _encoding(value: Any) -> str:
@@ -98,90 +102,31 @@ class MqttTrigger:
         if isinstance(topic, Template):
             topic = valid_subscribe_topic(topic.render(info.variables, limited=True))
         wanted: Template | None = config.get("payload")
-        match = _Match(
+        value_template: Template | None = config.get("value_template")
+        match = Match(
             wanted.render(info.variables) if wanted is not None else None,
-            config.get("value_template"),
+            value_template.render if value_template is not None else None,
             config["encoding"],
             info,
             RateLimitedLog(_LOGGER, hub.clock.time),
         )
-
-        def received(message: ReceiveMessage) -> None:
-            data = match.data(message)
-            if data is not None:
-                fire(data, None)
-
         _LOGGER.debug("Automation %s: trigger %s subscribes to %s", info.automation_id, info.trigger_id, topic)
-        return await subscribe(hub, topic, received, config["qos"])
+        return await subscribe(hub, topic, on_message(match, fire), config["qos"])
 
 
-class _Match:
-    """Whether a message fires the trigger, and the trigger data it fires with."""
+class DeviceTriggerPlatform:
+    """The ``device`` trigger type for MQTT devices' triggers (``domain: mqtt``)."""
 
-    __slots__ = ("wanted", "value_template", "encoding", "info", "log")
+    schema = vol.Schema({
+        vol.Required("trigger"): "device",
+        vol.Required("domain"): vol.In(["mqtt"], msg="only MQTT devices have device triggers here (domain: mqtt)"),
+        vol.Required("device_id"): string,
+        vol.Required("type"): string,
+        vol.Required("subtype"): string,
+        # Home Assistant's way of naming the trigger before 2024.2; device_id, type and subtype name it
+        vol.Optional("discovery_id"): string,
+        vol.Optional("metadata"): dict,  # what Home Assistant's editor writes beside them
+    })
 
-    def __init__(
-        self, wanted: str | None, value_template: Template | None, encoding: str, info: TriggerInfo, log: RateLimitedLog
-    ) -> None:
-        self.wanted = wanted
-        self.value_template = value_template
-        self.encoding = encoding
-        self.info = info
-        #: What senders get wrong, once a minute per kind of problem (not per message).
-        self.log = log
-
-    def data(self, message: ReceiveMessage) -> dict[str, Any] | None:
-        payload = self._decode(message)
-        if payload is None:
-            return None
-        payload_json = _parse_json(message, payload, self.encoding)
-        if self.wanted is not None and self._value(message, payload, payload_json) != self.wanted:
-            return None
-        data: dict[str, Any] = {
-            "platform": "mqtt",
-            "topic": message.topic,
-            "payload": payload,
-            "qos": message.qos,
-            "description": f"mqtt topic {message.topic}",
-        }
-        if payload_json is not _NOT_JSON:
-            data["payload_json"] = payload_json
-        return data
-
-    def _decode(self, message: ReceiveMessage) -> str | bytes | None:
-        if not self.encoding:
-            return message.payload
-        try:
-            return message.text(self.encoding)
-        except UnicodeError:
-            self.log.warning("encoding", "Automation %s, trigger %s: ignoring a message on %s that is not %s text",
-                             self.info.automation_id, self.info.trigger_id, message.topic, self.encoding)
-            return None
-
-    def _value(self, message: ReceiveMessage, payload: str | bytes, payload_json: Any) -> str | bytes | None:
-        """What ``payload:`` is compared with: the payload, or ``value_template`` rendered on it."""
-        if self.value_template is None:
-            return payload
-        variables = {"value": payload}
-        if payload_json is not _NOT_JSON:
-            variables["value_json"] = payload_json
-        try:
-            return self.value_template.render(variables)
-        except TemplateError as err:
-            self.log.warning("value_template", "Automation %s, trigger %s: value_template failed on a message on %s: %s",
-                             self.info.automation_id, self.info.trigger_id, message.topic, err)
-            return None
-
-
-_NOT_JSON: Any = object()
-
-
-def _parse_json(message: ReceiveMessage, payload: str | bytes, encoding: str) -> Any:
-    """The payload as JSON, or `_NOT_JSON`; UTF-8 payloads use the message's parse, shared by
-    every subscriber of the topic."""
-    try:
-        if encoding in ("", DEFAULT_ENCODING):
-            return message.json()
-        return loads(payload)
-    except ValueError:  # PayloadError included
-        return _NOT_JSON
+    async def attach(self, hub: Hub, config: Mapping[str, Any], fire: FireTrigger, info: TriggerInfo) -> Unsubscribe:
+        return await get(hub).device_triggers.attach(config, fire, info)

@@ -8,6 +8,7 @@ from xiaoqu.core.entity import Entity, ServiceNotSupported
 from xiaoqu.core.errors import ServiceValidationError
 
 from .const import (
+    DEVICE_CLASS_NAMES,
     ATTR_MAX,
     ATTR_MIN,
     ATTR_MODE,
@@ -32,6 +33,7 @@ class NumberEntity(Entity):
     :meth:`set_value`, calling :meth:`check_value` first."""
 
     domain = DOMAIN
+    device_class_names = DEVICE_CLASS_NAMES
 
     _attr_native_value: float | None = None
     _attr_native_min_value: float = DEFAULT_MIN_VALUE

@@ -5,7 +5,7 @@ from typing import Any
 
 from xiaoqu.core.entity import Entity
 
-from .const import ATTR_STATE_CLASS, ATTR_UNIT_OF_MEASUREMENT, DOMAIN
+from .const import ATTR_STATE_CLASS, ATTR_UNIT_OF_MEASUREMENT, DEVICE_CLASS_NAMES, DOMAIN
 
 
 class SensorEntity(Entity):
@@ -13,6 +13,7 @@ class SensorEntity(Entity):
     with its unit and state class as attributes when it has them."""
 
     domain = DOMAIN
+    device_class_names = DEVICE_CLASS_NAMES
 
     _attr_native_value: str | int | float | None = None
     _attr_unit_of_measurement: str | None = None

@@ -20,6 +20,8 @@ import json
 import math
 from typing import TYPE_CHECKING
 
+from xiaoqu.core.entity import slugify
+
 from .context import SimContext
 from .estate import SmartDevice
 from .link import Broker, DeviceConnection, Presence
@@ -87,13 +89,17 @@ class ZigbeePlug(SmartHomeDevice):
                 "name": self.device.name,
                 "via_device": f"zigbee2mqtt_bridge_{Z2M_BRIDGE}",
             },
-            "origin": {"name": "Zigbee2MQTT", "sw": "1.42.0", "url": "https://www.zigbee2mqtt.io"},
+            "origin": {"name": "Zigbee2MQTT", "sw": "2.6.0", "url": "https://www.zigbee2mqtt.io"},
             "state_topic": self.topic,
         }
-        switch = {**common, "name": None, "object_id": f"{ident}_switch", "unique_id": f"{ident}_switch_zigbee2mqtt",
+        # Zigbee2MQTT (2.6 on) asks for ids made of the device's friendly name, in both forms
+        object_id = slugify(self.device.name)
+        switch = {**common, "name": None, "object_id": object_id, "default_entity_id": f"switch.{object_id}",
+                  "unique_id": f"{ident}_switch_zigbee2mqtt",
                   "command_topic": f"{self.topic}/set", "payload_on": "ON", "payload_off": "OFF",
                   "value_template": "{{ value_json.state }}"}
-        power = {**common, "name": "Power", "object_id": f"{ident}_power", "unique_id": f"{ident}_power_zigbee2mqtt",
+        power = {**common, "name": "Power", "object_id": f"{object_id}_power", "default_entity_id": f"sensor.{object_id}_power",
+                 "unique_id": f"{ident}_power_zigbee2mqtt",
                  "device_class": "power", "state_class": "measurement", "unit_of_measurement": "W",
                  "value_template": "{{ value_json.power }}"}
         self.connection.publish(f"{self.prefix}/switch/{ident}/switch/config", switch, retain=True)

@@ -380,6 +380,11 @@ def test_regex(hub):
     assert native(hub, "{{ 'the room' is search('room') }}") is True
 
 
+def test_zip_pairs_items_as_home_assistant_has_it(hub):
+    assert native(hub, "{{ dict.from_keys(zip(['floor', 'room'], [3, '301'])) }}") == {"floor": 3, "room": "301"}
+    assert native(hub, "{% for k, v in zip('ab', [1, 2]) %}{{ k }}{{ v }}{% endfor %}") == "a1b2"
+
+
 def test_slugify_iif_contains(hub):
     assert render(hub, "{{ 'North Gate 2' | slugify }}") == "north_gate_2"
     assert render(hub, "{{ 'Café Déjà' | slugify('-') }}") == "cafe-deja"

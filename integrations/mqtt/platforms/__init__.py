@@ -14,6 +14,7 @@ COMPONENTS = (
     "climate",
     "cover",
     "device_tracker",
+    "event",
     "fan",
     "light",
     "lock",

@@ -39,6 +39,7 @@ _STATES = frozenset(State)
 
 
 class MqttAlarmControlPanel(MqttEntity, AlarmControlPanelEntity):
+    DEFAULT_NAME = "MQTT Alarm"
     PLATFORM_SCHEMA = {
         vol.Required("command_topic"): publish_topic,
         vol.Required("state_topic"): subscribe_topic,

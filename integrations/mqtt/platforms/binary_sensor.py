@@ -43,6 +43,7 @@ class ExpiringEntity(MqttEntity):
 
 
 class MqttBinarySensor(ExpiringEntity, BinarySensorEntity):
+    DEFAULT_NAME = "MQTT Binary sensor"
     PLATFORM_SCHEMA = {
         vol.Required("state_topic"): subscribe_topic,
         vol.Optional("value_template"): string,

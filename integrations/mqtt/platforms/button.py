@@ -9,6 +9,7 @@ from ..entity import MqttEntity, publish_topic
 
 
 class MqttButton(MqttEntity, ButtonEntity):
+    DEFAULT_NAME = "MQTT Button"
     PLATFORM_SCHEMA = {
         vol.Required("command_topic"): publish_topic,
         vol.Optional("command_template"): string,

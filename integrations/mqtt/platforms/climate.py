@@ -52,6 +52,7 @@ def _state_keys(name: str) -> tuple[str, str]:
 
 
 class MqttClimate(MqttEntity, ClimateEntity):
+    DEFAULT_NAME = "MQTT HVAC"
     PLATFORM_SCHEMA = {
         **{vol.Optional(key): subscribe_topic for name, _, _ in _READINGS for key in (_state_keys(name)[0],)},
         **{vol.Optional(key): string for name, _, _ in _READINGS for key in (_state_keys(name)[1],)},

@@ -34,6 +34,7 @@ def _scale(value: float, low: float, high: float, to_percent: bool) -> int:
 
 
 class MqttCover(MqttEntity, CoverEntity):
+    DEFAULT_NAME = "MQTT Cover"
     PLATFORM_SCHEMA = {
         vol.Optional("command_topic"): publish_topic,
         vol.Optional("state_topic"): subscribe_topic,

@@ -14,7 +14,6 @@ from ..models import ReceiveMessage
 class MqttDeviceTracker(MqttEntity, DeviceTrackerEntity):
     """The location from the state topic; the coordinates from the JSON attributes."""
 
-    CONFIG_ATTRIBUTES = ()  # source_type is the device tracker domain's attribute
     PLATFORM_SCHEMA = {
         vol.Optional("state_topic"): subscribe_topic,
         vol.Optional("value_template"): string,

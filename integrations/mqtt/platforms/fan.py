@@ -31,6 +31,7 @@ def from_percentage(low: int, high: int, percentage: int) -> int:
 
 
 class MqttFan(MqttEntity, FanEntity):
+    DEFAULT_NAME = "MQTT Fan"
     PLATFORM_SCHEMA = {
         vol.Optional("command_topic"): publish_topic,
         vol.Optional("command_template"): string,
@@ -106,6 +107,8 @@ class MqttFan(MqttEntity, FanEntity):
         try:
             raw = float(value)
         except ValueError:
+            raw = math.nan
+        if not math.isfinite(raw):  # "inf" and "nan" parse as floats but are no speed
             self.reject("unexpected_value", f"{message.topic}: speed {value[:40]!r} is not a number")
             return False
         low, high = self.config["speed_range_min"], self.config["speed_range_max"]

@@ -29,6 +29,7 @@ def _forget_light(light: LightEntity) -> None:
 
 
 class DefaultLight(OnOffEntity, LightEntity):
+    DEFAULT_NAME = "MQTT LightEntity"  # sic: Home Assistant's
     PLATFORM_SCHEMA = {
         vol.Optional("schema", default="default"): "default",
         vol.Optional("command_topic"): publish_topic,
@@ -122,6 +123,7 @@ class DefaultLight(OnOffEntity, LightEntity):
 
 
 class JsonLight(MqttEntity, LightEntity):
+    DEFAULT_NAME = "MQTT JSON Light"
     PLATFORM_SCHEMA = {
         vol.Required("schema"): "json",
         vol.Required("command_topic"): publish_topic,
@@ -209,6 +211,7 @@ class JsonLight(MqttEntity, LightEntity):
 
 
 class TemplateLight(MqttEntity, LightEntity):
+    DEFAULT_NAME = "MQTT Template Light"
     PLATFORM_SCHEMA = {
         vol.Required("schema"): "template",
         vol.Required("command_topic"): publish_topic,

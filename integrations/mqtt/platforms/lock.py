@@ -27,7 +27,7 @@ def code_format(value: Any) -> str:
 
 
 class MqttLock(MqttEntity, LockEntity):
-    CONFIG_ATTRIBUTES = ()  # code_format is the lock domain's attribute
+    DEFAULT_NAME = "MQTT Lock"
     PLATFORM_SCHEMA = {
         vol.Optional("command_topic"): publish_topic,
         vol.Optional("command_template"): string,

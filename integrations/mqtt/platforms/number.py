@@ -18,6 +18,7 @@ from ..models import ReceiveMessage
 
 
 class MqttNumber(MqttEntity, NumberEntity):
+    DEFAULT_NAME = "MQTT Number"
     PLATFORM_SCHEMA = {
         vol.Optional("command_topic"): publish_topic,
         vol.Optional("command_template"): string,

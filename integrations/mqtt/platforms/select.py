@@ -12,7 +12,7 @@ from ..models import ReceiveMessage
 
 
 class MqttSelect(MqttEntity, SelectEntity):
-    CONFIG_ATTRIBUTES = ()  # options is the select domain's attribute
+    DEFAULT_NAME = "MQTT Select"
     PLATFORM_SCHEMA = {
         vol.Optional("command_topic"): publish_topic,
         vol.Optional("command_template"): string,

@@ -14,7 +14,8 @@ from .binary_sensor import ExpiringEntity
 
 
 class MqttSensor(ExpiringEntity, SensorEntity):
-    CONFIG_ATTRIBUTES = ("device_class", "suggested_display_precision")
+    DEFAULT_NAME = "MQTT Sensor"
+    CONFIG_ATTRIBUTES = ("suggested_display_precision",)
     PLATFORM_SCHEMA = {
         vol.Required("state_topic"): subscribe_topic,
         vol.Optional("value_template"): string,

@@ -50,6 +50,7 @@ class OnOffEntity(MqttEntity, ToggleEntity):
 
 
 class MqttSwitch(OnOffEntity, SwitchEntity):
+    DEFAULT_NAME = "MQTT Switch"
     PLATFORM_SCHEMA = {
         vol.Optional("command_topic"): publish_topic,
         vol.Optional("state_topic"): subscribe_topic,

@@ -130,8 +130,24 @@ def _device(config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _friendly_name(names: list[str | None], index: int, fallback: str) -> str:
-    return (names[index] if index < len(names) else None) or fallback
+def _friendly_name(config: dict[str, Any], platform: str, index: int) -> str | None:
+    """A relay's or light's own name, as hatasmota's ``config_get_friendlyname``: its
+    friendly name (``fn``); None, the device's name alone, for the first one when that is
+    the device's name (``dn``); ``"<platform> <n>"`` when it has none. The entity is shown
+    under its device's name (``has_entity_name``)."""
+    names = config["fn"]
+    if index >= len(names) or names[index] is None:
+        return f"{platform} {index + 1}"
+    if index == 0 and names[index] == config["dn"]:
+        return None
+    return names[index]  # type: ignore[no-any-return]
+
+
+def _switch_name(config: dict[str, Any], index: int, fallback: str) -> str:
+    """A switch input's name (``swn``), or ``fallback`` (hatasmota's ``config_get_switchname``
+    and ``config_get_switchfriendlyname``)."""
+    names = config["swn"]
+    return fallback if index >= len(names) or names[index] is None else names[index]
 
 
 class _Device:
@@ -165,7 +181,7 @@ class _Device:
             "payload_off": state[STATE_OFF],
         }
 
-    def component(self, platform: str, endpoint: str, index: int | str, name: str, config: dict[str, Any]) -> Component:
+    def component(self, platform: str, endpoint: str, index: int | str, name: str | None, config: dict[str, Any]) -> Component:
         unique_id = f"{self.mac}_{platform}_{endpoint}_{index}"
         return Component(platform, unique_id, {**self.common, "name": name, "unique_id": unique_id, **config})
 
@@ -180,7 +196,7 @@ def _relays(device: _Device) -> Iterator[Component]:
     for index, kind in enumerate(relays):
         if kind == RL_RELAY:
             platform = "light" if as_light or (ifan and index == 0) else "switch"
-            name = _friendly_name(config["fn"], index, f"{config['dn']} {platform} {index + 1}")
+            name = _friendly_name(config, platform, index)
             yield device.component(platform, "relay", index, name, device.power(index))
         elif kind == RL_LIGHT:
             yield _light(device, index)
@@ -228,8 +244,7 @@ def _light(device: _Device, index: int) -> Component:
             "rgb_state_topic": state_topic,
             "rgb_value_template": pick(("Color",)),
         }
-    name = _friendly_name(config["fn"], index, f"{config['dn']} light {index + 1}")
-    return device.component("light", "light", index, name, light)
+    return device.component("light", "light", index, _friendly_name(config, "light", index), light)
 
 
 def _switches(device: _Device) -> Iterator[Component]:
@@ -239,8 +254,8 @@ def _switches(device: _Device) -> Iterator[Component]:
     for index, mode in enumerate(config["swc"]):
         if mode not in BINARY_SWITCHMODES:
             continue
-        switch = _friendly_name(config["swn"], index, f"Switch{index + 1}")
-        name = _friendly_name(config["swn"], index, f"{config['dn']} binary_sensor {index + 1}")
+        switch = _switch_name(config, index, f"Switch{index + 1}")
+        name = _switch_name(config, index, f"binary_sensor {index + 1}")
         sensor: dict[str, Any] = {"payload_on": state[STATE_ON], "payload_off": state[STATE_OFF]}
         if mode in PUSH_ON_SWITCHMODES:
             # A PIR only reports the moment it fires: {"Switch1": {"Action": "ON"}} on RESULT

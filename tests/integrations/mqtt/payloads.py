@@ -223,6 +223,48 @@ ZIGBEE2MQTT = {
     },
 }
 
+#: An Aqara wireless mini switch behind Zigbee2MQTT: its ``event`` entity (Zigbee2MQTT 2.x,
+#: with the value template that turns ``{"action": "left_press"}`` into ``{"event_type":
+#: "press", "button": "left"}``) and its device triggers (``device_automation``: one config
+#: per action, fired by the action's name on ``zigbee2mqtt/<name>/action``), as
+#: ``test/extensions/homeassistant.test.ts`` asserts Zigbee2MQTT publishes them.
+Z2M_BUTTON_DEVICE = {
+    "identifiers": ["zigbee2mqtt_0x0017880104e45520"],
+    "manufacturer": "Aqara",
+    "model": "Wireless mini switch",
+    "model_id": "WXKG11LM",
+    "name": "button",
+    "via_device": "zigbee2mqtt_bridge_0x00124b00120144ae",
+}
+Z2M_ACTION_TEMPLATE = "{% set patterns = [\n{\"pattern\": '^(?P<button>(?:button_)?[a-z0-9]+)_(?P<action>(?:press|hold)(?:_release)?)$', \"groups\": [\"button\", \"action\"]},\n{\"pattern\": '^(?P<action>recall|scene)_(?P<scene>[0-2][0-9]{0,2})$', \"groups\": [\"action\", \"scene\"]},\n{\"pattern\": '^(?P<actionPrefix>region_)(?P<region>[1-9]|10)_(?P<action>enter|leave|occupied|unoccupied)$', \"groups\": [\"actionPrefix\", \"region\", \"action\"]},\n{\"pattern\": '^(?P<action>dial_rotate)_(?P<direction>left|right)_(?P<speed>step|slow|fast)$', \"groups\": [\"action\", \"direction\", \"speed\"]},\n{\"pattern\": '^(?P<action>brightness_step)(?:_(?P<direction>up|down))?$', \"groups\": [\"action\", \"direction\"]}\n] %}\n{% set action_value = value_json.action|default('') %}\n{% set ns = namespace(r=[('action', action_value)]) %}\n{% for p in patterns %}\n  {% set m = action_value|regex_findall(p.pattern) %}\n  {% if m[0] is undefined %}{% continue %}{% endif %}\n  {% for key, value in zip(p.groups, m[0]) %}\n    {% set ns.r = ns.r|rejectattr(0, 'eq', key)|list + [(key, value)] %}\n  {% endfor %}\n{% endfor %}\n{% if (ns.r|selectattr(0, 'eq', 'actionPrefix')|first) is defined %}\n  {% set ns.r = ns.r|rejectattr(0, 'eq', 'action')|list + [('action', ns.r|selectattr(0, 'eq', 'actionPrefix')|map(attribute=1)|first + ns.r|selectattr(0, 'eq', 'action')|map(attribute=1)|first)] %}\n{% endif %}\n{% set ns.r = ns.r + [('event_type', ns.r|selectattr(0, 'eq', 'action')|map(attribute=1)|first)] %}\n{{dict.from_keys(ns.r|rejectattr(0, 'in', ('action', 'actionPrefix'))|reject('eq', ('event_type', None))|reject('eq', ('event_type', '')))|to_json}}"
+Z2M_BUTTON_EVENT = {
+    "homeassistant/event/0x0017880104e45520/action/config": {
+        "availability": Z2M_AVAILABILITY,
+        "device": Z2M_BUTTON_DEVICE,
+        "event_types": ["single", "double", "triple", "quadruple", "hold", "release"],
+        "icon": "mdi:gesture-double-tap",
+        "name": "Action",
+        "object_id": "button_action",
+        "default_entity_id": "event.button_action",
+        "origin": Z2M_ORIGIN,
+        "state_topic": "zigbee2mqtt/button",
+        "unique_id": "0x0017880104e45520_action_zigbee2mqtt",
+        "value_template": Z2M_ACTION_TEMPLATE,
+    },
+}
+Z2M_BUTTON_TRIGGERS = {
+    f"homeassistant/device_automation/0x0017880104e45520/action_{action}/config": {
+        "automation_type": "trigger",
+        "type": "action",
+        "subtype": action,
+        "payload": action,
+        "topic": "zigbee2mqtt/button/action",
+        "origin": Z2M_ORIGIN,
+        "device": Z2M_BUTTON_DEVICE,
+    }
+    for action in ("single", "double", "hold")
+}
+
 TASMOTA = {
     "homeassistant/switch/A1B2C3_RL_1/config": {
         "name": "Tasmota Plug",

@@ -37,14 +37,14 @@ async def test_zigbee2mqtt_devices_appear_and_work(site):
     hub, probe = site
     await probe.publish("zigbee2mqtt/bridge/state", '{"state":"online"}', retain=True)
     await announce(probe, ZIGBEE2MQTT)
-    await discovered(hub, "sensor.weather_sensor", "sensor.weather_sensor_2", "switch.wall_switch_double_left", "light.bulb",
+    await discovered(hub, "sensor.weather_sensor_temperature", "sensor.weather_sensor_humidity", "switch.wall_switch_double_left", "light.bulb",
                      "cover.smart_vent", "climate.ts0601_thermostat", "fan.fan", "lock.front_door",
                      "number.bosch_radiator_pi_heating_demand")
     await probe.publish("zigbee2mqtt/weather_sensor", json.dumps({"temperature": 21.5, "humidity": 48, "battery": 97}))
-    temp = await wait_state(hub, "sensor.weather_sensor", "21.5")
+    temp = await wait_state(hub, "sensor.weather_sensor_temperature", "21.5")
     assert temp.attributes["unit_of_measurement"] == "°C"
     assert temp.attributes["device_class"] == "temperature"
-    assert (await wait_state(hub, "sensor.weather_sensor_2", "48")).attributes["unit_of_measurement"] == "%"
+    assert (await wait_state(hub, "sensor.weather_sensor_humidity", "48")).attributes["unit_of_measurement"] == "%"
     device = hub.devices.find("mqtt:zigbee2mqtt_0x0017880104e45522")
     assert device is not None and device.manufacturer == "Aqara" and device.name == "weather_sensor"
 
@@ -118,21 +118,24 @@ async def test_zigbee2mqtt_bridge_offline_makes_entities_unavailable(site):
 async def test_tasmota_devices_appear_and_work(site):
     hub, probe = site
     await announce(probe, TASMOTA)
-    await discovered(hub, "switch.tasmota_plug", "sensor.tasmota_plug_am2301_temperature", "light.tasmota_plug_lamp")
+    # Tasmota's Home Assistant format repeats the device name in each entity's name; Home
+    # Assistant has shown both since 2024.2 (friendly name "Tasmota Plug Tasmota Plug")
+    await discovered(hub, "switch.tasmota_plug_tasmota_plug", "sensor.tasmota_plug_tasmota_plug_am2301_temperature",
+                     "light.tasmota_plug_tasmota_plug_lamp")
     await probe.publish("tele/tasmota_A1B2C3/LWT", "Online", retain=True)
     await probe.publish("tele/tasmota_A1B2C3/STATE", json.dumps({"POWER": "ON", "POWER2": "OFF", "Dimmer": 40}))
     await probe.publish("tele/tasmota_A1B2C3/SENSOR", json.dumps({"AM2301": {"Temperature": 23.4, "Humidity": 40.1}}))
-    await wait_state(hub, "switch.tasmota_plug", "on")
-    assert (await wait_state(hub, "sensor.tasmota_plug_am2301_temperature", "23.4")).attributes["device_class"] == "temperature"
-    await wait_state(hub, "light.tasmota_plug_lamp", "off")
-    await call(hub, "switch", "turn_off", entity_id="switch.tasmota_plug")
+    await wait_state(hub, "switch.tasmota_plug_tasmota_plug", "on")
+    assert (await wait_state(hub, "sensor.tasmota_plug_tasmota_plug_am2301_temperature", "23.4")).attributes["device_class"] == "temperature"
+    await wait_state(hub, "light.tasmota_plug_tasmota_plug_lamp", "off")
+    await call(hub, "switch", "turn_off", entity_id="switch.tasmota_plug_tasmota_plug")
     await probe.wait_for("cmnd/tasmota_A1B2C3/POWER", b"OFF")
     # on_command_type brightness: only the dimmer is sent, scaled to 0..100
-    await call(hub, "light", "turn_on", entity_id="light.tasmota_plug_lamp", brightness=255)
+    await call(hub, "light", "turn_on", entity_id="light.tasmota_plug_tasmota_plug_lamp", brightness=255)
     await probe.wait_for("cmnd/tasmota_A1B2C3/Dimmer", b"100")
     assert probe.payloads("cmnd/tasmota_A1B2C3/POWER2") == []
     await probe.publish("tele/tasmota_A1B2C3/LWT", "Offline", retain=True)
-    await wait_state(hub, "switch.tasmota_plug", "unavailable")
+    await wait_state(hub, "switch.tasmota_plug_tasmota_plug", "unavailable")
 
 
 async def test_esphome_devices_appear_and_work(site):
@@ -255,6 +258,21 @@ async def test_configs_that_do_not_fit_are_counted_and_the_hub_runs_on(site):
     await discovered(hub, "sensor.ok")
     await probe.publish("ok/one", "1")
     await wait_state(hub, "sensor.ok", "1")
+
+
+async def test_a_fan_speed_that_parses_as_infinity_or_nan_is_refused(site):
+    hub, probe = site
+    config = {"name": "Vent", "command_topic": "vent/set", "percentage_state_topic": "vent/speed",
+              "percentage_command_topic": "vent/speed/set"}
+    await probe.publish("homeassistant/fan/vent/config", json.dumps(config), retain=True)
+    await discovered(hub, "fan.vent")
+    await probe.publish("vent/speed", "40")
+    await wait_state(hub, "fan.vent", lambda s: s.attributes.get("percentage") == 40)
+    rejections = mqtt.get(hub).rejections
+    for bad in ("inf", "-Infinity", "nan"):
+        await probe.publish("vent/speed", bad)
+    await probe.wait_until(lambda: rejections.by_reason["unexpected_value"] >= 3)
+    assert hub.states.get("fan.vent").attributes["percentage"] == 40
 
 
 async def test_discovery_creates_no_more_entities_than_its_caps(hub_dir, broker, caplog):

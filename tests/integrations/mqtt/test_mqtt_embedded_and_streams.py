@@ -347,6 +347,7 @@ async def test_discovery_out_announces_and_takes_commands_from_home_assistant(hu
             body = json.loads(announced.payload)
             assert body["stat_t"] == "xiaoqu/demo/state/lock.north_gate" and body["cmd_t"] == "xiaoqu/demo/set/lock.north_gate"
             assert body["avty_t"] == "xiaoqu/demo/status" and body["uniq_id"] == "xiaoqu_demo_lock_north_gate"
+            assert body["def_ent_id"] == "lock.xiaoqu_demo_north_gate" and body["obj_id"] == "xiaoqu_demo_north_gate"
             await ha.publish("xiaoqu/demo/set/lock.north_gate", "UNLOCK")
             await wait_state(hub, "lock.north_gate", "unlocked")
             # Home Assistant restarts: its birth message makes xiaoqu announce again after a short delay
@@ -359,8 +360,8 @@ async def test_discovery_out_announces_and_takes_commands_from_home_assistant(hu
                 await mqtt.get(peer).client.wait_subscribed()
                 await home_assistant_restarts(hub, ha, clock)
                 hub.states.set("lock.north_gate", "locked")  # republished on the stream
-                await discovered(peer, "lock.xiaoqu_north_gate")
-                await wait_state(peer, "lock.xiaoqu_north_gate", "locked")
+                await discovered(peer, "lock.xiaoqu_demo_north_gate")  # the default_entity_id announced
+                await wait_state(peer, "lock.xiaoqu_demo_north_gate", "locked")
 
 
 async def home_assistant_restarts(hub, ha: MqttProbe, clock, config_topic: str = "homeassistant/lock/xiaoqu_demo/north_gate/config") -> None:

@@ -145,6 +145,16 @@ async def test_two_relays_are_two_switches(site):
     assert probe.payloads(f"{CMND}/Power1") == []
 
 
+async def test_relays_are_named_as_hatasmota_names_them(site):
+    """The first relay named like its device is the device's main feature (its name alone);
+    one without a friendly name is "switch <n>", under the device's name."""
+    hub, probe = site
+    await announce(probe, device([1, 1], fn=["Tasmota", None, None, None, None]))
+    await discovered(hub, "switch.tasmota", "switch.tasmota_switch_2")
+    assert hub.states.get("switch.tasmota").attributes["friendly_name"] == "Tasmota"
+    assert hub.states.get("switch.tasmota_switch_2").attributes["friendly_name"] == "Tasmota switch 2"
+
+
 async def test_dimmer_reports_brightness_and_dims(site):
     hub, probe = site
     await announce(probe, DIMMER)
