@@ -183,7 +183,7 @@ class MqttEntity(Entity):
         name alone); without one, the name of its device class where its domain names
         entities so ("Temperature"), else the platform's default name ("MQTT Sensor")."""
         if "name" in config:
-            return config["name"]  # type: ignore[no-any-return]
+            return config["name"]
         return self.device_class_name() or self.DEFAULT_NAME
 
     def _requested_object_id(self, config: dict[str, Any]) -> str | None:

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 def _payload(value: Any) -> PayloadType:
     """Text, a number, a mapping or list (sent as JSON), or None (an empty message)."""
     if value is None or isinstance(value, str | int | float | dict | list) and not isinstance(value, bool):
-        return value  # type: ignore[no-any-return]
+        return value
     return string(value)
 
 

@@ -140,7 +140,7 @@ def _friendly_name(config: dict[str, Any], platform: str, index: int) -> str | N
         return f"{platform} {index + 1}"
     if index == 0 and names[index] == config["dn"]:
         return None
-    return names[index]  # type: ignore[no-any-return]
+    return names[index]
 
 
 def _switch_name(config: dict[str, Any], index: int, fallback: str) -> str:
