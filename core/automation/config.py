@@ -11,7 +11,7 @@ the entity ``automation.<id>`` are found by it, and an id survives reordering th
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -50,9 +50,10 @@ def section_problem(section: Any, where: tuple[str, int] | None = None) -> tuple
                                               "(for example: automation: !include automations.yaml)"), []
 
 
-def section_place(config: Mapping[str, Any]) -> tuple[str, int] | None:
-    """Where ``automation:`` is written in the top-level config (for errors about the section)."""
-    return config.__locations__.get(DOMAIN) if isinstance(config, NodeDict) else None
+def section_place(config: Mapping[str, Any], domain: str = DOMAIN) -> tuple[str, int] | None:
+    """Where ``automation:`` (or ``domain:``) is written in the top-level config (for errors
+    about the section)."""
+    return config.__locations__.get(domain) if isinstance(config, NodeDict) else None
 
 
 @dataclass(slots=True)
@@ -139,19 +140,22 @@ def _refuse_duplicates(checked: list[CheckedAutomation]) -> None:
         automation.config = None
 
 
-def validate_automations(hub: Hub, raw_config: Mapping[str, Any]) -> list[ConfigError]:
+def validate_automations(hub: Hub, raw_config: Mapping[str, Any],
+                         config_entities: Iterable[str] = ()) -> list[ConfigError]:
     """Every error in the config's automations, without setting anything up (check-config).
 
     Services are checked against what the configured plugins declare; entity ids against
-    the entity registry file and the automations' own entities, when the hub has run and
-    left a registry (references.py says why no more can be known here). The engine checks
-    both again against the live hub when it arms the automations.
+    the entity registry file, the automations' own entities and ``config_entities`` (those
+    other sections create: ``script.<id>``), when the hub has run and left a registry
+    (references.py says why no more can be known here). The engine checks both again
+    against the live hub when it arms the automations.
     """
     problem, section = section_problem(raw_config.get(DOMAIN), section_place(raw_config))
     errors = [problem] if problem is not None else []
     automations = check_automations(hub, section)
     registered = registered_entity_ids(hub.config.data_dir) if hub.config.data_dir is not None else None
-    known = None if registered is None else registered | {f"{DOMAIN}.{a.object_id}" for a in automations}
+    known = None if registered is None else (registered | {f"{DOMAIN}.{a.object_id}" for a in automations}
+                                             | set(config_entities))
     for automation in automations:
         errors.extend(automation.errors)
         errors.extend(unknown_references(hub, automation, declared_only=True, known_entities=known))

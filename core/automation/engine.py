@@ -64,20 +64,7 @@ class AutomationEngine:
 
     async def reload(self) -> list[ConfigError]:
         """Read the config file again and apply its ``automation:`` section; returns its errors."""
-        file = self.config_file()
-        loaded = await self.hub.run_in_executor(load_config, file)
-        section = loaded.raw.get(DOMAIN)
-        fatal = [error for error in loaded.errors
-                 if error.severity == "error" and (not error.path or isinstance(section, Unresolved))]
-        if fatal or not loaded.raw:
-            reasons = "; ".join(str(error) for error in fatal or loaded.errors) or "the file is empty"
-            raise HubError(f"automation.reload: nothing changed, the config cannot be read: {reasons}")
-        return await self.apply(section, section_place(loaded.raw))
-
-    def config_file(self) -> Path:
-        """The main config file the hub was started with (its top mapping knows its file)."""
-        name = getattr(self.hub.config.raw, "__config_file__", None) or DEFAULT_CONFIG_FILE
-        return Path(self.hub.config.config_dir) / name
+        return await self.apply(*await read_section(self.hub, DOMAIN))
 
     async def apply(self, section: Any, where: tuple[str, int] | None = None) -> list[ConfigError]:
         """Check ``section`` and make the running automations match it."""
@@ -244,6 +231,23 @@ class AutomationEngine:
             return None
         trace = automation.traces.get(run_id) if run_id is not None else automation.traces.last()
         return None if trace is None else trace.as_dict(self.hub.clock.tz)
+
+
+async def read_section(hub: Hub, domain: str) -> tuple[Any, tuple[str, int] | None]:
+    """Read the config file again (off the event loop): its ``domain`` section and where it is.
+
+    A file (or the file the section is included from) that cannot be read at all — a YAML
+    syntax error — raises `HubError`, so a reload changes nothing.
+    """
+    name = getattr(hub.config.raw, "__config_file__", None) or DEFAULT_CONFIG_FILE
+    loaded = await hub.run_in_executor(load_config, Path(hub.config.config_dir) / name)
+    section = loaded.raw.get(domain)
+    fatal = [error for error in loaded.errors
+             if error.severity == "error" and (not error.path or isinstance(section, Unresolved))]
+    if fatal or not loaded.raw:
+        reasons = "; ".join(str(error) for error in fatal or loaded.errors) or "the file is empty"
+        raise HubError(f"{domain}.reload: nothing changed, the config cannot be read: {reasons}")
+    return section, section_place(loaded.raw, domain)
 
 
 def _targets(value: Any) -> list[str] | str:

@@ -16,7 +16,7 @@ import json
 import logging
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from xiaoqu.core.automation.const import DOMAIN
 from xiaoqu.core.automation.schema import step_kind
@@ -26,12 +26,21 @@ from xiaoqu.core.validation import did_you_mean
 from xiaoqu.core.yaml_loader import lookup
 
 if TYPE_CHECKING:
-    from xiaoqu.core.automation.config import CheckedAutomation
     from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 
 Reference = tuple[tuple[Any, ...], str, str]  # (path inside the automation, "service" | "entity", name)
+
+
+class Checked(Protocol):
+    """What the check reads of a checked automation (or script): its config and where it is."""
+
+    index: Any  # its key in the section: a position (automations) or an id (scripts)
+    raw: Any
+    config: dict[str, Any] | None
+    file: str | None
+    line: int | None
 
 
 def registry_file(data_dir: Path) -> Path:
@@ -118,19 +127,22 @@ def _triggers(configs: list[Mapping[str, Any]], path: tuple[Any, ...]) -> Iterat
 
 
 def references(config: Mapping[str, Any]) -> Iterator[Reference]:
-    """Every literal service and entity id in a validated automation, with its path."""
+    """Every literal service and entity id in a validated automation (or script: its
+    ``sequence``), with its path."""
     yield from _triggers(config.get("triggers", []), ("triggers",))
     yield from _conditions(config.get("conditions", []), ("conditions",))
     yield from _steps(config.get("actions", []), ("actions",))
+    yield from _steps(config.get("sequence", []), ("sequence",))
 
 
-def unknown_references(hub: Hub, checked: CheckedAutomation, *, declared_only: bool = False,
-                       known_entities: Collection[str] | None = None) -> list[ConfigError]:
+def unknown_references(hub: Hub, checked: Checked, *, declared_only: bool = False,
+                       known_entities: Collection[str] | None = None, section: str = DOMAIN) -> list[ConfigError]:
     """Warnings for the services and entities of ``checked`` the hub does not know (yet).
 
     With ``declared_only`` (check-config: nothing is set up) services are checked against
     what the loaded plugins declare (``xiaoqu_services``), and entities against
-    ``known_entities`` (not at all when it is None).
+    ``known_entities`` (not at all when it is None). ``section`` heads the warnings' key
+    paths (``script`` for a script, whose ``index`` is its id).
     """
     if checked.config is None:
         return []
@@ -160,7 +172,7 @@ def unknown_references(hub: Hub, checked: CheckedAutomation, *, declared_only: b
             message = f"unknown entity {name} (no entity has this id yet)" + _meant(name, known)
         found = lookup(checked.raw, path)
         file, line = (found.file, found.line) if found.file is not None else (checked.file, checked.line)
-        warnings.append(ConfigError(file, line, (DOMAIN, checked.index, *path), message, "warning"))
+        warnings.append(ConfigError(file, line, (section, checked.index, *path), message, "warning"))
     return warnings
 
 
