@@ -209,9 +209,10 @@ class Automation:
         self.runs.start(self._script, variables, trace, context)
 
     def _launched(self, handle: RunHandle) -> None:
-        self.last_triggered = handle.trace.start
+        trace = handle.trace
+        self.last_triggered = trace.start
         self.hub.bus.fire(EVENT_AUTOMATION_TRIGGERED,
-                          {"name": self.name, "entity_id": self.entity_id, "id": self.id, "source": handle.trace.trigger},
+                          {"name": self.name, "entity_id": self.entity_id, "id": self.id, "source": trace.trigger},
                           context=handle.context)
         self.write_state()
 

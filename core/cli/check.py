@@ -58,7 +58,7 @@ def _unchecked_entities(checked: Checked) -> str | None:
     from xiaoqu.core.automation.references import registry_file
 
     config = checked.hub_config
-    if config is None or config.data_dir is None or not checked.raw.get("automation"):
+    if config is None or config.data_dir is None or not (checked.raw.get("automation") or checked.raw.get("script")):
         return None
     if registry_file(config.data_dir).exists():
         return None
