@@ -111,6 +111,7 @@ class RunModes:
                            contextvars.copy_context())
         if self.mode == MODE_QUEUED and self.active:
             self.queue.append(handle)
+            self._on_change()
         else:
             self._launch(handle)
         return handle
@@ -180,6 +181,7 @@ class RunModes:
             self.queue.remove(handle)
             handle.trace.end("cancelled")
             handle.done.set_result(None)
+            self._on_change()
         elif handle in self.active:
             self._cancel(handle)
 

@@ -40,7 +40,7 @@ from xiaoqu.core.automation.validators import period_from
 from xiaoqu.core.automation.waiting import Activity, Waiter, current_activity
 from xiaoqu.core.automation.watch import TemplateWatch
 from xiaoqu.core.bus import Context
-from xiaoqu.core.errors import ServiceNotFound, ServiceValidationError, Unauthorized
+from xiaoqu.core.errors import HubError, ServiceNotFound, ServiceValidationError, Unauthorized
 from xiaoqu.core.validation import vol
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ class StepFailed(Exception):
 def describe(err: BaseException) -> str:
     if isinstance(err, vol.Invalid):
         return f"invalid data: {err}"
-    if isinstance(err, TemplateError | ServiceNotFound | ServiceValidationError | Unauthorized | AbortRun):
+    if isinstance(err, HubError | TemplateError | AbortRun):  # messages written to be read as they are
         return str(err)
     return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
 

@@ -39,6 +39,8 @@ class CheckedScript:
     errors: list[ConfigError] = field(default_factory=list)
     file: str | None = None
     line: int | None = None
+    #: Whether the id can make ``script.<id>`` (a script with a bad id has no entity, no service).
+    valid_id: bool = True
 
     @property
     def ok(self) -> bool:
@@ -106,6 +108,7 @@ def _check_one(schema: Any, section: Mapping[str, Any], key: Any, item: Any) -> 
     result = CheckedScript(str(key), item, None, file=file, line=line)
     if (problem := id_problem(key)) is not None:
         result.errors.append(ConfigError(file, line, (DOMAIN, result.id), problem))
+        result.valid_id = False
         return result
     result.config, result.errors = validate_section(DOMAIN, schema, item, path=(result.id,), location=where)
     return result

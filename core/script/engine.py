@@ -69,7 +69,10 @@ class ScriptEngine:
             self.section_errors = [problem] if problem is not None else []
             platforms = collect_platforms(self.hub)
             checked = check_scripts(self.hub, section, platforms=platforms)
-            fresh = self._replace(checked, platforms)
+            for item in checked:
+                if not item.valid_id:
+                    _LOGGER.error("%s", item.errors[0])
+            fresh = self._replace([item for item in checked if item.valid_id], platforms)
             for script in fresh:
                 script.write_state()
                 self._report(script, first)
