@@ -220,17 +220,12 @@ class AutomationEngine:
     def traces(self, automation_id: str) -> list[dict[str, Any]] | None:
         """The summaries of an automation's stored runs, newest first; None for an unknown id."""
         automation = self.get(automation_id)
-        if automation is None:
-            return None
-        return [trace.summary(self.hub.clock.tz) for trace in reversed(list(automation.traces))]
+        return None if automation is None else automation.traces.summaries(self.hub.clock.tz)
 
     def trace(self, automation_id: str, run_id: str | None = None) -> dict[str, Any] | None:
         """One run in full (the newest when ``run_id`` is None); None when there is none."""
         automation = self.get(automation_id)
-        if automation is None:
-            return None
-        trace = automation.traces.get(run_id) if run_id is not None else automation.traces.last()
-        return None if trace is None else trace.as_dict(self.hub.clock.tz)
+        return None if automation is None else automation.traces.read(run_id, self.hub.clock.tz)
 
 
 async def read_section(hub: Hub, domain: str) -> tuple[Any, tuple[str, int] | None]:

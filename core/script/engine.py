@@ -41,9 +41,14 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-_TARGET = {vol.Required("entity_id"): lambda value: "all" if value == "all" else entity_ids(value)}
-_TURN_ON_SCHEMA = vol.Schema({**_TARGET, vol.Optional(ATTR_VARIABLES, default=dict): dict})
-_TARGET_SCHEMA = vol.Schema(_TARGET)
+
+def _targets(value: Any) -> list[str] | str:
+    """``entity_id`` of the services: script entity ids, or ``all``."""
+    return "all" if value == "all" else entity_ids(value)
+
+
+_TARGET_SCHEMA = vol.Schema({vol.Required("entity_id"): _targets})
+_TURN_ON_SCHEMA = _TARGET_SCHEMA.extend({vol.Optional(ATTR_VARIABLES, default=dict): dict})
 
 
 class ScriptEngine:
@@ -94,9 +99,8 @@ class ScriptEngine:
                 old.remove()
             script = current[item.id] = ScriptEntity(self.hub, item, platforms, self.activity)
             fresh.append(script)
-            if old is None:
-                self.hub.services.register(DOMAIN, item.id, self._call_script, vol.Schema(dict),
-                                           SupportsResponse.OPTIONAL, script.config.get("description") or script.name)
+            self.hub.services.register(DOMAIN, item.id, self._call_script, vol.Schema(dict),
+                                       SupportsResponse.OPTIONAL, script.config.get("description") or script.name)
         for script_id, old in previous.items():
             if script_id not in current:
                 old.remove()
@@ -199,17 +203,12 @@ class ScriptEngine:
     def traces(self, script_id: str) -> list[dict[str, Any]] | None:
         """The summaries of a script's stored runs, newest first; None for an unknown id."""
         script = self.get(script_id)
-        if script is None:
-            return None
-        return [trace.summary(self.hub.clock.tz) for trace in reversed(list(script.traces))]
+        return None if script is None else script.traces.summaries(self.hub.clock.tz)
 
     def trace(self, script_id: str, run_id: str | None = None) -> dict[str, Any] | None:
         """One run in full (the newest when ``run_id`` is None); None when there is none."""
         script = self.get(script_id)
-        if script is None:
-            return None
-        trace = script.traces.get(run_id) if run_id is not None else script.traces.last()
-        return None if trace is None else trace.as_dict(self.hub.clock.tz)
+        return None if script is None else script.traces.read(run_id, self.hub.clock.tz)
 
 
 def _unchanged(old: CheckedScript, new: CheckedScript) -> bool:
