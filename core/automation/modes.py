@@ -56,9 +56,8 @@ class RunHandle:
     context: Context
     #: Resolves with the `Run` once it has ended, or with None when it was dropped unstarted.
     done: asyncio.Future[Run | None]
-    #: The context variables of the request: the run sees them even when it waits in a queue
-    #: and starts from another run's ending.
-    request_context: contextvars.Context
+    #: The context variables the run's task starts with (see `RunModes.start`).
+    task_context: contextvars.Context
     run: Run | None = None
     task: asyncio.Task[str] | None = None
 
@@ -96,8 +95,14 @@ class RunModes:
 
     # --- starting ---------------------------------------------------------------------------
 
-    def start(self, script: Script, variables: dict[str, Any], trace: Trace, context: Context) -> RunHandle | None:
-        """Start (or queue) a run per the mode; None when the mode refuses it (the trace says why)."""
+    def start(self, script: Script, variables: dict[str, Any], trace: Trace, context: Context, *,
+              task_context: contextvars.Context | None = None) -> RunHandle | None:
+        """Start (or queue) a run per the mode; None when the mode refuses it (the trace says why).
+
+        The run's task starts with ``task_context`` — by default none of the context variables
+        of the code that asked for it: a trigger that fires inside another run (an event that
+        run fired) must not make the new run look like a part of that one.
+        """
         if self.mode == MODE_SINGLE and self.active:
             self._refuse(trace, "failed_single", "already running")
             return None
@@ -108,7 +113,7 @@ class RunModes:
             self._refuse(trace, "failed_max_runs", f"already {self.max_runs} runs ({self.mode})")
             return None
         handle = RunHandle(script, variables, trace, context, asyncio.get_running_loop().create_future(),
-                           contextvars.copy_context())
+                           task_context or contextvars.Context())
         if self.mode == MODE_QUEUED and self.active:
             self.queue.append(handle)
             self._on_change()
@@ -130,7 +135,7 @@ class RunModes:
                                max_iterations=self.max_iterations)
         task = handle.task = asyncio.get_running_loop().create_task(
             run.execute(Variables([handle.variables])), name=f"{self.kind.lower()} {self.item_id}",
-            context=handle.request_context)
+            context=handle.task_context)
         self.active.append(handle)
         task.add_done_callback(lambda _task: self._finished(handle, activity))
         self._on_launch(handle)

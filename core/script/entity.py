@@ -19,6 +19,7 @@ A script that waits for itself could never end: in ``restart`` or ``queued`` mod
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-#: The scripts whose runs wait, one for the next, down to the task running now.
+#: In a script's run: that script, and the scripts whose runs wait for it, one for the next.
 _waiting_scripts: ContextVar[tuple[str, ...]] = ContextVar("waiting_scripts", default=())
 
 
@@ -147,11 +148,9 @@ class ScriptEntity:
             _LOGGER.warning("Script %s: called by one of its own runs, which would wait for itself forever "
                             "(%s mode); the call is dropped", self.name, self.runs.mode)
             return None
-        token = _waiting_scripts.set((*waiting, self.id))
-        try:
-            return self.runs.start(self._compiled(), variables, trace, run_context)
-        finally:
-            _waiting_scripts.reset(token)
+        task_context = contextvars.Context()
+        task_context.run(_waiting_scripts.set, (*waiting, self.id))
+        return self.runs.start(self._compiled(), variables, trace, run_context, task_context=task_context)
 
     def _check_required(self, data: Mapping[str, Any]) -> None:
         missing = [name for name, field in self.fields.items()

@@ -143,6 +143,32 @@ async def test_a_script_cannot_wait_for_itself(start, seen_on, mode, caplog):
         assert f"would wait for itself forever ({mode} mode)" in caplog.text
 
 
+ECHO = """
+script:
+  announce:
+    mode: queued
+    sequence:
+      - event: announced
+        event_data: {n: "{{ n }}"}
+automation:
+  - id: echo
+    triggers: {trigger: event, event_type: announced, event_data: {n: 1}}
+    actions:
+      - action: script.announce
+        data: {n: 2}
+"""
+
+
+async def test_a_script_run_by_an_automation_its_own_event_triggered_is_no_recursion(start, seen_on):
+    async with start(ECHO) as hub:
+        seen = seen_on(hub)
+        seen.listen("announced")
+        await hub.services.call("script", "announce", {"n": 1})
+        await hub.block_till_done()
+        assert [e.data["n"] for e in seen.events] == [1, 2]  # the first run did not wait for the echo
+        assert [t["script_execution"] for t in hub.data["script"].traces("announce")] == ["finished", "finished"]
+
+
 async def test_a_script_may_start_itself_without_waiting(start, seen_on):
     text = RECURSIVE.format(mode="queued", call="script.turn_on",
                             data='{entity_id: script.countdown, variables: {left: "{{ left - 1 }}"}}')
