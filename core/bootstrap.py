@@ -93,10 +93,17 @@ def _prepare(
     plugins = hub.plugins
     plugins.available = available
     checked.errors.extend(plugins.import_and_configure(loaded, sorted(wanted)))
-    if "automation" in plugins.loaded:  # each automation is checked on its own, not by a section schema
+    # Each automation and each script is checked on its own, not by a section schema.
+    scripts: list[str] = []
+    if "script" in plugins.loaded:
+        from xiaoqu.core.script import entity_ids, validate_scripts
+
+        checked.errors.extend(validate_scripts(hub, loaded.raw))
+        scripts = entity_ids(loaded.raw.get("script"))
+    if "automation" in plugins.loaded:
         from xiaoqu.core.automation import validate_automations
 
-        checked.errors.extend(validate_automations(hub, loaded.raw))
+        checked.errors.extend(validate_automations(hub, loaded.raw, scripts))
     checked.problems.extend(p for p in plugins.problems if p not in checked.problems)
     return hub, checked
 

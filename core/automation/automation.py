@@ -3,14 +3,10 @@
 When a trigger fires, the automation builds the run's variables (``this``, the
 ``trigger_variables``, ``trigger``, the trigger's own ``variables``, then the automation's
 ``variables``), checks its conditions — synchronously, in the trigger's callback, so a
-trigger whose conditions fail costs no task — and then starts a run according to its mode:
+trigger whose conditions fail costs no task — and then starts a run according to its mode
+(``single``, ``restart``, ``queued``, ``parallel``: `core.automation.modes`, which scripts
+share).
 
-- ``single``: while a run is going, a new trigger is refused (``failed_single``);
-- ``restart``: the run going is cancelled and a new one starts;
-- ``queued``: runs wait their turn, at most ``max`` running and waiting together;
-- ``parallel``: up to ``max`` runs at once.
-
-A refusal is logged at the ``max_exceeded`` level (``silent`` for none) and kept as a trace.
 Every run has a context with ``source: automation.<id>`` whose parent is the context of what
 triggered it, so the audit log can follow "plate read → automation → barrier opened".
 
@@ -26,9 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -42,11 +36,10 @@ from xiaoqu.core.automation.const import (
     EVENT_AUTOMATION_TRIGGERED,
     MODE_PARALLEL,
     MODE_QUEUED,
-    MODE_RESTART,
-    MODE_SINGLE,
 )
+from xiaoqu.core.automation.modes import RunHandle, RunModes
 from xiaoqu.core.automation.platforms import Platforms
-from xiaoqu.core.automation.script import Run, Script, Variables
+from xiaoqu.core.automation.script import Script
 from xiaoqu.core.automation.templates import TemplateError, has_template, render
 from xiaoqu.core.automation.trace import Trace, TraceStore, record
 from xiaoqu.core.automation.waiting import Activity
@@ -61,12 +54,6 @@ _LOGGER = logging.getLogger(__name__)
 
 #: Variables a run sets itself from what triggered it; a caller's ``variables`` cannot replace them.
 _RESERVED_VARIABLES = frozenset({"trigger", "this"})
-
-
-@dataclass(slots=True)
-class _Active:
-    run: Run
-    task: asyncio.Task[str]
 
 
 class Automation:
@@ -84,18 +71,14 @@ class Automation:
         self.errors = [error for error in checked.errors if error.severity == "error"]
         self.warnings = [error for error in checked.errors if error.severity != "error"]
         self.enabled = bool(self.config.get("initial_state", True)) and checked.ok
-        self.mode: str = self.config.get("mode", MODE_SINGLE)
-        self.max_runs: int = self.config.get("max", 10)
-        self.max_exceeded: str = self.config.get("max_exceeded", "WARNING")
         self.traces = TraceStore(self.config.get("trace", {}).get("stored_traces", 5))
         self.last_triggered: float | None = None
         self._script: Script | None = None
         self._conditions: Callable[[Mapping[str, Any], Trace], bool] | None = None
         self._detach: Unsubscribe | None = None
         self._trigger_values: dict[str, Any] = {}
-        self._retired = False  # replaced by a reload: its runs now belong to the new version
-        self._active: list[_Active] = []
-        self._queue: deque[tuple[dict[str, Any], Trace, Context]] = deque()
+        self.runs = RunModes(hub, self.config, kind="Automation", item_id=self.id, name=self.name, request="trigger",
+                             activity=activity, on_launch=self._launched, on_change=self.write_state)
 
     # --- state ------------------------------------------------------------------------------
 
@@ -109,7 +92,7 @@ class Automation:
 
     @property
     def running(self) -> int:
-        return len(self._active)
+        return self.runs.running
 
     def write_state(self) -> None:
         """The ``automation.<id>`` entity: on/off (unavailable when its config is wrong)."""
@@ -119,12 +102,12 @@ class Automation:
             self.hub.states.set(self.entity_id, STATE_UNAVAILABLE, attributes)
             return
         attributes.update({
-            "mode": self.mode,
-            ATTR_CURRENT: len(self._active),
+            "mode": self.runs.mode,
+            ATTR_CURRENT: self.runs.running,
             ATTR_LAST_TRIGGERED: None if self.last_triggered is None else trace_time(self.hub, self.last_triggered),
         })
-        if self.mode in (MODE_QUEUED, MODE_PARALLEL):
-            attributes["max"] = self.max_runs
+        if self.runs.mode in (MODE_QUEUED, MODE_PARALLEL):
+            attributes["max"] = self.runs.max_runs
         self.hub.states.set(self.entity_id, STATE_ON if self.enabled else STATE_OFF, attributes)
 
     # --- arming -----------------------------------------------------------------------------
@@ -222,103 +205,33 @@ class Automation:
                             "caller", self.name, ", ".join(ignored))
 
     def _start(self, variables: dict[str, Any], trace: Trace, context: Context) -> None:
-        if self.mode == MODE_SINGLE and self._active:
-            self._refuse(trace, "failed_single", "already running")
-            return
-        if self.mode == MODE_RESTART:
-            for active in self._active:
-                self._cancel(active.task)
-        elif self.mode in (MODE_QUEUED, MODE_PARALLEL) and len(self._active) + len(self._queue) >= self.max_runs:
-            self._refuse(trace, "failed_max_runs", f"already {self.max_runs} runs ({self.mode})")
-            return
-        elif self.mode == MODE_QUEUED and self._active:
-            self._queue.append((variables, trace, context))
-            return
-        self._launch(variables, trace, context)
-
-    def _refuse(self, trace: Trace, execution: str, why: str) -> None:
-        trace.end(execution, why)
-        if self.max_exceeded != "SILENT":
-            _LOGGER.log(logging.getLevelName(self.max_exceeded), "Automation %s: %s; this trigger is dropped",
-                        self.name, why)
-
-    def _launch(self, variables: dict[str, Any], trace: Trace, context: Context) -> None:
         assert self._script is not None
-        activity = self.activity
-        activity.begin()
-        run = Run(self.hub, self._script, automation_id=self.id, name=self.name, trace=trace, context=context,
-                  activity=activity, max_iterations=self.config.get("max_iterations", 10_000))
-        task = asyncio.get_running_loop().create_task(run.execute(Variables([variables])), name=f"automation {self.id}")
-        active = _Active(run, task)
-        self._active.append(active)
-        task.add_done_callback(lambda _task: self._finished(active, activity))
+        self.runs.start(self._script, variables, trace, context)
+
+    def _launched(self, handle: RunHandle) -> None:
+        trace = handle.trace
         self.last_triggered = trace.start
         self.hub.bus.fire(EVENT_AUTOMATION_TRIGGERED,
                           {"name": self.name, "entity_id": self.entity_id, "id": self.id, "source": trace.trigger},
-                          context=context)
+                          context=handle.context)
         self.write_state()
-
-    def _finished(self, active: _Active, activity: Activity) -> None:
-        if active.run.trace.running:  # cancelled before it began
-            active.run.trace.end("cancelled")
-        if self._retired:
-            activity.end()
-            return
-        if active in self._active:
-            self._active.remove(active)
-        if self._queue and self.mode == MODE_QUEUED and not self._active:
-            self._launch(*self._queue.popleft())
-        self.write_state()
-        activity.end()
 
     # --- stopping ---------------------------------------------------------------------------
 
     def take_over(self, previous: Automation) -> None:
-        """Adopt the runs of the automation this one replaces (a reload), per its mode.
-
-        A ``restart`` automation's runs are cancelled (the new version starts afresh); the
-        others' runs finish under the new version's mode (``single`` refuses triggers until
-        they end); runs still waiting in a queue are dropped.
-        """
-        for _variables, trace, _context in previous._queue:
-            trace.end("cancelled", "dropped by a reload")
-        previous._queue.clear()
-        previous._retired = True
+        """Adopt the runs and traces of the automation this one replaces (a reload), per its
+        mode (`RunModes.take_over`)."""
         for trace in previous.traces:
             self.traces.add(trace)
-        if self.mode == MODE_RESTART or previous.mode == MODE_RESTART:
-            previous.cancel_runs()
-            return
-        for active in list(previous._active):
-            previous._active.remove(active)
-            self._active.append(active)
-            # ignored: mypy cannot infer the type of a lambda with a default argument (python/mypy#15459)
-            active.task.add_done_callback(lambda _task, active=active: self._adopted_finished(active))  # type: ignore[misc]
-
-    def _adopted_finished(self, active: _Active) -> None:
-        if active in self._active:
-            self._active.remove(active)
-            self.write_state()
+        self.runs.take_over(previous.runs)
 
     def cancel_runs(self) -> list[asyncio.Task[str]]:
-        for _variables, trace, _context in self._queue:
-            trace.end("cancelled")
-        self._queue.clear()
-        tasks = [active.task for active in self._active]
-        for task in tasks:
-            self._cancel(task)
-        return tasks
-
-    def _cancel(self, task: asyncio.Task[str]) -> None:
-        """Cancel a run; ``hub.block_till_done()`` waits until it has ended (and its trace says so)."""
-        task.cancel()
-        self.hub.create_task(asyncio.wait([task]), name=f"automation {self.id} cancelling")
+        return self.runs.cancel_runs()
 
     def remove(self) -> None:
         """Gone from the config: stop it and remove its entity (its ending runs change nothing)."""
-        self._retired = True
         self.disarm()
-        self.cancel_runs()
+        self.runs.retire()
         self.hub.states.remove(self.entity_id)
 
     async def stop(self) -> None:
@@ -338,8 +251,8 @@ class Automation:
             "alias": self.name,
             "entity_id": self.entity_id,
             "state": "unavailable" if not self.ok else STATE_ON if self.enabled else STATE_OFF,
-            "mode": self.mode,
-            "running": len(self._active),
+            "mode": self.runs.mode,
+            "running": self.runs.running,
             "file": self.checked.file,
             "line": self.checked.line,
             "blueprint": self.checked.blueprint,

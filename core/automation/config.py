@@ -15,7 +15,7 @@ survives reordering the file.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +77,11 @@ def section_automations(section: Any, key: str = DOMAIN, where: tuple[str, int] 
                                                "(see the error above)"), []
     return ConfigError(file, line, (key,), "expected a list of automations "
                                            f"(for example: {key}: !include automations.yaml)"), []
+
+
+def section_place(config: Mapping[str, Any], domain: str = DOMAIN) -> tuple[str, int] | None:
+    """Where ``domain:`` is written in the top-level config (for errors about the section)."""
+    return config.__locations__.get(domain) if isinstance(config, NodeDict) else None
 
 
 @dataclass(slots=True)
@@ -176,18 +181,21 @@ def _refuse_duplicates(checked: list[CheckedAutomation]) -> None:
         automation.config = None
 
 
-def validate_automations(hub: Hub, raw_config: Mapping[str, Any]) -> list[ConfigError]:
+def validate_automations(hub: Hub, raw_config: Mapping[str, Any],
+                         config_entities: Iterable[str] = ()) -> list[ConfigError]:
     """Every error in the config's automations, without setting anything up (check-config).
 
     Services are checked against what the configured plugins declare; entity ids against
-    the entity registry file and the automations' own entities, when the hub has run and
-    left a registry (references.py says why no more can be known here). The engine checks
-    both again against the live hub when it arms the automations.
+    the entity registry file, the automations' own entities and ``config_entities`` (those
+    other sections create: ``script.<id>``), when the hub has run and left a registry
+    (references.py says why no more can be known here). The engine checks both again
+    against the live hub when it arms the automations.
     """
     errors, written = read_automations(raw_config)
     automations = check_automations(hub, written)
     registered = registered_entity_ids(hub.config.data_dir) if hub.config.data_dir is not None else None
-    known = None if registered is None else registered | {f"{DOMAIN}.{a.object_id}" for a in automations}
+    known = None if registered is None else (registered | {f"{DOMAIN}.{a.object_id}" for a in automations}
+                                             | set(config_entities))
     for automation in automations:
         errors.extend(automation.errors)
         errors.extend(unknown_references(hub, automation, declared_only=True, known_entities=known))

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Final
 from xiaoqu.core.hub_data import HubKey
 
 if TYPE_CHECKING:
-    from xiaoqu.core.automation.engine import AutomationEngine
+    from xiaoqu.core.automation.engine import AutomationEngine  # noqa: F401 (named in DATA_ENGINE's type)
 
 DOMAIN: Final = "automation"
 #: The engine in ``hub.data``.

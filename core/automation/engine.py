@@ -24,7 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core.automation.automation import Automation
 from xiaoqu.core.automation.blueprints import BlueprintLoader
-from xiaoqu.core.automation.config import CheckedAutomation, Written, check_automations, read_automations
+from xiaoqu.core.automation.config import (
+    CheckedAutomation,
+    Written,
+    check_automations,
+    read_automations,
+    section_place,
+)
 from xiaoqu.core.automation.const import DOMAIN, EVENT_AUTOMATION_RELOADED
 from xiaoqu.core.automation.platforms import Platforms, collect_platforms
 from xiaoqu.core.automation.references import unknown_references
@@ -63,20 +69,7 @@ class AutomationEngine:
 
     async def reload(self) -> list[ConfigError]:
         """Read the config file again and apply its automation sections; returns their errors."""
-        file = self.config_file()
-        loaded = await self.hub.run_in_executor(load_config, file)
-        unread = any(isinstance(loaded.raw[key], Unresolved) for key in domain_keys(loaded.raw, DOMAIN))
-        fatal = [error for error in loaded.errors
-                 if error.severity == "error" and (not error.path or unread)]
-        if fatal or not loaded.raw:
-            reasons = "; ".join(str(error) for error in fatal or loaded.errors) or "the file is empty"
-            raise HubError(f"automation.reload: nothing changed, the config cannot be read: {reasons}")
-        return await self.apply(*read_automations(loaded.raw))
-
-    def config_file(self) -> Path:
-        """The main config file the hub was started with (its top mapping knows its file)."""
-        name = getattr(self.hub.config.raw, "__config_file__", None) or DEFAULT_CONFIG_FILE
-        return Path(self.hub.config.config_dir) / name
+        return await self.apply(*read_automations(await reread_config(self.hub, DOMAIN)))
 
     async def apply(self, section_errors: list[ConfigError], written: list[Written]) -> list[ConfigError]:
         """Check the automations ``written`` (`read_automations`) and make the running ones match."""
@@ -233,17 +226,35 @@ class AutomationEngine:
     def traces(self, automation_id: str) -> list[dict[str, Any]] | None:
         """The summaries of an automation's stored runs, newest first; None for an unknown id."""
         automation = self.get(automation_id)
-        if automation is None:
-            return None
-        return [trace.summary(self.hub.clock.tz) for trace in reversed(list(automation.traces))]
+        return None if automation is None else automation.traces.summaries(self.hub.clock.tz)
 
     def trace(self, automation_id: str, run_id: str | None = None) -> dict[str, Any] | None:
         """One run in full (the newest when ``run_id`` is None); None when there is none."""
         automation = self.get(automation_id)
-        if automation is None:
-            return None
-        trace = automation.traces.get(run_id) if run_id is not None else automation.traces.last()
-        return None if trace is None else trace.as_dict(self.hub.clock.tz)
+        return None if automation is None else automation.traces.read(run_id, self.hub.clock.tz)
+
+
+async def reread_config(hub: Hub, domain: str) -> Mapping[str, Any]:
+    """Read the config file the hub started with again (off the event loop), for a reload of
+    ``domain``'s sections (``automation:``, ``automation kitchen:``...).
+
+    A file (or the file a section is included from) that cannot be read at all — a YAML
+    syntax error — raises `HubError`, so a reload changes nothing.
+    """
+    name = getattr(hub.config.raw, "__config_file__", None) or DEFAULT_CONFIG_FILE
+    loaded = await hub.run_in_executor(load_config, Path(hub.config.config_dir) / name)
+    unread = any(isinstance(loaded.raw[key], Unresolved) for key in domain_keys(loaded.raw, domain))
+    fatal = [error for error in loaded.errors if error.severity == "error" and (not error.path or unread)]
+    if fatal or not loaded.raw:
+        reasons = "; ".join(str(error) for error in fatal or loaded.errors) or "the file is empty"
+        raise HubError(f"{domain}.reload: nothing changed, the config cannot be read: {reasons}")
+    return loaded.raw
+
+
+async def read_section(hub: Hub, domain: str) -> tuple[Any, tuple[str, int] | None]:
+    """The config file read again: its ``domain`` section and where it is written."""
+    raw = await reread_config(hub, domain)
+    return raw.get(domain), section_place(raw, domain)
 
 
 def _unchanged(old: CheckedAutomation, new: CheckedAutomation) -> bool:

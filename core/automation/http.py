@@ -4,58 +4,70 @@
 - ``GET /api/automation/<id>/traces``: the stored runs of one automation, newest first;
 - ``GET /api/automation/<id>/traces/<run_id>``: one run in full (``latest`` for the newest).
 
-``<id>`` is the automation's id or its entity id (``automation.door_forced_alarm``).
+``<id>`` is the automation's id or its entity id (``automation.door_forced_alarm``). Scripts
+are served the same way under ``/api/script`` (`add_trace_routes`).
 """
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 
 from xiaoqu.core.auth import API_READ
-from xiaoqu.core.automation.const import DATA_ENGINE
+from xiaoqu.core.automation.const import DOMAIN
 from xiaoqu.core.http import hub_of, json_error, json_response, requires
 
 if TYPE_CHECKING:
-    from xiaoqu.core.automation.engine import AutomationEngine
     from xiaoqu.core.hub import Hub
 
 
+class TracedEngine(Protocol):
+    """What the routes ask of the engine in ``hub.data[domain]`` (automations', scripts')."""
+
+    def get(self, item_id: str) -> Any: ...
+    def describe(self) -> list[dict[str, Any]]: ...
+    def traces(self, item_id: str) -> list[dict[str, Any]] | None: ...
+    def trace(self, item_id: str, run_id: str | None = None) -> dict[str, Any] | None: ...
+
+
 def add_routes(hub: Hub, app: web.Application) -> None:
-    app.router.add_get("/api/automation", list_automations)
-    app.router.add_get("/api/automation/{automation_id}/traces", list_traces)
-    app.router.add_get("/api/automation/{automation_id}/traces/{run_id}", get_trace)
+    add_trace_routes(app, DOMAIN)
 
 
-def _engine(request: web.Request) -> AutomationEngine:
-    engine = hub_of(request).data.get(DATA_ENGINE)
-    if engine is None:
-        raise json_error(HTTPStatus.SERVICE_UNAVAILABLE, "The automation engine is not running.")
-    return engine
+def add_trace_routes(app: web.Application, domain: str) -> None:
+    """``GET /api/<domain>``, ``/api/<domain>/<id>/traces`` and ``.../traces/<run_id>`` for the
+    engine kept in ``hub.data[domain]``."""
 
+    def engine(request: web.Request) -> TracedEngine:
+        found = hub_of(request).data.get(domain)
+        if found is None:
+            raise json_error(HTTPStatus.SERVICE_UNAVAILABLE, f"The {domain} engine is not running.")
+        return found
 
-@requires(API_READ)
-async def list_automations(request: web.Request) -> web.Response:
-    return json_response(_engine(request).describe())
+    @requires(API_READ)
+    async def list_items(request: web.Request) -> web.Response:
+        return json_response(engine(request).describe())
 
+    @requires(API_READ)
+    async def list_traces(request: web.Request) -> web.Response:
+        item_id = request.match_info["item_id"]
+        traces = engine(request).traces(item_id)
+        if traces is None:
+            raise json_error(HTTPStatus.NOT_FOUND, f"No {domain} {item_id}.")
+        return json_response(traces)
 
-@requires(API_READ)
-async def list_traces(request: web.Request) -> web.Response:
-    automation_id = request.match_info["automation_id"]
-    traces = _engine(request).traces(automation_id)
-    if traces is None:
-        raise json_error(HTTPStatus.NOT_FOUND, f"No automation {automation_id}.")
-    return json_response(traces)
+    @requires(API_READ)
+    async def get_trace(request: web.Request) -> web.Response:
+        item_id, run_id = request.match_info["item_id"], request.match_info["run_id"]
+        found = engine(request)
+        if found.get(item_id) is None:
+            raise json_error(HTTPStatus.NOT_FOUND, f"No {domain} {item_id}.")
+        trace = found.trace(item_id, None if run_id == "latest" else run_id)
+        if trace is None:
+            raise json_error(HTTPStatus.NOT_FOUND, f"{domain.capitalize()} {item_id} has no run {run_id} stored.")
+        return json_response(trace)
 
-
-@requires(API_READ)
-async def get_trace(request: web.Request) -> web.Response:
-    automation_id, run_id = request.match_info["automation_id"], request.match_info["run_id"]
-    engine = _engine(request)
-    if engine.get(automation_id) is None:
-        raise json_error(HTTPStatus.NOT_FOUND, f"No automation {automation_id}.")
-    trace = engine.trace(automation_id, None if run_id == "latest" else run_id)
-    if trace is None:
-        raise json_error(HTTPStatus.NOT_FOUND, f"Automation {automation_id} has no run {run_id} stored.")
-    return json_response(trace)
+    app.router.add_get(f"/api/{domain}", list_items)
+    app.router.add_get(f"/api/{domain}/{{item_id}}/traces", list_traces)
+    app.router.add_get(f"/api/{domain}/{{item_id}}/traces/{{run_id}}", get_trace)

@@ -16,7 +16,7 @@ import json
 import logging
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from xiaoqu.core.automation.conditions import helper_entity
 from xiaoqu.core.automation.schema import step_kind
@@ -26,12 +26,24 @@ from xiaoqu.core.validation import did_you_mean
 from xiaoqu.core.yaml_loader import lookup
 
 if TYPE_CHECKING:
-    from xiaoqu.core.automation.config import CheckedAutomation
     from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 
 Reference = tuple[tuple[Any, ...], str, str]  # (path inside the automation, "service" | "entity", name)
+
+
+class Checked(Protocol):
+    """What the check reads of a checked automation (or script): its config and where it is."""
+
+    raw: Any
+    config: dict[str, Any] | None
+    file: str | None
+    line: int | None
+
+    @property
+    def path(self) -> tuple[Any, ...]:
+        """Where its errors' key paths begin: ``("automation kitchen", 2)``, ``("script", "morning")``."""
 
 
 def registry_file(data_dir: Path) -> Path:
@@ -128,13 +140,15 @@ def _triggers(configs: list[Mapping[str, Any]], path: tuple[Any, ...]) -> Iterat
 
 
 def references(config: Mapping[str, Any]) -> Iterator[Reference]:
-    """Every literal service and entity id in a validated automation, with its path."""
+    """Every literal service and entity id in a validated automation (or script: its
+    ``sequence``), with its path."""
     yield from _triggers(config.get("triggers", []), ("triggers",))
     yield from _conditions(config.get("conditions", []), ("conditions",))
     yield from _steps(config.get("actions", []), ("actions",))
+    yield from _steps(config.get("sequence", []), ("sequence",))
 
 
-def unknown_references(hub: Hub, checked: CheckedAutomation, *, declared_only: bool = False,
+def unknown_references(hub: Hub, checked: Checked, *, declared_only: bool = False,
                        known_entities: Collection[str] | None = None) -> list[ConfigError]:
     """Warnings for the services and entities of ``checked`` the hub does not know (yet).
 

@@ -124,6 +124,18 @@ def _exactly_one(*keys: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
     return check
 
 
+#: How the runs of one automation or script share it, and what they keep (scripts take these too).
+RUN_OPTIONS: Final[dict[vol.Marker, Any]] = {
+    vol.Optional("mode", default="single"): vol.In(MODES, msg=f"expected one of {', '.join(MODES)}"),
+    vol.Optional("max", default=DEFAULT_MAX): _positive,
+    vol.Optional("max_exceeded", default=DEFAULT_MAX_EXCEEDED): _max_exceeded,
+    vol.Optional("max_iterations", default=DEFAULT_MAX_ITERATIONS): _positive,
+    vol.Optional("trace", default=dict): vol.Schema({
+        vol.Optional("stored_traces", default=DEFAULT_STORED_TRACES): _positive,
+    }),
+}
+
+
 class AutomationSchema:
     """Validators for one hub's automation language (its trigger and condition types)."""
 
@@ -138,7 +150,7 @@ class AutomationSchema:
             vol.Optional("id"): string,
             vol.Optional("alias"): string,
             vol.Optional("enabled", default=True): enabled_when_attached(hub),
-            vol.Optional("variables"): self._variables,
+            vol.Optional("variables"): self.variables,
         }
         condition_common: dict[vol.Marker, Any] = {vol.Optional("alias"): string, vol.Optional("enabled", default=True): self._enabled}
         self._trigger_dispatch = key_value_schemas("trigger", {
@@ -202,7 +214,7 @@ class AutomationSchema:
                 vol.Required("then"): self.steps,
                 vol.Optional("else"): self.steps,
             }),
-            "variables": vol.Schema({**step_common, vol.Required("variables"): self._variables}),
+            "variables": vol.Schema({**step_common, vol.Required("variables"): self.variables}),
             "stop": vol.Schema({
                 **step_common,
                 vol.Required("stop"): string,
@@ -217,15 +229,9 @@ class AutomationSchema:
             vol.Optional("alias"): string,
             vol.Optional("description"): string,
             vol.Optional("initial_state"): boolean,
-            vol.Optional("mode", default="single"): vol.In(MODES, msg=f"expected one of {', '.join(MODES)}"),
-            vol.Optional("max", default=DEFAULT_MAX): _positive,
-            vol.Optional("max_exceeded", default=DEFAULT_MAX_EXCEEDED): _max_exceeded,
-            vol.Optional("max_iterations", default=DEFAULT_MAX_ITERATIONS): _positive,
-            vol.Optional("trace", default=dict): vol.Schema({
-                vol.Optional("stored_traces", default=DEFAULT_STORED_TRACES): _positive,
-            }),
-            vol.Optional("variables", default=dict): self._variables,
-            vol.Optional("trigger_variables", default=dict): self._variables,
+            **RUN_OPTIONS,
+            vol.Optional("variables", default=dict): self.variables,
+            vol.Optional("trigger_variables", default=dict): self.variables,
             vol.Required(CONF_TRIGGERS): self.triggers,
             vol.Optional(CONF_CONDITIONS, default=list): self.conditions,
             vol.Required(CONF_ACTIONS): self.steps,
@@ -246,7 +252,7 @@ class AutomationSchema:
         """The automation's ``trigger_variables`` rendered (limited), for ``enabled`` templates;
         none when they are wrong (the automation's own check says why)."""
         try:
-            values = self._variables(value.get("trigger_variables"))
+            values = self.variables(value.get("trigger_variables"))
             return render(values, {}, limited=True)
         except (vol.Invalid, TemplateError):
             return {}
@@ -329,7 +335,8 @@ class AutomationSchema:
 
     # --- values -----------------------------------------------------------------------------
 
-    def _variables(self, value: Any) -> dict[str, Any]:
+    def variables(self, value: Any) -> dict[str, Any]:
+        """A ``variables:`` mapping: names that are identifiers, values with templates compiled."""
         if value is None:
             return {}
         if not isinstance(value, dict):

@@ -37,10 +37,10 @@ from xiaoqu.core.automation.schema import step_kind
 from xiaoqu.core.automation.templates import Template, TemplateError, has_template, render
 from xiaoqu.core.automation.trace import Trace, record, variable_changed
 from xiaoqu.core.automation.validators import period_from
-from xiaoqu.core.automation.waiting import Activity, Waiter
+from xiaoqu.core.automation.waiting import Activity, Waiter, current_activity
 from xiaoqu.core.automation.watch import TemplateWatch
 from xiaoqu.core.bus import Context
-from xiaoqu.core.errors import ServiceNotFound, ServiceValidationError, Unauthorized
+from xiaoqu.core.errors import HubError, ServiceNotFound, ServiceValidationError, Unauthorized
 from xiaoqu.core.validation import vol
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 ConditionCheck = Callable[[Mapping[str, Any], Trace], bool]
+_UNDEFINED: Any = object()
 
 #: Errors ``continue_on_error`` does not hide: mistakes in the automation, and a refusal (the
 #: rest of a run a person may not make should not go on as if the refused step had happened).
@@ -63,12 +64,14 @@ class _ConditionFalse(Exception):
 
 
 class StopRun(Exception):
-    """A ``stop`` step: the run ends (as an error when ``error`` is true)."""
+    """A ``stop`` step: the run ends (as an error when ``error`` is true), answering
+    ``response`` to the caller of a script."""
 
-    def __init__(self, reason: str, error: bool) -> None:
+    def __init__(self, reason: str, error: bool, response: Any = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.error = error
+        self.response = response
 
 
 class AbortRun(Exception):
@@ -89,7 +92,7 @@ class StepFailed(Exception):
 def describe(err: BaseException) -> str:
     if isinstance(err, vol.Invalid):
         return f"invalid data: {err}"
-    if isinstance(err, TemplateError | ServiceNotFound | ServiceValidationError | Unauthorized | AbortRun):
+    if isinstance(err, HubError | TemplateError | AbortRun):  # messages written to be read as they are
         return str(err)
     return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
 
@@ -211,38 +214,49 @@ class Run:
     """One execution of a script: its context, variables, trace and waits."""
 
     def __init__(self, hub: Hub, script: Script, *, automation_id: str, name: str, trace: Trace,
-                 context: Context, activity: Activity, max_iterations: int) -> None:
+                 context: Context, activity: Activity, max_iterations: int, kind: str = "Automation") -> None:
         self.hub = hub
         self.script = script
         self.automation_id = automation_id
         self.name = name
+        self.kind = kind
         self.trace = trace
         self.context = context
         self.activity = activity
         self.max_iterations = max_iterations
         self.iterations = 0
+        #: What a ``stop`` step answered (``response_variable``): a script's service response.
+        self.response: Any = None
+        #: Why the run failed (a step raised, ``stop`` with ``error: true``, a wait or loop gave
+        #: up); None when it finished, or ended at a false condition.
+        self.failure: Exception | None = None
 
     async def execute(self, variables: Variables) -> str:
         """Run every step; record how it ended in the trace and return that (``finished``...)."""
         trace = self.trace
+        current_activity.set(self.activity)
         try:
             await self._sequence(self.script.steps, variables, top=True)
         except _ConditionFalse:
             trace.end("aborted", "a condition step was false")
         except StopRun as stop:
             trace.end("aborted" if stop.error else "finished", stop.reason if stop.error else None)
+            self.response, self.failure = stop.response, stop if stop.error else None
         except AbortRun as abort:
             trace.end("aborted", str(abort))
-            _LOGGER.warning("Automation %s stopped: %s", self.name, abort)
+            self.failure = abort
+            _LOGGER.warning("%s %s stopped: %s", self.kind, self.name, abort)
         except StepFailed as failed:
             trace.end("error", str(failed))
-            _LOGGER.error("Automation %s failed at %s", self.name, failed)
+            self.failure = failed
+            _LOGGER.error("%s %s failed at %s", self.kind, self.name, failed)
         except asyncio.CancelledError:
             trace.end("cancelled")
             raise
         except Exception as err:  # a bug: still the run ends with the reason in the trace
             trace.end("error", describe(err))
-            _LOGGER.exception("Automation %s failed", self.name)
+            self.failure = err
+            _LOGGER.exception("%s %s failed", self.kind, self.name)
         else:
             trace.end("finished")
         return trace.execution or "finished"
@@ -523,11 +537,17 @@ async def _variables(run: Run, step: Step, variables: Variables) -> None:
 
 
 async def _stop(run: Run, step: Step, variables: Variables) -> None:
-    """Ends the run. (``response_variable`` is accepted, as in Home Assistant, but an automation
-    has no caller to answer: only scripts return a response.)"""
+    """Ends the run; with ``response_variable``, answering that variable's value to the caller
+    (only a script has a caller to answer, as in Home Assistant)."""
     config = step.config
     record(stop=config["stop"], error=config["error"])
-    raise StopRun(config["stop"], config["error"])
+    response = None
+    if not config["error"] and "response_variable" in config:
+        name = config["response_variable"]
+        response = variables.get(name, _UNDEFINED)
+        if response is _UNDEFINED:
+            raise AbortRun(f"{step.path}: response variable '{name}' is not defined")
+    raise StopRun(config["stop"], config["error"], response)
 
 
 async def _parallel(run: Run, step: Step, variables: Variables) -> None:

@@ -176,6 +176,15 @@ class TraceStore:
     def get(self, run_id: str) -> Trace | None:
         return next((trace for trace in self._traces if trace.run_id == run_id), None)
 
+    def summaries(self, tz: tzinfo) -> list[dict[str, Any]]:
+        """The stored runs' summaries, newest first (what the API lists)."""
+        return [trace.summary(tz) for trace in reversed(self._traces)]
+
+    def read(self, run_id: str | None, tz: tzinfo) -> dict[str, Any] | None:
+        """One run in full (the newest when ``run_id`` is None); None when there is none."""
+        trace = self.get(run_id) if run_id is not None else self.last()
+        return None if trace is None else trace.as_dict(tz)
+
 
 def _iso(stamp: float, tz: tzinfo) -> str:
     return datetime.fromtimestamp(stamp, tz).isoformat()

@@ -17,10 +17,13 @@ woken run through to its next wait or its end.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
+
+_T = TypeVar("_T")
 
 
 class Activity:
@@ -75,3 +78,25 @@ class Waiter:
             if self.future.cancelled():  # stopped while waiting: the run cleans up, executing
                 self._activity.begin()
             raise
+
+
+#: The `Activity` counting the run the current task executes (`Run.execute` sets it; the tasks a
+#: run starts inherit it); None outside runs.
+current_activity: ContextVar[Activity | None] = ContextVar("run_activity", default=None)
+
+
+async def wait_for_end(done: asyncio.Future[_T]) -> _T:
+    """Await ``done`` — another run's end — as a wait of the run this task executes, if any.
+
+    A run that calls ``script.<id>`` waits until the script's run has ended. Meanwhile it is
+    not executing: if it counted as busy, ``hub.block_till_done()`` would wait for as long as
+    the called script sits in a delay. ``done`` itself is never cancelled: cancelling the
+    waiting task only ends the wait (the caller decides what becomes of the other run).
+    """
+    activity = current_activity.get()
+    if activity is None:
+        return await asyncio.shield(done)
+    waiter = Waiter(activity)
+    done.add_done_callback(lambda _done: waiter.wake())
+    await waiter.wait()
+    return done.result()

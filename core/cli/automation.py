@@ -1,7 +1,8 @@
-"""``xiaoqu automation list`` and ``xiaoqu automation trace ID``: what the automations did.
+"""``xiaoqu automation list`` and ``xiaoqu automation trace ID``: what the automations did
+(and ``xiaoqu script list``, ``xiaoqu script trace ID``: what the scripts did).
 
-Traces live in the running hub's memory, so both commands ask the hub through its HTTP API
-(``/api/automation``), with an API token (``--token`` or ``XIAOQU_TOKEN``; make one with
+Traces live in the running hub's memory, so the commands ask the hub through its HTTP API
+(``/api/automation``, ``/api/script``), with an API token (``--token`` or ``XIAOQU_TOKEN``; make one with
 ``xiaoqu token create NAME``). The hub's address is read from the ``http:`` section of the
 config (``--url`` or ``XIAOQU_URL`` overrides it).
 """
@@ -38,16 +39,24 @@ class CommandError(Exception):
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("automation", help="list automations and read their traces",
-                                   description="List automations and read what their last runs did.")
+    _register(subparsers, "automation", "automations")
+    _register(subparsers, "script", "scripts")
+
+
+def _register(subparsers: argparse._SubParsersAction, domain: str, plural: str) -> None:
+    """``xiaoqu automation ...`` and ``xiaoqu script ...``: the same commands on either engine."""
+    parser = subparsers.add_parser(domain, help=f"list {plural} and read their traces",
+                                   description=f"List {plural} and read what their last runs did.")
+    parser.set_defaults(domain=domain)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    listing = commands.add_parser("list", help="every automation: state, last run, errors",
-                                  description="Every automation with its state, last run, errors and warnings.")
+    listing = commands.add_parser("list", help=f"every {domain}: state, last run, errors",
+                                  description=f"Every {domain} with its state, last run, errors and warnings.")
     _common(listing)
-    listing.set_defaults(func=lambda args: _run(list_automations, args))
-    trace = commands.add_parser("trace", help="what an automation's last run did, step by step",
-                                description="What a run of an automation did: trigger, conditions, each step.")
-    trace.add_argument("id", help="the automation's id (or its entity id, automation.<id>)")
+    listing.set_defaults(func=lambda args: _run(list_items, args))
+    trace = commands.add_parser("trace", help=f"what a run of one of the {plural} did, step by step",
+                                description=f"What a run of one of the {plural} did: what started it, "
+                                            "its conditions, each step.")
+    trace.add_argument("id", help=f"the {domain}'s id (or its entity id, {domain}.<id>)")
     trace.add_argument("run_id", nargs="?", help="which run (default: the newest); see --runs")
     trace.add_argument("--runs", action="store_true", help="list the stored runs instead")
     _common(trace)
@@ -112,8 +121,8 @@ def fetch(args: argparse.Namespace, path: str) -> Any:
 # --- the commands ------------------------------------------------------------------------------
 
 
-def list_automations(args: argparse.Namespace) -> None:
-    automations = fetch(args, "/api/automation")
+def list_items(args: argparse.Namespace) -> None:
+    automations = fetch(args, f"/api/{args.domain}")
     if args.json:
         print(json.dumps(automations, ensure_ascii=False, indent=2))
         return
@@ -123,12 +132,12 @@ def list_automations(args: argparse.Namespace) -> None:
 def show_trace(args: argparse.Namespace) -> None:
     quoted = urllib.parse.quote(args.id, safe="")
     if args.runs:
-        runs = fetch(args, f"/api/automation/{quoted}/traces")
+        runs = fetch(args, f"/api/{args.domain}/{quoted}/traces")
         print(json.dumps(runs, ensure_ascii=False, indent=2) if args.json else format_runs(args.id, runs))
         return
     run = urllib.parse.quote(args.run_id or "latest", safe="")
-    trace = fetch(args, f"/api/automation/{quoted}/traces/{run}")
-    print(json.dumps(trace, ensure_ascii=False, indent=2) if args.json else format_trace(trace))
+    trace = fetch(args, f"/api/{args.domain}/{quoted}/traces/{run}")
+    print(json.dumps(trace, ensure_ascii=False, indent=2) if args.json else format_trace(trace, args.domain))
 
 
 # --- printing ----------------------------------------------------------------------------------
@@ -171,14 +180,14 @@ def _short(value: Any, limit: int = 100) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def format_trace(trace: dict[str, Any]) -> str:
+def format_trace(trace: dict[str, Any], domain: str = "automation") -> str:
     """A run as a person reads it: when, why, then each step with its result."""
     start = datetime.fromisoformat(trace["timestamp"]["start"])
     outcome = _OUTCOMES.get(trace["script_execution"], trace["script_execution"])
     duration = f" in {trace['duration']:.3f} s" if trace["duration"] is not None else ""
     lines = [
-        f"automation {trace['automation_id']}, run {trace['run_id']}",
-        f"  triggered by {trace['trigger']} at {start:%Y-%m-%d %H:%M:%S}",
+        f"{domain} {trace['automation_id']}, run {trace['run_id']}",
+        f"  {'triggered' if domain == 'automation' else 'started'} by {trace['trigger']} at {start:%Y-%m-%d %H:%M:%S}",
         f"  {outcome}{duration}" + (f": {trace['error']}" if trace["error"] else ""),
         "",
     ]

@@ -59,7 +59,7 @@ def _unchecked_entities(checked: Checked) -> str | None:
     from xiaoqu.core.config import domain_keys
 
     config = checked.hub_config
-    written = any(checked.raw.get(key) for key in domain_keys(checked.raw, "automation"))
+    written = any(checked.raw.get(key) for key in [*domain_keys(checked.raw, "automation"), "script"])
     if config is None or config.data_dir is None or not written:
         return None
     if registry_file(config.data_dir).exists():
