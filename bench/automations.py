@@ -179,7 +179,7 @@ def main() -> int:
     base, many, hand, engine, loaded = (best(results[name]) for name in cases)
     # Each round ran both counts back to back: the median of those paired ratios is what a
     # noisy machine (other jobs, turbo, GC) disturbs least.
-    paired = statistics.median(m / b for m, b in zip(results["unrelated_1000"], results["unrelated_10"]))
+    paired = statistics.median(m / b for m, b in zip(results["unrelated_1000"], results["unrelated_10"], strict=True))
 
     print("a) unrelated automations: events + state changes per second (best of each)")
     print(f"   {'10 automations':<28} {base:>12,.0f}/s  (baseline)")
@@ -191,7 +191,7 @@ def main() -> int:
     for name, (rate, p50, p99) in (("hand-written listener (baseline)", hand), ("engine, 10 automations", engine),
                                    ("engine, 1,000 automations", loaded)):
         print(f"   {name:<34} {rate:>11,.0f} {rate / hand[0]:>7.2f} {p50:>8.3f} {p99:>8.3f}")
-    paired_b = statistics.median(m[0] / b[0] for m, b in zip(results["engine_1000"], results["engine_10"]))
+    paired_b = statistics.median(m[0] / b[0] for m, b in zip(results["engine_1000"], results["engine_10"], strict=True))
     print(f"   1,000 vs 10 automations: {loaded[0] / engine[0]:.3f}, median of paired rounds {paired_b:.3f}")
     return 0
 

@@ -34,11 +34,11 @@ sys.path.insert(0, str(ROOT))
 
 from pymodbus.client import AsyncModbusTcpClient  # noqa: E402
 
-from xiaoqu.core.const import EVENT_STATE_CHANGED  # noqa: E402
+from tests.fixtures_modbus import ModbusTestServer  # noqa: E402
 from xiaoqu.core.bootstrap import setup_hub  # noqa: E402
+from xiaoqu.core.const import EVENT_STATE_CHANGED  # noqa: E402
 from xiaoqu.core.testing import write_config  # noqa: E402
 from xiaoqu.integrations.modbus import get_hub  # noqa: E402
-from tests.fixtures_modbus import ModbusTestServer  # noqa: E402
 
 DEVICES = 50
 REGISTERS = 10
@@ -140,7 +140,7 @@ async def run(args: argparse.Namespace) -> None:
           f"{median(hub, 1):7,.0f} requests/s  {median(hub, 2):6.0f} µs CPU/request  "
           f"{median(hub, 3):,.0f} state changes/s")
     print(f"  ratio xiaoqu/baseline: {median(hub, 0) / median(base, 0):.2f} "
-          f"(runs: {', '.join(f'{h[0] / b[0]:.2f}' for h, b in zip(hub, base))})")
+          f"(runs: {', '.join(f'{h[0] / b[0]:.2f}' for h, b in zip(hub, base, strict=True))})")
     print(f"  command: {Path(sys.executable).name} bench/modbus.py --duration {args.duration:g} --repeat {args.repeat}"
           f"{'' if args.churn else ' --no-churn'}")
 

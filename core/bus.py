@@ -51,7 +51,7 @@ class Context:
         user_id: str | None = None,
         source: str | None = None,
         parent_id: str | None = None,
-        id: str | None = None,  # noqa: A002 - mirrors the serialised field name
+        id: str | None = None,
     ) -> None:
         self.user_id = user_id
         self.source = source

@@ -13,9 +13,10 @@ import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import pluggy
+
 from xiaoqu.core import hookspecs
 from xiaoqu.core.bus import EventBus
 from xiaoqu.core.clock import Clock

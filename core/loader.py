@@ -19,9 +19,9 @@ import importlib.abc
 import importlib.machinery
 import importlib.metadata
 import importlib.util
-import sys
 import json
 import logging
+import sys
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace

@@ -279,7 +279,7 @@ class Recorder:
     def _write_loop(self, ready: asyncio.Future[None]) -> None:
         try:
             connection = _connect_writer(self.path)
-        except Exception as err:  # noqa: BLE001 - handed to start()
+        except Exception as err:
             self._call_soon(ready.set_exception, RecorderError(f"cannot open {self.path}: {err}"))
             return  # the last touch of the loop: start() may return at once
         self._call_soon(ready.set_result, None)
@@ -341,7 +341,7 @@ class Recorder:
         while True:
             try:
                 answers = _insert(connection, rows)
-            except Exception as err:  # noqa: BLE001 - the writer must outlive any failure
+            except Exception as err:
                 _rollback(connection)
                 self.last_error = err
                 stopping = self._stopping.is_set()
@@ -376,7 +376,7 @@ class Recorder:
     def _run_job(self, connection: sqlite3.Connection, job: _Job) -> None:
         try:
             result: Any = job.run(connection)
-        except Exception as err:  # noqa: BLE001 - handed to the caller
+        except Exception as err:
             _rollback(connection)
             result = RecorderError(f"{self.path}: {err}")
         self._call_soon(_settle, [(job.future, result)])

@@ -61,7 +61,9 @@ class State:
     ) -> None:
         _set_field(self, "entity_id", entity_id)
         _set_field(self, "state", state)
-        _set_field(self, "attributes", attributes if isinstance(attributes, MappingProxyType) else MappingProxyType(dict(attributes)))
+        if not isinstance(attributes, MappingProxyType):
+            attributes = MappingProxyType(dict(attributes))
+        _set_field(self, "attributes", attributes)
         _set_field(self, "last_changed", last_changed)
         _set_field(self, "last_updated", last_updated)
         _set_field(self, "context", context)

@@ -319,9 +319,9 @@ class Table:
         if taken or len(set(new_ids)) != len(new_ids):
             raise ValueError(f"{self._where()}: document ids given twice or already taken: {taken}")
         doc_ids = self._inner.insert_multiple(
-            _with_doc_id(copy, original) for original, (copy, _text) in zip(documents, encoded)
+            _with_doc_id(copy, original) for original, (copy, _text) in zip(documents, encoded, strict=True)
         )
-        for doc_id, (_copy, text) in zip(doc_ids, encoded):
+        for doc_id, (_copy, text) in zip(doc_ids, encoded, strict=True):
             self._store._put(self.name, doc_id, text)
         await self._store._durable()
         return doc_ids
@@ -573,7 +573,7 @@ class Store:
             in_flight, self._undo = self._undo, {}
             try:
                 await loop.run_in_executor(None, _write_store, self.path, self.version, snapshot)
-            except Exception as err:  # noqa: BLE001 - handed to every waiter of the round
+            except Exception as err:
                 # Undone, so that no later write puts on disk a change its caller was told failed.
                 self._undo_unwritten(in_flight)
                 done.set_exception(

@@ -14,6 +14,6 @@ DOMAIN: Final = "auth"
 SOURCE_API: Final = "api"
 
 #: Who may do what: the permission check on every outside call, and the audit log.
-DATA_ACCESS: Final = HubKey["Access"](DOMAIN)
+DATA_ACCESS: Final[HubKey[Access]] = HubKey(DOMAIN)
 #: The local socket the ``xiaoqu user`` and ``token`` commands reach a running hub through.
-DATA_CONTROL: Final = HubKey["ControlServer"]("auth_control")
+DATA_CONTROL: Final[HubKey[ControlServer]] = HubKey("auth_control")

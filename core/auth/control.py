@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any, Final, Protocol
 
 from xiaoqu.core.auth.audit import Actor, AuditLog
-from xiaoqu.core.const import RECORDER_FILE
 from xiaoqu.core.auth.manager import DEFAULT_TOKEN_DAYS, AuthError, AuthManager
+from xiaoqu.core.const import RECORDER_FILE
 from xiaoqu.core.payload import PayloadError, loads
 from xiaoqu.core.storage import Storage, StoreLockedError
 
@@ -106,7 +106,7 @@ class AuthCommands:
     async def token_list(self) -> list[dict[str, Any]]:
         return [token.as_dict(self._auth.user(token.user_id)) for token in self._auth.tokens()]
 
-    async def token_revoke(self, id: str) -> dict[str, Any]:  # noqa: A002 - the command's field name
+    async def token_revoke(self, id: str) -> dict[str, Any]:
         token = await self._auth.revoke_token(id, self._actor)
         return token.as_dict(self._auth.user(token.user_id))
 

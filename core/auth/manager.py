@@ -11,14 +11,21 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from tinydb import Query
 
 from xiaoqu.core.auth import audit
 from xiaoqu.core.auth.audit import Actor, AuditLog
-from xiaoqu.core.auth.crypto import MAX_TOKEN_LENGTH, check_password_strength, hash_password, new_token, token_hash, verify_password
+from xiaoqu.core.auth.crypto import (
+    MAX_TOKEN_LENGTH,
+    check_password_strength,
+    hash_password,
+    new_token,
+    token_hash,
+    verify_password,
+)
 from xiaoqu.core.auth.permissions import ROLES
 from xiaoqu.core.errors import HubError
 from xiaoqu.core.storage import Storage, Store
@@ -76,7 +83,7 @@ class Token:
 
 
 def _iso(when: float) -> str:
-    return datetime.fromtimestamp(when, timezone.utc).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(when, UTC).isoformat(timespec="seconds")
 
 
 def check_user_name(name: object) -> str:

@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING, Final
 from xiaoqu.core.hub_data import HubKey
 
 if TYPE_CHECKING:
-    from xiaoqu.core.automation.engine import AutomationEngine  # noqa: F401 (named in DATA_ENGINE's type)
+    from xiaoqu.core.automation.engine import AutomationEngine
 
 DOMAIN: Final = "automation"
 #: The engine in ``hub.data``.
-DATA_ENGINE: Final = HubKey["AutomationEngine"](DOMAIN)
+DATA_ENGINE: Final[HubKey[AutomationEngine]] = HubKey(DOMAIN)
 #: The services the engine registers (declared for check-config through xiaoqu_services).
 SERVICES: Final = ("turn_on", "turn_off", "toggle", "trigger", "reload")
 

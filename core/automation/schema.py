@@ -152,7 +152,10 @@ class AutomationSchema:
             vol.Optional("enabled", default=True): enabled_when_attached(hub),
             vol.Optional("variables"): self.variables,
         }
-        condition_common: dict[vol.Marker, Any] = {vol.Optional("alias"): string, vol.Optional("enabled", default=True): self._enabled}
+        condition_common: dict[vol.Marker, Any] = {
+            vol.Optional("alias"): string,
+            vol.Optional("enabled", default=True): self._enabled,
+        }
         self._trigger_dispatch = key_value_schemas("trigger", {
             name: _with_common(platform.schema, trigger_common) for name, platform in platforms.triggers.items()
         })

@@ -23,8 +23,8 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core import hookimpl
-from xiaoqu.core.calendar.data import Holiday, HolidayData, load_holidays, shipped_file
 from xiaoqu.core.calendar.const import DATA_CALENDAR, DOMAIN
+from xiaoqu.core.calendar.data import Holiday, HolidayData, load_holidays, shipped_file
 from xiaoqu.core.calendar.site_calendar import SITE_FILE, SiteCalendar, weekday_numbers
 from xiaoqu.core.errors import ServiceValidationError
 from xiaoqu.core.hub_data import HubKey

@@ -11,4 +11,4 @@ if TYPE_CHECKING:
 DOMAIN: Final = "calendar"
 
 #: The site calendar; read it through ``get_calendar(hub)``, which builds it when missing.
-DATA_CALENDAR: Final = HubKey["SiteCalendar"](DOMAIN)
+DATA_CALENDAR: Final[HubKey[SiteCalendar]] = HubKey(DOMAIN)

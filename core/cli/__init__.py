@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,7 +9,12 @@ from xiaoqu.core.const import DEFAULT_CONFIG_FILE, __version__
 
 #: Core command modules; each has ``register(subparsers)`` that sets ``func`` on its parser.
 COMMAND_MODULES = (
-    "xiaoqu.core.cli.run", "xiaoqu.core.cli.check", "xiaoqu.core.cli.plugins", "xiaoqu.core.cli.scaffold", "xiaoqu.core.cli.users", "xiaoqu.core.cli.automation",
+    "xiaoqu.core.cli.run",
+    "xiaoqu.core.cli.check",
+    "xiaoqu.core.cli.plugins",
+    "xiaoqu.core.cli.scaffold",
+    "xiaoqu.core.cli.users",
+    "xiaoqu.core.cli.automation",
 )
 
 

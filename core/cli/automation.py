@@ -104,7 +104,7 @@ def fetch(args: argparse.Namespace, path: str) -> Any:
     base = (args.url or hub_url(args.config)).rstrip("/")
     request = urllib.request.Request(f"{base}{path}", headers={"Authorization": f"Bearer {args.token}"})
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 - http(s) only
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             return json.loads(response.read().decode("utf-8"))
     except urllib.error.HTTPError as err:
         try:
@@ -157,7 +157,7 @@ def format_list(automations: list[dict[str, Any]]) -> str:
                      _OUTCOMES.get(item["last_run"], item["last_run"]) if item["last_run"] else "-",
                      problems))
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
     for item in automations:
         for message in [*item["errors"], *item["warnings"]]:
             lines.append(f"{item['id']}: {message}")

@@ -59,7 +59,8 @@ def start_recording(hub: Hub, exclude: Exclusions) -> None:
         recorder.record(KIND_STATE, data, subject=entity_id, time=new.last_updated if new else event.time_fired)
 
     def logbook_event(event: Event) -> None:
-        data = {"event": event.event_type, **jsonable({k: v for k, v in event.data.items() if isinstance(v, str | int | float | None)})}
+        plain = {key: value for key, value in event.data.items() if isinstance(value, str | int | float | None)}
+        data = {"event": event.event_type, **jsonable(plain)}
         if event.context.user_id:
             data["u"] = event.context.user_id
         recorder.record(KIND_LOGBOOK, data, subject=event.data.get("entity_id"), time=event.time_fired)

@@ -9,7 +9,7 @@ list per entity, beginning with its state as it was at ``start``.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
     from xiaoqu.core.recorder import Record
 
-_UTC: Final = timezone.utc
+_UTC: Final = UTC
 DEFAULT_SPAN: Final = timedelta(days=1)
 #: At most this many entities in one history request, and entries in one logbook answer.
 MAX_ENTITIES: Final = 100

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from xiaoqu.core import hookimpl
 from xiaoqu.core.auth import get_access
 from xiaoqu.core.const import EVENT_HUB_START
+from xiaoqu.core.http.const import DATA_SERVER
 from xiaoqu.core.http.helpers import (
     context_of,
     ensure_allowed,
@@ -31,7 +32,6 @@ from xiaoqu.core.http.helpers import (
     user_of,
 )
 from xiaoqu.core.http.schema import CONFIG_SCHEMA
-from xiaoqu.core.http.const import DATA_SERVER
 from xiaoqu.core.http.server import HttpServer
 from xiaoqu.core.http.webhook import (
     generate_webhook_id,

@@ -23,10 +23,10 @@ from xiaoqu.core.auth import (
     API_UPDATE_ENTITY,
     SOURCE_API,
     Actor,
+    audit,
 )
-from xiaoqu.core.auth import audit
 from xiaoqu.core.auth.manager import LOGIN
-from xiaoqu.core.bus import ORIGIN_REMOTE, MAX_EVENT_TYPE_LENGTH
+from xiaoqu.core.bus import MAX_EVENT_TYPE_LENGTH, ORIGIN_REMOTE
 from xiaoqu.core.const import (
     EVENT_CALL_SERVICE,
     EVENT_DEVICE_REGISTRY_UPDATED,

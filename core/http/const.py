@@ -11,4 +11,4 @@ if TYPE_CHECKING:
 DOMAIN: Final = "http"
 
 #: The hub's HTTP server; ``port`` and ``url`` once it listens.
-DATA_SERVER: Final = HubKey["HttpServer"](DOMAIN)
+DATA_SERVER: Final[HubKey[HttpServer]] = HubKey(DOMAIN)

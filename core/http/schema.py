@@ -63,7 +63,7 @@ _FIELDS: Final = vol.Schema(
 _PAIRS: Final = (("ssl_certificate", "ssl_key"), ("use_x_forwarded_for", "trusted_proxies"))
 
 
-def CONFIG_SCHEMA(value: Any) -> dict[str, Any]:  # noqa: N802 - used like the schema it is
+def CONFIG_SCHEMA(value: Any) -> dict[str, Any]:
     """The fields, and the pairs that go together, reported together."""
     value = {} if value is None else value
     errors: list[vol.Invalid] = []

@@ -11,4 +11,4 @@ if TYPE_CHECKING:
 DOMAIN: Final = "sun"
 
 #: The sun over the site; absent while config.yaml does not say where the site is.
-DATA_SUN: Final = HubKey["SiteSun"](DOMAIN)
+DATA_SUN: Final[HubKey[SiteSun]] = HubKey(DOMAIN)

@@ -33,7 +33,7 @@ import time
 import types
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from datetime import timedelta, tzinfo
+from datetime import UTC, timedelta, tzinfo
 from string import Formatter
 from typing import TYPE_CHECKING, Any
 
@@ -72,11 +72,11 @@ from xiaoqu.core.template.limits import (
     GuardedIterator,
     TemplateLimits,
     check_format_spec,
+    check_indented,
     check_int_bits,
     check_printf,
     check_size,
     current_budget,
-    check_indented,
     current_limits,
     weigh,
     weigh_all,
@@ -109,8 +109,16 @@ _UNREACHABLE: tuple[type, ...] = (
 #: Modules whose objects are the hub's machinery (a ``State``, ``Event`` or ``Context`` is data
 #: and may be read; these may not).
 _MACHINERY_MODULES = frozenset({
-    "xiaoqu.core.hub", "xiaoqu.core.bootstrap", "xiaoqu.core.loader", "xiaoqu.core.services", "xiaoqu.core.storage", "xiaoqu.core.recorder",
-    "xiaoqu.core.registry", "xiaoqu.core.entity", "xiaoqu.core.clock", "xiaoqu.core.tracking",
+    "xiaoqu.core.hub",
+    "xiaoqu.core.bootstrap",
+    "xiaoqu.core.loader",
+    "xiaoqu.core.services",
+    "xiaoqu.core.storage",
+    "xiaoqu.core.recorder",
+    "xiaoqu.core.registry",
+    "xiaoqu.core.entity",
+    "xiaoqu.core.clock",
+    "xiaoqu.core.tracking",
 })
 #: The project's own template objects: every public attribute is meant to be read.
 _TEMPLATE_TYPES = (AllStates, DomainStates, TemplateState)
@@ -128,7 +136,7 @@ class _GuardedCodeGenerator(CodeGenerator):
     concatenation go through ``environment.guarded_concat``, and every list, tuple and
     mapping the template writes go through ``environment.guarded_literal``."""
 
-    def visit_For(self, node: nodes.For, frame: Frame) -> None:  # noqa: N802 - jinja2's visitor name
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
         guarded = nodes.Call(
             nodes.EnvironmentAttribute("guard_iterable", lineno=node.lineno), [node.iter], [], None, None,
             lineno=node.lineno,
@@ -136,20 +144,20 @@ class _GuardedCodeGenerator(CodeGenerator):
         node = nodes.For(node.target, guarded, node.body, node.else_, node.test, node.recursive, lineno=node.lineno)
         super().visit_For(node, frame)
 
-    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:  # noqa: N802
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
         self.write("environment.guarded_concat((")
         for arg in node.nodes:
             self.visit(arg, frame)
             self.write(", ")
         self.write("))")
 
-    def visit_List(self, node: nodes.List, frame: Frame) -> None:  # noqa: N802
+    def visit_List(self, node: nodes.List, frame: Frame) -> None:
         self._guarded(super().visit_List, node, frame)
 
-    def visit_Dict(self, node: nodes.Dict, frame: Frame) -> None:  # noqa: N802
+    def visit_Dict(self, node: nodes.Dict, frame: Frame) -> None:
         self._guarded(super().visit_Dict, node, frame)
 
-    def visit_Tuple(self, node: nodes.Tuple, frame: Frame) -> None:  # noqa: N802
+    def visit_Tuple(self, node: nodes.Tuple, frame: Frame) -> None:
         if node.ctx == "load":  # not a target such as ``{% for key, value in ... %}``
             self._guarded(super().visit_Tuple, node, frame)
         else:
@@ -327,7 +335,7 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
                 self.globals[name] = self.filters[name] = _unavailable(f"{name}()", why)
             for name in ("is_state", "is_state_attr", "has_value"):
                 self.tests[name] = self.globals[name]
-            tz = hub.clock.tz if hub is not None else h.timezone.utc
+            tz = hub.clock.tz if hub is not None else UTC
             times = h.TimeHelpers(_unavailable("now()", why), tz)
         else:
             tz = hub.clock.tz
@@ -467,7 +475,7 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
 
         return functools.update_wrapper(wrapper, value)
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - jinja2's signature
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         """Every call a template makes (helpers, macros, methods): depth-counted, its arguments
         and result weighed, and string methods checked for blow-ups."""
         budget = current_budget()

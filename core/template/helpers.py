@@ -15,7 +15,7 @@ import math
 import statistics
 import unicodedata
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
 
@@ -313,7 +313,7 @@ class TimeHelpers:
         return self._now()
 
     def utcnow(self) -> datetime:
-        return self.now().astimezone(timezone.utc)
+        return self.now().astimezone(UTC)
 
     def today_at(self, value: str = "00:00") -> datetime:
         """Today at ``HH:MM`` (or ``HH:MM:SS``) in the site's time zone."""
@@ -331,7 +331,7 @@ class TimeHelpers:
             return datetime.combine(value, time(), tzinfo=self._tz)
         if isinstance(value, int | float) and not isinstance(value, bool):
             try:
-                return datetime.fromtimestamp(value, timezone.utc)
+                return datetime.fromtimestamp(value, UTC)
             except (OverflowError, ValueError, OSError):
                 pass
         elif isinstance(value, str):
@@ -363,7 +363,7 @@ class TimeHelpers:
     def as_local(self, value: datetime) -> datetime:
         if not isinstance(value, datetime):
             raise ValueError(f"as_local expects a datetime, got {value!r}")
-        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(self._tz)
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(self._tz)
 
     def relative_time(self, value: Any) -> Any:
         """How long ago ``value`` was: ``2 hours``, ``1 day``; a time in the future is returned as is."""
@@ -384,7 +384,7 @@ class TimeHelpers:
                          default: Any = _SENTINEL) -> Any:
         """An epoch timestamp written with ``strftime`` codes, in site time unless ``local=False``."""
         try:
-            moment = datetime.fromtimestamp(float(value), self._tz if local else timezone.utc)
+            moment = datetime.fromtimestamp(float(value), self._tz if local else UTC)
             return moment.strftime(format_string)
         except (ValueError, TypeError, OverflowError, OSError):
             if default is _SENTINEL:
@@ -402,7 +402,7 @@ class TimeHelpers:
 
     def timestamp_utc(self, value: Any, default: Any = _SENTINEL) -> Any:
         try:
-            return datetime.fromtimestamp(float(value), timezone.utc).isoformat()
+            return datetime.fromtimestamp(float(value), UTC).isoformat()
         except (ValueError, TypeError, OverflowError, OSError):
             if default is _SENTINEL:
                 raise no_default("timestamp_utc", value) from None

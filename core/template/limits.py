@@ -140,7 +140,7 @@ def current_limits() -> TemplateLimits:
     return budget.limits if budget is not None else DEFAULT_LIMITS
 
 
-class budget_scope:  # noqa: N801 - used as a context manager, reads like one
+class budget_scope:
     """Make ``budget`` the current account for a ``with`` block."""
 
     __slots__ = ("budget", "_token")
@@ -325,7 +325,7 @@ def _item_weight(value: Any, kind: int) -> int:
         return 0
     try:
         return len(repr(value))
-    except Exception:  # noqa: BLE001 - an object that cannot be written out costs nothing to write
+    except Exception:
         return 0
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 from xiaoqu.core.entity_domain import EntityService
 from xiaoqu.core.validation import string, vol
 
-from .const import ATTR_CODE, AlarmControlPanelEntityFeature as Feature
+from .const import ATTR_CODE
+from .const import AlarmControlPanelEntityFeature as Feature
 
 _CODE = {vol.Optional(ATTR_CODE): string}
 

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 DOMAIN: Final = "modbus"
 #: The configured hubs by name (``get_hub`` reads it).
-DATA_HUBS: Final = HubKey["dict[str, ModbusHub]"](DOMAIN)
+DATA_HUBS: Final[HubKey[dict[str, ModbusHub]]] = HubKey(DOMAIN)
 
 EVENT_DEVICE_FAULT: Final = "modbus_device_fault"
 """A device stopped answering: ``{hub, device_id, reason}``; fired once per outage."""

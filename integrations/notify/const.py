@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 DOMAIN: Final = "notify"
 #: The targets and the sending, in ``hub.data``.
-DATA_NOTIFIER: Final = HubKey["Notifier"](DOMAIN)
+DATA_NOTIFIER: Final[HubKey[Notifier]] = HubKey(DOMAIN)
 #: The service that sends to every target (Home Assistant's default ``notify.notify``).
 SERVICE_NOTIFY: Final = "notify"
 #: The built-in channel: the hub's log.

@@ -20,7 +20,9 @@ def _target_name(value: Any) -> str:
 
 TARGET_SCHEMA: Final = vol.Schema({
     vol.Required("name"): _target_name,
-    vol.Optional("channel", default=CHANNEL_LOG): vol.In((CHANNEL_LOG,), msg=f"expected {CHANNEL_LOG} (the only built-in channel)"),
+    vol.Optional("channel", default=CHANNEL_LOG): vol.In(
+        (CHANNEL_LOG,), msg=f"expected {CHANNEL_LOG} (the only built-in channel)"
+    ),
     vol.Optional("level", default="INFO"): log_level,
 })
 

@@ -8,7 +8,6 @@ from xiaoqu.core.entity import Entity, ServiceNotSupported
 from xiaoqu.core.errors import ServiceValidationError
 
 from .const import (
-    DEVICE_CLASS_NAMES,
     ATTR_MAX,
     ATTR_MIN,
     ATTR_MODE,
@@ -17,6 +16,7 @@ from .const import (
     DEFAULT_MAX_VALUE,
     DEFAULT_MIN_VALUE,
     DEFAULT_STEP,
+    DEVICE_CLASS_NAMES,
     DOMAIN,
     NumberMode,
 )

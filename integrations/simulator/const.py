@@ -10,4 +10,4 @@ if TYPE_CHECKING:
 
 DOMAIN: Final = "simulator"
 #: The simulated community while it runs (tests reach its devices through it).
-DATA_SIMULATOR: Final = HubKey["Simulator"](DOMAIN)
+DATA_SIMULATOR: Final[HubKey[Simulator]] = HubKey(DOMAIN)

@@ -91,7 +91,9 @@ class DeviceConnection:
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait until everything published so far has reached the broker (tests, shutdown)."""
         async with asyncio.timeout(timeout):
-            while self._outbox or not self.connected:
+            # The outbox empties in paho's callbacks; a short poll here (tests and shutdown only)
+            # is simpler than an event set for every message sent.
+            while self._outbox or not self.connected:  # noqa: ASYNC110
                 await asyncio.sleep(0.005)
 
     def subscribe(self, topic_filter: str, handler: MessageHandler) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core.const import EVENT_HUB_STARTED
 
+from .acme_device import AcmeMap
 from .actlog import ActLog
 from .barrier import BarrierGate
 from .const import DATA_SIMULATOR
@@ -21,7 +22,6 @@ from .context import SimContext, Timers
 from .estate import Estate, build_estate
 from .gates import MqttBarrier, VehicleLane
 from .link import Broker, DeviceConnection
-from .acme_device import AcmeMap
 from .modbus_server import BarrierModbusServer, ReferenceMap, RegisterMap
 from .patrol import PatrolWand
 from .pos import PosDevice

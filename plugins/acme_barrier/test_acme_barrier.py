@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import START
+from tests.fixtures_modbus import ModbusTestServer
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.core.states import State
 from xiaoqu.core.testing import running_hub
 from xiaoqu.plugins.acme_barrier.registers import COIL_CLOSE, COIL_OPEN, COIL_STOP, REG_STATUS, Status, decode
-from tests.conftest import START
-from tests.fixtures_modbus import ModbusTestServer
 
 ENTITY = "barrier.north_gate_exit"
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from xiaoqu.core.bootstrap import check_config, setup_hub
 from xiaoqu.core.loader import Manifest, Source, discover, setup_order
 from xiaoqu.core.testing import write_config
@@ -63,7 +61,8 @@ async def test_site_plugins_set_up_in_dependency_order(tmp_path, isolated_plugin
 
 async def test_failures_are_reported_by_name_and_the_rest_runs(tmp_path, isolated_plugins):
     isolated_plugins(tmp_path, "lf_ok", RECORDING_PLUGIN)
-    isolated_plugins(tmp_path, "lf_raises", "@hookimpl\ndef xiaoqu_setup(hub, config):\n    raise RuntimeError('no serial port')\n")
+    raises = "@hookimpl\ndef xiaoqu_setup(hub, config):\n    raise RuntimeError('no serial port')\n"
+    isolated_plugins(tmp_path, "lf_raises", raises)
     isolated_plugins(tmp_path, "lf_dependent", RECORDING_PLUGIN, dependencies=["lf_raises"])
     isolated_plugins(tmp_path, "lf_broken_import", "import does_not_exist\n")
     isolated_plugins(tmp_path, "lf_async", "@hookimpl\nasync def xiaoqu_setup(hub, config):\n    hub.data['async_ran'] = True\n")

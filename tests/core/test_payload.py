@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
-
-import math
 
 from xiaoqu.core.payload import MAX_DEPTH, REDACTED, TOO_DEEP, PayloadError, clean, clean_text, jsonable, loads
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from tests.core.disk_full import file_size_limit
 from xiaoqu.core import recorder as recorder_module
 from xiaoqu.core.recorder import Record, Recorder, RecorderError, _select
-from tests.core.disk_full import file_size_limit
 
 DAY = 86_400.0
 T0 = 1_790_000_000.0  # a fixed hub clock reading

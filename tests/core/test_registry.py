@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.core.disk_full import file_size_limit
+from tests.core.registry_crash_writer import NAME, RENAMED
 from xiaoqu.core.hub import Hub, HubConfig
 from xiaoqu.core.registry import DISABLED_BY_USER, STORE_NAME, EntityRegistry
 from xiaoqu.core.storage import Storage, StorageError
-from tests.core.disk_full import file_size_limit
-from tests.core.registry_crash_writer import NAME, RENAMED
 
 CRASH_WRITER = Path(__file__).with_name("registry_crash_writer.py")
 

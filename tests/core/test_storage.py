@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.core.disk_full import file_size_limit
 from xiaoqu.core import storage as storage_module
 from xiaoqu.core.storage import (
     Document,
@@ -26,7 +27,6 @@ from xiaoqu.core.storage import (
     StoreCorruptError,
     StoreLockedError,
 )
-from tests.core.disk_full import file_size_limit
 
 Reopen = Callable[..., Awaitable[Store]]
 CRASH_WRITER = Path(__file__).with_name("storage_crash_writer.py")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from xiaoqu.core.testing import running_hub
 from tests.conftest import SITE_TZ, START
+from xiaoqu.core.testing import running_hub
 
 SHANGHAI = {"time_zone": "Asia/Shanghai", "latitude": 31.23, "longitude": 121.47, "elevation": 4}
 

@@ -147,7 +147,7 @@ def test_a_tab_is_explained(tmp_path, parser):
 
 
 def test_a_file_that_is_not_utf8_names_the_line(tmp_path):
-    config = write(tmp_path, {"config.yaml": "xiaoqu:\n  name: ok\n  site: ".encode() + "北门".encode("gbk")})
+    config = write(tmp_path, {"config.yaml": b"xiaoqu:\n  name: ok\n  site: " + "北门".encode("gbk")})
     assert messages(load_yaml(config).issues) == [
         "config.yaml:3: error: the file is not UTF-8 text; save it as UTF-8"
     ]

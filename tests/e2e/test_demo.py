@@ -11,12 +11,12 @@ from pathlib import Path
 import aiohttp
 import yaml
 
+from tests.conftest import START
+from tests.fixtures_mqtt import free_port
 from xiaoqu.core.auth import Actor
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.core.const import EVENT_STATE_CHANGED
 from xiaoqu.core.testing import running_hub
-from tests.conftest import START
-from tests.fixtures_mqtt import free_port
 
 DEMO = Path(__file__).resolve().parents[2] / "config.yaml"
 SMART_HOME = ("switch.smart_plug_", "light.living_room_light_", "sensor.bedroom_sensor_")

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from xiaoqu.core.auth import Actor, get_access
-from xiaoqu.core.auth import audit
+from xiaoqu.core.auth import Actor, audit, get_access
 from xiaoqu.core.auth.audit import REDACTED, TOO_DEEP
 from xiaoqu.core.bus import Context
 from xiaoqu.core.testing import running_hub

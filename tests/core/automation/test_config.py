@@ -62,7 +62,8 @@ AUTOMATIONS = """\
 
 EXPECTED = [
     "automations.yaml:13: automation[1].triggers[0]: Unexpected value for trigger: 'stat'. "
-    "Expected event, state, numeric_state, time, time_pattern, template, hub, homeassistant, webhook, sun (did you mean 'state'?)",
+    "Expected event, state, numeric_state, time, time_pattern, template, hub, homeassistant, webhook, sun "
+    "(did you mean 'state'?)",
     "automations.yaml:18: automation[2].triggers[0]: 'platform' is the old name of 'trigger'; write only 'trigger'",
     "automations.yaml:25: automation[3].conditions[0]: Unexpected value for condition: 'sate'. "
     "Expected state, numeric_state, template, time, trigger, workday, sun, and, or, not (did you mean 'state'?)",

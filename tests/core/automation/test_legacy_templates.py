@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures_mqtt import BrokerProcess
 from xiaoqu.core.testing import running_hub
 from xiaoqu.integrations import mqtt
-from tests.fixtures_mqtt import BrokerProcess
 
 
 @pytest.fixture

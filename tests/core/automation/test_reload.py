@@ -95,7 +95,8 @@ async def test_a_reload_of_a_broken_file_changes_nothing(tmp_path, clock):
         assert engine.automations == before
         (tmp_path / "config.yaml").write_text(CONFIG, encoding="utf-8")
         (tmp_path / "automations.yaml").write_text("- id: kept\n  triggers: [\n", encoding="utf-8")
-        with pytest.raises(HubError, match=r"nothing changed, the config cannot be read: automations.yaml:3: automation: invalid YAML"):
+        unreadable = r"nothing changed, the config cannot be read: automations.yaml:3: automation: invalid YAML"
+        with pytest.raises(HubError, match=unreadable):
             await engine.reload()
         assert engine.automations == before
         (tmp_path / "automations.yaml").write_text(textwrap.dedent("""\

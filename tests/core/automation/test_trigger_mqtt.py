@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures_mqtt import BrokerProcess
 from xiaoqu.core.bootstrap import check_config
 from xiaoqu.core.hub import Hub
 from xiaoqu.core.testing import running_hub, write_config
 from xiaoqu.integrations import mqtt
-from tests.fixtures_mqtt import BrokerProcess
 
 
 @pytest.fixture

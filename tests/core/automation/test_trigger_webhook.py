@@ -50,7 +50,8 @@ async def test_json_form_query_methods_and_a_shared_id(tmp_path):
     }
     config = {"automation": [
         automation("camera", {"webhook_id": GATE}, trigger_data),
-        automation("plate_log", {"webhook_id": GATE}, {"plate": "{{ (trigger.json if trigger.json is defined else trigger.data).plate }}"}),
+        automation("plate_log", {"webhook_id": GATE},
+                   {"plate": "{{ (trigger.json if trigger.json is defined else trigger.data).plate }}"}),
         automation("display", {"webhook_id": "{{ lane }}", "allowed_methods": ["get", "POST"]},
                    {"query": "{{ trigger.query }}", "data": "{{ trigger.data }}",
                     "agent": "{{ trigger.headers['User-Agent'] }}",

@@ -85,7 +85,8 @@ async def test_cors_for_allowed_origins_only(tmp_path, serve_api) -> None:
             assert response.headers["Access-Control-Allow-Origin"] == "https://office.example.cn"
         async with api.session.get(api.base + "/api/states", headers={"Origin": "https://evil.example"}) as response:
             assert response.status == 401 and "Access-Control-Allow-Origin" not in response.headers
-        async with api.session.options(api.base + "/api/states", headers={**preflight, "Origin": "https://evil.example"}) as response:
+        evil = {**preflight, "Origin": "https://evil.example"}
+        async with api.session.options(api.base + "/api/states", headers=evil) as response:
             assert response.status == 401
 
 
@@ -120,7 +121,8 @@ async def test_tokens_and_passwords_never_reach_logs_or_files(api, caplog) -> No
     await api.hub.recorder.flush()
     await api.hub.storage.close()  # written out; the hub's stop closes it again harmlessly
 
-    secrets = [password, wrong, secret, session, api.tokens["admin"], "8640213579"]  # long enough not to turn up in a random id by chance
+    # The PIN is long enough not to turn up by chance inside a random id.
+    secrets = [password, wrong, secret, session, api.tokens["admin"], "8640213579"]
     log_text = caplog.text
     for value in secrets:
         assert value not in log_text

@@ -5,7 +5,6 @@ import datetime
 import logging
 import socket
 import ssl
-import sys
 import textwrap
 
 import aiohttp
@@ -111,7 +110,7 @@ async def test_stop_frees_the_port(tmp_path) -> None:
 def _self_signed(directory) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)

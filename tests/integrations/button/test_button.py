@@ -1,10 +1,10 @@
 """The button domain: the state is when the button was last pressed, by the hub's clock."""
 from __future__ import annotations
 
+from tests.conftest import START
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.core.testing import running_hub
 from xiaoqu.integrations.button.entity import ButtonEntity
-from tests.conftest import START
 
 
 class Chime(ButtonEntity):

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures_modbus import ModbusTestServer
 from xiaoqu.core.bus import Event
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.core.hub import Hub
 from xiaoqu.core.testing import running_hub
-from tests.fixtures_modbus import ModbusTestServer
 
 #: Short enough that a silent device costs a test little time, long enough for a loaded machine.
 TIMEOUT = 0.5

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fixtures_modbus import ModbusTestServer
 from xiaoqu.core.const import STATE_UNAVAILABLE
 from xiaoqu.integrations.modbus import EVENT_DEVICE_FAULT, ModbusNoResponse, get_hub
-from tests.fixtures_modbus import ModbusTestServer
 
 from .conftest import modbus_hub, record, state, tick
 

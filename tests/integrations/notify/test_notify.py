@@ -5,8 +5,8 @@ import logging
 
 import pytest
 
-from xiaoqu.core.errors import ServiceValidationError
 from xiaoqu.core.bootstrap import setup_hub
+from xiaoqu.core.errors import ServiceValidationError
 from xiaoqu.core.testing import running_hub, write_config
 from xiaoqu.integrations.notify import EVENT_NOTIFICATION_SENT, Notification, register_target
 

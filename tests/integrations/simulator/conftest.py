@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures_mqtt import BrokerProcess
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.core.hub import Hub
 from xiaoqu.core.testing import running_hub
-from tests.fixtures_mqtt import BrokerProcess
 
 
 @pytest.fixture

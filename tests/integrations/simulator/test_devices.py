@@ -7,14 +7,14 @@ import socket
 
 import pytest
 
+from tests.conftest import START
+from tests.fixtures_mqtt import free_port
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.core.const import EVENT_STATE_CHANGED
 from xiaoqu.integrations import mqtt
 from xiaoqu.integrations.simulator.barrier import BarrierState
 from xiaoqu.integrations.simulator.gates import Car
 from xiaoqu.integrations.simulator.modbus_server import COIL_OPEN, IR_STATE
-from tests.conftest import START
-from tests.fixtures_mqtt import free_port
 
 from .conftest import run_for, simulated, wait_for
 

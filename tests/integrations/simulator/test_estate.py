@@ -8,16 +8,17 @@ from datetime import datetime
 
 import pytest
 
+from tests.conftest import SITE_TZ
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.core.validation import humanize_error, vol
-from xiaoqu.integrations.simulator.schema import CONFIG_SCHEMA
 from xiaoqu.integrations.simulator.estate import build_estate
 from xiaoqu.integrations.simulator.plates import is_new_energy, misread, random_plate
 from xiaoqu.integrations.simulator.profile import RESIDENTS, SimClock, next_arrival, share
-from tests.conftest import SITE_TZ
+from xiaoqu.integrations.simulator.schema import CONFIG_SCHEMA
 
 #: Province, city letter (no I or O), then five characters — or six for new-energy (D/F first).
-PLATE = re.compile(r"^[京津沪渝冀晋蒙辽吉黑苏浙皖闽赣鲁豫鄂湘粤桂琼川贵云藏陕甘青宁新][A-HJ-NP-Z]([A-HJ-NP-Z0-9]{5}|[DF][A-HJ-NP-Z0-9]\d{4})$")
+PROVINCES = "京津沪渝冀晋蒙辽吉黑苏浙皖闽赣鲁豫鄂湘粤桂琼川贵云藏陕甘青宁新"
+PLATE = re.compile(rf"^[{PROVINCES}][A-HJ-NP-Z]([A-HJ-NP-Z0-9]{{5}}|[DF][A-HJ-NP-Z0-9]\d{{4}})$")
 
 
 def test_the_same_seed_draws_the_same_estate():
@@ -47,7 +48,7 @@ def test_plates_look_like_chinese_plates():
     share_green = sum(map(is_new_energy, plates)) / len(plates)
     assert 0.2 < share_green < 0.4
     wrong = misread("粤B88888", rng)
-    assert wrong != "粤B88888" and sum(a != b for a, b in zip(wrong, "粤B88888")) == 1
+    assert wrong != "粤B88888" and sum(a != b for a, b in zip(wrong, "粤B88888", strict=True)) == 1
 
 
 def test_the_profile_peaks_morning_and_evening():

@@ -7,11 +7,11 @@ from datetime import datetime
 
 from jsonschema import Draft202012Validator
 
+from tests.conftest import SITE_TZ
+from tests.fixtures_mqtt import MqttProbe
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.integrations import mqtt
 from xiaoqu.integrations.mqtt.device_protocol import BUILTIN_KINDS, load_schema
-from tests.conftest import SITE_TZ
-from tests.fixtures_mqtt import MqttProbe
 
 from .conftest import run_for, simulated, wait_for
 
