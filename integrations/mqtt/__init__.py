@@ -2,7 +2,7 @@
 in and out, the state stream, the device protocol, the ``mqtt`` and ``device`` automation
 triggers and the ``mqtt.publish`` service.
 
-The API other integrations call (docs/mqtt.md has examples)::
+The API other integrations call (``api.py``; docs/mqtt.md has examples)::
 
     from xiaoqu.integrations import mqtt
 
@@ -17,28 +17,34 @@ the broker is embedded or external, nothing here changes.
 """
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core import hookimpl
 from xiaoqu.core.services import register_services, service_names
 
-from .client import MessageCallback, PayloadType, Unsubscribe
-from .config import CONFIG_SCHEMA
-from .const import topic_root
-from .device_protocol import DeviceMessage, Handler, MessageKind, Reply
+from . import runtime
+from .api import (
+    get,
+    publish,
+    publish_nowait,
+    register_device_message,
+    subscribe,
+    subscribe_nowait,
+    wait_connected,
+)
+from .const import DATA_MQTT, DOMAIN, topic_root
+from .device_protocol import DeviceMessage, MessageKind, Reply
 from .models import ReceiveMessage
-from .runtime import DOMAIN, MqttData, setup_mqtt
+from .runtime import MqttData
+from .schema import CONFIG_SCHEMA
 from .services import SERVICES
-from .tasmota import start_tasmota_discovery
 
 if TYPE_CHECKING:
     import voluptuous as vol
     from xiaoqu.core.hub import Hub
 
 __all__ = [
+    "DATA_MQTT",
     "DOMAIN",
     "DeviceMessage",
     "MessageKind",
@@ -55,8 +61,6 @@ __all__ = [
     "wait_connected",
 ]
 
-_LOGGER = logging.getLogger(__name__)
-
 
 @hookimpl
 def xiaoqu_config_schema() -> vol.All:
@@ -65,8 +69,7 @@ def xiaoqu_config_schema() -> vol.All:
 
 @hookimpl
 async def xiaoqu_setup(hub: Hub, config: dict[str, Any] | None) -> None:
-    data = await setup_mqtt(hub, config if config is not None else CONFIG_SCHEMA({}))
-    await start_tasmota_discovery(hub, data)
+    await runtime.set_up(hub, config)
     register_services(hub, DOMAIN, SERVICES)
 
 
@@ -84,67 +87,4 @@ def xiaoqu_automation_triggers(hub: Hub) -> dict[str, Any]:
 
 @hookimpl
 async def xiaoqu_stop(hub: Hub) -> None:
-    data: MqttData | None = hub.data.get(DOMAIN)
-    if data is not None:
-        await data.stop()
-
-
-def get(hub: Hub) -> MqttData:
-    """The running integration's objects (client, stats, rejections, router, discovery)."""
-    data: MqttData | None = hub.data.get(DOMAIN)
-    if data is None:
-        raise RuntimeError("the mqtt integration is not set up: add 'mqtt:' to config.yaml or depend on 'mqtt'")
-    return data
-
-
-async def subscribe(hub: Hub, topic: str, callback: MessageCallback, qos: int = 0) -> Unsubscribe:
-    """Call ``callback(message)`` for every message on ``topic`` (``+``/``#`` allowed).
-
-    Returns once the broker confirmed (or at once while it is away: every connect
-    subscribes again). The returned function unsubscribes.
-    """
-    return await get(hub).client.subscribe(topic, callback, qos)
-
-
-def subscribe_nowait(hub: Hub, topic: str, callback: MessageCallback, qos: int = 0) -> Unsubscribe:
-    """:func:`subscribe` for plain code: registered at once, the broker is told right after."""
-    return get(hub).client.subscribe_nowait(topic, callback, qos)
-
-
-async def publish(hub: Hub, topic: str, payload: PayloadType = None, qos: int = 0, retain: bool = False) -> None:
-    """Publish; while connected, returns once sent (QoS 0) or acknowledged (QoS 1/2).
-
-    While the broker is away the message is held back and sent when it is back. A dict or
-    list payload is sent as JSON, text as UTF-8.
-    """
-    await get(hub).client.publish(topic, payload, qos, retain)
-
-
-def publish_nowait(hub: Hub, topic: str, payload: PayloadType = None, qos: int = 0, retain: bool = False) -> None:
-    """:func:`publish` for plain code: queued at once, sent in order."""
-    get(hub).client.publish_nowait(topic, payload, qos, retain)
-
-
-def register_device_message(
-    hub: Hub,
-    kind: str,
-    schema_name: str | Mapping[str, Any] | None,
-    handler: Handler,
-) -> Callable[[], None]:
-    """Handle the device-protocol message ``kind`` (``"reader/credential"``, ``"pos/charge"``...).
-
-    Each payload is checked against the JSON schema ``schema_name`` (a file in
-    ``integrations/mqtt/schemas/``, or a schema mapping for a kind of the plugin's own) and
-    ``handler(message, reply)`` is called with a :class:`DeviceMessage`; ``reply(payload)``
-    answers on the kind's reply topic with the request's ``request_id``. The handler may be
-    ``async def``. Returns a function that unregisters it.
-    """
-    router = get(hub).router
-    if router is None:
-        raise RuntimeError("the device protocol is switched off ('mqtt: device_protocol: false')")
-    return router.register(kind, handler, schema_name)
-
-
-async def wait_connected(hub: Hub, timeout: float = 10.0) -> None:
-    """Wait until the hub is connected to the broker (for tests and tools); raises TimeoutError."""
-    await asyncio.wait_for(get(hub).connected_event().wait(), timeout)
+    await runtime.stop(hub)

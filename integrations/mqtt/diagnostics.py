@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 #: Refresh the sensor at most this often (a flood of garbage must not flood the bus).
 MIN_INTERVAL = 1.0
-#: Devices listed in the attributes (the worst ones); all are in ``hub.data["mqtt"]``.
+#: Devices listed in the attributes (the worst ones); all are in ``hub.data[DATA_MQTT]``.
 MAX_DEVICES = 20
 
 

@@ -26,6 +26,7 @@ from xiaoqu.core.ratelimit import RateLimitedLog
 from xiaoqu.core.validation import humanize_error, vol
 
 from .abbreviations import ABBREVIATIONS, DEVICE_ABBREVIATIONS, ORIGIN_ABBREVIATIONS
+from .const import DATA_MQTT, DOMAIN
 from .device_trigger import COMPONENT as DEVICE_AUTOMATION
 from .device_trigger import DISCOVERY_SCHEMA as DEVICE_TRIGGER_SCHEMA
 from .entity import MqttEntity
@@ -43,7 +44,6 @@ _LOGGER = logging.getLogger(__name__)
 
 TOPIC_MATCHER = re.compile(r"(?P<component>\w+)/(?:(?P<node_id>[a-zA-Z0-9_-]+)/)?(?P<object_id>[a-zA-Z0-9_-]+)/config")
 TOPIC_BASE = "~"
-DOMAIN = "mqtt"
 
 
 @dataclass(slots=True)
@@ -160,8 +160,8 @@ class Discovery:
         #: Whether a config topic is one this hub publishes itself (skipped).
         self.own_topic = own_topic
         #: Shared with the hub's other discoveries (runtime.MqttData).
-        self.budget: DiscoveryBudget = hub.data[DOMAIN].discovery_budget
-        self.triggers: DeviceTriggers = hub.data[DOMAIN].device_triggers
+        self.budget: DiscoveryBudget = hub.data[DATA_MQTT].discovery_budget
+        self.triggers: DeviceTriggers = hub.data[DATA_MQTT].device_triggers
         self.log = RateLimitedLog(_LOGGER, hub.clock.time)
         #: discovery key (``"<component> <node_id> <object_id>"``) → entity
         self.entities: dict[str, MqttEntity] = {}

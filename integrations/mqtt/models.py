@@ -114,7 +114,7 @@ class JsonWriter:
 
 @dataclass(slots=True)
 class MqttStats:
-    """Counters behind ``hub.data["mqtt"].stats`` and the diagnostics sensor."""
+    """Counters behind ``hub.data[DATA_MQTT].stats`` and the diagnostics sensor."""
 
     connected: bool = False
     connects: int = 0

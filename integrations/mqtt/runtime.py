@@ -1,4 +1,5 @@
-"""Setting the integration up and down: broker, client, router, discovery, state stream."""
+"""Setting the integration up and down: broker, client, router, discovery (Home Assistant's
+and Tasmota's), state stream."""
 from __future__ import annotations
 
 import asyncio
@@ -8,29 +9,29 @@ from typing import TYPE_CHECKING, Any
 
 from .broker import EmbeddedBroker
 from .client import ConnectionSettings, MqttClient, TlsSettings
-from .config import EMBEDDED
-from .const import topic_root
+from .const import DATA_MQTT, DOMAIN, topic_root
 from .device_protocol import DeviceRouter
 from .device_trigger import DeviceTriggers
 from .diagnostics import RejectedMessagesSensor
 from .discovery import Discovery, DiscoveryBudget
 from .discovery_out import DiscoveryOut
 from .models import MqttStats, Rejections
+from .schema import CONFIG_SCHEMA, EMBEDDED
 from .state_stream import StateStream
+from .tasmota import start_tasmota_discovery
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
 
-DOMAIN = "mqtt"
 #: How long set-up waits for the first connection before letting the hub start anyway.
 FIRST_CONNECT_TIMEOUT = 5.0
 
 
 @dataclass(slots=True)
 class MqttData:
-    """Everything the integration runs, at ``hub.data["mqtt"]``."""
+    """Everything the integration runs, at ``hub.data[DATA_MQTT]``."""
 
     hub: Hub
     config: dict[str, Any]
@@ -111,7 +112,7 @@ async def setup_mqtt(hub: Hub, config: dict[str, Any]) -> MqttData:
     client = MqttClient(hub, _settings(hub, config, broker), stats, rejections.add)
     budget = DiscoveryBudget(config["max_discovered_entities"], config["max_entities_per_device"])
     data = MqttData(hub, config, client, stats, rejections, budget, DeviceTriggers(hub, client), broker)
-    hub.data[DOMAIN] = data
+    hub.data[DATA_MQTT] = data
     client.on_connection_change(data._connection_changed)
     try:
         if config["device_protocol"]:
@@ -140,6 +141,21 @@ async def setup_mqtt(hub: Hub, config: dict[str, Any]) -> MqttData:
             _LOGGER.warning("Starting without the MQTT broker at %s; connecting in the background", client.settings.address)
     except BaseException:
         await data.stop()
-        hub.data.pop(DOMAIN, None)
+        hub.data.pop(DATA_MQTT, None)
         raise
     return data
+
+
+async def set_up(hub: Hub, config: dict[str, Any] | None) -> MqttData:
+    """The ``xiaoqu_setup`` hook's work: the defaults when only a dependency brought mqtt in,
+    then the connection and everything on it, Tasmota's discovery included."""
+    data = await setup_mqtt(hub, config if config is not None else CONFIG_SCHEMA({}))
+    await start_tasmota_discovery(hub, data)
+    return data
+
+
+async def stop(hub: Hub) -> None:
+    """The ``xiaoqu_stop`` hook's work: stop what set-up started, if it got that far."""
+    data = hub.data.get(DATA_MQTT)
+    if data is not None:
+        await data.stop()

@@ -23,49 +23,20 @@ availability, and what it announces to Home Assistant and takes commands from th
 from __future__ import annotations
 
 from ast import literal_eval
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from xiaoqu.core.errors import ServiceValidationError
 from xiaoqu.core.services import ServiceCall, ServiceSpec
 from xiaoqu.core.template import Template, TemplateError
-from xiaoqu.core.validation import boolean, string, vol
 
 from .client import PayloadType
-from .const import topic_root
+from .const import DATA_MQTT, topic_root
 from .discovery_out import node_id
-from .entity import publish_topic
-from .runtime import DOMAIN
+from .schema import PUBLISH_SCHEMA
 from .topic import InvalidTopic, matches, valid_publish_topic
 
 if TYPE_CHECKING:
     from .runtime import MqttData
-
-
-def _payload(value: Any) -> PayloadType:
-    """Text, a number, a mapping or list (sent as JSON), or None (an empty message)."""
-    if value is None or isinstance(value, str | int | float | dict | list) and not isinstance(value, bool):
-        return value
-    return string(value)
-
-
-def _has_topic(config: dict[str, Any]) -> dict[str, Any]:
-    if "topic" not in config and "topic_template" not in config:
-        raise vol.Invalid("required key not provided: give the topic to publish to", path=["topic"])
-    return config
-
-
-PUBLISH_SCHEMA = vol.All(
-    vol.Schema({
-        vol.Exclusive("topic", "topic"): publish_topic,
-        vol.Exclusive("topic_template", "topic"): string,
-        vol.Exclusive("payload", "payload"): _payload,
-        vol.Exclusive("payload_template", "payload"): string,
-        vol.Optional("evaluate_payload", default=False): boolean,
-        vol.Optional("qos", default=0): vol.All(vol.Coerce(int), vol.In((0, 1, 2), msg="expected 0, 1 or 2")),
-        vol.Optional("retain", default=False): boolean,
-    }),
-    _has_topic,
-)
 
 
 def reserved(data: MqttData, topic: str) -> str | None:
@@ -100,7 +71,7 @@ def _bytes_literal(payload: PayloadType) -> PayloadType:
 
 
 async def publish(call: ServiceCall) -> None:
-    data: MqttData = call.hub.data[DOMAIN]
+    data = call.hub.data[DATA_MQTT]
     topic = call.data["topic"] if "topic" in call.data else _render(call, "topic_template")
     try:
         valid_publish_topic(topic)

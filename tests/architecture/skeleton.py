@@ -22,11 +22,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN_ROOTS = (ROOT / "integrations", ROOT / "plugins")
 
-#: Packages that do not follow the skeleton yet, with why; remove each when it does.
-KNOWN_EXCEPTIONS = {
-    "integrations/mqtt": "being restructured",
-}
-
 #: Statements that make a hook do the work itself rather than call into a module.
 LOGIC = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.Try, ast.With, ast.AsyncWith, ast.FunctionDef,
          ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)

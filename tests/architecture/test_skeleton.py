@@ -7,24 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.architecture.skeleton import KNOWN_EXCEPTIONS, ROOT, packages, skeleton_problems
+from tests.architecture.skeleton import ROOT, packages, skeleton_problems
 
 
 def _id(package: Path) -> str:
     return str(package.relative_to(ROOT))
 
 
-@pytest.mark.parametrize("package", [p for p in packages() if _id(p) not in KNOWN_EXCEPTIONS], ids=_id)
+@pytest.mark.parametrize("package", packages(), ids=_id)
 def test_every_integration_and_plugin_has_the_skeleton(package: Path) -> None:
     assert skeleton_problems(package) == []
-
-
-@pytest.mark.parametrize("name", sorted(KNOWN_EXCEPTIONS))
-def test_a_known_exception_is_still_one(name: str) -> None:
-    """An exception that follows the skeleton now is taken off the list, so it stays followed."""
-    package = ROOT / name
-    assert (package / "manifest.json").is_file(), f"{name} is gone; take it off KNOWN_EXCEPTIONS"
-    assert skeleton_problems(package) != [], f"{name} follows the skeleton now; take it off KNOWN_EXCEPTIONS"
 
 
 def test_the_rules_find_what_they_are_for(tmp_path: Path) -> None:

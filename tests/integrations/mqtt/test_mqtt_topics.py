@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xiaoqu.integrations.mqtt.config import CONFIG_SCHEMA
+from xiaoqu.integrations.mqtt.schema import CONFIG_SCHEMA
 from xiaoqu.integrations.mqtt.topic import InvalidTopic, TopicMatcher, broker_filters, covers, matches, valid_subscribe_topic
 
 

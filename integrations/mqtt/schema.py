@@ -1,4 +1,5 @@
-"""The ``mqtt:`` section of config.yaml.
+"""The integration's voluptuous schemas: the ``mqtt:`` section of config.yaml
+(:data:`CONFIG_SCHEMA`) and the ``mqtt.publish`` service's data (:data:`PUBLISH_SCHEMA`).
 
     mqtt:
       broker: embedded            # the default; or mqtt://user:pass@host:1883, mqtts://host:8883,
@@ -21,7 +22,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from xiaoqu.core.validation import (
@@ -35,7 +36,11 @@ from xiaoqu.core.validation import (
 )
 
 from .broker import HUB_USER, is_loopback
+from .entity import publish_topic
 from .topic import InvalidTopic, valid_subscribe_topic
+
+if TYPE_CHECKING:
+    from .client import PayloadType
 
 EMBEDDED = "embedded"
 DEFAULT_EMBEDDED_PORT = 1884
@@ -201,4 +206,32 @@ CONFIG_SCHEMA = vol.All(
         }
     ),
     _exposed_needs_accounts,
+)
+
+
+def _payload(value: Any) -> PayloadType:
+    """Text, a number, a mapping or list (sent as JSON), or None (an empty message)."""
+    if value is None or isinstance(value, str | int | float | dict | list) and not isinstance(value, bool):
+        return value
+    return string(value)
+
+
+def _has_topic(config: dict[str, Any]) -> dict[str, Any]:
+    if "topic" not in config and "topic_template" not in config:
+        raise vol.Invalid("required key not provided: give the topic to publish to", path=["topic"])
+    return config
+
+
+#: ``mqtt.publish``'s data (services.py).
+PUBLISH_SCHEMA = vol.All(
+    vol.Schema({
+        vol.Exclusive("topic", "topic"): publish_topic,
+        vol.Exclusive("topic_template", "topic"): string,
+        vol.Exclusive("payload", "payload"): _payload,
+        vol.Exclusive("payload_template", "payload"): string,
+        vol.Optional("evaluate_payload", default=False): boolean,
+        vol.Optional("qos", default=0): vol.All(vol.Coerce(int), vol.In((0, 1, 2), msg="expected 0, 1 or 2")),
+        vol.Optional("retain", default=False): boolean,
+    }),
+    _has_topic,
 )
