@@ -3,7 +3,7 @@
 ``hub.data`` holds each plugin's runtime objects. A key names its value's type once, in
 the owner's ``const.py``::
 
-    DATA_NOTIFIER: Final = HubKey["Notifier"]("notify")
+    DATA_NOTIFIER: Final[HubKey[Notifier]] = HubKey("notify")
 
 and every reader gets that type back without a cast or an annotation of its own:
 ``hub.data[DATA_NOTIFIER]`` is a ``Notifier`` to a type checker, and

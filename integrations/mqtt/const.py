@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 DOMAIN: Final = "mqtt"
 #: Everything the integration runs (client, stats, rejections, router, discovery);
 #: :func:`xiaoqu.integrations.mqtt.get` reads it for other integrations.
-DATA_MQTT: Final = HubKey["MqttData"](DOMAIN)
+DATA_MQTT: Final[HubKey[MqttData]] = HubKey(DOMAIN)
 
 #: Every site's topics live under ``xiaoqu/<site>/`` (docs/device-protocol.md).
 TOPIC_PREFIX: Final = "xiaoqu"
