@@ -43,6 +43,9 @@ TOPIC_MATCHER = re.compile(r"(?P<component>\w+)/(?:(?P<node_id>[a-zA-Z0-9_-]+)/)
 TOPIC_BASE = "~"
 _NUMBERED = re.compile(r"_\d+$")
 DOMAIN = "mqtt"
+#: Entities added at once, at most: when a store write completes, every addition waiting
+#: for it resumes in the same turn of the event loop (~0.2 ms each), which must stay short.
+MAX_ADDING = 1024
 
 
 @dataclass(slots=True)
@@ -170,6 +173,7 @@ class Discovery:
         self._lock = asyncio.Lock()
         #: The additions under way, and what each holds (see _claims) → the tasks holding it
         self._adding: set[asyncio.Task[None]] = set()
+        self._slots = asyncio.Semaphore(MAX_ADDING)
         self._claimed: dict[str, set[asyncio.Task[None]]] = {}
         #: Set while :meth:`_received` decides a config: its new entities are only started.
         self._overlap = False
@@ -316,6 +320,7 @@ class Discovery:
         entity = cls(self, validated, key)
         holds, waits_for = _claims(key, entity)
         await self._after(waits_for)
+        await self._slots.acquire()
         adding = self._start_adding(key, entity, device, holds)
         if not self._overlap:
             await adding
@@ -343,6 +348,7 @@ class Discovery:
             added = []
             self._refuse(key, "duplicate_unique_id", str(err))
         finally:
+            self._slots.release()
             this = asyncio.current_task()
             self._adding.discard(this)  # type: ignore[arg-type]
             for claim in holds:
