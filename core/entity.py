@@ -228,6 +228,12 @@ ENTITY_SERVICE_TARGET = {
 }
 
 
+def suggested_entity_id(entity: Entity, platform: str) -> str:
+    """The id an entity asks for when it is first added (taken ids get ``_2``, ``_3``...)."""
+    object_id = entity.suggested_object_id or entity.friendly_name or entity.unique_id or platform
+    return f"{entity.domain}.{slugify(object_id)}"
+
+
 class EntityManager:
     """The live entity objects of the hub, by entity id."""
 
@@ -262,8 +268,7 @@ class EntityManager:
         if info := entity.device_info:
             device = await hub.devices.get_or_create_for(platform, info)
             entity.device_id = device.id
-        object_id = entity.suggested_object_id or entity.friendly_name or entity.unique_id or platform
-        suggested = f"{entity.domain}.{slugify(object_id)}"
+        suggested = suggested_entity_id(entity, platform)
         if entity.unique_id is not None:
             entry = await hub.entity_registry.get_or_create(
                 platform=platform,

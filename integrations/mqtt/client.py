@@ -36,7 +36,7 @@ import socket
 import ssl
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -44,13 +44,7 @@ import aiomqtt
 from xiaoqu.core.bus import is_coroutine_callable
 
 from .models import MqttStats, RateLimitedLog, ReceiveMessage
-from .topic import (
-    TopicMatcher,
-    broker_filters,
-    covers,
-    valid_publish_topic,
-    valid_subscribe_topic,
-)
+from .topic import BrokerFilters, TopicMatcher, valid_publish_topic, valid_subscribe_topic
 
 if TYPE_CHECKING:
     import paho.mqtt.client as paho
@@ -196,6 +190,7 @@ class MqttClient:
         self._log = RateLimitedLog(_LOGGER, time.monotonic)
         self._subs: dict[str, list[_Subscription]] = {}
         self._matcher: TopicMatcher[_Subscription] = TopicMatcher()
+        self._filters = BrokerFilters()
         self._at_broker: dict[str, int] = {}
         self._client: aiomqtt.Client | None = None
         self._sync_task: asyncio.Task[None] | None = None
@@ -354,7 +349,7 @@ class MqttClient:
         for subs in self._subs.values():
             for sub in subs:
                 sub.seen_retained.clear()
-        await self._sync_subscriptions()
+        await self._sync_subscriptions(everything=True)
         await client.publish(self.settings.status_topic, b"online", qos=1, retain=True)
         if self._lost_at is None:
             _LOGGER.info("Connected to the MQTT broker at %s", self.settings.address)
@@ -426,6 +421,7 @@ class MqttClient:
         sub = _Subscription(topic, callback, _check_qos(qos))
         self._subs.setdefault(topic, []).append(sub)
         self._matcher.add(topic, sub)
+        self._filters.add(topic, sub.qos)
         self._replay.add(topic)
         self._schedule_sync()
         return functools.partial(self._unsubscribe, sub)
@@ -450,6 +446,7 @@ class MqttClient:
         if not subs:
             del self._subs[sub.topic]
         self._matcher.remove(sub.topic, sub)
+        self._filters.remove(sub.topic, sub.qos)
         self._schedule_sync()
 
     def _schedule_sync(self) -> None:
@@ -465,14 +462,22 @@ class MqttClient:
                 await self._sync_subscriptions()
 
     def wanted_filters(self) -> dict[str, int]:
-        return broker_filters({topic: max(s.qos for s in subs) for topic, subs in self._subs.items()})
+        """The filters the broker is to have, with their QoS."""
+        return dict(self._filters.items())
 
-    async def _sync_subscriptions(self) -> None:
+    async def _sync_subscriptions(self, everything: bool = False) -> None:
+        """Tell the broker what changed since the last time (``everything`` on a new
+        connection), in one SUBSCRIBE and one UNSUBSCRIBE: only changed filters are looked
+        at, never all of them."""
         async with self._sync_lock:
             client = self._client
             if client is None:
                 return
-            wanted = self.wanted_filters()
+            filters = self._filters
+            changed = filters.take_changes()
+            if everything:
+                changed = [topic for topic, _qos in filters.items()]
+            wanted = {topic: qos for topic in changed if (qos := filters.get(topic)) is not None}
             new = [(topic, qos) for topic, qos in wanted.items() if self._at_broker.get(topic) != qos]
             # A new subscriber to a filter the broker already has would never get the
             # retained messages: subscribing the same filter again makes the broker resend
@@ -480,22 +485,34 @@ class MqttClient:
             # subscribers that have not seen it.
             replay, self._replay = self._replay, set()
             fresh = {topic for topic, _ in new}
-            new += [
-                (topic, qos)
-                for topic, qos in wanted.items()
-                if topic not in fresh and topic in self._at_broker and any(covers(topic, f) for f in replay)
-            ]
-            gone = [topic for topic in self._at_broker if topic not in wanted]
+            again = {wide: None for topic in replay for wide in filters.covering(topic)}
+            new += [(wide, self._at_broker[wide]) for wide in again if wide not in fresh and wide in self._at_broker]
+            gone = [topic for topic in changed if topic not in wanted and topic in self._at_broker]
+            # The broker has the filters once the packet is on its way: it handles a
+            # connection's packets in order. An acknowledgement that is late (the hub busy
+            # reading a burst of retained messages) is no reason to send them again, which
+            # would only make the broker send their retained messages again; a lost
+            # connection is, and the next connect sends every filter.
             try:
                 if new:
-                    await client.subscribe(new)
-                    self._at_broker.update(new)
+                    await self._acknowledged(client, client.subscribe(new))
+                self._at_broker.update(new)
                 if gone:
-                    await client.unsubscribe(gone)
-                    for topic in gone:
-                        self._at_broker.pop(topic, None)
+                    await self._acknowledged(client, client.unsubscribe(gone))
+                for topic in gone:
+                    self._at_broker.pop(topic, None)
             except aiomqtt.MqttError as err:
                 _LOGGER.debug("Subscription update interrupted (%s); the next connect resubscribes", err)
+
+    async def _acknowledged(self, client: aiomqtt.Client, request: Awaitable[Any]) -> None:
+        """Await ``client``'s SUBSCRIBE or UNSUBSCRIBE; raise MqttError only when that
+        connection is gone."""
+        try:
+            await request
+        except aiomqtt.MqttError as err:
+            if self._client is not client:
+                raise
+            _LOGGER.debug("The MQTT broker has not acknowledged a subscription change yet (%s)", err)
 
     # --- incoming ---------------------------------------------------------------------
 

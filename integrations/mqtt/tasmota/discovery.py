@@ -140,6 +140,7 @@ class TasmotaDiscovery(Discovery):
             keys.add(component.key)
         for key in device.keys - keys:
             await self._remove(key)
+        await self._settle()  # the polls that follow must find the new entities subscribed
         added = bool(keys - device.keys)
         device.keys = keys
         return added
