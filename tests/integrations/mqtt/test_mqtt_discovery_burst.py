@@ -20,7 +20,7 @@ def sensor(i: int, **extra: Any) -> dict[str, Any]:
         "state_topic": f"z2m/dev_{i}",
         "value_template": "{{ value_json.value }}",
         "availability": [{"topic": "z2m/bridge/state", "value_template": "{{ value_json.state }}"}],
-        "device": {"identifiers": [f"burst_dev_{i}"], "name": f"burst {i}"},
+        "device": {"identifiers": [f"burst_dev_{i}"]},  # unnamed: the entity's name is its whole name
         **extra,
     }
 
@@ -85,12 +85,12 @@ async def test_an_update_or_removal_right_behind_a_new_config_is_applied_after_i
 async def test_entities_of_one_name_get_their_ids_in_the_order_the_configs_came(hub_dir, broker):
     async with running_hub(hub_dir, {"mqtt": broker.hub_config()}) as hub:
         async with MqttProbe(broker, "nothing/here") as probe:
-            # One device announcing three entities without names of their own: each is
-            # named after the device, and the ids go 'lamp', 'lamp_2', 'lamp_3' in order.
+            # One device announcing three entities with no names of their own (name: null):
+            # each is named after the device, and the ids go 'lamp', 'lamp_2', 'lamp_3' in order.
             device = {"identifiers": ["lamp-1"], "name": "lamp"}
             await asyncio.gather(*(
-                probe.publish(f"homeassistant/sensor/lamp1/{part}/config",
-                              json.dumps({"unique_id": f"lamp-{part}", "state_topic": f"lamp/{part}", "device": device}))
+                probe.publish(f"homeassistant/sensor/lamp1/{part}/config", json.dumps(
+                    {"name": None, "unique_id": f"lamp-{part}", "state_topic": f"lamp/{part}", "device": device}))
                 for part in ("power", "energy", "voltage")
             ))
             await wait_state(hub, "sensor.lamp_3")
