@@ -51,9 +51,9 @@ import aiomqtt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from xiaoqu.core.testing import running_hub  # noqa: E402
-from xiaoqu.integrations import mqtt  # noqa: E402
-from tests.fixtures_mqtt import BrokerProcess, mosquitto_available  # noqa: E402
+from tests.fixtures_mqtt import BrokerProcess, mosquitto_available
+from xiaoqu.core.testing import running_hub
+from xiaoqu.integrations import mqtt
 
 TOPICS = 10
 NODELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]

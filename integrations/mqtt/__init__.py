@@ -41,6 +41,7 @@ from .services import SERVICES
 
 if TYPE_CHECKING:
     import voluptuous as vol
+
     from xiaoqu.core.hub import Hub
 
 __all__ = [

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
+
 from xiaoqu.core.ratelimit import RateLimitedLog
 
 from .const import topic_root

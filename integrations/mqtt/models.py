@@ -5,8 +5,9 @@ import codecs
 import json
 import logging
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from xiaoqu.core.payload import PayloadError, clean_text, loads
 

@@ -7,7 +7,11 @@ from xiaoqu.core.errors import ServiceValidationError
 from xiaoqu.core.validation import boolean, string, vol
 from xiaoqu.integrations.alarm_control_panel.const import (
     DOMAIN,
+)
+from xiaoqu.integrations.alarm_control_panel.const import (
     AlarmControlPanelEntityFeature as Feature,
+)
+from xiaoqu.integrations.alarm_control_panel.const import (
     AlarmControlPanelState as State,
 )
 from xiaoqu.integrations.alarm_control_panel.entity import AlarmControlPanelEntity

@@ -7,9 +7,9 @@ import socket
 
 import pytest
 
+from tests.fixtures_mqtt import MqttProbe
 from xiaoqu.core.testing import running_hub
 from xiaoqu.integrations import mqtt
-from tests.fixtures_mqtt import MqttProbe
 
 
 async def test_subscribe_and_publish_round_trip(hub_dir, broker):
@@ -101,8 +101,8 @@ async def test_outbox_bound_drops_oldest_and_counts(hub_dir, broker):
 
 
 async def test_starts_without_broker_and_connects_later(hub_dir, tmp_path, monkeypatch):
-    from xiaoqu.integrations.mqtt import runtime
     from tests.fixtures_mqtt import BrokerProcess
+    from xiaoqu.integrations.mqtt import runtime
 
     monkeypatch.setattr(runtime, "FIRST_CONNECT_TIMEOUT", 0.2)
     process = BrokerProcess(tmp_path / "late")

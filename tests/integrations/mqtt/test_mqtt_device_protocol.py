@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.fixtures_mqtt import MqttProbe, free_port
+from tests.integrations.mqtt.conftest import wait_state
 from xiaoqu.core.testing import running_hub
 from xiaoqu.integrations import mqtt
 from xiaoqu.integrations.mqtt.models import MAX_REJECTED_DEVICES
-from tests.fixtures_mqtt import MqttProbe, free_port
-from tests.integrations.mqtt.conftest import wait_state
 
 ROOT = "xiaoqu/demo"
 

@@ -6,12 +6,12 @@ import asyncio
 import json
 from typing import Any
 
+from tests.fixtures_mqtt import MqttProbe
+from tests.integrations.mqtt.payloads import Z2M_BUTTON_DEVICE, Z2M_BUTTON_TRIGGERS, Z2M_ORIGIN
 from xiaoqu.core.bootstrap import check_config
 from xiaoqu.core.hub import Hub
 from xiaoqu.core.testing import running_hub, write_config
 from xiaoqu.integrations import mqtt
-from tests.fixtures_mqtt import MqttProbe
-from tests.integrations.mqtt.payloads import Z2M_BUTTON_DEVICE, Z2M_BUTTON_TRIGGERS, Z2M_ORIGIN
 
 BUTTON = "mqtt:zigbee2mqtt_0x0017880104e45520"
 

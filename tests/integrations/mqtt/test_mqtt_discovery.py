@@ -8,12 +8,12 @@ import logging
 import aiohttp
 import pytest
 
-from xiaoqu.core.testing import running_hub
-from xiaoqu.integrations import mqtt
-from xiaoqu.integrations.mqtt.discovery import expand
 from tests.fixtures_mqtt import MqttProbe
 from tests.integrations.mqtt.conftest import discovered, wait_state
 from tests.integrations.mqtt.payloads import ESPHOME, SHELLY, TASMOTA, ZIGBEE2MQTT
+from xiaoqu.core.testing import running_hub
+from xiaoqu.integrations import mqtt
+from xiaoqu.integrations.mqtt.discovery import expand
 
 
 async def announce(probe: MqttProbe, payloads: dict) -> None:

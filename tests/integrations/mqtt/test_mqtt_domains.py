@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from xiaoqu.core.entity import ServiceNotSupported
-from xiaoqu.core.testing import running_hub
 from tests.fixtures_mqtt import MqttProbe
 from tests.integrations.mqtt.conftest import discovered
+from xiaoqu.core.entity import ServiceNotSupported
+from xiaoqu.core.testing import running_hub
 
 #: component → (config, a service it cannot run, one it can, the topic that one publishes on)
 CASES = {

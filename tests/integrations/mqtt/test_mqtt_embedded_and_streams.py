@@ -13,13 +13,13 @@ import warnings
 import aiomqtt
 import pytest
 
+from tests.fixtures_mqtt import BrokerProcess, MqttProbe, free_port
+from tests.integrations.mqtt.conftest import discovered, wait_state
+from tests.integrations.mqtt.households import RESIDENTS, check_households_isolated
 from xiaoqu.core.entity import Entity
 from xiaoqu.core.testing import running_hub
 from xiaoqu.integrations import mqtt
 from xiaoqu.integrations.mqtt.discovery_out import BIRTH_DELAY
-from tests.fixtures_mqtt import BrokerProcess, MqttProbe, free_port
-from tests.integrations.mqtt.conftest import discovered, wait_state
-from tests.integrations.mqtt.households import RESIDENTS, check_households_isolated
 
 
 async def test_embedded_broker_on_loopback_takes_anonymous_clients(hub_dir, tmp_path):

@@ -7,12 +7,12 @@ import re
 
 import pytest
 
-from xiaoqu.core.testing import running_hub
-from xiaoqu.integrations import mqtt
-from xiaoqu.integrations.event.entity import EventEntity
 from tests.fixtures_mqtt import MqttProbe
 from tests.integrations.mqtt.conftest import discovered, wait_state
 from tests.integrations.mqtt.payloads import Z2M_BUTTON_EVENT
+from xiaoqu.core.testing import running_hub
+from xiaoqu.integrations import mqtt
+from xiaoqu.integrations.event.entity import EventEntity
 
 ISO_MILLISECONDS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$")
 

@@ -11,11 +11,11 @@ import json
 
 import pytest
 
-from xiaoqu.core.testing import running_hub
-from xiaoqu.integrations import mqtt
 from tests.fixtures_mqtt import MqttProbe
 from tests.integrations.mqtt.conftest import discovered, wait_state
 from tests.integrations.mqtt.payloads import ZIGBEE2MQTT
+from xiaoqu.core.testing import running_hub
+from xiaoqu.integrations import mqtt
 
 
 @pytest.fixture

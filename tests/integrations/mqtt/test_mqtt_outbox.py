@@ -4,11 +4,11 @@ from __future__ import annotations
 import asyncio
 import json
 
+from tests.fixtures_mqtt import MqttProbe
 from xiaoqu.core.testing import running_hub
 from xiaoqu.integrations import mqtt
 from xiaoqu.integrations.mqtt import state_stream
 from xiaoqu.integrations.mqtt.client import BULK_WINDOW
-from tests.fixtures_mqtt import MqttProbe
 
 STATE = "xiaoqu/demo/state/"
 

@@ -7,13 +7,13 @@ import json
 
 import pytest
 
+from tests.fixtures_mqtt import MqttProbe
 from xiaoqu.core.auth import Actor, get_access
 from xiaoqu.core.bootstrap import check_config
 from xiaoqu.core.bus import Context
 from xiaoqu.core.errors import ServiceValidationError, Unauthorized
 from xiaoqu.core.testing import running_hub, write_config
 from xiaoqu.integrations import mqtt
-from tests.fixtures_mqtt import MqttProbe
 
 HUB = Actor("hub", "test")
 

@@ -13,9 +13,6 @@ from typing import Any
 
 import pytest
 
-from xiaoqu.core.testing import running_hub
-from xiaoqu.integrations import mqtt
-from xiaoqu.integrations.mqtt.tasmota import translate
 from tests.fixtures_mqtt import MqttProbe
 from tests.integrations.mqtt.conftest import discovered, wait_state
 from tests.integrations.mqtt.payloads_tasmota import (
@@ -50,6 +47,9 @@ from tests.integrations.mqtt.payloads_tasmota import (
     TWO_RELAYS,
     device,
 )
+from xiaoqu.core.testing import running_hub
+from xiaoqu.integrations import mqtt
+from xiaoqu.integrations.mqtt.tasmota import translate
 
 CONFIG_TOPIC = f"tasmota/discovery/{MAC}/config"
 SENSORS_TOPIC = f"tasmota/discovery/{MAC}/sensors"
