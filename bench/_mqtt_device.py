@@ -69,7 +69,11 @@ async def echo(port: int) -> None:
         pending: set[asyncio.Task[None]] = set()
         async for message in client.messages:
             request_id = json.loads(message.payload)["request_id"]  # type: ignore[arg-type]
-            for topic, body in ((DOOR, {"action": "unlock", "request_id": request_id}), (RESULT, {"request_id": request_id, "granted": True})):
+            answers = (
+                (DOOR, {"action": "unlock", "request_id": request_id}),
+                (RESULT, {"request_id": request_id, "granted": True}),
+            )
+            for topic, body in answers:
                 task = loop.create_task(client.publish(topic, json.dumps(body), qos=1))
                 pending.add(task)
                 task.add_done_callback(pending.discard)

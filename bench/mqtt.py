@@ -169,7 +169,13 @@ async def run_hub(broker: BrokerProcess, n: int, qos: int, stream: bool) -> Inta
     async with running_hub(site, config) as hub:
         async with aiomqtt.Client(broker.host, broker.port) as setup:
             for k in range(TOPICS):
-                body = {"name": f"bench {k}", "stat_t": f"bench/{k}/state", "val_tpl": "{{ value_json.v }}", "uniq_id": f"bench{k}", "qos": qos}
+                body = {
+                    "name": f"bench {k}",
+                    "stat_t": f"bench/{k}/state",
+                    "val_tpl": "{{ value_json.v }}",
+                    "uniq_id": f"bench{k}",
+                    "qos": qos,
+                }
                 await setup.publish(f"homeassistant/sensor/bench{k}/config", json.dumps(body), qos=1)
         async with asyncio.timeout(10):
             while len(hub.states.entity_ids("sensor")) < TOPICS + 1:
@@ -268,7 +274,8 @@ async def rtt_hub(broker: BrokerProcess, count: int, rate: float, nodelay: bool)
     async with running_hub(site, config) as hub:
 
         def decide(message: mqtt.DeviceMessage, reply: mqtt.Reply) -> None:
-            mqtt.publish_nowait(hub, f"{ROOT}/door/{message.device_id}/command", {"action": "unlock", "request_id": message.request_id}, qos=1)
+            command = {"action": "unlock", "request_id": message.request_id}
+            mqtt.publish_nowait(hub, f"{ROOT}/door/{message.device_id}/command", command, qos=1)
             reply({"granted": True})
 
         mqtt.register_device_message(hub, "reader/credential", "reader_credential", decide)
@@ -332,7 +339,8 @@ async def intake(broker: BrokerProcess, n: int, qos: int, rounds: int, drops: Dr
             f"(stream off {rate(off.rate)}); hub/bare {ratio(on.rate / b.rate)} (off {ratio(off.rate / b.rate)}); "
             f"stream sent {on.extra['stream_sent']}, coalesced {on.extra['stream_coalesced']}; "
             f"CPU µs/msg bare {per_msg(b.cpu.own, n)}, hub {per_msg(on.cpu.own, n)} (off {per_msg(off.cpu.own, n)}), "
-            f"broker {per_msg(c.cpu.broker_cpu, n)}/{per_msg(b.cpu.broker_cpu, n)}/{per_msg(on.cpu.broker_cpu, n)}/{per_msg(off.cpu.broker_cpu, n)}",
+            f"broker {per_msg(c.cpu.broker_cpu, n)}/{per_msg(b.cpu.broker_cpu, n)}/"
+            f"{per_msg(on.cpu.broker_cpu, n)}/{per_msg(off.cpu.broker_cpu, n)}",
             flush=True,
         )
     after = await drops.settled()
@@ -347,13 +355,16 @@ async def intake(broker: BrokerProcess, n: int, qos: int, rounds: int, drops: Dr
 
     inbox = sum(x.extra["inbox_dropped"] for k in ("on", "off") for x in cases[k])
     print(
-        f"{broker.kind} QoS {qos}, {n} msgs × {rounds} rounds: mosquitto_sub {spread(c, rate)} | bare aiomqtt {spread(b, rate)} | "
+        f"{broker.kind} QoS {qos}, {n} msgs × {rounds} rounds: "
+        f"mosquitto_sub {spread(c, rate)} | bare aiomqtt {spread(b, rate)} | "
         f"hub → states {spread(on, rate)}, stream off {spread(off, rate)}\n"
-        f"  hub/bare {spread([h / x for h, x in zip(on, b)], ratio)} (stream off {spread([h / x for h, x in zip(off, b)], ratio)}) | "
-        f"hub/mosquitto_sub {spread([h / x for h, x in zip(on, c)], ratio)} | "
+        f"  hub/bare {spread([h / x for h, x in zip(on, b, strict=True)], ratio)} "
+        f"(stream off {spread([h / x for h, x in zip(off, b, strict=True)], ratio)}) | "
+        f"hub/mosquitto_sub {spread([h / x for h, x in zip(on, c, strict=True)], ratio)} | "
         f"stream sent {spread([x.extra['stream_sent'] for x in cases['on']], count)}, "
         f"coalesced {spread([x.extra['stream_coalesced'] for x in cases['on']], count)} per {n}\n"
-        f"  CPU per message (µs, median): reader — bare {cpu('bare', 'own')}, hub {cpu('on', 'own')} (stream off {cpu('off', 'own')}); "
+        "  CPU per message (µs, median): "
+        f"reader — bare {cpu('bare', 'own')}, hub {cpu('on', 'own')} (stream off {cpu('off', 'own')}); "
         f"broker — serving mosquitto_sub {cpu('mosquitto_sub', 'broker_cpu')}, bare {cpu('bare', 'broker_cpu')}, "
         f"hub {cpu('on', 'broker_cpu')} (stream off {cpu('off', 'broker_cpu')})\n"
         f"  lost: mosquitto_sub {lost['mosquitto_sub']}, bare {lost['bare']}, hub {lost['on']} (stream off {lost['off']}); "
@@ -373,7 +384,10 @@ async def round_trips(broker: BrokerProcess, count: int, rate_per_s: float, roun
         for key in list(runs)[r % len(runs) :] + list(runs)[: r % len(runs)]:
             cases[key].append(await runs[key]())
     names = {"bare": "bare aiomqtt echo (TCP_NODELAY)", "on": "hub, TCP_NODELAY on", "off": "hub, TCP_NODELAY off"}
-    print(f"{broker.kind} reader → answer at {rate_per_s:.0f}/s, QoS 1, {count} requests × {rounds} rounds (ms, median of rounds and range):")
+    print(
+        f"{broker.kind} reader → answer at {rate_per_s:.0f}/s, QoS 1, "
+        f"{count} requests × {rounds} rounds (ms, median of rounds and range):"
+    )
     for key, runs in cases.items():
         print(
             f"  {names[key]:32} p50 {spread([percentile(t, 50) for t in runs], ms)}, "

@@ -225,7 +225,13 @@ class DeviceRouter:
         route = self._routes.get(key)
         if route is None:
             self.rejections.add(device, "unknown_topic")
-            self._log.warning(("unknown", "unknown_topic"), "Ignoring %s: no device-protocol message %s/%s", message.topic, device_type, name)
+            self._log.warning(
+                ("unknown", "unknown_topic"),
+                "Ignoring %s: no device-protocol message %s/%s",
+                message.topic,
+                device_type,
+                name,
+            )
             return
         kind = route.kind
         try:
@@ -294,7 +300,15 @@ class DeviceRouter:
         if asyncio.iscoroutine(result):
             self.hub.create_task(self._await(result, handler, message, reply, kind, device_id), name=f"device {kind.name}")
 
-    async def _await(self, result: Any, handler: Handler, message: DeviceMessage, reply: Reply, kind: MessageKind, device_id: str) -> None:
+    async def _await(
+        self,
+        result: Any,
+        handler: Handler,
+        message: DeviceMessage,
+        reply: Reply,
+        kind: MessageKind,
+        device_id: str,
+    ) -> None:
         try:
             await result
         except Exception:
@@ -310,4 +324,5 @@ class DeviceRouter:
             message.topic,
         )
         if kind.reply:
-            reply({**(kind.error_reply or {}), "error": {"code": "handler_error", "message": "the hub could not handle this request"}})
+            error = {"code": "handler_error", "message": "the hub could not handle this request"}
+            reply({**(kind.error_reply or {}), "error": error})

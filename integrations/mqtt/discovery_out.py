@@ -61,8 +61,16 @@ class Mapping:
 _ON_OFF = {"payload_on": "ON", "payload_off": "OFF", "state_on": "on", "state_off": "off"}
 MAPPINGS: dict[str, Mapping] = {
     "switch": Mapping("switch", _ON_OFF, {"ON": "turn_on", "OFF": "turn_off"}),
-    "light": Mapping("light", {"payload_on": "ON", "payload_off": "OFF", "state_value_template": "{{ value_json.state }}"}, {"ON": "turn_on", "OFF": "turn_off"}),
-    "lock": Mapping("lock", {"state_locked": "locked", "state_unlocked": "unlocked", "state_jammed": "jammed"}, {"LOCK": "lock", "UNLOCK": "unlock"}),
+    "light": Mapping(
+        "light",
+        {"payload_on": "ON", "payload_off": "OFF", "state_value_template": "{{ value_json.state }}"},
+        {"ON": "turn_on", "OFF": "turn_off"},
+    ),
+    "lock": Mapping(
+        "lock",
+        {"state_locked": "locked", "state_unlocked": "unlocked", "state_jammed": "jammed"},
+        {"LOCK": "lock", "UNLOCK": "unlock"},
+    ),
     "door": Mapping("lock", {"state_locked": "locked", "state_unlocked": "unlocked"}, {"LOCK": "lock", "UNLOCK": "unlock"}),
     "cover": Mapping("cover", {}, {"OPEN": "open_cover", "CLOSE": "close_cover", "STOP": "stop_cover"}),
     "barrier": Mapping("cover", {"device_class": "gate"}, {"OPEN": "open", "CLOSE": "close", "STOP": "stop"}),

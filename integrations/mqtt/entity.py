@@ -95,7 +95,8 @@ def device_info(device: dict[str, Any]) -> DeviceInfo | None:
     identifiers += [f"mqtt:{kind}:{value}" for kind, value in device["connections"]]
     if not identifiers:
         return None
-    extra = {k: device[k] for k in ("model_id", "hw_version", "serial_number", "suggested_area", "configuration_url", "via_device") if device.get(k)}
+    optional = ("model_id", "hw_version", "serial_number", "suggested_area", "configuration_url", "via_device")
+    extra = {k: device[k] for k in optional if device.get(k)}
     return DeviceInfo(
         identifiers=identifiers,
         name=device.get("name"),  # a config may share its device's block by identifiers alone
@@ -372,5 +373,6 @@ class MqttEntity(Entity):
 def check_option(value: Any, options: list[Any], what: str) -> None:
     """Refuse a service value the device's config does not offer (one sentence naming it)."""
     if value not in options:
-        raise ServiceValidationError(f"{what} {value!r} is not offered by this device; choose one of {', '.join(map(str, options))}")
+        choices = ", ".join(map(str, options))
+        raise ServiceValidationError(f"{what} {value!r} is not offered by this device; choose one of {choices}")
 

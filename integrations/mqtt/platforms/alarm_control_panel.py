@@ -5,9 +5,7 @@ from typing import Any
 
 from xiaoqu.core.errors import ServiceValidationError
 from xiaoqu.core.validation import boolean, string, vol
-from xiaoqu.integrations.alarm_control_panel.const import (
-    DOMAIN,
-)
+from xiaoqu.integrations.alarm_control_panel.const import DOMAIN as DOMAIN
 from xiaoqu.integrations.alarm_control_panel.const import (
     AlarmControlPanelEntityFeature as Feature,
 )

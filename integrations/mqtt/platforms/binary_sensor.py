@@ -5,7 +5,7 @@ from typing import Any
 
 from xiaoqu.core.clock import TimerHandle
 from xiaoqu.core.validation import boolean, string, vol
-from xiaoqu.integrations.binary_sensor.const import DOMAIN
+from xiaoqu.integrations.binary_sensor.const import DOMAIN as DOMAIN
 from xiaoqu.integrations.binary_sensor.entity import BinarySensorEntity
 
 from ..entity import PAYLOAD_NONE, MqttEntity, subscribe_topic

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from xiaoqu.core.validation import string, vol
-from xiaoqu.integrations.button.const import DOMAIN
+from xiaoqu.integrations.button.const import DOMAIN as DOMAIN
 from xiaoqu.integrations.button.entity import ButtonEntity
 
 from ..entity import MqttEntity, publish_topic

@@ -7,7 +7,8 @@ from typing import Any
 
 from xiaoqu.core.errors import ServiceValidationError
 from xiaoqu.core.validation import string, vol
-from xiaoqu.integrations.climate.const import DOMAIN, ClimateEntityFeature
+from xiaoqu.integrations.climate.const import DOMAIN as DOMAIN
+from xiaoqu.integrations.climate.const import ClimateEntityFeature
 from xiaoqu.integrations.climate.entity import ClimateEntity
 
 from ..entity import (
@@ -128,7 +129,12 @@ class MqttClimate(MqttEntity, ClimateEntity):
             self._store(name, value)
 
     def set_temperature(self, **kwargs: Any) -> None:
-        for key, name in (("temperature", "temperature"), ("target_temp_high", "temperature_high"), ("target_temp_low", "temperature_low")):
+        targets = (
+            ("temperature", "temperature"),
+            ("target_temp_high", "temperature_high"),
+            ("target_temp_low", "temperature_low"),
+        )
+        for key, name in targets:
             if kwargs.get(key) is None:
                 continue
             value = kwargs[key]

@@ -5,7 +5,8 @@ import math
 from typing import Any
 
 from xiaoqu.core.validation import string, vol
-from xiaoqu.integrations.cover.const import DOMAIN, CoverEntityFeature, CoverState
+from xiaoqu.integrations.cover.const import DOMAIN as DOMAIN
+from xiaoqu.integrations.cover.const import CoverEntityFeature, CoverState
 from xiaoqu.integrations.cover.entity import CoverEntity
 
 from ..entity import (

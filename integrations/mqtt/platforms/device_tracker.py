@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from xiaoqu.core.validation import string, vol
-from xiaoqu.integrations.device_tracker.const import DOMAIN, STATE_HOME, STATE_NOT_HOME
+from xiaoqu.integrations.device_tracker.const import DOMAIN as DOMAIN
+from xiaoqu.integrations.device_tracker.const import STATE_HOME, STATE_NOT_HOME
 from xiaoqu.integrations.device_tracker.entity import DeviceTrackerEntity
 
 from ..entity import MqttEntity, subscribe_topic

@@ -14,7 +14,8 @@ from typing import Any
 
 from xiaoqu.core.payload import loads
 from xiaoqu.core.validation import ensure_list, string, vol
-from xiaoqu.integrations.event.const import ATTR_EVENT_TYPE, DOMAIN
+from xiaoqu.integrations.event.const import ATTR_EVENT_TYPE
+from xiaoqu.integrations.event.const import DOMAIN as DOMAIN
 from xiaoqu.integrations.event.entity import EventEntity
 
 from ..entity import PAYLOAD_NONE, MqttEntity, subscribe_topic

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from xiaoqu.core.validation import string, vol
-from xiaoqu.integrations.fan.const import DOMAIN, FanEntityFeature
+from xiaoqu.integrations.fan.const import DOMAIN as DOMAIN
+from xiaoqu.integrations.fan.const import FanEntityFeature
 from xiaoqu.integrations.fan.entity import FanEntity
 
 from ..entity import (
@@ -175,7 +176,8 @@ class MqttFan(MqttEntity, FanEntity):
 
     def oscillate(self, oscillating: bool) -> None:
         if "oscillation_command_topic" in self.config:
-            self.publish(self.config["oscillation_command_topic"], self.config["payload_oscillation_on" if oscillating else "payload_oscillation_off"])
+            payload = self.config["payload_oscillation_on" if oscillating else "payload_oscillation_off"]
+            self.publish(self.config["oscillation_command_topic"], payload)
         if "oscillation_state_topic" not in self.config:
             self._attr_oscillating = oscillating
             self.update()

@@ -8,7 +8,7 @@ from typing import Any
 
 from xiaoqu.core.const import STATE_OFF, STATE_ON
 from xiaoqu.core.validation import boolean, string, vol
-from xiaoqu.integrations.light.const import DOMAIN
+from xiaoqu.integrations.light.const import DOMAIN as DOMAIN
 from xiaoqu.integrations.light.entity import LightEntity
 
 from ..entity import PAYLOAD_NONE, MqttEntity, publish_topic, subscribe_topic
@@ -109,7 +109,8 @@ class DefaultLight(OnOffEntity, LightEntity):
             self.publish(config["rgb_command_topic"], payload)
             self._attr_rgb_color = list(rgb)
         if kwargs.get("color_temp") is not None and "color_temp_command_topic" in config:
-            self.publish(config["color_temp_command_topic"], self.command_template("color_temp_command_template").render(kwargs["color_temp"]))
+            payload = self.command_template("color_temp_command_template").render(kwargs["color_temp"])
+            self.publish(config["color_temp_command_topic"], payload)
             self._attr_color_temp = kwargs["color_temp"]
         if kwargs.get("effect") is not None and "effect_command_topic" in config:
             self.publish(config["effect_command_topic"], kwargs["effect"])
@@ -186,7 +187,7 @@ class JsonLight(MqttEntity, LightEntity):
             body["brightness"] = round(brightness * self.config["brightness_scale"] / 255)
             self._attr_brightness = brightness
         if kwargs.get("rgb_color") is not None:
-            body["color"] = dict(zip("rgb", kwargs["rgb_color"]))
+            body["color"] = dict(zip("rgb", kwargs["rgb_color"], strict=True))
             self._attr_rgb_color = list(kwargs["rgb_color"])
         if kwargs.get("color_temp") is not None:
             body["color_temp"] = kwargs["color_temp"]
@@ -257,7 +258,7 @@ class TemplateLight(MqttEntity, LightEntity):
         if brightness is not None:
             variables["brightness"] = brightness
         if kwargs.get("rgb_color") is not None:
-            variables.update(zip(("red", "green", "blue"), kwargs["rgb_color"]))
+            variables.update(zip(("red", "green", "blue"), kwargs["rgb_color"], strict=True))
         for key in ("color_temp", "effect", "transition"):
             if kwargs.get(key) is not None:
                 variables[key] = kwargs[key]

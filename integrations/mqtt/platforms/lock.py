@@ -10,7 +10,8 @@ from typing import Any
 import regex
 
 from xiaoqu.core.validation import string, vol
-from xiaoqu.integrations.lock.const import DOMAIN, LockEntityFeature, LockState
+from xiaoqu.integrations.lock.const import DOMAIN as DOMAIN
+from xiaoqu.integrations.lock.const import LockEntityFeature, LockState
 from xiaoqu.integrations.lock.entity import LockEntity
 
 from ..entity import PAYLOAD_NONE, MqttEntity, publish_topic, subscribe_topic
@@ -73,7 +74,9 @@ class MqttLock(MqttEntity, LockEntity):
         self.check_code(code)
         if "command_topic" in self.config:
             payload = self.config[payload_key]
-            self.publish(self.config["command_topic"], self._command.render(payload, code=code) if self._command.text else payload)
+            if self._command.text:
+                payload = self._command.render(payload, code=code)
+            self.publish(self.config["command_topic"], payload)
         if self.optimistic:
             self._show(optimistic_state)
             self.update()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from xiaoqu.core.validation import string, vol
-from xiaoqu.integrations.number.const import DOMAIN
+from xiaoqu.integrations.number.const import DOMAIN as DOMAIN
 from xiaoqu.integrations.number.entity import NumberEntity, number_text
 
 from ..entity import (

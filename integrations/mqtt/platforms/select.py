@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from xiaoqu.core.validation import string, vol
-from xiaoqu.integrations.select.const import DOMAIN
+from xiaoqu.integrations.select.const import DOMAIN as DOMAIN
 from xiaoqu.integrations.select.entity import SelectEntity
 
 from ..entity import PAYLOAD_NONE, MqttEntity, publish_topic, subscribe_topic

@@ -5,7 +5,7 @@ from typing import Any
 
 from xiaoqu.core.const import MAX_STATE_LENGTH
 from xiaoqu.core.validation import boolean, string, vol
-from xiaoqu.integrations.sensor.const import DOMAIN
+from xiaoqu.integrations.sensor.const import DOMAIN as DOMAIN
 from xiaoqu.integrations.sensor.entity import SensorEntity
 
 from ..entity import PAYLOAD_NONE, optional_string, subscribe_topic

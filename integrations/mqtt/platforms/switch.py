@@ -5,7 +5,7 @@ from typing import Any
 
 from xiaoqu.core.entity import ToggleEntity
 from xiaoqu.core.validation import string, vol
-from xiaoqu.integrations.switch.const import DOMAIN
+from xiaoqu.integrations.switch.const import DOMAIN as DOMAIN
 from xiaoqu.integrations.switch.entity import SwitchEntity
 
 from ..entity import PAYLOAD_NONE, MqttEntity, publish_topic, subscribe_topic

@@ -123,7 +123,11 @@ class TasmotaSwitch(TasmotaEntity, MqttBinarySensor):
             return shaped
         states = (self.config["payload_on"], self.config["payload_off"])
         # Other actions (TOGGLE, HOLD, DOUBLE) are presses, not states
-        return {name: value["Action"] for name, value in shaped.items() if isinstance(value, dict) and value.get("Action") in states}
+        return {
+            name: value["Action"]
+            for name, value in shaped.items()
+            if isinstance(value, dict) and value.get("Action") in states
+        }
 
 
 class TasmotaSensor(TasmotaEntity, MqttSensor):

@@ -259,7 +259,11 @@ def _switches(device: _Device) -> Iterator[Component]:
         sensor: dict[str, Any] = {"payload_on": state[STATE_ON], "payload_off": state[STATE_OFF]}
         if mode in PUSH_ON_SWITCHMODES:
             # A PIR only reports the moment it fires: {"Switch1": {"Action": "ON"}} on RESULT
-            sensor |= {"state_topic": device.topic(PREFIX_STAT, "RESULT"), "value_template": pick((switch, "Action")), "off_delay": 1}
+            sensor |= {
+                "state_topic": device.topic(PREFIX_STAT, "RESULT"),
+                "value_template": pick((switch, "Action")),
+                "off_delay": 1,
+            }
         else:
             sensor |= {
                 "state_topic": device.topic(PREFIX_TELE, "SENSOR"),

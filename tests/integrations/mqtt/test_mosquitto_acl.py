@@ -73,7 +73,8 @@ async def test_shipped_acl_keeps_devices_and_residents_to_their_topics(mosquitto
     async with client("xiaoqu-hub") as hub, client("reader_r1") as reader, client("resident_3_301") as resident:
         await hub.subscribe("#", qos=1)
         await resident.subscribe("#", qos=1)  # asks for everything; receives its household only
-        readers = [asyncio.create_task(collect(name, session)) for name, session in (("xiaoqu-hub", hub), ("resident_3_301", resident))]
+        sessions = (("xiaoqu-hub", hub), ("resident_3_301", resident))
+        readers = [asyncio.create_task(collect(name, session)) for name, session in sessions]
         try:
             # the resident may not command a door, the reader may not answer for another reader
             await resident.publish("xiaoqu/demo/door/d1/command", '{"action": "unlock"}', qos=1)

@@ -79,7 +79,7 @@ async def test_an_impossible_ts_is_refused_with_the_reason(site, ts, code, says)
     hub, probe = site
     seen = []
     mqtt.register_device_message(hub, "reader/credential", "reader_credential", lambda m, reply: seen.append(m.payload))
-    await probe.publish(f"{ROOT}/reader/r7/credential", '{"request_id": "q-ts", "type": "card", "value": "04", "ts": %s}' % ts)
+    await probe.publish(f"{ROOT}/reader/r7/credential", f'{{"request_id": "q-ts", "type": "card", "value": "04", "ts": {ts}}}')
     answer = json.loads((await probe.wait_for(f"{ROOT}/reader/r7/result")).payload)
     assert answer["granted"] is False and answer["error"]["code"] == code and says in answer["error"]["message"], answer
     assert mqtt.get(hub).rejections.by_device["reader/r7"] == {code: 1} and seen == []
@@ -150,7 +150,8 @@ async def test_a_flood_of_bad_payloads_is_a_few_log_lines_and_the_hub_still_answ
     config = {
         "mqtt": broker.hub_config(max_payload=4096),
         "automation": [{
-            "id": "plate", "triggers": [{"trigger": "mqtt", "topic": "cam/plate", "value_template": "{{ value_json.plate }}", "payload": "A1"}],
+            "id": "plate",
+            "triggers": [{"trigger": "mqtt", "topic": "cam/plate", "value_template": "{{ value_json.plate }}", "payload": "A1"}],
             "actions": [{"event": "plate_seen"}],
         }],
     }
@@ -189,7 +190,8 @@ async def test_a_failing_handler_is_answered_and_the_hub_runs_on(site):
     mqtt.register_device_message(hub, "pos/charge", "pos_charge", broken)
     await probe.publish(f"{ROOT}/pos/p1/charge", json.dumps({"request_id": "c1", "card": "04", "amount": 1250}))
     answer = json.loads((await probe.wait_for(f"{ROOT}/pos/p1/result")).payload)
-    assert answer == {"request_id": "c1", "ok": False, "error": {"code": "handler_error", "message": "the hub could not handle this request"}}
+    error = {"code": "handler_error", "message": "the hub could not handle this request"}
+    assert answer == {"request_id": "c1", "ok": False, "error": error}
     assert mqtt.get(hub).rejections.by_device["pos/p1"] == {"handler_error": 1}
 
 

@@ -117,7 +117,9 @@ async def test_device_discovery_components_and_value_templates(hub_dir, broker):
     config = {"mqtt": broker.hub_config(), "automation": [on_device_trigger("b1", device_id, "button_1", "button_short_press")]}
     async with running_hub(hub_dir, config) as hub, MqttProbe(broker, "probe/#") as probe:
         events = seen(hub)
-        await until(lambda: "acme/remote7" in mqtt.get(hub).client.wanted_filters() and hub.states.get("sensor.hall_remote_battery"))
+        await until(
+            lambda: "acme/remote7" in mqtt.get(hub).client.wanted_filters() and hub.states.get("sensor.hall_remote_battery")
+        )
         await mqtt.get(hub).client.wait_subscribed()
         await probe.publish("acme/remote7", json.dumps({"press": "b2", "battery": 80}))
         await probe.publish("acme/remote7", json.dumps({"press": "b1", "battery": 80}))
@@ -137,8 +139,8 @@ async def test_a_device_trigger_is_plain_text_and_its_template_sees_no_state(hub
     device = {"ids": ["evil-1"], "name": "Evil"}
     configs = {
         "homeassistant/device_automation/evil/payload/config": {
-            "atype": "trigger", "type": "action", "stype": "a", "t": "evil/a", "pl": "{{ states('sensor.mqtt_rejected_messages') }}",
-            "dev": device},
+            "atype": "trigger", "type": "action", "stype": "a", "t": "evil/a",
+            "pl": "{{ states('sensor.mqtt_rejected_messages') }}", "dev": device},
         "homeassistant/device_automation/evil/template/config": {
             "atype": "trigger", "type": "action", "stype": "b", "t": "evil/b",
             "val_tpl": "{{ states('sensor.mqtt_rejected_messages') }}", "pl": "0", "dev": device},

@@ -37,8 +37,8 @@ async def test_zigbee2mqtt_devices_appear_and_work(site):
     hub, probe = site
     await probe.publish("zigbee2mqtt/bridge/state", '{"state":"online"}', retain=True)
     await announce(probe, ZIGBEE2MQTT)
-    await discovered(hub, "sensor.weather_sensor_temperature", "sensor.weather_sensor_humidity", "switch.wall_switch_double_left", "light.bulb",
-                     "cover.smart_vent", "climate.ts0601_thermostat", "fan.fan", "lock.front_door",
+    await discovered(hub, "sensor.weather_sensor_temperature", "sensor.weather_sensor_humidity", "switch.wall_switch_double_left",
+                     "light.bulb", "cover.smart_vent", "climate.ts0601_thermostat", "fan.fan", "lock.front_door",
                      "number.bosch_radiator_pi_heating_demand")
     await probe.publish("zigbee2mqtt/weather_sensor", json.dumps({"temperature": 21.5, "humidity": 48, "battery": 97}))
     temp = await wait_state(hub, "sensor.weather_sensor_temperature", "21.5")
@@ -70,10 +70,14 @@ async def test_zigbee2mqtt_devices_appear_and_work(site):
     assert json.loads((await probe.wait_for("zigbee2mqtt/smart vent/set", b'{ "position": 25 }')).payload) == {"position": 25}
 
     # climate: mode, target and current temperature, action through a template
-    await probe.publish(
-        "zigbee2mqtt/TS0601_thermostat",
-        json.dumps({"system_mode": "heat", "current_heating_setpoint": 21, "local_temperature": 19.5, "running_state": "heat", "preset": "manual"}),
-    )
+    thermostat_state = {
+        "system_mode": "heat",
+        "current_heating_setpoint": 21,
+        "local_temperature": 19.5,
+        "running_state": "heat",
+        "preset": "manual",
+    }
+    await probe.publish("zigbee2mqtt/TS0601_thermostat", json.dumps(thermostat_state))
     thermostat = await wait_state(hub, "climate.ts0601_thermostat", "heat")
     await wait_state(hub, "climate.ts0601_thermostat", lambda s: s.attributes.get("hvac_action") == "heating")
     thermostat = hub.states.get("climate.ts0601_thermostat")
@@ -126,7 +130,8 @@ async def test_tasmota_devices_appear_and_work(site):
     await probe.publish("tele/tasmota_A1B2C3/STATE", json.dumps({"POWER": "ON", "POWER2": "OFF", "Dimmer": 40}))
     await probe.publish("tele/tasmota_A1B2C3/SENSOR", json.dumps({"AM2301": {"Temperature": 23.4, "Humidity": 40.1}}))
     await wait_state(hub, "switch.tasmota_plug_tasmota_plug", "on")
-    assert (await wait_state(hub, "sensor.tasmota_plug_tasmota_plug_am2301_temperature", "23.4")).attributes["device_class"] == "temperature"
+    temp = await wait_state(hub, "sensor.tasmota_plug_tasmota_plug_am2301_temperature", "23.4")
+    assert temp.attributes["device_class"] == "temperature"
     await wait_state(hub, "light.tasmota_plug_tasmota_plug_lamp", "off")
     await call(hub, "switch", "turn_off", entity_id="switch.tasmota_plug_tasmota_plug")
     await probe.wait_for("cmnd/tasmota_A1B2C3/POWER", b"OFF")
@@ -166,7 +171,8 @@ async def test_shelly_gen2_script_devices_appear_and_work(site):
     assert hub.states.get(temperature.entity_id) is None
     await probe.publish("shelly1g4-aabbccddeeff/online", "true", retain=True)
     await probe.publish("shelly1g4-aabbccddeeff/status/switch:0", json.dumps({"id": 0, "output": True, "errors": ["overtemp"]}))
-    await probe.publish("shelly1g4-aabbccddeeff/status/rpc", json.dumps({"switch:0": {"temperature": {"tC": 41.2}}, "mqtt": {"connected": True}}))
+    rpc_status = {"switch:0": {"temperature": {"tC": 41.2}}, "mqtt": {"connected": True}}
+    await probe.publish("shelly1g4-aabbccddeeff/status/rpc", json.dumps(rpc_status))
     await wait_state(hub, "light.shelly_1_gen4_ddeeff_mirror_light", "on")
     await wait_state(hub, "binary_sensor.shelly_1_gen4_ddeeff_mirror_light_overtemperature", "on")
     await call(hub, "light", "turn_off", entity_id="light.shelly_1_gen4_ddeeff_mirror_light")
@@ -295,7 +301,8 @@ async def test_discovery_creates_no_more_entities_than_its_caps(hub_dir, broker,
 
         # a removed entity frees its place
         await probe.publish("homeassistant/sensor/b/s1/config", b"", retain=True)
-        await probe.publish("homeassistant/sensor/c/s1/config", json.dumps({"name": "c1", "unique_id": "c1", "state_topic": "t/c1"}))
+        c1 = {"name": "c1", "unique_id": "c1", "state_topic": "t/c1"}
+        await probe.publish("homeassistant/sensor/c/s1/config", json.dumps(c1))
         await discovered(hub, "sensor.c1")
         assert hub.states.get("sensor.b1") is None and len(hub.states.entity_ids("sensor")) == 5
 

@@ -286,7 +286,9 @@ async def test_state_stream_publishes_retained_json_and_clears_removed(hub_dir, 
             for count in range(11, 0, -1):  # a burst: only the newest needs to go out
                 hub.states.set("sensor.free_spaces", str(count), {"unit_of_measurement": "spaces"})
             message = await probe.wait_until(
-                lambda: any(json.loads(m.payload)["state"] == "1" for m in probe.messages if m.topic.value.endswith("free_spaces"))
+                lambda: any(
+                    json.loads(m.payload)["state"] == "1" for m in probe.messages if m.topic.value.endswith("free_spaces")
+                )
             )
             last = [m for m in probe.messages if m.topic.value == "xiaoqu/demo/state/sensor.free_spaces"][-1]
             body = json.loads(last.payload)
@@ -306,14 +308,16 @@ async def test_state_stream_leaves_out_an_entity_it_cannot_write_and_sends_the_r
         async with MqttProbe(broker, "xiaoqu/demo/state/#") as probe:
 
             def latest(entity_id: str) -> str | None:
-                states = [json.loads(m.payload)["state"] for m in probe.messages if m.topic.value.endswith(entity_id) and m.payload]
+                states = [
+                    json.loads(m.payload)["state"] for m in probe.messages if m.topic.value.endswith(entity_id) and m.payload
+                ]
                 return states[-1] if states else None
 
             for round_ in ("1", "2", "3"):  # three batches, each with the bad entity in it
                 hub.states.set("sensor.bad", round_, {"label": "\ud800"})
                 for index in range(8):
                     hub.states.set(f"sensor.good_{index}", round_)
-                await probe.wait_until(lambda: all(latest(f"/sensor.good_{i}") == round_ for i in range(8)))
+                await probe.wait_until(lambda round_=round_: all(latest(f"/sensor.good_{i}") == round_ for i in range(8)))
             topics = {m.topic.value for m in probe.messages}
         assert "xiaoqu/demo/state/sensor.bad" not in topics
         assert stream.writer.left_out == 3
@@ -364,7 +368,9 @@ async def test_discovery_out_announces_and_takes_commands_from_home_assistant(hu
                 await wait_state(peer, "lock.xiaoqu_demo_north_gate", "locked")
 
 
-async def home_assistant_restarts(hub, ha: MqttProbe, clock, config_topic: str = "homeassistant/lock/xiaoqu_demo/north_gate/config") -> None:
+async def home_assistant_restarts(
+    hub, ha: MqttProbe, clock, config_topic: str = "homeassistant/lock/xiaoqu_demo/north_gate/config"
+) -> None:
     """Send Home Assistant's birth message; return once the hub has announced ``config_topic`` again."""
     before = len(ha.payloads(config_topic))
     await ha.publish("homeassistant/status", "online")

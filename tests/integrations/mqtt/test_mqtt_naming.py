@@ -37,7 +37,8 @@ async def test_default_entity_id_is_the_whole_id_and_object_id_the_part_after_th
                    {"name": "Inside", "uniq_id": "n-b", "stat_t": "n/b", "object_id": "hall_temp"})
     # both given (Zigbee2MQTT sends both): default_entity_id wins
     await announce(probe, "homeassistant/sensor/n/c/config",
-                   {"name": "Cellar", "uniq_id": "n-c", "stat_t": "n/c", "object_id": "old_id", "default_entity_id": "sensor.new_id"})
+                   {"name": "Cellar", "uniq_id": "n-c", "stat_t": "n/c",
+                    "object_id": "old_id", "default_entity_id": "sensor.new_id"})
     # as in Home Assistant, the domain part is not the entity's: a sensor stays a sensor
     await announce(probe, "homeassistant/sensor/n/d/config",
                    {"name": "Attic", "uniq_id": "n-d", "stat_t": "n/d", "default_entity_id": "switch.attic_temp"})
@@ -112,7 +113,8 @@ async def test_an_unnamed_entity_takes_its_device_class_name_under_its_device(si
     await announce(probe, "homeassistant/sensor/weather/mode/config", unnamed("enum", "m"))
     await announce(probe, "homeassistant/sensor/weather/raw/config", unnamed(None, "raw"))
     # name null: the device's main feature, called by the device's name alone
-    await announce(probe, "homeassistant/switch/weather/power/config", {**unnamed(None, "p", cmd_t="weather/p/set"), "name": None})
+    power = {**unnamed(None, "p", cmd_t="weather/p/set"), "name": None}
+    await announce(probe, "homeassistant/switch/weather/power/config", power)
     # a name of its own follows the device's name
     await announce(probe, "homeassistant/sensor/weather/dew/config", {**unnamed("temperature", "d"), "name": "Dew point"})
     expected = {

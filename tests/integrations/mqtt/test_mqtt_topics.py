@@ -51,4 +51,5 @@ def test_config_broker_forms():
     url = CONFIG_SCHEMA({"broker": "mqtts://u%40x:p@h.example:8884"})["broker"]
     assert url == {"host": "h.example", "port": 8884, "username": "u@x", "password": "p", "tls": {"insecure": False}}
     assert CONFIG_SCHEMA({"broker": {"host": "h", "tls": {"ca_certs": "/ca.pem"}}})["broker"]["port"] == 8883
-    assert CONFIG_SCHEMA({"discovery_out": {"domains": ["lock"]}})["discovery_out"] == {"enabled": True, "domains": ["lock"], "qos": 1}
+    discovery_out = CONFIG_SCHEMA({"discovery_out": {"domains": ["lock"]}})["discovery_out"]
+    assert discovery_out == {"enabled": True, "domains": ["lock"], "qos": 1}

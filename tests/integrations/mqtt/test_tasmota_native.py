@@ -205,7 +205,8 @@ async def test_sensors_appear_with_units_and_report(site):
            "sensor.tasmota_energy_power", "sensor.tasmota_energy_voltage", "sensor.tasmota_energy_today"]
     await discovered(hub, *ids)
     temperature = hub.states.get("sensor.tasmota_am2301_temperature").attributes
-    assert (temperature["unit_of_measurement"], temperature["device_class"], temperature["state_class"]) == ("°C", "temperature", "measurement")
+    temperature_classes = (temperature["unit_of_measurement"], temperature["device_class"], temperature["state_class"])
+    assert temperature_classes == ("°C", "temperature", "measurement")
     total = hub.states.get("sensor.tasmota_energy_total").attributes
     assert (total["unit_of_measurement"], total["device_class"], total["state_class"]) == ("kWh", "energy", "total")
     assert hub.states.get("sensor.tasmota_energy_voltage").attributes["unit_of_measurement"] == "V"
@@ -314,11 +315,17 @@ def test_relays_lights_and_options_become_hatasmotas_entities():
     assert translate.unsupported(translate.CONFIG_SCHEMA(device([3, 3]))) == ["shutters"]
     split = translate.components(translate.CONFIG_SCHEMA(device([2, 2], lk=0, lt_st=5)), None)
     colour, white = (c.config for c in split)
-    assert (colour["brightness_command_topic"], colour["rgb_command_template"]) == (f"{CMND}/Dimmer1", "{{ red }},{{ green }},{{ blue }}=")
+    assert (colour["brightness_command_topic"], colour["rgb_command_template"]) == (
+        f"{CMND}/Dimmer1",
+        "{{ red }},{{ green }},{{ blue }}=",
+    )
     assert (white["brightness_command_topic"], white["color_temp_command_topic"]) == (f"{CMND}/Dimmer2", f"{CMND}/CT")
     assert "rgb_command_topic" not in white
     tuya = translate.components(translate.CONFIG_SCHEMA(device([2], lt_st=1, ty=1)), None)[0].config
-    assert (tuya["brightness_command_topic"], tuya["brightness_value_template"]) == (f"{CMND}/Dimmer3", '{{ value_json["Dimmer"] }}')
+    assert (tuya["brightness_command_topic"], tuya["brightness_value_template"]) == (
+        f"{CMND}/Dimmer3",
+        '{{ value_json["Dimmer"] }}',
+    )
 
 
 def test_sensor_readings_follow_hatasmota():
