@@ -18,7 +18,10 @@ round runs, in rotating order:
   directory, discovery caps raised to N, state stream off; bench/mqtt.py measures it) and
   the time runs from the start of set-up until every ``sensor.bench_<i>`` exists with state
   ``<i>`` — entity made, state topic subscribed, retained state delivered and the bridge's
-  ``online`` seen. Then the hub stops, and that is timed too (every entity unsubscribes).
+  ``online`` seen. Then the hub stops, and that is timed too (every entity unsubscribes),
+  and it restarts on the same data directory: the registries hold every entity, so the
+  restart, the everyday case, writes nothing (the first start writes N devices and N
+  entities to the registries).
 
 Figures are seconds and the ratio hub / bare in the same round (these two-core machines are
 shared and drift by ±20–40 %, so only same-run ratios compare); the summary gives the
@@ -138,8 +141,9 @@ async def publish_all(broker: BrokerProcess, messages: Iterator[tuple[str, bytes
 @dataclass
 class Run:
     seconds: float | None  # None: not done within the timeout
-    done: int
+    done: int  # messages (bare) or entities with their state when the run ended
     stop: float | None = None  # the hub's: seconds its graceful stop took
+    restart: float | None = None  # the hub's: seconds a restart on the same data took
 
 
 async def run_bare(broker: BrokerProcess, estate: Estate, timeout: float) -> Run:
@@ -202,7 +206,9 @@ async def run_hub(broker: BrokerProcess, estate: Estate, timeout: float, profile
 
 
 async def hub_process(host: str, port: int, n: int, prefix: str, root: str, timeout: float, profile: str | None) -> None:
-    """``--hub``: run one hub case and print its :class:`Run` as the last line of JSON.
+    """``--hub``: a first start on an empty data directory, its stop, then a restart on the
+    same directory (the registries hold every entity: nothing is written to disk); print
+    the :class:`Run` as the last line of JSON.
 
     Past the timeout the process reports and exits at once, wherever the hub is: start-up
     itself waits until the discovery under way is done, and a graceful stop of a hub still
@@ -219,23 +225,31 @@ async def hub_process(host: str, port: int, n: int, prefix: str, root: str, time
             "client_id": f"bench-discovery-{site.name}",
         },
     }
+    run = Run(None, 0)
+
+    async def started() -> tuple[Hub, float]:
+        """A hub on ``site`` with every entity in its state, and how long that took."""
+        start = time.perf_counter()
+        hub, _checked = await setup_hub(write_config(site, config))
+        progress = Progress(hub, n)
+
+        def give_up() -> None:
+            run.done = len(progress.done)
+            print(json.dumps(run.__dict__), flush=True)
+            shutil.rmtree(site, ignore_errors=True)
+            os._exit(0)
+
+        timer = asyncio.get_running_loop().call_later(max(timeout - (time.perf_counter() - start), 0.001), give_up)
+        await hub.start()
+        await progress.finished.wait()
+        timer.cancel()
+        run.done = n
+        return hub, time.perf_counter() - start
+
     profiler = cProfile.Profile() if profile else None
-    start = time.perf_counter()
     if profiler is not None:
         profiler.enable()
-    hub, _checked = await setup_hub(write_config(site, config))
-    progress = Progress(hub, n)
-
-    def give_up() -> None:
-        print(json.dumps(Run(None, len(progress.done)).__dict__), flush=True)
-        shutil.rmtree(site, ignore_errors=True)
-        os._exit(0)
-
-    timer = asyncio.get_running_loop().call_later(max(timeout - (time.perf_counter() - start), 0.001), give_up)
-    await hub.start()
-    await progress.finished.wait()
-    run = Run(time.perf_counter() - start, n)
-    timer.cancel()
+    hub, run.seconds = await started()
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(f"{profile}-{n}.pstats")
@@ -244,6 +258,8 @@ async def hub_process(host: str, port: int, n: int, prefix: str, root: str, time
     stopping = time.perf_counter()
     await hub.stop()
     run.stop = time.perf_counter() - stopping
+    hub, run.restart = await started()
+    await hub.stop()
     shutil.rmtree(site, ignore_errors=True)
     print(json.dumps(run.__dict__), flush=True)
 
@@ -284,7 +300,10 @@ async def clear(broker: BrokerProcess, estate: Estate) -> None:
 def seconds(run: Run, n: int, timeout: float) -> str:
     if run.seconds is None:
         return f"> {timeout:.0f} s ({run.done:,}/{n:,})"
-    return f"{run.seconds:.2f} s" + (f" (stop {run.stop:.2f} s)" if run.stop is not None else "")
+    if run.stop is None:
+        return f"{run.seconds:.2f} s"
+    restart = f"{run.restart:.2f} s" if run.restart is not None else f"> {timeout:.0f} s ({run.done:,}/{n:,})"
+    return f"{run.seconds:.2f} s (stop {run.stop:.2f} s), restart {restart}"
 
 
 def spread(values: list[float], fmt: Callable[[float], str]) -> str:
@@ -328,6 +347,8 @@ async def measure(broker: BrokerProcess, estate: Estate, args: argparse.Namespac
         worst = min(run.done for run in cases["hub"] if run.seconds is None)
         hub_cell += f" ({timed_out} round(s) > {args.timeout:.0f} s; {worst:,}/{estate.n:,} done)"
     stops = [run.stop for run in cases["hub"] if run.stop is not None]
+    restarts = [run.restart for run in cases["hub"] if run.restart is not None]
+    restart_ratio = [h.restart / b.seconds for h, b in zip(cases["hub"], cases["bare"]) if h.restart and b.seconds]
     return [
         f"{estate.n:,}",
         spread(bare_s, secs) if bare_s else "—",
@@ -335,6 +356,8 @@ async def measure(broker: BrokerProcess, estate: Estate, args: argparse.Namespac
         spread(paired, lambda v: f"{v:.1f}×") if paired else "—",
         spread([estate.n / s for s in hub_s], lambda v: f"{v:,.0f}") if hub_s else "—",
         spread(stops, secs) if stops else "—",
+        spread(restarts, secs) if restarts else "—",
+        spread(restart_ratio, lambda v: f"{v:.1f}×") if restart_ratio else "—",
     ]
 
 
@@ -363,7 +386,10 @@ async def main() -> None:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"\nseconds from start to every entity with its state, {args.rounds} round(s), median (range):")
-    header = ["configs", "bare aiomqtt, 2N+1 retained", "hub → entities with state", "hub / bare", "entities/s", "hub stop"]
+    header = [
+        "configs", "bare aiomqtt, 2N+1 retained", "hub first start → entities with state", "hub / bare", "entities/s",
+        "hub stop", "hub restart", "restart / bare",
+    ]
     print("| " + " | ".join(header) + " |")
     print("| --- " + "| ---: " * (len(header) - 1) + "|")
     for row in rows:
