@@ -64,11 +64,11 @@ import aiomqtt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from xiaoqu.core.const import EVENT_STATE_CHANGED  # noqa: E402
-from xiaoqu.core.hub import Hub  # noqa: E402
-from xiaoqu.core.bootstrap import setup_hub  # noqa: E402
-from xiaoqu.core.testing import write_config  # noqa: E402
-from tests.fixtures_mqtt import BrokerProcess, mosquitto_available  # noqa: E402
+from tests.fixtures_mqtt import BrokerProcess, mosquitto_available
+from xiaoqu.core.bootstrap import setup_hub
+from xiaoqu.core.const import EVENT_STATE_CHANGED
+from xiaoqu.core.hub import Hub
+from xiaoqu.core.testing import write_config
 
 #: Messages handed to the broker before waiting for their acknowledgements.
 PUBLISH_WINDOW = 500
@@ -190,7 +190,8 @@ class Progress:
 
 async def run_hub(broker: BrokerProcess, estate: Estate, timeout: float, profile: str | None) -> Run:
     """The hub case in a process of its own, so a hub past the timeout can be left behind."""
-    command = [sys.executable, __file__, "--hub", json.dumps([broker.host, broker.port, estate.n, estate.prefix, estate.root, timeout, profile])]
+    job = [broker.host, broker.port, estate.n, estate.prefix, estate.root, timeout, profile]
+    command = [sys.executable, __file__, "--hub", json.dumps(job)]
     process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
     try:
         async with asyncio.timeout(2 * timeout + 30):  # set-up and a graceful stop besides
@@ -336,7 +337,7 @@ async def measure(broker: BrokerProcess, estate: Estate, args: argparse.Namespac
         await clear(broker, estate)
     bare_s = [run.seconds for run in cases["bare"] if run.seconds is not None]
     hub_s = [run.seconds for run in cases["hub"] if run.seconds is not None]
-    paired = [h.seconds / b.seconds for h, b in zip(cases["hub"], cases["bare"]) if h.seconds and b.seconds]
+    paired = [h.seconds / b.seconds for h, b in zip(cases["hub"], cases["bare"], strict=True) if h.seconds and b.seconds]
     timed_out = len(cases["hub"]) - len(hub_s)
 
     def secs(v: float) -> str:
@@ -348,7 +349,7 @@ async def measure(broker: BrokerProcess, estate: Estate, args: argparse.Namespac
         hub_cell += f" ({timed_out} round(s) > {args.timeout:.0f} s; {worst:,}/{estate.n:,} done)"
     stops = [run.stop for run in cases["hub"] if run.stop is not None]
     restarts = [run.restart for run in cases["hub"] if run.restart is not None]
-    restart_ratio = [h.restart / b.seconds for h, b in zip(cases["hub"], cases["bare"]) if h.restart and b.seconds]
+    restart_ratio = [h.restart / b.seconds for h, b in zip(cases["hub"], cases["bare"], strict=True) if h.restart and b.seconds]
     return [
         f"{estate.n:,}",
         spread(bare_s, secs) if bare_s else "—",

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import aiomqtt
+
 from xiaoqu.core.bus import is_coroutine_callable
 
 from .models import MqttStats, RateLimitedLog, ReceiveMessage
@@ -48,6 +49,7 @@ from .topic import BrokerFilters, TopicMatcher, valid_publish_topic, valid_subsc
 
 if TYPE_CHECKING:
     import paho.mqtt.client as paho
+
     from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
@@ -239,7 +241,9 @@ class MqttClient:
         if client is not None:
             try:
                 async with asyncio.timeout(flush_timeout):
-                    while (self._outbox or self._inflight) and self._client is not None:
+                    # The outbox empties in paho's callbacks; a short poll once, at stop, is
+                    # simpler than an event set for every message sent.
+                    while (self._outbox or self._inflight) and self._client is not None:  # noqa: ASYNC110
                         await asyncio.sleep(0.01)
                     await client.publish(self.settings.status_topic, b"offline", qos=1, retain=True)
             except (TimeoutError, aiomqtt.MqttError) as err:

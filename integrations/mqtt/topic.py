@@ -207,7 +207,7 @@ class BrokerFilters:
         else:
             self._from_broker(node)
         node.topic_filter = None
-        for parent, level, child in zip(reversed(path[:-1]), reversed(levels), reversed(path[1:])):
+        for parent, level, child in zip(reversed(path[:-1]), reversed(levels), reversed(path[1:]), strict=True):
             if child.children or child.topic_filter is not None:
                 break
             del parent.children[level]

@@ -76,7 +76,8 @@ class TasmotaDiscovery(Discovery):
     async def _process(self, message: ReceiveMessage) -> None:
         match = TOPIC.fullmatch(message.topic[len(PREFIX) + 1 :])
         if match is None:
-            self._refuse(message.topic, "discovery_topic", f"{message.topic} is not {PREFIX}/<MAC in capitals>/config or …/sensors")
+            expected = f"{PREFIX}/<MAC in capitals>/config or …/sensors"
+            self._refuse(message.topic, "discovery_topic", f"{message.topic} is not {expected}")
             return
         mac, kind = match.group("mac", "kind")
         device = self._known.setdefault(mac, _Device())

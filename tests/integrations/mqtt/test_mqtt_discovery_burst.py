@@ -6,10 +6,10 @@ import asyncio
 import json
 from typing import Any
 
-from xiaoqu.core.testing import running_hub
-from xiaoqu.integrations import mqtt
 from tests.fixtures_mqtt import MqttProbe
 from tests.integrations.mqtt.conftest import wait_state
+from xiaoqu.core.testing import running_hub
+from xiaoqu.integrations import mqtt
 
 
 def sensor(i: int, **extra: Any) -> dict[str, Any]:

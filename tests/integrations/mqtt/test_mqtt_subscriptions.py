@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.fixtures_mqtt import MqttProbe
 from xiaoqu.core.testing import running_hub
 from xiaoqu.integrations import mqtt
 from xiaoqu.integrations.mqtt.topic import BrokerFilters, covers, has_wildcard
-from tests.fixtures_mqtt import MqttProbe
 
 HUB = "hub-under-test"
 
