@@ -196,10 +196,9 @@ class ServiceNotSupported(ServiceValidationError):
         super().__init__(f"{entity.entity_id} does not support {entity.domain}.{service}")
 
 
-class ToggleEntity(Entity):
-    """An entity that is on or off and is switched (switches, lights, fans): its state is
-    derived from :attr:`is_on`; subclasses implement :meth:`turn_on` and :meth:`turn_off`,
-    which may be ``async def``."""
+class OnOffEntity(Entity):
+    """An entity whose state is ``on`` or ``off``, derived from :attr:`is_on` (``unknown``
+    while it is ``None``): binary sensors, which only report, and every :class:`ToggleEntity`."""
 
     _attr_is_on: bool | None = None
 
@@ -210,6 +209,11 @@ class ToggleEntity(Entity):
     @property
     def state(self) -> str | None:
         return None if self.is_on is None else STATE_ON if self.is_on else STATE_OFF
+
+
+class ToggleEntity(OnOffEntity):
+    """An entity that is on or off and is switched (switches, lights, fans); subclasses
+    implement :meth:`turn_on` and :meth:`turn_off`, which may be ``async def``."""
 
     def turn_on(self, **kwargs: Any) -> Awaitable[None] | None:
         raise ServiceNotSupported(self, "turn_on")
