@@ -131,12 +131,18 @@ class Simulator:
         self.traffic.start()
 
     async def stop(self) -> None:
+        """Stop the simulated devices that talk MQTT and the traffic; the barrier controllers'
+        Modbus server stays up until :meth:`stop_controllers` (the hub's last act)."""
         self.timers.cancel_all()
         await asyncio.gather(*(connection.stop() for connection in self.connections))
-        if self.modbus is not None:
-            await self.modbus.stop()
         for gate in self.gates.values():
             gate.shutdown()
+
+    async def stop_controllers(self) -> None:
+        """Switch the barrier controllers off: after the hub's integrations have stopped, as
+        powered hardware outlives them, so the modbus integration never sees them vanish."""
+        if self.modbus is not None:
+            await self.modbus.stop()
 
 
 async def set_up(hub: Hub, config: dict[str, Any]) -> None:
@@ -146,8 +152,10 @@ async def set_up(hub: Hub, config: dict[str, Any]) -> None:
         await simulator.start()
     except BaseException:
         await simulator.stop()
+        await simulator.stop_controllers()
         hub.data.pop(DATA_SIMULATOR, None)
         raise
+    hub.on_stop(simulator.stop_controllers)
 
 
 async def tear_down(hub: Hub) -> None:
