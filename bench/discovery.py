@@ -100,7 +100,7 @@ class Estate:
         """A sensor as Zigbee2MQTT announces it (full keys; shared availability)."""
         device = f"bench {i}"
         return {
-            "name": device,
+            "name": None,  # the device's main feature: named (and its id made) after the device alone
             "unique_id": f"bench_{i}_value",
             "state_topic": self.state_topic(i),
             "value_template": "{{ value_json.value }}",
