@@ -67,6 +67,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.fixtures_mqtt import BrokerProcess, mosquitto_available
 from xiaoqu.core.bootstrap import setup_hub
 from xiaoqu.core.const import EVENT_STATE_CHANGED
+from xiaoqu.core.gc_tuning import tune_for_hub
 from xiaoqu.core.hub import Hub
 from xiaoqu.core.testing import write_config
 
@@ -215,6 +216,7 @@ async def hub_process(host: str, port: int, n: int, prefix: str, root: str, time
     itself waits until the discovery under way is done, and a graceful stop of a hub still
     busy could take as long again.
     """
+    tune_for_hub()  # as `xiaoqu run` does
     site = Path(tempfile.mkdtemp())
     config = {
         "http": {"server_port": 0},

@@ -45,11 +45,13 @@ def run(args: argparse.Namespace) -> int:
 
 async def serve(config_path: Path, log_level_override: str | None = None, log_overrides: list[str] | None = None) -> int:
     from xiaoqu.core.bootstrap import setup_hub
+    from xiaoqu.core.gc_tuning import freeze_start_up, tune_for_hub
 
     logs = {}
     for item in log_overrides or []:
         name, _, level = item.partition("=")
         logs[name] = _level(level)
+    tune_for_hub()
     hub, checked = await setup_hub(config_path, log_overrides={"default": log_level_override, "logs": logs})
     for error in checked.errors:
         _LOGGER.log(logging.ERROR if error.severity == "error" else logging.WARNING, "%s", error)
@@ -61,6 +63,7 @@ async def serve(config_path: Path, log_level_override: str | None = None, log_ov
         # ignored: mypy cannot infer the type of a lambda with a default argument (python/mypy#15459)
         loop.add_signal_handler(sig, lambda s=sig: _request_stop(hub, s))  # type: ignore[misc]
     await hub.start()
+    freeze_start_up()
     running = ", ".join(hub.plugins.running) or "nothing"
     _LOGGER.info("xiaoqu is running site %r from %s: %s", hub.config.site, config_path, running)
     code = await hub.wait_stopped()
