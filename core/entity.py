@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -154,6 +154,13 @@ class Entity:
     @property
     def supported_features(self) -> int:
         return self._attr_supported_features
+
+    def check_offered(self, what: str, value: Any, offered: Sequence[Any]) -> None:
+        """Refuse a service value this entity does not offer (an option, a preset, a mode),
+        in one sentence naming the entity and the choices."""
+        if value not in offered:
+            choices = ", ".join(map(str, offered))
+            raise ServiceValidationError(f"{what} {value!r} is not offered by {self.entity_id}; choose one of {choices}")
 
     def domain_attributes(self) -> Mapping[str, Any]:
         """The attributes the entity's domain defines (a light's brightness, a cover's

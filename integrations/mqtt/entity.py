@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from xiaoqu.core.entity import DeviceInfo, Entity
-from xiaoqu.core.errors import ServiceValidationError
 from xiaoqu.core.payload import loads
 from xiaoqu.core.validation import boolean, ensure_list, string, vol
 
@@ -368,11 +367,3 @@ class MqttEntity(Entity):
             if self.config.get(key) is not None:
                 attributes[key] = self.config[key]
         return attributes
-
-
-def check_option(value: Any, options: list[Any], what: str) -> None:
-    """Refuse a service value the device's config does not offer (one sentence naming it)."""
-    if value not in options:
-        choices = ", ".join(map(str, options))
-        raise ServiceValidationError(f"{what} {value!r} is not offered by this device; choose one of {choices}")
-

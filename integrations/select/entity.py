@@ -5,7 +5,6 @@ from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from xiaoqu.core.entity import Entity, ServiceNotSupported
-from xiaoqu.core.errors import ServiceValidationError
 
 from .const import ATTR_OPTIONS, DOMAIN
 
@@ -13,7 +12,7 @@ from .const import ATTR_OPTIONS, DOMAIN
 class SelectEntity(Entity):
     """One of ``options``: the state is the option chosen (``unknown`` while it is ``None``)
     and the options are an attribute. A subclass implements :meth:`select_option`, calling
-    :meth:`check_option` first."""
+    ``self.check_offered("option", option, self.options)`` first."""
 
     domain = DOMAIN
 
@@ -34,13 +33,6 @@ class SelectEntity(Entity):
 
     def domain_attributes(self) -> dict[str, Any]:
         return {ATTR_OPTIONS: self.options}
-
-    def check_option(self, option: str) -> None:
-        """Refuse an option that is not one of :attr:`options`, listing them."""
-        if option not in self.options:
-            raise ServiceValidationError(
-                f"option {option!r} is not offered by {self.entity_id}; choose one of {', '.join(self.options)}"
-            )
 
     def select_option(self, option: str) -> Awaitable[None] | None:
         raise ServiceNotSupported(self, "select_option")

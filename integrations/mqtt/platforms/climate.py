@@ -14,7 +14,6 @@ from xiaoqu.integrations.climate.entity import ClimateEntity
 from ..entity import (
     PAYLOAD_NONE,
     MqttEntity,
-    check_option,
     publish_topic,
     subscribe_topic,
 )
@@ -148,17 +147,17 @@ class MqttClimate(MqttEntity, ClimateEntity):
         self.update()
 
     def set_hvac_mode(self, hvac_mode: str) -> None:
-        check_option(hvac_mode, self.config["modes"], "hvac mode")
+        self.check_offered("hvac mode", hvac_mode, self.config["modes"])
         self._send("mode", hvac_mode)
         self.update()
 
     def set_preset_mode(self, preset_mode: str) -> None:
-        check_option(preset_mode, self.config["preset_modes"], "preset mode")
+        self.check_offered("preset mode", preset_mode, self.config["preset_modes"])
         self._send("preset_mode", preset_mode)
         self.update()
 
     def set_fan_mode(self, fan_mode: str) -> None:
-        check_option(fan_mode, self.config["fan_modes"], "fan mode")
+        self.check_offered("fan mode", fan_mode, self.config["fan_modes"])
         self._send("fan_mode", fan_mode)
         self.update()
 

@@ -14,7 +14,6 @@ from xiaoqu.integrations.fan.entity import FanEntity
 from ..entity import (
     PAYLOAD_NONE,
     MqttEntity,
-    check_option,
     publish_topic,
     subscribe_topic,
 )
@@ -166,7 +165,7 @@ class MqttFan(MqttEntity, FanEntity):
             self.update()
 
     def set_preset_mode(self, preset_mode: str) -> None:
-        check_option(preset_mode, self.config["preset_modes"], "preset mode")
+        self.check_offered("preset mode", preset_mode, self.config["preset_modes"])
         if "preset_mode_command_topic" in self.config:
             template = self.command_template("preset_mode_command_template")
             self.publish(self.config["preset_mode_command_topic"], template.render(preset_mode) if template.text else preset_mode)

@@ -39,7 +39,7 @@ class MqttSelect(MqttEntity, SelectEntity):
         self.update()
 
     def select_option(self, option: str) -> None:
-        self.check_option(option)
+        self.check_offered("option", option, self.options)
         if "command_topic" in self.config:
             template = self.command_template("command_template")
             self.publish(self.config["command_topic"], template.render(option) if template.text else option)

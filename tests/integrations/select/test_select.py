@@ -13,7 +13,7 @@ class Scene(SelectEntity):
     _attr_options = ["day", "night"]
 
     def select_option(self, option: str) -> None:
-        self.check_option(option)
+        self.check_offered("option", option, self.options)
         self._attr_current_option = option
         self.write_state()
 
