@@ -59,6 +59,8 @@ from tinydb.storages import Storage as _TinyDBStorage
 from tinydb.table import Document
 from tinydb.table import Table as _TinyDBTable
 
+from xiaoqu.core.payload import first_surrogates
+
 __all__ = [
     "Document",
     "Query",
@@ -120,10 +122,12 @@ def dump_json(value: object, what: str) -> str:
     """Serialise ``value`` to compact JSON text or raise ValueError naming the offending part.
 
     Mappings that are not dicts (read-only event data, say) are written as objects. NaN and
-    infinity are refused because they are not JSON and other readers would reject the file.
+    infinity are refused because they are not JSON and other readers would reject the file;
+    so is a lone surrogate, which UTF-8 cannot encode: a file or a recorder batch holding one
+    could never be written.
     """
     try:
-        return json.dumps(
+        text = json.dumps(
             value,
             ensure_ascii=False,
             allow_nan=False,
@@ -133,6 +137,9 @@ def dump_json(value: object, what: str) -> str:
     except (TypeError, ValueError) as err:
         reason = _find_non_json(value, what, set()) or f"{what} is not JSON data: {err}"
         raise ValueError(reason) from None
+    if surrogates := first_surrogates(text):
+        raise ValueError(f"{what} holds the lone surrogate {surrogates!r}, which UTF-8 cannot encode")
+    return text
 
 
 def _mapping_as_dict(value: object) -> dict[Any, Any]:

@@ -11,8 +11,12 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
+from xiaoqu.core.automation.const import EVENT_AUTOMATION_TRIGGERED
 from xiaoqu.core.const import EVENT_STATE_CHANGED
 from xiaoqu.core.payload import jsonable
+from xiaoqu.core.script.const import EVENT_SCRIPT_STARTED
+
+from .services import EVENT_LOGBOOK_ENTRY
 
 if TYPE_CHECKING:
     from xiaoqu.core.bus import Event
@@ -21,7 +25,7 @@ if TYPE_CHECKING:
 KIND_STATE: Final = "state"
 KIND_LOGBOOK: Final = "logbook"
 #: Events the logbook shows besides state changes (``logbook_entry`` is ``logbook.log``'s).
-LOGBOOK_EVENTS: Final = ("automation_triggered", "script_started", "logbook_entry")
+LOGBOOK_EVENTS: Final = (EVENT_AUTOMATION_TRIGGERED, EVENT_SCRIPT_STARTED, EVENT_LOGBOOK_ENTRY)
 
 
 class Exclusions:
@@ -52,11 +56,14 @@ def start_recording(hub: Hub, exclude: Exclusions) -> None:
         if new is None:  # removed: the logbook says so, the history ends
             data: dict[str, Any] = {"removed": True}
         else:
-            # What a plugin put in an attribute may not all be JSON (NaN, an object): kept cleaned.
-            data = {"s": new.state, "a": jsonable(new.attributes), "lc": new.last_changed}
+            data = {"s": new.state, "a": new.attributes, "lc": new.last_changed}
             if new.context is not None and new.context.user_id:  # who set it, for the logbook
                 data["u"] = new.context.user_id
-        recorder.record(KIND_STATE, data, subject=entity_id, time=new.last_updated if new else event.time_fired)
+        when = new.last_updated if new else event.time_fired
+        try:
+            recorder.record(KIND_STATE, data, subject=entity_id, time=when)
+        except ValueError:  # an attribute JSON or UTF-8 cannot hold (a plugin's NaN, an object): kept cleaned
+            recorder.record(KIND_STATE, jsonable(data), subject=entity_id, time=when)
 
     def logbook_event(event: Event) -> None:
         plain = {key: value for key, value in event.data.items() if isinstance(value, str | int | float | None)}

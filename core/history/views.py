@@ -14,6 +14,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.auth.permissions import API_READ
+from xiaoqu.core.automation.const import EVENT_AUTOMATION_TRIGGERED
 from xiaoqu.core.http import hub_of, json_error, json_response, requires
 
 from .recording import KIND_LOGBOOK, KIND_STATE
@@ -24,11 +25,32 @@ if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
     from xiaoqu.core.recorder import Record
 
-_UTC: Final = UTC
 DEFAULT_SPAN: Final = timedelta(days=1)
-#: At most this many entities in one history request, and entries in one logbook answer.
+#: The longest period one request may ask for: what is kept by default.
+MAX_SPAN: Final = timedelta(days=10)
+#: At most this many entities in one request, states in one history answer, and entries in
+#: one logbook answer: every row is read, built and written on the event loop.
 MAX_ENTITIES: Final = 100
+MAX_STATES: Final = 50_000
 MAX_LOGBOOK: Final = 10_000
+
+
+class _Budget:
+    """How many more records one request may read; past it the caller is told to ask for less."""
+
+    def __init__(self, most: int, what: str) -> None:
+        self.left = most
+        self.most = most
+        self.what = what
+
+    async def query(self, hub: Hub, kind: str, **criteria: Any) -> list[Record]:
+        """``hub.recorder.query`` reading one record more than is left, to know it is too much."""
+        records = await hub.recorder.query(kind, limit=self.left + 1, newest_first=False, **criteria)
+        self.left -= len(records)
+        if self.left < 0:
+            raise json_error(HTTPStatus.BAD_REQUEST, f"More than {self.most:,} {self.what} in this period: "
+                                                     "ask for a shorter one or for fewer entities.")
+        return records
 
 
 def _moment(text: str, what: str) -> float:
@@ -37,7 +59,7 @@ def _moment(text: str, what: str) -> float:
     except ValueError:
         raise json_error(HTTPStatus.BAD_REQUEST, f"Invalid {what}: {text[:40]!r} is not an ISO 8601 time.") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_UTC)
+        moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
 
 
@@ -49,11 +71,13 @@ def _period(request: web.Request) -> tuple[float, float]:
     end = _moment(end_text, "end_time") if end_text else start + DEFAULT_SPAN.total_seconds()
     if end <= start:
         raise json_error(HTTPStatus.BAD_REQUEST, "end_time must be after the start time.")
+    if end - start > MAX_SPAN.total_seconds():
+        raise json_error(HTTPStatus.BAD_REQUEST, f"A period of at most {MAX_SPAN.days} days in one request.")
     return start, end
 
 
 def _iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, _UTC).isoformat()
+    return datetime.fromtimestamp(timestamp, UTC).isoformat()
 
 
 def _entity_ids(request: web.Request, key: str) -> list[str]:
@@ -72,15 +96,13 @@ def _state_row(entity_id: str, record: Record, attributes: bool) -> dict[str, An
     return row
 
 
-async def _one_history(hub: Hub, entity_id: str, start: float, end: float, attributes: bool,
+async def _one_history(hub: Hub, budget: _Budget, entity_id: str, start: float, end: float, attributes: bool,
                        significant_only: bool) -> list[dict[str, Any]]:
-    recorder = hub.recorder
-    before = await recorder.query(KIND_STATE, subject=entity_id, until=start, limit=1, newest_first=True)
-    during = await recorder.query(KIND_STATE, subject=entity_id, since=start, until=end, limit=None,
-                                  newest_first=False)
+    before = await hub.recorder.query(KIND_STATE, subject=entity_id, until=start, limit=1, newest_first=True)
+    during = await budget.query(hub, KIND_STATE, subject=entity_id, since=start, until=end)
     rows = []
     previous: str | None = None
-    for record in [*before, *during]:
+    for index, record in enumerate([*before, *during]):
         if record.data.get("removed"):
             previous = None
             continue
@@ -88,7 +110,7 @@ async def _one_history(hub: Hub, entity_id: str, start: float, end: float, attri
             continue  # only its attributes changed
         previous = record.data["s"]
         row = _state_row(entity_id, record, attributes)
-        if record in before:
+        if index < len(before):  # the state it had when the period began
             row["last_updated"] = row["last_changed"] = _iso(max(record.time, start))
         rows.append(row)
     return rows
@@ -103,9 +125,10 @@ async def history_period(request: web.Request) -> web.Response:
         raise json_error(HTTPStatus.BAD_REQUEST, "filter_entity_id is missing: name the entities (a,b,...).")
     query = request.query
     minimal = "minimal_response" in query
+    budget = _Budget(MAX_STATES, "states")
     answer = []
     for entity_id in entity_ids:
-        rows = await _one_history(hub, entity_id, start, end, "no_attributes" not in query,
+        rows = await _one_history(hub, budget, entity_id, start, end, "no_attributes" not in query,
                                   "significant_changes_only" in query)
         if minimal and len(rows) > 2:  # Home Assistant's: full first and last, the rest state and time
             rows = [rows[0], *({"state": r["state"], "last_changed": r["last_changed"]} for r in rows[1:-1]), rows[-1]]
@@ -125,7 +148,7 @@ def _logbook_row(hub: Hub, record: Record) -> dict[str, Any] | None:
         if "unit_of_measurement" in data["a"]:  # a measurement is a graph, not a logbook line
             return None
         row = {"when": _iso(record.time), "name": name, "entity_id": entity_id, "state": data["s"]}
-    elif data["event"] == "automation_triggered":
+    elif data["event"] == EVENT_AUTOMATION_TRIGGERED:
         row = {"when": _iso(record.time), "name": data.get("name"), "entity_id": data.get("entity_id"),
                "domain": "automation", "message": f"triggered by {data.get('source') or 'a trigger'}"}
     else:
@@ -140,13 +163,11 @@ def _logbook_row(hub: Hub, record: Record) -> dict[str, Any] | None:
 async def logbook(request: web.Request) -> web.Response:
     hub = hub_of(request)
     start, end = _period(request)
-    wanted = _entity_ids(request, "entity")
+    subjects: list[str | None] = list(_entity_ids(request, "entity")) or [None]
+    budget = _Budget(MAX_LOGBOOK, "entries")
     records: list[Record] = []
     for kind in (KIND_STATE, KIND_LOGBOOK):
-        subjects: list[str | None] = list(wanted) or [None]
         for subject in subjects:
-            records += await hub.recorder.query(kind, subject=subject, since=start, until=end, limit=MAX_LOGBOOK,
-                                                newest_first=False)
+            records += await budget.query(hub, kind, subject=subject, since=start, until=end)
     records.sort(key=lambda record: (record.time, record.seq))
-    rows = [row for record in records if (row := _logbook_row(hub, record)) is not None]
-    return json_response(rows[:MAX_LOGBOOK])
+    return json_response([row for record in records if (row := _logbook_row(hub, record)) is not None])

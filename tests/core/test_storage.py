@@ -596,3 +596,11 @@ async def test_a_killed_writer_loses_no_acknowledged_write(
     stored = {doc["key"] for doc in store.table("acks").all()}
     assert set(acked) <= stored
     assert not list(tmp_path.glob(".crash.json.*.tmp"))  # a write the kill cut short leaves none
+
+
+def test_dump_json_refuses_a_lone_surrogate_no_file_could_hold() -> None:
+    from xiaoqu.core.storage import dump_json
+
+    with pytest.raises(ValueError, match=r"^state: data holds the lone surrogate '\\ud800', which UTF-8 cannot encode$"):
+        dump_json({"a": "x\ud800"}, "state: data")
+    assert dump_json({"a": "门 \U0001f600"}, "x") == '{"a":"门 \U0001f600"}'

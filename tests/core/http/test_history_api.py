@@ -68,3 +68,20 @@ async def test_logbook_lists_changes_and_entries_but_not_measurements(api, clock
     ]
     status, body = await api.request("GET", f"/api/logbook/{START.isoformat()}?entity={TEMP}")
     assert body == []
+
+
+async def test_a_request_reads_a_bounded_period_and_number_of_records(api, clock, monkeypatch) -> None:
+    from xiaoqu.core.history import views
+
+    await changes(api, clock)
+    eleven_days = (START + timedelta(days=11)).isoformat().replace("+", "%2B")
+    status, body = await api.request("GET", f"/api/logbook/{START.isoformat()}?end_time={eleven_days}")
+    assert status == 400 and body["message"] == "A period of at most 10 days in one request."
+    monkeypatch.setattr(views, "MAX_LOGBOOK", 3)
+    monkeypatch.setattr(views, "MAX_STATES", 3)
+    status, body = await api.request("GET", f"/api/logbook/{START.isoformat()}", role="guard")
+    assert status == 400 and body["message"].startswith("More than 3 entries in this period")
+    start = (START + timedelta(minutes=5)).isoformat()
+    status, body = await api.request("GET", f"/api/history/period/{start}?filter_entity_id={LOCK},{TEMP}")
+    assert status == 400 and body["message"].startswith("More than 3 states in this period")
+    assert (await api.request("GET", f"/api/history/period/{start}?filter_entity_id={LOCK}"))[0] == 200  # 3 fit
