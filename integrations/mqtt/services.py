@@ -40,12 +40,17 @@ if TYPE_CHECKING:
 
 
 def reserved(data: MqttData, topic: str) -> str | None:
-    """What ``topic`` is for, when it is one of the hub's own (which nobody may publish to)."""
+    """What ``topic`` is for, when nobody may publish to it through the service: the hub's
+    own topics, the site's device tree (a message there is taken as a reader's swipe or a
+    POS terminal's charge, or as the hub's command to a door), and the broker's ``$`` topics."""
+    if topic.startswith("$"):
+        return "one of the broker's own topics"
     root, prefix = topic_root(data.hub), data.config["discovery_prefix"]
     own = {
         f"{root}/state/#": "the hub's state stream",
         f"{root}/status": "the hub's availability",
         f"{root}/set/#": "the commands Home Assistant sends the hub (discovery out)",
+        f"{root}/#": "in the site's device tree, where a message is taken as a device's or the hub's own",
         f"{prefix}/+/{node_id(data.hub)}/#": "what the hub announces to Home Assistant (discovery out)",
     }
     return next((what for topic_filter, what in own.items() if matches(topic_filter, topic)), None)
@@ -78,7 +83,7 @@ async def publish(call: ServiceCall) -> None:
     except InvalidTopic as err:
         raise ServiceValidationError(f"mqtt.publish: {err}") from None
     if (what := reserved(data, topic)) is not None:
-        raise ServiceValidationError(f"mqtt.publish: {topic} is {what}; only the hub publishes there")
+        raise ServiceValidationError(f"mqtt.publish: {topic} is {what}; the service may not publish there")
     payload = _render(call, "payload_template") if "payload_template" in call.data else call.data.get("payload")
     if call.data["evaluate_payload"]:
         payload = _bytes_literal(payload)

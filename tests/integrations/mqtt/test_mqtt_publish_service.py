@@ -4,6 +4,7 @@ may call it."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -83,11 +84,15 @@ async def test_what_does_not_fit_is_refused_naming_it(site, data, error):
     ("xiaoqu/demo/status", "the hub's availability"),
     ("xiaoqu/demo/set/lock.gate", "the commands Home Assistant sends the hub"),
     ("homeassistant/lock/xiaoqu_demo/gate/config", "what the hub announces to Home Assistant"),
+    # a forged swipe or charge would be taken as the device's
+    ("xiaoqu/demo/reader/r1/credential", "in the site's device tree"),
+    ("xiaoqu/demo/pos/pos-1/charge", "in the site's device tree"),
+    ("$SYS/broker/clients", "one of the broker's own topics"),
 ])
 async def test_the_hubs_own_topics_are_refused(site, topic, what):
     hub, probe = site
     async with MqttProbe(probe.broker, topic, "displays/marker") as watcher:
-        with pytest.raises(ServiceValidationError, match=f"^mqtt.publish: {topic} is {what}"):
+        with pytest.raises(ServiceValidationError, match=f"^mqtt.publish: {re.escape(topic)} is {what}"):
             await publish(hub, topic=topic, payload="forged")
         await publish(hub, topic="displays/marker", payload="after")
         await watcher.wait_for("displays/marker")
