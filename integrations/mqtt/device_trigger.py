@@ -130,7 +130,7 @@ class DeviceTriggers:
         if trigger.config != config:
             trigger.config = config
             for attached in trigger.attached:
-                await self._subscribe(trigger, attached)
+                self._subscribe(trigger, attached)
         return None
 
     async def removed(self, discovery_key: str) -> None:
@@ -152,7 +152,7 @@ class DeviceTriggers:
         attached = _Attached(fire, info, RateLimitedLog(_LOGGER, self.hub.clock.time))
         trigger.attached.append(attached)
         if trigger.config is not None:
-            await self._subscribe(trigger, attached)
+            self._subscribe(trigger, attached)
 
         def detach() -> None:
             attached.stop()
@@ -162,7 +162,9 @@ class DeviceTriggers:
 
         return detach
 
-    async def _subscribe(self, trigger: DeviceTrigger, attached: _Attached) -> None:
+    def _subscribe(self, trigger: DeviceTrigger, attached: _Attached) -> None:
+        """Listen on the trigger's topic; the broker is told right after, without holding up
+        discovery (this runs while discovery decides a config) for its answer."""
         config = trigger.config
         assert config is not None
         render = None
@@ -171,4 +173,4 @@ class DeviceTriggers:
         # as Home Assistant: without a payload (or with an empty one) every message fires
         match = Match(config.get("payload") or None, render, DEFAULT_ENCODING, attached.info, attached.log)
         attached.stop()
-        attached.unsubscribe = await self.client.subscribe(config["topic"], on_message(match, attached.fire), config["qos"])
+        attached.unsubscribe = self.client.subscribe_nowait(config["topic"], on_message(match, attached.fire), config["qos"])

@@ -294,7 +294,8 @@ class MqttEntity(Entity):
 
     def reject(self, reason: str, detail: str) -> None:
         self.discovery.rejections.add(str(self.device_key), reason)
-        self.discovery.log.warning((self.domain, reason), "%s: %s", self.name, detail)
+        who = self.entity_id or self.friendly_name or self.device_key
+        self.discovery.log.warning((self.domain, reason), "%s: %s", who, detail)
 
     def command_template(self, key: str) -> CommandTemplate:
         return CommandTemplate(self.config.get(key), self.discovery.hub)

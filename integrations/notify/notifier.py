@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core.errors import HubError
 from xiaoqu.core.services import ServiceSpec, register_services
+from xiaoqu.core.validation import vol
 
 from .channels import Channel, LogChannel, Notification
 from .const import (
@@ -19,7 +20,7 @@ from .const import (
     EVENT_NOTIFICATION_SENT,
     SERVICE_NOTIFY,
 )
-from .schema import MESSAGE_SCHEMA
+from .schema import MESSAGE_SCHEMA, target_name
 from .services import send_notification, target_names
 
 if TYPE_CHECKING:
@@ -71,6 +72,10 @@ def set_up(hub: Hub, config: list[dict[str, Any]]) -> None:
 
 def register_target(hub: Hub, name: str, channel: Channel, description: str | None = None) -> None:
     """Add ``notify.<name>``, sending through ``channel`` (declare it in your ``xiaoqu_services``)."""
+    try:
+        name = target_name(name)
+    except vol.Invalid as err:
+        raise HubError(f"notify target {name!r}: {err}") from None
     notifier = hub.data[DATA_NOTIFIER]
     if name in notifier.targets:
         raise HubError(f"notify.{name} already exists")

@@ -11,7 +11,7 @@ from .const import ATTR_DATA, ATTR_MESSAGE, ATTR_TARGET, ATTR_TITLE, CHANNEL_LOG
 MAX_MESSAGE: Final = 4000
 
 
-def _target_name(value: Any) -> str:
+def target_name(value: Any) -> str:
     name = slug(value)
     if name == SERVICE_NOTIFY:
         raise vol.Invalid(f"'{SERVICE_NOTIFY}' is the service that sends to every target; choose another name")
@@ -19,7 +19,7 @@ def _target_name(value: Any) -> str:
 
 
 TARGET_SCHEMA: Final = vol.Schema({
-    vol.Required("name"): _target_name,
+    vol.Required("name"): target_name,
     vol.Optional("channel", default=CHANNEL_LOG): vol.In(
         (CHANNEL_LOG,), msg=f"expected {CHANNEL_LOG} (the only built-in channel)"
     ),

@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from xiaoqu.core.bootstrap import setup_hub
-from xiaoqu.core.errors import ServiceValidationError
+from xiaoqu.core.errors import HubError, ServiceValidationError
 from xiaoqu.core.testing import running_hub, write_config
 from xiaoqu.integrations.notify import EVENT_NOTIFICATION_SENT, Notification, register_target
 
@@ -72,3 +72,18 @@ async def test_config_mistakes_name_the_target_and_the_key(tmp_path) -> None:
     await hub.stop()
     assert [str(error).split(": ", 1)[1] for error in checked.errors] == [
         "notify[1].name: names a target already defined above, got 'office'"]
+
+
+async def test_a_plugin_cannot_take_the_broadcast_service_or_an_odd_name(tmp_path, clock) -> None:
+    class Quiet:
+        async def send(self, notification: Notification) -> None:
+            pass
+
+    async with running_hub(tmp_path, {"notify": None}, clock=clock) as hub:
+        with pytest.raises(HubError, match=r"^notify target 'notify': 'notify' is the service that sends to every target"):
+            register_target(hub, "notify", Quiet())
+        with pytest.raises(HubError, match=r"^notify target 'App Push'"):
+            register_target(hub, "App Push", Quiet())
+        register_target(hub, "app", Quiet())
+        with pytest.raises(HubError, match=r"^notify\.app already exists$"):
+            register_target(hub, "app", Quiet())
