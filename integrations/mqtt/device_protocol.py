@@ -73,9 +73,16 @@ BUILTIN_KINDS = (
     MessageKind("door", "state", "door_state"),
     MessageKind("patrol", "scan", "patrol_scan"),
     MessageKind("pos", "charge", "pos_charge", "result", {"ok": False}),
+    # An offline door controller's side of its whitelist (the door integration's controllers).
+    MessageKind("controller", "status", "controller_status"),
+    MessageKind("controller", "sync", "controller_sync"),
+    MessageKind("controller", "events", "controller_events", "ack", {"accepted": []}),
 )
 #: Messages the hub itself publishes under the device tree (ignored when they come back).
-HUB_MESSAGES = frozenset({("reader", "result"), ("door", "command"), ("barrier", "command"), ("pos", "result")})
+HUB_MESSAGES = frozenset({
+    ("reader", "result"), ("door", "command"), ("barrier", "command"), ("pos", "result"),
+    ("controller", "whitelist"), ("controller", "ack"),
+})
 
 
 @dataclass(slots=True, frozen=True)
