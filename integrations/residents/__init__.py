@@ -1,0 +1,63 @@
+"""Who the community is: households, residents and staff, vehicles, consents.
+
+    residents:
+      encryption_key: !secret residents_key     # or a list: the first seals, all open
+
+Other integrations list ``"residents"`` in their manifest and call :func:`get_residents`;
+card numbers in any form a reader sends are read by :mod:`.cardnumber`. docs/residents.md
+is the staff's guide (the sheet's columns, importing, privacy).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from xiaoqu.core import hookimpl
+
+from . import runtime
+from .cardnumber import CardNumberError, CardRead, low24_key, parse_card
+from .const import DOMAIN, ROLE_PERMISSIONS
+from .models import Assessment, Consent, Household, Person, ResidentsChange, Training, Vehicle
+from .registry import Residents, ResidentsError
+from .runtime import get_residents
+from .schema import CONFIG_SCHEMA
+
+if TYPE_CHECKING:
+    from xiaoqu.core.hub import Hub
+
+__all__ = [
+    "DOMAIN",
+    "Assessment",
+    "CardNumberError",
+    "CardRead",
+    "Consent",
+    "Household",
+    "Person",
+    "Residents",
+    "ResidentsChange",
+    "ResidentsError",
+    "Training",
+    "Vehicle",
+    "get_residents",
+    "low24_key",
+    "parse_card",
+]
+
+
+@hookimpl
+def xiaoqu_config_schema() -> Any:
+    return CONFIG_SCHEMA
+
+
+@hookimpl
+async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
+    await runtime.set_up(hub, config)
+
+
+@hookimpl
+async def xiaoqu_stop(hub: Hub) -> None:
+    await runtime.tear_down(hub)
+
+
+@hookimpl
+def xiaoqu_role_permissions() -> dict[str, list[str]]:
+    return ROLE_PERMISSIONS
