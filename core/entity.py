@@ -30,6 +30,7 @@ from xiaoqu.core.validation import ENTITY_MATCH_ALL, ENTITY_MATCH_NONE, comp_ent
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
+    from xiaoqu.core.services import EntityScope
 
 _LOGGER = logging.getLogger(__name__)
 _SLUG_RE = re.compile(r"[^a-z0-9_]+")
@@ -368,6 +369,10 @@ class EntityManager:
         one of those features (``supported_features``). One named by ``entity_id`` that does
         not is refused before anything runs; one reached through ``all`` or its device is
         left out. The first registration (the domain's) decides the features.
+
+        A call by a user whose role is scoped (a resident) acts only inside their scope
+        (:meth:`ServiceRegistry.scope <xiaoqu.core.services.ServiceRegistry.scope>`): naming
+        an entity outside it refuses the call, and ``all`` or a device means theirs only.
         """
         key = (domain, service)
         known = self._services.get(key)
@@ -382,7 +387,12 @@ class EntityManager:
         async def handle(call: ServiceCall) -> None:
             data = dict(call.data)
             entity_ids, device_ids = data.pop("entity_id", None), data.pop("device_id", None)
+            scope = self._hub.services.scope(call.context)
+            if scope is not None:  # before the look-up: a resident learns nothing of entities not theirs
+                _refuse_outside(scope, f"{domain}.{service}", entity_ids)
             targets = self._resolve_targets(domain, entity_ids, device_ids)
+            if scope is not None:  # `all` and a device reach only the entities inside the scope
+                targets = [entity for entity in targets if entity.entity_id and scope.allows(entity.entity_id)]
             if required_features:
                 targets = _supporting(targets, required_features, service, entity_ids)
             for entity in targets:
@@ -415,6 +425,16 @@ class EntityManager:
                 (eid, e) for eid, e in self._entities.items() if e.domain == domain and e.device_id in wanted
             )
         return list(chosen.values())
+
+
+def _refuse_outside(scope: EntityScope, service: str, entity_ids: Any) -> None:
+    """Refuse, before anything runs, a call by a scoped user (a resident) that names an entity
+    outside their scope, whether or not it exists."""
+    if entity_ids is None or entity_ids in (ENTITY_MATCH_ALL, ENTITY_MATCH_NONE):
+        return
+    named = [entity_ids] if isinstance(entity_ids, str) else entity_ids
+    if refused := [entity_id for entity_id in named if not scope.allows(entity_id)]:
+        raise scope.refuse(service, refused)
 
 
 def _supporting(targets: list[Entity], features: int, service: str, entity_ids: Any) -> list[Entity]:

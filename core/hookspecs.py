@@ -16,10 +16,12 @@ import pluggy
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable
 
     import voluptuous as vol
     from aiohttp import web
 
+    from xiaoqu.core.auth.manager import User
     from xiaoqu.core.hub import Hub
 
 PROJECT_NAME = "xiaoqu"
@@ -105,6 +107,20 @@ def xiaoqu_role_permissions() -> dict[str, list[str]] | None:
     """Return ``{role: [service patterns]}`` granting roles the plugin's services.
 
     Patterns are ``domain.service`` with ``*`` wildcards, e.g. ``{"guard": ["door.unlock"]}``.
+    """
+
+
+@hookspec
+def xiaoqu_entity_scope(hub: Hub, user: User) -> Callable[[str], bool] | None:
+    """For a user whose role is scoped (``resident``): which entities they may see and act on.
+
+    Return a predicate on entity ids (true for the entities this plugin lets the user reach),
+    or ``None`` to grant nothing. A user of a scoped role reaches an entity when any plugin's
+    predicate allows it, and nothing when none does: their API answers (states, history,
+    logbook, the states a service call changed) hold only those entities, and entity
+    services act only on them. Called for each request and service call of such a user, so
+    it must be quick, synchronous and read what is current (a household's devices today).
+    Never called for staff roles: they see every entity their permissions let them read.
     """
 
 

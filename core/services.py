@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import enum
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -29,6 +29,24 @@ ServiceResponse = dict[str, Any] | None
 Handler = Callable[["ServiceCall"], ServiceResponse | Awaitable[ServiceResponse]]
 PermissionCheck = Callable[[Context, str, str], None]
 PermissionQuery = Callable[[Context, str, str], bool]
+
+
+class EntityScope(Protocol):
+    """The entities one user may see and act on, when their role is scoped (a resident).
+
+    The auth plugin makes one per user from the plugins' ``xiaoqu_entity_scope`` grants;
+    entity services act only inside it, and the API shows only what it allows.
+    """
+
+    def allows(self, entity_id: str) -> bool: ...
+
+    def refuse(self, service: str, entity_ids: Sequence[str]) -> Exception:
+        """The error to raise for a call naming entities outside the scope (the refusal is audited)."""
+        ...
+
+
+#: ``context`` → the scope of its user; None when the call may reach every entity.
+EntityScopeQuery = Callable[[Context], EntityScope | None]
 
 
 class SupportsResponse(enum.StrEnum):
@@ -73,6 +91,8 @@ class ServiceRegistry:
         self.permission_check: PermissionCheck | None = None
         #: Installed by the auth module: may the context's user call it? Asked, not audited.
         self.permission_query: PermissionQuery | None = None
+        #: Installed by the auth module: the entities the context's user may act on.
+        self.entity_scope: EntityScopeQuery | None = None
 
     def register(
         self,
@@ -105,6 +125,12 @@ class ServiceRegistry:
             }
             for domain, services in sorted(self._services.items())
         }
+
+    def scope(self, context: Context) -> EntityScope | None:
+        """The entities ``context``'s user may act on; None for every entity (staff, the hub)."""
+        if context.user_id is None or self.entity_scope is None:
+            return None
+        return self.entity_scope(context)
 
     def lookup(self, domain: str, service: str, context: Context | None = None) -> Service:
         """The service, or :class:`ServiceNotFound` suggesting a close name ``context`` may know."""

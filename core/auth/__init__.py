@@ -31,7 +31,9 @@ from xiaoqu.core.auth.permissions import (
     API_SET_STATE,
     API_TEMPLATE,
     API_UPDATE_ENTITY,
+    RESERVED_DOMAIN,
     ROLES,
+    SCOPED_ROLES,
     check_pattern,
 )
 from xiaoqu.core.validation import ensure_list, time_period, vol
@@ -89,9 +91,22 @@ def _role_grants(value: Any) -> dict[str, list[str]]:
                 grants[role] = _PATTERNS(patterns)
             except vol.Invalid as err:
                 errors.extend(_prefixed(err, role))
+                continue
+            if role in SCOPED_ROLES:
+                errors.extend(_scoped_api_grants(role, grants[role]))
     if errors:
         raise vol.MultipleInvalid(errors)
     return grants
+
+
+def _scoped_api_grants(role: str, patterns: list[str]) -> list[vol.Invalid]:
+    """A scoped role reads its own entities through its scope; ``api.*`` would reach them all."""
+    return [
+        vol.Invalid(f"{role} sees only the entities plugins put in its scope; {pattern} would reach every "
+                    "entity, so it cannot be granted to this role", path=[role])
+        for pattern in patterns
+        if pattern.partition(".")[0] == RESERVED_DOMAIN
+    ]
 
 
 def _prefixed(err: vol.Invalid, key: str) -> list[vol.Invalid]:

@@ -5,31 +5,38 @@
 context names a user — from the API, or from an automation a user started — is checked
 against the user's role, however it reached the service registry. It audits those calls,
 with the caller's address and token when they came in through the API (see
-:meth:`Access.note_origin`).
+:meth:`Access.note_origin`). For a user whose role is scoped (a resident) it also answers
+which entities they may reach (:meth:`Access.scope_of`, installed as
+``hub.services.entity_scope``), from what the plugins grant.
 """
 from __future__ import annotations
 
+import inspect
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from xiaoqu.core.auth import audit
 from xiaoqu.core.auth.audit import Actor
 from xiaoqu.core.auth.const import DATA_ACCESS
 from xiaoqu.core.auth.manager import AuthManager, User
-from xiaoqu.core.auth.permissions import merge_grants
+from xiaoqu.core.auth.permissions import SCOPED_ROLES, merge_grants
+from xiaoqu.core.auth.scope import Grant, UserScope
 from xiaoqu.core.const import EVENT_CALL_SERVICE, EVENT_HUB_START
 from xiaoqu.core.errors import HubError, Unauthorized
 from xiaoqu.core.hooks import hook_calls
+from xiaoqu.core.ratelimit import RateLimitedLog
 from xiaoqu.core.util import await_me_maybe
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
 
     from xiaoqu.core.bus import Context, Event
     from xiaoqu.core.hub import Hub
 
 _LOGGER = logging.getLogger(__name__)
+#: How many entity ids the audit record of a refused call keeps.
+MAX_AUDITED: Final = 100
 
 
 class Origin(NamedTuple):
@@ -56,6 +63,7 @@ class Access:
         self._site_grants = dict(site_grants or {})
         self.permissions = merge_grants([], self._site_grants)
         self._origins: dict[str, Origin] = {}
+        self._scope_log = RateLimitedLog(_LOGGER, hub.clock.time)
 
     def note_origin(self, context_id: str, address: str | None, token_id: str | None = None) -> None:
         """While a request is served, audit what its context causes with the caller's address
@@ -91,6 +99,7 @@ class Access:
         """
         self._hub.services.permission_check = self.check_service
         self._hub.services.permission_query = self.may_call
+        self._hub.services.entity_scope = self.entity_scope
         self._hub.bus.listen(EVENT_CALL_SERVICE, self._audit_call)
         self._hub.bus.listen(EVENT_HUB_START, self._reload_on_start)
 
@@ -117,6 +126,47 @@ class Access:
         """
         user = self.manager.user(context.user_id)
         return user is not None and self.permissions.allows(user.role, f"{domain}.{service}")
+
+    def scope_of(self, user: User, context: Context) -> UserScope | None:
+        """The entities ``user`` may reach, when their role is scoped; None for every entity.
+        ``context`` is the request's or the call's, whose origin a refusal is audited with.
+
+        The plugins' ``xiaoqu_entity_scope`` are asked each time: what a resident may reach
+        follows their household as it is now. A plugin whose hook fails, or answers something
+        that is not a predicate, grants nothing (logged).
+        """
+        if user.role not in SCOPED_ROLES:
+            return None
+        grants: list[tuple[str, Grant]] = []
+        for call in hook_calls(self._hub.pm, "xiaoqu_entity_scope", {"hub": self._hub, "user": user}):
+            try:
+                grant = call()
+            except Exception:
+                self._scope_log.exception(("entity_scope", call.plugin), "%s: xiaoqu_entity_scope failed; it grants "
+                                          "nothing", call.plugin)
+                continue
+            if grant is None:
+                continue
+            if inspect.iscoroutine(grant):  # an async hook: a scope must be answered at once
+                grant.close()
+            if not callable(grant):
+                self._scope_log.warning(("entity_scope", call.plugin), "%s: xiaoqu_entity_scope returned %s, not a "
+                                        "predicate on entity ids; it grants nothing", call.plugin, type(grant).__name__)
+                continue
+            grants.append((call.plugin, grant))
+
+        def refused(service: str, entity_ids: Sequence[str]) -> None:
+            self.manager.audit.record(audit.SERVICE_DENIED, self._actor(context, user), service=service,
+                                      entity_ids=list(entity_ids[:MAX_AUDITED]))
+
+        return UserScope(user, grants, self._scope_log, refused)
+
+    def entity_scope(self, context: Context) -> UserScope | None:
+        """``hub.services.entity_scope``: the scope of ``context``'s user (see :meth:`scope_of`)."""
+        user = self.manager.user(context.user_id)
+        if user is None:  # the permission check refused the call already
+            return None
+        return self.scope_of(user, context)
 
     def check_service(self, context: Context, domain: str, service: str) -> None:
         """``hub.services.permission_check``: raise :class:`Unauthorized` naming role and service."""

@@ -23,6 +23,10 @@ _LOGGER = logging.getLogger(__name__)
 ADMIN: Final = "admin"
 ROLES: Final = ("admin", "manager", "finance", "guard", "maintenance", "resident")
 STAFF_ROLES: Final = ROLES[:5]
+#: Roles that reach only the entities plugins put in their scope (``xiaoqu_entity_scope``):
+#: a resident sees and acts on their own household's devices, never the estate's. No grant
+#: of ``api.*`` reaches them: what they read comes through their scope.
+SCOPED_ROLES: Final = ("resident",)
 
 API_READ: Final = "api.read"
 API_SET_STATE: Final = "api.set_state"
@@ -80,6 +84,8 @@ class Permissions:
     def allows(self, role: str, name: str) -> bool:
         if role == ADMIN:
             return True
+        if role in SCOPED_ROLES and name.partition(".")[0] == RESERVED_DOMAIN:
+            return False
         key = (role, name)
         answer = self._cache.get(key)
         if answer is None:

@@ -6,6 +6,10 @@
 
 ``start`` defaults to a day before now and ``end_time`` to a day after ``start``. History is one
 list per entity, beginning with its state as it was at ``start``.
+
+A resident (a scoped role) is answered only about the entities in their scope: others they
+name are left out as if they had no past, and their logbook without ``entity`` is the one of
+their own entities.
 """
 from __future__ import annotations
 
@@ -13,9 +17,8 @@ from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final
 
-from xiaoqu.core.auth.permissions import API_READ
 from xiaoqu.core.automation.const import EVENT_AUTOMATION_TRIGGERED
-from xiaoqu.core.http import hub_of, json_error, json_response, requires
+from xiaoqu.core.http import hub_of, json_error, json_response, reads_entities, scope_of
 
 from .recording import KIND_LOGBOOK, KIND_STATE
 
@@ -81,9 +84,22 @@ def _iso(timestamp: float) -> str:
 
 
 def _entity_ids(request: web.Request, key: str) -> list[str]:
+    """The entities the query names; of a resident's, only those in their scope."""
     ids = [e.strip() for e in request.query.get(key, "").split(",") if e.strip()]
     if len(ids) > MAX_ENTITIES:
         raise json_error(HTTPStatus.BAD_REQUEST, f"{key}: at most {MAX_ENTITIES} entities in one request.")
+    scope = scope_of(request)
+    return ids if scope is None else [entity_id for entity_id in ids if scope.allows(entity_id)]
+
+
+def _own_entity_ids(request: web.Request, key: str) -> list[str]:
+    """A resident's logbook without ``key``: the entities in their scope that are there now."""
+    scope = scope_of(request)
+    assert scope is not None
+    ids = [entity_id for entity_id in hub_of(request).states.entity_ids() if scope.allows(entity_id)]
+    if len(ids) > MAX_ENTITIES:
+        raise json_error(HTTPStatus.BAD_REQUEST, f"You have more than {MAX_ENTITIES} entities: name those you want "
+                                                 f"in {key}.")
     return ids
 
 
@@ -116,13 +132,13 @@ async def _one_history(hub: Hub, budget: _Budget, entity_id: str, start: float, 
     return rows
 
 
-@requires(API_READ)
+@reads_entities
 async def history_period(request: web.Request) -> web.Response:
     hub = hub_of(request)
     start, end = _period(request)
-    entity_ids = _entity_ids(request, "filter_entity_id")
-    if not entity_ids:
+    if not request.query.get("filter_entity_id", "").strip(", "):
         raise json_error(HTTPStatus.BAD_REQUEST, "filter_entity_id is missing: name the entities (a,b,...).")
+    entity_ids = _entity_ids(request, "filter_entity_id")
     query = request.query
     minimal = "minimal_response" in query
     budget = _Budget(MAX_STATES, "states")
@@ -159,11 +175,17 @@ def _logbook_row(hub: Hub, record: Record) -> dict[str, Any] | None:
     return row
 
 
-@requires(API_READ)
+@reads_entities
 async def logbook(request: web.Request) -> web.Response:
     hub = hub_of(request)
     start, end = _period(request)
-    subjects: list[str | None] = list(_entity_ids(request, "entity")) or [None]
+    subjects: list[str | None]
+    if scope_of(request) is None:
+        subjects = list(_entity_ids(request, "entity")) or [None]
+    elif request.query.get("entity", "").strip(", "):
+        subjects = list(_entity_ids(request, "entity"))
+    else:
+        subjects = list(_own_entity_ids(request, "entity"))
     budget = _Budget(MAX_LOGBOOK, "entries")
     records: list[Record] = []
     for kind in (KIND_STATE, KIND_LOGBOOK):

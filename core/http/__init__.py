@@ -6,7 +6,8 @@ What plugins use:
   unless its handler is marked :func:`public` (called without a token, it then takes bodies
   of at most 4 KiB unless it says ``@public(max_body=...)``); :func:`requires` limits one to
   the roles with a permission; :func:`user_of` / :func:`context_of` say who is asking (pass
-  the context to every service call and event the request causes).
+  the context to every service call and event the request causes). A route that shows
+  entities is marked :func:`reads_entities` and shows a resident only :func:`scope_of`'s.
 - :func:`register_webhook`: ``/api/webhook/<id>`` handlers for devices that cannot hold a token.
 - :func:`json_response`, :func:`json_message`, :func:`json_error`, :func:`read_json_object`:
   JSON in and out, errors as ``{"message": ...}``.
@@ -28,7 +29,9 @@ from xiaoqu.core.http.helpers import (
     json_response,
     public,
     read_json_object,
+    reads_entities,
     requires,
+    scope_of,
     user_of,
 )
 from xiaoqu.core.http.schema import CONFIG_SCHEMA
@@ -55,8 +58,10 @@ __all__ = [
     "json_response",
     "public",
     "read_json_object",
+    "reads_entities",
     "register_webhook",
     "requires",
+    "scope_of",
     "unregister_webhook",
     "user_of",
     "webhook_payload",

@@ -3,7 +3,9 @@
 Paths, bodies and answers follow Home Assistant's so its clients and habits carry over;
 docs/api.md lists every endpoint with an example. Reading takes ``api.read`` (every staff
 role), changing what the API alone can change takes its own permission, and service calls
-are checked per service by the auth plugin's permission check.
+are checked per service by the auth plugin's permission check. A resident (a scoped role)
+reads states, history and logbook without ``api.read``, but only of the entities in their
+scope (``xiaoqu_entity_scope``), and acts only on those.
 """
 from __future__ import annotations
 
@@ -51,7 +53,9 @@ from xiaoqu.core.http.helpers import (
     json_response,
     public,
     read_json_object,
+    reads_entities,
     requires,
+    scope_of,
     token_of,
     user_of,
 )
@@ -106,11 +110,16 @@ class StatesJson:
         return body
 
     def many(self, states: list[State]) -> bytes:
-        body = b"[" + b",".join(self.one(state) for state in states) + b"]"
+        """Every state there is (``hub.states.all()``): bodies of entities no longer there are forgotten."""
+        body = self.some(states)
         if len(self._bodies) > len(states):  # entities were removed: forget their bodies
             live = {state.entity_id for state in states}
             self._bodies = {entity_id: cached for entity_id, cached in self._bodies.items() if entity_id in live}
         return body
+
+    def some(self, states: list[State]) -> bytes:
+        """Some of the states (a resident's): nothing is forgotten."""
+        return b"[" + b",".join(self.one(state) for state in states) + b"]"
 
 
 STATES_JSON_KEY: Final = web.AppKey("xiaoqu_states_json", StatesJson)
@@ -147,7 +156,7 @@ def _audit(request: web.Request, act: str, **details: Any) -> None:
     request.app[ACCESS_KEY].manager.audit.record(act, _actor(request), **details)
 
 
-@requires(API_READ)
+@reads_entities
 async def api_running(request: web.Request) -> web.Response:
     return json_message("API running.")
 
@@ -198,14 +207,21 @@ async def get_config(request: web.Request) -> web.Response:
     )
 
 
-@requires(API_READ)
+@reads_entities
 async def get_states(request: web.Request) -> web.Response:
-    return json_body(request.app[STATES_JSON_KEY].many(hub_of(request).states.all()))
+    states = hub_of(request).states.all()
+    scope = scope_of(request)
+    if scope is None:
+        return json_body(request.app[STATES_JSON_KEY].many(states))
+    return json_body(request.app[STATES_JSON_KEY].some([state for state in states if scope.allows(state.entity_id)]))
 
 
-@requires(API_READ)
+@reads_entities
 async def get_state(request: web.Request) -> web.Response:
-    state = hub_of(request).states.get(request.match_info["entity_id"])
+    """One entity's state; outside a resident's scope, "not found" as for an entity that is not there."""
+    entity_id = request.match_info["entity_id"]
+    scope = scope_of(request)
+    state = hub_of(request).states.get(entity_id) if scope is None or scope.allows(entity_id) else None
     if state is None:
         return json_message("Entity not found.", HTTPStatus.NOT_FOUND)
     return json_body(request.app[STATES_JSON_KEY].one(state))
@@ -236,17 +252,23 @@ async def set_state(request: web.Request) -> web.Response:
     return json_response(state.as_dict(), status, {"Location": f"/api/states/{entity_id}"})
 
 
-@requires(API_READ)
+@reads_entities
 async def get_services(request: web.Request) -> web.Response:
+    """Every service; to a resident, those their role may call."""
     described = hub_of(request).services.describe()
+    if scope_of(request) is not None:
+        user, access = user_of(request), request.app[ACCESS_KEY]
+        assert user is not None  # reads_entities let only a user in
+        described = {domain: mine for domain, services in described.items()
+                     if (mine := {name: about for name, about in services.items() if access.allows(user, f"{domain}.{name}")})}
     return json_response([{"domain": domain, "services": services} for domain, services in described.items()])
 
 
 async def call_service(request: web.Request) -> web.Response:
     """Call a service for the token's user: the permission check decides per service.
 
-    Answers the states that changed while the service ran (as Home Assistant), and with
-    ``?return_response`` also the service's response.
+    Answers the states that changed while the service ran (as Home Assistant; to a resident,
+    only those in their scope), and with ``?return_response`` also the service's response.
     """
     hub = hub_of(request)
     domain, service = request.match_info["domain"], request.match_info["service"]
@@ -274,7 +296,9 @@ async def call_service(request: web.Request) -> web.Response:
         return json_message(f"{name} failed; the hub's log has the details.", HTTPStatus.INTERNAL_SERVER_ERROR)
     finally:
         unsubscribe()
-    states = [state.as_dict() for state in changed.values() if state is not None]
+    scope = scope_of(request)
+    states = [state.as_dict() for state in changed.values()
+              if state is not None and (scope is None or scope.allows(state.entity_id))]
     if return_response:
         return json_response({"changed_states": states, "service_response": response})
     return json_response(states)

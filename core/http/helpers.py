@@ -3,7 +3,9 @@
 Every route requires a bearer token unless it is marked :func:`public`. Inside a handler,
 :func:`user_of` is the user the token belongs to (None on a public route called without one)
 and :func:`context_of` is the :class:`~core.bus.Context` to pass to every service call and
-event the request causes, so permission checks and the audit log see who asked.
+event the request causes, so permission checks and the audit log see who asked. A route
+that shows entities is marked :func:`reads_entities` and filters what it shows by
+:func:`scope_of` (a resident sees only their own entities).
 """
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
 from aiohttp import web
 
-from xiaoqu.core.auth import SOURCE_API, Access, Token, User
+from xiaoqu.core.auth import API_READ, SOURCE_API, Access, Token, User
+from xiaoqu.core.auth.scope import UserScope
 from xiaoqu.core.bus import Context
 from xiaoqu.core.http.ban import LoginAttempts
 from xiaoqu.core.hub_data import HubKey
@@ -36,6 +39,7 @@ ACCESS_KEY: Final = web.AppKey("xiaoqu_access", Access)
 USER_KEY: Final = web.RequestKey[User | None]("xiaoqu_user")
 TOKEN_KEY: Final = web.RequestKey[Token | None]("xiaoqu_token")
 CONTEXT_KEY: Final = web.RequestKey("xiaoqu_context", Context)
+SCOPE_KEY: Final = web.RequestKey[UserScope | None]("xiaoqu_scope")
 
 ATTEMPTS_KEY: Final = web.AppKey("xiaoqu_attempts", LoginAttempts)
 #: Webhooks log there before the server exists, so it is kept in ``hub.data``, not on the server.
@@ -138,6 +142,34 @@ def ensure_allowed(request: web.Request, permission: str) -> User:
     if not request.app[ACCESS_KEY].allows(user, permission):
         raise json_error(HTTPStatus.FORBIDDEN, f"user {user.name} (role {user.role}) may not {permission}")
     return user
+
+
+def reads_entities(handler: Handler) -> Handler:
+    """Decorate a handler that reads entities (states, their history): staff need ``api.read``;
+    a user whose role is scoped (a resident) gets in without it and is shown only the
+    entities in their scope (:func:`scope_of`)."""
+
+    @functools.wraps(handler)
+    async def checked(request: web.Request) -> web.StreamResponse:
+        user = user_of(request)
+        if user is None:
+            raise json_error(HTTPStatus.UNAUTHORIZED, "This needs a bearer token.")
+        scope = request.app[ACCESS_KEY].scope_of(user, context_of(request))
+        if scope is None:
+            ensure_allowed(request, API_READ)
+        request[SCOPE_KEY] = scope
+        return await handler(request)
+
+    return checked
+
+
+def scope_of(request: web.Request) -> UserScope | None:
+    """The entities the request's user may see, in a handler marked :func:`reads_entities`
+    (or any other, asked afresh); None when they may see every entity."""
+    if SCOPE_KEY in request:
+        return request[SCOPE_KEY]
+    user = user_of(request)
+    return request.app[ACCESS_KEY].scope_of(user, context_of(request)) if user is not None else None
 
 
 def requires(permission: str) -> Callable[[Handler], Handler]:

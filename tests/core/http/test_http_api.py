@@ -55,8 +55,10 @@ async def test_config(api) -> None:
     assert body["time_zone"] == "Asia/Shanghai" and "http" in body["components"] and body["state"] == "running"
 
 
-async def test_residents_cannot_read_the_api(api) -> None:
-    status, body = await api.request("GET", "/api/states", role="resident")
+async def test_residents_read_only_what_is_in_their_scope(api) -> None:
+    api.hub.states.set("door.block3_unit1", "locked")
+    assert await api.request("GET", "/api/states", role="resident") == (200, [])  # no plugin scopes them here
+    status, body = await api.request("GET", "/api/config", role="resident")
     assert status == 403
     assert body == {"message": "user resident (role resident) may not api.read"}
 
