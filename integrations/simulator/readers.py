@@ -4,7 +4,8 @@ A resident presents a credential: the reader publishes ``reader/<id>/credential`
 for the hub's ``reader/<id>/result``; the door opens only when the hub sends
 ``door/<id>/command`` ``unlock``, and the door contact reports ``door/<id>/state`` as it
 opens and shuts. Two incidents need no hub at all: a forced door (the contact opens with no
-unlock) and a door propped open by a cleaner with a key (open for minutes).
+unlock) and a door propped open by a cleaner with a key (open for minutes). While the hub is
+away, or does not answer in time, the reader's controller decides alone (controllers.py).
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from .estate import Reader
 
 if TYPE_CHECKING:
     from xiaoqu.core.clock import TimerHandle
+
+    from .controllers import OfflineController
 
 #: Real seconds a reader waits for the hub's decision before giving up.
 ANSWER_TIMEOUT = 5.0
@@ -28,9 +31,10 @@ PROPPED_OPEN = (120.0, 300.0)
 class DoorReader:
     """One reader and its door."""
 
-    def __init__(self, ctx: SimContext, reader: Reader) -> None:
+    def __init__(self, ctx: SimContext, reader: Reader, controller: OfflineController | None = None) -> None:
         self.ctx = ctx
         self.reader = reader
+        self.controller = controller
         self.door_open = False
         self.answers = {"granted": 0, "denied": 0, "unanswered": 0}
         self._pending: dict[str, tuple[str, TimerHandle]] = {}  # request id → who, timeout
@@ -46,16 +50,30 @@ class DoorReader:
     def present(self, kind: str, value: str, who: str) -> None:
         """Someone holds a card, their face or a QR code to the reader."""
         ctx = self.ctx
+        ctx.log.act("door", "%s: %s shows %s %s", self.label, who, kind, value)
+        if self.controller is not None and not self.controller.hub_reachable:
+            self._decide_alone(kind, value, who)
+            return
         request_id = ctx.next_id(f"r-{self.reader.id}")
-        timeout = ctx.timers.later(ANSWER_TIMEOUT, lambda: self._unanswered(request_id))
+        timeout = ctx.timers.later(ANSWER_TIMEOUT, lambda: self._unanswered(request_id, kind, value))
         self._pending[request_id] = (who, timeout)
         ctx.publish("reader", self.reader.id, "credential",
                     {"request_id": request_id, "type": kind, "value": value, "ts": ctx.stamp()})
-        ctx.log.act("door", "%s: %s shows %s %s", self.label, who, kind, value)
 
-    def _unanswered(self, request_id: str) -> None:
-        if self._pending.pop(request_id, None) is not None:
+    def _unanswered(self, request_id: str, kind: str, value: str) -> None:
+        pending = self._pending.pop(request_id, None)
+        if pending is not None:
             self.answers["unanswered"] += 1
+            if self.controller is not None:
+                self._decide_alone(kind, value, pending[0])
+
+    def _decide_alone(self, kind: str, value: str, who: str) -> None:
+        assert self.controller is not None
+        if self.controller.decide(kind, value):
+            self.ctx.log.act("door", "%s: %s let in by the controller alone", self.label, who)
+            self._open_for(self.ctx.rng.uniform(*WALK_THROUGH))
+        else:
+            self.ctx.log.act("door", "%s: %s turned away by the controller alone", self.label, who)
 
     def _on_result(self, payload: dict[str, Any]) -> None:
         request_id = payload.get("request_id")

@@ -19,6 +19,7 @@ from .actlog import ActLog
 from .barrier import BarrierGate
 from .const import DATA_SIMULATOR
 from .context import SimContext, Timers
+from .controllers import OfflineController, controller_connection
 from .estate import Estate, build_estate
 from .gates import MqttBarrier, VehicleLane
 from .link import Broker, DeviceConnection
@@ -62,6 +63,7 @@ class Simulator:
         self.modbus: BarrierModbusServer | None = None
         self.connections: list[DeviceConnection] = []
         self.readers: list[DoorReader] = []
+        self.controllers: list[OfflineController] = []
         self.lanes: list[VehicleLane] = []
         self.mqtt_barriers: list[MqttBarrier] = []
         self.wands: list[PatrolWand] = []
@@ -84,7 +86,11 @@ class Simulator:
         gateway = DeviceConnection(hub, broker, f"xiaoqu-sim-gateway-{hub.config.site}")
         self.connections.append(gateway)
         ctx = SimContext(hub, self.rng, self.sim, self.log, gateway, self.timers)
-        self.readers = [DoorReader(ctx, reader) for reader in estate.readers]
+        for reader in estate.readers:
+            connection = controller_connection(hub, broker, reader)
+            self.connections.append(connection)
+            self.controllers.append(OfflineController(ctx, reader, connection))
+            self.readers.append(DoorReader(ctx, reader, self.controllers[-1]))
         for lane in estate.lanes:
             gate = self.gates[lane.id]
             self.lanes.append(VehicleLane(ctx, lane, gate))
