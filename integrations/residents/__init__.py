@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core import hookimpl
+from xiaoqu.core.services import register_services, service_names
 
 from . import runtime
 from .cardnumber import CardNumberError, CardRead, low24_key, parse_card
@@ -20,6 +21,7 @@ from .models import Assessment, Consent, Household, Person, ResidentsChange, Tra
 from .registry import Residents, ResidentsError
 from .runtime import get_residents
 from .schema import CONFIG_SCHEMA
+from .services import SERVICES
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
@@ -49,8 +51,14 @@ def xiaoqu_config_schema() -> Any:
 
 
 @hookimpl
+def xiaoqu_services() -> list[str]:
+    return service_names(DOMAIN, SERVICES)
+
+
+@hookimpl
 async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
     await runtime.set_up(hub, config)
+    register_services(hub, DOMAIN, SERVICES)
 
 
 @hookimpl

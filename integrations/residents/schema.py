@@ -139,7 +139,7 @@ def cards(value: Any) -> tuple[str, ...]:
     """One card or a list; text with several cards separated by ``;`` or ``、`` or new lines."""
     if isinstance(value, str):
         value = [part for part in re.split(r"[;；、\n]", value) if part.strip()]
-    items = ensure_list(value)
+    items = list(value) if isinstance(value, tuple) else ensure_list(value)
     if len(items) > MAX_CARDS:
         raise vol.Invalid(f"expected at most {MAX_CARDS} cards per person")
     found = tuple(card(item) for item in items)
