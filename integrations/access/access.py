@@ -1,0 +1,435 @@
+"""``Access``: THE decision, and the in-memory indexes it reads, kept true by every change.
+
+Every entry goes through :meth:`Access.check` — readers (through the ``door`` integration),
+plates at gates, QR passes, the API. It is a plain function on the event loop that reads
+only memory: resolve the credential (``resolve.py``), apply the rules (``decide.py``),
+anti-passback, then fire ``access_granted`` / ``access_denied`` and queue the access-log
+record (the recorder writes it in its own thread). A change — a restriction, a credential,
+a group — is made in memory before its service returns, so the next decision sees it, and
+is durable in ``access.db`` when the service returns.
+
+Controllers that decide alone are kept in step through :meth:`listen` (which credential
+keys may have changed), :meth:`whitelist` and :meth:`record_offline` (``offline.py``,
+``whitelist.py``).
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from xiaoqu.core.bus import Context
+from xiaoqu.core.errors import ServiceValidationError
+from xiaoqu.core.ratelimit import RateLimitedLog
+from xiaoqu.core.rowstore import Change
+from xiaoqu.integrations.residents.cardnumber import CardNumberError, parse_card, wiegand26
+
+from . import offline
+from . import whitelist as whitelists
+from .const import (
+    ALWAYS,
+    CARD,
+    DOOR_KINDS,
+    EVENT_ACCESS_DENIED,
+    EVENT_ACCESS_GRANTED,
+    LOG_KIND,
+    PEDESTRIAN,
+    PIN,
+    QR,
+    SOURCE_API,
+    TABLE_CREDENTIALS,
+    TABLE_GROUPS,
+    TABLE_RESTRICTIONS,
+)
+from .credentials import Credential, CredentialIndex, digest, mask
+from .decide import decide
+from .groups import Group, GroupIndex
+from .models import Decision, Door
+from .resolve import Refusal, Resolved, Resolver, normalise_plate
+from .restrictions import Restriction, RestrictionIndex
+from .schedules import Schedules
+from .schema import epoch
+
+if TYPE_CHECKING:
+    from xiaoqu.core.hub import Hub
+    from xiaoqu.integrations.residents import Residents
+    from xiaoqu.integrations.residents.models import ResidentsChange
+
+    from .store import AccessStore
+
+_LOGGER = logging.getLogger(__package__)
+
+#: What a listener of :meth:`Access.listen` gets: the credential keys whose whitelist
+#: entries may have changed, or None for "any of them" (a group or schedule changed).
+KeysListener = Callable[[set[str] | None], None]
+
+
+class AccessInputError(ServiceValidationError):
+    """Input that names nothing (a household that does not exist, a malformed card): the
+    sentence says what; it is logged once a minute per kind and counted."""
+
+
+class Access:
+    """The decision and everything it reads; one per hub (``get_access(hub)``)."""
+
+    def __init__(self, hub: Hub, residents: Residents, store: AccessStore, config: Mapping[str, Any],
+                 calendar_schedules: Schedules) -> None:
+        self.hub = hub
+        self.tz = hub.clock.tz
+        self.residents = residents
+        self.store = store
+        self.schedules = calendar_schedules
+        self.groups = GroupIndex()
+        self.restrictions = RestrictionIndex()
+        self.credentials = CredentialIndex()
+        self.resolver = Resolver(residents, self.credentials)
+        self.doors: dict[str, Door] = {}
+        #: Decisions and refused input, by outcome: granted, denied, and each problem.
+        self.counts: Counter[str] = Counter()
+        self._config_groups = frozenset(g["id"] for g in config.get("groups", ()))
+        self._config = config
+        self._listeners: list[KeysListener] = []
+        self._presence: dict[tuple[str, str], tuple[bool, str, float]] = {}
+        self._problems = RateLimitedLog(_LOGGER, hub.clock.time)
+
+    # --- start-up ---------------------------------------------------------------------------
+
+    def load(self, tables: Mapping[str, Iterable[Mapping[str, Any]]]) -> None:
+        """Fill the indexes from config and from what ``access.db`` holds."""
+        groups = [self.group_from(g) for g in self._config.get("groups", ())]
+        groups += [self.group_from(doc, stored=True) for doc in tables.get(TABLE_GROUPS, ())
+                   if doc["id"] not in self._config_groups]
+        self.groups.replace_all(groups)
+        for doc in tables.get(TABLE_CREDENTIALS, ()):
+            self.credentials.add(Credential.from_doc(doc))
+        for doc in tables.get(TABLE_RESTRICTIONS, ()):
+            self._add_restriction(Restriction.from_doc(doc))
+
+    def group_from(self, config: Mapping[str, Any], *, stored: bool = False) -> Group:
+        """A group from its validated config (times as datetimes) or its stored document (epochs)."""
+        values = dict(config)
+        for key in ("valid_from", "valid_until"):
+            if isinstance(values.get(key), datetime):
+                values[key] = epoch(values[key], self.tz)
+        return Group.from_config(values, stored=stored)
+
+    # --- doors -----------------------------------------------------------------------------
+
+    def register_door(self, door_id: str, kind: str = PEDESTRIAN, area: str | None = None, *,
+                      anti_passback: bool = False, name: str | None = None) -> Door:
+        """Make ``door_id`` a door decisions may be asked for (the ``door`` integration calls this
+        for each configured door); registering it again replaces it."""
+        if kind not in DOOR_KINDS:
+            raise ValueError(f"door {door_id}: kind {kind!r} is not one of {', '.join(DOOR_KINDS)}")
+        if anti_passback and not area:
+            raise ValueError(f"door {door_id}: anti-passback counts presence in an area; name the area")
+        door = self.doors[door_id] = Door(door_id, kind, area, anti_passback, name)
+        self.groups.add_door(door_id)
+        self._notify(None)
+        return door
+
+    def unregister_door(self, door_id: str) -> None:
+        self.doors.pop(door_id, None)
+
+    # --- THE decision ------------------------------------------------------------------------
+
+    def check(self, type: str, value: str, door: str, at: float | datetime | None = None, *,
+              source: str = SOURCE_API, direction: str | None = None, context: Context | None = None) -> Decision:
+        """Decide whether ``value`` (a credential of ``type``) opens ``door`` at ``at`` (now when
+        None); fire the event, write the log, and return the decision with its reason."""
+        when = self.hub.clock.time() if at is None else at.timestamp() if isinstance(at, datetime) else float(at)
+        decision = self._decide(type, value, door, when, source, direction)
+        self.counts["granted" if decision.granted else "denied"] += 1
+        self.hub.bus.fire(EVENT_ACCESS_GRANTED if decision.granted else EVENT_ACCESS_DENIED,
+                          decision.event_data(), context=context)
+        try:
+            self.hub.recorder.record(LOG_KIND, decision.log_data(), subject=decision.subject, time=when)
+        except Exception as err:  # the decision stands; losing its record must not undo it
+            self._problems.log(logging.ERROR, "log", "access log: could not record a decision: %s", err)
+        return decision
+
+    def _decide(self, kind: str, value: str, door_id: str, at: float, source: str, direction: str | None) -> Decision:
+        door = self.doors.get(door_id)
+        resolved = self.resolver.resolve(kind, value)
+        if isinstance(resolved, Refusal):
+            self._problem(resolved.problem, f"access: {resolved.reason.removeprefix('denied: ')} (at door {door_id})")
+            return Decision(False, resolved.reason, resolved.rule, None, None, resolved.masked, kind, door_id, at,
+                            resolved.card, source, direction)
+        holder = resolved.holder
+        if door is None:
+            self._problem("unknown_door", f"access: a decision was asked for door {door_id}, which is not configured")
+            return Decision(False, f"denied: door {door_id} is not configured", "door:unknown", holder.person,
+                            holder.household, resolved.masked, kind, door_id, at, resolved.card, source, direction)
+        granted, reason, rule = decide(resolved, door, at, self.groups, self.schedules, self.restrictions)
+        if granted and door.anti_passback and direction is not None:
+            granted, reason, rule = self._anti_passback(resolved, door, direction, at, (granted, reason, rule))
+        return Decision(granted, reason, rule, holder.person, holder.household, resolved.masked, kind, door_id, at,
+                        resolved.card, source, direction)
+
+    def _anti_passback(self, resolved: Resolved, door: Door, direction: str,
+                       at: float, verdict: tuple[bool, str, str]) -> tuple[bool, str, str]:
+        """Inside an area, one cannot enter again before leaving, nor leave without having entered."""
+        assert door.area is not None
+        who = resolved.holder.person or resolved.masked
+        key = (door.area, who)
+        entering = direction == "in"
+        last = self._presence.get(key)
+        if last is not None and last[0] == entering:
+            inside, through, when = last
+            did = "entered" if inside else "left"
+            return (False, f"denied: anti-passback: {resolved.who} {did} area {door.area} through door {through} at "
+                    f"{datetime.fromtimestamp(when, self.tz):%H:%M} and has not {'left' if inside else 'entered'} since",
+                    f"anti_passback:{door.area}")
+        self._presence[key] = (entering, door.id, at)
+        return verdict
+
+    def _problem(self, problem: str, message: str) -> None:
+        self.counts[problem] += 1
+        self._problems.warning(problem, "%s", message)
+
+    def refuse(self, problem: str, message: str) -> AccessInputError:
+        """Count and log (once a minute per kind) input that names nothing; the error to raise."""
+        self._problem(problem, f"access: {message}")
+        return AccessInputError(message)
+
+    # --- the change feed for controllers -----------------------------------------------------
+
+    def listen(self, callback: KeysListener) -> Callable[[], None]:
+        """Call ``callback(keys)`` after each change that may change whitelists; returns the unsubscribe."""
+        self._listeners.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._listeners:
+                self._listeners.remove(callback)
+
+        return unsubscribe
+
+    def _notify(self, keys: set[str] | None) -> None:
+        if keys is not None and not keys:
+            return
+        for listener in list(self._listeners):
+            try:
+                listener(None if keys is None else set(keys))
+            except Exception:
+                _LOGGER.exception("access: a change listener failed on %s", "every key" if keys is None else sorted(keys))
+
+    def on_residents_change(self, change: ResidentsChange) -> None:
+        """Residents changed a person, vehicle or household: drop stale holders, tell controllers."""
+        keys: set[str] = set()
+        if change.kind == "person":
+            self.resolver.forget(change.id)
+            for person in (change.old, change.new):
+                if person is not None:
+                    keys |= whitelists.person_keys(self, person)
+        elif change.kind == "vehicle":
+            keys |= {f"plate:{v.plate}" for v in (change.old, change.new) if v is not None}
+        else:
+            self.resolver.forget()
+            keys |= whitelists.household_keys(self, change.id)
+        self._notify(keys)
+
+    def whitelist(self, doors: Collection[str], keys: Iterable[str] | None = None) -> dict[str, Any]:
+        """What a controller of ``doors`` needs to decide alone (``whitelist.py`` says the shape)."""
+        return whitelists.build(self, doors, keys)
+
+    async def record_offline(self, decisions: Iterable[Mapping[str, Any]], controller: str | None = None) -> int:
+        """Log decisions a controller made alone, each once by its event id; how many were new."""
+        return await offline.record_offline(self, decisions, controller)
+
+    # --- restrictions ------------------------------------------------------------------------
+
+    def _add_restriction(self, restriction: Restriction) -> None:
+        self.restrictions.add(restriction)
+        if restriction.until is not None and restriction.until > self.hub.clock.time():
+            keys = self.restriction_keys(restriction)
+            self.hub.clock.call_at(restriction.until, lambda: self._notify(keys))
+
+    def restriction_keys(self, restriction: Restriction) -> set[str]:
+        if restriction.target == "card" and restriction.low24 is not None:
+            return whitelists.card_keys(self, restriction.low24)
+        if restriction.target == "plate":
+            return {f"plate:{restriction.value}"}
+        if restriction.target == "household":
+            return whitelists.household_keys(self, restriction.value)
+        person = self.residents.person(restriction.value)
+        return whitelists.person_keys(self, person) if person is not None else set()
+
+    def restriction_target(self, target: str, value: str) -> tuple[str, int | None]:
+        """The restriction's value as kept (a household or person that exists, a card's
+        canonical UID or Wiegand pair, a normalised plate) and a card's low 24 bits."""
+        value = value.strip()
+        if target == "household":
+            if self.residents.household(value) is None:
+                raise self.refuse("unknown_target", f"household {value} does not exist")
+            return value, None
+        if target == "person":
+            if self.residents.person(value) is None:
+                raise self.refuse("unknown_target", f"person {value} does not exist")
+            return value, None
+        if target == "card":
+            try:
+                read = parse_card(value)
+            except CardNumberError as err:
+                raise self.refuse("malformed_credential", str(err)) from None
+            return read.canonical or wiegand26(read.low24), read.low24
+        return normalise_plate(value), None
+
+    async def restrict(self, target: str, value: str, *, scope: str, reason: str, kind: str, by: str,
+                       until: float | None = None) -> Restriction:
+        """Restrict ``target`` at once (in memory before this returns) and durably."""
+        now = self.hub.clock.time()
+        if until is not None and until <= now:
+            raise self.refuse("bad_restriction", f"until {datetime.fromtimestamp(until, self.tz):%Y-%m-%d %H:%M} "
+                                                 "has passed; a restriction ends in the future, or never")
+        kept, low24 = self.restriction_target(target, value)
+        restriction_id = self._new_id("R", self.restrictions.by_id)
+        restriction = Restriction(restriction_id, target, kept, scope, kind, reason, now, by, until, low24)
+        self._add_restriction(restriction)
+        self._notify(self.restriction_keys(restriction))
+        await self.store.put(TABLE_RESTRICTIONS, restriction.id, restriction.as_doc())
+        return restriction
+
+    async def lift(self, restriction_id: str | None = None, target: str | None = None,
+                   value: str | None = None) -> list[Restriction]:
+        """Lift one restriction by id, or every restriction on a target."""
+        if restriction_id is not None:
+            found = self.restrictions.by_id.get(restriction_id)
+            if found is None:
+                raise self.refuse("unknown_target", f"there is no restriction {restriction_id}")
+            chosen = [found]
+        else:
+            assert target is not None and value is not None
+            kept, low24 = self.restriction_target(target, value)
+            chosen = list(self.restrictions.on(("card", low24) if low24 is not None else (target, kept)))
+            if not chosen:
+                raise self.refuse("unknown_target", f"{target} {kept} has no restriction")
+        keys: set[str] = set()
+        for restriction in chosen:
+            self.restrictions.remove(restriction.id)
+            keys |= self.restriction_keys(restriction)
+        self._notify(keys)
+        await self.store.write([Change(TABLE_RESTRICTIONS, r.id, None) for r in chosen])
+        return chosen
+
+    # --- own credentials --------------------------------------------------------------------
+
+    async def add_credential(self, data: Mapping[str, Any], by: str) -> tuple[Credential, str | None]:
+        """Issue a QR pass, a PIN or a temporary card; returns it and, for a QR pass, its token
+        (shown this once: only its digest is kept)."""
+        kind = data["type"]
+        person, household = data.get("person"), data.get("household")
+        if person is not None:
+            found = self.residents.person(person)
+            if found is None:
+                raise self.refuse("unknown_target", f"person {person} does not exist")
+            household = household or found.household
+        if household is not None and self.residents.household(household) is None:
+            raise self.refuse("unknown_target", f"household {household} does not exist")
+        unknown = [g for g in data.get("groups", ()) if g not in self.groups.by_id]
+        if unknown:
+            raise self.refuse("unknown_target", f"no access group {', '.join(unknown)}")
+        token, low24 = None, None
+        if kind == QR:
+            token = secrets.token_urlsafe(16)
+            key, masked = digest(QR, token), mask(QR, token)
+        elif kind == PIN:
+            key, masked = digest(PIN, data["pin"]), mask(PIN, data["pin"])
+            if key in self.credentials.by_key:
+                raise self.refuse("credential_taken", "this PIN is already in use; choose another")
+        else:
+            key, masked, low24 = self._new_card(data["card"])
+        credential = Credential(
+            key, kind, masked, person, household, tuple(data.get("groups", ())), data.get("label"),
+            epoch(data.get("valid_from"), self.tz), epoch(data.get("valid_until"), self.tz), low24,
+            self.hub.clock.time(), by)
+        self.credentials.add(credential)
+        if person is not None:
+            self.resolver.forget(person)
+        self._notify(whitelists.credential_keys(credential))
+        await self.store.put(TABLE_CREDENTIALS, key, credential.as_doc())
+        return credential, token
+
+    def _new_card(self, value: str) -> tuple[str, str, int]:
+        try:
+            read = parse_card(value)
+        except CardNumberError as err:
+            raise self.refuse("malformed_credential", str(err)) from None
+        if read.canonical is None:
+            raise self.refuse("malformed_credential", f"card {value.strip()}: a card is issued by its UID "
+                                                      "(8 hex or 10 decimal digits), not by a Wiegand-26 pair")
+        owner = self.residents.person_by_low24(read.low24)
+        clash = next((c for c in owner.cards if int(c, 16) & 0xFFFFFF == read.low24), None) if owner else None
+        own = self.credentials.by_low24.get(read.low24)
+        if own is not None:
+            clash, holder = own.key.split(":", 1)[1], own.person or own.label or "a visitor"
+        else:
+            holder = owner.id if owner is not None else ""
+        if clash is not None:
+            same = clash == read.canonical
+            raise self.refuse("credential_taken", f"card {read.canonical} is already issued to {holder}" if same else
+                              f"card {read.canonical} clashes with card {clash} of {holder} on its Wiegand-26 number "
+                              f"({wiegand26(read.low24)})")
+        return f"{CARD}:{read.canonical}", mask(CARD, read.canonical), read.low24
+
+    def find_credential(self, credential_id: str | None = None, pin: str | None = None,
+                        card: str | None = None) -> Credential:
+        if pin is not None:
+            credential_id = digest(PIN, pin)
+        elif card is not None:
+            try:
+                read = parse_card(card)
+            except CardNumberError as err:
+                raise self.refuse("malformed_credential", str(err)) from None
+            found = self.credentials.by_low24.get(read.low24)
+            credential_id = found.key if found is not None else f"{CARD}:{read.canonical}"
+        credential = self.credentials.get(credential_id or "")
+        if credential is None:
+            raise self.refuse("unknown_credential", "no such credential was issued here "
+                                                    "(cards from the office's sheet are changed in residents)")
+        return credential
+
+    async def remove_credential(self, credential: Credential) -> None:
+        self.credentials.remove(credential.key)
+        self._notify(whitelists.credential_keys(credential))
+        await self.store.delete(TABLE_CREDENTIALS, credential.key)
+
+    # --- groups ----------------------------------------------------------------------------
+
+    async def put_group(self, config: Mapping[str, Any], *, new: bool) -> Group:
+        """Add a group (``new``) or replace a stored one; config.yaml's groups are changed there."""
+        group_id = config["id"]
+        if group_id in self._config_groups:
+            raise self.refuse("bad_group", f"group {group_id} is defined in config.yaml; change it there")
+        if new and group_id in self.groups.by_id:
+            raise self.refuse("bad_group", f"group {group_id} exists; access.update_group changes it")
+        if not new and group_id not in self.groups.by_id:
+            raise self.refuse("unknown_target", f"there is no group {group_id}")
+        schedule = config.get("schedule") or ALWAYS
+        if schedule not in self.schedules.by_id:
+            raise self.refuse("bad_group", f"no schedule {schedule!r}; the schedules are "
+                                           f"{', '.join(sorted(self.schedules.by_id))}")
+        group = self.group_from(config, stored=True)
+        self.groups.put(group)
+        self._notify(None)
+        await self.store.put(TABLE_GROUPS, group_id, group.as_config())
+        return group
+
+    async def remove_group(self, group_id: str) -> Group:
+        if group_id in self._config_groups:
+            raise self.refuse("bad_group", f"group {group_id} is defined in config.yaml; remove it there")
+        group = self.groups.remove(group_id)
+        if group is None:
+            raise self.refuse("unknown_target", f"there is no group {group_id}")
+        self._notify(None)
+        await self.store.delete(TABLE_GROUPS, group_id)
+        return group
+
+    @staticmethod
+    def _new_id(prefix: str, taken: Collection[str]) -> str:
+        while True:
+            candidate = f"{prefix}{secrets.token_hex(4).upper()}"
+            if candidate not in taken:
+                return candidate

@@ -1,0 +1,68 @@
+"""Names the access integration and its callers share: events, services, kinds, keys."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+from xiaoqu.core.hub_data import HubKey
+
+if TYPE_CHECKING:
+    from .access import Access
+
+DOMAIN: Final = "access"
+#: The one :class:`~xiaoqu.integrations.access.Access` of a hub.
+DATA_ACCESS: Final[HubKey[Access]] = HubKey(DOMAIN)
+
+EVENT_ACCESS_GRANTED: Final = "access_granted"
+EVENT_ACCESS_DENIED: Final = "access_denied"
+
+#: The recorder kind of the access log, and how long it is kept by default (the one-card
+#: rules clear door records older than three months).
+LOG_KIND: Final = "access"
+DEFAULT_KEEP_DAYS: Final = 90
+#: The file of access's own credentials, groups and restrictions, in the hub's data dir.
+STORE_FILE: Final = "access.db"
+TABLE_CREDENTIALS: Final = "credentials"
+TABLE_GROUPS: Final = "groups"
+TABLE_RESTRICTIONS: Final = "restrictions"
+
+SERVICE_CHECK: Final = "check"
+SERVICE_RESTRICT: Final = "restrict"
+SERVICE_LIFT_RESTRICTION: Final = "lift_restriction"
+SERVICE_LOG: Final = "log"
+SERVICE_ADD_CREDENTIAL: Final = "add_credential"
+SERVICE_REMOVE_CREDENTIAL: Final = "remove_credential"
+SERVICE_ADD_GROUP: Final = "add_group"
+SERVICE_UPDATE_GROUP: Final = "update_group"
+SERVICE_REMOVE_GROUP: Final = "remove_group"
+
+#: Credential types, as readers and the contract name them.
+CARD: Final = "card"
+FACE: Final = "face"
+QR: Final = "qr"
+PIN: Final = "pin"
+PLATE: Final = "plate"
+CREDENTIAL_TYPES: Final = (CARD, FACE, QR, PIN, PLATE)
+#: The credentials access issues itself (the office's sheet brings cards, faces and plates).
+OWN_TYPES: Final = (QR, PIN, CARD)
+
+#: Door kinds, and the restriction scopes that cover them.
+PEDESTRIAN: Final = "pedestrian"
+VEHICLE: Final = "vehicle"
+ALL: Final = "all"
+DOOR_KINDS: Final = (PEDESTRIAN, VEHICLE)
+SCOPES: Final = (PEDESTRIAN, VEHICLE, ALL)
+
+#: What a restriction is for; the reason a person writes says the rest.
+RESTRICTION_KINDS: Final = ("lost", "arrears", "blacklist", "expired", "staff")
+#: Whom a restriction names.
+TARGETS: Final = ("household", "person", "card", "plate")
+
+#: Where a decision was asked from: a reader, the API, a controller deciding alone.
+SOURCE_API: Final = "api"
+SOURCE_OFFLINE: Final = "offline"
+
+#: The built-in schedule of a group that names none: every minute of every day.
+ALWAYS: Final = "always"
+
+#: How far ahead a controller's whitelist lists holidays and make-up working days.
+WHITELIST_DAYS: Final = 60

@@ -1,0 +1,132 @@
+"""The credentials access issues itself: QR passes, PINs and temporary cards.
+
+The office's sheet brings residents' cards, faces and plates (they live in ``residents``);
+staff issue the rest here, for a person (a PIN for a resident who forgot their card) or for
+a visitor, who is no person of the estate: such a credential names the groups it opens
+instead (``groups``), and usually a short validity.
+
+QR tokens and PINs are kept as SHA-256 digests, never as themselves: the store, the log
+and a controller's whitelist hold ``qr:<digest>`` / ``pin:<digest>``, and a reader's value is
+hashed to be looked up. A QR token is made by the hub (128 random bits) and shown once, when
+it is issued. A PIN is short, so its digest hides it from a glance, not from a search; PINs
+are unique, so a PIN alone says who it is. A temporary card is kept by its canonical UID and
+indexed by its low 24 bits, like every card.
+
+Masks (what events and answers show): a card ``04A2****``, a PIN ``****``, a QR token its
+first four characters, a plate ``沪A1***5``, a face id as residents masks it (``F****12``).
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .const import CARD, FACE, PIN, PLATE, QR
+
+
+def digest(kind: str, value: str) -> str:
+    """The key of a QR token or PIN: ``qr:<sha256 hex>``."""
+    return f"{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
+
+
+def mask(kind: str, value: str) -> str:
+    """``value`` as an event, an answer or the log may show it (see the module docstring)."""
+    if kind == CARD:
+        return value[:4] + "****" if len(value) > 4 else "****"
+    if kind == PIN:
+        return "****"
+    if kind == QR:
+        return value[:4] + "…"
+    if kind == PLATE:
+        return value[:3] + "*" * max(len(value) - 4, 1) + value[-1:] if len(value) > 4 else value[:1] + "***"
+    if kind == FACE:
+        return "F****" + value[-2:] if len(value) > 3 else "F****"
+    return "****"
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """One credential of access's own. ``key`` is its id everywhere (``card:0A1B2C3D``,
+    ``qr:<digest>``); ``masked`` what may be shown of it."""
+
+    key: str
+    type: str  # qr | pin | card
+    masked: str
+    person: str | None = None
+    household: str | None = None
+    groups: tuple[str, ...] = ()
+    label: str | None = None  # who it is for, when no person: "visitor for 1-2-0601"
+    valid_from: float | None = None
+    valid_until: float | None = None
+    low24: int | None = None  # a card's Wiegand-26 key
+    issued_at: float = 0.0
+    issued_by: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def valid_at(self, at: float) -> bool:
+        return (self.valid_from is None or at >= self.valid_from) and (self.valid_until is None or at < self.valid_until)
+
+    def as_doc(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc["groups"] = list(self.groups)
+        return doc
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> Credential:
+        values = {k: doc[k] for k in cls.__dataclass_fields__ if k in doc}
+        values["groups"] = tuple(values.get("groups") or ())
+        return cls(**values)
+
+    def as_response(self) -> dict[str, Any]:
+        """What staff see of it: everything but the digest."""
+        doc = self.as_doc()
+        doc["credential_id"] = doc.pop("key")
+        doc.pop("low24")
+        doc.pop("extra")
+        return doc
+
+
+class CredentialIndex:
+    """Access's own credentials by key, and cards by their low 24 bits."""
+
+    def __init__(self, credentials: Iterable[Credential] = ()) -> None:
+        self.by_key: dict[str, Credential] = {}
+        self.by_low24: dict[int, Credential] = {}
+        self._of_person: dict[str, set[str]] = {}
+        for credential in credentials:
+            self.add(credential)
+
+    def __len__(self) -> int:
+        return len(self.by_key)
+
+    def __iter__(self) -> Iterator[Credential]:
+        return iter(self.by_key.values())
+
+    def get(self, key: str) -> Credential | None:
+        return self.by_key.get(key)
+
+    def add(self, credential: Credential) -> None:
+        self.remove(credential.key)
+        self.by_key[credential.key] = credential
+        if credential.low24 is not None:
+            self.by_low24[credential.low24] = credential
+        if credential.person is not None:
+            self._of_person.setdefault(credential.person, set()).add(credential.key)
+
+    def remove(self, key: str) -> Credential | None:
+        credential = self.by_key.pop(key, None)
+        if credential is None:
+            return None
+        if credential.low24 is not None:
+            self.by_low24.pop(credential.low24, None)
+        if credential.person is not None:
+            keys = self._of_person.get(credential.person)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._of_person[credential.person]
+        return credential
+
+    def of_person(self, person: str) -> list[Credential]:
+        return [self.by_key[key] for key in sorted(self._of_person.get(person, ()))]

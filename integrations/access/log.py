@@ -1,0 +1,59 @@
+"""Reading the access log: by person, household, card or door, and time, newest first.
+
+The recorder keeps each decision as kind ``access`` with the person's pseudonymous id as
+its subject, so "a person's last 100 entries" is one indexed read; household, card and door
+are fields of the record, filtered within the time range asked.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from xiaoqu.integrations.residents.cardnumber import CardNumberError, parse_card
+from xiaoqu.integrations.residents.cardnumber import canonical as canonical_uid
+
+from .const import LOG_KIND
+from .schema import epoch
+from .whitelist import card_keys
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from xiaoqu.core.recorder import Record
+
+    from .access import Access
+
+
+def _card(access: Access, value: str) -> str:
+    """The canonical UID a card is logged under, from any form it is given in."""
+    try:
+        read = parse_card(value)
+    except CardNumberError as err:
+        raise access.refuse("malformed_credential", str(err)) from None
+    if read.uid is not None:
+        return canonical_uid(read.uid)
+    known = sorted(key.split(":", 1)[1] for key in card_keys(access, read.low24) if key.startswith("card:"))
+    if not known:
+        raise access.refuse("unknown_credential", f"no card with the Wiegand-26 number ({read.wiegand26}) is known")
+    return known[0]
+
+
+async def query(access: Access, data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The records ``access.log`` answers with."""
+    subject, where = None, {}
+    if "person" in data:
+        subject = data["person"]
+    elif "card" in data:
+        where["card"] = _card(access, data["card"])
+    elif "household" in data:
+        where["household"] = data["household"]
+    elif "door" in data:
+        where["door"] = data["door"]
+    records = await access.hub.recorder.query(
+        LOG_KIND, subject=subject, where=where or None, since=epoch(data.get("start"), access.tz),
+        until=epoch(data.get("end"), access.tz), limit=data["limit"])
+    return [_shown(access, record) for record in records]
+
+
+def _shown(access: Access, record: Record) -> dict[str, Any]:
+    return {"time": datetime.fromtimestamp(record.time, access.tz).isoformat(), **record.data}
