@@ -163,7 +163,7 @@ class Access:
             self._problem("unknown_door", f"access: a decision was asked for door {door_id}, which is not configured")
             return Decision(False, f"denied: door {door_id} is not configured", "door:unknown", holder.person,
                             holder.household, resolved.masked, kind, door_id, at, resolved.card, source, direction)
-        granted, reason, rule = decide(resolved, door, at, self.groups, self.schedules, self.restrictions)
+        granted, reason, rule = decide(kind, resolved, door, at, self.groups, self.schedules, self.restrictions)
         if granted and door.anti_passback and direction is not None:
             granted, reason, rule = self._anti_passback(resolved, door, direction, at, (granted, reason, rule))
         return Decision(granted, reason, rule, holder.person, holder.household, resolved.masked, kind, door_id, at,

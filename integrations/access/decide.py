@@ -1,5 +1,6 @@
 """The rules of the decision, in the order they apply, each with its sentence and rule id.
 
+0. a plate opens vehicle gates only (``door:kind``);
 1. an erased person is let in nowhere (``person:erased``);
 2. a restriction in force on the holder's card, plate, person or household, for the door's
    kind, denies (``restriction:<id>``, in the words its author gave);
@@ -17,6 +18,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
+from .const import PLATE, VEHICLE
 from .models import Door
 from .resolve import Resolved
 
@@ -32,10 +34,12 @@ def _when(at: float, tz: tzinfo) -> str:
     return f"{datetime.fromtimestamp(at, tz):%Y-%m-%d %H:%M}"
 
 
-def decide(resolved: Resolved, door: Door, at: float, groups: GroupIndex, schedules: Schedules,
+def decide(kind: str, resolved: Resolved, door: Door, at: float, groups: GroupIndex, schedules: Schedules,
            restrictions: RestrictionIndex) -> Verdict:
     holder = resolved.holder
     tz = schedules.calendar.tz
+    if kind == PLATE and door.kind != VEHICLE:
+        return False, f"denied: a plate opens vehicle gates; door {door.id} is a {door.kind} door", "door:kind"
     if holder.erased:
         return False, f"denied: person {holder.person} was erased", "person:erased"
     restriction = restrictions.first(resolved.keys, door.kind, at)

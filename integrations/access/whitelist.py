@@ -16,8 +16,8 @@ A controller decides as ``check`` does: on a public holiday it uses ``holiday_wi
 make-up working day ``make_up_windows``, else the weekday's ``windows``. A door reached
 through groups on different schedules gets a schedule of their union (id ``a+b``). A
 credential under a restriction covering a door's kind, an erased person's, and one whose
-groups have ended are absent; with ``keys`` given, only those keys are answered, and a key
-absent from ``entries`` is to be removed. Cards are listed under their UID and under their
+groups have ended are absent, and a plate is listed for vehicle gates only; with ``keys``
+given, only those keys are answered, and a key absent from ``entries`` is to be removed. Cards are listed under their UID and under their
 Wiegand-26 pair, for controllers that read Wiegand; faces under the face id a terminal
 reports (residents opens the sealed id for it).
 """
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from xiaoqu.integrations.residents.cardnumber import CardNumberError, parse_card, wiegand26
 
-from .const import CARD, PEDESTRIAN, WHITELIST_DAYS
+from .const import CARD, PEDESTRIAN, VEHICLE, WHITELIST_DAYS
 from .credentials import Credential
 from .groups import Group
 from .models import Holder
@@ -185,7 +185,7 @@ def build(access: Access, doors: Collection[str], keys: Iterable[str] | None = N
         for key, restriction_keys, own in subject.keys:
             if wanted is not None and key not in wanted:
                 continue
-            entry = _entry(access, subject.holder, restriction_keys, own, at_door, relevant, now, used)
+            entry = _entry(access, key, subject.holder, restriction_keys, own, at_door, relevant, now, used)
             if entry is not None:
                 entries[key] = entry
     today = datetime.fromtimestamp(now, access.tz).date()
@@ -194,7 +194,7 @@ def build(access: Access, doors: Collection[str], keys: Iterable[str] | None = N
             "holidays": holidays, "workdays": workdays, "entries": entries}
 
 
-def _entry(access: Access, holder: Holder, restriction_keys: tuple[Key, ...], own: Credential | None,
+def _entry(access: Access, key: str, holder: Holder, restriction_keys: tuple[Key, ...], own: Credential | None,
            at_door: dict[str, list[Group]], relevant: dict[str, Group], now: float,
            used: dict[str, list[str]]) -> dict[str, Any] | None:
     if own is not None and own.valid_until is not None and own.valid_until <= now:
@@ -212,6 +212,8 @@ def _entry(access: Access, holder: Holder, restriction_keys: tuple[Key, ...], ow
         if not through:
             continue
         kind = access.doors[door].kind if door in access.doors else PEDESTRIAN
+        if key.startswith("plate:") and kind != VEHICLE:
+            continue
         if access.restrictions.first(restriction_keys, kind, now) is not None:
             continue
         schedule_id = "+".join(through)

@@ -52,6 +52,9 @@ async def test_face_and_plate_and_a_driverless_car(tmp_path, clock) -> None:
         assert (car.granted, car.person, car.credential) == (True, people["王芳"], "沪A1***5")
         driverless = access.check("plate", "沪B54321", "gate_car")
         assert (driverless.granted, driverless.person, driverless.household) == (True, None, "2-1-0301")
+        walking = access.check("plate", "沪A12345", "b1_east")
+        assert (walking.rule, walking.reason) == ("door:kind", "denied: a plate opens vehicle gates; door b1_east is a "
+                                                               "pedestrian door")
         unknown = access.check("plate", "京C99999", "gate_car")
         assert (unknown.granted, unknown.reason) == (False, "denied: plate 京C99999 is not known")
 
