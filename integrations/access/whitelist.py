@@ -17,9 +17,9 @@ make-up working day ``make_up_windows``, else the weekday's ``windows``. A door 
 through groups on different schedules gets a schedule of their union (id ``a+b``). A
 credential under a restriction covering a door's kind, an erased person's, and one whose
 groups have ended are absent, and a plate is listed for vehicle gates only; with ``keys``
-given, only those keys are answered, and a key absent from ``entries`` is to be removed. Cards are listed under their UID and under their
-Wiegand-26 pair, for controllers that read Wiegand; faces under the face id a terminal
-reports (residents opens the sealed id for it).
+given, only those keys are answered, and a key absent from ``entries`` is to be removed.
+Cards are listed under their UID and under their Wiegand-26 pair, for controllers that
+read Wiegand; faces under the face id a terminal reports (residents opens the sealed id).
 """
 from __future__ import annotations
 
