@@ -58,12 +58,14 @@ class CredentialHandler:
             return
         reader.door.heard()
         type_, value = message.payload["type"], message.payload["value"]
-        answer = self.debouncer.repeat(reader.settings.id, type_, value, message.received_at)
-        if answer is None:
-            answer = self.decide(reader, type_, value, message.request_id)
-            self.debouncer.decided(reader.settings.id, type_, value, message.received_at, answer)
-            reader.answered(type_, answer)
-        reply(answer)
+        repeat = self.debouncer.repeat(reader.settings.id, type_, value, message.received_at)
+        if repeat is not None:
+            reply(repeat)
+            return
+        answer = self.decide(reader, type_, value, message.request_id)
+        self.debouncer.decided(reader.settings.id, type_, value, message.received_at, answer)
+        reply(answer)  # the person at the door waits for this; the reader's state can follow
+        reader.answered(type_, answer)
 
     def decide(self, reader: ReaderEntity, type_: str, value: str, request_id: str | None) -> dict[str, Any]:
         door = reader.door

@@ -85,3 +85,10 @@ async def test_each_reader_of_a_door_answers_for_it_with_its_direction(tmp_path,
         gate = site.hub.states.get("door.gate")
         assert gate.attributes["readers"] == ["gate-in", "gate-out"]
         assert site.hub.states.get("event.gate_out_reader").attributes["direction"] == "out"
+
+
+async def test_a_door_state_from_a_door_no_one_configured_is_counted_and_changes_nothing(tmp_path, broker):
+    async with door_site(tmp_path, broker) as site:
+        await site.send("door/d404/state", {"state": "open"})
+        assert mqtt.get(site.hub).rejections.by_device["door/d404"] == {"not_configured": 1}
+        assert site.fired("door_forced") == [] and site.hub.states.get("door.d404") is None
