@@ -84,8 +84,8 @@ async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
 
 
 @hookimpl
-def xiaoqu_stop(hub: Hub) -> None:
-    runtime.stop(hub)
+async def xiaoqu_stop(hub: Hub) -> None:
+    await runtime.stop(hub)
 
 
 @hookimpl

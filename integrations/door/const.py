@@ -71,6 +71,7 @@ SERVICE_UNLOCK: Final = "unlock"
 SERVICE_LOCK: Final = "lock"
 SERVICE_UNLOCK_ALL: Final = "unlock_all"
 SERVICE_RESTORE: Final = "restore"
+SERVICE_SYNC_STATUS: Final = "sync_status"
 
 #: The audit log's acts for the doors staff opened or closed by hand.
 AUDIT_UNLOCK: Final = "door_unlock"
@@ -115,6 +116,7 @@ RULE_REMOTE: Final = "remote"
 
 #: What each staff role may do with doors (admins may do everything).
 ROLE_PERMISSIONS: Final = {
-    "guard": [f"{DOMAIN}.{SERVICE_UNLOCK}", f"{DOMAIN}.{SERVICE_LOCK}"],
+    "guard": [f"{DOMAIN}.{SERVICE_UNLOCK}", f"{DOMAIN}.{SERVICE_LOCK}", f"{DOMAIN}.{SERVICE_SYNC_STATUS}"],
+    "maintenance": [f"{DOMAIN}.{SERVICE_SYNC_STATUS}"],
     "manager": [f"{DOMAIN}.*"],
 }

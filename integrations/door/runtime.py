@@ -1,5 +1,6 @@
 """The doors at run time: built from the section, registered with access, wired to the
-device protocol, their watchdogs started; unwired when the hub stops."""
+device protocol, their watchdogs started, their offline controllers kept in step
+(``controllers.py``); unwired when the hub stops."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -7,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from xiaoqu.integrations import mqtt
 from xiaoqu.integrations.access import get_access
 
+from . import controllers
 from .const import DATA_DOORS, DOMAIN
 from .doors import Doors
 from .entities import ReaderEntity
@@ -45,9 +47,11 @@ async def set_up(hub: Hub, config: dict[str, Any]) -> None:
                                                   door_state_handler(registry, unconfigured)))
     for door in doors:
         door.start_watchdog()
+    await controllers.set_up(hub, config, access, registry.controller_status)
 
 
-def stop(hub: Hub) -> None:
+async def stop(hub: Hub) -> None:
+    await controllers.tear_down(hub)
     doors = hub.data.get(DATA_DOORS)
     if doors is not None:
         doors.close()

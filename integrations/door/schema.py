@@ -124,3 +124,4 @@ LOCK_SCHEMA: Final = vol.Schema({
 })
 UNLOCK_ALL_SCHEMA: Final = vol.Schema({vol.Optional("reason"): _REASON})
 RESTORE_SCHEMA: Final = vol.Schema({vol.Optional("reason"): _REASON})
+SYNC_STATUS_SCHEMA: Final = vol.Schema({vol.Optional("controller"): device_id})

@@ -102,3 +102,12 @@ async def test_a_service_naming_no_door_is_refused(tmp_path, broker):
             await site.hub.services.call("door", "unlock", {"entity_id": "door.nowhere"})
         with pytest.raises(ServiceValidationError, match="duration"):
             await site.hub.services.call("door", "unlock", {"entity_id": "door.d1", "duration": 7200})
+
+
+async def test_maintenance_reads_the_sync_status_but_opens_no_door(tmp_path, broker):
+    async with door_site(tmp_path, broker) as site:
+        maintenance = await user(site, "fixer", "maintenance")
+        status = await site.hub.services.call("door", "sync_status", {}, context=maintenance, return_response=True)
+        assert status == {"controllers": []}
+        with pytest.raises(Unauthorized):
+            await site.hub.services.call("door", "unlock", {"entity_id": "door.d1"}, context=maintenance)
