@@ -13,8 +13,8 @@ acknowledges it (``controller/<id>/ack``).
 """
 from __future__ import annotations
 
+import hashlib
 import json
-import logging
 from collections import OrderedDict
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any, Final
@@ -27,8 +27,6 @@ from .link import Broker, DeviceConnection, Presence
 if TYPE_CHECKING:
     from xiaoqu.core.clock import TimerHandle
     from xiaoqu.core.hub import Hub
-
-_LOGGER = logging.getLogger(__name__)
 
 #: Decisions per upload (controller_events.json allows 500), and real seconds to wait for
 #: the hub's acknowledgement before sending them again.
@@ -53,6 +51,17 @@ def card_key(value: str) -> str | None:
         except ValueError:
             return None
     return None
+
+
+def credential_key(kind: str, value: str) -> str | None:
+    """The whitelist key of what a reader read: a card by its UID (or Wiegand-26 pair), a
+    QR token or PIN by the SHA-256 of its text (the hub never hands out the secret itself),
+    a face id or plate as it is."""
+    if kind == "card":
+        return card_key(value)
+    if kind in ("qr", "pin"):
+        return f"{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
+    return f"{kind}:{value}"
 
 
 def _minutes(text: str) -> int:
@@ -93,7 +102,7 @@ class Whitelist:
 
     def decide(self, kind: str, value: str, door: str, now: float) -> tuple[bool, str, str | None, str | None]:
         """(granted, reason, key, person) from the list alone; unknown means refused."""
-        key = card_key(value) if kind == "card" else f"{kind}:{value}"
+        key = credential_key(kind, value)
         entry = self.entries.get(key) if key is not None else None
         if entry is None:
             return False, "offline: not on this controller's list", key, None
@@ -192,7 +201,7 @@ class OfflineController:
             self._announce()
             full = len(self.whitelist.entries) != parts[0]["count"]  # damaged: ask for the whole list
         self._sync(full=full)
-        self.upload()
+        self.upload(again=True)  # the hub's door side is listening: what it may have missed goes again
 
     def _sync(self, full: bool = False) -> None:
         payload: dict[str, Any] = {"version": self.whitelist.version, "count": len(self.whitelist.entries),
@@ -225,8 +234,13 @@ class OfflineController:
             self.unsent.popitem(last=False)
         return granted
 
-    def upload(self) -> None:
-        """Send the oldest unacknowledged decisions, one batch at a time, while the hub is there."""
+    def upload(self, again: bool = False) -> None:
+        """Send the oldest unacknowledged decisions, one batch at a time, while the hub is
+        there; ``again``: even when a batch is waiting for its acknowledgement (a batch sent
+        twice lands once: the hub knows its event ids)."""
+        if self._upload is not None and again:
+            self._upload[1].cancel()
+            self._upload = None
         if self._upload is not None or not self.unsent or not self.hub_reachable:
             return
         request_id = self.ctx.next_id(f"{self.id}-up")
