@@ -145,6 +145,8 @@ class OfflineController:
         self.decided_alone = {"granted": 0, "denied": 0}
         #: Decisions made alone, not yet acknowledged: event id → event.
         self.unsent: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        #: Event ids are never reused, even after a restart: the hub keeps each id once.
+        self._events = f"{self.id}-{int(ctx.hub.clock.time()):x}"
         self._chunks: dict[int, dict[str, Any]] = {}
         self._upload: tuple[str, TimerHandle] | None = None
         connection.subscribe(self._topic("whitelist"), self._json(self._on_whitelist))
@@ -226,7 +228,7 @@ class OfflineController:
         now = ctx.stamp()
         granted, reason, key, person = self.whitelist.decide(kind, value, self.door, now)
         self.decided_alone["granted" if granted else "denied"] += 1
-        event_id = ctx.next_id(f"{self.id}-e")
+        event_id = ctx.next_id(self._events)
         self.unsent[event_id] = {"event_id": event_id, "ts": now, "door": self.door, "type": kind, "value": value,
                                  "granted": granted, "reason": reason, "key": key, "person": person,
                                  "version": self.whitelist.version}

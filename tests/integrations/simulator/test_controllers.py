@@ -11,8 +11,9 @@ from tests.fixtures_mqtt import MqttProbe
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.integrations.mqtt.device_protocol import load_schema
 from xiaoqu.integrations.simulator.controllers import Whitelist, card_key
+from xiaoqu.integrations.simulator.readers import ANSWER_TIMEOUT
 
-from .conftest import simulated, wait_for
+from .conftest import run_for, simulated, wait_for
 
 ONE_READER = {"buildings": 1, "units_per_building": 1, "floors": 2, "smart_home_devices": 0, "barriers": 0,
               "mqtt_barriers": 0, "readers": 1, "pos_terminals": 0, "patrol_wands": 0, "lpr_cameras": 0}
@@ -104,3 +105,18 @@ def _errors(schema: str, payload: dict) -> list[str]:
     from jsonschema import Draft202012Validator
 
     return [error.message for error in Draft202012Validator(load_schema(schema)).iter_errors(payload)]
+
+
+async def test_a_hub_that_does_not_answer_in_time_leaves_the_controller_to_decide(tmp_path, broker):
+    """The hub is online but nothing answers the reader (its door side is down): after the
+    reader's wait, its controller decides alone, from its list."""
+    clock = ManualClock(START)
+    async with simulated(tmp_path, broker, clock, simulator=ONE_READER) as hub:
+        sim = hub.data["simulator"]
+        reader, controller = sim.readers[0], sim.controllers[0]
+        await wait_for(lambda: controller.hub_reachable)
+        reader.present("card", sim.estate.residents[0].card, "a resident")
+        assert controller.decided_alone == {"granted": 0, "denied": 0}, "first the hub is asked"
+        await run_for(hub, clock, ANSWER_TIMEOUT)
+        assert reader.answers["unanswered"] == 1
+        assert controller.decided_alone == {"granted": 0, "denied": 1}, "an empty list opens nothing"
