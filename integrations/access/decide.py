@@ -53,9 +53,9 @@ def decide(kind: str, resolved: Resolved, door: Door, at: float, groups: GroupIn
         return False, f"denied: {resolved.who} is valid from {_when(own.valid_from, tz)}", "credential:validity"
     at_door = groups.at_door(door.id)
     if own is not None and own.groups:
-        candidates = [g for g in at_door if g.id in own.groups]
+        candidates = [g for g in at_door.all if g.id in own.groups]
     else:
-        candidates = [g for g in at_door if g.members.matches(holder)]
+        candidates = at_door.taking(holder)
     if not candidates:
         return False, f"denied: {resolved.who} is in no access group for door {door.id}", "group:none"
     day, minute = schedules.time.at(at)

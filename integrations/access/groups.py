@@ -42,6 +42,8 @@ SELECTORS: Final = {
 _PERSONAL: Final = frozenset({"persons"})
 #: Selectors a household's car with no driver named matches as a resident of any role.
 _ANY_FOR_A_CAR: Final = frozenset({"roles", "departments"})
+#: Which selector a door indexes a group by: the most selective the group has.
+_ANCHORS: Final = ("persons", "households", "units", "buildings", "departments", "roles", "kinds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,12 @@ class Members:
 
     def as_config(self) -> dict[str, list[str]]:
         return {key: sorted(values) for key, values in self.selectors}
+
+    def anchor(self) -> tuple[str, frozenset[str]]:
+        """The most selective selector: a door indexes the group under each of its values."""
+        given = dict(self.selectors)
+        key = next(k for k in _ANCHORS if k in given)
+        return key, given[key]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,20 +129,55 @@ class Group:
         return (self.valid_from is None or at >= self.valid_from) and (self.valid_until is None or at < self.valid_until)
 
 
+class DoorGroups:
+    """The groups naming one door, indexed by their anchor selector's values, so finding
+    those that take a holder looks at a few groups, not at every group of the door."""
+
+    __slots__ = ("all", "_anchors")
+
+    def __init__(self, groups: Iterable[Group]) -> None:
+        self.all = tuple(groups)
+        anchors: dict[str, dict[str, list[Group]]] = {}
+        for group in self.all:
+            key, values = group.members.anchor()
+            by_value = anchors.setdefault(SELECTORS[key], {})
+            for value in values:
+                by_value.setdefault(value, []).append(group)
+        self._anchors = tuple((field, {v: tuple(gs) for v, gs in by_value.items()})
+                              for field, by_value in anchors.items())
+
+    def taking(self, holder: Holder) -> list[Group]:
+        """The groups whose members include ``holder``, in the order they were defined."""
+        if holder.person is None:  # a driverless car matches some selectors as "any"
+            return [g for g in self.all if g.members.matches(holder)]
+        found: list[Group] = []
+        for field, by_value in self._anchors:
+            for group in by_value.get(getattr(holder, field), ()):
+                if group.members.matches(holder):
+                    found.append(group)
+        if len(found) > 1:
+            order = {id(g): n for n, g in enumerate(self.all)}
+            found.sort(key=lambda g: order[id(g)])
+        return found
+
+
+_NO_GROUPS: Final = DoorGroups(())
+
+
 class GroupIndex:
     """Groups by id, and for each door the groups that name it."""
 
     def __init__(self) -> None:
         self.by_id: dict[str, Group] = {}
         self._doors: set[str] = set()
-        self._at_door: dict[str, tuple[Group, ...]] = {}
+        self._at_door: dict[str, DoorGroups] = {}
 
-    def at_door(self, door: str) -> tuple[Group, ...]:
-        return self._at_door.get(door, ())
+    def at_door(self, door: str) -> DoorGroups:
+        return self._at_door.get(door, _NO_GROUPS)
 
     def add_door(self, door: str) -> None:
         self._doors.add(door)
-        self._at_door[door] = tuple(g for g in self.by_id.values() if g.names_door(door))
+        self._at_door[door] = DoorGroups(g for g in self.by_id.values() if g.names_door(door))
 
     def put(self, group: Group) -> None:
         self.by_id[group.id] = group
@@ -152,4 +195,4 @@ class GroupIndex:
 
     def _reindex(self) -> None:
         groups = list(self.by_id.values())
-        self._at_door = {door: tuple(g for g in groups if g.names_door(door)) for door in self._doors}
+        self._at_door = {door: DoorGroups(g for g in groups if g.names_door(door)) for door in self._doors}

@@ -49,6 +49,7 @@ async def query(access: Access, data: Mapping[str, Any]) -> list[dict[str, Any]]
         where["household"] = data["household"]
     elif "door" in data:
         where["door"] = data["door"]
+    await access.hub.recorder.flush()  # a decision just made is in the answer
     records = await access.hub.recorder.query(
         LOG_KIND, subject=subject, where=where or None, since=epoch(data.get("start"), access.tz),
         until=epoch(data.get("end"), access.tz), limit=data["limit"])
