@@ -91,10 +91,12 @@ def site_config(broker: BrokerProcess, **smart_home: Any) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def estate(config_dir: Path, broker: BrokerProcess, **smart_home: Any) -> AsyncIterator[Site]:
+async def estate(config_dir: Path, broker: BrokerProcess, config: dict[str, Any] | None = None,
+                 **smart_home: Any) -> AsyncIterator[Site]:
     """A hub on ``broker``, both households, Alice and Bob linked to their homes, a staff
-    manager, and an MQTT probe (no account: the test broker takes anyone)."""
-    async with running_hub(config_dir, site_config(broker, **smart_home)) as hub:
+    manager, and an MQTT probe (no account: the test broker takes anyone). ``config``
+    replaces sections of the site's config."""
+    async with running_hub(config_dir, {**site_config(broker, **smart_home), **(config or {})}) as hub:
         residents = get_residents(hub)
         manager = hub.data["auth"].manager
         tokens = {}
