@@ -131,9 +131,6 @@ class Access:
         self._notify(None)
         return door
 
-    def unregister_door(self, door_id: str) -> None:
-        self.doors.pop(door_id, None)
-
     # --- THE decision ------------------------------------------------------------------------
 
     def check(self, type: str, value: str, door: str, at: float | datetime | None = None, *,
