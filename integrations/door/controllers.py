@@ -22,6 +22,7 @@ simulator's readers are each the controller of their own door: ``controller: b1-
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -171,12 +172,13 @@ class ControllerSync:
         self.controllers = {cid: Controller(cid, name, Expected(cid, doors)) for cid, (name, doors) in controllers.items()}
         assert hub.config.data_dir is not None
         self.store = RowStore(hub.config.data_dir / STORE_FILE, [TABLE])
-        self._pending: set[str] | None = set()
+        self._pending: set[str] = set()
         self._everything = False
         self._first_change: float | None = None
         self._flush_timer: TimerHandle | None = None
         self._check_timer: TimerHandle | None = None
         self._undo: list[Callable[[], Any]] = []
+        self._saving: set[asyncio.Task[None]] = set()
         self._status_validator = Draft202012Validator(load_schema("controller_status"))
         self._log = RateLimitedLog(_LOGGER, hub.clock.time)
 
@@ -213,6 +215,7 @@ class ControllerSync:
             if timer is not None:
                 timer.cancel()
         self._flush_timer = self._check_timer = None
+        await asyncio.gather(*self._saving)
         while self._undo:
             await await_me_maybe(self._undo.pop()())
 
@@ -227,7 +230,9 @@ class ControllerSync:
     def _saved(self, controller: Controller) -> None:
         if controller.entity is not None:
             controller.entity.write_state()
-        self.hub.create_task(self._save(controller), name=f"door controller {controller.id} saved")
+        task = self.hub.create_task(self._save(controller), name=f"door controller {controller.id} saved")
+        self._saving.add(task)
+        task.add_done_callback(self._saving.discard)
 
     # --- changes from access ------------------------------------------------------------
 
@@ -236,7 +241,6 @@ class ControllerSync:
         if keys is None:
             self._everything = True
         else:
-            assert self._pending is not None
             self._pending |= keys
         now = self.hub.clock.time()
         if self._first_change is None:
@@ -328,6 +332,7 @@ class ControllerSync:
         if self.presence is not None:
             self.presence(controller.id, controller.online, None if controller.online else "its status is offline")
         if controller.online:
+            controller.behind_since = None  # the grace starts again when it is back
             self.catch_up(controller, payload.get("version"))
             self._note_behind(controller)
         self._saved(controller)

@@ -20,9 +20,7 @@ from xiaoqu.core.clock import ManualClock
 from xiaoqu.core.hub import Hub, HubConfig
 from xiaoqu.core.testing import running_hub
 from xiaoqu.integrations import mqtt
-from xiaoqu.integrations.access import get_access
-from xiaoqu.integrations.door import controllers, get_doors
-from xiaoqu.integrations.door.controllers import DATA_CONTROLLERS, EVENT_OUT_OF_STEP, GRACE, QUIET, sync_status
+from xiaoqu.integrations.door.controllers import EVENT_OUT_OF_STEP, GRACE, QUIET, sync_status
 from xiaoqu.integrations.mqtt.device_protocol import load_schema
 from xiaoqu.integrations.simulator.actlog import ActLog
 from xiaoqu.integrations.simulator.context import SimContext, Timers
@@ -47,21 +45,14 @@ WHITELIST = Draft202012Validator(load_schema("controller_whitelist"))
 @asynccontextmanager
 async def controller_site(site: Path, broker: BrokerProcess, clock: ManualClock,
                           controller: str = "c1") -> AsyncIterator[Hub]:
-    """A hub with residents, access and doors, and its controllers kept in step."""
+    """A hub with residents, access and doors (which keep their controllers in step)."""
     site.mkdir(exist_ok=True)
     doors = [{**DOORS[0], "controller": controller}, DOORS[1]]
     door = {"doors": doors, "controllers": [{"id": controller, "name": "Unit 1 controller"}]}
     config = {"mqtt": broker.hub_config(), "residents": {"encryption_key": KEY}, "access": ACCESS, "door": door}
     async with running_hub(site, config, clock=clock) as hub:
         await mqtt.wait_connected(hub)
-        own = DATA_CONTROLLERS not in hub.data  # until the door integration starts them itself
-        if own:
-            await controllers.set_up(hub, door, get_access(hub), get_doors(hub).controller_status)
-        try:
-            yield hub
-        finally:
-            if own:
-                await controllers.tear_down(hub)
+        yield hub
 
 
 def pushed(probe: MqttProbe) -> list[dict[str, Any]]:
@@ -92,8 +83,12 @@ async def test_full_list_on_first_contact_then_one_delta_per_burst(tmp_path, bro
         assert full["put"]["card:04A2B3C4"]["doors"] == {"d1": "always"}, "the gate is not c1's"
         assert full["tz"] == "Asia/Shanghai" and "always" in full["schedules"]
         await confirm(hub, probe, full["version"], 2)
-        status = sync_status(hub, "c1")["controllers"][0]
-        assert status["in_step"] and status["state"] == "in_step" and status["online"]
+        answer = await hub.services.call("door", "sync_status", {}, return_response=True)
+        status = answer["controllers"][0]
+        assert (status["controller"], status["doors"], status["state"], status["online"]) == ("c1", ["d1"], "in_step", True)
+        assert (status["expected_version"], status["expected_count"]) == (full["version"], 2)
+        assert (status["confirmed_version"], status["confirmed_count"]) == (full["version"], 2)
+        assert status["last_sync"] == START.isoformat()
         entity = hub.states.get("sensor.unit_1_controller_whitelist")
         assert entity.state == "in_step" and entity.attributes["expected_count"] == 2
 
