@@ -30,6 +30,8 @@ ALICE, BOB = "1-1-0101", "2-1-0202"
 USERS = {"alice": ALICE, "bob": BOB}
 HUB_ACTOR = Actor("hub", "test")
 MARKER = f"{ROOT}/test/marker"
+#: The site's residents key: the same across a restart.
+KEY = Fernet.generate_key().decode()
 
 
 def prefix(household: str) -> str:
@@ -85,7 +87,7 @@ async def settled(site: Site) -> None:
 def site_config(broker: BrokerProcess, **smart_home: Any) -> dict[str, Any]:
     return {
         "mqtt": broker.hub_config(state_stream=False),
-        "residents": {"encryption_key": Fernet.generate_key().decode()},
+        "residents": {"encryption_key": KEY},
         "smart_home": smart_home or None,
     }
 
