@@ -126,9 +126,11 @@ class Access:
             raise ValueError(f"door {door_id}: kind {kind!r} is not one of {', '.join(DOOR_KINDS)}")
         if anti_passback and not area:
             raise ValueError(f"door {door_id}: anti-passback counts presence in an area; name the area")
+        before = self.doors.get(door_id)
         door = self.doors[door_id] = Door(door_id, kind, area, anti_passback, name)
         self.groups.add_door(door_id)
-        self._notify(None)
+        if before is not None and before.kind != kind:
+            self._notify(None)  # restrictions and plates reach it differently now
         return door
 
     # --- THE decision ------------------------------------------------------------------------

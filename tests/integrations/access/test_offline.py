@@ -36,9 +36,12 @@ async def test_changes_name_the_keys_they_touch(tmp_path, clock) -> None:
                                 blocking=True)
         assert changed == [{f"card:{CARD}", "w26:162,46020"}, {"plate:沪B54321"},
                            {"card:11223344", "w26:34,13124", "card:99887766", "w26:136,30566", "face:face-lq"}, None]
+        access.register_door("b1_west")  # a new door changes no controller's list
+        access.register_door("gate_south", "vehicle")
+        assert changed[4:] == [None]
         unsubscribe()
-        access.register_door("b1_west")
-        assert len(changed) == 4
+        await hub.services.call("access", "remove_group", {"id": "x"}, blocking=True)
+        assert len(changed) == 5
 
 
 async def test_offline_decisions_land_in_the_log_once(tmp_path, clock) -> None:
