@@ -328,10 +328,12 @@ class ControllerSync:
             _LOGGER.debug("Ignoring a status of controller %s: %s", device_id, err)
             return
         self._settle()
+        was_online = controller.online
         controller.online = payload["state"] == "online"
         if self.presence is not None:
             self.presence(controller.id, controller.online, None if controller.online else "its status is offline")
-        if controller.online:
+        # Back (or first heard of), or saying it holds another version: bring it up to date.
+        if controller.online and (not was_online or payload.get("version") != controller.expected.version):
             controller.behind_since = None  # the grace starts again when it is back
             self.catch_up(controller, payload.get("version"))
             self._note_behind(controller)

@@ -199,8 +199,10 @@ class OfflineController:
         parts = [self._chunks[i] for i in range(chunks)]
         self._chunks.clear()
         full = False
+        held = (self.whitelist.version, len(self.whitelist.entries))
         if self.whitelist.apply(parts):
-            self._announce()
+            if (self.whitelist.version, len(self.whitelist.entries)) != held:
+                self._announce()
             full = len(self.whitelist.entries) != parts[0]["count"]  # damaged: ask for the whole list
         self._sync(full=full)
         self.upload(again=True)  # the hub's door side is listening: what it may have missed goes again
