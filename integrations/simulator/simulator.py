@@ -28,7 +28,7 @@ from .patrol import PatrolWand
 from .pos import PosDevice
 from .profile import SimClock
 from .readers import DoorReader
-from .smart_home import KINDS, SmartHomeDevice, own_connection, zigbee_bridge
+from .smart_home import KINDS, SmartHomeDevice, home_prefix, own_connection, zigbee_bridge
 from .traffic import Traffic
 
 if TYPE_CHECKING:
@@ -111,13 +111,14 @@ class Simulator:
         hub.bus.listen_once(EVENT_HUB_STARTED, self._begin)
 
     def _smart_home(self, ctx: SimContext, broker: Broker, prefix: str) -> None:
-        bridge: DeviceConnection | None = None
+        bridges: dict[str, DeviceConnection] = {}  # one per home when they join their households
         for device in self.estate.smart_devices:
             if device.kind == "plug":
-                if bridge is None:
-                    bridge = zigbee_bridge(self.hub, broker)
-                    self.connections.append(bridge)
-                connection = bridge
+                home = home_prefix(self.hub, device)
+                connection = bridges.get(home)
+                if connection is None:
+                    connection = bridges[home] = zigbee_bridge(self.hub, broker, home)
+                    self.connections.append(connection)
             else:
                 connection = own_connection(self.hub, broker, device)
                 self.connections.append(connection)

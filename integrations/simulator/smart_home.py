@@ -8,7 +8,13 @@
 - an ESPHome temperature sensor: abbreviated keys, a plain number on its state topic every
   :data:`THERMOMETER_EVERY` seconds, ``<node>/status`` as availability.
 
-Each has its own MQTT connection (the Zigbee plugs share their bridge's) with a last will,
+When the hub runs smart_home, each device is installed as a household's own: its topics
+and its discovery prefix under ``xiaoqu/<site>/household/<id>/`` (:func:`home_prefix`), a
+Zigbee bridge per household, so each joins its household the only way smart_home believes
+(the topic it announces itself on). Otherwise they use the broker's top level, as a site
+without smart_home installs them.
+
+Each has its own MQTT connection (a household's Zigbee plugs share their bridge's) with a last will,
 so the hub marks them unavailable when the simulator stops. Discovery configs are retained,
 as the three firmwares publish them, and so are states (Zigbee2MQTT's per-device ``retain``,
 Tasmota's ``StateRetain``; ESPHome retains by default): the hub and the devices start
@@ -21,6 +27,7 @@ import math
 from typing import TYPE_CHECKING
 
 from xiaoqu.core.entity import slugify
+from xiaoqu.integrations import mqtt
 
 from .context import SimContext
 from .estate import SmartDevice
@@ -31,6 +38,8 @@ if TYPE_CHECKING:
 
 Z2M_BASE = "zigbee2mqtt"
 Z2M_BRIDGE = "0x00124b0022aabbcc"
+#: The integration whose presence in the config puts each device under its household's prefix.
+SMART_HOME = "smart_home"
 THERMOMETER_EVERY = 30.0
 PLUG_EVERY = 60.0
 TASMOTA_TELEPERIOD = 300.0
@@ -38,10 +47,26 @@ TASMOTA_TELEPERIOD = 300.0
 APPLIANCE_WATTS = (120.0, 1800.0, 95.0, 9.0)
 
 
-def zigbee_bridge(hub: Hub, broker: Broker) -> DeviceConnection:
-    """The Zigbee2MQTT bridge's connection, shared by every Zigbee device."""
-    presence = Presence(f"{Z2M_BASE}/bridge/state", b'{"state":"online"}', b'{"state":"offline"}')
-    return DeviceConnection(hub, broker, "zigbee2mqtt_sim", presence)
+def home_prefix(hub: Hub, device: SmartDevice) -> str:
+    """Where the device's topics begin: ``xiaoqu/<site>/household/<id>/`` when the hub runs
+    smart_home, else nothing (the broker's top level)."""
+    if SMART_HOME not in hub.config.raw:
+        return ""
+    return f"{mqtt.topic_root(hub)}/household/{device.household}/"
+
+
+def discovery_prefix(hub: Hub, device: SmartDevice, prefix: str) -> str:
+    """The discovery prefix the device is installed with: its household's, or the hub's ``prefix``."""
+    home = home_prefix(hub, device)
+    return f"{home}homeassistant" if home else prefix
+
+
+def zigbee_bridge(hub: Hub, broker: Broker, home: str = "") -> DeviceConnection:
+    """A Zigbee2MQTT bridge's connection, shared by the Zigbee devices of one home (``home``:
+    its :func:`home_prefix`), or of the whole site."""
+    presence = Presence(f"{home}{Z2M_BASE}/bridge/state", b'{"state":"online"}', b'{"state":"offline"}')
+    suffix = "_" + home.rstrip("/").rsplit("/", 1)[-1] if home else ""
+    return DeviceConnection(hub, broker, f"zigbee2mqtt_sim{suffix}", presence)
 
 
 class SmartHomeDevice:
@@ -51,7 +76,9 @@ class SmartHomeDevice:
         self.ctx = ctx
         self.device = device
         self.connection = connection
-        self.prefix = prefix
+        #: where its topics begin (its household's prefix, or nothing)
+        self.home = home_prefix(ctx.hub, device)
+        self.prefix = discovery_prefix(ctx.hub, device, prefix)
         self.on = False
 
     #: Whether a resident switches it by hand (a sensor is only read).
@@ -74,14 +101,15 @@ class ZigbeePlug(SmartHomeDevice):
 
     def __init__(self, ctx: SimContext, device: SmartDevice, connection: DeviceConnection, prefix: str) -> None:
         super().__init__(ctx, device, connection, prefix)
-        self.topic = f"{Z2M_BASE}/{device.ident}"
+        self.bridge = f"{self.home}{Z2M_BASE}"
+        self.topic = f"{self.bridge}/{device.ident}"
         self.load = ctx.rng.choice(APPLIANCE_WATTS)
         connection.subscribe(f"{self.topic}/set", self._on_set)
 
     def announce(self) -> None:
         ident = self.device.ident
         common = {
-            "availability": [{"topic": f"{Z2M_BASE}/bridge/state", "value_template": "{{ value_json.state }}"}],
+            "availability": [{"topic": f"{self.bridge}/bridge/state", "value_template": "{{ value_json.state }}"}],
             "device": {
                 "identifiers": [f"zigbee2mqtt_{ident}"],
                 "manufacturer": "Xiaomi",
@@ -137,7 +165,7 @@ class TasmotaLight(SmartHomeDevice):
 
     def __init__(self, ctx: SimContext, device: SmartDevice, connection: DeviceConnection, prefix: str) -> None:
         super().__init__(ctx, device, connection, prefix)
-        self.base = tasmota_topic(device)
+        self.base = f"{self.home}{tasmota_topic(device)}"
         self.dimmer = 80
         connection.subscribe(f"{self.base}/cmnd/+", self._on_command)
 
@@ -188,6 +216,7 @@ class EspHomeThermometer(SmartHomeDevice):
     def __init__(self, ctx: SimContext, device: SmartDevice, connection: DeviceConnection, prefix: str) -> None:
         super().__init__(ctx, device, connection, prefix)
         self.node = esphome_node(device)
+        self.base = f"{self.home}{self.node}"
         self.object_id = "temperature"
         self.comfort = ctx.rng.uniform(19.5, 24.5)  # where this home's heating keeps it
 
@@ -196,7 +225,7 @@ class EspHomeThermometer(SmartHomeDevice):
         config = {
             "dev_cla": "temperature", "unit_of_meas": "°C", "stat_cla": "measurement",
             "name": "Temperature",
-            "stat_t": f"{self.node}/sensor/{self.object_id}/state", "avty_t": f"{self.node}/status",
+            "stat_t": f"{self.base}/sensor/{self.object_id}/state", "avty_t": f"{self.base}/status",
             "uniq_id": f"{mac}sensor{self.object_id}",
             "dev": {"ids": mac, "name": self.node, "sw": "esphome v2025.2.0", "mdl": "esp32dev",
                     "mf": "Espressif", "cns": [["mac", mac]]},
@@ -214,7 +243,7 @@ class EspHomeThermometer(SmartHomeDevice):
         hour = now.hour + now.minute / 60
         daily = 1.5 * math.sin((hour - 9) / 24 * 2 * math.pi)  # warmest mid-afternoon
         value = self.comfort + daily + self.ctx.rng.gauss(0, 0.15)
-        self.connection.publish(f"{self.node}/sensor/{self.object_id}/state", f"{value:.1f}", retain=True)
+        self.connection.publish(f"{self.base}/sensor/{self.object_id}/state", f"{value:.1f}", retain=True)
 
 
 def tasmota_topic(device: SmartDevice) -> str:
@@ -227,11 +256,12 @@ def esphome_node(device: SmartDevice) -> str:
 
 def own_connection(hub: Hub, broker: Broker, device: SmartDevice) -> DeviceConnection:
     """A Wi-Fi device's own connection, with the availability its firmware publishes."""
+    home = home_prefix(hub, device)
     if device.kind == "light":
-        base = tasmota_topic(device)
+        base = f"{home}{tasmota_topic(device)}"
         return DeviceConnection(hub, broker, f"DVES_{device.ident}", Presence(f"{base}/tele/LWT", b"Online", b"Offline"))
     node = esphome_node(device)
-    return DeviceConnection(hub, broker, f"{node}-sim", Presence(f"{node}/status", b"online", b"offline"))
+    return DeviceConnection(hub, broker, f"{node}-sim", Presence(f"{home}{node}/status", b"online", b"offline"))
 
 
 KINDS: dict[str, type[SmartHomeDevice]] = {"plug": ZigbeePlug, "light": TasmotaLight, "thermometer": EspHomeThermometer}

@@ -89,6 +89,8 @@ class HouseholdEntity(MqttEntity):
         assert isinstance(self.discovery, HouseholdDiscovery)
         own = slugify(self.discovery.household)
         asked = slugify(super().suggested_object_id or self.friendly_name or self.domain)
+        if asked.endswith(f"_{own}"):  # a device named after its flat ("Smart plug 1-2-0601") says it once
+            asked = asked[: -len(own) - 1]
         return asked if asked.startswith(f"{own}_") else f"{own}_{asked}"
 
 
