@@ -24,7 +24,7 @@ import pwd
 import socket
 import struct
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -32,6 +32,7 @@ from typing import Any, Final, Protocol
 from xiaoqu.core.auth.audit import Actor, AuditLog
 from xiaoqu.core.auth.manager import DEFAULT_TOKEN_DAYS, AuthError, AuthManager
 from xiaoqu.core.const import RECORDER_FILE
+from xiaoqu.core.errors import HubError
 from xiaoqu.core.payload import PayloadError, loads
 from xiaoqu.core.storage import Storage, StoreLockedError
 
@@ -118,6 +119,10 @@ class AuthCommands:
         return {"ip": ip}
 
 
+#: A plugin's command on the socket: ``await handler(actor, **args)`` answers it (see ``add_command``).
+PluginCommand = Callable[..., Awaitable[Any]]
+
+
 class ControlServer:
     """The hub's end of the socket."""
 
@@ -125,6 +130,15 @@ class ControlServer:
         self._auth = auth
         self.path = socket_path(data_dir)
         self._server: asyncio.Server | None = None
+        self._plugin_commands: dict[str, PluginCommand] = {}
+
+    def add_command(self, name: str, handler: PluginCommand) -> None:
+        """Answer ``name`` with ``await handler(actor, **args)``: a plugin's staff command run in the
+        running hub (``xiaoqu residents import``), reached with :class:`RemoteCommands` as the user
+        commands are. A :class:`~xiaoqu.core.errors.HubError` it raises is the answer's error."""
+        if name in AuthCommands.NAMES or name in self._plugin_commands:
+            raise ValueError(f"control command {name!r} is already taken")
+        self._plugin_commands[name] = handler
 
     async def start(self) -> bool:
         """Listen; False (with a warning saying what that means) if the socket cannot be made."""
@@ -170,15 +184,27 @@ class ControlServer:
             request = loads(line)
             if not isinstance(request, dict) or not isinstance(request.get("args", {}), dict):
                 raise AuthError('a request is {"command": NAME, "args": {...}}')
-            commands = AuthCommands(self._auth, Actor("cli", f"cli:{os_user}"), "hub")
-            return {"ok": True, "result": await commands.call(str(request.get("command")), **request.get("args", {}))}
+            actor = Actor("cli", f"cli:{os_user}")
+            command, args = str(request.get("command")), request.get("args", {})
+            if command in self._plugin_commands:
+                return {"ok": True, "result": await _call_plugin(self._plugin_commands[command], command, actor, args)}
+            commands = AuthCommands(self._auth, actor, "hub")
+            return {"ok": True, "result": await commands.call(command, **args)}
         except PayloadError as err:
             return {"ok": False, "error": f"the request is not JSON: {err}"}
-        except AuthError as err:
+        except (AuthError, HubError) as err:
             return {"ok": False, "error": str(err)}
         except Exception:
             _LOGGER.exception("Control socket: command failed")
             return {"ok": False, "error": "the command failed in the hub; see the hub's log"}
+
+
+async def _call_plugin(handler: PluginCommand, command: str, actor: Actor, args: dict[str, Any]) -> Any:
+    try:
+        inspect.signature(handler).bind(actor, **args)
+    except TypeError as err:
+        raise AuthError(f"{command}: {err}") from None
+    return await handler(actor, **args)
 
 
 def _prepare_directory(path: Path) -> None:
@@ -213,15 +239,16 @@ def _peer(writer: asyncio.StreamWriter) -> str:
 class RemoteCommands:
     """The command line's end: each call is one connection to the running hub."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, timeout: float = IO_TIMEOUT * 2) -> None:
         self.path = path
+        self.timeout = timeout
 
     async def call(self, command: str, **args: Any) -> Any:
         reader, writer = await asyncio.open_unix_connection(str(self.path), limit=MAX_REQUEST)
         try:
             writer.write(json.dumps({"command": command, "args": args}).encode() + b"\n")
             await writer.drain()
-            async with asyncio.timeout(IO_TIMEOUT * 2):  # a password hash may queue behind others
+            async with asyncio.timeout(self.timeout):  # a password hash may queue behind others
                 line = await reader.readline()
         finally:
             writer.close()
