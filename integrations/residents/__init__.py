@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from xiaoqu.core import hookimpl
 from xiaoqu.core.services import register_services, service_names
 
-from . import runtime
+from . import cli, runtime
 from .cardnumber import CardNumberError, CardRead, low24_key, parse_card
 from .const import DOMAIN, ROLE_PERMISSIONS
 from .models import Assessment, Consent, Household, Person, ResidentsChange, Training, Vehicle
@@ -24,6 +24,8 @@ from .schema import CONFIG_SCHEMA
 from .services import SERVICES
 
 if TYPE_CHECKING:
+    import argparse
+
     from xiaoqu.core.hub import Hub
 
 __all__ = [
@@ -69,3 +71,8 @@ async def xiaoqu_stop(hub: Hub) -> None:
 @hookimpl
 def xiaoqu_role_permissions() -> dict[str, list[str]]:
     return ROLE_PERMISSIONS
+
+
+@hookimpl
+def xiaoqu_cli(subparsers: argparse._SubParsersAction) -> None:
+    cli.register(subparsers)

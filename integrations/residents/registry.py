@@ -15,6 +15,7 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from xiaoqu.core.errors import HubError, Unauthorized
@@ -34,9 +35,9 @@ from .const import (
     PERSONAL_FIELDS,
     TABLE_CONSENTS,
 )
-from .crypto import Vault
+from .crypto import Vault, load_keys
 from .models import Assessment, Consent, Household, Person, ResidentsChange, Training, Vehicle
-from .personal import Personal
+from .personal import Personal, Sealed, mask
 from .store import Loaded, ResidentsStore
 
 _LOGGER = logging.getLogger(__package__)
@@ -365,13 +366,13 @@ class Residents:
         """Add a person (``person_id`` None) or change the fields given of one."""
         if person_id is None:
             user = fields.get("user")
-            data = checked(schema.NEW_PERSON, {k: v for k, v in fields.items() if k != "user"})
+            data = checked(schema.new_person, {k: v for k, v in fields.items() if k != "user"})
             old = None
             base = Person(self._new_id(), data["kind"], data["name"])
             if user is not None:
                 data["user"] = checked(schema.LINK_USER_SCHEMA, {"person": base.id, "user": user})["user"]
         else:
-            data = checked(schema.PERSON_CHANGES, fields)
+            data = checked(schema.person_changes, fields)
             old = base = self._get_person(person_id)
             if old.erased:
                 raise ResidentsError(f"{person_id} was erased; add the person anew instead")
@@ -379,7 +380,7 @@ class Residents:
         face = data["face_id"].value if isinstance(data.get("face_id"), Personal) else None
         self._check_person(person, old, face)
         if person != old:
-            if face is not None and person.face_id is not None:
+            if face is not None and person.face_id is not None and (old is None or old.face_id != person.face_id):
                 self._face_hint[person.face_id.token] = face  # indexed without decrypting what was just sealed
             batch.stage(ResidentsChange("person", person.id, old, person))
         return person
@@ -388,16 +389,21 @@ class Residents:
         changes: dict[str, Any] = {}
         for key, value in data.items():
             if isinstance(value, Personal):
-                changes[key] = self._vault.seal(value.field, value.value)
+                changes[key] = self._sealed(base.sealed(key), value)
             elif key in ("trainings", "assessments"):
                 kind = Training if key == "trainings" else Assessment
                 changes[key] = tuple(kind(**item) for item in value)
             else:
                 changes[key] = value
-        person = dataclasses.replace(base, **changes)
-        if person.kind == KIND_STAFF:
-            return person
-        return dataclasses.replace(person, department=None, position=None, trainings=(), assessments=())
+        if changes.get("kind", base.kind) != KIND_STAFF:
+            changes.update(department=None, position=None, trainings=(), assessments=())
+        return dataclasses.replace(base, **changes)
+
+    def _sealed(self, old: Sealed | None, value: Personal) -> Sealed:
+        """``value`` sealed — or as it was sealed, when it has not changed (a re-import changes nothing)."""
+        if old is not None and old.masked == mask(value.field, value.value) and self._vault.open(old) == value.value:
+            return old
+        return self._vault.seal(value.field, value.value)
 
     def _check_person(self, person: Person, old: Person | None, face: str | None) -> None:
         """What one record cannot see: the household exists, the card, face, user and name are free."""
@@ -547,3 +553,10 @@ def _discard(index: dict[str, dict[str, None]], key: str, item: str) -> None:
 
 def _consent_row(consent: Consent) -> Change:
     return Change(TABLE_CONSENTS, consent.id, consent.as_doc())
+
+
+async def open_residents(data_dir: Path, config: dict[str, Any], auditor: Auditor,
+                         clock: Callable[[], float], run_in_executor: Any) -> Residents:
+    """The registry of the site whose data lives in ``data_dir`` (keys read off the loop)."""
+    keys = await run_in_executor(load_keys, config["encryption_key"], data_dir)
+    return await Residents.open(ResidentsStore(data_dir), Vault(keys), auditor, clock)

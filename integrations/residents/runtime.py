@@ -1,29 +1,19 @@
 """Setting the registry up in the hub (and for a command on a stopped hub), and finding it."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core.auth import get_access
+from xiaoqu.core.auth.const import DATA_CONTROL
 from xiaoqu.core.errors import HubError
 
 from .audit import Auditor
+from .commands import ResidentsCommands, register
 from .const import DATA_RESIDENTS
-from .crypto import Vault, load_keys
-from .registry import Residents
-from .store import ResidentsStore
+from .registry import Residents, open_residents
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from xiaoqu.core.hub import Hub
-
-
-async def open_residents(data_dir: Path, config: dict[str, Any], auditor: Auditor,
-                         clock: Callable[[], float], run_in_executor: Any) -> Residents:
-    """The registry of the site whose data lives in ``data_dir`` (keys read off the loop)."""
-    keys = await run_in_executor(load_keys, config["encryption_key"], data_dir)
-    return await Residents.open(ResidentsStore(data_dir), Vault(keys), auditor, clock)
 
 
 async def set_up(hub: Hub, config: dict[str, Any]) -> None:
@@ -31,6 +21,9 @@ async def set_up(hub: Hub, config: dict[str, Any]) -> None:
     assert hub.config.data_dir is not None
     residents = await open_residents(hub.config.data_dir, config, auditor, hub.clock.time, hub.run_in_executor)
     hub.data[DATA_RESIDENTS] = residents
+    control = hub.data.get(DATA_CONTROL)
+    if control is not None:
+        register(control, ResidentsCommands(residents, auditor))
 
 
 async def tear_down(hub: Hub) -> None:

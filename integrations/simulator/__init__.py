@@ -28,10 +28,12 @@ from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core import hookimpl
 
-from . import simulator
+from . import sheet, simulator
 from .schema import CONFIG_SCHEMA
 
 if TYPE_CHECKING:
+    import argparse
+
     from xiaoqu.core.hub import Hub
 
 
@@ -48,3 +50,8 @@ async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
 @hookimpl
 async def xiaoqu_stop(hub: Hub) -> None:
     await simulator.tear_down(hub)
+
+
+@hookimpl
+def xiaoqu_cli(subparsers: argparse._SubParsersAction) -> None:
+    sheet.register(subparsers)
