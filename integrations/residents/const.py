@@ -47,6 +47,7 @@ SERVICE_LINK_USER: Final = "link_user"
 SERVICE_GET_PERSON: Final = "get_person"
 SERVICE_FIND: Final = "find"
 SERVICE_REVEAL: Final = "reveal"
+SERVICE_ROTATE_KEY: Final = "rotate_key"
 PERMISSION_REVEAL: Final = f"{DOMAIN}.{SERVICE_REVEAL}"
 #: What each role may call (``xiaoqu_role_permissions``): managers everything, guards look people up.
 ROLE_PERMISSIONS: Final = {

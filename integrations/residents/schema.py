@@ -226,13 +226,20 @@ def optional(validator: Any) -> Any:
 
 
 def _keys(value: Any) -> list[str]:
-    keys = [value] if isinstance(value, str) else value
-    if not isinstance(keys, list):
+    if isinstance(value, str):
+        try:
+            return [check_key(value)]
+        except ValueError as err:
+            raise vol.Invalid(str(err)) from None
+    if not isinstance(value, list):
         raise vol.Invalid("expected a Fernet key, or a list of them (the first seals, all open)")
-    try:
-        return [check_key(key) if isinstance(key, str) else check_key("") for key in keys]
-    except ValueError as err:
-        raise vol.Invalid(str(err)) from None
+    keys = []
+    for index, key in enumerate(value):
+        try:
+            keys.append(check_key(key if isinstance(key, str) else ""))
+        except ValueError as err:  # the error names the item, so a key from secrets.yaml is shown hidden
+            raise vol.Invalid(str(err), path=[index]) from None
+    return keys
 
 
 CONFIG_SCHEMA: Final = vol.All(
@@ -304,6 +311,7 @@ REVEAL_SCHEMA: Final = vol.Schema({
     vol.Required("person"): person_id,
     vol.Required("field"): vol.In(PERSONAL_FIELDS, msg=f"expected one of {', '.join(PERSONAL_FIELDS)}"),
 })
+NOTHING_SCHEMA: Final = vol.Schema({})
 FIND_LIMIT: Final = 100
 
 

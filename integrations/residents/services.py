@@ -27,6 +27,7 @@ from .const import (
     SERVICE_REMOVE_HOUSEHOLD,
     SERVICE_REMOVE_VEHICLE,
     SERVICE_REVEAL,
+    SERVICE_ROTATE_KEY,
     SERVICE_UPDATE_HOUSEHOLD,
     SERVICE_UPDATE_PERSON,
 )
@@ -131,6 +132,10 @@ def reveal(call: ServiceCall) -> dict[str, Any]:
     return {"person": call.data["person"], "field": call.data["field"], "value": value}
 
 
+async def rotate_key(call: ServiceCall) -> dict[str, Any]:
+    return {"persons": await get_residents(call.hub).rotate_key(call.context)}
+
+
 _OPTIONAL = SupportsResponse.OPTIONAL
 _ONLY = SupportsResponse.ONLY
 
@@ -159,4 +164,6 @@ SERVICES = [
     ServiceSpec(SERVICE_GET_PERSON, get_person, schema.PERSON_ID_SCHEMA, "A person's record, masked", _ONLY),
     ServiceSpec(SERVICE_FIND, find_persons, schema.FIND_SCHEMA, "Find persons, masked", _ONLY),
     ServiceSpec(SERVICE_REVEAL, reveal, schema.REVEAL_SCHEMA, "One personal value in clear (audited)", _ONLY),
+    ServiceSpec(SERVICE_ROTATE_KEY, rotate_key, schema.NOTHING_SCHEMA,
+                "Re-seal all personal data with the first of residents: encryption_key", _OPTIONAL),
 ]
