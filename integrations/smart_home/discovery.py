@@ -26,6 +26,7 @@ Templates in these configs render limited (no ``states()``), as every device's d
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final
 
@@ -89,9 +90,9 @@ class HouseholdEntity(MqttEntity):
         assert isinstance(self.discovery, HouseholdDiscovery)
         own = slugify(self.discovery.household)
         asked = slugify(super().suggested_object_id or self.friendly_name or self.domain)
-        if asked.endswith(f"_{own}"):  # a device named after its flat ("Smart plug 1-2-0601") says it once
-            asked = asked[: -len(own) - 1]
-        return asked if asked.startswith(f"{own}_") else f"{own}_{asked}"
+        # a device named after its flat ("Smart plug 1-2-0601") says the flat once, first
+        asked = re.sub(rf"(?:^|_){re.escape(own)}(?=_|$)", "", asked).strip("_") or self.domain
+        return f"{own}_{asked}"
 
 
 _CLASSES: dict[type[MqttEntity], type[MqttEntity]] = {}
