@@ -36,7 +36,7 @@ class Auditor:
                 self._log.record(act, who, **details)
             elif self._access is not None:
                 self._access.manager.audit.record(act, who, **details)
-        elif isinstance(who, Context) and self._access is not None and (who.user_id is not None or who.source == "cli"):
+        elif isinstance(who, Context) and self._access is not None and who.user_id is not None:
             self._access.record(act, who, **details)
 
     def check_reveal(self, who: Who) -> None:

@@ -43,8 +43,9 @@ from .store import Loaded, ResidentsStore
 _LOGGER = logging.getLogger(__package__)
 
 Listener = Callable[[ResidentsChange], None]
-#: How many changes an import stages before it writes them (and lets the loop run).
-FLUSH_EVERY = 2_000
+#: How many changes an import stages before it writes them: turning them into rows runs on the
+#: loop (a few milliseconds per 500), and each write is one transaction.
+FLUSH_EVERY = 500
 
 
 class ResidentsError(HubError, ValueError):
