@@ -44,7 +44,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cwd=work, capture_output=True, text=True, env=env,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    warnings = [line for line in (result.stdout + result.stderr).splitlines() if "warning" in line.lower()]
+    # A file's name may hold the word (door_held_open_warning.yaml): the lines naming files are no findings.
+    warnings = [line for line in (result.stdout + result.stderr).splitlines()
+                if "warning" in line.lower() and not line.strip().startswith(("copying ", "adding "))]
     assert warnings == []
     return next(work.glob("xiaoqu-*.whl"))
 
