@@ -29,6 +29,8 @@ async def set_up(hub: Hub, config: dict[str, Any]) -> Access:
     tables = await store.open()
     access = Access(hub, residents, store, config, schedules)
     access.load(tables)
+    for entry in config["entries"]:
+        access.register_door(entry["id"], entry["kind"], entry.get("area"), name=entry.get("name"))
     hub.data[DATA_ACCESS] = access
     hub.data[_UNSUBSCRIBE] = residents.listen(access.on_residents_change)
     return access

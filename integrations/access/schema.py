@@ -19,6 +19,7 @@ from .const import (
     CARD,
     CREDENTIAL_TYPES,
     DEFAULT_KEEP_DAYS,
+    DOOR_KINDS,
     OWN_TYPES,
     PIN,
     RESTRICTION_KINDS,
@@ -147,10 +148,20 @@ def _consistent(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
+#: An entry access decides for with no door integration behind it: a vehicle lane whose barrier
+#: an automation raises on a granted plate (the demo's main gate), a turnstile another system drives.
+ENTRY_SCHEMA: Final = vol.Schema({
+    vol.Required("id"): vol.All(door_id, vol.Match(r"^[^*?]+$", msg="an entry's id names one entry: no * or ?")),
+    vol.Optional("name"): name,
+    vol.Optional("kind", default=DOOR_KINDS[0]): vol.In(DOOR_KINDS, msg=f"expected {' or '.join(DOOR_KINDS)}"),
+    vol.Optional("area"): slug,
+})
+
 CONFIG_SCHEMA: Final = vol.All(
     lambda value: {} if value is None else value,
     vol.Schema({
         vol.Optional("keep_days", default=DEFAULT_KEEP_DAYS): vol.All(positive_int, vol.Range(min=1)),
+        vol.Optional("entries", default=list): [ENTRY_SCHEMA],
         vol.Optional("schedules", default=dict): vol.Schema({slug: SCHEDULE_SCHEMA}),
         vol.Optional("groups", default=list): [GROUP_SCHEMA],
     }),

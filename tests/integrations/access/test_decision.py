@@ -5,9 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+import pytest
+
 from tests.conftest import SITE_TZ
-from tests.integrations.access.conftest import CARD, estate
-from xiaoqu.integrations.access import EVENT_ACCESS_DENIED, EVENT_ACCESS_GRANTED
+from tests.integrations.access.conftest import CARD, config, estate, populate
+from xiaoqu.core.testing import running_hub
+from xiaoqu.core.validation import vol
+from xiaoqu.integrations.access import EVENT_ACCESS_DENIED, EVENT_ACCESS_GRANTED, get_access
+from xiaoqu.integrations.access.schema import CONFIG_SCHEMA
 from xiaoqu.integrations.residents import get_residents
 
 
@@ -131,3 +136,21 @@ async def test_anti_passback_per_area(tmp_path, clock) -> None:
         assert access.check("card", CARD, "b1_garage", direction="out").granted
         assert access.check("card", CARD, "b1_garage", direction="in").granted
         assert access.check("card", CARD, "b1_east").granted  # a door without anti-passback
+
+
+async def test_entries_from_config_are_decided_with_no_door_integration(tmp_path, clock) -> None:
+    """A vehicle lane named under ``access: entries:`` takes plates before any door registers it."""
+    entries = [{"id": "main-1", "name": "Main gate lane 1", "kind": "vehicle"}, {"id": "turnstile", "area": "lobby"}]
+    async with running_hub(tmp_path, config(entries=entries), clock=clock) as hub:
+        await populate(hub)
+        access = get_access(hub)
+        assert (access.doors["main-1"].kind, access.doors["turnstile"].kind) == ("vehicle", "pedestrian")
+        assert access.doors["turnstile"].area == "lobby"
+        assert access.check("plate", "京C99999", "main-1").reason == "denied: plate 京C99999 is not known"
+
+
+def test_an_entry_id_names_one_entry() -> None:
+    with pytest.raises(vol.Invalid, match=r"no \* or \?"):
+        CONFIG_SCHEMA({"entries": [{"id": "main-*", "kind": "vehicle"}]})
+    with pytest.raises(vol.Invalid, match="expected pedestrian or vehicle"):
+        CONFIG_SCHEMA({"entries": [{"id": "main-1", "kind": "car"}]})
