@@ -17,7 +17,16 @@ $(STAMP): setup.cfg pyproject.toml
 	@$(PY) -m pip install -q -e '.[test]'
 	@touch $(STAMP)
 
+# The demo's people come in as an office's would: the simulator writes its estate as a
+# residents sheet and `xiaoqu residents import` reads it (a second run changes nothing).
+DEMO_SHEET := .xiaoqu/estate.xlsx
+
 run: $(STAMP)
+ifeq ($(CONFIG),config.yaml)
+	@mkdir -p .xiaoqu
+	$(VENV)/bin/xiaoqu simulator sheet -c $(CONFIG) -o $(DEMO_SHEET)
+	$(VENV)/bin/xiaoqu residents import $(DEMO_SHEET) -c $(CONFIG)
+endif
 	$(VENV)/bin/xiaoqu run -c $(CONFIG)
 
 check-config: $(STAMP)

@@ -64,6 +64,8 @@ class Simulator:
         self.connections: list[DeviceConnection] = []
         self.readers: list[DoorReader] = []
         self.controllers: list[OfflineController] = []
+        #: The door controllers' own connections: stopped with the barrier controllers, last.
+        self.controller_connections: list[DeviceConnection] = []
         self.lanes: list[VehicleLane] = []
         self.mqtt_barriers: list[MqttBarrier] = []
         self.wands: list[PatrolWand] = []
@@ -88,7 +90,7 @@ class Simulator:
         ctx = SimContext(hub, self.rng, self.sim, self.log, gateway, self.timers)
         for reader in estate.readers:
             connection = controller_connection(hub, broker, reader)
-            self.connections.append(connection)
+            self.controller_connections.append(connection)
             self.controllers.append(OfflineController(ctx, reader, connection))
             self.readers.append(DoorReader(ctx, reader, self.controllers[-1]))
         for lane in estate.lanes:
@@ -100,10 +102,11 @@ class Simulator:
         self.wands = [PatrolWand(ctx, wand, estate.checkpoints, i * stagger) for i, wand in enumerate(estate.wands)]
         self.pos = [PosDevice(ctx, terminal) for terminal in estate.pos_terminals]
         self._smart_home(ctx, broker, prefix)
-        for connection in self.connections:
+        everything = [*self.controller_connections, *self.connections]
+        for connection in everything:
             connection.start()
         try:
-            await asyncio.wait_for(asyncio.gather(*(c.wait_connected() for c in self.connections)), CONNECT_TIMEOUT)
+            await asyncio.wait_for(asyncio.gather(*(c.wait_connected() for c in everything)), CONNECT_TIMEOUT)
         except TimeoutError:
             _LOGGER.warning("Simulated devices could not all reach the broker at %s:%d; they keep trying",
                             broker.host, broker.port)
@@ -138,16 +141,19 @@ class Simulator:
         self.traffic.start()
 
     async def stop(self) -> None:
-        """Stop the simulated devices that talk MQTT and the traffic; the barrier controllers'
-        Modbus server stays up until :meth:`stop_controllers` (the hub's last act)."""
+        """Stop the traffic and the simulated devices that talk MQTT; the door controllers and
+        the barrier controllers' Modbus server stay up until :meth:`stop_controllers` (the
+        hub's last act)."""
         self.timers.cancel_all()
         await asyncio.gather(*(connection.stop() for connection in self.connections))
         for gate in self.gates.values():
             gate.shutdown()
 
     async def stop_controllers(self) -> None:
-        """Switch the barrier controllers off: after the hub's integrations have stopped, as
-        powered hardware outlives them, so the modbus integration never sees them vanish."""
+        """Switch the door and barrier controllers off: after the hub's integrations have
+        stopped, as powered hardware outlives them, so neither the modbus integration nor the
+        door integration sees them vanish (a door controller's last will would be a fault)."""
+        await asyncio.gather(*(connection.stop() for connection in self.controller_connections))
         if self.modbus is not None:
             await self.modbus.stop()
 
