@@ -1,7 +1,14 @@
-"""The device side of bench/mqtt.py's round trip, each run as a process of its own.
+"""The device side of bench/mqtt.py's and bench/access.py's round trips, each run as a process of its own.
 
-    python bench/_mqtt_device.py reader PORT COUNT RATE   # prints the latencies (ms) as JSON
-    python bench/_mqtt_device.py echo PORT                # prints "ready", answers until killed
+    python bench/_mqtt_device.py reader PORT COUNT RATE [CARDS [ROOT]]  # prints the latencies (ms) as JSON
+    python bench/_mqtt_device.py echo PORT [ROOT]                       # prints "ready", answers until killed
+
+Without ``CARDS`` the reader presents one made-up card at reader ``r1`` and prints a JSON list
+of latencies. With ``CARDS`` (a file of lines ``READER<TAB>TYPE<TAB>VALUE``; ``-`` for none)
+request ``i`` presents line ``i`` (cycling) at that reader, and the reader prints one
+``[i, ms, granted, person, rule]`` per answer, so the caller can check each decision. ``ROOT``
+is the topic root (default ``xiaoqu/demo``); the echo answers every reader under its root on
+``reader/<id>/result`` and ``door/<id>/command``, as the hub's handler does.
 
 Only aiomqtt and the standard library are imported here: the reader is the measuring
 instrument, and with the hub's modules loaded (~45,000 objects) one full garbage collection
@@ -16,28 +23,48 @@ import json
 import socket
 import sys
 import time
+from typing import Any
 
 import aiomqtt
 
 NODELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
 ROOT = "xiaoqu/demo"
-CREDENTIAL = f"{ROOT}/reader/r1/credential"
-RESULT = f"{ROOT}/reader/r1/result"
-DOOR = f"{ROOT}/door/r1/command"
 
 
-async def reader(port: int, count: int, rate: float) -> None:
+def load_cards(path: str) -> list[tuple[str, str, str]]:
+    """``READER<TAB>TYPE<TAB>VALUE`` lines; none (``-``): one made-up card at reader r1."""
+    if path == "-":
+        return [("r1", "card", "04A2B3")]
+    found = []
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                reader_id, type_, value = line.rstrip("\n").split("\t")
+                found.append((reader_id, type_, value))
+    return found
+
+
+async def reader(port: int, count: int, rate: float, cards_path: str = "-", root: str = ROOT) -> None:
     """The card reader: credentials at ``rate``/s (QoS 1), each timed until its answer."""
+    cards = load_cards(cards_path)
+    detailed = cards_path != "-"
+    payloads = [(f"{root}/reader/{r}/credential", t, v) for r, t, v in cards]
     sent: dict[str, float] = {}
     times: list[float] = []
+    answers: list[list[Any]] = []
     async with aiomqtt.Client("127.0.0.1", port, socket_options=NODELAY) as client:
-        await client.subscribe(RESULT, qos=1)
+        await client.subscribe(f"{root}/reader/+/result", qos=1)
         gc.freeze()
 
         async def receive() -> None:
             async for message in client.messages:
-                request_id = json.loads(message.payload)["request_id"]  # type: ignore[arg-type]
-                times.append((time.perf_counter() - sent.pop(request_id)) * 1000)
+                answer = json.loads(message.payload)  # type: ignore[arg-type]
+                request_id = answer["request_id"]
+                ms = (time.perf_counter() - sent.pop(request_id)) * 1000
+                times.append(ms)
+                if detailed:
+                    answers.append([int(request_id[1:]), ms, answer.get("granted"), answer.get("person"),
+                                    answer.get("rule")])
                 if len(times) >= count:
                     return
 
@@ -46,32 +73,35 @@ async def reader(port: int, count: int, rate: float) -> None:
             for i in range(first, last):
                 if (delay := t0 + (i - first) / rate - time.perf_counter()) > 0:
                     await asyncio.sleep(delay)
+                topic, type_, value = payloads[i % len(payloads)]
                 request_id = f"q{i}"
                 sent[request_id] = time.perf_counter()
-                await client.publish(CREDENTIAL, json.dumps({"request_id": request_id, "type": "card", "value": "04A2B3"}), qos=1)
+                await client.publish(topic, json.dumps({"request_id": request_id, "type": type_, "value": value}), qos=1)
 
         receiver = asyncio.get_running_loop().create_task(receive())
         await send(-50, 0)  # warm-up: connections, caches; these answers are not counted
         await asyncio.sleep(0.5)
         del times[:]
+        del answers[:]
         await send(0, count)
         await asyncio.wait_for(receiver, 60)
-    print(json.dumps(times))
+    print(json.dumps(answers if detailed else times))
 
 
-async def echo(port: int) -> None:
+async def echo(port: int, root: str = ROOT) -> None:
     """The baseline's answering side: bare aiomqtt sending what the hub's handler sends."""
     async with aiomqtt.Client("127.0.0.1", port, socket_options=NODELAY) as client:
         client.pending_calls_threshold = 1000
-        await client.subscribe(f"{ROOT}/reader/+/credential", qos=1)
+        await client.subscribe(f"{root}/reader/+/credential", qos=1)
         print("ready", flush=True)
         loop = asyncio.get_running_loop()
         pending: set[asyncio.Task[None]] = set()
         async for message in client.messages:
             request_id = json.loads(message.payload)["request_id"]  # type: ignore[arg-type]
+            device_id = message.topic.value.split("/")[-2]
             answers = (
-                (DOOR, {"action": "unlock", "request_id": request_id}),
-                (RESULT, {"request_id": request_id, "granted": True}),
+                (f"{root}/door/{device_id}/command", {"action": "unlock", "request_id": request_id}),
+                (f"{root}/reader/{device_id}/result", {"request_id": request_id, "granted": True}),
             )
             for topic, body in answers:
                 task = loop.create_task(client.publish(topic, json.dumps(body), qos=1))
@@ -81,6 +111,6 @@ async def echo(port: int) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1] == "reader":
-        asyncio.run(reader(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])))
+        asyncio.run(reader(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), *sys.argv[5:7]))
     else:
-        asyncio.run(echo(int(sys.argv[2])))
+        asyncio.run(echo(int(sys.argv[2]), *sys.argv[3:4]))
