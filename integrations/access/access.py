@@ -39,6 +39,7 @@ from .const import (
     PEDESTRIAN,
     PIN,
     QR,
+    REMOTE,
     SOURCE_API,
     TABLE_CREDENTIALS,
     TABLE_GROUPS,
@@ -141,14 +142,28 @@ class Access:
         None); fire the event, write the log, and return the decision with its reason."""
         when = self.hub.clock.time() if at is None else at.timestamp() if isinstance(at, datetime) else float(at)
         decision = self._decide(type, value, door, when, source, direction)
+        self._publish(decision, context)
+        return decision
+
+    def record_remote(self, door: str, by: str, reason: str | None, context: Context | None = None) -> Decision:
+        """A member of staff opened ``door`` from the guard room (``door.unlock``): a granted
+        decision of type and rule ``remote`` whose credential names them (``staff:<name>``), so
+        the door's history in the access log shows who opened it, as every other entry does."""
+        why = f"granted: opened remotely by {by}" + (f" ({reason})" if reason else "")
+        decision = Decision(True, why, REMOTE, None, None, f"staff:{by}", REMOTE, door, self.hub.clock.time(),
+                            source=REMOTE)
+        self._publish(decision, context)
+        return decision
+
+    def _publish(self, decision: Decision, context: Context | None) -> None:
+        """Count the decision, fire ``access_granted`` / ``access_denied`` and queue its log record."""
         self.counts["granted" if decision.granted else "denied"] += 1
         self.hub.bus.fire(EVENT_ACCESS_GRANTED if decision.granted else EVENT_ACCESS_DENIED,
                           decision.event_data(), context=context)
         try:
-            self.hub.recorder.record(LOG_KIND, decision.log_data(), subject=decision.subject, time=when)
+            self.hub.recorder.record(LOG_KIND, decision.log_data(), subject=decision.subject, time=decision.at)
         except Exception as err:  # the decision stands; losing its record must not undo it
             self._problems.log(logging.ERROR, "log", "access log: could not record a decision: %s", err)
-        return decision
 
     def _decide(self, kind: str, value: str, door_id: str, at: float, source: str, direction: str | None) -> Decision:
         door = self.doors.get(door_id)

@@ -60,6 +60,8 @@ TARGETS: Final = ("household", "person", "card", "plate")
 #: Where a decision was asked from: a reader, the API, a controller deciding alone.
 SOURCE_API: Final = "api"
 SOURCE_OFFLINE: Final = "offline"
+#: A member of staff's remote open (``Access.record_remote``): its type, rule and source.
+REMOTE: Final = "remote"
 
 #: The built-in schedule of a group that names none: every minute of every day.
 ALWAYS: Final = "always"

@@ -111,8 +111,6 @@ MAX_UNLOCK_SECONDS: Final = 3600.0
 #: The rules a door answers with when it decides without asking access.
 RULE_READER_NOT_CONFIGURED: Final = "reader_not_configured"
 RULE_INTERLOCK: Final = "interlock"
-#: The rule (and type) of a remote open's access-log record.
-RULE_REMOTE: Final = "remote"
 
 #: What each staff role may do with doors (admins may do everything).
 ROLE_PERMISSIONS: Final = {

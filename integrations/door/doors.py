@@ -4,8 +4,9 @@
 the interlocked pairs and the controllers with their doors, so the reader handler, the
 services and ``controllers.py`` ask one place. Staff acts (``door.unlock``, ``door.lock``,
 ``door.unlock_all``, ``door.restore``) are written to the audit log as the caller and fire
-events naming them; a remote open also goes to the access log (rule ``remote``, the
-member of staff as the credential), so a door's history shows who opened it.
+events naming them; a remote open also goes to the access log as a decision
+(``Access.record_remote``: rule ``remote``, the member of staff as the credential), so a
+door's history shows who opened it.
 """
 from __future__ import annotations
 
@@ -14,8 +15,6 @@ from typing import TYPE_CHECKING, Any
 from xiaoqu.core.auth import get_access as get_auth
 from xiaoqu.core.errors import HubError, ServiceValidationError
 from xiaoqu.core.validation import ENTITY_MATCH_ALL, ENTITY_MATCH_NONE
-from xiaoqu.integrations.access.const import LOG_KIND
-from xiaoqu.integrations.access.models import Decision
 
 from .const import (
     AUDIT_LOCK,
@@ -25,7 +24,6 @@ from .const import (
     EVENT_DOOR_EMERGENCY,
     EVENT_DOOR_RESTORED,
     EVENT_DOOR_UNLOCKED,
-    RULE_REMOTE,
     UnlockSource,
 )
 from .settings import interlock_pairs
@@ -132,7 +130,7 @@ class Doors:
                 continue
             details = {"door": door.door_id, "seconds": duration, "reason": reason}
             get_auth(self.hub).record(AUDIT_UNLOCK, context, **details)
-            self._access_log(door, by, reason)
+            self.access.record_remote(door.door_id, by, reason, context)
             door.fire(EVENT_DOOR_UNLOCKED, source=UnlockSource.REMOTE.value, by=by, reason=reason, seconds=duration)
 
     def remote_lock(self, doors: list[DoorEntity], reason: str | None, context: Context) -> None:
@@ -161,12 +159,3 @@ class Doors:
                 restored.append(door.door_id)
         get_auth(self.hub).record(AUDIT_RESTORE, context, doors=restored, reason=reason)
         self.hub.bus.fire(EVENT_DOOR_RESTORED, {"doors": restored, "by": by, "reason": reason}, context=context)
-
-    def _access_log(self, door: DoorEntity, by: str, reason: str | None) -> None:
-        """A remote open in the door's access log, put down to the member of staff: a granted
-        record of type ``remote`` whose credential names them (subject ``cred:staff:<name>``)."""
-        now = self.hub.clock.time()
-        why = f"granted: opened remotely by {by}" + (f" ({reason})" if reason else "")
-        record = Decision(True, why, RULE_REMOTE, None, None, f"staff:{by}", RULE_REMOTE, door.door_id, now,
-                          source=RULE_REMOTE)
-        self.hub.recorder.record(LOG_KIND, record.log_data(), subject=record.subject, time=now)

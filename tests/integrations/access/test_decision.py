@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import SITE_TZ
 from tests.integrations.access.conftest import CARD, config, estate, populate
+from xiaoqu.core.bus import Context, Event
 from xiaoqu.core.testing import running_hub
 from xiaoqu.core.validation import vol
 from xiaoqu.integrations.access import EVENT_ACCESS_DENIED, EVENT_ACCESS_GRANTED, get_access
@@ -123,6 +124,27 @@ async def test_each_decision_fires_its_event_with_the_value_masked_and_is_logged
         records = await hub.recorder.query("access", subject=people["王芳"])
         assert [(r.data["door"], r.data["granted"], r.data["card"]) for r in records] == [
             ("b2_east", False, CARD), ("b1_east", True, CARD)]
+
+
+async def test_a_remote_open_is_logged_and_fired_as_a_decision_naming_the_member_of_staff(tmp_path, clock) -> None:
+    async with estate(tmp_path, clock) as (hub, access, _people):
+        seen: list[Event] = []
+        hub.bus.listen(EVENT_ACCESS_GRANTED, seen.append)
+        context = Context(user_id="u-wangfang", source="api")
+        decision = access.record_remote("b1_east", "wangfang", "courier at the door", context)
+        assert (decision.granted, decision.rule, decision.credential) == (True, "remote", "staff:wangfang")
+        (event,) = seen
+        assert event.context is context and event.data == {
+            "door": "b1_east", "type": "remote", "value": "staff:wangfang", "person": None, "household": None,
+            "reason": "granted: opened remotely by wangfang (courier at the door)", "rule": "remote",
+            "source": "remote"}
+        await hub.recorder.flush()
+        (record,) = await hub.recorder.query("access", subject="cred:staff:wangfang")
+        assert record.time == clock.time() and record.data == {
+            "granted": True, "reason": "granted: opened remotely by wangfang (courier at the door)", "rule": "remote",
+            "door": "b1_east", "type": "remote", "credential": "staff:wangfang", "person": None, "household": None,
+            "source": "remote"}
+        assert access.counts["granted"] == 1
 
 
 async def test_anti_passback_per_area(tmp_path, clock) -> None:

@@ -38,6 +38,8 @@ async def test_a_guard_opens_a_door_remotely_and_is_named_in_the_audit_and_acces
         log = await site.hub.services.call("access", "log", {"door": "d1"}, return_response=True)
         (record,) = log["records"]
         assert record["granted"] is True and record["rule"] == "remote" and "wangfang" in record["reason"]
+        (granted,) = site.fired("access_granted")
+        assert (granted["door"], granted["type"], granted["value"]) == ("d1", "remote", "staff:wangfang")
 
 
 async def test_roles_decide_who_may_open_close_and_unlock_everything(tmp_path, broker):
