@@ -134,6 +134,17 @@ class Access:
             self._notify(None)  # restrictions and plates reach it differently now
         return door
 
+    def open_until(self, group_id: str, at: float) -> float | None:
+        """When the window of group ``group_id``'s schedule that holds ``at`` ends (or the group's
+        validity, if sooner): how long a door stays open for the day on that group's first card.
+        None when the group does not open then, or there is no such group."""
+        group = self.groups.by_id.get(group_id)
+        schedule = self.schedules.by_id.get(group.schedule) if group is not None else None
+        if group is None or schedule is None or not group.valid_at(at):
+            return None
+        ends = self.schedules.window_end(schedule, at)
+        return ends if ends is None or group.valid_until is None else min(ends, group.valid_until)
+
     # --- THE decision ------------------------------------------------------------------------
 
     def check(self, type: str, value: str, door: str, at: float | datetime | None = None, *,

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Final
 
 from .const import ALWAYS
@@ -166,6 +166,15 @@ class Schedules:
             if start <= minute < end:
                 return True
         return False
+
+    def window_end(self, schedule: Schedule, at: float) -> float | None:
+        """When the window of ``schedule`` that holds the epoch second ``at`` ends, or None
+        when ``schedule`` is closed then."""
+        day, minute = self.time.at(at)
+        for start, end in schedule.windows(self.kind(day), self.calendar.weekend):
+            if start <= minute < end:
+                return (datetime.combine(day, time(), self.calendar.tz) + timedelta(minutes=end)).timestamp()
+        return None
 
     def why_closed(self, schedule: Schedule, day: date) -> str:
         """``schedule 物业办公时间 on 2026-10-01 (国庆节): closed`` — for a denial's reason."""

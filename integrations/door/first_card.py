@@ -8,7 +8,6 @@ cards, the door behaves as any other. Staff end it early with ``door.lock``.
 """
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from .const import UnlockSource
@@ -36,18 +35,4 @@ class FirstCard:
         group = decision.rule.removeprefix(_GROUP_RULE) if decision.rule.startswith(_GROUP_RULE) else None
         if group not in groups:
             return None
-        return self.window_end(group, decision.at)
-
-    def window_end(self, group_id: str, at: float) -> float | None:
-        """The end of the window of ``group_id``'s schedule that holds ``at``, or None."""
-        group = self.access.groups.by_id.get(group_id)
-        schedules = self.access.schedules
-        schedule = schedules.by_id.get(group.schedule) if group is not None else None
-        if group is None or schedule is None:
-            return None
-        day, minute = schedules.time.at(at)
-        for start, end in schedule.windows(schedules.kind(day), schedules.calendar.weekend):
-            if start <= minute < end:
-                ends = (datetime.combine(day, time(), schedules.calendar.tz) + timedelta(minutes=end)).timestamp()
-                return ends if group.valid_until is None else min(ends, group.valid_until)
-        return None
+        return self.access.open_until(group, decision.at)

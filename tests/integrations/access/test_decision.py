@@ -78,6 +78,22 @@ async def test_group_validity(tmp_path, clock) -> None:
         assert late.reason == "denied: group 暑期 (summer) ended 2026-09-01 00:00"
 
 
+async def test_a_group_is_open_until_its_schedules_window_or_its_validity_ends(tmp_path, clock) -> None:
+    groups = [{"id": "office", "name": "办公", "doors": ["b1_east"], "schedule": "office", "members": {"kinds": ["staff"]},
+               "valid_from": "2026-03-02", "valid_until": "2026-10-10 12:00"}]
+    async with estate(tmp_path, clock, groups=groups) as (_hub, access, _people):
+        def until(*moment: int) -> datetime | None:
+            ends = access.open_until("office", at(*moment).timestamp())
+            return None if ends is None else datetime.fromtimestamp(ends, SITE_TZ)
+
+        assert until(2026, 3, 2, 9, 0) == until(2026, 3, 2, 17, 29) == at(2026, 3, 2, 17, 30)
+        assert until(2026, 3, 2, 17, 30) is None and until(2026, 3, 7, 9, 0) is None  # after hours; a Saturday
+        assert until(2026, 10, 1, 9, 0) is None  # National Day
+        assert until(2026, 10, 10, 9, 0) == at(2026, 10, 10, 12, 0), "a make-up working day, the group's last"
+        assert until(2026, 2, 27, 9, 0) is None and until(2026, 10, 12, 9, 0) is None  # before and after its validity
+        assert access.open_until("nobody", at(2026, 3, 2, 9, 0).timestamp()) is None
+
+
 async def test_bad_input_is_denied_with_a_clear_reason_logged_once_and_counted(tmp_path, clock, caplog) -> None:
     caplog.set_level(logging.WARNING, logger="xiaoqu.integrations.access")
     async with estate(tmp_path, clock) as (_hub, access, people):
