@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 
 from tests.integrations.residents.sample import CONFIG, ID_NUMBER
+from xiaoqu.core.loader import discover, setup_order
 from xiaoqu.core.testing import running_hub
 from xiaoqu.integrations.residents import ResidentsChange, ResidentsError, get_residents, parse_card
 
@@ -18,6 +19,13 @@ async def _family(residents) -> tuple:
     child = await residents.add_person(household="1-2-0601", role="family", name="王小明", cards="0077771717")
     await residents.add_vehicle("沪A·12345", "1-2-0601", owner.id)
     return owner, child
+
+
+@pytest.mark.parametrize("wanted", [["residents"], ["access", "auth"], ["door", "auth"], ["auth", "smart_home"]])
+def test_auth_is_set_up_before_residents_whatever_pulls_them_in(wanted: list[str]) -> None:
+    """Residents audits through auth and offers its commands on auth's control socket."""
+    order, problems = setup_order(wanted, discover()[0])
+    assert problems == [] and order.index("auth") < order.index("residents")
 
 
 async def test_a_family_is_found_by_every_key_a_door_or_gate_has(tmp_path, clock) -> None:
