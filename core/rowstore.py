@@ -13,6 +13,12 @@ its ``await`` returns, and a burst shares commits. A :meth:`write` of several ro
 several tables) is one transaction: all of it lands or none of it. The owner keeps its own
 objects in memory (the store does not cache): :meth:`load` reads a table once at start-up.
 
+One process writes a file: while open, the store holds an exclusive lock on ``<file>.lock``
+(:func:`~xiaoqu.core.storage.lock_file`, as the TinyDB stores do), so a second hub, or an
+import run on the store of a hub that is running, fails with
+:class:`~xiaoqu.core.storage.StoreLockedError` naming the file and the holder's pid instead
+of writing beside it.
+
 A failed commit (disk full) is retried with a growing pause while the hub runs; the writes
 wait, so nothing acknowledged is lost and nothing is acknowledged that is not on disk.
 """
@@ -32,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from xiaoqu.core.storage import dump_json, open_private
+from xiaoqu.core.storage import StoreLockedError, dump_json, lock_file, open_private
 
 __all__ = ["Change", "RowStore", "RowStoreError"]
 
@@ -80,7 +86,8 @@ class RowStore:
         return f"<RowStore {self.path} running={self._running}>"
 
     async def open(self) -> None:
-        """Open (or create) the database and its tables in the writer thread."""
+        """Take the file's lock and open (or create) the database and its tables, in the writer
+        thread; :class:`~xiaoqu.core.storage.StoreLockedError` when another open holds the lock."""
         if self._running:
             return
         loop = self._loop = asyncio.get_running_loop()
@@ -144,8 +151,18 @@ class RowStore:
 
     def _write_loop(self, ready: asyncio.Future[None]) -> None:
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = lock_file(self.path)
+        except StoreLockedError as err:
+            self._call_soon(_settle, [(ready, err)])
+            return
+        except OSError as err:
+            self._call_soon(_settle, [(ready, RowStoreError(f"cannot open {self.path}: {err}"))])
+            return
+        try:
             connection = _connect(self.path, self.tables)
         except Exception as err:
+            os.close(lock)
             self._call_soon(_settle, [(ready, RowStoreError(f"cannot open {self.path}: {err}"))])
             return
         self._call_soon(_settle, [(ready, None)])
@@ -158,6 +175,7 @@ class RowStore:
         finally:
             with contextlib.suppress(sqlite3.Error):
                 connection.close()
+            os.close(lock)
             self._call_soon(_settle, [(self._writer_done, None)])
 
     def _next_batch(self, item: Any) -> tuple[list[_Queued], bool]:
@@ -220,7 +238,6 @@ def _checked_table(name: object) -> str:
 
 
 def _connect(path: Path, tables: Iterable[str]) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
     os.close(open_private(path, os.O_WRONLY | os.O_CREAT))  # 0600: personal data lives here
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:

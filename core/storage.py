@@ -72,6 +72,7 @@ __all__ = [
     "Table",
     "check_slug",
     "dump_json",
+    "lock_file",
     "open_private",
     "where",
     "write_atomic",
@@ -665,7 +666,7 @@ class _Loaded(NamedTuple):
 
 def _open_file(path: Path, version: int, migrate: Migration | None) -> _Loaded:
     path.parent.mkdir(parents=True, exist_ok=True)
-    lock_fd = _lock(path)
+    lock_fd = lock_file(path)
     try:
         _remove_temp_files(path)
         stored_version, tables = _read(path)
@@ -685,7 +686,10 @@ def _open_file(path: Path, version: int, migrate: Migration | None) -> _Loaded:
     return _Loaded(tables, fragments, lock_fd)
 
 
-def _lock(path: Path) -> int:
+def lock_file(path: Path) -> int:
+    """Take the single-writer lock of ``path`` (an exclusive ``flock`` on ``<name>.lock``, which
+    holds the holder's pid) and return its descriptor, to be closed to release it; raise
+    :class:`StoreLockedError` naming the file and the holder when another open holds it."""
     lock_path = path.with_name(f"{path.name}.lock")
     fd = open_private(lock_path, os.O_RDWR | os.O_CREAT)
     try:

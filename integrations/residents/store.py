@@ -1,20 +1,16 @@
-"""``<data dir>/residents.db``: the residents' RowStore, with one writer at a time.
+"""``<data dir>/residents.db``: the residents' RowStore, read into models once at start-up.
 
-A RowStore takes no lock of its own, and the hub and ``xiaoqu residents import`` (when no
-hub answers) could both open the file: a lock file beside it, held while it is open, makes
-the second one fail with :class:`~xiaoqu.core.storage.StoreLockedError` instead.
+The RowStore holds the file's single-writer lock, so the hub and ``xiaoqu residents import``
+(when no hub answers) cannot both write it: the second fails with
+:class:`~xiaoqu.core.storage.StoreLockedError`.
 """
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from xiaoqu.core.rowstore import Change, RowStore
-from xiaoqu.core.storage import StoreLockedError, open_private
 
 from .const import STORE_FILE, TABLE_CONSENTS, TABLE_HOUSEHOLDS, TABLE_PERSONS, TABLE_VEHICLES, TABLES
 from .models import Consent, Household, Person, Vehicle
@@ -31,18 +27,15 @@ class Loaded:
 
 
 class ResidentsStore:
-    """The RowStore of one site's residents, locked while open."""
+    """The RowStore of one site's residents."""
 
     def __init__(self, data_dir: Path) -> None:
         self.path = Path(data_dir) / STORE_FILE
         self._rows = RowStore(self.path, TABLES)
-        self._lock_fd: int | None = None
 
     async def open(self) -> Loaded:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock_fd = _lock(self.path)
+        await self._rows.open()
         try:
-            await self._rows.open()
             return Loaded(
                 [Household.from_doc(k, d) for k, d in await self._rows.load(TABLE_HOUSEHOLDS)],
                 [Person.from_doc(k, d) for k, d in await self._rows.load(TABLE_PERSONS)],
@@ -57,24 +50,4 @@ class ResidentsStore:
         await self._rows.write(changes)
 
     async def close(self) -> None:
-        try:
-            await self._rows.close()
-        finally:
-            if self._lock_fd is not None:
-                os.close(self._lock_fd)
-                self._lock_fd = None
-
-
-def _lock(path: Path) -> int:
-    lock_path = path.with_name(f"{path.name}.lock")
-    fd = open_private(lock_path, os.O_RDWR | os.O_CREAT)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        with contextlib.suppress(OSError):
-            os.close(fd)
-        raise StoreLockedError(
-            f"{path} is open in another process (a running hub, or an import); "
-            "a store has exactly one writer"
-        ) from None
-    return fd
+        await self._rows.close()

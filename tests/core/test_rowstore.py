@@ -11,6 +11,7 @@ import textwrap
 import pytest
 
 from xiaoqu.core.rowstore import Change, RowStore, RowStoreError
+from xiaoqu.core.storage import StoreLockedError
 
 
 async def test_put_load_delete_survive_reopen(tmp_path):
@@ -90,3 +91,38 @@ def test_acknowledged_writes_survive_sigkill(tmp_path):
         return len(rows)
 
     assert asyncio.run(count()) >= acknowledged
+
+
+async def test_a_file_has_one_writer_and_the_refusal_names_it_and_its_holder(tmp_path):
+    """Another process holding the store open (a running hub) keeps a second one out; once it
+    has gone, the store opens, here and in another store of this process alike."""
+    script = textwrap.dedent(f"""
+        import asyncio, sys
+        from xiaoqu.core.rowstore import RowStore
+        async def main():
+            store = RowStore({str(tmp_path / 'cards.db')!r}, ["t"])
+            await store.open()
+            print("open", flush=True)
+            sys.stdin.read()
+            await store.close()
+        asyncio.run(main())
+    """)
+    child = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None and child.stdin is not None
+    try:
+        assert child.stdout.readline() == "open\n"
+        with pytest.raises(StoreLockedError, match=rf"cards\.db is already open \(lock cards\.db\.lock held by pid "
+                                                   rf"{child.pid}\)"):
+            await RowStore(tmp_path / "cards.db", ["t"]).open()
+    finally:
+        child.stdin.close()
+        child.wait()
+        child.stdout.close()
+    first = RowStore(tmp_path / "cards.db", ["t"])
+    await first.open()
+    with pytest.raises(StoreLockedError, match=rf"held by pid {os.getpid()}"):
+        await RowStore(tmp_path / "cards.db", ["t"]).open()
+    await first.close()
+    again = RowStore(tmp_path / "cards.db", ["t"])
+    await again.open()
+    await again.close()

@@ -12,12 +12,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from jsonschema import Draft202012Validator
 
 from tests.conftest import SITE_TZ, START
 from tests.fixtures_mqtt import BrokerProcess, MqttProbe
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.core.hub import Hub, HubConfig
+from xiaoqu.core.rowstore import RowStore
+from xiaoqu.core.storage import StoreLockedError
 from xiaoqu.core.testing import running_hub
 from xiaoqu.integrations import mqtt
 from xiaoqu.integrations.door.controllers import EVENT_OUT_OF_STEP, GRACE, QUIET, sync_status
@@ -108,6 +111,14 @@ async def test_full_list_on_first_contact_then_one_delta_per_burst(tmp_path, bro
         await confirm(hub, probe, delta["version"], 2)
         assert sync_status(hub, "c1")["controllers"][0]["state"] == "in_step"
         assert len(pushed(probe)) == 2
+
+
+async def test_every_row_store_of_a_running_hub_keeps_a_second_writer_out(tmp_path, broker):
+    async with controller_site(tmp_path / "site", broker, ManualClock(START, SITE_TZ)) as hub:
+        assert hub.config.data_dir is not None
+        for name in ("residents.db", "access.db", "door_controllers.db"):
+            with pytest.raises(StoreLockedError, match=rf"{name} is already open"):
+                await RowStore(hub.config.data_dir / name, ["t"]).open()
 
 
 async def test_a_controller_out_of_step_is_an_event_listing_the_difference(tmp_path, broker):

@@ -63,6 +63,6 @@ async def test_the_store_has_one_writer(tmp_path, clock, caplog) -> None:
         try:
             await second.open()
         except StoreLockedError as err:
-            assert "is open in another process" in str(err)
+            assert "residents.db is already open (lock residents.db.lock held by pid" in str(err)
         else:
             raise AssertionError("a second writer opened the store")
