@@ -26,6 +26,7 @@ from xiaoqu.core.errors import ServiceValidationError
 from xiaoqu.core.ratelimit import RateLimitedLog
 from xiaoqu.core.rowstore import Change
 from xiaoqu.integrations.residents.cardnumber import CardNumberError, parse_card, wiegand26
+from xiaoqu.integrations.residents.personal import clear
 
 from . import offline
 from . import whitelist as whitelists
@@ -361,7 +362,8 @@ class Access:
             token = secrets.token_urlsafe(16)
             key, masked = digest(QR, token), mask(QR, token)
         elif kind == PIN:
-            key, masked = digest(PIN, data["pin"]), mask(PIN, data["pin"])
+            pin = clear(data["pin"])
+            key, masked = digest(PIN, pin), mask(PIN, pin)
             if key in self.credentials.by_key:
                 raise self.refuse("credential_taken", "this PIN is already in use; choose another")
         else:

@@ -42,6 +42,9 @@ QR: Final = "qr"
 PIN: Final = "pin"
 PLATE: Final = "plate"
 CREDENTIAL_TYPES: Final = (CARD, FACE, QR, PIN, PLATE)
+#: The credentials that are secrets (whoever knows one gets in): a service's data carries them
+#: wrapped, so only their mask reaches an event, the audit log or a log line.
+SECRET_TYPES: Final = (PIN, QR)
 #: The credentials access issues itself (the office's sheet brings cards, faces and plates).
 OWN_TYPES: Final = (QR, PIN, CARD)
 

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, tzinfo
 from typing import Any, Final
 
 from xiaoqu.core.validation import ensure_list, name, positive_int, slug, string, vol
+from xiaoqu.integrations.residents.personal import Personal, clear
 
 from .const import (
     ALL,
@@ -24,8 +25,10 @@ from .const import (
     PIN,
     RESTRICTION_KINDS,
     SCOPES,
+    SECRET_TYPES,
     TARGETS,
 )
+from .credentials import mask
 from .groups import SELECTORS
 from .schedules import DAY_LISTS, WEEKDAYS, parse_window
 
@@ -71,11 +74,17 @@ def window(value: Any) -> str:
     return str(value).strip()
 
 
-def pin(value: Any) -> str:
-    text = string(value).strip()
+def secret(kind: str, text: str) -> Personal:
+    """A PIN or QR token wrapped so that the ``call_service`` event, the audit record of the call
+    and any log line show only its mask (the audit redacts by key name; ``value`` names no secret)."""
+    return Personal(kind, text, mask(kind, text))
+
+
+def pin(value: Any) -> Personal:
+    text = string(clear(value)).strip()
     if not _PIN.match(text):
         raise vol.Invalid("expected a PIN of 4 to 12 digits")
-    return text
+    return secret(PIN, text)
 
 
 _WINDOWS: Final = vol.All(ensure_list, [window])
@@ -170,13 +179,19 @@ CONFIG_SCHEMA: Final = vol.All(
 
 # --- services --------------------------------------------------------------------------------
 
-CHECK_SCHEMA: Final = vol.Schema({
+def _value_kept_secret(data: dict[str, Any]) -> dict[str, Any]:
+    if data["type"] in SECRET_TYPES:
+        data["value"] = secret(data["type"], data["value"])
+    return data
+
+
+CHECK_SCHEMA: Final = vol.All(vol.Schema({
     vol.Required("type"): vol.In(CREDENTIAL_TYPES),
-    vol.Required("value"): vol.All(string, vol.Length(min=1, max=256)),
+    vol.Required("value"): vol.All(clear, string, vol.Length(min=1, max=256)),
     vol.Required("door"): door_id,
     vol.Optional("at"): moment,
     vol.Optional("direction"): vol.In(("in", "out")),
-})
+}), _value_kept_secret)
 
 _TARGET_FIELDS: Final[dict[Any, Any]] = {vol.Optional(target): vol.All(string, vol.Length(min=1, max=64)) for target in TARGETS}
 

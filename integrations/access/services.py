@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Final
 from xiaoqu.core.auth import get_access as get_auth
 from xiaoqu.core.errors import HubError
 from xiaoqu.core.services import ServiceCall, ServiceSpec, SupportsResponse
+from xiaoqu.integrations.residents.personal import clear
 
 from . import log
 from .const import (
@@ -81,7 +82,7 @@ def _audit(call: ServiceCall, act: str, **details: Any) -> None:
 def check(call: ServiceCall) -> dict[str, Any]:
     access = _access(call)
     data = call.data
-    decision = access.check(data["type"], data["value"], data["door"], epoch(data.get("at"), access.tz),
+    decision = access.check(data["type"], clear(data["value"]), data["door"], epoch(data.get("at"), access.tz),
                             direction=data.get("direction"), context=call.context)
     return decision.as_response(access.tz)
 
@@ -122,7 +123,9 @@ async def add_credential(call: ServiceCall) -> dict[str, Any]:
 
 async def remove_credential(call: ServiceCall) -> dict[str, Any]:
     access = _access(call)
-    credential = access.find_credential(call.data.get("credential_id"), call.data.get("pin"), call.data.get("card"))
+    pin = call.data.get("pin")
+    credential = access.find_credential(call.data.get("credential_id"), None if pin is None else clear(pin),
+                                        call.data.get("card"))
     await access.remove_credential(credential)
     _audit(call, "access_credential_revoked", credential=credential.masked, type=credential.type,
            person=credential.person)

@@ -1,7 +1,7 @@
 """Personal data as the hub shows it: masked (``138****5678``), and never in clear by accident.
 
-A value on its way in (a service call's ``phone``) is wrapped in :class:`Personal` by the
-service schema, so the ``call_service`` event, the audit record of the call and any log line
+A value on its way in (a service call's ``phone``, or access's PIN) is wrapped in
+:class:`Personal` by the service schema, so the ``call_service`` event, the audit record of the call and any log line
 that shows the data see the mask, never the number. Stored, it is a :class:`Sealed`: the
 ciphertext and the mask, nothing a repr or a JSON dump could leak.
 """
@@ -35,16 +35,19 @@ def mask(field: str, value: str) -> str:
 
 
 class Personal:
-    """A personal value passing through: its text for the code that stores it, its mask for everyone else."""
+    """A personal or secret value passing through: its text for the code that uses it, its mask
+    for everyone else. Residents' fields are masked by their name (:data:`MASKS`); another
+    integration's secret brings its own mask (access's PINs and QR tokens)."""
 
-    __slots__ = ("field", "value")
+    __slots__ = ("field", "value", "masked")
 
-    def __init__(self, field: str, value: str) -> None:
+    def __init__(self, field: str, value: str, masked: str | None = None) -> None:
         self.field = field
         self.value = value
+        self.masked = mask(field, value) if masked is None else masked
 
     def __str__(self) -> str:
-        return mask(self.field, self.value)
+        return self.masked
 
     def __repr__(self) -> str:
         return f"<{self.field} {self}>"
@@ -54,6 +57,11 @@ class Personal:
 
     def __hash__(self) -> int:
         return hash((self.field, self.value))
+
+
+def clear(value: str | Personal) -> str:
+    """The text of a value a service schema may have wrapped, for the code that uses it."""
+    return value.value if isinstance(value, Personal) else value
 
 
 @dataclass(frozen=True, slots=True)

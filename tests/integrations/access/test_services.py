@@ -2,11 +2,15 @@
 (QR passes, PINs, temporary cards) and groups, stored and checked."""
 from __future__ import annotations
 
+import json
+import logging
 from datetime import timedelta
 
 import pytest
 
 from tests.integrations.access.conftest import CARD, estate
+from xiaoqu.core.auth import Actor, get_access
+from xiaoqu.core.bus import Context, Event
 from xiaoqu.core.errors import ServiceValidationError
 
 
@@ -102,3 +106,28 @@ async def test_groups_added_changed_and_removed_by_service_are_stored(tmp_path, 
         assert access.check("card", CARD, "b2_east").rule == "group:none"
         await call(hub, "remove_group", id="cleaners")
         assert "cleaners" not in access.groups.by_id
+
+
+async def test_a_pin_or_qr_token_is_in_no_event_audit_record_or_log_line(tmp_path, clock, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with estate(tmp_path, clock) as (hub, _access, people):
+        manager = await get_access(hub).manager.add_user("manager1", "manager", None, Actor("hub"))
+        context = Context(user_id=manager.id, source="api")
+        calls: list[Event] = []
+        hub.bus.listen("call_service", calls.append)
+
+        async def as_manager(service: str, **data) -> dict:
+            return await hub.services.call("access", service, data, context=context, return_response=True)
+
+        await as_manager("add_credential", type="pin", pin="246810", person=people["张伟"])
+        token = (await as_manager("add_credential", type="qr", groups=["b2"], label="访客"))["token"]
+        assert (await as_manager("check", type="pin", value="246810", door="b2_east"))["granted"] is True
+        assert (await as_manager("check", type="qr", value=token, door="b2_east"))["granted"] is True
+        assert (await as_manager("check", type="pin", value="135790", door="b2_east"))["granted"] is False
+        await as_manager("remove_credential", pin="246810")
+        await hub.recorder.flush()
+        audit = json.dumps([r.data for r in await hub.recorder.query("audit")], ensure_ascii=False)
+        events = repr([event.data for event in calls])
+        assert len(calls) == 6 and "****" in audit and "****" in events
+        for secret in ("246810", "135790", token):
+            assert secret not in audit and secret not in events and secret not in caplog.text
