@@ -113,10 +113,11 @@ class DeviceConnection:
     def start(self) -> None:
         self._task = self.hub.create_background_task(self._run(), f"simulator device {self.client_id}")
 
-    async def stop(self) -> None:
-        """Say goodbye as a device switched off properly does (offline, retained), then close."""
+    async def stop(self, *, goodbye: bool = True) -> None:
+        """Say goodbye as a device switched off properly does (offline, retained), then close;
+        without ``goodbye``, close only (the broker keeps the last status it was told)."""
         client = self._client
-        if client is not None and self.presence is not None:
+        if goodbye and client is not None and self.presence is not None:
             try:
                 await asyncio.wait_for(
                     client.publish(self.presence.topic, self.presence.offline, qos=1, retain=True), 2.0
@@ -181,12 +182,18 @@ class DeviceConnection:
         self._connected.set()
 
     async def _send(self, client: aiomqtt.Client) -> None:
+        task = asyncio.current_task()
         while True:
             while self._outbox:
                 topic, payload, qos, retain = self._outbox[0]
                 await client.publish(topic, payload, qos=qos, retain=retain)
                 self._outbox.popleft()
                 self.sent += 1
+            # Python 3.11's asyncio.wait_for (inside aiomqtt's publish) drops a cancellation
+            # that arrives as the broker acknowledges: the task is still marked cancelling, but
+            # would wait here for ever, and stop() with it.
+            if task is not None and task.cancelling():
+                raise asyncio.CancelledError
             self._wakeup.clear()
             await self._wakeup.wait()
 

@@ -64,7 +64,7 @@ class Simulator:
         self.connections: list[DeviceConnection] = []
         self.readers: list[DoorReader] = []
         self.controllers: list[OfflineController] = []
-        #: The door controllers' own connections: stopped with the barrier controllers, last.
+        #: The door controllers' own connections (they stop without a goodbye).
         self.controller_connections: list[DeviceConnection] = []
         self.lanes: list[VehicleLane] = []
         self.mqtt_barriers: list[MqttBarrier] = []
@@ -141,19 +141,19 @@ class Simulator:
         self.traffic.start()
 
     async def stop(self) -> None:
-        """Stop the traffic and the simulated devices that talk MQTT; the door controllers and
-        the barrier controllers' Modbus server stay up until :meth:`stop_controllers` (the
-        hub's last act)."""
+        """Stop the simulated devices that talk MQTT and the traffic; the barrier controllers'
+        Modbus server stays up until :meth:`stop_controllers` (the hub's last act). The door
+        controllers leave without their goodbye: powered hardware does not go offline because
+        the hub stops, and the door integration would take the goodbye for a fault."""
         self.timers.cancel_all()
-        await asyncio.gather(*(connection.stop() for connection in self.connections))
+        await asyncio.gather(*(connection.stop() for connection in self.connections),
+                             *(connection.stop(goodbye=False) for connection in self.controller_connections))
         for gate in self.gates.values():
             gate.shutdown()
 
     async def stop_controllers(self) -> None:
-        """Switch the door and barrier controllers off: after the hub's integrations have
-        stopped, as powered hardware outlives them, so neither the modbus integration nor the
-        door integration sees them vanish (a door controller's last will would be a fault)."""
-        await asyncio.gather(*(connection.stop() for connection in self.controller_connections))
+        """Switch the barrier controllers off: after the hub's integrations have stopped, as
+        powered hardware outlives them, so the modbus integration never sees them vanish."""
         if self.modbus is not None:
             await self.modbus.stop()
 

@@ -8,52 +8,20 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
-from typing import Any
 
 import aiohttp
-import yaml
 
 from tests.conftest import START
-from tests.fixtures_mqtt import free_port
+from tests.e2e.demo import DEMO, demo_config, import_the_estate
 from xiaoqu.core.auth import Actor
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.core.const import EVENT_STATE_CHANGED
-from xiaoqu.core.testing import running_hub, write_config
+from xiaoqu.core.testing import running_hub
 from xiaoqu.integrations.access.const import LOG_KIND
 
-DEMO = Path(__file__).resolve().parents[2] / "config.yaml"
 #: Residents' devices, named after the flat they joined from (switch.1_1_0201_smart_plug).
 SMART_HOME = tuple(re.compile(rf"{domain}\.\d+_\d+_\d{{4}}_") for domain in ("switch", "light", "sensor"))
 GATES = ("sensor.main_gate_lane_1_barrier_state", "binary_sensor.main_gate_lane_1_vehicle", "barrier.main_gate_lane_2")
-
-
-def xiaoqu(*args: str | Path, cwd: Path) -> str:
-    """Run a staff command as a person would type it; its output."""
-    result = subprocess.run([sys.executable, "-m", "xiaoqu.core.cli", *map(str, args)], cwd=cwd,
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout + result.stderr
-
-
-def import_the_estate(config_dir: Path, config: dict[str, Any]) -> str:
-    """What ``make run`` does first: the simulator's estate written as a sheet, and imported."""
-    path = write_config(config_dir, config)
-    xiaoqu("simulator", "sheet", "-c", path, "-o", "estate.xlsx", cwd=config_dir)
-    return xiaoqu("residents", "import", "estate.xlsx", "-c", path, cwd=config_dir)
-
-
-def demo_config() -> dict:
-    """The demo config with every port moved to a free one (the site's may be in use)."""
-    config = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
-    modbus_port = free_port()
-    config["mqtt"]["port"] = free_port()
-    config["http"]["server_port"] = 0
-    config["simulator"]["modbus_port"] = modbus_port
-    for line in config["modbus"]:
-        line["port"] = modbus_port
-    return config
-
 
 async def api_states(hub) -> list[dict]:
     manager = hub.data["auth"].manager
