@@ -1,0 +1,766 @@
+"""A double-entry ledger of integer amounts on SQLite: money that is never wrong.
+
+Money is not a number in a document. Every movement is a transaction with its own id whose
+legs ``(account, amount)`` add up to zero, and an account's balance is the sum of its
+entries. The ledger knows accounts and integer amounts only (the card centre's fen, billing's
+receivables); what an account stands for is its owner's business.
+
+- **Applied once.** The transaction id is the idempotency key: posting an id the ledger
+  already holds changes nothing and returns the first answer (``Posted.new`` is False, with
+  the legs and balances the first post produced), even when the repeat's legs differ. A
+  refused post leaves no trace, so its id may be posted again.
+- **Never below a floor.** An account may have a floor (a stored-value card's is 0); an
+  external account (``cash:desk``) has none. A post that would take any account below its
+  floor is refused with :class:`BelowFloor`, naming the account, its balance, the amount
+  and the floor, and none of its legs moves.
+- **Serialised.** One writer thread decides every post in the order the calls were made,
+  against the balances as they stand at that point (committed ones plus those decided
+  earlier in the same batch), so concurrent charges from many terminals cannot both spend
+  the same money. It commits whatever has queued up in one transaction (group commit): a
+  refused post writes nothing while the others of its batch commit.
+- **Durable before "ok".** WAL with ``synchronous=FULL``: the WAL is synced on every commit,
+  so a commit survives a power cut, not only a crash of the process (``NORMAL``, as the
+  recorder uses, may lose the last commits to a power cut). A terminal that was told "ok"
+  has handed over goods or taken cash; that answer must never be undone. No ``post`` returns
+  before its transaction is committed.
+- **Failure.** A commit that fails (disk full) is retried with a growing pause while the
+  ledger is open; every post of the batch waits, is decided again on the next attempt, and
+  nobody hears "ok" meanwhile. Only at :meth:`Ledger.close` does it give up, after a few more
+  tries, and the waiting posts get a :class:`LedgerError`.
+- **Balances in memory.** They are summed from the entries at :meth:`Ledger.open` and
+  changed only after a commit, so :meth:`Ledger.balance` is a dictionary lookup;
+  :meth:`Ledger.verify` sums the entries again and reports any difference.
+
+One process writes a file: while open, the ledger holds the single-writer lock on
+``<file>.lock`` (:func:`~xiaoqu.core.storage.lock_file`), so a second hub is refused naming
+the holder instead of deciding balances beside it.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import os
+import queue
+import sqlite3
+import threading
+import time as _time
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Final
+
+from xiaoqu.core.storage import StoreLockedError, check_slug, dump_json, lock_file, open_private
+
+__all__ = [
+    "BelowFloor",
+    "Difference",
+    "Entry",
+    "Ledger",
+    "LedgerError",
+    "LedgerRefused",
+    "NotReversible",
+    "Posted",
+    "Transaction",
+    "UnknownAccount",
+]
+
+_LOGGER = logging.getLogger(__name__)
+
+SCHEMA_VERSION: Final = 1
+_SCHEMA: Final = """
+CREATE TABLE accounts (
+    account TEXT PRIMARY KEY,
+    floor INTEGER  -- NULL: no floor (an external account such as cash:desk)
+) WITHOUT ROWID;
+CREATE TABLE transactions (
+    seq INTEGER PRIMARY KEY,  -- commit order
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    time REAL NOT NULL,
+    reverses TEXT UNIQUE,  -- the id of the transaction this one reverses: at most once
+    data TEXT NOT NULL
+);
+CREATE INDEX transactions_time ON transactions (time);
+CREATE INDEX transactions_kind_time ON transactions (kind, time);
+CREATE TABLE entries (
+    seq INTEGER NOT NULL,  -- the transaction's
+    leg INTEGER NOT NULL,  -- the leg's place in it
+    account TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    balance INTEGER NOT NULL,  -- the account's balance once the transaction was applied
+    time REAL NOT NULL,  -- the transaction's, for an account's statement by time
+    PRIMARY KEY (seq, leg)
+) WITHOUT ROWID;
+CREATE INDEX entries_account_time ON entries (account, time);
+"""
+NAME_MAX: Final = 200  # characters in an account name or a transaction id
+BATCH_MAX: Final = 1_000  # requests decided and committed in one transaction
+READERS: Final = 2
+PAGE: Final = 500  # transactions per read when iterating
+RETRY_FIRST: Final = 0.05  # seconds before retrying a failed commit, doubling up to RETRY_MAX
+RETRY_MAX: Final = 5.0
+ATTEMPTS_WHEN_STOPPING: Final = 3
+
+Leg = tuple[str, int]
+
+
+class LedgerError(Exception):
+    """The ledger could not open its database, or could not commit."""
+
+
+class LedgerRefused(Exception):
+    """The ledger's rules refused a request; nothing moved."""
+
+
+class UnknownAccount(LedgerRefused):
+    """A leg names an account that was never opened."""
+
+    def __init__(self, account: str) -> None:
+        super().__init__(f"no account {account!r}; open it first")
+        self.account = account
+
+
+class BelowFloor(LedgerRefused):
+    """A leg would take its account below its floor."""
+
+    def __init__(self, account: str, balance: int, amount: int, floor: int) -> None:
+        super().__init__(
+            f"account {account!r} has a balance of {balance}; {amount} would take it to "
+            f"{balance + amount}, below its floor of {floor}"
+        )
+        self.account, self.balance, self.amount, self.floor = account, balance, amount, floor
+
+
+class NotReversible(LedgerRefused):
+    """A reversal names a transaction the ledger does not hold, or one already reversed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """One applied transaction. ``balances``: each leg's account once it was applied."""
+
+    id: str
+    kind: str
+    time: float
+    legs: tuple[Leg, ...]
+    balances: Mapping[str, int]
+    data: dict[str, Any]
+    reverses: str | None
+    seq: int  # commit order
+
+
+@dataclass(frozen=True, slots=True)
+class Posted(Transaction):
+    """The answer to a post: the transaction, and whether this call applied it."""
+
+    new: bool
+
+    @classmethod
+    def of(cls, transaction: Transaction, new: bool) -> Posted:
+        return cls(**{item.name: getattr(transaction, item.name) for item in fields(Transaction)}, new=new)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One leg, as an account's statement shows it."""
+
+    account: str
+    amount: int
+    balance: int  # the account's balance once its transaction was applied
+    transaction_id: str
+    kind: str
+    time: float
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    """An account whose balance in memory is not the sum of its entries."""
+
+    account: str
+    balance: int
+    entries_sum: int
+
+
+@dataclass(slots=True)
+class _Post:
+    transaction_id: str
+    kind: str
+    time: float
+    legs: tuple[Leg, ...] | None  # None: the negation of the legs of ``reverses``
+    reverses: str | None
+    data: str
+    future: asyncio.Future[Posted]
+
+
+@dataclass(slots=True)
+class _Open:
+    account: str
+    floor: int | None
+    future: asyncio.Future[bool]
+
+
+@dataclass(slots=True)
+class _Job:
+    """Work for the writer between commits, seeing exactly what is committed."""
+
+    run: Callable[[sqlite3.Connection], Any]
+    future: asyncio.Future[Any]
+
+
+_Request = _Post | _Open
+_Outcome = tuple[asyncio.Future[Any], Any]  # a waiter and its result or exception
+_STOP: Final = object()
+
+
+@dataclass(slots=True)
+class _Batch:
+    """One write transaction's view: committed balances and floors plus what it decided."""
+
+    balances: Mapping[str, int]
+    floors: Mapping[str, int | None]
+    new_balances: dict[str, int] = field(default_factory=dict)
+    new_floors: dict[str, int | None] = field(default_factory=dict)
+    outcomes: list[_Outcome] = field(default_factory=list)
+
+    def balance(self, account: str) -> int:
+        return self.new_balances.get(account, self.balances.get(account, 0))
+
+    def floor(self, account: str) -> int | None:
+        """The account's floor; :class:`UnknownAccount` when it was never opened."""
+        if account in self.new_floors:
+            return self.new_floors[account]
+        if account in self.floors:
+            return self.floors[account]
+        raise UnknownAccount(account)
+
+
+class Ledger:
+    """Accounts and double-entry transactions in one SQLite file; see the module docstring."""
+
+    def __init__(self, path: Path, *, clock: Callable[[], float] = _time.time) -> None:
+        """``clock`` stamps posts made without a ``time`` (the hub clock's ``time``)."""
+        self.path = Path(path)
+        self.last_error: BaseException | None = None
+        self._clock = clock
+        self._balances: dict[str, int] = {}  # changed by the writer thread, after commit only
+        self._floors: dict[str, int | None] = {}
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._stopping = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._writer_done: asyncio.Future[None] | None = None
+        self._readers: ThreadPoolExecutor | None = None
+        self._reader_local = threading.local()
+        self._reader_connections: list[sqlite3.Connection] = []
+        self._running = False
+
+    def __repr__(self) -> str:
+        return f"<Ledger {self.path} running={self._running}>"
+
+    # Life cycle.
+
+    async def open(self) -> None:
+        """Take the file's lock, open (or create) the database and sum every account's balance.
+
+        :class:`~xiaoqu.core.storage.StoreLockedError` when another open holds the lock.
+        """
+        if self._running:
+            return
+        loop = self._loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+        self._writer_done = loop.create_future()
+        self._stopping.clear()
+        # daemon: a process that dies without close() must not hang on this thread at exit.
+        threading.Thread(target=self._write_loop, args=(ready,), name=f"ledger {self.path.name}", daemon=True).start()
+        await ready
+        self._readers = ThreadPoolExecutor(READERS, f"ledger {self.path.name} read")
+        self._running = True
+
+    async def close(self) -> None:
+        """Commit everything queued, stop the writer and close every connection."""
+        if not self._running:
+            return
+        self._running = False
+        assert self._writer_done is not None and self._readers is not None
+        self._stopping.set()
+        self._queue.put(_STOP)
+        await self._writer_done
+        await asyncio.get_running_loop().run_in_executor(None, self._readers.shutdown)
+        for connection in self._reader_connections:
+            connection.close()
+        self._reader_connections.clear()
+        self._reader_local = threading.local()
+
+    # Writing.
+
+    async def open_account(self, account: str, floor: int | None = 0) -> bool:
+        """Open ``account`` with ``floor`` (None: none); True if new, False if already open.
+
+        A floor does not change once set: opening an account again with another floor is
+        refused (:class:`LedgerRefused`).
+        """
+        _check_name(account, "account")
+        if floor is not None:
+            _check_integer(floor, f"{account}: floor")
+        return await self._submit(lambda future: _Open(account, floor, future))
+
+    async def post(
+        self,
+        transaction_id: str,
+        kind: str,
+        legs: Iterable[Leg],
+        *,
+        data: Mapping[str, Any] | None = None,
+        time: float | None = None,
+    ) -> Posted:
+        """Apply ``legs`` (``(account, amount)``, integers adding up to zero) once; durable when
+        this returns.
+
+        Malformed input raises ValueError here, naming it, before anything is queued. A post
+        the rules refuse raises a :class:`LedgerRefused` and moves nothing. An id already
+        applied returns its first answer with ``new`` False. A post cancelled while it waits
+        may still be applied: post its id again to learn the answer.
+        """
+        checked = _checked_legs(legs, transaction_id)
+        return await self._post(transaction_id, kind, checked, None, data, time)
+
+    async def reverse(
+        self,
+        transaction_id: str,
+        kind: str,
+        original_id: str,
+        *,
+        data: Mapping[str, Any] | None = None,
+        time: float | None = None,
+    ) -> Posted:
+        """Post the negation of transaction ``original_id``'s legs (a refund, a correction),
+        which refers to it; a transaction is reversed at most once.
+
+        :class:`NotReversible` when the original is unknown or already reversed; floors
+        apply as to any post (a recharge already spent cannot be reversed).
+        """
+        _check_name(original_id, f"{transaction_id}: original_id")
+        return await self._post(transaction_id, kind, None, original_id, data, time)
+
+    async def _post(
+        self,
+        transaction_id: str,
+        kind: str,
+        legs: tuple[Leg, ...] | None,
+        reverses: str | None,
+        data: Mapping[str, Any] | None,
+        time: float | None,
+    ) -> Posted:
+        _check_name(transaction_id, "transaction_id")
+        check_slug(kind, f"{transaction_id}: kind")
+        text = dump_json(data or {}, f"{transaction_id}: data")
+        when = self._clock() if time is None else _checked_time(f"{transaction_id}: time", time)
+        return await self._submit(lambda future: _Post(transaction_id, kind, when, legs, reverses, text, future))
+
+    async def _submit(self, make: Callable[[asyncio.Future[Any]], Any]) -> Any:
+        """Queue what ``make`` builds around a new future and wait for the writer's answer."""
+        if not self._running:
+            raise LedgerError(f"ledger {self.path} is not open")
+        assert self._loop is not None
+        future: asyncio.Future[Any] = self._loop.create_future()
+        self._queue.put(make(future))
+        return await future
+
+    # Reading.
+
+    def balance(self, account: str) -> int:
+        """The account's committed balance; :class:`UnknownAccount` if never opened."""
+        if account not in self._floors:
+            raise UnknownAccount(account)
+        return self._balances.get(account, 0)
+
+    def balances(self) -> dict[str, int]:
+        """Every opened account's committed balance (a copy, for reports)."""
+        floors = dict(self._floors)
+        balances = dict(self._balances)
+        return {account: balances.get(account, 0) for account in floors}
+
+    async def transaction(self, transaction_id: str) -> Transaction | None:
+        """The transaction applied under ``transaction_id``, or None."""
+        return await self._read(_load_transaction, transaction_id)
+
+    async def entries(
+        self, account: str, start: float | None = None, end: float | None = None, limit: int | None = 100
+    ) -> list[Entry]:
+        """The account's entries with ``start <= time < end``, newest first (a statement)."""
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+            raise ValueError(f"limit must be a positive integer or None, got {limit!r}")
+        return await self._read(_load_entries, account, _checked_range(start, end), limit)
+
+    async def transactions(
+        self, kind: str | None = None, start: float | None = None, end: float | None = None
+    ) -> AsyncIterator[Transaction]:
+        """Every transaction (of ``kind``) with ``start <= time < end``, oldest first.
+
+        Read ``PAGE`` at a time in a reader thread, each page after the last one's
+        ``(time, seq)``: memory stays flat over a million rows and the loop keeps running.
+        """
+        if kind is not None:
+            check_slug(kind, "kind")
+        bounds = _checked_range(start, end)
+        after: tuple[float, int] | None = None
+        while True:
+            page = await self._read(_load_page, kind, bounds, after)
+            for transaction in page:
+                yield transaction
+            if len(page) < PAGE:
+                return
+            after = (page[-1].time, page[-1].seq)
+
+    async def verify(self) -> list[Difference]:
+        """Sum every account's entries again and return each account whose balance differs.
+
+        Runs in the writer between commits, so it compares balances and entries at the same
+        moment; posts wait meanwhile (about a second per two million entries).
+        """
+        return await self._submit(lambda future: _Job(self._differences, future))
+
+    def _differences(self, connection: sqlite3.Connection) -> list[Difference]:
+        sums = _sum_entries(connection)
+        return [
+            Difference(account, self._balances.get(account, 0), sums.get(account, 0))
+            for account in sorted(set(sums) | set(self._balances) | set(self._floors))
+            if self._balances.get(account, 0) != sums.get(account, 0)
+        ]
+
+    async def _read(self, fetch: Callable[..., Any], *args: Any) -> Any:
+        if not self._running:
+            raise LedgerError(f"ledger {self.path} is not open")
+        assert self._loop is not None
+        return await self._loop.run_in_executor(self._readers, self._in_reader, fetch, args)
+
+    def _in_reader(self, fetch: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        connection = getattr(self._reader_local, "connection", None)
+        if connection is None:
+            # check_same_thread=False only so close() can close it from the loop's thread.
+            connection = sqlite3.connect(self.path, check_same_thread=False)
+            connection.execute("PRAGMA query_only = ON")
+            self._reader_local.connection = connection
+            self._reader_connections.append(connection)
+        return fetch(connection, *args)
+
+    # The writer thread.
+
+    def _write_loop(self, ready: asyncio.Future[None]) -> None:
+        try:
+            lock = _lock(self.path)
+        except StoreLockedError as err:
+            self._call_soon(_settle, [(ready, err)])
+            return
+        except OSError as err:
+            self._call_soon(_settle, [(ready, LedgerError(f"cannot open {self.path}: {err}"))])
+            return
+        try:
+            connection = _connect_writer(self.path)
+            self._floors.update(connection.execute("SELECT account, floor FROM accounts"))
+            self._balances.update(_sum_entries(connection))
+        except Exception as err:
+            os.close(lock)
+            self._call_soon(_settle, [(ready, LedgerError(f"cannot open {self.path}: {err}"))])
+            return
+        self._call_soon(_settle, [(ready, None)])
+        try:
+            self._serve(connection)
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                connection.close()
+            os.close(lock)
+            self._call_soon(_settle, [(self._writer_done, None)])
+
+    def _serve(self, connection: sqlite3.Connection) -> None:
+        while True:
+            requests, control = self._next_batch(self._queue.get())
+            self._commit(connection, requests)
+            if control is _STOP:
+                return
+            if control is not None:
+                self._run_job(connection, control)
+
+    def _next_batch(self, item: Any) -> tuple[list[_Request], Any]:
+        """The requests queued now (up to ``BATCH_MAX``), and the job or stop after them."""
+        requests: list[_Request] = []
+        while isinstance(item, _Post | _Open):
+            requests.append(item)
+            if len(requests) >= BATCH_MAX:
+                return requests, None
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return requests, None
+        return requests, item
+
+    def _commit(self, connection: sqlite3.Connection, requests: list[_Request]) -> None:
+        """Decide and commit ``requests`` in one transaction, retrying until it works (or,
+        stopping, giving up); only then change the balances and answer."""
+        if not requests:
+            return
+        pause, attempts_when_stopping = RETRY_FIRST, 0
+        while True:
+            try:
+                batch = self._decide(connection, requests)
+            except Exception as err:
+                _rollback(connection)
+                self.last_error = err
+                if self._stopping.is_set():
+                    attempts_when_stopping += 1
+                    if attempts_when_stopping >= ATTEMPTS_WHEN_STOPPING:
+                        self._give_up(requests, err)
+                        return
+                _LOGGER.error("ledger %s: could not commit %d requests (%s); retrying", self.path, len(requests), err)
+                self._stopping.wait(pause)  # close() cuts a long pause short
+                pause = min(pause * 2, RETRY_MAX)
+                continue
+            self.last_error = None
+            self._floors.update(batch.new_floors)
+            self._balances.update(batch.new_balances)
+            self._call_soon(_settle, batch.outcomes)
+            return
+
+    def _decide(self, connection: sqlite3.Connection, requests: list[_Request]) -> _Batch:
+        batch = _Batch(self._balances, self._floors)
+        connection.execute("BEGIN")
+        for request in requests:
+            try:
+                outcome: Any = (
+                    _apply_post(connection, batch, request)
+                    if isinstance(request, _Post)
+                    else _apply_open(connection, batch, request)
+                )
+            except LedgerRefused as refusal:
+                outcome = refusal
+            batch.outcomes.append((request.future, outcome))
+        connection.execute("COMMIT")
+        return batch
+
+    def _give_up(self, requests: list[_Request], err: Exception) -> None:
+        _LOGGER.error("ledger %s: closing with %d requests that could not be committed (%s)", self.path, len(requests), err)
+        failure = LedgerError(f"could not commit to {self.path}: {err}")
+        self._call_soon(_settle, [(request.future, failure) for request in requests])
+
+    def _run_job(self, connection: sqlite3.Connection, job: _Job) -> None:
+        try:
+            result: Any = job.run(connection)
+        except Exception as err:
+            _rollback(connection)
+            result = LedgerError(f"{self.path}: {err}")
+        self._call_soon(_settle, [(job.future, result)])
+
+    def _call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(callback, *args)
+
+
+# Deciding, in the writer's open transaction.
+
+
+def _apply_open(connection: sqlite3.Connection, batch: _Batch, request: _Open) -> bool:
+    try:
+        floor = batch.floor(request.account)
+    except UnknownAccount:
+        connection.execute("INSERT INTO accounts (account, floor) VALUES (?, ?)", (request.account, request.floor))
+        batch.new_floors[request.account] = request.floor
+        return True
+    if floor != request.floor:
+        raise LedgerRefused(
+            f"account {request.account!r} is open with floor {floor}, not {request.floor}; a floor does not change"
+        )
+    return False
+
+
+def _apply_post(connection: sqlite3.Connection, batch: _Batch, request: _Post) -> Posted:
+    """The first answer for a known id; else the legs checked against every floor and written."""
+    known = _load_transaction(connection, request.transaction_id)
+    if known is not None:
+        return Posted.of(known, new=False)
+    legs = request.legs if request.legs is not None else _reversal_legs(connection, request)
+    balances = {account: batch.balance(account) + amount for account, amount in legs}
+    for account, amount in legs:
+        floor = batch.floor(account)
+        if floor is not None and balances[account] < floor:
+            raise BelowFloor(account, batch.balance(account), amount, floor)
+    seq = connection.execute(
+        "INSERT INTO transactions (id, kind, time, reverses, data) VALUES (?, ?, ?, ?, ?)",
+        (request.transaction_id, request.kind, request.time, request.reverses, request.data),
+    ).lastrowid
+    connection.executemany(
+        "INSERT INTO entries (seq, leg, account, amount, balance, time) VALUES (?, ?, ?, ?, ?, ?)",
+        [(seq, leg, account, amount, balances[account], request.time) for leg, (account, amount) in enumerate(legs)],
+    )
+    batch.new_balances.update(balances)
+    assert seq is not None
+    transaction = Transaction(
+        request.transaction_id, request.kind, request.time, legs, balances, json.loads(request.data), request.reverses, seq
+    )
+    return Posted.of(transaction, new=True)
+
+
+def _reversal_legs(connection: sqlite3.Connection, request: _Post) -> tuple[Leg, ...]:
+    original_id = request.reverses
+    assert original_id is not None
+    original = _load_transaction(connection, original_id)
+    if original is None:
+        raise NotReversible(f"{request.transaction_id}: there is no transaction {original_id!r} to reverse")
+    reversed_by = connection.execute("SELECT id FROM transactions WHERE reverses = ?", (original_id,)).fetchone()
+    if reversed_by is not None:
+        raise NotReversible(f"{request.transaction_id}: transaction {original_id!r} is already reversed by {reversed_by[0]!r}")
+    return tuple((account, -amount) for account, amount in original.legs)
+
+
+# Reading, on any connection.
+
+_TRANSACTION_COLUMNS: Final = "seq, id, kind, time, reverses, data"
+
+
+def _load_transaction(connection: sqlite3.Connection, transaction_id: str) -> Transaction | None:
+    rows = connection.execute(f"SELECT {_TRANSACTION_COLUMNS} FROM transactions WHERE id = ?", (transaction_id,)).fetchall()
+    return _with_legs(connection, rows)[0] if rows else None
+
+
+def _load_page(
+    connection: sqlite3.Connection, kind: str | None, bounds: tuple[float, float], after: tuple[float, int] | None
+) -> list[Transaction]:
+    conditions = ["time >= ?", "time < ?"]
+    params: list[Any] = list(bounds)
+    if kind is not None:
+        conditions.append("kind = ?")
+        params.append(kind)
+    if after is not None:
+        conditions.append("(time, seq) > (?, ?)")
+        params.extend(after)
+    rows = connection.execute(
+        f"SELECT {_TRANSACTION_COLUMNS} FROM transactions WHERE {' AND '.join(conditions)} ORDER BY time, seq LIMIT {PAGE}",
+        params,
+    ).fetchall()
+    return _with_legs(connection, rows)
+
+
+def _with_legs(connection: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[Transaction]:
+    """Transactions from their rows, each with its legs and balances, in one read of entries."""
+    legs: dict[int, list[tuple[str, int, int]]] = {seq: [] for seq, *_rest in rows}
+    marks = ", ".join("?" * len(legs))
+    for seq, account, amount, balance in connection.execute(
+        f"SELECT seq, account, amount, balance FROM entries WHERE seq IN ({marks}) ORDER BY seq, leg", list(legs)
+    ):
+        legs[seq].append((account, amount, balance))
+    return [
+        Transaction(
+            transaction_id, kind, when,
+            tuple((account, amount) for account, amount, _balance in legs[seq]),
+            {account: balance for account, _amount, balance in legs[seq]},
+            json.loads(data), reverses, seq,
+        )
+        for seq, transaction_id, kind, when, reverses, data in rows
+    ]
+
+
+def _load_entries(connection: sqlite3.Connection, account: str, bounds: tuple[float, float], limit: int | None) -> list[Entry]:
+    sql = (
+        "SELECT e.amount, e.balance, t.id, t.kind, e.time, e.seq FROM entries e JOIN transactions t USING (seq) "
+        "WHERE e.account = ? AND e.time >= ? AND e.time < ? ORDER BY e.time DESC, e.seq DESC"
+    )
+    if limit is not None:
+        sql += f" LIMIT {limit}"
+    return [Entry(account, *row) for row in connection.execute(sql, (account, *bounds))]
+
+
+def _sum_entries(connection: sqlite3.Connection) -> dict[str, int]:
+    return dict(connection.execute("SELECT account, SUM(amount) FROM entries GROUP BY account"))
+
+
+# Opening.
+
+
+def _lock(path: Path) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return lock_file(path)
+
+
+def _connect_writer(path: Path) -> sqlite3.Connection:
+    os.close(open_private(path, os.O_WRONLY | os.O_CREAT))  # 0600: who paid what lives here
+    # isolation_level=None: transactions are exactly the BEGIN/COMMIT written here.
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = FULL")  # durable before "ok": see the module docstring
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise LedgerError(f"schema version {version} is newer than the {SCHEMA_VERSION} this code knows")
+        if version == 0:
+            connection.executescript(f"BEGIN; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _rollback(connection: sqlite3.Connection) -> None:
+    # A failed COMMIT may already have rolled back; a broken connection cannot.
+    with contextlib.suppress(sqlite3.Error):
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+
+
+# Checking input, in the caller.
+
+
+def _check_name(value: object, what: str) -> None:
+    if not isinstance(value, str) or not value or len(value) > NAME_MAX or not value.isprintable():
+        raise ValueError(f"{what} must be printable text of 1 to {NAME_MAX} characters, got {value!r}")
+
+
+def _check_integer(value: object, what: str) -> None:
+    """Amounts are integers (fen): a float would round, a bool is a slip."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what} must be an integer, got {value!r}")
+
+
+def _checked_legs(legs: Iterable[Leg], transaction_id: str) -> tuple[Leg, ...]:
+    """Two or more ``(account, amount)`` legs on distinct accounts, non-zero integers summing to 0."""
+    checked = tuple(legs)
+    for leg in checked:
+        if not isinstance(leg, tuple) or len(leg) != 2:
+            raise ValueError(f"{transaction_id}: a leg is (account, amount), got {leg!r}")
+        account, amount = leg
+        _check_name(account, f"{transaction_id}: account")
+        _check_integer(amount, f"{transaction_id}: the amount of {account}")
+        if amount == 0:
+            raise ValueError(f"{transaction_id}: the amount of {account} is 0; leave the leg out")
+    accounts = [account for account, _amount in checked]
+    if len(set(accounts)) != len(accounts):
+        raise ValueError(f"{transaction_id}: an account appears in more than one leg: {accounts}")
+    if len(checked) < 2 or sum(amount for _account, amount in checked) != 0:
+        raise ValueError(f"{transaction_id}: legs must be two or more and add up to 0, got {list(checked)}")
+    return checked
+
+
+def _checked_time(what: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{what} must be seconds since the epoch (a finite number), got {value!r}")
+    return float(value)
+
+
+def _checked_range(start: float | None, end: float | None) -> tuple[float, float]:
+    return (
+        -math.inf if start is None else _checked_time("start", start),
+        math.inf if end is None else _checked_time("end", end),
+    )
+
+
+def _settle(outcomes: list[tuple[asyncio.Future[Any] | None, Any]]) -> None:
+    """On the loop: hand each waiter its result (or exception); cancelled waiters are skipped."""
+    for future, outcome in outcomes:
+        if future is None or future.done():
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
