@@ -142,18 +142,27 @@ def _xlsx_lines(path: Path) -> Iterator[Sequence[Any]]:
 def write_sheet(path: Path, rows: Iterable[dict[str, str | None]], *, chinese: bool = False,
                 columns: Sequence[str] = tuple(COLUMNS)) -> int:
     """Write ``rows`` with a header row; text cells throughout, so no card loses a leading zero. Blocking."""
-    path = Path(path)
     header = [COLUMNS[name][1 if chinese else 0] for name in columns]
-    lines = ([row.get(name) or "" for name in columns] for row in rows)
+    return write_table(path, header, ([row.get(name) or "" for name in columns] for row in rows), "residents")
+
+
+def write_table(path: Path, header: Sequence[str], lines: Iterable[Sequence[Any]], title: str) -> int:
+    """Write a header row and ``lines`` to a .csv (UTF-8 with the BOM Excel looks for) or an .xlsx
+    file whose one worksheet is called ``title``; return how many lines. Blocking.
+
+    Every export of the office's sheets goes through here (residents, attendance), so they
+    all open the same way in Chinese Excel.
+    """
+    path = Path(path)
     count = 0
     if path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
 
         book = Workbook(write_only=True)
-        sheet = book.create_sheet("residents")
-        sheet.append(header)
+        sheet = book.create_sheet(title)
+        sheet.append(list(header))
         for line in lines:
-            sheet.append(line)
+            sheet.append(list(line))
             count += 1
         book.save(path)
     elif path.suffix.lower() == ".csv":

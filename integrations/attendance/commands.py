@@ -1,0 +1,107 @@
+"""``xiaoqu attendance export``, run where the data is.
+
+While the hub runs, the command asks it through the control socket
+(:meth:`~xiaoqu.core.auth.control.ControlServer.add_command`), as ``xiaoqu residents import``
+does: the hub writes the file, with the punches it has just recorded. With no hub, the
+command opens the residents store and the recorder itself and builds the same
+:class:`Attendance` from the site's config.
+"""
+from __future__ import annotations
+
+import asyncio
+import getpass
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from xiaoqu.core.auth.audit import Actor, AuditLog
+from xiaoqu.core.auth.control import RemoteCommands, socket_path
+from xiaoqu.core.auth.manager import AuthError
+from xiaoqu.core.calendar import SiteCalendar
+from xiaoqu.core.const import RECORDER_FILE
+from xiaoqu.core.recorder import Recorder
+from xiaoqu.integrations.residents.audit import Auditor
+from xiaoqu.integrations.residents.registry import open_residents
+
+from .attendance import Attendance
+from .const import AUDIT_EXPORTED, COMMAND_EXPORT
+from .export import export_month
+from .schema import month as parse_month
+
+if TYPE_CHECKING:
+    from xiaoqu.core.auth.control import ControlServer
+
+#: How long the command line waits for the hub to write a sheet.
+REMOTE_TIMEOUT: Final = 300.0
+
+Export = Callable[..., Awaitable[dict[str, Any]]]
+
+
+def exporter(attendance: Attendance, audit: Callable[..., None]) -> Export:
+    """The export as a command: ``await export(actor, path=, month=, team=, person=, chinese=)``, audited."""
+
+    async def export(actor: Actor, path: str, month: str, team: str | None = None, person: str | None = None,
+                     chinese: bool = False) -> dict[str, Any]:
+        result = await export_month(attendance, Path(path), parse_month(month), team, person, chinese)
+        audit(AUDIT_EXPORTED, actor, file=result["path"], month=result["month"], team=team, person=person,
+              rows=result["rows"])
+        return result
+
+    return export
+
+
+def register(control: ControlServer, attendance: Attendance, audit: Callable[..., None]) -> None:
+    """Offer the export on the hub's control socket."""
+    control.add_command(COMMAND_EXPORT, exporter(attendance, audit))
+
+
+@asynccontextmanager
+async def open_export(site: Site) -> AsyncIterator[Export]:
+    """``export(**args)`` on the running hub if one answers, else on the stores directly."""
+    path = socket_path(site.data_dir)
+    if path.exists():
+        remote = RemoteCommands(path, timeout=REMOTE_TIMEOUT)
+        try:
+            await remote.call("ping")
+        except (OSError, AuthError, ValueError):
+            pass  # a socket left by a hub that died
+        else:
+            yield lambda **args: remote.call(COMMAND_EXPORT, **args)
+            return
+    recorder = Recorder(site.data_dir / RECORDER_FILE)
+    await recorder.start()
+    try:
+        log = AuditLog(recorder)
+        loop = asyncio.get_running_loop()
+        residents = await open_residents(site.data_dir, site.residents, Auditor(log=log), time.time,
+                                         lambda func, *args: loop.run_in_executor(None, func, *args))
+        try:
+            calendar = await loop.run_in_executor(None, site.calendar)
+            attendance = Attendance.from_config(site.attendance, residents, calendar, recorder, time.time)
+            export = exporter(attendance, log.record)
+            actor = Actor("cli", f"cli:{getpass.getuser()}")
+            yield lambda **args: export(actor, **args)
+        finally:
+            await residents.close()
+    finally:
+        await recorder.stop()
+
+
+class Site:
+    """What a command on a stopped hub needs of the site's config: its data, sections and calendar."""
+
+    def __init__(self, data_dir: Path, config_dir: Path, core: dict[str, Any], sections: dict[str, Any]) -> None:
+        self.data_dir = data_dir
+        self.config_dir = config_dir
+        self.core = core
+        self.residents = sections["residents"]
+        self.attendance = sections["attendance"]
+        self.calendar_section = sections["calendar"]
+
+    def calendar(self) -> SiteCalendar:
+        """The site calendar as the hub builds it (blocking: it reads the holiday files)."""
+        section = self.calendar_section
+        return SiteCalendar(self.core["time_zone"], self.core["country"], self.config_dir / section["holidays_file"],
+                            language=self.core["language"], weekend=section["weekend"], config_dir=self.config_dir)
