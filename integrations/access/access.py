@@ -9,7 +9,7 @@ a group — is made in memory before its service returns, so the next decision s
 is durable in ``access.db`` when the service returns.
 
 Controllers that decide alone are kept in step through :meth:`listen` (which credential
-keys may have changed), :meth:`whitelist` and :meth:`record_offline` (``offline.py``,
+keys may have changed), :meth:`whitelists` and :meth:`record_offline` (``offline.py``,
 ``whitelist.py``).
 """
 from __future__ import annotations
@@ -259,7 +259,13 @@ class Access:
 
     def whitelist(self, doors: Collection[str], keys: Iterable[str] | None = None) -> dict[str, Any]:
         """What a controller of ``doors`` needs to decide alone (``whitelist.py`` says the shape)."""
-        return whitelists.build(self, doors, keys)
+        return self.whitelists({"": doors}, keys)[""]
+
+    def whitelists(self, controllers: Mapping[str, Collection[str]],
+                   keys: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+        """:meth:`whitelist` for each controller (its id → its doors) from one walk over the
+        people and credentials, so keeping an estate's controllers in step costs one pass."""
+        return whitelists.build(self, controllers, keys)
 
     async def record_offline(self, decisions: Iterable[Mapping[str, Any]], controller: str | None = None) -> int:
         """Log decisions a controller made alone, each once by its event id; how many were new."""

@@ -78,6 +78,9 @@ class WhitelistSource(Protocol):
 
     def whitelist(self, doors: Collection[str], keys: Iterable[str] | None = None) -> dict[str, Any]: ...
 
+    def whitelists(self, controllers: Mapping[str, Collection[str]],
+                   keys: Iterable[str] | None = None) -> dict[str, dict[str, Any]]: ...
+
     def listen(self, callback: Callable[[set[str] | None], None]) -> Callable[[], None]: ...
 
     async def record_offline(self, decisions: Iterable[Mapping[str, Any]], controller: str | None = None) -> int: ...
@@ -191,9 +194,10 @@ class ControllerSync:
         self._undo.append(self.store.close)
         stored = dict(await self.store.load(TABLE))
         now = int(self.hub.clock.time())
+        whitelists = self.access.whitelists(self._doors())
         for controller in self.controllers.values():
             doc = stored.get(controller.id) or {}
-            whitelist = self.access.whitelist(controller.doors)
+            whitelist = whitelists.pop(controller.id)  # each list freed once taken in
             # A controller never seen starts a lineage above any version an older hub gave.
             controller.expected.load(whitelist, doc.get("version", now), doc.get("digest"))
             controller.confirmed_version = doc.get("confirmed_version")
@@ -209,6 +213,10 @@ class ControllerSync:
         # handlers are there, and each online controller is brought up to date at once.
         self._undo.append(await mqtt.subscribe(self.hub, f"{self.root}/controller/+/status", self._on_status, qos=1))
         self._check_timer = self.hub.clock.call_later(CHECK_EVERY, self._check)
+
+    def _doors(self) -> dict[str, frozenset[str]]:
+        """Each controller's doors: what one walk over access's credentials answers for all of them."""
+        return {controller.id: controller.doors for controller in self.controllers.values()}
 
     async def stop(self) -> None:
         for timer in (self._flush_timer, self._check_timer):
@@ -260,8 +268,9 @@ class ControllerSync:
         self._pending, self._everything, self._first_change = set(), False, None
         if keys is not None and not keys:
             return
+        whitelists = self.access.whitelists(self._doors(), keys)
         for controller in self.controllers.values():
-            whitelist = self.access.whitelist(controller.doors, keys)
+            whitelist = whitelists.pop(controller.id)
             expected = controller.expected
             change = expected.update(whitelist, keys)
             if not change:
