@@ -5,12 +5,15 @@ staff issue the rest here, for a person (a PIN for a resident who forgot their c
 a visitor, who is no person of the estate: such a credential names the groups it opens
 instead (``groups``), and usually a short validity.
 
-QR tokens and PINs are kept as SHA-256 digests, never as themselves: the store, the log
-and a controller's whitelist hold ``qr:<digest>`` / ``pin:<digest>``, and a reader's value is
-hashed to be looked up. A QR token is made by the hub (128 random bits) and shown once, when
-it is issued. A PIN is short, so its digest hides it from a glance, not from a search; PINs
-are unique, so a PIN alone says who it is. A temporary card is kept by its canonical UID and
-indexed by its low 24 bits, like every card.
+QR tokens and PINs are kept as HMAC-SHA256 digests under the site's secret
+(:class:`SiteKey`), never as themselves: the store, the log and a controller's whitelist hold
+``qr:<digest>`` / ``pin:<digest>``, and a reader's value is digested to be looked up. A PIN
+has a million values, so an unkeyed hash of it is undone in a second; keyed, a copy of
+``access.db`` without the key (``<data dir>/access.key``) gives no PIN back. A QR token is
+made by the hub (128 random bits) and shown once, when it is issued. PINs are unique, so a
+PIN alone says who it is. A temporary card is kept by its canonical UID and indexed by its
+low 24 bits, like every card. The access log keeps a card as :meth:`SiteKey.card`, so it can
+be searched by the card's number without holding the number.
 
 Masks (what events and answers show): a card ``04A2****``, a PIN ``****``, a QR token its
 first four characters, a plate ``沪A1***5``, a face id as residents masks it (``F****12``).
@@ -18,6 +21,7 @@ first four characters, a plate ``沪A1***5``, a face id as residents masks it (`
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -25,9 +29,33 @@ from typing import Any
 from .const import CARD, FACE, PIN, PLATE, QR
 
 
-def digest(kind: str, value: str) -> str:
-    """The key of a QR token or PIN: ``qr:<sha256 hex>``."""
-    return f"{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
+class SiteKey:
+    """The site's secret, and the keyed digests made with it: what access keeps of a secret
+    credential, and what the access log keeps of a card."""
+
+    __slots__ = ("_secret",)
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def __repr__(self) -> str:
+        return "<site key>"
+
+    @property
+    def hex(self) -> str:
+        """The secret as a controller is given it, to digest what its keypad reads the same way."""
+        return self._secret.hex()
+
+    def _mac(self, text: str) -> str:
+        return hmac.new(self._secret, text.encode(), hashlib.sha256).hexdigest()
+
+    def credential(self, kind: str, value: str) -> str:
+        """The key of a QR token or PIN: ``pin:<HMAC-SHA256 hex of the PIN's text>``."""
+        return f"{kind}:{self._mac(value)}"
+
+    def card(self, uid: str) -> str:
+        """What the access log keeps of a card (its canonical UID): found by the number, not giving it."""
+        return self._mac(f"{CARD}:{uid}")
 
 
 def mask(kind: str, value: str) -> str:

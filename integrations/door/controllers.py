@@ -36,6 +36,7 @@ from xiaoqu.core.ratelimit import RateLimitedLog
 from xiaoqu.core.rowstore import RowStore
 from xiaoqu.core.util import await_me_maybe
 from xiaoqu.integrations import mqtt
+from xiaoqu.integrations.access.offline import Sender, Upload
 from xiaoqu.integrations.mqtt.device_protocol import device_time, load_schema
 
 from .controller_entity import ControllerEntity
@@ -69,9 +70,6 @@ EVENT_IN_STEP: Final = "door_controller_in_step"
 #: it serves follow it: ``Doors.controller_status``).
 Presence = Callable[[str, bool, str | None], None]
 
-#: The rule the access log shows for a decision a controller made alone.
-RULE_OFFLINE: Final = "offline_controller"
-
 
 class WhitelistSource(Protocol):
     """What the hub needs of access (``xiaoqu.integrations.access.Access``)."""
@@ -83,7 +81,7 @@ class WhitelistSource(Protocol):
 
     def listen(self, callback: Callable[[set[str] | None], None]) -> Callable[[], None]: ...
 
-    async def record_offline(self, decisions: Iterable[Mapping[str, Any]], controller: str | None = None) -> int: ...
+    async def record_offline(self, decisions: Iterable[Mapping[str, Any]], sender: Sender) -> Upload: ...
 
 
 @dataclass(slots=True)
@@ -370,16 +368,19 @@ class ControllerSync:
         self._saved(controller)
 
     async def _on_events(self, message: mqtt.DeviceMessage, reply: mqtt.Reply) -> None:
-        """Decisions made alone: into the access log (each once, by ``<controller>:<event id>``),
-        then acknowledged, so the controller forgets them."""
+        """Decisions made alone: into the access log (each once, by ``<controller>:<event id>``)
+        as far as this controller could have made them — its doors, the list it was sent —
+        then acknowledged, so the controller forgets them, the refused ones named as such."""
         controller = self._controller(message.device_id)
         if controller is None:
             return
         events = message.payload["events"]
-        decisions = [{**event, "ts": device_time(event["ts"]), "controller": controller.id, "rule": RULE_OFFLINE}
-                     for event in events]
-        recorded = await self.access.record_offline(decisions, controller.id)
-        reply({"accepted": [event["event_id"] for event in events], "recorded": recorded})
+        decisions = [{**event, "ts": device_time(event["ts"])} for event in events]
+        sender = Sender(controller.id, controller.doors, controller.expected.entries)
+        upload = await self.access.record_offline(decisions, sender)
+        refused = set(upload.refused)
+        reply({"accepted": [event["event_id"] for event in events if event["event_id"] not in refused],
+               "refused": list(upload.refused), "recorded": upload.recorded})
 
     # --- in step or not -----------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.integrations.access.conftest import CARD, estate
+from xiaoqu.integrations.access.offline import Sender, Upload
 from xiaoqu.integrations.residents import get_residents
 
 
@@ -48,6 +49,7 @@ async def test_changes_name_the_keys_they_touch(tmp_path, clock) -> None:
 
 async def test_offline_decisions_land_in_the_log_once(tmp_path, clock) -> None:
     async with estate(tmp_path, clock) as (hub, access, people):
+        sender = Sender("ctl-b1", frozenset({"b1_east"}), access.whitelist(["b1_east"])["entries"])
         upload = [
             {"event_id": "000041", "ts": 1772409000.5, "door": "b1_east", "type": "card", "value": CARD,
              "granted": True, "reason": "offline: on the list (residents)", "key": f"card:{CARD}", "version": 7},
@@ -55,13 +57,15 @@ async def test_offline_decisions_land_in_the_log_once(tmp_path, clock) -> None:
              "value": "DEADBEEF", "granted": False},
             {"event_id": "000043", "door": "b1_east", "type": "card", "value": CARD, "granted": True},  # no time
         ]
-        assert await access.record_offline(upload, controller="ctl-b1") == 2
-        assert await access.record_offline(upload[:2], controller="ctl-b1") == 0  # the re-upload lands nowhere
+        assert await access.record_offline(upload, sender) == Upload(2, ("000043",))
+        assert await access.record_offline(upload[:2], sender) == Upload(0, ())  # the re-upload lands nowhere
         assert access.counts["bad_offline_record"] == 1
         records = await hub.recorder.query("access", where={"source": "offline"})
-        assert [(r.data["event_id"], r.data["person"], r.data["granted"], r.data["reason"]) for r in records] == [
-            ("000042", None, False, "denied offline by controller ctl-b1"),
-            ("000041", people["王芳"], True, "granted: offline: on the list (residents)")]
+        assert [(r.data["event_id"], r.data["person"], r.data["granted"], r.data["reason"], r.data["rule"])
+                for r in records] == [
+            ("000042", None, False, "denied: controller ctl-b1 reported: no reason", "offline:ctl-b1"),
+            ("000041", people["王芳"], True, "granted: controller ctl-b1 reported: offline: on the list (residents)",
+             "offline:ctl-b1")]
         assert records[1].data["credential"] == "04A2****" and records[1].record_id == "ctl-b1:000041"
 
 
