@@ -5,8 +5,8 @@ staff issue the rest here, for a person (a PIN for a resident who forgot their c
 a visitor, who is no person of the estate: such a credential names the groups it opens
 instead (``groups``), and usually a short validity.
 
-QR tokens and PINs are kept as HMAC-SHA256 digests under the site's secret
-(:class:`SiteKey`), never as themselves: the store, the log and a controller's whitelist hold
+QR tokens and PINs are kept as HMAC-SHA256 digests under a key drawn from the site's
+secret (:class:`SiteKey`), never as themselves: the store, the log and a controller's whitelist hold
 ``qr:<digest>`` / ``pin:<digest>``, and a reader's value is digested to be looked up. A PIN
 has a million values, so an unkeyed hash of it is undone in a second; keyed, a copy of
 ``access.db`` without the key (``<data dir>/access.key``) gives no PIN back. A QR token is
@@ -30,32 +30,33 @@ from .const import CARD, FACE, PIN, PLATE, QR
 
 
 class SiteKey:
-    """The site's secret, and the keyed digests made with it: what access keeps of a secret
-    credential, and what the access log keeps of a card."""
+    """The site's secret and the two keys drawn from it, one per use, so that giving one out
+    gives nothing of the other: the credentials key digests QR tokens and PINs (access keeps
+    only those digests; each offline controller is given this key to digest what its keypad
+    reads the same way — the broker's per-controller ACL keeps it to that controller), and
+    the log key digests a card for the access log (it never leaves the hub)."""
 
-    __slots__ = ("_secret",)
+    __slots__ = ("_credentials", "_log")
 
     def __init__(self, secret: bytes) -> None:
-        self._secret = secret
+        self._credentials = hmac.new(secret, b"xiaoqu access credentials", hashlib.sha256).digest()
+        self._log = hmac.new(secret, b"xiaoqu access log", hashlib.sha256).digest()
 
     def __repr__(self) -> str:
         return "<site key>"
 
     @property
-    def hex(self) -> str:
-        """The secret as a controller is given it, to digest what its keypad reads the same way."""
-        return self._secret.hex()
-
-    def _mac(self, text: str) -> str:
-        return hmac.new(self._secret, text.encode(), hashlib.sha256).hexdigest()
+    def credentials_hex(self) -> str:
+        """The credentials key as a controller is given it (docs/device-protocol.md)."""
+        return self._credentials.hex()
 
     def credential(self, kind: str, value: str) -> str:
         """The key of a QR token or PIN: ``pin:<HMAC-SHA256 hex of the PIN's text>``."""
-        return f"{kind}:{self._mac(value)}"
+        return f"{kind}:{hmac.new(self._credentials, value.encode(), hashlib.sha256).hexdigest()}"
 
     def card(self, uid: str) -> str:
         """What the access log keeps of a card (its canonical UID): found by the number, not giving it."""
-        return self._mac(f"{CARD}:{uid}")
+        return hmac.new(self._log, f"{CARD}:{uid}".encode(), hashlib.sha256).hexdigest()
 
 
 def mask(kind: str, value: str) -> str:

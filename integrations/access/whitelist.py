@@ -10,6 +10,7 @@ credentials 500 times)::
                                  "make_up_windows": [["07:00", "22:00"]]}},
      "holidays": ["2026-10-01", ...],       # the next 60 days' public holidays
      "workdays": ["2026-10-10"],            # and make-up working days
+     "digest_key": "<64 hex digits>",       # the key QR and PIN entries are digested with
      "entries": {"card:04A2B3C4": {"doors": {"b1_east": "residents"}, "from": null,
                                    "until": 1798732800.0, "person": "P000123",
                                    "household": "1-2-0601"},
@@ -251,8 +252,10 @@ def build(access: Access, controllers: Mapping[str, Collection[str]],
     today = datetime.fromtimestamp(now, access.tz).date()
     holidays, workdays = access.schedules.calendar_days(today, WHITELIST_DAYS)
     schedules = {sid: _schedule(access, sid.split("+")) for sid in set[str]().union(*used.values())}
+    digest_key = access.site_key.credentials_hex
     return {controller: {"schedules": {sid: schedules[sid] for sid in sorted(used[controller])},
-                         "holidays": list(holidays), "workdays": list(workdays), "entries": entries[controller]}
+                         "holidays": list(holidays), "workdays": list(workdays), "digest_key": digest_key,
+                         "entries": entries[controller]}
             for controller in controllers}
 
 

@@ -9,6 +9,7 @@ import logging
 import stat
 
 from tests.integrations.access.conftest import CARD, estate
+from xiaoqu.integrations.access.credentials import SiteKey
 from xiaoqu.integrations.access.offline import Sender, Upload
 
 
@@ -69,7 +70,8 @@ async def test_pins_are_kept_as_keyed_digests_under_a_private_site_key(tmp_path,
         assert keys[0] != f"pin:{hashlib.sha256(b'482913').hexdigest()}"
         key_file = hub.config.data_dir / "access.key"
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-        assert bytes.fromhex(key_file.read_text().strip()).hex() == access.site_key.hex
+        assert SiteKey(bytes.fromhex(key_file.read_text().strip())).credential("pin", "482913") == keys[0]
+        assert key_file.read_text().strip() != access.site_key.credentials_hex  # a controller's key is not the secret
 
 
 async def test_five_wrong_pins_in_a_minute_lock_that_readers_pins_for_a_minute(tmp_path, clock) -> None:

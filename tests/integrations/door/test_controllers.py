@@ -107,6 +107,7 @@ async def test_full_list_on_first_contact_then_one_delta_per_burst(tmp_path, bro
             "delta", full["version"], full["version"] + 1, 2)
         assert sorted(delta["remove"]) == ["card:04A2B3C4", "w26:162,46020"] and len(delta["put"]) == 2
         assert all(key.startswith("pin:") and len(key) == 68 for key in delta["put"]), "a PIN is sent hashed"
+        assert len(full["digest_key"]) == 64, "with the key a controller digests its keypad's PINs with"
         assert sync_status(hub, "c1")["controllers"][0]["state"] == "behind"
         await confirm(hub, probe, delta["version"], 2)
         assert sync_status(hub, "c1")["controllers"][0]["state"] == "in_step"
