@@ -33,7 +33,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -133,6 +133,9 @@ class Recorder:
             self.set_retention(kind, keep)
         self.last_error: BaseException | None = None
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        #: Set with what must not wait for ``COMMIT_INTERVAL`` (an awaited row, a job, stop):
+        #: it cuts the writer's wait short, where a row nobody awaits does not wake it.
+        self._urgent = threading.Event()
         self._stopping = threading.Event()
         self._known_kinds: set[str] = set()
         self._last_commit = 0.0  # time.monotonic() of the writer's last commit
@@ -177,7 +180,7 @@ class Recorder:
         with contextlib.suppress(asyncio.CancelledError):
             await self._purger
         self._stopping.set()
-        self._queue.put(_STOP)
+        self._put_urgent(_STOP)
         await self._writer_done
         readers = self._readers
         await asyncio.get_running_loop().run_in_executor(None, readers.shutdown)
@@ -221,7 +224,7 @@ class Recorder:
         row = self._row(kind, data, subject, time, record_id)
         assert self._loop is not None
         future: asyncio.Future[bool] = self._loop.create_future()
-        self._queue.put((row, future))
+        self._put_urgent((row, future))
         return await future
 
     async def flush(self) -> None:
@@ -244,6 +247,18 @@ class Recorder:
         )
         exempt = list(self._retention)  # explicitly set kinds, kept or not, skip the default
         return await self._job(lambda connection: _purge(connection, cutoffs, default, exempt))
+
+    async def forget_fields(self, kind: str, subject: str, fields: Sequence[str]) -> int:
+        """Remove ``fields`` from the data of every record of ``kind`` and ``subject``; return how
+        many records changed. The one change history allows: erasing a person's data
+        (the right to erasure) must reach what was recorded about them."""
+        for name in fields:
+            if not _FIELD.fullmatch(name):
+                raise ValueError(f"{kind}: bad field name {name!r}")
+        paths = [f"$.{name}" for name in fields]
+        sql = (f"UPDATE records SET data = json_remove(data, {', '.join('?' for _ in paths)}) "
+               "WHERE kind = ? AND subject = ?")
+        return await self._job(lambda connection: _update(connection, sql, [*paths, kind, subject]))
 
     def _row(
         self,
@@ -271,8 +286,12 @@ class Recorder:
             raise RecorderError(f"recorder {self.path} is not running")
         assert self._loop is not None
         job = _Job(run, self._loop.create_future())
-        self._queue.put(job)
+        self._put_urgent(job)
         return await job.future
+
+    def _put_urgent(self, item: Any) -> None:
+        self._queue.put(item)
+        self._urgent.set()
 
     # The writer thread.
 
@@ -308,6 +327,12 @@ class Recorder:
         may wait until ``COMMIT_INTERVAL`` after the last commit: under a burst that makes
         batches big, and with them the cost per row low, because every commit rewrites each
         page of the subject index it touches. At a trickle, the interval has long passed.
+
+        That wait is not woken by each row queued meanwhile, only by what is urgent (an
+        awaited row, a job, stop): a thread woken per row takes the GIL from the event loop
+        each time (thousands of times a second at a few hundred reads a second, each a
+        context switch on the loop's core), and stalled the loop for milliseconds when the
+        woken thread was not running at once to hand it back.
         """
         rows: list[_Queued] = []
         awaited = False
@@ -324,8 +349,11 @@ class Recorder:
             wait = 0.0 if awaited else self._last_commit + COMMIT_INTERVAL - time.monotonic()
             if wait <= 0:
                 return rows, None
+            self._urgent.clear()
+            if self._queue.empty():  # else what came before the clear is taken at once
+                self._urgent.wait(wait)
             try:
-                item = self._queue.get(timeout=wait)
+                item = self._queue.get_nowait()
             except queue.Empty:
                 return rows, None
         return rows, item
@@ -571,6 +599,13 @@ def _purge(
             connection, f"time < ? AND kind NOT IN ({marks})", [default, *exempt]
         )
     return deleted
+
+
+def _update(connection: sqlite3.Connection, sql: str, params: list[Any]) -> int:
+    connection.execute("BEGIN")
+    changed = connection.execute(sql, params).rowcount
+    connection.execute("COMMIT")
+    return changed
 
 
 def _delete_in_chunks(connection: sqlite3.Connection, condition: str, params: list[Any]) -> int:

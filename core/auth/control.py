@@ -42,6 +42,8 @@ CONTROL_DIR: Final = "control"
 SOCKET_NAME: Final = "auth.sock"
 MAX_SOCKET_PATH: Final = 107  # sun_path is 108 bytes on Linux, with the terminating NUL
 MAX_REQUEST: Final = 64 * 1024
+#: The longest reply the command line reads: an import's 1,000 listed bad rows fit many times over.
+MAX_REPLY: Final = 16 * 1024 * 1024
 IO_TIMEOUT: Final = 10.0  # a stuck client must not hold a connection forever
 
 
@@ -237,29 +239,55 @@ def _peer(writer: asyncio.StreamWriter) -> str:
 
 
 class RemoteCommands:
-    """The command line's end: each call is one connection to the running hub."""
+    """The command line's end: each call is one connection to the running hub.
+
+    A reply may be far longer than a request (an import's list of bad rows), so it is read
+    with its own limit, :data:`MAX_REPLY`. A reply that cannot be read — over that limit, late,
+    cut off, not JSON — is an :class:`AuthError` saying so, which the command line prints as
+    one line: the hub may well have done the work, and a traceback would hide that.
+    """
 
     def __init__(self, path: Path, timeout: float = IO_TIMEOUT * 2) -> None:
         self.path = path
         self.timeout = timeout
 
     async def call(self, command: str, **args: Any) -> Any:
-        reader, writer = await asyncio.open_unix_connection(str(self.path), limit=MAX_REQUEST)
+        reader, writer = await asyncio.open_unix_connection(str(self.path), limit=MAX_REPLY)
         try:
             writer.write(json.dumps({"command": command, "args": args}).encode() + b"\n")
             await writer.drain()
-            async with asyncio.timeout(self.timeout):  # a password hash may queue behind others
-                line = await reader.readline()
+            line = await self._read_reply(reader)
         finally:
             writer.close()
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
-        if not line:
-            raise AuthError("the hub closed the control socket without answering; see the hub's log")
+        return _result(line)
+
+    async def _read_reply(self, reader: asyncio.StreamReader) -> bytes:
+        try:
+            async with asyncio.timeout(self.timeout):  # a password hash may queue behind others
+                return await reader.readline()
+        except TimeoutError:
+            raise AuthError(f"the hub did not answer within {self.timeout:g} s; see the hub's log") from None
+        except ValueError:  # the line is over the reader's limit
+            raise AuthError(f"the hub's answer is longer than the {MAX_REPLY // 2**20} MiB the command line reads; "
+                            "the hub may have done the work: see the hub's log") from None
+        except OSError as err:
+            raise AuthError(f"the connection to the hub broke before it answered ({err}); see the hub's log") from None
+
+
+def _result(line: bytes) -> Any:
+    """The result in the hub's reply line, or AuthError with what the hub or the line says is wrong."""
+    if not line:
+        raise AuthError("the hub closed the control socket without answering; see the hub's log")
+    try:
         reply = json.loads(line)
-        if not reply.get("ok"):
-            raise AuthError(reply.get("error") or "the hub refused the command")
-        return reply["result"]
+    except ValueError:
+        raise AuthError("the hub's answer was cut off or is not JSON; see the hub's log") from None
+    if not isinstance(reply, dict) or not reply.get("ok"):
+        error = reply.get("error") if isinstance(reply, dict) else None
+        raise AuthError(error or "the hub refused the command")
+    return reply.get("result")
 
 
 @asynccontextmanager

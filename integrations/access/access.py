@@ -9,7 +9,7 @@ a group — is made in memory before its service returns, so the next decision s
 is durable in ``access.db`` when the service returns.
 
 Controllers that decide alone are kept in step through :meth:`listen` (which credential
-keys may have changed), :meth:`whitelist` and :meth:`record_offline` (``offline.py``,
+keys may have changed), :meth:`whitelists` and :meth:`record_offline` (``offline.py``,
 ``whitelist.py``).
 """
 from __future__ import annotations
@@ -33,6 +33,7 @@ from . import whitelist as whitelists
 from .const import (
     ALWAYS,
     CARD,
+    DEFAULT_KEEP_DAYS,
     DOOR_KINDS,
     EVENT_ACCESS_DENIED,
     EVENT_ACCESS_GRANTED,
@@ -41,14 +42,16 @@ from .const import (
     PIN,
     QR,
     REMOTE,
+    RULE_PIN_LOCKED,
     SOURCE_API,
     TABLE_CREDENTIALS,
     TABLE_GROUPS,
     TABLE_RESTRICTIONS,
 )
-from .credentials import Credential, CredentialIndex, digest, mask
+from .credentials import Credential, CredentialIndex, SiteKey, mask
 from .decide import decide
 from .groups import Group, GroupIndex
+from .lockout import PinLockout
 from .models import Decision, Door
 from .resolve import Refusal, Resolved, Resolver, normalise_plate
 from .restrictions import Restriction, RestrictionIndex
@@ -78,7 +81,7 @@ class Access:
     """The decision and everything it reads; one per hub (``get_access(hub)``)."""
 
     def __init__(self, hub: Hub, residents: Residents, store: AccessStore, config: Mapping[str, Any],
-                 calendar_schedules: Schedules) -> None:
+                 calendar_schedules: Schedules, site_key: SiteKey) -> None:
         self.hub = hub
         self.tz = hub.clock.tz
         self.residents = residents
@@ -87,7 +90,9 @@ class Access:
         self.groups = GroupIndex()
         self.restrictions = RestrictionIndex()
         self.credentials = CredentialIndex()
-        self.resolver = Resolver(residents, self.credentials)
+        self.site_key = site_key
+        self.resolver = Resolver(residents, self.credentials, site_key)
+        self.pin_lockout = PinLockout()
         self.doors: dict[str, Door] = {}
         #: Decisions and refused input, by outcome: granted, denied, and each problem.
         self.counts: Counter[str] = Counter()
@@ -150,10 +155,14 @@ class Access:
 
     def check(self, type: str, value: str, door: str, at: float | datetime | None = None, *,
               source: str = SOURCE_API, direction: str | None = None, context: Context | None = None) -> Decision:
-        """Decide whether ``value`` (a credential of ``type``) opens ``door`` at ``at`` (now when
-        None); fire the event, write the log, and return the decision with its reason."""
-        when = self.hub.clock.time() if at is None else at.timestamp() if isinstance(at, datetime) else float(at)
-        decision = self._decide(type, value, door, when, source, direction)
+        """Decide whether ``value`` (a credential of ``type``) opens ``door`` now: fire the event,
+        write the log, and return the decision with its reason. With ``at``, a what-if for that
+        moment: the answer only — no event, no log record, no presence or wrong PIN counted —
+        so asking about another time never reads as an entry that happened."""
+        if at is not None:
+            return self._decide(type, value, door, at.timestamp() if isinstance(at, datetime) else float(at),
+                                source, direction, live=False)
+        decision = self._decide(type, value, door, self.hub.clock.time(), source, direction, live=True)
         self._publish(decision, context)
         return decision
 
@@ -177,26 +186,39 @@ class Access:
         except Exception as err:  # the decision stands; losing its record must not undo it
             self._problems.log(logging.ERROR, "log", "access log: could not record a decision: %s", err)
 
-    def _decide(self, kind: str, value: str, door_id: str, at: float, source: str, direction: str | None) -> Decision:
+    def _decide(self, kind: str, value: str, door_id: str, at: float, source: str, direction: str | None, *,
+                live: bool) -> Decision:
+        if kind == PIN and (until := self.pin_lockout.locked_until(door_id, at)) is not None:
+            reason = (f"denied: too many wrong PINs at door {door_id}; its PINs are refused until "
+                      f"{datetime.fromtimestamp(until, self.tz):%H:%M:%S}")
+            return Decision(False, reason, RULE_PIN_LOCKED, None, None, mask(PIN, value), kind, door_id, at,
+                            source=source, direction=direction)
         door = self.doors.get(door_id)
         resolved = self.resolver.resolve(kind, value)
         if isinstance(resolved, Refusal):
             self._problem(resolved.problem, f"access: {resolved.reason.removeprefix('denied: ')} (at door {door_id})")
+            if live and kind == PIN and resolved.problem == "unknown_credential":
+                self.pin_lockout.wrong(door_id, at)
             return Decision(False, resolved.reason, resolved.rule, None, None, resolved.masked, kind, door_id, at,
-                            resolved.card, source, direction)
+                            self.card_digest(resolved.card), source, direction)
         holder = resolved.holder
+        card = self.card_digest(resolved.card)
         if door is None:
             self._problem("unknown_door", f"access: a decision was asked for door {door_id}, which is not configured")
             return Decision(False, f"denied: door {door_id} is not configured", "door:unknown", holder.person,
-                            holder.household, resolved.masked, kind, door_id, at, resolved.card, source, direction)
+                            holder.household, resolved.masked, kind, door_id, at, card, source, direction)
         granted, reason, rule = decide(kind, resolved, door, at, self.groups, self.schedules, self.restrictions)
         if granted and door.anti_passback and direction is not None:
-            granted, reason, rule = self._anti_passback(resolved, door, direction, at, (granted, reason, rule))
+            granted, reason, rule = self._anti_passback(resolved, door, direction, at, (granted, reason, rule), live)
         return Decision(granted, reason, rule, holder.person, holder.household, resolved.masked, kind, door_id, at,
-                        resolved.card, source, direction)
+                        card, source, direction)
+
+    def card_digest(self, card: str | None) -> str | None:
+        """What a decision's log record keeps of its card (the canonical UID): the site key's digest."""
+        return None if card is None else self.site_key.card(card)
 
     def _anti_passback(self, resolved: Resolved, door: Door, direction: str,
-                       at: float, verdict: tuple[bool, str, str]) -> tuple[bool, str, str]:
+                       at: float, verdict: tuple[bool, str, str], live: bool) -> tuple[bool, str, str]:
         """Inside an area, one cannot enter again before leaving, nor leave without having entered."""
         assert door.area is not None
         who = resolved.holder.person or resolved.masked
@@ -209,7 +231,8 @@ class Access:
             return (False, f"denied: anti-passback: {resolved.who} {did} area {door.area} through door {through} at "
                     f"{datetime.fromtimestamp(when, self.tz):%H:%M} and has not {'left' if inside else 'entered'} since",
                     f"anti_passback:{door.area}")
-        self._presence[key] = (entering, door.id, at)
+        if live:
+            self._presence[key] = (entering, door.id, at)
         return verdict
 
     def _problem(self, problem: str, message: str) -> None:
@@ -247,6 +270,8 @@ class Access:
         keys: set[str] = set()
         if change.kind == "person":
             self.resolver.forget(change.id)
+            if change.new is not None and change.new.erased and not (change.old is not None and change.old.erased):
+                self.hub.create_task(self._unlink_cards(change.id), name=f"access log: cards of {change.id} unlinked")
             for person in (change.old, change.new):
                 if person is not None:
                     keys |= whitelists.person_keys(self, person)
@@ -257,13 +282,31 @@ class Access:
             keys |= whitelists.household_keys(self, change.id)
         self._notify(keys)
 
+    async def _unlink_cards(self, person: str) -> None:
+        """An erased person's log records keep their pseudonymous id only: no card digest by
+        which someone who knows the card's number could find their history."""
+        await self.hub.recorder.flush()
+        await self.hub.recorder.forget_fields(LOG_KIND, person, ("card",))
+
     def whitelist(self, doors: Collection[str], keys: Iterable[str] | None = None) -> dict[str, Any]:
         """What a controller of ``doors`` needs to decide alone (``whitelist.py`` says the shape)."""
-        return whitelists.build(self, doors, keys)
+        return self.whitelists({"": doors}, keys)[""]
 
-    async def record_offline(self, decisions: Iterable[Mapping[str, Any]], controller: str | None = None) -> int:
-        """Log decisions a controller made alone, each once by its event id; how many were new."""
-        return await offline.record_offline(self, decisions, controller)
+    def whitelists(self, controllers: Mapping[str, Collection[str]],
+                   keys: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+        """:meth:`whitelist` for each controller (its id → its doors) from one walk over the
+        people and credentials, so keeping an estate's controllers in step costs one pass."""
+        return whitelists.build(self, controllers, keys)
+
+    async def record_offline(self, decisions: Iterable[Mapping[str, Any]], sender: offline.Sender) -> offline.Upload:
+        """Log decisions a controller made alone, each once by its event id, as far as it could
+        have made them (``offline.py``); how many were new, and which were refused."""
+        return await offline.record_offline(self, decisions, sender)
+
+    @property
+    def keep_seconds(self) -> float:
+        """How long the access log keeps a record: no older decision is taken in."""
+        return float(self._config.get("keep_days", DEFAULT_KEEP_DAYS)) * 86_400
 
     # --- restrictions ------------------------------------------------------------------------
 
@@ -360,10 +403,10 @@ class Access:
         token, low24 = None, None
         if kind == QR:
             token = secrets.token_urlsafe(16)
-            key, masked = digest(QR, token), mask(QR, token)
+            key, masked = self.site_key.credential(QR, token), mask(QR, token)
         elif kind == PIN:
             pin = clear(data["pin"])
-            key, masked = digest(PIN, pin), mask(PIN, pin)
+            key, masked = self.site_key.credential(PIN, pin), mask(PIN, pin)
             if key in self.credentials.by_key:
                 raise self.refuse("credential_taken", "this PIN is already in use; choose another")
         else:
@@ -404,7 +447,7 @@ class Access:
     def find_credential(self, credential_id: str | None = None, pin: str | None = None,
                         card: str | None = None) -> Credential:
         if pin is not None:
-            credential_id = digest(PIN, pin)
+            credential_id = self.site_key.credential(PIN, pin)
         elif card is not None:
             try:
                 read = parse_card(card)

@@ -21,6 +21,8 @@ LOG_KIND: Final = "access"
 DEFAULT_KEEP_DAYS: Final = 90
 #: The file of access's own credentials, groups and restrictions, in the hub's data dir.
 STORE_FILE: Final = "access.db"
+#: The site's secret for keyed digests of PINs, QR tokens and logged cards (0600, beside it).
+KEY_FILE: Final = "access.key"
 TABLE_CREDENTIALS: Final = "credentials"
 TABLE_GROUPS: Final = "groups"
 TABLE_RESTRICTIONS: Final = "restrictions"
@@ -68,6 +70,18 @@ REMOTE: Final = "remote"
 
 #: The built-in schedule of a group that names none: every minute of every day.
 ALWAYS: Final = "always"
+
+#: Wrong PINs at one door's reader within ``PIN_WINDOW`` seconds after which its PINs are
+#: refused for ``PIN_LOCKOUT`` seconds: six digits are a million guesses, not many more.
+PIN_FAILURES: Final = 5
+PIN_WINDOW: Final = 60.0
+PIN_LOCKOUT: Final = 60.0
+#: The rule of a PIN refused while its reader is locked.
+RULE_PIN_LOCKED: Final = "pin:locked"
+
+#: The event of a decision a controller uploaded that it should not have made alone: a grant
+#: for a credential not on the list it was sent, or restricted.
+EVENT_OFFLINE_MISMATCH: Final = "access_offline_mismatch"
 
 #: How far ahead a controller's whitelist lists holidays and make-up working days.
 WHITELIST_DAYS: Final = 60

@@ -5,12 +5,15 @@ staff issue the rest here, for a person (a PIN for a resident who forgot their c
 a visitor, who is no person of the estate: such a credential names the groups it opens
 instead (``groups``), and usually a short validity.
 
-QR tokens and PINs are kept as SHA-256 digests, never as themselves: the store, the log
-and a controller's whitelist hold ``qr:<digest>`` / ``pin:<digest>``, and a reader's value is
-hashed to be looked up. A QR token is made by the hub (128 random bits) and shown once, when
-it is issued. A PIN is short, so its digest hides it from a glance, not from a search; PINs
-are unique, so a PIN alone says who it is. A temporary card is kept by its canonical UID and
-indexed by its low 24 bits, like every card.
+QR tokens and PINs are kept as HMAC-SHA256 digests under a key drawn from the site's
+secret (:class:`SiteKey`), never as themselves: the store, the log and a controller's whitelist hold
+``qr:<digest>`` / ``pin:<digest>``, and a reader's value is digested to be looked up. A PIN
+has a million values, so an unkeyed hash of it is undone in a second; keyed, a copy of
+``access.db`` without the key (``<data dir>/access.key``) gives no PIN back. A QR token is
+made by the hub (128 random bits) and shown once, when it is issued. PINs are unique, so a
+PIN alone says who it is. A temporary card is kept by its canonical UID and indexed by its
+low 24 bits, like every card. The access log keeps a card as :meth:`SiteKey.card`, so it can
+be searched by the card's number without holding the number.
 
 Masks (what events and answers show): a card ``04A2****``, a PIN ``****``, a QR token its
 first four characters, a plate ``沪A1***5``, a face id as residents masks it (``F****12``).
@@ -18,6 +21,7 @@ first four characters, a plate ``沪A1***5``, a face id as residents masks it (`
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -25,9 +29,34 @@ from typing import Any
 from .const import CARD, FACE, PIN, PLATE, QR
 
 
-def digest(kind: str, value: str) -> str:
-    """The key of a QR token or PIN: ``qr:<sha256 hex>``."""
-    return f"{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
+class SiteKey:
+    """The site's secret and the two keys drawn from it, one per use, so that giving one out
+    gives nothing of the other: the credentials key digests QR tokens and PINs (access keeps
+    only those digests; each offline controller is given this key to digest what its keypad
+    reads the same way — the broker's per-controller ACL keeps it to that controller), and
+    the log key digests a card for the access log (it never leaves the hub)."""
+
+    __slots__ = ("_credentials", "_log")
+
+    def __init__(self, secret: bytes) -> None:
+        self._credentials = hmac.new(secret, b"xiaoqu access credentials", hashlib.sha256).digest()
+        self._log = hmac.new(secret, b"xiaoqu access log", hashlib.sha256).digest()
+
+    def __repr__(self) -> str:
+        return "<site key>"
+
+    @property
+    def credentials_hex(self) -> str:
+        """The credentials key as a controller is given it (docs/device-protocol.md)."""
+        return self._credentials.hex()
+
+    def credential(self, kind: str, value: str) -> str:
+        """The key of a QR token or PIN: ``pin:<HMAC-SHA256 hex of the PIN's text>``."""
+        return f"{kind}:{hmac.new(self._credentials, value.encode(), hashlib.sha256).hexdigest()}"
+
+    def card(self, uid: str) -> str:
+        """What the access log keeps of a card (its canonical UID): found by the number, not giving it."""
+        return hmac.new(self._log, f"{CARD}:{uid}".encode(), hashlib.sha256).hexdigest()
 
 
 def mask(kind: str, value: str) -> str:

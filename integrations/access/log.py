@@ -2,7 +2,8 @@
 
 The recorder keeps each decision as kind ``access`` with the person's pseudonymous id as
 its subject, so "a person's last 100 entries" is one indexed read; household, card and door
-are fields of the record, filtered within the time range asked.
+are fields of the record, filtered within the time range asked. A card is found by its keyed
+digest (``SiteKey.card``), which is all a record keeps of it.
 """
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ async def query(access: Access, data: Mapping[str, Any]) -> list[dict[str, Any]]
     if "person" in data:
         subject = data["person"]
     elif "card" in data:
-        where["card"] = _card(access, data["card"])
+        where["card"] = access.site_key.card(_card(access, data["card"]))
     elif "household" in data:
         where["household"] = data["household"]
     elif "door" in data:

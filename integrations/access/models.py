@@ -46,8 +46,9 @@ class Holder:
 class Decision:
     """THE answer: granted or not, the sentence saying why, and the rule that decided.
 
-    ``credential`` is the value as it may be shown (masked); ``card`` is the canonical UID
-    when the credential was a card whose UID is known, so the log can be searched by card.
+    ``credential`` is the value as it may be shown (masked); ``card`` is the keyed digest of
+    the canonical UID (``SiteKey.card``) when the credential was a card whose UID is known, so
+    the log can be searched by card without keeping its number.
     """
 
     granted: bool

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Final
 from xiaoqu.integrations.residents.cardnumber import CardNumberError, canonical, parse_card, wiegand26
 
 from .const import CARD, FACE, PIN, PLATE, QR
-from .credentials import Credential, CredentialIndex, digest, mask
+from .credentials import Credential, CredentialIndex, SiteKey, mask
 from .models import Holder
 from .restrictions import Key
 
@@ -67,9 +67,10 @@ class Resolver:
     them); :meth:`forget` drops what a residents change made stale.
     """
 
-    def __init__(self, residents: Residents, credentials: CredentialIndex) -> None:
+    def __init__(self, residents: Residents, credentials: CredentialIndex, site_key: SiteKey) -> None:
         self.residents = residents
         self.credentials = credentials
+        self.site_key = site_key
         self._holders: dict[str, Holder] = {}
 
     def forget(self, person: str | None = None) -> None:
@@ -115,9 +116,9 @@ class Resolver:
         if own is not None and (read.uid is None or own.key == f"{CARD}:{canonical(read.uid)}"):
             uid = own.key.split(":", 1)[1]
             return self._own_resolved(own, card_key, card=uid)
-        shown = read.canonical or f"({wiegand26(read.low24)})"
-        return Refusal("unknown_credential", f"denied: card {shown} is not known", "credential:unknown",
-                       mask(CARD, read.canonical or wiegand26(read.low24)), card=read.canonical)
+        masked = mask(CARD, read.canonical or wiegand26(read.low24))
+        return Refusal("unknown_credential", f"denied: card {masked} is not known", "credential:unknown",
+                       masked, card=read.canonical)
 
     def _face(self, value: str) -> Resolved | Refusal:
         face = value.strip()
@@ -132,19 +133,20 @@ class Resolver:
         vehicle = self.residents.vehicle(value.strip())
         plate = normalise_plate(value) if vehicle is None else vehicle.plate
         if vehicle is None:
-            return Refusal("unknown_credential", f"denied: plate {plate} is not known", "credential:unknown",
-                           mask(PLATE, plate))
+            return Refusal("unknown_credential", f"denied: plate {mask(PLATE, plate)} is not known",
+                           "credential:unknown", mask(PLATE, plate))
         plate_key: Key = (PLATE, plate)
+        masked = mask(PLATE, plate)
         if vehicle.person is not None and (holder := self.holder(vehicle.person)) is not None:
-            return Resolved(holder, mask(PLATE, plate), _person_keys(holder, plate_key), who=f"{plate} ({holder.person})")
+            return Resolved(holder, masked, _person_keys(holder, plate_key), who=f"{masked} ({holder.person})")
         household = self.residents.household(vehicle.household)
         holder = Holder(None, vehicle.household, household.building if household else None,
                         household.unit if household else None, kind="resident")
-        return Resolved(holder, mask(PLATE, plate), (plate_key, ("household", vehicle.household)),
-                        who=f"{plate} of household {vehicle.household}")
+        return Resolved(holder, masked, (plate_key, ("household", vehicle.household)),
+                        who=f"{masked} of household {vehicle.household}")
 
     def _own(self, kind: str, value: str) -> Resolved | Refusal:
-        own = self.credentials.get(digest(kind, value.strip()))
+        own = self.credentials.get(self.site_key.credential(kind, value.strip()))
         if own is None:
             what = "QR code" if kind == QR else "PIN"
             return Refusal("unknown_credential", f"denied: {what} {mask(kind, value.strip())} is not known",

@@ -15,7 +15,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from .const import ALL
+from .const import ALL, CARD, PLATE
+from .credentials import mask
 
 #: An index key: ("household", "1-2-0601"), ("person", "P000123"), ("card", low24), ("plate", "沪A12345").
 Key = tuple[str, str | int]
@@ -42,9 +43,11 @@ class Restriction:
         return (self.scope == ALL or self.scope == door_kind) and self.since <= at and (self.until is None or at < self.until)
 
     def sentence(self, tz: tzinfo) -> str:
-        """``card 04A2B3C4 reported lost 2026-03-02 by 王芳`` (``… until 2026-04-01 00:00``)."""
+        """``card 04A2**** reported lost 2026-03-02 by 王芳`` (``… until 2026-04-01 00:00``): a
+        card or plate masked, as every reason shows it."""
         since = datetime.fromtimestamp(self.since, tz).date().isoformat()
-        text = f"{self.target} {self.value} {self.reason} {since} by {self.by}"
+        shown = mask(self.target, self.value) if self.target in (CARD, PLATE) else self.value
+        text = f"{self.target} {shown} {self.reason} {since} by {self.by}"
         if self.until is not None:
             text += f" (until {datetime.fromtimestamp(self.until, tz):%Y-%m-%d %H:%M})"
         return text

@@ -10,8 +10,9 @@ from xiaoqu.integrations.residents import get_residents
 
 from .access import Access
 from .const import DATA_ACCESS, LOG_KIND
+from .credentials import SiteKey
 from .schedules import Schedule, Schedules
-from .store import AccessStore
+from .store import AccessStore, load_site_key
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
@@ -27,7 +28,8 @@ async def set_up(hub: Hub, config: dict[str, Any]) -> Access:
     assert hub.config.data_dir is not None
     store = AccessStore(hub.config.data_dir)
     tables = await store.open()
-    access = Access(hub, residents, store, config, schedules)
+    site_key = SiteKey(await hub.run_in_executor(load_site_key, hub.config.data_dir))
+    access = Access(hub, residents, store, config, schedules, site_key)
     access.load(tables)
     for entry in config["entries"]:
         access.register_door(entry["id"], entry["kind"], entry.get("area"), name=entry.get("name"))

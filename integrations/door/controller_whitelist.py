@@ -43,12 +43,16 @@ def fingerprint(*parts: Any) -> int:
 
 
 def meta_of(whitelist: Mapping[str, Any], held: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The schedules, holidays and make-up days of ``whitelist``. A whitelist asked for some
-    keys names only the schedules their entries use: those are laid over the ``held`` ones."""
+    """The schedules, holidays, make-up days and digest key of ``whitelist``. A whitelist asked
+    for some keys names only the schedules their entries use: those are laid over the ``held`` ones."""
     schedules = dict(held["schedules"]) if held is not None else {}
     schedules.update(whitelist.get("schedules") or {})
-    return {"schedules": schedules, "holidays": list(whitelist.get("holidays") or ()),
+    meta = {"schedules": schedules, "holidays": list(whitelist.get("holidays") or ()),
             "workdays": list(whitelist.get("workdays") or ())}
+    digest_key = whitelist.get("digest_key") or (held or {}).get("digest_key")
+    if digest_key:
+        meta["digest_key"] = digest_key
+    return meta
 
 
 @dataclass(slots=True)

@@ -36,6 +36,7 @@ from xiaoqu.core.ratelimit import RateLimitedLog
 from xiaoqu.core.rowstore import RowStore
 from xiaoqu.core.util import await_me_maybe
 from xiaoqu.integrations import mqtt
+from xiaoqu.integrations.access.offline import Sender, Upload
 from xiaoqu.integrations.mqtt.device_protocol import device_time, load_schema
 
 from .controller_entity import ControllerEntity
@@ -69,18 +70,18 @@ EVENT_IN_STEP: Final = "door_controller_in_step"
 #: it serves follow it: ``Doors.controller_status``).
 Presence = Callable[[str, bool, str | None], None]
 
-#: The rule the access log shows for a decision a controller made alone.
-RULE_OFFLINE: Final = "offline_controller"
-
 
 class WhitelistSource(Protocol):
     """What the hub needs of access (``xiaoqu.integrations.access.Access``)."""
 
     def whitelist(self, doors: Collection[str], keys: Iterable[str] | None = None) -> dict[str, Any]: ...
 
+    def whitelists(self, controllers: Mapping[str, Collection[str]],
+                   keys: Iterable[str] | None = None) -> dict[str, dict[str, Any]]: ...
+
     def listen(self, callback: Callable[[set[str] | None], None]) -> Callable[[], None]: ...
 
-    async def record_offline(self, decisions: Iterable[Mapping[str, Any]], controller: str | None = None) -> int: ...
+    async def record_offline(self, decisions: Iterable[Mapping[str, Any]], sender: Sender) -> Upload: ...
 
 
 @dataclass(slots=True)
@@ -191,9 +192,10 @@ class ControllerSync:
         self._undo.append(self.store.close)
         stored = dict(await self.store.load(TABLE))
         now = int(self.hub.clock.time())
+        whitelists = self.access.whitelists(self._doors())
         for controller in self.controllers.values():
             doc = stored.get(controller.id) or {}
-            whitelist = self.access.whitelist(controller.doors)
+            whitelist = whitelists.pop(controller.id)  # each list freed once taken in
             # A controller never seen starts a lineage above any version an older hub gave.
             controller.expected.load(whitelist, doc.get("version", now), doc.get("digest"))
             controller.confirmed_version = doc.get("confirmed_version")
@@ -209,6 +211,10 @@ class ControllerSync:
         # handlers are there, and each online controller is brought up to date at once.
         self._undo.append(await mqtt.subscribe(self.hub, f"{self.root}/controller/+/status", self._on_status, qos=1))
         self._check_timer = self.hub.clock.call_later(CHECK_EVERY, self._check)
+
+    def _doors(self) -> dict[str, frozenset[str]]:
+        """Each controller's doors: what one walk over access's credentials answers for all of them."""
+        return {controller.id: controller.doors for controller in self.controllers.values()}
 
     async def stop(self) -> None:
         for timer in (self._flush_timer, self._check_timer):
@@ -260,8 +266,9 @@ class ControllerSync:
         self._pending, self._everything, self._first_change = set(), False, None
         if keys is not None and not keys:
             return
+        whitelists = self.access.whitelists(self._doors(), keys)
         for controller in self.controllers.values():
-            whitelist = self.access.whitelist(controller.doors, keys)
+            whitelist = whitelists.pop(controller.id)
             expected = controller.expected
             change = expected.update(whitelist, keys)
             if not change:
@@ -361,16 +368,19 @@ class ControllerSync:
         self._saved(controller)
 
     async def _on_events(self, message: mqtt.DeviceMessage, reply: mqtt.Reply) -> None:
-        """Decisions made alone: into the access log (each once, by ``<controller>:<event id>``),
-        then acknowledged, so the controller forgets them."""
+        """Decisions made alone: into the access log (each once, by ``<controller>:<event id>``)
+        as far as this controller could have made them — its doors, the list it was sent —
+        then acknowledged, so the controller forgets them, the refused ones named as such."""
         controller = self._controller(message.device_id)
         if controller is None:
             return
         events = message.payload["events"]
-        decisions = [{**event, "ts": device_time(event["ts"]), "controller": controller.id, "rule": RULE_OFFLINE}
-                     for event in events]
-        recorded = await self.access.record_offline(decisions, controller.id)
-        reply({"accepted": [event["event_id"] for event in events], "recorded": recorded})
+        decisions = [{**event, "ts": device_time(event["ts"])} for event in events]
+        sender = Sender(controller.id, controller.doors, controller.expected.entries)
+        upload = await self.access.record_offline(decisions, sender)
+        refused = set(upload.refused)
+        reply({"accepted": [event["event_id"] for event in events if event["event_id"] not in refused],
+               "refused": list(upload.refused), "recorded": upload.recorded})
 
     # --- in step or not -----------------------------------------------------------------
 

@@ -35,9 +35,10 @@ MAX_REASON = 200
 
 
 def answer_of(decision: Decision) -> dict[str, Any]:
-    """What a reader is told: reader_result.json's keys."""
-    return {"granted": decision.granted, "reason": decision.reason[:MAX_REASON], "rule": decision.rule,
-            "person": decision.person, "household": decision.household}
+    """What a reader is told: reader_result.json's keys. Not who holds the credential: a
+    rogue or stolen reader would learn the estate's cards' holders from it; the person and
+    household stay in the hub (the event, the access log)."""
+    return {"granted": decision.granted, "reason": decision.reason[:MAX_REASON], "rule": decision.rule}
 
 
 class CredentialHandler:

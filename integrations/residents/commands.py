@@ -22,6 +22,7 @@ from xiaoqu.core.auth.manager import AuthError
 from xiaoqu.core.const import RECORDER_FILE
 from xiaoqu.core.errors import HubError
 from xiaoqu.core.recorder import Recorder
+from xiaoqu.core.storage import StorageError
 
 from .audit import Auditor
 from .const import AUDIT_EXPORTED, AUDIT_IMPORTED, PERSONAL_FIELDS
@@ -72,7 +73,7 @@ class ResidentsCommands:
         try:
             count = await asyncio.get_running_loop().run_in_executor(
                 None, lambda: write_sheet(Path(path), rows, chinese=chinese))
-        except (SheetError, OSError) as err:
+        except (SheetError, OSError, StorageError) as err:
             raise HubError(f"cannot write {path}: {err}") from None
         details = {"fields": list(PERSONAL_FIELDS)} if unmasked else {}
         self._auditor.record(AUDIT_EXPORTED, actor, file=str(path), rows=count, unmasked=unmasked, **details)

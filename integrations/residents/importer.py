@@ -35,8 +35,11 @@ ROLE_NAMES: Final = {"业主": "owner", "租户": "tenant", "租客": "tenant", 
 #: How many rows are taken between two looks at the loop (some 5 ms of work: doors keep deciding).
 ROWS_PER_TURN: Final = 25
 PROGRESS_EVERY: Final = 500
-#: Errors listed at most; the rest are counted.
+#: Errors listed at most; the rest are counted. With each cut to MAX_ERROR_LENGTH, the report
+#: stays well inside what the command line reads from the hub (control.MAX_REPLY).
 MAX_ERRORS: Final = 1_000
+#: Characters of one listed error at most: an error may quote its cell, and a cell may be huge.
+MAX_ERROR_LENGTH: Final = 500
 _FIELD: Final = re.compile(r"^([a-z0-9_]+): ")
 #: The sheet's column for a field a refusal names.
 _COLUMN_OF: Final = {"cards": "card", "id": "household"}
@@ -98,7 +101,8 @@ def _note_error(report: ImportReport, sheet: Sheet, number: int, err: RowError) 
     report.error_count += 1
     if len(report.errors) < MAX_ERRORS:
         column = f"{sheet.header(err.column)}: " if err.column else ""
-        report.errors.append(f"{sheet.path.name}:{number}: {column}{err}")
+        text = f"{sheet.path.name}:{number}: {column}{err}"
+        report.errors.append(text if len(text) <= MAX_ERROR_LENGTH else text[:MAX_ERROR_LENGTH - 1] + "…")
 
 
 def _import_row(residents: Residents, batch: Batch, row: dict[str, Any], report: ImportReport) -> None:

@@ -7,16 +7,21 @@ Reading gives each row as ``{field: text}`` with its row number, the header it h
 nothing interpreted yet (:mod:`.importer` does that); writing takes the same shape. A
 number cell is turned into its digits; a card typed as a short number has lost its
 leading zeros, which the importer says.
+
+What is written is text only: the office opens exports in Excel or WPS, and a name such as
+``=HYPERLINK(...)`` must not run there. A written file is readable by the hub's user only.
 """
 from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, BinaryIO, Final, TextIO
 
+from xiaoqu.core.storage import open_private
 from xiaoqu.core.validation import did_you_mean
 
 from .xlsx import read_rows
@@ -41,6 +46,8 @@ _BY_HEADER: Final = {header.casefold(): name for name, headers in COLUMNS.items(
 #: A sheet's rows at most (a community of 10,000 flats has some 30,000 people).
 MAX_ROWS: Final = 500_000
 SUFFIXES: Final = (".csv", ".xlsx")
+#: How a CSV cell that Excel or WPS would run as a formula starts (OWASP's "CSV injection").
+FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
 class SheetError(ValueError):
@@ -132,7 +139,7 @@ def _csv_lines(path: Path) -> Iterator[list[str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("gb18030")
-    return iter(csv.reader(io.StringIO(text, newline="")))
+    return ([_csv_value(cell) for cell in line] for line in csv.reader(io.StringIO(text, newline="")))
 
 
 def _xlsx_lines(path: Path) -> Iterator[Sequence[Any]]:
@@ -141,7 +148,9 @@ def _xlsx_lines(path: Path) -> Iterator[Sequence[Any]]:
 
 def write_sheet(path: Path, rows: Iterable[dict[str, str | None]], *, chinese: bool = False,
                 columns: Sequence[str] = tuple(COLUMNS)) -> int:
-    """Write ``rows`` with a header row; text cells throughout, so no card loses a leading zero. Blocking."""
+    """Write ``rows`` with a header row; text cells throughout, so no card loses a leading zero
+    and no cell is a formula. The file is 0600: an unmasked export holds every resident's
+    personal data. Blocking."""
     header = [COLUMNS[name][1 if chinese else 0] for name in columns]
     return write_table(path, header, ([row.get(name) or "" for name in columns] for row in rows), "residents")
 
@@ -150,28 +159,65 @@ def write_table(path: Path, header: Sequence[str], lines: Iterable[Sequence[Any]
     """Write a header row and ``lines`` to a .csv (UTF-8 with the BOM Excel looks for) or an .xlsx
     file whose one worksheet is called ``title``; return how many lines. Blocking.
 
-    Every export of the office's sheets goes through here (residents, attendance), so they
-    all open the same way in Chinese Excel.
+    Every export of the office's sheets goes through here (residents, attendance), so they all
+    open the same way in Chinese Excel, none holds a formula, and none is readable by others
+    (0600: an export may hold personal data). Text stays text; integers stay numbers.
     """
     path = Path(path)
-    count = 0
-    if path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(title)
-        sheet.append(list(header))
-        for line in lines:
-            sheet.append(list(line))
-            count += 1
-        book.save(path)
-    elif path.suffix.lower() == ".csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as file:
-            writer = csv.writer(file)
-            writer.writerow(header)
-            for line in lines:
-                writer.writerow(line)
-                count += 1
-    else:
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
         raise SheetError(f"{path}: expected a .csv or .xlsx file")
+    fd = open_private(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    if suffix == ".xlsx":
+        with open(fd, "wb") as file:
+            return _write_xlsx(file, header, lines, title)
+    with open(fd, "w", encoding="utf-8-sig", newline="") as text:  # Excel's BOM: it then reads Chinese right
+        return _write_csv(text, header, lines)
+
+
+def _write_xlsx(file: BinaryIO, header: Sequence[str], lines: Iterable[Sequence[Any]], title: str) -> int:
+    """Every cell an inline string: a value such as ``=HYPERLINK(...)`` shows as text, never runs."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+
+    def text(value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value  # a number is never a formula
+        cell = WriteOnlyCell(sheet, value="" if value is None else str(value))
+        cell.data_type = "s"  # WriteOnlyCell takes a leading "=" for a formula
+        return cell
+
+    sheet.append([text(value) for value in header])
+    count = 0
+    for line in lines:
+        sheet.append([text(value) for value in line])
+        count += 1
+    book.save(file)
     return count
+
+
+def _write_csv(file: TextIO, header: Sequence[str], lines: Iterable[Sequence[Any]]) -> int:
+    """Each cell defused (:func:`_csv_text`): a CSV cell has no type, so the text itself must say "not a formula"."""
+    writer = csv.writer(file)
+    writer.writerow(header)
+    count = 0
+    for line in lines:
+        writer.writerow([_csv_text("" if value is None else str(value)) for value in line])
+        count += 1
+    return count
+
+
+def _csv_text(value: str) -> str:
+    """``value`` as a CSV cell a spreadsheet shows as text: one starting with ``= + - @``, a tab or
+    a carriage return gets a leading ``'``, which Excel and WPS read as "text, not a formula"
+    (``=cmd|' /C calc'!A0`` in a name would otherwise run when the office opens the export).
+    :func:`read_sheet` takes the ``'`` off again, so an export reads back to the same values."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
+def _csv_value(text: str) -> str:
+    """A CSV cell's text with the ``'`` :func:`_csv_text` put before a formula's first character taken off."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text

@@ -14,6 +14,7 @@ acknowledges it (``controller/<id>/ack``).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections import OrderedDict
 from datetime import datetime, tzinfo
@@ -53,14 +54,16 @@ def card_key(value: str) -> str | None:
     return None
 
 
-def credential_key(kind: str, value: str) -> str | None:
+def credential_key(kind: str, value: str, digest_key: bytes | None) -> str | None:
     """The whitelist key of what a reader read: a card by its UID (or Wiegand-26 pair), a
-    QR token or PIN by the SHA-256 of its text (the hub never hands out the secret itself),
-    a face id or plate as it is."""
+    QR token or PIN by its HMAC-SHA256 under the whitelist's digest key (none held: no key,
+    so refused), a face id or plate as it is."""
     if kind == "card":
         return card_key(value)
     if kind in ("qr", "pin"):
-        return f"{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
+        if digest_key is None:
+            return None
+        return f"{kind}:{hmac.new(digest_key, value.encode(), hashlib.sha256).hexdigest()}"
     return f"{kind}:{value}"
 
 
@@ -78,6 +81,7 @@ class Whitelist:
         self.schedules: dict[str, dict[str, Any]] = {}
         self.holidays: frozenset[str] = frozenset()
         self.workdays: frozenset[str] = frozenset()
+        self.digest_key: bytes | None = None
         self.tz: tzinfo | None = None
 
     def apply(self, parts: list[dict[str, Any]]) -> bool:
@@ -95,6 +99,7 @@ class Whitelist:
             self.schedules = head["schedules"]
             self.holidays = frozenset(head.get("holidays") or ())
             self.workdays = frozenset(head.get("workdays") or ())
+            self.digest_key = bytes.fromhex(head["digest_key"]) if head.get("digest_key") else None
         if "tz" in head:
             self.tz = ZoneInfo(head["tz"])
         self.version = head["version"]
@@ -102,7 +107,7 @@ class Whitelist:
 
     def decide(self, kind: str, value: str, door: str, now: float) -> tuple[bool, str, str | None, str | None]:
         """(granted, reason, key, person) from the list alone; unknown means refused."""
-        key = credential_key(kind, value)
+        key = credential_key(kind, value, self.digest_key)
         entry = self.entries.get(key) if key is not None else None
         if entry is None:
             return False, "offline: not on this controller's list", key, None

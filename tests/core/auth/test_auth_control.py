@@ -9,7 +9,8 @@ import stat
 import pytest
 
 from xiaoqu.core.auth import AuthError
-from xiaoqu.core.auth.control import open_commands, socket_path
+from xiaoqu.core.auth import control as control_module
+from xiaoqu.core.auth.control import RemoteCommands, open_commands, socket_path
 from xiaoqu.core.testing import running_hub
 
 
@@ -68,3 +69,20 @@ async def test_malformed_requests_get_an_error_not_a_crash(tmp_path) -> None:
             writer.close()
             await writer.wait_closed()
             assert reply["ok"] is False and error in reply["error"]
+
+
+async def test_a_long_reply_is_read_and_one_over_the_limit_is_a_clear_error(tmp_path, monkeypatch) -> None:
+    """A reply is read with its own limit, far above a request's 64 KiB; one over it (or one
+    that is not JSON) is an AuthError the command line prints, never a ValueError traceback."""
+    async with running_hub(tmp_path, {}) as hub:
+        control = hub.data["auth_control"]
+
+        async def rows(actor, count: int) -> list[str]:
+            return [f"row {n}: bad" for n in range(count)]
+
+        control.add_command("rows", rows)
+        remote = RemoteCommands(socket_path(hub.config.data_dir))
+        assert len(await remote.call("rows", count=20_000)) == 20_000  # some 300 KB
+        monkeypatch.setattr(control_module, "MAX_REPLY", 64 * 1024)
+        with pytest.raises(AuthError, match="answer is longer than .* see the hub's log"):
+            await remote.call("rows", count=20_000)

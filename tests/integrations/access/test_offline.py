@@ -1,7 +1,10 @@
 """The offline-controller API: the change feed, the whitelist, and uploads landing once."""
 from __future__ import annotations
 
+from typing import Any
+
 from tests.integrations.access.conftest import CARD, estate
+from xiaoqu.integrations.access.offline import Sender, Upload
 from xiaoqu.integrations.residents import get_residents
 
 
@@ -46,6 +49,7 @@ async def test_changes_name_the_keys_they_touch(tmp_path, clock) -> None:
 
 async def test_offline_decisions_land_in_the_log_once(tmp_path, clock) -> None:
     async with estate(tmp_path, clock) as (hub, access, people):
+        sender = Sender("ctl-b1", frozenset({"b1_east"}), access.whitelist(["b1_east"])["entries"])
         upload = [
             {"event_id": "000041", "ts": 1772409000.5, "door": "b1_east", "type": "card", "value": CARD,
              "granted": True, "reason": "offline: on the list (residents)", "key": f"card:{CARD}", "version": 7},
@@ -53,11 +57,50 @@ async def test_offline_decisions_land_in_the_log_once(tmp_path, clock) -> None:
              "value": "DEADBEEF", "granted": False},
             {"event_id": "000043", "door": "b1_east", "type": "card", "value": CARD, "granted": True},  # no time
         ]
-        assert await access.record_offline(upload, controller="ctl-b1") == 2
-        assert await access.record_offline(upload[:2], controller="ctl-b1") == 0  # the re-upload lands nowhere
+        assert await access.record_offline(upload, sender) == Upload(2, ("000043",))
+        assert await access.record_offline(upload[:2], sender) == Upload(0, ())  # the re-upload lands nowhere
         assert access.counts["bad_offline_record"] == 1
         records = await hub.recorder.query("access", where={"source": "offline"})
-        assert [(r.data["event_id"], r.data["person"], r.data["granted"], r.data["reason"]) for r in records] == [
-            ("000042", None, False, "denied offline by controller ctl-b1"),
-            ("000041", people["王芳"], True, "granted: offline: on the list (residents)")]
+        assert [(r.data["event_id"], r.data["person"], r.data["granted"], r.data["reason"], r.data["rule"])
+                for r in records] == [
+            ("000042", None, False, "denied: controller ctl-b1 reported: no reason", "offline:ctl-b1"),
+            ("000041", people["王芳"], True, "granted: controller ctl-b1 reported: offline: on the list (residents)",
+             "offline:ctl-b1")]
         assert records[1].data["credential"] == "04A2****" and records[1].record_id == "ctl-b1:000041"
+
+
+async def test_many_controllers_lists_come_from_one_walk_and_equal_each_ones_own(tmp_path, clock, monkeypatch) -> None:
+    """An estate's hundreds of controllers must not walk every credential once each: one call
+    walks the people once, and gives each controller what its own call gives."""
+    async with estate(tmp_path, clock) as (hub, access, people):
+        await hub.services.call("access", "add_credential", {"type": "qr", "groups": ["b2"], "household": "2-1-0301"},
+                                blocking=True)
+        await hub.services.call("access", "restrict", {"card": "11223344", "reason": "lost"}, blocking=True)
+        controllers = {"unit_1": ["b1_east", "gate_south"], "gate": ["gate_south"], "unit_2": ["b2_east"],
+                       "cars": ["gate_car", "gate_south"], "none": []}
+        walks = [0]
+        persons = access.residents.persons
+
+        def counted() -> Any:
+            walks[0] += 1
+            return persons()
+
+        monkeypatch.setattr(access.residents, "persons", counted)
+        found = access.whitelists(controllers)
+        assert walks == [1]
+        each = {controller: access.whitelist(doors) for controller, doors in controllers.items()}
+        assert walks == [1 + len(controllers) - 1]  # one each, but none for a controller of no door
+        assert found == each
+        wang = found["unit_1"]["entries"][f"card:{CARD}"]
+        assert wang["doors"] == {"b1_east": "residents", "gate_south": "residents"}
+        assert found["gate"]["entries"][f"card:{CARD}"]["doors"] == {"gate_south": "residents"}
+        assert found["unit_2"]["entries"]["card:55667788"]["doors"] == {"b2_east": "residents"}
+        assert "card:11223344" not in found["gate"]["entries"]  # restricted everywhere pedestrian
+        assert found["cars"]["entries"]["plate:沪A12345"]["doors"] == {"gate_car": "always"}
+        assert not any(key.startswith("plate:") for key in found["gate"]["entries"])
+        qr = next(key for key in found["unit_2"]["entries"] if key.startswith("qr:"))
+        assert found["unit_2"]["entries"][qr]["doors"] == {"b2_east": "residents"}
+        assert found["unit_1"]["entries"][qr]["doors"] == {"gate_south": "residents"}  # its groups' doors only
+        assert found["none"]["entries"] == {} and found["none"]["schedules"] == {}
+        asked = [f"card:{CARD}", "card:55667788", "plate:沪A12345"]
+        assert access.whitelists(controllers, asked) == {c: access.whitelist(d, asked) for c, d in controllers.items()}

@@ -107,6 +107,7 @@ async def test_full_list_on_first_contact_then_one_delta_per_burst(tmp_path, bro
             "delta", full["version"], full["version"] + 1, 2)
         assert sorted(delta["remove"]) == ["card:04A2B3C4", "w26:162,46020"] and len(delta["put"]) == 2
         assert all(key.startswith("pin:") and len(key) == 68 for key in delta["put"]), "a PIN is sent hashed"
+        assert len(full["digest_key"]) == 64, "with the key a controller digests its keypad's PINs with"
         assert sync_status(hub, "c1")["controllers"][0]["state"] == "behind"
         await confirm(hub, probe, delta["version"], 2)
         assert sync_status(hub, "c1")["controllers"][0]["state"] == "in_step"
@@ -172,8 +173,33 @@ async def test_decisions_made_alone_land_in_the_access_log_once(tmp_path, broker
         log = await hub.services.call("access", "log", {"door": "d1"}, return_response=True)
         assert [(r["granted"], r["source"]) for r in log["records"]] == [(False, "offline"), (True, "offline")]
         assert [r["credential"] for r in log["records"]] == ["DEAD****", "04A2****"]
-        assert [r["reason"] for r in log["records"]] == ["denied: offline: not on this controller's list",
-                                                        "granted: offline: on the list (always)"]
+        assert [(r["reason"], r["rule"]) for r in log["records"]] == [
+            ("denied: controller c1 reported: offline: not on this controller's list", "offline:c1"),
+            ("granted: controller c1 reported: offline: on the list (always)", "offline:c1")]
+
+
+async def test_a_controller_records_only_its_own_doors_within_the_logs_time(tmp_path, broker):
+    """c1 serves d1 only: a grant it uploads for the gate, for a door that does not exist or
+    dated 1970 is refused (answered as such); a grant for a card it was never sent is an alarm."""
+    clock = ManualClock(START, SITE_TZ)
+    async with MqttProbe(broker, f"{TOPIC}/#") as probe, controller_site(tmp_path / "site", broker, clock) as hub:
+        mismatches: list[dict] = []
+        hub.bus.listen("access_offline_mismatch", lambda e: mismatches.append(e.data))
+        await issue(hub, type="card", card="04A2B3C4")
+        await hub.block_till_done()
+        event = {"ts": START.timestamp() - 60, "door": "d1", "type": "card", "value": "04A2B3C4", "granted": True}
+        events = [{**event, "event_id": "x1", "door": "gate", "reason": "granted by group Residents (residents)"},
+                  {**event, "event_id": "x2", "door": "no-such-door"}, {**event, "event_id": "x3", "ts": 1},
+                  {**event, "event_id": "x4", "value": "0A1B2C3D"}]
+        await probe.publish(f"{TOPIC}/events", json.dumps({"request_id": "forge-1", "events": events}))
+        acks = await probe.wait_until(lambda: [p for p in map(json.loads, probe.payloads(f"{TOPIC}/ack"))
+                                               if p["request_id"] == "forge-1"])
+        assert (acks[0]["accepted"], acks[0]["refused"], acks[0]["recorded"]) == (["x4"], ["x1", "x2", "x3"], 1)
+        for door in ("gate", "no-such-door"):
+            assert (await hub.services.call("access", "log", {"door": door}, return_response=True))["records"] == []
+        await hub.block_till_done()
+        assert [(m["event_id"], m["controller"], m["problem"]) for m in mismatches] == [
+            ("x4", "c1", "not on the list it was sent")]
 
 
 @asynccontextmanager

@@ -16,6 +16,7 @@ from xiaoqu.core.cli import main
 from xiaoqu.core.testing import running_hub, write_config
 from xiaoqu.integrations.residents import get_residents
 from xiaoqu.integrations.residents.commands import COMMAND_IMPORT, open_commands
+from xiaoqu.integrations.residents.importer import MAX_ERROR_LENGTH, MAX_ERRORS
 from xiaoqu.integrations.residents.sheet import read_sheet
 from xiaoqu.integrations.simulator.estate import build_estate
 from xiaoqu.integrations.simulator.schema import CONFIG_SCHEMA as SIMULATOR_SCHEMA
@@ -159,3 +160,21 @@ def test_the_simulators_estate_is_imported_as_an_office_would(tmp_path) -> None:
         max(0, len(h.vehicles) - len(h.residents)) for h in estate.households)
     report = asyncio.run(_import(tmp_path / "data", tmp_path / "estate.xlsx"))
     assert (report["error_count"], report["persons"]) == (0, len(estate.residents))
+
+
+async def test_thousands_of_bad_rows_through_the_running_hub_are_listed_then_counted(tmp_path, clock, capsys) -> None:
+    """2,000 bad rows make a report well over a request's 64 KiB line: the command line reads
+    it, lists the first 1,000 (each cut to a bounded length) and counts the rest."""
+    config = {**CONFIG, "xiaoqu": {"data_dir": str(tmp_path / "data")}}
+    config_file = write_config(tmp_path, config)
+    bad = [["楼" * 2_000, "坏", "1391234567X", "11010519491231002Y", "owner"]] * 2_000  # the error quotes the cell
+    sheet = _csv(tmp_path / "bad.csv", ["household", "name", "phone", "id_number", "role"],
+                 [["1-1-0101", "好人", "13912345678", ID_NUMBER, "owner"], *bad])
+    async with running_hub(tmp_path, config, clock=clock) as hub:
+        status = await asyncio.to_thread(main, ["residents", "import", str(sheet), "-c", str(config_file)])
+        assert [p.name for p in get_residents(hub).persons()] == ["好人"]
+    out, err = capsys.readouterr()
+    listed = [line for line in err.splitlines() if line.startswith("bad.csv:")]
+    assert status == 1 and len(listed) == MAX_ERRORS
+    assert {len(line) for line in listed} == {MAX_ERROR_LENGTH} and listed[0].endswith("…")
+    assert "... and 1000 more bad rows" in err and "2001 rows" in out and "2000 bad rows left out" in out

@@ -9,6 +9,7 @@ import json
 from tests.conftest import START
 from tests.fixtures_mqtt import MqttProbe
 from xiaoqu.core.clock import ManualClock
+from xiaoqu.integrations.access.credentials import SiteKey
 from xiaoqu.integrations.mqtt.device_protocol import load_schema
 from xiaoqu.integrations.simulator.controllers import Whitelist, card_key
 from xiaoqu.integrations.simulator.readers import ANSWER_TIMEOUT
@@ -120,3 +121,18 @@ async def test_a_hub_that_does_not_answer_in_time_leaves_the_controller_to_decid
         await run_for(hub, clock, ANSWER_TIMEOUT)
         assert reader.answers["unanswered"] == 1
         assert controller.decided_alone == {"granted": 0, "denied": 1}, "an empty list opens nothing"
+
+
+def test_a_pin_is_matched_by_its_digest_under_the_key_the_hub_sent():
+    """The hub sends PINs and QR tokens only as HMAC digests, and the key with the schedules."""
+    key = SiteKey(b"site secret")
+    head = {"version": 1, "mode": "full", "chunk": 0, "chunks": 1, "count": 1, "tz": "Asia/Shanghai",
+            "schedules": SCHEDULES, "holidays": [], "workdays": [], "put": {key.credential("pin", "123456"): entry("d1")}}
+    blind = Whitelist()
+    assert blind.apply([head])  # a list without its digest key: every PIN refused
+    assert blind.decide("pin", "123456", "d1", START.timestamp())[0] is False
+    keyed = Whitelist()
+    assert keyed.apply([{**head, "digest_key": key.credentials_hex}])
+    assert keyed.decide("pin", "123456", "d1", START.timestamp())[0] is True
+    assert keyed.decide("pin", "654321", "d1", START.timestamp())[:2] == (False, "offline: not on this controller's list")
+    assert key.credentials_hex not in key.card("04A2B3C4") and key.card("04A2B3C4") != key.credential("card", "04A2B3C4")
