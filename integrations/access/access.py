@@ -397,9 +397,7 @@ class Access:
             household = household or found.household
         if household is not None and self.residents.household(household) is None:
             raise self.refuse("unknown_target", f"household {household} does not exist")
-        unknown = [g for g in data.get("groups", ()) if g not in self.groups.by_id]
-        if unknown:
-            raise self.refuse("unknown_target", f"no access group {', '.join(unknown)}")
+        self._check_groups(data.get("groups", ()))
         token, low24 = None, None
         if kind == QR:
             token = secrets.token_urlsafe(16)
@@ -421,6 +419,27 @@ class Access:
         self._notify(whitelists.credential_keys(credential))
         await self.store.put(TABLE_CREDENTIALS, key, credential.as_doc())
         return credential, token
+
+    def _check_groups(self, groups: Iterable[str]) -> None:
+        unknown = [g for g in groups if g not in self.groups.by_id]
+        if unknown:
+            raise self.refuse("unknown_target", f"no access group {', '.join(unknown)}")
+
+    async def replace_credential(self, credential: Credential) -> None:
+        """Put ``credential`` in place of the one issued under its key (its groups, validity or
+        holder changed), in memory at once and durably when this returns.
+
+        One step, not a removal and an issue: no decision in between finds the card unknown.
+        """
+        old = self.credentials.get(credential.key)
+        if old is None:
+            raise self.refuse("unknown_credential", f"no credential {credential.masked} was issued here")
+        self._check_groups(credential.groups)
+        self.credentials.add(credential)
+        for person in {old.person, credential.person} - {None}:
+            self.resolver.forget(person)
+        self._notify(whitelists.credential_keys(old) | whitelists.credential_keys(credential))
+        await self.store.put(TABLE_CREDENTIALS, credential.key, credential.as_doc())
 
     def _new_card(self, value: str) -> tuple[str, str, int]:
         try:
