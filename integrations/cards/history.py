@@ -41,8 +41,12 @@ class History:
         user = None if context is None else context.user_id
         self.hub.recorder.record(HISTORY_KIND, {"act": act, "by": who.by, "source": source, "user": user, **details},
                                  subject=uid)
+        self.audit(act, context, card=uid, **details)
+
+    def audit(self, act: str, context: Context | None, **details: Any) -> None:
+        """The act in the audit log only (an export: no card's history)."""
         try:
-            get_auth(self.hub).record(f"{DOMAIN}_{act}", context, card=uid, **details)
+            get_auth(self.hub).record(f"{DOMAIN}_{act}", context, **details)
         except HubError:
             pass  # no auth on this hub: nobody to audit for
 

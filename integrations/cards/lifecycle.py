@@ -58,7 +58,7 @@ def holder(cards: Cards, person: str | Mapping[str, str]) -> str:
     return found.id
 
 
-def _epoch(cards: Cards, value: datetime | None) -> float | None:
+def epoch(cards: Cards, value: datetime | None) -> float | None:
     return None if value is None else (value if value.tzinfo else value.replace(tzinfo=cards.tz)).timestamp()
 
 
@@ -80,7 +80,7 @@ async def issue(cards: Cards, data: Mapping[str, Any], who: Who) -> dict[str, An
     person = holder(cards, data["person"])
     groups = tuple(data["access_groups"])
     _check_groups(cards, groups)
-    valid_from, valid_to = _epoch(cards, data.get("valid_from")), _epoch(cards, data.get("valid_to"))
+    valid_from, valid_to = epoch(cards, data.get("valid_from")), epoch(cards, data.get("valid_to"))
     _check_validity(cards, valid_from, valid_to)
     card = Card(uid, person, tuple(data["subsystems"]), data["card_class"], groups, valid_from, valid_to,
                 data["deposit_fen"], ACTIVE, cards.hub.clock.time(), who.by)
@@ -102,7 +102,7 @@ async def rewrite(cards: Cards, data: Mapping[str, Any], who: Who) -> dict[str, 
             changes[key] = tuple(changes[key])
     for key in ("valid_from", "valid_to"):
         if key in changes:
-            changes[key] = _epoch(cards, changes[key])
+            changes[key] = epoch(cards, changes[key])
     changes = {key: value for key, value in changes.items() if getattr(card, key) != value}
     if card.source == SHEET:
         _refuse_holders_own(card, changes)
@@ -184,7 +184,7 @@ async def extend(cards: Cards, data: Mapping[str, Any], who: Who) -> dict[str, A
     card = cards.live(data["card"])
     if card.source == SHEET:
         _refuse_holders_own(card, {"valid_to": data["valid_to"]})
-    valid_to = _epoch(cards, data["valid_to"])
+    valid_to = epoch(cards, data["valid_to"])
     _check_validity(cards, card.valid_from, valid_to)
     extended = replace(card, valid_to=valid_to)
     await cards.doors.update(extended, who.by)

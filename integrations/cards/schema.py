@@ -5,6 +5,7 @@ that day: the card stops at the next midnight; with a time, at that moment.
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 
@@ -12,6 +13,7 @@ from xiaoqu.core.validation import ensure_list, fen, name, positive_int, slug, s
 
 from .const import CARD_CLASSES, DEFAULT_KEEP_DAYS, METHODS, SUBSYSTEMS
 from .pos_config import POS_SCHEMA
+from .reports import KINDS
 
 CONFIG_SCHEMA: Final = vol.All(
     lambda value: {} if value is None else value,
@@ -115,4 +117,20 @@ REFUND_SCHEMA: Final = vol.Schema({vol.Required("transaction_id"): _ID, vol.Requ
 HISTORY_SCHEMA: Final = vol.Schema({
     vol.Required("card"): card,
     vol.Optional("limit", default=100): vol.All(vol.Coerce(int), vol.Range(min=1, max=1000)),
+})
+
+
+def file_name(value: Any) -> str:
+    """A file name (no folder) ending in .csv or .xlsx: exports land in the data dir's exports folder."""
+    text = string(value).strip()
+    if not re.fullmatch(r"[\w\u4e00-\u9fff.-]{1,100}\.(csv|xlsx)", text, flags=re.IGNORECASE) or text.startswith("."):
+        raise vol.Invalid("expected a file name ending in .csv or .xlsx, without a folder")
+    return text
+
+
+REPORT_SCHEMA: Final = vol.Schema({
+    vol.Required("kind"): vol.In(KINDS),
+    vol.Optional("start"): start,
+    vol.Optional("end"): start,
+    vol.Optional("file"): file_name,
 })

@@ -14,6 +14,7 @@ from xiaoqu.integrations.access.services import author
 
 from . import lifecycle, pos_services, schema, stored_value
 from .const import (
+    EXPORT_DIR,
     SERVICE_BALANCE,
     SERVICE_EXTEND,
     SERVICE_HISTORY,
@@ -21,12 +22,15 @@ from .const import (
     SERVICE_RECHARGE,
     SERVICE_REFUND,
     SERVICE_REISSUE,
+    SERVICE_REPORT,
     SERVICE_REPORT_LOSS,
     SERVICE_RETURN,
     SERVICE_REWRITE,
     SERVICE_UNBLOCK,
 )
-from .history import Who
+from .export import export_report
+from .history import History, Who
+from .reports import build
 from .runtime import get_cards
 
 Act = Callable[..., Awaitable[dict[str, Any]]]
@@ -59,6 +63,23 @@ async def history(call: ServiceCall) -> dict[str, Any]:
     }
 
 
+async def report(call: ServiceCall) -> dict[str, Any]:
+    """A report's rows and totals, or with ``file`` the file written to the data dir's exports folder."""
+    cards = get_cards(call.hub)
+    data = call.data
+    start = lifecycle.epoch(cards, data.get("start"))
+    end = lifecycle.epoch(cards, data.get("end"))
+    if "file" not in data:
+        return (await build(cards, data["kind"], start, end)).as_response()
+    assert call.hub.config.data_dir is not None
+    folder = call.hub.config.data_dir / EXPORT_DIR
+    await call.hub.run_in_executor(lambda: folder.mkdir(parents=True, exist_ok=True))
+    result = await export_report(cards, folder / data["file"], data["kind"], start, end)
+    History(call.hub).audit("report_exported", call.context, file=result["path"], kind=data["kind"],
+                            rows=result["rows"])
+    return result
+
+
 _OPTIONAL = SupportsResponse.OPTIONAL
 _ONLY = SupportsResponse.ONLY
 
@@ -81,6 +102,9 @@ SERVICES: Final = [
     ServiceSpec(SERVICE_BALANCE, balance, schema.BALANCE_SCHEMA, "A card's balance in fen", _ONLY),
     ServiceSpec(SERVICE_REFUND, _act(stored_value.refund), schema.REFUND_SCHEMA,
                 "Refund a charge or a recharge by its transaction id, with the reason", _OPTIONAL),
+    ServiceSpec(SERVICE_REPORT, report, schema.REPORT_SCHEMA,
+                "A report (issued, balances, recharges, extensions, losses, consumption), or its .csv/.xlsx file",
+                _OPTIONAL),
     ServiceSpec(SERVICE_HISTORY, history, schema.HISTORY_SCHEMA,
                 "A card's record, its acts (who, when, what changed) and its ledger entries", _ONLY),
     ServiceSpec("offline_flagged", pos_services.offline_flagged, pos_services.FLAGGED_SCHEMA,

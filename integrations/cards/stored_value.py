@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from xiaoqu.core.ledger import BelowFloor, NotReversible, Posted
+from xiaoqu.core.ledger import BelowFloor, NotReversible, Posted, Transaction
 
 from .const import ACTIVE, CARD_ACCOUNT, CONSUMPTION, RECHARGE, REFUND, REFUNDABLE
 from .errors import CardError
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .history import Who
 
 
-def receipt_no(posted: Posted) -> str:
+def receipt_no(posted: Transaction) -> str:
     """A recharge's receipt number: from its place in the ledger, so a repeat shows the same."""
     return f"R{posted.seq:08d}"
 
