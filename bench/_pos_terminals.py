@@ -24,6 +24,7 @@ import aiomqtt
 
 NODELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
 WARM_UP = 1.0
+RUN = f"{time.time_ns():x}"
 ANSWER_TIMEOUT = 10.0
 
 
@@ -37,7 +38,7 @@ async def terminal(port: int, root: str, name: str, cards: list[str], offset: in
         measuring_from = started + WARM_UP
         while (now := time.perf_counter()) < measuring_from + seconds:
             n += 1
-            request_id = f"{name}-{n}"
+            request_id = f"{name}-{RUN}-{n}"  # each run its own ids: a repeat would be the same charge
             card = cards[(offset + n) % len(cards)]
             sent = time.perf_counter()
             await client.publish(f"{root}/pos/{name}/charge",
