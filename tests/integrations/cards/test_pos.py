@@ -15,12 +15,17 @@ import pytest
 from tests.conftest import SITE_TZ
 from tests.fixtures_mqtt import BrokerProcess, MqttProbe
 from tests.integrations.cards.conftest import config, populate
+from xiaoqu.core.auth import get_access as get_auth
+from xiaoqu.core.auth.audit import Actor
+from xiaoqu.core.bus import Context
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.core.errors import ServiceValidationError
 from xiaoqu.core.hub import Hub
 from xiaoqu.core.testing import running_hub
 from xiaoqu.integrations import mqtt
+from xiaoqu.integrations.access import get_access
 from xiaoqu.integrations.cards import get_cards
+from xiaoqu.integrations.residents import get_residents
 
 ROOT = "xiaoqu/demo"
 STAFF_CARD, RESIDENT_CARD = "0A0B0C01", "0A0B0C02"
@@ -152,14 +157,20 @@ async def test_a_repeated_request_id_is_charged_once(tmp_path: Path, broker: Bro
         assert len(place.fired("cards_charged")) == 3
 
 
-async def test_a_lost_card_is_refused_at_the_next_charge(tmp_path: Path, broker: BrokerProcess) -> None:
+async def test_a_lost_card_is_refused_at_the_next_charge_and_door_naming_the_day_and_who_reported_it(
+        tmp_path: Path, broker: BrokerProcess) -> None:
     async with canteen(tmp_path, broker) as place:
         assert (await place.charge("canteen_1", STAFF_CARD, 1000, "before"))["ok"]
-        await place.call("report_loss", {"card": STAFF_CARD, "reason": "lost at the market"})
+        account = await get_auth(place.hub).manager.add_user("wangfang", "guard", None, Actor("cli", "cli:test"))
+        await get_residents(place.hub).link_user(place.people["王芳"], "wangfang")
+        await place.hub.services.call("cards", "report_loss", {"card": STAFF_CARD, "reason": "lost at the market"},
+                                      context=Context(user_id=account.id), blocking=True)
         refused = await place.charge("canteen_1", STAFF_CARD, 1000)
-        assert refused["ok"] is False and refused["rule"] == "pos:card_lost"
-        assert refused["reason"].startswith("declined: ") and "0A0B****" in refused["reason"]
-        assert "lost" in refused["reason"] and "balance_fen" not in refused
+        assert refused["ok"] is False and refused["rule"] == "pos:card_lost" and "balance_fen" not in refused
+        assert refused["reason"] == "declined: card 0A0B**** reported lost 2026-03-02 by 王芳"
+        get_access(place.hub).register_door("b1_east")
+        door = get_access(place.hub).check("card", STAFF_CARD, "b1_east")
+        assert not door.granted and door.reason == "denied: card 0A0B**** reported lost 2026-03-02 by 王芳"
         # The charge made before the loss is still the same charge when the terminal repeats it.
         assert (await place.charge("canteen_1", STAFF_CARD, 1000, "before"))["ok"] is True
         unknown = await place.charge("canteen_1", "FFFF0001", 1000)
