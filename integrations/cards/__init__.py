@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from xiaoqu.core import hookimpl
 from xiaoqu.core.services import register_services, service_names
 
-from . import runtime
+from . import cli, runtime
 from .cards import Cards
 from .const import DOMAIN, EVENT_LOST, EVENT_LOW_BALANCE, ROLE_PERMISSIONS
 from .errors import CardError
@@ -25,6 +25,8 @@ from .services import SERVICES
 from .wallet import Wallet, card_account
 
 if TYPE_CHECKING:
+    import argparse
+
     from xiaoqu.core.hub import Hub
 
 __all__ = ["DOMAIN", "EVENT_LOST", "EVENT_LOW_BALANCE", "Card", "CardError", "Cards", "Wallet", "card_account",
@@ -50,6 +52,11 @@ async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
 @hookimpl
 async def xiaoqu_stop(hub: Hub) -> None:
     await runtime.tear_down(hub)
+
+
+@hookimpl
+def xiaoqu_cli(subparsers: argparse._SubParsersAction) -> None:
+    cli.register(subparsers)
 
 
 @hookimpl

@@ -4,15 +4,19 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from xiaoqu.core.auth import get_access as get_auth
+from xiaoqu.core.auth.const import DATA_CONTROL
 from xiaoqu.core.errors import HubError
 from xiaoqu.integrations.access import get_access
 from xiaoqu.integrations.residents import get_residents
 
+from . import commands
 from .cards import Cards
 from .const import DATA_CARDS, HISTORY_KIND
 from .doors import DoorRights
 from .pos_setup import set_up_pos, tear_down_pos
 from .registry import CardRegistry
+from .reports import Books
 from .wallet import Wallet
 
 if TYPE_CHECKING:
@@ -33,6 +37,9 @@ async def set_up(hub: Hub, config: dict[str, Any]) -> Cards:
         raise
     cards = hub.data[DATA_CARDS] = Cards(hub, registry, wallet, DoorRights(get_access(hub)), residents, config)
     await set_up_pos(hub, cards, config.get("pos"))
+    control = hub.data.get(DATA_CONTROL)
+    if control is not None:
+        commands.register(control, Books.of(cards), get_auth(hub).manager.audit.record)
     return cards
 
 

@@ -30,7 +30,7 @@ from .const import (
 )
 from .export import export_report
 from .history import History, Who
-from .reports import build
+from .reports import Books, build
 from .runtime import get_cards
 
 Act = Callable[..., Awaitable[dict[str, Any]]]
@@ -70,11 +70,11 @@ async def report(call: ServiceCall) -> dict[str, Any]:
     start = lifecycle.epoch(cards, data.get("start"))
     end = lifecycle.epoch(cards, data.get("end"))
     if "file" not in data:
-        return (await build(cards, data["kind"], start, end)).as_response()
+        return (await build(Books.of(cards), data["kind"], start, end)).as_response()
     assert call.hub.config.data_dir is not None
     folder = call.hub.config.data_dir / EXPORT_DIR
     await call.hub.run_in_executor(lambda: folder.mkdir(parents=True, exist_ok=True))
-    result = await export_report(cards, folder / data["file"], data["kind"], start, end)
+    result = await export_report(Books.of(cards), folder / data["file"], data["kind"], start, end)
     History(call.hub).audit("report_exported", call.context, file=result["path"], kind=data["kind"],
                             rows=result["rows"])
     return result
