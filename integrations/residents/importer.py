@@ -1,7 +1,8 @@
 """The office's sheet into the registry: households, persons, cards, faces and vehicles.
 
 A row is a person in a household (or, with no name, the household alone, perhaps with a
-car). A person already on record is found by the ``person`` column, else by household and
+car); a row with a department is a member of staff, who belongs to no household. A person
+already on record is found by the ``person`` column, else by household (or the staff) and
 name, else by card, and updated: importing the same sheet twice changes nothing the second
 time. An empty cell leaves what is on record; a masked value (``138****5678``, from an
 export) too. A bad row is reported as ``FILE:ROW: column: what is wrong`` and left out while
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 from xiaoqu.core.validation import vol
 
 from . import schema
-from .const import PERSONAL_FIELDS
+from .const import KIND_STAFF, PERSONAL_FIELDS
 from .registry import FLUSH_EVERY, ResidentsError
 from .sheet import Sheet
 
@@ -106,6 +107,9 @@ def _note_error(report: ImportReport, sheet: Sheet, number: int, err: RowError) 
 
 
 def _import_row(residents: Residents, batch: Batch, row: dict[str, Any], report: ImportReport) -> None:
+    if row.get("department"):
+        _import_staff_row(residents, batch, row, report)
+        return
     household_id = _household_id(row)
     before = batch.savepoint()
     with _refusals("area_m2"):
@@ -124,6 +128,24 @@ def _import_row(residents: Residents, batch: Batch, row: dict[str, Any], report:
         with _refusals():
             residents.stage_vehicle(batch, str(row["plate"]), household_id, None if person is None else person.id)
         report.vehicles += batch.savepoint() - before
+
+
+def _import_staff_row(residents: Residents, batch: Batch, row: dict[str, Any], report: ImportReport) -> None:
+    """A member of staff: found by the person column, else by name among the staff, else by card."""
+    for column in ("household", "role", "plate"):
+        if row.get(column):
+            raise RowError(column, "a member of staff (a row with a department) has no household, role or car")
+    if not (row.get("name") or row.get("person")):
+        raise RowError("name", "required for a member of staff")
+    fields = _person_fields(None, row)
+    fields.update(kind=KIND_STAFF, department=row["department"])
+    if row.get("position"):  # an empty cell leaves what is on record
+        fields["position"] = row["position"]
+    before = batch.savepoint()
+    existing = _match(residents, None, row, fields.get("cards", ""))
+    with _refusals():
+        residents.stage_person(batch, None if existing is None else existing.id, fields)
+    report.persons += batch.savepoint() - before
 
 
 def _household_id(row: dict[str, Any]) -> str:
@@ -157,8 +179,8 @@ def _stage_person(residents: Residents, batch: Batch, household_id: str, row: di
         return residents.stage_person(batch, existing.id, {k: v for k, v in fields.items() if k != "kind"})
 
 
-def _person_fields(household_id: str, row: dict[str, Any]) -> dict[str, Any]:
-    fields: dict[str, Any] = {"household": household_id}
+def _person_fields(household_id: str | None, row: dict[str, Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = {} if household_id is None else {"household": household_id}
     if row.get("name"):
         fields["name"] = row["name"]
     role = str(row.get("role") or "")
@@ -179,7 +201,7 @@ def _person_fields(household_id: str, row: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _match(residents: Residents, household_id: str, row: dict[str, Any], cards: str) -> Person | None:
+def _match(residents: Residents, household_id: str | None, row: dict[str, Any], cards: str) -> Person | None:
     if row.get("person"):
         try:
             person_id = schema.person_id(row["person"])

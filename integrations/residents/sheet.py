@@ -3,6 +3,9 @@
     household | building | unit | area_m2 | name | role | phone | id_number | card | face_id | plate | person
     房号      | 楼栋     | 单元 | 面积    | 姓名 | 身份 | 电话  | 证件号    | 卡号 | 人脸    | 车牌  | 人员编号
 
+and, for the property's own staff, ``department | position`` (``部门 | 职位``): a row with a
+department is a member of staff, who has no household.
+
 Reading gives each row as ``{field: text}`` with its row number, the header it had, and
 nothing interpreted yet (:mod:`.importer` does that); writing takes the same shape. A
 number cell is turned into its digits; a card typed as a short number has lost its
@@ -41,8 +44,15 @@ COLUMNS: Final = {
     "face_id": ("face_id", "人脸"),
     "plate": ("plate", "车牌"),
 }
-REQUIRED: Final = ("household",)
-_BY_HEADER: Final = {header.casefold(): name for name, headers in COLUMNS.items() for header in headers}
+#: The staff's columns: read, never exported (an export lists households and their residents).
+STAFF_COLUMNS: Final = {
+    "department": ("department", "部门"),
+    "position": ("position", "职位"),
+}
+#: A sheet has at least one of these columns: households, or staff by department.
+REQUIRED: Final = ("household", "department")
+_READ: Final = {**COLUMNS, **STAFF_COLUMNS}
+_BY_HEADER: Final = {header.casefold(): name for name, headers in _READ.items() for header in headers}
 #: A sheet's rows at most (a community of 10,000 flats has some 30,000 people).
 MAX_ROWS: Final = 500_000
 SUFFIXES: Final = (".csv", ".xlsx")
@@ -89,15 +99,15 @@ def _columns(path: Path, header: Sequence[Any]) -> list[str | None]:
             continue
         name = _BY_HEADER.get(text.casefold())
         if name is None:
-            known = [h for headers in COLUMNS.values() for h in headers]
+            known = [h for headers in _READ.values() for h in headers]
             raise SheetError(f"{path}:1: column {text!r} is not one the importer knows{did_you_mean(text, known)}; "
                              f"the columns are {', '.join(known)}")
         if name in names:
             raise SheetError(f"{path}:1: column {text!r} names {name}, which an earlier column names too")
         names.append(name)
-    missing = [COLUMNS[name][0] for name in REQUIRED if name not in names]
-    if missing:
-        raise SheetError(f"{path}:1: no {' or '.join(missing)} column ({' / '.join(COLUMNS[missing[0]])})")
+    if not any(name in names for name in REQUIRED):
+        raise SheetError(f"{path}:1: no household column (household / 房号), nor a department column "
+                         "(department / 部门) for staff")
     return names
 
 

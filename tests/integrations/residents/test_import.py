@@ -17,7 +17,7 @@ from xiaoqu.core.testing import running_hub, write_config
 from xiaoqu.integrations.residents import get_residents
 from xiaoqu.integrations.residents.commands import COMMAND_IMPORT, open_commands
 from xiaoqu.integrations.residents.importer import MAX_ERROR_LENGTH, MAX_ERRORS
-from xiaoqu.integrations.residents.sheet import read_sheet
+from xiaoqu.integrations.residents.sheet import SheetError, read_sheet
 from xiaoqu.integrations.simulator.estate import build_estate
 from xiaoqu.integrations.simulator.schema import CONFIG_SCHEMA as SIMULATOR_SCHEMA
 from xiaoqu.integrations.simulator.sheet import write_sheet as write_estate
@@ -156,10 +156,10 @@ async def test_the_command_goes_through_the_running_hub(tmp_path, clock, capsys)
 def test_the_simulators_estate_is_imported_as_an_office_would(tmp_path) -> None:
     config = SIMULATOR_SCHEMA({"buildings": 2, "floors": 3})
     estate = build_estate(config, random.Random(config["seed"]))
-    assert write_estate(estate, tmp_path / "estate.xlsx") == len(estate.residents) + sum(
+    assert write_estate(estate, tmp_path / "estate.xlsx") == len(estate.residents) + len(estate.staff) + sum(
         max(0, len(h.vehicles) - len(h.residents)) for h in estate.households)
     report = asyncio.run(_import(tmp_path / "data", tmp_path / "estate.xlsx"))
-    assert (report["error_count"], report["persons"]) == (0, len(estate.residents))
+    assert (report["error_count"], report["persons"]) == (0, len(estate.residents) + len(estate.staff))
 
 
 async def test_thousands_of_bad_rows_through_the_running_hub_are_listed_then_counted(tmp_path, clock, capsys) -> None:
@@ -178,3 +178,26 @@ async def test_thousands_of_bad_rows_through_the_running_hub_are_listed_then_cou
     assert status == 1 and len(listed) == MAX_ERRORS
     assert {len(line) for line in listed} == {MAX_ERROR_LENGTH} and listed[0].endswith("…")
     assert "... and 1000 more bad rows" in err and "2001 rows" in out and "2000 bad rows left out" in out
+
+
+async def test_staff_come_in_by_department_without_a_household(tmp_path, clock) -> None:
+    header = ["房号", "姓名", "身份", "卡号", "人脸", "部门", "职位"]
+    rows = [["1-2-0601", "王芳", "业主", "04A2B3C4", "", "", ""],
+            ["", "李强", "", "5A000001", "S000001", "行政部", "文员"],
+            ["", "赵勇", "", "5A000002", "", "保安部", ""]]
+    sheet = _csv(tmp_path / "名单.csv", header, rows)
+    first = await _import(tmp_path / "data", sheet)
+    assert (first["error_count"], first["persons"]) == (0, 3)
+    assert (await _import(tmp_path / "data", sheet))["unchanged"] == 3
+    async with running_hub(tmp_path, {**CONFIG, "xiaoqu": {"data_dir": str(tmp_path / "data")}}, clock=clock) as hub:
+        staff = {p.name: p for p in get_residents(hub).persons() if p.kind == "staff"}
+    assert {name: (p.household, p.department, p.position, p.cards) for name, p in staff.items()} == {
+        "李强": (None, "行政部", "文员", ("5A000001",)), "赵勇": (None, "保安部", None, ("5A000002",))}
+
+    bad = _csv(tmp_path / "bad.csv", ["household", "name", "department"], [["1-2-0601", "钱", "行政部"], ["", "", "保安部"]])
+    report = await _import(tmp_path / "data", bad)
+    assert report["errors"] == [
+        "bad.csv:2: household: a member of staff (a row with a department) has no household, role or car",
+        "bad.csv:3: name: required for a member of staff"]
+    with pytest.raises(SheetError, match=r"no household column \(household / 房号\), nor a department column"):
+        read_sheet(_csv(tmp_path / "sheet.csv", ["name"], []))
