@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from datetime import time
+from typing import Any, Final, Literal
 
 from .plates import random_plate
 
@@ -25,6 +26,41 @@ class Resident:
     household: str
     card: str  # the card's UID as 8 hex digits, what a reader sends
     face_id: str  # the person id a face terminal matches
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    """One of the property's own staff: their department and post, card, and the hours of the
+    simulated day they keep (a guard's crew works days or nights)."""
+
+    name: str
+    department: str
+    position: str
+    card: str
+    face_id: str
+    starts: time
+    ends: time  # at or before ``starts``: the next morning
+
+    @property
+    def lunches(self) -> bool:
+        """Whether their shift spans the canteen's lunch."""
+        return self.starts < LUNCH < self.ends
+
+
+#: The POS terminal's name where staff have lunch.
+CANTEEN: Final = "Canteen"
+#: When the office goes to the canteen (the simulated day).
+LUNCH: Final = time(12, 0)
+#: The property's staff: department, post, and the hours each keeps.
+STAFF_POSTS: Final = (
+    ("行政部", "经理", time(8, 30), time(17, 30)),
+    ("行政部", "文员", time(8, 30), time(17, 30)),
+    ("行政部", "出纳", time(8, 30), time(17, 30)),
+    ("保安部", "队长", time(7, 0), time(19, 0)),
+    ("保安部", "保安", time(7, 0), time(19, 0)),
+    ("保安部", "保安", time(19, 0), time(7, 0)),
+    ("保安部", "保安", time(19, 0), time(7, 0)),
+)
 
 
 @dataclass(slots=True)
@@ -96,6 +132,7 @@ class Estate:
     checkpoints: list[Checkpoint]
     pos_terminals: list[PosTerminal]
     smart_devices: list[SmartDevice]
+    staff: list[StaffMember] = field(default_factory=list)
 
     @property
     def residents(self) -> list[Resident]:
@@ -107,7 +144,8 @@ class Estate:
 
     def summary(self) -> str:
         return (
-            f"{len(self.households)} households, {len(self.residents)} residents, {len(self.vehicles)} cars, "
+            f"{len(self.households)} households, {len(self.residents)} residents, {len(self.staff)} staff, "
+            f"{len(self.vehicles)} cars, "
             f"{len(self.readers)} readers, {sum(1 for lane in self.lanes if lane.camera)} LPR cameras, "
             f"{len(self.lanes)} barriers, {len(self.wands)} patrol wands, {len(self.pos_terminals)} POS terminals, "
             f"{len(self.smart_devices)} smart-home devices"
@@ -213,16 +251,28 @@ def _smart_devices(count: int, households: list[Household], rng: random.Random) 
     return devices
 
 
+def _staff(households: list[Household], rng: random.Random) -> list[StaffMember]:
+    """One of each post, cards apart from every resident's. ``rng`` is the staff's own: the
+    estate's generator, which the traffic goes on drawing from, is not touched."""
+    cards = {r.card for h in households for r in h.residents}
+    names: set[str] = set()
+    return [StaffMember(_unique(names, lambda: _name(rng)), department, position,
+                        _unique(cards, lambda: f"{rng.getrandbits(32):08X}"), f"S{index:06d}", starts, ends)
+            for index, (department, position, starts, ends) in enumerate(STAFF_POSTS, start=1)]
+
+
 def build_estate(cfg: dict[str, Any], rng: random.Random) -> Estate:
     """The community the config describes, drawn from ``rng``."""
     households = _households(cfg, rng)
-    return Estate(
+    estate = Estate(
         households=households,
         readers=_readers(cfg, rng),
         lanes=_lanes(cfg),
         wands=[Wand(f"wand-{i}", f"Patrol wand {i}", online=i % 2 == 1) for i in range(1, cfg["patrol_wands"] + 1)],
         checkpoints=_checkpoints(cfg),
-        pos_terminals=[PosTerminal(f"pos-{i}", ("Canteen", "Convenience shop", "Laundry")[(i - 1) % 3])
+        pos_terminals=[PosTerminal(f"pos-{i}", (CANTEEN, "Convenience shop", "Laundry")[(i - 1) % 3])
                        for i in range(1, cfg["pos_terminals"] + 1)],
         smart_devices=_smart_devices(cfg["smart_home_devices"], households, rng),
     )
+    estate.staff = _staff(households, random.Random(f"{cfg['seed']}:staff"))
+    return estate

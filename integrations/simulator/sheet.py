@@ -5,8 +5,9 @@ demo's people are imported the way a real office imports them: ``xiaoqu resident
 
 One row per resident: the first of a household is its owner, the others family; each
 resident's card UID and face id; the household's cars beside its first residents (a car
-more than residents gets a row of its own). The floor area follows the room (the estate
-draws none), so billing has figures to work on.
+more than residents gets a row of its own); then the property's staff, by department and
+post, with no household. The floor area follows the room (the estate draws none), so
+billing has figures to work on.
 """
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from typing import Any, Final
 
 from .estate import Estate, build_estate
 
-HEADER: Final = ("household", "building", "unit", "area_m2", "name", "role", "card", "face_id", "plate")
+HEADER: Final = ("household", "building", "unit", "area_m2", "name", "role", "card", "face_id", "plate",
+                  "department", "position")
 #: Floor areas by room number (01, 02, ...), in m².
 AREAS: Final = ("89.50", "120.00", "105.30", "76.80")
 
@@ -31,9 +33,12 @@ def rows(estate: Estate) -> Iterator[tuple[str, ...]]:
         base = (home.id, str(home.building), str(home.unit), area)
         for index, resident in enumerate(home.residents):
             plate = home.vehicles[index] if index < len(home.vehicles) else ""
-            yield (*base, resident.name, "owner" if index == 0 else "family", resident.card, resident.face_id, plate)
+            yield (*base, resident.name, "owner" if index == 0 else "family", resident.card, resident.face_id, plate,
+                   "", "")
         for plate in home.vehicles[len(home.residents):]:
-            yield (*base, "", "", "", "", plate)
+            yield (*base, "", "", "", "", plate, "", "")
+    for member in estate.staff:
+        yield ("", "", "", "", member.name, "", member.card, member.face_id, "", member.department, member.position)
 
 
 def write_sheet(estate: Estate, path: Path) -> int:

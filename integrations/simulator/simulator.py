@@ -2,7 +2,7 @@
 
 Set-up draws the estate, starts the barriers' Modbus server and connects every simulated
 device to the broker, so the hub's pollers and subscribers find them. Traffic starts with
-``hub_started``; stopping cancels every timer, says ``offline`` for each device and closes
+``hub_started``, and so does the staff's day; stopping cancels every timer, says ``offline`` for each device and closes
 the Modbus server.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .barrier import BarrierGate
 from .const import DATA_SIMULATOR
 from .context import SimContext, Timers
 from .controllers import OfflineController, controller_connection
-from .estate import Estate, build_estate
+from .estate import CANTEEN, Estate, build_estate
 from .gates import MqttBarrier, VehicleLane
 from .link import Broker, DeviceConnection
 from .modbus_server import BarrierModbusServer, ReferenceMap, RegisterMap
@@ -29,6 +29,7 @@ from .pos import PosDevice
 from .profile import SimClock
 from .readers import DoorReader
 from .smart_home import KINDS, SmartHomeDevice, home_prefix, own_connection, zigbee_bridge
+from .staff import StaffDay
 from .traffic import Traffic
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ class Simulator:
         self.pos: list[PosDevice] = []
         self.smart_home: list[SmartHomeDevice] = []
         self.traffic: Traffic | None = None
+        self.staff_day: StaffDay | None = None
 
     async def start(self) -> None:
         """Open the devices to the hub: the Modbus server and the MQTT connections."""
@@ -111,6 +113,9 @@ class Simulator:
             _LOGGER.warning("Simulated devices could not all reach the broker at %s:%d; they keep trying",
                             broker.host, broker.port)
         self.traffic = Traffic(ctx, estate, self.readers, self.lanes, self.pos, self.smart_home)
+        canteen = next((device for device in self.pos if device.terminal.name == CANTEEN), None)
+        gates = [reader for reader in self.readers if reader.reader.building is None]
+        self.staff_day = StaffDay(ctx, estate.staff, gates, canteen)
         hub.bus.listen_once(EVENT_HUB_STARTED, self._begin)
 
     def _smart_home(self, ctx: SimContext, broker: Broker, prefix: str) -> None:
@@ -137,8 +142,9 @@ class Simulator:
             barrier.start()
         for wand in self.wands:
             wand.start()
-        assert self.traffic is not None
+        assert self.traffic is not None and self.staff_day is not None
         self.traffic.start()
+        self.staff_day.start()
 
     async def stop(self) -> None:
         """Stop the simulated devices that talk MQTT and the traffic; the barrier controllers'

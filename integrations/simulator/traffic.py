@@ -138,7 +138,8 @@ class Traffic:
 
     def shop(self, terminal: PosDevice) -> None:
         if self.estate.residents:
-            terminal.charge(self.ctx.rng.choice(self.estate.residents))
+            resident = self.ctx.rng.choice(self.estate.residents)
+            terminal.charge(resident.name, resident.card)
 
     def use(self, device: SmartHomeDevice) -> None:
         device.press()

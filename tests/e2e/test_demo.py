@@ -18,6 +18,8 @@ from xiaoqu.core.clock import ManualClock
 from xiaoqu.core.const import EVENT_STATE_CHANGED
 from xiaoqu.core.testing import running_hub
 from xiaoqu.integrations.access.const import LOG_KIND
+from xiaoqu.integrations.attendance.const import PUNCH_KIND
+from xiaoqu.integrations.residents import get_residents
 
 #: Residents' devices, named after the flat they joined from (switch.1_1_0201_smart_plug).
 SMART_HOME = tuple(re.compile(rf"{domain}\.\d+_\d+_\d{{4}}_") for domain in ("switch", "light", "sensor"))
@@ -43,7 +45,7 @@ def lived(hub, changes: dict[str, list[str]]) -> bool:
 async def test_the_demo_community_lives(tmp_path, caplog):
     config = demo_config()
     imported = import_the_estate(tmp_path, config)
-    assert "64 household, 162 person and 58 vehicle changes" in imported and "0 bad rows" in imported
+    assert "64 household, 169 person and 58 vehicle changes" in imported and "0 bad rows" in imported
     clock = ManualClock(START)
     async with running_hub(tmp_path, config, clock=clock) as hub:
         changes: dict[str, list[str]] = {}
@@ -54,7 +56,7 @@ async def test_the_demo_community_lives(tmp_path, caplog):
         for _ in range(240):  # at speed 20, a second of the hub's clock is 20 s of the simulated day
             clock.advance(1)
             await hub.block_till_done()
-            if lived(hub, changes):
+            if lived(hub, changes) and sim.log.counts["attendance"] >= 2:  # the night guards are out (07:00-07:10)
                 break
         entity_ids = set(hub.states.entity_ids())
         listed = {state["entity_id"] for state in await api_states(hub)}
@@ -62,6 +64,9 @@ async def test_the_demo_community_lives(tmp_path, caplog):
         declared = hub.plugins.declared_services
         await hub.recorder.flush()
         decisions = [r.data for r in await hub.recorder.query(LOG_KIND, limit=None)]
+        punches = await hub.recorder.query(PUNCH_KIND, limit=None)
+        staff = {p.id for p in get_residents(hub).persons() if p.kind == "staff"}
+        pos_results = [device.results for device in sim.pos]
 
     # The simulated controllers outlive the hub's integrations, as powered hardware does: a
     # clean stop says nothing of a lost connection.
@@ -87,6 +92,12 @@ async def test_the_demo_community_lives(tmp_path, caplog):
     assert {"1", "2", "0"} <= set(changes["sensor.main_gate_lane_1_barrier_state"])
     assert {"opening", "open", "closed"} <= set(changes["barrier.main_gate_lane_2"])
     assert sum(sim.log.counts.values()) > 20
+    # The POS terminals' charges were answered by the card centre, paid from the opening balances.
+    assert sum(results["ok"] for results in pos_results) > 0, pos_results
+    assert sum(results["unanswered"] for results in pos_results) == 0, pos_results
+    # Staff clocked in at the gates, the attendance terminals.
+    assert punches and {r.subject for r in punches} <= staff
+    assert {r.data["terminal"] for r in punches} <= {"gate-1", "gate-2"}
     assert entity_ids <= listed  # GET /api/states lists every entity the state machine holds
     # Every service a running hub registers was declared for check-config (xiaoqu_services)
     assert registered - declared == set()

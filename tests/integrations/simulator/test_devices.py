@@ -142,7 +142,7 @@ async def test_readers_and_pos_terminals_wait_for_the_hubs_answer(tmp_path, brok
 
         reader.present("card", resident.card, resident.name)
         reader.present("card", "DEADBEEF", "a stranger")
-        terminal.charge(resident)
+        terminal.charge(resident.name, resident.card)
         await wait_for(lambda: reader.answers["granted"] == 1 and reader.answers["denied"] == 1
                        and terminal.results["ok"] == 1)
         await wait_for(lambda: doors == ["open"])  # the resident pushes the unlocked door

@@ -39,6 +39,10 @@ def test_defaults_make_a_small_believable_estate():
         ("main-1", "in", "modbus", "cam-1"), ("main-2", "out", "modbus", "cam-2"), ("back-1", "both", "mqtt", None)]
     assert [w.online for w in estate.wands] == [True, False]
     assert [d.kind for d in estate.smart_devices] == ["plug", "light", "thermometer"] * 2
+    assert [(m.department, m.position) for m in estate.staff][:4] == [
+        ("行政部", "经理"), ("行政部", "文员"), ("行政部", "出纳"), ("保安部", "队长")]
+    assert not {m.card for m in estate.staff} & {r.card for r in estate.residents}
+    assert [m.lunches for m in estate.staff] == [True] * 5 + [False] * 2  # the night guards sleep at noon
 
 
 def test_plates_look_like_chinese_plates():
