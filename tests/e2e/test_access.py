@@ -4,32 +4,18 @@ presented at readers the way a reader presents it, decided, answered with the re
 rule on the reader's result topic, and found in ``access.log``."""
 from __future__ import annotations
 
-import itertools
-import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import aiohttp
-import pytest
 
 from tests.conftest import START
 from tests.e2e.demo import demo_config, import_the_estate
+from tests.e2e.players import ROOT, Reader, call, user_token
 from tests.fixtures_mqtt import BrokerProcess, MqttProbe
-from xiaoqu.core.auth import Actor
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.core.testing import running_hub
 from xiaoqu.integrations.residents import get_residents
 
-ROOT = "xiaoqu/demo"
 #: Building 1's residents may come in until 08:02 on working days (the test starts at 08:00).
 EARLY = {"name": "Early birds", "workdays": ["06:00-08:02"]}
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[BrokerProcess]:
-    with BrokerProcess.create(tmp_path / "broker") as process:
-        yield process
 
 
 def site_config(broker: BrokerProcess) -> dict[str, Any]:
@@ -43,60 +29,13 @@ def site_config(broker: BrokerProcess) -> dict[str, Any]:
     return config
 
 
-class Reader:
-    """Plays a reader: presents a credential and waits for the hub's answer to it."""
-
-    def __init__(self, probe: MqttProbe, clock: ManualClock) -> None:
-        self.probe = probe
-        self.clock = clock
-        self.ids = itertools.count(1)
-
-    async def present(self, reader: str, value: str, kind: str = "card") -> dict[str, Any]:
-        # A second between two people at a reader: the same card within 200 ms is one read.
-        self.clock.advance(1)
-        request_id = f"e2e-{next(self.ids)}"
-        payload = {"request_id": request_id, "type": kind, "value": value}
-        await self.probe.publish(f"{ROOT}/reader/{reader}/credential", json.dumps(payload))
-
-        def answer() -> dict[str, Any] | None:
-            for body in self.probe.payloads(f"{ROOT}/reader/{reader}/result"):
-                result = json.loads(body)
-                if result.get("request_id") == request_id:
-                    return result
-            return None
-
-        found: dict[str, Any] = await self.probe.wait_until(answer)
-        return found
-
-    async def door_command(self, door: str, request_id: str) -> dict[str, Any]:
-        """The command the hub sent ``door`` for the request ``request_id``."""
-
-        def command() -> dict[str, Any] | None:
-            bodies = (json.loads(body) for body in self.probe.payloads(f"{ROOT}/door/{door}/command"))
-            return next((body for body in bodies if body.get("request_id") == request_id), None)
-
-        found: dict[str, Any] = await self.probe.wait_until(command)
-        return found
-
-
-async def call(hub, token: str, service: str, data: dict[str, Any]) -> Any:
-    domain, name = service.split(".")
-    url = f"http://127.0.0.1:{hub.data['http'].port}/api/services/{domain}/{name}?return_response"
-    async with aiohttp.ClientSession() as session, session.post(
-            url, json=data, headers={"Authorization": f"Bearer {token}"}) as reply:
-        assert reply.status == 200, await reply.text()
-        return (await reply.json())["service_response"]
-
-
 async def test_a_residents_card_through_the_day(tmp_path, broker):
     config = site_config(broker)
     import_the_estate(tmp_path, config)
     clock = ManualClock(START)  # Monday 2 March 2026, 08:00: a working day
     async with running_hub(tmp_path, config, clock=clock) as hub, \
             MqttProbe(broker, f"{ROOT}/reader/+/result", f"{ROOT}/door/+/command") as probe:
-        manager = hub.data["auth"].manager
-        await manager.add_user("office", "manager", None, Actor("hub", "test"))
-        _, token = await manager.create_token("office", Actor("hub", "test"))
+        token = await user_token(hub, "office", "manager")
         person = next(p for p in get_residents(hub).persons() if p.building == "1" and p.cards)
         card = person.cards[0]
         uid = int(card, 16)
