@@ -35,11 +35,13 @@ async def api_states(hub) -> list[dict]:
         return await reply.json()
 
 
-def lived(hub, changes: dict[str, list[str]]) -> bool:
-    """Smart-home devices discovered, and an arm at each main lane up and down again."""
+def lived(hub, changes: dict[str, list[str]], entering) -> bool:
+    """Smart-home devices discovered, an arm at each main lane up and down again, and a
+    resident's car through the entry lane (opened on a plate access granted)."""
     return all(any(p.match(e) for e in hub.states.entity_ids()) for p in SMART_HOME) and (
         {"1", "2", "0"} <= set(changes.get("sensor.main_gate_lane_1_barrier_state", ()))
-        and {"opening", "open", "closed"} <= set(changes.get("barrier.main_gate_lane_2", ())))
+        and {"opening", "open", "closed"} <= set(changes.get("barrier.main_gate_lane_2", ()))
+        and any(car.who.startswith("resident") for car in entering.passed))
 
 
 async def test_the_demo_community_lives(tmp_path, caplog):
@@ -56,7 +58,7 @@ async def test_the_demo_community_lives(tmp_path, caplog):
         for _ in range(240):  # at speed 20, a second of the hub's clock is 20 s of the simulated day
             clock.advance(1)
             await hub.block_till_done()
-            if lived(hub, changes) and sim.log.counts["attendance"] >= 2:  # the night guards are out (07:00-07:10)
+            if lived(hub, changes, main_lanes[0]) and sim.log.counts["attendance"] >= 2:  # the night guards are out (07:00-07:10)
                 break
         entity_ids = set(hub.states.entity_ids())
         listed = {state["entity_id"] for state in await api_states(hub)}
@@ -64,6 +66,10 @@ async def test_the_demo_community_lives(tmp_path, caplog):
         declared = hub.plugins.declared_services
         await hub.recorder.flush()
         decisions = [r.data for r in await hub.recorder.query(LOG_KIND, limit=None)]
+        residents = get_residents(hub)
+        # Each team's supervisor, named by id in config.yaml, is a staff member of that team.
+        supervisors = {team["supervisor"]: team["department"] for team in config["attendance"]["teams"]}
+        assert {pid: getattr(residents.person(pid), "department", None) for pid in supervisors} == supervisors
         punches = await hub.recorder.query(PUNCH_KIND, limit=None)
         staff = {p.id for p in get_residents(hub).persons() if p.kind == "staff"}
         pos_results = [device.results for device in sim.pos]
