@@ -34,6 +34,7 @@ from xiaoqu.core.ratelimit import RateLimitedLog
 
 from .const import topic_root
 from .models import ReceiveMessage
+from .schema_errors import describe
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
@@ -265,10 +266,8 @@ class DeviceRouter:
         if not isinstance(payload, dict):
             raise Invalid("not_an_object", f"payload must be a JSON object, not {type(payload).__name__}")
         error = best_match(route.validator.iter_errors(payload))
-        if error is not None:
-            where = "/".join(str(p) for p in error.absolute_path) or "(the payload)"
-            why = f" ({error.cause})" if error.cause is not None else ""
-            raise Invalid("schema", f"{where}: {error.message}{why}"[:300])
+        if error is not None:  # told by path and rule: the value may be a secret (schema_errors)
+            raise Invalid("schema", describe(error)[:300])
         return payload
 
     def _refuse(self, kind: MessageKind, device_id: str, message: ReceiveMessage, err: Invalid) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import queue
 import sqlite3
 import stat
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -94,6 +95,46 @@ async def test_concurrent_appends_are_all_committed(recorder: Recorder) -> None:
     assert all(all(new) for new in results)
     assert await recorder.count("door.access") == 2000
     assert await recorder.count("door.access", subject="C7") == 50
+
+
+class _WakeCountingQueue(queue.SimpleQueue):  # type: ignore[type-arg]
+    """The writer's queue, counting the rows that woke the writer from a blocking wait."""
+
+    woken_by_rows = 0
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        item = super().get(block, timeout)
+        if isinstance(item, tuple):
+            self.woken_by_rows += 1
+        return item
+
+
+async def test_rows_nobody_awaits_wait_for_the_commit_without_waking_the_writer_each(
+    tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the writer waits out COMMIT_INTERVAL, a row nobody awaits does not wake it (a thread
+    woken per row takes the GIL from the event loop each time); an awaited flush ends the wait,
+    and everything queued meanwhile is committed in one transaction."""
+    monkeypatch.setattr(recorder_module, "COMMIT_INTERVAL", 3600.0)
+    batches: list[int] = []
+    insert = recorder_module._insert
+    monkeypatch.setattr(recorder_module, "_insert", lambda connection, rows: (batches.append(len(rows)),
+                                                                                insert(connection, rows))[1])
+    recorder = Recorder(tmp_path / "recorder.db", clock=clock)
+    counting = recorder._queue = _WakeCountingQueue()  # before start: the writer waits on it
+    await recorder.start()
+    try:
+        recorder.record("door", {"n": 0})
+        await asyncio.wait_for(recorder.flush(), 10)
+        for n in range(1, 51):
+            recorder.record("door", {"n": n})
+            await asyncio.sleep(0.001)  # room for a writer woken by the row to take it
+        await asyncio.wait_for(recorder.flush(), 10)  # no hour's wait: the flush is urgent
+        assert counting.woken_by_rows == 2  # the first row, and the first after the commit; not 51
+        assert batches[-1] == 50
+        assert [r.data["n"] for r in await recorder.query("door", newest_first=False)] == list(range(51))
+    finally:
+        await recorder.stop()
 
 
 async def test_query_filters_by_subject_time_and_data(recorder: Recorder) -> None:

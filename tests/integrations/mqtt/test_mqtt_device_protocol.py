@@ -7,12 +7,16 @@ import logging
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 
 from tests.fixtures_mqtt import MqttProbe, free_port
 from tests.integrations.mqtt.conftest import wait_state
 from xiaoqu.core.testing import running_hub
 from xiaoqu.integrations import mqtt
+from xiaoqu.integrations.mqtt.device_protocol import load_schema
 from xiaoqu.integrations.mqtt.models import MAX_REJECTED_DEVICES
+from xiaoqu.integrations.mqtt.schema_errors import describe
 
 ROOT = "xiaoqu/demo"
 
@@ -48,8 +52,8 @@ async def test_valid_credential_reaches_the_handler_and_is_answered(site):
     [
         (b"{not json", "invalid_json", None, "not valid JSON"),
         (b"[1, 2]", "not_an_object", None, "JSON object"),
-        (json.dumps({"request_id": "q-2", "type": "card"}).encode(), "schema", "q-2", "'value' is a required property"),
-        (json.dumps({"request_id": "q-3", "type": "iris", "value": "x"}).encode(), "schema", "q-3", "type"),
+        (json.dumps({"request_id": "q-2", "type": "card"}).encode(), "schema", "q-2", "$: 'value' is a required property"),
+        (json.dumps({"request_id": "q-3", "type": "iris", "value": "x"}).encode(), "schema", "q-3", '$.type: not one of "card"'),
     ],
 )
 async def test_bad_requests_are_answered_with_an_error_and_counted(site, payload, code, request_id, says):
@@ -68,11 +72,11 @@ async def test_bad_requests_are_answered_with_an_error_and_counted(site, payload
     ("ts", "code", "says"),
     [
         ("NaN", "invalid_json", "NaN is not a JSON number"),
-        ("1e308", "schema", "ts: 1e+308 is greater than the maximum"),
-        ('"2026-02-30T25:00"', "schema", "ts: '2026-02-30T25:00' is not a 'date-time' (day is out of range for month)"),
+        ("1e308", "schema", "$.ts: greater than the maximum 4102444800"),
+        ('"2026-02-30T25:00"', "schema", "$.ts: not a 'date-time' (day is out of range for month)"),
         ('"2026-03-02T22:15:04"', "schema", "no offset"),
         ('"9999-12-31T00:00:00+00:00"', "schema", "not between 1970 and 2100"),
-        ('"yesterday"', "schema", "is not a 'date-time'"),
+        ('"yesterday"', "schema", "$.ts: not a 'date-time'"),
     ],
 )
 async def test_an_impossible_ts_is_refused_with_the_reason(site, ts, code, says):
@@ -279,3 +283,35 @@ def fuzz_hub(tmp_path_factory):
     loop.run_until_complete(manager.__aexit__(None, None, None))
     logging.getLogger().removeHandler(catch)
     loop.close()
+
+
+async def test_a_refusal_names_the_field_and_rule_never_the_value(site, caplog):
+    """A QR pass over 256 characters: the log line and the answer on reader/<id>/result say
+    which field broke which rule, and neither carries the pass."""
+    hub, probe = site
+    caplog.set_level(logging.DEBUG)
+    secret = "QRSECRET" + "A" * 300
+    payloads = {"r5": {"value": secret}, "r6": {"value": "04", "ts": "QRSECRET-yesterday"}}
+    for reader, payload in payloads.items():
+        await probe.publish(f"{ROOT}/reader/{reader}/credential", json.dumps({"request_id": "q", "type": "qr", **payload}))
+    answers = [json.loads((await probe.wait_for(f"{ROOT}/reader/{reader}/result")).payload) for reader in payloads]
+    assert [a["error"]["message"] for a in answers] == ["$.value: longer than 256 characters",
+                                                        "$.ts: not a 'date-time'"]
+    assert "QRSECRET" not in json.dumps(answers) and "QRSECRET" not in caplog.text
+    assert "Refused reader/credential from reader/r5: $.value: longer than 256 characters" in caplog.text
+
+
+def test_an_upload_over_its_limit_is_refused_without_its_card_numbers():
+    validator = Draft202012Validator(load_schema("controller_events"))
+    event = {"event_id": "e", "ts": 1772409600, "door": "d1", "type": "card", "granted": True}
+    cases = [
+        ({"request_id": "u1", "events": [{**event, "value": f"CARD{n:06d}"} for n in range(501)]},
+         "$.events: more than 500 items"),
+        ({"request_id": "u2", "events": [{**event, "value": "CARD000001", "pin": "CARD000002"}]},
+         "$.events[0]: has a property the schema does not allow"),
+        ({"request_id": "u3", "events": [{**event, "value": ["CARD000001"]}]}, "$.events[0].value: not of type string"),
+        ({"request_id": "u4", "events": []}, "$.events: empty"),
+    ]
+    for payload, says in cases:
+        message = describe(best_match(validator.iter_errors(payload)))
+        assert message == says and "CARD" not in message
