@@ -1,0 +1,135 @@
+"""The demo hub served for a real browser: Debian's Chromium, driven by Playwright's sync API.
+
+The hub runs on its own event loop in a thread of its own, on the real clock, so the simulator
+keeps swiping cards while the browser (in the test's thread) signs in and watches the pages.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from tests.e2e.demo import demo_config, import_the_estate
+from xiaoqu.core.auth import Actor
+from xiaoqu.core.hub import Hub
+from xiaoqu.core.testing import running_hub
+
+#: Debian's package, installed by .ci/run; Playwright never downloads a browser here.
+CHROMIUM = Path("/usr/bin/chromium")
+#: Chromium as root needs --no-sandbox; the rest keep it off this machine's closed network.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+#: Screenshots of each main page, kept after the run (gitignored) for a person to look at.
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+MANAGER = "manager-wang"
+PASSWORD = "gate-and-garden-2026"
+#: How long a page may take to show what the hub did (a swipe comes every few seconds).
+LIVE_TIMEOUT_MS = 15_000
+
+T = TypeVar("T")
+
+
+class DemoSite:
+    """The demo hub on a thread's event loop; the tests reach into it only through ``call``."""
+
+    def __init__(self, config_dir: Path) -> None:
+        self._config_dir = config_dir
+        self._config = demo_config()
+        self._ready: Future[Hub] = Future()
+        self.hub: Hub | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._serve, name="demo-hub", daemon=True)
+
+    def start(self) -> Hub:
+        """Import the estate as ``make run`` does, start the hub, and wait until it serves."""
+        import_the_estate(self._config_dir, self._config)
+        self._thread.start()
+        self.hub = self._ready.result(timeout=60)
+        return self.hub
+
+    @property
+    def base_url(self) -> str:
+        assert self.hub is not None
+        return f"http://127.0.0.1:{self.hub.data['http'].port}"
+
+    def stop(self) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout=30)
+
+    def call(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the hub's loop (the hub is not thread-safe) and return its result."""
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=30)
+
+    def _serve(self) -> None:
+        asyncio.run(self._run())
+
+    async def _run(self) -> None:
+        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        try:
+            async with running_hub(self._config_dir, self._config) as hub:
+                await hub.data["auth"].manager.add_user(MANAGER, "manager", PASSWORD, Actor("hub", "test"))
+                self._ready.set_result(hub)
+                await self._stop.wait()
+        except BaseException as error:
+            if not self._ready.done():
+                self._ready.set_exception(error)
+            raise
+
+
+def chromium_missing_reason() -> str | None:
+    """Why the browser tests cannot run here; None when they can. In CI (.ci/run installs
+    Chromium) a missing browser is a failure, never a skip."""
+    if CHROMIUM.exists():
+        return None
+    message = f"{CHROMIUM} is not installed (apt-get install chromium; .ci/run does)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    return message
+
+
+@pytest.fixture(scope="package")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
+    """One demo hub for the whole browser suite (its start, the estate's import, takes seconds)."""
+    if reason := chromium_missing_reason():
+        pytest.skip(reason)
+    site = DemoSite(tmp_path_factory.mktemp("demo"))
+    site.start()
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="package")
+def browser(demo_site: DemoSite) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        yield launch(playwright)
+
+
+def launch(playwright: Playwright) -> Browser:
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+
+
+@pytest.fixture
+def page(browser: Browser, demo_site: DemoSite) -> Iterator[Page]:
+    """A fresh browser context per test: no cookie or session carried from another test."""
+    context = browser.new_context(base_url=demo_site.base_url, locale="zh-CN", viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(LIVE_TIMEOUT_MS)
+    yield context.new_page()
+    context.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save the whole page as ``artifacts/<name>.png``: the record a person looks at after CI."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=path, full_page=True)
+    return path
