@@ -18,7 +18,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.automation.const import EVENT_AUTOMATION_TRIGGERED
-from xiaoqu.core.http import hub_of, json_error, json_response, reads_entities, scope_of
+from xiaoqu.core.http import documented, hub_of, json_error, json_response, reads_entities, scope_of
 
 from .recording import KIND_LOGBOOK, KIND_STATE
 
@@ -132,6 +132,9 @@ async def _one_history(hub: Hub, budget: _Budget, entity_id: str, start: float, 
     return rows
 
 
+@documented(query={"filter_entity_id": "the entities, a,b,...", "end_time": "ISO 8601 (a day after the start)",
+                   "minimal_response": "state and time only between the first and last",
+                   "no_attributes": "leave attributes out", "significant_changes_only": "state changes only"})
 @reads_entities
 async def history_period(request: web.Request) -> web.Response:
     hub = hub_of(request)
@@ -175,6 +178,7 @@ def _logbook_row(hub: Hub, record: Record) -> dict[str, Any] | None:
     return row
 
 
+@documented(query={"entity": "the entities, a,b,...", "end_time": "ISO 8601 (a day after the start)"})
 @reads_entities
 async def logbook(request: web.Request) -> web.Response:
     hub = hub_of(request)

@@ -7,7 +7,8 @@ What plugins use:
   of at most 4 KiB unless it says ``@public(max_body=...)``); :func:`requires` limits one to
   the roles with a permission; :func:`user_of` / :func:`context_of` say who is asking (pass
   the context to every service call and event the request causes). A route that shows
-  entities is marked :func:`reads_entities` and shows a resident only :func:`scope_of`'s.
+  entities is marked :func:`reads_entities` and shows a resident only :func:`scope_of`'s;
+  :func:`documented` gives ``GET /api/openapi.json`` its query parameters and body.
 - :func:`register_webhook`: ``/api/webhook/<id>`` handlers for devices that cannot hold a token.
 - :func:`json_response`, :func:`json_message`, :func:`json_error`, :func:`read_json_object`:
   JSON in and out, errors as ``{"message": ...}``.
@@ -34,6 +35,7 @@ from xiaoqu.core.http.helpers import (
     scope_of,
     user_of,
 )
+from xiaoqu.core.http.openapi import documented
 from xiaoqu.core.http.schema import CONFIG_SCHEMA
 from xiaoqu.core.http.server import HttpServer
 from xiaoqu.core.http.webhook import (
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HttpServer",
     "context_of",
+    "documented",
     "ensure_allowed",
     "generate_webhook_id",
     "hub_of",

@@ -59,6 +59,7 @@ from xiaoqu.core.http.helpers import (
     token_of,
     user_of,
 )
+from xiaoqu.core.http.openapi import documented, get_openapi, service_paths
 from xiaoqu.core.hub import HubState
 from xiaoqu.core.registry import DISABLED_BY_USER
 from xiaoqu.core.states import State, valid_entity_id
@@ -145,6 +146,7 @@ def add_routes(app: web.Application) -> None:
     router.add_post("/api/template", render_template)
     router.add_post("/api/auth/login", login)
     router.add_post("/api/auth/logout", logout)
+    router.add_get("/api/openapi.json", get_openapi)
 
 
 def _actor(request: web.Request) -> Actor:
@@ -227,6 +229,12 @@ async def get_state(request: web.Request) -> web.Response:
     return json_body(request.app[STATES_JSON_KEY].one(state))
 
 
+STATE_BODY: Final = vol.Schema(
+    {vol.Required("state"): str, vol.Optional("attributes"): dict, vol.Optional("force_update"): bool}
+)
+
+
+@documented(body=STATE_BODY)
 @requires(API_SET_STATE)
 async def set_state(request: web.Request) -> web.Response:
     """Set a state as a client sees it (not the device): Home Assistant's admin-only POST."""
@@ -264,6 +272,7 @@ async def get_services(request: web.Request) -> web.Response:
     return json_response([{"domain": domain, "services": services} for domain, services in described.items()])
 
 
+@documented(body=dict, expand=service_paths)
 async def call_service(request: web.Request) -> web.Response:
     """Call a service for the token's user: the permission check decides per service.
 
@@ -310,6 +319,7 @@ async def get_events(request: web.Request) -> web.Response:
     return json_response([{"event": event, "listener_count": count} for event, count in sorted(listeners.items())])
 
 
+@documented(body=dict)
 @requires(API_FIRE_EVENT)
 async def fire_event(request: web.Request) -> web.Response:
     hub = hub_of(request)
@@ -345,6 +355,7 @@ ENTITY_UPDATE_SCHEMA: Final = vol.Schema(
 )
 
 
+@documented(body=ENTITY_UPDATE_SCHEMA)
 @requires(API_UPDATE_ENTITY)
 async def update_entity(request: web.Request) -> web.Response:
     """Rename an entity (its id or its name) or disable it; the change survives restarts."""
@@ -369,6 +380,8 @@ async def update_entity(request: web.Request) -> web.Response:
     return json_response({**dataclasses.asdict(entry), "disabled": entry.disabled})
 
 
+@documented(query={"user": "a user's name", "act": "one kind of act", "since": "epoch seconds",
+                   "limit": f"at most this many records (1 to {MAX_AUDIT_ROWS})"})
 @requires(API_READ_AUDIT)
 async def get_audit(request: web.Request) -> web.Response:
     """The audit log, newest first: ``?user=NAME&act=ACT&since=EPOCH&limit=N``."""
@@ -406,6 +419,7 @@ TEMPLATE_SCHEMA: Final = vol.Schema({vol.Required("template"): string, vol.Optio
 API_TEMPLATE_LIMITS: Final = dataclasses.replace(DEFAULT_LIMITS, render_seconds=0.1, max_size=64 * 1024)
 
 
+@documented(body=TEMPLATE_SCHEMA, text=True)
 @requires(API_TEMPLATE)
 async def render_template(request: web.Request) -> web.Response:
     """Home Assistant's ``POST /api/template``: the rendered text, or a 400 saying why not."""
@@ -424,6 +438,7 @@ async def render_template(request: web.Request) -> web.Response:
 LOGIN_SCHEMA: Final = vol.Schema({vol.Required("username"): str, vol.Required("password"): str})
 
 
+@documented(body=LOGIN_SCHEMA)
 @public
 async def login(request: web.Request) -> web.Response:
     """Exchange a user name and password for a token that expires (``auth: login_token_lifetime``)."""

@@ -46,6 +46,7 @@ ATTEMPTS_KEY: Final = web.AppKey("xiaoqu_attempts", LoginAttempts)
 _PROBLEM_LOG: Final = HubKey[RateLimitedLog]("http.problem_log")
 
 PUBLIC_ATTR: Final = "xiaoqu_public"
+PERMISSION_ATTR: Final = "xiaoqu_permission"
 #: The most a request may send: Home Assistant's limit, room for a camera's snapshot.
 MAX_BODY: Final = 16 * 1024 * 1024
 #: The most a public route takes from a caller without a token, unless it says otherwise.
@@ -163,6 +164,12 @@ def reads_entities(handler: Handler) -> Handler:
     return checked
 
 
+def permission_of(handler: object) -> str | None:
+    """The permission a handler marked :func:`requires` needs (what the API's document says)."""
+    permission = getattr(handler, PERMISSION_ATTR, None)
+    return permission if isinstance(permission, str) else None
+
+
 def scope_of(request: web.Request) -> UserScope | None:
     """The entities the request's user may see, in a handler marked :func:`reads_entities`
     (or any other, asked afresh); None when they may see every entity."""
@@ -181,6 +188,7 @@ def requires(permission: str) -> Callable[[Handler], Handler]:
             ensure_allowed(request, permission)
             return await handler(request)
 
+        setattr(checked, PERMISSION_ATTR, permission)
         return checked
 
     return decorate

@@ -43,6 +43,7 @@ from xiaoqu.core.http.helpers import (
     public,
     read_body,
 )
+from xiaoqu.core.http.openapi import documented
 from xiaoqu.core.hub_data import HubKey
 from xiaoqu.core.payload import PayloadError
 from xiaoqu.core.util import await_me_maybe
@@ -195,6 +196,7 @@ def is_local(address: str | None) -> bool:
     return any(ip in net for net in LOCAL_NETWORKS)
 
 
+@documented(body=dict, methods=sorted(SUPPORTED_METHODS))
 @public(max_body=MAX_BODY)  # the id is the secret: a caller who has it may send a camera's snapshot
 async def handle_webhook(request: web.Request) -> web.StreamResponse:
     webhook_id = request.match_info["webhook_id"]
