@@ -1,0 +1,150 @@
+"""Signing in and out, and a user's own settings (password, language).
+
+The sign-in form checks passwords as ``/api/auth/login`` does, through the same attempts
+counter: failures from an address count toward its ban (``http: login_attempts_threshold``),
+however the address tries, and each is audited. The form carries its own CSRF token (a
+cookie and a field that must match), so a page elsewhere cannot sign a browser in.
+"""
+from __future__ import annotations
+
+import secrets
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from xiaoqu.core.auth import Actor, AuthError
+from xiaoqu.core.auth import audit as acts
+from xiaoqu.core.http import hub_of, public
+from xiaoqu.core.http.const import DATA_SERVER
+
+from .const import (
+    AUDIT_CSRF_REFUSED,
+    AUDIT_LANGUAGE,
+    CSRF_FIELD,
+    DATA_DASHBOARD,
+    LANGUAGES,
+    LOGIN_COOKIE,
+    LOGIN_PATH,
+    ROOT,
+    SESSION_COOKIE,
+    SOURCE_DASHBOARD,
+)
+from .registry import N_
+from .request import HTML, NO_STORE
+
+if TYPE_CHECKING:
+    from .request import PageRequest
+    from .runtime import Dashboard
+
+#: The most of a user name or password the form takes (the API's limits are larger; nobody types more).
+MAX_FIELD = 256
+
+
+def _cookie(response: web.StreamResponse, request: web.Request, name: str, value: str) -> None:
+    response.set_cookie(name, value, path=ROOT, httponly=True, samesite="Strict", secure=request.secure)
+
+
+def _next(request: web.Request) -> str:
+    """Where to go after signing in: a dashboard page, never another site."""
+    target = request.query.get("next", "")
+    return target if target.startswith(f"{ROOT}/") and not target.startswith("//") else f"{ROOT}/"
+
+
+def _form(dashboard: Dashboard, request: web.Request, status: int = HTTPStatus.OK, error: str | None = None
+          ) -> web.Response:
+    language = dashboard.preferences.default
+    token = secrets.token_urlsafe(32)
+    env = dashboard.environments[language]
+    text = env.get_template("login.html").render(
+        language=language, csrf_field=CSRF_FIELD, csrf_token=token, error=error and dashboard.catalogues[language].gettext(error),
+        root=ROOT, site=dashboard.hub.config.name, action=request.path_qs)
+    response = web.Response(text=text, status=status, content_type=HTML, headers=NO_STORE)
+    _cookie(response, request, LOGIN_COOKIE, token)
+    return response
+
+
+@public
+async def login_form(request: web.Request) -> web.Response:
+    return _form(hub_of(request).data[DATA_DASHBOARD], request)
+
+
+@public
+async def login(request: web.Request) -> web.Response:
+    hub = hub_of(request)
+    dashboard = hub.data[DATA_DASHBOARD]
+    attempts = hub.data[DATA_SERVER].attempts
+    form = await request.post()
+    anonymous = Actor(SOURCE_DASHBOARD, None, None, request.remote)
+    cookie, field = request.cookies.get(LOGIN_COOKIE, ""), form.get(CSRF_FIELD)
+    if not cookie or not isinstance(field, str) or not secrets.compare_digest(cookie.encode(), field.encode()):
+        dashboard.access.manager.audit.record(AUDIT_CSRF_REFUSED, anonymous, page="login")
+        return _form(dashboard, request, HTTPStatus.FORBIDDEN, N_("This form has expired. Please sign in again."))
+    name, password = form.get("username"), form.get("password")
+    if not isinstance(name, str) or not isinstance(password, str) or len(name) > MAX_FIELD or len(password) > MAX_FIELD:
+        return _form(dashboard, request, HTTPStatus.BAD_REQUEST, N_("Enter your user name and password."))
+    with attempts.login(request.remote) as allowed:
+        if not allowed:
+            return _form(dashboard, request, HTTPStatus.TOO_MANY_REQUESTS, N_("Too many sign-ins at once; wait a moment."))
+        user = await dashboard.access.manager.check_password(
+            name, password, proceed=lambda: not attempts.is_banned(request.remote))
+    if user is None:
+        dashboard.access.manager.audit.record(acts.LOGIN_FAILED, anonymous, username=name[:64])
+        await attempts.failed(request.remote, f"wrong dashboard password for {name[:64]!r}")
+        if attempts.is_banned(request.remote):
+            return _form(dashboard, request, HTTPStatus.FORBIDDEN, N_("Too many failed sign-ins from this address."))
+        return _form(dashboard, request, HTTPStatus.UNAUTHORIZED, N_("Wrong user name or password."))
+    attempts.succeeded(request.remote)
+    secret, _session = dashboard.sessions.open(user.id)
+    dashboard.access.manager.audit.record(acts.LOGIN, Actor.for_user(user, SOURCE_DASHBOARD, request.remote))
+    response = web.Response(status=HTTPStatus.SEE_OTHER, headers={"Location": _next(request), **NO_STORE})
+    _cookie(response, request, SESSION_COOKIE, secret)
+    response.del_cookie(LOGIN_COOKIE, path=ROOT)
+    return response
+
+
+async def logout(page: PageRequest) -> web.Response:
+    page.dashboard.sessions.close(page.request.cookies.get(SESSION_COOKIE))
+    page.dashboard.access.record(acts.LOGOUT, page.context)
+    response = page.redirect(LOGIN_PATH)
+    response.del_cookie(SESSION_COOKIE, path=ROOT)
+    return response
+
+
+async def password_form(page: PageRequest) -> web.Response:
+    return page.render("password.html")
+
+
+async def change_password(page: PageRequest) -> web.Response:
+    """The user's own password: the current one first, then the new one twice."""
+    form = await page.form()
+    current, new, again = (form.get(key) for key in ("current", "new", "again"))
+    if not all(isinstance(value, str) and len(value) <= MAX_FIELD for value in (current, new, again)):
+        return page.render("password.html", status=HTTPStatus.BAD_REQUEST, error=page.gettext("Fill in every field."))
+    manager = page.dashboard.access.manager
+    if await manager.check_password(page.user.name, str(current)) is None:
+        manager.audit.record(acts.LOGIN_FAILED, Actor.for_user(page.user, SOURCE_DASHBOARD, page.request.remote),
+                             username=page.user.name, reason="wrong current password")
+        return page.render("password.html", status=HTTPStatus.FORBIDDEN,
+                           error=page.gettext("The current password is wrong."))
+    if new != again:
+        return page.render("password.html", status=HTTPStatus.BAD_REQUEST,
+                           error=page.gettext("The new passwords differ."))
+    try:
+        await manager.set_password(page.user.name, str(new),
+                                   Actor.for_user(page.user, SOURCE_DASHBOARD, page.request.remote))
+    except AuthError as err:
+        return page.render("password.html", status=HTTPStatus.BAD_REQUEST, error=str(err))
+    page.dashboard.sessions.close_user(page.user.id, keep=page.session)
+    return page.render("password.html", done=True)
+
+
+async def set_language(page: PageRequest) -> web.Response:
+    form = await page.form()
+    language = form.get("language")
+    if language not in LANGUAGES:
+        return page.message(HTTPStatus.BAD_REQUEST, page.gettext("Unknown language."))
+    await page.dashboard.preferences.set_language(page.user.id, str(language))
+    page.dashboard.access.record(AUDIT_LANGUAGE, page.context, language=language)
+    back = form.get("next")
+    return page.redirect(back if isinstance(back, str) and back.startswith(f"{ROOT}/") else f"{ROOT}/")

@@ -1,0 +1,49 @@
+"""The dashboard's routes on the hub's aiohttp application, added when the hub starts serving,
+by which time every integration has registered its pages."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from xiaoqu.core.http import public
+
+from .const import DATA_DASHBOARD, LOGIN_PATH, ROOT, STATIC
+from .guard import guarded
+from .login import login, login_form
+
+if TYPE_CHECKING:
+    from xiaoqu.core.hub import Hub
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+@public
+async def _to_overview(_request: web.Request) -> web.Response:
+    return web.Response(status=301, headers={"Location": f"{ROOT}/"})
+
+
+#: The files served, read once: a name from outside is looked up, never joined to a path.
+FILES = {path.name: path for path in STATIC_DIR.iterdir() if path.suffix in (".js", ".css")}
+
+
+@public
+async def _static(request: web.Request) -> web.StreamResponse:
+    """A vendored script or the stylesheet; their names carry their version, so browsers keep them a day."""
+    path = FILES.get(request.match_info["name"])
+    if path is None:
+        raise web.HTTPNotFound()
+    return web.FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
+
+
+def add_routes(hub: Hub, app: web.Application) -> None:
+    dashboard = hub.data[DATA_DASHBOARD]
+    dashboard.start()
+    router = app.router
+    router.add_get(ROOT, _to_overview)
+    router.add_get(LOGIN_PATH, login_form)
+    router.add_post(LOGIN_PATH, login)
+    for page in dashboard.registry.pages:
+        router.add_route(page.method, f"{ROOT}/{page.path}", guarded(page))
+    router.add_get(f"{STATIC}/{{name}}", _static)
