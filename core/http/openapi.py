@@ -1,7 +1,7 @@
-"""``GET /api/openapi.json``: an OpenAPI 3.1 document of every route the hub serves now.
+"""``GET /api/openapi.json``: an OpenAPI 3.1 document of every ``/api/`` route the hub serves now.
 
 It is built at request time from the running hub, so it cannot drift from the code: every
-route in the aiohttp router is in it (plugins' routes too), its security comes from the same
+``/api/`` route in the aiohttp router is in it (plugins' routes too), its security comes from the same
 marks the authentication middleware reads (:func:`~core.http.helpers.public`,
 :func:`~core.http.helpers.requires`), and ``POST /api/services/<domain>/<service>`` becomes
 one path per registered service with the service's own voluptuous schema as its body
@@ -36,6 +36,8 @@ _LOGGER = logging.getLogger(__name__)
 OPENAPI_VERSION: Final = "3.1.0"
 DOC_ATTR: Final = "xiaoqu_openapi"
 BEARER: Final = "bearer"
+#: The REST API; pages elsewhere (the dashboard's, behind its session cookie) are not part of it.
+API_PREFIX: Final = "/api/"
 #: An aiohttp pattern's variable, with or without its regular expression: ``{name}``, ``{name:.+}``.
 _VARIABLE: Final = re.compile(r"\{(\w+)(?::[^{}]*)?\}")
 #: What the router's ``*`` method means when a route does not list its methods.
@@ -162,7 +164,7 @@ def build(hub: Hub, app: web.Application) -> dict[str, Any]:
     paths: Paths = {}
     for route in app.router.routes():
         resource = route.resource
-        if resource is None:
+        if resource is None or not resource.canonical.startswith(API_PREFIX):
             continue
         path = _VARIABLE.sub(r"{\1}", resource.canonical)
         doc: RouteDoc = getattr(route.handler, DOC_ATTR, None) or RouteDoc()

@@ -3,18 +3,21 @@ from __future__ import annotations
 
 import re
 
+from aiohttp import web
 from openapi_spec_validator import validate
 
-from xiaoqu.core.http.openapi import ANY_BODY
+from xiaoqu.core.http.openapi import ANY_BODY, build
 from xiaoqu.core.validation import vol
 
 SERVICES_ROUTE = "/api/services/{domain}/{service}"
 
 
 def _routes(app) -> set[tuple[str, str]]:
-    """(method, path) of each route in the router, the ``*`` route with the methods it documents."""
+    """(method, path) of each ``/api/`` route in the router, the ``*`` route with the methods it documents."""
     found = set()
     for route in app.router.routes():
+        if not route.resource.canonical.startswith("/api/"):
+            continue
         path = re.sub(r"\{(\w+):[^{}]*\}", r"{\1}", route.resource.canonical)
         methods = ["GET", "HEAD", "POST", "PUT"] if route.method == "*" else [route.method]
         found |= {(method.lower(), path) for method in methods}
@@ -52,3 +55,14 @@ async def test_the_spec_needs_api_read(api) -> None:
     assert (await api.request("GET", "/api/openapi.json", role=None))[0] == 401
     assert (await api.request("GET", "/api/openapi.json", role="resident"))[0] == 403
     assert (await api.request("GET", "/api/openapi.json", role="guard"))[0] == 200
+
+
+async def test_pages_outside_the_api_are_left_out(api) -> None:
+    async def page(request: web.Request) -> web.Response:
+        """A page behind the dashboard's session cookie, not the REST API."""
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_get("/dashboard/overview", page)
+    app.router.add_get("/api/parking/free", page)
+    assert list(build(api.hub, app)["paths"]) == ["/api/parking/free"]
