@@ -56,8 +56,10 @@ class Filters:
         return (not self.types or line.event_type in self.types) and (self.door is None or line.door == self.door)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Client:
+    """One open stream (compared by identity: two tabs of one user are two clients)."""
+
     user: User
     language: str
     filters: Filters

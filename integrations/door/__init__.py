@@ -39,6 +39,7 @@ from .const import (
     DoorState,
     UnlockSource,
 )
+from .dashboard_pages import register_pages
 from .doors import Doors
 from .entities import DoorEntity, ReaderEntity
 from .runtime import get_doors
@@ -81,6 +82,7 @@ def xiaoqu_services() -> list[str]:
 async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
     await runtime.set_up(hub, config)
     register_services(hub, DOMAIN, SERVICES)
+    register_pages(hub)
 
 
 @hookimpl

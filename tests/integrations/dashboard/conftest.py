@@ -3,13 +3,15 @@ client per user (its own cookie jar) that signs in through the form."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
+from tests.fixtures_mqtt import BrokerProcess
 from xiaoqu.core.auth import Actor
 from xiaoqu.core.hub import Hub
 from xiaoqu.core.testing import running_hub
@@ -69,3 +71,10 @@ async def browser(hub: Hub) -> AsyncIterator[Browser]:
 async def audit_acts(hub: Hub) -> list[dict[str, Any]]:
     await hub.recorder.flush()
     return [record.data for record in await hub.recorder.query("audit", limit=None, newest_first=False)]
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[BrokerProcess]:
+    """The MQTT broker doors are reached through."""
+    with BrokerProcess.create(tmp_path / "broker") as process:
+        yield process
