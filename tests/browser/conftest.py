@@ -7,19 +7,23 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from tests.e2e.demo import demo_config, import_the_estate
 from xiaoqu.core.auth import Actor
+from xiaoqu.core.bus import Event
 from xiaoqu.core.hub import Hub
 from xiaoqu.core.testing import running_hub
+from xiaoqu.integrations.dashboard.const import LOGIN_PATH
+from xiaoqu.integrations.door.const import DATA_DOORS
 
 #: Debian's package, installed by .ci/run; Playwright never downloads a browser here.
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,6 +46,7 @@ class DemoSite:
     def __init__(self, config_dir: Path) -> None:
         self._config_dir = config_dir
         self._config = demo_config()
+        self._config.setdefault("dashboard", {})  # served whether or not the demo's config.yaml names it
         self._ready: Future[Hub] = Future()
         self.hub: Hub | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -69,6 +74,23 @@ class DemoSite:
         """Run ``coro`` on the hub's loop (the hub is not thread-safe) and return its result."""
         assert self._loop is not None
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=30)
+
+    def watch(self, *event_types: str) -> list[Event]:
+        """The hub's events of ``event_types`` from now on: a list the hub's thread fills as
+        they happen, so a test can ask what the hub did after the browser acted."""
+        seen: list[Event] = []
+        self.call(self._listen(event_types, seen.append))
+        return seen
+
+    async def _listen(self, event_types: tuple[str, ...], callback: Callable[[Event], None]) -> None:
+        assert self.hub is not None
+        for event_type in event_types:
+            self.hub.bus.listen(event_type, callback)
+
+    def doors(self) -> dict[str, str]:
+        """The simulator's doors as the hub knows them: id to name."""
+        assert self.hub is not None
+        return {door.door_id: door.settings.name for door in self.hub.data[DATA_DOORS].doors()}
 
     def _serve(self) -> None:
         asyncio.run(self._run())
@@ -133,3 +155,19 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=path, full_page=True)
     return path
+
+
+def sign_in(page: Page, name: str, password: str) -> None:
+    """Fill and send the sign-in form, as a person would."""
+    page.goto(LOGIN_PATH)
+    page.locator("input[name=username]").fill(name)
+    page.locator("input[name=password]").fill(password)
+    page.locator("form", has=page.locator("input[name=password]")).locator("button").click()
+
+
+@pytest.fixture
+def signed_in(page: Page) -> Page:
+    """A page signed in as the demo's manager, on the overview."""
+    sign_in(page, MANAGER, PASSWORD)
+    expect(page).not_to_have_url(re.compile(re.escape(LOGIN_PATH)))
+    return page
