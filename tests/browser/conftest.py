@@ -46,7 +46,6 @@ class DemoSite:
     def __init__(self, config_dir: Path) -> None:
         self._config_dir = config_dir
         self._config = demo_config()
-        self._config.setdefault("dashboard", {})  # served whether or not the demo's config.yaml names it
         self._ready: Future[Hub] = Future()
         self.hub: Hub | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -86,6 +85,15 @@ class DemoSite:
         assert self.hub is not None
         for event_type in event_types:
             self.hub.bus.listen(event_type, callback)
+
+    def records(self, kind: str) -> list[dict[str, Any]]:
+        """The recorder's records of ``kind`` (the access log, the audit log), flushed first."""
+        return self.call(self._records(kind))
+
+    async def _records(self, kind: str) -> list[dict[str, Any]]:
+        assert self.hub is not None
+        await self.hub.recorder.flush()
+        return [record.data for record in await self.hub.recorder.query(kind, limit=None)]
 
     def doors(self) -> dict[str, str]:
         """The simulator's doors as the hub knows them: id to name."""
