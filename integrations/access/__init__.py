@@ -26,6 +26,7 @@ from xiaoqu.core.services import register_services, service_names
 from . import runtime
 from .access import Access, AccessInputError
 from .const import DOMAIN, EVENT_ACCESS_DENIED, EVENT_ACCESS_GRANTED
+from .dashboard_pages import register_pages
 from .models import Decision, Door, Holder
 from .runtime import get_access
 from .schema import CONFIG_SCHEMA
@@ -61,6 +62,7 @@ def xiaoqu_services() -> list[str]:
 async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
     await runtime.set_up(hub, config)
     register_services(hub, DOMAIN, SERVICES)
+    register_pages(hub)
 
 
 @hookimpl

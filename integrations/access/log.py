@@ -57,5 +57,21 @@ async def query(access: Access, data: Mapping[str, Any]) -> list[dict[str, Any]]
     return [_shown(access, record) for record in records]
 
 
+async def decided_since(access: Access, since: float) -> tuple[int, int]:
+    """How many entries were granted and how many denied from ``since`` on: the overview's day
+    at a glance, counted by the recorder rather than read record by record."""
+    await access.hub.recorder.flush()
+    granted = await access.hub.recorder.count(LOG_KIND, since=since, where={"granted": True})
+    denied = await access.hub.recorder.count(LOG_KIND, since=since, where={"granted": False})
+    return granted, denied
+
+
+async def latest_denials(access: Access, limit: int) -> list[dict[str, Any]]:
+    """The newest refusals, as ``access.log`` shows records: what staff look at first."""
+    await access.hub.recorder.flush()
+    records = await access.hub.recorder.query(LOG_KIND, where={"granted": False}, limit=limit)
+    return [_shown(access, record) for record in records]
+
+
 def _shown(access: Access, record: Record) -> dict[str, Any]:
     return {"time": datetime.fromtimestamp(record.time, access.tz).isoformat(), **record.data}

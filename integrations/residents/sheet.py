@@ -182,7 +182,7 @@ def write_table(path: Path, header: Sequence[str], lines: Iterable[Sequence[Any]
         with open(fd, "wb") as file:
             return _write_xlsx(file, header, lines, title)
     with open(fd, "w", encoding="utf-8-sig", newline="") as text:  # Excel's BOM: it then reads Chinese right
-        return _write_csv(text, header, lines)
+        return write_csv(text, header, lines)
 
 
 def _write_xlsx(file: BinaryIO, header: Sequence[str], lines: Iterable[Sequence[Any]], title: str) -> int:
@@ -209,8 +209,9 @@ def _write_xlsx(file: BinaryIO, header: Sequence[str], lines: Iterable[Sequence[
     return count
 
 
-def _write_csv(file: TextIO, header: Sequence[str], lines: Iterable[Sequence[Any]]) -> int:
-    """Each cell defused (:func:`_csv_text`): a CSV cell has no type, so the text itself must say "not a formula"."""
+def write_csv(file: TextIO, header: Sequence[str], lines: Iterable[Sequence[Any]]) -> int:
+    """Each cell defused (:func:`_csv_text`): a CSV cell has no type, so the text itself must say "not a formula".
+    Public for exports that go to a browser rather than a file (the access log's), so they are defused the same way."""
     writer = csv.writer(file)
     writer.writerow(header)
     count = 0
