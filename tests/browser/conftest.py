@@ -117,12 +117,12 @@ class DemoSite:
 
 
 def chromium_missing_reason() -> str | None:
-    """Why the browser tests cannot run here; None when they can. In CI (.ci/run installs
-    Chromium) a missing browser is a failure, never a skip."""
+    """Why the browser tests cannot run here; None when they can. Under .ci/run (which installs
+    Chromium and sets XIAOQU_CI) a missing browser is a failure, never a skip."""
     if CHROMIUM.exists():
         return None
     message = f"{CHROMIUM} is not installed (apt-get install chromium; .ci/run does)"
-    if os.environ.get("CI"):
+    if os.environ.get("XIAOQU_CI"):
         pytest.fail(message)
     return message
 
@@ -148,12 +148,25 @@ def launch(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Keep each phase's report on the test, so the page fixture knows whether the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def page(browser: Browser, demo_site: DemoSite) -> Iterator[Page]:
-    """A fresh browser context per test: no cookie or session carried from another test."""
+def page(browser: Browser, demo_site: DemoSite, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh browser context per test: no cookie or session carried from another test. A
+    failed test leaves a screenshot of where the browser was, for whoever reads CI's artifacts."""
     context = browser.new_context(base_url=demo_site.base_url, locale="zh-CN", viewport={"width": 1280, "height": 800})
     context.set_default_timeout(LIVE_TIMEOUT_MS)
-    yield context.new_page()
+    page = context.new_page()
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        screenshot(page, f"failed-{request.node.name}")
     context.close()
 
 

@@ -1,5 +1,5 @@
 """A door opened remotely from the doors page: the hub opens it as the signed-in manager, and
-the access log and the audit log name them."""
+the access log (on its page too) and the audit log name them."""
 from __future__ import annotations
 
 import time
@@ -36,6 +36,11 @@ def test_a_door_opened_remotely_is_opened_by_the_signed_in_manager(signed_in: Pa
     assert (event.data["door"], event.data["by"], event.data["reason"]) == (door_id, MANAGER, REASON)
     expect(page.locator("tr", has_text=name)).to_be_visible()
     screenshot(page, "doors")
+    page.goto("/dashboard/access")
+    page.locator("input[name=door]").fill(door_id)
+    page.locator("form.filters button").click()
+    expect(page.locator("tbody tr", has_text=f"staff:{MANAGER}").first).to_contain_text(REASON)
+    screenshot(page, "access-log")
     access_log = [r for r in demo_site.records(LOG_KIND) if r["door"] == door_id and r["rule"] == "remote"]
     assert [r["granted"] for r in access_log] == [True] and MANAGER in access_log[0]["reason"]
     audit = [r for r in demo_site.records(AUDIT_KIND) if r["act"] == AUDIT_UNLOCK and r.get("door") == door_id]
