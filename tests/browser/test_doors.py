@@ -6,11 +6,12 @@ import time
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LIVE_TIMEOUT_MS, MANAGER, DemoSite, screenshot
 from xiaoqu.core.auth.audit import KIND as AUDIT_KIND
 from xiaoqu.core.bus import Event
 from xiaoqu.integrations.access.const import LOG_KIND
 from xiaoqu.integrations.door.const import AUDIT_UNLOCK, EVENT_DOOR_UNLOCKED
+
+from .site import LIVE_TIMEOUT_MS, MANAGER, DemoSite, screenshot
 
 REASON = "快递员送货 courier at the door"
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LIVE_TIMEOUT_MS, DemoSite, screenshot
 from xiaoqu.integrations.access.const import EVENT_ACCESS_GRANTED
+
+from .site import LIVE_TIMEOUT_MS, DemoSite, screenshot
 
 #: Set on the page once it loaded; gone if the browser loaded it again.
 MARK = "window.__loadedOnce"

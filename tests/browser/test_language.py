@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import screenshot
+from .site import screenshot
 
 #: The navigation's first two links in each language, from the catalogues.
 NAVIGATION = {"zh_CN": ["概览", "实时事件"], "en": ["Overview", "Live events"]}

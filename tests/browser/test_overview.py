@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DemoSite, screenshot
+from .site import DemoSite, screenshot
 
 #: An ordinary phone's screen, in CSS pixels.
 PHONE = {"width": 390, "height": 844}

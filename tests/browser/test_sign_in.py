@@ -5,8 +5,9 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import MANAGER, PASSWORD, screenshot, sign_in
 from xiaoqu.integrations.dashboard.const import LOGIN_PATH, SESSION_COOKIE
+
+from .site import MANAGER, PASSWORD, screenshot, sign_in
 
 
 def session_cookies(page: Page) -> list[str]:
