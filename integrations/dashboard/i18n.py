@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, tzinfo
+from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -30,6 +31,13 @@ def catalogue(packages: Iterable[Path], language: str) -> NullTranslations:
     return merged
 
 
+def when(moment: float | str, tz: tzinfo) -> str:
+    """A moment (epoch seconds, or an ISO time as the access log answers) as staff read it: the
+    site's local time to the second, ``2026-03-02 08:47:05``."""
+    at = datetime.fromisoformat(moment) if isinstance(moment, str) else datetime.fromtimestamp(moment, tz)
+    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def environments(packages: list[Path], catalogues: dict[str, NullTranslations], tz: tzinfo
                  ) -> dict[str, jinja2.Environment]:
     """``{language: environment}``: templates from each package, autoescaped, translated."""
@@ -39,6 +47,6 @@ def environments(packages: list[Path], catalogues: dict[str, NullTranslations], 
         env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                                  extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
         env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-        env.filters["when"] = lambda epoch, tz=tz: datetime.fromtimestamp(epoch, tz).strftime("%Y-%m-%d %H:%M:%S")
+        env.filters["when"] = partial(when, tz=tz)
         built[language] = env
     return built

@@ -31,10 +31,17 @@ UNLOCK: Final = f"{DOMAIN}.{SERVICE_UNLOCK}"
 #: The states an overview calls alarms: someone must go and look.
 ALARMS = frozenset({DoorState.FORCED, DoorState.HELD_OPEN, DoorState.FAULT, DoorState.UNAVAILABLE})
 
+#: Each door state as staff read it (the state itself stays the entity's, in English).
+STATE_LABELS: Final = {
+    DoorState.UNAVAILABLE: N_("silent"), DoorState.FAULT: N_("fault"), DoorState.FORCED: N_("forced open"),
+    DoorState.HELD_OPEN: N_("held open"), DoorState.OPEN: N_("open"), DoorState.UNLOCKED: N_("unlocked"),
+    DoorState.LOCKED: N_("locked"),
+}
+
 
 def _doors(page: PageRequest) -> list[dict[str, Any]]:
-    return [{"id": door.door_id, "name": door.settings.name, "entity_id": door.entity_id, "state": door.state}
-            for door in page.hub.data[DATA_DOORS].doors()]
+    return [{"id": door.door_id, "name": door.settings.name, "entity_id": door.entity_id, "state": door.state,
+             "label": STATE_LABELS[door.status.state]} for door in page.hub.data[DATA_DOORS].doors()]
 
 
 async def _panel(page: PageRequest) -> dict[str, Any]:
