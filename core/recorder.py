@@ -33,7 +33,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -42,7 +42,7 @@ from typing import Any
 
 from xiaoqu.core.storage import check_slug, dump_json, open_private
 
-__all__ = ["Record", "Recorder", "RecorderError"]
+__all__ = ["Record", "Recorder", "RecorderError", "read_only"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -226,6 +226,10 @@ class Recorder:
         future: asyncio.Future[bool] = self._loop.create_future()
         self._put_urgent((row, future))
         return await future
+
+    def now(self) -> float:
+        """The time a record queued now is given, for callers that must know it beforehand."""
+        return self._clock()
 
     async def flush(self) -> None:
         """Return once every record queued before this call is committed."""
@@ -474,6 +478,12 @@ class Recorder:
                 return
             after = (records[-1].time, records[-1].seq)
 
+    async def last(self, kind: str) -> Record | None:
+        """The last record of ``kind`` committed (the highest ``seq``, whatever its time)."""
+        sql = f"SELECT {_COLUMNS} FROM records WHERE kind = ? ORDER BY seq DESC LIMIT 1"
+        records = await self._read(_fetch_records, sql, [check_slug(kind, "kind")])
+        return records[0] if records else None
+
     async def _read(self, fetch: _Fetch, sql: str, params: list[Any]) -> Any:
         if not self._running:
             raise RecorderError(f"recorder {self.path} is not running")
@@ -499,6 +509,20 @@ class Recorder:
             except RecorderError:
                 _LOGGER.exception("recorder %s: purge failed; trying again tomorrow", self.path)
             await self._sleep(PURGE_EVERY)
+
+
+def read_only(path: Path, kind: str, page: int = 1_000) -> Iterator[Record]:
+    """Every record of ``kind`` in the file at ``path`` in commit order (``seq``), read without
+    a running recorder and without writing: a check must work beside the hub, or without it."""
+    connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    sql = f"SELECT {_COLUMNS} FROM records WHERE kind = ? AND seq > ? ORDER BY seq LIMIT {page}"
+    try:
+        after = 0
+        while records := _fetch_records(connection, sql, [check_slug(kind, "kind"), after]):
+            yield from records
+            after = records[-1].seq
+    finally:
+        connection.close()
 
 
 def _checked_retention(what: str, keep: timedelta | None) -> timedelta | None:

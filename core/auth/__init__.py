@@ -140,6 +140,7 @@ def xiaoqu_config_schema() -> Any:
 @hookimpl
 async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
     audit_log = AuditLog(hub.recorder, timedelta(days=config["audit_keep_days"]))
+    await audit_log.resume()
     manager = await AuthManager.open(hub.storage, audit_log, hub.clock.time)
     access = Access(hub, manager, site_grants=config["roles"], login_lifetime=config["login_token_lifetime"])
     await access.load_permissions()

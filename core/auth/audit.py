@@ -5,22 +5,32 @@ Records go to the recorder as kind ``audit`` with the acting user's id as the su
 ``cli:<os user>`` for the command line, and the id of the token they used), from which IP,
 through which door (``api``, ``cli``, ``hub``) and the act's details. Details whose key names a secret (password, token,
 PIN...) are replaced by ``***`` before they are written: the audit log must be safe to read.
+
+The records form a hash chain, so a record deleted or edited in the file is detected
+(:func:`verify`): each record's data holds ``prev``, the hash of the record before it, and
+``hash``, a SHA-256 over ``prev``, its subject, time and data. The chain follows the order
+records are queued in, which is the order the recorder's single writer commits them (``seq``).
+Retention purges the oldest records, so a check starts from the oldest record still kept and
+takes its ``prev`` on trust.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.payload import REDACTED, TOO_DEEP, jsonable
 
 if TYPE_CHECKING:
     from xiaoqu.core.auth.manager import User
-    from xiaoqu.core.recorder import Recorder
+    from xiaoqu.core.recorder import Record, Recorder
 
-__all__ = ["REDACTED", "TOO_DEEP", "Actor", "AuditLog", "redact"]
+__all__ = ["REDACTED", "TOO_DEEP", "Actor", "AuditLog", "Verdict", "redact", "verify"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -33,6 +43,8 @@ MIN_KEEP_DAYS: Final = 180
 MAX_DEPTH: Final = 16
 MAX_ITEMS: Final = 1_000
 MAX_TEXT: Final = 2_000
+#: The ``prev`` of the first record ever written.
+GENESIS: Final = ""
 
 _SECRET_KEY = re.compile(
     r"(^|_)(password|passwd|pwd|passphrase|passcode|code|secret|token|pin|api_key|apikey|authorization|cookie)(_|$)",
@@ -102,7 +114,14 @@ class AuditLog:
 
     def __init__(self, recorder: Recorder, keep: timedelta = DEFAULT_KEEP) -> None:
         self._recorder = recorder
+        self._last_hash = GENESIS
         recorder.set_retention(KIND, keep)
+
+    async def resume(self) -> None:
+        """Continue the chain from the last record written, so a restart does not break it."""
+        last = await self._recorder.last(KIND)
+        if last is not None:
+            self._last_hash = str(last.data.get("hash", GENESIS))
 
     def record(self, act: str, actor: Actor, **details: Any) -> None:
         """Record ``act``; the act happened, so losing its record must not undo or break it.
@@ -119,6 +138,71 @@ class AuditLog:
             data["error"] = f"details not recorded: {type(err).__name__}"
         _LOGGER.debug("audit: %s by %s (%s, %s)", act, actor.name, actor.source, actor.ip)
         try:
-            self._recorder.record(KIND, data, subject=actor.user_id)
+            self._chain(data, actor.user_id)
         except Exception as err:  # the recorder stopped, say: the details are redacted, so they may be named
             _LOGGER.error("Could not record audit %s by %s: %s", act, actor.name, err)
+
+    def _chain(self, data: dict[str, Any], subject: str | None) -> None:
+        """Link ``data`` to the record before it and queue it; on the loop, so in call order."""
+        when = self._recorder.now()
+        data["prev"] = self._last_hash
+        data["hash"] = record_hash(subject, when, data)
+        self._recorder.record(KIND, data, subject=subject, time=when)
+        self._last_hash = data["hash"]
+
+
+def record_hash(subject: str | None, when: float, data: dict[str, Any]) -> str:
+    """SHA-256 over a canonical JSON of what a record says (its ``hash`` aside)."""
+    said = {key: value for key, value in data.items() if key != "hash"}
+    text = json.dumps(
+        {"subject": subject, "time": when, "data": said},
+        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class Verdict:
+    """What :func:`verify` found: the breaks in words, and the span of records it checked."""
+
+    breaks: list[str] = field(default_factory=list)
+    count: int = 0
+    first: Record | None = None
+    last: Record | None = None
+
+
+def verify(records: Iterable[Record]) -> Verdict:
+    """Walk audit records in commit order (``seq``) and name each break in the chain.
+
+    The first chained record's ``prev`` is taken on trust: the records before it were purged.
+    Records without a ``hash`` before it were written before the chain existed and are skipped.
+    """
+    verdict = Verdict()
+    for record in records:
+        if verdict.first is None and "hash" not in record.data:
+            continue
+        expected = None if verdict.last is None else verdict.last.data.get("hash")
+        verdict.breaks.extend(_breaks(record, expected))
+        verdict.first = verdict.first or record
+        verdict.last = record
+        verdict.count += 1
+    return verdict
+
+
+def _breaks(record: Record, expected: Any) -> list[str]:
+    found: list[str] = []
+    if expected is not None and record.data.get("prev") != expected:
+        found.append(f"record seq {record.seq}: follows a record that is missing or changed")
+    if record.data.get("hash") != record_hash(record.subject, record.time, record.data):
+        found.append(f"record seq {record.seq} ({describe(record)}): its hash does not match its contents")
+    return found
+
+
+def describe(record: Record) -> str:
+    """``login by office, 2026-12-06 10:01:02``: enough for staff to find the record."""
+    return f"{record.data.get('act')} by {record.data.get('by')}, {local_time(record.time)}"
+
+
+def local_time(when: float) -> str:
+    """The site's local time to the second, as staff read it on the dashboard."""
+    return datetime.fromtimestamp(when).strftime("%Y-%m-%d %H:%M:%S")

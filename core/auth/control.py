@@ -309,8 +309,10 @@ async def open_commands(data_dir: Path) -> AsyncIterator[Commands]:
     recorder = Recorder(Path(data_dir) / RECORDER_FILE)
     await recorder.start()
     try:
+        audit_log = AuditLog(recorder)
+        await audit_log.resume()
         try:
-            auth = await AuthManager.open(storage, AuditLog(recorder), time.time)
+            auth = await AuthManager.open(storage, audit_log, time.time)
         except StoreLockedError:
             raise AuthError(
                 f"the hub is running on {data_dir} but does not answer on {path}; stop the hub and "

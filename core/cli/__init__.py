@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "xiaoqu.core.cli.plugins",
     "xiaoqu.core.cli.scaffold",
     "xiaoqu.core.cli.users",
+    "xiaoqu.core.cli.audit",
     "xiaoqu.core.cli.automation",
 )
 

@@ -95,15 +95,16 @@ def _positive_days(text: str) -> int:
 
 def _run(command: Callable[..., Any], args: argparse.Namespace) -> int:
     try:
-        data_dir = _data_dir(args.config)
+        directory = data_dir(args.config)
         password = _read_password(args) if getattr(args, "password_stdin", False) or command is user_passwd else None
-        return asyncio.run(_with_commands(data_dir, command, args, password))
+        return asyncio.run(_with_commands(directory, command, args, password))
     except CommandError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
 
 
-def _data_dir(config: Path) -> Path:
+def data_dir(config: Path) -> Path:
+    """The data directory of the site configured in ``config``: where its store and recorder live."""
     from xiaoqu.core.bootstrap import check_config
 
     checked = check_config(config)
