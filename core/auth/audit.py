@@ -123,6 +123,14 @@ class AuditLog:
         if last is not None:
             self._last_hash = str(last.data.get("hash", GENESIS))
 
+    async def read(self, *, subject: str | None = None, act: str | None = None, since: float | None = None,
+                   until: float | None = None, limit: int | None = 100) -> list[Record]:
+        """Records newest first, by one user's id and of one act if asked; flushed first, so an
+        act just recorded (the read that asks, say) is not missing from what is shown."""
+        await self._recorder.flush()
+        return await self._recorder.query(KIND, subject=subject, since=since, until=until,
+                                          where=None if act is None else {"act": act}, newest_first=True, limit=limit)
+
     def record(self, act: str, actor: Actor, **details: Any) -> None:
         """Record ``act``; the act happened, so losing its record must not undo or break it.
 

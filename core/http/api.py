@@ -385,7 +385,6 @@ async def update_entity(request: web.Request) -> web.Response:
 @requires(API_READ_AUDIT)
 async def get_audit(request: web.Request) -> web.Response:
     """The audit log, newest first: ``?user=NAME&act=ACT&since=EPOCH&limit=N``."""
-    hub = hub_of(request)
     manager = request.app[ACCESS_KEY].manager
     query = request.query
     subject = None
@@ -402,11 +401,8 @@ async def get_audit(request: web.Request) -> web.Response:
     except ValueError:
         return json_message(f"limit is a whole number from 1 to {MAX_AUDIT_ROWS}; since is epoch seconds.",
                             HTTPStatus.BAD_REQUEST)
-    where = {"act": query["act"]} if "act" in query else None
-    await hub.recorder.flush()
     try:
-        records = await hub.recorder.query(audit.KIND, subject=subject, since=since, where=where,
-                                           newest_first=True, limit=limit)
+        records = await manager.audit.read(subject=subject, act=query.get("act"), since=since, limit=limit)
     except ValueError as err:  # the recorder names what it refuses (since=nan, say)
         return json_message(str(err), HTTPStatus.BAD_REQUEST)
     _audit(request, audit.AUDIT_READ, filters=dict(query))

@@ -10,11 +10,12 @@ import io
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import urlencode
 
 from aiohttp import web
 
 from xiaoqu.integrations.dashboard import N_, Feed, Page, PageRequest, Panel, register
+from xiaoqu.integrations.dashboard.paging import asked as filled_in
+from xiaoqu.integrations.dashboard.paging import link, older
 from xiaoqu.integrations.dashboard.request import NO_STORE
 from xiaoqu.integrations.residents.sheet import write_csv
 
@@ -37,24 +38,8 @@ COLUMNS: Final = (("time", N_("Time")), ("door", N_("Door")), ("credential", N_(
                   ("reason", N_("Reason")), ("rule", N_("Rule")))
 
 
-def _asked(page: PageRequest) -> dict[str, str]:
-    """The filters filled in on the page; an empty field filters nothing."""
-    return {name: value for name in FILTERS if (value := page.query.get(name, "").strip())}
-
-
 def _decision(page: PageRequest, record: dict[str, Any]) -> str:
     return page.gettext("granted") if record["granted"] else page.gettext("denied")
-
-
-def _link(page: PageRequest, query: dict[str, str]) -> str:
-    return f"{page.request.path}?{urlencode(query)}"
-
-
-def _older(page: PageRequest, asked: dict[str, str], records: list[dict[str, Any]]) -> str | None:
-    """The next page back in time, when this one is full: the same filters, ending where it ends."""
-    if len(records) < int(asked.get("limit", PAGE_SIZE)):
-        return None
-    return _link(page, {**asked, "end": records[-1]["time"]})
 
 
 def _csv(page: PageRequest, records: list[dict[str, Any]]) -> web.Response:
@@ -70,14 +55,15 @@ def _csv(page: PageRequest, records: list[dict[str, Any]]) -> web.Response:
 
 async def log_page(page: PageRequest) -> web.Response:
     """The log newest first, filtered and paged; ``?format=csv`` exports the same rows."""
-    asked = _asked(page)
+    asked = filled_in(page, FILTERS)
     answer = await page.call(DOMAIN, SERVICE_LOG, {"limit": PAGE_SIZE, **asked}, return_response=True)
     records: list[dict[str, Any]] = (answer or {})["records"]
     if page.query.get("format") == "csv":
         return _csv(page, records)
     return page.render("access/log.html", records=records, asked=asked, columns=COLUMNS,
-                       decision=lambda record: _decision(page, record), older=_older(page, asked, records),
-                       export=_link(page, {**asked, "format": "csv"}))
+                       decision=lambda record: _decision(page, record),
+                       older=older(page, asked, [record["time"] for record in records], int(asked.get("limit", PAGE_SIZE))),
+                       export=link(page, {**asked, "format": "csv"}))
 
 
 def _midnight(page: PageRequest) -> float:
