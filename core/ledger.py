@@ -53,6 +53,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Final
 
+from xiaoqu.core.sqlite_writer import rollback, settle
 from xiaoqu.core.storage import StoreLockedError, check_slug, dump_json, lock_file, open_private
 
 __all__ = [
@@ -454,10 +455,10 @@ class Ledger:
         try:
             lock = _lock(self.path)
         except StoreLockedError as err:
-            self._call_soon(_settle, [(ready, err)])
+            self._call_soon(settle, [(ready, err)])
             return
         except OSError as err:
-            self._call_soon(_settle, [(ready, LedgerError(f"cannot open {self.path}: {err}"))])
+            self._call_soon(settle, [(ready, LedgerError(f"cannot open {self.path}: {err}"))])
             return
         try:
             connection = _connect_writer(self.path)
@@ -465,16 +466,16 @@ class Ledger:
             self._balances.update(_sum_entries(connection))
         except Exception as err:
             os.close(lock)
-            self._call_soon(_settle, [(ready, LedgerError(f"cannot open {self.path}: {err}"))])
+            self._call_soon(settle, [(ready, LedgerError(f"cannot open {self.path}: {err}"))])
             return
-        self._call_soon(_settle, [(ready, None)])
+        self._call_soon(settle, [(ready, None)])
         try:
             self._serve(connection)
         finally:
             with contextlib.suppress(sqlite3.Error):
                 connection.close()
             os.close(lock)
-            self._call_soon(_settle, [(self._writer_done, None)])
+            self._call_soon(settle, [(self._writer_done, None)])
 
     def _serve(self, connection: sqlite3.Connection) -> None:
         while True:
@@ -508,7 +509,7 @@ class Ledger:
             try:
                 batch = self._decide(connection, requests)
             except Exception as err:
-                _rollback(connection)
+                rollback(connection)
                 self.last_error = err
                 if self._stopping.is_set():
                     attempts_when_stopping += 1
@@ -522,7 +523,7 @@ class Ledger:
             self.last_error = None
             self._floors.update(batch.new_floors)
             self._balances.update(batch.new_balances)
-            self._call_soon(_settle, batch.outcomes)
+            self._call_soon(settle, batch.outcomes)
             return
 
     def _decide(self, connection: sqlite3.Connection, requests: list[_Request]) -> _Batch:
@@ -544,15 +545,15 @@ class Ledger:
     def _give_up(self, requests: list[_Request], err: Exception) -> None:
         _LOGGER.error("ledger %s: closing with %d requests that could not be committed (%s)", self.path, len(requests), err)
         failure = LedgerError(f"could not commit to {self.path}: {err}")
-        self._call_soon(_settle, [(request.future, failure) for request in requests])
+        self._call_soon(settle, [(request.future, failure) for request in requests])
 
     def _run_job(self, connection: sqlite3.Connection, job: _Job) -> None:
         try:
             result: Any = job.run(connection)
         except Exception as err:
-            _rollback(connection)
+            rollback(connection)
             result = LedgerError(f"{self.path}: {err}")
-        self._call_soon(_settle, [(job.future, result)])
+        self._call_soon(settle, [(job.future, result)])
 
     def _call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
         assert self._loop is not None
@@ -702,12 +703,6 @@ def _connect_writer(path: Path) -> sqlite3.Connection:
     return connection
 
 
-def _rollback(connection: sqlite3.Connection) -> None:
-    # A failed COMMIT may already have rolled back; a broken connection cannot.
-    with contextlib.suppress(sqlite3.Error):
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
-
 
 # Checking input, in the caller.
 
@@ -754,13 +749,3 @@ def _checked_range(start: float | None, end: float | None) -> tuple[float, float
         math.inf if end is None else _checked_time("end", end),
     )
 
-
-def _settle(outcomes: list[tuple[asyncio.Future[Any] | None, Any]]) -> None:
-    """On the loop: hand each waiter its result (or exception); cancelled waiters are skipped."""
-    for future, outcome in outcomes:
-        if future is None or future.done():
-            continue
-        if isinstance(outcome, BaseException):
-            future.set_exception(outcome)
-        else:
-            future.set_result(outcome)

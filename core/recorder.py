@@ -40,6 +40,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from xiaoqu.core.sqlite_writer import rollback, settle
 from xiaoqu.core.storage import check_slug, dump_json, open_private
 
 __all__ = ["Record", "Recorder", "RecorderError", "read_only"]
@@ -374,7 +375,7 @@ class Recorder:
             try:
                 answers = _insert(connection, rows)
             except Exception as err:
-                _rollback(connection)
+                rollback(connection)
                 self.last_error = err
                 stopping = self._stopping.is_set()
                 if stopping:
@@ -394,7 +395,7 @@ class Recorder:
                 continue
             self.last_error = None
             if answers:
-                self._call_soon(_settle, answers)
+                self._call_soon(settle, answers)
             return
 
     def _give_up(self, rows: list[_Queued], err: Exception) -> None:
@@ -403,15 +404,15 @@ class Recorder:
             self.path, len(rows), err,
         )
         failure = RecorderError(f"could not commit to {self.path}: {err}")
-        self._call_soon(_settle, [(future, failure) for _row, future in rows if future])
+        self._call_soon(settle, [(future, failure) for _row, future in rows if future])
 
     def _run_job(self, connection: sqlite3.Connection, job: _Job) -> None:
         try:
             result: Any = job.run(connection)
         except Exception as err:
-            _rollback(connection)
+            rollback(connection)
             result = RecorderError(f"{self.path}: {err}")
-        self._call_soon(_settle, [(job.future, result)])
+        self._call_soon(settle, [(job.future, result)])
 
     def _call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
         assert self._loop is not None
@@ -539,16 +540,6 @@ def _checked_time(what: str, value: float) -> float:
     return float(value)
 
 
-def _settle(outcomes: list[tuple[asyncio.Future[Any], Any]]) -> None:
-    """On the loop: hand each waiter its result (or error); cancelled waiters are skipped."""
-    for future, outcome in outcomes:
-        if future.done():
-            continue
-        if isinstance(outcome, BaseException):
-            future.set_exception(outcome)
-        else:
-            future.set_result(outcome)
-
 
 def _connect_writer(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -600,12 +591,6 @@ def _insert(
     connection.execute("COMMIT")
     return answers
 
-
-def _rollback(connection: sqlite3.Connection) -> None:
-    # A failed COMMIT may already have rolled back; a broken connection cannot.
-    with contextlib.suppress(sqlite3.Error):
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
 
 
 def _purge(

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from xiaoqu.core.sqlite_writer import rollback, settle
 from xiaoqu.core.storage import StoreLockedError, dump_json, lock_file, open_private
 
 __all__ = ["Change", "RowStore", "RowStoreError"]
@@ -154,18 +155,18 @@ class RowStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             lock = lock_file(self.path)
         except StoreLockedError as err:
-            self._call_soon(_settle, [(ready, err)])
+            self._call_soon(settle, [(ready, err)])
             return
         except OSError as err:
-            self._call_soon(_settle, [(ready, RowStoreError(f"cannot open {self.path}: {err}"))])
+            self._call_soon(settle, [(ready, RowStoreError(f"cannot open {self.path}: {err}"))])
             return
         try:
             connection = _connect(self.path, self.tables)
         except Exception as err:
             os.close(lock)
-            self._call_soon(_settle, [(ready, RowStoreError(f"cannot open {self.path}: {err}"))])
+            self._call_soon(settle, [(ready, RowStoreError(f"cannot open {self.path}: {err}"))])
             return
-        self._call_soon(_settle, [(ready, None)])
+        self._call_soon(settle, [(ready, None)])
         try:
             while True:
                 batch, stop = self._next_batch(self._queue.get())
@@ -176,7 +177,7 @@ class RowStore:
             with contextlib.suppress(sqlite3.Error):
                 connection.close()
             os.close(lock)
-            self._call_soon(_settle, [(self._writer_done, None)])
+            self._call_soon(settle, [(self._writer_done, None)])
 
     def _next_batch(self, item: Any) -> tuple[list[_Queued], bool]:
         batch: list[_Queued] = []
@@ -207,23 +208,21 @@ class RowStore:
                             connection.execute(f"INSERT OR REPLACE INTO {table} (key, doc) VALUES (?, ?)", (key, text))
                 connection.execute("COMMIT")
             except Exception as err:
-                with contextlib.suppress(sqlite3.Error):
-                    if connection.in_transaction:
-                        connection.execute("ROLLBACK")
+                rollback(connection)
                 self.last_error = err
                 if self._stopping.is_set():
                     attempts_when_stopping += 1
                     if attempts_when_stopping >= ATTEMPTS_WHEN_STOPPING:
                         failure = RowStoreError(f"could not commit to {self.path}: {err}")
                         _LOGGER.error("row store %s: stopping with %d uncommitted writes (%s)", self.path, len(batch), err)
-                        self._call_soon(_settle, [(future, failure) for _changes, future in batch])
+                        self._call_soon(settle, [(future, failure) for _changes, future in batch])
                         return
                 _LOGGER.error("row store %s: could not commit %d writes (%s); retrying", self.path, len(batch), err)
                 self._stopping.wait(pause)
                 pause = min(pause * 2, RETRY_MAX)
                 continue
             self.last_error = None
-            self._call_soon(_settle, [(future, None) for _changes, future in batch])
+            self._call_soon(settle, [(future, None) for _changes, future in batch])
             return
 
     def _call_soon(self, callback: Any, *args: Any) -> None:
@@ -258,12 +257,3 @@ def _read_table(path: Path, table: str) -> list[tuple[str, dict[str, Any]]]:
     finally:
         connection.close()
 
-
-def _settle(outcomes: list[tuple[asyncio.Future[None] | None, BaseException | None]]) -> None:
-    for future, outcome in outcomes:
-        if future is None or future.done():
-            continue
-        if outcome is None:
-            future.set_result(None)
-        else:
-            future.set_exception(outcome)
