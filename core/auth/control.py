@@ -290,19 +290,26 @@ def _result(line: bytes) -> Any:
     return reply.get("result")
 
 
+async def running_hub(data_dir: Path, timeout: float | None = None) -> RemoteCommands | None:
+    """The control socket of the hub running on ``data_dir``, if one answers; None when no hub
+    runs (a socket left by a hub that died: nobody listens, so its stores are free to open)."""
+    path = socket_path(data_dir)
+    if not path.exists():
+        return None
+    remote = RemoteCommands(path) if timeout is None else RemoteCommands(path, timeout)
+    try:
+        await remote.call("ping")
+    except (OSError, AuthError, ValueError):
+        return None
+    return remote
+
+
 @asynccontextmanager
 async def open_commands(data_dir: Path) -> AsyncIterator[Commands]:
     """The staff commands on the running hub if there is one, else on the store directly."""
-    path = socket_path(data_dir)
-    if path.exists():
-        remote = RemoteCommands(path)
-        try:
-            await remote.call("ping")
-        except (OSError, AuthError, ValueError):
-            pass  # a socket left by a hub that died: nobody listens, so the store is free
-        else:
-            yield remote
-            return
+    if (remote := await running_hub(data_dir)) is not None:
+        yield remote
+        return
     from xiaoqu.core.recorder import Recorder
 
     storage = Storage(data_dir)
@@ -315,7 +322,7 @@ async def open_commands(data_dir: Path) -> AsyncIterator[Commands]:
             auth = await AuthManager.open(storage, audit_log, time.time)
         except StoreLockedError:
             raise AuthError(
-                f"the hub is running on {data_dir} but does not answer on {path}; stop the hub and "
+                f"the hub is running on {data_dir} but does not answer on {socket_path(data_dir)}; stop the hub and "
                 "run the command again"
             ) from None
         yield AuthCommands(auth, Actor("cli", f"cli:{getpass.getuser()}"), "store")

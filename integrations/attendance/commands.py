@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.auth.audit import Actor, AuditLog
-from xiaoqu.core.auth.control import RemoteCommands, socket_path
-from xiaoqu.core.auth.manager import AuthError
+from xiaoqu.core.auth.control import running_hub
 from xiaoqu.core.calendar import SiteCalendar
 from xiaoqu.core.const import RECORDER_FILE
 from xiaoqu.core.recorder import Recorder
@@ -60,16 +59,9 @@ def register(control: ControlServer, attendance: Attendance, audit: Callable[...
 @asynccontextmanager
 async def open_export(site: Site) -> AsyncIterator[Export]:
     """``export(**args)`` on the running hub if one answers, else on the stores directly."""
-    path = socket_path(site.data_dir)
-    if path.exists():
-        remote = RemoteCommands(path, timeout=REMOTE_TIMEOUT)
-        try:
-            await remote.call("ping")
-        except (OSError, AuthError, ValueError):
-            pass  # a socket left by a hub that died
-        else:
-            yield lambda **args: remote.call(COMMAND_EXPORT, **args)
-            return
+    if (remote := await running_hub(site.data_dir, REMOTE_TIMEOUT)) is not None:
+        yield lambda **args: remote.call(COMMAND_EXPORT, **args)
+        return
     recorder = Recorder(site.data_dir / RECORDER_FILE)
     await recorder.start()
     try:

@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
 from xiaoqu.core.auth.audit import Actor, AuditLog
-from xiaoqu.core.auth.control import RemoteCommands, socket_path
-from xiaoqu.core.auth.manager import AuthError
+from xiaoqu.core.auth.control import running_hub
 from xiaoqu.core.const import RECORDER_FILE
 from xiaoqu.core.ledger import Ledger
 from xiaoqu.core.recorder import Recorder
@@ -74,16 +73,9 @@ async def open_report(data_dir: Path, core: dict[str, Any], residents_config: di
                       progress: Progress) -> AsyncIterator[tuple[Report, bool]]:
     """``report(**args)`` and whether it runs on the hub: on the running hub if one answers
     (no progress comes back over the socket), else on the stores directly, telling ``progress``."""
-    path = socket_path(data_dir)
-    if path.exists():
-        remote = RemoteCommands(path, timeout=REMOTE_TIMEOUT)
-        try:
-            await remote.call("ping")
-        except (OSError, AuthError, ValueError):
-            pass  # a socket left by a hub that died
-        else:
-            yield (lambda **args: remote.call(COMMAND_REPORT, **args)), True
-            return
+    if (remote := await running_hub(data_dir, REMOTE_TIMEOUT)) is not None:
+        yield (lambda **args: remote.call(COMMAND_REPORT, **args)), True
+        return
     recorder = Recorder(data_dir / RECORDER_FILE)
     await recorder.start()
     try:

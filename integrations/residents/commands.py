@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.auth.audit import Actor, AuditLog
-from xiaoqu.core.auth.control import RemoteCommands, socket_path
-from xiaoqu.core.auth.manager import AuthError
+from xiaoqu.core.auth.control import RemoteCommands, running_hub
 from xiaoqu.core.const import RECORDER_FILE
 from xiaoqu.core.errors import HubError
 from xiaoqu.core.recorder import Recorder
@@ -100,16 +99,9 @@ class _Local:
 async def open_commands(data_dir: Path, config: dict[str, Any],
                         progress: Progress | None = None) -> AsyncIterator[RemoteCommands | _Local]:
     """The commands on the running hub if one answers, else on the store directly."""
-    path = socket_path(data_dir)
-    if path.exists():
-        remote = RemoteCommands(path, timeout=REMOTE_TIMEOUT)
-        try:
-            await remote.call("ping")
-        except (OSError, AuthError, ValueError):
-            pass  # a socket left by a hub that died
-        else:
-            yield remote
-            return
+    if (remote := await running_hub(data_dir, REMOTE_TIMEOUT)) is not None:
+        yield remote
+        return
     recorder = Recorder(Path(data_dir) / RECORDER_FILE)
     await recorder.start()
     try:
