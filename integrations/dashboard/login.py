@@ -3,11 +3,17 @@
 The sign-in form checks passwords as ``/api/auth/login`` does, through the same attempts
 counter: failures from an address count toward its ban (``http: login_attempts_threshold``),
 however the address tries, and each is audited. The form carries its own CSRF token (a
-cookie and a field that must match), so a page elsewhere cannot sign a browser in.
+cookie and a field that must match), so a page elsewhere cannot sign a browser in; other
+public forms (the portal's sign-up) use the same pair (:func:`form_token`, :func:`form_token_matches`).
+
+It is the one sign-in for every area (``guard.Area``): staff land on the dashboard, residents
+on their portal, so the session cookie is sent to the whole site (``/``) and each area's guard
+decides whom it admits.
 """
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
@@ -30,37 +36,57 @@ from .const import (
     SESSION_COOKIE,
     SOURCE_DASHBOARD,
 )
+from .guard import area_of
 from .registry import N_
 from .request import HTML, NO_STORE
 
 if TYPE_CHECKING:
+    from xiaoqu.core.auth import User
+    from xiaoqu.core.hub import Hub
+
     from .request import PageRequest
     from .runtime import Dashboard
 
 #: The most of a user name or password the form takes (the API's limits are larger; nobody types more).
 MAX_FIELD = 256
+#: The session cookie goes to every area of the one sign-in (the dashboard, the portal).
+SESSION_PATH = "/"
 
 
-def _cookie(response: web.StreamResponse, request: web.Request, name: str, value: str) -> None:
-    response.set_cookie(name, value, path=ROOT, httponly=True, samesite="Strict", secure=request.secure)
+def _cookie(response: web.StreamResponse, request: web.Request, name: str, value: str, path: str = ROOT) -> None:
+    response.set_cookie(name, value, path=path, httponly=True, samesite="Strict", secure=request.secure)
 
 
-def _next(request: web.Request) -> str:
-    """Where to go after signing in: a dashboard page, never another site."""
-    target = request.query.get("next", "")
-    return target if target.startswith(f"{ROOT}/") and not target.startswith("//") else f"{ROOT}/"
+def form_token(response: web.StreamResponse, request: web.Request, path: str) -> str:
+    """A public form's CSRF token, set as a cookie for ``path``: the form's field must match it."""
+    token = secrets.token_urlsafe(32)
+    _cookie(response, request, LOGIN_COOKIE, token, path)
+    return token
+
+
+def form_token_matches(request: web.Request, form: Mapping[str, object]) -> bool:
+    """Whether a public form came back with the token its cookie holds (in constant time)."""
+    cookie, field = request.cookies.get(LOGIN_COOKIE, ""), form.get(CSRF_FIELD)
+    return bool(cookie) and isinstance(field, str) and secrets.compare_digest(cookie.encode(), field.encode())
+
+
+def within(hub: Hub, user: User, target: object) -> str:
+    """``target`` if it is a page of ``user``'s own area, else that area's first page: never
+    another site, never an area that would refuse them."""
+    area = area_of(hub, user)
+    root = area.root if area is not None else ROOT
+    return target if isinstance(target, str) and target.startswith(f"{root}/") else f"{root}/"
 
 
 def _form(dashboard: Dashboard, request: web.Request, status: int = HTTPStatus.OK, error: str | None = None
           ) -> web.Response:
     language = dashboard.preferences.default
-    token = secrets.token_urlsafe(32)
+    response = web.Response(status=status, content_type=HTML, headers=NO_STORE)
     env = dashboard.environments[language]
-    text = env.get_template("login.html").render(
-        language=language, csrf_field=CSRF_FIELD, csrf_token=token, error=error and dashboard.catalogues[language].gettext(error),
+    response.text = env.get_template("login.html").render(
+        language=language, csrf_field=CSRF_FIELD, csrf_token=form_token(response, request, ROOT),
+        error=error and dashboard.catalogues[language].gettext(error),
         root=ROOT, site=dashboard.hub.config.name, action=request.path_qs)
-    response = web.Response(text=text, status=status, content_type=HTML, headers=NO_STORE)
-    _cookie(response, request, LOGIN_COOKIE, token)
     return response
 
 
@@ -76,8 +102,7 @@ async def login(request: web.Request) -> web.Response:
     attempts = hub.data[DATA_SERVER].attempts
     form = await request.post()
     anonymous = Actor(SOURCE_DASHBOARD, None, None, request.remote)
-    cookie, field = request.cookies.get(LOGIN_COOKIE, ""), form.get(CSRF_FIELD)
-    if not cookie or not isinstance(field, str) or not secrets.compare_digest(cookie.encode(), field.encode()):
+    if not form_token_matches(request, form):
         dashboard.access.manager.audit.record(AUDIT_CSRF_REFUSED, anonymous, page="login")
         return _form(dashboard, request, HTTPStatus.FORBIDDEN, N_("This form has expired. Please sign in again."))
     name, password = form.get("username"), form.get("password")
@@ -97,8 +122,9 @@ async def login(request: web.Request) -> web.Response:
     attempts.succeeded(request.remote)
     secret, _session = dashboard.sessions.open(user.id)
     dashboard.access.manager.audit.record(acts.LOGIN, Actor.for_user(user, SOURCE_DASHBOARD, request.remote))
-    response = web.Response(status=HTTPStatus.SEE_OTHER, headers={"Location": _next(request), **NO_STORE})
-    _cookie(response, request, SESSION_COOKIE, secret)
+    landing = within(hub, user, request.query.get("next"))
+    response = web.Response(status=HTTPStatus.SEE_OTHER, headers={"Location": landing, **NO_STORE})
+    _cookie(response, request, SESSION_COOKIE, secret, SESSION_PATH)
     response.del_cookie(LOGIN_COOKIE, path=ROOT)
     return response
 
@@ -107,7 +133,7 @@ async def logout(page: PageRequest) -> web.Response:
     page.dashboard.sessions.close(page.request.cookies.get(SESSION_COOKIE))
     page.dashboard.access.record(acts.LOGOUT, page.context)
     response = page.redirect(LOGIN_PATH)
-    response.del_cookie(SESSION_COOKIE, path=ROOT)
+    response.del_cookie(SESSION_COOKIE, path=SESSION_PATH)
     return response
 
 
@@ -146,5 +172,4 @@ async def set_language(page: PageRequest) -> web.Response:
         return page.message(HTTPStatus.BAD_REQUEST, page.gettext("Unknown language."))
     await page.dashboard.preferences.set_language(page.user.id, str(language))
     page.dashboard.access.record(AUDIT_LANGUAGE, page.context, language=language)
-    back = form.get("next")
-    return page.redirect(back if isinstance(back, str) and back.startswith(f"{ROOT}/") else f"{ROOT}/")
+    return page.redirect(within(page.hub, page.user, form.get("next")))

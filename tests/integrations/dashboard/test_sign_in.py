@@ -16,7 +16,7 @@ async def test_a_page_sends_a_stranger_to_the_sign_in_form_and_back(tmp_path: Pa
                                                 {"username": "guard", "password": PASSWORD})
         assert status == 303 and response.headers["Location"] == "/dashboard/events"
         cookie = response.cookies["xiaoqu_session"]
-        assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["path"] == "/dashboard"
+        assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["path"] == "/"
         status, text, _ = await person.get("/dashboard/events")
         assert status == 200 and "guard" in text
         assert [act["act"] for act in await audit_acts(hub)][-1:] == ["login"]
