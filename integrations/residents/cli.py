@@ -1,4 +1,5 @@
-"""``xiaoqu residents import FILE`` and ``xiaoqu residents export``: the office's sheet in and out.
+"""``xiaoqu residents import FILE`` and ``xiaoqu residents export``: the office's sheet in and out;
+``xiaoqu residents invite PERSON``: a resident's one-time code for the portal.
 
 Each works on the site of ``-c FILE``, through the running hub when there is one (see
 :mod:`.commands`), with a progress bar; a bad row is printed as ``FILE:ROW: column: what is
@@ -18,7 +19,7 @@ from xiaoqu.core.cli import add_config_option
 from xiaoqu.core.errors import HubError
 from xiaoqu.core.storage import StorageError
 
-from .commands import COMMAND_EXPORT, COMMAND_IMPORT, Progress, open_commands
+from .commands import COMMAND_EXPORT, COMMAND_IMPORT, COMMAND_INVITE, Progress, open_commands
 from .const import DOMAIN
 from .schema import CONFIG_SCHEMA
 
@@ -47,6 +48,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     command.add_argument("--unmasked", action="store_true",
                          help="personal data in clear (the export is audited as a read of all of it)")
     command.set_defaults(func=lambda args: _run(_export, args))
+    command = group.add_parser("invite", help="a one-time code for a resident to make their portal account",
+                               description="Print a one-time code (valid 7 days) a resident types at the hub's "
+                                           "/portal/join to make their own account; it replaces any earlier code "
+                                           "of theirs. Needs the hub running.")
+    add_config_option(command)
+    command.add_argument("person", help="the person's id (P000012)")
+    command.set_defaults(func=lambda args: _run(_invite, args))
 
 
 def _site(config: Path) -> tuple[Path, dict[str, Any]]:
@@ -135,4 +143,15 @@ async def _export(data_dir: Path, section: dict[str, Any], args: argparse.Namesp
                                      chinese=args.chinese)
     masked = "in clear (audited)" if result["unmasked"] else "masked"
     print(f"{args.output}: {result['rows']} rows, personal data {masked}")
+    return 0
+
+
+async def _invite(data_dir: Path, section: dict[str, Any], args: argparse.Namespace) -> int:
+    """The code alone on standard output (``CODE=$(xiaoqu residents invite P000012)``), what it
+    is for on standard error."""
+    async with open_commands(data_dir, section) as commands:
+        result = await commands.call(COMMAND_INVITE, person=args.person)
+    print(f"{result['person']} of household {result['household']} can make their account at /portal/join with "
+          f"this code until {result['expires']}; it works once:", file=sys.stderr)
+    print(result["code"])
     return 0

@@ -1,10 +1,11 @@
-"""``xiaoqu residents import`` and ``export``, run where the data is.
+"""``xiaoqu residents import``, ``export`` and ``invite``, run where the data is.
 
 The registry has one writer. While the hub runs, the command asks it, through the control
 socket auth keeps for ``xiaoqu user`` (:meth:`ControlServer.add_command`): the hub reads the
 file itself (the socket is private to the hub's OS user, who may read the file anyway), so
 the change is live at once and every door sees it. With no hub, the command opens the store
-itself. Both run :class:`ResidentsCommands`, so they behave alike.
+itself. Both run :class:`ResidentsCommands`, so they behave alike. An invitation is made
+only by a running hub: its code is good at the hub's ``/portal/join``, nowhere else.
 """
 from __future__ import annotations
 
@@ -22,12 +23,15 @@ from xiaoqu.core.const import RECORDER_FILE
 from xiaoqu.core.errors import HubError
 from xiaoqu.core.recorder import Recorder
 from xiaoqu.core.storage import StorageError
+from xiaoqu.core.validation import vol
 
 from .audit import Auditor
 from .const import AUDIT_EXPORTED, AUDIT_IMPORTED, PERSONAL_FIELDS
 from .exporter import export_rows
 from .importer import ImportReport, import_sheet
+from .invites import Invites
 from .registry import Residents, open_residents
+from .schema import person_id
 from .sheet import SheetError, read_sheet, write_sheet
 
 if TYPE_CHECKING:
@@ -35,6 +39,7 @@ if TYPE_CHECKING:
 
 COMMAND_IMPORT: Final = "residents_import"
 COMMAND_EXPORT: Final = "residents_export"
+COMMAND_INVITE: Final = "residents_invite"
 #: How long the command line waits for the hub to import a sheet.
 REMOTE_TIMEOUT: Final = 600.0
 
@@ -42,12 +47,14 @@ Progress = Callable[[str, int, int | None], None]  # phase, done, total
 
 
 class ResidentsCommands:
-    """The import and export, on an open registry."""
+    """The import and export, on an open registry; invitations, on the running hub's."""
 
-    def __init__(self, residents: Residents, auditor: Auditor, progress: Progress | None = None) -> None:
+    def __init__(self, residents: Residents, auditor: Auditor, progress: Progress | None = None, *,
+                 invites: Invites | None = None) -> None:
         self._residents = residents
         self._auditor = auditor
         self._progress = progress
+        self._invites = invites
 
     def _tell(self, phase: str, total: int | None = None) -> Callable[[int], None] | None:
         progress = self._progress
@@ -79,10 +86,25 @@ class ResidentsCommands:
         return {"rows": count, "path": str(path), "unmasked": unmasked}
 
 
+    async def residents_invite(self, actor: Actor, person: str) -> dict[str, Any]:
+        if self._invites is None:
+            raise HubError("start the hub first: an invitation's code is good only at a running hub's /portal/join")
+        try:
+            wanted = person_id(person)
+        except vol.Invalid as err:
+            raise HubError(f"person: {err.msg}") from None
+        code, invite = await self._invites.invite(wanted, actor)
+        person_record = self._residents.person(invite.person)
+        household = person_record.household if person_record is not None else None
+        return {"person": invite.person, "household": household, "code": code,
+                "expires": self._invites.iso(invite.expires)}
+
+
 def register(control: ControlServer, commands: ResidentsCommands) -> None:
     """Offer the commands on the hub's control socket."""
     control.add_command(COMMAND_IMPORT, commands.residents_import)
     control.add_command(COMMAND_EXPORT, commands.residents_export)
+    control.add_command(COMMAND_INVITE, commands.residents_invite)
 
 
 class _Local:

@@ -6,11 +6,14 @@ from typing import TYPE_CHECKING, Final
 from xiaoqu.core.hub_data import HubKey
 
 if TYPE_CHECKING:
+    from .invites import Invites
     from .registry import Residents
 
 DOMAIN: Final = "residents"
 #: The registry while the hub runs; :func:`xiaoqu.integrations.residents.get_residents` reads it.
 DATA_RESIDENTS: Final[HubKey[Residents]] = HubKey(DOMAIN)
+#: The pending invitations to the residents' portal, while the hub runs.
+DATA_INVITES: Final[HubKey[Invites]] = HubKey("residents_invites")
 
 #: ``<data dir>/residents.db``: one row per household, person, vehicle and consent (a RowStore).
 STORE_FILE: Final = "residents.db"
@@ -48,6 +51,8 @@ SERVICE_GET_PERSON: Final = "get_person"
 SERVICE_FIND: Final = "find"
 SERVICE_REVEAL: Final = "reveal"
 SERVICE_ROTATE_KEY: Final = "rotate_key"
+#: A one-time code for a resident to make their own portal account (invites.py).
+SERVICE_INVITE: Final = "invite"
 PERMISSION_REVEAL: Final = f"{DOMAIN}.{SERVICE_REVEAL}"
 #: What each role may call (``xiaoqu_role_permissions``): managers everything, guards look people up.
 ROLE_PERMISSIONS: Final = {
@@ -61,3 +66,5 @@ AUDIT_CHANGED: Final = "residents_changed"
 AUDIT_ERASED: Final = "person_erased"
 AUDIT_IMPORTED: Final = "residents_imported"
 AUDIT_EXPORTED: Final = "residents_exported"
+#: A resident invited to make their portal account (who, whom, until when; never the code).
+AUDIT_INVITED: Final = "resident_invited"

@@ -20,6 +20,7 @@ from .const import (
     SERVICE_ERASE_PERSON,
     SERVICE_FIND,
     SERVICE_GET_PERSON,
+    SERVICE_INVITE,
     SERVICE_LINK_USER,
     SERVICE_RECORD_ASSESSMENT,
     SERVICE_RECORD_CONSENT,
@@ -32,8 +33,9 @@ from .const import (
     SERVICE_UPDATE_PERSON,
 )
 from .finder import find
+from .invites import INVITE_SCHEMA
 from .registry import ResidentsError
-from .runtime import get_residents
+from .runtime import get_invites, get_residents
 
 
 def _fields(call: ServiceCall, *without: str) -> dict[str, Any]:
@@ -136,6 +138,13 @@ async def rotate_key(call: ServiceCall) -> dict[str, Any]:
     return {"persons": await get_residents(call.hub).rotate_key(call.context)}
 
 
+async def invite(call: ServiceCall) -> dict[str, Any]:
+    """The code is in the answer only: never in the call's data, an event or the audit log."""
+    invites = get_invites(call.hub)
+    code, made = await invites.invite(call.data["person"], call.context)
+    return {"person": made.person, "code": code, "expires": invites.iso(made.expires)}
+
+
 _OPTIONAL = SupportsResponse.OPTIONAL
 _ONLY = SupportsResponse.ONLY
 
@@ -166,4 +175,6 @@ SERVICES = [
     ServiceSpec(SERVICE_REVEAL, reveal, schema.REVEAL_SCHEMA, "One personal value in clear (audited)", _ONLY),
     ServiceSpec(SERVICE_ROTATE_KEY, rotate_key, schema.NOTHING_SCHEMA,
                 "Re-seal all personal data with the first of residents: encryption_key", _OPTIONAL),
+    ServiceSpec(SERVICE_INVITE, invite, INVITE_SCHEMA,
+                "A one-time code (7 days) for a resident to make their portal account at /portal/join", _ONLY),
 ]
