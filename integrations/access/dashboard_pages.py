@@ -16,6 +16,7 @@ from aiohttp import web
 from xiaoqu.integrations.dashboard import N_, Feed, Page, PageRequest, Panel, register
 from xiaoqu.integrations.dashboard.paging import asked as filled_in
 from xiaoqu.integrations.dashboard.paging import link, older
+from xiaoqu.integrations.dashboard.registry import LOGS
 from xiaoqu.integrations.dashboard.request import NO_STORE
 from xiaoqu.integrations.residents.sheet import write_csv
 
@@ -87,7 +88,7 @@ def _detail(event: Event) -> str:
 def register_pages(hub: Hub) -> None:
     register(
         hub, Path(__file__).parent,
-        pages=(Page("access", log_page, permission=LOG, title=N_("Access log"), order=30),),
+        pages=(Page("access", log_page, permission=LOG, title=N_("Access log"), order=30, group=LOGS),),
         panels=(Panel("access/panel.html", _panel, permission=LOG, order=10),),
         feeds=(Feed(EVENT_ACCESS_GRANTED, N_("Access granted"), _detail, LOG),
                Feed(EVENT_ACCESS_DENIED, N_("Access denied"), _detail, LOG)),

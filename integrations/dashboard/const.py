@@ -48,3 +48,5 @@ STREAM_KEEPALIVE: Final = 15.0
 AUDIT_CSRF_REFUSED: Final = "dashboard_csrf_refused"
 AUDIT_PAGE_DENIED: Final = "dashboard_denied"
 AUDIT_LANGUAGE: Final = "dashboard_language"
+#: A list downloaded as CSV or .xlsx: which page, filtered how, how many rows.
+AUDIT_EXPORT: Final = "dashboard_export"

@@ -8,7 +8,7 @@ from xiaoqu.core.auth.permissions import API_READ_AUDIT
 
 from .audit_page import audit_page
 from .login import change_password, logout, password_form, set_language
-from .registry import N_, Page
+from .registry import LOGS, N_, Page
 from .stream import Filters
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ PAGES = (
     Page("", overview, title=N_("Overview"), order=0),
     Page("events", events, title=N_("Live events"), order=10),
     Page("events/stream", stream),
-    Page("audit", audit_page, permission=API_READ_AUDIT, title=N_("Audit log"), order=90),
+    Page("audit", audit_page, permission=API_READ_AUDIT, title=N_("Audit log"), order=90, group=LOGS),
     Page("password", password_form, permission=None),
     Page("password", change_password, permission=None, method="POST"),
     Page("language", set_language, permission=None, method="POST"),

@@ -39,14 +39,21 @@ def N_(message: str) -> str:
     return message
 
 
+#: The navigation's groups (a page's ``group``), translated in the frame's own catalogue, so a
+#: domain naming one needs no translation of it.
+PEOPLE, DEVICES, MONEY, LOGS = N_("People"), N_("Devices"), N_("Money"), N_("Logs")
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     """A page or a form's action under ``/dashboard/``.
 
     ``path`` is relative (``"doors"``, ``"doors/{door}/unlock"``). ``permission`` None lets
     every signed-in user in (their own password, their language). A page with a ``title``
-    (a message id) is in the navigation, in ``order``. A POST is refused without the
-    session's CSRF token before its handler runs.
+    (a message id) is in the navigation, in ``order``, under its ``group`` (a message id:
+    ``N_("People")``, ``N_("Devices")``, ``N_("Money")``, ``N_("Logs")``; None: on the top
+    level), so many pages still fit a tablet's or a phone's bar. A POST is refused without
+    the session's CSRF token before its handler runs.
     """
 
     path: str
@@ -55,6 +62,7 @@ class Page:
     method: str = "GET"
     title: str | None = None
     order: int = 100
+    group: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +100,8 @@ class Registry:
     packages: list[Path] = field(default_factory=list)
 
     def navigation(self) -> list[Page]:
+        """The pages with a title, in their order; the bar groups them (a group stands where
+        its first page would)."""
         return sorted((page for page in self.pages if page.title), key=lambda page: page.order)
 
 

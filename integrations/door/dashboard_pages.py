@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.auth import API_READ
 from xiaoqu.integrations.dashboard import N_, Feed, Page, PageRequest, Panel, register
+from xiaoqu.integrations.dashboard.registry import DEVICES
 
 from .const import (
     DATA_DOORS,
@@ -71,7 +72,7 @@ def _detail(event: Event) -> str:
 def register_pages(hub: Hub) -> None:
     register(
         hub, Path(__file__).parent,
-        pages=(Page("doors", doors_page, title=N_("Doors"), order=20),
+        pages=(Page("doors", doors_page, title=N_("Doors"), order=20, group=DEVICES),
                Page("doors/{door}/unlock", unlock, permission=UNLOCK, method="POST")),
         panels=(Panel("door/panel.html", _panel, order=0),),
         feeds=tuple(Feed(event_type, label, _detail, API_READ) for event_type, label in (

@@ -12,7 +12,8 @@ number cell is turned into its digits; a card typed as a short number has lost i
 leading zeros, which the importer says.
 
 What is written is text only: the office opens exports in Excel or WPS, and a name such as
-``=HYPERLINK(...)`` must not run there. A written file is readable by the hub's user only.
+``=HYPERLINK(...)`` must not run there (the core's :mod:`xiaoqu.core.spreadsheet` writers, which
+every export shares). A written file is readable by the hub's user only.
 """
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Final, TextIO
+from typing import Any, Final
 
+from xiaoqu.core.spreadsheet import csv_value, write_csv, write_xlsx
 from xiaoqu.core.storage import open_private
 from xiaoqu.core.validation import did_you_mean
 
@@ -56,8 +58,6 @@ _BY_HEADER: Final = {header.casefold(): name for name, headers in _READ.items() 
 #: A sheet's rows at most (a community of 10,000 flats has some 30,000 people).
 MAX_ROWS: Final = 500_000
 SUFFIXES: Final = (".csv", ".xlsx")
-#: How a CSV cell that Excel or WPS would run as a formula starts (OWASP's "CSV injection").
-FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
 class SheetError(ValueError):
@@ -149,7 +149,7 @@ def _csv_lines(path: Path) -> Iterator[list[str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("gb18030")
-    return ([_csv_value(cell) for cell in line] for line in csv.reader(io.StringIO(text, newline="")))
+    return ([csv_value(cell) for cell in line] for line in csv.reader(io.StringIO(text, newline="")))
 
 
 def _xlsx_lines(path: Path) -> Iterator[Sequence[Any]]:
@@ -180,55 +180,6 @@ def write_table(path: Path, header: Sequence[str], lines: Iterable[Sequence[Any]
     fd = open_private(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     if suffix == ".xlsx":
         with open(fd, "wb") as file:
-            return _write_xlsx(file, header, lines, title)
+            return write_xlsx(file, header, lines, title)
     with open(fd, "w", encoding="utf-8-sig", newline="") as text:  # Excel's BOM: it then reads Chinese right
         return write_csv(text, header, lines)
-
-
-def _write_xlsx(file: BinaryIO, header: Sequence[str], lines: Iterable[Sequence[Any]], title: str) -> int:
-    """Every cell an inline string: a value such as ``=HYPERLINK(...)`` shows as text, never runs."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title)
-
-    def text(value: Any) -> Any:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value  # a number is never a formula
-        cell = WriteOnlyCell(sheet, value="" if value is None else str(value))
-        cell.data_type = "s"  # WriteOnlyCell takes a leading "=" for a formula
-        return cell
-
-    sheet.append([text(value) for value in header])
-    count = 0
-    for line in lines:
-        sheet.append([text(value) for value in line])
-        count += 1
-    book.save(file)
-    return count
-
-
-def write_csv(file: TextIO, header: Sequence[str], lines: Iterable[Sequence[Any]]) -> int:
-    """Each cell defused (:func:`_csv_text`): a CSV cell has no type, so the text itself must say "not a formula".
-    Public for exports that go to a browser rather than a file (the access log's), so they are defused the same way."""
-    writer = csv.writer(file)
-    writer.writerow(header)
-    count = 0
-    for line in lines:
-        writer.writerow([_csv_text("" if value is None else str(value)) for value in line])
-        count += 1
-    return count
-
-
-def _csv_text(value: str) -> str:
-    """``value`` as a CSV cell a spreadsheet shows as text: one starting with ``= + - @``, a tab or
-    a carriage return gets a leading ``'``, which Excel and WPS read as "text, not a formula"
-    (``=cmd|' /C calc'!A0`` in a name would otherwise run when the office opens the export).
-    :func:`read_sheet` takes the ``'`` off again, so an export reads back to the same values."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
-
-
-def _csv_value(text: str) -> str:
-    """A CSV cell's text with the ``'`` :func:`_csv_text` put before a formula's first character taken off."""
-    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
