@@ -26,6 +26,7 @@ from xiaoqu.core.services import register_services, service_names
 from . import cli, runtime
 from .attendance import Attendance, AttendanceError
 from .const import DOMAIN, EVENT_ABSENT, ROLE_PERMISSIONS
+from .dashboard_pages import register_pages
 from .runtime import get_attendance
 from .schema import CONFIG_SCHEMA
 from .services import SERVICES
@@ -52,6 +53,7 @@ def xiaoqu_services() -> list[str]:
 async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
     await runtime.set_up(hub, config)
     register_services(hub, DOMAIN, SERVICES)
+    register_pages(hub)
 
 
 @hookimpl

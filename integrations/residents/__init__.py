@@ -17,6 +17,7 @@ from xiaoqu.core.services import register_services, service_names
 from . import cli, runtime
 from .cardnumber import CardNumberError, CardRead, low24_key, parse_card
 from .const import DOMAIN, ROLE_PERMISSIONS
+from .dashboard_pages import register_pages
 from .models import Assessment, Consent, Household, Person, ResidentsChange, Training, Vehicle
 from .registry import Residents, ResidentsError
 from .runtime import get_residents
@@ -61,6 +62,7 @@ def xiaoqu_services() -> list[str]:
 async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
     await runtime.set_up(hub, config)
     register_services(hub, DOMAIN, SERVICES)
+    register_pages(hub)
 
 
 @hookimpl
