@@ -17,6 +17,7 @@ from xiaoqu.core.services import register_services, service_names
 from . import cli, runtime
 from .cards import Cards
 from .const import DOMAIN, EVENT_LOST, EVENT_LOW_BALANCE, ROLE_PERMISSIONS
+from .dashboard_pages import register_pages
 from .errors import CardError
 from .models import Card
 from .runtime import get_cards
@@ -47,6 +48,7 @@ def xiaoqu_services() -> list[str]:
 async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
     await runtime.set_up(hub, config)
     register_services(hub, DOMAIN, SERVICES)
+    register_pages(hub)
 
 
 @hookimpl
