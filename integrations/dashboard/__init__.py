@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core import hookimpl
 
-from . import frame, runtime
+from . import frame, hub_pages, runtime
 from .const import DOMAIN
 from .registry import N_, Feed, Page, Panel, register
 from .request import PageRequest, ServiceRefused
@@ -38,6 +38,7 @@ def xiaoqu_config_schema() -> Any:
 async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
     await runtime.set_up(hub, config)
     register(hub, runtime.PACKAGE, pages=frame.PAGES)
+    register(hub, hub_pages.PACKAGE, pages=hub_pages.PAGES)
 
 
 @hookimpl
