@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.integrations.dashboard import N_, PageRequest
 from xiaoqu.integrations.dashboard.const import PAGE_SIZE
-from xiaoqu.integrations.dashboard.export import export_response, export_urls, wants_export
+from xiaoqu.integrations.dashboard.export import export_urls, wants_export
 from xiaoqu.integrations.dashboard.paging import asked as filled_in
 from xiaoqu.integrations.dashboard.paging import offset_pager
 
 from .const import CHARGE, DOMAIN, SALES_ACCOUNT, SERVICE_REPORT
-from .dashboard_forms import refused
+from .dashboard_forms import export, refused
 from .dashboard_view import PERIOD_LABELS, plain_yuan
 from .pos import mask
 from .pricing import yuan
@@ -151,8 +151,8 @@ async def reports_page(page: PageRequest) -> web.Response:
     header, rows = report["header"], report["rows"]
     fmt = wants_export(page)
     if fmt is not None:
-        return export_response(page, f"cards-{kind}", [heading(page, name, export=True) for name in header],
-                               (_line(page, cards, header, row, export=True) for row in rows), fmt)
+        return export(page, f"cards-{kind}", [heading(page, name, export=True) for name in header],
+                      [_line(page, cards, header, row, export=True) for row in rows], fmt)
     start = midnight(cards, first)
     end = None if last is None else midnight(cards, last + timedelta(days=1))
     charts = await _charts(page, cards, rows, start, end) if kind == "consumption" else []

@@ -35,6 +35,8 @@ STATUS_LABELS: Final = {
     ACTIVE_SHOWN: N_("active"), "lost": N_("lost"), "blocked": N_("blocked"), "expired": N_("expired"),
     "pending": N_("not yet valid"), "returned": N_("returned"), "replaced": N_("replaced"),
 }
+#: The ``badge`` class of each status (the stylesheet's ok, bad, warn).
+BADGES: Final = {ACTIVE_SHOWN: "ok", "lost": "bad", "blocked": "bad", "expired": "warn", "pending": "warn"}
 CLASS_LABELS: Final = {"resident": N_("resident"), "staff": N_("staff"), "temporary": N_("temporary"),
                        "visitor": N_("visitor")}
 SUBSYSTEM_LABELS: Final = {"door": N_("doors"), "consumption": N_("payment"), "attendance": N_("attendance"),
@@ -91,6 +93,11 @@ class CardRow:
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def badge(self) -> str:
+        """The badge's colour: fine, stopped, or needing a look; a retired card's plain."""
+        return BADGES.get(self.status, "")
 
     @property
     def class_label(self) -> str:

@@ -21,7 +21,7 @@ from tests.integrations.cards.conftest import SHEET_CARD, config, populate
 from tests.integrations.dashboard.conftest import Browser, audit_acts, browser, dashboard_hub
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.core.hub import Hub
-from xiaoqu.integrations.cards import get_cards
+from xiaoqu.integrations.cards import dashboard_forms, get_cards
 from xiaoqu.integrations.cards.dashboard_forms import fen_of
 from xiaoqu.integrations.cards.pos import Sale
 from xiaoqu.integrations.cards.pos_setup import DATA_POS
@@ -152,6 +152,15 @@ async def test_the_list_pages_by_fifty_and_exports_csv_and_xlsx(tmp_path: Path) 
         assert opening[5] == "active"
         exported = [act for act in await audit_acts(hub) if act["act"] == "dashboard_export"]
         assert [(act["by"], act["format"]) for act in exported] == [("finance", "csv"), ("finance", "xlsx")]
+
+
+async def test_a_download_too_big_for_the_loop_is_refused_naming_the_way_round(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dashboard_forms, "MAX_EXPORT", 2)
+    async with centre(tmp_path) as hub, signed_in(hub, "finance") as clerk:
+        code, html, _ = await clerk.get("/dashboard/cards?format=xlsx")
+        assert code == 400 and "3 rows match, at most 2" in html and "xiaoqu cards report" in html
+        assert (await clerk.get("/dashboard/cards?status=active&household=1-2-0601&format=csv"))[0] == 200
 
 
 # --- a card's page ---------------------------------------------------------------------------
