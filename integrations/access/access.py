@@ -57,6 +57,7 @@ from .resolve import Refusal, Resolved, Resolver, normalise_plate
 from .restrictions import Restriction, RestrictionIndex
 from .schedules import Schedules
 from .schema import epoch
+from .traffic import Traffic
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
@@ -96,6 +97,8 @@ class Access:
         self.doors: dict[str, Door] = {}
         #: Decisions and refused input, by outcome: granted, denied, and each problem.
         self.counts: Counter[str] = Counter()
+        #: Today's decisions per hour, for the dashboard's charts (traffic.py says why kept here).
+        self.traffic = Traffic(self.tz)
         self._config_groups = frozenset(g["id"] for g in config.get("groups", ()))
         self._config = config
         self._listeners: list[KeysListener] = []
@@ -185,6 +188,8 @@ class Access:
             self.hub.recorder.record(LOG_KIND, decision.log_data(), subject=decision.subject, time=decision.at)
         except Exception as err:  # the decision stands; losing its record must not undo it
             self._problems.log(logging.ERROR, "log", "access log: could not record a decision: %s", err)
+        else:
+            self.traffic.add(decision.at, decision.granted)  # as the log has it
 
     def _decide(self, kind: str, value: str, door_id: str, at: float, source: str, direction: str | None, *,
                 live: bool) -> Decision:

@@ -3,7 +3,8 @@
 The recorder keeps each decision as kind ``access`` with the person's pseudonymous id as
 its subject, so "a person's last 100 entries" is one indexed read; household, card and door
 are fields of the record, filtered within the time range asked. A card is found by its keyed
-digest (``SiteKey.card``), which is all a record keeps of it.
+digest (``SiteKey.card``), which is all a record keeps of it. The day's decisions per hour are
+kept as they are recorded (traffic.py) and seeded from here once.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from xiaoqu.integrations.residents.cardnumber import canonical as canonical_uid
 
 from .const import LOG_KIND
 from .schema import epoch
+from .traffic import HOUR, Hour, day_hours
 from .whitelist import card_keys
 
 if TYPE_CHECKING:
@@ -57,13 +59,28 @@ async def query(access: Access, data: Mapping[str, Any]) -> list[dict[str, Any]]
     return [_shown(access, record) for record in records]
 
 
-async def decided_since(access: Access, since: float) -> tuple[int, int]:
-    """How many entries were granted and how many denied from ``since`` on: the overview's day
-    at a glance, counted by the recorder rather than read record by record."""
-    await access.hub.recorder.flush()
-    granted = await access.hub.recorder.count(LOG_KIND, since=since, where={"granted": True})
-    denied = await access.hub.recorder.count(LOG_KIND, since=since, where={"granted": False})
-    return granted, denied
+async def seed_traffic(access: Access) -> None:
+    """Count the day's decisions already in the log into ``access.traffic``, once, when access is
+    set up (before any decision or upload: so none is counted twice). Per hour, the records of
+    the hour (the (kind, time) index alone) and, when there are any, the refusals among them
+    (``granted`` is in the record's data, read for that hour's records only)."""
+    recorder = access.hub.recorder
+    now = access.hub.clock.time()
+    for start in day_hours(now, access.tz):
+        since = start.timestamp()
+        if since > now:
+            break
+        total = await recorder.count(LOG_KIND, since=since, until=since + HOUR)
+        if total:
+            denied = await recorder.count(LOG_KIND, since=since, until=since + HOUR, where={"granted": False})
+            access.traffic.add(since, True, total - denied)
+            access.traffic.add(since, False, denied)
+
+
+def traffic_today(access: Access) -> list[tuple[datetime, Hour]]:
+    """Each hour of the site's day so far and after, with its decisions: the charts' data."""
+    starts = day_hours(access.hub.clock.time(), access.tz)
+    return list(zip(starts, access.traffic.hours(start.timestamp() for start in starts), strict=True))
 
 
 async def latest_denials(access: Access, limit: int) -> list[dict[str, Any]]:

@@ -102,6 +102,7 @@ class Sender:
 async def record_offline(access: Access, decisions: Iterable[Mapping[str, Any]], sender: Sender) -> Upload:
     """Log ``decisions`` (as ``controller/<id>/events`` carries them) that ``sender`` could have made."""
     appends = []
+    decided: list[Decision] = []
     refused: list[str] = []
     now = access.hub.clock.time()
     for raw in decisions:
@@ -119,10 +120,15 @@ async def record_offline(access: Access, decisions: Iterable[Mapping[str, Any]],
             continue
         if decision.granted:
             _check_grant(access, decision, resolved, sender, raw)
+        decided.append(decision)
         appends.append(access.hub.recorder.append(LOG_KIND, {**decision.log_data(), "event_id": raw["event_id"]},
                                                   subject=decision.subject, time=decision.at,
                                                   record_id=f"{sender.id}:{raw['event_id']}"))
-    return Upload(sum(await asyncio.gather(*appends)), tuple(refused))
+    new = await asyncio.gather(*appends)
+    for decision, recorded in zip(decided, new, strict=True):
+        if recorded:  # an upload repeated after a lost acknowledgement is counted once, as it is logged
+            access.traffic.add(decision.at, decision.granted)
+    return Upload(sum(new), tuple(refused))
 
 
 def _shown(raw: Any) -> Any:

@@ -8,6 +8,7 @@ from xiaoqu.core.calendar import get_calendar
 from xiaoqu.core.errors import HubError
 from xiaoqu.integrations.residents import get_residents
 
+from . import log
 from .access import Access
 from .const import DATA_ACCESS, LOG_KIND
 from .credentials import SiteKey
@@ -33,6 +34,7 @@ async def set_up(hub: Hub, config: dict[str, Any]) -> Access:
     access.load(tables)
     for entry in config["entries"]:
         access.register_door(entry["id"], entry["kind"], entry.get("area"), name=entry.get("name"))
+    await log.seed_traffic(access)
     hub.data[DATA_ACCESS] = access
     hub.data[_UNSUBSCRIBE] = residents.listen(access.on_residents_change)
     return access
