@@ -3,7 +3,8 @@
 The dashboard's guard checks the session, the CSRF token and the role; entering then finds
 the resident's person and household in residents *now* (a person moved, unlinked or erased
 is answered as they are at once). A resident with no household to show — unlinked, erased,
-or a household the office removed — gets one page that says so, and nothing else.
+or a household the office removed — gets one page that says so, and nothing else (but
+signing out, :data:`ACCOUNT`).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from xiaoqu.integrations.dashboard.guard import Area
 from xiaoqu.integrations.residents import get_residents
 
 from .const import RESIDENT, ROOT, SOURCE_PORTAL
-from .request import PortalRequest, render
+from .request import PortalFrame, PortalRequest, render
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -36,4 +37,12 @@ def _enter(page: PageRequest) -> PortalRequest | web.Response:
                          person.household, person)
 
 
+def _account(page: PageRequest) -> PortalFrame:
+    return PortalFrame(page.request, page.dashboard, page.user, page.session, page.context, page.language)
+
+
+#: The portal's pages: a resident in their household.
 AREA: Final = Area(ROOT, _admits, _enter, SOURCE_PORTAL)
+#: The resident's own account's pages (password, language, signing out), which need no household:
+#: a resident whose household is gone can still sign out.
+ACCOUNT: Final = Area(ROOT, _admits, _account, SOURCE_PORTAL)

@@ -22,10 +22,10 @@ if TYPE_CHECKING:
 #: Every resident's: their home, and their account's settings.
 ALWAYS: Final = (
     PortalPage("", home, title=N_("Home"), order=0, icon="home"),
-    PortalPage("password", password_form),
-    PortalPage("password", change_password, method="POST"),
-    PortalPage("language", set_language, method="POST"),
-    PortalPage("logout", logout, method="POST"),
+    PortalPage("password", password_form, household=False),
+    PortalPage("password", change_password, method="POST", household=False),
+    PortalPage("language", set_language, method="POST", household=False),
+    PortalPage("logout", logout, method="POST", household=False),
 )
 #: Where the site runs smart_home: the household's devices, live.
 DEVICES: Final = (

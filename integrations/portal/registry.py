@@ -38,7 +38,9 @@ class PortalPage:
     every resident with a household in; a page that acts calls the service as the resident
     (``page.call``), checked against their role and their entity scope. ``icon`` names one of
     the base template's icons (``home``, ``devices``, ``entries``, ``bills``, ``notices``,
-    ``repairs``, ``visitors``; anything else is a dot).
+    ``repairs``, ``visitors``; anything else is a dot). A page of the resident's own account
+    says ``household=False``: it is served (as a :class:`PortalFrame`) to a resident whose
+    household is gone too.
     """
 
     path: str
@@ -48,6 +50,7 @@ class PortalPage:
     method: str = "GET"
     permission: str | None = None
     icon: str = "dot"
+    household: bool = True
 
     def as_page(self) -> Page:
         """The page as the dashboard's guard takes it; the portal's area hands the handler a

@@ -32,16 +32,22 @@ NOTICE: Final = "portal/notice.html"
 
 
 @dataclass(slots=True)
-class PortalRequest(PageRequest):
-    """A resident's request: ``household`` is their household's id, ``person`` their record."""
-
-    household: str
-    person: Person
+class PortalFrame(PageRequest):
+    """A resident's request on a page of their own account (their password, their language,
+    signing out): shown in the portal's frame, needing no household."""
 
     def render(self, template: str, status: int = HTTPStatus.OK, **values: Any) -> web.Response:
         if template == "message.html" and self.request.headers.get("HX-Request"):
             return render(self, NOTICE, status, **values)
         return render(self, FRAME_TEMPLATES.get(template, template), status, **values)
+
+
+@dataclass(slots=True)
+class PortalRequest(PortalFrame):
+    """A resident's request: ``household`` is their household's id, ``person`` their record."""
+
+    household: str
+    person: Person
 
 
 def render(page: PageRequest, template: str, status: int = HTTPStatus.OK, *, tabs: bool = True,

@@ -10,7 +10,7 @@ from aiohttp import web
 from xiaoqu.core.http import public
 from xiaoqu.integrations.dashboard.guard import guarded
 
-from .area import AREA
+from .area import ACCOUNT, AREA
 from .const import JOIN_PATH, ROOT, STATIC
 from .join import join, join_form
 from .registry import registry
@@ -43,4 +43,4 @@ def add_routes(hub: Hub, app: web.Application) -> None:
     router.add_post(JOIN_PATH, join)
     router.add_get(f"{STATIC}/{{name}}", _static)
     for page in registry(hub).pages:
-        router.add_route(page.method, f"{ROOT}/{page.path}", guarded(page.as_page(), AREA))
+        router.add_route(page.method, f"{ROOT}/{page.path}", guarded(page.as_page(), AREA if page.household else ACCOUNT))

@@ -71,12 +71,15 @@ def portal_config(broker: BrokerProcess, **extra: Any) -> dict[str, Any]:
 async def portal(config_dir: Path, broker: BrokerProcess, *, clock: Clock | None = None,
                  **extra: Any) -> AsyncIterator[Portal]:
     """The hub and its people: Alice and Bob (resident users with passwords, linked, each with a
-    card), ``staff`` (a manager), ``guard``; a door; an MQTT probe on the households' topics."""
+    card), ``staff`` (a manager), ``guard``; API tokens for Alice, Bob and staff; a door; an MQTT
+    probe on the households' topics."""
     async with running_hub(config_dir, portal_config(broker, **extra), clock=clock) as hub:
         people = await _people(hub)
+        manager = hub.data["auth"].manager
+        tokens = {user: (await manager.create_token(user, HUB_ACTOR))[1] for user in ("alice", "bob", "staff")}
         get_access(hub).register_door(DOOR, name="南门 South gate")
         async with MqttProbe(broker, f"{ROOT}/household/#") as probe, aiohttp.ClientSession() as session:
-            yield Portal(hub, probe, session, people=people)
+            yield Portal(hub, probe, session, tokens, people=people)
 
 
 async def _people(hub: Hub) -> dict[str, str]:
