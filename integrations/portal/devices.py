@@ -57,6 +57,11 @@ class Device:
     current: Any = None
 
     @property
+    def setpoint(self) -> str:
+        """The target as people write it: ``24``, ``22.5``."""
+        return "" if self.target is None else f"{self.target:g}"
+
+    @property
     def anchor(self) -> str:
         """The entity's id as an HTML id."""
         return "device-" + self.entity_id.replace(".", "-")
