@@ -63,6 +63,8 @@ STATUS_LABELS: Final = {
     OVERTIME: N_("overtime %(minutes)d min"), ABSENT: N_("absent"), MISSING_IN: N_("no punch in"),
     MISSING_OUT: N_("no punch out"), REST_DAY: N_("rest day"), HOLIDAY: N_("holiday"), OPEN: N_("shift not over"),
 }
+#: How a status is marked: good, a warning, bad; the rest plain.
+TONES: Final = {ON_TIME: "ok", LATE: "warn", LEFT_EARLY: "warn", MISSING_IN: "warn", MISSING_OUT: "warn", ABSENT: "bad"}
 #: The month's totals as the month sheet's columns.
 TOTAL_LABELS: Final = {
     "shift_days": N_("Shift days"), "worked_days": N_("Worked"), "late_days": N_("Late days"),
@@ -129,10 +131,10 @@ async def _month_sheet(page: PageRequest) -> Sheet:
     return Sheet(filters, await _collect(page, attendance, first, last, filters))
 
 
-def _statuses(page: PageRequest, day: DayResult) -> list[tuple[str, str]]:
-    """``(status, label)`` for each of the day's statuses, in the reader's language."""
+def _statuses(page: PageRequest, day: DayResult) -> list[tuple[str, str, str]]:
+    """``(status, label, tone)`` for each of the day's statuses, in the reader's language."""
     minutes = {LATE: day.late_minutes, LEFT_EARLY: day.early_minutes, OVERTIME: day.overtime_minutes}
-    return [(status, page.gettext(STATUS_LABELS[status]) % {"minutes": minutes.get(status, 0)})
+    return [(status, page.gettext(STATUS_LABELS[status]) % {"minutes": minutes.get(status, 0)}, TONES.get(status, ""))
             for status in day.statuses]
 
 
@@ -193,7 +195,7 @@ async def day_page(page: PageRequest) -> web.StreamResponse:
     csv_url, xlsx_url = export_urls(page)
     fields = (Field("date", N_("Date"), "2026-10-12", 10), _team_field(teams))
     return page.render("attendance/day.html", rows=rows, asked=sheet.filters, fields=fields, pager=pager,
-                       chart=chart_options(page, sheet.days, teams),
+                       options=chart_options(page, sheet.days, teams), chart_height=f"{80 + 48 * len(teams)}px",
                        exports=(_export_url(csv_url), _export_url(xlsx_url)) if page.allows(EXPORT) else None,
                        month=link(page, {"month": sheet.filters["date"][:7], **_who(sheet.filters)}))
 

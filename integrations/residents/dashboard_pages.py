@@ -9,7 +9,7 @@ through ``page.call``, so it is checked and audited as the signed-in user's read
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -28,10 +28,8 @@ from .const import (
     SERVICE_GET_PERSON,
     SERVICE_REVEAL,
 )
-from .dashboard_import import IMPORT_PAGES, PERMISSION_IMPORT
-from .exporter import export_rows
+from .dashboard_sheet import PERMISSION_EXPORT, PERMISSION_IMPORT, SHEET_PAGES
 from .runtime import get_residents
-from .sheet import COLUMNS as SHEET_COLUMNS
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -43,13 +41,11 @@ if TYPE_CHECKING:
 
 FIND: Final = f"{DOMAIN}.{SERVICE_FIND}"
 GET_PERSON: Final = f"{DOMAIN}.{SERVICE_GET_PERSON}"
-#: The office's whole sheet (every household and resident, masked) as a file: managers, through
-#: ``residents.*``; the same export ``xiaoqu residents export`` writes, audited the same way.
-PERMISSION_EXPORT: Final = f"{DOMAIN}.export"
 #: A filter longer than this is no name, plate or household anyone typed.
 MAX_FILTER: Final = 64
 
-ROLE_LABELS: Final = {"owner": N_("owner"), "tenant": N_("tenant"), "family": N_("family"), KIND_STAFF: N_("staff")}
+ROLE_LABELS: Final = {"owner": N_("owner"), "tenant": N_("tenant"), "family": N_("family member"),
+                      KIND_STAFF: N_("staff member")}
 FIELD_LABELS: Final = {"phone": N_("Phone"), "id_number": N_("ID number"), "face_id": N_("Face id")}
 CONSENT_LABELS: Final = {"face": N_("face"), "plate": N_("plate"), "phone": N_("phone"), "id_number": N_("ID number"),
                          "name": N_("name"), "card": N_("card"), "photo": N_("photo")}
@@ -221,22 +217,6 @@ async def persons_page(page: PageRequest) -> web.StreamResponse:
                        pager=pager, exports=export_urls(page), roles=ROLE_LABELS)
 
 
-def _sheet_lines(rows: list[dict[str, str | None]]) -> Iterator[list[str]]:
-    return ([row.get(name) or "" for name in SHEET_COLUMNS] for row in rows)
-
-
-async def sheet_export(page: PageRequest) -> web.StreamResponse:
-    """The office's sheet, as ``xiaoqu residents export`` writes it (masked), with the headers in
-    the reader's language: it reads back in through the import as it is."""
-    fmt = wants_export(page)
-    if fmt is None:
-        return page.message(HTTPStatus.BAD_REQUEST, page.gettext("format: expected csv or xlsx."))
-    rows = list(export_rows(get_residents(page.hub)))
-    chinese = page.language == "zh_CN"
-    return export_response(page, "residents", [headers[1 if chinese else 0] for headers in SHEET_COLUMNS.values()],
-                           _sheet_lines(rows), fmt)
-
-
 def register_pages(hub: Hub) -> None:
     register(
         hub, Path(__file__).parent,
@@ -244,7 +224,6 @@ def register_pages(hub: Hub) -> None:
                Page("residents/households/{household}", household_page, permission=GET_PERSON),
                Page("residents/persons", persons_page, permission=FIND, title=N_("Persons"), order=41, group=PEOPLE),
                Page("residents/reveal", reveal, permission=PERMISSION_REVEAL, method="POST"),
-               Page("residents/sheet", sheet_export, permission=PERMISSION_EXPORT),
-               *IMPORT_PAGES),
+               *SHEET_PAGES),
     )
 
