@@ -29,7 +29,7 @@ from .const import (
     SUBSYSTEMS,
 )
 from .dashboard_forms import Form
-from .dashboard_view import CLASS_LABELS, METHOD_LABELS, SUBSYSTEM_LABELS, through
+from .dashboard_view import CLASS_LABELS, METHOD_LABELS, SUBSYSTEM_LABELS, masked_name, through
 from .pricing import yuan
 from .runtime import get_cards
 
@@ -101,7 +101,7 @@ async def issue(page: PageRequest) -> web.Response:
         "subsystems": form.choices("subsystems", N_("Serves"), SUBSYSTEMS),
         "access_groups": form.choices("access_groups", N_("Access groups"), groups),
         "card_class": form.choice("card_class", N_("Card class"), CARD_CLASSES),
-        "deposit_fen": form.fen("deposit", N_("Deposit (¥)"), required=False) or 0,
+        "deposit_fen": form.fen("deposit", N_("Deposit (¥)"), default=0),
         "deposit_method": form.choice("deposit_method", N_("Paid by"), METHODS),
     }
     if not data["subsystems"]:
@@ -120,18 +120,20 @@ async def issue(page: PageRequest) -> web.Response:
                                required=False)) is not None:
             data[key] = value
     answer = await _call(page, SERVICE_ISSUE, data)
-    lines = [(N_("Holder"), answer["holder"]), (N_("Deposit"), yuan(answer["deposit_fen"]))]
+    holder = get_cards(page.hub).residents.person(answer["holder"])
+    lines = [(N_("Holder"), f"{answer['holder']} {masked_name(holder.name) if holder is not None else ''}"),
+             (N_("Deposit"), yuan(answer["deposit_fen"]))]
     return _done(page, Done(N_("Card issued"), answer["card"], lines))
 
 
 async def recharge(page: PageRequest) -> web.Response:
     form = await Form.of(page)
     amount = form.fen("amount", N_("Amount (¥)"))
-    data = {"card": _uid(page), "amount_fen": amount, "method": form.choice("method", N_("Paid by"), METHODS),
-            "payment_id": form.required("payment_id", N_("Payment id"))}
-    answer = await _call(page, SERVICE_RECHARGE, data)
-    lines = [(N_("Receipt no."), answer["receipt_no"]), (N_("Amount"), yuan(data["amount_fen"])),
-             (N_("Balance"), yuan(answer["balance_fen"])), (N_("Payment id"), data["payment_id"]),
+    payment_id = form.required("payment_id", N_("Payment id"))
+    answer = await _call(page, SERVICE_RECHARGE, {"card": _uid(page), "amount_fen": amount, "payment_id": payment_id,
+                                                  "method": form.choice("method", N_("Paid by"), METHODS)})
+    lines = [(N_("Receipt no."), answer["receipt_no"]), (N_("Amount"), yuan(amount)),
+             (N_("Balance"), yuan(answer["balance_fen"])), (N_("Payment id"), payment_id),
              (N_("Transaction"), answer["transaction_id"])]
     return _done(page, Done(N_("Recharged"), answer["card"], lines, repeated=not answer["new"]))
 

@@ -93,11 +93,12 @@ class Form:
         assert value is not None
         return value
 
-    def fen(self, name: str, label: str, *, required: bool = True) -> int | None:
-        """An amount typed in yuan, in integer fen."""
-        value = self.text(name, label, required=required)
+    def fen(self, name: str, label: str, *, default: int | None = None) -> int:
+        """An amount typed in yuan, in integer fen; ``default`` when left empty and one is given."""
+        value = self.text(name, label, required=default is None)
         if value is None:
-            return None
+            assert default is not None
+            return default
         try:
             return fen_of(value)
         except ValueError as err:

@@ -1,6 +1,6 @@
-"""The one-card centre on the staff dashboard: the cards, each card's history, the counter's
-acts (:mod:`.dashboard_acts`), the reports and today's figures on the overview
-(:mod:`.dashboard_reports`).
+"""The one-card centre on the staff dashboard: the cards, each card's page (its lines:
+:mod:`.dashboard_history`), the counter's acts (:mod:`.dashboard_acts`), the reports and
+today's figures on the overview (:mod:`.dashboard_reports`).
 
 Looking needs ``cards.history`` (reading a card's record: managers, finance, guards), each act
 its own service's permission, the reports ``cards.report``. Cards and holders are shown
@@ -20,21 +20,19 @@ from xiaoqu.integrations.dashboard.paging import asked as filled_in
 from xiaoqu.integrations.dashboard.registry import MONEY
 
 from . import dashboard_acts as acts
-from .const import CHARGE, DOMAIN, REFUND, REFUNDABLE, SERVICE_HISTORY
+from .const import DOMAIN, SERVICE_HISTORY
 from .dashboard_forms import export, refused
-from .dashboard_reports import REPORT, overview_panel, period_label, reports_page, terminal_names
+from .dashboard_history import act_line, money_lines
+from .dashboard_reports import REPORT, overview_panel, reports_page
 from .dashboard_view import FILTERS, METHOD_LABELS, STATUS_LABELS, SUBSYSTEM_LABELS, CardRow, matching, row, rows
 from .errors import CardError
 from .pricing import yuan
 from .runtime import get_cards
-from .stored_value import receipt_no
 
 if TYPE_CHECKING:
     from aiohttp import web
 
     from xiaoqu.core.hub import Hub
-
-    from .cards import Cards
 
 HISTORY: Final = f"{DOMAIN}.{SERVICE_HISTORY}"
 #: The money lines and acts a card's page shows, newest first.
@@ -47,15 +45,6 @@ FIELDS: Final = (Field("q", N_("Search"), placeholder="04A2B3C4 · P000123 · 1-
                  Field("status", N_("Status"), choices=tuple(STATUS_LABELS.items())),
                  Field("household", N_("Household"), placeholder="1-2-0601"),
                  Field("person", N_("Person id"), placeholder="P000123", maxlength=32))
-ACT_LABELS: Final = {
-    "issued": N_("issued"), "recharged": N_("recharged"), "reported_lost": N_("reported lost"),
-    "unblocked": N_("unblocked"), "reissued": N_("reissued"), "retired": N_("retired"), "extended": N_("extended"),
-    "returned": N_("returned"), "refunded": N_("refunded"), "rewritten": N_("rewritten"),
-    "offline_settled": N_("offline charge settled"), "offline_waived": N_("offline charge waived"),
-}
-ENTRY_LABELS: Final = {"recharge": N_("recharge"), "charge": N_("charge"), "refund": N_("refund"),
-                      "transfer": N_("transfer"), "return": N_("return")}
-
 
 def _cells(page: PageRequest, shown: CardRow) -> list[Any]:
     return [shown.number, shown.card.holder, shown.name, shown.household or "", page.gettext(shown.class_label),
@@ -79,58 +68,6 @@ async def list_page(page: PageRequest) -> web.StreamResponse:
                        exports=export_urls(page))
 
 
-def _figures(page: PageRequest, cards: Cards, kind: str, transaction: Any) -> list[tuple[str, str]]:
-    """What produced a money line, as the ledger holds it: the receipt and payment of a
-    recharge, the terminal, meal period, list price and discount of a charge, the original
-    and reason of a refund."""
-    data: dict[str, Any] = transaction.data if transaction is not None else {}
-    method = METHOD_LABELS.get(data.get("method", ""), data.get("method", ""))
-    if kind == "recharge":
-        return [(N_("Receipt no."), receipt_no(transaction)), (N_("Paid by"), page.gettext(method)),
-                (N_("Payment id"), data.get("payment_id", "")), (N_("By"), data.get("by") or "")]
-    if kind == CHARGE:
-        figures = [(N_("Terminal"), terminal_names(cards).get(data.get("terminal", ""), data.get("terminal", ""))),
-                   (N_("Meal period"), period_label(page, data.get("period"))),
-                   (N_("List price"), yuan(data.get("list_fen", 0)))]
-        if data.get("discount_percent"):
-            figures.append((N_("Discount"), f"{data['discount_percent']}% ({page.gettext(data['card_class'])})"))
-        if data.get("offline"):
-            figures.append((N_("Uploaded"), page.gettext("offline")))
-        return figures
-    if kind == REFUND:
-        return [(N_("Refunds"), transaction.reverses or ""), (N_("Reason"), data.get("reason", "")),
-                (N_("By"), data.get("by") or "")]
-    if kind == "return":
-        return [(N_("Paid back by"), page.gettext(method)), (N_("Deposit"), yuan(data.get("deposit_fen", 0))),
-                (N_("By"), data.get("by") or "")]
-    return [(N_("From card"), data.get("from", "")), (N_("To card"), data.get("to", "")),
-            (N_("By"), data.get("by") or "")]
-
-
-async def _money(page: PageRequest, cards: Cards, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The card's ledger entries with the figures behind each, and whether it may be refunded."""
-    refunded = {entry["transaction_id"].removeprefix(f"{REFUND}:") for entry in entries if entry["kind"] == REFUND}
-    may_refund = page.allows(acts.REFUND)
-    lines = []
-    for entry in entries:
-        transaction = await cards.wallet.transaction(entry["transaction_id"])
-        lines.append({**entry, "label": ENTRY_LABELS.get(entry["kind"], entry["kind"]),
-                      "figures": _figures(page, cards, entry["kind"], transaction),
-                      "refundable": may_refund and entry["kind"] in REFUNDABLE
-                      and entry["transaction_id"] not in refunded})
-    return lines
-
-
-def _act_details(act: dict[str, Any]) -> str:
-    """What an act changed, in a line (money in yuan; the whole record of an issue left out)."""
-    shown = []
-    for key, value in act.items():
-        if key in ("time", "act", "by", "source", "user", "record") or value in (None, "", [], {}):
-            continue
-        shown.append(f"{key}: {yuan(value) if key.endswith('_fen') and isinstance(value, int) else value}")
-    return "; ".join(shown)
-
-
 async def card_page(page: PageRequest) -> web.Response:
     """One card: its state, its money lines and acts, and the acts the user may do on it."""
     cards = get_cards(page.hub)
@@ -143,9 +80,8 @@ async def card_page(page: PageRequest) -> web.Response:
     assert isinstance(history, dict)
     allowed = {name: page.allows(permission) for name, permission in acts.CARD_ACTS.items()}
     return page.render("cards/card.html", about=row(cards, card, page.hub.clock.time()), card=card,
-                       money=await _money(page, cards, history["entries"]),
-                       acts=[{**act, "label": ACT_LABELS.get(act["act"], act["act"]), "details": _act_details(act)}
-                             for act in history["acts"]],
+                       money=await money_lines(page, cards, history["entries"], may_refund=allowed["refund"]),
+                       acts=[act_line(page, act) for act in history["acts"]],
                        allowed=allowed, yuan=yuan, methods=METHOD_LABELS, payment_id=acts.new_payment_id(),
                        subsystems=SUBSYSTEM_LABELS)
 

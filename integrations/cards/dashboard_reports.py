@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.integrations.dashboard import N_, PageRequest
+from xiaoqu.integrations.dashboard.charts import Series, bars
 from xiaoqu.integrations.dashboard.const import PAGE_SIZE
 from xiaoqu.integrations.dashboard.export import export_urls, wants_export
 from xiaoqu.integrations.dashboard.paging import asked as filled_in
@@ -19,7 +21,7 @@ from xiaoqu.integrations.dashboard.paging import offset_pager
 
 from .const import CHARGE, DOMAIN, SALES_ACCOUNT, SERVICE_REPORT
 from .dashboard_forms import export, refused
-from .dashboard_view import PERIOD_LABELS, plain_yuan
+from .dashboard_view import FIELD_LABELS, PERIOD_LABELS
 from .pos import mask
 from .pricing import yuan
 from .reports import KINDS, Books, build
@@ -33,23 +35,13 @@ if TYPE_CHECKING:
 REPORT: Final = f"{DOMAIN}.{SERVICE_REPORT}"
 KIND_LABELS: Final = {"issued": N_("Cards issued"), "balances": N_("Balances"), "recharges": N_("Recharges"),
                       "extensions": N_("Extensions"), "losses": N_("Losses"), "consumption": N_("Consumption")}
-#: A report's columns and totals as the page heads them (the report names them in English snake case).
-HEADINGS: Final = {
-    "card": N_("Card"), "holder": N_("Holder"), "card_class": N_("Card class"), "subsystems": N_("Serves"),
-    "status": N_("Status"), "valid_to": N_("Valid until"), "deposit_fen": N_("Deposit"), "issued_at": N_("Issued"),
-    "issued_by": N_("Issued by"), "balance_fen": N_("Balance"), "time": N_("Time"), "amount_fen": N_("Amount"),
-    "method": N_("Paid by"), "payment_id": N_("Payment id"), "receipt_no": N_("Receipt no."), "by": N_("By"),
-    "reason": N_("Reason"), "restriction": N_("Restriction"), "date": N_("Date"), "terminal": N_("Terminal"),
-    "period": N_("Meal period"), "charges": N_("Charges"), "cards": N_("Cards"), "recharges": N_("Recharges"),
-    "extensions": N_("Extensions"), "losses": N_("Losses"),
-}
 FILTERS: Final = ("kind", "from", "to")
 #: A money column in an export: integer fen, named so (a spreadsheet sums them exactly).
 IN_FEN: Final = N_("%(heading)s (fen)")
 
 
 def heading(page: PageRequest, name: str, *, export: bool = False) -> str:
-    label = page.gettext(HEADINGS.get(name, name))
+    label = page.gettext(FIELD_LABELS.get(name, name))
     return page.gettext(IN_FEN) % {"heading": label} if export and name.endswith("_fen") else label
 
 
@@ -79,10 +71,14 @@ async def takings_by_hour(cards: Cards, start: float, end: float | None) -> list
 
 
 def _bar(page: PageRequest, labels: list[str], fen: list[int]) -> dict[str, Any]:
-    """An ECharts bar chart of amounts in yuan (exact text; ECharts reads it as its number)."""
-    return {"tooltip": {"trigger": "axis"}, "grid": {"left": 48, "right": 16, "top": 24, "bottom": 32},
-            "xAxis": {"type": "category", "data": labels}, "yAxis": {"type": "value", "name": "¥"},
-            "series": [{"type": "bar", "name": page.gettext("Takings"), "data": [plain_yuan(v) for v in fen]}]}
+    """Takings as bars in yuan, drawn as the frame draws every chart; each label shown, long
+    ones (a terminal's name) wrapped. A bar's height is ``Decimal`` fen / 100 as a number
+    for ECharts: a picture of the amount, whose exact figures are the table's."""
+    options = bars(labels, [Series(page.gettext("Takings"), [float(Decimal(amount) / 100) for amount in fen])],
+                   stacked=False)
+    options["xAxis"]["axisLabel"] = {"interval": 0, "overflow": "break", "width": 96}
+    options["yAxis"].update(name="¥", minInterval=0)
+    return options
 
 
 async def _charts(page: PageRequest, cards: Cards, rows: list[list[Any]], start: float, end: float | None

@@ -1,6 +1,5 @@
 """How the card pages show a card: its number and holder masked, its status as the counter
-reads it, its balance in yuan (:func:`.pricing.yuan`: integer fen formatted); the list's
-filters and order.
+reads it; the list's filters and order.
 
 A card record knows ``active``, ``lost`` and ``retired``; staff need more: a retired card was
 either returned or replaced by a reissue, an active one may have expired, not be valid yet, or
@@ -20,7 +19,6 @@ from xiaoqu.integrations.residents.cardnumber import CardNumberError, low24_key,
 
 from .const import LOST, RETIRED
 from .pos import mask
-from .pricing import yuan
 
 if TYPE_CHECKING:
     from xiaoqu.integrations.access.restrictions import Restriction
@@ -43,13 +41,21 @@ SUBSYSTEM_LABELS: Final = {"door": N_("doors"), "consumption": N_("payment"), "a
                            "parking": N_("parking"), "patrol": N_("patrol")}
 METHOD_LABELS: Final = {"cash": N_("cash"), "transfer": N_("bank transfer"), "online": N_("online"),
                         "wechat": N_("WeChat Pay"), "alipay": N_("Alipay"), "card": N_("bank card")}
+#: The fields of a report's rows and of a card's acts, as staff read them.
+FIELD_LABELS: Final = {
+    "card": N_("Card"), "holder": N_("Holder"), "card_class": N_("Card class"), "subsystems": N_("Serves"),
+    "status": N_("Status"), "valid_to": N_("Valid until"), "deposit_fen": N_("Deposit"), "issued_at": N_("Issued"),
+    "issued_by": N_("Issued by"), "balance_fen": N_("Balance"), "time": N_("Time"), "amount_fen": N_("Amount"),
+    "method": N_("Paid by"), "deposit_method": N_("Paid by"), "payment_id": N_("Payment id"),
+    "receipt_no": N_("Receipt no."), "by": N_("By"), "reason": N_("Reason"), "restriction": N_("Restriction"),
+    "date": N_("Date"), "terminal": N_("Terminal"), "period": N_("Meal period"), "charges": N_("Charges"),
+    "cards": N_("Cards"), "recharges": N_("Recharges"), "extensions": N_("Extensions"), "losses": N_("Losses"),
+    "replaces": N_("Replaces"), "replaced_by": N_("Replaced by"), "moved_fen": N_("Balance moved"),
+    "refunded_fen": N_("Refunded"), "transaction_id": N_("Transaction"), "kind": N_("What"),
+    "changed": N_("Changed"),
+}
 #: The demo's meal periods by their config names; another site's show as it names them.
 PERIOD_LABELS: Final = {"breakfast": N_("breakfast"), "lunch": N_("lunch"), "dinner": N_("dinner")}
-
-
-def plain_yuan(fen: int) -> str:
-    """``2450`` → ``24.50``: a chart's value, which ECharts reads as the number it spells."""
-    return yuan(fen).replace("¥", "")
 
 
 def masked_name(name: str) -> str:

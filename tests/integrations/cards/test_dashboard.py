@@ -380,7 +380,7 @@ async def test_reports_show_and_export_with_a_chart_for_consumption(tmp_path: Pa
         assert code == 200
         text = " ".join(shown(html).split())
         assert "食堂一号窗口" in text and "lunch" in text and "¥37.50" in text
-        assert 'id="cards-periods"' in html and "37.50" in html and 'id="cards-hours"' in html
+        assert 'id="cards-periods"' in html and "37.5" in html and 'id="cards-hours"' in html
         code, body, response = await clerk.get("/dashboard/cards/reports?kind=consumption&from=2026-03-02&format=csv")
         assert code == 200 and "Amount (fen)" in body and "3750" in body
         code, html, _ = await clerk.get("/dashboard/cards/reports?kind=recharges&from=2026-03-02")
