@@ -12,7 +12,7 @@ from __future__ import annotations
 from calendar import monthrange
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -138,11 +138,21 @@ def _statuses(page: PageRequest, day: DayResult) -> list[tuple[str, str, str]]:
             for status in day.statuses]
 
 
-def _row(page: PageRequest, day: DayResult, teams: dict[str, str]) -> dict[str, Any]:
+def _in_and_out(day: DayResult, tz: tzinfo) -> tuple[datetime | None, datetime | None]:
+    """The punch in and out the verdict used; on a day off (no verdict) the first and last punch
+    anyway, so staff who came in on their day off are seen."""
+    if day.plan.shift is not None or not day.punches:
+        return day.first_in, day.last_out
+    first, last = (datetime.fromtimestamp(punch.at, tz) for punch in (day.punches[0], day.punches[-1]))
+    return first, last if len(day.punches) > 1 else None
+
+
+def _row(page: PageRequest, day: DayResult, teams: dict[str, str], tz: tzinfo) -> dict[str, Any]:
     shift = day.plan.shift
+    first_in, last_out = _in_and_out(day, tz)
     return {"person": day.person, "name": day.name, "team": teams.get(day.team, day.team), "team_id": day.team,
-            "shift": shift.name if shift is not None else "", "plan": day.plan.why, "first_in": day.first_in,
-            "last_out": day.last_out, "statuses": _statuses(page, day), "rules": day.rules}
+            "shift": shift.name if shift is not None else "", "plan": day.plan.why, "first_in": first_in,
+            "last_out": last_out, "statuses": _statuses(page, day), "rules": day.rules}
 
 
 def _kind(day: DayResult) -> str | None:
@@ -156,10 +166,13 @@ def _kind(day: DayResult) -> str | None:
     return "absent" if ABSENT in day.statuses else "waiting"
 
 
-def chart_options(page: PageRequest, days: list[DayResult], teams: dict[str, str]) -> dict[str, Any]:
-    """ECharts options: one stacked bar per team, its members present, late, absent, not in yet."""
+def chart_options(page: PageRequest, days: list[DayResult], teams: dict[str, str]) -> dict[str, Any] | None:
+    """ECharts options: one stacked bar per team, its members present, late, absent, not in yet;
+    None when nobody is on shift that day."""
     counts = Counter((day.team, kind) for day in days if (kind := _kind(day)) is not None)
     shown = [team for team in teams if any(counts[(team, kind)] for kind, _, _ in CHART_KINDS)]
+    if not shown:
+        return None
     return {
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
         "legend": {"top": 0},
@@ -191,7 +204,7 @@ async def day_page(page: PageRequest) -> web.StreamResponse:
     attendance = get_attendance(page.hub)
     teams = _teams(attendance)
     pager = offset_pager(page, len(sheet.days), PAGE_SIZE)
-    rows = [_row(page, day, teams) for day in sheet.days[pager.offset:pager.offset + pager.size]]
+    rows = [_row(page, day, teams, attendance.tz) for day in sheet.days[pager.offset:pager.offset + pager.size]]
     csv_url, xlsx_url = export_urls(page)
     fields = (Field("date", N_("Date"), "2026-10-12", 10), _team_field(teams))
     return page.render("attendance/day.html", rows=rows, asked=sheet.filters, fields=fields, pager=pager,
@@ -224,7 +237,8 @@ async def month_page(page: PageRequest) -> web.StreamResponse:
                "totals": totals(rows)} for person, rows in by_person(sheet.days).items()]
     pager = offset_pager(page, len(people), PAGE_SIZE)
     csv_url, xlsx_url = export_urls(page)
-    days = [_row(page, day, teams) | {"date": day.plan.day} for day in sheet.days] if "person" in sheet.filters else []
+    days = ([_row(page, day, teams, attendance.tz) | {"date": day.plan.day} for day in sheet.days]
+            if "person" in sheet.filters else [])
     return page.render("attendance/month.html", people=people[pager.offset:pager.offset + pager.size], days=days,
                        sums=totals(sheet.days), labels=TOTAL_LABELS, asked=sheet.filters, pager=pager,
                        fields=(Field("month", N_("Month"), "2026-10", 7), _team_field(teams),

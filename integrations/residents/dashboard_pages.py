@@ -59,7 +59,7 @@ PERSON_COLUMNS: Final = (("id", N_("Person")), ("name", N_("Name")), ("role", N_
                          ("position", N_("Position")), ("phone", N_("Phone")), ("cards", N_("Cards")))
 
 
-HOUSEHOLD_FILTERS: Final = (Field("building", N_("Building"), "1"), Field("unit", N_("Unit"), "2"),
+HOUSEHOLD_FILTERS: Final = (Field("building", N_("Building")), Field("unit", N_("Unit")),
                              Field("q", N_("Search"), "0601 / 王芳 / 沪A12345"))
 
 

@@ -135,3 +135,17 @@ async def test_roles_without_the_sheets_are_refused(tmp_path: Path, role: str) -
             assert status == 403 and "王芳" not in text
         _, overview, _ = await someone.get("/dashboard/")
         assert "/dashboard/attendance" not in overview
+
+
+async def test_a_day_off_shows_the_punches_and_no_chart(tmp_path: Path) -> None:
+    """Sunday 11 October 2026, the office's rest day: 王芳 came in from 10:00 to 12:05 anyway."""
+    async with site(tmp_path, at(2026, 10, 11, 0, 0), dashboard={}) as s, browser(s.hub) as guard:
+        await s.hub.data["auth"].manager.add_user("guard", "guard", PASSWORD, Actor("hub", "test"))
+        await s.punch(OFFICE_CARD, at(2026, 10, 11, 10, 0))
+        await s.punch(OFFICE_CARD, at(2026, 10, 11, 12, 5))
+        s.clock.set(at(2026, 10, 11, 13, 0))
+        await guard.sign_in("guard")
+        _, text, _ = await guard.get("/dashboard/attendance", params={"team": "office"})
+        [row] = rows_of(text)
+        assert "10:00" in row and "12:05" in row and "rest day: 周末" in row
+        assert "data-chart" not in text and "这一天没有人排班。" in text
