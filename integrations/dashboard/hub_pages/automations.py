@@ -59,8 +59,9 @@ def _row(page: PageRequest, automation: Automation) -> dict[str, Any]:
         "id": automation.id, "alias": automation.name, "entity_id": automation.entity_id, "state": state,
         "shown_state": labelled(page, STATE_LABELS, state), "mode": automation.runs.mode,
         "last_triggered": when(automation.last_triggered, page.hub.clock.tz) if automation.last_triggered else "",
-        "last_run": traces.outcome(page, last) if last is not None else "", "failed": bool(last and last.error),
-        "running": automation.running, "errors": [str(error) for error in automation.errors],
+        "last_run": traces.outcome(page, last) if last is not None else "",
+        "failed": last is not None and last.execution == "error", "running": automation.running,
+        "errors": [str(error) for error in automation.errors],
     }
 
 
@@ -99,12 +100,10 @@ async def automation_page(page: PageRequest) -> web.StreamResponse:
     trace = automation.traces.get(run_id) if run_id else automation.traces.last()
     if run_id and trace is None:
         return page.message(HTTPStatus.NOT_FOUND, page.gettext("This automation has no run %(run)s stored.") % {"run": run_id})
-    runs = [{"run_id": each.run_id, "start": each.start, "trigger": each.trigger, "outcome": traces.outcome(page, each),
-             "duration": None if each.finish is None else each.finish - each.start, "error": each.error}
-            for each in reversed(list(automation.traces))]
     return page.render(
         "hub/automation.html", automation=_row(page, automation), warnings=[str(w) for w in automation.warnings],
-        runs=runs, trace=trace, outcome=traces.outcome(page, trace) if trace else "",
+        runs=[traces.summary(page, each) for each in reversed(list(automation.traces))],
+        trace=traces.summary(page, trace) if trace else None,
         run_by=_user_name(page, trace.context.user_id) if trace else "",
         steps=traces.steps(page, automation.config, trace) if trace else [], back=page.request.path_qs, **_may(page))
 

@@ -20,7 +20,8 @@ from ..paging import link
 from ..registry import N_
 from . import history
 from .inventory import Inventory
-from .listing import Choice, Column, Listing
+from .listing import Choice, Column, Listing, Typed
+from .masking import masked
 from .words import duration, state_label
 
 if TYPE_CHECKING:
@@ -42,8 +43,9 @@ LISTING: Final = Listing(
     columns=(Column("entity_id", N_("Entity id")), Column("name", N_("Entity name")), Column("shown", N_("State")),
              Column("area", N_("Area")), Column("domain", N_("Domain")), Column("device", N_("Device")),
              Column("last_changed", N_("Last changed"))),
-    choices=(Choice("domain", N_("Domain")), Choice("area", N_("Area")), Choice("state", N_("State"), label="shown")),
+    choices=(Choice("domain", N_("Domain")), Choice("area", N_("Area"))),
     search=("entity_id", "name", "device"),
+    typed=(Typed("state", N_("State"), keys=("state", "shown")),),
 )
 #: The history's export: each change of state in the period.
 HISTORY_COLUMNS: Final = (N_("Time"), N_("State"), N_("Set by"))
@@ -52,7 +54,7 @@ HISTORY_COLUMNS: Final = (N_("Time"), N_("State"), N_("Set by"))
 def entity_row(page: PageRequest, state: State, inventory: Inventory) -> dict[str, Any]:
     device = inventory.device(state.entity_id)
     return {
-        "entity_id": state.entity_id, "name": state.name, "state": state.state, "domain": state.domain,
+        "entity_id": state.entity_id, "name": state.name, "state": masked(state.state), "domain": state.domain,
         "shown": state_label(page, state.state, state.attributes.get("unit_of_measurement")),
         "area": inventory.area(state), "device": device.display_name if device else "",
         "device_id": device.id if device else "", "last_changed": when(state.last_changed, page.hub.clock.tz),
@@ -75,10 +77,11 @@ def _user_name(page: PageRequest, user_id: str | None) -> str:
 
 
 def _attribute(value: Any) -> str:
-    """An attribute's value as text: words as they are, the rest as compact JSON."""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, default=str, separators=(", ", ": "))
+    """An attribute's value as text: words as they are, the rest as compact JSON; masked."""
+    if value is None:
+        return "—"
+    return masked(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str,
+                                                                       separators=(", ", ": ")))
 
 
 def _logbook_line(page: PageRequest, record: Record) -> str:
@@ -88,7 +91,7 @@ def _logbook_line(page: PageRequest, record: Record) -> str:
         return page.gettext("triggered by %(source)s") % {"source": data.get("source") or page.gettext("a trigger")}
     if data.get("event") == EVENT_SCRIPT_STARTED:
         return page.gettext("started")
-    return f"{data.get('name') or ''}: {data.get('message') or ''}"
+    return masked(f"{data.get('name') or ''}: {data.get('message') or ''}")
 
 
 def _lines(page: PageRequest, changes: list[history.Change], entries: list[Record], measured: bool
@@ -118,18 +121,20 @@ async def entity_page(page: PageRequest) -> web.StreamResponse:
     tz, now = page.hub.clock.tz, page.hub.clock.time()
     try:
         asked = history.period(page.query.get("start", "").strip(), page.query.get("end", "").strip(), now, tz)
-        changes = await history.changes(page.hub, entity_id, asked)
+        changes = await history.changes(page.hub, entity_id, asked, state)
     except history.BadPeriod as bad:
         return page.message(HTTPStatus.BAD_REQUEST, page.gettext(bad.message) % bad.values)
     fmt = wants_export(page)
     if fmt is not None:
         name = f"history-{entity_id.replace('.', '-')}"[:EXPORT_NAME]
         return export_response(page, name, [page.gettext(heading) for heading in HISTORY_COLUMNS],
-                               ([when(change.time, tz), change.state, _user_name(page, change.user)] for change in changes),
+                               ([when(change.time, tz), change.state, _user_name(page, change.user)]
+                                for change in changes),
                                fmt)
     measured = history.numeric(changes)
     unit = state.attributes.get("unit_of_measurement")
-    spans = [] if measured else history.spans(changes, asked, now)
+    window = history.shown(changes, asked, now)
+    spans = [] if measured else history.spans(changes, window)
     inventory = Inventory.read(page.hub)
     span = {"start": asked.field(tz, "start"), "end": asked.field(tz, "end")}
     return page.render(
@@ -139,7 +144,7 @@ async def entity_page(page: PageRequest) -> web.StreamResponse:
         quick=[(duration(page, quick.total_seconds()),
                 link(page, {"start": history.Period(now - quick.total_seconds(), now).field(tz, "start")}))
                for quick in history.QUICK_SPANS],
-        chart=history.chart(changes, asked, now, tz, state.name, unit) if measured else None,
+        chart=history.chart(changes, window, tz, state.name, unit) if measured else None, window=window,
         spans=[span for span in spans if span.width >= history.THINNEST],
         stretches=spans[::-1][:history.LOGBOOK_LINES],
         lines=_lines(page, changes, await history.logbook(page.hub, entity_id, asked), measured),

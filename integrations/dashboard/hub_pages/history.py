@@ -19,10 +19,12 @@ from xiaoqu.core.history.recording import KIND_LOGBOOK, KIND_STATE
 from xiaoqu.core.history.views import MAX_SPAN, MAX_STATES
 
 from ..registry import N_
+from .masking import masked
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
     from xiaoqu.core.recorder import Record
+    from xiaoqu.core.states import State
 
 #: What the page shows when no period is asked for: the last day, as Home Assistant's history does.
 DEFAULT_SPAN: Final = timedelta(days=1)
@@ -84,9 +86,11 @@ class Change:
     user: str | None
 
 
-async def changes(hub: Hub, entity_id: str, asked: Period) -> list[Change]:
+async def changes(hub: Hub, entity_id: str, asked: Period, current: State | None) -> list[Change]:
     """The state at the period's start, then each change of state within it (changes of
-    attributes alone left out), oldest first."""
+    attributes alone left out), oldest first, personal data in them masked. ``current``, the
+    state now, ends it when the recorder has not written it yet (it commits in batches) or does
+    not keep the entity."""
     before = await hub.recorder.query(KIND_STATE, subject=entity_id, until=asked.start, limit=1, newest_first=True)
     during = await hub.recorder.query(KIND_STATE, subject=entity_id, since=asked.start, until=asked.end,
                                       limit=MAX_STATES + 1, newest_first=False)
@@ -96,10 +100,23 @@ async def changes(hub: Hub, entity_id: str, asked: Period) -> list[Change]:
     for record in (*before, *during):
         if record.data.get("removed"):
             continue
-        if found and found[-1].state == record.data["s"]:
-            continue
-        found.append(Change(max(record.time, asked.start), record.data["s"], record.data.get("u")))
+        _add(found, Change(max(record.time, asked.start), masked(record.data["s"]), record.data.get("u")))
+    if current is not None and current.last_changed < asked.end and (not found or current.last_changed > found[-1].time):
+        user = current.context.user_id if current.context is not None else None
+        _add(found, Change(max(current.last_changed, asked.start), masked(current.state), user))
     return found
+
+
+def _add(found: list[Change], change: Change) -> None:
+    if not found or found[-1].state != change.state:
+        found.append(change)
+
+
+def shown(found: Sequence[Change], asked: Period, now: float) -> Period:
+    """The part of the period there is something to show for: from the first state known in it
+    (a hub younger than the period knows nothing before it started) up to now."""
+    start = found[0].time if found else asked.start
+    return Period(start, max(min(asked.end, now), start + 1))
 
 
 def number(state: str) -> float | None:
@@ -135,24 +152,22 @@ SHADES: Final = 6
 THINNEST: Final = 0.02
 
 
-def spans(found: Sequence[Change], asked: Period, now: float) -> list[Span]:
-    """Each state's stretches over the period, up to now when the period runs past it."""
-    last = min(asked.end, now)
-    length = asked.end - asked.start
+def spans(found: Sequence[Change], window: Period) -> list[Span]:
+    """Each state's stretches over the ``window`` shown (see :func:`shown`)."""
+    length = window.end - window.start
     shades: dict[str, int] = {}
     made = []
     for index, change in enumerate(found):
-        until = found[index + 1].time if index + 1 < len(found) else last
+        until = min(found[index + 1].time if index + 1 < len(found) else window.end, window.end)
         if until <= change.time:
             continue
         shade = -1 if change.state in NO_VALUE else shades.setdefault(change.state, len(shades) % SHADES)
-        made.append(Span(change.state, change.time, until, 100 * (change.time - asked.start) / length,
+        made.append(Span(change.state, change.time, until, 100 * (change.time - window.start) / length,
                          100 * (until - change.time) / length, shade))
     return made
 
 
-def chart(found: Sequence[Change], asked: Period, now: float, tz: tzinfo, name: str, unit: str | None
-          ) -> dict[str, Any]:
+def chart(found: Sequence[Change], window: Period, tz: tzinfo, name: str, unit: str | None) -> dict[str, Any]:
     """ECharts options for a measurement: a line over the period, broken where there was no value.
 
     The chart reads times as UTC (``useUTC``) and is given them moved by the site's offset, so
@@ -164,13 +179,13 @@ def chart(found: Sequence[Change], asked: Period, now: float, tz: tzinfo, name: 
 
     points: list[list[Any]] = [[at(change.time), number(change.state)] for change in found]
     if found:
-        points.append([at(min(asked.end, now)), number(found[-1].state)])
+        points.append([at(window.end), number(found[-1].state)])
     return {
         "useUTC": True,
         "animation": False,
         "grid": {"left": 56, "right": 24, "top": 32, "bottom": 40},
         "tooltip": {"trigger": "axis"},
-        "xAxis": {"type": "time", "min": at(asked.start), "max": at(asked.end)},
+        "xAxis": {"type": "time", "min": at(window.start), "max": at(window.end)},
         "yAxis": {"type": "value", "scale": True, "name": unit or ""},
         "series": [{"type": "line", "name": name, "step": "end", "showSymbol": False, "connectNulls": False,
                     "data": points}],

@@ -56,6 +56,17 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
+class Typed:
+    """A filter typed in and matched whole (case aside) against any of ``keys`` of each row: a
+    state as it is or as it is shown (``locked``, ``已锁``), where a choice would list every
+    number a sensor ever read."""
+
+    name: str
+    heading: str
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Listing:
     """One list page: its columns, its filters, its template and the name its export is saved as."""
 
@@ -65,10 +76,11 @@ class Listing:
     choices: tuple[Choice, ...]
     #: The fields the text search looks in (case-insensitive, anywhere in the text).
     search: tuple[str, ...]
+    typed: tuple[Typed, ...] = ()
 
     def answer(self, page: PageRequest, rows: Sequence[Row], **values: Any) -> web.StreamResponse:
         """The page of ``rows`` the query asks for, or all that match as a file (``?format=``)."""
-        filters = asked(page, [choice.key for choice in self.choices] + [SEARCH])
+        filters = asked(page, [SEARCH, *(typed.name for typed in self.typed), *(choice.key for choice in self.choices)])
         if len(filters.get(SEARCH, "")) > MAX_SEARCH:
             return page.message(HTTPStatus.BAD_REQUEST, page.gettext(
                 "Search for at most %(count)d characters.") % {"count": MAX_SEARCH})
@@ -80,11 +92,15 @@ class Listing:
         pager = offset_pager(page, len(matched), PAGE_SIZE)
         return page.render(
             self.template, rows=matched[pager.offset:pager.offset + pager.size], pager=pager, asked=filters,
-            fields=(SEARCH_FIELD,), choices=[(choice, choice.options(rows)) for choice in self.choices],
-            exports=export_urls(page), **values)
+            fields=(SEARCH_FIELD, *(Field(typed.name, typed.heading) for typed in self.typed)),
+            choices=[(choice, choice.options(rows)) for choice in self.choices], exports=export_urls(page), **values)
 
     def _matches(self, row: Row, filters: Mapping[str, str]) -> bool:
         if any(row[choice.key] != filters[choice.key] for choice in self.choices if choice.key in filters):
             return False
+        for typed in self.typed:
+            wanted = filters.get(typed.name)
+            if wanted is not None and all(str(row[key]).casefold() != wanted.casefold() for key in typed.keys):
+                return False
         text = filters.get(SEARCH)
         return text is None or any(text.casefold() in str(row[key] or "").casefold() for key in self.search)

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.automation.trace import jsonable
+from xiaoqu.core.template import Template
 
 from ..registry import N_
+from .masking import masked
 
 if TYPE_CHECKING:
     from xiaoqu.core.automation.trace import Trace, TraceElement
@@ -98,17 +100,31 @@ def _describe(page: PageRequest, config: Any) -> tuple[str, str]:
     return str(config.get("alias") or ""), ""
 
 
-def _text(value: Any) -> str:
-    """A value as one line: words as they are, the rest as compact JSON."""
+def _text(value: Any, indent: int | None = None) -> str:
+    """A value as text, personal data in it masked: words as they are, the rest as JSON (in one
+    line unless ``indent``); a template as it is written."""
+    value = _written(value)
     if isinstance(value, str):
-        return value
-    return json.dumps(jsonable(value), ensure_ascii=False, separators=(", ", ": "))
+        return masked(value)
+    return masked(json.dumps(jsonable(value), ensure_ascii=False, indent=indent,
+                             separators=None if indent else (", ", ": ")))
+
+
+def _written(value: Any) -> Any:
+    """``value`` with each template in it as its text (a config holds them compiled)."""
+    if isinstance(value, Template):
+        return value.text
+    if isinstance(value, Mapping):
+        return {key: _written(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_written(item) for item in value]
+    return value
 
 
 def _step(page: PageRequest, config: Mapping[str, Any], trace: Trace, element: TraceElement) -> Step:
     section = element.path.partition("/")[0]
     if section == "trigger":
-        what, subject = page.gettext("Triggered"), str(element.result.get("description") or trace.trigger)
+        what, subject = page.gettext("Triggered"), _text(element.result.get("description") or trace.trigger)
     else:
         what, subject = _describe(page, config_at(config, element.path))
     result = element.result.get("result")
@@ -117,9 +133,10 @@ def _step(page: PageRequest, config: Mapping[str, Any], trace: Trace, element: T
         section=section, path=element.path, depth=min((element.path.count("/") - 1) // 2, 4), what=what or element.path,
         subject=subject, time=element.time, offset=element.time - trace.start,
         passed=result if isinstance(result, bool) else None,
-        details=[(name, _text(value)) for name, value in element.result.items() if name not in SHOWN],
-        error=element.error,
-        variables=json.dumps(jsonable(variables), ensure_ascii=False, indent=2) if variables else None,
+        details=[(name, text) for name, value in element.result.items()
+                 if name not in SHOWN and (text := _text(value)) != subject],
+        error=masked(element.error) if element.error else None,
+        variables=_text(variables, indent=2) if variables else None,
     )
 
 
@@ -131,3 +148,12 @@ def steps(page: PageRequest, config: Mapping[str, Any], trace: Trace) -> list[St
 def outcome(page: PageRequest, trace: Trace) -> str:
     execution = "running" if trace.running else trace.execution or "finished"
     return page.gettext(OUTCOMES[execution]) if execution in OUTCOMES else execution
+
+
+def summary(page: PageRequest, trace: Trace) -> dict[str, Any]:
+    """A run in a line: when, what triggered it, how it ended and how long it took. ``failed``
+    only when a step raised: a run stopped by a condition or a ``stop`` says why, as no fault."""
+    return {"run_id": trace.run_id, "start": trace.start, "finish": trace.finish, "trigger": _text(trace.trigger),
+            "outcome": outcome(page, trace), "error": masked(trace.error) if trace.error else None,
+            "failed": trace.execution == "error",
+            "duration": None if trace.finish is None else trace.finish - trace.start}

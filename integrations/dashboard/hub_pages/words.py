@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Final
 from xiaoqu.core.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 
 from ..registry import N_
+from .masking import masked
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -25,10 +26,19 @@ def labelled(page: PageRequest, labels: Mapping[str, str], value: str | None) ->
 
 
 def state_label(page: PageRequest, state: str, unit: object = None) -> str:
-    """An entity's state in the reader's words when every domain shares it, else with its unit."""
+    """An entity's state in the reader's words, with its unit.
+
+    The states every domain shares are this package's to translate; any other is looked up in
+    the merged catalogue too, so a domain that translates its states for its own pages (the
+    door's ``locked``, ``held open``) has them translated here as well. A state no catalogue
+    knows, and every number, is shown as it is (personal data in it masked).
+    """
     if state in STATE_LABELS:
         return labelled(page, STATE_LABELS, state)
-    return f"{state} {unit}" if unit else state
+    words = state.replace("_", " ")
+    translated = page.gettext(words) if words else words
+    shown = masked(state) if translated == words else translated
+    return f"{shown} {unit}" if unit else shown
 
 
 def duration(page: PageRequest, seconds: float) -> str:

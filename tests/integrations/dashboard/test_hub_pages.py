@@ -21,13 +21,17 @@ AUTOMATIONS: list[dict[str, Any]] = [{
     "triggers": [{"trigger": "event", "event_type": "gate_alarm"}],
     "conditions": [{"condition": "template", "value_template": "{{ trigger.event.data.level > 1 }}"}],
     "actions": [
-        {"action": "logbook.log", "data": {"name": "Gate", "message": "alarm level {{ trigger.event.data.level }}"}},
+        {"action": "logbook.log", "data": {"name": "Gate", "message": "alarm level {{ trigger.event.data.level }}, "
+                                                                    "car {{ trigger.event.data.plate }}"}},
         {"action": "logbook.log", "data": {"name": "{{ trigger.event.data.who }}", "message": "acknowledged"}},
     ],
 }]
 CONFIG: dict[str, Any] = {"automation": AUTOMATIONS}
 #: Numbered sensors beyond one page of a list (50 rows).
 MANY = 60
+#: Personal data as devices report it, and as the pages show it.
+PLATE, PLATE_MASKED = "粤A17964", "粤A1***4"
+PHONE, PHONE_MASKED = "13812345678", "138****5678"
 
 
 async def _estate(hub: Hub) -> None:
@@ -44,6 +48,7 @@ async def _estate(hub: Hub) -> None:
         hub.states.set("sensor.gate_temperature", value, {"unit_of_measurement": "°C", "friendly_name": "Gate temperature"})
     for value in ("locked", "unlocked", "locked"):
         hub.states.set("lock.gate", value, {"friendly_name": "Gate lock"})
+    hub.states.set("sensor.gate_last_plate", PLATE, {"friendly_name": "Gate last plate", "phone": PHONE})
     for number in range(MANY):
         hub.states.set(f"sensor.meter_{number:02d}", str(number), {"friendly_name": f"Meter {number:02d}"})
     await hub.block_till_done()
@@ -138,6 +143,16 @@ async def test_malformed_ids_and_periods_are_refused_saying_why(tmp_path: Path) 
         assert (await guard.get("/dashboard/automations/nothing_here"))[0] == 404
 
 
+async def test_personal_data_in_states_and_attributes_is_masked(tmp_path: Path) -> None:
+    async with site(tmp_path) as hub, signed_in(hub, "manager") as manager:
+        for path in ("/dashboard/entities?q=plate", "/dashboard/entities/sensor.gate_last_plate",
+                     "/dashboard/entities?q=plate&format=csv", "/dashboard/entities/sensor.gate_last_plate?format=csv"):
+            _, text, _ = await manager.get(path)
+            assert PLATE_MASKED in text and PLATE not in text and PHONE not in text, path
+        _, text, _ = await manager.get("/dashboard/entities/sensor.gate_last_plate")
+        assert PHONE_MASKED in text
+
+
 async def test_devices_are_the_offices_basic_data(tmp_path: Path) -> None:
     async with site(tmp_path) as hub, signed_in(hub, "guard") as guard:
         status, text, _ = await guard.get("/dashboard/devices")
@@ -165,7 +180,7 @@ async def test_devices_are_the_offices_basic_data(tmp_path: Path) -> None:
 async def test_a_run_shows_its_trigger_condition_and_steps_with_the_error(tmp_path: Path) -> None:
     async with site(tmp_path) as hub, signed_in(hub, "guard") as guard:
         hub.bus.fire("gate_alarm", {"level": 0, "who": "guard"})
-        hub.bus.fire("gate_alarm", {"level": 3, "who": ""})
+        hub.bus.fire("gate_alarm", {"level": 3, "who": "", "plate": PLATE})
         await hub.block_till_done()
         status, text, _ = await guard.get("/dashboard/automations")
         assert status == 200 and "Gate alarm" in text and "error" in text
@@ -173,8 +188,9 @@ async def test_a_run_shows_its_trigger_condition_and_steps_with_the_error(tmp_pa
         assert status == 200 and text.count('<a href="?run=') == 2
         trace = text.split('class="card trace"', 1)[1]
         for shown in ("Trigger", "Conditions", "Actions", "Test a condition", "passed", "Call a service",
-                      "logbook.log", "action/1", "alarm level 3"):
+                      "logbook.log", "action/1", f"alarm level 3, car {PLATE_MASKED}"):
             assert shown in trace, shown
+        assert PLATE not in text
         assert 'class="step depth0 failed"' in trace
         older = re.findall(r'href="\?run=(\d+)"', text)[-1]
         _, text, _ = await guard.get(f"/dashboard/automations/gate_alarm?run={older}")
