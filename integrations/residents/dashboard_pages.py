@@ -9,7 +9,7 @@ through ``page.call``, so it is checked and audited as the signed-in user's read
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
 FIND: Final = f"{DOMAIN}.{SERVICE_FIND}"
 GET_PERSON: Final = f"{DOMAIN}.{SERVICE_GET_PERSON}"
+#: Rows a list's download holds at most (the frame holds it in memory and writes it in a worker
+#: thread that still shares the interpreter with the doors); the whole estate is the office sheet.
+MAX_EXPORT: Final = 5_000
 #: A filter longer than this is no name, plate or household anyone typed.
 MAX_FILTER: Final = 64
 
@@ -138,8 +141,13 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _export(page: PageRequest, name: str, columns: tuple[tuple[str, str], ...], rows: Iterable[dict[str, Any]],
+def _export(page: PageRequest, name: str, columns: tuple[tuple[str, str], ...], rows: Sequence[dict[str, Any]],
             fmt: str, translate: Callable[[str, Any], Any] | None = None) -> web.Response:
+    """The rows as a download, or a 400 saying the way round when there are more than :data:`MAX_EXPORT`."""
+    if len(rows) > MAX_EXPORT:
+        return page.message(HTTPStatus.BAD_REQUEST, page.gettext(
+            "%(count)s rows is more than a download holds (%(most)s): narrow the filters, or take the office sheet "
+            "(every household and resident).") % {"count": len(rows), "most": MAX_EXPORT})
     lines = ([_cell(translate(key, row[key]) if translate else row[key]) for key, _ in columns] for row in rows)
     return export_response(page, name, [page.gettext(heading) for _, heading in columns], lines, fmt)
 
@@ -151,7 +159,7 @@ async def households_page(page: PageRequest) -> web.StreamResponse:
     found = sorted((h for h in residents.households() if _household_matches(residents, h, filters)),
                    key=lambda household: _natural(household.id))
     if fmt := wants_export(page):
-        return _export(page, "households", HOUSEHOLD_COLUMNS, (_household_row(residents, h) for h in found), fmt)
+        return _export(page, "households", HOUSEHOLD_COLUMNS, [_household_row(residents, h) for h in found], fmt)
     pager = offset_pager(page, len(found), PAGE_SIZE)
     rows = [_household_row(residents, h) for h in found[pager.offset:pager.offset + pager.size]]
     return page.render("residents/households.html", rows=rows, asked=filters, fields=HOUSEHOLD_FILTERS, columns=HOUSEHOLD_COLUMNS,
@@ -205,7 +213,7 @@ async def persons_page(page: PageRequest) -> web.StreamResponse:
             "role: expected owner, tenant, family or staff.")))
     found = sorted((p for p in residents.persons() if _person_matches(p, filters)), key=lambda person: person.id)
     if fmt := wants_export(page):
-        return _export(page, "persons", PERSON_COLUMNS, map(_person_row, found), fmt,
+        return _export(page, "persons", PERSON_COLUMNS, [_person_row(person) for person in found], fmt,
                        lambda key, value: page.gettext(ROLE_LABELS[value]) if key == "role" and value else value)
     pager = offset_pager(page, len(found), PAGE_SIZE)
     departments = sorted({p.department for p in residents.persons() if p.department})

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from tests.integrations.dashboard.conftest import Browser, audit_acts, browser, dashboard_hub
 from tests.integrations.residents.sample import CONFIG, ID_NUMBER
 from xiaoqu.core.hub import Hub
-from xiaoqu.integrations.residents import get_residents
+from xiaoqu.integrations.residents import dashboard_pages, get_residents
 
 PHONE = "13812345678"
 #: 王芳's household, and 60 more in building 2 so its list takes two pages.
@@ -98,6 +98,17 @@ async def test_the_list_exports_as_csv_and_xlsx(tmp_path: Path) -> None:
         assert len(list(book.active.iter_rows())) == 61  # the heading and every household, not one page
         exports = [act for act in await audit_acts(hub) if act["act"] == "dashboard_export"]
         assert [(act["by"], act["format"]) for act in exports] == [("guard", "csv"), ("guard", "xlsx")]
+
+
+async def test_a_download_too_large_names_the_way_round(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dashboard_pages, "MAX_EXPORT", 10)
+    async with estate(tmp_path) as hub, browser(hub) as manager:
+        await sign_in(manager, "manager")
+        status, text, _ = await manager.get("/dashboard/residents", params={"building": "2", "format": "xlsx"})
+        assert status == 400 and "60" in text
+        status, _, _ = await manager.get("/dashboard/residents", params={"building": "1", "format": "csv"})
+        assert status == 200
+        assert [act["rows"] for act in await audit_acts(hub) if act["act"] == "dashboard_export"] == [1]
 
 
 async def test_a_household_is_masked_and_a_guard_may_not_reveal(tmp_path: Path) -> None:
