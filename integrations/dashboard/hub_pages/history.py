@@ -34,6 +34,9 @@ QUICK_SPANS: Final = (timedelta(hours=1), timedelta(hours=6), timedelta(days=1),
 FIELD_FORMAT: Final = "%Y-%m-%dT%H:%M"
 #: States that say nothing about the value: gaps in a chart, not points.
 NO_VALUE: Final = frozenset({STATE_UNAVAILABLE, STATE_UNKNOWN})
+#: The years a period may be in.
+FIRST_YEAR: Final = 2000
+LAST_YEAR: Final = 2999
 #: Logbook lines on the page, newest first (the export holds every state change).
 LOGBOOK_LINES: Final = 200
 
@@ -63,6 +66,8 @@ def _moment(text: str, tz: tzinfo) -> float:
         at = datetime.fromisoformat(text)
     except ValueError:
         raise BadPeriod(N_("Times are written like 2026-03-02 08:00.")) from None
+    if not FIRST_YEAR <= at.year <= LAST_YEAR:  # nothing is kept from then, and far enough out a time cannot be shown
+        raise BadPeriod(N_("Choose a time between the years %(first)d and %(last)d."), first=FIRST_YEAR, last=LAST_YEAR)
     return (at if at.tzinfo is not None else at.replace(tzinfo=tz)).timestamp()
 
 

@@ -133,6 +133,7 @@ async def test_malformed_ids_and_periods_are_refused_saying_why(tmp_path: Path) 
             ("/dashboard/entities/lock.gate?start=yesterday", "Times are written like"),
             ("/dashboard/entities/lock.gate?start=2026-03-02T10:00&end=2026-03-02T09:00", "must end after it starts"),
             ("/dashboard/entities/lock.gate?start=2026-03-01T00:00&end=2026-03-20T00:00", "at most 10 days"),
+            ("/dashboard/entities/lock.gate?start=0001-01-01T00:00&end=0001-01-02T00:00", "between the years 2000"),
             ("/dashboard/automations/gate_alarm?run=latest", "A run is named by its number"),
             ("/dashboard/entities?q=" + "x" * 101, "Search for at most 100 characters"),
         ):
