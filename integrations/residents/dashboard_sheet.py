@@ -160,10 +160,9 @@ async def import_upload(page: PageRequest) -> web.StreamResponse:
 
 
 async def sheet_export(page: PageRequest) -> web.StreamResponse:
-    """The office's sheet as ``xiaoqu residents export`` writes it (masked), as a download."""
-    fmt = wants_export(page)
-    if fmt is None:
-        return page.message(HTTPStatus.BAD_REQUEST, page.gettext("format: expected csv or xlsx."))
+    """The office's sheet as ``xiaoqu residents export`` writes it (masked), as a download: .xlsx
+    unless ``?format=csv``."""
+    fmt = wants_export(page) or "xlsx"
     async with _private_folder(page) as folder:
         path = folder / f"{SHEET_NAME}.{fmt}"
         commands, actor = _commands(page)
