@@ -1,6 +1,5 @@
 """Reading the card centre's forms: each field checked before any service is called, and a
-mistake answered with a 400 page naming the field, so nothing changes; and the bound on a
-card page's download.
+mistake answered with a 400 page naming the field, so nothing changes.
 
 Money is typed in yuan, as a cashier counts it, and becomes integer fen exactly: the text is
 read as a :class:`~decimal.Decimal`, never a float, and a third decimal (``12.345``) is
@@ -9,26 +8,20 @@ refused rather than rounded — a fen nobody typed is a fen the till does not ho
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from decimal import Decimal
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.integrations.dashboard import N_, PageRequest, ServiceRefused
-from xiaoqu.integrations.dashboard.export import export_response
 
 if TYPE_CHECKING:
-    from aiohttp import web
     from multidict import MultiMapping
 
 #: Yuan as typed: whole yuan and at most two decimals, up to ¥9,999,999.99; a leading ¥ is allowed.
 _YUAN: Final = re.compile(r"[¥￥]?\s*([0-9]{1,7}(?:\.[0-9]*)?)")
 #: The longest text a field takes (the services refuse longer names and reasons themselves).
 MAX_TEXT: Final = 200
-#: The most rows one download of a card page holds. The frame writes a download on the hub's
-#: loop, and an .xlsx of 30,000 cards takes it 3 s (doors wait meanwhile); 5,000 take ~0.5 s.
-#: More is ``xiaoqu cards report``'s job, which writes its file off the loop.
-MAX_EXPORT: Final = 5_000
 
 
 def fen_of(text: str) -> int:
@@ -49,15 +42,6 @@ def refused(page: PageRequest, label: str, why: str, **values: Any) -> ServiceRe
     raise: the frame answers with it and the form's service is never called."""
     gettext = page.gettext
     return ServiceRefused(page.message(HTTPStatus.BAD_REQUEST, f"{gettext(label)}: {gettext(why) % values}"))
-
-
-def export(page: PageRequest, name: str, headings: Sequence[str], rows: Sequence[Sequence[Any]],
-           fmt: str) -> web.Response:
-    """``rows`` as a download through the frame's export, refused (400) beyond :data:`MAX_EXPORT`."""
-    if len(rows) > MAX_EXPORT:
-        raise refused(page, N_("Export"), N_("%(count)s rows match, at most %(most)s in one download: narrow the "
-                                             "filters, or use xiaoqu cards report"), count=len(rows), most=MAX_EXPORT)
-    return export_response(page, name, headings, rows, fmt)
 
 
 class Form:

@@ -14,7 +14,7 @@ from xiaoqu.integrations.dashboard import N_, PageRequest
 
 from .const import CHARGE, RECHARGE, REFUND, REFUNDABLE, RETURN
 from .dashboard_reports import period_label, terminal_names
-from .dashboard_view import FIELD_LABELS, METHOD_LABELS
+from .dashboard_view import CLASS_LABELS, FIELD_LABELS, METHOD_LABELS
 from .pricing import yuan
 from .stored_value import receipt_no
 
@@ -64,7 +64,8 @@ def _figures(page: PageRequest, cards: Cards, transaction: Transaction | None) -
                    (N_("Meal period"), period_label(page, data.get("period"))),
                    (N_("List price"), yuan(data.get("list_fen", 0)))]
         if data.get("discount_percent"):
-            figures.append((N_("Discount"), f"{data['discount_percent']}% ({page.gettext(data['card_class'])})"))
+            card_class = page.gettext(CLASS_LABELS.get(data["card_class"], data["card_class"]))
+            figures.append((N_("Discount"), f"{data['discount_percent']}% ({card_class})"))
         if data.get("offline"):
             figures.append((N_("Uploaded"), page.gettext("offline")))
         return figures

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.integrations.dashboard import N_, Page, PageRequest, Panel, register
 from xiaoqu.integrations.dashboard.const import PAGE_SIZE
-from xiaoqu.integrations.dashboard.export import export_urls, wants_export
+from xiaoqu.integrations.dashboard.export import export_response, export_urls, wants_export
 from xiaoqu.integrations.dashboard.paging import Field, offset_pager
 from xiaoqu.integrations.dashboard.paging import asked as filled_in
 from xiaoqu.integrations.dashboard.registry import MONEY
 
 from . import dashboard_acts as acts
 from .const import DOMAIN, SERVICE_HISTORY
-from .dashboard_forms import export, refused
+from .dashboard_forms import refused
 from .dashboard_history import act_line, money_lines
 from .dashboard_reports import REPORT, overview_panel, reports_page
 from .dashboard_view import FILTERS, METHOD_LABELS, STATUS_LABELS, SUBSYSTEM_LABELS, CardRow, matching, row, rows
@@ -60,8 +60,8 @@ async def list_page(page: PageRequest) -> web.StreamResponse:
     found = list(matching(rows(cards, page.hub.clock.time()), asked, cards))
     fmt = wants_export(page)
     if fmt is not None:
-        return export(page, "cards", [page.gettext(heading) for heading in COLUMNS],
-                      [_cells(page, shown) for shown in found], fmt)
+        return export_response(page, "cards", [page.gettext(heading) for heading in COLUMNS],
+                               (_cells(page, shown) for shown in found), fmt)
     pager = offset_pager(page, len(found), PAGE_SIZE)
     return page.render("cards/list.html", rows=found[pager.offset:pager.offset + pager.size], pager=pager,
                        fields=FIELDS, asked=asked, yuan=yuan, may_issue=page.allows(acts.ISSUE),

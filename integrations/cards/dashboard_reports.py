@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any, Final
 from xiaoqu.integrations.dashboard import N_, PageRequest
 from xiaoqu.integrations.dashboard.charts import Series, bars
 from xiaoqu.integrations.dashboard.const import PAGE_SIZE
-from xiaoqu.integrations.dashboard.export import export_urls, wants_export
+from xiaoqu.integrations.dashboard.export import export_response, export_urls, wants_export
 from xiaoqu.integrations.dashboard.paging import asked as filled_in
 from xiaoqu.integrations.dashboard.paging import offset_pager
 
 from .const import CHARGE, DOMAIN, SALES_ACCOUNT, SERVICE_REPORT
-from .dashboard_forms import export, refused
-from .dashboard_view import FIELD_LABELS, PERIOD_LABELS
+from .dashboard_forms import refused
+from .dashboard_view import CLASS_LABELS, FIELD_LABELS, METHOD_LABELS, PERIOD_LABELS, STATUS_LABELS
 from .pos import mask
 from .pricing import yuan
 from .reports import KINDS, Books, build
@@ -70,13 +70,15 @@ async def takings_by_hour(cards: Cards, start: float, end: float | None) -> list
     return hours
 
 
-def _bar(page: PageRequest, labels: list[str], fen: list[int]) -> dict[str, Any]:
-    """Takings as bars in yuan, drawn as the frame draws every chart; each label shown, long
-    ones (a terminal's name) wrapped. A bar's height is ``Decimal`` fen / 100 as a number
-    for ECharts: a picture of the amount, whose exact figures are the table's."""
+def _bar(page: PageRequest, labels: list[str], fen: list[int], *, every_label: bool = True) -> dict[str, Any]:
+    """Takings as bars in yuan, drawn as the frame draws every chart; with ``every_label`` each
+    category named (a terminal's long name wrapped), else as many as fit (the hours). A bar's
+    height is ``Decimal`` fen / 100 as a number for ECharts: a picture of the amount, whose
+    exact figures are the table's."""
     options = bars(labels, [Series(page.gettext("Takings"), [float(Decimal(amount) / 100) for amount in fen])],
                    stacked=False)
-    options["xAxis"]["axisLabel"] = {"interval": 0, "overflow": "break", "width": 96}
+    if every_label:
+        options["xAxis"]["axisLabel"] = {"interval": 0, "overflow": "break", "width": 96}
     options["yAxis"].update(name="¥", minInterval=0)
     return options
 
@@ -96,7 +98,7 @@ async def _charts(page: PageRequest, cards: Cards, rows: list[list[Any]], start:
          _bar(page, [period_label(page, p) for p in periods], list(periods.values()))),
         ("cards-terminals", N_("Takings per terminal"),
          _bar(page, [names.get(t, t) for t in terminals], list(terminals.values()))),
-        ("cards-hours", N_("Takings per hour"), _bar(page, [f"{h:02d}" for h in range(24)], hours)),
+        ("cards-hours", N_("Takings per hour"), _bar(page, [f"{h:02d}" for h in range(24)], hours, every_label=False)),
     ]
 
 
@@ -111,6 +113,11 @@ def period_label(page: PageRequest, period: str | None) -> str:
     return page.gettext(PERIOD_LABELS.get(period, period))
 
 
+#: Report columns whose values are words staff read in their language.
+_WORDS: Final = {"status": {**STATUS_LABELS, "retired": N_("retired")}, "card_class": CLASS_LABELS,
+                 "method": METHOD_LABELS}
+
+
 def _cell(page: PageRequest, cards: Cards, name: str, value: Any, *, export: bool) -> Any:
     """A report's cell as the page (money in yuan) or an export (money in integer fen) shows it;
     cards masked as everywhere on the dashboard."""
@@ -122,8 +129,8 @@ def _cell(page: PageRequest, cards: Cards, name: str, value: Any, *, export: boo
         return period_label(page, value)
     if name == "terminal":
         return terminal_names(cards).get(value, value)
-    if name == "status" and value:
-        return page.gettext(str(value))
+    if name in _WORDS and value:
+        return page.gettext(_WORDS[name].get(value, value))
     return "" if value is None else value
 
 
@@ -147,8 +154,8 @@ async def reports_page(page: PageRequest) -> web.Response:
     header, rows = report["header"], report["rows"]
     fmt = wants_export(page)
     if fmt is not None:
-        return export(page, f"cards-{kind}", [heading(page, name, export=True) for name in header],
-                      [_line(page, cards, header, row, export=True) for row in rows], fmt)
+        return export_response(page, f"cards-{kind}", [heading(page, name, export=True) for name in header],
+                               (_line(page, cards, header, row, export=True) for row in rows), fmt)
     start = midnight(cards, first)
     end = None if last is None else midnight(cards, last + timedelta(days=1))
     charts = await _charts(page, cards, rows, start, end) if kind == "consumption" else []

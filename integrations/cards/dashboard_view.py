@@ -35,8 +35,8 @@ STATUS_LABELS: Final = {
 }
 #: The ``badge`` class of each status (the stylesheet's ok, bad, warn).
 BADGES: Final = {ACTIVE_SHOWN: "ok", "lost": "bad", "blocked": "bad", "expired": "warn", "pending": "warn"}
-CLASS_LABELS: Final = {"resident": N_("resident"), "staff": N_("staff"), "temporary": N_("temporary"),
-                       "visitor": N_("visitor")}
+CLASS_LABELS: Final = {"resident": N_("resident card"), "staff": N_("staff card"), "temporary": N_("temporary card"),
+                       "visitor": N_("visitor card")}
 SUBSYSTEM_LABELS: Final = {"door": N_("doors"), "consumption": N_("payment"), "attendance": N_("attendance"),
                            "parking": N_("parking"), "patrol": N_("patrol")}
 METHOD_LABELS: Final = {"cash": N_("cash"), "transfer": N_("bank transfer"), "online": N_("online"),

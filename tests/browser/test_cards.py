@@ -19,6 +19,7 @@ from xiaoqu.integrations.cards.reports import Books, build
 from xiaoqu.integrations.residents import get_residents
 
 from .site import PASSWORD, DemoSite, screenshot, sign_in
+from .test_overview import PHONE
 
 FINANCE = "finance-li"
 #: The simulator's shops and canteen charge residents' cards every few seconds at its morning
@@ -111,6 +112,12 @@ def test_a_clerk_issues_a_card_recharges_it_and_finds_it(page: Page, demo_site: 
     expect(money).to_contain_text("微信支付")
     expect(money.locator("tbody tr", has_text="充值").first).to_contain_text("¥50.00")
     screenshot(page, "cards-card")
+
+    page.set_viewport_size(PHONE)
+    page.reload()
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, "the card's page scrolls sideways on a phone"
+    screenshot(page, "cards-card-phone")
 
 
 def test_the_reports_chart_the_terminals_takings(page: Page, demo_site: DemoSite, clerk: str) -> None:
