@@ -11,8 +11,15 @@ server's half of every request and the bench's timings are what a browser on ano
         then reads until a line arrives on stdin; prints each stream's lines as JSON:
         ``[[[monotonic_ns, door], ...], ...]``, the door read from the line's third cell (the
         dashboard's row) or from the whole ``data:`` (the bare baseline's).
+    python bench/_dashboard_browsers.py chromium PORT USER PASSWORD
+        One real browser: Debian's Chromium through Playwright (tests/browser/site.py's launch),
+        signed in through the form, on the live events page; prints ``ready`` once the page's
+        event stream is open, then reads until a line arrives on stdin; prints each row the
+        page added as ``[dom_ms, frame_ms, door]``: the epoch time (ms) the row entered the
+        DOM (a MutationObserver) and of the next animation frame after it (the screen).
 
-Times are ``time.monotonic_ns()``: CLOCK_MONOTONIC, the same clock in every process of the
+Times are ``time.monotonic_ns()`` (Chromium's: the epoch's, in ms, as only the wall clock is
+shared with a browser): CLOCK_MONOTONIC, the same clock in every process of the
 machine, so the bench compares them with the hub's fire times directly.
 """
 from __future__ import annotations
@@ -114,12 +121,59 @@ async def streams(port: int, user: str, password: str, count: int, path: str) ->
     return found
 
 
+#: Runs before the page's scripts: note when htmx opens the stream, and time every row added.
+WATCH_ROWS = """
+window.__rows = [];
+document.addEventListener("htmx:sseOpen", () => { window.__sseOpen = true; });
+document.addEventListener("DOMContentLoaded", () => {
+  const body = document.querySelector("tbody[sse-swap]");
+  new MutationObserver((changes) => {
+    const now = performance.timeOrigin + performance.now();
+    for (const change of changes) for (const node of change.addedNodes) {
+      if (node.nodeName !== "TR") continue;
+      const row = [now, 0, node.cells[2] ? node.cells[2].textContent : ""];
+      window.__rows.push(row);
+      requestAnimationFrame(() => { row[1] = performance.timeOrigin + performance.now(); });
+    }
+  }).observe(body, {childList: true});
+});
+"""
+
+
+async def chromium(port: int, user: str, password: str) -> list[list[Any]]:
+    from playwright.async_api import async_playwright
+
+    from tests.browser.site import CHROMIUM, CHROMIUM_ARGS
+
+    base = f"http://127.0.0.1:{port}"
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page(base_url=base)
+            await page.goto("/dashboard/login?next=/dashboard/events")
+            await page.locator("input[name=username]").fill(user)
+            await page.locator("input[name=password]").fill(password)
+            await page.add_init_script(WATCH_ROWS)
+            await page.locator("form", has=page.locator("input[name=password]")).locator("button").click()
+            await page.wait_for_url("**/dashboard/events")
+            await page.wait_for_function("window.__sseOpen === true")
+            print("ready", flush=True)
+            await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+            await asyncio.sleep(0.1)  # the last animation frame
+            rows: list[list[Any]] = await page.evaluate("window.__rows")
+        finally:
+            await browser.close()
+    return rows
+
+
 def main(argv: list[str]) -> None:
     mode, port, user, password = argv[0], int(argv[1]), argv[2], argv[3]
     if mode == "pages":
         result: Any = asyncio.run(pages(port, user, password, json.loads(argv[4]), int(argv[5])))
     elif mode == "streams":
         result = asyncio.run(streams(port, user, password, int(argv[4]), argv[5]))
+    elif mode == "chromium":
+        result = asyncio.run(chromium(port, user, password))
     else:
         raise SystemExit(f"unknown mode {mode!r}")
     print(json.dumps(result), flush=True)
