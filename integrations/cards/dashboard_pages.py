@@ -24,7 +24,7 @@ from .const import DOMAIN, SERVICE_HISTORY
 from .dashboard_forms import refused
 from .dashboard_history import act_line, money_lines
 from .dashboard_reports import REPORT, overview_panel, reports_page
-from .dashboard_view import FILTERS, METHOD_LABELS, STATUS_LABELS, SUBSYSTEM_LABELS, CardRow, matching, row, rows
+from .dashboard_view import FILTERS, METHOD_LABELS, STATUS_LABELS, SUBSYSTEM_LABELS, CardRow, Listing
 from .errors import CardError
 from .pricing import yuan
 from .runtime import get_cards
@@ -57,13 +57,15 @@ async def list_page(page: PageRequest) -> web.StreamResponse:
     asked = filled_in(page, FILTERS)
     if asked.get("status", "active") not in STATUS_LABELS:
         raise refused(page, N_("Status"), N_("%(value)s is not one of the choices"), value=asked["status"])
-    found = list(matching(rows(cards, page.hub.clock.time()), asked, cards))
+    listing = Listing(cards, page.hub.clock.time())
+    found = await listing.found(asked)
     fmt = wants_export(page)
     if fmt is not None:
         return export_response(page, "cards", [page.gettext(heading) for heading in COLUMNS],
-                               (_cells(page, shown) for shown in found), fmt)
+                               [_cells(page, shown) for shown in await listing.rows(found)], fmt)
     pager = offset_pager(page, len(found), PAGE_SIZE)
-    return page.render("cards/list.html", rows=found[pager.offset:pager.offset + pager.size], pager=pager,
+    return page.render("cards/list.html", pager=pager,
+                       rows=[listing.row(card) for card in found[pager.offset:pager.offset + pager.size]],
                        fields=FIELDS, asked=asked, yuan=yuan, may_issue=page.allows(acts.ISSUE),
                        exports=export_urls(page))
 
@@ -79,7 +81,7 @@ async def card_page(page: PageRequest) -> web.Response:
                               return_response=True)
     assert isinstance(history, dict)
     allowed = {name: page.allows(permission) for name, permission in acts.CARD_ACTS.items()}
-    return page.render("cards/card.html", about=row(cards, card, page.hub.clock.time()), card=card,
+    return page.render("cards/card.html", about=Listing(cards, page.hub.clock.time()).row(card), card=card,
                        money=await money_lines(page, cards, history["entries"], may_refund=allowed["refund"]),
                        acts=[act_line(page, act) for act in history["acts"]],
                        allowed=allowed, yuan=yuan, methods=METHOD_LABELS, payment_id=acts.new_payment_id(),
