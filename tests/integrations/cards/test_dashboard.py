@@ -21,6 +21,7 @@ from tests.integrations.cards.conftest import SHEET_CARD, config, populate
 from tests.integrations.dashboard.conftest import Browser, audit_acts, browser, dashboard_hub
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.core.hub import Hub
+from xiaoqu.integrations.access import get_access
 from xiaoqu.integrations.cards import get_cards
 from xiaoqu.integrations.cards.dashboard_forms import fen_of
 from xiaoqu.integrations.cards.pos import Sale
@@ -123,6 +124,13 @@ async def test_the_list_filters_by_status_household_person_and_text(tmp_path: Pa
         assert await cards("q=0a0b0c02") == {STAFF_CARD}
         code, html, _ = await clerk.get("/dashboard/cards?status=stolen")
         assert code == 400 and "Status" in html
+
+        # Arrears on the household stop its cards at the doors: the list says blocked, and why.
+        await get_access(hub).restrict("household", "1-2-0601", scope="all", reason="in arrears", kind="arrears",
+                                       by="财务")
+        assert await cards("status=blocked") == {SHEET_CARD, RESIDENT_CARD}
+        code, html, _ = await clerk.get(f"/dashboard/cards/{RESIDENT_CARD}")
+        assert "blocked" in html and "household 1-2-0601 in arrears" in html
 
 
 async def test_the_list_pages_by_fifty_and_exports_csv_and_xlsx(tmp_path: Path) -> None:
