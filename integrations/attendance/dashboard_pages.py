@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.validation import vol
 from xiaoqu.integrations.dashboard import N_, Page, PageRequest, ServiceRefused, register
+from xiaoqu.integrations.dashboard.charts import BAD, MUTED, OK, Series, bars
 from xiaoqu.integrations.dashboard.const import PAGE_SIZE
 from xiaoqu.integrations.dashboard.export import export_response, export_urls, wants_export
 from xiaoqu.integrations.dashboard.paging import Field, asked, link, offset_pager
@@ -57,6 +58,8 @@ DAY: Final = f"{DOMAIN}.{SERVICE_DAY}"
 MONTH: Final = f"{DOMAIN}.{SERVICE_MONTH}"
 EXPORT: Final = f"{DOMAIN}.{SERVICE_EXPORT}"
 
+#: The longest download name the frame takes.
+MAX_NAME: Final = 63
 #: Each status as staff read it; those with minutes say how many.
 STATUS_LABELS: Final = {
     ON_TIME: N_("on time"), LATE: N_("late %(minutes)d min"), LEFT_EARLY: N_("left early %(minutes)d min"),
@@ -73,8 +76,8 @@ TOTAL_LABELS: Final = {
     "rest_days": N_("Rest days"), "holidays": N_("Holidays"),
 }
 #: The chart's bars: how each member's day counts, in the order they stack.
-CHART_KINDS: Final = (("present", N_("Present"), "#1a7f37"), ("late", N_("Late"), "#9a6700"),
-                      ("absent", N_("Absent"), "#cf222e"), ("waiting", N_("Not in yet"), "#8c959f"))
+CHART_KINDS: Final = (("present", N_("Present"), OK), ("late", N_("Late"), "#9a6700"),  # the stylesheet's --warn
+                      ("absent", N_("Absent"), BAD), ("waiting", N_("Not in yet"), MUTED))
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,22 +170,15 @@ def _kind(day: DayResult) -> str | None:
 
 
 def chart_options(page: PageRequest, days: list[DayResult], teams: dict[str, str]) -> dict[str, Any] | None:
-    """ECharts options: one stacked bar per team, its members present, late, absent, not in yet;
-    None when nobody is on shift that day."""
+    """A stacked bar per team: its members present, late, absent, not in yet; None when nobody is
+    on shift that day."""
     counts = Counter((day.team, kind) for day in days if (kind := _kind(day)) is not None)
     shown = [team for team in teams if any(counts[(team, kind)] for kind, _, _ in CHART_KINDS)]
     if not shown:
         return None
-    return {
-        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
-        "legend": {"top": 0},
-        "grid": {"left": 8, "right": 16, "top": 32, "bottom": 8, "containLabel": True},
-        "xAxis": {"type": "value", "minInterval": 1},
-        "yAxis": {"type": "category", "data": [teams[team] for team in shown], "inverse": True},
-        "series": [{"name": page.gettext(label), "type": "bar", "stack": "members", "itemStyle": {"color": colour},
-                    "label": {"show": True}, "data": [counts[(team, kind)] or None for team in shown]}
-                   for kind, label, colour in CHART_KINDS],
-    }
+    return bars([teams[team] for team in shown],
+                [Series(page.gettext(label), [counts[(team, kind)] for team in shown], colour)
+                 for kind, label, colour in CHART_KINDS])
 
 
 def _teams(attendance: Attendance) -> dict[str, str]:
@@ -208,7 +204,7 @@ async def day_page(page: PageRequest) -> web.StreamResponse:
     csv_url, xlsx_url = export_urls(page)
     fields = (Field("date", N_("Date"), "2026-10-12", 10), _team_field(teams))
     return page.render("attendance/day.html", rows=rows, asked=sheet.filters, fields=fields, pager=pager,
-                       options=chart_options(page, sheet.days, teams), chart_height=f"{80 + 48 * len(teams)}px",
+                       options=chart_options(page, sheet.days, teams),
                        exports=(_export_url(csv_url), _export_url(xlsx_url)) if page.allows(EXPORT) else None,
                        month=link(page, {"month": sheet.filters["date"][:7], **_who(sheet.filters)}))
 
@@ -248,9 +244,9 @@ async def month_page(page: PageRequest) -> web.StreamResponse:
 
 async def month_export(page: PageRequest) -> web.StreamResponse:
     sheet = await _month_sheet(page)
-    who = "-".join(_who(sheet.filters).values())
+    who = sheet.filters.get("person") or sheet.filters.get("team")  # whom _collect read: a person before a team
     name = f"attendance-{sheet.filters['month']}" + (f"-{who.lower()}" if who else "")
-    return _download(page, name, sheet.days, wants_export(page) or "xlsx")
+    return _download(page, name[:MAX_NAME], sheet.days, wants_export(page) or "xlsx")
 
 
 def register_pages(hub: Hub) -> None:

@@ -1,5 +1,5 @@
 """Residents on the staff dashboard: the households with their people and cars, one household in
-detail, the persons, and the office's sheet out (the sheet in is :mod:`.dashboard_import`).
+detail, the persons (the office's sheet in and out is :mod:`.dashboard_sheet`).
 
 The lists read the registry in memory, as ``residents.find`` does, behind the permission of the
 service that reads the same (``residents.find`` for the lists, ``residents.get_person`` for a
@@ -9,7 +9,7 @@ through ``page.call``, so it is checked and audited as the signed-in user's read
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -60,8 +60,6 @@ HOUSEHOLD_COLUMNS: Final = (("id", N_("Household")), ("building", N_("Building")
 PERSON_COLUMNS: Final = (("id", N_("Person")), ("name", N_("Name")), ("role", N_("Role")),
                          ("household", N_("Household")), ("department", N_("Department")),
                          ("position", N_("Position")), ("phone", N_("Phone")), ("cards", N_("Cards")))
-
-
 HOUSEHOLD_FILTERS: Final = (Field("building", N_("Building")), Field("unit", N_("Unit")),
                              Field("q", N_("Search"), "0601 / 王芳 / 沪A12345"))
 
@@ -117,6 +115,10 @@ def _person_role(person: Person) -> str:
     return KIND_STAFF if person.kind == KIND_STAFF else person.role or ""
 
 
+def _role_label(page: PageRequest, role: str) -> str:
+    return page.gettext(ROLE_LABELS[role]) if role else ""
+
+
 def _person_matches(person: Person, filters: dict[str, str]) -> bool:
     if person.erased:
         return False
@@ -142,18 +144,18 @@ def _cell(value: Any) -> Any:
 
 
 def _export(page: PageRequest, name: str, columns: tuple[tuple[str, str], ...], rows: Sequence[dict[str, Any]],
-            fmt: str, translate: Callable[[str, Any], Any] | None = None) -> web.Response:
+            fmt: str) -> web.Response:
     """The rows as a download, or a 400 saying the way round when there are more than :data:`MAX_EXPORT`."""
     if len(rows) > MAX_EXPORT:
         return page.message(HTTPStatus.BAD_REQUEST, page.gettext(
             "%(count)s rows is more than a download holds (%(most)s): narrow the filters, or take the office sheet "
             "(every household and resident).") % {"count": len(rows), "most": MAX_EXPORT})
-    lines = ([_cell(translate(key, row[key]) if translate else row[key]) for key, _ in columns] for row in rows)
+    lines = ([_cell(row[key]) for key, _ in columns] for row in rows)
     return export_response(page, name, [page.gettext(heading) for _, heading in columns], lines, fmt)
 
 
 async def households_page(page: PageRequest) -> web.StreamResponse:
-    """Every household matching the filters, a page at a time; ``?format=`` exports them all."""
+    """Every household matching the filters, a page at a time; ``?format=`` downloads them all."""
     residents = get_residents(page.hub)
     filters = _filters(page, [field.name for field in HOUSEHOLD_FILTERS])
     found = sorted((h for h in residents.households() if _household_matches(residents, h, filters)),
@@ -162,9 +164,9 @@ async def households_page(page: PageRequest) -> web.StreamResponse:
         return _export(page, "households", HOUSEHOLD_COLUMNS, [_household_row(residents, h) for h in found], fmt)
     pager = offset_pager(page, len(found), PAGE_SIZE)
     rows = [_household_row(residents, h) for h in found[pager.offset:pager.offset + pager.size]]
-    return page.render("residents/households.html", rows=rows, asked=filters, fields=HOUSEHOLD_FILTERS, columns=HOUSEHOLD_COLUMNS,
-                       pager=pager, exports=export_urls(page), may_import=page.allows(PERMISSION_IMPORT),
-                       may_export_sheet=page.allows(PERMISSION_EXPORT))
+    return page.render("residents/households.html", rows=rows, asked=filters, fields=HOUSEHOLD_FILTERS,
+                       columns=HOUSEHOLD_COLUMNS, pager=pager, exports=export_urls(page),
+                       may_import=page.allows(PERMISSION_IMPORT), may_export_sheet=page.allows(PERMISSION_EXPORT))
 
 
 def _consents(residents: Residents, people: list[Person]) -> list[dict[str, Any]]:
@@ -213,8 +215,9 @@ async def persons_page(page: PageRequest) -> web.StreamResponse:
             "role: expected owner, tenant, family or staff.")))
     found = sorted((p for p in residents.persons() if _person_matches(p, filters)), key=lambda person: person.id)
     if fmt := wants_export(page):
-        return _export(page, "persons", PERSON_COLUMNS, [_person_row(person) for person in found], fmt,
-                       lambda key, value: page.gettext(ROLE_LABELS[value]) if key == "role" and value else value)
+        rows = [_person_row(person) for person in found]
+        return _export(page, "persons", PERSON_COLUMNS, [{**row, "role": _role_label(page, row["role"])} for row in rows],
+                       fmt)
     pager = offset_pager(page, len(found), PAGE_SIZE)
     departments = sorted({p.department for p in residents.persons() if p.department})
     fields = (Field("role", N_("Role"), choices=tuple(ROLE_LABELS.items())),

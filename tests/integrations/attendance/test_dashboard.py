@@ -58,9 +58,9 @@ async def test_the_day_sheet_shows_each_status_with_its_rule(tmp_path: Path) -> 
         assert "late 12 min: first punch 08:47, shift 白班 starts 08:30, grace 5" in office
         assert 'class="badge warn status late"' in office
         chart = chart_of(text)
-        assert chart["yAxis"]["data"] == ["行政部", "保安A组"]
+        assert chart["xAxis"]["data"] == ["行政部", "保安A组"]
         by_name = {series["name"]: series["data"] for series in chart["series"]}
-        assert by_name["迟到"] == [1, None] and by_name["到岗"] == [None, 1]  # late, present
+        assert by_name["迟到"] == [1, 0] and by_name["到岗"] == [0, 1]  # late, present
 
 
 async def test_today_is_the_default_and_a_team_filters(tmp_path: Path) -> None:
