@@ -24,6 +24,8 @@ BUSY = "main_gate_in_opens_for_a_resident"
 QUIET = "path_lights_at_dusk"
 #: The door people pass most often: its timeline has stretches locked, unlocked and open.
 BUSY_DOOR = "gate-1"
+#: An ordinary phone's screen, in CSS pixels.
+PHONE = {"width": 390, "height": 844}
 #: Seconds a test waits for the simulator to have done enough for a page to show (a car or two).
 WAIT = 40
 
@@ -122,3 +124,16 @@ def test_a_manager_switches_an_automation_off_and_on(signed_in: Page, demo_site:
     switch.click()
     expect(switch).to_have_attribute("aria-checked", "true")
     assert state_of(demo_site, entity_id) == "on"
+
+
+def test_the_pages_fit_a_phone(signed_in: Page, demo_site: DemoSite) -> None:
+    page = signed_in
+    page.set_viewport_size(PHONE)
+    wait_for(demo_site, runs)
+    for path, name in ((f"/dashboard/entities/{ARM}", None), ("/dashboard/devices", None),
+                       (f"/dashboard/automations/{BUSY}", "automation-trace-phone")):
+        page.goto(path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, path
+        if name:
+            screenshot(page, name)

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from xiaoqu.core.automation.const import DATA_ENGINE, DOMAIN
+from xiaoqu.core.automation.const import DATA_ENGINE, DOMAIN, MODE_PARALLEL, MODE_QUEUED, MODE_RESTART, MODE_SINGLE
 from xiaoqu.core.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 
 from ..const import ROOT
@@ -37,13 +37,16 @@ PAGE: Final = f"{ROOT}/automations"
 #: A run's number, as traces number them.
 RUN_ID: Final = re.compile(r"^[0-9]{1,12}$")
 MAX_AUTOMATION_ID: Final = 255
+#: What each mode does when a run is asked for while one is going (the config's word stays in the filter).
+MODE_LABELS: Final = {MODE_SINGLE: N_("single"), MODE_RESTART: N_("restart"), MODE_QUEUED: N_("queued"),
+                      MODE_PARALLEL: N_("parallel")}
 
 LISTING: Final = Listing(
     name="automations", template="hub/automations.html",
     columns=(Column("alias", N_("Automation")), Column("entity_id", N_("Entity id")), Column("shown_state", N_("State")),
-             Column("mode", N_("Mode")), Column("last_triggered", N_("Last triggered")),
+             Column("shown_mode", N_("Mode")), Column("last_triggered", N_("Last triggered")),
              Column("last_run", N_("Last run")), Column("id", N_("Id"))),
-    choices=(Choice("state", N_("State"), label="shown_state"), Choice("mode", N_("Mode"))),
+    choices=(Choice("state", N_("State"), label="shown_state"), Choice("mode", N_("Mode"), label="shown_mode")),
     search=("alias", "id", "entity_id"),
 )
 
@@ -58,6 +61,7 @@ def _row(page: PageRequest, automation: Automation) -> dict[str, Any]:
     return {
         "id": automation.id, "alias": automation.name, "entity_id": automation.entity_id, "state": state,
         "shown_state": labelled(page, STATE_LABELS, state), "mode": automation.runs.mode,
+        "shown_mode": labelled(page, MODE_LABELS, automation.runs.mode),
         "last_triggered": when(automation.last_triggered, page.hub.clock.tz) if automation.last_triggered else "",
         "last_run": traces.outcome(page, last) if last is not None else "",
         "failed": last is not None and last.execution == "error", "running": automation.running,
