@@ -58,6 +58,9 @@ DAY: Final = f"{DOMAIN}.{SERVICE_DAY}"
 MONTH: Final = f"{DOMAIN}.{SERVICE_MONTH}"
 EXPORT: Final = f"{DOMAIN}.{SERVICE_EXPORT}"
 
+#: The years a sheet may be asked for.
+FIRST_YEAR: Final = 2000
+LAST_YEAR: Final = 2999
 #: The longest download name the frame takes.
 MAX_NAME: Final = 63
 #: Each status as staff read it; those with minutes say how many.
@@ -97,10 +100,15 @@ def _today(attendance: Attendance) -> date:
 
 
 def _parsed(page: PageRequest, parse: Any, field: str, value: str) -> date:
+    """A date or month typed on the page, as attendance's schema reads it, in the years a sheet can
+    have (the punch log's window around year 1 or 9999 is no date at all)."""
     try:
         found: date = parse(value)
     except vol.Invalid as err:
         raise _bad(page, f"{field}: {err.msg}") from None
+    if not FIRST_YEAR <= found.year <= LAST_YEAR:
+        raise _bad(page, page.gettext("%(field)s: expected a year from %(first)d to %(last)d.")
+                   % {"field": field, "first": FIRST_YEAR, "last": LAST_YEAR})
     return found
 
 

@@ -74,12 +74,24 @@ async def test_today_is_the_default_and_a_team_filters(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("query", "says"), [
     ({"date": "12/10/2026"}, "date: expected a date like 2026-10-01"),
     ({"team": "cooks"}, "team: no team cooks"),
+    ({"date": "0001-01-01"}, "date: "),
+    ({"date": "9999-12-31"}, "date: "),
 ])
 async def test_a_bad_filter_is_answered_400(tmp_path: Path, query: dict[str, str], says: str) -> None:
     async with punched(tmp_path) as s, browser(s.hub) as guard:
         await guard.sign_in("guard")
         status, text, _ = await guard.get("/dashboard/attendance", params=query)
         assert status == 400 and says in text
+
+
+@pytest.mark.parametrize("query", [{"month": "0001-01"}, {"month": "9999-12"}, {"month": "2026-13"},
+                                   {"person": "P999999"}, {"person": "x" * 500}])
+async def test_a_bad_month_filter_is_answered_400(tmp_path: Path, query: dict[str, str]) -> None:
+    async with punched(tmp_path) as s, browser(s.hub) as manager:
+        await manager.sign_in("manager")
+        for path in ("/dashboard/attendance/month", "/dashboard/attendance/month/export"):
+            status, _, _ = await manager.get(path, params=query)
+            assert status == 400
 
 
 async def test_the_month_per_team_and_per_person(tmp_path: Path) -> None:
