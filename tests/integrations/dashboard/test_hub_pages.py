@@ -13,7 +13,8 @@ from typing import Any
 
 import openpyxl
 
-from tests.integrations.dashboard.conftest import Browser, audit_acts, browser, dashboard_hub
+from tests.integrations.dashboard.conftest import PASSWORD, Browser, audit_acts, browser, dashboard_hub
+from xiaoqu.core.auth import Actor
 from xiaoqu.core.hub import Hub
 
 AUTOMATIONS: list[dict[str, Any]] = [{
@@ -243,3 +244,15 @@ async def test_the_pages_read_in_chinese(tmp_path: Path) -> None:
         assert "设备" in text and "固件" in text
         _, text, _ = await guard.get("/dashboard/automations")
         assert "自动化" in text
+
+
+async def test_a_resident_never_reaches_them(tmp_path: Path) -> None:
+    async with site(tmp_path) as hub:
+        await hub.data["auth"].manager.add_user("resident", "resident", PASSWORD, Actor("hub", "test"))
+        async with browser(hub) as resident:
+            await resident.sign_in("resident")
+            for path in ("/dashboard/entities", "/dashboard/entities/lock.gate", "/dashboard/devices",
+                         "/dashboard/automations", "/dashboard/automations/gate_alarm"):
+                assert (await resident.get(path))[0] == 403, path
+            assert (await resident.post("/dashboard/automations/gate_alarm/off", {}))[0] == 403
+        assert hub.states.get("automation.gate_alarm").state == "on"
