@@ -132,3 +132,6 @@ def test_the_reports_chart_the_terminals_takings(page: Page, demo_site: DemoSite
     for chart in ("cards-periods", "cards-terminals", "cards-hours"):
         expect(page.locator(f"#{chart} canvas")).to_be_visible()
     screenshot(page, "cards-reports")
+    page.goto("/dashboard/")
+    expect(page.locator("section", has_text="今日卡务")).to_contain_text("¥")
+    screenshot(page, "cards-overview")
