@@ -22,6 +22,7 @@ from xiaoqu.core.validation import vol
 from .const import ROOT
 
 if TYPE_CHECKING:
+    from xiaoqu.core.hub import Hub
     from xiaoqu.core.states import State
 
     from .request import PortalRequest
@@ -67,11 +68,13 @@ class Device:
         return "device-" + self.entity_id.replace(".", "-")
 
 
-def device(state: State) -> Device:
+def device(hub: Hub, state: State) -> Device:
+    """``state`` as the page shows it; what its buttons may ask is the entity's to say."""
     domain = state.entity_id.split(".", 1)[0]
     attributes = state.attributes
     actions = ACTIONS.get(domain, ())
-    if domain == "cover" and not int(attributes.get("supported_features") or 0) & COVER_STOP:
+    entity = hub.entities.get(state.entity_id)
+    if domain == "cover" and not (entity is not None and entity.supported_features & COVER_STOP):
         actions = tuple(action for action in actions if action != "stop_cover")
     target = attributes.get("temperature") if domain == "climate" else None
     return Device(state.entity_id, str(attributes.get("friendly_name") or state.entity_id), domain, state.state,
@@ -85,7 +88,7 @@ def household_devices(page: PortalRequest) -> list[Device]:
     scope = page.dashboard.access.scope_of(page.user, page.context)
     if scope is None:  # not a scoped role: the portal admits none, but never show every entity
         return []
-    found = [device(state) for state in page.hub.states.all() if scope.allows(state.entity_id)]
+    found = [device(page.hub, state) for state in page.hub.states.all() if scope.allows(state.entity_id)]
     return sorted(found, key=lambda shown: (not shown.actions, shown.name.casefold()))
 
 

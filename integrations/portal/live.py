@@ -64,7 +64,7 @@ async def stream(page: PortalRequest) -> web.StreamResponse:
     def changed(event: Event) -> None:
         new_state = event.data.get("new_state")
         if new_state is not None:
-            shown = device(new_state)
+            shown = device(page.hub, new_state)
             queue.append(_event(shown.entity_id, template.render(
                 device=shown, root=ROOT, csrf_field=CSRF_FIELD, csrf_token=page.session.csrf)))
             wake.set()

@@ -14,6 +14,7 @@ from tests.integrations.smart_home.conftest import lamp, prefix, settled, wait_f
 
 MINE, THEIRS = "light.1_1_0101_hall", "light.2_1_0202_hall"
 AIRCON = "climate.1_1_0101_aircon"
+CURTAIN = "cover.1_1_0101_curtain"
 
 
 def aircon(household: str) -> dict[str, Any]:
@@ -29,8 +30,11 @@ async def _homes(site: Portal) -> None:
     await site.announce(ALICE, "light", "hall", lamp(ALICE, "hall"))
     await site.announce(BOB, "light", "hall", lamp(BOB, "hall"))
     await site.announce(ALICE, "climate", "aircon", aircon(ALICE))
+    await site.announce(ALICE, "cover", "curtain", {
+        "name": None, "unique_id": "curtain", "command_topic": f"{prefix(ALICE)}/z2m/curtain/set",
+        "device": {"identifiers": ["z2m_curtain"], "name": "Curtain"}})
     hub = site.hub
-    await wait_for(lambda: hub.states.get(MINE) and hub.states.get(THEIRS) and hub.states.get(AIRCON))
+    await wait_for(lambda: all(hub.states.get(entity_id) for entity_id in (MINE, THEIRS, AIRCON, CURTAIN)))
     for topic, value in (("mode", "cool"), ("target", "24"), ("now", "26")):
         await site.probe.publish(f"{prefix(ALICE)}/z2m/aircon/{topic}", value)
     await wait_for(lambda: hub.states.get(AIRCON).attributes.get("temperature") == 24)
@@ -46,7 +50,8 @@ async def test_a_resident_sees_and_switches_their_households_devices(site_dir: P
         await _homes(site)
         await alice.sign_in("alice")
         status, text, _ = await alice.get("/portal/devices")
-        assert status == 200 and MINE in text and AIRCON in text and THEIRS not in text
+        assert status == 200 and MINE in text and AIRCON in text and CURTAIN in text and THEIRS not in text
+        assert 'value="open_cover"' in text and 'value="stop_cover"' in text
         assert 'sse-connect="/portal/devices/stream"' in text and "24°" in text and "26" in text
 
         status, _ = await _act(alice, MINE, "turn_on")
@@ -61,10 +66,13 @@ async def test_a_resident_sees_and_switches_their_households_devices(site_dir: P
         assert (await site.probe.wait_for(f"{prefix(ALICE)}/z2m/aircon/target/set")).payload == b"22.5"
         status, text = await _act(alice, AIRCON, "set_temperature", temperature="99")
         assert status == 400 and "16" in text  # outside the device's range, said by the device's own check
+        assert (await _act(alice, CURTAIN, "open_cover"))[0] == 303
+        assert (await site.probe.wait_for(f"{prefix(ALICE)}/z2m/curtain/set")).payload == b"OPEN"
 
         calls = [act for act in await audit_acts(site.hub) if act["act"] == "service_call" and act["by"] == "alice"]
-        assert [(act["service"], act["source"]) for act in calls][:2] == [("light.turn_on", "portal"),
-                                                                          ("climate.set_temperature", "portal")]
+        assert [(act["service"], act["source"]) for act in calls] == [
+            ("light.turn_on", "portal"), ("climate.set_temperature", "portal"), ("climate.set_temperature", "portal"),
+            ("cover.open_cover", "portal")]
 
 
 async def test_another_households_device_is_refused_whatever_the_form_says(site_dir: Path,
