@@ -23,7 +23,7 @@ from ..i18n import when
 from ..registry import N_
 from . import traces
 from .listing import Choice, Column, Listing
-from .words import STATE_LABELS, labelled
+from .words import STATE_LABELS, labelled, user_name
 
 if TYPE_CHECKING:
     from xiaoqu.core.automation.automation import Automation
@@ -108,13 +108,8 @@ async def automation_page(page: PageRequest) -> web.StreamResponse:
         "hub/automation.html", automation=_row(page, automation), warnings=[str(w) for w in automation.warnings],
         runs=[traces.summary(page, each) for each in reversed(list(automation.traces))],
         trace=traces.summary(page, trace) if trace else None,
-        run_by=_user_name(page, trace.context.user_id) if trace else "",
+        run_by=user_name(page, trace.context.user_id) if trace else "",
         steps=traces.steps(page, automation.config, trace) if trace else [], back=page.request.path_qs, **_may(page))
-
-
-def _user_name(page: PageRequest, user_id: str | None) -> str:
-    user = page.dashboard.access.manager.user(user_id)
-    return user.name if user is not None else ""
 
 
 def _back(value: object, fallback: str) -> str:

@@ -21,8 +21,8 @@ from ..registry import N_
 from . import history
 from .inventory import Inventory
 from .listing import Choice, Column, Listing, Typed
-from .masking import masked
-from .words import duration, state_label
+from .masking import masked, masked_state
+from .words import duration, state_label, user_name
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
     from ..request import PageRequest
 
-ROOT: Final = "entities"
 #: The most of an entity id the page reads before saying it is not one.
 MAX_ENTITY_ID: Final = 255
 #: The most of a file name the export takes.
@@ -54,8 +53,9 @@ HISTORY_COLUMNS: Final = (N_("Time"), N_("State"), N_("Set by"))
 def entity_row(page: PageRequest, state: State, inventory: Inventory) -> dict[str, Any]:
     device = inventory.device(state.entity_id)
     return {
-        "entity_id": state.entity_id, "name": state.name, "state": masked(state.state), "domain": state.domain,
-        "shown": state_label(page, state.state, state.attributes.get("unit_of_measurement")),
+        "entity_id": state.entity_id, "name": state.name, "domain": state.domain,
+        "state": masked_state(state.state, state.attributes.get(history.UNIT)),
+        "shown": state_label(page, state.state, state.attributes.get(history.UNIT)),
         "area": inventory.area(state), "device": device.display_name if device else "",
         "device_id": device.id if device else "", "last_changed": when(state.last_changed, page.hub.clock.tz),
     }
@@ -63,17 +63,9 @@ def entity_row(page: PageRequest, state: State, inventory: Inventory) -> dict[st
 
 async def entities_page(page: PageRequest) -> web.StreamResponse:
     inventory = Inventory.read(page.hub)
-    rows = [entity_row(page, state, inventory) for state in sorted(page.hub.states.all(), key=_entity_id)]
+    rows = [entity_row(page, state, inventory)
+            for state in sorted(page.hub.states.all(), key=lambda state: state.entity_id)]
     return LISTING.answer(page, rows)
-
-
-def _entity_id(state: State) -> str:
-    return state.entity_id
-
-
-def _user_name(page: PageRequest, user_id: str | None) -> str:
-    user = page.dashboard.access.manager.user(user_id)
-    return user.name if user is not None else ""
 
 
 def _attribute(value: Any) -> str:
@@ -99,11 +91,11 @@ def _lines(page: PageRequest, changes: list[history.Change], entries: list[Recor
     """The logbook: each change of state (not a measurement's: the chart shows those) and each
     entry, newest first."""
     lines: list[dict[str, Any]] = [
-        {"time": entry.time, "text": _logbook_line(page, entry), "by": _user_name(page, entry.data.get("u"))}
+        {"time": entry.time, "text": _logbook_line(page, entry), "by": user_name(page, entry.data.get("u"))}
         for entry in entries]
     if not measured:
         lines += [{"time": change.time, "text": page.gettext("became %(state)s") % {"state": state_label(page, change.state)},
-                   "by": _user_name(page, change.user)} for change in changes]
+                   "by": user_name(page, change.user)} for change in changes]
     return sorted(lines, key=lambda line: line["time"], reverse=True)[:history.LOGBOOK_LINES]
 
 
@@ -128,11 +120,11 @@ async def entity_page(page: PageRequest) -> web.StreamResponse:
     if fmt is not None:
         name = f"history-{entity_id.replace('.', '-')}"[:EXPORT_NAME]
         return export_response(page, name, [page.gettext(heading) for heading in HISTORY_COLUMNS],
-                               ([when(change.time, tz), change.state, _user_name(page, change.user)]
+                               ([when(change.time, tz), change.state, user_name(page, change.user)]
                                 for change in changes),
                                fmt)
     measured = history.numeric(changes)
-    unit = state.attributes.get("unit_of_measurement")
+    unit = state.attributes.get(history.UNIT)
     window = history.shown(changes, asked, now)
     spans = [] if measured else history.spans(changes, window)
     inventory = Inventory.read(page.hub)

@@ -19,7 +19,7 @@ from xiaoqu.core.history.recording import KIND_LOGBOOK, KIND_STATE
 from xiaoqu.core.history.views import MAX_SPAN, MAX_STATES
 
 from ..registry import N_
-from .masking import masked
+from .masking import masked_state
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
@@ -32,6 +32,7 @@ DEFAULT_SPAN: Final = timedelta(days=1)
 QUICK_SPANS: Final = (timedelta(hours=1), timedelta(hours=6), timedelta(days=1), timedelta(days=7))
 #: How a period's ends are written in the form's ``datetime-local`` fields.
 FIELD_FORMAT: Final = "%Y-%m-%dT%H:%M"
+UNIT: Final = "unit_of_measurement"
 #: States that say nothing about the value: gaps in a chart, not points.
 NO_VALUE: Final = frozenset({STATE_UNAVAILABLE, STATE_UNKNOWN})
 #: The years a period may be in.
@@ -105,10 +106,12 @@ async def changes(hub: Hub, entity_id: str, asked: Period, current: State | None
     for record in (*before, *during):
         if record.data.get("removed"):
             continue
-        _add(found, Change(max(record.time, asked.start), masked(record.data["s"]), record.data.get("u")))
+        state = masked_state(record.data["s"], record.data["a"].get(UNIT))
+        _add(found, Change(max(record.time, asked.start), state, record.data.get("u")))
     if current is not None and current.last_changed < asked.end and (not found or current.last_changed > found[-1].time):
         user = current.context.user_id if current.context is not None else None
-        _add(found, Change(max(current.last_changed, asked.start), masked(current.state), user))
+        _add(found, Change(max(current.last_changed, asked.start), masked_state(current.state, current.attributes.get(UNIT)),
+                           user))
     return found
 
 

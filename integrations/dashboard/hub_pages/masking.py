@@ -35,3 +35,9 @@ def _middle(found: re.Match[str]) -> str:
 def masked(text: str) -> str:
     """``text`` with every plate, phone number and ID number in it masked."""
     return PHONE_OR_ID.sub(_middle, PLATE.sub(_plate, text))
+
+
+def masked_state(state: str, unit: object) -> str:
+    """An entity's state, masked unless it is a measurement (it has a unit): a meter's count of
+    13812345678 litres is a number, not a phone's."""
+    return state if unit else masked(state)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Final
 from xiaoqu.core.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 
 from ..registry import N_
-from .masking import masked
+from .masking import masked_state
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -37,7 +37,7 @@ def state_label(page: PageRequest, state: str, unit: object = None) -> str:
         return labelled(page, STATE_LABELS, state)
     words = state.replace("_", " ")
     translated = page.gettext(words) if words else words
-    shown = masked(state) if translated == words else translated
+    shown = masked_state(state, unit) if translated == words else translated
     return f"{shown} {unit}" if unit else shown
 
 
@@ -56,3 +56,9 @@ def duration(page: PageRequest, seconds: float) -> str:
     days, hours = divmod(hours, 24)
     return (page.gettext("%(days)d d %(hours)d h") % {"days": days, "hours": hours} if hours
             else page.gettext("%(count)d d") % {"count": days})
+
+
+def user_name(page: PageRequest, user_id: str | None) -> str:
+    """Who did it, by their user name; nothing for the hub itself or a user since removed."""
+    user = page.dashboard.access.manager.user(user_id)
+    return user.name if user is not None else ""

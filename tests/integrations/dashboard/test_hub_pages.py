@@ -153,6 +153,9 @@ async def test_personal_data_in_states_and_attributes_is_masked(tmp_path: Path) 
             assert PLATE_MASKED in text and PLATE not in text and PHONE not in text, path
         _, text, _ = await manager.get("/dashboard/entities/sensor.gate_last_plate")
         assert PHONE_MASKED in text
+        hub.states.set("sensor.water_total", PHONE, {"unit_of_measurement": "L"})  # a count, not a phone
+        _, text, _ = await manager.get("/dashboard/entities?q=water_total")
+        assert f"{PHONE} L" in text
 
 
 async def test_devices_are_the_offices_basic_data(tmp_path: Path) -> None:
