@@ -28,7 +28,7 @@ from xiaoqu.integrations.residents import ResidentsError, get_residents
 from xiaoqu.integrations.residents.invites import InviteError
 from xiaoqu.integrations.residents.runtime import get_invites
 
-from .const import AUDIT_JOIN_REFUSED, AUDIT_JOINED, JOIN_PATH, RESIDENT, ROOT, SOURCE_PORTAL
+from .const import AUDIT_JOIN_REFUSED, AUDIT_JOINED, JOIN_PATH, RESIDENT, ROOT, SOURCE_PORTAL, STATIC
 
 if TYPE_CHECKING:
     from multidict import MultiMapping
@@ -63,7 +63,7 @@ def _page(dashboard: Dashboard, request: web.Request, status: int = HTTPStatus.O
     response.text = dashboard.environments[language].get_template("portal/join.html").render(
         language=language, languages=LANGUAGES, csrf_field=CSRF_FIELD, csrf_token=form_token(response, request, JOIN_PATH),
         error=error and catalogue.gettext(error.message) % error.values, joined=joined, site=dashboard.hub.config.name,
-        action=request.path_qs, join=JOIN_PATH, sign_in=f"{LOGIN_PATH}?next={ROOT}/", static=f"{ROOT}/static")
+        action=request.path_qs, join=JOIN_PATH, sign_in=f"{LOGIN_PATH}?next={ROOT}/", static=STATIC)
     return response
 
 

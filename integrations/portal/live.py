@@ -3,7 +3,9 @@ phone as a server-sent event named by the entity, whose data is its row (htmx sw
 
 A stream follows the entities the resident's scope held when it opened (one dict lookup per
 state change, ``track_state_change``); a device added later appears on the next page load.
-It ends when the session does, when the phone goes away, or when the hub stops. A phone that
+It ends when the session does, when the resident is no longer of the household (moved,
+unlinked, erased: the page, reloaded, shows what they may see now), when the phone goes away,
+or when the hub stops. A phone that
 falls behind loses its oldest rows rather than holding the hub's memory.
 """
 from __future__ import annotations
@@ -17,6 +19,7 @@ from aiohttp import web
 
 from xiaoqu.core.tracking import track_state_change
 from xiaoqu.integrations.dashboard.const import CSRF_FIELD, SESSION_COOKIE
+from xiaoqu.integrations.residents import get_residents
 
 from .const import DATA_LIVE, LIVE_BACKLOG, LIVE_KEEPALIVE, ROOT
 from .devices import device, household_devices
@@ -24,6 +27,7 @@ from .devices import device, household_devices
 if TYPE_CHECKING:
     from xiaoqu.core.bus import Event
     from xiaoqu.core.hub import Hub
+    from xiaoqu.integrations.residents import ResidentsChange
 
     from .request import PortalRequest
 
@@ -55,6 +59,11 @@ def _event(name: str, html: str) -> str:
     return f"event: {name}\n" + "".join(f"data: {line}\n" for line in html.splitlines() or [""]) + "\n"
 
 
+def _at_home(page: PortalRequest) -> bool:
+    person = get_residents(page.hub).person_for_user(page.user.name)
+    return person is not None and not person.erased and person.household == page.household
+
+
 async def stream(page: PortalRequest) -> web.StreamResponse:
     live = live_of(page.hub)
     template = page.dashboard.environments[page.language].get_template(ROW_TEMPLATE)
@@ -69,14 +78,19 @@ async def stream(page: PortalRequest) -> web.StreamResponse:
                 device=shown, root=ROOT, csrf_field=CSRF_FIELD, csrf_token=page.session.csrf)))
             wake.set()
 
+    def moved(change: ResidentsChange) -> None:
+        if change.id == page.person.id:
+            wake.set()  # the loop looks whether they are still at home
+
     unsubscribe = track_state_change(page.hub, [shown.entity_id for shown in household_devices(page)], changed)
+    unlisten = get_residents(page.hub).listen(moved)
     live.wakes.add(wake)
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store",
                                            "X-Accel-Buffering": "no"})
     cookie = page.request.cookies.get(SESSION_COOKIE)
     try:
         await response.prepare(page.request)
-        while not live.closing and page.dashboard.sessions.get(cookie, touch=False) is not None:
+        while not live.closing and page.dashboard.sessions.get(cookie, touch=False) is not None and _at_home(page):
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(LIVE_KEEPALIVE):
                     await wake.wait()
@@ -87,5 +101,6 @@ async def stream(page: PortalRequest) -> web.StreamResponse:
         pass  # the phone went away
     finally:
         live.wakes.discard(wake)
+        unlisten()
         unsubscribe()
     return response

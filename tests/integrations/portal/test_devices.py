@@ -131,9 +131,11 @@ async def test_the_page_follows_the_devices_live(site_dir: Path, broker: BrokerP
             await site.probe.publish(f"{prefix(BOB)}/z2m/hall", json.dumps({"state": "ON"}))
             await site.probe.publish(f"{prefix(ALICE)}/z2m/hall", json.dumps({"state": "ON"}))
             frame = await _next_event(stream)
-        assert frame.startswith(f"event: {MINE}\n") and 'aria-checked="true"' in frame and THEIRS not in frame
-        # a resident's household changing under them is seen at the next page
-        await site.hub.services.call("residents", "update_person", {"id": site.person("alice"), "household": BOB})
+            assert frame.startswith(f"event: {MINE}\n") and 'aria-checked="true"' in frame and THEIRS not in frame
+            # she moves to Bob's flat: the stream of her old home ends, the page shows her new one
+            await site.hub.services.call("residents", "update_person", {"id": site.person("alice"), "household": BOB})
+            async with asyncio.timeout(5):
+                assert await stream.content.read() is not None  # to its end
         text = (await alice.get("/portal/devices"))[1]
         assert THEIRS in text and MINE not in text
 
