@@ -15,16 +15,18 @@ PIN alone says who it is. A temporary card is kept by its canonical UID and inde
 low 24 bits, like every card. The access log keeps a card as :meth:`SiteKey.card`, so it can
 be searched by the card's number without holding the number.
 
-Masks (what events and answers show): a card ``04A2****``, a PIN ``****``, a QR token its
-first four characters, a plate ``沪A1***5``, a face id as residents masks it (``F****12``).
+Masks (what events and answers show), the core's (core/masking.py): a card ``04A2****``, a PIN
+``****``, a QR token its first four characters, a plate ``沪A1***5``, a face id ``F****12``.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Final
+
+from xiaoqu.core.masking import mask_card, mask_face, mask_plate, mask_secret, mask_token
 
 from .const import CARD, FACE, PIN, PLATE, QR
 
@@ -59,19 +61,15 @@ class SiteKey:
         return hmac.new(self._log, f"{CARD}:{uid}".encode(), hashlib.sha256).hexdigest()
 
 
+#: Each kind's mask (core/masking.py says why each keeps what it keeps).
+MASKS: Final[dict[str, Callable[[str], str]]] = {
+    CARD: mask_card, PIN: mask_secret, QR: mask_token, PLATE: mask_plate, FACE: mask_face,
+}
+
+
 def mask(kind: str, value: str) -> str:
-    """``value`` as an event, an answer or the log may show it (see the module docstring)."""
-    if kind == CARD:
-        return value[:4] + "****" if len(value) > 4 else "****"
-    if kind == PIN:
-        return "****"
-    if kind == QR:
-        return value[:4] + "…"
-    if kind == PLATE:
-        return value[:3] + "*" * max(len(value) - 4, 1) + value[-1:] if len(value) > 4 else value[:1] + "***"
-    if kind == FACE:
-        return "F****" + value[-2:] if len(value) > 3 else "F****"
-    return "****"
+    """``value`` as an event, an answer or the log may show it; a kind not listed shows nothing."""
+    return MASKS.get(kind, mask_secret)(value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from xiaoqu.core.masking import mask_card
+
 from .const import CONSUMPTION, EVENT_LOW_BALANCE, LOST, RETIRED, SHEET
 from .doors import DoorRights
 from .errors import CardError
@@ -69,15 +71,15 @@ class Cards:
         at = self.hub.clock.time() if at is None else at
         if card.status == LOST:
             restriction = self.doors.access.restrictions.by_id.get(card.restriction or "")
-            return restriction.sentence(self.tz) if restriction is not None else f"card {card.uid[:4]}**** reported lost"
+            return restriction.sentence(self.tz) if restriction is not None else f"card {mask_card(card.uid)} reported lost"
         if card.status == RETIRED:
-            return f"card {card.uid[:4]}**** was retired {self.day(card.retired_at)}"
+            return f"card {mask_card(card.uid)} was retired {self.day(card.retired_at)}"
         if CONSUMPTION not in card.subsystems:
-            return f"card {card.uid[:4]}**** does not serve consumption"
+            return f"card {mask_card(card.uid)} does not serve consumption"
         if card.valid_to is not None and at >= card.valid_to:
-            return f"card {card.uid[:4]}**** expired {self.day(card.valid_to)}"
+            return f"card {mask_card(card.uid)} expired {self.day(card.valid_to)}"
         if card.valid_from is not None and at < card.valid_from:
-            return f"card {card.uid[:4]}**** is valid from {self.day(card.valid_from)}"
+            return f"card {mask_card(card.uid)} is valid from {self.day(card.valid_from)}"
         return None
 
     def day(self, at: float | None) -> str:

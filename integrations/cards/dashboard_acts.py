@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
+from xiaoqu.core.masking import mask_name
 from xiaoqu.integrations.dashboard import N_, Page, PageRequest
 
 from .const import (
@@ -29,7 +30,7 @@ from .const import (
     SUBSYSTEMS,
 )
 from .dashboard_forms import Form
-from .dashboard_view import CLASS_LABELS, METHOD_LABELS, SUBSYSTEM_LABELS, masked_name, through
+from .dashboard_view import CLASS_LABELS, METHOD_LABELS, SUBSYSTEM_LABELS, through
 from .pricing import yuan
 from .runtime import get_cards
 
@@ -121,7 +122,7 @@ async def issue(page: PageRequest) -> web.Response:
             data[key] = value
     answer = await _call(page, SERVICE_ISSUE, data)
     holder = get_cards(page.hub).residents.person(answer["holder"])
-    lines = [(N_("Holder"), f"{answer['holder']} {masked_name(holder.name) if holder is not None else ''}"),
+    lines = [(N_("Holder"), f"{answer['holder']} {mask_name(holder.name) if holder is not None else ''}"),
              (N_("Deposit"), yuan(answer["deposit_fen"]))]
     return _done(page, Done(N_("Card issued"), answer["card"], lines))
 

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
+from xiaoqu.core.masking import mask_card
 from xiaoqu.integrations.dashboard import N_, PageRequest
 from xiaoqu.integrations.dashboard.charts import Series, bars
 from xiaoqu.integrations.dashboard.const import PAGE_SIZE
@@ -22,7 +23,6 @@ from xiaoqu.integrations.dashboard.paging import offset_pager
 from .const import CHARGE, DOMAIN, SALES_ACCOUNT, SERVICE_REPORT
 from .dashboard_forms import refused
 from .dashboard_view import CLASS_LABELS, FIELD_LABELS, METHOD_LABELS, PERIOD_LABELS, STATUS_LABELS
-from .pos import mask
 from .pricing import yuan
 from .reports import KINDS, Books, build
 from .runtime import get_cards
@@ -122,7 +122,7 @@ def _cell(page: PageRequest, cards: Cards, name: str, value: Any, *, export: boo
     """A report's cell as the page (money in yuan) or an export (money in integer fen) shows it;
     cards masked as everywhere on the dashboard."""
     if name == "card" and value:
-        return mask(str(value))
+        return mask_card(str(value))
     if name.endswith("_fen") and isinstance(value, int):
         return value if export else yuan(value)
     if name == "period":
@@ -178,4 +178,4 @@ async def overview_panel(page: PageRequest) -> dict[str, Any]:
     losses = await build(books, "losses", today, None)
     return {"takings": yuan(consumption.totals["amount_fen"]), "charges": consumption.totals["charges"],
             "recharged": yuan(recharges.totals["amount_fen"]), "recharges": recharges.totals["recharges"],
-            "lost": [{"time": row[0], "card": mask(row[1]), "reason": row[3]} for row in losses.rows]}
+            "lost": [{"time": row[0], "card": mask_card(row[1]), "reason": row[3]} for row in losses.rows]}

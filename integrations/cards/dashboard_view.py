@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Final
 
+from xiaoqu.core.masking import mask_card, mask_name
 from xiaoqu.integrations.dashboard import N_
 from xiaoqu.integrations.residents.cardnumber import CardNumberError, low24_key, parse_card
 
 from .const import LOST, RETIRED
-from .pos import mask
 
 if TYPE_CHECKING:
     from xiaoqu.integrations.access.restrictions import Restriction
@@ -59,12 +59,6 @@ FIELD_LABELS: Final = {
 PERIOD_LABELS: Final = {"breakfast": N_("breakfast"), "lunch": N_("lunch"), "dinner": N_("dinner")}
 
 
-def masked_name(name: str) -> str:
-    """``王芳`` → ``王*``, ``欧阳娜娜`` → ``欧***``: enough for the clerk holding the card to
-    recognise, not a list of the estate's names for whoever looks at the screen."""
-    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
-
-
 def through(valid_to: float | None, tz: tzinfo) -> str:
     """The last day a card works: a ``valid_to`` at midnight (a date given as "through that
     day") shows that day, any other moment its date and time."""
@@ -95,7 +89,7 @@ class CardRow:
 
     @property
     def number(self) -> str:
-        return mask(self.card.uid)
+        return mask_card(self.card.uid)
 
     @property
     def status_label(self) -> str:
@@ -172,7 +166,7 @@ class Listing:
         person = cards.residents.person(card.holder)
         status, why = self.status(card, person)
         return CardRow(card, status, why,
-                       masked_name(person.name) if person is not None and not person.erased else "",
+                       mask_name(person.name) if person is not None and not person.erased else "",
                        person.household if person is not None else None, cards.wallet.balance(card.uid),
                        day(card.valid_from, cards.tz), through(card.valid_to, cards.tz))
 

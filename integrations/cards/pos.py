@@ -28,6 +28,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.ledger import BelowFloor, Transaction, UnknownAccount
+from xiaoqu.core.masking import mask_card
 from xiaoqu.core.ratelimit import RateLimitedLog
 from xiaoqu.integrations.mqtt.device_protocol import device_time
 
@@ -68,11 +69,6 @@ NOT_CONFIGURED: Final = "not_configured"
 #: pos_result.json's longest reason.
 MAX_REASON: Final = 200
 _MAX_UNKNOWN_LOGGED: Final = 1_000
-
-
-def mask(uid: str) -> str:
-    """A card as answers, events and log lines show it: ``04A2****``."""
-    return uid[:4] + "****" if len(uid) > 4 else "****"
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +224,7 @@ class Pos:
         try:
             card = self.cards.card(sale.card)
         except CardError:
-            raise Declined(f"declined: card {mask(sale.card)} is not a card of this estate", RULE_UNKNOWN_CARD) from None
+            raise Declined(f"declined: card {mask_card(sale.card)} is not a card of this estate", RULE_UNKNOWN_CARD) from None
         refusal = self.cards.refusal(card, sale.at)
         if refusal is not None:
             raise Declined(f"declined: {refusal}", RULE_CARD + (card.status if card.status != ACTIVE else "refused"))
@@ -322,7 +318,7 @@ class Pos:
         if not open_charges:
             return None
         owed = sum(charge.amount_fen for charge in open_charges)
-        return (f"card {mask(uid)} has {len(open_charges)} unsettled offline charge(s), {yuan(owed)} in all "
+        return (f"card {mask_card(uid)} has {len(open_charges)} unsettled offline charge(s), {yuan(owed)} in all "
                 f"({', '.join(charge.transaction_id for charge in open_charges[:3])}); settle them first")
 
     async def settle(self, transaction_id: str, method: str, note: str | None, who: Who) -> dict[str, Any]:
@@ -351,7 +347,7 @@ class Pos:
         """Post a flagged charge to its card now, at the time of the sale; the balance after."""
         card = self.cards.registry.get(charge.card)
         if card is None:
-            raise CardError(f"{charge.transaction_id}: card {mask(charge.card)} is not a card of this estate; waive it")
+            raise CardError(f"{charge.transaction_id}: card {mask_card(charge.card)} is not a card of this estate; waive it")
         legs = [(card.account, -charge.amount_fen), (f"{SALES_ACCOUNT}{charge.terminal}", charge.amount_fen)]
         data = {"terminal": charge.terminal, "request_id": charge.request_id, "card": card.uid, "holder": card.holder,
                 "list_fen": charge.list_fen, "amount_fen": charge.amount_fen, "discount_percent": 0, "period": None,
@@ -359,13 +355,13 @@ class Pos:
         try:
             posted = await self.ledger.post(charge.transaction_id, CHARGE, legs, data=data, time=charge.ts)
         except (BelowFloor, UnknownAccount):
-            raise CardError(f"{charge.transaction_id}: card {mask(card.uid)} has {yuan(self._balance(card))}, "
+            raise CardError(f"{charge.transaction_id}: card {mask_card(card.uid)} has {yuan(self._balance(card))}, "
                             f"{yuan(charge.amount_fen)} owed; recharge it first") from None
         return posted.balances[card.account]
 
 def _event(answer: dict[str, Any], sale: Sale, card: Card | None) -> dict[str, Any]:
     return {"terminal": sale.terminal.id, "request_id": sale.request_id,
-            "card": mask(card.uid if card is not None else sale.card), **answer}
+            "card": mask_card(card.uid if card is not None else sale.card), **answer}
 
 
 def _flagged_answer(charge: FlaggedCharge) -> dict[str, Any]:

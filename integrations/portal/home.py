@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from xiaoqu.core.masking import mask_card
 from xiaoqu.integrations.cards.const import DATA_CARDS, RETIRED
 from xiaoqu.integrations.residents import get_residents
 
@@ -64,7 +65,7 @@ def _cards(cards: Cards, persons: list[Person]) -> list[HeldCard]:
         for uid in person.cards:
             if uid not in found and (card := cards.registry.get(uid)) is not None:
                 found[uid] = card
-    return [HeldCard(f"{uid[:4]}****", names.get(card.holder, ""), card.status, cards.wallet.balance(uid))
+    return [HeldCard(mask_card(uid), names.get(card.holder, ""), card.status, cards.wallet.balance(uid))
             for uid, card in sorted(found.items()) if card.status != RETIRED]
 
 

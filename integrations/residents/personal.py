@@ -11,26 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-FACE_PREFIX: Final = "F"
-
-
-def mask_middle(text: str, head: int = 3, tail: int = 4) -> str:
-    """``13812345678`` → ``138****5678``; a value too short to keep both ends keeps only a bit of its tail."""
-    if len(text) > head + tail:
-        return text[:head] + "*" * (len(text) - head - tail) + text[-tail:]
-    keep = len(text) // 4
-    return "*" * (len(text) - keep) + text[len(text) - keep:]
-
-
-def mask_face(face_id: str) -> str:
-    """A face template's id shows its last two characters: ``P000123`` → ``F****23``."""
-    return FACE_PREFIX + "****" + face_id[-2:]
-
+from xiaoqu.core.masking import mask_face, mask_middle
 
 MASKS: Final[dict[str, Callable[[str], str]]] = {"phone": mask_middle, "id_number": mask_middle, "face_id": mask_face}
 
 
 def mask(field: str, value: str) -> str:
+    """A residents' field as it is shown, masked as the core masks that kind (core/masking.py)."""
     return MASKS[field](value)
 
 

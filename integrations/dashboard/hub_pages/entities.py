@@ -11,6 +11,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.automation.const import EVENT_AUTOMATION_TRIGGERED
+from xiaoqu.core.masking import masked, masked_state
 from xiaoqu.core.script.const import EVENT_SCRIPT_STARTED
 from xiaoqu.core.states import valid_entity_id
 
@@ -21,7 +22,6 @@ from ..registry import N_
 from . import history
 from .inventory import Inventory
 from .listing import Choice, Column, Listing, Typed
-from .masking import masked, masked_state
 from .words import duration, state_label, user_name
 
 if TYPE_CHECKING:

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any, Final
 from xiaoqu.core.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from xiaoqu.core.history.recording import KIND_LOGBOOK, KIND_STATE
 from xiaoqu.core.history.views import MAX_SPAN, MAX_STATES
+from xiaoqu.core.masking import masked_state
 
 from ..registry import N_
-from .masking import masked_state
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub

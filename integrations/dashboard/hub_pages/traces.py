@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.automation.trace import jsonable
+from xiaoqu.core.masking import masked
 from xiaoqu.core.template import Template
 
 from ..registry import N_
-from .masking import masked
 
 if TYPE_CHECKING:
     from xiaoqu.core.automation.trace import Trace, TraceElement

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from xiaoqu.core.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
+from xiaoqu.core.masking import masked_state
 
 from ..registry import N_
-from .masking import masked_state
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
