@@ -14,6 +14,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from xiaoqu.core.masking import mask_card
 from xiaoqu.integrations.dashboard import N_, Page, PageRequest, ServiceRefused, register
 from xiaoqu.integrations.dashboard.const import PAGE_SIZE
 from xiaoqu.integrations.dashboard.export import export_response, export_urls, wants_export
@@ -62,11 +63,6 @@ PERSON_COLUMNS: Final = (("id", N_("Person")), ("name", N_("Name")), ("role", N_
                          ("position", N_("Position")), ("phone", N_("Phone")), ("cards", N_("Cards")))
 HOUSEHOLD_FILTERS: Final = (Field("building", N_("Building")), Field("unit", N_("Unit")),
                              Field("q", N_("Search"), "0601 / 王芳 / 沪A12345"))
-
-
-def mask_card(uid: str) -> str:
-    """A card as the access log and the card centre show it: ``04A2****``."""
-    return uid[:4] + "****"
 
 
 def _filters(page: PageRequest, fields: list[str]) -> dict[str, str]:
