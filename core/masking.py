@@ -14,7 +14,7 @@ through a schema that knew them (a camera's plate in a trigger, a phone in a mes
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Any, Final
 
 #: What stands for the characters left out.
 HIDDEN: Final = "*"
@@ -26,6 +26,10 @@ PLATE: Final = re.compile(f"[{PROVINCES}][A-Z][A-HJ-NP-Z0-9]{{4,6}}[挂学警港
 PHONE_OR_ID: Final = re.compile(r"(?<![0-9])(?:1[3-9][0-9]{9}|[1-9][0-9]{16}[0-9Xx])(?![0-9])")
 #: The shortest text :data:`PLATE` or :data:`PHONE_OR_ID` can match: shorter text is left as it is unread.
 _SHORTEST: Final = 6
+#: Below this an integer has too few digits to be a phone or an ID number.
+_SMALLEST_NUMBER: Final = 10**10
+#: A Home Assistant state's unit attribute: a state that has one is a measurement.
+UNIT: Final = "unit_of_measurement"
 
 
 def mask_middle(text: str, head: int = 3, tail: int = 4) -> str:
@@ -101,3 +105,13 @@ def masked_state(state: str, unit: object) -> str:
     13812345678 litres is a number, not a phone's."""
     return state if unit else masked(state)
 
+
+def masked_value(value: Any) -> Any:
+    """A value of data as :func:`masked` shows it: text masked, an integer of a phone's or an
+    ID's digits as its masked text (a JSON payload's number), anything else as it is."""
+    if isinstance(value, str):
+        return masked(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value > _SMALLEST_NUMBER:
+        text = str(value)
+        return masked(text) if PHONE_OR_ID.fullmatch(text) else value
+    return value

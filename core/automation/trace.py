@@ -9,6 +9,12 @@ Elements are recorded in the order things happened, each with its path in the au
 (`action/1/choose/0/sequence/0`), so a step run five times by a `repeat` appears five times.
 Condition checkers and steps explain themselves through :func:`record`, which writes into
 the element being run; a condition contributed by a plugin may call it too.
+
+A trace keeps only what every role that may read it (``api.read``) may see: each value is
+kept as it is recorded, as data with the plates, phone numbers and ID numbers in it masked
+(:func:`kept`, through ``core/masking.py``), and so are the trigger's description and every
+error. A gate camera's plate in a trigger reads ``粤A1***4`` in the API's answer, in
+``xiaoqu automation trace`` and on the dashboard alike, since none of them gets anything else.
 """
 from __future__ import annotations
 
@@ -18,14 +24,20 @@ from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import Enum
+from types import MappingProxyType
 from typing import Any, Final
 
 from xiaoqu.core.bus import Context
+from xiaoqu.core.masking import UNIT, masked, masked_state, masked_value
+from xiaoqu.core.states import State
 
 #: Nesting kept when variables are turned into JSON (deeper values are shown as text).
 _MAX_DEPTH: Final = 6
 #: Items of one list or mapping kept in a trace (a huge list is cut, with a note).
 _MAX_ITEMS: Final = 100
+#: The key a context is under (in an event, a state): who and what caused it, ids and no
+#: personal data, so it is kept as it is.
+_CONTEXT: Final = "context"
 
 _run_ids = itertools.count(1)
 _current: ContextVar[TraceElement | None] = ContextVar("automation_trace_element", default=None)
@@ -39,34 +51,59 @@ def record(**details: Any) -> None:
     """
     element = _current.get()
     if element is not None:
-        element.result.update(details)
+        element.result.update((name, kept(value)) for name, value in details.items())
+
+
+def kept(value: Any) -> Any:
+    """What a trace keeps of ``value``: as :func:`jsonable` makes it data, with the plates, phone
+    numbers and ID numbers in it masked (core/masking.py). A state stays a :class:`State`
+    (immutable, the same object when nothing in it is personal; its times are formatted when
+    the trace is read), so a run pays for the masking and not for writing every state out."""
+    return _convert(value, 0, mask=True)
 
 
 class TraceElement:
-    """One condition check, step or trigger in a run."""
+    """One condition check, step or trigger in a run. What is set as its ``error`` and its
+    ``changed_variables`` is kept masked, as :func:`record` keeps its ``result``."""
 
-    __slots__ = ("path", "time", "result", "error", "changed_variables")
+    __slots__ = ("path", "time", "result", "_error", "_changed_variables")
 
     def __init__(self, path: str, when: float) -> None:
         self.path = path
         self.time = when
         self.result: dict[str, Any] = {}
-        self.error: str | None = None
-        self.changed_variables: dict[str, Any] | None = None
+        self._error: str | None = None
+        self._changed_variables: dict[str, Any] | None = None
+
+    @property
+    def error(self) -> str | None:
+        return self._error
+
+    @error.setter
+    def error(self, error: str | None) -> None:
+        self._error = None if error is None else masked(error)
+
+    @property
+    def changed_variables(self) -> dict[str, Any] | None:
+        return self._changed_variables
+
+    @changed_variables.setter
+    def changed_variables(self, variables: Mapping[str, Any] | None) -> None:
+        self._changed_variables = None if variables is None else kept(variables)
 
     def variable_changed(self, name: str, value: Any) -> None:
-        if self.changed_variables is None:
-            self.changed_variables = {}
-        self.changed_variables[name] = value
+        if self._changed_variables is None:
+            self._changed_variables = {}
+        self._changed_variables[name] = kept(value)
 
     def as_dict(self, tz: tzinfo) -> dict[str, Any]:
         data: dict[str, Any] = {"path": self.path, "timestamp": _iso(self.time, tz)}
         if self.result:
             data["result"] = jsonable(self.result)
-        if self.error is not None:
-            data["error"] = self.error
-        if self.changed_variables:
-            data["changed_variables"] = jsonable(self.changed_variables)
+        if self._error is not None:
+            data["error"] = self._error
+        if self._changed_variables:
+            data["changed_variables"] = jsonable(self._changed_variables)
         return data
 
 
@@ -81,7 +118,7 @@ class Trace:
     def __init__(self, automation_id: str, trigger: str, context: Context, clock: Any) -> None:
         self.automation_id = automation_id
         self.run_id = str(next(_run_ids))
-        self.trigger = trigger
+        self.trigger = masked(trigger)
         self.context = context
         self._clock = clock
         self.start: float = clock.time()
@@ -103,7 +140,7 @@ class Trace:
         if self.finish is None:
             self.finish = self._clock.time()
             self.execution = execution
-            self.error = error
+            self.error = None if error is None else masked(error)
 
     @property
     def running(self) -> bool:
@@ -194,21 +231,28 @@ def jsonable(value: Any, depth: int = 0) -> Any:
     """``value`` as JSON-able data: states as Home Assistant's REST shape, times as ISO text.
 
     Traces hold the variables of a run (the trigger's old and new state, a service's
-    response), which are live objects; they are turned into plain data when shown.
+    response) as :func:`kept` kept them; they are turned into plain data when shown.
     """
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
+    return _convert(value, depth, mask=False)
+
+
+def _convert(value: Any, depth: int, *, mask: bool) -> Any:
+    """:func:`jsonable`, or with ``mask`` :func:`kept`: the same walk, masking each value in it."""
+    if isinstance(value, str):
+        return masked(value) if mask else value
+    if value is None or isinstance(value, bool | int | float):
+        return masked_value(value) if mask else value
     if depth >= _MAX_DEPTH:
-        return str(value)
-    if isinstance(value, Mapping):
+        return masked(str(value)) if mask else str(value)
+    if isinstance(value, dict | MappingProxyType) or isinstance(value, Mapping):  # the ABC's check is slow
         items = list(value.items())
-        data = {str(key): jsonable(item, depth + 1) for key, item in items[:_MAX_ITEMS]}
+        data = {str(key): _convert(item, depth + 1, mask=mask and key != _CONTEXT) for key, item in items[:_MAX_ITEMS]}
         if len(items) > _MAX_ITEMS:
             data["…"] = f"{len(items) - _MAX_ITEMS} more"
         return data
     if isinstance(value, list | tuple | set | frozenset | deque):
         items = list(value)
-        data_list = [jsonable(item, depth + 1) for item in items[:_MAX_ITEMS]]
+        data_list = [_convert(item, depth + 1, mask=mask) for item in items[:_MAX_ITEMS]]
         if len(items) > _MAX_ITEMS:
             data_list.append(f"… {len(items) - _MAX_ITEMS} more")
         return data_list
@@ -217,10 +261,22 @@ def jsonable(value: Any, depth: int = 0) -> Any:
     if isinstance(value, timedelta):
         return value.total_seconds()
     if isinstance(value, Enum):
-        return jsonable(value.value, depth + 1)
+        return _convert(value.value, depth + 1, mask=mask)
+    if mask and isinstance(value, State):
+        return _kept_state(value, depth)
     if hasattr(value, "as_dict"):
-        return jsonable(value.as_dict(), depth + 1)
-    return str(value)
+        return _convert(value.as_dict(), depth + 1, mask=mask)
+    return masked(str(value)) if mask else str(value)
+
+
+def _kept_state(state: State, depth: int) -> State:
+    """``state`` with its state (unless a measurement's) and attributes masked: itself when
+    nothing in it is personal."""
+    shown = masked_state(state.state, state.attributes.get(UNIT))
+    attributes = _convert(state.attributes, depth + 2, mask=True)
+    if shown == state.state and attributes == state.attributes:
+        return state
+    return State(state.entity_id, shown, attributes, state.last_changed, state.last_updated, state.context)
 
 
 def variable_changed(name: str, value: Any) -> None:

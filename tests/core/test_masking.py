@@ -13,6 +13,7 @@ from xiaoqu.core.masking import (
     mask_token,
     masked,
     masked_state,
+    masked_value,
 )
 
 
@@ -53,3 +54,12 @@ def test_the_integrations_mask_with_the_cores_functions() -> None:
     assert credentials.mask("unknown", "secret") == "****"
     assert personal.mask("phone", "13812345678") == "138****5678"
     assert masking.PLATE.fullmatch("粤A17964")
+
+
+def test_a_value_of_data_is_masked_by_its_shape() -> None:
+    assert masked_value(13812345678) == "138****5678"
+    assert masked_value(12345678901) == 12345678901  # eleven digits, no mobile prefix
+    assert masked_value(1_700_000_000) == 1_700_000_000  # a timestamp
+    assert masked_value(True) is True
+    assert masked_value(2.5) == 2.5
+    assert masked_value("粤A17964") == "粤A1***4"
