@@ -37,6 +37,9 @@ SITE_LANGUAGES: Final = {"zh": "zh_CN", "en": "en"}
 #: The catalogue domain every integration's dashboard strings are in.
 GETTEXT_DOMAIN: Final = "dashboard"
 
+#: The most a dashboard form may send unless its page says otherwise (``Page.max_body``).
+FORM_MAX_BODY: Final = 64 * 1024
+
 #: Rows on one page of a list.
 PAGE_SIZE: Final = 50
 #: Events a slow browser may fall behind by before the oldest are dropped.

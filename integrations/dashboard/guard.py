@@ -87,7 +87,7 @@ def guarded(page: Page, area: Area = STAFF) -> Handler:
     """``page``'s aiohttp handler in ``area``. Public to the API's bearer-token check: the
     session cookie is checked here instead."""
 
-    @public
+    @public(max_body=page.max_body)
     async def handle(request: web.Request) -> web.StreamResponse:
         dashboard = hub_of(request).data[DATA_DASHBOARD]
         session = dashboard.sessions.get(request.cookies.get(SESSION_COOKIE))
@@ -100,6 +100,7 @@ def guarded(page: Page, area: Area = STAFF) -> Handler:
         page_request = PageRequest(request, dashboard, user, session, context,
                                    dashboard.preferences.language(user.id))
         dashboard.access.note_origin(context.id, request.remote)
+        form_read = request.method == hdrs.METH_POST and CSRF_HEADER not in request.headers
         try:
             if request.method == hdrs.METH_POST and not session.checks(await _csrf_token(request)):
                 dashboard.access.record(AUDIT_CSRF_REFUSED, context, page=page.path, area=area.root)
@@ -122,6 +123,8 @@ def guarded(page: Page, area: Area = STAFF) -> Handler:
                 return refused.response
         finally:
             dashboard.access.forget_origin(context.id)
+            if form_read:
+                await _close_uploads(request)
 
     return handle
 
@@ -141,6 +144,16 @@ async def _csrf_token(request: web.Request) -> object:
     if header is not None:
         return header
     return (await request.post()).get(CSRF_FIELD)
+
+
+async def _close_uploads(request: web.Request) -> None:
+    """Close the files a form read here uploaded (``post()`` answers from its cache). aiohttp
+    closes them only on the request it made, and the handler was given a copy (the body
+    limit's), so a page refused after its form was read (a wrong token, a role refused) would
+    leave them open until collected."""
+    for value in (await request.post()).values():
+        if isinstance(value, web.FileField):
+            value.file.close()
 
 
 def _to_login(request: web.Request) -> web.Response:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core.auth import API_READ
 
-from .const import DATA_REGISTRY
+from .const import DATA_REGISTRY, FORM_MAX_BODY
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -34,9 +34,20 @@ PageHandler = Callable[["PageRequest"], Awaitable["web.StreamResponse"]]
 PanelValues = Callable[["PageRequest"], Awaitable[Mapping[str, Any]]]
 
 
-def N_(message: str) -> str:
+class MessageId(str):
+    """A message id marked with :func:`N_`: the catalogue's text, translated where it is shown.
+
+    Templates tell it from data by its type (the ``message_id`` test): a list's choice that is
+    one is translated, any other (an area, a device's maker, a department) is shown as text,
+    escaped. Data must never reach ``_()``, which jinja marks safe and %-formats.
+    """
+
+    __slots__ = ()
+
+
+def N_(message: str) -> MessageId:
     """Mark ``message`` for the catalogue; it is translated where it is shown (a title, a label)."""
-    return message
+    return MessageId(message)
 
 
 #: The navigation's groups (a page's ``group``), translated in the frame's own catalogue, so a
@@ -63,6 +74,11 @@ class Page:
     title: str | None = None
     order: int = 100
     group: str | None = None
+    #: The most a request to the page may send. Every page is public to the API's token check
+    #: (the session is checked instead, and a request without one is answered before its body
+    #: is read), so this is the route's own limit: 64 KiB fits any form typed by hand; a page
+    #: taking uploads says how much it reads.
+    max_body: int = FORM_MAX_BODY
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from aiohttp import web
 
 from xiaoqu.core.auth import Actor, get_access
 from xiaoqu.core.errors import HubError
+from xiaoqu.core.http.helpers import MAX_BODY
 from xiaoqu.core.storage import open_private
 from xiaoqu.integrations.dashboard import Page, PageRequest
 from xiaoqu.integrations.dashboard.const import SOURCE_DASHBOARD
@@ -174,6 +175,6 @@ async def sheet_export(page: PageRequest) -> web.StreamResponse:
 
 SHEET_PAGES: Final = (
     Page("residents/import", import_form, permission=PERMISSION_IMPORT),
-    Page("residents/import", import_upload, permission=PERMISSION_IMPORT, method="POST"),
+    Page("residents/import", import_upload, permission=PERMISSION_IMPORT, method="POST", max_body=MAX_BODY),
     Page("residents/sheet", sheet_export, permission=PERMISSION_EXPORT),
 )

@@ -221,14 +221,9 @@ async def test_all_or_nothing_imports_nothing_when_a_row_is_bad(tmp_path: Path) 
         assert get_residents(hub).household("1-2-0701") is None
 
 
-#: Until a dashboard page may take more than the frame's 4 KiB a POST (core/http's limit for routes
-#: without a bearer token, which every dashboard page is), a 15 MB upload is refused by the
-#: middleware with a JSON 413 that counts toward the address's ban, before the page can say why.
-FRAME_BODY_LIMIT = pytest.mark.xfail(strict=True, reason="the frame takes 4 KiB bodies: Page.max_body needed")
-
 
 @pytest.mark.parametrize(("name", "body", "status", "says"), [
-    pytest.param("big.csv", b"x" * 15_000_000, 413, "15.0 MB", marks=FRAME_BODY_LIMIT),
+    ("big.csv", b"x" * 15_000_000, 413, "15.0 MB"),
     ("list.txt", sheet(["0701", "1", "2", "", "", "", "", ""]), 400, ".csv 或 .xlsx"),
     ("empty.csv", b"", 400, "empty.csv 是空文件"),
     ("broken.xlsx", b"PK\x03\x04 not really", 400, "broken.xlsx"),
@@ -246,9 +241,6 @@ async def test_an_upload_the_import_cannot_take_is_refused_and_changes_nothing(
 
 
 @pytest.mark.parametrize("role", ["guard", "finance"])
-# core/http's body limit hands the page a clone of the request, whose uploaded files aiohttp never
-# closes when the guard refuses the page before its handler runs (the handler closes them itself).
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 async def test_an_import_by_another_role_is_refused_and_audited(tmp_path: Path, role: str) -> None:
     async with estate(tmp_path) as hub, browser(hub) as someone:
         await sign_in(someone, role)
