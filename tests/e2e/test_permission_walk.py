@@ -3,11 +3,11 @@ exactly as the one permission table says, and as docs/security.md's table of pag
 
 Staff's pages (``/dashboard/``) admit the staff roles the table lets in; the residents' portal
 (``/portal/``) admits residents with a household, and nobody else. The walk reads the pages
-from the registries, so a page a domain adds later is walked too; a page whose path has a part this walk cannot fill in fails it until
-:data:`SAMPLES` learns to fill it. A refused page answers 403 and is audited; an allowed one
-answers what a person would see (200 for a page; for an act sent empty, the form's own
-complaint, never 403 or 500). Nothing here swipes or opens a door: acts are sent without the
-fields they need.
+from the registries, so a page a domain adds later is walked too; a page whose path has a part
+this walk cannot fill in fails it until :data:`SAMPLES` learns to fill it. A refused page
+answers 403 and is audited; an allowed one answers what a person would see (200 for a page; for
+an act sent empty, the form's own complaint, never 403 or 500). Nothing here swipes or opens a
+door: acts are sent without the fields they need.
 """
 from __future__ import annotations
 
