@@ -108,19 +108,23 @@ def moments(n: int, days: int, now: float, midnight: float, rng: random.Random) 
 
 
 async def fill_log(hub: Any, access: Access, people: list[dict[str, Any]], n: int, days: int,
-                   rng: random.Random) -> None:
+                   rng: random.Random) -> int:
     """``n`` decisions by the real decision code at moments in the past (``check(at=...)``
-    decides without firing or logging), written as ``Access`` writes a live decision's."""
+    decides without firing or logging), written as ``Access`` writes a live decision's; returns
+    how many were granted."""
     now = hub.clock.time()
     midnight = hub.clock.now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
     when = moments(n, days, now, midnight, rng)
     record = hub.recorder.record
+    granted = 0
     for start in range(0, n, SLICE):
         for at, (kind, value, door) in zip(when[start:start + SLICE], requests(people, min(SLICE, n - start), rng),
                                            strict=True):
             decision = access.check(kind, value, door, at=at)
+            granted += decision.granted
             record(LOG_KIND, decision.log_data(), subject=decision.subject, time=decision.at)
         await hub.recorder.flush()
+    return granted
 
 
 # --- 1. pages -----------------------------------------------------------------------------
@@ -395,14 +399,14 @@ async def main(args: argparse.Namespace, directory: Path) -> None:
             t0 = time.perf_counter()
             people = await populate(hub, rng)
             t1 = time.perf_counter()
-            await fill_log(hub, access, people, args.records, args.days, rng)
+            granted = await fill_log(hub, access, people, args.records, args.days, rng)
             t2 = time.perf_counter()
             midnight = hub.clock.now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
             today = await hub.recorder.count(LOG_KIND, since=midnight)
             print(f"estate: {len(people) // 3:,} households, {len(people):,} residents, {len(access.doors)} doors, "
-                  f"built in {t1 - t0:.1f} s; access log: {args.records:,} decisions over {args.days} days "
-                  f"({today:,} of them today, hub time {hub.clock.now():%H:%M}) made and written in "
-                  f"{t2 - t1:.1f} s", flush=True)
+                  f"built in {t1 - t0:.1f} s; access log: {args.records:,} decisions ({granted / args.records:.0%} "
+                  f"granted) over {args.days} days ({today:,} of them today, hub time {hub.clock.now():%H:%M}) made and "
+                  f"written in {t2 - t1:.1f} s", flush=True)
         # The dashboard is measured on a hub started on that data, as a site's would be after a restart:
         # set-up reads what it keeps from the stores and counts today's traffic from the log.
         t0 = time.perf_counter()
