@@ -16,6 +16,7 @@ import jinja2
 from babel.support import NullTranslations, Translations
 
 from .const import GETTEXT_DOMAIN
+from .registry import MessageId
 
 TEMPLATES = "templates"
 TRANSLATIONS = "translations"
@@ -38,6 +39,11 @@ def when(moment: float | str, tz: tzinfo) -> str:
     return at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def is_message_id(value: object) -> bool:
+    """The templates' ``message_id`` test: text to translate, not data to show as it is."""
+    return isinstance(value, MessageId)
+
+
 def environments(packages: list[Path], catalogues: dict[str, NullTranslations], tz: tzinfo
                  ) -> dict[str, jinja2.Environment]:
     """``{language: environment}``: templates from each package, autoescaped, translated."""
@@ -48,5 +54,6 @@ def environments(packages: list[Path], catalogues: dict[str, NullTranslations], 
                                  extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
         env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
         env.filters["when"] = partial(when, tz=tz)
+        env.tests["message_id"] = is_message_id
         built[language] = env
     return built

@@ -23,7 +23,8 @@ _OFFSET_DIGITS: Final = 12
 @dataclass(frozen=True, slots=True)
 class Field:
     """A filter on a list's form (the ``filters_form`` macro): a text field, or a choice when
-    ``choices`` (``(value, label)``, labels message ids) are given. ``label`` is a message id."""
+    ``choices`` (``(value, label)``) are given, each label a message id (``N_``, translated) or
+    data (an area, a maker: shown as it is, escaped). ``label`` is a message id."""
 
     name: str
     label: str

@@ -54,6 +54,10 @@ class Choice:
         found = {row[self.key]: row[self.label or self.key] for row in rows if row[self.key]}
         return sorted(found.items(), key=lambda option: (str(option[1]).casefold(), option[0]))
 
+    def field(self, rows: Sequence[Row]) -> Field:
+        """The form's choice of :meth:`options`: data, which the frame's form shows escaped."""
+        return Field(self.key, self.heading, choices=tuple(self.options(rows)))
+
 
 @dataclass(frozen=True, slots=True)
 class Typed:
@@ -92,8 +96,9 @@ class Listing:
         pager = offset_pager(page, len(matched), PAGE_SIZE)
         return page.render(
             self.template, rows=matched[pager.offset:pager.offset + pager.size], pager=pager, asked=filters,
-            fields=(SEARCH_FIELD, *(Field(typed.name, typed.heading) for typed in self.typed)),
-            choices=[(choice, choice.options(rows)) for choice in self.choices], exports=export_urls(page), **values)
+            fields=(SEARCH_FIELD, *(Field(typed.name, typed.heading) for typed in self.typed),
+                    *(choice.field(rows) for choice in self.choices)),
+            exports=export_urls(page), **values)
 
     def _matches(self, row: Row, filters: Mapping[str, str]) -> bool:
         if any(row[choice.key] != filters[choice.key] for choice in self.choices if choice.key in filters):
