@@ -45,8 +45,10 @@ class MessageId(str):
     __slots__ = ()
 
 
-def N_(message: str) -> MessageId:
-    """Mark ``message`` for the catalogue; it is translated where it is shown (a title, a label)."""
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue; it is translated where it is shown (a title, a label).
+    A :class:`MessageId` to templates; a ``str`` to the type checker, so tables of labels stay
+    ``dict[str, str]``."""
     return MessageId(message)
 
 
