@@ -54,6 +54,10 @@ class DeviceInfo:
     model: str | None = None
     manufacturer: str | None = None
     sw_version: str | None = None
+    #: The device it is reached through, as Home Assistant names it: ``(domain, identifier)``,
+    #: one of that device's identifiers (``("door", "controller:ctl-b1")`` is ``door:controller:ctl-b1``).
+    #: The device registry keeps the id of that device (``via_device_id``); it must be there first.
+    via_device: tuple[str, str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -198,7 +198,20 @@ class DeviceRegistry(_Registry):
         return device
 
     async def get_or_create_for(self, integration: str, info: DeviceInfo) -> DeviceEntry:
-        """:meth:`get_or_create` from what an entity (or an MQTT device trigger) says of its device."""
+        """:meth:`get_or_create` from what an entity (or an MQTT device trigger) says of its device.
+
+        ``info.via_device`` names the device it is reached through by one of its identifiers,
+        as Home Assistant's ``via_device``; that device must be registered first (Home
+        Assistant refuses a ``via_device`` it does not know since 2025.12), so the link is
+        never left dangling or guessed.
+        """
+        via_device_id = None
+        if info.via_device is not None:
+            via = self.find(":".join(info.via_device))
+            if via is None:
+                raise HubError(f"device {info.name or ', '.join(info.identifiers)!r} from {integration} is reached via "
+                               f"{':'.join(info.via_device)}, which is not in the device registry; register it first")
+            via_device_id = via.id
         return await self.get_or_create(
             integration=integration,
             identifiers=info.identifiers,
@@ -208,6 +221,7 @@ class DeviceRegistry(_Registry):
             model=info.model,
             manufacturer=info.manufacturer,
             sw_version=info.sw_version,
+            via_device_id=via_device_id,
         )
 
     async def update(self, device_id: str, **changes: Any) -> DeviceEntry:

@@ -41,6 +41,7 @@ from xiaoqu.integrations.mqtt.device_protocol import device_time, load_schema
 
 from .controller_entity import ControllerEntity
 from .controller_whitelist import Expected, messages
+from .devices import controller_doors
 
 if TYPE_CHECKING:
     from xiaoqu.core.clock import TimerHandle
@@ -147,17 +148,6 @@ class Controller:
             "last_sync": None if self.last_sync is None else datetime.fromtimestamp(self.last_sync, tz).isoformat(),
             "in_step": self.in_step,
         }
-
-
-def controller_doors(config: Mapping[str, Any]) -> dict[str, tuple[str, frozenset[str]]]:
-    """Each controller of the validated ``door:`` section (listed in ``controllers:`` or
-    named by a door's ``controller:``) → (its name, the doors naming it)."""
-    named = {c["id"]: c.get("name") or c["id"] for c in config.get("controllers") or ()}
-    doors: dict[str, set[str]] = {}
-    for door in config.get("doors") or ():
-        if door.get("controller") is not None:
-            doors.setdefault(door["controller"], set()).add(door["id"])
-    return {cid: (named.get(cid, cid), frozenset(doors.get(cid, ()))) for cid in sorted({*named, *doors})}
 
 
 class ControllerSync:

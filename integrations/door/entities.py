@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from xiaoqu.core.entity import DeviceInfo, Entity
+from xiaoqu.core.entity import Entity
 from xiaoqu.integrations.event.entity import EventEntity
 
 from .const import (
@@ -45,6 +45,7 @@ from .const import (
     READER_GRANTED,
     UnlockSource,
 )
+from .devices import door_device
 from .status import DoorStatus
 
 if TYPE_CHECKING:
@@ -57,12 +58,6 @@ if TYPE_CHECKING:
 
 def _iso(epoch: float | None) -> str | None:
     return None if epoch is None else datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
-
-
-def door_device(settings: DoorSettings) -> DeviceInfo:
-    """The door and its readers are one device: what a site calls "the door"."""
-    return DeviceInfo(identifiers=[f"{DOMAIN}:{settings.id}"], name=settings.name, model="door",
-                      location=settings.area)
 
 
 class DoorEntity(Entity):

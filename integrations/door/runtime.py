@@ -10,6 +10,7 @@ from xiaoqu.integrations.access import get_access
 
 from . import controllers
 from .const import DATA_DOORS, DOMAIN
+from .devices import register_controllers
 from .doors import Doors
 from .entities import ReaderEntity
 from .first_card import FirstCard
@@ -39,6 +40,7 @@ async def set_up(hub: Hub, config: dict[str, Any]) -> None:
     for each in settings:
         access.register_door(each.id, kind=each.kind.value, area=each.area, anti_passback=each.anti_passback,
                              name=each.name)
+    await register_controllers(hub, config, settings)
     await hub.entities.add(DOMAIN, [*doors, *readers])
     unconfigured = Unconfigured(hub)
     credentials = CredentialHandler(registry, access, FirstCard(access), unconfigured)

@@ -41,9 +41,17 @@ def _readers(value: Any) -> list[dict[str, Any]]:
     return [READER_SCHEMA({"id": item} if isinstance(item, str) else item) for item in ensure_list(value)]
 
 
+#: What the office's device list says of a device (its number, maker and model), as typed.
+_HARDWARE: Final[dict[Any, Any]] = {
+    vol.Optional("number"): vol.All(string, vol.Length(min=1, max=64)),
+    vol.Optional("manufacturer"): vol.All(string, vol.Length(min=1, max=100)),
+    vol.Optional("model"): vol.All(string, vol.Length(min=1, max=100)),
+}
+
 DOOR_SCHEMA: Final = vol.Schema({
     vol.Required("id"): device_id,
     vol.Optional("name"): name,
+    **_HARDWARE,
     vol.Optional("kind", default=DoorKind.PEDESTRIAN.value): vol.In(
         [k.value for k in DoorKind], msg="expected pedestrian or vehicle"),
     vol.Optional("area"): vol.Any(None, device_id),
@@ -59,10 +67,14 @@ DOOR_SCHEMA: Final = vol.Schema({
     vol.Optional("offline_after"): vol.Any(None, _seconds(10, 86400)),
 })
 
-#: The offline controllers' own entries (integrations/door/controllers.py reads the rest).
+#: The offline controllers' own entries (integrations/door/controllers.py reads the rest), with
+#: what the device list shows of each (``area``: where it is, when its doors do not say).
 CONTROLLER_SCHEMA: Final = vol.Schema({
     vol.Required("id"): device_id,
     vol.Optional("name"): name,
+    **_HARDWARE,
+    vol.Optional("firmware"): vol.All(string, vol.Length(min=1, max=64)),
+    vol.Optional("area"): device_id,
 }, extra=vol.ALLOW_EXTRA)
 
 

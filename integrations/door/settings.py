@@ -28,6 +28,10 @@ class DoorSettings:
     first_card_groups: frozenset[str]
     controller: str | None
     offline_after: float | None
+    #: The office's device number, maker and model of the door's hardware (lock and readers).
+    number: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
 
     @classmethod
     def from_config(cls, entry: dict[str, Any], offline_after: float | None = None) -> DoorSettings:
@@ -47,6 +51,9 @@ class DoorSettings:
             first_card_groups=frozenset(entry["first_card_groups"]),
             controller=entry.get("controller"),
             offline_after=entry.get("offline_after", offline_after),
+            number=entry.get("number"),
+            manufacturer=entry.get("manufacturer"),
+            model=entry.get("model"),
         )
 
 
