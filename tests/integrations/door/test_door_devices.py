@@ -18,14 +18,16 @@ from xiaoqu.core.auth import Actor
 DEMO = Path(__file__).resolve().parents[3] / "config.yaml"
 
 
-def demo_doors() -> list[dict[str, Any]]:
-    return yaml.safe_load(DEMO.read_text(encoding="utf-8"))["door"]["doors"]
+def demo_door_section() -> dict[str, Any]:
+    return yaml.safe_load(DEMO.read_text(encoding="utf-8"))["door"]
 
 
 async def test_the_demos_doors_show_with_their_controllers(tmp_path: Path, broker: BrokerProcess) -> None:
-    doors = demo_doors()
+    section = demo_door_section()
+    doors = section["doors"]
     assert len(doors) == 8
-    async with door_site(tmp_path, broker, doors, dashboard={}) as site:
+    named = {entry["id"]: entry.get("name") or entry["id"] for entry in section.get("controllers") or ()}
+    async with door_site(tmp_path, broker, door=section, dashboard={}) as site:
         hub = site.hub
         await hub.data["auth"].manager.add_user("guard", "guard", PASSWORD, Actor("hub", "test"))
         async with browser(hub) as guard:
@@ -38,14 +40,14 @@ async def test_the_demos_doors_show_with_their_controllers(tmp_path: Path, broke
     rows = {row["Device name"]: row for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
     for door in doors:
         row = rows[door["name"]]
-        controller = rows[door["controller"]]
-        assert row["Connected via"] == door["controller"], row
-        assert (row["Model"], row["Location"]) == ("door", door.get("area") or "")
-        assert controller["Location"] == (door.get("area") or "") and controller["Connected via"] == ""
+        name = named.get(door["controller"], door["controller"])
+        controller = rows[name]
+        assert row["Connected via"] == name, row
+        assert row["Location"] == (door.get("area") or "") and controller["Connected via"] == ""
         assert controller["Entities"] == "1"  # its whitelist sensor
         via = hub.devices.get(hub.devices.find(f"door:{door['id']}").via_device_id)
         assert via is not None and via.identifiers == [f"door:controller:{door['controller']}"]
-        assert f'>{door["controller"]}</a><br>' in page  # the page links each door to its controller
+        assert f">{name}</a><br>" in page  # the page links each door to its controller
 
 
 async def test_a_controller_and_a_door_carry_the_offices_data(tmp_path: Path, broker: BrokerProcess) -> None:
