@@ -40,6 +40,7 @@ from xiaoqu.core.automation.validators import period_from
 from xiaoqu.core.automation.waiting import Activity, Waiter, current_activity
 from xiaoqu.core.automation.watch import TemplateWatch
 from xiaoqu.core.bus import Context
+from xiaoqu.core.masking import masked
 from xiaoqu.core.errors import HubError, ServiceNotFound, ServiceValidationError, Unauthorized
 from xiaoqu.core.validation import vol
 
@@ -245,11 +246,11 @@ class Run:
         except AbortRun as abort:
             trace.end("aborted", str(abort))
             self.failure = abort
-            _LOGGER.warning("%s %s stopped: %s", self.kind, self.name, abort)
+            _LOGGER.warning("%s %s stopped: %s", self.kind, self.name, masked(str(abort)))
         except StepFailed as failed:
             trace.end("error", str(failed))
             self.failure = failed
-            _LOGGER.error("%s %s failed at %s", self.kind, self.name, failed)
+            _LOGGER.error("%s %s failed at %s", self.kind, self.name, masked(str(failed)))
         except asyncio.CancelledError:
             trace.end("cancelled")
             raise

@@ -60,6 +60,15 @@ async def test_a_guard_reads_the_trace_of_a_plate_masked(tmp_path, serve_api) ->
         assert runs[0]["error"] == trace["error"]
 
 
+async def test_the_log_line_of_a_failed_run_is_masked_too(tmp_path, serve_api, caplog) -> None:
+    async with serve_api(tmp_path, {"http": {"server_port": 0}, "automation": [GATE_CAR]}) as api:
+        _guard_services(api)
+        api.hub.bus.fire("gate_plate", {"plate": PLATE, "phone": PHONE, "id": ID_NUMBER, "lane": 1})
+        await api.hub.block_till_done()
+    failed = [record.getMessage() for record in caplog.records if "failed at" in record.getMessage()]
+    assert failed and PLATE_MASKED in failed[0] and PLATE not in caplog.text
+
+
 async def test_a_measurement_in_a_trace_is_not_taken_for_a_phone(tmp_path, serve_api) -> None:
     meter = {"id": "meter", "triggers": [{"trigger": "state", "entity_id": "sensor.water_meter"}],
              "actions": [{"event": "meter_read"}]}
