@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from xiaoqu.core.bus import Event
+from xiaoqu.core.bus import Context, Event
 from xiaoqu.core.const import (
     EVENT_DEVICE_REGISTRY_UPDATED,
     EVENT_ENTITY_REGISTRY_UPDATED,
@@ -98,6 +98,10 @@ class Entity:
     platform: str | None = None
     device_id: str | None = None
     registry_name: str | None = None
+    #: Who asked for the entity service running on it now (Home Assistant's ``Entity._context``):
+    #: set before each service method is called, so a method that must know the person (a
+    #: barrier raised by hand is audited with who and why) reads it as it starts.
+    context: Context | None = None
 
     @property
     def name(self) -> str | None:
@@ -400,6 +404,7 @@ class EntityManager:
             if required_features:
                 targets = _supporting(targets, required_features, service, entity_ids)
             for entity in targets:
+                entity.context = call.context
                 if isinstance(method, str):
                     bound = getattr(entity, method)
                     _check_options(bound, data, f"{domain}.{service}", entity)
