@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntFlag
 
-from xiaoqu.integrations.barrier.const import BarrierState
+from xiaoqu.integrations.barrier.const import BarrierState, Command
 
 #: Momentary command coils: write 1, the controller acts and clears the coil.
 COIL_OPEN = 16  # manual: coil 00017
 COIL_CLOSE = 17  # manual: coil 00018
 COIL_STOP = 18  # manual: coil 00019
+#: The coil each of the barrier integration's commands pulses.
+COMMAND_COILS = {Command.OPEN: COIL_OPEN, Command.CLOSE: COIL_CLOSE, Command.STOP: COIL_STOP}
 
 #: Four holding registers read together: status, fault code, cycle counter (2 words).
 REG_STATUS = 256  # manual: 40257

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from xiaoqu.core.validation import positive_int, string, time_period, vol
+from xiaoqu.integrations.barrier import GATE_OPTIONS
 
 
 def _seconds(value: Any) -> float:
@@ -25,5 +26,6 @@ BARRIER = vol.Schema({
     vol.Optional("hub"): string,
     vol.Required("device_id"): _unit_id,
     vol.Optional("scan_interval", default=2.0): _seconds,
+    **GATE_OPTIONS,  # auto_close, close_after_pass, confirm_timeout: as every gate (docs/barrier.md)
 })
 CONFIG_SCHEMA = vol.All(lambda value: [] if value is None else value, [BARRIER])

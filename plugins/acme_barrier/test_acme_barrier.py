@@ -5,11 +5,15 @@ back the coils the hub pulsed.
 """
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.conftest import START
 from tests.fixtures_modbus import ModbusTestServer
+from xiaoqu.core.bus import Event
 from xiaoqu.core.clock import ManualClock
+from xiaoqu.core.errors import HubError
 from xiaoqu.core.states import State
 from xiaoqu.core.testing import running_hub
 from xiaoqu.plugins.acme_barrier.registers import COIL_CLOSE, COIL_OPEN, COIL_STOP, REG_STATUS, Status, decode
@@ -71,15 +75,50 @@ async def test_the_status_register_becomes_the_barrier_state(tmp_path, controlle
         assert (state.attributes["fault_code"], state.attributes["fault"]) == (0x0301, "arm breakaway")
 
 
+async def rises_when_told(controller: ModbusTestServer) -> None:
+    """The firmware, a moment after the open coil was pulsed: the arm starts rising (the hub
+    reads the status back until it does)."""
+    await asyncio.sleep(0.15)
+    assert await controller.get_bits(2, COIL_OPEN, 1) == [True]
+    await controller.set_registers(2, REG_STATUS, status(Status.OPENING))
+
+
 @pytest.mark.parametrize(("service", "coil"), [("open", COIL_OPEN), ("close", COIL_CLOSE), ("stop", COIL_STOP)])
 async def test_services_pulse_the_command_coil_and_poll_at_once(tmp_path, controller, service, coil):
     clock = ManualClock(START)
     async with running_hub(tmp_path, site(controller), clock=clock) as hub:
         reads = len(controller.reads(2))
-        await hub.services.call("barrier", service, {"entity_id": ENTITY})
+        call = hub.services.call("barrier", service, {"entity_id": ENTITY})
+        if service == "open":  # barrier.open waits until the gate confirms the arm is rising
+            await asyncio.gather(call, rises_when_told(controller))
+        else:
+            await call
         await hub.block_till_done()
         assert await controller.get_bits(2, COIL_OPEN, 3) == [c == coil for c in (COIL_OPEN, COIL_CLOSE, COIL_STOP)]
         assert len(controller.reads(2)) > reads  # re-read without waiting for the next poll
+
+
+async def test_an_open_the_controller_does_not_act_on_is_refused_naming_the_gate(tmp_path, controller):
+    clock = ManualClock(START)
+    async with running_hub(tmp_path, site(controller, confirm_timeout=0.2), clock=clock) as hub:
+        with pytest.raises(HubError, match=rf"^{ENTITY} did not confirm opening within 0.2 s \(it reports closed\)$"):
+            await hub.services.call("barrier", "open", {"entity_id": ENTITY})
+        assert await controller.get_bits(2, COIL_OPEN, 1) == [True]
+
+
+async def test_a_fault_bit_is_one_fault_event_until_the_gate_is_sound(tmp_path, controller):
+    clock = ManualClock(START)
+    async with running_hub(tmp_path, site(controller), clock=clock) as hub:
+        events: list[Event] = []
+        for kind in ("barrier_fault", "barrier_recovered"):
+            hub.bus.listen(kind, events.append)
+        await controller.set_registers(2, REG_STATUS, status(Status.FAULT, fault=0x0102))
+        for _ in range(3):  # the controller repeats itself: one episode
+            await poll(hub, clock)
+        await controller.set_registers(2, REG_STATUS, status(Status.CLOSED))
+        await poll(hub, clock)
+        assert [(e.event_type, e.data["fault"]) for e in events] == [
+            ("barrier_fault", "motor overheated"), ("barrier_recovered", "motor overheated")]
 
 
 async def test_a_silent_controller_makes_the_barrier_unavailable_until_it_answers(tmp_path, controller):
