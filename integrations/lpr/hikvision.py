@@ -41,7 +41,9 @@ def parse(camera: Camera, content_type: str, body: bytes) -> Push:
     """A push from a Hikvision camera; :class:`PushError` if it holds no alert."""
     parts = split_parts(body, boundary_of(content_type)) if "multipart" in content_type or body.startswith(b"--") else []
     xml = next((p.data for p in parts if _is_xml(p)), None)
-    if xml is None:
+    if xml is None and body.lstrip()[:1] == b"<":
+        xml = body
+    if xml is None:  # a mis-framed body: the alert is somewhere inside
         found = _ALERT.search(body[: MAX_XML * 4])
         if found is None:
             raise PushError("no EventNotificationAlert in the body")
