@@ -193,4 +193,5 @@ def test_decode_reads_the_reference_map():
     reading = decode([2, 0, 1, 100, 1, 4464])
     assert (reading.state, reading.vehicle_present, reading.position, reading.cycles) == ("open", True, 100, 70_000)
     assert decode([5, 9, 0, 0, 0, 0]).fault == "unknown fault code 9"
-    assert (decode([7, 0, 0, 0, 0, 0]).state, decode([7, 0, 0, 0, 0, 0]).fault) == ("fault", "unknown state 7 in input register 0")
+    unknown = decode([7, 0, 0, 0, 0, 0])
+    assert (unknown.state, unknown.fault) == ("fault", "unknown state 7 in input register 0")
