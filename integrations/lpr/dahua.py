@@ -43,7 +43,8 @@ def parse(camera: Camera, tail: str, body: bytes, tz: tzinfo) -> Push:
 
 def _tollgate(camera: Camera, picture: dict[str, Any], tz: tzinfo) -> Push:
     plate = picture["Plate"]
-    snap = picture.get("SnapInfo") if isinstance(picture.get("SnapInfo"), dict) else {}
+    found = picture.get("SnapInfo")
+    snap: dict[str, Any] = found if isinstance(found, dict) else {}
     device = text_of(snap.get("DeviceID"))
     number = plate_number(text_of(plate.get("PlateNumber"))) if plate.get("IsExist", True) is not False else ""
     upload = plate.get("UploadNum")

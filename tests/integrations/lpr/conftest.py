@@ -2,6 +2,7 @@
 through a real broker, a manual clock for the fold window, and the events fired."""
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -64,7 +65,7 @@ class Site:
 
     async def post(self, camera: str, body: bytes, content_type: str = "application/json", *, secret: str = SECRET,
                    tail: str = "") -> tuple[int, bytes]:
-        async with self.session.post(self.url(camera, secret, tail), data=body,
+        async with self.session.post(self.url(camera, secret, tail), data=io.BytesIO(body),
                                      headers={"Content-Type": content_type}) as response:
             answer = await response.read()
             status = response.status
