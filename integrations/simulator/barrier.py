@@ -7,6 +7,12 @@ manual clock moves the arm deterministically.
     closed ──open──▶ opening ──(travel)──▶ open ──(auto-close, no car)──▶ closing ──▶ closed
                          ▲                                                   │
                          └──────────── a car on the loop while closing ──────┘
+
+Besides faults (the arm stops until a reset), two ways a real gate lets the hub down are
+played: a controller without power (``power_off``: it answers nothing, so the hub sees it
+silent) and an arm locked by the guard's key switch or a seized motor (``lock``: commands
+are taken and nothing moves, so an open is never confirmed) — what the barrier integration's
+``unavailable`` state and its "did not confirm opening" error are for.
 """
 from __future__ import annotations
 
@@ -58,6 +64,10 @@ class BarrierGate:
         self.fault_code = FaultCode.NONE
         self.vehicle_present = False
         self.cycles = 0
+        #: False while the controller has no power: it answers nothing and reports nothing
+        self.powered = True
+        #: True while the arm is locked: commands are taken, the arm does not move
+        self.locked = False
         self._position = 0.0  # percent open when the current movement started
         self._moved_at = 0.0
         self._timer: TimerHandle | None = None
@@ -84,9 +94,11 @@ class BarrierGate:
     # --- commands ---------------------------------------------------------------------
 
     def open(self) -> bool:
-        """Raise the arm; refused (False) while in fault."""
+        """Raise the arm; refused (False) while in fault; taken and not acted on while locked."""
         if self.state is BarrierState.FAULT:
             return False
+        if self.locked:
+            return True
         if self.state is BarrierState.OPENING:
             return True
         if self.state is BarrierState.OPEN:  # a new command restarts the wait before auto-close
@@ -99,6 +111,8 @@ class BarrierGate:
         """Lower the arm; refused while a car stands on the loop (it would hit it) or in fault."""
         if self.state is BarrierState.FAULT or self.vehicle_present:
             return False
+        if self.locked:
+            return True
         if self.state in (BarrierState.CLOSED, BarrierState.CLOSING):
             return True
         self._move(BarrierState.CLOSING, self.position)
@@ -128,6 +142,30 @@ class BarrierGate:
         if not self.close():  # a car on the loop: the arm stays where it is
             self._notify()
         return True
+
+    def lock(self) -> None:
+        """The guard turns the key switch (or the motor seizes): the arm stays where it is."""
+        self.stop()
+        self.locked = True
+
+    def unlock(self) -> None:
+        self.locked = False
+
+    def power_off(self) -> None:
+        """The controller loses power: the arm stops where it is, and nothing is reported
+        (a dead controller says nothing; the hub learns it from the silence)."""
+        if self.state in (BarrierState.OPENING, BarrierState.CLOSING):
+            self._position = self.position
+            self.state = BarrierState.STOPPED
+        self._cancel_timer()
+        self.powered = False
+
+    def power_on(self) -> None:
+        """Power is back: the controller boots and reports where the arm is."""
+        if self.powered:
+            return
+        self.powered = True
+        self._notify()
 
     def set_auto_close(self, seconds: float) -> None:
         """0 disables auto-close (the arm then waits for a close command or a passing car)."""

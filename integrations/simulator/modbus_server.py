@@ -26,7 +26,8 @@ holding register        0        auto-close delay, seconds (0: never)
 ======================  =======  ===========================================================
 
 Command coils are momentary: a written 1 is acted on at once and the coil reads 0 again
-afterwards, as the pulse inputs of a real controller do. The server keeps no copy of the
+afterwards, as the pulse inputs of a real controller do. A gate whose controller has no power
+(``BarrierGate.power_off``) does not answer at all, as a dead unit behind a gateway. The server keeps no copy of the
 state: pymodbus calls the map's ``access`` on every request (the ``action`` of a
 ``SimDevice``, pymodbus 3.16's datastore; the older ``ModbusDeviceContext`` now wraps it and
 is deprecated), which writes the gate's live values into the registers being read.
@@ -174,6 +175,9 @@ class BarrierModbusServer:
         registers: list[int],
         values: list[int] | list[bool] | None,
     ) -> ExcCodes | None:
-        """pymodbus' hook on every request: show the gate's live values, act on commands."""
+        """pymodbus' hook on every request: show the gate's live values, act on commands; a
+        controller without power leaves the request unanswered."""
+        if not gate.powered:
+            raise NoSuchIdException(f"barrier {gate.name} has no power")
         regmap.access(gate, func_code, address, registers, values)
         return None

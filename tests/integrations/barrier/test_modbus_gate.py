@@ -195,3 +195,27 @@ def test_decode_reads_the_reference_map():
     assert decode([5, 9, 0, 0, 0, 0]).fault == "unknown fault code 9"
     unknown = decode([7, 0, 0, 0, 0, 0])
     assert (unknown.state, unknown.fault) == ("fault", "unknown state 7 in input register 0")
+
+
+async def test_a_locked_simulated_arm_never_confirms_an_open(tmp_path):
+    clock = ManualClock(START)
+    async with simulated_gate(tmp_path, clock, confirm_timeout=0.3) as (hub, arm):
+        arm.lock()  # the guard's key switch: the coil write is answered, the arm stays down
+        with pytest.raises(BarrierNotOpened, match=r"^barrier\.main_1 did not confirm opening within 0\.3 s") as caught:
+            await get_barriers(hub).open(GATE, reason="resident")
+        assert caught.value.why is NotOpenedWhy.TIMEOUT and arm.state is Arm.CLOSED
+
+
+async def test_a_simulated_controller_losing_power_is_silent_then_sound(tmp_path):
+    clock = ManualClock(START)
+    async with simulated_gate(tmp_path, clock) as (hub, arm):
+        events = record(hub)
+        arm.power_off()
+        for _ in range(3):
+            await poll(hub, clock)
+        assert hub.states.get(GATE).state == "unavailable"
+        arm.power_on()
+        for _ in range(4):  # the line backs off before reconnecting
+            await poll(hub, clock)
+        assert hub.states.get(GATE).state == "closed"
+        assert [kind for kind, _ in fired(events)] == ["barrier_fault", "barrier_recovered"]

@@ -179,3 +179,31 @@ async def test_an_acme_unit_speaks_acmes_map(gates, clock):
     finally:
         client.close()
         await server.stop()
+
+
+async def test_a_controller_without_power_answers_nothing_until_it_is_back(server, gates, clock):
+    client = AsyncModbusTcpClient("127.0.0.1", port=server.port, timeout=0.3, retries=0)
+    assert await client.connect()
+    try:
+        await client.write_coil(COIL_OPEN, True, device_id=1)
+        clock.advance(1.5)
+        gates[1].power_off()
+        with pytest.raises(ModbusIOException):
+            await client.read_input_registers(0, count=6, device_id=1)
+        clock.advance(10)  # the motor has no power either: the arm stays half-way
+        gates[1].power_on()
+        regs = await registers(client, 1)
+        assert regs[IR_STATE] == BarrierState.STOPPED and regs[IR_POSITION] == 50
+        assert (await registers(client, 2))[IR_STATE] == BarrierState.CLOSED  # the other gate never stopped answering
+    finally:
+        client.close()
+
+
+async def test_a_locked_arm_takes_commands_and_does_not_move(client, gates, clock):
+    gates[1].lock()
+    assert not (await client.write_coil(COIL_OPEN, True, device_id=1)).isError()
+    clock.advance(5)
+    assert (await registers(client, 1))[IR_STATE] == BarrierState.CLOSED
+    gates[1].unlock()
+    await client.write_coil(COIL_OPEN, True, device_id=1)
+    assert (await registers(client, 1))[IR_STATE] == BarrierState.OPENING
