@@ -51,6 +51,25 @@ def is_new_energy(plate: str) -> bool:
     return len(plate) == 8
 
 
+#: What a camera's character classifier writes for a digit the standard keeps out of serials:
+#: 0 as the letter O, 1 as the letter I (the hub's normalisation reads them back).
+LOOKALIKES = {"0": "O", "1": "I"}
+
+
+def lookalike(plate: str, rng: random.Random) -> str:
+    """The plate with one 0 or 1 of its serial written as O or I (unchanged if it has none)."""
+    positions = [i for i, ch in enumerate(plate) if i >= 2 and ch in LOOKALIKES]
+    if not positions:
+        return plate
+    index = rng.choice(positions)
+    return plate[:index] + LOOKALIKES[plate[index]] + plate[index + 1 :]
+
+
+def truncated(plate: str) -> str:
+    """A new-energy plate read by a camera that stops at 7 characters."""
+    return plate[:7]
+
+
 def misread(plate: str, rng: random.Random) -> str:
     """The plate with one confusable character read wrong (or unchanged if none is)."""
     positions = [i for i, ch in enumerate(plate) if i >= 3 and ch in CONFUSABLE]
