@@ -28,7 +28,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.auth import Actor, get_access
@@ -185,14 +185,14 @@ class Payments:
         return Taken(TAKEN, f"order {order.order_id} paid {yuan(notice.amount_fen)}")
 
     async def _mark_paid(self, order: Order, payment_id: str, when: float, context: Context) -> None:
-        order.status, order.payment_id, order.paid_at = PAID, payment_id, when
-        await self.book.save(order)
-        _LOGGER.info("Order %s paid %s by %s (%s)", order.order_id, yuan(order.amount_fen), order.provider,
-                     payment_id)
+        """Write the order paid, then announce it; the order in memory changes only once the row
+        is written, so a write that fails leaves it pending for the provider's retry."""
+        paid = replace(order, status=PAID, payment_id=payment_id, paid_at=when)
+        await self.book.save(paid)
+        _LOGGER.info("Order %s paid %s by %s (%s)", paid.order_id, yuan(paid.amount_fen), paid.provider, payment_id)
         self.hub.bus.fire(EVENT_PAYMENT_RECEIVED, {
-            "order_id": order.order_id, "payment_id": payment_id, "amount_fen": order.amount_fen,
-            "method": order.method, "provider": order.provider, "purpose": order.purpose,
-            "reference": order.reference,
+            "order_id": paid.order_id, "payment_id": payment_id, "amount_fen": paid.amount_fen,
+            "method": paid.method, "provider": paid.provider, "purpose": paid.purpose, "reference": paid.reference,
         }, context=context)
 
     async def _flag(self, provider: PaymentProvider, order: Order | None, notice: Notice, reason: str,
@@ -227,7 +227,8 @@ class Payments:
         since = min(order.created for order in pending.values())
         async for transaction in self.books.payments(since):
             order = pending.get(str(transaction.data.get("order_id")))
-            if order is not None and not order.paid:
+            if order is not None:
+                del pending[order.order_id]
                 await self._mark_paid(order, str(transaction.data.get("payment_id")), transaction.time,
                                       Context(source=DOMAIN))
                 found += 1

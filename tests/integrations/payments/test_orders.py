@@ -92,3 +92,11 @@ async def test_with_several_providers_an_order_names_its_own(tmp_path: Path) -> 
         assert (order.provider, order.method, order.qr) == ("other_pay", "alipay", "https://qr.other.invalid/x")
         unregister()
         assert (await s.order(600)).provider == "sim_pay"
+
+
+async def test_the_services_registered_are_those_declared(tmp_path: Path) -> None:
+    async with site(tmp_path) as s:
+        described = s.hub.services.describe()
+        registered = {f"{domain}.{name}" for domain in ("payments", "sim_pay") for name in described[domain]}
+        assert registered == {"payments.create_order", "payments.orders", "payments.flagged", "sim_pay.pay"}
+        assert registered <= s.hub.plugins.declared_services
