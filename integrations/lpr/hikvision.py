@@ -22,7 +22,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
 from .const import HIKVISION
-from .decoding import PushError, decode_text, number_of, ratio
+from .decoding import PushError, decode_text, ratio
 from .models import Camera, Read
 from .multipart import Part, boundary_of, split_parts
 from .push import Answer, Push, fixed
@@ -68,7 +68,6 @@ def _read(camera: Camera, alert: Element, anpr: Element, parts: list[Part]) -> R
         key=f"{mac}:{uuid}" if uuid else None,
         offline=_text(alert, "isDataRetransmission").lower() == "true",
         image=_picture(anpr, parts),
-        extra={"post_count": int(number_of(_text(alert, "activePostCount")))},
     )
 
 

@@ -189,10 +189,6 @@ class Lpr:
         """
         return self.replies.set(read_id, reply)
 
-    def read(self, read_id: str) -> dict[str, Any] | None:
-        """A recent read's event data (the newest :data:`RECENT_KEPT`), or None."""
-        return self._recent.get(read_id)
-
     def correct(self, read_id: str, text: str, *, by: str, reason: str, context: Context | None) -> dict[str, Any]:
         """Staff say ``read_id`` was the plate ``text``: a ``plate_read`` of it is fired, the
         act audited with the snapshot; :class:`CorrectionError` says why not."""

@@ -1,7 +1,7 @@
 """What the integration passes around: a camera as configured, a read as it came, a reply."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .const import DAHUA
@@ -50,7 +50,6 @@ class Read:
     double_row: bool = False
     image: bytes | str | None = None
     image_url: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

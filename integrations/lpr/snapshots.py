@@ -72,10 +72,6 @@ class Snapshots:
             return None
         return relative
 
-    def path(self, reference: str) -> Path:
-        """The file of a reference an event carries."""
-        return self.root / reference
-
     def _write(self, image: bytes | str, path: Path, sweep_from: date | None) -> None:
         picture = decode_picture(image, self.max_bytes)
         path.parent.mkdir(parents=True, exist_ok=True)
