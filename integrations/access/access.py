@@ -40,6 +40,7 @@ from .const import (
     LOG_KIND,
     PEDESTRIAN,
     PIN,
+    PLATE,
     QR,
     REMOTE,
     RULE_PIN_LOCKED,
@@ -391,8 +392,8 @@ class Access:
     # --- own credentials --------------------------------------------------------------------
 
     async def add_credential(self, data: Mapping[str, Any], by: str) -> tuple[Credential, str | None]:
-        """Issue a QR pass, a PIN or a temporary card; returns it and, for a QR pass, its token
-        (shown this once: only its digest is kept)."""
+        """Issue a QR pass, a PIN, a temporary card or a visitor's plate permission; returns it
+        and, for a QR pass, its token (shown this once: only its digest is kept)."""
         kind = data["type"]
         person, household = data.get("person"), data.get("household")
         if person is not None:
@@ -412,6 +413,8 @@ class Access:
             key, masked = self.site_key.credential(PIN, pin), mask(PIN, pin)
             if key in self.credentials.by_key:
                 raise self.refuse("credential_taken", "this PIN is already in use; choose another")
+        elif kind == PLATE:
+            key, masked = self._new_plate(data["plate"])
         else:
             key, masked, low24 = self._new_card(data["card"])
         credential = Credential(
@@ -467,6 +470,22 @@ class Access:
                               f"card {read.canonical} clashes with card {clash} of {holder} on its Wiegand-26 number "
                               f"({wiegand26(read.low24)})")
         return f"{CARD}:{read.canonical}", mask(CARD, read.canonical), read.low24
+
+    def _new_plate(self, value: str) -> tuple[str, str]:
+        """A visitor's plate: one no resident's car has, and no other permission holds."""
+        plate = normalise_plate(value)
+        masked = mask(PLATE, plate)
+        vehicle = self.residents.vehicle(plate)
+        if vehicle is not None:
+            raise self.refuse("credential_taken", f"plate {masked} is a car of household {vehicle.household}; "
+                                                  "it needs no permission")
+        own = self.credentials.get(f"{PLATE}:{plate}")
+        if own is not None:
+            until = "" if own.valid_until is None else \
+                f" until {datetime.fromtimestamp(own.valid_until, self.tz):%Y-%m-%d %H:%M}"
+            raise self.refuse("credential_taken", f"plate {masked} already has a permission"
+                                                  f"{f' ({own.label})' if own.label else ''}{until}")
+        return f"{PLATE}:{plate}", masked
 
     def find_credential(self, credential_id: str | None = None, pin: str | None = None,
                         card: str | None = None) -> Credential:

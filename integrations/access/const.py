@@ -47,8 +47,9 @@ CREDENTIAL_TYPES: Final = (CARD, FACE, QR, PIN, PLATE)
 #: The credentials that are secrets (whoever knows one gets in): a service's data carries them
 #: wrapped, so only their mask reaches an event, the audit log or a log line.
 SECRET_TYPES: Final = (PIN, QR)
-#: The credentials access issues itself (the office's sheet brings cards, faces and plates).
-OWN_TYPES: Final = (QR, PIN, CARD)
+#: The credentials access issues itself (the office's sheet brings cards, faces and residents'
+#: plates): a visitor's plate is a temporary permission of access's own, for the gates its groups name.
+OWN_TYPES: Final = (QR, PIN, CARD, PLATE)
 
 #: Door kinds, and the restriction scopes that cover them.
 PEDESTRIAN: Final = "pedestrian"

@@ -2,8 +2,9 @@
 
 A card in any form (``residents.cardnumber``) is looked up by its full UID when the form
 carries it, else by its low 24 bits, in residents' persons and then in access's own
-temporary cards; a face id and a plate in residents; a QR token or a PIN by its digest in
-access's own credentials. What cannot be read (a malformed card number) or is not known
+temporary cards; a face id in residents; a plate in residents, then in access's own
+(a visitor's temporary permission); a QR token or a PIN by its digest in access's own
+credentials. What cannot be read (a malformed card number) or is not known
 comes back as a :class:`Refusal` with the sentence and the rule a denial gives.
 """
 from __future__ import annotations
@@ -132,6 +133,8 @@ class Resolver:
     def _plate(self, value: str) -> Resolved | Refusal:
         vehicle = self.residents.vehicle(value.strip())
         plate = normalise_plate(value) if vehicle is None else vehicle.plate
+        if vehicle is None and (own := self.credentials.get(f"{PLATE}:{plate}")) is not None:
+            return self._own_resolved(own, (PLATE, plate))  # a visitor's car, for as long as its permission says
         if vehicle is None:
             return Refusal("unknown_credential", f"denied: plate {mask(PLATE, plate)} is not known",
                            "credential:unknown", mask(PLATE, plate))

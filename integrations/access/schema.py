@@ -23,6 +23,7 @@ from .const import (
     DOOR_KINDS,
     OWN_TYPES,
     PIN,
+    PLATE,
     RESTRICTION_KINDS,
     SCOPES,
     SECRET_TYPES,
@@ -248,6 +249,8 @@ def _credential_fits(data: dict[str, Any]) -> dict[str, Any]:
         raise vol.Invalid("a PIN credential needs the pin", path=["pin"])
     if kind == CARD and "card" not in data:
         raise vol.Invalid("a card credential needs the card number", path=["card"])
+    if kind == PLATE and "plate" not in data:
+        raise vol.Invalid("a plate permission needs the plate", path=["plate"])
     if "person" not in data and not data.get("groups"):
         raise vol.Invalid("name the person it is for, or the groups it opens (a visitor's pass)")
     return _valid_period(data)
@@ -257,6 +260,7 @@ ADD_CREDENTIAL_SCHEMA: Final = vol.All(vol.Schema({
     vol.Required("type"): vol.In(OWN_TYPES),
     vol.Optional("pin"): pin,
     vol.Optional("card"): vol.All(string, vol.Length(min=1, max=40)),
+    vol.Optional("plate"): vol.All(string, vol.Length(min=1, max=20)),
     vol.Optional("person"): vol.All(string, vol.Length(min=1, max=64)),
     vol.Optional("household"): vol.All(string, vol.Length(min=1, max=64)),
     vol.Optional("groups"): vol.All(ensure_list, [slug]),

@@ -177,6 +177,8 @@ def _subjects_of(access: Access, keys: Iterable[str]) -> Iterator[_Subject]:
             vehicle = residents.vehicle(value)
             if vehicle is not None:
                 yield _vehicle_subject(access, vehicle)
+            elif (own := access.credentials.get(key)) is not None:
+                yield _visitor_subject(own)
         elif kind == "face":
             person = residents.person_by_face(value)
             if person is not None:
