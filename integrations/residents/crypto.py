@@ -41,8 +41,10 @@ class Vault:
             raise ValueError("the vault needs at least one key")
         self._fernet = MultiFernet([Fernet(key) for key in keys])
 
-    def seal(self, field: str, value: str) -> Sealed:
-        return Sealed(self._fernet.encrypt(value.encode()).decode("ascii"), mask(field, value))
+    def seal(self, field: str, value: str, masked: str | None = None) -> Sealed:
+        """``value`` sealed with the first key, shown as ``masked`` (by default the field's mask)."""
+        return Sealed(self._fernet.encrypt(value.encode()).decode("ascii"),
+                      mask(field, value) if masked is None else masked)
 
     def open(self, sealed: Sealed) -> str:
         try:

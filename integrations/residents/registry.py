@@ -196,6 +196,19 @@ class Residents:
         sealed = person.sealed(field)
         return None if sealed is None else self._vault.open(sealed)
 
+    def seal(self, value: Personal) -> Sealed:
+        """Personal data another integration keeps of people who are not on the sheet (a
+        visitor's name and phone), sealed under the site's key as residents' own, so a site keeps
+        one key in secrets.yaml. Shown as ``value.masked``. ``rotate_key`` re-seals residents'
+        records only: keep an old key listed until the other integration's records sealed with
+        it are gone."""
+        return self._vault.seal(value.field, value.value, value.masked)
+
+    def unseal(self, sealed: Sealed) -> str:
+        """What :meth:`seal` sealed, in clear, for the caller to show to someone allowed and audit
+        (VaultError when no configured key opens it: a key dropped too soon)."""
+        return self._vault.open(sealed)
+
     # --- the change feed ------------------------------------------------------------------
 
     def listen(self, callback: Listener) -> Callable[[], None]:
