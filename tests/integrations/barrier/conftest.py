@@ -1,13 +1,16 @@
 """What the barrier tests share: a gate driven by the test itself (the model, free of any
-transport), people to act as, and the events the gates fire."""
+transport), a real broker, people to act as, and the events the gates fire."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from tests.fixtures_mqtt import BrokerProcess
 from xiaoqu.core.auth import get_access as get_auth
 from xiaoqu.core.auth.audit import Actor
 from xiaoqu.core.bus import Context, Event
@@ -17,6 +20,13 @@ from xiaoqu.core.testing import running_hub
 from xiaoqu.integrations.barrier import BarrierEntity, BarrierEntityFeature, BarrierState, Command, GateOptions
 
 EVENTS = ("barrier_fault", "barrier_recovered")
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[BrokerProcess]:
+    """A broker process (Mosquitto where installed, else amqtt) on a free port."""
+    with BrokerProcess.create(tmp_path / "broker") as process:
+        yield process
 
 
 class Gate(BarrierEntity):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -26,12 +26,6 @@ from .conftest import fired, record
 ROOT = "xiaoqu/demo"
 GATE = "barrier.back_1"
 BACK_GATE = {"id": "back-1", "name": "Back gate", "offline_after": 30}
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[BrokerProcess]:
-    with BrokerProcess.create(tmp_path / "broker") as process:
-        yield process
 
 
 class Controller:

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from tests.conftest import START
 from tests.fixtures_mqtt import free_port
-from tests.integrations.simulator.conftest import broker, run_for, simulated
+from tests.integrations.simulator.conftest import run_for, simulated
 from xiaoqu.core.bus import Context
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.integrations.barrier import get_barriers
 from xiaoqu.integrations.simulator.gates import Car
 
 from .conftest import fired, record
-
-__all__ = ["broker"]  # the simulator's broker fixture
 
 #: Two lanes: main-1 (Modbus, reference map) and back-1 (MQTT); nothing else in the estate.
 LANES = {"barriers": 1, "mqtt_barriers": 1, "lpr_cameras": 0, "readers": 0, "smart_home_devices": 0,
