@@ -11,7 +11,8 @@
 
 It owns the base class (``entity.BarrierEntity``): the states (``closed``, ``opening``,
 ``open``, ``closing``, ``stopped``, ``fault``, ``unavailable``), fault episodes
-(``barrier_fault`` / ``barrier_recovered``), auto-close behind the car or after N seconds,
+(``barrier_fault`` / ``barrier_recovered``), an arm raised by hand at the gate
+(``barrier_raised_locally``), auto-close behind the car or after N seconds,
 and the services ``barrier.open``, ``barrier.close`` and ``barrier.stop`` with a ``reason``
 (a person's act is audited). Its two drivers — the reference Modbus map and the device
 protocol — and vendor plugins (``plugins/acme_barrier``) subclass it. Other integrations use
@@ -29,6 +30,7 @@ from . import runtime
 from .const import (
     DOMAIN,
     EVENT_BARRIER_FAULT,
+    EVENT_BARRIER_RAISED_LOCALLY,
     EVENT_BARRIER_RECOVERED,
     ROLE_PERMISSIONS,
     BarrierEntityFeature,
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DOMAIN",
     "EVENT_BARRIER_FAULT",
+    "EVENT_BARRIER_RAISED_LOCALLY",
     "EVENT_BARRIER_RECOVERED",
     "GATE_OPTIONS",
     "BarrierEntity",

@@ -1,4 +1,5 @@
-"""A gate moved by a person: who, and why, in the audit log and the logbook.
+"""A gate moved by a person: who, and why, in the audit log and the logbook; and an arm raised
+by hand at the gate, which the hub only sees happen.
 
 A call whose context carries a user is a person's (a guard at the dashboard, a manager over
 the API); automations, parking and the hub's own auto-close run without one. A person must
@@ -9,6 +10,7 @@ more widely than the audit log, and a guard's reason may name a plate or a phone
 """
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from xiaoqu.core.auth import get_access as get_auth
@@ -16,11 +18,15 @@ from xiaoqu.core.errors import ServiceValidationError
 from xiaoqu.core.history.services import EVENT_LOGBOOK_ENTRY
 from xiaoqu.core.masking import masked
 
-from .const import AUDIT_CLOSE, AUDIT_OPEN, AUDIT_STOP, DOMAIN, NOBODY, Command
+from .const import AUDIT_CLOSE, AUDIT_OPEN, AUDIT_STOP, DOMAIN, EVENT_BARRIER_RAISED_LOCALLY, NOBODY, Command
 
 if TYPE_CHECKING:
     from xiaoqu.core.bus import Context
     from xiaoqu.core.hub import Hub
+
+    from .const import BarrierState
+
+_LOGGER = logging.getLogger(__name__)
 
 _AUDIT = {Command.OPEN: AUDIT_OPEN, Command.CLOSE: AUDIT_CLOSE, Command.STOP: AUDIT_STOP}
 _DONE = {Command.OPEN: "raised", Command.CLOSE: "lowered", Command.STOP: "stopped"}
@@ -57,3 +63,11 @@ def record(hub: Hub, entity_id: str, name: str | None, command: Command, context
     message = f"{_DONE[command]} by {who(hub, context)}" + (f": {masked(reason)}" if reason else "")
     hub.bus.fire(EVENT_LOGBOOK_ENTRY, {"name": name or entity_id, "message": message, "entity_id": entity_id,
                                        "domain": DOMAIN}, context=context)
+
+
+def record_local_raise(hub: Hub, entity_id: str, name: str | None, state: BarrierState | None) -> None:
+    """The arm rose with no command from the hub (``local_raise.py``): the event and a logbook line."""
+    _LOGGER.info("%s: raised at the gate, with no command from the hub", entity_id)
+    hub.bus.fire(EVENT_BARRIER_RAISED_LOCALLY, {"entity_id": entity_id, "name": name, "state": state})
+    hub.bus.fire(EVENT_LOGBOOK_ENTRY, {"name": name or entity_id, "message": "raised at the gate, with no command "
+                                       "from the hub", "entity_id": entity_id, "domain": DOMAIN})

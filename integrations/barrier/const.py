@@ -55,6 +55,8 @@ EVENT_BARRIER_FAULT: Final = "barrier_fault"
 """A gate reported a fault or fell silent: ``{entity_id, name, fault, since}``; once per episode."""
 EVENT_BARRIER_RECOVERED: Final = "barrier_recovered"
 """A gate in a fault episode reports a sound state again: ``{entity_id, name, fault, since, seconds}``."""
+EVENT_BARRIER_RAISED_LOCALLY: Final = "barrier_raised_locally"
+"""The arm rose with no open command from the hub (the guard's remote): ``{entity_id, name, state}``."""
 
 #: The audit log's acts for a gate moved by a person.
 AUDIT_OPEN: Final = "barrier_open"

@@ -13,8 +13,9 @@ does two things only:
 
 Everything else is the model, here, the same for every gate: each :meth:`write_state` follows
 fault episodes (``barrier_fault`` once per episode, ``barrier_recovered`` at its end,
-``faults.py``), closes the arm behind the car or after a while (``auto_close.py``) and
-settles the open commands waiting for confirmation. The services (``barrier.open``,
+``faults.py``), closes the arm behind the car or after a while (``auto_close.py``), settles
+the open commands waiting for confirmation, and records an arm raised by hand at the gate
+(``local_raise.py``). The services (``barrier.open``,
 ``barrier.close``, ``barrier.stop``) and ``Barriers.open`` (parking's) run the methods at
 the end, which refuse a person without a reason and audit a person's act (``acts.py``).
 """
@@ -48,6 +49,7 @@ from .const import (
     Command,
 )
 from .faults import Episode, FaultTracker
+from .local_raise import raised_locally
 from .models import BarrierNotOpened, NotOpenedWhy, Opened
 from .settings import GateOptions
 
@@ -68,7 +70,7 @@ FAULTY = "the controller reports a fault"
 class _Gate:
     """The model's moving parts of one gate, made when it first writes its state."""
 
-    __slots__ = ("auto_close", "command", "faults", "waiters")
+    __slots__ = ("auto_close", "command", "faults", "opened_at", "state", "waiters")
 
     def __init__(self, clock: Clock, options: GateOptions, close: Any) -> None:
         self.faults = FaultTracker()
@@ -77,6 +79,10 @@ class _Gate:
         self.waiters: list[asyncio.Future[BarrierState]] = []
         #: the last command: (action, by, reason masked)
         self.command: tuple[str, str, str | None] | None = None
+        #: when the hub last told the gate to open (hub clock)
+        self.opened_at: float | None = None
+        #: the state last reported while available
+        self.state: BarrierState | None = None
 
 
 class BarrierEntity(Entity):
@@ -146,13 +152,20 @@ class BarrierEntity(Entity):
     # --- the model, on every report ----------------------------------------------------
 
     def write_state(self) -> None:
-        """Follow the report (fault episodes, auto-close, waiting open commands), then write it."""
+        """Follow the report (fault episodes, auto-close, waiting open commands, a raise by hand
+        at the gate), then write it."""
         gate = self._model()
         state, available = self.barrier_state, self.available
         assert self.hub is not None
-        change = gate.faults.observe(self._fault_now(state, available), available and state is not None,
-                                     self.hub.clock.time())
+        now = self.hub.clock.time()
+        change = gate.faults.observe(self._fault_now(state, available), available and state is not None, now)
+        local = available and raised_locally(gate.state, state, self.vehicle_present, gate.opened_at, now)
+        if available:
+            gate.state = state
         super().write_state()
+        if local:
+            assert self.entity_id is not None
+            acts.record_local_raise(self.hub, self.entity_id, self.registry_name or self.friendly_name, state)
         gate.auto_close.follow(state, self.vehicle_present, available)
         if gate.waiters:
             self._settle(gate, state, available)
@@ -240,6 +253,7 @@ class BarrierEntity(Entity):
             raise self._down_error()
         self._note(Command.OPEN, context, reason)
         gate = self._model()
+        gate.opened_at = self.hub.clock.time()
         gate.auto_close.commanded_open()
         state = self.barrier_state
         if state in RAISED:

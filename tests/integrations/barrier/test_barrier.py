@@ -275,3 +275,26 @@ async def test_a_person_through_the_api_of_parking_is_held_to_the_same_rule(tmp_
         await get_barriers(hub).open(GATE, reason="lost ticket", context=guard)
         await hub.recorder.flush()
         assert [r.data["reason"] for r in await hub.recorder.query(AUDIT, where={"act": "barrier_open"})] == ["lost ticket"]
+
+
+# --- a raise by hand at the gate -----------------------------------------------------------
+
+async def test_an_arm_raised_with_no_command_from_the_hub_is_recorded(tmp_path):
+    clock = ManualClock(START)
+    gate = Gate("North gate")
+    async with gate_hub(tmp_path, gate, clock=clock) as hub:
+        raised = record(hub, "barrier_raised_locally")
+        gate.report(BarrierState.CLOSED)
+        gate.report(BarrierState.OPENING)  # the guard's remote
+        gate.report(BarrierState.OPEN)
+        assert [e.data for e in raised] == [{"entity_id": GATE, "name": "North gate", "state": "opening"}]
+        await hub.recorder.flush()
+        (line,) = [r.data for r in await hub.recorder.query("logbook", subject=GATE)]
+        assert line["message"] == "raised at the gate, with no command from the hub"
+        gate.report(BarrierState.CLOSED)
+        await get_barriers(hub).open(GATE, reason="resident")  # the hub's own: not by hand
+        clock.advance(8)
+        gate.report(BarrierState.OPEN)  # seen late, at the next poll
+        gate.report(BarrierState.CLOSING, vehicle=True)
+        gate.report(BarrierState.OPENING, vehicle=True)  # the controller's safety reversal over a car
+        assert len(raised) == 1

@@ -64,3 +64,15 @@ async def test_the_back_gates_reports_keep_it_available_and_a_fault_is_one_episo
         faulty.gate.reset()
         await run_for(hub, clock, 5, step=0.5)
         assert [kind for kind, _ in fired(events)] == ["barrier_fault", "barrier_recovered"]
+
+
+async def test_the_guard_raising_the_back_gate_by_remote_is_recorded(tmp_path, broker):
+    clock = ManualClock(START)
+    async with simulated(tmp_path, broker, clock, **sections(free_port())) as hub:
+        raised = record(hub, "barrier_raised_locally")
+        await run_for(hub, clock, 2, step=0.5)
+        back = hub.data["simulator"].lanes[1]
+        back.arrive(Car("粤B12345", "in", "visitor"))  # no camera, and the hub is told nothing
+        await run_for(hub, clock, 20, step=0.5)
+        assert back.guard_opened == 1 and back.passed
+        assert [e.data["entity_id"] for e in raised] == ["barrier.back_1"]
