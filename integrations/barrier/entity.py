@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -72,7 +72,7 @@ class _Gate:
 
     __slots__ = ("auto_close", "command", "faults", "opened_at", "state", "waiters")
 
-    def __init__(self, clock: Clock, options: GateOptions, close: Any) -> None:
+    def __init__(self, clock: Clock, options: GateOptions, close: Callable[[str], None]) -> None:
         self.faults = FaultTracker()
         self.auto_close = AutoClose(clock, options, close)
         #: open commands waiting for the gate to say its arm is going up
@@ -173,7 +173,7 @@ class BarrierEntity(Entity):
             _LOGGER.warning("%s: %s", self.entity_id, change.began.fault)
             self._fire(EVENT_BARRIER_FAULT, change.began)
         if change.ended is not None:
-            seconds = round(self.hub.clock.time() - change.ended.since, 1)
+            seconds = round(now - change.ended.since, 1)
             _LOGGER.info("%s: sound again after %g s (%s)", self.entity_id, seconds, change.ended.fault)
             self._fire(EVENT_BARRIER_RECOVERED, change.ended, seconds=seconds)
 
