@@ -1,0 +1,185 @@
+"""Who a car is to a lot, and whether it comes in: the entry's decision, with its reason.
+
+In this order (docs/parking.md, "Entry"):
+
+1. **Who the car is.** A plate on one of the lot's fixed spaces, and a car of that space's
+   household in residents, is the household's car on its space (``resident``) unless another
+   car of the household stands on the space already; a plate listed for a household that
+   residents does not give it to is not taken for that space (a forged or stale list). Else a
+   monthly pass for the lot still running (``pass``); else access's plate permission (a
+   ``visitor``); else ``temporary``.
+2. **Access decides first** (THE decision, ``get_access(hub).check``): a car residents or
+   access know is decided there — restrictions (arrears, blacklist, lost), the validity of a
+   visitor's permission, the groups and schedules of the lane — and a denial is final. A car
+   access does not know is no one's credential, so the only thing access can say of it is a
+   restriction on its plate (a blacklisted stranger): that is looked up in access's own index.
+3. **Space.** A temporary car comes in only where the lot takes temporary cars and one of its
+   temporary spaces is free; a visitor only while a temporary space is free. A resident on its
+   space and a pass holder come in whatever the count says.
+
+Every answer carries the rule, the sentence with its figures, and the line the gate's
+display shows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Final
+
+from xiaoqu.core.masking import mask_plate
+from xiaoqu.integrations.access.const import PLATE, VEHICLE
+
+from .const import (
+    IN,
+    PASS,
+    RESIDENT,
+    RULE_LOT_FULL,
+    RULE_NO_TEMPORARY,
+    RULE_PASS,
+    RULE_SPACE,
+    RULE_TEMPORARY,
+    RULE_VISITOR,
+    TEMPORARY,
+    VISITOR,
+)
+
+if TYPE_CHECKING:
+    from xiaoqu.core.bus import Context
+    from xiaoqu.integrations.access import Access, Decision
+    from xiaoqu.integrations.residents import Residents
+
+    from .models import Lane, Lot, MonthlyPass
+    from .occupancy import Count
+    from .sessions import Sessions
+
+#: Access's "nobody holds this credential".
+UNKNOWN: Final = "credential:unknown"
+
+#: What the gate's display says for a denial, by access's rule or the restriction's kind.
+SHOWN_FOR_RESTRICTION: Final = {
+    "arrears": "欠费 请到物业缴费",
+    "blacklist": "禁止通行",
+    "lost": "车辆挂失 请联系保安",
+    "expired": "授权已过期 请到物业",
+    "staff": "暂停通行 请联系物业",
+}
+SHOWN_FOR_KIND: Final = {RESIDENT: "欢迎回家", PASS: "月卡车 欢迎光临", VISITOR: "访客车辆 欢迎光临",
+                         TEMPORARY: "临时车 欢迎光临"}
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """What the car is to the lot (step 1): its kind, rule, sentence, and what goes with it."""
+
+    kind: str
+    rule: str
+    reason: str
+    household: str | None = None
+    space: str | None = None
+    charge_from_end: float | None = None  # a pass's or permission's end: charged after it
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """The entry's decision: let in or not, as what, by which rule, and why (with figures)."""
+
+    admit: bool
+    who: Who
+    rule: str
+    reason: str
+    shown: str
+    access: Decision | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class EntryRules:
+    """Step 1 to 3 of the module docstring, over access, residents and parking's own memory."""
+
+    def __init__(self, access: Access, residents: Residents, sessions: Sessions,
+                 passes: dict[tuple[str, str], MonthlyPass]) -> None:
+        self.access = access
+        self.residents = residents
+        self.sessions = sessions
+        self.passes = passes
+
+    def who(self, lot: Lot, plate: str, now: float) -> Who:
+        """Step 1: what ``plate`` is to ``lot`` now."""
+        notes: list[str] = []
+        shown = mask_plate(plate)
+        vehicle = self.residents.vehicle(plate)
+        household = vehicle.household if vehicle is not None else None
+        space = lot.space_of(plate)
+        if space is not None:
+            taken = self.sessions.on_space(lot.id, space.space)
+            if household != space.household:
+                owner = f"a car of household {household}" if household else "no car of any household"
+                notes.append(f"{shown} is listed for space {space.space} of household {space.household}, but residents "
+                             f"has it as {owner}: not taken for that space")
+            elif taken is not None and taken.plate != plate:
+                notes.append(f"space {space.space} is taken by {mask_plate(taken.plate)} (inside since "
+                             f"{self._time(taken.entered_at)})")
+            else:
+                return Who(RESIDENT, f"{RULE_SPACE}{space.space}",
+                           f"{shown}: a car of household {household} on its space {space.space}", household, space.space)
+        monthly = self.passes.get((plate, lot.id))
+        if monthly is not None:
+            if now < monthly.until:
+                return Who(PASS, f"{RULE_PASS}{lot.id}", f"{shown}: monthly pass for lot {lot.id} until "
+                           f"{self._time(monthly.until)}", household, charge_from_end=monthly.until, notes=tuple(notes))
+            notes.append(f"its monthly pass ended {self._time(monthly.until)}")
+        permission = self.access.credentials.get(f"{PLATE}:{plate}")
+        if permission is not None and vehicle is None:
+            label = f" ({permission.label})" if permission.label else ""
+            until = f" until {self._time(permission.valid_until)}" if permission.valid_until is not None else ""
+            return Who(VISITOR, RULE_VISITOR, f"{shown}: a visitor's car{label}, permitted{until}", permission.household,
+                       charge_from_end=permission.valid_until, notes=tuple(notes))
+        whose = f" of household {household} with no space or pass in lot {lot.id}" if household else ""
+        return Who(TEMPORARY, RULE_TEMPORARY, f"{shown}: a temporary car{whose}", household, notes=tuple(notes))
+
+    def decide(self, lane: Lane, lot: Lot, count: Count, plate: str, now: float, context: Context | None) -> Admission:
+        """Steps 1 to 3 for ``plate`` at entry lane ``lane``; access's decision is fired and logged."""
+        who = self.who(lot, plate, now)
+        notes = list(who.notes)
+        what_if = self.access.check(PLATE, plate, lane.id, at=now)
+        decision: Decision | None = None
+        if what_if.rule == UNKNOWN:
+            restriction = self.access.restrictions.first(((PLATE, plate),), VEHICLE, now)
+            if restriction is not None:
+                return Admission(False, who, f"restriction:{restriction.id}",
+                                 f"denied: {restriction.sentence(self.access.tz)}",
+                                 SHOWN_FOR_RESTRICTION.get(restriction.kind, "禁止通行"), None, notes)
+        else:
+            decision = self.access.check(PLATE, plate, lane.id, source="parking", direction=IN, context=context)
+            if not decision.granted:
+                return Admission(False, who, decision.rule, decision.reason, self._shown(decision.rule), decision, notes)
+        if who.kind in (VISITOR, TEMPORARY):
+            refused = self._no_space(lot, count, who)
+            if refused is not None:
+                rule, reason, shown = refused
+                return Admission(False, who, rule, reason, shown, decision, notes)
+        return Admission(True, who, who.rule, who.reason, SHOWN_FOR_KIND[who.kind], decision, notes)
+
+    @staticmethod
+    def _no_space(lot: Lot, count: Count, who: Who) -> tuple[str, str, str] | None:
+        if who.kind == TEMPORARY and not lot.admit_temporary:
+            return (RULE_NO_TEMPORARY, f"{who.reason}; lot {lot.id} takes no temporary cars (visitors are let in "
+                    "when their host confirms)", "外来车辆 请到岗亭登记")
+        if count.temporary_free == 0:
+            figures = (f"{count.temporary} of {lot.temporary_spaces} temporary spaces taken, "
+                       f"{count.occupied} cars in {lot.capacity} spaces")
+            return RULE_LOT_FULL, f"{who.reason}; lot {lot.id} is full: {figures}", "车位已满"
+        return None
+
+    def _shown(self, rule: str) -> str:
+        if rule.startswith("restriction:"):
+            restriction = self.access.restrictions.by_id.get(rule.removeprefix("restriction:"))
+            return SHOWN_FOR_RESTRICTION.get(restriction.kind if restriction else "", "禁止通行")
+        if rule == "credential:validity":
+            return "授权已过期 请联系业主"
+        if rule.startswith("schedule:"):
+            return "非通行时段"
+        return "未授权车辆 请联系保安"
+
+    def _time(self, when: float | None) -> str:
+        return "?" if when is None else f"{datetime.fromtimestamp(when, self.access.tz):%Y-%m-%d %H:%M}"

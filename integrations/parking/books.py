@@ -1,0 +1,52 @@
+"""What was paid toward each session, on a ledger (``<data dir>/parking_ledger.db``).
+
+A payment is one posting whose id is ``pay:<payment_id>``: ``method:<method>`` −amount (the
+money came in that way: cash at the booth, WeChat through the payments integration...) and
+``session:<id>`` +amount. The ledger applies an id once, so a payment repeated — a cashier's
+retry, a provider's second notice — changes nothing and answers the first posting. A
+session's balance is what was paid toward it; income by method is the ledger's postings of
+kind ``parking_payment``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from xiaoqu.core.ledger import Ledger, Posted
+
+from .const import LEDGER_FILE, LEDGER_KIND, METHOD_ACCOUNT, SESSION_ACCOUNT
+
+
+def session_account(session_id: str) -> str:
+    return f"{SESSION_ACCOUNT}{session_id}"
+
+
+class Books:
+    def __init__(self, data_dir: Path, clock: Callable[[], float]) -> None:
+        self.ledger = Ledger(data_dir / LEDGER_FILE, clock=clock)
+        self._opened: set[str] = set()
+
+    async def open(self) -> None:
+        await self.ledger.open()
+        self._opened.update(self.ledger.balances())
+
+    async def close(self) -> None:
+        await self.ledger.close()
+
+    async def _account(self, account: str) -> str:
+        if account not in self._opened:
+            await self.ledger.open_account(account, None)
+            self._opened.add(account)
+        return account
+
+    async def pay(self, payment_id: str, session_id: str, amount: int, method: str, data: Mapping[str, Any]) -> Posted:
+        """Post ``amount`` paid toward ``session_id``; a repeated ``payment_id`` answers the first posting."""
+        legs = [(await self._account(f"{METHOD_ACCOUNT}{method}"), -amount),
+                (await self._account(session_account(session_id)), amount)]
+        return await self.ledger.post(f"pay:{payment_id}", LEDGER_KIND, legs, data={"session": session_id, **data})
+
+    def paid(self, session_id: str) -> int:
+        """What was paid toward ``session_id`` (0 when nothing was)."""
+        account = session_account(session_id)
+        return self.ledger.balance(account) if account in self._opened else 0

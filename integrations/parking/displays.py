@@ -1,0 +1,85 @@
+"""What the lanes' displays show, and what a camera that answers on its own request is told.
+
+Two kinds of message on ``display/<id>/show`` (schema ``display_show``, docs/device-protocol.md):
+
+- **guidance** (``mode: idle``, retained): the lot's free spaces, ``余位 23`` (and
+  ``临时车位已满`` when the temporary spaces are full), on every display of the lot's lanes,
+  whenever the count changes; a display that restarts gets it back from the broker;
+- **a decision** (``mode: event``): the car's plate (masked), the decision's line (``欢迎回家``,
+  ``欠费 请到物业缴费``, ``请缴费 ¥11.00`` with the order's QR code), shown for
+  ``show_seconds`` (a payment: until it is paid or five minutes), then back to the guidance.
+
+A camera that answers on its own HTTP request (Vzenith, Dahua) is given the decision too,
+through lpr's ``set_reply``: it opens its own relay and speaks the line. A read that came
+another way (MQTT, Hikvision) gets the barrier commanded (:mod:`.gate`).
+"""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, Final
+
+from xiaoqu.integrations import mqtt
+from xiaoqu.integrations.lpr import GateReply, get_lpr
+
+from .const import DISPLAY_TOPIC
+
+if TYPE_CHECKING:
+    from xiaoqu.core.hub import Hub
+
+    from .models import Lane
+    from .occupancy import Count
+
+_LOGGER = logging.getLogger(__package__)
+
+#: How long a payment's screen stays (it goes back to the guidance when the car is let out).
+PAY_SECONDS: Final = 300
+LINE_MAX: Final = 32
+GREEN: Final = "green"
+RED: Final = "red"
+YELLOW: Final = "yellow"
+WHITE: Final = "white"
+
+
+class Displays:
+    def __init__(self, hub: Hub, lanes: list[Lane], show_seconds: int) -> None:
+        self.hub = hub
+        self.show_seconds = show_seconds
+        self._by_lot: dict[str, list[str]] = {}
+        for lane in lanes:
+            if lane.display is not None:
+                self._by_lot.setdefault(lane.lot, []).append(lane.display)
+
+    def guidance(self, count: Count) -> None:
+        """The lot's free spaces on every display of its lanes (retained)."""
+        lines = [f"余位 {count.free}"]
+        if count.lot.admit_temporary and count.free and not count.temporary_free:
+            lines.append("临时车位已满")
+        for display in self._by_lot.get(count.lot.id, ()):
+            self._publish(display, {"lines": lines, "mode": "idle", "colour": WHITE}, retain=True)
+
+    def show(self, lane: Lane, lines: list[str], colour: str, *, voice: str | None = None, qr: str | None = None,
+             seconds: int | None = None) -> None:
+        """A decision on ``lane``'s display, for ``seconds`` (``show_seconds`` unless told)."""
+        if lane.display is None:
+            return
+        payload: dict[str, Any] = {"lines": [line[:LINE_MAX] for line in lines[:4]], "mode": "event",
+                                   "seconds": seconds or self.show_seconds, "colour": colour}
+        if voice:
+            payload["voice"] = voice[:64]
+        if qr:
+            payload["qr"] = qr[:512]
+        self._publish(lane.display, payload, retain=False)
+
+    def reply(self, read_id: str | None, *, open: bool, text: str) -> bool:
+        """Answer the camera that sent ``read_id`` on its own request; True when it will carry it."""
+        if read_id is None:
+            return False
+        return get_lpr(self.hub).set_reply(read_id, GateReply(open=open, voice=text, text=text))
+
+    def _publish(self, display: str, payload: dict[str, Any], *, retain: bool) -> None:
+        try:
+            topic = f"{mqtt.topic_root(self.hub)}/{DISPLAY_TOPIC.format(id=display)}"
+            mqtt.publish_nowait(self.hub, topic, {**payload, "ts": round(self.hub.clock.time(), 3)}, qos=1,
+                                retain=retain)
+        except RuntimeError as err:  # no mqtt on this hub: the displays cannot be reached
+            _LOGGER.debug("Display %s not told (%s)", display, err)

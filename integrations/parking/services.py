@@ -1,0 +1,64 @@
+"""The parking services, one table: the fee, a payment, the sessions, the occupancy, a guard's release."""
+from __future__ import annotations
+
+from typing import Any, Final
+
+from xiaoqu.core.services import ServiceCall, ServiceSpec, SupportsResponse
+
+from .const import SERVICE_FEE, SERVICE_OPEN_GATE, SERVICE_PAY, SERVICE_SESSIONS, SERVICE_SET_OCCUPANCY
+from .runtime import get_parking
+from .schema import FEE_SCHEMA, OPEN_GATE_SCHEMA, PAY_SCHEMA, SESSIONS_SCHEMA, SET_OCCUPANCY_SCHEMA
+
+
+def fee(call: ServiceCall) -> dict[str, Any]:
+    """``{"fee_fen", "explanation"}``: the lot's tariff for the stay, line by line."""
+    data = call.data
+    priced = get_parking(call.hub).fee(data["lot"], data["entered_at"], data["exited_at"])
+    return {"fee_fen": priced.fen, "explanation": priced.explanation, "lines": priced.lines, "rule": priced.rule}
+
+
+async def pay(call: ServiceCall) -> dict[str, Any]:
+    """``{"paid_fen", "session_id"}``; a repeated ``payment_id`` changes nothing."""
+    data = call.data
+    return await get_parking(call.hub).pay(amount_fen=data["amount_fen"], payment_id=data["payment_id"],
+                                           method=data["method"], session_id=data.get("session_id"),
+                                           plate=data.get("plate"), context=call.context)
+
+
+def sessions(call: ServiceCall) -> dict[str, Any]:
+    data = dict(call.data)
+    parking = get_parking(call.hub)
+    session_id = data.pop("session_id", None)
+    if session_id is not None:
+        found = [s for s in (parking.sessions.by_id.get(session_id),) if s is not None]
+    else:
+        found = list(parking.find(**data))
+    return {"sessions": [session.as_response(call.hub.clock.tz) for session in found]}
+
+
+def set_occupancy(call: ServiceCall) -> dict[str, Any]:
+    data = call.data
+    return get_parking(call.hub).set_occupancy(data["lot"], data["occupied"], data.get("temporary"), data["reason"],
+                                               call.context)
+
+
+async def open_gate(call: ServiceCall) -> dict[str, Any]:
+    data = call.data
+    return await get_parking(call.hub).open_gate(data["lane"], data["reason"], data.get("plate"), call.context)
+
+
+SERVICES: Final = [
+    ServiceSpec(SERVICE_FEE, fee, FEE_SCHEMA, "What a stay in a lot costs by its tariff, explained line by line",
+                SupportsResponse.ONLY),
+    ServiceSpec(SERVICE_PAY, pay, PAY_SCHEMA,
+                "Record a payment toward a car's session (at the booth, or in advance); a repeated payment_id "
+                "changes nothing; a car at an exit that owes nothing more is let out", SupportsResponse.OPTIONAL),
+    ServiceSpec(SERVICE_SESSIONS, sessions, SESSIONS_SCHEMA,
+                "Cars' sessions, newest first, by lot, plate, status, kind or those waiting for the guard",
+                SupportsResponse.ONLY),
+    ServiceSpec(SERVICE_SET_OCCUPANCY, set_occupancy, SET_OCCUPANCY_SCHEMA,
+                "Set a lot's count of cars after a walk round, with the reason (audited)", SupportsResponse.OPTIONAL),
+    ServiceSpec(SERVICE_OPEN_GATE, open_gate, OPEN_GATE_SCHEMA,
+                "Raise a lane's arm by hand with the reason (audited): the car waiting there let in or out as "
+                "released by the guard", SupportsResponse.OPTIONAL),
+]
