@@ -82,7 +82,7 @@ BUILTIN_KINDS = (
 #: Messages the hub itself publishes under the device tree (ignored when they come back).
 HUB_MESSAGES = frozenset({
     ("reader", "result"), ("door", "command"), ("barrier", "command"), ("pos", "result"),
-    ("controller", "whitelist"), ("controller", "ack"),
+    ("controller", "whitelist"), ("controller", "ack"), ("display", "show"),
 })
 
 
