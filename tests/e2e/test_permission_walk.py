@@ -99,6 +99,7 @@ async def demo(tmp_path: Path) -> Any:
     config.pop("simulator")  # the walk needs the pages, not the traffic
     config["modbus"] = []
     config.pop("acme_barrier", None)
+    config.pop("barrier", None)
     import_the_estate(tmp_path, config)
     async with running_hub(tmp_path, config) as hub:
         for role in ROLES:
