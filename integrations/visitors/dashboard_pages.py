@@ -31,7 +31,6 @@ from .const import (
     SERVICE_LOG,
     SERVICE_PASS,
     SERVICE_REGISTER,
-    STATUSES,
 )
 from .runtime import get_visitors
 from .schema import MAX_LOG_LIMIT
@@ -45,8 +44,8 @@ REGISTER: Final = f"{DOMAIN}.{SERVICE_REGISTER}"
 LOG: Final = f"{DOMAIN}.{SERVICE_LOG}"
 #: A visit's status as staff read it (the badge's words), and the badge's colour.
 STATUS_LABELS: Final = {"pending": N_("Waiting for the host"), "confirmed": N_("Confirmed"),
-                        "refused": N_("Refused"), "expired": N_("Expired unanswered"),
-                        "overstay": N_("Overstaying"), "closed": N_("Closed")}
+                        "refused": N_("Refused by the host"), "expired": N_("Expired unanswered"),
+                        "overstay": N_("Overstaying"), "closed": N_("Visit closed")}
 BADGES: Final = {"pending": "warn", "confirmed": "ok", "refused": "bad", "expired": "", "overstay": "bad",
                  "closed": ""}
 #: The registration form's fields, as ``visitors.register`` takes them.
@@ -58,6 +57,13 @@ LOG_FIELDS: Final = (Field("household", N_("Household"), "1-2-0601"), Field("dat
                      Field("plate", N_("Plate"), maxlength=20),
                      Field("status", N_("Status"), choices=tuple(STATUS_LABELS.items())))
 PAGE_SIZE: Final = 100
+#: The log's columns, in order (the page's and the export's): what it shows of a visit, masked.
+COLUMNS: Final = (("registered_at", N_("Registered")), ("visit_id", N_("Visit")), ("household", N_("Household")),
+                  ("name", N_("Visitor")), ("phone", N_("Phone")), ("plate", N_("Plate")),
+                  ("purpose_name", N_("Purpose of the visit")), ("status", N_("Status")), ("leave_by", N_("Leave by")),
+                  ("answered_by", N_("Answered by")), ("entered_at", N_("Entered")),
+                  ("closed_at", N_("Left or closed")), ("closed_by", N_("Closed by")),
+                  ("registered_by", N_("Registered by")))
 
 
 def _row(page: PageRequest, shown: dict[str, Any]) -> dict[str, Any]:
@@ -140,12 +146,12 @@ async def log_page(page: PageRequest) -> web.Response:
                              return_response=True)
     rows = [_row(page, shown) for shown in (answer or {})["visits"]]
     if fmt is not None:
-        return export_response(page, "visitor-log", [page.gettext(heading) for _, heading in log.COLUMNS],
-                               ([row["status_label"] if name == "status" else row.get(name) for name, _ in log.COLUMNS]
+        return export_response(page, "visitor-log", [page.gettext(heading) for _, heading in COLUMNS],
+                               ([row["status_label"] if name == "status" else row.get(name) for name, _ in COLUMNS]
                                 for row in rows), fmt)
     csv_url, xlsx_url = export_urls(page)
     return page.render("visitors/log.html", visits=rows, fields=LOG_FIELDS, asked=filters, csv_url=csv_url,
-                       xlsx_url=xlsx_url, columns=log.COLUMNS, statuses=STATUSES)
+                       xlsx_url=xlsx_url, columns=COLUMNS)
 
 
 def _detail(event: Event) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from xiaoqu.integrations.access.resolve import normalise_plate
 from xiaoqu.integrations.access.schema import epoch
@@ -17,13 +17,6 @@ from xiaoqu.integrations.lpr.normalize import normalize_plate
 if TYPE_CHECKING:
     from .models import Visit
     from .visits import Visitors
-
-#: The columns of an export, in order: what the log shows of a visit (masked), with its headings.
-COLUMNS: Final = (("registered_at", "Registered"), ("visit_id", "Visit"), ("household", "Household"),
-                  ("name", "Visitor"), ("phone", "Phone"), ("plate", "Plate"), ("purpose_name", "Purpose"),
-                  ("status", "Status"), ("leave_by", "Leave by"), ("answered_by", "Answered by"),
-                  ("entered_at", "Entered"), ("closed_at", "Left or closed"), ("closed_by", "Closed by"),
-                  ("registered_by", "Registered by"))
 
 
 def _plate(text: str) -> str:

@@ -85,6 +85,12 @@ def minutes(seconds: float) -> int:
     return max(0, int(seconds // 60))
 
 
+def span(seconds: float) -> str:
+    """A duration as people say it: ``12 h``, ``1 h 30 min``, ``45 min``."""
+    hours, rest = divmod(minutes(seconds), 60)
+    return " ".join(part for part in (f"{hours} h" if hours else "", f"{rest} min" if rest or not hours else "") if part)
+
+
 class Visitors:
     """The visits of one hub (``get_visitors(hub)``)."""
 
@@ -155,7 +161,7 @@ class Visitors:
         if visit is not None and (caller.household is None or visit.household == caller.household):
             return visit
         why = "no such visit" if visit is None else "another household's visit"
-        audit(self.hub, AUDIT_ANSWER_REFUSED, caller, visit=visit_id, act=act, why=why, household=caller.household)
+        audit(self.hub, AUDIT_ANSWER_REFUSED, caller, visit=visit_id, attempt=act, why=why, household=caller.household)
         _LOGGER.warning("visitors: %s by %s refused: visit %s: %s", act, caller.name, visit_id, why)
         raise VisitNotFound(f"visit {visit_id} is not found")
 
@@ -190,8 +196,9 @@ class Visitors:
         if leave_by <= now:
             raise VisitError(f"leave_by: {when:%Y-%m-%d %H:%M} has passed; give the time the visitor must leave by")
         if leave_by - now > most.total_seconds():
-            raise VisitError(f"leave_by: {when:%Y-%m-%d %H:%M} is {minutes(leave_by - now)} minutes away; a "
-                             f"{purpose} visit lasts at most {minutes(most.total_seconds())} minutes (visitors: max_stay)")
+            where = f"purposes: {purpose}: max_stay" if self.purposes[purpose].get("max_stay") else "max_stay"
+            raise VisitError(f"leave_by: {when:%Y-%m-%d %H:%M} is {span(leave_by - now)} away; a visit for "
+                             f"{purpose} lasts at most {span(most.total_seconds())} (visitors: {where})")
         return leave_by
 
     def _plate_checked(self, raw: str | None) -> str | None:
@@ -254,7 +261,7 @@ class Visitors:
             raise self._refused(visit, caller, f"visit {visit.id} was {visit.status}{who}; it takes no answer now")
 
     def _refused(self, visit: Visit, caller: Caller, why: str) -> VisitConflict:
-        audit(self.hub, AUDIT_ANSWER_REFUSED, caller, visit=visit.id, act="answer", why=why, household=visit.household)
+        audit(self.hub, AUDIT_ANSWER_REFUSED, caller, visit=visit.id, attempt="answer", why=why, household=visit.household)
         return VisitConflict(why)
 
     def _after_answer(self, visit: Visit, caller: Caller, before: str, token: str | None) -> None:

@@ -18,13 +18,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.fixtures_mqtt import BrokerProcess
-from tests.integrations.portal.conftest import ALICE, BOB, Portal, audit_acts, portal
+from tests.integrations.portal.conftest import ALICE, BOB, Portal, audit_acts, portal, portal_config
 from xiaoqu.core.bus import Context
 from xiaoqu.core.clock import ManualClock
+from xiaoqu.core.hub import Hub
+from xiaoqu.core.testing import running_hub
 from xiaoqu.integrations.access import get_access
 from xiaoqu.integrations.visitors import get_visitors
 
-__all__ = ["ALICE", "BOB", "START", "Estate", "audit_acts", "estate"]
+__all__ = ["ALICE", "BOB", "START", "Estate", "audit_acts", "estate", "restarted"]
 
 SITE_TZ = ZoneInfo("Asia/Shanghai")
 #: Monday 2 March 2026, 10:00 in Shanghai.
@@ -82,6 +84,14 @@ async def estate(site_dir: Path, broker: BrokerProcess, *, clock: ManualClock | 
         found = Estate(site.hub, site.probe, site.session, site.tokens, people=site.people)
         found.clock = clock
         yield found
+
+
+@asynccontextmanager
+async def restarted(site_dir: Path, broker: BrokerProcess, clock: ManualClock) -> AsyncIterator[Hub]:
+    """The same site started again: its people, visits and passes are what the last run left."""
+    async with running_hub(site_dir, portal_config(broker, access=ACCESS, visitors=VISITORS), clock=clock) as hub:
+        await hub.block_till_done()
+        yield hub
 
 
 @pytest.fixture
