@@ -128,7 +128,7 @@ class Parking:
         """Decide a car at an entry lane; the session it opens, if it is let in."""
         lane, plate, now = read.lane, read.plate, read.time
         lot = self.lots[lane.lot]
-        inside = self.sessions.inside(lot.id, plate)
+        inside = list(self.sessions.inside(lot.id, plate))
         if inside and inside[0].entry_lane == lane.id and now - (inside[0].entered_at or 0) < self.repeat_seconds:
             _LOGGER.debug("Parking %s: %s read again after being let in: nothing to do", lane.id, mask_plate(plate))
             return None
