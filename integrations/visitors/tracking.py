@@ -40,8 +40,8 @@ def listen(visitors: Visitors) -> Callable[[], None]:
         direction = event.data.get("direction")
         visit = visitors.admitted_with_plate(str(event.data.get("plate")))
         if visit is not None and direction in ("in", "out"):
-            hub.create_task(visitors.seen(visit.id, str(event.data.get("camera")), leaving=direction == "out"),
-                            name=f"visitors: {visit.id} at a camera")
+            hub.create_task(visitors.seen(visit.id, str(event.data.get("camera")), event.time_fired,
+                                          leaving=direction == "out"), name=f"visitors: {visit.id} at a camera")
 
     def decided(event: Event) -> None:
         data = event.data
@@ -51,7 +51,8 @@ def listen(visitors: Visitors) -> Callable[[], None]:
             return
         for visit in visitors.admitted_of(data.get("household")):
             if _shows(visit, data.get("type"), data.get("value")):
-                hub.create_task(visitors.seen(visit.id, door, leaving=leaving), name=f"visitors: {visit.id} at {door}")
+                hub.create_task(visitors.seen(visit.id, door, event.time_fired, leaving=leaving),
+                                name=f"visitors: {visit.id} at {door}")
                 return
 
     stops = [hub.bus.listen(EVENT_PLATE_READ, plate_read), hub.bus.listen(EVENT_ACCESS_GRANTED, decided),

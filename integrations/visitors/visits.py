@@ -286,14 +286,14 @@ class Visitors:
 
     # --- arriving and leaving ----------------------------------------------------------------
 
-    async def seen(self, visit_id: str, door: str, *, leaving: bool) -> None:
-        """The visitor was seen at ``door`` (a reader granting their pass, a camera reading their
-        plate): their arrival the first time, their leaving at an exit."""
+    async def seen(self, visit_id: str, door: str, at: float, *, leaving: bool) -> None:
+        """The visitor was seen at ``door`` at ``at`` (a reader granting their pass, a camera
+        reading their plate): their arrival the first time, their leaving at an exit."""
         async with self._lock:
             visit = self.visits.get(visit_id)
             if visit is None or not visit.admitted or (not leaving and visit.entered_at is not None):
                 return
-            now = self.hub.clock.time()
+            now = at
             if leaving:
                 visit = await self._close(visit, now, f"seen leaving at {door}", exit=door)
             else:

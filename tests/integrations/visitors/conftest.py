@@ -76,9 +76,11 @@ class Estate(Portal):
 
 @asynccontextmanager
 async def estate(site_dir: Path, broker: BrokerProcess, *, clock: ManualClock | None = None,
-                 **visitors: Any) -> AsyncIterator[Estate]:
+                 config: dict[str, Any] | None = None, **visitors: Any) -> AsyncIterator[Estate]:
+    """The estate; ``visitors`` changes the visitors section, ``config`` adds sections (notify, automation)."""
     clock = clock or ManualClock(START)
-    async with portal(site_dir, broker, clock=clock, access=ACCESS, visitors={**VISITORS, **visitors}) as site:
+    async with portal(site_dir, broker, clock=clock, access=ACCESS, visitors={**VISITORS, **visitors},
+                      **(config or {})) as site:
         for door in DOORS:
             get_access(site.hub).register_door(door)
         found = Estate(site.hub, site.probe, site.session, site.tokens, people=site.people)

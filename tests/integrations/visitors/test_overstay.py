@@ -94,3 +94,23 @@ async def test_a_visitor_seen_leaving_closes_the_visit_and_ends_the_pass(site_di
         assert site.access.check("qr", token, "gate-2", source="reader").granted is False
         await site.settle()
         assert (site.visitors.visits[walker].status, site.visitors.visits[walker].exit) == ("closed", "gate-2")
+
+
+async def test_the_blueprint_tells_the_guard_room_and_the_host(site_dir: Path, broker: BrokerProcess) -> None:
+    config = {"notify": [{"name": "guard_room"}, {"name": "residents"}], "automation": [{
+        "id": "visitor_overstay", "use_blueprint": {"path": "visitor_overstay.yaml", "input": {
+            "guard_room": "notify.guard_room", "host": "notify.residents"}}}]}
+    async with estate(site_dir, broker, config=config) as site:
+        sent: list = []
+        site.hub.bus.listen("notification_sent", sent.append)
+        visit, token = await _confirmed(site, plate="粤B12345")
+        site.access.check("qr", token, "gate-1", source="reader")
+        site.clock.advance(timedelta(hours=2))
+        await site.settle()
+        await site.settle()
+        told = {event.data["target"]: event.data for event in sent}
+        assert set(told) == {"guard_room", "residents"}
+        assert told["guard_room"]["message"] == (
+            f"Visitor 王** (粤B1***5) of household {ALICE} (探亲访友 Visiting) was to leave by 12:00 and has not been "
+            f"seen leaving; came in at 10:00 through gate-1. Visit {visit}, registered by guard.")
+        assert told["residents"]["recipients"] == [ALICE] and "王**" in told["residents"]["message"]
