@@ -14,7 +14,7 @@ retained answer (one the broker would replay at every reconnect) is not taken.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core.payload import PayloadError, loads
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 #: ``answer(household, visit_id, accept, reason)``: what the channel hands an answer to.
-Answer = Callable[[str, str, bool, "str | None"], Awaitable[None]]
+Answer = Callable[[str, str, bool, "str | None"], Coroutine[Any, Any, None]]
 
 
 class HouseholdChannel:

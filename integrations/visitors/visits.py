@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, Final
 from xiaoqu.core.errors import HubError, ServiceValidationError
 from xiaoqu.core.masking import mask_plate
 from xiaoqu.core.rowstore import RowStore
-from xiaoqu.integrations.access.schema import epoch
 from xiaoqu.integrations.lpr.normalize import normalize_plate
 
 from .callers import Caller, audit, household_app
@@ -176,7 +175,7 @@ class Visitors:
         household = data["host_household"]
         if self.residents.household(household) is None:
             raise VisitError(f"host_household: no household {household}")
-        leave_by = self._leave_by_checked(epoch(data["leave_by"], self.tz), now, purpose)
+        leave_by = self._leave_by_checked(data["leave_by"], now, purpose)
         plate = self._plate_checked(data.get("plate"))
         async with self._lock:
             visit_id = self._new_id()
@@ -190,8 +189,10 @@ class Visitors:
               plate=visit.plate_masked)
         return visit
 
-    def _leave_by_checked(self, leave_by: float, now: float, purpose: str) -> float:
+    def _leave_by_checked(self, when: datetime, now: float, purpose: str) -> float:
+        """``when`` (site time unless it carries an offset) as epoch seconds, if ahead and within the limit."""
         most: timedelta = self.purposes[purpose].get("max_stay") or self.config["max_stay"]
+        leave_by = (when if when.tzinfo is not None else when.replace(tzinfo=self.tz)).timestamp()
         when = datetime.fromtimestamp(leave_by, self.tz)
         if leave_by <= now:
             raise VisitError(f"leave_by: {when:%Y-%m-%d %H:%M} has passed; give the time the visitor must leave by")

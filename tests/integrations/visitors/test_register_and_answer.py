@@ -13,6 +13,7 @@ import pytest
 from tests.fixtures_mqtt import BrokerProcess
 from tests.integrations.visitors.conftest import ALICE, BOB, START, audit_acts, estate
 from xiaoqu.core.errors import HubError, ServiceValidationError, Unauthorized
+from xiaoqu.integrations.residents import get_residents
 from xiaoqu.integrations.visitors.callers import caller_of
 
 NAME, PHONE = "王小明", "13912345678"
@@ -167,3 +168,13 @@ async def test_the_visitors_data_in_clear_only_to_managers_and_audited(site_dir:
         reads = [(a["by"], a["field"]) for a in await audit_acts(site.hub) if a["act"] == "visitor_personal_data_read"]
         assert reads == [("staff", "phone"), ("staff", "name")]
 
+
+
+async def test_a_residents_car_gets_no_permission_and_the_answer_says_why(site_dir: Path,
+                                                                         broker: BrokerProcess) -> None:
+    async with estate(site_dir, broker) as site:
+        await get_residents(site.hub).add_vehicle("沪A12345", BOB)
+        visit = await site.register(ALICE, plate="沪A12345")
+        passes = (await site.call("alice", "confirm", visit_id=visit, accept=True))["visit"]["passes"]
+        assert passes["plate"] is None and passes["qr"] is not None
+        assert passes["notes"] == [f"no plate permission: plate 沪A1***5 is a car of household {BOB}; it needs no permission"]
