@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from xiaoqu.core.ledger import Ledger, Posted
+from xiaoqu.core.ledger import Ledger, Posted, Transaction
 
 from .const import LEDGER_FILE, LEDGER_KIND, METHOD_ACCOUNT, SESSION_ACCOUNT
 
@@ -40,11 +40,19 @@ class Books:
             self._opened.add(account)
         return account
 
+    @staticmethod
+    def transaction_id(payment_id: str) -> str:
+        return f"pay:{payment_id}"
+
+    async def posted(self, payment_id: str) -> Transaction | None:
+        """The posting of ``payment_id``, if it was taken before."""
+        return await self.ledger.transaction(self.transaction_id(payment_id))
+
     async def pay(self, payment_id: str, session_id: str, amount: int, method: str, data: Mapping[str, Any]) -> Posted:
         """Post ``amount`` paid toward ``session_id``; a repeated ``payment_id`` answers the first posting."""
         legs = [(await self._account(f"{METHOD_ACCOUNT}{method}"), -amount),
                 (await self._account(session_account(session_id)), amount)]
-        return await self.ledger.post(f"pay:{payment_id}", LEDGER_KIND, legs, data={"session": session_id, **data})
+        return await self.ledger.post(self.transaction_id(payment_id), LEDGER_KIND, legs, data={"session": session_id, **data})
 
     def paid(self, session_id: str) -> int:
         """What was paid toward ``session_id`` (0 when nothing was)."""

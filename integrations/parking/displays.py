@@ -10,8 +10,8 @@ Two kinds of message on ``display/<id>/show`` (schema ``display_show``, docs/dev
   ``show_seconds`` (a payment: until it is paid or five minutes), then back to the guidance.
 
 A camera that answers on its own HTTP request (Vzenith, Dahua) is given the decision too,
-through lpr's ``set_reply``: it opens its own relay and speaks the line. A read that came
-another way (MQTT, Hikvision) gets the barrier commanded (:mod:`.gate`).
+through lpr's ``set_reply``: it pulses its relay and speaks the line. The barrier is commanded
+whatever the camera does (:mod:`.parking`): only the barrier confirms that the arm went up.
 """
 from __future__ import annotations
 
@@ -70,11 +70,10 @@ class Displays:
             payload["qr"] = qr[:512]
         self._publish(lane.display, payload, retain=False)
 
-    def reply(self, read_id: str | None, *, open: bool, text: str) -> bool:
-        """Answer the camera that sent ``read_id`` on its own request; True when it will carry it."""
-        if read_id is None:
-            return False
-        return get_lpr(self.hub).set_reply(read_id, GateReply(open=open, voice=text, text=text))
+    def reply(self, read_id: str | None, *, open: bool, text: str) -> None:
+        """Answer the camera that sent ``read_id`` on its own request, when its format has one."""
+        if read_id is not None:
+            get_lpr(self.hub).set_reply(read_id, GateReply(open=open, voice=text, text=text))
 
     def _publish(self, display: str, payload: dict[str, Any], *, retain: bool) -> None:
         try:

@@ -169,9 +169,8 @@ class Parking:
     def _refuse(self, read: Read, admission: Admission) -> None:
         lane, shown = read.lane, admission.shown
         self.refused[lane.id] = (read, admission)
-        if not read.offline:
-            self.displays.show(lane, [mask_plate(read.plate), shown], RED, voice=shown)
-            self.displays.reply(read.read_id, open=False, text=shown)
+        self.displays.show(lane, [mask_plate(read.plate), shown], RED, voice=shown)
+        self.displays.reply(read.read_id, open=False, text=shown)
         self.hub.bus.fire(EVENT_REFUSED, {
             "lot": lane.lot, "lane": lane.id, "plate_masked": mask_plate(read.plate), "kind": admission.who.kind,
             "rule": admission.rule, "reason": admission.reason, "shown": shown, "notes": admission.notes,
@@ -225,7 +224,8 @@ class Parking:
         if matched_why is not None:
             session.explanation = [matched_why, *priced.lines]
         if session.due_fen == 0 or read.offline:
-            self._let_out(session, read, context, RULE_PAID if session.paid_fen else RULE_FREE)
+            rule = RULE_OFFLINE if session.due_fen else RULE_PAID if session.paid_fen else RULE_FREE
+            self._let_out(session, read, context, rule)
         else:
             self.displays.reply(read.read_id, open=False, text=f"请缴费 {yuan(session.due_fen)}")
             self._ask(session, lane, context, new_order=True)
@@ -293,25 +293,26 @@ class Parking:
             return None
         return duration(timedelta(seconds=session.quoted_at - session.entered_at))
 
-    def _let_out(self, session: Session, read: Read | None, context: Context, rule: str) -> None:
-        """Close ``session`` and raise its exit lane's arm (unless the read came offline)."""
+    def _let_out(self, session: Session, read: Read | None, context: Context, rule: str, *,
+                 by_hand: str | None = None) -> None:
+        """Close ``session`` and raise its exit lane's arm: on an exit read that owes nothing (the
+        arm stays for an offline read: the car is gone), on the payment that settles it, or after
+        a guard raised it by hand (``by_hand``: why), whatever is still due kept as unpaid."""
         assert session.exit_lane is not None
         lane = self.lanes[session.exit_lane]
-        now = read.time if read is not None else self.hub.clock.time()
-        session.status, session.exited_at = LEFT, now
+        session.status, session.exited_at = LEFT, read.time if read is not None else self.hub.clock.time()
         session.unpaid_fen = session.due_fen
-        offline = read is not None and read.offline
-        if offline and session.unpaid_fen:
-            rule = RULE_OFFLINE
-            self._attention(session, lane, f"left while the hub was away (an offline read): {yuan(session.unpaid_fen)} "
-                                           "unpaid")
+        if session.unpaid_fen and (by_hand or read is not None and read.offline):
+            why = by_hand or "left while the hub was away (an offline read)"
+            self._attention(session, lane, f"{why}: {yuan(session.unpaid_fen)} unpaid")
         self.sessions.closed(session)
         note = self.occupancy.leave(session.lot, session.temporary_space) if session.counted else None
         if note:
             _LOGGER.warning("Parking %s: %s", lane.id, note)
-        fee = [f"停车费 {yuan(session.fee_fen)}"] if session.fee_fen else []
-        self._let_through(read, "一路顺风", [mask_plate(session.plate), "一路顺风", *fee], context,
-                          f"{session.kind} {mask_plate(session.plate)} leaves: {rule}", session, lane=lane)
+        if by_hand is None:
+            fee = [f"停车费 {yuan(session.fee_fen)}"] if session.fee_fen else []
+            self._let_through(read, "一路顺风", [mask_plate(session.plate), "一路顺风", *fee], context,
+                              f"{session.kind} {mask_plate(session.plate)} leaves: {rule}", session, lane=lane)
         self._fire(EVENT_EXIT, session, lane, context, kind=session.kind, rule=rule, fee_fen=session.fee_fen,
                    paid_fen=session.paid_fen, unpaid_fen=session.unpaid_fen, matched=session.matched,
                    explanation=session.explanation)
@@ -323,15 +324,16 @@ class Parking:
 
     def _let_through(self, read: Read | None, shown: str, lines: list[str], context: Context, reason: str,
                      session: Session, *, lane: Lane | None = None) -> None:
-        """Show the decision, answer the camera, and raise the arm if the camera will not."""
+        """Show the decision, answer the camera on its own request (it may drive the arm by its
+        relay), and command the barrier all the same: only the barrier confirms the arm went up."""
         lane = lane or (read.lane if read is not None else None)
         assert lane is not None
         if read is not None and read.offline:
             return  # it happened while the hub was away: no gate opens on it
         self.displays.show(lane, lines, GREEN, voice=shown)
-        carried = self.displays.reply(read.read_id if read is not None else None, open=True, text=shown)
-        if not carried:
-            self.hub.create_task(self._raise(lane, reason, session, context), name=f"parking: open {lane.barrier}")
+        if read is not None:
+            self.displays.reply(read.read_id, open=True, text=shown)
+        self.hub.create_task(self._raise(lane, reason, session, context), name=f"parking: open {lane.barrier}")
 
     async def _raise(self, lane: Lane, reason: str, session: Session, context: Context) -> None:
         try:
@@ -358,18 +360,24 @@ class Parking:
     # --- payments -----------------------------------------------------------------------------
 
     async def pay(self, *, amount_fen: int, payment_id: str, method: str, session_id: str | None = None,
-                  plate: str | None = None, context: Context | None = None, order_id: str | None = None) -> dict[str, Any]:
-        """Record a payment toward a session, once per ``payment_id``; let the car out if it is
-        at an exit and now owes nothing. The answer: ``paid_fen`` and ``session_id`` (and more)."""
+                  plate: str | None = None, context: Context | None = None, order_id: str | None = None,
+                  settled_ok: bool = False) -> dict[str, Any]:
+        """Record a payment toward a session, once per ``payment_id`` (a repeat answers as the first
+        did and changes nothing); let the car out if it is at an exit and now owes nothing.
+
+        Staff cannot pay a session that left owing nothing (a slip); a provider's payment
+        (``settled_ok``) is recorded whatever it pays, as the money has moved."""
+        earlier = await self.books.posted(payment_id)
+        if earlier is not None:
+            return self._repeat(payment_id, earlier.data["session"])
         session = self.payable(session_id, plate)
+        if not settled_ok and session.status == LEFT and session.due_fen == 0:
+            raise ServiceValidationError(f"session {session.id} ({mask_plate(session.plate)}) left owing nothing")
         posted = await self.books.pay(payment_id, session.id, amount_fen, method,
                                       {"plate": mask_plate(session.plate), "lot": session.lot, "method": method,
                                        "order_id": order_id})
-        if not posted.new:
-            original = self.sessions.by_id.get(posted.data["session"], session)
-            _LOGGER.info("Parking: payment %s was taken before (session %s): nothing changes", payment_id, original.id)
-            return {"paid_fen": self.books.paid(original.id), "session_id": original.id, "due_fen": original.due_fen,
-                    "repeat": True, "let_out": False}
+        if not posted.new:  # the same payment, taken by a call that was running beside this one
+            return self._repeat(payment_id, posted.data["session"])
         now = self.hub.clock.time()
         session.paid_fen = self.books.paid(session.id)
         if session.status == LEFT:
@@ -390,6 +398,13 @@ class Parking:
             self._persist(session)
         return {"paid_fen": session.paid_fen, "session_id": session.id, "due_fen": session.due_fen, "repeat": False,
                 "let_out": let_out}
+
+    def _repeat(self, payment_id: str, session_id: str) -> dict[str, Any]:
+        """The answer to a payment id taken before: the first payment's session as it stands now."""
+        _LOGGER.info("Parking: payment %s was taken before (session %s): nothing changes", payment_id, session_id)
+        session = self.sessions.by_id.get(session_id)
+        return {"paid_fen": self.books.paid(session_id), "session_id": session_id,
+                "due_fen": session.due_fen if session is not None else 0, "repeat": True, "let_out": False}
 
     def payable(self, session_id: str | None, plate: str | None) -> Session:
         """The session a payment is for: by id, else the plate's car inside (at an exit first)."""
@@ -418,7 +433,8 @@ class Parking:
             return
         try:
             await self.pay(session_id=data["reference"], amount_fen=data["amount_fen"], payment_id=data["payment_id"],
-                           method=data.get("method") or data.get("provider") or "online", order_id=data.get("order_id"))
+                           method=data.get("method") or data.get("provider") or "online", order_id=data.get("order_id"),
+                           settled_ok=True)
         except ServiceValidationError as err:
             _LOGGER.error("Parking: payment %s of order %s pays no session: %s", data.get("payment_id"),
                           data.get("order_id"), err)
@@ -492,21 +508,13 @@ class Parking:
         return session
 
     def _release_out(self, lane: Lane, plate: str | None, by: str, reason: str, context: Context) -> Session | None:
+        """The car asked to pay at ``lane`` (or ``plate``'s) let out by hand, what it owes kept as unpaid."""
         waiting = [s for s in self.sessions.find(lot=lane.lot, status=AT_EXIT, plate=plate) if s.exit_lane == lane.id]
         if not waiting:
             return None
         session = max(waiting, key=lambda s: s.quoted_at or 0)
         session.released_by = by
-        if session.due_fen:
-            self._attention(session, lane, f"let out by hand by {by} with {yuan(session.due_fen)} unpaid: {reason}")
-        self.sessions.closed(session)
-        session.status, session.exited_at, session.unpaid_fen = LEFT, self.hub.clock.time(), session.due_fen
-        if session.counted:
-            self.occupancy.leave(session.lot, session.temporary_space)
-        self._fire(EVENT_EXIT, session, lane, context, kind=session.kind, rule=RULE_RELEASED, fee_fen=session.fee_fen,
-                   paid_fen=session.paid_fen, unpaid_fen=session.unpaid_fen, matched=session.matched,
-                   explanation=session.explanation)
-        self._persist(session)
+        self._let_out(session, None, context, RULE_RELEASED, by_hand=f"let out by hand by {by} ({reason})")
         return session
 
     def who(self, context: Context) -> str:

@@ -61,14 +61,14 @@ ACCESS: dict[str, Any] = {
 }
 
 
-def config(broker: BrokerProcess, **parking: Any) -> dict[str, Any]:
+def config(broker: BrokerProcess, cameras: list[dict[str, Any]], **parking: Any) -> dict[str, Any]:
     return {
         "http": {"server_port": 0},
         "mqtt": broker.hub_config(),
         "residents": {"encryption_key": Fernet.generate_key().decode()},
         "access": ACCESS,
         "lpr": {"cameras": [{"id": "cam-1", "lane": "main-1", "direction": "in"},
-                            {"id": "cam-2", "lane": "main-2", "direction": "out"}]},
+                            {"id": "cam-2", "lane": "main-2", "direction": "out"}, *cameras]},
         "barrier": {"gates": [{"id": "main_gate_lane_1", "name": "Main gate lane 1", "offline_after": 86400},
                               {"id": "main_gate_lane_2", "name": "Main gate lane 2", "offline_after": 86400}]},
         "payments": {},
@@ -201,12 +201,14 @@ async def populate(hub: Hub) -> None:
 
 
 @asynccontextmanager
-async def car_park(tmp_path: Path, broker: BrokerProcess, **parking: Any) -> AsyncIterator[Site]:
-    clock = ManualClock(START, SITE_TZ)
+async def car_park(tmp_path: Path, broker: BrokerProcess, *, cameras: tuple[dict[str, Any], ...] = (),
+                   start: datetime = START, **parking: Any) -> AsyncIterator[Site]:
+    """The car park from ``start``; ``cameras`` more lpr cameras, ``parking`` keys of the section to replace."""
+    clock = ManualClock(start, SITE_TZ)
     site_dir = tmp_path / "site"
     site_dir.mkdir(exist_ok=True)
     async with MqttProbe(broker, f"{ROOT}/barrier/+/command", f"{ROOT}/display/+/show") as probe, \
-            Controllers(broker) as gates, running_hub(site_dir, config(broker, **parking), clock=clock) as hub, \
+            Controllers(broker) as gates, running_hub(site_dir, config(broker, list(cameras), **parking), clock=clock) as hub, \
             aiohttp.ClientSession() as session:
         await mqtt.wait_connected(hub)
         await mqtt.get(hub).client.wait_subscribed()
