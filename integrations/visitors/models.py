@@ -17,7 +17,7 @@ from typing import Any
 from xiaoqu.core.masking import mask_plate
 from xiaoqu.integrations.residents.personal import Sealed
 
-from .const import ADMITTED, OPEN
+from .const import ADMITTED, OPEN, PENDING, REFUSED
 
 
 def iso(at: float | None, tz: tzinfo) -> str | None:
@@ -76,7 +76,7 @@ class Visit:
     registered_at: float
     registered_by: str
     plate: str | None = None
-    status: str = "pending"
+    status: str = PENDING
     #: The answer: when, who (a person's name or ``household 1-2-0601 (app)``), how
     #: (``resident``, ``mqtt``, ``staff``) and, from staff, why.
     answered_at: float | None = None
@@ -109,7 +109,7 @@ class Visit:
         """When the visit stopped being open: closed, refused, or expired (at leave_by)."""
         if self.open:
             return None
-        return self.closed_at or (self.answered_at if self.status == "refused" else self.leave_by)
+        return self.closed_at or (self.answered_at if self.status == REFUSED else self.leave_by)
 
     def changed(self, **changes: Any) -> Visit:
         return dataclasses.replace(self, **changes)

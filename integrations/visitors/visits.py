@@ -159,9 +159,11 @@ class Visitors:
         visit = self.visits.get(visit_id)
         if visit is not None and (caller.household is None or visit.household == caller.household):
             return visit
-        why = "no such visit" if visit is None else "another household's visit"
-        audit(self.hub, AUDIT_ANSWER_REFUSED, caller, visit=visit_id, attempt=act, why=why, household=caller.household)
-        _LOGGER.warning("visitors: %s by %s refused: visit %s: %s", act, caller.name, visit_id, why)
+        if caller.household is not None:  # a household's attempt; staff mistyping an id is no attempt
+            why = "no such visit" if visit is None else "another household's visit"
+            audit(self.hub, AUDIT_ANSWER_REFUSED, caller, visit=visit_id, attempt=act, why=why,
+                  household=caller.household)
+            _LOGGER.warning("visitors: %s by %s refused: visit %s: %s", act, caller.name, visit_id, why)
         raise VisitNotFound(f"visit {visit_id} is not found")
 
     # --- register ----------------------------------------------------------------------------
@@ -230,9 +232,10 @@ class Visitors:
             before = visit.status
             self._check_answer(visit, caller, reason)
             now = self.hub.clock.time()
-            if visit.status == PENDING and visit.leave_by <= now:
-                raise self._refused(visit, caller, f"visit {visit.id} expired at "
-                                                   f"{datetime.fromtimestamp(visit.leave_by, self.tz):%H:%M}")
+            if visit.leave_by <= now and (accept or visit.status == PENDING):
+                raise self._refused(visit, caller, f"visit {visit.id} ended at its leave_by, "
+                                                   f"{datetime.fromtimestamp(visit.leave_by, self.tz):%H:%M}; "
+                                                   "register the visitor again")
             if accept == (visit.status == CONFIRMED) and visit.status != PENDING:
                 return visit, None  # what staff asked is what it is
             token = None

@@ -156,6 +156,13 @@ async def test_an_unanswered_visit_expires_at_leave_by(site_dir: Path, broker: B
         assert site.visitors.visits[visit].status == "expired" and len(expired) == 1
         with pytest.raises(HubError, match=f"visit {visit} was expired; it takes no answer now"):
             await site.call("alice", "confirm", visit_id=visit, accept=True)
+        with pytest.raises(HubError, match=f"visit {visit} is expired; register the visitor again"):
+            await site.call("guard", "confirm", visit_id=visit, accept=True, reason="host phoned late")
+        refused = await site.register(ALICE, leave_by=(START + timedelta(hours=1)).isoformat())
+        await site.call("alice", "confirm", visit_id=refused, accept=False)
+        site.clock.advance(timedelta(hours=1))
+        with pytest.raises(HubError, match=f"visit {refused} ended at its leave_by, 11:00; register the visitor again"):
+            await site.call("guard", "confirm", visit_id=refused, accept=True, reason="host phoned late")
 
 
 async def test_the_visitors_data_in_clear_only_to_managers_and_audited(site_dir: Path, broker: BrokerProcess) -> None:
