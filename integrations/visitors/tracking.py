@@ -45,6 +45,8 @@ def listen(visitors: Visitors) -> Callable[[], None]:
 
     def decided(event: Event) -> None:
         data = event.data
+        if data.get("type") not in (QR, PLATE):  # cards and faces: the bulk of decisions, never a visitor's
+            return
         door = str(data.get("door"))
         leaving = door in visitors.exits
         if event.event_type == EVENT_ACCESS_DENIED and not leaving:

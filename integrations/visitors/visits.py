@@ -106,6 +106,7 @@ class Visitors:
         self.channel = channel
         self.visits: dict[str, Visit] = {}
         self._open_plates: dict[str, str] = {}  # plate -> the open visit that has it
+        self._open_of: dict[str, dict[str, None]] = {}  # household -> its open visits (a decision looks there)
         self._timers: dict[str, TimerHandle] = {}
         self._sweeper: TimerHandle | None = None
         self._lock = asyncio.Lock()
@@ -151,7 +152,9 @@ class Visitors:
         return visit if visit is not None and visit.admitted else None
 
     def admitted_of(self, household: str | None) -> Iterable[Visit]:
-        return (v for v in self.visits.values() if v.household == household and v.admitted)
+        """The household's confirmed and overstaying visits: a few, however long the log."""
+        found = (self.visits[visit_id] for visit_id in self._open_of.get(household or "", ()))
+        return [visit for visit in found if visit.admitted]
 
     def visible(self, visit_id: str, caller: Caller, act: str) -> Visit:
         """The visit, if ``caller`` may act on it; a resident asking for another household's is told
@@ -417,6 +420,7 @@ class Visitors:
         if visit.passes.keys and not visit.passes.removed:
             await self.issuer.remove(visit.passes)
         await self.rows.delete(TABLE_VISITS, visit.id)
+        self._unindex(visit.id)
         self.visits.pop(visit.id, None)
 
     # --- keeping and telling -----------------------------------------------------------------
@@ -426,12 +430,24 @@ class Visitors:
         self._put(visit)
 
     def _put(self, visit: Visit) -> None:
-        old = self.visits.get(visit.id)
-        if old is not None and old.plate is not None and self._open_plates.get(old.plate) == old.id:
-            del self._open_plates[old.plate]
+        self._unindex(visit.id)
         self.visits[visit.id] = visit
-        if visit.plate is not None and visit.open:
-            self._open_plates[visit.plate] = visit.id
+        if visit.open:
+            self._open_of.setdefault(visit.household, {})[visit.id] = None
+            if visit.plate is not None:
+                self._open_plates[visit.plate] = visit.id
+
+    def _unindex(self, visit_id: str) -> None:
+        old = self.visits.get(visit_id)
+        if old is None:
+            return
+        if old.plate is not None and self._open_plates.get(old.plate) == old.id:
+            del self._open_plates[old.plate]
+        open_here = self._open_of.get(old.household)
+        if open_here is not None:
+            open_here.pop(old.id, None)
+            if not open_here:
+                del self._open_of[old.household]
 
     def _shown(self, visit: Visit) -> dict[str, Any]:
         """What events, records and the household see of a visit: masked."""
