@@ -6,8 +6,9 @@ In this order (docs/parking.md, "Entry"):
    household in residents, is the household's car on its space (``resident``) unless another
    car of the household stands on the space already; a plate listed for a household that
    residents does not give it to is not taken for that space (a forged or stale list). Else a
-   monthly pass for the lot still running (``pass``); else access's plate permission (a
-   ``visitor``); else ``temporary``.
+   monthly pass for the lot still running (``pass``); else, where the lot lets residents'
+   cars park free (``residents_free``), any household's car (``resident``); else access's
+   plate permission (a ``visitor``); else ``temporary``.
 2. **Access decides first** (THE decision, ``get_access(hub).check``): a car residents or
    access know is decided there — restrictions (arrears, blacklist, lost), the validity of a
    visitor's permission, the groups and schedules of the lane — and a denial is final. A car
@@ -36,6 +37,7 @@ from .const import (
     RULE_LOT_FULL,
     RULE_NO_TEMPORARY,
     RULE_PASS,
+    RULE_RESIDENT,
     RULE_SPACE,
     RULE_TEMPORARY,
     RULE_VISITOR,
@@ -128,6 +130,9 @@ class EntryRules:
                 return Who(PASS, f"{RULE_PASS}{lot.id}", f"{shown}: monthly pass for lot {lot.id} until "
                            f"{self._time(monthly.until)}", household, charge_from_end=monthly.until, notes=tuple(notes))
             notes.append(f"its monthly pass ended {self._time(monthly.until)}")
+        if household is not None and lot.residents_free:
+            return Who(RESIDENT, RULE_RESIDENT, f"{shown}: a car of household {household}; lot {lot.id} lets "
+                       "residents' cars park free", household, notes=tuple(notes))
         permission = self.access.credentials.get(f"{PLATE}:{plate}")
         if permission is not None and vehicle is None:
             label = f" ({permission.label})" if permission.label else ""

@@ -55,6 +55,7 @@ UNMATCHED: Final = "unmatched"
 #: Parking's own rules (access's rules keep their own ids: ``restriction:<id>``, ``group:none``...).
 RULE_SPACE: Final = "space:"  # + the space
 RULE_PASS: Final = "pass:"  # + the lot
+RULE_RESIDENT: Final = "resident"  # a household's car where the lot lets residents' cars park free
 RULE_VISITOR: Final = "visitor"
 RULE_TEMPORARY: Final = "temporary"
 RULE_LOT_FULL: Final = "lot_full"

@@ -33,6 +33,7 @@ class Lot:
     capacity: int
     temporary_spaces: int
     admit_temporary: bool
+    residents_free: bool
     tariff: Tariff | None
     spaces: dict[str, FixedSpace]
     grace_minutes: int
@@ -44,8 +45,8 @@ class Lot:
         tariff = Tariff.from_config(config["tariff"], tz) if "tariff" in config else None
         spaces = {s["space"]: FixedSpace(s["space"], s["household"], tuple(s["plates"])) for s in config["fixed_spaces"]}
         return cls(config["id"], config.get("name", config["id"]), config["capacity"], config["temporary_spaces"],
-                   config["admit_temporary"], tariff, spaces, config["grace_minutes"], config.get("unmatched_fee_fen"),
-                   config["unmatched_hours"])
+                   config["admit_temporary"], config["residents_free"], tariff, spaces, config["grace_minutes"],
+                   config.get("unmatched_fee_fen"), config["unmatched_hours"])
 
     def space_of(self, plate: str) -> FixedSpace | None:
         """The fixed space that lists ``plate``, if any."""

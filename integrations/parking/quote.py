@@ -1,6 +1,7 @@
 """What a session owes when the car reaches an exit, and why, line by line.
 
-- A car on its household's space (``resident``) is never charged.
+- A resident's car (on its household's space, or where the lot lets residents' cars park
+  free) is never charged.
 - A pass holder or a visitor is charged only for the time after the pass or the permission
   ended (the stay is priced by the lot's tariff as if it began then, free minutes and all);
   a pass renewed meanwhile counts as renewed.
@@ -52,8 +53,8 @@ def quote(session: Session, lot: Lot, now: float, tz: tzinfo, monthly: MonthlyPa
         return Quote(session.fee_fen, session.explanation)  # no entry on record: its first quote stands
     start = charged_from(session, monthly)
     if start is None:
-        why = "a car on its household's space" if session.kind == RESIDENT else "no end to its permission"
-        return Quote(0, [f"{session.reason}", f"{why}: not charged"])
+        why = "a resident's car" if session.kind == RESIDENT else "no end to its permission"
+        return Quote(0, [session.reason, f"{why}: not charged"])
     begin = max(start, session.entered_at) if session.entered_at is not None else start
     if session.paid_through is not None and now - session.paid_through <= lot.grace_minutes * 60:
         paid_then = _priced(lot, begin, max(begin, session.paid_through), tz)

@@ -112,6 +112,8 @@ LOT_SCHEMA: Final = vol.Schema({
     vol.Optional("temporary_spaces", default=0): _whole(0, 100_000, "spaces"),
     #: Cars with no space, pass or permission are let in (while temporary spaces remain).
     vol.Optional("admit_temporary", default=True): boolean,
+    #: A car residents registers to a household parks free though it has no space of its own here.
+    vol.Optional("residents_free", default=False): boolean,
     vol.Optional("fixed_spaces", default=list): [FIXED_SPACE_SCHEMA],
     vol.Optional("tariff"): TARIFF_SCHEMA,
     #: Minutes after a payment in advance within which the car leaves at the fee it paid.

@@ -178,3 +178,16 @@ async def test_a_visitors_car_parks_free_until_its_permission_ends(tmp_path, bro
         await site.read("cam-1", "粤C88888")
         [refused] = site.fired("parking_refused")
         assert (refused["rule"], refused["shown"]) == ("credential:validity", "授权已过期 请联系业主")
+
+
+async def test_where_residents_park_free_a_households_car_needs_no_space(tmp_path, broker):
+    async with car_park(tmp_path, broker, lots=[{**LOT, "residents_free": True}]) as site:
+        await site.read("cam-1", "粤B30003")
+        [entry] = site.fired("parking_entry")
+        assert (entry["kind"], entry["rule"], entry["reason"]) == (
+            "resident", "resident", "粤B3***3: a car of household 2-1-0301; lot main lets residents' cars park free")
+        assert site.parking.occupancy["main"].temporary == 0
+        site.later(hours=5)
+        await site.read("cam-2", "粤B30003")
+        [left] = site.fired("parking_exit")
+        assert (left["fee_fen"], left["explanation"][-1]) == (0, "a resident's car: not charged")
