@@ -52,6 +52,7 @@ import asyncio
 import contextlib
 import gc
 import json
+import os
 import random
 import shlex
 import statistics
@@ -255,6 +256,7 @@ class Phase:
     missing: int
     wrong: int
     stall_ms: float
+    cpu: float  # the hub's loop thread's CPU time over the round's wall time
     screen: list[tuple[float, float]] = field(default_factory=list)  # Chromium: (DOM, next frame) ms
 
 
@@ -297,9 +299,11 @@ async def phase(hub: Any, access: Access, port: int, path: str, signed_in: bool,
     fired: list[tuple[int, int, str]] = []
     try:
         await asyncio.sleep(0.5)
+        wall, cpu = time.perf_counter(), time.thread_time()
         with LoopWatch() as watch:
             await fire(access, reqs, rate, fired)
             await asyncio.sleep(1.0)  # the last lines on their way
+        busy = (time.thread_time() - cpu) / (time.perf_counter() - wall)
     finally:
         for stop in unsubscribe:
             stop()
@@ -318,7 +322,7 @@ async def phase(hub: Any, access: Access, port: int, path: str, signed_in: bool,
         screen.append((dom - wall / 1e6, (frame or dom) - wall / 1e6))
         wrong += shown != door
     listener_ms = [(heard_at - sent) / 1e6 for (sent, _, _), heard_at in zip(fired, heard, strict=False)]
-    return Phase(latencies, listener_ms, missing, wrong, watch.worst, screen)
+    return Phase(latencies, listener_ms, missing, wrong, watch.worst, busy, screen)
 
 
 def summary(values: Sequence[float]) -> str:
@@ -354,8 +358,8 @@ async def live(hub: Any, access: Access, port: int, people: list[dict[str, Any]]
                 got = await runs[key]()
                 results[key].append(got)
                 print(f"  round {r + 1} {key:9} lines {len(got.latencies):,} {summary(got.latencies)}; "
-                      f"missing {got.missing}, wrong door {got.wrong}; hub loop stall ≤ {got.stall_ms:.0f} ms",
-                      flush=True)
+                      f"missing {got.missing}, wrong door {got.wrong}; hub loop stall ≤ {got.stall_ms:.0f} ms, "
+                      f"its thread's CPU {got.cpu:.0%}; machine load {os.getloadavg()[0]:.1f}", flush=True)
     finally:
         await bare.stop()
     every = {key: [v for run in found for v in run.latencies] for key, found in results.items()}
