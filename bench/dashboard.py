@@ -442,11 +442,14 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=1 if quick else 2, help="rounds of each kind of stream")
     parser.add_argument("--chromium", action=argparse.BooleanOptionalAction, default=CHROMIUM.exists(),
                         help=f"also the live events page in {CHROMIUM} (default: when it is installed)")
-    parser.add_argument("--dir", type=Path, default=None, help="the site directory (default: a temporary one)")
+    parser.add_argument("--dir", type=Path, default=None,
+                        help="an empty directory for the site, kept afterwards (default: a temporary one)")
     args = parser.parse_args()
     if args.dir is None:
         with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
             asyncio.run(main(args, Path(tmp)))
     else:
         args.dir.mkdir(parents=True, exist_ok=True)
+        if any(args.dir.iterdir()):
+            parser.error(f"--dir {args.dir} is not empty: the estate and the log are built afresh")
         asyncio.run(main(args, args.dir))
