@@ -55,7 +55,6 @@ import json
 import os
 import random
 import shlex
-import statistics
 import sys
 import tempfile
 import time
@@ -180,7 +179,7 @@ async def pages(hub: Any, port: int, people: list[dict[str, Any]], samples: int,
     with LoopWatch() as watch:
         found = await answer(await child("pages", str(port), MANAGER, PASSWORD,
                                          json.dumps([[label, path] for _, label, path in cases]), str(samples)))
-    frame = statistics.median(found[cases[2][1]]["ms"])
+    frame = pct(found[cases[2][1]]["ms"], 50)
     print(f"\n1. pages: {samples} rounds of {len(cases)} cases, each request timed by the browser (ms); "
           f"hub loop stall ≤ {watch.worst:.0f} ms", flush=True)
     print(f"  {'case':46} {'p50':>7} {'p99':>7} {'max':>7} {'p50/frame':>9} {'status':>6} {'rows':>5} {'KiB':>6}  target")
