@@ -91,9 +91,9 @@ def guarded(page: Page, area: Area = STAFF) -> Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
         dashboard = hub_of(request).data[DATA_DASHBOARD]
         session = dashboard.sessions.get(request.cookies.get(SESSION_COOKIE))
-        user = dashboard.access.manager.user(session.user_id) if session is not None else None
-        if session is None or user is None:
+        if session is None:
             return _to_login(request)
+        user = session.user
         home = area_of(dashboard.hub, user)
         own = home or area  # where a refusal is shown: the user's own pages, if any
         context = Context(user_id=user.id, source=own.source)

@@ -120,7 +120,7 @@ async def login(request: web.Request) -> web.Response:
             return _form(dashboard, request, HTTPStatus.FORBIDDEN, N_("Too many failed sign-ins from this address."))
         return _form(dashboard, request, HTTPStatus.UNAUTHORIZED, N_("Wrong user name or password."))
     attempts.succeeded(request.remote)
-    secret, _session = dashboard.sessions.open(user.id)
+    secret, _session = dashboard.sessions.open(user)
     dashboard.access.manager.audit.record(acts.LOGIN, Actor.for_user(user, SOURCE_DASHBOARD, request.remote))
     landing = within(hub, user, request.query.get("next"))
     response = web.Response(status=HTTPStatus.SEE_OTHER, headers={"Location": landing, **NO_STORE})
@@ -157,11 +157,11 @@ async def change_password(page: PageRequest) -> web.Response:
         return page.render("password.html", status=HTTPStatus.BAD_REQUEST,
                            error=page.gettext("The new passwords differ."))
     try:
-        await manager.set_password(page.user.name, str(new),
-                                   Actor.for_user(page.user, SOURCE_DASHBOARD, page.request.remote))
+        page.session.user = await manager.set_password(
+            page.user.name, str(new), Actor.for_user(page.user, SOURCE_DASHBOARD, page.request.remote))
     except AuthError as err:
         return page.render("password.html", status=HTTPStatus.BAD_REQUEST, error=str(err))
-    page.dashboard.sessions.close_user(page.user.id, keep=page.session)
+    page.dashboard.sessions.close_user(page.user.id, keep=page.session)  # this one goes on with the new record
     return page.render("password.html", done=True)
 
 

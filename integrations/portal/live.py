@@ -90,11 +90,15 @@ async def stream(page: PortalRequest) -> web.StreamResponse:
     cookie = page.request.cookies.get(SESSION_COOKIE)
     try:
         await response.prepare(page.request)
-        while not live.closing and page.dashboard.sessions.get(cookie, touch=False) is not None and _at_home(page):
+        while True:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(LIVE_KEEPALIVE):
                     await wake.wait()
             wake.clear()
+            # asked before each write: a session ended meanwhile (signed out, the user removed,
+            # their password reset) or a resident no longer of the household gets nothing more
+            if live.closing or page.dashboard.sessions.get(cookie, touch=False) is None or not _at_home(page):
+                break
             frames = "".join(queue.popleft() for _ in range(len(queue)))
             await response.write(frames.encode() if frames else b": keep-alive\n\n")
     except ConnectionResetError:

@@ -1,0 +1,58 @@
+"""The staff dashboard tried as an attacker would, on a real hub: what a security review found,
+each kept fixed here."""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from tests.integrations.access.test_dashboard_pages import estate_with_entries
+from tests.integrations.dashboard.conftest import PASSWORD, browser, dashboard_hub
+from xiaoqu.core.auth import Actor
+from xiaoqu.core.clock import ManualClock
+from xiaoqu.integrations.access import get_access
+
+STAFF_CLI = Actor("cli", "cli:root")
+
+
+async def test_a_password_reset_elsewhere_signs_every_session_out(tmp_path: Path) -> None:
+    """``xiaoqu user passwd`` after a leak: the thief's browser is signed out, not left in for its shift."""
+    async with dashboard_hub(tmp_path) as hub, browser(hub) as owner, browser(hub) as thief:
+        await owner.sign_in("guard")
+        await thief.sign_in("guard")
+        await hub.data["auth"].manager.set_password("guard", "a brand new passphrase", STAFF_CLI)
+        for person in (owner, thief):
+            status, _, response = await person.get("/dashboard/")
+            assert status == 303 and response.headers["Location"].startswith("/dashboard/login"), status
+        assert (await owner.sign_in("guard", "a brand new passphrase"))[0] == 303
+        assert (await owner.get("/dashboard/"))[0] == 200
+
+
+async def test_a_password_changed_in_a_session_keeps_that_one_only(tmp_path: Path) -> None:
+    async with dashboard_hub(tmp_path) as hub, browser(hub) as here, browser(hub) as elsewhere:
+        await here.sign_in("guard")
+        await elsewhere.sign_in("guard")
+        await here.get("/dashboard/password")
+        status, _, _ = await here.post("/dashboard/password", {"current": PASSWORD, "new": "a brand new passphrase",
+                                                                "again": "a brand new passphrase"})
+        assert status == 200
+        assert (await here.get("/dashboard/"))[0] == 200
+        assert (await elsewhere.get("/dashboard/"))[0] == 303
+
+
+async def test_a_removed_users_live_events_stop(tmp_path: Path, clock: ManualClock) -> None:
+    """The open event stream of a user removed (or whose password was reset) ends and sends
+    nothing more, though nothing else of theirs reaches a page."""
+    async with estate_with_entries(tmp_path, clock) as hub, browser(hub) as manager:
+        await manager.sign_in("manager")
+        access = get_access(hub)
+        async with manager.session.get(manager.base + "/dashboard/events/stream") as stream:
+            assert stream.status == 200
+            access.check("card", "DEADBEEF", "b1_east")
+            assert (await stream.content.readline()) == b"event: line\n"
+            await stream.content.readline()
+            await stream.content.readline()
+            await hub.data["auth"].manager.remove_user("manager", STAFF_CLI)
+            access.check("card", "CAFEF00D", "b1_east")
+            async with asyncio.timeout(5):
+                rest = await stream.content.read()
+        assert b"CAFE" not in rest and b"event: line" not in rest
