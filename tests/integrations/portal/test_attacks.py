@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.fixtures_mqtt import BrokerProcess
-from tests.integrations.portal.conftest import ALICE, portal
+from tests.integrations.portal.conftest import ALICE, BOB, portal
 from tests.integrations.smart_home.conftest import lamp, prefix, wait_for
 from xiaoqu.core.auth import Actor
 
@@ -35,3 +35,27 @@ async def test_a_password_reset_ends_the_residents_live_page(site_dir: Path, bro
             await wait_for(lambda: site.hub.states.get(MINE).state == "on")
             assert MINE.encode() not in await _frames(stream)
         assert (await thief.get("/portal/"))[0] == 303
+
+
+async def test_a_device_given_to_another_household_leaves_the_open_stream(site_dir: Path,
+                                                                        broker: BrokerProcess) -> None:
+    """Staff give a bridge's lamp to Alice, then (her page open) to Bob: Bob's use of it is not
+    shown on Alice's phone, while her own lamp still is."""
+    async with portal(site_dir, broker) as site, site.browser() as alice:
+        hub = site.hub
+        await site.announce(ALICE, "light", "hall", lamp(ALICE, "hall"))
+        await wait_for(lambda: hub.states.get(MINE))
+        hub.states.set("light.lobby", "off", {"friendly_name": "Lobby"})
+        await hub.services.call("smart_home", "assign", {"household": ALICE, "entity_id": ["light.lobby"]})
+        await alice.sign_in("alice")
+        assert "light.lobby" in (await alice.get("/portal/devices"))[1]
+        async with alice.session.get(alice.base + "/portal/devices/stream") as stream:
+            await hub.services.call("smart_home", "assign", {"household": BOB, "entity_id": ["light.lobby"]})
+            hub.states.set("light.lobby", "on", {"friendly_name": "Bob's lobby"})
+            await hub.block_till_done()
+            await site.probe.publish(f"{prefix(ALICE)}/z2m/hall", json.dumps({"state": "ON"}))
+            sent = b""
+            async with asyncio.timeout(10):
+                while f"event: {MINE}".encode() not in sent:
+                    sent += await stream.content.readline()
+        assert b"light.lobby" not in sent and b"Bob" not in sent
