@@ -36,7 +36,7 @@ from .const import (
     SESSION_COOKIE,
     SOURCE_DASHBOARD,
 )
-from .request import PageRequest, ServiceRefused
+from .request import PageRequest, ServiceRefused, read_form
 
 if TYPE_CHECKING:
     from aiohttp.typedefs import Handler
@@ -143,7 +143,7 @@ async def _csrf_token(request: web.Request) -> object:
     header = request.headers.get(CSRF_HEADER)
     if header is not None:
         return header
-    return (await request.post()).get(CSRF_FIELD)
+    return (await read_form(request)).get(CSRF_FIELD)
 
 
 async def _close_uploads(request: web.Request) -> None:
@@ -151,7 +151,7 @@ async def _close_uploads(request: web.Request) -> None:
     closes them only on the request it made, and the handler was given a copy (the body
     limit's), so a page refused after its form was read (a wrong token, a role refused) would
     leave them open until collected."""
-    for value in (await request.post()).values():
+    for value in (await read_form(request)).values():
         if isinstance(value, web.FileField):
             value.file.close()
 

@@ -38,7 +38,7 @@ from .const import (
 )
 from .guard import area_of
 from .registry import N_
-from .request import HTML, NO_STORE
+from .request import HTML, NO_STORE, read_form
 
 if TYPE_CHECKING:
     from xiaoqu.core.auth import User
@@ -100,7 +100,7 @@ async def login(request: web.Request) -> web.Response:
     hub = hub_of(request)
     dashboard = hub.data[DATA_DASHBOARD]
     attempts = hub.data[DATA_SERVER].attempts
-    form = await request.post()
+    form = await read_form(request)
     anonymous = Actor(SOURCE_DASHBOARD, None, None, request.remote)
     if not form_token_matches(request, form):
         dashboard.access.manager.audit.record(AUDIT_CSRF_REFUSED, anonymous, page="login")

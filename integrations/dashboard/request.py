@@ -11,7 +11,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from multidict import MultiMapping
+from multidict import MultiDict, MultiDictProxy, MultiMapping
 
 from xiaoqu.core.errors import HubError, ServiceNotFound, ServiceValidationError, Unauthorized
 from xiaoqu.core.services import ServiceResponse
@@ -28,6 +28,20 @@ if TYPE_CHECKING:
     from .sessions import Session
 
 HTML = "text/html"
+#: What aiohttp raises for a body it cannot read as a form: a broken or truncated multipart, a
+#: part without a name, nested parts (ValueError), a charset nobody has (LookupError), an unknown
+#: transfer encoding (RuntimeError).
+_UNREADABLE = (ValueError, LookupError, RuntimeError)
+
+
+async def read_form(request: web.Request) -> MultiMapping[str | bytes | Any]:
+    """The posted form; an empty one when the body is no form aiohttp can read, so a page (and
+    the CSRF check before it) finds no field, as in a form sent empty, rather than failing with
+    a 500. A body over the route's limit still raises its 413."""
+    try:
+        return await request.post()
+    except _UNREADABLE:
+        return MultiDictProxy(MultiDict())
 
 
 class ServiceRefused(Exception):
@@ -56,7 +70,7 @@ class PageRequest:
         return self.request.query
 
     async def form(self) -> MultiMapping[str | bytes | Any]:
-        return await self.request.post()
+        return await read_form(self.request)
 
     def allows(self, permission: str | None) -> bool:
         return permission is None or self.dashboard.access.allows(self.user, permission)

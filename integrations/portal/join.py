@@ -23,7 +23,7 @@ from xiaoqu.core.http.const import DATA_SERVER
 from xiaoqu.integrations.dashboard import N_
 from xiaoqu.integrations.dashboard.const import AUDIT_CSRF_REFUSED, CSRF_FIELD, DATA_DASHBOARD, LANGUAGES, LOGIN_PATH
 from xiaoqu.integrations.dashboard.login import MAX_FIELD, form_token, form_token_matches
-from xiaoqu.integrations.dashboard.request import HTML, NO_STORE
+from xiaoqu.integrations.dashboard.request import HTML, NO_STORE, read_form
 from xiaoqu.integrations.residents import ResidentsError, get_residents
 from xiaoqu.integrations.residents.invites import InviteError
 from xiaoqu.integrations.residents.runtime import get_invites
@@ -76,7 +76,7 @@ async def join_form(request: web.Request) -> web.Response:
 async def join(request: web.Request) -> web.Response:
     dashboard = hub_of(request).data[DATA_DASHBOARD]
     try:
-        name = await _join(dashboard, request, await request.post())
+        name = await _join(dashboard, request, await read_form(request))
     except Refused as refused:
         return _page(dashboard, request, refused.status, error=refused)
     return _page(dashboard, request, joined=name)

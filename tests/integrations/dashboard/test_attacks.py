@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from tests.integrations.access.test_dashboard_pages import estate_with_entries
 from tests.integrations.dashboard.conftest import PASSWORD, browser, dashboard_hub
 from xiaoqu.core.auth import Actor
@@ -12,6 +14,15 @@ from xiaoqu.core.clock import ManualClock
 from xiaoqu.integrations.access import get_access
 
 STAFF_CLI = Actor("cli", "cli:root")
+#: Bodies that are no form aiohttp can read: a multipart cut short, one without its boundary,
+#: a part in an encoding nobody has, a part in an unknown transfer encoding.
+BROKEN_FORMS = (
+    ("multipart/form-data; boundary=x", b'--x\r\nContent-Disposition: form-data; name="language"\r\n\r\nen'),
+    ("multipart/form-data", b"language=en"),
+    ("application/x-www-form-urlencoded; charset=no-such-charset", b"language=en"),
+    ("multipart/form-data; boundary=x", b'--x\r\nContent-Disposition: form-data; name="language"\r\n'
+                                        b"Content-Transfer-Encoding: bogus\r\n\r\nen\r\n--x--\r\n"),
+)
 
 
 async def test_a_password_reset_elsewhere_signs_every_session_out(tmp_path: Path) -> None:
@@ -56,3 +67,26 @@ async def test_a_removed_users_live_events_stop(tmp_path: Path, clock: ManualClo
             async with asyncio.timeout(5):
                 rest = await stream.content.read()
         assert b"CAFE" not in rest and b"event: line" not in rest
+
+
+@pytest.mark.parametrize(("content_type", "body"), BROKEN_FORMS)
+async def test_a_body_that_is_no_form_is_refused_not_a_server_error(tmp_path: Path, content_type: str,
+                                                                    body: bytes) -> None:
+    """Every POST reads its form (the CSRF token first): a broken one is a form without the
+    token (403, audited), or with the token in htmx's header a form without its fields (400)."""
+    async with dashboard_hub(tmp_path) as hub, browser(hub) as manager:
+        async with manager.session.post(manager.base + "/dashboard/login", data=body,
+                                        headers={"Content-Type": content_type}) as response:
+            assert response.status == 403
+        await manager.sign_in("manager")
+        await manager.get("/dashboard/")
+        htmx = {"X-CSRF-Token": manager.csrf, "HX-Request": "true"}
+        for path, headers, expected in (("/dashboard/language", {}, 403), ("/dashboard/password", {}, 403),
+                                        ("/dashboard/language", htmx, 400), ("/dashboard/password", htmx, 400),
+                                        ("/dashboard/logout", {}, 403)):
+            async with manager.session.post(manager.base + path, data=body, allow_redirects=False,
+                                            headers={"Content-Type": content_type, **headers}) as response:
+                assert response.status == expected, (path, headers, response.status)
+        assert (await manager.get("/dashboard/"))[0] == 200
+        user = hub.data["auth"].manager.user_by_name("manager")
+        assert hub.data["dashboard"].preferences.language(user.id) == "zh_CN"

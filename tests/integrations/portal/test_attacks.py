@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.fixtures_mqtt import BrokerProcess
+from tests.integrations.dashboard.test_attacks import BROKEN_FORMS
 from tests.integrations.portal.conftest import ALICE, BOB, portal
 from tests.integrations.smart_home.conftest import lamp, prefix, wait_for
 from xiaoqu.core.auth import Actor
@@ -59,3 +60,18 @@ async def test_a_device_given_to_another_household_leaves_the_open_stream(site_d
                 while f"event: {MINE}".encode() not in sent:
                     sent += await stream.content.readline()
         assert b"light.lobby" not in sent and b"Bob" not in sent
+
+
+async def test_a_body_that_is_no_form_is_refused_not_a_server_error(site_dir: Path, broker: BrokerProcess) -> None:
+    """The sign-up form and a device's button, sent bodies aiohttp cannot read as a form."""
+    async with portal(site_dir, broker) as site, site.browser() as alice:
+        await alice.sign_in("alice")
+        await alice.get("/portal/devices")
+        htmx = {"X-CSRF-Token": alice.csrf, "HX-Request": "true"}
+        for content_type, body in BROKEN_FORMS:
+            await alice.get("/portal/join")
+            for path, headers, expected in (("/portal/join", {}, 403), ("/portal/devices/act", {}, 403),
+                                            ("/portal/devices/act", htmx, 400), ("/portal/language", htmx, 400)):
+                async with alice.session.post(alice.base + path, data=body, allow_redirects=False,
+                                              headers={"Content-Type": content_type, **headers}) as response:
+                    assert response.status == expected, (content_type, path, response.status)
