@@ -72,10 +72,13 @@ def form_token_matches(request: web.Request, form: Mapping[str, object]) -> bool
 
 def within(hub: Hub, user: User, target: object) -> str:
     """``target`` if it is a page of ``user``'s own area, else that area's first page: never
-    another site, never an area that would refuse them."""
+    another site, never an area that would refuse them, never a header broken by a line end or
+    another control character (``next=/dashboard/%0d%0a...``: links are made quoted, ASCII)."""
     area = area_of(hub, user)
     root = area.root if area is not None else ROOT
-    return target if isinstance(target, str) and target.startswith(f"{root}/") else f"{root}/"
+    if isinstance(target, str) and target.startswith(f"{root}/") and target.isascii() and target.isprintable():
+        return target
+    return f"{root}/"
 
 
 def _form(dashboard: Dashboard, request: web.Request, status: int = HTTPStatus.OK, error: str | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -90,3 +91,22 @@ async def test_a_body_that_is_no_form_is_refused_not_a_server_error(tmp_path: Pa
         assert (await manager.get("/dashboard/"))[0] == 200
         user = hub.data["auth"].manager.user_by_name("manager")
         assert hub.data["dashboard"].preferences.language(user.id) == "zh_CN"
+
+
+@pytest.mark.parametrize("target", ["/dashboard/%0d%0aSet-Cookie:%20xiaoqu_session=planted", "/dashboard/%0aX:1",
+                                    "/dashboard/%09/evil", "//evil.example", "/\\evil.example", "https:evil.example",
+                                    "/portal/"])
+async def test_where_a_sign_in_lands_is_a_page_of_ones_own(tmp_path: Path, target: str) -> None:
+    """``next=`` of the sign-in and the language form: another site, another area or a line
+    break lands on the overview; nothing breaks the answer (before, a line break in it made the
+    hub drop the connection after the password was accepted and a session opened)."""
+    async with dashboard_hub(tmp_path) as hub, browser(hub) as guard:
+        await guard.get("/dashboard/login")
+        async with guard.session.post(f"{guard.base}/dashboard/login?next={target}", allow_redirects=False,
+                                      data={"csrf_token": guard.csrf, "username": "guard", "password": PASSWORD}
+                                      ) as response:
+            assert response.status == 303 and response.headers["Location"] == "/dashboard/"
+        await guard.get("/dashboard/")
+        status, _, response = await guard.post("/dashboard/language", {"language": "en",
+                                                                         "next": unquote(target)})
+        assert status == 303 and response.headers["Location"] == "/dashboard/"
