@@ -9,6 +9,8 @@ from urllib.parse import unquote
 import pytest
 
 from tests.integrations.access.test_dashboard_pages import estate_with_entries
+from tests.integrations.attendance.test_dashboard import punched
+from tests.integrations.cards.test_dashboard import centre
 from tests.integrations.dashboard.conftest import PASSWORD, browser, dashboard_hub
 from xiaoqu.core.auth import Actor
 from xiaoqu.core.clock import ManualClock
@@ -110,3 +112,20 @@ async def test_where_a_sign_in_lands_is_a_page_of_ones_own(tmp_path: Path, targe
         status, _, response = await guard.post("/dashboard/language", {"language": "en",
                                                                          "next": unquote(target)})
         assert status == 303 and response.headers["Location"] == "/dashboard/"
+
+
+async def test_the_calendars_ends_in_a_reports_days_are_a_bad_filter(tmp_path: Path) -> None:
+    """A period through 9999-12-31 ends on a day there is none of: 400 naming the field, not a 500."""
+    async with centre(tmp_path) as hub, browser(hub) as clerk:
+        await clerk.sign_in("finance")
+        for query in ("to=9999-12-31", "from=9999-12-31&to=9999-12-31"):
+            status, text, _ = await clerk.get(f"/dashboard/cards/reports?{query}")
+            assert status == 400 and "2026-03-02" in text, query
+
+
+@pytest.mark.parametrize("path", ["/dashboard/attendance/month", "/dashboard/attendance/month/export"])
+async def test_month_zero_of_year_zero_is_a_bad_filter(tmp_path: Path, path: str) -> None:
+    async with punched(tmp_path) as site, browser(site.hub) as manager:
+        await manager.sign_in("manager")
+        status, text, _ = await manager.get(path, params={"month": "0000-01"})
+        assert status == 400 and "2026-10" in text

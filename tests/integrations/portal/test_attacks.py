@@ -75,3 +75,12 @@ async def test_a_body_that_is_no_form_is_refused_not_a_server_error(site_dir: Pa
                 async with alice.session.post(alice.base + path, data=body, allow_redirects=False,
                                               headers={"Content-Type": content_type, **headers}) as response:
                     assert response.status == expected, (content_type, path, response.status)
+
+
+async def test_the_calendars_last_day_in_the_entries_period_is_a_bad_filter(site_dir: Path,
+                                                                             broker: BrokerProcess) -> None:
+    async with portal(site_dir, broker) as site, site.browser() as alice:
+        await alice.sign_in("alice")
+        for query in ("to=9999-12-31", "from=9999-12-31&to=9999-12-31", "to=9999-12-31&format=csv"):
+            status, text, _ = await alice.get(f"/portal/entries?{query}")
+            assert status == 400 and "2026-03-02" in text, query
