@@ -53,8 +53,17 @@ MAX_FIELD = 256
 SESSION_PATH = "/"
 
 
+def served_over_tls(request: web.Request) -> bool:
+    """Whether the browser reached the hub over TLS: the hub's own, or the reverse proxy's that
+    docs/security.md recommends, which says so in ``X-Forwarded-Proto`` (the hub itself then
+    speaks plain HTTP to it). Believed from anyone: it only ever makes a cookie stricter."""
+    return request.secure or request.headers.get("X-Forwarded-Proto", "").strip().lower() == "https"
+
+
 def _cookie(response: web.StreamResponse, request: web.Request, name: str, value: str, path: str = ROOT) -> None:
-    response.set_cookie(name, value, path=path, httponly=True, samesite="Strict", secure=request.secure)
+    """A cookie only this site's pages send back (never another site's links or forms), never to
+    scripts, and over TLS only when the browser came over TLS."""
+    response.set_cookie(name, value, path=path, httponly=True, samesite="Strict", secure=served_over_tls(request))
 
 
 def form_token(response: web.StreamResponse, request: web.Request, path: str) -> str:

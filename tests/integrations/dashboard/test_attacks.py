@@ -11,7 +11,7 @@ import pytest
 from tests.integrations.access.test_dashboard_pages import estate_with_entries
 from tests.integrations.attendance.test_dashboard import punched
 from tests.integrations.cards.test_dashboard import centre
-from tests.integrations.dashboard.conftest import PASSWORD, browser, dashboard_hub
+from tests.integrations.dashboard.conftest import CSRF, PASSWORD, browser, dashboard_hub
 from xiaoqu.core.auth import Actor
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.integrations.access import get_access
@@ -129,3 +129,23 @@ async def test_month_zero_of_year_zero_is_a_bad_filter(tmp_path: Path, path: str
         await manager.sign_in("manager")
         status, text, _ = await manager.get(path, params={"month": "0000-01"})
         assert status == 400 and "2026-10" in text
+
+
+async def test_behind_a_tls_proxy_the_session_cookie_is_secure(tmp_path: Path) -> None:
+    """docs/security.md puts the hub behind nginx for TLS, so the hub itself speaks HTTP: the
+    session and form cookies must still be sent over TLS only, or one plain http:// request
+    (a typed address, a planted link) hands the session to whoever is on the network."""
+    async with dashboard_hub(tmp_path) as hub, browser(hub) as guard:
+        proxied = {"X-Forwarded-Proto": "https"}
+        async with guard.session.get(guard.base + "/dashboard/login", headers=proxied) as response:
+            form_cookie = response.cookies["xiaoqu_login"]
+            assert form_cookie["secure"]
+            guard.csrf = CSRF.search(await response.text()).group(1)  # type: ignore[union-attr]
+        # the proxy passes on what the browser sends it over TLS
+        proxied["Cookie"] = f"xiaoqu_login={form_cookie.value}"
+        async with guard.session.post(guard.base + "/dashboard/login", headers=proxied, allow_redirects=False,
+                                      data={"csrf_token": guard.csrf, "username": "guard", "password": PASSWORD}
+                                      ) as response:
+            assert response.status == 303 and response.cookies["xiaoqu_session"]["secure"]
+        async with guard.session.get(guard.base + "/dashboard/login") as response:
+            assert not response.cookies["xiaoqu_login"]["secure"]  # plain HTTP to the hub, as in the tests
