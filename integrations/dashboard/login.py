@@ -38,7 +38,7 @@ from .const import (
 )
 from .guard import area_of
 from .registry import N_
-from .request import HTML, NO_STORE, read_form
+from .request import HTML, NO_STORE, PAGE_HEADERS, read_form
 
 if TYPE_CHECKING:
     from xiaoqu.core.auth import User
@@ -93,7 +93,7 @@ def within(hub: Hub, user: User, target: object) -> str:
 def _form(dashboard: Dashboard, request: web.Request, status: int = HTTPStatus.OK, error: str | None = None
           ) -> web.Response:
     language = dashboard.preferences.default
-    response = web.Response(status=status, content_type=HTML, headers=NO_STORE)
+    response = web.Response(status=status, content_type=HTML, headers=PAGE_HEADERS)
     env = dashboard.environments[language]
     response.text = env.get_template("login.html").render(
         language=language, csrf_field=CSRF_FIELD, csrf_token=form_token(response, request, ROOT),

@@ -87,7 +87,7 @@ class PageRequest:
             navigation=[page for page in self.dashboard.registry.navigation() if self.allows(page.permission)],
             **values,
         )
-        return web.Response(text=text, status=status, content_type=HTML, headers=NO_STORE)
+        return web.Response(text=text, status=status, content_type=HTML, headers=PAGE_HEADERS)
 
     def message(self, status: int, text: str) -> web.Response:
         """A page that says ``text`` (a refusal, a mistake in a form) with ``status``."""
@@ -113,3 +113,13 @@ class PageRequest:
 
 #: Pages show live data and personal details: never kept by a browser or a proxy.
 NO_STORE = {"Cache-Control": "no-store"}
+#: What a page may load and run: scripts from this site's files only, never inline (the frame's
+#: own are in static/), so markup that ever slipped into a page through data runs nothing and
+#: loads nothing from elsewhere; styles may be inline (a chart's height, ECharts' tooltips); no
+#: plug-in, no <base> moving the links, forms sent to this site only, and never inside another
+#: site's frame.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                           "frame-ancestors 'none'")
+#: Every page's headers (the dashboard's, the portal's, the sign-in and sign-up forms).
+PAGE_HEADERS = {**NO_STORE, "Content-Security-Policy": CONTENT_SECURITY_POLICY}

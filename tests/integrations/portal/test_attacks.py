@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from tests.fixtures_mqtt import BrokerProcess
 from tests.integrations.dashboard.test_attacks import BROKEN_FORMS
-from tests.integrations.portal.conftest import ALICE, BOB, portal
+from tests.integrations.portal.conftest import ALICE, BOB, CARDS, DOOR, portal
 from tests.integrations.smart_home.conftest import lamp, prefix, wait_for
 from xiaoqu.core.auth import Actor
+from xiaoqu.integrations.dashboard.const import DATA_DASHBOARD
+from xiaoqu.integrations.dashboard.request import CONTENT_SECURITY_POLICY
+from xiaoqu.integrations.portal.registry import registry
 
 MINE = "light.1_1_0101_hall"
 STAFF_CLI = Actor("cli", "cli:root")
@@ -84,3 +88,45 @@ async def test_the_calendars_last_day_in_the_entries_period_is_a_bad_filter(site
         for query in ("to=9999-12-31", "from=9999-12-31&to=9999-12-31", "to=9999-12-31&format=csv"):
             status, text, _ = await alice.get(f"/portal/entries?{query}")
             assert status == 400 and "2026-03-02" in text, query
+
+
+#: An inline script or event handler: the pages' Content-Security-Policy would refuse to run it.
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
+
+
+async def _page_of_every_kind(site: Any, who: Any, root: str) -> list[str]:
+    """Each GET page of an area (the dashboard's for staff, the portal's for a resident) with its
+    path's parts filled from the site: what a browser is shown."""
+    fill = {"card": CARDS["alice"], "household": ALICE, "door": DOOR, "entity_id": MINE}
+    pages = (site.hub.data[DATA_DASHBOARD].registry.pages if root == "/dashboard"
+             else [page.as_page() for page in registry(site.hub).pages])
+    texts = []
+    for page in pages:
+        if page.method != "GET" or page.path.endswith("stream") or page.path == "residents/sheet":
+            continue
+        path = re.sub(r"{(\w+)}", lambda match: fill.get(match.group(1), "x"), page.path)
+        status, text, response = await who.get(f"{root}/{path}")
+        assert response.headers.get("Content-Security-Policy") == CONTENT_SECURITY_POLICY, path
+        texts.append(text)
+    return texts
+
+
+async def test_every_page_runs_no_inline_script_and_says_so(site_dir: Path, broker: BrokerProcess) -> None:
+    """No page has an inline script or handler, and each is sent with a Content-Security-Policy
+    that runs none: markup that ever slipped into a page through data (a door named like a
+    script) would run nothing, send nothing elsewhere, and no other site may frame a page."""
+    async with portal(site_dir, broker) as site, site.browser() as staff, site.browser() as alice:
+        await site.announce(ALICE, "light", "hall", lamp(ALICE, "hall"))
+        await wait_for(lambda: site.hub.states.get(MINE))
+        await staff.sign_in("staff")
+        await alice.sign_in("alice")
+        texts = [*await _page_of_every_kind(site, staff, "/dashboard"),
+                 *await _page_of_every_kind(site, alice, "/portal")]
+        async with site.browser() as stranger:
+            for path in ("/dashboard/login", "/portal/join"):
+                status, text, response = await stranger.get(path)
+                assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+                texts.append(text)
+        assert len(texts) > 20, len(texts)
+        assert [found.group(0) for text in texts for found in INLINE_SCRIPT.finditer(text)] == []
+        assert "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY and "script-src 'self';" in CONTENT_SECURITY_POLICY
