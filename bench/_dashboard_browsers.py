@@ -156,11 +156,11 @@ async def chromium(port: int, user: str, password: str) -> list[list[Any]]:
             await page.add_init_script(WATCH_ROWS)
             await page.locator("form", has=page.locator("input[name=password]")).locator("button").click()
             await page.wait_for_url("**/dashboard/events")
-            await page.wait_for_function("window.__sseOpen === true")
+            await page.wait_for_function("() => window.__sseOpen === true")  # a function: the CSP refuses eval
             print("ready", flush=True)
             await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
             await asyncio.sleep(0.1)  # the last animation frame
-            rows: list[list[Any]] = await page.evaluate("window.__rows")
+            rows: list[list[Any]] = await page.evaluate("() => window.__rows")
         finally:
             await browser.close()
     return rows

@@ -52,9 +52,9 @@ import asyncio
 import contextlib
 import gc
 import json
+import os
 import random
 import shlex
-import statistics
 import sys
 import tempfile
 import time
@@ -179,7 +179,7 @@ async def pages(hub: Any, port: int, people: list[dict[str, Any]], samples: int,
     with LoopWatch() as watch:
         found = await answer(await child("pages", str(port), MANAGER, PASSWORD,
                                          json.dumps([[label, path] for _, label, path in cases]), str(samples)))
-    frame = statistics.median(found[cases[2][1]]["ms"])
+    frame = pct(found[cases[2][1]]["ms"], 50)
     print(f"\n1. pages: {samples} rounds of {len(cases)} cases, each request timed by the browser (ms); "
           f"hub loop stall ≤ {watch.worst:.0f} ms", flush=True)
     print(f"  {'case':46} {'p50':>7} {'p99':>7} {'max':>7} {'p50/frame':>9} {'status':>6} {'rows':>5} {'KiB':>6}  target")
@@ -255,6 +255,7 @@ class Phase:
     missing: int
     wrong: int
     stall_ms: float
+    cpu: float  # the hub's loop thread's CPU time over the round's wall time
     screen: list[tuple[float, float]] = field(default_factory=list)  # Chromium: (DOM, next frame) ms
 
 
@@ -297,9 +298,11 @@ async def phase(hub: Any, access: Access, port: int, path: str, signed_in: bool,
     fired: list[tuple[int, int, str]] = []
     try:
         await asyncio.sleep(0.5)
+        wall, cpu = time.perf_counter(), time.thread_time()
         with LoopWatch() as watch:
             await fire(access, reqs, rate, fired)
             await asyncio.sleep(1.0)  # the last lines on their way
+        busy = (time.thread_time() - cpu) / (time.perf_counter() - wall)
     finally:
         for stop in unsubscribe:
             stop()
@@ -318,7 +321,7 @@ async def phase(hub: Any, access: Access, port: int, path: str, signed_in: bool,
         screen.append((dom - wall / 1e6, (frame or dom) - wall / 1e6))
         wrong += shown != door
     listener_ms = [(heard_at - sent) / 1e6 for (sent, _, _), heard_at in zip(fired, heard, strict=False)]
-    return Phase(latencies, listener_ms, missing, wrong, watch.worst, screen)
+    return Phase(latencies, listener_ms, missing, wrong, watch.worst, busy, screen)
 
 
 def summary(values: Sequence[float]) -> str:
@@ -354,8 +357,8 @@ async def live(hub: Any, access: Access, port: int, people: list[dict[str, Any]]
                 got = await runs[key]()
                 results[key].append(got)
                 print(f"  round {r + 1} {key:9} lines {len(got.latencies):,} {summary(got.latencies)}; "
-                      f"missing {got.missing}, wrong door {got.wrong}; hub loop stall ≤ {got.stall_ms:.0f} ms",
-                      flush=True)
+                      f"missing {got.missing}, wrong door {got.wrong}; hub loop stall ≤ {got.stall_ms:.0f} ms, "
+                      f"its thread's CPU {got.cpu:.0%}; machine load {os.getloadavg()[0]:.1f}", flush=True)
     finally:
         await bare.stop()
     every = {key: [v for run in found for v in run.latencies] for key, found in results.items()}
@@ -438,11 +441,14 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=1 if quick else 2, help="rounds of each kind of stream")
     parser.add_argument("--chromium", action=argparse.BooleanOptionalAction, default=CHROMIUM.exists(),
                         help=f"also the live events page in {CHROMIUM} (default: when it is installed)")
-    parser.add_argument("--dir", type=Path, default=None, help="the site directory (default: a temporary one)")
+    parser.add_argument("--dir", type=Path, default=None,
+                        help="an empty directory for the site, kept afterwards (default: a temporary one)")
     args = parser.parse_args()
     if args.dir is None:
         with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
             asyncio.run(main(args, Path(tmp)))
     else:
         args.dir.mkdir(parents=True, exist_ok=True)
+        if any(args.dir.iterdir()):
+            parser.error(f"--dir {args.dir} is not empty: the estate and the log are built afresh")
         asyncio.run(main(args, args.dir))

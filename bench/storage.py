@@ -46,14 +46,14 @@ def card(n: int) -> dict[str, Any]:
 async def xiaoqu_burst(directory: Path, n: int, tasks: int) -> tuple[float, int, float]:
     """Return (seconds, file writes, longest loop stall in seconds)."""
     writes = 0
-    real_write = storage_module._write_atomic
+    real_write = storage_module.write_atomic
 
     def counting_write(path: Path, payload: bytes) -> None:
         nonlocal writes
         writes += 1
         real_write(path, payload)
 
-    storage_module._write_atomic = counting_write
+    storage_module.write_atomic = counting_write
     storage = Storage(directory)
     table = (await storage.open("cards")).table("cards")
     stall = 0.0
@@ -80,7 +80,7 @@ async def xiaoqu_burst(directory: Path, n: int, tasks: int) -> tuple[float, int,
     await watcher
     assert len(table) == n
     await storage.close()
-    storage_module._write_atomic = real_write
+    storage_module.write_atomic = real_write
     return elapsed, writes, stall
 
 

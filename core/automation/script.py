@@ -40,8 +40,8 @@ from xiaoqu.core.automation.validators import period_from
 from xiaoqu.core.automation.waiting import Activity, Waiter, current_activity
 from xiaoqu.core.automation.watch import TemplateWatch
 from xiaoqu.core.bus import Context
-from xiaoqu.core.masking import masked
 from xiaoqu.core.errors import HubError, ServiceNotFound, ServiceValidationError, Unauthorized
+from xiaoqu.core.masking import masked
 from xiaoqu.core.validation import vol
 
 if TYPE_CHECKING:

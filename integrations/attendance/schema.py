@@ -36,7 +36,7 @@ def day(value: Any) -> date:
 def month(value: Any) -> date:
     """``2026-10``: the month's first day."""
     found = _MONTH.match(string(value).strip())
-    if found is None or not 1 <= int(found.group(2)) <= 12:
+    if found is None or int(found.group(1)) == 0 or not 1 <= int(found.group(2)) <= 12:  # no year 0
         raise vol.Invalid("expected a month like 2026-10")
     return date(int(found.group(1)), int(found.group(2)), 1)
 

@@ -56,9 +56,12 @@ def _day(page: PageRequest, asked: dict[str, str], name: str, label: str) -> dat
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        found: date | None = date.fromisoformat(text)
     except ValueError:
-        raise refused(page, label, N_("expected a date like 2026-03-02")) from None
+        found = None
+    if found is None or found == date.max:  # a period ends at its last day's end: the calendar's last has none
+        raise refused(page, label, N_("expected a date like 2026-03-02"))
+    return found
 
 
 async def takings_by_hour(cards: Cards, start: float, end: float | None) -> list[int]:

@@ -36,7 +36,7 @@ from .const import (
     SESSION_COOKIE,
     SOURCE_DASHBOARD,
 )
-from .request import PageRequest, ServiceRefused
+from .request import PageRequest, ServiceRefused, read_form
 
 if TYPE_CHECKING:
     from aiohttp.typedefs import Handler
@@ -91,9 +91,9 @@ def guarded(page: Page, area: Area = STAFF) -> Handler:
     async def handle(request: web.Request) -> web.StreamResponse:
         dashboard = hub_of(request).data[DATA_DASHBOARD]
         session = dashboard.sessions.get(request.cookies.get(SESSION_COOKIE))
-        user = dashboard.access.manager.user(session.user_id) if session is not None else None
-        if session is None or user is None:
+        if session is None:
             return _to_login(request)
+        user = session.user
         home = area_of(dashboard.hub, user)
         own = home or area  # where a refusal is shown: the user's own pages, if any
         context = Context(user_id=user.id, source=own.source)
@@ -143,7 +143,7 @@ async def _csrf_token(request: web.Request) -> object:
     header = request.headers.get(CSRF_HEADER)
     if header is not None:
         return header
-    return (await request.post()).get(CSRF_FIELD)
+    return (await read_form(request)).get(CSRF_FIELD)
 
 
 async def _close_uploads(request: web.Request) -> None:
@@ -151,7 +151,7 @@ async def _close_uploads(request: web.Request) -> None:
     closes them only on the request it made, and the handler was given a copy (the body
     limit's), so a page refused after its form was read (a wrong token, a role refused) would
     leave them open until collected."""
-    for value in (await request.post()).values():
+    for value in (await read_form(request)).values():
         if isinstance(value, web.FileField):
             value.file.close()
 

@@ -38,7 +38,7 @@ from .const import (
 )
 from .guard import area_of
 from .registry import N_
-from .request import HTML, NO_STORE
+from .request import HTML, NO_STORE, PAGE_HEADERS, read_form
 
 if TYPE_CHECKING:
     from xiaoqu.core.auth import User
@@ -53,8 +53,17 @@ MAX_FIELD = 256
 SESSION_PATH = "/"
 
 
+def served_over_tls(request: web.Request) -> bool:
+    """Whether the browser reached the hub over TLS: the hub's own, or the reverse proxy's that
+    docs/security.md recommends, which says so in ``X-Forwarded-Proto`` (the hub itself then
+    speaks plain HTTP to it). Believed from anyone: it only ever makes a cookie stricter."""
+    return request.secure or request.headers.get("X-Forwarded-Proto", "").strip().lower() == "https"
+
+
 def _cookie(response: web.StreamResponse, request: web.Request, name: str, value: str, path: str = ROOT) -> None:
-    response.set_cookie(name, value, path=path, httponly=True, samesite="Strict", secure=request.secure)
+    """A cookie only this site's pages send back (never another site's links or forms), never to
+    scripts, and over TLS only when the browser came over TLS."""
+    response.set_cookie(name, value, path=path, httponly=True, samesite="Strict", secure=served_over_tls(request))
 
 
 def form_token(response: web.StreamResponse, request: web.Request, path: str) -> str:
@@ -72,16 +81,19 @@ def form_token_matches(request: web.Request, form: Mapping[str, object]) -> bool
 
 def within(hub: Hub, user: User, target: object) -> str:
     """``target`` if it is a page of ``user``'s own area, else that area's first page: never
-    another site, never an area that would refuse them."""
+    another site, never an area that would refuse them, never a header broken by a line end or
+    another control character (``next=/dashboard/%0d%0a...``: links are made quoted, ASCII)."""
     area = area_of(hub, user)
     root = area.root if area is not None else ROOT
-    return target if isinstance(target, str) and target.startswith(f"{root}/") else f"{root}/"
+    if isinstance(target, str) and target.startswith(f"{root}/") and target.isascii() and target.isprintable():
+        return target
+    return f"{root}/"
 
 
 def _form(dashboard: Dashboard, request: web.Request, status: int = HTTPStatus.OK, error: str | None = None
           ) -> web.Response:
     language = dashboard.preferences.default
-    response = web.Response(status=status, content_type=HTML, headers=NO_STORE)
+    response = web.Response(status=status, content_type=HTML, headers=PAGE_HEADERS)
     env = dashboard.environments[language]
     response.text = env.get_template("login.html").render(
         language=language, csrf_field=CSRF_FIELD, csrf_token=form_token(response, request, ROOT),
@@ -100,7 +112,7 @@ async def login(request: web.Request) -> web.Response:
     hub = hub_of(request)
     dashboard = hub.data[DATA_DASHBOARD]
     attempts = hub.data[DATA_SERVER].attempts
-    form = await request.post()
+    form = await read_form(request)
     anonymous = Actor(SOURCE_DASHBOARD, None, None, request.remote)
     if not form_token_matches(request, form):
         dashboard.access.manager.audit.record(AUDIT_CSRF_REFUSED, anonymous, page="login")
@@ -120,7 +132,7 @@ async def login(request: web.Request) -> web.Response:
             return _form(dashboard, request, HTTPStatus.FORBIDDEN, N_("Too many failed sign-ins from this address."))
         return _form(dashboard, request, HTTPStatus.UNAUTHORIZED, N_("Wrong user name or password."))
     attempts.succeeded(request.remote)
-    secret, _session = dashboard.sessions.open(user.id)
+    secret, _session = dashboard.sessions.open(user)
     dashboard.access.manager.audit.record(acts.LOGIN, Actor.for_user(user, SOURCE_DASHBOARD, request.remote))
     landing = within(hub, user, request.query.get("next"))
     response = web.Response(status=HTTPStatus.SEE_OTHER, headers={"Location": landing, **NO_STORE})
@@ -157,11 +169,11 @@ async def change_password(page: PageRequest) -> web.Response:
         return page.render("password.html", status=HTTPStatus.BAD_REQUEST,
                            error=page.gettext("The new passwords differ."))
     try:
-        await manager.set_password(page.user.name, str(new),
-                                   Actor.for_user(page.user, SOURCE_DASHBOARD, page.request.remote))
+        page.session.user = await manager.set_password(
+            page.user.name, str(new), Actor.for_user(page.user, SOURCE_DASHBOARD, page.request.remote))
     except AuthError as err:
         return page.render("password.html", status=HTTPStatus.BAD_REQUEST, error=str(err))
-    page.dashboard.sessions.close_user(page.user.id, keep=page.session)
+    page.dashboard.sessions.close_user(page.user.id, keep=page.session)  # this one goes on with the new record
     return page.render("password.html", done=True)
 
 

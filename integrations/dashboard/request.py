@@ -11,7 +11,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from multidict import MultiMapping
+from multidict import MultiDict, MultiDictProxy, MultiMapping
 
 from xiaoqu.core.errors import HubError, ServiceNotFound, ServiceValidationError, Unauthorized
 from xiaoqu.core.services import ServiceResponse
@@ -28,6 +28,20 @@ if TYPE_CHECKING:
     from .sessions import Session
 
 HTML = "text/html"
+#: What aiohttp raises for a body it cannot read as a form: a broken or truncated multipart, a
+#: part without a name, nested parts (ValueError), a charset nobody has (LookupError), an unknown
+#: transfer encoding (RuntimeError).
+_UNREADABLE = (ValueError, LookupError, RuntimeError)
+
+
+async def read_form(request: web.Request) -> MultiMapping[str | bytes | Any]:
+    """The posted form; an empty one when the body is no form aiohttp can read, so a page (and
+    the CSRF check before it) finds no field, as in a form sent empty, rather than failing with
+    a 500. A body over the route's limit still raises its 413."""
+    try:
+        return await request.post()
+    except _UNREADABLE:
+        return MultiDictProxy(MultiDict())
 
 
 class ServiceRefused(Exception):
@@ -56,7 +70,7 @@ class PageRequest:
         return self.request.query
 
     async def form(self) -> MultiMapping[str | bytes | Any]:
-        return await self.request.post()
+        return await read_form(self.request)
 
     def allows(self, permission: str | None) -> bool:
         return permission is None or self.dashboard.access.allows(self.user, permission)
@@ -73,7 +87,7 @@ class PageRequest:
             navigation=[page for page in self.dashboard.registry.navigation() if self.allows(page.permission)],
             **values,
         )
-        return web.Response(text=text, status=status, content_type=HTML, headers=NO_STORE)
+        return web.Response(text=text, status=status, content_type=HTML, headers=PAGE_HEADERS)
 
     def message(self, status: int, text: str) -> web.Response:
         """A page that says ``text`` (a refusal, a mistake in a form) with ``status``."""
@@ -99,3 +113,13 @@ class PageRequest:
 
 #: Pages show live data and personal details: never kept by a browser or a proxy.
 NO_STORE = {"Cache-Control": "no-store"}
+#: What a page may load and run: scripts from this site's files only, never inline (the frame's
+#: own are in static/), so markup that ever slipped into a page through data runs nothing and
+#: loads nothing from elsewhere; styles may be inline (a chart's height, ECharts' tooltips); no
+#: plug-in, no <base> moving the links, forms sent to this site only, and never inside another
+#: site's frame.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                           "frame-ancestors 'none'")
+#: Every page's headers (the dashboard's, the portal's, the sign-in and sign-up forms).
+PAGE_HEADERS = {**NO_STORE, "Content-Security-Policy": CONTENT_SECURITY_POLICY}

@@ -28,7 +28,7 @@ class Dashboard:
         self.access = get_access(hub)
         self.preferences = preferences
         self.sessions = Sessions(hub.clock.time, config["session_lifetime"].total_seconds(),
-                                 config["idle_timeout"].total_seconds())
+                                 config["idle_timeout"].total_seconds(), self.access.manager.user)
         self.registry: Registry = registry(hub)
         self.streams = Streams(hub, self)
         self.catalogues: dict[str, NullTranslations] = {}

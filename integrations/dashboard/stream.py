@@ -117,11 +117,15 @@ class Streams:
         self._clients.add(client)
         cookie = page.request.cookies.get(SESSION_COOKIE)
         try:
-            while not self._closing.is_set() and self._dashboard.sessions.get(cookie, touch=False) is not None:
+            while True:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(STREAM_KEEPALIVE):
                         await client.wake.wait()
                 client.wake.clear()
+                # asked before each write: a session ended meanwhile (signed out, the user removed,
+                # their password reset) gets nothing more
+                if self._closing.is_set() or self._dashboard.sessions.get(cookie, touch=False) is None:
+                    break
                 await response.write(_frames(client.queue) or b": keep-alive\n\n")
         except ConnectionResetError:
             pass  # the browser went away

@@ -62,7 +62,8 @@ def _entry(page: PortalRequest, record: dict[str, Any], names: dict[str, str], d
 
 def _period(filters: dict[str, str]) -> dict[str, str]:
     """``access.log``'s start and end: from the first day's start to the end of the last (or
-    where the page before ended, going back). ValueError when a day is not a date."""
+    where the page before ended, going back). ValueError when a day is not a date, OverflowError
+    when it has no day after it."""
     period = {}
     if "from" in filters:
         period["start"] = date.fromisoformat(filters["from"]).isoformat()
@@ -86,7 +87,7 @@ async def entries(page: PortalRequest) -> web.Response:
     try:
         query = LOG_SCHEMA({**({"person": member} if member else {"household": page.household}), **_period(filters),
                             "limit": MAX_LOG_LIMIT if fmt else ENTRIES_PAGE_SIZE})
-    except (ValueError, vol.Invalid):
+    except (ValueError, OverflowError, vol.Invalid):  # OverflowError: the day after 9999-12-31
         return page.message(HTTPStatus.BAD_REQUEST, page.gettext("From and To are dates, like 2026-03-02."))
     records = await log.query(access, query)
     doors = {door.id: door.name or door.id for door in access.doors.values()}

@@ -23,7 +23,7 @@ from xiaoqu.core.http.const import DATA_SERVER
 from xiaoqu.integrations.dashboard import N_
 from xiaoqu.integrations.dashboard.const import AUDIT_CSRF_REFUSED, CSRF_FIELD, DATA_DASHBOARD, LANGUAGES, LOGIN_PATH
 from xiaoqu.integrations.dashboard.login import MAX_FIELD, form_token, form_token_matches
-from xiaoqu.integrations.dashboard.request import HTML, NO_STORE
+from xiaoqu.integrations.dashboard.request import HTML, PAGE_HEADERS, read_form
 from xiaoqu.integrations.residents import ResidentsError, get_residents
 from xiaoqu.integrations.residents.invites import InviteError
 from xiaoqu.integrations.residents.runtime import get_invites
@@ -59,7 +59,7 @@ def _page(dashboard: Dashboard, request: web.Request, status: int = HTTPStatus.O
           joined: str | None = None) -> web.Response:
     language = _language(dashboard, request)
     catalogue = dashboard.catalogues[language]
-    response = web.Response(status=status, content_type=HTML, headers=NO_STORE)
+    response = web.Response(status=status, content_type=HTML, headers=PAGE_HEADERS)
     response.text = dashboard.environments[language].get_template("portal/join.html").render(
         language=language, languages=LANGUAGES, csrf_field=CSRF_FIELD, csrf_token=form_token(response, request, JOIN_PATH),
         error=error and catalogue.gettext(error.message) % error.values, joined=joined, site=dashboard.hub.config.name,
@@ -76,7 +76,7 @@ async def join_form(request: web.Request) -> web.Response:
 async def join(request: web.Request) -> web.Response:
     dashboard = hub_of(request).data[DATA_DASHBOARD]
     try:
-        name = await _join(dashboard, request, await request.post())
+        name = await _join(dashboard, request, await read_form(request))
     except Refused as refused:
         return _page(dashboard, request, refused.status, error=refused)
     return _page(dashboard, request, joined=name)

@@ -2,7 +2,9 @@
 phone as a server-sent event named by the entity, whose data is its row (htmx swaps it in).
 
 A stream follows the entities the resident's scope held when it opened (one dict lookup per
-state change, ``track_state_change``); a device added later appears on the next page load.
+state change, ``track_state_change``), and sends a change only while the scope still holds the
+entity (a device staff gave to another household since is that household's); a device added
+later appears on the next page load.
 It ends when the session does, when the resident is no longer of the household (moved,
 unlinked, erased: the page, reloaded, shows what they may see now), when the phone goes away,
 or when the hub stops. A phone that
@@ -59,6 +61,13 @@ def _event(name: str, html: str) -> str:
     return f"event: {name}\n" + "".join(f"data: {line}\n" for line in html.splitlines() or [""]) + "\n"
 
 
+def _still_theirs(page: PortalRequest, entity_id: str) -> bool:
+    """Whether the resident's scope holds ``entity_id`` now: staff may have given a device the
+    stream follows to another household since it opened, whose changes are not theirs to see."""
+    scope = page.dashboard.access.scope_of(page.user, page.context)
+    return scope is not None and scope.allows(entity_id)
+
+
 def _at_home(page: PortalRequest) -> bool:
     person = get_residents(page.hub).person_for_user(page.user.name)
     return person is not None and not person.erased and person.household == page.household
@@ -72,7 +81,7 @@ async def stream(page: PortalRequest) -> web.StreamResponse:
 
     def changed(event: Event) -> None:
         new_state = event.data.get("new_state")
-        if new_state is not None:
+        if new_state is not None and _still_theirs(page, new_state.entity_id):
             shown = device(page.hub, new_state)
             queue.append(_event(shown.entity_id, template.render(
                 device=shown, root=ROOT, csrf_field=CSRF_FIELD, csrf_token=page.session.csrf)))
@@ -90,11 +99,15 @@ async def stream(page: PortalRequest) -> web.StreamResponse:
     cookie = page.request.cookies.get(SESSION_COOKIE)
     try:
         await response.prepare(page.request)
-        while not live.closing and page.dashboard.sessions.get(cookie, touch=False) is not None and _at_home(page):
+        while True:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(LIVE_KEEPALIVE):
                     await wake.wait()
             wake.clear()
+            # asked before each write: a session ended meanwhile (signed out, the user removed,
+            # their password reset) or a resident no longer of the household gets nothing more
+            if live.closing or page.dashboard.sessions.get(cookie, touch=False) is None or not _at_home(page):
+                break
             frames = "".join(queue.popleft() for _ in range(len(queue)))
             await response.write(frames.encode() if frames else b": keep-alive\n\n")
     except ConnectionResetError:

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from xiaoqu.integrations.dashboard import PageRequest
 from xiaoqu.integrations.dashboard.const import CSRF_FIELD, LANGUAGES, STATIC
-from xiaoqu.integrations.dashboard.request import HTML, NO_STORE
+from xiaoqu.integrations.dashboard.request import HTML, PAGE_HEADERS
 
 from .const import ROOT
 from .const import STATIC as PORTAL_STATIC
@@ -61,4 +61,4 @@ def render(page: PageRequest, template: str, status: int = HTTPStatus.OK, *, tab
         csrf_token=page.session.csrf, root=ROOT, static=PORTAL_STATIC, vendored=STATIC, path=page.request.path,
         site=page.hub.config.name, tabs=shown, **values,
     )
-    return web.Response(text=text, status=status, content_type=HTML, headers=NO_STORE)
+    return web.Response(text=text, status=status, content_type=HTML, headers=PAGE_HEADERS)
