@@ -50,6 +50,7 @@ SAMPLES: dict[str, Callable[[Hub], str]] = {
     "device_id": lambda hub: _first([device.id for device in hub.devices.all()]),
     "household": lambda hub: _first([household.id for household in get_residents(hub).households()]),
     "card": lambda hub: _first([card for person in get_residents(hub).persons() for card in person.cards]),
+    "visit": lambda hub: "V-walk-0001",  # none yet: an act on it answers "not found", or 403 first
     "automation_id": lambda hub: _first([state.entity_id.split(".", 1)[1] for state in hub.states.all("automation")]),
 }
 
