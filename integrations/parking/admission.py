@@ -12,8 +12,9 @@ In this order (docs/parking.md, "Entry"):
 2. **Access decides first** (THE decision, ``get_access(hub).check``): a car residents or
    access know is decided there — restrictions (arrears, blacklist, lost), the validity of a
    visitor's permission, the groups and schedules of the lane — and a denial is final. A car
-   access does not know is no one's credential, so the only thing access can say of it is a
-   restriction on its plate (a blacklisted stranger): that is looked up in access's own index.
+   access's resolver finds nobody for is no one's credential, so the only thing access can say
+   of it is a restriction on its plate (a blacklisted stranger): that is looked up in access's
+   own index (access is not asked to log a "not known" denial for every temporary car).
 3. **Space.** A temporary car comes in only where the lot takes temporary cars and one of its
    temporary spaces is free; a visitor only while a temporary space is free. A resident on its
    space and a pass holder come in whatever the count says.
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Final
 
 from xiaoqu.core.masking import mask_plate
 from xiaoqu.integrations.access.const import PLATE, VEHICLE
+from xiaoqu.integrations.access.resolve import Refusal
 
 from .const import (
     IN,
@@ -53,9 +55,6 @@ if TYPE_CHECKING:
     from .models import Lane, Lot, MonthlyPass
     from .occupancy import Count
     from .sessions import Sessions
-
-#: Access's "nobody holds this credential".
-UNKNOWN: Final = "credential:unknown"
 
 #: What the gate's display says for a denial, by access's rule or the restriction's kind.
 SHOWN_FOR_RESTRICTION: Final = {
@@ -146,9 +145,8 @@ class EntryRules:
         """Steps 1 to 3 for ``plate`` at entry lane ``lane``; access's decision is fired and logged."""
         who = self.who(lot, plate, now)
         notes = list(who.notes)
-        what_if = self.access.check(PLATE, plate, lane.id, at=now)
         decision: Decision | None = None
-        if what_if.rule == UNKNOWN:
+        if isinstance(self.access.resolver.resolve(PLATE, plate), Refusal):  # nobody's: a stranger's car
             restriction = self.access.restrictions.first(((PLATE, plate),), VEHICLE, now)
             if restriction is not None:
                 return Admission(False, who, f"restriction:{restriction.id}",

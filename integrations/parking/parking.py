@@ -236,22 +236,23 @@ class Parking:
         return quote(session, self.lots[session.lot], now, self.tz, self.passes.get((session.plate, session.lot)))
 
     def _no_entry(self, read: Read, lot: Lot, why: str) -> Session:
-        """An exit matched to no car inside: a session by the no-entry rule, queued for the guard."""
+        """An exit matched to no car inside: a session by the no-entry rule. A car with a space, a
+        pass or a permission leaves free (its entry was missed: nothing to charge, nothing to
+        check); any other is charged by the rule and queued for the guard."""
         now = read.time
         who = self.rules.who(lot, read.plate, now)
         free = who.kind in (RESIDENT, PASS) or who.kind == VISITOR and (who.charge_from_end or now + 1) > now
         session = Session(self.sessions.new_id(now), read.plate, lot.id, who.kind if free else TEMPORARY,
                           status=AT_EXIT, reason=who.reason, rule=UNMATCHED, household=who.household,
                           counted=False, matched=UNMATCHED)
-        if free:
-            session.fee_fen, session.explanation = 0, [who.reason, "no entry on record: leaves free"]
-        else:
-            priced = unmatched(lot, now, self.tz)
-            session.fee_fen, session.explanation = priced.fee_fen, priced.lines
         self.sessions.add(session)
-        self._attention(session, read.lane, f"{why}; no entry on record: "
-                                            f"{'free' if free else 'charged ' + yuan(session.fee_fen or 0)} "
-                                            "by the no-entry rule")
+        if free:
+            session.fee_fen, session.explanation = 0, [why, who.reason, "no entry on record: leaves free"]
+            return session
+        priced = unmatched(lot, now, self.tz)
+        session.fee_fen, session.explanation = priced.fee_fen, [why, *priced.lines]
+        self._attention(session, read.lane, f"{why}; no entry on record: charged {yuan(priced.fee_fen)} by the "
+                                            "no-entry rule")
         return session
 
     def _ask(self, session: Session, lane: Lane, context: Context, *, new_order: bool) -> None:
