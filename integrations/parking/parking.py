@@ -101,6 +101,8 @@ class Parking:
         self.repeat_seconds: float = config["repeat_seconds"]
         #: The last refusal at each entry lane: a guard's release lets that car in.
         self.refused: dict[str, tuple[Read, Admission]] = {}
+        #: Sessions whose order is being made (a second read waits for it).
+        self._ordering: set[str] = set()
 
     # --- reads --------------------------------------------------------------------------------
 
@@ -256,20 +258,25 @@ class Parking:
         return session
 
     def _ask(self, session: Session, lane: Lane, context: Context, *, new_order: bool) -> None:
-        """Show what is due and make (or show again) the order to pay it by."""
+        """Show what is due and the order to pay it by (made unless one for that amount is
+        open); ``new_order``: a new quote, announced as ``parking_payment_due``."""
+        if session.id in self._ordering:
+            return  # the order being made is shown when it is there
+        self._ordering.add(session.id)
         self.hub.create_task(self._order(session, lane, context, new_order), name=f"parking: order for {session.id}")
 
-    async def _order(self, session: Session, lane: Lane, context: Context, new_order: bool) -> None:
-        due = session.due_fen
-        order_id, qr = session.order_id, None
-        if new_order or order_id is None:
-            order_id = f"{session.id}-{len(session.orders) + 1}"
+    async def _order(self, session: Session, lane: Lane, context: Context, announce: bool) -> None:
+        due, qr = session.due_fen, None
+        payments = get_payments(self.hub)
+        last = payments.order(session.order_id) if session.order_id else None
+        reuse = last is not None and not last.paid and last.amount_fen == due
+        order_id: str | None = session.order_id if reuse else f"{session.id}-{len(session.orders) + 1}"
+        assert order_id is not None
         try:
-            order = await get_payments(self.hub).create_order(order_id, due, f"停车费 {mask_plate(session.plate)}",
-                                                              purpose=PURPOSE, reference=session.id)
+            order = await payments.create_order(order_id, due, f"停车费 {mask_plate(session.plate)}",
+                                                purpose=PURPOSE, reference=session.id)
         except (PaymentError, HubError) as err:
-            if order_id not in session.orders:
-                order_id = None
+            order_id = None
             _LOGGER.warning("Parking %s: no order for %s's %s (%s): pay at the booth", lane.id,
                             mask_plate(session.plate), yuan(due), err)
         else:
@@ -277,12 +284,14 @@ class Parking:
             if order_id not in session.orders:
                 session.orders.append(order_id)
                 self._persist(session)
+        finally:
+            self._ordering.discard(session.id)
         stay = self._stay(session)
         lines = [mask_plate(session.plate), *([f"停车 {stay}"] if stay else []), f"请缴费 {yuan(due)}"]
         if qr is None:
             lines.append("请到岗亭缴费")
         self.displays.show(lane, lines, YELLOW, voice=f"请缴费 {yuan(due)[1:]} 元", qr=qr, seconds=PAY_SECONDS)
-        if new_order:
+        if announce:
             self._fire(EVENT_PAYMENT_DUE, session, lane, context, fee_fen=session.fee_fen, paid_fen=session.paid_fen,
                        due_fen=due, order_id=order_id, qr=qr, explanation=session.explanation)
             _LOGGER.info("Parking %s: %s owes %s (fee %s, paid %s): %s", lane.id, mask_plate(session.plate), yuan(due),

@@ -133,3 +133,18 @@ async def test_a_household_in_arrears_is_refused_with_the_reason_and_passes_once
         [entry] = site.fired("parking_entry")
         assert (entry["kind"], entry["reason"]) == (
             "temporary", "粤B3***3: a temporary car of household 2-1-0301 with no space or pass in lot main")
+
+
+async def test_an_order_is_made_again_only_for_a_new_amount(tmp_path, broker):
+    async with car_park(tmp_path, broker) as site:
+        await site.read("cam-1", "粤A55555")
+        site.later(minutes=30)
+        await site.read("cam-2", "粤A55555")
+        site.later(minutes=3)  # past the repeat window: quoted again, the same ¥3.00
+        await site.read("cam-2", "粤A55555")
+        site.later(minutes=30)  # a second hour started: ¥6.00
+        await site.read("cam-2", "粤A55555")
+        dues = site.fired("parking_payment_due")
+        assert [(d["due_fen"], d["order_id"][-2:]) for d in dues] == [(300, "-1"), (300, "-1"), (600, "-2")]
+        await site.pay_order(dues[-1]["order_id"])
+        assert await site.wait_commands(OUT_GATE, 1) == ["open"]
