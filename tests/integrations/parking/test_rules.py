@@ -193,3 +193,15 @@ async def test_where_residents_park_free_a_households_car_needs_no_space(tmp_pat
         await site.read("cam-2", "粤B30003")
         [left] = site.fired("parking_exit")
         assert (left["fee_fen"], left["explanation"][-1]) == (0, "a resident's car: not charged")
+
+
+async def test_a_gate_that_does_not_confirm_opening_calls_the_guard(tmp_path, broker):
+    async with car_park(tmp_path, broker) as site:
+        site.gates.obey = False  # the arm is locked: commands are taken, nothing moves
+        await site.read("cam-1", "粤B10001")
+        await site.probe.wait_until(lambda: site.fired("parking_attention"), timeout=10)
+        await site.settle()
+        [attention] = site.fired("parking_attention")
+        assert attention["reason"] == ("the gate did not open: barrier.main_gate_lane_1 did not confirm opening within "
+                                       "2 s (it reports closed)")
+        assert site.last_shown("led-1")["lines"] == ["粤B1***1", "请稍候 保安处理中"]
