@@ -19,6 +19,37 @@ many records were lost.
 
 Retention is per kind (an integration sets its default, such as door records for 90 days;
 config may change it); the recorder purges once a day, and ``purge()`` runs it on demand.
+
+Indexed keys. ``where`` on a field of the data is answered by reading each record's JSON
+along the (kind, time) index until the page is full: quick for a value most records have
+(a busy door), a walk through the whole kind for a value few or none have (a quiet door, one
+card). So a kind may declare a few fields as indexed (``await index_fields("access", ("door",
+"card", "household"))``, by its integration at set-up): each record of that kind then has one
+row per declared field in ``record_keys`` (kind, name, value, time, seq), whose primary key
+(kind, name, value, time, seq) is the index a ``where`` on that field reads newest first,
+joined to its record, with subject, time range, the other ``where`` fields and the limit
+applied as before. ``count`` and ``iterate`` take the same path.
+
+The keys are not given by the caller: the writer thread derives them from the record's own
+data (``json_extract``, the very expression the JSON scan compares), in the transaction that
+inserts the record. So a key cannot disagree with its record, a keyed answer is the JSON
+scan's answer whichever path a query takes, every writer of the kind (a live decision, an
+offline controller's upload, a bench filling the log) is indexed without knowing it, and the
+hot path of the caller costs nothing more. A field missing or JSON ``null`` has no key
+(``where={field: None}`` takes the JSON scan). ``forget_fields`` derives the keys of the
+records it changes again, so an erased field is no longer found by its key; a trigger deletes
+a record's keys with the record (retention, purge).
+
+Declarations are kept in the file (``record_key_fields``) and only ever added to. A field
+declared on a kind that already has records is back-filled by the writer thread, newest
+records first, ``BACKFILL_ROWS`` seqs per transaction, while nothing else is queued (and at
+least every ``BACKFILL_EVERY`` seconds under load), so neither start-up nor recording waits
+for it; its progress (``backfill_through``: records up to that seq lack keys) is committed
+with each step's keys, so a restart resumes where it stopped. Records committed after the
+declaration get their keys as they are inserted. Until a field's back-fill is complete, a
+``where`` on it takes the JSON scan: slower, never wrong. A file of schema version 1 is
+migrated at start by creating the (empty) tables; its records are back-filled when their
+kind declares its fields.
 """
 from __future__ import annotations
 
@@ -33,7 +64,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -47,24 +78,53 @@ __all__ = ["Record", "Recorder", "RecorderError", "read_only"]
 
 _LOGGER = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE records (
+SCHEMA_VERSION = 2
+#: Version 1: the records and their indexes.
+_SCHEMA_1 = (
+    """CREATE TABLE records (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, so an export cursor stays valid
     kind TEXT NOT NULL,
     subject TEXT,
     time REAL NOT NULL,
     record_id TEXT,
     data TEXT NOT NULL
-);
-CREATE INDEX records_kind_subject_time ON records (kind, subject, time);
-CREATE INDEX records_kind_time ON records (kind, time);
-CREATE UNIQUE INDEX records_kind_record_id ON records (kind, record_id)
-    WHERE record_id IS NOT NULL;
-"""
+)""",
+    "CREATE INDEX records_kind_subject_time ON records (kind, subject, time)",
+    "CREATE INDEX records_kind_time ON records (kind, time)",
+    """CREATE UNIQUE INDEX records_kind_record_id ON records (kind, record_id)
+    WHERE record_id IS NOT NULL""",
+)
+#: Version 2: indexed keys (see "Indexed keys" in the module docstring). ``value`` has no type,
+#: so it keeps what ``json_extract`` gave (text, integer or real) and compares as it does.
+_SCHEMA_2 = (
+    """CREATE TABLE record_keys (
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value NOT NULL,
+    time REAL NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (kind, name, value, time, seq)
+) WITHOUT ROWID""",
+    "CREATE INDEX record_keys_seq ON record_keys (seq)",
+    """CREATE TABLE record_key_fields (
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    backfill_through INTEGER NOT NULL,  -- records up to this seq still lack keys; 0: none do
+    PRIMARY KEY (kind, name)
+) WITHOUT ROWID""",
+    """CREATE TRIGGER records_delete_keys AFTER DELETE ON records BEGIN
+    DELETE FROM record_keys WHERE seq = old.seq;
+END""",
+)
 _INSERT = (
     "INSERT OR IGNORE INTO records (kind, subject, time, record_id, data) VALUES (?, ?, ?, ?, ?)"
 )
+#: The keys of the records (of the declared kinds) whose ``seq`` is in a range: each declared
+#: field's value as ``json_extract`` reads it, so a key never differs from the data's field.
+_INSERT_KEYS = """INSERT OR IGNORE INTO record_keys (kind, name, value, time, seq)
+SELECT r.kind, f.name, json_extract(r.data, '$.' || f.name), r.time, r.seq
+FROM records AS r CROSS JOIN record_key_fields AS f ON f.kind = r.kind  -- records outermost
+WHERE r.seq > ? AND r.seq <= ? AND json_extract(r.data, '$.' || f.name) IS NOT NULL"""
 _COLUMNS = "seq, kind, subject, time, record_id, data"
 
 COMMIT_INTERVAL = 0.1  # seconds: under load, records nobody awaits are committed this often
@@ -76,6 +136,10 @@ PURGE_EVERY = 86_400.0
 RETRY_FIRST = 0.05  # seconds before retrying a failed commit, doubling up to RETRY_MAX
 RETRY_MAX = 5.0
 ATTEMPTS_WHEN_STOPPING = 3
+
+BACKFILL_ROWS = 10_000  # seqs a back-fill step covers, in one transaction (~0.1 s of the writer)
+BACKFILL_EVERY = 1.0  # seconds: under a steady load, a back-fill step at least this often
+_MAX_SEQ = 2**63 - 1
 
 _FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
@@ -147,6 +211,14 @@ class Recorder:
         self._reader_local = threading.local()
         self._reader_connections: list[sqlite3.Connection] = []
         self._purger: asyncio.Task[None] | None = None
+        #: The loop's view: per kind, the indexed fields whose back-fill is complete.
+        self._keys_ready: dict[str, frozenset[str]] = {}
+        #: The writer thread's: per kind, every declared field, and the back-fills pending
+        #: as (kind, name) → backfill_through.
+        self._key_fields: dict[str, set[str]] = {}
+        self._backfill: dict[tuple[str, str], int] = {}
+        self._backfill_due = 0.0  # time.monotonic() before which no back-fill step is forced
+        self._failed_until = 0.0  # time.monotonic() before which no step is tried after a failure
 
     def __repr__(self) -> str:
         return f"<Recorder {self.path} running={self._running}>"
@@ -159,6 +231,7 @@ class Recorder:
             return
         loop = self._loop = asyncio.get_running_loop()
         ready: asyncio.Future[None] = loop.create_future()
+        self._keys_ready = {}
         self._writer_done = loop.create_future()
         self._stopping.clear()
         # daemon: a hub that dies without stop() must not hang on this thread at exit.
@@ -236,6 +309,27 @@ class Recorder:
         """Return once every record queued before this call is committed."""
         await self._job(lambda connection: None)
 
+    async def index_fields(self, kind: str, fields: Sequence[str]) -> None:
+        """Index the (top-level or dotted) ``fields`` of ``kind``'s data for ``where``.
+
+        Records queued before this call are back-filled in the writer thread; the ones after
+        it are keyed as they are committed. Returns once the declaration is committed, not
+        the back-fill. Declaring again is harmless; a field once declared stays indexed.
+        """
+        check_slug(kind, "kind")
+        names = tuple(fields)
+        if isinstance(fields, str) or not names:
+            raise ValueError(f"{kind}: fields must be a non-empty sequence of field names")
+        for name in names:
+            if not isinstance(name, str) or not _FIELD.fullmatch(name):
+                raise ValueError(f"{kind}: bad field name {name!r}")
+        await self._job(lambda connection: self._declare(connection, kind, names))
+
+    def keys_ready(self, kind: str) -> frozenset[str]:
+        """The fields of ``kind`` a ``where`` is answered from ``record_keys`` for now: the
+        declared ones whose back-fill is complete."""
+        return self._keys_ready.get(kind, frozenset())
+
     def set_retention(self, kind: str, keep: timedelta | None) -> None:
         """Keep records of ``kind`` for ``keep`` (None: forever), overriding the default."""
         check_slug(kind, "retention kind")
@@ -263,7 +357,7 @@ class Recorder:
         paths = [f"$.{name}" for name in fields]
         sql = (f"UPDATE records SET data = json_remove(data, {', '.join('?' for _ in paths)}) "
                "WHERE kind = ? AND subject = ?")
-        return await self._job(lambda connection: _update(connection, sql, [*paths, kind, subject]))
+        return await self._job(lambda connection: _forget(connection, sql, [*paths, kind, subject]))
 
     def _row(
         self,
@@ -303,9 +397,18 @@ class Recorder:
     def _write_loop(self, ready: asyncio.Future[None]) -> None:
         try:
             connection = _connect_writer(self.path)
+            declared = connection.execute(
+                "SELECT kind, name, backfill_through FROM record_key_fields").fetchall()
         except Exception as err:
             self._call_soon(ready.set_exception, RecorderError(f"cannot open {self.path}: {err}"))
             return  # the last touch of the loop: start() may return at once
+        self._key_fields, self._backfill = {}, {}
+        for kind, name, through in declared:
+            self._key_fields.setdefault(kind, set()).add(name)
+            if through:
+                self._backfill[kind, name] = through
+            else:
+                self._call_soon(self._key_ready, kind, name)
         self._call_soon(ready.set_result, None)
         try:
             self._serve(connection)
@@ -318,12 +421,88 @@ class Recorder:
 
     def _serve(self, connection: sqlite3.Connection) -> None:
         while True:
-            rows, control = self._next_batch(self._queue.get())
+            rows, control = self._next_batch(self._next_item(connection))
             self._commit(connection, rows)
             if control is _STOP:
                 return
             if control is not None:
                 self._run_job(connection, control)
+
+    def _next_item(self, connection: sqlite3.Connection) -> Any:
+        """The next thing queued; while a back-fill is pending, its steps run whenever nothing
+        is (and one every ``BACKFILL_EVERY`` seconds anyway, so a steady load cannot starve it)."""
+        while self._backfill and not self._stopping.is_set():
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                if time.monotonic() < self._failed_until:  # a failed step: retry later
+                    try:
+                        return self._queue.get(timeout=self._failed_until - time.monotonic())
+                    except queue.Empty:
+                        continue
+                self._backfill_step(connection)
+                continue
+            if time.monotonic() >= self._backfill_due:
+                self._backfill_step(connection)
+            return item
+        return self._queue.get()
+
+    def _declare(self, connection: sqlite3.Connection, kind: str, names: tuple[str, ...]) -> None:
+        """Keep ``names`` as indexed fields of ``kind``: records up to the last one committed
+        are left to the back-fill (none, when the kind has no records yet)."""
+        new = [name for name in names if name not in self._key_fields.get(kind, ())]
+        if not new:
+            return
+        has_records = connection.execute(
+            "SELECT 1 FROM records WHERE kind = ? LIMIT 1", (kind,)).fetchone()
+        through = _last_seq(connection) if has_records else 0
+        connection.execute("BEGIN")
+        connection.executemany(
+            "INSERT OR IGNORE INTO record_key_fields (kind, name, backfill_through) VALUES (?, ?, ?)",
+            [(kind, name, through) for name in new])
+        connection.execute("COMMIT")
+        self._key_fields.setdefault(kind, set()).update(new)
+        for name in new:
+            if through:
+                self._backfill[kind, name] = through
+            else:
+                self._call_soon(self._key_ready, kind, name)
+
+    def _backfill_step(self, connection: sqlite3.Connection) -> None:
+        """Key the records of the next ``BACKFILL_ROWS`` seqs, newest first, of the pending
+        fields that share the highest ``backfill_through`` (fields declared together), and
+        commit the new ``backfill_through`` with them."""
+        (kind, _name), through = max(self._backfill.items(), key=lambda item: item[1])
+        names = [name for (k, name), at in self._backfill.items() if k == kind and at == through]
+        low = max(0, through - BACKFILL_ROWS)
+        try:
+            connection.execute("BEGIN")
+            # +r.kind: walk the seq range, not the kind's whole (kind, time) index.
+            connection.execute(
+                _INSERT_KEYS + " AND +r.kind = ? AND f.backfill_through = ?", (low, through, kind, through))
+            connection.execute(
+                "UPDATE record_key_fields SET backfill_through = ? WHERE kind = ? AND backfill_through = ?",
+                (low, kind, through))
+            connection.execute("COMMIT")
+        except Exception as err:
+            rollback(connection)
+            self.last_error = err
+            _LOGGER.error("recorder %s: back-filling the keys of %s: %s; trying again later",
+                          self.path, kind, err)
+            self._failed_until = self._backfill_due = time.monotonic() + RETRY_MAX
+            return
+        self._backfill_due = time.monotonic() + BACKFILL_EVERY
+        for name in names:
+            if low:
+                self._backfill[kind, name] = low
+            else:
+                del self._backfill[kind, name]
+                self._call_soon(self._key_ready, kind, name)
+                _LOGGER.info("recorder %s: %s.%s is indexed", self.path, kind, name)
+
+    def _key_ready(self, kind: str, name: str) -> None:
+        """In the loop: ``where`` on ``kind``'s ``name`` may read the keys from now on."""
+        self._keys_ready[kind] = self._keys_ready.get(kind, frozenset()) | {name}
 
     def _next_batch(self, item: Any) -> tuple[list[_Queued], Any]:
         """Collect the rows to commit together, and the job or stop that ends them, if any.
@@ -371,9 +550,10 @@ class Recorder:
             return
         self._last_commit = time.monotonic()
         pause, attempts_when_stopping = RETRY_FIRST, 0
+        keyed = bool(self._key_fields) and any(row[0] in self._key_fields for row, _ in rows)
         while True:
             try:
-                answers = _insert(connection, rows)
+                answers = _insert(connection, rows, keyed)
             except Exception as err:
                 rollback(connection)
                 self.last_error = err
@@ -434,10 +614,12 @@ class Recorder:
         """Records of ``kind`` (and ``subject``) with ``since <= time < until``, newest first.
 
         ``where`` matches top-level (or dotted) fields of the data exactly: ``{"door": "b3"}``.
-        It filters what the indexes found, so narrow by subject or time as well when you can.
+        On a field the kind indexes (:meth:`index_fields`) it is read from that index; any
+        other filters what the indexes found, so narrow by subject or time as well when you can.
         Sees what is committed: after ``record()``, ``await flush()`` first.
         """
-        sql, params = _select(kind, subject, since, until, where, newest_first, None, limit)
+        sql, params = _select(kind, subject, since, until, where, newest_first, None, limit,
+                              keyed=self.keys_ready(kind))
         return await self._read(_fetch_records, sql, params)
 
     async def count(
@@ -450,7 +632,8 @@ class Recorder:
         where: Mapping[str, Any] | None = None,
     ) -> int:
         """How many records :meth:`query` would find without a limit."""
-        sql, params = _select(kind, subject, since, until, where, True, None, None, "count(*)")
+        sql, params = _select(kind, subject, since, until, where, True, None, None, "count(*)",
+                              keyed=self.keys_ready(kind))
         return await self._read(_fetch_one, sql, params)
 
     async def iterate(
@@ -471,7 +654,8 @@ class Recorder:
         """
         after: tuple[float, int] | None = None
         while True:
-            sql, params = _select(kind, subject, since, until, where, newest_first, after, page)
+            sql, params = _select(kind, subject, since, until, where, newest_first, after, page,
+                                  keyed=self.keys_ready(kind))
             records = await self._read(_fetch_records, sql, params)
             for record in records:
                 yield record
@@ -558,11 +742,11 @@ def _connect_writer(path: Path) -> sqlite3.Connection:
             raise RecorderError(
                 f"schema version {version} is newer than the {SCHEMA_VERSION} this code knows"
             )
-        if version == 0:
+        if version < SCHEMA_VERSION:
+            # Version 1 to 2 only creates tables: its records are keyed later, by the back-fill.
             connection.execute("BEGIN")
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    connection.execute(statement)
+            for statement in (*(_SCHEMA_1 if version == 0 else ()), *_SCHEMA_2):
+                connection.execute(statement)
             connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             connection.execute("COMMIT")
     except BaseException:
@@ -571,13 +755,20 @@ def _connect_writer(path: Path) -> sqlite3.Connection:
     return connection
 
 
+def _last_seq(connection: sqlite3.Connection) -> int:
+    return connection.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0]
+
+
 def _insert(
-    connection: sqlite3.Connection, rows: list[_Queued]
+    connection: sqlite3.Connection, rows: list[_Queued], keyed: bool = False
 ) -> list[tuple[asyncio.Future[bool], bool]]:
-    """Insert in one transaction; rows someone awaits go one by one to learn if they were new."""
+    """Insert in one transaction; rows someone awaits go one by one to learn if they were new.
+    ``keyed``: some rows are of a kind with indexed fields, whose keys go in the same
+    transaction."""
     answers: list[tuple[asyncio.Future[bool], bool]] = []
     unanswered: list[_Row] = []
     connection.execute("BEGIN")
+    before = _last_seq(connection) if keyed else 0
     for row, future in rows:
         if future is None:
             unanswered.append(row)
@@ -588,6 +779,8 @@ def _insert(
         answers.append((future, connection.execute(_INSERT, row).rowcount == 1))
     if unanswered:
         connection.executemany(_INSERT, unanswered)
+    if keyed:
+        connection.execute(_INSERT_KEYS, (before, _last_seq(connection)))
     connection.execute("COMMIT")
     return answers
 
@@ -610,9 +803,19 @@ def _purge(
     return deleted
 
 
-def _update(connection: sqlite3.Connection, sql: str, params: list[Any]) -> int:
+def _forget(connection: sqlite3.Connection, sql: str, params: list[Any]) -> int:
+    """Run ``forget_fields``' UPDATE (its last two parameters kind and subject) and derive the
+    changed records' keys again, in one transaction."""
+    kind_subject = params[-2:]
     connection.execute("BEGIN")
     changed = connection.execute(sql, params).rowcount
+    if changed:
+        connection.execute(
+            "DELETE FROM record_keys WHERE seq IN (SELECT seq FROM records WHERE kind = ? AND subject = ?)",
+            kind_subject)
+        # Keys for records the back-fill has not reached yet are harmless: it ignores them.
+        connection.execute(
+            _INSERT_KEYS + " AND r.kind = ? AND r.subject = ?", [0, _MAX_SEQ, *kind_subject])
     connection.execute("COMMIT")
     return changed
 
@@ -642,43 +845,68 @@ def _select(
     after: tuple[float, int] | None,
     limit: int | None,
     columns: str = _COLUMNS,
+    *,
+    keyed: Collection[str] = (),
 ) -> tuple[str, list[Any]]:
-    """Build one SELECT on the indexes; every value is a bound parameter."""
+    """Build one SELECT on the indexes; every value is a bound parameter.
+
+    With a ``where`` field in ``keyed`` (indexed and back-filled) the records are found through
+    that field's keys in ``record_keys`` (the first such field; the others filter), in the
+    keys' (time, seq) order; else through the records' own indexes.
+    """
     check_slug(kind, "kind")
-    conditions: list[str] = ["kind = ?"]
-    params: list[Any] = [kind]
-    if subject is not None:
-        if not isinstance(subject, str):
-            raise ValueError(f"subject must be a string, got {type(subject).__name__}")
-        conditions.append("subject = ?")
-        params.append(subject)
-    if since is not None:
-        conditions.append("time >= ?")
-        params.append(_checked_time("since", since))
-    if until is not None:
-        conditions.append("time < ?")
-        params.append(_checked_time("until", until))
+    checks: list[tuple[str, Any]] = []  # the data's conditions: (field, value)
     for field, value in (where or {}).items():
         if not isinstance(field, str) or not _FIELD.fullmatch(field):
             raise ValueError(f"where: {field!r} is not a field name like 'door' or 'payer.id'")
-        if value is None:
-            conditions.append("json_extract(data, ?) IS NULL")
-            params.append(f"$.{field}")
-        elif isinstance(value, (str, int, float)):
-            conditions.append("json_extract(data, ?) = ?")
-            params.extend((f"$.{field}", value))
-        else:
+        if value is not None and not isinstance(value, (str, int, float)):
             raise ValueError(
                 f"where[{field!r}] must be a string, number, bool or None, "
                 f"got {type(value).__name__}"
             )
+        checks.append((field, value))
+    key = next(((field, value) for field, value in checks if value is not None and field in keyed), None)
+    # r: the record; t: whichever row carries the time and seq the query ranges and orders on.
+    conditions: list[str] = []
+    params: list[Any] = []
+    if key is None:
+        source, r, t = "records", "", ""
+        conditions.append("kind = ?")
+        params.append(kind)
+    else:
+        checks.remove(key)
+        joined = subject is not None or bool(checks) or columns == _COLUMNS
+        source = "record_keys AS k" + (" JOIN records AS r ON r.seq = k.seq" if joined else "")
+        r, t = "r.", "k."
+        conditions.append("k.kind = ? AND k.name = ? AND k.value = ?")
+        params.extend((kind, *key))
+        if columns == _COLUMNS:
+            columns = ", ".join(f"r.{column}" for column in _COLUMNS.split(", "))
+    if subject is not None:
+        if not isinstance(subject, str):
+            raise ValueError(f"subject must be a string, got {type(subject).__name__}")
+        conditions.append(f"{r}subject = ?")
+        params.append(subject)
+    if since is not None:
+        conditions.append(f"{t}time >= ?")
+        params.append(_checked_time("since", since))
+    if until is not None:
+        conditions.append(f"{t}time < ?")
+        params.append(_checked_time("until", until))
+    for field, value in checks:
+        if value is None:
+            conditions.append(f"json_extract({r}data, ?) IS NULL")
+            params.append(f"$.{field}")
+        else:
+            conditions.append(f"json_extract({r}data, ?) = ?")
+            params.extend((f"$.{field}", value))
     order = "DESC" if newest_first else "ASC"
     if after is not None:
-        conditions.append(f"(time, seq) {'<' if newest_first else '>'} (?, ?)")
+        conditions.append(f"({t}time, {t}seq) {'<' if newest_first else '>'} (?, ?)")
         params.extend(after)
-    sql = f"SELECT {columns} FROM records WHERE {' AND '.join(conditions)}"
-    if columns == _COLUMNS:
-        sql += f" ORDER BY time {order}, seq {order}"
+    sql = f"SELECT {columns} FROM {source} WHERE {' AND '.join(conditions)}"
+    if not columns.startswith("count("):
+        sql += f" ORDER BY {t}time {order}, {t}seq {order}"
     if limit is not None:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ValueError(f"limit must be a positive integer or None, got {limit!r}")

@@ -118,8 +118,8 @@ async def test_rows_nobody_awaits_wait_for_the_commit_without_waking_the_writer_
     monkeypatch.setattr(recorder_module, "COMMIT_INTERVAL", 3600.0)
     batches: list[int] = []
     insert = recorder_module._insert
-    monkeypatch.setattr(recorder_module, "_insert", lambda connection, rows: (batches.append(len(rows)),
-                                                                                insert(connection, rows))[1])
+    monkeypatch.setattr(recorder_module, "_insert", lambda connection, rows, *keyed: (batches.append(len(rows)),
+                                                                                        insert(connection, rows, *keyed))[1])
     recorder = Recorder(tmp_path / "recorder.db", clock=clock)
     counting = recorder._queue = _WakeCountingQueue()  # before start: the writer waits on it
     await recorder.start()
@@ -365,7 +365,7 @@ async def test_a_database_from_a_newer_version_stops_start(tmp_path: Path) -> No
     with sqlite3.connect(tmp_path / "recorder.db") as connection:
         connection.execute("PRAGMA user_version = 99")
 
-    with pytest.raises(RecorderError, match="schema version 99 is newer than the 1"):
+    with pytest.raises(RecorderError, match="schema version 99 is newer than the 2"):
         await Recorder(tmp_path / "recorder.db").start()
 
 
