@@ -18,6 +18,9 @@ EVENT_ACCESS_DENIED: Final = "access_denied"
 #: The recorder kind of the access log, and how long it is kept by default (the one-card
 #: rules clear door records older than three months).
 LOG_KIND: Final = "access"
+#: The log's fields the recorder indexes (``Recorder.index_fields``), so ``access.log`` by door,
+#: card (its keyed digest) or household reads an index however few records match.
+LOG_INDEXED: Final = ("door", "card", "household")
 DEFAULT_KEEP_DAYS: Final = 90
 #: The file of access's own credentials, groups and restrictions, in the hub's data dir.
 STORE_FILE: Final = "access.db"

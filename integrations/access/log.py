@@ -2,8 +2,11 @@
 
 The recorder keeps each decision as kind ``access`` with the person's pseudonymous id as
 its subject, so "a person's last 100 entries" is one indexed read; household, card and door
-are fields of the record, filtered within the time range asked. A card is found by its keyed
-digest (``SiteKey.card``), which is all a record keeps of it. The day's decisions per hour are
+are fields of the record that the recorder indexes for this kind (``LOG_INDEXED``, declared
+at set-up: it derives their keys from each record's data as it writes it, and back-fills a log
+written before), so each of them is one indexed read too, however few records match, within
+the time range asked. A card is found by its keyed digest (``SiteKey.card``), which is all a
+record keeps of it. The day's decisions per hour are
 kept as they are recorded (traffic.py) and seeded from here once.
 """
 from __future__ import annotations

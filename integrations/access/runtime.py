@@ -10,7 +10,7 @@ from xiaoqu.integrations.residents import get_residents
 
 from . import log
 from .access import Access
-from .const import DATA_ACCESS, LOG_KIND
+from .const import DATA_ACCESS, LOG_INDEXED, LOG_KIND
 from .credentials import SiteKey
 from .schedules import Schedule, Schedules
 from .store import AccessStore, load_site_key
@@ -25,6 +25,7 @@ _UNSUBSCRIBE = "access.unsubscribe"
 async def set_up(hub: Hub, config: dict[str, Any]) -> Access:
     residents = get_residents(hub)
     hub.recorder.set_retention(LOG_KIND, timedelta(days=config["keep_days"]))
+    await hub.recorder.index_fields(LOG_KIND, LOG_INDEXED)
     schedules = Schedules(get_calendar(hub), [Schedule.from_config(sid, s) for sid, s in config["schedules"].items()])
     assert hub.config.data_dir is not None
     store = AccessStore(hub.config.data_dir)
