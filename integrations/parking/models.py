@@ -14,7 +14,7 @@ from typing import Any
 from xiaoqu.core.masking import mask_plate
 
 from .const import INSIDE, LEFT, TEMPORARY_KINDS
-from .tariff import Tariff
+from .tariff import Fee, Tariff
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,12 @@ class Lot:
         return cls(config["id"], config.get("name", config["id"]), config["capacity"], config["temporary_spaces"],
                    config["admit_temporary"], config["residents_free"], tariff, spaces, config["grace_minutes"],
                    config.get("unmatched_fee_fen"), config["unmatched_hours"])
+
+    def fee(self, entered: datetime, exited: datetime) -> Fee:
+        """The lot's tariff for a stay (aware times); a lot without a tariff is free."""
+        if self.tariff is None:
+            return Fee(0, [f"lot {self.id} has no tariff: parking there is free"], "no tariff")
+        return self.tariff.fee(entered, exited)
 
     def space_of(self, plate: str) -> FixedSpace | None:
         """The fixed space that lists ``plate``, if any."""

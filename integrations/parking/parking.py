@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -27,15 +27,12 @@ from . import matching
 from .admission import Admission, EntryRules, Who
 from .const import (
     AT_EXIT,
-    AUDIT_GATE,
-    AUDIT_OCCUPANCY,
     AUDIT_PAY,
     DOMAIN,
     EVENT_ATTENTION,
     EVENT_CLONED,
     EVENT_ENTRY,
     EVENT_EXIT,
-    EVENT_OCCUPANCY,
     EVENT_PAID,
     EVENT_PAYMENT_DUE,
     EVENT_REFUSED,
@@ -49,7 +46,6 @@ from .const import (
     RULE_FREE,
     RULE_OFFLINE,
     RULE_PAID,
-    RULE_RELEASED,
     TEMPORARY,
     UNMATCHED,
     VISITOR,
@@ -59,7 +55,7 @@ from .models import Lane, Lot, MonthlyPass, Session
 from .occupancy import Occupancy
 from .quote import Quote, quote, unmatched
 from .sessions import Sessions
-from .tariff import Fee, TariffError, duration, yuan
+from .tariff import duration, yuan
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
@@ -136,14 +132,14 @@ class Parking:
             return None
         admission = self.rules.decide(lane, lot, self.occupancy[lot.id], plate, now, context)
         if not admission.admit and read.offline:
-            session = self._open_session(read, admission.who, admission.who.rule, admission.who.reason, now)
-            self._attention(session, lane, f"entered while the hub was away (an offline read), which it would have "
+            session = self.open_session(read, admission.who, admission.who.rule, admission.who.reason, now)
+            self.attention(session, lane, f"entered while the hub was away (an offline read), which it would have "
                                            f"refused: {admission.reason}")
             return session
         if not admission.admit:
             self._refuse(read, admission)
             return None
-        session = self._open_session(read, admission.who, admission.rule, admission.reason, now)
+        session = self.open_session(read, admission.who, admission.rule, admission.reason, now)
         if inside:
             self._cloned(read, inside, session)
         count = self.occupancy[lot.id]
@@ -157,7 +153,7 @@ class Parking:
                      count.free, lot.capacity)
         return session
 
-    def _open_session(self, read: Read, who: Who, rule: str, reason: str, now: float) -> Session:
+    def open_session(self, read: Read, who: Who, rule: str, reason: str, now: float) -> Session:
         lot = self.lots[read.lane.lot]
         charge_from = now if who.kind == TEMPORARY else who.charge_from_end
         session = Session(self.sessions.new_id(now), read.plate, lot.id, who.kind, entered_at=now,
@@ -190,7 +186,7 @@ class Parking:
             "lot": read.lane.lot, "lane": read.lane.id, "plate_masked": mask_plate(read.plate), "reason": reason,
             "sessions": [s.id for s in (*inside, new)], "snapshots": [s.entry_snapshot for s in (*inside, new)]})
         for session in (*inside, new):
-            self._attention(session, read.lane, reason)
+            self.attention(session, read.lane, reason)
 
     # --- exit ---------------------------------------------------------------------------------
 
@@ -227,7 +223,7 @@ class Parking:
             session.explanation = [matched_why, *priced.lines]
         if session.due_fen == 0 or read.offline:
             rule = RULE_OFFLINE if session.due_fen else RULE_PAID if session.paid_fen else RULE_FREE
-            self._let_out(session, read, context, rule)
+            self.let_out(session, read, context, rule)
         else:
             self.displays.reply(read.read_id, open=False, text=f"请缴费 {yuan(session.due_fen)}")
             self._ask(session, lane, context, new_order=True)
@@ -253,7 +249,7 @@ class Parking:
             return session
         priced = unmatched(lot, now, self.tz)
         session.fee_fen, session.explanation = priced.fee_fen, [why, *priced.lines]
-        self._attention(session, read.lane, f"{why}; no entry on record: charged {yuan(priced.fee_fen)} by the "
+        self.attention(session, read.lane, f"{why}; no entry on record: charged {yuan(priced.fee_fen)} by the "
                                             "no-entry rule")
         return session
 
@@ -303,7 +299,7 @@ class Parking:
             return None
         return duration(timedelta(seconds=session.quoted_at - session.entered_at))
 
-    def _let_out(self, session: Session, read: Read | None, context: Context, rule: str, *,
+    def let_out(self, session: Session, read: Read | None, context: Context, rule: str, *,
                  by_hand: str | None = None) -> None:
         """Close ``session`` and raise its exit lane's arm: on an exit read that owes nothing (the
         arm stays for an offline read: the car is gone), on the payment that settles it, or after
@@ -314,7 +310,7 @@ class Parking:
         session.unpaid_fen = session.due_fen
         if session.unpaid_fen and (by_hand or read is not None and read.offline):
             why = by_hand or "left while the hub was away (an offline read)"
-            self._attention(session, lane, f"{why}: {yuan(session.unpaid_fen)} unpaid")
+            self.attention(session, lane, f"{why}: {yuan(session.unpaid_fen)} unpaid")
         self.sessions.closed(session)
         note = self.occupancy.leave(session.lot, session.temporary_space) if session.counted else None
         if note:
@@ -350,9 +346,9 @@ class Parking:
             await get_barriers(self.hub).open(lane.barrier, reason=reason, context=context)
         except HubError as err:
             self.displays.show(lane, [mask_plate(session.plate), "请稍候 保安处理中"], RED)
-            self._attention(session, lane, f"the gate did not open: {err}")
+            self.attention(session, lane, f"the gate did not open: {err}")
 
-    def _attention(self, session: Session, lane: Lane, reason: str) -> None:
+    def attention(self, session: Session, lane: Lane, reason: str) -> None:
         """Queue ``session`` for the guard with ``reason`` (kept on it; ``parking_attention``)."""
         session.attention.append(reason)
         self.hub.bus.fire(EVENT_ATTENTION, {"session_id": session.id, "lot": session.lot, "lane": lane.id,
@@ -403,7 +399,7 @@ class Parking:
                      mask_plate(session.plate), yuan(session.paid_fen))
         let_out = session.status == AT_EXIT and session.due_fen == 0
         if let_out:
-            self._let_out(session, None, context or Context(source=DOMAIN), RULE_PAID)
+            self.let_out(session, None, context or Context(source=DOMAIN), RULE_PAID)
         else:
             self._persist(session)
         return {"paid_fen": session.paid_fen, "session_id": session.id, "due_fen": session.due_fen, "repeat": False,
@@ -449,88 +445,18 @@ class Parking:
             _LOGGER.error("Parking: payment %s of order %s pays no session: %s", data.get("payment_id"),
                           data.get("order_id"), err)
 
-    # --- staff --------------------------------------------------------------------------------
+    # --- look-ups ------------------------------------------------------------------------------
 
-    def fee(self, lot_id: str, entered: datetime, exited: datetime) -> Fee:
-        """``parking.fee``: the lot's tariff for a stay (naive times are the site's)."""
-        lot = self.lot(lot_id)
-        entered, exited = (t if t.tzinfo is not None else t.replace(tzinfo=self.tz) for t in (entered, exited))
-        if lot.tariff is None:
-            return Fee(0, [f"lot {lot.id} has no tariff: parking there is free"], "no tariff")
-        try:
-            return lot.tariff.fee(entered, exited)
-        except TariffError as err:
-            raise ServiceValidationError(str(err)) from None
+    @staticmethod
+    def read_at(lane: Lane, plate: str, now: float) -> Read:
+        """A read no camera made (a guard names the car)."""
+        return Read(lane, plate, None, None, now)
 
     def lot(self, lot_id: str) -> Lot:
         lot = self.lots.get(lot_id)
         if lot is None:
             raise ServiceValidationError(f"there is no lot {lot_id} (the lots: {', '.join(sorted(self.lots)) or 'none'})")
         return lot
-
-    def set_occupancy(self, lot_id: str, occupied: int, temporary: int | None, reason: str,
-                      context: Context) -> dict[str, Any]:
-        """Staff's count of the cars in a lot, audited with the figures before and after."""
-        lot = self.lot(lot_id)
-        count = self.occupancy[lot.id]
-        before = count.as_doc()
-        self.occupancy.set(lot.id, occupied, temporary)
-        after = count.as_doc()
-        get_auth(self.hub).record(AUDIT_OCCUPANCY, context, lot=lot.id, before=before, after=after, reason=reason)
-        self.hub.bus.fire(EVENT_OCCUPANCY, {"lot": lot.id, "before": before, "after": after, "reason": reason},
-                          context=context)
-        _LOGGER.info("Parking %s: occupancy set from %s to %s by %s: %s", lot.id, before, after,
-                     self.who(context), reason)
-        return {"lot": lot.id, **after, "free": count.free, "temporary_free": count.temporary_free, "before": before}
-
-    async def open_gate(self, lane_id: str, reason: str, plate: str | None, context: Context) -> dict[str, Any]:
-        """A guard raises a lane's arm by hand: the car waiting there let in or out as released."""
-        lane = self.lanes.get(lane_id)
-        if lane is None:
-            raise ServiceValidationError(f"there is no lane {lane_id} (the lanes: {', '.join(sorted(self.lanes))})")
-        opened = await get_barriers(self.hub).open(lane.barrier, reason=reason, context=context)
-        by = self.who(context)
-        session = self._release_in(lane, plate, by, reason) if lane.direction == IN else \
-            self._release_out(lane, plate, by, reason, context)
-        details = {"lane": lane.id, "barrier": lane.barrier, "reason": reason,
-                   "session_id": session.id if session else None,
-                   "plate": mask_plate(session.plate) if session else None,
-                   "unpaid_fen": session.unpaid_fen if session and session.status == LEFT else 0}
-        get_auth(self.hub).record(AUDIT_GATE, context, **details)
-        _LOGGER.info("Parking %s: opened by hand by %s: %s (session %s)", lane.id, by, reason, details["session_id"])
-        return {**details, "state": opened.state.value}
-
-    def _release_in(self, lane: Lane, plate: str | None, by: str, reason: str) -> Session | None:
-        """The car refused last at ``lane`` (or ``plate``) let in by hand: a session, queued for the guard."""
-        now = self.hub.clock.time()
-        pending = self.refused.get(lane.id)
-        if pending is not None and (plate not in (None, pending[0].plate) or now - pending[0].time > self.repeat_seconds):
-            pending = None
-        if pending is None and plate is None:
-            return None
-        self.refused.pop(lane.id, None)
-        read = replace(pending[0], time=now) if pending is not None else Read(lane, plate or "", None, None, now)
-        refusal = f" (refused: {pending[1].reason})" if pending is not None else ""
-        who = self.rules.who(self.lots[lane.lot], read.plate, now)
-        session = self._open_session(read, who, RULE_RELEASED, f"let in by {by}: {reason}{refusal}; {who.reason}", now)
-        session.released_by = by
-        self._attention(session, lane, f"let in by hand by {by}: {reason}{refusal}")
-        return session
-
-    def _release_out(self, lane: Lane, plate: str | None, by: str, reason: str, context: Context) -> Session | None:
-        """The car asked to pay at ``lane`` (or ``plate``'s) let out by hand, what it owes kept as unpaid."""
-        waiting = [s for s in self.sessions.find(lot=lane.lot, status=AT_EXIT, plate=plate) if s.exit_lane == lane.id]
-        if not waiting:
-            return None
-        session = max(waiting, key=lambda s: s.quoted_at or 0)
-        session.released_by = by
-        self._let_out(session, None, context, RULE_RELEASED, by_hand=f"let out by hand by {by} ({reason})")
-        return session
-
-    def who(self, context: Context) -> str:
-        """Who acted: the user's name, else the call's source."""
-        user = get_auth(self.hub).manager.user(context.user_id) if context.user_id else None
-        return user.name if user is not None else context.source or "the hub"
 
     def find(self, *, limit: int, **filters: Any) -> Iterable[Session]:
         """Sessions newest first, filtered by the keys given (None: any)."""

@@ -35,9 +35,7 @@ def _when(instant: float, tz: tzinfo) -> str:
 
 
 def _priced(lot: Lot, start: float, end: float, tz: tzinfo) -> Fee:
-    if lot.tariff is None:
-        return Fee(0, [f"lot {lot.id} has no tariff: parking there is free"], "no tariff")
-    return lot.tariff.fee(datetime.fromtimestamp(start, tz), datetime.fromtimestamp(end, tz))
+    return lot.fee(datetime.fromtimestamp(start, tz), datetime.fromtimestamp(end, tz))
 
 
 def charged_from(session: Session, monthly: MonthlyPass | None) -> float | None:

@@ -5,6 +5,7 @@ from typing import Any, Final
 
 from xiaoqu.core.services import ServiceCall, ServiceSpec, SupportsResponse
 
+from . import staff
 from .const import SERVICE_FEE, SERVICE_OPEN_GATE, SERVICE_PAY, SERVICE_SESSIONS, SERVICE_SET_OCCUPANCY
 from .runtime import get_parking
 from .schema import FEE_SCHEMA, OPEN_GATE_SCHEMA, PAY_SCHEMA, SESSIONS_SCHEMA, SET_OCCUPANCY_SCHEMA
@@ -13,7 +14,7 @@ from .schema import FEE_SCHEMA, OPEN_GATE_SCHEMA, PAY_SCHEMA, SESSIONS_SCHEMA, S
 def fee(call: ServiceCall) -> dict[str, Any]:
     """``{"fee_fen", "explanation"}``: the lot's tariff for the stay, line by line."""
     data = call.data
-    priced = get_parking(call.hub).fee(data["lot"], data["entered_at"], data["exited_at"])
+    priced = staff.fee(get_parking(call.hub), data["lot"], data["entered_at"], data["exited_at"])
     return {"fee_fen": priced.fen, "explanation": priced.explanation, "lines": priced.lines, "rule": priced.rule}
 
 
@@ -38,13 +39,13 @@ def sessions(call: ServiceCall) -> dict[str, Any]:
 
 def set_occupancy(call: ServiceCall) -> dict[str, Any]:
     data = call.data
-    return get_parking(call.hub).set_occupancy(data["lot"], data["occupied"], data.get("temporary"), data["reason"],
-                                               call.context)
+    return staff.set_occupancy(get_parking(call.hub), data["lot"], data["occupied"], data.get("temporary"),
+                               data["reason"], call.context)
 
 
 async def open_gate(call: ServiceCall) -> dict[str, Any]:
     data = call.data
-    return await get_parking(call.hub).open_gate(data["lane"], data["reason"], data.get("plate"), call.context)
+    return await staff.open_gate(get_parking(call.hub), data["lane"], data["reason"], data.get("plate"), call.context)
 
 
 SERVICES: Final = [
