@@ -82,9 +82,9 @@ async def test_the_demo_community_lives(tmp_path, caplog):
         assert any(pattern.match(e) for e in entity_ids), pattern.pattern
     for entity_id in GATES:  # the reference map and Acme's over Modbus, the back gate over MQTT
         assert entity_id in entity_ids
-    # Cars went through both main lanes, opened by the demo's automations (barrier.open on the
-    # reference controller on a plate access grants, on the Acme one for every car leaving);
-    # the guard raised lane 1's arm for visitors at most.
+    # Cars went through both main lanes, let in and out by parking (barrier.open on the reference
+    # controller and on the Acme one, each with its reason); the guard raised lane 1's arm for
+    # visitors at most.
     assert all(lane.passed for lane in main_lanes)
     entering, leaving = main_lanes
     assert any(car.who.startswith("resident") for car in entering.passed)
