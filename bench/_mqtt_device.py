@@ -2,6 +2,7 @@
 
     python bench/_mqtt_device.py reader PORT COUNT RATE [CARDS [ROOT]]  # prints the latencies (ms) as JSON
     python bench/_mqtt_device.py echo PORT [ROOT]                       # prints "ready", answers until killed
+    python bench/_mqtt_device.py camera PORT COUNT RATE READS ROOT [WARMUP]  # prints [i, t_sent, ms] per read
 
 Without ``CARDS`` the reader presents one made-up card at reader ``r1`` and prints a JSON list
 of latencies. With ``CARDS`` (a file of lines ``READER<TAB>TYPE<TAB>VALUE``; ``-`` for none)
@@ -9,6 +10,17 @@ request ``i`` presents line ``i`` (cycling) at that reader, and the reader print
 ``[i, ms, granted, person, rule]`` per answer, so the caller can check each decision. ``ROOT``
 is the topic root (default ``xiaoqu/demo``); the echo answers every reader under its root on
 ``reader/<id>/result`` and ``door/<id>/command``, as the hub's handler does.
+
+``camera`` (bench/parking.py) is a lane's plate camera and its barrier's controller in one:
+read ``i`` publishes line ``i`` of ``READS`` (``CAMERA<TAB>GATE<TAB>PLATE``) on
+``lpr/<camera>/plate`` at ``RATE``/s (QoS 1), and the time until the hub's ``open`` reaches
+``barrier/<gate>/command`` is that read's latency (commands matched to reads in order, per
+gate). As the controller it answers every command with the gate's state (``opening`` then
+``closed``: each open is confirmed and the next one finds the arm down). ``GATE`` ``-``: a
+gate not on MQTT (a Modbus one), whose latency the caller measures; the read's send time
+(``time.perf_counter``, CLOCK_MONOTONIC, comparable across processes) is printed for that.
+The first ``WARMUP`` lines are sent first and not counted. ``COUNT`` 0: the controller alone,
+answering the gates of ``READS`` until killed (prints "ready").
 
 Only aiomqtt and the standard library are imported here: the reader is the measuring
 instrument, and with the hub's modules loaded (~45,000 objects) one full garbage collection
@@ -109,8 +121,88 @@ async def echo(port: int, root: str = ROOT) -> None:
                 task.add_done_callback(pending.discard)
 
 
+def load_reads(path: str) -> list[tuple[str, ...]]:
+    """``CAMERA<TAB>GATE<TAB>PLATE`` lines."""
+    with open(path, encoding="utf-8") as lines:
+        return [tuple(line.rstrip("\n").split("\t")) for line in lines if line.strip()]
+
+
+async def camera(port: int, count: int, rate: float, reads: list[tuple[str, ...]], root: str, warmup: int = 0) -> None:
+    """Plate reads at ``rate``/s; each timed until its gate's command (see the module's docstring)."""
+    gates = sorted({gate for _, gate, _ in reads if gate != "-"})
+    waiting: dict[str, list[tuple[int, float]]] = {gate: [] for gate in gates}
+    results: dict[int, list[Any]] = {}
+    counted = [0]
+    done = asyncio.Event()
+    moves = {"open": ("opening", "closed"), "close": ("closing", "closed"), "stop": ("stopped",)}
+    async with aiomqtt.Client("127.0.0.1", port, socket_options=NODELAY) as client:
+        client.pending_calls_threshold = 1000
+        await client.subscribe(f"{root}/barrier/+/command", qos=1)
+        for gate in gates:
+            await client.publish(f"{root}/barrier/{gate}/state", json.dumps({"state": "closed"}), qos=1)
+        gc.freeze()
+        loop = asyncio.get_running_loop()
+        pending: set[asyncio.Task[None]] = set()
+
+        async def answer(gate: str, states: tuple[str, ...]) -> None:
+            for state in states:
+                await client.publish(f"{root}/barrier/{gate}/state", json.dumps({"state": state}), qos=1)
+
+        async def receive() -> None:
+            async for message in client.messages:
+                now = time.perf_counter()
+                gate = message.topic.value.split("/")[-2]
+                action = json.loads(message.payload)["action"]  # type: ignore[arg-type]
+                task = loop.create_task(answer(gate, moves.get(action, ("closed",))))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+                if action != "open" or not waiting.get(gate):
+                    continue
+                i, sent = waiting[gate].pop(0)
+                if i >= 0:
+                    results[i][2] = (now - sent) * 1000
+                    counted[0] += 1
+                    if counted[0] >= expected:
+                        done.set()
+
+        async def send(first: int, last: int, offset: int) -> None:
+            t0 = time.perf_counter()
+            for i in range(first, last):
+                if (delay := t0 + (i - first) / rate - time.perf_counter()) > 0:
+                    await asyncio.sleep(delay)
+                cam, gate, plate = reads[i + offset]
+                sent = time.perf_counter()
+                if i >= 0:
+                    results[i] = [i, sent, None]
+                if gate != "-":
+                    waiting[gate].append((i, sent))
+                body = json.dumps({"plate": plate, "confidence": 0.95}, ensure_ascii=False)
+                await client.publish(f"{root}/lpr/{cam}/plate", body, qos=1)
+
+        expected = sum(1 for _, gate, _ in reads[warmup:warmup + count] if gate != "-")
+        receiver = loop.create_task(receive())
+        if count == 0:  # the gates' controller alone, until killed
+            print("ready", flush=True)
+            await receiver
+        if not expected:
+            done.set()
+        await send(-warmup, 0, warmup)
+        await asyncio.sleep(0.5)
+        await send(0, count, warmup)
+        try:
+            await asyncio.wait_for(done.wait(), 30)
+        except TimeoutError:
+            pass
+        await asyncio.sleep(0.5)  # the last confirmations reach the hub
+        receiver.cancel()
+    print(json.dumps([results[i] for i in range(count)]))
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "reader":
+    if sys.argv[1] == "camera":
+        argv = sys.argv[2:]
+        asyncio.run(camera(int(argv[0]), int(argv[1]), float(argv[2]), load_reads(argv[3]), argv[4], *map(int, argv[5:6])))
+    elif sys.argv[1] == "reader":
         asyncio.run(reader(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), *sys.argv[5:7]))
     else:
         asyncio.run(echo(int(sys.argv[2]), *sys.argv[3:4]))
