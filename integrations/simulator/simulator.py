@@ -2,7 +2,8 @@
 
 Set-up draws the estate, starts the barriers' Modbus server and connects every simulated
 device to the broker, so the hub's pollers and subscribers find them. Traffic starts with
-``hub_started``, and so does the staff's day; stopping cancels every timer, says ``offline`` for each device and closes
+``hub_started``, and so does the staff's day (visitors go through the visitors integration
+when the hub runs it); stopping cancels every timer, says ``offline`` for each device and closes
 the Modbus server.
 """
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .readers import DoorReader
 from .smart_home import KINDS, SmartHomeDevice, home_prefix, own_connection, zigbee_bridge
 from .staff import StaffDay
 from .traffic import Traffic
+from .visitors import VISITORS, VisitorDesk, household_apps
 
 if TYPE_CHECKING:
     from xiaoqu.core.bus import Event
@@ -74,6 +76,8 @@ class Simulator:
         self.smart_home: list[SmartHomeDevice] = []
         self.traffic: Traffic | None = None
         self.staff_day: StaffDay | None = None
+        #: The guard's booth and the hosts' apps, when the hub runs visitors (visitors.py).
+        self.visitors: VisitorDesk | None = None
 
     async def start(self) -> None:
         """Open the devices to the hub: the Modbus server and the MQTT connections."""
@@ -104,6 +108,10 @@ class Simulator:
         self.wands = [PatrolWand(ctx, wand, estate.checkpoints, i * stagger) for i, wand in enumerate(estate.wands)]
         self.pos = [PosDevice(ctx, terminal) for terminal in estate.pos_terminals]
         self._smart_home(ctx, broker, prefix)
+        if VISITORS in hub.config.raw:
+            apps = household_apps(hub, broker)
+            self.connections.append(apps)
+            self.visitors = VisitorDesk(ctx, apps, estate.households, estate.staff, self.readers, self.lanes)
         everything = [*self.controller_connections, *self.connections]
         for connection in everything:
             connection.start()
@@ -112,7 +120,7 @@ class Simulator:
         except TimeoutError:
             _LOGGER.warning("Simulated devices could not all reach the broker at %s:%d; they keep trying",
                             broker.host, broker.port)
-        self.traffic = Traffic(ctx, estate, self.readers, self.lanes, self.pos, self.smart_home)
+        self.traffic = Traffic(ctx, estate, self.readers, self.lanes, self.pos, self.smart_home, self.visitors)
         canteen = next((device for device in self.pos if device.terminal.name == CANTEEN), None)
         gates = [reader for reader in self.readers if reader.reader.building is None]
         self.staff_day = StaffDay(ctx, estate.staff, gates, canteen)

@@ -9,7 +9,8 @@ stream                 rate at its peak           act
 =====================  =========================  =====================================================
 residents              0.4 × residents per hour   out through a gate reader, or home: gate, then unit door
 cars                   0.45 × cars per hour       a resident's car out (mornings) or in (evenings)
-visitors               10 per hour                a QR code at a gate, or a visitor's car that leaves later
+visitors               10 per hour                registered by the guard, answered by the host (visitors.py); without
+                                                  the visitors integration, a QR code at a gate or a car that leaves later
 shopping               25 per hour per terminal   a charge to a resident's card
 smart-home use         1.5 per hour per switch    a resident switches a plug or a light by hand
 forced door            one per 6 hours            a door's contact opens with no unlock
@@ -32,6 +33,7 @@ from .pos import PosDevice
 from .profile import CARS, RESIDENTS, SHOPPING, VISITORS, Profile, direction_out_share, next_arrival
 from .readers import DoorReader
 from .smart_home import SmartHomeDevice
+from .visitors import VisitorDesk
 
 ALWAYS: Profile = ((0, 1.0),)
 #: Simulated seconds between a resident passing the gate and reaching their unit door.
@@ -69,6 +71,7 @@ class Traffic:
     lanes: list[VehicleLane]
     pos: list[PosDevice]
     smart_home: list[SmartHomeDevice]
+    visitors: VisitorDesk | None = None  # the hub runs visitors: they go through it
     inside: set[str] = field(default_factory=set)  # plates of the cars in the estate now
     _owners: dict[str, str] = field(default_factory=dict)
     _gates: list[DoorReader] = field(default_factory=list)
@@ -127,6 +130,11 @@ class Traffic:
             self._present(home, resident)
 
     def visitor_comes(self) -> None:
+        """Through the visitors integration when the hub runs it (visitors.py); else a QR code
+        nobody issued at a gate, or a stranger's car that leaves later."""
+        if self.visitors is not None and self.visitors.available:
+            self.visitors.comes()
+            return
         ctx = self.ctx
         if ctx.rng.random() < 0.6 and self._gates:
             code = f"VISIT-{ctx.rng.randrange(10**8):08d}"
