@@ -103,7 +103,6 @@ def test_an_automations_run_in_full(signed_in: Page, demo_site: DemoSite) -> Non
     screenshot(page, "automations")
     assert wait_for(demo_site, runs)
     page.goto(f"/dashboard/automations/{BUSY}")
-    steps = page.locator("ol.steps li.step")
     expect(page.locator("ol.steps")).to_contain_text("residents.find")
     expect(page.locator("ol.steps")).to_contain_text("cards.recharge")
     screenshot(page, "automation-trace")
