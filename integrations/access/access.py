@@ -368,8 +368,9 @@ class Access:
         return restriction
 
     async def lift(self, restriction_id: str | None = None, target: str | None = None,
-                   value: str | None = None) -> list[Restriction]:
-        """Lift one restriction by id, or every restriction on a target."""
+                   value: str | None = None, *, kind: str | None = None) -> list[Restriction]:
+        """Lift one restriction by id, or every restriction on a target (only those of ``kind``
+        if given: arrears paid lifts the arrears, not a blacklist on the same household)."""
         if restriction_id is not None:
             found = self.restrictions.by_id.get(restriction_id)
             if found is None:
@@ -378,9 +379,10 @@ class Access:
         else:
             assert target is not None and value is not None
             kept, low24 = self.restriction_target(target, value)
-            chosen = list(self.restrictions.on(("card", low24) if low24 is not None else (target, kept)))
+            chosen = [r for r in self.restrictions.on(("card", low24) if low24 is not None else (target, kept))
+                      if kind is None or r.kind == kind]
             if not chosen:
-                raise self.refuse("unknown_target", f"{target} {kept} has no restriction")
+                raise self.refuse("unknown_target", f"{target} {kept} has no {kind + ' ' if kind else ''}restriction")
         keys: set[str] = set()
         for restriction in chosen:
             self.restrictions.remove(restriction.id)

@@ -223,6 +223,7 @@ def _id_or_target(data: dict[str, Any]) -> dict[str, Any]:
 LIFT_SCHEMA: Final = vol.All(vol.Schema({
     vol.Optional("restriction_id"): vol.All(string, vol.Length(min=1, max=64)),
     **_TARGET_FIELDS,
+    vol.Optional("kind"): vol.In(RESTRICTION_KINDS),
 }), _id_or_target)
 
 

@@ -102,7 +102,8 @@ async def lift_restriction(call: ServiceCall) -> dict[str, Any]:
     access = _access(call)
     data = call.data
     target = next((t for t in TARGETS if t in data), None)
-    lifted = await access.lift(data.get("restriction_id"), target, data.get(target) if target else None)
+    lifted = await access.lift(data.get("restriction_id"), target, data.get(target) if target else None,
+                               kind=data.get("kind"))
     _audit(call, "access_restriction_lifted", restrictions=[r.id for r in lifted])
     return {"lifted": [r.id for r in lifted]}
 
