@@ -19,11 +19,17 @@ In this order (docs/parking.md, "Entry"):
    temporary spaces is free; a visitor only while a temporary space is free. A resident on its
    space and a pass holder come in whatever the count says.
 
+Between 2 and 3, where visitors is set up: a car that would come in as ``temporary``, known to
+no household, whose plate is on a visit the host has not let in (``get_visitors(hub).
+plate_status``: pending, refused, or expired unanswered, within a day of ending) is refused
+with the visit's state — a registered visitor waits for the host, and does not come in paying.
+
 Every answer carries the rule, the sentence with its figures, and the line the gate's
 display shows.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
@@ -42,6 +48,7 @@ from .const import (
     RULE_RESIDENT,
     RULE_SPACE,
     RULE_TEMPORARY,
+    RULE_VISIT,
     RULE_VISITOR,
     TEMPORARY,
     VISITOR,
@@ -51,6 +58,7 @@ if TYPE_CHECKING:
     from xiaoqu.core.bus import Context
     from xiaoqu.integrations.access import Access, Decision
     from xiaoqu.integrations.residents import Residents
+    from xiaoqu.integrations.visitors import VisitPlate
 
     from .models import Lane, Lot, MonthlyPass
     from .occupancy import Count
@@ -66,6 +74,11 @@ SHOWN_FOR_RESTRICTION: Final = {
 }
 SHOWN_FOR_KIND: Final = {RESIDENT: "欢迎回家", PASS: "月卡车 欢迎光临", VISITOR: "访客车辆 欢迎光临",
                          TEMPORARY: "临时车 欢迎光临"}
+#: What the display says for a registered visitor's car the host has not let in, by the visit's status.
+#: (a display line holds 32 characters: the sentence in the event and the log says the rest)
+SHOWN_FOR_VISIT: Final = {"pending": "访客待业主确认 waiting for host",
+                          "refused": "业主已拒绝 host refused",
+                          "expired": "访客登记已过期 visit ended at {time}"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +111,11 @@ class EntryRules:
     """Step 1 to 3 of the module docstring, over access, residents and parking's own memory."""
 
     def __init__(self, access: Access, residents: Residents, sessions: Sessions,
-                 passes: dict[tuple[str, str], MonthlyPass]) -> None:
+                 passes: dict[tuple[str, str], MonthlyPass],
+                 visit_of: Callable[[str], VisitPlate | None] | None = None) -> None:
         self.access = access
+        #: visitors' ``plate_status`` where visitors is set up: a plate's visit and its state.
+        self.visit_of = visit_of
         self.residents = residents
         self.sessions = sessions
         self.passes = passes
@@ -156,12 +172,35 @@ class EntryRules:
             decision = self.access.check(PLATE, plate, lane.id, source="parking", direction=IN, context=context)
             if not decision.granted:
                 return Admission(False, who, decision.rule, decision.reason, self._shown(decision.rule), decision, notes)
+        if who.kind == TEMPORARY and who.household is None and self.visit_of is not None:
+            waiting = self._visit_not_let_in(plate, who)
+            if waiting is not None:
+                rule, reason, shown = waiting
+                return Admission(False, who, rule, reason, shown, decision, notes)
         if who.kind in (VISITOR, TEMPORARY):
             refused = self._no_space(lot, count, who)
             if refused is not None:
                 rule, reason, shown = refused
                 return Admission(False, who, rule, reason, shown, decision, notes)
         return Admission(True, who, who.rule, who.reason, SHOWN_FOR_KIND[who.kind], decision, notes)
+
+    def _visit_not_let_in(self, plate: str, who: Who) -> tuple[str, str, str] | None:
+        """A stranger's car whose plate is on a visit still pending, refused, or expired: the rule,
+        the sentence and the display's line; ``None`` for any other car."""
+        assert self.visit_of is not None
+        visit = self.visit_of(plate)
+        if visit is None or visit.status not in SHOWN_FOR_VISIT:
+            return None
+        at = f"visit {visit.visit_id} for household {visit.household}"
+        if visit.status == "pending":
+            why = f"{at} is waiting for the host to confirm; the car comes in when the host confirms"
+        elif visit.status == "refused":
+            by = f" ({visit.answered_by}{': ' + visit.reason if visit.reason else ''})" if visit.answered_by else ""
+            why = f"{at}: host refused{by}"
+        else:
+            why = f"{at} ended at {self._time(visit.leave_by)} unanswered; the guard registers the visitor again"
+        shown = SHOWN_FOR_VISIT[visit.status].format(time=f"{datetime.fromtimestamp(visit.leave_by, self.access.tz):%H:%M}")
+        return f"{RULE_VISIT}{visit.status}", f"denied: {who.reason}; {why}", shown
 
     @staticmethod
     def _no_space(lot: Lot, count: Count, who: Who) -> tuple[str, str, str] | None:

@@ -60,6 +60,8 @@ RULE_VISITOR: Final = "visitor"
 RULE_TEMPORARY: Final = "temporary"
 RULE_LOT_FULL: Final = "lot_full"
 RULE_NO_TEMPORARY: Final = "no_temporary"
+#: + the visit's status (pending, refused, expired): a registered visitor's car the host has not let in.
+RULE_VISIT: Final = "visit:"
 RULE_PAID: Final = "paid"
 RULE_FREE: Final = "free"
 RULE_DUE: Final = "payment_due"

@@ -23,6 +23,7 @@ from xiaoqu.integrations.access.const import VEHICLE
 from xiaoqu.integrations.lpr import EVENT_PLATE_READ, get_lpr
 from xiaoqu.integrations.payments import EVENT_PAYMENT_RECEIVED
 from xiaoqu.integrations.residents import get_residents
+from xiaoqu.integrations.visitors import get_visitors
 
 from .admission import EntryRules
 from .books import Books
@@ -39,6 +40,7 @@ from .store import ParkingStore
 if TYPE_CHECKING:
     from xiaoqu.core.bus import Event
     from xiaoqu.core.hub import Hub
+    from xiaoqu.integrations.visitors import VisitPlate
 
 _LOGGER = logging.getLogger(__package__)
 #: What set-up started, undone when the hub stops.
@@ -66,7 +68,7 @@ async def set_up(hub: Hub, config: dict[str, Any]) -> Parking:
     occupancy = Occupancy(lots, _counts(sessions, lots, dict(tables[TABLE_LOTS])))
     displays = Displays(hub, list(lanes.values()), config["show_seconds"])
     access = get_access(hub)
-    rules = EntryRules(access, get_residents(hub), sessions, passes)
+    rules = EntryRules(access, get_residents(hub), sessions, passes, _visit_of(hub))
     parking = hub.data[DATA_PARKING] = Parking(hub, config, rules, sessions, books, occupancy, displays, lots, lanes,
                                                passes)
     for lane in lanes.values():
@@ -86,6 +88,14 @@ async def set_up(hub: Hub, config: dict[str, Any]) -> Parking:
                        hub.bus.listen(EVENT_PAYMENT_RECEIVED, parking.on_payment_received),
                        hub.bus.listen_once(EVENT_HUB_START, daily.start), daily.stop, books.close, store.close]
     return parking
+
+
+def _visit_of(hub: Hub) -> Callable[[str], VisitPlate | None] | None:
+    """visitors' ``plate_status`` where visitors is set up (before parking: ``after_dependencies``)."""
+    try:
+        return get_visitors(hub).plate_status
+    except HubError:
+        return None
 
 
 def _counts(sessions: Sessions, lots: dict[str, Lot], stored: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:

@@ -13,7 +13,7 @@ A guard calls ``visitors.register``; the host household answers from its app ove
 ``visitors.confirm``; staff may answer for the host with a reason. A confirmed visitor gets a QR
 pass for the purpose's route and a plate permission for the lanes, from access, until
 ``leave_by``; ``visitor_overstay`` fires once for a visitor still in then. :func:`get_visitors`
-gives the hub's :class:`Visitors`.
+gives the hub's :class:`Visitors`; a gate asks it ``plate_status(plate)`` (a :class:`VisitPlate`).
 """
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from .const import (
     EVENT_REQUESTED,
     ROLE_PERMISSIONS,
 )
+from .models import VisitPlate
 from .pages import register_pages
 from .runtime import get_visitors
 from .schema import CONFIG_SCHEMA
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
 
 __all__ = ["DOMAIN", "EVENT_ANSWERED", "EVENT_CLOSED", "EVENT_ENTERED", "EVENT_EXPIRED", "EVENT_OVERSTAY",
-           "EVENT_REQUESTED", "Visitors", "get_visitors"]
+           "EVENT_REQUESTED", "VisitPlate", "Visitors", "get_visitors"]
 
 
 @hookimpl

@@ -142,3 +142,18 @@ class Visit:
             "overstay_at": iso(self.overstay_at, tz), "closed_at": iso(self.closed_at, tz),
             "closed_by": self.closed_by, "exit": self.exit,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class VisitPlate:
+    """What visitors knows of a plate, for a gate (``Visitors.plate_status``): the plate's latest
+    visit and its state (``pending``, ``confirmed``, ``overstay``, ``refused``, ``expired``,
+    ``closed``); ``ended_at`` when it is no longer open, ``answered_by`` and ``reason`` from the answer."""
+
+    visit_id: str
+    household: str
+    status: str
+    leave_by: float
+    ended_at: float | None = None
+    answered_by: str | None = None
+    reason: str | None = None

@@ -52,7 +52,7 @@ from .const import (
     SWEEP_SECONDS,
     TABLE_VISITS,
 )
-from .models import Passes, Visit, iso
+from .models import Passes, Visit, VisitPlate, iso
 from .passes import Issuer
 
 if TYPE_CHECKING:
@@ -106,6 +106,7 @@ class Visitors:
         self.channel = channel
         self.visits: dict[str, Visit] = {}
         self._open_plates: dict[str, str] = {}  # plate -> the open visit that has it
+        self._last_plates: dict[str, str] = {}  # plate -> its latest visit, open or not (plate_status)
         self._open_of: dict[str, dict[str, None]] = {}  # household -> its open visits (a decision looks there)
         self._timers: dict[str, TimerHandle] = {}
         self._sweeper: TimerHandle | None = None
@@ -150,6 +151,22 @@ class Visitors:
     def admitted_with_plate(self, plate: str) -> Visit | None:
         visit = self.visits.get(self._open_plates.get(plate, ""))
         return visit if visit is not None and visit.admitted else None
+
+    def plate_status(self, plate: str) -> VisitPlate | None:
+        """The latest visit registered with ``plate`` (normalised, as cameras read it) and its state,
+        for a gate to tell a visitor's car from a stranger's; ``None`` when there is none, or it
+        ended (refused, expired, closed) more than a day ago. A pending visit past its leave_by
+        whose timer has not run yet is told ``expired``."""
+        visit = self.visits.get(self._last_plates.get(plate, ""))
+        if visit is None:
+            return None
+        now = self.hub.clock.time()
+        status, ended = visit.status, visit.ended_at
+        if status == PENDING and visit.leave_by <= now:
+            status, ended = EXPIRED, visit.leave_by
+        if ended is not None and ended <= now - PASS_KEPT_SECONDS:
+            return None
+        return VisitPlate(visit.id, visit.household, status, visit.leave_by, ended, visit.answered_by, visit.reason)
 
     def admitted_of(self, household: str | None) -> Iterable[Visit]:
         """The household's confirmed and overstaying visits: a few, however long the log."""
@@ -436,6 +453,10 @@ class Visitors:
             self._open_of.setdefault(visit.household, {})[visit.id] = None
             if visit.plate is not None:
                 self._open_plates[visit.plate] = visit.id
+        if visit.plate is not None:
+            latest = self.visits.get(self._last_plates.get(visit.plate, ""))
+            if latest is None or latest.registered_at <= visit.registered_at:
+                self._last_plates[visit.plate] = visit.id
 
     def _unindex(self, visit_id: str) -> None:
         old = self.visits.get(visit_id)
@@ -443,6 +464,8 @@ class Visitors:
             return
         if old.plate is not None and self._open_plates.get(old.plate) == old.id:
             del self._open_plates[old.plate]
+        if old.plate is not None and self._last_plates.get(old.plate) == old.id:
+            del self._last_plates[old.plate]
         open_here = self._open_of.get(old.household)
         if open_here is not None:
             open_here.pop(old.id, None)

@@ -61,8 +61,9 @@ ACCESS: dict[str, Any] = {
 }
 
 
-def config(broker: BrokerProcess, cameras: list[dict[str, Any]], **parking: Any) -> dict[str, Any]:
-    return {
+def config(broker: BrokerProcess, cameras: list[dict[str, Any]], sections: dict[str, Any] | None = None,
+           **parking: Any) -> dict[str, Any]:
+    return {**(sections or {}),
         "http": {"server_port": 0},
         "mqtt": broker.hub_config(),
         "residents": {"encryption_key": Fernet.generate_key().decode()},
@@ -202,13 +203,15 @@ async def populate(hub: Hub) -> None:
 
 @asynccontextmanager
 async def car_park(tmp_path: Path, broker: BrokerProcess, *, cameras: tuple[dict[str, Any], ...] = (),
-                   start: datetime = START, **parking: Any) -> AsyncIterator[Site]:
-    """The car park from ``start``; ``cameras`` more lpr cameras, ``parking`` keys of the section to replace."""
+                   start: datetime = START, sections: dict[str, Any] | None = None, **parking: Any) -> AsyncIterator[Site]:
+    """The car park from ``start``; ``cameras`` more lpr cameras, ``sections`` more sections of the
+    config (visitors), ``parking`` keys of the section to replace."""
     clock = ManualClock(start, SITE_TZ)
     site_dir = tmp_path / "site"
     site_dir.mkdir(exist_ok=True)
+    site_config = config(broker, list(cameras), sections, **parking)
     async with MqttProbe(broker, f"{ROOT}/barrier/+/command", f"{ROOT}/display/+/show") as probe, \
-            Controllers(broker) as gates, running_hub(site_dir, config(broker, list(cameras), **parking), clock=clock) as hub, \
+            Controllers(broker) as gates, running_hub(site_dir, site_config, clock=clock) as hub, \
             aiohttp.ClientSession() as session:
         await mqtt.wait_connected(hub)
         await mqtt.get(hub).client.wait_subscribed()
