@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import socket
 
@@ -54,6 +55,29 @@ async def test_the_hub_socket_has_tcp_nodelay(hub_dir, broker):
         sock = client._client.socket()
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
 
+
+
+async def test_receiving_leaves_no_cyclic_garbage_behind(hub_dir, broker):
+    """paho's lookup of per-filter callbacks (a recursive closure per message) made a reference
+    cycle for every message received: the collector's work, a stall of the loop every few
+    hundred plate reads (docs/benchmarks.md, parking gates)."""
+    async with running_hub(hub_dir, {"mqtt": broker.hub_config()}) as hub:
+        got: list[mqtt.ReceiveMessage] = []
+        await mqtt.subscribe(hub, "site/+/temp", got.append, qos=1)
+        gc.collect()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        try:
+            for i in range(100):
+                await mqtt.publish(hub, f"site/{i}/temp", "1", qos=1)
+            async with asyncio.timeout(5):
+                while len(got) < 100:
+                    await asyncio.sleep(0.01)
+            gc.collect()
+            closures = [o for o in gc.garbage if getattr(o, "__qualname__", "").startswith("MQTTMatcher.")]
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
+        assert closures == []
 
 async def test_broker_killed_and_restarted_nothing_held_back_is_lost(hub_dir, broker, caplog):
     caplog.set_level(logging.INFO, logger="xiaoqu.integrations.mqtt")
