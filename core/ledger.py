@@ -309,6 +309,17 @@ class Ledger:
             _check_integer(floor, f"{account}: floor")
         return await self._submit(lambda future: _Open(account, floor, future))
 
+    def has_account(self, account: str) -> bool:
+        """Whether ``account`` was opened (and committed)."""
+        return account in self._floors
+
+    async def ensure_account(self, account: str, floor: int | None = 0) -> str:
+        """``account``, opened with ``floor`` first if it was not: a dict lookup once it is, so
+        callers opening accounts as money first reaches them need no cache of their own."""
+        if account not in self._floors:
+            await self.open_account(account, floor)
+        return account
+
     async def post(
         self,
         transaction_id: str,

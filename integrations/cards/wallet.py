@@ -31,11 +31,9 @@ class Wallet:
 
     def __init__(self, data_dir: Path, clock: Callable[[], float]) -> None:
         self.ledger = Ledger(data_dir / LEDGER_FILE, clock=clock)
-        self._opened: set[str] = set()
 
     async def open(self) -> None:
         await self.ledger.open()
-        self._opened.update(self.ledger.balances())
         await self.open_account(DEPOSIT_ACCOUNT, 0)
 
     async def close(self) -> None:
@@ -43,14 +41,11 @@ class Wallet:
 
     def __contains__(self, account: str) -> bool:
         """Whether ``account`` was ever opened (a card with no account never had money)."""
-        return account in self._opened
+        return self.ledger.has_account(account)
 
     async def open_account(self, account: str, floor: int | None) -> str:
-        """Open ``account`` once (a set lookup after the first time); returns its name."""
-        if account not in self._opened:
-            await self.ledger.open_account(account, floor)
-            self._opened.add(account)
-        return account
+        """Open ``account`` once (a dict lookup after the first time); returns its name."""
+        return await self.ledger.ensure_account(account, floor)
 
     async def card(self, uid: str) -> str:
         """Card ``uid``'s account, opened (floor 0) if it was not."""
@@ -63,7 +58,7 @@ class Wallet:
     def balance(self, uid: str) -> int:
         """Card ``uid``'s committed balance in fen; 0 for a card that never had money."""
         account = card_account(uid)
-        return self.ledger.balance(account) if account in self._opened else 0
+        return self.ledger.balance(account) if self.ledger.has_account(account) else 0
 
     async def transaction(self, transaction_id: str) -> Transaction | None:
         return await self.ledger.transaction(transaction_id)

@@ -25,20 +25,12 @@ def session_account(session_id: str) -> str:
 class Books:
     def __init__(self, data_dir: Path, clock: Callable[[], float]) -> None:
         self.ledger = Ledger(data_dir / LEDGER_FILE, clock=clock)
-        self._opened: set[str] = set()
 
     async def open(self) -> None:
         await self.ledger.open()
-        self._opened.update(self.ledger.balances())
 
     async def close(self) -> None:
         await self.ledger.close()
-
-    async def _account(self, account: str) -> str:
-        if account not in self._opened:
-            await self.ledger.open_account(account, None)
-            self._opened.add(account)
-        return account
 
     @staticmethod
     def transaction_id(payment_id: str) -> str:
@@ -50,11 +42,11 @@ class Books:
 
     async def pay(self, payment_id: str, session_id: str, amount: int, method: str, data: Mapping[str, Any]) -> Posted:
         """Post ``amount`` paid toward ``session_id``; a repeated ``payment_id`` answers the first posting."""
-        legs = [(await self._account(f"{METHOD_ACCOUNT}{method}"), -amount),
-                (await self._account(session_account(session_id)), amount)]
+        legs = [(await self.ledger.ensure_account(f"{METHOD_ACCOUNT}{method}", None), -amount),
+                (await self.ledger.ensure_account(session_account(session_id), None), amount)]
         return await self.ledger.post(self.transaction_id(payment_id), LEDGER_KIND, legs, data={"session": session_id, **data})
 
     def paid(self, session_id: str) -> int:
         """What was paid toward ``session_id`` (0 when nothing was)."""
         account = session_account(session_id)
-        return self.ledger.balance(account) if account in self._opened else 0
+        return self.ledger.balance(account) if self.ledger.has_account(account) else 0

@@ -37,21 +37,15 @@ class Books:
 
     def __init__(self, data_dir: Path, clock: Callable[[], float]) -> None:
         self.ledger = Ledger(data_dir / LEDGER_FILE, clock=clock)
-        self._opened: set[str] = set()
 
     async def open(self) -> None:
         await self.ledger.open()
-        self._opened.update(self.ledger.balances())
 
     async def close(self) -> None:
         await self.ledger.close()
 
     async def _account(self, prefix: str, name: str) -> str:
-        account = f"{prefix}{name}"
-        if account not in self._opened:
-            await self.ledger.open_account(account, None)
-            self._opened.add(account)
-        return account
+        return await self.ledger.ensure_account(f"{prefix}{name}", None)
 
     async def settle(self, order_id: str, provider: str, purpose: str, amount: int, data: Mapping[str, Any]) -> Posted:
         """Post order ``order_id`` paid; a repeat answers the first posting (``new`` False)."""

@@ -121,6 +121,20 @@ async def test_an_account_must_be_opened_and_keeps_its_floor(ledger: Ledger) -> 
     assert ledger.balance("card:9") == -500
 
 
+async def test_ensure_account_opens_once_and_then_asks_the_writer_nothing(ledger: Ledger, monkeypatch) -> None:
+    assert not ledger.has_account("card:7")
+    assert await ledger.ensure_account("card:7", floor=-100) == "card:7"
+    assert ledger.has_account("card:7") and ledger.balance("card:7") == 0
+
+    async def no_writer(*_args: Any) -> Any:
+        raise AssertionError("an open account went to the writer again")
+
+    monkeypatch.setattr(ledger, "open_account", no_writer)
+    assert await ledger.ensure_account("card:7", floor=-100) == "card:7"
+    await ledger.post("pos-7", "card.charge", charge("card:7", 100))  # the floor it was opened with holds
+    assert ledger.balance("card:7") == -100
+
+
 @pytest.mark.parametrize(
     ("legs", "message"),
     [
