@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aiohttp import web
-
-from xiaoqu.core.http import public
 from xiaoqu.integrations.dashboard.guard import guarded
+from xiaoqu.integrations.dashboard.routes import redirect_to, static_files
 
 from .area import ACCOUNT, AREA
 from .const import JOIN_PATH, ROOT, STATIC
@@ -16,31 +14,19 @@ from .join import join, join_form
 from .registry import registry
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from xiaoqu.core.hub import Hub
 
-#: The files served, read once: a name from outside is looked up, never joined to a path.
-FILES = {path.name: path for path in (Path(__file__).parent / "static").iterdir() if path.suffix in (".css", ".svg")}
-
-
-@public
-async def _to_home(_request: web.Request) -> web.Response:
-    return web.Response(status=301, headers={"Location": f"{ROOT}/"})
-
-
-@public
-async def _static(request: web.Request) -> web.StreamResponse:
-    """The portal's stylesheet; its name carries its version, so phones keep it a day."""
-    path = FILES.get(request.match_info["name"])
-    if path is None:
-        raise web.HTTPNotFound()
-    return web.FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
+#: The portal's stylesheet and icons.
+STATIC_DIR = Path(__file__).parent / "static"
 
 
 def add_routes(hub: Hub, app: web.Application) -> None:
     router = app.router
-    router.add_get(ROOT, _to_home)
+    router.add_get(ROOT, redirect_to(f"{ROOT}/"))
     router.add_get(JOIN_PATH, join_form)
     router.add_post(JOIN_PATH, join)
-    router.add_get(f"{STATIC}/{{name}}", _static)
+    router.add_get(f"{STATIC}/{{name}}", static_files(STATIC_DIR, (".css", ".svg")))
     for page in registry(hub).pages:
         router.add_route(page.method, f"{ROOT}/{page.path}", guarded(page.as_page(), AREA if page.household else ACCOUNT))
