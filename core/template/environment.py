@@ -310,6 +310,7 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
             "regex_replace": h.regex_replace,
             "regex_findall": h.regex_findall,
             "regex_findall_index": h.regex_findall_index,
+            "yuan": h.yuan_of,
         }
         self.filters.update(numeric)
         self.globals.update(numeric)

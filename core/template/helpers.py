@@ -21,6 +21,7 @@ from typing import Any
 
 import regex
 
+from xiaoqu.core.money import yuan
 from xiaoqu.core.template.limits import check_indented, check_size, current_budget, current_limits
 
 _SENTINEL: Any = object()
@@ -29,6 +30,8 @@ _FALSE = frozenset({"0", "false", "no", "off", "disable"})
 #: Decimal places ``round`` accepts: enough for any measurement, small enough to be cheap.
 MAX_PRECISION = 15
 DATE_STR_FORMAT = "%Y-%m-%d %H:%M:%S"
+#: Fen written out as text: an optional minus and digits, nothing a float would round.
+_FEN_TEXT = regex.compile(r"-?[0-9]{1,15}")
 
 
 def no_default(function: str, value: Any) -> ValueError:
@@ -284,6 +287,19 @@ def regex_replace(value: Any = "", find: str = "", replace: str = "", ignorecase
 
 
 # --- time --------------------------------------------------------------------------------
+
+
+def yuan_of(value: Any, default: Any = _SENTINEL) -> Any:
+    """``123456 | yuan`` → ``¥1234.56``: fen as people read money, exactly (never through a
+    float). A whole number of fen, or its digits as text (an event's data after a template);
+    anything else needs a default, like ``int``."""
+    if isinstance(value, str) and _FEN_TEXT.fullmatch(value.strip()):
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return yuan(value)
+    if default is _SENTINEL:
+        raise no_default("yuan", value)
+    return default
 
 
 def parse_datetime(text: str, tz: tzinfo | None = None) -> datetime | None:

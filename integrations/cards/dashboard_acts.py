@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.masking import mask_name
-from xiaoqu.integrations.dashboard import N_, Page, PageRequest
+from xiaoqu.core.money import yuan
+from xiaoqu.integrations.dashboard import N_, Form, Page, PageRequest
 
 from .const import (
     CARD_CLASSES,
@@ -29,9 +30,7 @@ from .const import (
     SERVICE_UNBLOCK,
     SUBSYSTEMS,
 )
-from .dashboard_forms import Form
 from .dashboard_view import CLASS_LABELS, METHOD_LABELS, SUBSYSTEM_LABELS, through
-from .pricing import yuan
 from .runtime import get_cards
 
 if TYPE_CHECKING:

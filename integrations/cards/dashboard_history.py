@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
+from xiaoqu.core.money import yuan
 from xiaoqu.integrations.dashboard import N_, PageRequest
 
 from .const import CHARGE, RECHARGE, REFUND, REFUNDABLE, RETURN
 from .dashboard_reports import period_label, terminal_names
 from .dashboard_view import CLASS_LABELS, FIELD_LABELS, METHOD_LABELS
-from .pricing import yuan
 from .stored_value import receipt_no
 
 if TYPE_CHECKING:

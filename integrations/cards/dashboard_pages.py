@@ -12,7 +12,8 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from xiaoqu.integrations.dashboard import N_, Page, PageRequest, Panel, register
+from xiaoqu.core.money import yuan
+from xiaoqu.integrations.dashboard import N_, Page, PageRequest, Panel, refused, register
 from xiaoqu.integrations.dashboard.const import PAGE_SIZE
 from xiaoqu.integrations.dashboard.export import export_response, export_urls, wants_export
 from xiaoqu.integrations.dashboard.paging import Field, offset_pager
@@ -21,12 +22,10 @@ from xiaoqu.integrations.dashboard.registry import MONEY
 
 from . import dashboard_acts as acts
 from .const import DOMAIN, SERVICE_HISTORY
-from .dashboard_forms import refused
 from .dashboard_history import act_line, money_lines
 from .dashboard_reports import REPORT, overview_panel, reports_page
 from .dashboard_view import FILTERS, METHOD_LABELS, STATUS_LABELS, SUBSYSTEM_LABELS, CardRow, Listing
 from .errors import CardError
-from .pricing import yuan
 from .runtime import get_cards
 
 if TYPE_CHECKING:

@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.masking import mask_card
-from xiaoqu.integrations.dashboard import N_, PageRequest
+from xiaoqu.core.money import yuan
+from xiaoqu.integrations.dashboard import N_, PageRequest, refused
 from xiaoqu.integrations.dashboard.charts import Series, bars
 from xiaoqu.integrations.dashboard.const import PAGE_SIZE
 from xiaoqu.integrations.dashboard.export import export_response, export_urls, wants_export
@@ -21,9 +22,7 @@ from xiaoqu.integrations.dashboard.paging import asked as filled_in
 from xiaoqu.integrations.dashboard.paging import offset_pager
 
 from .const import CHARGE, DOMAIN, SALES_ACCOUNT, SERVICE_REPORT
-from .dashboard_forms import refused
 from .dashboard_view import CLASS_LABELS, FIELD_LABELS, METHOD_LABELS, PERIOD_LABELS, STATUS_LABELS
-from .pricing import yuan
 from .reports import KINDS, Books, build
 from .runtime import get_cards
 

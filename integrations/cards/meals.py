@@ -14,8 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from xiaoqu.core.money import yuan
+
 from .pos_config import DAILY, MealPeriod
-from .pricing import yuan
 
 
 @dataclass(frozen=True, slots=True)

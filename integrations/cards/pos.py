@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.ledger import BelowFloor, Transaction, UnknownAccount
 from xiaoqu.core.masking import mask_card
+from xiaoqu.core.money import yuan
 from xiaoqu.core.ratelimit import RateLimitedLog
 from xiaoqu.integrations.mqtt.device_protocol import device_time
 
@@ -37,7 +38,7 @@ from .errors import CardError
 from .meals import Spending, period_at
 from .offline_charges import METHOD_WAIVE, OPEN, SETTLED, WAIVED, FlaggedCharge, FlaggedCharges
 from .pos_config import CANTEEN
-from .pricing import discounted, yuan
+from .pricing import discounted
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub

@@ -11,9 +11,3 @@ def discounted(amount_fen: int, percent: int) -> int:
     """``amount_fen`` less ``percent`` % (0 to 100), the discount rounded down to the fen."""
     return amount_fen - amount_fen * percent // 100
 
-
-def yuan(fen: int) -> str:
-    """``2450`` → ``¥24.50``, as a cashier reads it."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}¥{whole}.{cents:02d}"

@@ -16,6 +16,7 @@ from xiaoqu.core import hookimpl
 
 from . import frame, hub_pages, runtime
 from .const import DOMAIN
+from .forms import Form, refused
 from .registry import N_, Feed, Page, Panel, register
 from .request import PageRequest, ServiceRefused
 from .routes import add_routes
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
     from xiaoqu.core.hub import Hub
 
-__all__ = ["DOMAIN", "N_", "Feed", "Page", "PageRequest", "Panel", "ServiceRefused", "register"]
+__all__ = ["DOMAIN", "N_", "Feed", "Form", "Page", "PageRequest", "Panel", "ServiceRefused", "refused", "register"]
 
 
 @hookimpl

@@ -20,6 +20,7 @@ from xiaoqu.core.auth import get_access as get_auth
 from xiaoqu.core.bus import Context, Event
 from xiaoqu.core.errors import HubError, ServiceValidationError
 from xiaoqu.core.masking import mask_plate
+from xiaoqu.core.money import yuan
 from xiaoqu.integrations.barrier import get_barriers
 from xiaoqu.integrations.payments import PaymentError, get_payments
 
@@ -55,7 +56,7 @@ from .models import Lane, Lot, MonthlyPass, Session
 from .occupancy import Occupancy
 from .quote import Quote, quote, unmatched
 from .sessions import Sessions
-from .tariff import duration, yuan
+from .tariff import duration
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub

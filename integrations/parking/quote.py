@@ -19,9 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
+from xiaoqu.core.money import yuan
+
 from .const import PASS, RESIDENT, VISITOR
 from .models import Lot, MonthlyPass, Session
-from .tariff import Fee, yuan
+from .tariff import Fee
 
 
 @dataclass(frozen=True, slots=True)

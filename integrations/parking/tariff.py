@@ -35,6 +35,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
+from xiaoqu.core.money import yuan
 from xiaoqu.core.validation import boolean, fen, humanize_error, name, time_of_day, time_zone, vol
 
 __all__ = ["CAP_DAYS", "NIGHT_PER", "TARIFF_SCHEMA", "Fee", "Night", "Tariff", "TariffError", "yuan"]
@@ -115,11 +116,6 @@ TARIFF_SCHEMA: Final = vol.All(
 )
 
 
-def yuan(amount: int) -> str:
-    """``¥12.50`` for 1250 fen: figures in lines are yuan, as a receipt shows them."""
-    sign = "-" if amount < 0 else ""
-    whole, cents = divmod(abs(amount), 100)
-    return f"{sign}¥{whole}.{cents:02d}"
 
 
 def duration(span: timedelta) -> str:

@@ -8,12 +8,6 @@ from typing import Any
 from .const import PAID, PENDING
 
 
-def yuan(amount: int) -> str:
-    """``¥12.50`` for 1250 fen, as logs and reasons show money."""
-    sign = "-" if amount < 0 else ""
-    return f"{sign}¥{abs(amount) // 100}.{abs(amount) % 100:02d}"
-
-
 def _iso(when: float | None, tz: tzinfo) -> str | None:
     return None if when is None else datetime.fromtimestamp(when, tz).isoformat()
 

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Final
 from xiaoqu.core.auth import Actor, get_access
 from xiaoqu.core.bus import Context
 from xiaoqu.core.masking import masked
+from xiaoqu.core.money import yuan
 from xiaoqu.core.validation import humanize_error, vol
 
 from .books import Books, unmatched_transaction
@@ -46,7 +47,7 @@ from .const import (
     PENDING,
 )
 from .errors import PaymentError
-from .models import Flag, Order, yuan
+from .models import Flag, Order
 from .orderbook import OrderBook
 from .provider import PROVIDER_NAME, Notice, PaymentProvider
 from .schema import ORDER_SCHEMA

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from xiaoqu.core.money import yuan
+
 from .context import SimContext
 from .estate import PosTerminal
 
@@ -44,7 +46,7 @@ class PosDevice:
         self._pending[request_id] = (holder, timeout)
         ctx.publish("pos", self.terminal.id, "charge",
                     {"request_id": request_id, "card": card, "amount": amount, "ts": ctx.stamp()})
-        ctx.log.act("pos", "%s: charge %s to %s's card %s", self.label, _yuan(amount), holder, card)
+        ctx.log.act("pos", "%s: charge %s to %s's card %s", self.label, yuan(amount), holder, card)
 
     def _unanswered(self, request_id: str) -> None:
         if self._pending.pop(request_id, None) is not None:
@@ -60,11 +62,7 @@ class PosDevice:
         ok = payload.get("ok") is True
         self.results["ok" if ok else "declined"] += 1
         balance = payload.get("balance_fen")
-        shown = f", balance {_yuan(balance)}" if isinstance(balance, int) and ok else ""
+        shown = f", balance {yuan(balance)}" if isinstance(balance, int) and ok else ""
         self.ctx.log.act("pos", "%s: %s: %s%s", self.label, holder, payload.get("reason") or ("ok" if ok else "declined"),
                          shown)
 
-
-def _yuan(fen: int) -> str:
-    """``2450`` → ``¥24.50``, as the terminal's screen shows it."""
-    return f"¥{fen // 100}.{fen % 100:02d}"

@@ -485,3 +485,10 @@ def test_plugin_helpers_are_not_in_limited_templates(hub):
     hub.pm.register(BillingHelpers(hub), name="billing")
     with pytest.raises(TemplateError, match="'arrears_months' is undefined"):
         Template("{{ arrears_months('1-101') }}", hub).render(limited=True)
+
+
+def test_yuan_shows_fen_as_money_exactly(hub):
+    assert render(hub, "{{ 123456 | yuan }} {{ '-5' | yuan }} {{ yuan(100) }}") == "¥1234.56 -¥0.05 ¥1.00"
+    assert render(hub, "{{ 12.5 | yuan('?') }} {{ 'ten' | yuan('?') }} {{ true | yuan('?') }}") == "? ? ?"
+    with pytest.raises(TemplateError, match="yuan got invalid input 12.5"):
+        render(hub, "{{ 12.5 | yuan }}")

@@ -21,9 +21,9 @@ from tests.integrations.cards.conftest import SHEET_CARD, config, populate
 from tests.integrations.dashboard.conftest import Browser, audit_acts, browser, dashboard_hub
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.core.hub import Hub
+from xiaoqu.core.money import fen_of
 from xiaoqu.integrations.access import get_access
 from xiaoqu.integrations.cards import get_cards
-from xiaoqu.integrations.cards.dashboard_forms import fen_of
 from xiaoqu.integrations.cards.pos import Sale
 from xiaoqu.integrations.cards.pos_setup import DATA_POS
 from xiaoqu.integrations.residents import get_residents

@@ -13,7 +13,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xiaoqu.integrations.parking.tariff import TARIFF_SCHEMA, Tariff, TariffError, yuan
+from xiaoqu.core.money import yuan
+from xiaoqu.integrations.parking.tariff import TARIFF_SCHEMA, Tariff, TariffError
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "parking.md"
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -1,40 +1,25 @@
-"""Reading the card centre's forms: each field checked before any service is called, and a
-mistake answered with a 400 page naming the field, so nothing changes.
+"""Reading a posted form: each field checked before any service is called, and a mistake
+answered with a 400 page naming the field, so nothing changes.
 
-Money is typed in yuan, as a cashier counts it, and becomes integer fen exactly: the text is
-read as a :class:`~decimal.Decimal`, never a float, and a third decimal (``12.345``) is
-refused rather than rounded — a fen nobody typed is a fen the till does not hold.
+Money is typed in yuan, as a cashier counts it, and becomes integer fen exactly
+(:func:`xiaoqu.core.money.fen_of`).
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from decimal import Decimal
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final
 
-from xiaoqu.integrations.dashboard import N_, PageRequest, ServiceRefused
+from xiaoqu.core.money import fen_of
+
+from .registry import N_
+from .request import PageRequest, ServiceRefused
 
 if TYPE_CHECKING:
     from multidict import MultiMapping
 
-#: Yuan as typed: whole yuan and at most two decimals, up to ¥9,999,999.99; a leading ¥ is allowed.
-_YUAN: Final = re.compile(r"[¥￥]?\s*([0-9]{1,7}(?:\.[0-9]*)?)")
 #: The longest text a field takes (the services refuse longer names and reasons themselves).
 MAX_TEXT: Final = 200
-
-
-def fen_of(text: str) -> int:
-    """``"12.5"`` → 1250, exactly; ValueError naming why for anything that is not yuan in
-    whole fen (``12.345``, ``1e3``, ``-5``, ``NaN``)."""
-    found = _YUAN.fullmatch(text.strip())
-    if found is None:
-        raise ValueError(N_("expected an amount in yuan, like 50 or 12.50"))
-    amount = Decimal(found.group(1))
-    fen = amount * 100
-    if fen != fen.to_integral_value():
-        raise ValueError(N_("at most two decimals: a fen is the smallest amount"))
-    return int(fen)
 
 
 def refused(page: PageRequest, label: str, why: str, **values: Any) -> ServiceRefused:
