@@ -21,12 +21,13 @@ or free; payments come through the payments integration's orders or ``parking.pa
 """
 from __future__ import annotations
 
+import argparse
 from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core import hookimpl
 from xiaoqu.core.services import register_services, service_names
 
-from . import runtime
+from . import cli, reports, runtime
 from .const import DOMAIN, ROLE_PERMISSIONS
 from .models import Lane, Lot, Session
 from .parking import Parking
@@ -54,6 +55,8 @@ def xiaoqu_services() -> list[str]:
 @hookimpl
 async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
     await runtime.set_up(hub, config)
+    reports.configure(hub, config)
+    cli.offer(hub)
     register_services(hub, DOMAIN, SERVICES)
 
 
@@ -65,3 +68,8 @@ async def xiaoqu_stop(hub: Hub) -> None:
 @hookimpl
 def xiaoqu_role_permissions() -> dict[str, list[str]]:
     return ROLE_PERMISSIONS
+
+
+@hookimpl
+def xiaoqu_cli(subparsers: argparse._SubParsersAction) -> None:
+    cli.register(subparsers)

@@ -91,11 +91,18 @@ SERVICE_PAY: Final = "pay"
 SERVICE_SESSIONS: Final = "sessions"
 SERVICE_SET_OCCUPANCY: Final = "set_occupancy"
 SERVICE_OPEN_GATE: Final = "open_gate"
-#: Guards release a gate by hand and look cars up; finance takes payments; managers do all.
+SERVICE_REPORT: Final = "report"
+#: ``parking.report``'s kinds (``reports.py``).
+REPORT_KINDS: Final = ("inside", "sessions_by_day", "income_by_method", "long_stays")
+#: Not a service: who may see the money in ``parking.report`` (``income_by_method``).
+PERMISSION_INCOME: Final = f"{DOMAIN}.report_income"
+#: Guards release a gate by hand, look cars up and read the car reports; finance takes payments and
+#: reads every report, income included; managers do all.
 ROLE_PERMISSIONS: Final = {
     "manager": [f"{DOMAIN}.*"],
-    "guard": [f"{DOMAIN}.{SERVICE_OPEN_GATE}", f"{DOMAIN}.{SERVICE_SESSIONS}"],
-    "finance": [f"{DOMAIN}.{SERVICE_PAY}", f"{DOMAIN}.{SERVICE_SESSIONS}"],
+    "guard": [f"{DOMAIN}.{SERVICE_OPEN_GATE}", f"{DOMAIN}.{SERVICE_SESSIONS}", f"{DOMAIN}.{SERVICE_REPORT}"],
+    "finance": [f"{DOMAIN}.{SERVICE_PAY}", f"{DOMAIN}.{SERVICE_SESSIONS}", f"{DOMAIN}.{SERVICE_REPORT}",
+                PERMISSION_INCOME],
 }
 
 #: Defaults of the ``parking:`` section.
@@ -105,3 +112,5 @@ DEFAULT_UNMATCHED_HOURS: Final = 24
 DEFAULT_REMINDER_DAYS: Final = 7
 DEFAULT_KEEP_DAYS: Final = 90
 DEFAULT_SHOW_SECONDS: Final = 10
+#: A car inside longer than this is a long stay (``parking.report`` ``long_stays``).
+DEFAULT_LONG_STAY_HOURS: Final = 72

@@ -29,12 +29,14 @@ from xiaoqu.integrations.lpr.normalize import normalize_plate
 from .const import (
     DEFAULT_GRACE_MINUTES,
     DEFAULT_KEEP_DAYS,
+    DEFAULT_LONG_STAY_HOURS,
     DEFAULT_REMINDER_DAYS,
     DEFAULT_REPEAT_SECONDS,
     DEFAULT_SHOW_SECONDS,
     DEFAULT_UNMATCHED_HOURS,
     DIRECTIONS,
     KINDS,
+    REPORT_KINDS,
     STATUSES,
 )
 from .tariff import TARIFF_SCHEMA
@@ -208,6 +210,8 @@ CONFIG_SCHEMA: Final = vol.All(
         vol.Optional("keep_days", default=DEFAULT_KEEP_DAYS): _whole(1, 3650, "days"),
         #: How long a display shows a decision before it goes back to the free spaces.
         vol.Optional("show_seconds", default=DEFAULT_SHOW_SECONDS): _whole(1, 600, "seconds"),
+        #: A car inside longer than this is listed by the long_stays report.
+        vol.Optional("long_stay_hours", default=DEFAULT_LONG_STAY_HOURS): _whole(1, 8760, "hours"),
     }),
     _consistent,
 )
@@ -261,4 +265,25 @@ OPEN_GATE_SCHEMA: Final = vol.Schema({
     vol.Required("lane"): DEVICE_ID,
     vol.Required("reason"): REASON,
     vol.Optional("plate"): plate,
+})
+
+
+def day(value: Any) -> date:
+    """A day, ``2026-03-02``."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise vol.Invalid("expected a day, like 2026-03-02")
+
+
+REPORT_SCHEMA: Final = vol.Schema({
+    vol.Required("kind"): vol.In(REPORT_KINDS, msg=f"expected one of {', '.join(REPORT_KINDS)}"),
+    vol.Optional("lot"): slug,
+    vol.Optional("start"): day,
+    vol.Optional("end"): day,
+    vol.Optional("long_stay_hours"): _whole(1, 8760, "hours"),
 })

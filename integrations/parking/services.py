@@ -1,14 +1,25 @@
-"""The parking services, one table: the fee, a payment, the sessions, the occupancy, a guard's release."""
+"""The parking services, one table: the fee, a payment, the sessions, the occupancy, a guard's
+release, the reports."""
 from __future__ import annotations
 
 from typing import Any, Final
 
+from xiaoqu.core.auth import get_access as get_auth
+from xiaoqu.core.errors import Unauthorized
 from xiaoqu.core.services import ServiceCall, ServiceSpec, SupportsResponse
 
-from . import staff
-from .const import SERVICE_FEE, SERVICE_OPEN_GATE, SERVICE_PAY, SERVICE_SESSIONS, SERVICE_SET_OCCUPANCY
+from . import reports, staff
+from .const import (
+    PERMISSION_INCOME,
+    SERVICE_FEE,
+    SERVICE_OPEN_GATE,
+    SERVICE_PAY,
+    SERVICE_REPORT,
+    SERVICE_SESSIONS,
+    SERVICE_SET_OCCUPANCY,
+)
 from .runtime import get_parking
-from .schema import FEE_SCHEMA, OPEN_GATE_SCHEMA, PAY_SCHEMA, SESSIONS_SCHEMA, SET_OCCUPANCY_SCHEMA
+from .schema import FEE_SCHEMA, OPEN_GATE_SCHEMA, PAY_SCHEMA, REPORT_SCHEMA, SESSIONS_SCHEMA, SET_OCCUPANCY_SCHEMA
 
 
 def fee(call: ServiceCall) -> dict[str, Any]:
@@ -48,6 +59,22 @@ async def open_gate(call: ServiceCall) -> dict[str, Any]:
     return await staff.open_gate(get_parking(call.hub), data["lane"], data["reason"], data.get("plate"), call.context)
 
 
+async def report(call: ServiceCall) -> dict[str, Any]:
+    """A report (``reports.build``) as a dict; the income only to a role with ``parking.report_income``."""
+    data = call.data
+    user_id = call.context.user_id
+    if data["kind"] == "income_by_method" and user_id is not None:
+        auth = get_auth(call.hub)
+        user = auth.manager.user(user_id)
+        if user is None or not auth.allows(user, PERMISSION_INCOME):
+            role = "" if user is None else f" (role {user.role})"
+            raise Unauthorized(f"kind: user {user.name if user else user_id}{role} may not see parking income "
+                               f"({PERMISSION_INCOME})")
+    built = await reports.build(call.hub, data["kind"], lot=data.get("lot"), start=data.get("start"),
+                                end=data.get("end"), long_stay_hours=data.get("long_stay_hours"))
+    return built.as_dict()
+
+
 SERVICES: Final = [
     ServiceSpec(SERVICE_FEE, fee, FEE_SCHEMA, "What a stay in a lot costs by its tariff, explained line by line",
                 SupportsResponse.ONLY),
@@ -62,4 +89,8 @@ SERVICES: Final = [
     ServiceSpec(SERVICE_OPEN_GATE, open_gate, OPEN_GATE_SCHEMA,
                 "Raise a lane's arm by hand with the reason (audited): the car waiting there let in or out as "
                 "released by the guard", SupportsResponse.OPTIONAL),
+    ServiceSpec(SERVICE_REPORT, report, REPORT_SCHEMA,
+                "A report: the cars inside a lot now, sessions by day, income by payment method (finance), or "
+                "the cars in longer than long_stay_hours; each says how its figures were made",
+                SupportsResponse.ONLY),
 ]

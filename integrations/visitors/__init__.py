@@ -17,12 +17,13 @@ gives the hub's :class:`Visitors`; a gate asks it ``plate_status(plate)`` (a :cl
 """
 from __future__ import annotations
 
+import argparse
 from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core import hookimpl
 from xiaoqu.core.services import register_services, service_names
 
-from . import runtime
+from . import cli, runtime
 from .const import (
     DOMAIN,
     EVENT_ANSWERED,
@@ -60,6 +61,7 @@ def xiaoqu_services() -> list[str]:
 @hookimpl
 async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
     await runtime.set_up(hub, config)
+    cli.offer(hub)
     register_services(hub, DOMAIN, SERVICES)
     register_pages(hub)
 
@@ -72,3 +74,8 @@ async def xiaoqu_stop(hub: Hub) -> None:
 @hookimpl
 def xiaoqu_role_permissions() -> dict[str, list[str]]:
     return ROLE_PERMISSIONS
+
+
+@hookimpl
+def xiaoqu_cli(subparsers: argparse._SubParsersAction) -> None:
+    cli.register(subparsers)
