@@ -1,6 +1,7 @@
 """The end-to-end tests' hands: a reader and a POS terminal played over the real broker, each
 waiting for the hub's answer to its own request, and the office calling services over the
-HTTP API as a logged-in user."""
+HTTP API as a logged-in user; a lane's plate camera and display over the broker, and the
+barrier controllers' registers read over Modbus TCP."""
 from __future__ import annotations
 
 import itertools
@@ -8,6 +9,7 @@ import json
 from typing import Any
 
 import aiohttp
+from pymodbus.client import AsyncModbusTcpClient
 
 from tests.fixtures_mqtt import MqttProbe
 from xiaoqu.core.auth import Actor
@@ -88,3 +90,97 @@ async def call(hub, token: str, service: str, data: dict[str, Any]) -> Any:
             url, json=data, headers={"Authorization": f"Bearer {token}"}) as reply:
         assert reply.status == 200, await reply.text()
         return (await reply.json())["service_response"]
+
+
+async def fire(hub, token: str, event_type: str, data: dict[str, Any]) -> None:
+    """Fire ``event_type`` over the HTTP API, as another system (billing, say) would."""
+    url = f"http://127.0.0.1:{hub.data['http'].port}/api/events/{event_type}"
+    async with aiohttp.ClientSession() as session, session.post(
+            url, json=data, headers={"Authorization": f"Bearer {token}"}) as reply:
+        assert reply.status == 200, await reply.text()
+
+
+async def state(hub, token: str, entity_id: str) -> dict[str, Any]:
+    """An entity's state as the HTTP API lists it."""
+    url = f"http://127.0.0.1:{hub.data['http'].port}/api/states/{entity_id}"
+    async with aiohttp.ClientSession() as session, session.get(
+            url, headers={"Authorization": f"Bearer {token}"}) as reply:
+        assert reply.status == 200, await reply.text()
+        found: dict[str, Any] = await reply.json()
+        return found
+
+
+class Display:
+    """Reads a lane display's messages (``display/<id>/show``) off the broker."""
+
+    def __init__(self, probe: MqttProbe, display: str) -> None:
+        self.probe = probe
+        self.topic = f"{ROOT}/display/{display}/show"
+
+    def shown(self, mode: str = "event") -> list[dict[str, Any]]:
+        return [body for body in map(json.loads, self.probe.payloads(self.topic)) if body["mode"] == mode]
+
+    async def next(self, seen: int) -> dict[str, Any]:
+        """The first decision shown after the ``seen`` ones before it."""
+        await self.probe.wait_until(lambda: len(self.shown()) > seen)
+        return self.shown()[seen]
+
+    async def guidance(self, lines: list[str]) -> dict[str, Any]:
+        """The free-space guidance (retained, ``mode: idle``), once it says ``lines``."""
+        def current() -> dict[str, Any] | None:
+            idle = self.shown("idle")
+            return idle[-1] if idle and idle[-1]["lines"] == lines else None
+
+        found: dict[str, Any] = await self.probe.wait_until(current)
+        return found
+
+
+class Camera:
+    """Plays a lane's plate camera on the device protocol (``lpr/<id>/plate``); what the lane's
+    display shows for each read is the hub's answer to it."""
+
+    def __init__(self, probe: MqttProbe, camera: str, display: Display) -> None:
+        self.probe = probe
+        self.camera = camera
+        self.display = display
+
+    async def send(self, plate: str, confidence: float = 0.95) -> None:
+        """Publish a read and go on (for a read the hub should not answer)."""
+        payload = {"plate": plate, "confidence": confidence}
+        await self.probe.publish(f"{ROOT}/lpr/{self.camera}/plate", json.dumps(payload, ensure_ascii=False))
+
+    async def read(self, plate: str, confidence: float = 0.95) -> dict[str, Any]:
+        """Publish a read; the decision the lane's display shows for it."""
+        seen = len(self.display.shown())
+        await self.send(plate, confidence)
+        return await self.display.next(seen)
+
+
+class GateRegisters:
+    """Reads the barrier controllers' registers over Modbus TCP, as a technician's laptop on the
+    gates' network would: each arm's state and its cycle counter (one count per opening), in the
+    reference map (docs/barrier.md) or Acme's (integrations/simulator/acme_device.py)."""
+
+    REFERENCE = ("closed", "opening", "open", "closing", "stopped", "fault")
+    ACME_BITS = ("opening", "open", "closing", "closed", "fault")
+
+    def __init__(self, port: int) -> None:
+        self.client = AsyncModbusTcpClient("127.0.0.1", port=port, timeout=2)
+
+    async def __aenter__(self) -> GateRegisters:
+        assert await self.client.connect(), "the barrier controllers' Modbus server is not listening"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.client.close()
+
+    async def reference(self, unit: int) -> tuple[str, int]:
+        """Input registers 0 (state) and 4-5 (cycles, high word first)."""
+        registers = (await self.client.read_input_registers(0, count=6, device_id=unit)).registers
+        return self.REFERENCE[registers[0]], registers[4] << 16 | registers[5]
+
+    async def acme(self, unit: int) -> tuple[str, int]:
+        """Holding register 256 (status bits) and 258-259 (cycles, low word first)."""
+        registers = (await self.client.read_holding_registers(256, count=4, device_id=unit)).registers
+        state = next((name for bit, name in enumerate(self.ACME_BITS) if registers[0] >> bit & 1), "stopped")
+        return state, registers[2] | registers[3] << 16
