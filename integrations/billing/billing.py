@@ -1,0 +1,576 @@
+"""The hub's billing: periods billed, payments applied, arrears, and staff's approved changes.
+
+:class:`Billing` is the Python API other parts use (``get_billing(hub)``): ``run``, ``pay``,
+``arrears``/``arrears_all``, ``bills_of``, ``late_fee``, ``waive``, ``extend``, ``vacancy``,
+``correct``, ``refund``, ``reissue``, ``record_reading``. Money moves only through
+:class:`~.books.Books`; every change is serialised by one lock, so two cashiers cannot settle
+the same bill twice. docs/billing.md is the guide.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from xiaoqu.core.auth import get_access as get_auth
+from xiaoqu.core.bus import Context
+from xiaoqu.core.errors import HubError, ServiceValidationError
+from xiaoqu.core.ledger import LedgerRefused
+from xiaoqu.core.money import yuan
+
+from .arrears import Arrears, accruing, arrears_of
+from .books import Allocation, Books
+from .const import (
+    AREA,
+    AUDIT_CORRECTED,
+    AUDIT_EXTENDED,
+    AUDIT_PAID,
+    AUDIT_REFUNDED,
+    AUDIT_REISSUED,
+    AUDIT_RUN,
+    AUDIT_VACANCY,
+    AUDIT_WAIVED,
+    EVENT_ARREARS_CLEARED,
+    EVENT_PAYMENT_APPLIED,
+    LATE_FEE,
+    LATE_FEE_FIRST,
+    NOTICE_REF,
+    PRINCIPAL,
+    PURPOSE,
+    USAGE,
+)
+from .fees import FeeItem, Line, discount, parse_period, period_text
+from .latefee import LateFee, LateFeeRule
+from .models import Bill, Receipt
+from .store import BillingStore
+
+if TYPE_CHECKING:
+    from xiaoqu.core.bus import Event
+    from xiaoqu.core.hub import Hub
+    from xiaoqu.integrations.residents import Residents
+
+_LOGGER = logging.getLogger(__package__)
+
+
+@dataclass(frozen=True, slots=True)
+class Vacancy:
+    """A vacant-unit discount (空置房): ``percent`` off ``items`` of ``household``'s bills from
+    period ``start`` to ``end`` (inclusive), approved by ``approver`` for ``reason``."""
+
+    act: str
+    household: str
+    start: str
+    end: str
+    percent: Decimal
+    items: tuple[str, ...]
+    approver: str
+    reason: str
+
+    def covers(self, period: str, item: str) -> bool:
+        return self.start <= period <= self.end and item in self.items
+
+
+def allocate(amount: int, owing: Iterable[tuple[str, int, int]], order: str) -> list[Allocation]:
+    """``amount`` over ``(bill, late fee, principal)`` in the order given (oldest first); within a
+    bill the late fee before the principal (``late_fee_first``) or after it."""
+    left, found = amount, []
+    for bill, late, principal in owing:
+        parts = ((LATE_FEE, late), (PRINCIPAL, principal)) if order == LATE_FEE_FIRST else (
+            (PRINCIPAL, principal), (LATE_FEE, late))
+        for part, owed in parts:
+            take = min(left, owed)
+            if take:
+                found.append((bill, part, take))
+                left -= take
+        if not left:
+            break
+    return found
+
+
+class Billing:
+    def __init__(self, hub: Hub, config: Mapping[str, Any], residents: Residents, books: Books,
+                 store: BillingStore) -> None:
+        self.hub = hub
+        self.residents = residents
+        self.books = books
+        self.store = store
+        self.rounding: str = config["rounding"]
+        self.allocation: str = config["allocation"]
+        self.rule = LateFeeRule.from_config(config["late_fee"])
+        self.items = {conf["id"]: FeeItem.from_config(conf, self.rounding) for conf in config["items"]}
+        self.bills: dict[str, Bill] = {}
+        self.by_household: dict[str, list[Bill]] = defaultdict(list)  # by (due, id)
+        self.open: dict[str, list[Bill]] = {}  # bills still owing, by household
+        self.receipts: dict[str, Receipt] = {}
+        self.by_payment: dict[str, Receipt] = {}  # the first receipt of each payment id
+        self.vacancies: dict[str, list[Vacancy]] = defaultdict(list)
+        self.readings: dict[str, Fraction] = {}
+        self._receipt_seq: dict[int, int] = {}
+        self._lock = asyncio.Lock()
+
+    # --- loading -------------------------------------------------------------------------------
+
+    def load(self, tables: Mapping[str, list[tuple[str, dict[str, Any]]]]) -> None:
+        for key, doc in tables["bills"]:
+            self._add_bill(Bill.from_doc(key, doc))
+        for bills in self.by_household.values():
+            bills.sort(key=lambda b: (b.due, b.id))
+        for household in self.by_household:
+            self._refresh(household)
+        for _key, doc in tables["receipts"]:
+            self._add_receipt(Receipt.from_doc(doc))
+        for key, doc in tables["acts"]:
+            if doc.get("act") == "vacancy":
+                self.vacancies[doc["household"]].append(_vacancy(key, doc))
+        for key, doc in tables["readings"]:
+            self.readings[key] = Fraction(Decimal(doc["quantity"]))
+
+    async def make_good(self) -> int:
+        """Receipts of payments the ledger holds but the store lost (a crash between the two)."""
+        latest = max((r.time for r in self.receipts.values()), default=None)
+        lost = []
+        async for posted in self.books.ledger.transactions(kind="billing_payment", start=latest):
+            answer = posted.data.get("answer")
+            if answer and answer["receipt_no"] not in self.receipts:
+                receipt = _receipt(answer, posted.time)
+                self._add_receipt(receipt)
+                lost.append(receipt)
+        if lost:
+            await self.store.save_receipts(lost)
+            _LOGGER.warning("Billing: %d receipts written again from the ledger", len(lost))
+        return len(lost)
+
+    def _add_bill(self, bill: Bill) -> None:
+        self.bills[bill.id] = bill
+        self.by_household[bill.household].append(bill)
+
+    def _add_receipt(self, receipt: Receipt) -> None:
+        self.receipts[receipt.receipt_no] = receipt
+        if receipt.reissue_of is None:
+            self.by_payment.setdefault(receipt.payment_id, receipt)
+        year, seq = receipt.receipt_no[1:].split("-")
+        self._receipt_seq[int(year)] = max(self._receipt_seq.get(int(year), 0), int(seq))
+
+    def _refresh(self, household: str) -> None:
+        owing = [b for b in self.by_household.get(household, ()) if self.books.due(b.id) or self.books.late(b.id)]
+        if owing:
+            self.open[household] = owing
+        else:
+            self.open.pop(household, None)
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def today(self) -> date:
+        return self.hub.clock.now().date()
+
+    def late_fee(self, principal_fen: int, days: int) -> LateFee:
+        """The site's late fee on ``principal_fen`` overdue ``days`` days (``billing.late_fee``)."""
+        return self.rule.charge(principal_fen, days)
+
+    def arrears(self, household: str, today: date | None = None) -> Arrears:
+        return arrears_of(household, self.open.get(household, []), self.books, self.rule, today or self.today())
+
+    def arrears_all(self, today: date | None = None) -> dict[str, Arrears]:
+        """Every household that owes anything (or holds credit is not listed): one pass over the
+        open bills in memory."""
+        day = today or self.today()
+        return {household: arrears_of(household, bills, self.books, self.rule, day)
+                for household, bills in self.open.items()}
+
+    def owed(self, household: str) -> int:
+        """Principal and charged late fee still owed (no accruing late fee)."""
+        return sum(self.books.due(b.id) + self.books.late(b.id) for b in self.open.get(household, ()))
+
+    def bill(self, bill_id: str) -> Bill:
+        bill = self.bills.get(bill_id)
+        if bill is None:
+            raise ServiceValidationError(f"there is no bill {bill_id}")
+        return bill
+
+    async def bills_of(self, household: str) -> list[dict[str, Any]]:
+        """``household``'s bills, newest first, each with its lines, what it still owes and its signature."""
+        found = []
+        today = self.today()
+        for bill in reversed(self.by_household.get(household, [])):
+            posted = await self.books.ledger.transaction(f"bill:{bill.id}")
+            principal = self.books.due(bill.id)
+            found.append({
+                "bill": bill.id, "period": bill.period, "due": bill.due.isoformat(),
+                "extended_to": None if bill.extended_to is None else bill.extended_to.isoformat(),
+                "total_fen": bill.total_fen, "lines": [] if posted is None else posted.data.get("lines", []),
+                "outstanding_fen": principal, "late_fee_fen": self.books.late(bill.id)
+                + accruing(self.rule, bill, principal, today).fen, "signed": bill.signed})
+        return found
+
+    def household_known(self, household: str) -> None:
+        """Refuse a household residents does not know and billing never billed."""
+        if self.residents.household(household) is None and household not in self.by_household:
+            raise ServiceValidationError(f"there is no household {household}")
+
+    # --- the period's run ----------------------------------------------------------------------
+
+    def price(self, household: str, first: date) -> tuple[list[Line], date | None, str | None]:
+        """The lines of ``household``'s bill for the period starting ``first``, its due date (the
+        earliest of its items'), and why an item it should have could not be priced."""
+        period = period_text(first)
+        found = self.residents.household(household)
+        area = None if found is None else found.area_centi_m2
+        lines: list[Line] = []
+        due: date | None = None
+        problem = None
+        for item in self.items.values():
+            if not item.bills_in(first) or not item.applies_to(household):
+                continue
+            quantity = item.quantity_of(household, area, self.readings.get(f"{item.id}:{period}:{household}"))
+            if quantity is None:
+                if item.kind == AREA:
+                    problem = f"no floor area on record for {item.name}"
+                continue
+            priced = item.line(first, quantity)
+            if priced is None:
+                continue
+            lines.append(priced.line)
+            due = priced.due if due is None else min(due, priced.due)
+            lines.extend(discount(priced.line, v.percent, self.rounding, v.approver, v.reason)
+                         for v in self.vacancies.get(household, ()) if v.covers(period, item.id))
+        return lines, due, problem
+
+    async def run(self, period: str, context: Context | None = None) -> dict[str, Any]:
+        """Bill every household for ``period`` once: ``{"notices", "total_fen", ...}``; households
+        already billed for it are counted in ``already_billed`` and get nothing new."""
+        first = parse_period(period)
+        async with self._lock:
+            planned: list[tuple[Bill, list[Line]]] = []
+            already, skipped = 0, {}
+            for household in sorted(h.id for h in self.residents.households()):
+                bill_id = Bill.id_of(period, household)
+                if bill_id in self.bills:
+                    already += 1
+                    continue
+                lines, due, problem = self.price(household, first)
+                if problem is not None:
+                    skipped[household] = problem
+                total = sum(line.amount_fen for line in lines)
+                if total > 0 and due is not None:
+                    planned.append((Bill(bill_id, household, period, due, total), lines))
+            posted = await self.books.issue([
+                (bill.id, bill.household, lines, {"period": period, "due": bill.due.isoformat(),
+                                                  "total_fen": bill.total_fen,
+                                                  "lines": [line.as_doc() for line in lines]})
+                for bill, lines in planned])
+            issued = [(bill, lines) for (bill, lines), post in zip(planned, posted, strict=True) if post.new]
+            for bill, _lines in issued:
+                self._add_bill(bill)
+            await self._use_credit([bill for bill, _lines in issued])
+            for bill, _lines in issued:
+                self.by_household[bill.household].sort(key=lambda b: (b.due, b.id))
+                self._refresh(bill.household)
+            await self.store.save_bills(bill for bill, _lines in issued)
+        total = sum(bill.total_fen for bill, _lines in issued)
+        _LOGGER.info("Billing run %s: %d bills, %s; %d households already billed; %d could not be priced",
+                     period, len(issued), yuan(total), already, len(skipped))
+        self._audit(AUDIT_RUN, context, period=period, notices=len(issued), total_fen=total)
+        await self._send_notices(issued, context)
+        return {"period": period, "notices": len(issued), "total_fen": total, "already_billed": already,
+                "skipped": skipped}
+
+    async def _use_credit(self, bills: list[Bill]) -> None:
+        """Credit a household holds pays its new bill first."""
+        uses = [(bill, min(self.books.credit(bill.household), bill.total_fen)) for bill in bills]
+        await asyncio.gather(*(self.books.use_credit(bill.id, bill.household, fen) for bill, fen in uses if fen > 0))
+
+    async def _send_notices(self, issued: list[tuple[Bill, list[Line]]], context: Context | None) -> None:
+        """Each new bill's fee notice through notices, when notices is set up; a notice that
+        cannot be sent is logged and the bill stands."""
+        if not issued or not self.hub.services.has("notices", "send"):
+            return
+        today = self.today()
+        for bill, lines in issued:
+            owing = self.arrears(bill.household, today)
+            data = {"household": bill.household, "period": bill.period, "total_fen": bill.total_fen,
+                    "due": bill.due.isoformat(), "outstanding_fen": owing.outstanding_fen,
+                    "late_fee_fen": owing.late_fee_fen, "deadline": None,
+                    "lines": [{"item": line.name, "amount_fen": line.amount_fen, "why": line.why} for line in lines]}
+            try:
+                await self.hub.services.call("notices", "send", {
+                    "to": {"household": bill.household}, "template": "fee_notice", "ref": f"{NOTICE_REF}{bill.id}",
+                    "data": data}, context=context or Context(source="billing"))
+            except (HubError, ValueError) as err:
+                _LOGGER.error("Billing: the fee notice of bill %s was not sent: %s", bill.id, err)
+
+    async def on_acknowledged(self, event: Event) -> None:
+        """``notice_acknowledged`` of a fee notice (ref ``billing:<bill>``): the household's signature."""
+        ref = str(event.data.get("ref") or "")
+        bill = self.bills.get(ref.removeprefix(NOTICE_REF)) if ref.startswith(NOTICE_REF) else None
+        if bill is None or bill.signed is not None:
+            return
+        bill.signed = {"notice_id": event.data.get("notice_id"), "by": event.data.get("by"),
+                       "at": datetime.fromtimestamp(event.time_fired, self.hub.clock.tz).isoformat()}
+        await self.store.save_bills([bill])
+
+    # --- payments ------------------------------------------------------------------------------
+
+    async def pay(self, household: str, amount_fen: int, payment_id: str, method: str,
+                  context: Context | None = None) -> dict[str, Any]:
+        """Apply ``amount_fen`` to ``household``'s bills oldest first, the rest kept as credit;
+        ``{"receipt_no", "allocated", "credit_fen", ...}``. A repeated ``payment_id`` returns the
+        first answer (``repeat`` true) and moves nothing."""
+        if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
+            raise ServiceValidationError(f"amount_fen must be a whole number of fen above 0, got {amount_fen!r}")
+        async with self._lock:
+            known = await self._payment(payment_id)
+            if known is not None:
+                return {**_answer(known), "repeat": True}
+            self.household_known(household)
+            today = self.today()
+            owing = list(self.open.get(household, []))
+            await self._charge_late(owing, today, f"pay:{payment_id}")
+            before = self.owed(household)
+            allocations = allocate(amount_fen, ((b.id, self.books.late(b.id), self.books.due(b.id)) for b in owing),
+                                   self.allocation)
+            credit = amount_fen - sum(fen for _bill, _part, fen in allocations)
+            receipt_no = self._next_receipt(today.year)
+            allocated: list[dict[str, Any]] = [{"bill": bill, "period": self.bills[bill].period, "part": part, "amount_fen": fen}
+                         for bill, part, fen in allocations]
+            answer: dict[str, Any] = {"receipt_no": receipt_no, "household": household, "payment_id": payment_id,
+                      "amount_fen": amount_fen, "method": method, "allocated": allocated,
+                      "credit_fen": self.books.credit(household) + credit}
+            posted = await self.books.pay(payment_id, household, method, amount_fen, allocations, credit,
+                                          {"answer": answer})
+            answer = posted.data["answer"]  # the first answer, were the id ever posted before
+            receipt = _receipt(answer, posted.time)
+            self._add_receipt(receipt)
+            self._refresh(household)
+            await self.store.save_receipts([receipt])
+            after = self.owed(household)
+        _LOGGER.info("Billing: %s paid %s by %s (payment %s, receipt %s): %s; credit %s", household,
+                     yuan(amount_fen), method, payment_id, receipt_no,
+                     ", ".join(f"{a['bill']} {a['part']} {yuan(a['amount_fen'])}" for a in allocated) or "no bill",
+                     yuan(answer["credit_fen"]))
+        self._audit(AUDIT_PAID, context, household=household, amount_fen=amount_fen, payment_id=payment_id,
+                    receipt_no=receipt_no, method=method)
+        self.hub.bus.fire(EVENT_PAYMENT_APPLIED, {k: answer[k] for k in (
+            "household", "receipt_no", "amount_fen", "allocated", "credit_fen", "method")}, context=context)
+        if before > 0 and after == 0:
+            self.hub.bus.fire(EVENT_ARREARS_CLEARED, {"household": household, "paid_fen": amount_fen,
+                                                      "receipt_no": receipt_no}, context=context)
+        return {**answer, "repeat": False}
+
+    async def _payment(self, payment_id: str) -> Receipt | None:
+        known = self.by_payment.get(payment_id)
+        if known is not None:
+            return known
+        posted = await self.books.payment(payment_id)  # the store may have lost the receipt's row
+        if posted is None:
+            return None
+        receipt = _receipt(posted.data["answer"], posted.time)
+        self._add_receipt(receipt)
+        await self.store.save_receipts([receipt])
+        return receipt
+
+    def _next_receipt(self, year: int) -> str:
+        """``R<year>-<n>``: numbered from 1 each year, in the order payments are applied."""
+        return f"R{year}-{self._receipt_seq.get(year, 0) + 1:06d}"
+
+    async def on_payment_received(self, event: Event) -> None:
+        """``payment_received`` of one of billing's orders (purpose ``billing``, reference the household)."""
+        data = event.data
+        if data.get("purpose") != PURPOSE:
+            return
+        try:
+            await self.pay(str(data.get("reference")), data["amount_fen"], data["payment_id"],
+                           data.get("method") or data.get("provider") or "online", event.context)
+        except (ServiceValidationError, LedgerRefused) as err:
+            _LOGGER.error("Billing: payment %s of order %s pays no household: %s", data.get("payment_id"),
+                          data.get("order_id"), err)
+
+    async def _charge_late(self, bills: list[Bill], today: date, occasion: str) -> None:
+        """Charge each bill the late fee accrued to ``today`` (so it is on the books before money
+        or a waiver moves its principal); accrual restarts from today on what is left."""
+        changed = []
+        for bill in bills:
+            fee = accruing(self.rule, bill, self.books.due(bill.id), today)
+            if fee.explanation:
+                bill.accrued_to = today
+                changed.append(bill)
+            if fee.fen:
+                posted = await self.books.charge_late(bill.id, occasion, fee.fen, {"why": fee.explanation})
+                if posted.new:
+                    bill.late_charged_fen += fee.fen
+        if changed:
+            await self.store.save_bills(changed)
+
+    # --- staff's approved changes --------------------------------------------------------------
+
+    def _act_id(self, prefix: str) -> str:
+        return f"{prefix}-{self.today():%Y%m%d}-{secrets.token_hex(4)}"
+
+    async def waive(self, bill_id: str, part: str, amount_fen: int | None, approver: str, reason: str,
+                    context: Context | None = None) -> dict[str, Any]:
+        """Let ``bill_id``'s late fee or principal off (all of it, or ``amount_fen``), approved, audited."""
+        bill = self.bill(bill_id)
+        async with self._lock:
+            act = self._act_id("W")
+            await self._charge_late([bill], self.today(), f"waive:{act}")
+            owed = self.books.late(bill.id) if part == LATE_FEE else self.books.due(bill.id)
+            if owed == 0:
+                raise ServiceValidationError(f"bill {bill_id} owes no {part.replace('_', ' ')} to waive")
+            fen = owed if amount_fen is None else amount_fen
+            if fen > owed:
+                raise ServiceValidationError(f"bill {bill_id} owes {yuan(owed)} of {part.replace('_', ' ')}; "
+                                             f"{yuan(fen)} cannot be waived")
+            doc = {"act": "waiver", "bill": bill_id, "household": bill.household, "part": part, "amount_fen": fen,
+                   "approver": approver, "reason": reason, "time": self.hub.clock.time()}
+            await self.books.waive(act, bill_id, part, fen, doc)
+            await self.store.save_act(act, doc)
+            self._refresh(bill.household)
+        self._audit(AUDIT_WAIVED, context, **doc)
+        return {"act": act, "bill": bill_id, "part": part, "waived_fen": fen,
+                "outstanding_fen": self.books.due(bill_id), "late_fee_charged_fen": self.books.late(bill_id)}
+
+    async def extend(self, bill_id: str, until: date, approver: str, reason: str,
+                     context: Context | None = None) -> dict[str, Any]:
+        """Move ``bill_id``'s due date to ``until``: late fee counts from it (what was charged stays)."""
+        bill = self.bill(bill_id)
+        if until <= bill.effective_due:
+            raise ServiceValidationError(f"until ({until}) must be after the bill's due date {bill.effective_due}")
+        async with self._lock:
+            act = self._act_id("E")
+            doc = {"act": "extension", "bill": bill_id, "household": bill.household, "from": str(bill.effective_due),
+                   "until": until.isoformat(), "approver": approver, "reason": reason, "time": self.hub.clock.time()}
+            bill.extended_to = until
+            await self.store.save_bills([bill])
+            await self.store.save_act(act, doc)
+        self._audit(AUDIT_EXTENDED, context, **doc)
+        return {"act": act, "bill": bill_id, "due": until.isoformat()}
+
+    async def vacancy(self, household: str, start: str, end: str, percent: Decimal, items: list[str] | None,
+                      approver: str, reason: str, context: Context | None = None) -> dict[str, Any]:
+        """A vacant-unit discount on the bills of periods ``start`` to ``end`` not yet issued
+        (``items``: the area items by default); an issued bill is changed by a waiver instead."""
+        self.household_known(household)
+        if end < start:
+            raise ServiceValidationError(f"to ({end}) is before from ({start})")
+        chosen = tuple(items) if items else tuple(i.id for i in self.items.values() if i.kind == AREA)
+        unknown = [item for item in chosen if item not in self.items]
+        if unknown or not chosen:
+            raise ServiceValidationError(f"no fee item {', '.join(unknown) or 'by area'} (the items: "
+                                         f"{', '.join(self.items) or 'none'})")
+        async with self._lock:
+            act = self._act_id("V")
+            doc = {"act": "vacancy", "household": household, "from": start, "to": end, "percent": str(percent),
+                   "items": list(chosen), "approver": approver, "reason": reason, "time": self.hub.clock.time()}
+            await self.store.save_act(act, doc)
+            self.vacancies[household].append(_vacancy(act, doc))
+        self._audit(AUDIT_VACANCY, context, **doc)
+        return {"act": act, **{k: doc[k] for k in ("household", "from", "to", "percent", "items")}}
+
+    async def correct(self, bill_id: str, item: str, amount_fen: int, approver: str, reason: str,
+                      context: Context | None = None) -> dict[str, Any]:
+        """A correction of ``bill_id``: ``amount_fen`` more (or, negative, less) of ``item``, as
+        a new entry; the bill as issued stays on the books."""
+        bill = self.bill(bill_id)
+        if item not in self.items:
+            raise ServiceValidationError(f"no fee item {item} (the items: {', '.join(self.items)})")
+        async with self._lock:
+            act = self._act_id("C")
+            await self._charge_late([bill], self.today(), f"correct:{act}")
+            if -amount_fen > self.books.due(bill_id):
+                raise ServiceValidationError(f"bill {bill_id} owes {yuan(self.books.due(bill_id))}; it cannot be "
+                                             f"reduced by {yuan(-amount_fen)} (refund a payment first)")
+            doc = {"act": "correction", "bill": bill_id, "household": bill.household, "item": item,
+                   "amount_fen": amount_fen, "approver": approver, "reason": reason, "time": self.hub.clock.time()}
+            await self.books.correct(act, bill_id, item, amount_fen, doc)
+            await self.store.save_act(act, doc)
+            self._refresh(bill.household)
+        self._audit(AUDIT_CORRECTED, context, **doc)
+        return {"act": act, "bill": bill_id, "amount_fen": amount_fen, "outstanding_fen": self.books.due(bill_id)}
+
+    async def refund(self, payment_id: str, approver: str, reason: str,
+                     context: Context | None = None) -> dict[str, Any]:
+        """Reverse a payment: its money back, its bills owing again; its receipt stays, marked refunded."""
+        async with self._lock:
+            receipt = await self._payment(payment_id)
+            if receipt is None:
+                raise ServiceValidationError(f"there is no payment {payment_id}")
+            kept = receipt.amount_fen - sum(a["amount_fen"] for a in receipt.allocated)
+            if kept > self.books.credit(receipt.household):
+                raise ServiceValidationError(
+                    f"payment {payment_id} left {yuan(kept)} of credit, and {receipt.household} holds only "
+                    f"{yuan(self.books.credit(receipt.household))} now: the credit paid a later bill; correct that "
+                    f"bill first")
+            doc = {"act": "refund", "payment_id": payment_id, "receipt_no": receipt.receipt_no,
+                   "household": receipt.household, "amount_fen": receipt.amount_fen, "approver": approver,
+                   "reason": reason, "time": self.hub.clock.time()}
+            try:
+                await self.books.refund(payment_id, doc)
+            except LedgerRefused as err:
+                raise ServiceValidationError(str(err)) from None
+            receipt.refunded = {k: doc[k] for k in ("approver", "reason", "time")}
+            await self.store.save_receipts([receipt])
+            await self.store.save_act(f"refund:{payment_id}", doc)
+            self._refresh(receipt.household)
+        self._audit(AUDIT_REFUNDED, context, **doc)
+        return {"payment_id": payment_id, "receipt_no": receipt.receipt_no, "refunded_fen": receipt.amount_fen}
+
+    async def reissue(self, receipt_no: str, approver: str, reason: str,
+                      context: Context | None = None) -> dict[str, Any]:
+        """A new receipt for a payment (a lost paper, a misprint): a new number naming the
+        original; the original stays valid and names the new one. No money moves."""
+        async with self._lock:
+            original = self.receipts.get(receipt_no)
+            if original is None:
+                raise ServiceValidationError(f"there is no receipt {receipt_no}")
+            new_no = self._next_receipt(self.today().year)
+            copy = Receipt(new_no, original.household, original.payment_id, original.amount_fen, original.method,
+                           original.allocated, original.credit_fen, self.hub.clock.time(), reissue_of=receipt_no)
+            original.reissued_as.append(new_no)
+            self._add_receipt(copy)
+            await self.store.save_receipts([original, copy])
+        self._audit(AUDIT_REISSUED, context, receipt_no=receipt_no, new_receipt_no=new_no, approver=approver,
+                    reason=reason)
+        return {"receipt_no": new_no, "reissue_of": receipt_no, "payment_id": original.payment_id}
+
+    async def record_reading(self, household: str, item: str, period: str, quantity: str) -> dict[str, Any]:
+        """A usage item's quantity for ``household`` in ``period`` (a meter's reading, services counted)."""
+        self.household_known(household)
+        fee = self.items.get(item)
+        if fee is None or fee.kind != USAGE:
+            raise ServiceValidationError(f"{item} is not a usage item (usage items: "
+                                         f"{', '.join(i.id for i in self.items.values() if i.kind == USAGE) or 'none'})")
+        if Bill.id_of(period, household) in self.bills:
+            raise ServiceValidationError(f"{household} is already billed for {period}; correct the bill instead")
+        key = f"{item}:{period}:{household}"
+        await self.store.save_reading(key, {"quantity": quantity})
+        self.readings[key] = Fraction(Decimal(quantity))
+        return {"household": household, "item": item, "period": period, "quantity": quantity}
+
+    def _audit(self, act: str, context: Context | None, **details: Any) -> None:
+        try:
+            auth = get_auth(self.hub)
+        except HubError:
+            return  # no auth on this hub: nobody to audit for
+        auth.record(act, context, **details)
+
+
+def _answer(receipt: Receipt) -> dict[str, Any]:
+    return {"receipt_no": receipt.receipt_no, "household": receipt.household, "payment_id": receipt.payment_id,
+            "amount_fen": receipt.amount_fen, "method": receipt.method, "allocated": receipt.allocated,
+            "credit_fen": receipt.credit_fen}
+
+
+def _receipt(answer: Mapping[str, Any], when: float) -> Receipt:
+    return Receipt(answer["receipt_no"], answer["household"], answer["payment_id"], answer["amount_fen"],
+                   answer["method"], list(answer["allocated"]), answer["credit_fen"], when)
+
+
+def _vacancy(act: str, doc: Mapping[str, Any]) -> Vacancy:
+    return Vacancy(act, doc["household"], doc["from"], doc["to"], Decimal(doc["percent"]), tuple(doc["items"]),
+                   doc["approver"], doc["reason"])
