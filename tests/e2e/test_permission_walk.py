@@ -28,6 +28,7 @@ from xiaoqu.integrations.dashboard.const import AUDIT_PAGE_DENIED, DATA_DASHBOAR
 from xiaoqu.integrations.dashboard.const import ROOT as STAFF_ROOT
 from xiaoqu.integrations.dashboard.registry import Page
 from xiaoqu.integrations.door.const import DATA_DOORS
+from xiaoqu.integrations.notices import get_notices
 from xiaoqu.integrations.portal.const import ROOT as PORTAL_ROOT
 from xiaoqu.integrations.portal.registry import registry as portal_registry
 from xiaoqu.integrations.residents import get_residents
@@ -51,6 +52,7 @@ SAMPLES: dict[str, Callable[[Hub], str]] = {
     "household": lambda hub: _first([household.id for household in get_residents(hub).households()]),
     "card": lambda hub: _first([card for person in get_residents(hub).persons() for card in person.cards]),
     "visit": lambda hub: "V-walk-0001",  # none yet: an act on it answers "not found", or 403 first
+    "notice": lambda hub: _first(list(get_notices(hub).notices)),
     "automation_id": lambda hub: _first([state.entity_id.split(".", 1)[1] for state in hub.states.all("automation")]),
 }
 
@@ -100,6 +102,7 @@ async def demo(tmp_path: Path) -> Any:
     config.pop("simulator")  # the walk needs the pages, not the traffic
     config["modbus"] = []
     config.pop("acme_barrier", None)
+    config.setdefault("notices", {})  # until the demo's config.yaml has a notices section
     config.pop("barrier", None)
     import_the_estate(tmp_path, config)
     async with running_hub(tmp_path, config) as hub:
@@ -107,6 +110,7 @@ async def demo(tmp_path: Path) -> Any:
             await hub.data["auth"].manager.add_user(f"walk-{role}", role, PASSWORD, Actor("hub", "test"))
         residents = get_residents(hub)
         await residents.link_user(next(iter(residents.persons())).id, "walk-resident")
+        await get_notices(hub).send({"all": True}, title="巡查通知", body="本周巡查公共区域。")  # one to walk to
         yield hub
 
 
