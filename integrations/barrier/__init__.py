@@ -37,6 +37,7 @@ from .const import (
     BarrierState,
     Command,
 )
+from .dashboard_pages import register_pages
 from .entity import BarrierEntity
 from .gates import Barriers
 from .models import BarrierNotOpened, NotOpenedWhy, Opened
@@ -76,6 +77,7 @@ def xiaoqu_config_schema() -> Any:
 async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
     register_services(hub, DOMAIN, SERVICES)
     await runtime.set_up(hub, config)
+    register_pages(hub)
 
 
 @hookimpl

@@ -29,6 +29,7 @@ from xiaoqu.core.services import register_services, service_names
 
 from . import cli, reports, runtime
 from .const import DOMAIN, ROLE_PERMISSIONS
+from .dashboard_pages import register_pages
 from .models import Lane, Lot, Session
 from .parking import Parking
 from .runtime import get_parking
@@ -58,6 +59,7 @@ async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
     reports.configure(hub, config)
     cli.offer(hub)
     register_services(hub, DOMAIN, SERVICES)
+    register_pages(hub)
 
 
 @hookimpl

@@ -96,11 +96,13 @@ SERVICE_REPORT: Final = "report"
 REPORT_KINDS: Final = ("inside", "sessions_by_day", "income_by_method", "long_stays")
 #: Not a service: who may see the money in ``parking.report`` (``income_by_method``).
 PERMISSION_INCOME: Final = f"{DOMAIN}.report_income"
-#: Guards release a gate by hand, look cars up and read the car reports; finance takes payments and
-#: reads every report, income included; managers do all.
+#: Guards release a gate by hand, look cars up, take the fee at the booth (the dashboard records it as
+#: cash) and read the car reports; finance takes payments and reads every report, income included;
+#: managers do all.
 ROLE_PERMISSIONS: Final = {
     "manager": [f"{DOMAIN}.*"],
-    "guard": [f"{DOMAIN}.{SERVICE_OPEN_GATE}", f"{DOMAIN}.{SERVICE_SESSIONS}", f"{DOMAIN}.{SERVICE_REPORT}"],
+    "guard": [f"{DOMAIN}.{SERVICE_OPEN_GATE}", f"{DOMAIN}.{SERVICE_SESSIONS}", f"{DOMAIN}.{SERVICE_REPORT}",
+              f"{DOMAIN}.{SERVICE_PAY}"],
     "finance": [f"{DOMAIN}.{SERVICE_PAY}", f"{DOMAIN}.{SERVICE_SESSIONS}", f"{DOMAIN}.{SERVICE_REPORT}",
                 PERMISSION_INCOME],
 }

@@ -40,6 +40,14 @@ YELLOW: Final = "yellow"
 WHITE: Final = "white"
 
 
+def guidance_lines(count: Count) -> list[str]:
+    """What a lot's displays show between cars (the staff's lot page shows the same lines)."""
+    lines = [f"余位 {count.free}"]
+    if count.lot.admit_temporary and count.free and not count.temporary_free:
+        lines.append("临时车位已满")
+    return lines
+
+
 class Displays:
     def __init__(self, hub: Hub, lanes: list[Lane], show_seconds: int) -> None:
         self.hub = hub
@@ -51,9 +59,7 @@ class Displays:
 
     def guidance(self, count: Count) -> None:
         """The lot's free spaces on every display of its lanes (retained)."""
-        lines = [f"余位 {count.free}"]
-        if count.lot.admit_temporary and count.free and not count.temporary_free:
-            lines.append("临时车位已满")
+        lines = guidance_lines(count)
         for display in self._by_lot.get(count.lot.id, ()):
             self._publish(display, {"lines": lines, "mode": "idle", "colour": WHITE}, retain=True)
 

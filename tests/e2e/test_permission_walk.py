@@ -29,6 +29,7 @@ from xiaoqu.integrations.dashboard.const import ROOT as STAFF_ROOT
 from xiaoqu.integrations.dashboard.registry import Page
 from xiaoqu.integrations.door.const import DATA_DOORS
 from xiaoqu.integrations.notices import get_notices
+from xiaoqu.integrations.parking import get_parking
 from xiaoqu.integrations.portal.const import ROOT as PORTAL_ROOT
 from xiaoqu.integrations.portal.registry import registry as portal_registry
 from xiaoqu.integrations.residents import get_residents
@@ -54,7 +55,21 @@ SAMPLES: dict[str, Callable[[Hub], str]] = {
     "visit": lambda hub: "V-walk-0001",  # none yet: an act on it answers "not found", or 403 first
     "notice": lambda hub: _first(list(get_notices(hub).notices)),
     "automation_id": lambda hub: _first([state.entity_id.split(".", 1)[1] for state in hub.states.all("automation")]),
+    "lot": lambda hub: _first(list(get_parking(hub).lots)),
+    "session": lambda hub: _parking_session(hub),
 }
+
+
+def _parking_session(hub: Hub) -> str:
+    """A car park session to walk with: the first there is, else one opened for a car named at
+    the first entry lane (no gate is commanded: the session is only written down)."""
+    parking = get_parking(hub)
+    if not parking.sessions.by_id:
+        lane = next(lane for lane in parking.lanes.values() if lane.direction == "in")
+        now = hub.clock.time()
+        read = parking.read_at(lane, "粤B12345", now)
+        parking.open_session(read, parking.rules.who(parking.lots[lane.lot], read.plate, now), "walk", "walk", now)
+    return _first(list(parking.sessions.by_id))
 
 
 def filled(hub: Hub, root: str, page: Page) -> str:
