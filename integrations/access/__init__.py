@@ -27,7 +27,7 @@ from . import runtime
 from .access import Access, AccessInputError
 from .const import DOMAIN, EVENT_ACCESS_DENIED, EVENT_ACCESS_GRANTED
 from .dashboard_pages import register_pages
-from .models import Decision, Door, Holder
+from .models import Decision, Door, Holder, PlateStanding
 from .runtime import get_access
 from .schema import CONFIG_SCHEMA
 from .services import ROLE_PERMISSIONS, SERVICES
@@ -44,6 +44,7 @@ __all__ = [
     "Decision",
     "Door",
     "Holder",
+    "PlateStanding",
     "get_access",
 ]
 

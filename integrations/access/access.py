@@ -48,12 +48,13 @@ from .const import (
     TABLE_CREDENTIALS,
     TABLE_GROUPS,
     TABLE_RESTRICTIONS,
+    VEHICLE,
 )
 from .credentials import Credential, CredentialIndex, SiteKey, mask
 from .decide import decide
 from .groups import Group, GroupIndex
 from .lockout import PinLockout
-from .models import Decision, Door
+from .models import Decision, Door, PlateStanding
 from .resolve import Refusal, Resolved, Resolver, normalise_plate
 from .restrictions import Restriction, RestrictionIndex
 from .schedules import Schedules
@@ -249,6 +250,26 @@ class Access:
         """Count and log (once a minute per kind) input that names nothing; the error to raise."""
         self._problem(problem, f"access: {message}")
         return AccessInputError(message)
+
+    # --- what a car park asks before a gate decides ------------------------------------------
+
+    def plate_standing(self, plate: str, at: float) -> PlateStanding:
+        """Whether ``plate`` is anyone's credential, its plate permission, and, for a plate
+        nobody holds, the vehicle restriction on it in force at ``at`` (:class:`PlateStanding`).
+        Reads memory only; nothing is fired or logged, so a car park may ask for every car and
+        leave the decision (:meth:`check`) to the cars someone holds."""
+        kept = normalise_plate(plate)
+        permission = self.credentials.get(f"{PLATE}:{kept}")
+        if isinstance(self.resolver.resolve(PLATE, plate), Resolved):
+            return PlateStanding(True, permission)
+        return PlateStanding(False, permission, self.restrictions.first(((PLATE, kept),), VEHICLE, at))
+
+    def restriction_behind(self, rule: str) -> Restriction | None:
+        """The restriction a decision's ``rule`` names (``restriction:<id>``), while it is kept;
+        None for any other rule, or a restriction lifted since (a gate's display then says
+        only that the car is stopped)."""
+        prefix, _, restriction_id = rule.partition(":")
+        return self.restrictions.by_id.get(restriction_id) if prefix == "restriction" else None
 
     # --- the change feed for controllers -----------------------------------------------------
 

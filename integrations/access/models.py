@@ -3,9 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .const import PEDESTRIAN
+
+if TYPE_CHECKING:
+    from .credentials import Credential
+    from .restrictions import Restriction
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,3 +118,20 @@ class Decision:
     def subject(self) -> str:
         """The log's subject: the person's pseudonymous id, else the masked credential."""
         return self.person if self.person is not None else f"cred:{self.credential}"
+
+
+@dataclass(frozen=True, slots=True)
+class PlateStanding:
+    """What access can say of a plate before any gate is asked (:meth:`Access.plate_standing`).
+
+    ``known``: the plate is someone's credential (a resident's car, or a plate permission
+    access issued), so only :meth:`Access.check` at a gate decides it, and logs it. A plate
+    nobody holds gets no decision of its own (a temporary car is not a "not known" denial in
+    the access log); what access still has to say of it is ``restriction``, the vehicle
+    restriction in force on the plate itself (a blacklisted stranger). ``permission`` is the
+    plate permission access issued for it, in force or not (a visitor's car), or None.
+    """
+
+    known: bool
+    permission: Credential | None = None
+    restriction: Restriction | None = None

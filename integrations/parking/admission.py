@@ -12,9 +12,10 @@ In this order (docs/parking.md, "Entry"):
 2. **Access decides first** (THE decision, ``get_access(hub).check``): a car residents or
    access know is decided there — restrictions (arrears, blacklist, lost), the validity of a
    visitor's permission, the groups and schedules of the lane — and a denial is final. A car
-   access's resolver finds nobody for is no one's credential, so the only thing access can say
-   of it is a restriction on its plate (a blacklisted stranger): that is looked up in access's
-   own index (access is not asked to log a "not known" denial for every temporary car).
+   that is no one's credential (``Access.plate_standing``) is not asked about at the gate: the
+   only thing access can say of it is a restriction on its plate (a blacklisted stranger),
+   which the standing carries (access is not asked to log a "not known" denial for every
+   temporary car).
 3. **Space.** A temporary car comes in only where the lot takes temporary cars and one of its
    temporary spaces is free; a visitor only while a temporary space is free. A resident on its
    space and a pass holder come in whatever the count says.
@@ -35,8 +36,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
 from xiaoqu.core.masking import mask_plate
-from xiaoqu.integrations.access.const import PLATE, VEHICLE
-from xiaoqu.integrations.access.resolve import Refusal
+from xiaoqu.integrations.access.const import PLATE
 
 from .const import (
     IN,
@@ -56,7 +56,7 @@ from .const import (
 
 if TYPE_CHECKING:
     from xiaoqu.core.bus import Context
-    from xiaoqu.integrations.access import Access, Decision
+    from xiaoqu.integrations.access import Access, Decision, PlateStanding
     from xiaoqu.integrations.residents import Residents
     from xiaoqu.integrations.visitors import VisitPlate
 
@@ -120,8 +120,8 @@ class EntryRules:
         self.sessions = sessions
         self.passes = passes
 
-    def who(self, lot: Lot, plate: str, now: float) -> Who:
-        """Step 1: what ``plate`` is to ``lot`` now."""
+    def who(self, lot: Lot, plate: str, now: float, standing: PlateStanding | None = None) -> Who:
+        """Step 1: what ``plate`` is to ``lot`` now (``standing``: access's, when asked already)."""
         notes: list[str] = []
         shown = mask_plate(plate)
         vehicle = self.residents.vehicle(plate)
@@ -148,7 +148,7 @@ class EntryRules:
         if household is not None and lot.residents_free:
             return Who(RESIDENT, RULE_RESIDENT, f"{shown}: a car of household {household}; lot {lot.id} lets "
                        "residents' cars park free", household, notes=tuple(notes))
-        permission = self.access.credentials.get(f"{PLATE}:{plate}")
+        permission = (standing or self.access.plate_standing(plate, now)).permission
         if permission is not None and vehicle is None:
             label = f" ({permission.label})" if permission.label else ""
             until = f" until {self._time(permission.valid_until)}" if permission.valid_until is not None else ""
@@ -159,11 +159,12 @@ class EntryRules:
 
     def decide(self, lane: Lane, lot: Lot, count: Count, plate: str, now: float, context: Context | None) -> Admission:
         """Steps 1 to 3 for ``plate`` at entry lane ``lane``; access's decision is fired and logged."""
-        who = self.who(lot, plate, now)
+        standing = self.access.plate_standing(plate, now)
+        who = self.who(lot, plate, now, standing)
         notes = list(who.notes)
         decision: Decision | None = None
-        if isinstance(self.access.resolver.resolve(PLATE, plate), Refusal):  # nobody's: a stranger's car
-            restriction = self.access.restrictions.first(((PLATE, plate),), VEHICLE, now)
+        if not standing.known:  # nobody's: a stranger's car
+            restriction = standing.restriction
             if restriction is not None:
                 return Admission(False, who, f"restriction:{restriction.id}",
                                  f"denied: {restriction.sentence(self.access.tz)}",
@@ -215,7 +216,7 @@ class EntryRules:
 
     def _shown(self, rule: str) -> str:
         if rule.startswith("restriction:"):
-            restriction = self.access.restrictions.by_id.get(rule.removeprefix("restriction:"))
+            restriction = self.access.restriction_behind(rule)
             return SHOWN_FOR_RESTRICTION.get(restriction.kind if restriction else "", "禁止通行")
         if rule == "credential:validity":
             return "授权已过期 请联系业主"
