@@ -16,6 +16,8 @@ whose clock was off says so, with the correction, in the stop's ``why``.
 """
 from __future__ import annotations
 
+import math
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
@@ -32,7 +34,7 @@ from .const import (
     UNKNOWN_CHECKPOINT,
 )
 from .model import Route, Stop
-from .scans import Scan, ScanIndex
+from .scans import Scan, ScanIndex, Series
 
 #: A round's statuses, worst first: the round takes the first its checkpoints have.
 ROUND_ORDER = (MISSED, INCOMPLETE, OUT_OF_ORDER, LATE, EARLY, ON_TIME)
@@ -109,12 +111,26 @@ class RoundResult:
     start: float
     end: float
     status: str = ON_TIME
-    why: str = ""
     checkpoints: list[CheckpointResult] = field(default_factory=list)
-    wands: list[str] = field(default_factory=list)
 
     def of_status(self, status: str) -> list[CheckpointResult]:
         return [c for c in self.checkpoints if c.status == status]
+
+    @property
+    def wands(self) -> list[str]:
+        """The wands whose scans the round used."""
+        return sorted({c.scan.wand for c in self.checkpoints if c.scan is not None})
+
+    @property
+    def why(self) -> str:
+        """``3 of 4 checkpoints on time; 1 missed (cp-b2)``: the counts behind the round's status."""
+        counts: dict[str, list[str]] = {}
+        for checkpoint in self.checkpoints:
+            counts.setdefault(checkpoint.status, []).append(checkpoint.checkpoint)
+        stops = len(self.checkpoints) - len(counts.get(UNKNOWN_CHECKPOINT, []))
+        parts = [f"{len(names)} {status} ({', '.join(names)})" for status, names in counts.items() if status != ON_TIME]
+        on_time = len(counts.get(ON_TIME, []))
+        return f"{on_time} of {stops} checkpoints on time" + ("; " + "; ".join(parts) if parts else "")
 
     def as_dict(self, tz: tzinfo) -> dict[str, Any]:
         return {"route": self.route, "start": datetime.fromtimestamp(self.start, tz).isoformat(),
@@ -138,68 +154,80 @@ def _pick(candidates: list[Scan], expected: float, used: set[int]) -> Scan | Non
     return best
 
 
-def _judge(route: Route, stop: Stop, expected: float, scan: Scan | None, now: float) -> CheckpointResult:
-    if scan is None:
-        status = PENDING if now <= expected + route.late_limit else MISSED
-    else:
-        off = scan.at - expected
-        status = ON_TIME if abs(off) <= stop.tolerance else EARLY if off < 0 else LATE
-    return CheckpointResult(stop.checkpoint, status, expected, scan, route, stop)
-
-
 def _enforce_order(results: list[CheckpointResult]) -> None:
     """On an ordered route, a stop scanned before the last stop ahead of it that was scanned is out of order."""
-    last: CheckpointResult | None = None
+    last: Scan | None = None
+    ahead: CheckpointResult | None = None
     for result in results:
-        if result.scan is None:
+        scan = result.scan
+        if scan is None:
             continue
-        if last is not None and last.scan is not None and result.scan.at < last.scan.at:
+        if last is not None and scan.at < last.at:
             result.status = OUT_OF_ORDER
-            result.before = last
+            result.before = ahead
         else:
-            last = result
+            last, ahead = scan, result
 
 
-def _strays(route: Route, wands: frozenset[str], index: ScanIndex, low: float, high: float) -> list[CheckpointResult]:
-    on_route = route.checkpoint_ids
-    return [CheckpointResult(scan.checkpoint, UNKNOWN_CHECKPOINT, None, scan, route)
-            for wand in sorted(wands) for scan in index.of_wand(wand, low, high) if scan.checkpoint not in on_route]
+def round_status(results: list[CheckpointResult]) -> str:
+    """The round's status from its stops' (strays aside): the worst, ``open`` while one is pending."""
+    seen = {result.status for result in results}
+    if PENDING in seen:
+        return OPEN
+    if MISSED in seen:
+        return MISSED if seen == {MISSED} else INCOMPLETE
+    return next(status for status in ROUND_ORDER if status in seen)
 
 
-def _summary(result: RoundResult) -> None:
-    counts: dict[str, list[str]] = {}
-    for checkpoint in result.checkpoints:
-        counts.setdefault(checkpoint.status, []).append(checkpoint.checkpoint)
-    stops = len(result.checkpoints) - len(counts.get(UNKNOWN_CHECKPOINT, []))
-    if PENDING in counts:
-        result.status = OPEN
-    elif len(counts.get(MISSED, [])) == stops:
-        result.status = MISSED
-    elif MISSED in counts:
-        result.status = INCOMPLETE
-    else:
-        result.status = next(s for s in ROUND_ORDER if s in counts)
-    parts = [f"{len(names)} {status} ({', '.join(names)})" for status, names in counts.items() if status != ON_TIME]
-    on_time = len(counts.get(ON_TIME, []))
-    result.why = f"{on_time} of {stops} checkpoints on time" + ("; " + "; ".join(parts) if parts else "")
+class RouteJudge:
+    """Judges the rounds of one route from one index of scans: each stop's scans looked up once."""
+
+    def __init__(self, route: Route, index: ScanIndex, wands: frozenset[str] = frozenset()) -> None:
+        self.route = route
+        self.index = index
+        #: Per stop, what the loop reads: the stop, its offset and tolerance, its checkpoint's scans and their times.
+        self.stops = [(stop, stop.offset, stop.tolerance, series.scans, series.times)
+                      for stop in route.stops for series in (index.checkpoint_series(stop.checkpoint),)]
+        #: The route's wands' scans of checkpoints not on the route (usually none), picked out once.
+        on_route = route.checkpoint_ids
+        self.strays = Series([scan for wand in sorted(wands) for scan in index.of_wand(wand, -math.inf, math.inf)
+                              if scan.checkpoint not in on_route])
+        self.repeats = len(route.checkpoint_ids) < len(route.stops)
+
+    def round(self, start: float, now: float) -> RoundResult:
+        """The round starting at ``start``, as known at ``now``."""
+        route = self.route
+        early, late = route.early_limit, route.late_limit
+        results: list[CheckpointResult] = []
+        used: set[int] = set()
+        repeats, left, right, judged = self.repeats, bisect_left, bisect_right, CheckpointResult
+        for stop, offset, tolerance, scans, times in self.stops:
+            expected = start + offset
+            first = left(times, expected - early)
+            last = right(times, expected + late, first)
+            scan: Scan | None = None
+            if last - first == 1 and not repeats:
+                scan = scans[first]
+            elif last > first:
+                scan = _pick(scans[first:last], expected, used)
+                if scan is not None:
+                    used.add(id(scan))
+            if scan is None:
+                status = PENDING if now <= expected + late else MISSED
+            else:
+                off = scan.at - expected
+                status = ON_TIME if -tolerance <= off <= tolerance else EARLY if off < 0 else LATE
+            results.append(judged(stop.checkpoint, status, expected, scan, route, stop))
+        if route.ordered:
+            _enforce_order(results)
+        result = RoundResult(route.id, start, start + route.last_offset + late, round_status(results), results)
+        if self.strays.times:
+            results.extend(CheckpointResult(scan.checkpoint, UNKNOWN_CHECKPOINT, None, scan, route)
+                           for scan in self.strays.between(start + route.first_offset - early, result.end))
+        return result
 
 
 def evaluate_round(route: Route, start: float, index: ScanIndex, now: float,
                    wands: frozenset[str] = frozenset()) -> RoundResult:
     """The round of ``route`` starting at ``start``, from the scans in ``index``, as known at ``now``."""
-    low, high = route.window(start)
-    result = RoundResult(route.id, start, high)
-    used: set[int] = set()
-    for stop in route.stops:
-        expected = start + stop.offset
-        scan = _pick(index.of_checkpoint(stop.checkpoint, expected - route.early_limit, expected + route.late_limit),
-                     expected, used)
-        if scan is not None:
-            used.add(id(scan))
-        result.checkpoints.append(_judge(route, stop, expected, scan, now))
-    if route.ordered:
-        _enforce_order(result.checkpoints)
-    result.checkpoints.extend(_strays(route, wands, index, low, high))
-    result.wands = sorted({c.scan.wand for c in result.checkpoints if c.scan is not None})
-    _summary(result)
-    return result
+    return RouteJudge(route, index, wands).round(start, now)

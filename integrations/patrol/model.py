@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from .schema import DAYS_REST_DAYS, DAYS_WORKDAYS, WEEKDAYS
@@ -46,14 +46,14 @@ class Route:
     early_limit: float
     late_limit: float
 
-    @property
-    def checkpoint_ids(self) -> frozenset[str]:
-        return frozenset(stop.checkpoint for stop in self.stops)
+    #: Worked out from the stops (``from_config``): their checkpoints, the first and last offsets.
+    checkpoint_ids: frozenset[str] = frozenset()
+    first_offset: float = 0.0
+    last_offset: float = 0.0
 
     def window(self, start: float) -> tuple[float, float]:
         """From the first scan that can count for a round starting at ``start`` to the last."""
-        return (start + min(s.offset for s in self.stops) - self.early_limit,
-                start + max(s.offset for s in self.stops) + self.late_limit)
+        return start + self.first_offset - self.early_limit, start + self.last_offset + self.late_limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,13 +128,13 @@ class Plan:
         for r in config["routes"]:
             stops = tuple(Stop(s["checkpoint"], s["offset_minutes"] * 60.0,
                                s.get("tolerance_minutes", r["tolerance_minutes"]) * 60.0) for s in r["checkpoints"])
+            offsets = [stop.offset for stop in stops]
             routes[r["id"]] = Route(r["id"], r.get("name", r["id"]), r["ordered"], stops,
-                                    r["early_limit_minutes"] * 60.0, r["late_limit_minutes"] * 60.0)
+                                    r["early_limit_minutes"] * 60.0, r["late_limit_minutes"] * 60.0,
+                                    frozenset(stop.checkpoint for stop in stops), min(offsets), max(offsets))
         patrollers = {p["person"]: Patroller(p["person"], p["wand"], p.get("name", p["person"]), tuple(p["routes"]))
                       for p in config["patrollers"]}
         return cls(checkpoints, {c.tag: c for c in checkpoints.values()}, routes,
                    tuple(Schedule.from_config(s) for s in config["schedules"]), patrollers,
                    {p.wand: p for p in patrollers.values()}, frozenset(config["wands"]))
 
-
-ONE_DAY = timedelta(days=1)

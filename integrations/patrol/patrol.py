@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from xiaoqu.core.errors import ServiceValidationError
 
 from .const import SCAN_KIND
-from .evaluate import RoundResult, evaluate_round
+from .evaluate import RoundResult, RouteJudge
 from .scans import Scan, ScanIndex
 
 if TYPE_CHECKING:
@@ -85,5 +85,5 @@ class Patrol:
 def evaluate_all(plans: Iterable[tuple[Route, list[float]]], index: ScanIndex, now: float,
                  wands_of: Callable[[str], frozenset[str]]) -> list[RoundResult]:
     """Each route's rounds at its starts, from one index of scans (what the bench times)."""
-    return [evaluate_round(route, start, index, now, wands) for route, starts in plans
-            for wands in (wands_of(route.id),) for start in starts]
+    return [judge.round(start, now) for route, starts in plans
+            for judge in (RouteJudge(route, index, wands_of(route.id)),) for start in starts]

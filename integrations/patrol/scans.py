@@ -10,6 +10,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 
@@ -35,13 +36,16 @@ class Scan:
                    data.get("source", "live"))
 
 
-class _Series:
+_AT = attrgetter("at")
+
+
+class Series:
     """Scans sorted by time, with their times apart for bisecting."""
 
     __slots__ = ("scans", "times")
 
     def __init__(self, scans: list[Scan]) -> None:
-        scans.sort(key=lambda scan: scan.at)
+        scans.sort(key=_AT)
         self.scans = scans
         self.times = [scan.at for scan in scans]
 
@@ -50,7 +54,7 @@ class _Series:
         return self.scans[bisect_left(self.times, low):bisect_right(self.times, high)]
 
 
-_EMPTY = _Series([])
+_EMPTY = Series([])
 
 
 class ScanIndex:
@@ -62,11 +66,14 @@ class ScanIndex:
         for scan in scans:
             by_checkpoint[scan.checkpoint].append(scan)
             by_wand[scan.wand].append(scan)
-        self._checkpoints = {key: _Series(value) for key, value in by_checkpoint.items()}
-        self._wands = {key: _Series(value) for key, value in by_wand.items()}
+        self._checkpoints = {key: Series(value) for key, value in by_checkpoint.items()}
+        self._wands = {key: Series(value) for key, value in by_wand.items()}
+
+    def checkpoint_series(self, checkpoint: str) -> Series:
+        return self._checkpoints.get(checkpoint, _EMPTY)
 
     def of_checkpoint(self, checkpoint: str, low: float, high: float) -> list[Scan]:
-        return self._checkpoints.get(checkpoint, _EMPTY).between(low, high)
+        return self.checkpoint_series(checkpoint).between(low, high)
 
     def of_wand(self, wand: str, low: float, high: float) -> list[Scan]:
         return self._wands.get(wand, _EMPTY).between(low, high)
