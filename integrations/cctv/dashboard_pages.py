@@ -63,6 +63,8 @@ COLUMNS: Final = (("created_at", N_("Asked")), ("request_id", N_("Request")), ("
                   ("camera", N_("Camera")), ("start", N_("From")), ("end", N_("To")), ("reason", N_("Reason")),
                   ("requester", N_("Asked by")), ("authority", N_("Authority")), ("status", N_("Status")),
                   ("decided_by", N_("Decided by")), ("valid_until", N_("Valid until")))
+#: The fields of an audit record the request page's trail shows beside the act and who.
+TRAIL_DETAILS: Final = ("decision", "note", "export_id", "refused", "why", "valid_until")
 #: The request form's fields, as ``cctv.request_footage`` takes them.
 AUTHORITY_FIELDS: Final = ("name", "document", "approver")
 
@@ -147,7 +149,8 @@ async def request_page(page: PageRequest) -> web.Response:
                for other in requests.requests.values() if other.parent == request.id]
     own = page.user.id == request.requester_id
     return page.render(
-        "cctv/request.html", shown=shown, exports=exports, trail=await requests.trail(request), request_id=request.id,
+        "cctv/request.html", shown=shown, exports=exports, request_id=request.id,
+        trail=[{**record, "detail": _said(record)} for record in await requests.trail(request)],
         may_decide=decider and shown["status"] == PENDING and not own,
         may_view=mine and request.kind == KIND_FOOTAGE and shown["status"] == APPROVED
         and page.allows(f"{DOMAIN}.{SERVICE_VIEW}"),
@@ -155,6 +158,12 @@ async def request_page(page: PageRequest) -> web.Response:
         and page.allows(f"{DOMAIN}.{SERVICE_REQUEST_EXPORT}"),
         may_export=own and request.kind == KIND_EXPORT and shown["status"] == APPROVED
         and page.allows(f"{DOMAIN}.{SERVICE_EXPORT}"))
+
+
+def _said(record: dict[str, Any]) -> str:
+    """What an audit record adds to the request it is about: a decision and its note, an export's
+    id, why an act was refused."""
+    return " · ".join(str(record[key]) for key in TRAIL_DETAILS if record.get(key))
 
 
 async def decide(page: PageRequest) -> web.Response:
