@@ -117,7 +117,6 @@ async def demo(tmp_path: Path) -> Any:
     config.pop("simulator")  # the walk needs the pages, not the traffic
     config["modbus"] = []
     config.pop("acme_barrier", None)
-    config.setdefault("notices", {})  # until the demo's config.yaml has a notices section
     config.pop("barrier", None)
     import_the_estate(tmp_path, config)
     async with running_hub(tmp_path, config) as hub:
