@@ -53,6 +53,7 @@ SAMPLES: dict[str, Callable[[Hub], str]] = {
     "household": lambda hub: _first([household.id for household in get_residents(hub).households()]),
     "card": lambda hub: _first([card for person in get_residents(hub).persons() for card in person.cards]),
     "visit": lambda hub: "V-walk-0001",  # none yet: an act on it answers "not found", or 403 first
+    "request": lambda hub: "R00000000",  # a footage request none has made: "no request", or 403 first
     "notice": lambda hub: _first(list(get_notices(hub).notices)),
     "automation_id": lambda hub: _first([state.entity_id.split(".", 1)[1] for state in hub.states.all("automation")]),
     "lot": lambda hub: _first(list(get_parking(hub).lots)),
