@@ -33,13 +33,14 @@ def listen(hub: Hub, lpr: Lpr) -> Callable[[], None] | None:
         return None
     log = RateLimitedLog(_LOGGER, hub.clock.time)
 
-    async def plate(message: mqtt.DeviceMessage, _reply: mqtt.Reply) -> None:
+    def plate(message: mqtt.DeviceMessage, _reply: mqtt.Reply) -> None:
+        """Taken in the message's own turn (the protocol's reads carry no picture to save)."""
         camera = lpr.cameras.get(message.device_id)
         if camera is None or camera.format != MQTT:
             log.warning(("unlisted", message.device_id[:64]), "A plate from camera %s, which lpr: cameras does not list "
                         "with format mqtt: not decided", message.device_id)
             return
-        await lpr.take(read_of(camera, message.payload))
+        lpr.take_now(read_of(camera, message.payload))
 
     return mqtt.register_device_message(hub, "lpr/plate", "lpr_plate", plate)
 

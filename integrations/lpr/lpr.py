@@ -50,7 +50,7 @@ REPLYING: Final = frozenset({VZENITH, DAHUA})
 #: Camera read keys remembered per camera (Vzenith re-sends up to ~9,000 offline records;
 #: the newest thousands are what a resend can repeat).
 KEYS_KEPT: Final = 4096
-#: Reads kept for staff to correct (the newest; older ones are in the recorder, masked).
+#: Reads kept in memory whole (the newest); older ones are corrected from the recorder, masked.
 RECENT_KEPT: Final = 5000
 DUPLICATE: Final = "duplicate"
 
@@ -84,6 +84,8 @@ class Lpr:
         self.cameras: dict[str, Camera] = {c["id"]: Camera.from_config(c) for c in config["cameras"]}
         self.rules = Rules(config["min_confidence"], config["fold_seconds"])
         self.reply_timeout: float = config["reply_timeout"]
+        #: Days the recorder keeps reads: how far back staff may correct one.
+        self.keep_days: int = config["keep_days"]
         self.replies = Replies(hub.clock.time, keep=config["fold_seconds"] + self.reply_timeout + 1)
         self.snapshots = Snapshots(hub, config["snapshot_max_kb"] * 1024, config["snapshot_keep_days"])
         self.throttle = Throttle(hub.clock.time)
@@ -96,17 +98,44 @@ class Lpr:
     # --- reads ----------------------------------------------------------------------------
 
     async def take(self, read: Read) -> Taken:
-        """Judge ``read`` and fire its event; what became of it."""
-        camera = read.camera
-        seen = self._keys[camera.id].get(read.key) if read.key is not None else None
+        """Judge ``read`` and fire its event, its picture saved first; what became of it."""
+        if read.image is None:
+            return self.take_now(read)
+        seen = self._duplicate(read)
         if seen is not None:
-            self.counts[DUPLICATE] += 1
-            _LOGGER.debug("%s: read %s sent again (key %s): a duplicate", camera.id, seen, read.key)
-            return Taken(seen, DUPLICATE, seen, None, None)
+            return seen
         now = self.hub.clock.now()
-        read_id = f"{camera.id}-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+        read_id = self._new_id(read, now)
+        return self._judge(read, read_id, now, await self.snapshots.save(read_id, now.date(), read.image))
+
+    def take_now(self, read: Read) -> Taken:
+        """:meth:`take` for a read with no picture to save (the device protocol's: a picture's
+        address at most), in the caller's turn of the loop: the gate's decision, made in the
+        ``plate_read`` event's turn, is not queued behind whatever else is waiting to run."""
+        if read.image is not None:
+            raise ValueError(f"read from {read.camera.id} carries a picture: take() saves it first")
+        seen = self._duplicate(read)
+        if seen is not None:
+            return seen
+        now = self.hub.clock.now()
+        return self._judge(read, self._new_id(read, now), now, None)
+
+    def _duplicate(self, read: Read) -> Taken | None:
+        """A read the camera sent already (same ``key``): what became of the first."""
+        seen = self._keys[read.camera.id].get(read.key) if read.key is not None else None
+        if seen is None:
+            return None
+        self.counts[DUPLICATE] += 1
+        _LOGGER.debug("%s: read %s sent again (key %s): a duplicate", read.camera.id, seen, read.key)
+        return Taken(seen, DUPLICATE, seen, None, None)
+
+    @staticmethod
+    def _new_id(read: Read, now: datetime) -> str:
+        return f"{read.camera.id}-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+    def _judge(self, read: Read, read_id: str, now: datetime, snapshot: str | None) -> Taken:
+        camera = read.camera
         plate = normalize_plate(read.raw, colour=read.colour, double_row=read.double_row)
-        snapshot = await self.snapshots.save(read_id, now.date(), read.image) if read.image is not None else None
         judgement = self.rules.judge(camera.id, plate, read.confidence, now.timestamp(), read_id)
         self.counts[judgement.verdict] += 1
         if read.key is not None:  # a resend of this read gets the answer this one gets
@@ -189,24 +218,37 @@ class Lpr:
         """
         return self.replies.set(read_id, reply)
 
-    def correct(self, read_id: str, text: str, *, by: str, reason: str, context: Context | None) -> dict[str, Any]:
+    async def correct(self, read_id: str, text: str, *, by: str, reason: str,
+                      context: Context | None) -> dict[str, Any]:
         """Staff say ``read_id`` was the plate ``text``: a ``plate_read`` of it is fired, the
-        act audited with the snapshot; :class:`CorrectionError` says why not."""
+        act audited with the snapshot; :class:`CorrectionError` says why not.
+
+        Any read the recorder still holds (``keep_days``) may be corrected, not only the latest
+        kept in memory. Such an older read is told as what it is, a read of a car that is gone:
+        its ``plate_read`` is ``offline`` with the read's own time (``camera_time``), so parking
+        puts the car in or out at that time and opens no gate for it now.
+        """
         original = self._recent.get(read_id)
+        live = original is not None
         if original is None:
-            raise CorrectionError(f"read {read_id} is not among the {RECENT_KEPT} latest reads of this hub")
+            original = await self._recorded(read_id)
+        if original is None:
+            raise CorrectionError(f"read {read_id} is not one this hub recorded in the last {self.keep_days} days")
         plate = normalize_plate(text)
         if not plate.valid:
             raise CorrectionError(f"{text} is not a plate: {plate.reason}")
         now = self.hub.clock.now()
-        count = sum(1 for key in self._recent if key.startswith(f"{read_id}.c")) + 1
-        new_id = f"{read_id}.c{count}"
+        made = await self._corrections(read_id, datetime.fromisoformat(original["time"]).timestamp())
+        new_id = f"{read_id}.c{len(made) + 1}"
         data = {**original, "plate": plate.text, "confidence": 1.0, "colour": plate.colour or original["colour"],
                 "kind": plate.kind, "plate_masked": mask_plate(plate.text), "time": now.isoformat(), "read_id": new_id,
-                "corrects": read_id, "corrected_by": by, "correction_reason": reason, "offline": False}
+                "corrects": read_id, "corrected_by": by, "correction_reason": reason, "offline": not live}
+        if not live:
+            data["camera_time"] = original["time"]
         for stale in ("reason", "truncated", "fixes", "agreed_with"):
             data.pop(stale, None)
-        self.rules.accept(original["camera"], plate.text, now.timestamp(), new_id)
+        if live:
+            self.rules.accept(original["camera"], plate.text, now.timestamp(), new_id)
         self._keep(new_id, data)
         get_auth(self.hub).record(AUDIT_CORRECTED, context, read_id=read_id, corrected_read_id=new_id,
                                   camera=original["camera"], was=original.get("plate_masked") or original["raw"],
@@ -215,3 +257,28 @@ class Lpr:
         self._record(Verdict.READ, data)
         _LOGGER.info("Read %s corrected to %s by %s: %s", read_id, data["plate_masked"], by, reason)
         return {"read_id": new_id, "plate": plate.text, "corrects": read_id, "snapshot": original["snapshot"]}
+
+    async def _recorded(self, read_id: str) -> dict[str, Any] | None:
+        """A read no longer in memory, as its event said it, from its record in the recorder
+        (the plate there is masked, and the camera's raw text is not kept: ``raw`` is None)."""
+        await self.hub.recorder.flush()
+        found = await self.hub.recorder.query(RECORD_KIND, subject=read_id, limit=1)
+        if not found:
+            return None
+        record = found[0]
+        kept = record.data
+        return {"camera": kept.get("camera"), "plate": None, "raw": None, "confidence": kept.get("confidence"),
+                "colour": kept.get("colour"), "direction": kept.get("direction"), "snapshot": kept.get("snapshot"),
+                "time": datetime.fromtimestamp(record.time, self.hub.clock.tz).isoformat(),
+                "source": kept.get("source"), "read_id": read_id, "lane": kept.get("lane"), "kind": kept.get("kind"),
+                "plate_masked": kept.get("plate"), "offline": bool(kept.get("offline"))}
+
+    async def _corrections(self, read_id: str, since: float) -> set[str]:
+        """The corrections of ``read_id`` (read at ``since``) made so far, in memory or (before
+        a restart) recorded."""
+        prefix = f"{read_id}.c"
+        made = {key for key in self._recent if key.startswith(prefix) and "." not in key[len(prefix):]}
+        await self.hub.recorder.flush()
+        made.update(record.subject or "" for record in await self.hub.recorder.query(
+            RECORD_KIND, since=since, where={"corrects": read_id}, limit=None))
+        return made

@@ -26,10 +26,10 @@ def _author(call: ServiceCall) -> str:
     return user.name if user is not None else call.context.source or "the hub"
 
 
-def correct(call: ServiceCall) -> dict[str, Any]:
+async def correct(call: ServiceCall) -> dict[str, Any]:
     data = call.data
     try:
-        return get_lpr(call.hub).correct(data["read_id"], data["plate"], by=_author(call), reason=data["reason"],
+        return await get_lpr(call.hub).correct(data["read_id"], data["plate"], by=_author(call), reason=data["reason"],
                                          context=call.context)
     except CorrectionError as err:
         raise HubError(str(err)) from None

@@ -65,7 +65,43 @@ async def test_a_guard_corrects_a_misread_from_its_snapshot(tmp_path: Path) -> N
         assert status == 400 and "not a plate" in refused["message"]
         status, refused = await _call(site, guard, "correct", {"read_id": "vz-1-nothing", "plate": "粤B12345",
                                                                "reason": "typo"})
-        assert status == 400 and "latest reads" in refused["message"]
+        assert (status, refused["message"]) == (400, "read vz-1-nothing is not one this hub recorded in the last 90 days")
+
+
+async def test_a_read_no_longer_in_memory_is_corrected_from_the_recorder(tmp_path: Path) -> None:
+    """After a restart (or 5,000 newer reads) the read is found in the recorder: the correction is
+    audited with its snapshot as any other, and told as an offline read at the read's own time
+    (the car is long gone: no gate opens for it now); each further correction gets the next number."""
+    sample = json.loads(fixture_bytes("vzenith_alarminfoplate_sample.json"))
+    sample["AlarmInfoPlate"]["result"]["PlateResult"].update(license="粤B8S678", confidence=60,
+                                                              imageFile=base64.b64encode(JPEG).decode())
+    async with lpr_site(tmp_path) as site:
+        await site.post("vz-1", json.dumps(sample).encode())
+        [doubt] = site.fired("plate_read_uncertain")
+    expected = {"1": ("guard1", "粤BB5678", "see the snapshot"), "2": ("guard1", "粤BB5679", "no, 9"),
+                "3": ("guard2", "粤BB5670", "no, 0")}
+    for day, numbers in ((1, "12"), (2, "3")):
+        async with lpr_site(tmp_path) as site:
+            site.clock.advance(86_400 * day)
+            assert not site.lpr._recent  # nothing of the read in memory
+            for n in numbers:
+                user, plate, why = expected[n]
+                if n != "2":
+                    guard = await _token(site, user, "guard")
+                status, answer = await _call(site, guard, "correct", {"read_id": doubt["read_id"], "plate": plate,
+                                                                      "reason": why})
+                assert status == 200
+                assert answer["service_response"] == {"read_id": f"{doubt['read_id']}.c{n}", "plate": plate,
+                                                      "corrects": doubt["read_id"], "snapshot": doubt["snapshot"]}
+                read = site.fired("plate_read")[-1]
+                assert (read["plate"], read["offline"], read["camera_time"], read["camera"], read["lane"]) == (
+                    plate, True, doubt["time"], "vz-1", "north-in")
+                assert (read["corrects"], read["corrected_by"], read["snapshot"]) == (doubt["read_id"], user,
+                                                                                      doubt["snapshot"])
+                record = (await get_auth(site.hub).manager.audit.read(act="lpr_plate_corrected"))[0]
+                assert (record.data["by"], record.data["snapshot"], record.data["was"], record.data["now"],
+                        record.data["reason"]) == (user, doubt["snapshot"], "粤B8***8", plate[:3] + "***" + plate[-1],
+                                                   why)
 
 
 async def test_who_may_correct(tmp_path: Path) -> None:
