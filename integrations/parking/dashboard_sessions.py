@@ -18,6 +18,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.core.money import yuan
+from xiaoqu.core.validation import vol
 from xiaoqu.integrations.dashboard import N_, Form, PageRequest
 from xiaoqu.integrations.dashboard.const import PAGE_SIZE
 from xiaoqu.integrations.dashboard.export import export_response, export_urls, wants_export
@@ -137,7 +138,7 @@ async def session_page(page: PageRequest) -> web.Response:
     session_id = page.request.match_info["session"]
     try:
         SESSIONS_SCHEMA({"session_id": session_id})
-    except Exception:
+    except vol.Invalid:
         return page.message(HTTPStatus.NOT_FOUND, page.gettext("There is no such parking session."))
     found = await _sessions(page, {"session_id": session_id})
     if not found:
