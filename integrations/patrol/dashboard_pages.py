@@ -61,7 +61,7 @@ TONES: Final = {ON_TIME: "ok", EARLY: "warn", LATE: "warn", OUT_OF_ORDER: "warn"
 #: The missed report's columns as the page and its download head them.
 MISSED_LABELS: Final = {
     "date": N_("Date"), "route": N_("Route"), "round_start": N_("Round"), "checkpoint": N_("Checkpoint"),
-    "name": N_("Name"), "location": N_("Location"), "expected": N_("Expected"), "patrollers": N_("Patrollers"),
+    "name": N_("Checkpoint name"), "location": N_("Location"), "expected": N_("Expected"), "patrollers": N_("Patrollers"),
     "why": N_("Why"),
 }
 #: The longest period the report page reads at once.
