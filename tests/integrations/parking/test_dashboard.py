@@ -349,3 +349,18 @@ async def test_reports_show_chart_and_export_and_income_is_for_finance(tmp_path:
         assert len(denied) == 2 and {act["permission"] for act in denied} == {"parking.report_income"}
         assert not [act for act in await audit_acts(site.hub) if act["act"] == "dashboard_export" and act["by"] ==
                     "desk-guard"]
+
+
+async def test_the_sessions_page_by_fifty(tmp_path: Path, broker: BrokerProcess) -> None:
+    async with park(tmp_path, broker) as site, signed_in(site, "guard") as guard:
+        parking, lane = site.parking, site.parking.lanes["main-1"]
+        for n in range(55):  # cars written down as let in: no gate, no display
+            read = parking.read_at(lane, f"粤C{n:05d}", site.hub.clock.time() + n)
+            parking.open_session(read, parking.rules.who(parking.lots["main"], read.plate, read.time), "temporary",
+                                 "a car of the test", read.time)
+        code, html, _ = await guard.get("/dashboard/parking/sessions?status=inside")
+        assert code == 200 and len(set(SESSION_LINK.findall(html))) == 50 and "1–50 of 55" in html
+        later = re.search(r'href="([^"]*offset=50[^"]*)"', html).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
+        assert "status=inside" in later
+        code, html, _ = await guard.get(later)
+        assert code == 200 and len(set(SESSION_LINK.findall(html))) == 5 and "51–55 of 55" in html
