@@ -1,7 +1,8 @@
 """Who is sending or signing: a resident (for their own household only — the one their person
-lives in now, as residents says, never the one a request names), or staff; each by their user
-name (never a person's name: it goes into events and records). A call with
-no user (an automation, billing, the hub) acts as staff."""
+lives in now, as residents says, never the one a request names), the household's app over MQTT
+(for the household whose prefix it published on: the broker gives that prefix to the household's
+account alone), or staff; each by their user name (never a person's name: it goes into events
+and records). A call with no user (an automation, billing, the hub) acts as staff."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 BY_RESIDENT = "resident"
 BY_STAFF = "staff"
+BY_HOUSEHOLD_APP = "mqtt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,11 @@ def caller_of(hub: Hub, context: Context | None) -> Caller:
             raise NoHousehold(f"user {user.name} is linked to no household; they sign for no notice")
         return Caller(user.name, BY_RESIDENT, context, person.household)
     return Caller(user.name, BY_STAFF, context)
+
+
+def household_app(household: str) -> Caller:
+    """A household's app signing over MQTT on its own prefix."""
+    return Caller(f"household {household} (app)", BY_HOUSEHOLD_APP, Context(source="mqtt"), household)
 
 
 def audit(hub: Hub, act: str, caller: Caller, **details: Any) -> None:

@@ -58,8 +58,15 @@ AUDIT_REFUSED: Final = "notice_acknowledge_refused"
 AUDIT_CANCELLED: Final = "notice_cancelled"
 
 #: Under the household's prefix (``xiaoqu/<site>/household/<id>/``, its MQTT account's alone):
-#: each notice, retained until the household signs it.
+#: each notice, retained so an app that was offline finds it.
 TOPIC_HOUSEHOLD: Final = "notices/{notice}"
+#: The household's app signs a notice here (``{"signed": true}``): the prefix is the proof of
+#: whose signature it is, as for a visitor's answer (docs/notices.md).
+TOPIC_ACK: Final = "notices/{notice}/ack"
+#: What became of an app's signature: taken (with when it was signed) or not, and why.
+TOPIC_ACK_STATUS: Final = "notices/{notice}/status"
+#: The largest signature message read (``{"signed": true}`` is 16 bytes).
+MAX_ACK_BYTES: Final = 1024
 #: A lobby display's notice board (for notices to everyone, a building or a unit only).
 TOPIC_DISPLAY: Final = "display/{display}/notice"
 

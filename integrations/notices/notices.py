@@ -28,7 +28,8 @@ from xiaoqu.core.rowstore import Change
 from xiaoqu.core.validation import did_you_mean, humanize_error, vol
 
 from . import recipients, texts
-from .callers import Caller, audit, caller_of
+from .app import AppSignatures
+from .callers import Caller, audit, caller_of, household_app
 from .channels.base import DeliveryFailed, Message
 from .const import (
     AUDIT_ACKNOWLEDGED,
@@ -98,6 +99,8 @@ class Notices:
         self._timers: dict[str, TimerHandle] = {}
         self._sweeper: TimerHandle | None = None
         self._lock = asyncio.Lock()
+        #: The households' apps signing over MQTT (listening once set up: ``app.listen()``).
+        self.app = AppSignatures(hub, self.app_sign)
 
     # --- start and stop ----------------------------------------------------------------------
 
@@ -118,6 +121,7 @@ class Notices:
         self.hub.create_task(self.sweep(), name="notices: first sweep")
 
     async def stop(self) -> None:
+        self.app.stop()
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
@@ -383,7 +387,20 @@ class Notices:
                           context: Context | None = None) -> dict[str, Any]:
         """``household`` signs ``notice_id``: a resident (``context``'s user) for their own household
         only, staff for any with a reason. Signing again changes nothing and fires nothing."""
-        caller = caller_of(self.hub, context)
+        return await self.sign(notice_id, household, caller_of(self.hub, context), reason=reason)
+
+    async def app_sign(self, household: str, notice_id: str) -> dict[str, Any]:
+        """The household's app signed over MQTT on its own prefix: the answer for its status topic
+        (``taken`` false with why when the notice is not the household's)."""
+        try:
+            answer = await self.sign(notice_id, household, household_app(household))
+        except NoticeNotFound as err:
+            return {"notice_id": notice_id, "taken": False, "why": str(err)}
+        return {"notice_id": notice_id, "taken": True, "at": answer["at"], "already": answer["already"]}
+
+    async def sign(self, notice_id: str, household: str, caller: Caller, *, reason: str | None = None
+                   ) -> dict[str, Any]:
+        """``acknowledge`` by a caller already known (a resident, staff, a household's app)."""
         if caller.household is not None and household != caller.household:
             raise self._refused(notice_id, household, caller, "another household's")
         if caller.is_staff and not reason:

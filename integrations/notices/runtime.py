@@ -70,6 +70,7 @@ async def set_up(hub: Hub, config: dict[str, Any]) -> Notices:
     notices = hub.data[DATA_NOTICES] = Notices(hub, config, residents, rows, channels, contacts)
     await notices.load()
     notices.start()
+    await notices.app.listen()
     _LOGGER.info("notices: channels %s", ", ".join(channels) or "none")
     return notices
 
