@@ -18,6 +18,7 @@ from xiaoqu.core.const import EVENT_HUB_STARTED
 from .acme_device import AcmeMap
 from .actlog import ActLog
 from .barrier import BarrierGate
+from .cameras import CCTV, CameraStatuses
 from .const import DATA_SIMULATOR
 from .context import SimContext, Timers
 from .controllers import OfflineController, controller_connection
@@ -78,6 +79,8 @@ class Simulator:
         self.staff_day: StaffDay | None = None
         #: The guard's booth and the hosts' apps, when the hub runs visitors (visitors.py).
         self.visitors: VisitorDesk | None = None
+        #: The cameras' NVR status reports, when the hub runs cctv (cameras.py).
+        self.cameras: CameraStatuses | None = None
 
     async def start(self) -> None:
         """Open the devices to the hub: the Modbus server and the MQTT connections."""
@@ -112,6 +115,8 @@ class Simulator:
             apps = household_apps(hub, broker)
             self.connections.append(apps)
             self.visitors = VisitorDesk(ctx, apps, estate.households, estate.staff, self.readers, self.lanes)
+        if CCTV in hub.config.raw:
+            self.cameras = CameraStatuses(ctx, hub.config.raw[CCTV])
         everything = [*self.controller_connections, *self.connections]
         for connection in everything:
             connection.start()
@@ -153,6 +158,8 @@ class Simulator:
         assert self.traffic is not None and self.staff_day is not None
         self.traffic.start()
         self.staff_day.start()
+        if self.cameras is not None:
+            self.cameras.start()
 
     async def stop(self) -> None:
         """Stop the simulated devices that talk MQTT and the traffic; the barrier controllers'
