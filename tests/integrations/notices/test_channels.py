@@ -1,7 +1,7 @@
 """The webhook and email channels against real local servers: a signed POST with the household's
 phone (opened from residents for the request, never in the log or the delivery), retried after a
 503, refused at once after a 400; a mail through a small SMTP server; one channel failing while
-the others deliver; a plugin's channel through the ``xiaoqu_notice_channels`` hook."""
+the others deliver (a plugin's channel: test_channel_plugin.py)."""
 from __future__ import annotations
 
 import asyncio
