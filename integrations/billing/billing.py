@@ -127,7 +127,7 @@ class Billing:
         for _key, doc in tables["receipts"]:
             self._add_receipt(Receipt.from_doc(doc))
         for key, doc in tables["acts"]:
-            if doc.get("act") == "vacancy":
+            if doc.get("kind") == "vacancy":
                 self.vacancies[doc["household"]].append(_vacancy(key, doc))
         for key, doc in tables["readings"]:
             self.readings[key] = Fraction(Decimal(doc["quantity"]))
@@ -426,7 +426,7 @@ class Billing:
             if fen > owed:
                 raise ServiceValidationError(f"bill {bill_id} owes {yuan(owed)} of {part.replace('_', ' ')}; "
                                              f"{yuan(fen)} cannot be waived")
-            doc = {"act": "waiver", "bill": bill_id, "household": bill.household, "part": part, "amount_fen": fen,
+            doc = {"kind": "waiver", "bill": bill_id, "household": bill.household, "part": part, "amount_fen": fen,
                    "approver": approver, "reason": reason, "time": self.hub.clock.time()}
             await self.books.waive(act, bill_id, part, fen, doc)
             await self.store.save_act(act, doc)
@@ -443,7 +443,7 @@ class Billing:
             raise ServiceValidationError(f"until ({until}) must be after the bill's due date {bill.effective_due}")
         async with self._lock:
             act = self._act_id("E")
-            doc = {"act": "extension", "bill": bill_id, "household": bill.household, "from": str(bill.effective_due),
+            doc = {"kind": "extension", "bill": bill_id, "household": bill.household, "from": str(bill.effective_due),
                    "until": until.isoformat(), "approver": approver, "reason": reason, "time": self.hub.clock.time()}
             bill.extended_to = until
             await self.store.save_bills([bill])
@@ -465,7 +465,7 @@ class Billing:
                                          f"{', '.join(self.items) or 'none'})")
         async with self._lock:
             act = self._act_id("V")
-            doc = {"act": "vacancy", "household": household, "from": start, "to": end, "percent": str(percent),
+            doc = {"kind": "vacancy", "household": household, "from": start, "to": end, "percent": str(percent),
                    "items": list(chosen), "approver": approver, "reason": reason, "time": self.hub.clock.time()}
             await self.store.save_act(act, doc)
             self.vacancies[household].append(_vacancy(act, doc))
@@ -485,7 +485,7 @@ class Billing:
             if -amount_fen > self.books.due(bill_id):
                 raise ServiceValidationError(f"bill {bill_id} owes {yuan(self.books.due(bill_id))}; it cannot be "
                                              f"reduced by {yuan(-amount_fen)} (refund a payment first)")
-            doc = {"act": "correction", "bill": bill_id, "household": bill.household, "item": item,
+            doc = {"kind": "correction", "bill": bill_id, "household": bill.household, "item": item,
                    "amount_fen": amount_fen, "approver": approver, "reason": reason, "time": self.hub.clock.time()}
             await self.books.correct(act, bill_id, item, amount_fen, doc)
             await self.store.save_act(act, doc)
@@ -506,7 +506,7 @@ class Billing:
                     f"payment {payment_id} left {yuan(kept)} of credit, and {receipt.household} holds only "
                     f"{yuan(self.books.credit(receipt.household))} now: the credit paid a later bill; correct that "
                     f"bill first")
-            doc = {"act": "refund", "payment_id": payment_id, "receipt_no": receipt.receipt_no,
+            doc = {"kind": "refund", "payment_id": payment_id, "receipt_no": receipt.receipt_no,
                    "household": receipt.household, "amount_fen": receipt.amount_fen, "approver": approver,
                    "reason": reason, "time": self.hub.clock.time()}
             try:

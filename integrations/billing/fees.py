@@ -30,7 +30,7 @@ from typing import Any
 from xiaoqu.core.money import yuan
 
 from .const import AREA, PER_UNIT, PERIOD_MONTHS, USAGE
-from .rounding import NAMES, exact_yuan, to_fen
+from .rounding import NAMES, exact_fen, to_fen
 
 
 def add_months(day: date, months: int) -> date:
@@ -184,7 +184,7 @@ class FeeItem:
         sentence = f"{self.name}: {terms} = {yuan(amount)}"
         notes = [] if whole else ["prorated by days"]
         if exact != amount:
-            notes.append(f"{NAMES[self.rounding]} from {exact_yuan(exact)}")
+            notes.append(f"{NAMES[self.rounding]} from {exact_fen(exact)}")
         return sentence + (f" ({'; '.join(notes)})" if notes else "")
 
 

@@ -18,7 +18,7 @@ from xiaoqu.core.money import yuan
 from xiaoqu.core.validation import vol
 
 from .const import DEFAULT_GRACE_DAYS, DEFAULT_LATE_PERCENT, HALF_UP, ROUNDINGS
-from .rounding import NAMES, exact_yuan, to_fen
+from .rounding import NAMES, exact_fen, to_fen
 
 
 def percent(value: Any) -> Decimal:
@@ -105,10 +105,10 @@ class LateFeeRule:
         still be charged); ``note`` follows the day count in the sentence."""
         exact = Fraction(self.percent_per_day) * principal * days / 100
         fen = to_fen(exact, self.rounding)
-        sentence = (f"{yuan(principal)} × {_percent_text(self.percent_per_day)} × {days} days{note} = "
+        sentence = (f"{yuan(principal)} × {_percent_text(self.percent_per_day)} × {days} day{'' if days == 1 else 's'}{note} = "
                     f"{yuan(fen)}")
         if exact != fen:
-            sentence += f" ({NAMES[self.rounding]} from {exact_yuan(exact)})"
+            sentence += f" ({NAMES[self.rounding]} from {exact_fen(exact)})"
         if cap is not None and fen > cap:
             sentence += f", capped at {yuan(cap)}"
             fen = cap

@@ -34,7 +34,7 @@ def to_fen(exact: Fraction, mode: str) -> int:
     raise ValueError(f"unknown rounding mode {mode!r}")
 
 
-def exact_yuan(exact: Fraction) -> str:
-    """An exact amount of fen as yuan to four decimals (``¥2.3475``), to show what was rounded."""
-    shown = (Decimal(exact.numerator) / Decimal(exact.denominator) / 100).quantize(Decimal("0.0001"), ROUND_HALF_UP)
-    return f"¥{shown}"
+def exact_fen(exact: Fraction) -> str:
+    """An exact amount of fen to four decimals (``2752.1250 fen``), to show what was rounded."""
+    shown = (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+    return f"{shown} fen"

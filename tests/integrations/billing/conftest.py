@@ -61,9 +61,10 @@ class Site:
         self.clock.advance(timedelta(**delta))
 
     def on(self, day: str) -> None:
-        """Move the clock to 09:00 of ``day`` (ISO)."""
+        """Move the clock to 09:00 of ``day`` (ISO), unless it is already later."""
         target = datetime.fromisoformat(day).replace(hour=9, tzinfo=SITE_TZ)
-        self.clock.advance(target - self.clock.now())
+        if target > self.clock.now():
+            self.clock.advance(target - self.clock.now())
 
 
 def config(**billing: Any) -> dict[str, Any]:

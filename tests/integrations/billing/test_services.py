@@ -36,7 +36,7 @@ async def test_a_rate_change_mid_period_is_prorated_by_days(tmp_path):
         assert bill["lines"][0]["why"] == (
             "物业费: 89.50 m² × ¥2.50/m²/month × 1 month × 15/31 days (2026-03-01–2026-03-15) + 89.50 m² × "
             "¥2.80/m²/month × 1 month × 16/31 days (2026-03-16–2026-03-31) = ¥237.61 (prorated by days; rounded "
-            "half up to the fen from ¥237.6081)")
+            "half up to the fen from 23760.8065 fen)")
 
 
 async def test_payments_go_oldest_first_late_fee_first_and_overpayment_is_credit(tmp_path):
