@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from xiaoqu.integrations import dashboard
 
-from . import dashboard_pages
+from .dashboard_pages import FEEDS, PAGES
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
@@ -16,4 +16,4 @@ PACKAGE = Path(__file__).parent
 
 
 def register_pages(hub: Hub) -> None:
-    dashboard.register(hub, PACKAGE, pages=dashboard_pages.PAGES, feeds=dashboard_pages.FEEDS)
+    dashboard.register(hub, PACKAGE, pages=PAGES, feeds=FEEDS)
