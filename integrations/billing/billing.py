@@ -500,6 +500,9 @@ class Billing:
             receipt = await self._payment(payment_id)
             if receipt is None:
                 raise ServiceValidationError(f"there is no payment {payment_id}")
+            if receipt.refunded is not None:
+                raise ServiceValidationError(f"payment {payment_id} is already reversed (refunded: "
+                                             f"{receipt.refunded['reason']})")
             kept = receipt.amount_fen - sum(a["amount_fen"] for a in receipt.allocated)
             if kept > self.books.credit(receipt.household):
                 raise ServiceValidationError(
