@@ -78,8 +78,10 @@ class Intake:
         self.time = time
 
     async def take(self, wand: str, scans: Sequence[Mapping[str, Any]], *, source: str,
-                   sent: float | str | None = None, received: float | None = None) -> UploadResult:
-        """Check, correct and keep a wand's scans; ``source`` ``live`` for a scan sent as it was read."""
+                   sent: float | str | None = None, received: float | None = None,
+                   prompt: bool = False) -> UploadResult:
+        """Check, correct and keep a wand's scans; ``source`` ``live`` for a scan sent as it was read;
+        ``prompt`` when the scans came in a call answered at once (``patrol.upload``), not over MQTT."""
         received = self.time() if received is None else received
         result = UploadResult()
         if not self.plan.knows_wand(wand):
@@ -87,7 +89,7 @@ class Intake:
                                for scan in scans]
             return result
         checked = [self._check(index, scan) for index, scan in enumerate(scans)]
-        reading = self._reading(wand, source, sent, checked, received, result)
+        reading = self._reading(wand, source, sent, checked, received, result, prompt)
         kept: dict[str, Scan] = {}
         for index, item in enumerate(checked):
             scan = scans[index]
@@ -126,17 +128,20 @@ class Intake:
             return Refusal(REASON_BAD_TS, f"scans[{index}].ts: {err}")
 
     def _reading(self, wand: str, source: str, sent: float | str | None, checked: list[tuple[str, float] | Refusal],
-                 received: float, result: UploadResult) -> Reading:
+                 received: float, result: UploadResult, prompt: bool) -> Reading:
         """The wand's clock for this batch, by :mod:`.wand_clock`'s rule; reported when it is off."""
         times = [item[1] for item in checked if not isinstance(item, Refusal)]
         if sent is not None:
             try:
-                reading = self.clocks.measure(wand, device_time(sent), received, "the upload's sent time")
+                reading = self.clocks.measure(wand, device_time(sent), received, "the upload's sent time",
+                                              prompt=prompt)
             except ValueError:
-                reading = self.clocks.known(wand, received)
+                reading = Reading(0.0, "")
         elif source == SOURCE_LIVE and times:
-            reading = self.clocks.measure(wand, times[-1], received, "a live scan")
+            reading = self.clocks.measure(wand, times[-1], received, "a live scan", prompt=prompt)
         else:
+            reading = Reading(0.0, "")
+        if reading.unknown:  # no reference, or one behind that a late delivery could explain
             reading = self.clocks.known(wand, received)
         ahead = max(times, default=received) - received
         if reading.off:

@@ -29,7 +29,7 @@ from .runtime import get_patrol
 async def upload(call: ServiceCall) -> dict[str, Any]:
     data = call.data
     result = await get_patrol(call.hub).intake.take(data["wand"], data["scans"], source=SOURCE_UPLOAD,
-                                                    sent=data.get("sent"))
+                                                    sent=data.get("sent"), prompt=True)
     return result.as_dict()
 
 

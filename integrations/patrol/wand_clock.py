@@ -5,9 +5,13 @@ The rule (docs/patrol.md, "Wand clocks"):
 1. A reference tells the wand's clock at a moment the hub knows: a live scan's ``ts`` (sent
    as it is read, so the wand's time then is the hub's receipt time), or an upload's
    ``sent`` (the wand's clock as it sent the batch). ``offset = reference − received``.
-2. Within ``clock_skew_minutes`` either way the clock is fine and scans keep their time. Beyond
-   it the wand's clock is off: ``patrol.wand_clock_off`` is fired (once per wand until its
-   offset moves by more than the skew again), and the scans are read as ``ts − offset``.
+2. Within ``clock_skew_minutes`` either way the clock is fine and scans keep their time. Ahead
+   beyond it, the wand's clock is off (nothing arrives before it is sent). Behind beyond it,
+   the clock is off only when the reference came in a call answered at once (``patrol.upload``):
+   over MQTT a message held up by the broker (the hub was away) looks the same as a slow
+   clock, so such a scan keeps its own time and the log says why. When off,
+   ``patrol.wand_clock_off`` is fired (once per wand until its offset moves by more than the
+   skew again), and the scans are read as ``ts − offset``.
 3. A scan with no reference (an offline upload without ``sent``) uses the wand's offset last
    measured within ``TRUST`` (a day); with none, its own time — unless that time is later
    than the hub's now plus the skew: then the clock is ahead by at least that much, by an
@@ -47,9 +51,12 @@ class WandClocks:
         self._measured: dict[str, tuple[float, float]] = {}
         self._reported: dict[str, float | None] = {}
 
-    def measure(self, wand: str, reference: float, received: float, basis: str) -> Reading:
-        """Rules 1 and 2: the wand's offset from a reference taken when the hub received it."""
+    def measure(self, wand: str, reference: float, received: float, basis: str, *, prompt: bool) -> Reading:
+        """Rules 1 and 2: the wand's offset from a reference taken when the hub received it;
+        ``prompt``: the reference came in a call answered at once, so a time behind is the clock's."""
         offset = reference - received
+        if offset < -self.skew and not prompt:
+            return Reading(0.0, "")  # late delivery or a slow clock: which, this message cannot tell
         self._measured[wand] = (offset if abs(offset) > self.skew else 0.0, received)
         if abs(offset) <= self.skew:
             self._reported.pop(wand, None)

@@ -1,16 +1,18 @@
 """A small estate's patrol on a real hub: four checkpoints, a day route and a night route, three wands."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from cryptography.fernet import Fernet
 
 from tests.conftest import SITE_TZ
+from tests.fixtures_mqtt import BrokerProcess
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.core.hub import Hub
 from xiaoqu.core.testing import running_hub
@@ -42,6 +44,13 @@ PATROL: dict[str, Any] = {
 
 def at(hour: int, minute: int = 0, day: int = 2) -> datetime:
     return datetime(2026, 3, day, hour, minute, tzinfo=SITE_TZ)
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[BrokerProcess]:
+    """A real broker (Mosquitto where installed) in its own process."""
+    with BrokerProcess.create(tmp_path / "broker") as process:
+        yield process
 
 
 @dataclass

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.fixtures_mqtt import BrokerProcess, MqttProbe
 from tests.integrations.patrol.conftest import Site, at, site
@@ -33,12 +30,6 @@ TABLE: list[tuple[str, str, str, list[tuple[str, str, str | None]]]] = [
     ("night", "22:00", "late", [("cp-gate", "on_time", "22:02"), ("cp-b1", "late", "22:22"),
                                 ("cp-b2", "late", "22:28"), ("cp-pump", "on_time", "22:31")]),
 ]
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[BrokerProcess]:
-    with BrokerProcess.create(tmp_path / "broker") as process:
-        yield process
 
 
 async def scans_kept(place: Site, count: int) -> None:

@@ -10,6 +10,7 @@ import pytest
 from tests.integrations.patrol.conftest import PATROL, at, site
 from xiaoqu.core.errors import ServiceValidationError
 from xiaoqu.core.validation import humanize_error, vol
+from xiaoqu.integrations.patrol import get_patrol
 from xiaoqu.integrations.patrol.const import REJECTED_KIND, SCAN_KIND
 from xiaoqu.integrations.patrol.schema import CONFIG_SCHEMA
 
@@ -162,3 +163,19 @@ async def test_the_missed_report_per_patroller_exports_to_csv(tmp_path: Path) ->
         assert rows[0][:4] == ["date", "route", "round_start", "checkpoint"] and len(rows) == 1 + 5
         with pytest.raises(ServiceValidationError, match="without a folder"):
             await place.call("export", {"start": "2026-03-02", "end": "2026-03-02", "file": "../x.csv"})
+
+
+async def test_a_live_scan_delivered_late_keeps_its_time_one_from_the_future_corrects_the_clock(tmp_path: Path) -> None:
+    async with site(tmp_path, at(8, 30)) as place:
+        intake = get_patrol(place.hub).intake
+        # Read at 08:01, delivered at 08:30 (the broker held it while the hub was away): a slow clock
+        # or a late delivery, which one cannot be told, so the scan keeps its time and nothing is reported.
+        held = await intake.take("wand-1", [scan("cp-gate", 8, 1, "late")], source="live")
+        assert held.accepted == 1 and held.clock is None
+        # A live scan stamped 09:10 arriving at 08:30 can only be a fast clock: measured and corrected.
+        fast = await intake.take("wand-1", [scan("cp-b1", 9, 10, "fast")], source="live")
+        assert fast.clock is not None and fast.clock["offset_seconds"] == 2400
+        rounds = (await place.call("evaluate", {"route": "day", "date": "2026-03-02"}))["rounds"]
+        assert [(c["checkpoint"], c["status"], c["scanned_at"][11:16]) for c in rounds[0]["checkpoints"]] == [
+            ("cp-gate", "on_time", "08:01"), ("cp-b1", "late", "08:30")]
+        assert [e["offset_seconds"] for e in place.fired("patrol.wand_clock_off")] == [2400]
