@@ -14,6 +14,7 @@ round late, as it would with the real thing.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from .context import SimContext
@@ -91,7 +92,7 @@ class PatrolWand:
             for day in (today, today + timedelta(days=1)):
                 answer = await hub.services.call("patrol", "evaluate", {"route": route, "date": day.isoformat()},
                                                  return_response=True)
-                for found in answer["rounds"]:
+                for found in (answer or {}).get("rounds", []):
                     start = datetime.fromisoformat(found["start"]).timestamp()
                     stops = [(c["checkpoint"], datetime.fromisoformat(c["expected"]).timestamp())
                              for c in found["checkpoints"] if c["expected"]]
@@ -112,7 +113,7 @@ class PatrolWand:
                 continue
             drift = ctx.rng.uniform(*(WELL_LATE if ctx.rng.random() < LATE_CHANCE else USUAL))
             last = max(last, expected + drift, now)
-            ctx.timers.later(last - now, lambda checkpoint=checkpoint: self._scan(checkpoint))
+            ctx.timers.later(last - now, partial(self._scan, checkpoint))
         ctx.timers.later(last - now + DOCKING, self._finish_round)
         ctx.timers.later(last - now + DOCKING + SETTLE, lambda: ctx.hub.create_task(self._plan()))
 
