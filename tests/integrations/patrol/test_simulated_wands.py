@@ -38,10 +38,10 @@ DEMO: dict[str, Any] = {
          "checkpoints": [{"checkpoint": "cp-garage", "offset_minutes": 0}, {"checkpoint": "cp-pump", "offset_minutes": 8},
                          {"checkpoint": "cp-fence", "offset_minutes": 18}]},
     ],
-    "schedules": [{"route": "buildings", "every_hours": 2, "from": "08:00"},
-                  {"route": "perimeter", "every_hours": 2, "from": "09:00"}],
-    "patrollers": [{"person": "P000166", "wand": "wand-1", "routes": ["buildings"]},
-                   {"person": "P000167", "wand": "wand-2", "routes": ["perimeter"]}],
+    "schedules": [{"route": "buildings", "every_hours": 2, "from": "00:00"},
+                  {"route": "perimeter", "every_hours": 2, "from": "01:00"}],
+    "patrollers": [{"person": "P000167", "wand": "wand-1", "routes": ["buildings"]},   # 保安, day
+                   {"person": "P000168", "wand": "wand-2", "routes": ["perimeter"]}],  # 保安, night
 }
 QUIET = {"readers": 0, "lpr_cameras": 0, "barriers": 0, "mqtt_barriers": 0, "pos_terminals": 0,
          "smart_home_devices": 0, "patrol_wands": 2}
