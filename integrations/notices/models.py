@@ -1,7 +1,8 @@
 """A notice and its deliveries, as kept in ``notices.db``.
 
 A :class:`Notice` is frozen and replaced whole on each change. It holds what was sent (the
-rendered title and body: the words a household signed are the words it was shown), to whom
+rendered title and body: the words a household signed are the words it was shown; for a notice
+worded per household, the template and figures those words are rendered from), to whom
 (households, never names or phones), when, and who signed. A :class:`Delivery` is one household
 on one channel: pending, sent or failed with the reason. Times are epoch seconds.
 """
@@ -51,6 +52,11 @@ class Notice:
     sendings: int = 0
     last_sent_at: float | None = None
     signed: dict[str, Signature] = field(default_factory=dict)
+    #: A notice worded per household (its template reads ``household``, sent to more than one):
+    #: the template's title and body as sent, and the figures with ``today``; each household's
+    #: words are these rendered with its id, and ``title``/``body`` are the first household's.
+    parts: dict[str, str] | None = None
+    variables: dict[str, Any] | None = None
 
     def changed(self, **changes: Any) -> Notice:
         return dataclasses.replace(self, **changes)

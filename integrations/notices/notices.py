@@ -17,6 +17,8 @@ are timers rebuilt at start; one whose time passed while the hub was down is sen
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import logging
 import secrets
 from collections.abc import Mapping
@@ -209,7 +211,11 @@ class Notices:
         variables = {"today": datetime.fromtimestamp(now, self.tz).date().isoformat(), **data["data"]}
         if len(households) == 1 and "household" not in variables:
             variables["household"] = households[0]
-        title, body = texts.render(self.hub, name, parts, variables)
+        personal = "household" not in variables and texts.uses(self.hub, parts, "household")
+        words = texts.render_each(self.hub, name, parts, variables, households if personal else [None])
+        title, body = next(iter(words.values()))
+        if personal:
+            self._storable(variables)
         next_at = self._at_checked(data.get("at"), now)
         repeat = data.get("repeat")
         async with self._lock:
@@ -217,7 +223,8 @@ class Notices:
                             SCHEDULED if next_at is not None else SENDING, name, data.get("ref"),
                             recipients=tuple(households), next_at=next_at,
                             every=repeat["every"].total_seconds() if repeat else None,
-                            count=repeat["count"] if repeat else 1)
+                            count=repeat["count"] if repeat else 1,
+                            parts=dict(parts) if personal else None, variables=variables if personal else None)
             await self._save(notice)
         audit(self.hub, AUDIT_SENT, caller, notice=notice.id, template=name, ref=notice.ref, to=list(to),
               households=len(households), channels=list(channels), at=iso(next_at, self.tz))
@@ -227,6 +234,22 @@ class Notices:
             self._schedule(notice)
         return {"notice_id": notice.id, "recipients": households, "status": self.notices[notice.id].status,
                 "next_at": iso(next_at, self.tz)}
+
+    @staticmethod
+    def _storable(variables: Mapping[str, Any]) -> None:
+        """A notice worded per household keeps its figures to word each sending: JSON only."""
+        try:
+            json.dumps(variables)
+        except (TypeError, ValueError) as err:
+            raise NoticeError(f"data: a notice worded per household keeps its figures, which must be JSON "
+                              f"(text, numbers, lists, mappings): {err}") from None
+
+    def words(self, notice: Notice, household: str | None) -> tuple[str, str]:
+        """The title and body ``household`` is shown (None: the notice's own, the first household's
+        for one worded per household)."""
+        if notice.parts is None or notice.variables is None or household is None:
+            return notice.title, notice.body
+        return texts.render_each(self.hub, notice.template, notice.parts, notice.variables, [household])[household]
 
     def _channels_checked(self, asked: list[str] | None) -> tuple[str, ...]:
         names = asked or [name for name in self.config["default_channels"] if name in self.channels]
@@ -305,7 +328,7 @@ class Notices:
                 await self._deliver(message, delivery)
 
         await asyncio.gather(*(one(delivery) for delivery in pending))
-        if any("household" not in target for target in notice.to):
+        if notice.parts is None and any("household" not in target for target in notice.to):
             for name in notice.channels:
                 try:
                     await self.channels[name].broadcast(message)
@@ -334,7 +357,13 @@ class Notices:
         try:
             if channel is None:
                 raise DeliveryFailed(f"channel {delivery.channel} is no longer set up")
+            notice = self.notices[message.notice_id]
+            if notice.parts is not None:
+                title, body = self.words(notice, delivery.household)
+                message = dataclasses.replace(message, title=title, body=body)
             await channel.send(message, delivery.household)
+        except texts.TemplateFailed as err:  # a household reached since, whose figures the data lacks
+            done = self._result(delivery, FAILED, str(err))
         except DeliveryFailed as err:
             done = self._result(delivery, FAILED, str(err))
         except Exception as err:  # a channel's bug fails its delivery, never the others

@@ -30,6 +30,7 @@ def notice_list(call: ServiceCall) -> dict[str, Any]:
     for notice in found:
         summary = notices.summary(notice)
         if household is not None:
+            summary["title"], summary["body"] = notices.words(notice, household)
             summary["signed"] = household in notice.signed
         shown.append(summary)
     return {"notices": shown}

@@ -10,11 +10,13 @@ is an error naming the template and the variable, and nothing is sent.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
+from jinja2 import meta
+
 from xiaoqu.core.errors import ServiceValidationError
-from xiaoqu.core.template import Template, TemplateError
+from xiaoqu.core.template import Template, TemplateError, get_environment
 
 from .const import TEMPLATE_FEE_NOTICE, TEMPLATE_OUTAGE, TEMPLATE_REMINDER, TEMPLATE_SECOND_NOTICE
 from .schema import MAX_BODY, MAX_TITLE
@@ -91,18 +93,38 @@ def check(hub: Hub, templates: Mapping[str, Mapping[str, str]]) -> None:
                 raise TemplateFailed(f"notices: templates: {name}: {part}: {err}") from None
 
 
+def uses(hub: Hub, parts: Mapping[str, str], name: str) -> bool:
+    """Whether the title or the body reads the variable ``name`` (jinja2's own parse of the
+    source, so a ``household`` in the text or in a comment is not taken for one)."""
+    env = get_environment(hub)
+    return any(name in meta.find_undeclared_variables(env.parse(parts[part])) for part in ("title", "body"))
+
+
 def render(hub: Hub, name: str | None, parts: Mapping[str, str], data: Mapping[str, Any]) -> tuple[str, str]:
     """``(title, body)`` rendered with ``data`` (strict); ``name`` is the template's, for the error."""
+    return next(iter(render_each(hub, name, parts, data, [None]).values()))
+
+
+def render_each(hub: Hub, name: str | None, parts: Mapping[str, str], data: Mapping[str, Any],
+                households: Iterable[str | None]) -> dict[str | None, tuple[str, str]]:
+    """``(title, body)`` for each household (``household`` set to it; None: ``data`` alone),
+    compiled once; the first that does not render raises, naming the household."""
+    compiled = {part: Template(parts[part], hub) for part in ("title", "body")}
     what = f"template {name}" if name else "the notice"
-    shown = []
-    for part, most in (("title", MAX_TITLE), ("body", MAX_BODY)):
-        try:
-            text = Template(parts[part], hub).render(data, strict=True)
-        except TemplateError as err:
-            raise TemplateFailed(f"{what} could not be rendered ({part}): {err.cause}") from None
-        if not text:
-            raise TemplateFailed(f"{what} rendered an empty {part}")
-        if len(text) > most:
-            raise TemplateFailed(f"{what} rendered a {part} of {len(text)} characters (at most {most})")
-        shown.append(text)
-    return shown[0], shown[1]
+    words: dict[str | None, tuple[str, str]] = {}
+    for household in households:
+        variables = data if household is None else {**data, "household": household}
+        whose = "" if household is None else f" for household {household}"
+        shown = []
+        for part, most in (("title", MAX_TITLE), ("body", MAX_BODY)):
+            try:
+                text = compiled[part].render(variables, strict=True)
+            except TemplateError as err:
+                raise TemplateFailed(f"{what} could not be rendered{whose} ({part}): {err.cause}") from None
+            if not text:
+                raise TemplateFailed(f"{what} rendered an empty {part}{whose}")
+            if len(text) > most:
+                raise TemplateFailed(f"{what} rendered a {part} of {len(text)} characters{whose} (at most {most})")
+            shown.append(text)
+        words[household] = (shown[0], shown[1])
+    return words
