@@ -33,9 +33,9 @@ SAID: Final = {
 
 def notice(ticket: Ticket, step: Step, shown: dict[str, Any]) -> tuple[str, str]:
     """The notice's title and body for ``step`` of ``ticket``."""
-    title = f"{shown['category_name']} {ticket.id}: {SAID[ticket.state]}"
+    title = f"{shown['category_name']} {ticket.id}: {SAID[step.state]}"
     lines = [ticket.description[:200]]
-    if step.state == NEW and len(ticket.history) == 1:
+    if step is ticket.history[0]:
         lines.append(f"期限 Due: {shown['due']}")
     if step.note:
         lines.append(step.note)
