@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 PLANS: Final = f"{DOMAIN}.{SERVICE_PLANS}"
 EMERGENCY: Final = N_("Emergency")
 OUTCOME_BADGES: Final = {"confirmed": "ok", "sent": "", "failed": "bad", "skipped": "warn"}
+OUTCOME_LABELS: Final = {"confirmed": N_("confirmed"), "sent": N_("sent"), "failed": N_("failed"),
+                         "skipped": N_("skipped")}
+VERDICT_LABELS: Final = {"within": N_("within target"), "over": N_("over target"), "no target": N_("no target"),
+                         "not done": N_("not done")}
 
 
 async def plans_page(page: PageRequest) -> web.Response:
@@ -41,7 +45,7 @@ async def plans_page(page: PageRequest) -> web.Response:
     role = page.user.role
     rows = [{**plan_row(emergency, plan), "may_act": emergency.plans.may(plan, role)}
             for plan in emergency.plans.plans.values()]
-    return page.render("emergency/plans.html", plans=rows, badges=OUTCOME_BADGES,
+    return page.render("emergency/plans.html", plans=rows, badges=OUTCOME_BADGES, labels=OUTCOME_LABELS,
                        may_activate=page.allows(f"{DOMAIN}.{SERVICE_ACTIVATE}"),
                        may_stand_down=page.allows(f"{DOMAIN}.{SERVICE_STAND_DOWN}"),
                        past=[a.as_dict() for a in emergency.plans.past()])
@@ -64,7 +68,8 @@ async def stand_down(page: PageRequest) -> web.Response:
 
 
 async def drills_page(page: PageRequest) -> web.Response:
-    return page.render("emergency/drills.html", drills=get_emergency(page.hub).drills.list())
+    return page.render("emergency/drills.html", drills=get_emergency(page.hub).drills.list(),
+                       verdicts=VERDICT_LABELS)
 
 
 async def supplies_page(page: PageRequest) -> web.Response:

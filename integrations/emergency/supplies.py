@@ -46,10 +46,14 @@ class Supplies:
         for item in self.items:
             left = days_left(item["expires"], today) if item.get("expires") else None
             window = item.get("remind_days", self.remind_days)
-            rows.append({**item, "days_left": left,
+            rows.append({**item, "days_left": left, "reminded": left is not None and self._was_reminded(item),
                          "status": "none" if left is None else "expired" if left < 0 else
                          "due" if left <= window else "ok"})
         return sorted(rows, key=lambda r: (r["days_left"] is None, r["days_left"] or 0))
+
+    def _was_reminded(self, item: dict[str, Any]) -> bool:
+        key = Query()
+        return self._reminded.contains((key.supply == item["id"]) & (key.expires == item["expires"]))
 
     async def check(self) -> list[dict[str, Any]]:
         """Fire the reminders due today (once per supply and expiry date); the ones fired."""
@@ -57,8 +61,7 @@ class Supplies:
         for row in self.rows():
             if row["status"] not in ("due", "expired"):
                 continue
-            key = Query()
-            if self._reminded.contains((key.supply == row["id"]) & (key.expires == row["expires"])):
+            if row["reminded"]:
                 continue
             await self._reminded.insert({"supply": row["id"], "expires": row["expires"]})
             data = {"supply": row["id"], "name": row["name"], "location": row.get("location"),

@@ -58,6 +58,7 @@ SAMPLES: dict[str, Callable[[Hub], str]] = {
     "automation_id": lambda hub: _first([state.entity_id.split(".", 1)[1] for state in hub.states.all("automation")]),
     "lot": lambda hub: _first(list(get_parking(hub).lots)),
     "session": lambda hub: _parking_session(hub),
+    "plan": lambda hub: "fire",  # the walk's empty form is refused for its reason before anything starts
 }
 
 
