@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from xiaoqu.core.auth import get_access as get_auth
 from xiaoqu.core.bus import Context
 from xiaoqu.core.errors import HubError, ServiceValidationError
-from xiaoqu.core.ledger import LedgerRefused
+from xiaoqu.core.ledger import LedgerRefused, Transaction
 from xiaoqu.core.money import yuan
 
 from .arrears import Arrears, accruing, arrears_of
@@ -37,11 +37,13 @@ from .const import (
     AUDIT_RUN,
     AUDIT_VACANCY,
     AUDIT_WAIVED,
+    DUE,
     EVENT_ARREARS_CLEARED,
     EVENT_PAYMENT_APPLIED,
     LATE_FEE,
     LATE_FEE_FIRST,
     NOTICE_REF,
+    NOTICES_AT_ONCE,
     PRINCIPAL,
     PURPOSE,
     USAGE,
@@ -112,6 +114,9 @@ class Billing:
         self.by_payment: dict[str, Receipt] = {}  # the first receipt of each payment id
         self.vacancies: dict[str, list[Vacancy]] = defaultdict(list)
         self.readings: dict[str, Fraction] = {}
+        #: Each approved change's first answer by its request id (the dashboard form's): a repeat
+        #: of the form is answered, not applied again.
+        self.requests: dict[str, dict[str, Any]] = {}
         self._receipt_seq: dict[int, int] = {}
         self._lock = asyncio.Lock()
 
@@ -129,11 +134,30 @@ class Billing:
         for key, doc in tables["acts"]:
             if doc.get("kind") == "vacancy":
                 self.vacancies[doc["household"]].append(_vacancy(key, doc))
+            if doc.get("request_id") is not None:
+                self.requests[doc["request_id"]] = {"kind": doc["kind"], "answer": doc["answer"]}
         for key, doc in tables["readings"]:
             self.readings[key] = Fraction(Decimal(doc["quantity"]))
 
     async def make_good(self) -> int:
-        """Receipts of payments the ledger holds but the store lost (a crash between the two)."""
+        """Bills and receipts the ledger holds but the store lost (a crash between the two
+        writes): each rebuilt from its ledger posting, which holds everything the row did."""
+        return await self._make_good_bills() + await self._make_good_receipts()
+
+    async def _make_good_bills(self) -> int:
+        lost = [account.removeprefix(DUE) for account in self.books.ledger.balances()
+                if account.startswith(DUE) and account.removeprefix(DUE) not in self.bills]
+        found = []
+        for bill_id in lost:  # an account opened for a post that never committed has no posting
+            posted = await self.books.ledger.transaction(f"bill:{bill_id}")
+            if posted is not None:
+                found.append(_posted_bill(posted))
+        if found:
+            await self._take_bills(found)
+            _LOGGER.warning("Billing: %d bills written again from the ledger", len(found))
+        return len(found)
+
+    async def _make_good_receipts(self) -> int:
         latest = max((r.time for r in self.receipts.values()), default=None)
         lost = []
         async for posted in self.books.ledger.transactions(kind="billing_payment", start=latest):
@@ -265,14 +289,11 @@ class Billing:
                                                   "total_fen": bill.total_fen,
                                                   "lines": [line.as_doc() for line in lines]})
                 for bill, lines in planned])
-            issued = [(bill, lines) for (bill, lines), post in zip(planned, posted, strict=True) if post.new]
-            for bill, _lines in issued:
-                self._add_bill(bill)
-            await self._use_credit([bill for bill, _lines in issued])
-            for bill, _lines in issued:
-                self.by_household[bill.household].sort(key=lambda b: (b.due, b.id))
-                self._refresh(bill.household)
-            await self.store.save_bills(bill for bill, _lines in issued)
+            # A posting that is not new is a bill the ledger took before a crash lost its row: the
+            # ledger's first answer is the bill (what was priced then), taken back now.
+            issued = [(bill, lines) if post.new else _posted_bill(post)
+                      for (bill, lines), post in zip(planned, posted, strict=True)]
+            await self._take_bills(issued)
         total = sum(bill.total_fen for bill, _lines in issued)
         _LOGGER.info("Billing run %s: %d bills, %s; %d households already billed; %d could not be priced",
                      period, len(issued), yuan(total), already, len(skipped))
@@ -281,6 +302,17 @@ class Billing:
         return {"period": period, "notices": len(issued), "total_fen": total, "already_billed": already,
                 "skipped": skipped}
 
+    async def _take_bills(self, issued: list[tuple[Bill, list[Line]]]) -> None:
+        """Bills the ledger holds into memory and ``billing.db``, each paid by the credit its
+        household holds (once: the credit's posting is per bill)."""
+        for bill, _lines in issued:
+            self._add_bill(bill)
+        await self._use_credit([bill for bill, _lines in issued])
+        for household in {bill.household for bill, _lines in issued}:
+            self.by_household[household].sort(key=lambda b: (b.due, b.id))
+            self._refresh(household)
+        await self.store.save_bills(bill for bill, _lines in issued)
+
     async def _use_credit(self, bills: list[Bill]) -> None:
         """Credit a household holds pays its new bill first."""
         uses = [(bill, min(self.books.credit(bill.household), bill.total_fen)) for bill in bills]
@@ -288,22 +320,30 @@ class Billing:
 
     async def _send_notices(self, issued: list[tuple[Bill, list[Line]]], context: Context | None) -> None:
         """Each new bill's fee notice through notices, when notices is set up; a notice that
-        cannot be sent is logged and the bill stands."""
+        cannot be sent is logged and the bill stands. Sent ``NOTICES_AT_ONCE`` at a time: a run
+        of 10,000 households waits for the slowest channel of each batch, not for each in turn,
+        and no channel is handed 10,000 deliveries at once."""
         if not issued or not self.hub.services.has("notices", "send"):
             return
         today = self.today()
-        for bill, lines in issued:
+        caller = context or Context(source="billing")
+        gate = asyncio.Semaphore(NOTICES_AT_ONCE)
+
+        async def send(bill: Bill, lines: list[Line]) -> None:
             owing = self.arrears(bill.household, today)
             data = {"household": bill.household, "period": bill.period, "total_fen": bill.total_fen,
                     "due": bill.due.isoformat(), "outstanding_fen": owing.outstanding_fen,
                     "late_fee_fen": owing.late_fee_fen, "deadline": None,
                     "lines": [{"item": line.name, "amount_fen": line.amount_fen, "why": line.why} for line in lines]}
-            try:
-                await self.hub.services.call("notices", "send", {
-                    "to": {"household": bill.household}, "template": "fee_notice", "ref": f"{NOTICE_REF}{bill.id}",
-                    "data": data}, context=context or Context(source="billing"))
-            except (HubError, ValueError) as err:
-                _LOGGER.error("Billing: the fee notice of bill %s was not sent: %s", bill.id, err)
+            async with gate:
+                try:
+                    await self.hub.services.call("notices", "send", {
+                        "to": {"household": bill.household}, "template": "fee_notice",
+                        "ref": f"{NOTICE_REF}{bill.id}", "data": data}, context=caller)
+                except (HubError, ValueError) as err:
+                    _LOGGER.error("Billing: the fee notice of bill %s was not sent: %s", bill.id, err)
+
+        await asyncio.gather(*(send(bill, lines) for bill, lines in issued))
 
     async def on_acknowledged(self, event: Event) -> None:
         """``notice_acknowledged`` of a fee notice (ref ``billing:<bill>``): the household's signature."""
@@ -409,15 +449,52 @@ class Billing:
 
     # --- staff's approved changes --------------------------------------------------------------
 
-    def _act_id(self, prefix: str) -> str:
+    def _act_id(self, prefix: str, request_id: str | None) -> str:
+        """An act's id: made from its ``request_id`` when it has one, so a repeat posts (and
+        finds) the same ledger id; else the day and a random part."""
+        if request_id is not None:
+            return f"{prefix}-{request_id}"
         return f"{prefix}-{self.today():%Y%m%d}-{secrets.token_hex(4)}"
 
+    def _repeat(self, request_id: str | None, kind: str) -> dict[str, Any] | None:
+        """The first answer to ``request_id`` (``repeat`` true), or None when it is new; a
+        request id once used for another kind of act is refused."""
+        known = None if request_id is None else self.requests.get(request_id)
+        if known is None:
+            return None
+        if known["kind"] != kind:
+            raise ServiceValidationError(f"request_id {request_id} was used for a change of kind {known['kind']}, not {kind}")
+        return {**known["answer"], "repeat": True}
+
+    async def _posted_act(self, posting: str, request_id: str | None) -> dict[str, Any] | None:
+        """The answer of an act whose ledger posting committed but whose row a crash lost (only
+        an act with a request id can be asked again by the same id); its row is written now."""
+        if request_id is None:
+            return None
+        posted = await self.books.ledger.transaction(posting)
+        if posted is None:
+            return None
+        doc = {k: v for k, v in posted.data.items() if k not in ("answer",)}
+        await self._record(posting.split(":", 1)[1], doc, posted.data["answer"], request_id)
+        return {**posted.data["answer"], "repeat": True}
+
+    async def _record(self, act: str, doc: dict[str, Any], answer: dict[str, Any], request_id: str | None,
+                      bills: Iterable[Bill] = (), receipts: Iterable[Receipt] = ()) -> None:
+        """The act's row (with its answer and request id) and the rows it changed, in one write."""
+        row = {**doc, "answer": answer, "request_id": request_id}
+        await self.store.save_act(act, row, bills=bills, receipts=receipts)
+        if request_id is not None:
+            self.requests[request_id] = {"kind": doc["kind"], "answer": answer}
+
     async def waive(self, bill_id: str, part: str, amount_fen: int | None, approver: str, reason: str,
-                    context: Context | None = None) -> dict[str, Any]:
+                    context: Context | None = None, request_id: str | None = None) -> dict[str, Any]:
         """Let ``bill_id``'s late fee or principal off (all of it, or ``amount_fen``), approved, audited."""
         bill = self.bill(bill_id)
         async with self._lock:
-            act = self._act_id("W")
+            act = self._act_id("W", request_id)
+            known = self._repeat(request_id, "waiver") or await self._posted_act(f"waive:{act}", request_id)
+            if known is not None:
+                return known
             await self._charge_late([bill], self.today(), f"waive:{act}")
             owed = self.books.late(bill.id) if part == LATE_FEE else self.books.due(bill.id)
             if owed == 0:
@@ -428,31 +505,37 @@ class Billing:
                                              f"{yuan(fen)} cannot be waived")
             doc = {"kind": "waiver", "bill": bill_id, "household": bill.household, "part": part, "amount_fen": fen,
                    "approver": approver, "reason": reason, "time": self.hub.clock.time()}
-            await self.books.waive(act, bill_id, part, fen, doc)
-            await self.store.save_act(act, doc)
+            answer = {"act": act, "bill": bill_id, "part": part, "waived_fen": fen,
+                      "outstanding_fen": self.books.due(bill_id) - (fen if part == PRINCIPAL else 0),
+                      "late_fee_charged_fen": self.books.late(bill_id) - (fen if part == LATE_FEE else 0)}
+            await self.books.waive(act, bill_id, part, fen, {**doc, "answer": answer})
+            await self._record(act, doc, answer, request_id)
             self._refresh(bill.household)
         self._audit(AUDIT_WAIVED, context, **doc)
-        return {"act": act, "bill": bill_id, "part": part, "waived_fen": fen,
-                "outstanding_fen": self.books.due(bill_id), "late_fee_charged_fen": self.books.late(bill_id)}
+        return {**answer, "repeat": False}
 
     async def extend(self, bill_id: str, until: date, approver: str, reason: str,
-                     context: Context | None = None) -> dict[str, Any]:
+                     context: Context | None = None, request_id: str | None = None) -> dict[str, Any]:
         """Move ``bill_id``'s due date to ``until``: late fee counts from it (what was charged stays)."""
         bill = self.bill(bill_id)
-        if until <= bill.effective_due:
-            raise ServiceValidationError(f"until ({until}) must be after the bill's due date {bill.effective_due}")
         async with self._lock:
-            act = self._act_id("E")
+            known = self._repeat(request_id, "extension")
+            if known is not None:
+                return known
+            if until <= bill.effective_due:
+                raise ServiceValidationError(f"until ({until}) must be after the bill's due date {bill.effective_due}")
+            act = self._act_id("E", request_id)
             doc = {"kind": "extension", "bill": bill_id, "household": bill.household, "from": str(bill.effective_due),
                    "until": until.isoformat(), "approver": approver, "reason": reason, "time": self.hub.clock.time()}
+            answer = {"act": act, "bill": bill_id, "due": until.isoformat()}
             bill.extended_to = until
-            await self.store.save_bills([bill])
-            await self.store.save_act(act, doc)
+            await self._record(act, doc, answer, request_id, bills=[bill])
         self._audit(AUDIT_EXTENDED, context, **doc)
-        return {"act": act, "bill": bill_id, "due": until.isoformat()}
+        return {**answer, "repeat": False}
 
     async def vacancy(self, household: str, start: str, end: str, percent: Decimal, items: list[str] | None,
-                      approver: str, reason: str, context: Context | None = None) -> dict[str, Any]:
+                      approver: str, reason: str, context: Context | None = None,
+                      request_id: str | None = None) -> dict[str, Any]:
         """A vacant-unit discount on the bills of periods ``start`` to ``end`` not yet issued
         (``items``: the area items by default); an issued bill is changed by a waiver instead."""
         self.household_known(household)
@@ -464,39 +547,51 @@ class Billing:
             raise ServiceValidationError(f"no fee item {', '.join(unknown) or 'by area'} (the items: "
                                          f"{', '.join(self.items) or 'none'})")
         async with self._lock:
-            act = self._act_id("V")
+            known = self._repeat(request_id, "vacancy")
+            if known is not None:
+                return known
+            act = self._act_id("V", request_id)
             doc = {"kind": "vacancy", "household": household, "from": start, "to": end, "percent": str(percent),
                    "items": list(chosen), "approver": approver, "reason": reason, "time": self.hub.clock.time()}
-            await self.store.save_act(act, doc)
+            answer = {"act": act, **{k: doc[k] for k in ("household", "from", "to", "percent", "items")}}
+            await self._record(act, doc, answer, request_id)
             self.vacancies[household].append(_vacancy(act, doc))
         self._audit(AUDIT_VACANCY, context, **doc)
-        return {"act": act, **{k: doc[k] for k in ("household", "from", "to", "percent", "items")}}
+        return {**answer, "repeat": False}
 
     async def correct(self, bill_id: str, item: str, amount_fen: int, approver: str, reason: str,
-                      context: Context | None = None) -> dict[str, Any]:
+                      context: Context | None = None, request_id: str | None = None) -> dict[str, Any]:
         """A correction of ``bill_id``: ``amount_fen`` more (or, negative, less) of ``item``, as
         a new entry; the bill as issued stays on the books."""
         bill = self.bill(bill_id)
         if item not in self.items:
             raise ServiceValidationError(f"no fee item {item} (the items: {', '.join(self.items)})")
         async with self._lock:
-            act = self._act_id("C")
+            act = self._act_id("C", request_id)
+            known = self._repeat(request_id, "correction") or await self._posted_act(f"correct:{act}", request_id)
+            if known is not None:
+                return known
             await self._charge_late([bill], self.today(), f"correct:{act}")
             if -amount_fen > self.books.due(bill_id):
                 raise ServiceValidationError(f"bill {bill_id} owes {yuan(self.books.due(bill_id))}; it cannot be "
                                              f"reduced by {yuan(-amount_fen)} (refund a payment first)")
             doc = {"kind": "correction", "bill": bill_id, "household": bill.household, "item": item,
                    "amount_fen": amount_fen, "approver": approver, "reason": reason, "time": self.hub.clock.time()}
-            await self.books.correct(act, bill_id, item, amount_fen, doc)
-            await self.store.save_act(act, doc)
+            answer = {"act": act, "bill": bill_id, "amount_fen": amount_fen,
+                      "outstanding_fen": self.books.due(bill_id) + amount_fen}
+            await self.books.correct(act, bill_id, item, amount_fen, {**doc, "answer": answer})
+            await self._record(act, doc, answer, request_id)
             self._refresh(bill.household)
         self._audit(AUDIT_CORRECTED, context, **doc)
-        return {"act": act, "bill": bill_id, "amount_fen": amount_fen, "outstanding_fen": self.books.due(bill_id)}
+        return {**answer, "repeat": False}
 
     async def refund(self, payment_id: str, approver: str, reason: str,
-                     context: Context | None = None) -> dict[str, Any]:
+                     context: Context | None = None, request_id: str | None = None) -> dict[str, Any]:
         """Reverse a payment: its money back, its bills owing again; its receipt stays, marked refunded."""
         async with self._lock:
+            known = self._repeat(request_id, "refund")
+            if known is not None:
+                return known
             receipt = await self._payment(payment_id)
             if receipt is None:
                 raise ServiceValidationError(f"there is no payment {payment_id}")
@@ -517,17 +612,20 @@ class Billing:
             except LedgerRefused as err:
                 raise ServiceValidationError(str(err)) from None
             receipt.refunded = {k: doc[k] for k in ("approver", "reason", "time")}
-            await self.store.save_receipts([receipt])
-            await self.store.save_act(f"refund:{payment_id}", doc)
+            answer = {"payment_id": payment_id, "receipt_no": receipt.receipt_no, "refunded_fen": receipt.amount_fen}
+            await self._record(f"refund:{payment_id}", doc, answer, request_id, receipts=[receipt])
             self._refresh(receipt.household)
         self._audit(AUDIT_REFUNDED, context, **doc)
-        return {"payment_id": payment_id, "receipt_no": receipt.receipt_no, "refunded_fen": receipt.amount_fen}
+        return {**answer, "repeat": False}
 
     async def reissue(self, receipt_no: str, approver: str, reason: str,
-                      context: Context | None = None) -> dict[str, Any]:
+                      context: Context | None = None, request_id: str | None = None) -> dict[str, Any]:
         """A new receipt for a payment (a lost paper, a misprint): a new number naming the
         original; the original stays valid and names the new one. No money moves."""
         async with self._lock:
+            known = self._repeat(request_id, "reissue")
+            if known is not None:
+                return known
             original = self.receipts.get(receipt_no)
             if original is None:
                 raise ServiceValidationError(f"there is no receipt {receipt_no}")
@@ -536,10 +634,13 @@ class Billing:
                            original.allocated, original.credit_fen, self.hub.clock.time(), reissue_of=receipt_no)
             original.reissued_as.append(new_no)
             self._add_receipt(copy)
-            await self.store.save_receipts([original, copy])
+            doc = {"kind": "reissue", "receipt_no": receipt_no, "new_receipt_no": new_no, "approver": approver,
+                   "reason": reason, "time": self.hub.clock.time()}
+            answer = {"receipt_no": new_no, "reissue_of": receipt_no, "payment_id": original.payment_id}
+            await self._record(self._act_id("RI", request_id), doc, answer, request_id, receipts=[original, copy])
         self._audit(AUDIT_REISSUED, context, receipt_no=receipt_no, new_receipt_no=new_no, approver=approver,
                     reason=reason)
-        return {"receipt_no": new_no, "reissue_of": receipt_no, "payment_id": original.payment_id}
+        return {**answer, "repeat": False}
 
     async def record_reading(self, household: str, item: str, period: str, quantity: str) -> dict[str, Any]:
         """A usage item's quantity for ``household`` in ``period`` (a meter's reading, services counted)."""
@@ -572,6 +673,14 @@ def _answer(receipt: Receipt) -> dict[str, Any]:
 def _receipt(answer: Mapping[str, Any], when: float) -> Receipt:
     return Receipt(answer["receipt_no"], answer["household"], answer["payment_id"], answer["amount_fen"],
                    answer["method"], list(answer["allocated"]), answer["credit_fen"], when)
+
+
+def _posted_bill(posted: Transaction) -> tuple[Bill, list[Line]]:
+    """A bill and its lines from its ledger posting (``bill:<bill>``, whose data holds them)."""
+    data = posted.data
+    bill = Bill(posted.id.removeprefix("bill:"), data["household"], data["period"], date.fromisoformat(data["due"]),
+                data["total_fen"])
+    return bill, [Line(line["item"], line["name"], line["amount_fen"], line["why"]) for line in data["lines"]]
 
 
 def _vacancy(act: str, doc: Mapping[str, Any]) -> Vacancy:

@@ -16,6 +16,9 @@ Pure: no hub, no clock, no I/O. A :class:`FeeItem` comes from the ``billing: ite
   ``from`` and ``until`` (inclusive); a rate applies from its ``from``. When the days a bill
   covers are not all at one rate (a rate change or an item starting or ending mid-period), each
   stretch is charged ``rate × quantity × months × its days / the period's days``.
+- **Rates finer than a fen.** A rate is exact: ``rate_fen`` a whole number or decimal text with
+  up to 4 decimals of a fen (``"58.8"``), or ``rate_yuan`` decimal text with up to 6 decimals
+  (``"0.588"``, electricity at ¥0.588/kWh); it is kept as a fraction of a fen, never a float.
 - **Rounding once.** The stretches are added exactly (fractions of a fen) and the line rounded
   once by the setting ``rounding`` (half up by default), never stretch by stretch.
 """
@@ -70,10 +73,18 @@ def quantity_text(quantity: Fraction, unit: str) -> str:
     return f"{Decimal(quantity.numerator) / Decimal(quantity.denominator):f} {unit}"
 
 
+def rate_text(fen: Fraction) -> str:
+    """A rate as the line shows it: ``¥2.50``, or every decimal it has (``¥0.588``)."""
+    if fen.denominator == 1:
+        return yuan(fen.numerator)
+    exact = Decimal(fen.numerator) / Decimal(fen.denominator) / 100
+    return f"{'-' if exact < 0 else ''}¥{abs(exact).normalize():f}"
+
+
 @dataclass(frozen=True, slots=True)
 class Rate:
     start: date
-    fen: int
+    fen: Fraction  # exact: a rate may be finer than a fen (¥0.588/kWh is 58.8 fen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,13 +124,13 @@ class FeeItem:
 
     @classmethod
     def from_config(cls, conf: dict[str, Any], rounding: str) -> FeeItem:
-        rates = conf.get("rates") or [{"from": date.min, "rate_fen": conf["rate_fen"]}]
+        rates = conf.get("rates") or [{**conf, "from": date.min}]
         households = conf.get("households")
         quantities = None if households is None else (
             dict(households) if isinstance(households, dict) else dict.fromkeys(households, 1))
         unit = conf.get("unit") or {AREA: "m²", PER_UNIT: "unit", USAGE: "unit"}[conf["kind"]]
         return cls(conf["id"], conf.get("name", conf["id"]), conf["kind"],
-                   tuple(sorted((Rate(r["from"], r["rate_fen"]) for r in rates), key=lambda r: r.start)),
+                   tuple(sorted((Rate(r["from"], rate_of(r)) for r in rates), key=lambda r: r.start)),
                    PERIOD_MONTHS[conf["period"]], conf["due_day"], conf.get("from"), conf.get("until"), quantities,
                    unit, rounding)
 
@@ -140,7 +151,7 @@ class FeeItem:
             return usage
         return Fraction(1 if self.quantities is None else self.quantities[household])
 
-    def stretches(self, first: date, end: date) -> list[tuple[date, date, int]]:
+    def stretches(self, first: date, end: date) -> list[tuple[date, date, Fraction]]:
         """``(start, end, rate)`` for the days of [first, end) the item bills, by rate."""
         low = max(first, self.start) if self.start else first
         high = min(end, self.until + timedelta(days=1)) if self.until else end
@@ -162,30 +173,37 @@ class FeeItem:
         if not stretches:
             return None
         months = 1 if self.kind == USAGE else self.months
-        exact = sum((Fraction(fen * months * (b - a).days, span) * quantity for a, b, fen in stretches), Fraction(0))
+        exact = sum((fen * months * (b - a).days / span * quantity for a, b, fen in stretches), Fraction(0))
         amount = to_fen(exact, self.rounding)
         if amount == 0:
             return None
         return Priced(Line(self.id, self.name, amount, self._why(quantity, stretches, span, exact, amount)),
                       month_day(period, self.due_day))
 
-    def _why(self, quantity: Fraction, stretches: list[tuple[date, date, int]], span: int, exact: Fraction,
+    def _why(self, quantity: Fraction, stretches: list[tuple[date, date, Fraction]], span: int, exact: Fraction,
              amount: int) -> str:
         per = f"/{self.unit}" + ("" if self.kind == USAGE else "/month")
         months = "" if self.kind == USAGE else f" × {self.months} month{'s' if self.months > 1 else ''}"
         amount_text = quantity_text(quantity, self.unit)
         whole = len(stretches) == 1 and (stretches[0][1] - stretches[0][0]).days == span
         if whole:
-            terms = f"{amount_text} × {yuan(stretches[0][2])}{per}{months}"
+            terms = f"{amount_text} × {rate_text(stretches[0][2])}{per}{months}"
         else:
             terms = " + ".join(
-                f"{amount_text} × {yuan(fen)}{per}{months} × {(b - a).days}/{span} days ({a}–{b - timedelta(days=1)})"
+                f"{amount_text} × {rate_text(fen)}{per}{months} × {(b - a).days}/{span} days ({a}–{b - timedelta(days=1)})"
                 for a, b, fen in stretches)
         sentence = f"{self.name}: {terms} = {yuan(amount)}"
         notes = [] if whole else ["prorated by days"]
         if exact != amount:
             notes.append(f"{NAMES[self.rounding]} from {exact_fen(exact)}")
         return sentence + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def rate_of(conf: dict[str, Any]) -> Fraction:
+    """The rate of a ``rates`` entry or an item, in exact fen: ``rate_fen`` or ``rate_yuan`` × 100."""
+    if "rate_yuan" in conf:
+        return Fraction(Decimal(conf["rate_yuan"])) * 100
+    return Fraction(Decimal(conf["rate_fen"]))
 
 
 def discount(line: Line, percent: Decimal, rounding: str, approver: str, reason: str) -> Line:

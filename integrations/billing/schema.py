@@ -19,11 +19,13 @@ docs/billing.md explains every key.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from xiaoqu.core.validation import fen, name, slug, string, vol
 
 from .const import ALLOCATIONS, DEFAULT_DUE_DAY, HALF_UP, KINDS, LATE_FEE_FIRST, PARTS, PERIOD_MONTHS, ROUNDINGS
+from .escalation import ESCALATION_SCHEMA
 from .fees import parse_period
 from .latefee import LATE_FEE_SCHEMA, percent
 
@@ -81,12 +83,44 @@ def signed_fen(value: Any) -> int:
     return value
 
 
-_RATE: Final = vol.Schema({vol.Required("from"): day, vol.Required("rate_fen"): fen})
+def _exact(decimals: int, unit: str, example: str) -> Any:
+    """A rate in ``unit``: a whole number, or decimal text with at most ``decimals`` decimals (a
+    float is not exact, so it is refused), 0 or more; kept as the text's exact Decimal."""
+    def check(value: Any) -> Decimal:
+        if isinstance(value, bool) or isinstance(value, float):
+            raise vol.Invalid(f"expected a rate in {unit} as text, like {example!r} (a float is not exact)")
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise vol.Invalid(f"expected a rate in {unit}, like {example!r}") from None
+        if not number.is_finite() or number < 0:
+            raise vol.Invalid(f"expected a rate in {unit}, 0 or more")
+        if -number.as_tuple().exponent > decimals:  # type: ignore[operator]
+            raise vol.Invalid(f"expected a rate in {unit} with at most {decimals} decimals")
+        return number
+
+    return check
+
+
+#: A rate: ``rate_fen`` (whole fen, or up to 4 decimals of a fen: "58.8") or ``rate_yuan`` (up to
+#: 6 decimals: "0.588"); exact either way, the line rounded once (docs/billing.md "Fee items").
+RATE_KEYS: Final = ("rate_fen", "rate_yuan")
+_RATE_VALUES: Final[dict[Any, Any]] = {vol.Optional("rate_fen"): _exact(4, "fen", "58.8"),
+                       vol.Optional("rate_yuan"): _exact(6, "yuan", "0.588")}
+
+
+def _one_rate(entry: dict[str, Any]) -> dict[str, Any]:
+    if sum(key in entry for key in RATE_KEYS) != 1:
+        raise vol.Invalid("give one of rate_fen or rate_yuan", path=["rate_fen"])
+    return entry
+
+
+_RATE: Final = vol.All(vol.Schema({vol.Required("from"): day, **_RATE_VALUES}), _one_rate)
 
 
 def _item_checked(item: dict[str, Any]) -> dict[str, Any]:
-    if ("rate_fen" in item) == ("rates" in item):
-        raise vol.Invalid("give either rate_fen or rates (a list of {from, rate_fen}), not both or neither",
+    if sum(key in item for key in (*RATE_KEYS, "rates")) != 1:
+        raise vol.Invalid("give one of rate_fen, rate_yuan or rates (a list of {from, rate_fen or rate_yuan})",
                           path=["rate_fen"])
     starts = [rate["from"] for rate in item.get("rates", [])]
     if len(set(starts)) != len(starts):
@@ -100,7 +134,7 @@ ITEM_SCHEMA: Final = vol.All(vol.Schema({
     vol.Required("id"): vol.All(slug, vol.Length(max=32)),
     vol.Optional("name"): name,
     vol.Required("kind"): vol.In(KINDS, msg=f"expected one of {', '.join(KINDS)}"),
-    vol.Optional("rate_fen"): fen,
+    **_RATE_VALUES,
     vol.Optional("rates"): vol.All([_RATE], vol.Length(min=1, msg="expected at least one rate")),
     vol.Optional("period", default="monthly"): vol.In(tuple(PERIOD_MONTHS),
                                                       msg=f"expected one of {', '.join(PERIOD_MONTHS)}"),
@@ -130,6 +164,7 @@ CONFIG_SCHEMA: Final = vol.All(
                                                                    msg=f"expected one of {', '.join(ALLOCATIONS)}"),
         vol.Optional("late_fee", default=dict): LATE_FEE_SCHEMA,
         vol.Optional("items", default=list): [ITEM_SCHEMA],
+        vol.Optional("escalation"): ESCALATION_SCHEMA,
     }),
     _unique_items,
 )
@@ -144,7 +179,11 @@ PAY_SCHEMA: Final = vol.Schema({
     vol.Optional("method", default="cash"): vol.All(slug, vol.Length(max=32)),
 })
 HOUSEHOLD_SCHEMA: Final = vol.Schema({vol.Required("household"): HOUSEHOLD})
-_APPROVED: Final = {vol.Required("reason"): REASON, vol.Optional("approver"): name}
+#: An approved change's id from the form that asked for it: a repeat with it is answered once.
+REQUEST_ID: Final = vol.All(string, vol.Match(r"^[\w.:-]{1,64}$",
+                                              msg="expected a request id of 1 to 64 letters, digits, _ . : -"))
+_APPROVED: Final = {vol.Required("reason"): REASON, vol.Optional("approver"): name,
+                    vol.Optional("request_id"): REQUEST_ID}
 WAIVE_SCHEMA: Final = vol.Schema({vol.Required("bill"): BILL, vol.Optional("part", default="late_fee"): vol.In(PARTS),
                                   vol.Optional("amount_fen"): positive_fen, **_APPROVED})
 EXTEND_SCHEMA: Final = vol.Schema({vol.Required("bill"): BILL, vol.Required("until"): day, **_APPROVED})

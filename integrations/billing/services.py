@@ -71,7 +71,7 @@ async def bills(call: ServiceCall) -> dict[str, Any]:
 
 def _approval(call: ServiceCall) -> dict[str, Any]:
     return {"approver": approver(call.hub, call.context, call.data.get("approver")), "reason": call.data["reason"],
-            "context": call.context}
+            "context": call.context, "request_id": call.data.get("request_id")}
 
 
 async def waive(call: ServiceCall) -> dict[str, Any]:

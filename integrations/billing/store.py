@@ -33,8 +33,12 @@ class BillingStore:
     async def save_receipts(self, receipts: Iterable[Receipt]) -> None:
         await self.rows.write([Change(TABLE_RECEIPTS, r.receipt_no, r.as_doc()) for r in receipts])
 
-    async def save_act(self, act_id: str, doc: dict[str, Any]) -> None:
-        await self.rows.put(TABLE_ACTS, act_id, doc)
+    async def save_act(self, act_id: str, doc: dict[str, Any], bills: Iterable[Bill] = (),
+                       receipts: Iterable[Receipt] = ()) -> None:
+        """An act's row and the bills and receipts it changed, in one transaction: all or none."""
+        await self.rows.write([Change(TABLE_ACTS, act_id, doc),
+                               *(Change(TABLE_BILLS, bill.id, bill.as_doc()) for bill in bills),
+                               *(Change(TABLE_RECEIPTS, r.receipt_no, r.as_doc()) for r in receipts)])
 
     async def save_reading(self, key: str, doc: dict[str, Any]) -> None:
         await self.rows.put(TABLE_READINGS, key, doc)
