@@ -33,6 +33,8 @@ from xiaoqu.integrations.parking import get_parking
 from xiaoqu.integrations.portal.const import ROOT as PORTAL_ROOT
 from xiaoqu.integrations.portal.registry import registry as portal_registry
 from xiaoqu.integrations.residents import get_residents
+from xiaoqu.integrations.tickets import get_tickets
+from xiaoqu.integrations.tickets.models import Ticket
 
 SECURITY_DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 #: Acts whose empty form still does something to the walker itself.
@@ -58,6 +60,7 @@ SAMPLES: dict[str, Callable[[Hub], str]] = {
     "automation_id": lambda hub: _first([state.entity_id.split(".", 1)[1] for state in hub.states.all("automation")]),
     "lot": lambda hub: _first(list(get_parking(hub).lots)),
     "session": lambda hub: _parking_session(hub),
+    "ticket": lambda hub: _ticket(hub),
     "plan": lambda hub: "fire",  # the walk's empty form is refused for its reason before anything starts
 }
 
@@ -72,6 +75,17 @@ def _parking_session(hub: Hub) -> str:
         read = parking.read_at(lane, "粤B12345", now)
         parking.open_session(read, parking.rules.who(parking.lots[lane.lot], read.plate, now), "walk", "walk", now)
     return _first(list(parking.sessions.by_id))
+
+
+def _ticket(hub: Hub) -> str:
+    """A ticket to walk to: the first there is, else one of the demo's first category kept in
+    memory only (nothing is written or announced)."""
+    tickets = get_tickets(hub)
+    if not tickets.tickets:
+        now = hub.clock.time()
+        tickets.tickets["T0000A1B2"] = Ticket("T0000A1B2", next(iter(tickets.categories)), "walk", now, now + 3600,
+                                              "walk", "new")
+    return _first(list(tickets.tickets))
 
 
 def filled(hub: Hub, root: str, page: Page) -> str:
