@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from xiaoqu.core import hookimpl
 from xiaoqu.core.services import register_services, service_names
 
-from . import helpers, runtime
+from . import escalation, helpers, runtime
 from .arrears import Arrears
 from .billing import Billing
 from .const import DOMAIN, EVENT_ARREARS_CLEARED, EVENT_PAYMENT_APPLIED, ROLE_PERMISSIONS
@@ -42,25 +42,27 @@ def xiaoqu_config_schema() -> Any:
 
 @hookimpl
 def xiaoqu_services() -> list[str]:
-    return service_names(DOMAIN, SERVICES)
+    return service_names(DOMAIN, [*SERVICES, *escalation.SERVICES])
 
 
 @hookimpl
 async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
-    await runtime.set_up(hub, config)
-    register_services(hub, DOMAIN, SERVICES)
+    billing = await runtime.set_up(hub, config)
+    register_services(hub, DOMAIN, [*SERVICES, *escalation.SERVICES])
+    await escalation.set_up(hub, billing, config.get("escalation"))
 
 
 @hookimpl
 async def xiaoqu_stop(hub: Hub) -> None:
+    await escalation.tear_down(hub)
     await runtime.tear_down(hub)
 
 
 @hookimpl
 def xiaoqu_role_permissions() -> dict[str, list[str]]:
-    return ROLE_PERMISSIONS
+    return escalation.role_permissions(ROLE_PERMISSIONS)
 
 
 @hookimpl
 def xiaoqu_template_helpers(hub: Hub) -> dict[str, Callable[..., Any]]:
-    return helpers.template_helpers(hub)
+    return {**helpers.template_helpers(hub), **escalation.template_helpers(hub)}
