@@ -71,4 +71,4 @@ class Ticket:
                 "due": iso(self.due, tz), "rule": self.rule, "met_at": iso(self.met_at, tz),
                 "overdue": self.overdue_at is not None, "overdue_at": iso(self.overdue_at, tz),
                 "closed_at": iso(self.closed_at, tz), "rating": self.rating, "rating_comment": self.rating_comment,
-                "history": [{**step.to_doc(), "at": iso(step.at, tz)} for step in self.history]}
+                "history": [{**dataclasses.asdict(step), "at": iso(step.at, tz)} for step in self.history]}

@@ -160,3 +160,16 @@ def test_the_90th_percentile_is_by_nearest_rank() -> None:
     assert p90([float(n) for n in range(1, 11)]) == 9.0
     assert p90([float(n) for n in range(1, 12)]) == 10.0
     assert p90([7.0]) == 7.0
+
+
+async def test_a_deadline_that_passed_while_the_hub_was_down_fires_at_start(site_dir: Path,
+                                                                            broker: BrokerProcess) -> None:
+    async with estate(site_dir, broker) as site:
+        ticket = (await site.call("staff", "open", category="repair", description="水泵异响"))["ticket_id"]
+    site.clock.advance(timedelta(hours=6))  # the hub is down from 10:00 to 16:00; due 14:00
+    async with restarted(site_dir, broker, site.clock) as hub:
+        events: list = []
+        hub.bus.listen("tickets.overdue", events.append)
+        site.clock.advance(timedelta(0))  # the hub's first turn: the timers due run
+        await hub.block_till_done()
+        assert [(e.data["ticket_id"], e.data["minutes_late"]) for e in events] == [(ticket, 120.0)]
