@@ -92,7 +92,7 @@ class Community:
 
 
 def site_config(broker: BrokerProcess, gates_port: int, panel_port: int, doors: list[dict[str, Any]],
-                **emergency: Any) -> dict[str, Any]:
+                scan: float, **emergency: Any) -> dict[str, Any]:
     return {
         "mqtt": broker.hub_config(),
         "residents": {"encryption_key": Fernet.generate_key().decode()},
@@ -102,7 +102,7 @@ def site_config(broker: BrokerProcess, gates_port: int, panel_port: int, doors: 
             {"name": "gates", "type": "tcp", "host": "127.0.0.1", "port": gates_port, "timeout": 0.3, "retries": 0},
             {"name": "panel", "type": "tcp", "host": "127.0.0.1", "port": panel_port, "timeout": 0.3, "retries": 0,
              "binary_sensors": [{"name": "Fire panel alarm", "unique_id": "fire_panel_alarm", "device_id": 1,
-                                 "address": 0, "input_type": "discrete_input", "scan_interval": 0.05}]},
+                                 "address": 0, "input_type": "discrete_input", "scan_interval": scan}]},
         ],
         "barrier": {"gates": [{"id": gate, "name": f"Gate {gate}", "auto_close": 2,
                                "modbus": {"hub": "gates", "device_id": unit, "scan_interval": 0.2}}
@@ -113,7 +113,8 @@ def site_config(broker: BrokerProcess, gates_port: int, panel_port: int, doors: 
 
 @asynccontextmanager
 async def community(tmp_path: Path, broker: BrokerProcess, *, doors: list[dict[str, Any]] | None = None,
-                    **emergency: Any) -> AsyncIterator[Community]:
+                    scan: float = 0.05, **emergency: Any) -> AsyncIterator[Community]:
+    """The community; ``scan``: seconds between polls of the fire panel's relay."""
     clock = Clock(SITE_TZ)
     arms = {gate: BarrierGate(clock, gate, travel_time=0.3, auto_close=1.5) for gate in GATES.values()}
     gates = BarrierModbusServer({unit: (arms[gate], ReferenceMap()) for unit, gate in GATES.items()},
@@ -125,7 +126,7 @@ async def community(tmp_path: Path, broker: BrokerProcess, *, doors: list[dict[s
     try:
         async with ModbusTestServer(device_ids=(1,)) as panel, \
                 MqttProbe(broker, f"{ROOT}/door/+/command", f"{ROOT}/display/+/show") as probe, \
-                running_hub(site, site_config(broker, gates.port, panel.port, doors, **emergency),
+                running_hub(site, site_config(broker, gates.port, panel.port, doors, scan, **emergency),
                             clock=clock) as hub:
             await mqtt.wait_connected(hub)
             await mqtt.get(hub).client.wait_subscribed()
