@@ -293,6 +293,8 @@ class Tickets:
         if state in MET_STATES and ticket.met_at is None:
             ticket.met_at = now
         ticket.closed_at = now if state == CLOSED else None
+        if state == CLOSED:
+            ticket.recovered_at = None  # a reopened ticket waits for a new recovery, not the last one
         ticket.history.append(step)
         await self._save(ticket)
         if ticket.met_at is not None:
@@ -309,7 +311,7 @@ class Tickets:
                 "due": shown["due"], "by": step.by, "note": step.note}
         if event is not None:
             self.hub.bus.fire(event, data)
-            if ticket.state == CLOSED and step.state == CLOSED:
+            if step.state == CLOSED:
                 self.hub.bus.fire(EVENT_CLOSED, data)
         if ticket.household is not None:
             self.channel.publish(ticket.household, f"tickets/{ticket.id}/status", shown)

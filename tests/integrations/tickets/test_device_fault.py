@@ -8,8 +8,9 @@ from pathlib import Path
 
 from tests.fixtures_mqtt import BrokerProcess
 from tests.integrations.barrier.conftest import Gate
-from tests.integrations.tickets.conftest import estate
+from tests.integrations.tickets.conftest import estate, restarted
 from xiaoqu.integrations.barrier import BarrierState
+from xiaoqu.integrations.tickets import get_tickets
 
 GATE = "barrier.north_gate"
 AUTOMATIONS = [
@@ -80,3 +81,41 @@ async def test_a_barrier_fault_opens_escalates_and_closes_one_ticket(site_dir: P
         gate.report(BarrierState.FAULT, fault="arm breakaway")
         await site.settle()
         assert len(site.tickets.tickets) == 2
+
+
+async def test_a_camera_offline_and_a_silent_door_each_open_one_ticket(site_dir: Path, broker: BrokerProcess) -> None:
+    """cctv's and door's events by their names, as those integrations fire them."""
+    async with estate(site_dir, broker, automation=AUTOMATIONS[:1]) as site:
+        offline = {"camera": "cam-lobby", "since": "2026-03-02T10:00:00+08:00", "reason": "no TCP answer"}
+        silent = {"door": "b1-u1", "entity_id": "lock.b1_u1", "name": "1栋1单元", "area": "b1",
+                  "reason": "nothing heard for 180 s"}
+        for event_type, data in (("cctv.camera_offline", offline), ("door_unavailable", silent),
+                                 ("door_fault", silent), ("cctv.camera_offline", offline)):
+            site.hub.bus.fire(event_type, data)
+            await site.settle()
+        by_device = {t.device: t for t in site.tickets.tickets.values()}
+        assert set(by_device) == {"cctv:cam-lobby", "lock.b1_u1"}
+        assert "no TCP answer" in by_device["cctv:cam-lobby"].description
+        assert by_device["cctv:cam-lobby"].history[-1].note.startswith("reported again")
+        site.hub.bus.fire("cctv.camera_online", {"camera": "cam-lobby", "since": "2026-03-02T10:05:00+08:00"})
+        site.hub.bus.fire("door_available", {k: v for k, v in silent.items() if k != "reason"})
+        await site.settle()
+        site.clock.advance(timedelta(minutes=10))
+        await site.settle()
+        assert {t.state for t in site.tickets.tickets.values()} == {"closed"}
+
+
+async def test_a_ticket_reopened_after_its_device_recovered_stays_open_across_a_restart(
+        site_dir: Path, broker: BrokerProcess) -> None:
+    async with estate(site_dir, broker) as site:
+        ticket = (await site.call("staff", "open", category="device_fault", device=GATE, description="抬杆故障"))[
+            "ticket_id"]
+        await site.call("staff", "device_recovered", device=GATE)
+        site.clock.advance(timedelta(minutes=10))
+        await site.settle()
+        assert site.tickets.tickets[ticket].state == "closed"
+        await site.call("staff", "update", ticket_id=ticket, state="reopened", note="道闸仍有异响")
+    async with restarted(site_dir, broker, site.clock) as hub:
+        site.clock.advance(timedelta(hours=1))
+        await hub.block_till_done()
+        assert get_tickets(hub).tickets[ticket].state == "reopened"
