@@ -26,6 +26,7 @@ from xiaoqu.core.ledger import LedgerRefused, Transaction
 from xiaoqu.core.money import yuan
 
 from .arrears import Arrears, accruing, arrears_of
+from .bank import BankCollection
 from .books import Allocation, Books
 from .const import (
     AREA,
@@ -119,6 +120,7 @@ class Billing:
         self.requests: dict[str, dict[str, Any]] = {}
         self._receipt_seq: dict[int, int] = {}
         self._lock = asyncio.Lock()
+        self.bank = BankCollection(self)
 
     # --- loading -------------------------------------------------------------------------------
 
@@ -138,6 +140,7 @@ class Billing:
                 self.requests[doc["request_id"]] = {"kind": doc["kind"], "answer": doc["answer"]}
         for key, doc in tables["readings"]:
             self.readings[key] = Fraction(Decimal(doc["quantity"]))
+        self.bank.load(tables)
 
     async def make_good(self) -> int:
         """Bills and receipts the ledger holds but the store lost (a crash between the two

@@ -19,7 +19,13 @@ TABLE_BILLS: Final = "bills"
 TABLE_RECEIPTS: Final = "receipts"
 TABLE_ACTS: Final = "acts"
 TABLE_READINGS: Final = "readings"
-TABLES: Final = (TABLE_BILLS, TABLE_RECEIPTS, TABLE_ACTS, TABLE_READINGS)
+#: Bank collection (托收): households' mandates, the rows exported to the bank by reference, and
+#: each row of the bank's result files by its key (:mod:`.bank`).
+TABLE_MANDATES: Final = "mandates"
+TABLE_COLLECTIONS: Final = "collections"
+TABLE_BANK_ROWS: Final = "bank_rows"
+TABLES: Final = (TABLE_BILLS, TABLE_RECEIPTS, TABLE_ACTS, TABLE_READINGS, TABLE_MANDATES, TABLE_COLLECTIONS,
+                 TABLE_BANK_ROWS)
 
 #: Ledger accounts. What a household owes on a bill (``due:<bill>``, its principal, floor 0) and
 #: the late fee charged on it and not yet paid (``late:<bill>``, floor 0); the credit a household
@@ -89,6 +95,12 @@ AUDIT_VACANCY: Final = "billing_vacancy"
 AUDIT_REFUNDED: Final = "billing_refunded"
 AUDIT_CORRECTED: Final = "billing_corrected"
 AUDIT_REISSUED: Final = "billing_receipt_reissued"
+AUDIT_MANDATE: Final = "billing_bank_mandate"
+AUDIT_BANK_EXPORTED: Final = "billing_bank_exported"
+AUDIT_BANK_IMPORTED: Final = "billing_bank_imported"
+AUDIT_REPORT_EXPORTED: Final = "billing_report_exported"
+#: The payment method, and the payment id's prefix, of money the bank collected.
+BANK_METHOD: Final = "bank_collection"
 
 SERVICE_LATE_FEE: Final = "late_fee"
 SERVICE_RUN: Final = "run"
@@ -102,6 +114,11 @@ SERVICE_CORRECT: Final = "correct"
 SERVICE_REFUND: Final = "refund"
 SERVICE_REISSUE: Final = "reissue_receipt"
 SERVICE_READING: Final = "reading"
+SERVICE_BANK_MANDATE: Final = "bank_mandate"
+SERVICE_BANK_EXPORT: Final = "bank_export"
+SERVICE_BANK_IMPORT: Final = "bank_import"
+SERVICE_BANK_UNMATCHED: Final = "bank_unmatched"
+SERVICE_REPORT: Final = "report"
 #: Finance runs periods, takes payments and grants waivers, extensions and vacancy discounts;
 #: refunds and corrections are a manager's. A resident reads their own household's arrears
 #: and bills only (the household their person lives in, whatever the call names).
@@ -109,7 +126,8 @@ ROLE_PERMISSIONS: Final = {
     "manager": [f"{DOMAIN}.*"],
     "finance": [f"{DOMAIN}.{s}" for s in (SERVICE_LATE_FEE, SERVICE_RUN, SERVICE_PAY, SERVICE_ARREARS, SERVICE_BILLS,
                                           SERVICE_WAIVE, SERVICE_EXTEND, SERVICE_VACANCY, SERVICE_REISSUE,
-                                          SERVICE_READING)],
+                                          SERVICE_READING, SERVICE_BANK_MANDATE, SERVICE_BANK_EXPORT,
+                                          SERVICE_BANK_IMPORT, SERVICE_BANK_UNMATCHED, SERVICE_REPORT)],
     "resident": [f"{DOMAIN}.{SERVICE_ARREARS}", f"{DOMAIN}.{SERVICE_BILLS}", f"{DOMAIN}.{SERVICE_LATE_FEE}"],
 }
 

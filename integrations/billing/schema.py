@@ -198,3 +198,14 @@ READING_SCHEMA: Final = vol.Schema({vol.Required("household"): HOUSEHOLD, vol.Re
                                     vol.Required("period"): period,
                                     vol.Required("quantity"): vol.All(string, vol.Match(
                                         r"^\d{1,9}(\.\d{1,4})?$", msg='expected a quantity as text, like "12.5"'))})
+
+BANK_ACCOUNT: Final = vol.All(string, vol.Match(r"^\d{8,32}$", msg="expected a bank account number of 8 to 32 digits"))
+BANK_MANDATE_SCHEMA: Final = vol.Schema({
+    vol.Required("household"): HOUSEHOLD, vol.Required("bank"): name, vol.Required("account"): BANK_ACCOUNT,
+    vol.Required("holder"): name, vol.Required("since"): day, vol.Optional("until"): day})
+BANK_EXPORT_SCHEMA: Final = vol.Schema({vol.Required("period"): period})
+#: The bank's result file as text (a dashboard upload, or read by ``xiaoqu billing bank import``).
+BANK_IMPORT_SCHEMA: Final = vol.Schema({
+    vol.Required("text"): vol.All(str, vol.Length(min=1, max=20_000_000, msg="expected the file's text, up to 20 MB")),
+    vol.Optional("source", default="result file"): vol.All(string, vol.Length(max=200))})
+EMPTY_SCHEMA: Final = vol.Schema({})

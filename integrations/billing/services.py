@@ -10,6 +10,10 @@ from xiaoqu.core.services import ServiceCall, ServiceSpec, SupportsResponse
 from .callers import approver, check_household
 from .const import (
     SERVICE_ARREARS,
+    SERVICE_BANK_EXPORT,
+    SERVICE_BANK_IMPORT,
+    SERVICE_BANK_MANDATE,
+    SERVICE_BANK_UNMATCHED,
     SERVICE_BILLS,
     SERVICE_CORRECT,
     SERVICE_EXTEND,
@@ -24,7 +28,11 @@ from .const import (
 )
 from .runtime import get_billing
 from .schema import (
+    BANK_EXPORT_SCHEMA,
+    BANK_IMPORT_SCHEMA,
+    BANK_MANDATE_SCHEMA,
     CORRECT_SCHEMA,
+    EMPTY_SCHEMA,
     EXTEND_SCHEMA,
     HOUSEHOLD_SCHEMA,
     LATE_FEE_CALL,
@@ -108,6 +116,24 @@ async def reading(call: ServiceCall) -> dict[str, Any]:
                                                       data["quantity"])
 
 
+async def bank_mandate(call: ServiceCall) -> dict[str, Any]:
+    data = call.data
+    return await get_billing(call.hub).bank.mandate(data["household"], data["bank"], data["account"], data["holder"],
+                                                    data["since"], data.get("until"))
+
+
+async def bank_export(call: ServiceCall) -> dict[str, Any]:
+    return await get_billing(call.hub).bank.export(call.data["period"])
+
+
+async def bank_import(call: ServiceCall) -> dict[str, Any]:
+    return await get_billing(call.hub).bank.import_result(call.data["text"], call.data["source"])
+
+
+def bank_unmatched(call: ServiceCall) -> dict[str, Any]:
+    return {"rows": get_billing(call.hub).bank.unmatched()}
+
+
 SERVICES: Final = [
     ServiceSpec(SERVICE_LATE_FEE, late_fee, LATE_FEE_CALL,
                 "The site's late fee on a principal overdue some days, with the arithmetic", SupportsResponse.ONLY),
@@ -143,4 +169,15 @@ SERVICES: Final = [
     ServiceSpec(SERVICE_READING, reading, READING_SCHEMA,
                 "Record a usage item's quantity (a meter reading, services counted) for a household and period",
                 SupportsResponse.OPTIONAL),
+    ServiceSpec(SERVICE_BANK_MANDATE, bank_mandate, BANK_MANDATE_SCHEMA,
+                "Record a household's bank collection mandate (托收): bank, account and holder sealed, since when",
+                SupportsResponse.OPTIONAL),
+    ServiceSpec(SERVICE_BANK_EXPORT, bank_export, BANK_EXPORT_SCHEMA,
+                "Make a period's bank collection rows (masked here; the file for the bank comes from the CLI)",
+                SupportsResponse.OPTIONAL),
+    ServiceSpec(SERVICE_BANK_IMPORT, bank_import, BANK_IMPORT_SCHEMA,
+                "Import the bank's result file: collected rows paid once, failed rows kept with the bank's reason, "
+                "unmatched rows listed; importing it again changes nothing", SupportsResponse.OPTIONAL),
+    ServiceSpec(SERVICE_BANK_UNMATCHED, bank_unmatched, EMPTY_SCHEMA,
+                "The bank result rows that moved no money, with why, for a person to resolve", SupportsResponse.ONLY),
 ]

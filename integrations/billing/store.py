@@ -40,5 +40,9 @@ class BillingStore:
                                *(Change(TABLE_BILLS, bill.id, bill.as_doc()) for bill in bills),
                                *(Change(TABLE_RECEIPTS, r.receipt_no, r.as_doc()) for r in receipts)])
 
+    async def save_docs(self, table: str, docs: dict[str, dict[str, Any]]) -> None:
+        """Rows of ``table`` by key, in one transaction."""
+        await self.rows.write([Change(table, key, doc) for key, doc in docs.items()])
+
     async def save_reading(self, key: str, doc: dict[str, Any]) -> None:
         await self.rows.put(TABLE_READINGS, key, doc)
