@@ -23,6 +23,7 @@ from .const import DATA_SIMULATOR
 from .context import SimContext, Timers
 from .controllers import OfflineController, controller_connection
 from .estate import CANTEEN, Estate, build_estate
+from .fire_panel import FirePanel
 from .gates import MqttBarrier, VehicleLane
 from .link import Broker, DeviceConnection
 from .modbus_server import BarrierModbusServer, ReferenceMap, RegisterMap
@@ -81,6 +82,8 @@ class Simulator:
         self.visitors: VisitorDesk | None = None
         #: The cameras' NVR status reports, when the hub runs cctv (cameras.py).
         self.cameras: CameraStatuses | None = None
+        #: The fire panel's alarm output (fire_panel.py), for the emergency integration's fire linkage.
+        self.fire_panel: FirePanel | None = None
 
     async def start(self) -> None:
         """Open the devices to the hub: the Modbus server and the MQTT connections."""
@@ -111,6 +114,7 @@ class Simulator:
         self.wands = [PatrolWand(ctx, wand, estate.checkpoints, i * stagger) for i, wand in enumerate(estate.wands)]
         self.pos = [PosDevice(ctx, terminal) for terminal in estate.pos_terminals]
         self._smart_home(ctx, broker, prefix)
+        self.fire_panel = FirePanel(gateway, hub.config.site, prefix)
         if VISITORS in hub.config.raw:
             apps = household_apps(hub, broker)
             self.connections.append(apps)
