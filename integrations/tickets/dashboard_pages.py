@@ -44,11 +44,11 @@ BADGES: Final = {"new": "warn", "assigned": "warn", "in_progress": "", "waiting_
 FILTERS: Final = ("category", "state", "household", "month", "overdue")
 PAGE_SIZE: Final = 200
 #: The list's columns, in order (the page's and the export's).
-COLUMNS: Final = (("opened_at", N_("Opened")), ("ticket_id", N_("Ticket")), ("category_name", N_("Category")),
+COLUMNS: Final = (("opened_at", N_("Opened at")), ("ticket_id", N_("Ticket")), ("category_name", N_("Category")),
                   ("household", N_("Household")), ("device", N_("Device")), ("description", N_("Description")),
-                  ("state", N_("State")), ("assignee", N_("Assignee")), ("due", N_("Due")),
+                  ("state", N_("State")), ("assignee", N_("Assignee")), ("due", N_("Due by")),
                   ("overdue", N_("Overdue")), ("rating", N_("Rating")))
-REPORT_HEADINGS: Final = {"category": N_("Category"), "category_name": N_("Name"), "deadline": N_("Deadline"),
+REPORT_HEADINGS: Final = {"category": N_("Category"), "category_name": N_("Category name"), "deadline": N_("Deadline"),
                           "count": N_("Tickets"), "met": N_("Met"), "unmet": N_("Not met yet"),
                           "median_minutes": N_("Median minutes"), "p90_minutes": N_("90th percentile minutes"),
                           "overdue": N_("Overdue"), "rated": N_("Rated"), "mean_rating": N_("Mean rating")}
