@@ -30,3 +30,7 @@ DEFAULT_CONFIG_FILE: Final = "config.yaml"
 DEFAULT_DATA_DIR: Final = ".xiaoqu"
 RECORDER_FILE: Final = "recorder.db"  # in the data dir
 DEFAULT_SITE: Final = "demo"
+#: A store in the data directory cannot commit (disk full, I/O error): {file, error}; once per outage.
+EVENT_STORAGE_FAULT: Final = "storage_fault"
+#: It commits again: {file, down_for} (seconds).
+EVENT_STORAGE_RECOVERED: Final = "storage_recovered"

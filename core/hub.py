@@ -37,6 +37,7 @@ from xiaoqu.core.registry import STORE_NAME, DeviceRegistry, EntityRegistry
 from xiaoqu.core.services import ServiceRegistry
 from xiaoqu.core.states import StateMachine
 from xiaoqu.core.storage import Storage
+from xiaoqu.core.storage_alarm import StorageAlarm
 
 _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -94,6 +95,7 @@ class Hub:
         assert config.data_dir is not None  # HubConfig fills it in
         self.storage = Storage(config.data_dir)
         self.recorder = Recorder(config.data_dir / RECORDER_FILE, clock=self.clock.time, sleep=self.clock.sleep)
+        self.storage_alarm = StorageAlarm(config.data_dir, self.bus)
         self.devices = DeviceRegistry(self)
         self.entity_registry = EntityRegistry(self)
         self.entities = EntityManager(self)
@@ -173,6 +175,8 @@ class Hub:
         """
         data_dir = self.storage.directory
         await self.run_in_executor(_private_dir, data_dir)
+        self.storage_alarm.start(self.loop)
+        self.on_stop(self.storage_alarm.stop)  # the last to stop: the stores' last commits are heard
         self.on_stop(self.storage.close)
         await self.recorder.start()
         self.on_stop(self.recorder.stop)

@@ -25,7 +25,8 @@ receivables); what an account stands for is its owner's business.
   before its transaction is committed.
 - **Failure.** A commit that fails (disk full) is retried with a growing pause while the
   ledger is open; every post of the batch waits, is decided again on the next attempt, and
-  nobody hears "ok" meanwhile. Only at :meth:`Ledger.close` does it give up, after a few more
+  nobody hears "ok" meanwhile; the hub raises its storage alarm once, and again when a commit
+  works. Only at :meth:`Ledger.close` does it give up, after a few more
   tries, and the waiting posts get a :class:`LedgerError`.
 - **Balances in memory.** They are summed from the entries at :meth:`Ledger.open` and
   changed only after a commit, so :meth:`Ledger.balance` is a dictionary lookup;
@@ -53,7 +54,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Final
 
-from xiaoqu.core.sqlite_writer import rollback, settle
+from xiaoqu.core.sqlite_writer import CommitHealth, rollback, settle
 from xiaoqu.core.storage import StoreLockedError, check_slug, dump_json, lock_file, open_private
 
 __all__ = [
@@ -247,6 +248,7 @@ class Ledger:
         """``clock`` stamps posts made without a ``time`` (the hub clock's ``time``)."""
         self.path = Path(path)
         self.last_error: BaseException | None = None
+        self._health = CommitHealth(self.path)
         self._clock = clock
         self._balances: dict[str, int] = {}  # changed by the writer thread, after commit only
         self._floors: dict[str, int | None] = {}
@@ -522,6 +524,7 @@ class Ledger:
             except Exception as err:
                 rollback(connection)
                 self.last_error = err
+                self._health.failed(err)
                 if self._stopping.is_set():
                     attempts_when_stopping += 1
                     if attempts_when_stopping >= ATTEMPTS_WHEN_STOPPING:
@@ -532,6 +535,7 @@ class Ledger:
                 pause = min(pause * 2, RETRY_MAX)
                 continue
             self.last_error = None
+            self._health.committed()
             self._floors.update(batch.new_floors)
             self._balances.update(batch.new_balances)
             self._call_soon(settle, batch.outcomes)

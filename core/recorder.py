@@ -14,8 +14,8 @@ and repeating it changes nothing); ids are unique per kind.
 
 When a commit fails (disk full, I/O error) the writer logs it, keeps the batch and retries with
 a growing pause, so nothing already accepted is lost while the hub runs; ``last_error`` says
-what is wrong meanwhile. Only at ``stop()`` does it give up, after a few more tries, and log how
-many records were lost.
+what is wrong meanwhile, and the hub raises its storage alarm (``sqlite_writer.watch``). Only
+at ``stop()`` does it give up, after a few more tries, and log how many records were lost.
 
 Retention is per kind (an integration sets its default, such as door records for 90 days;
 config may change it); the recorder purges once a day, and ``purge()`` runs it on demand.
@@ -71,7 +71,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from xiaoqu.core.sqlite_writer import rollback, settle
+from xiaoqu.core.sqlite_writer import CommitHealth, rollback, settle
 from xiaoqu.core.storage import check_slug, dump_json, open_private
 
 __all__ = ["Record", "Recorder", "RecorderError", "read_only"]
@@ -197,6 +197,7 @@ class Recorder:
         for kind, keep in (retention or {}).items():
             self.set_retention(kind, keep)
         self.last_error: BaseException | None = None
+        self._health = CommitHealth(self.path)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         #: Set with what must not wait for ``COMMIT_INTERVAL`` (an awaited row, a job, stop):
         #: it cuts the writer's wait short, where a row nobody awaits does not wake it.
@@ -557,6 +558,7 @@ class Recorder:
             except Exception as err:
                 rollback(connection)
                 self.last_error = err
+                self._health.failed(err)
                 stopping = self._stopping.is_set()
                 if stopping:
                     attempts_when_stopping += 1
@@ -574,6 +576,7 @@ class Recorder:
                     pause = min(pause * 2, RETRY_MAX)
                 continue
             self.last_error = None
+            self._health.committed()
             if answers:
                 self._call_soon(settle, answers)
             return

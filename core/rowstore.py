@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from xiaoqu.core.sqlite_writer import rollback, settle
+from xiaoqu.core.sqlite_writer import CommitHealth, rollback, settle
 from xiaoqu.core.storage import StoreLockedError, dump_json, lock_file, open_private
 
 __all__ = ["Change", "RowStore", "RowStoreError"]
@@ -77,6 +77,7 @@ class RowStore:
         self.path = Path(path)
         self.tables = frozenset(_checked_table(name) for name in tables)
         self.last_error: BaseException | None = None
+        self._health = CommitHealth(self.path)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._stopping = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -210,6 +211,7 @@ class RowStore:
             except Exception as err:
                 rollback(connection)
                 self.last_error = err
+                self._health.failed(err)
                 if self._stopping.is_set():
                     attempts_when_stopping += 1
                     if attempts_when_stopping >= ATTEMPTS_WHEN_STOPPING:
@@ -222,6 +224,7 @@ class RowStore:
                 pause = min(pause * 2, RETRY_MAX)
                 continue
             self.last_error = None
+            self._health.committed()
             self._call_soon(settle, [(future, None) for _changes, future in batch])
             return
 
