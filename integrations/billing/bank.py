@@ -140,7 +140,8 @@ class BankCollection:
         first = parse_period(period)
         today = self.billing.today()
         last_day = add_months(first, 1)
-        rows, docs = [], {}
+        rows: list[dict[str, Any]] = []
+        docs: dict[str, dict[str, Any]] = {}
         for household in sorted(self.mandates):
             mandate = self.mandates[household]
             reference = reference_of(period, household)
@@ -189,7 +190,7 @@ class BankCollection:
                 listed.append(outcome)
         return {**counts, "unmatched_rows": listed}
 
-    async def _apply(self, row: Mapping[str, str], source: str, number: int) -> dict[str, Any]:
+    async def _apply(self, row: Mapping[str, Any], source: str, number: int) -> dict[str, Any]:
         base = {"reference": row["reference"], "serial": row.get("serial") or None, "line": number, "source": source,
                 "account": mask_account(row["account"]), "amount_fen": row["amount_fen"],
                 "status": row["status"], "time": self.billing.hub.clock.time()}
@@ -243,7 +244,7 @@ def parse_result(text: str) -> Iterable[dict[str, Any]]:
     if missing:
         raise ServiceValidationError(f"the result file has no column {', '.join(missing)} (expected the headers "
                                      f"{', '.join(RESULT_HEADERS)})")
-    rows = []
+    rows: list[dict[str, Any]] = []
     for number, raw in enumerate(reader, start=2):
         if number > MAX_ROWS + 1:
             raise ServiceValidationError(f"the result file holds more than {MAX_ROWS} rows")
