@@ -49,6 +49,10 @@ def site_config(broker: BrokerProcess) -> dict[str, Any]:
     config["mqtt"] = broker.hub_config()
     config["simulator"]["speed"] = 1e-6
     config["sim_pay"]["pay_after"] = None
+    # The parking issue's own blueprint, for a site whose billing fires `arrears` from outside
+    # (the demo's billing runs its procedure's blueprints instead).
+    config["automation"].append({"id": "block_entry_for_arrears", "use_blueprint": {
+        "path": "block_entry_for_arrears.yaml", "input": {"months": 3, "household_notify": "notify.residents"}}})
     return config
 
 
