@@ -6,8 +6,10 @@ audit apply as through the API."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
+from urllib.parse import urlencode
 
 from xiaoqu.integrations.dashboard import N_, Feed, Form, Page, PageRequest
+from xiaoqu.integrations.dashboard.stream import Filters
 
 from .const import (
     DOMAIN,
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
     from xiaoqu.core.bus import Event
 
 PLANS: Final = f"{DOMAIN}.{SERVICE_PLANS}"
+#: The events the plans page shows live: each activation's and stand-down's outcomes as they come.
+LIVE: Final = frozenset({EVENT_ACTIVATED, EVENT_STOOD_DOWN, EVENT_INPUT_IGNORED})
 EMERGENCY: Final = N_("Emergency")
 OUTCOME_BADGES: Final = {"confirmed": "ok", "sent": "", "failed": "bad", "skipped": "warn"}
 OUTCOME_LABELS: Final = {"confirmed": N_("confirmed"), "sent": N_("sent"), "failed": N_("failed"),
@@ -45,7 +49,10 @@ async def plans_page(page: PageRequest) -> web.Response:
     role = page.user.role
     rows = [{**plan_row(emergency, plan), "may_act": emergency.plans.may(plan, role)}
             for plan in emergency.plans.plans.values()]
+    live = Filters(LIVE)
     return page.render("emergency/plans.html", plans=rows, badges=OUTCOME_BADGES, labels=OUTCOME_LABELS,
+                       lines=page.dashboard.streams.lines(page.user, live),
+                       stream_query=urlencode([("type", kind) for kind in sorted(LIVE)]),
                        may_activate=page.allows(f"{DOMAIN}.{SERVICE_ACTIVATE}"),
                        may_stand_down=page.allows(f"{DOMAIN}.{SERVICE_STAND_DOWN}"),
                        past=[a.as_dict() for a in emergency.plans.past()])
@@ -81,8 +88,17 @@ async def contacts_page(page: PageRequest) -> web.Response:
 
 
 def _detail(event: Event) -> str:
+    """The plan and, for an activation or a stand-down, each outcome's count and what failed."""
     data = event.data
-    return str(data.get("plan") or data.get("name") or "")
+    said = str(data.get("plan") or data.get("name") or "")
+    if "outcomes" in data:
+        said += ": " + ", ".join(f"{count} {outcome}" for outcome, count in sorted(data["outcomes"].items()))
+        failed = [r["target"] for r in data.get("results", ()) if r["outcome"] == "failed"]
+        if failed:
+            said += f" ({', '.join(failed)})"
+    elif "state" in data:
+        said += f": {data['entity_id']} {data['state']}"
+    return said
 
 
 PAGES: Final = (

@@ -193,6 +193,8 @@ async def test_the_pages_by_role_and_the_acts_behind_csrf(tmp_path: Path):
             assert status == 303 and hub.states.get("emergency.fire").attributes["activated_by"] == "guard1"
             status, text, _ = await guard.get("/dashboard/emergency/plans")
             assert "smoke in B1" in text and "notify.nowhere" in text and "stand_down" in text
+            assert "fire: 1 confirmed, 1 failed (notify.nowhere)" in text, "the activation in the live events"
+            assert "type=emergency.activated" in text
             assert (await guard.post("/dashboard/emergency/plans/earthquake/activate", {"reason": "x"}))[0] == 403
             for path in ("supplies", "contacts"):
                 assert (await guard.get(f"/dashboard/emergency/{path}"))[0] == 200
