@@ -11,13 +11,14 @@ docs/billing.md is the guide.
 """
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core import hookimpl
 from xiaoqu.core.services import register_services, service_names
 
-from . import escalation, helpers, runtime
+from . import cli, escalation, helpers, runtime
 from .arrears import Arrears
 from .billing import Billing
 from .const import DOMAIN, EVENT_ARREARS_CLEARED, EVENT_PAYMENT_APPLIED, ROLE_PERMISSIONS
@@ -49,6 +50,7 @@ def xiaoqu_services() -> list[str]:
 async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
     billing = await runtime.set_up(hub, config)
     register_services(hub, DOMAIN, [*SERVICES, *escalation.SERVICES])
+    cli.offer(hub)
     await escalation.set_up(hub, billing, config.get("escalation"))
 
 
@@ -66,3 +68,8 @@ def xiaoqu_role_permissions() -> dict[str, list[str]]:
 @hookimpl
 def xiaoqu_template_helpers(hub: Hub) -> dict[str, Callable[..., Any]]:
     return {**helpers.template_helpers(hub), **escalation.template_helpers(hub)}
+
+
+@hookimpl
+def xiaoqu_cli(subparsers: argparse._SubParsersAction) -> None:
+    cli.register(subparsers)

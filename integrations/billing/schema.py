@@ -28,6 +28,7 @@ from .const import ALLOCATIONS, DEFAULT_DUE_DAY, HALF_UP, KINDS, LATE_FEE_FIRST,
 from .escalation import ESCALATION_SCHEMA
 from .fees import parse_period
 from .latefee import LATE_FEE_SCHEMA, percent
+from .reports import KINDS as REPORT_KINDS
 
 HOUSEHOLD: Final = vol.All(string, vol.Match(r"^[A-Za-z0-9-]{1,32}$", msg="expected a household id such as 1-2-0601"))
 PAYMENT_ID: Final = vol.All(string, vol.Match(r"^[\w.:-]{1,64}$",
@@ -209,3 +210,5 @@ BANK_IMPORT_SCHEMA: Final = vol.Schema({
     vol.Required("text"): vol.All(str, vol.Length(min=1, max=20_000_000, msg="expected the file's text, up to 20 MB")),
     vol.Optional("source", default="result file"): vol.All(string, vol.Length(max=200))})
 EMPTY_SCHEMA: Final = vol.Schema({})
+REPORT_SCHEMA: Final = vol.Schema({vol.Required("kind"): vol.In(REPORT_KINDS, msg=f"expected one of {', '.join(REPORT_KINDS)}"),
+                                   vol.Optional("start"): day, vol.Optional("end"): day})

@@ -7,6 +7,7 @@ from typing import Any, Final
 
 from xiaoqu.core.services import ServiceCall, ServiceSpec, SupportsResponse
 
+from . import reports
 from .callers import approver, check_household
 from .const import (
     SERVICE_ARREARS,
@@ -22,6 +23,7 @@ from .const import (
     SERVICE_READING,
     SERVICE_REFUND,
     SERVICE_REISSUE,
+    SERVICE_REPORT,
     SERVICE_RUN,
     SERVICE_VACANCY,
     SERVICE_WAIVE,
@@ -40,6 +42,7 @@ from .schema import (
     READING_SCHEMA,
     REFUND_SCHEMA,
     REISSUE_SCHEMA,
+    REPORT_SCHEMA,
     RUN_SCHEMA,
     VACANCY_SCHEMA,
     WAIVE_SCHEMA,
@@ -134,6 +137,12 @@ def bank_unmatched(call: ServiceCall) -> dict[str, Any]:
     return {"rows": get_billing(call.hub).bank.unmatched()}
 
 
+async def report(call: ServiceCall) -> dict[str, Any]:
+    data = call.data
+    built = await reports.build(get_billing(call.hub), data["kind"], start=data.get("start"), end=data.get("end"))
+    return built.as_dict()
+
+
 SERVICES: Final = [
     ServiceSpec(SERVICE_LATE_FEE, late_fee, LATE_FEE_CALL,
                 "The site's late fee on a principal overdue some days, with the arithmetic", SupportsResponse.ONLY),
@@ -178,6 +187,9 @@ SERVICES: Final = [
     ServiceSpec(SERVICE_BANK_IMPORT, bank_import, BANK_IMPORT_SCHEMA,
                 "Import the bank's result file: collected rows paid once, failed rows kept with the bank's reason, "
                 "unmatched rows listed; importing it again changes nothing", SupportsResponse.OPTIONAL),
+    ServiceSpec(SERVICE_REPORT, report, REPORT_SCHEMA,
+                "A statement reconciled with the ledger: collection, receivables, ageing, income, arrears_list or "
+                "collection_rate", SupportsResponse.ONLY),
     ServiceSpec(SERVICE_BANK_UNMATCHED, bank_unmatched, EMPTY_SCHEMA,
                 "The bank result rows that moved no money, with why, for a person to resolve", SupportsResponse.ONLY),
 ]
