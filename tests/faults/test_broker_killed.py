@@ -80,7 +80,7 @@ class Readers:
     def resend(self, older_than: float) -> None:
         now = time.monotonic()
         for request_id in self.unanswered:
-            if now - self.sent_at[request_id] >= older_than:
+            if self._client is not None and now - self.sent_at[request_id] >= older_than:
                 self.repeats += 1
                 self.sent_at[request_id] = now
                 self.publish(request_id)
