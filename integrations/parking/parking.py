@@ -298,7 +298,7 @@ class Parking:
     def _stay(session: Session) -> str | None:
         if session.entered_at is None or session.quoted_at is None:
             return None
-        return duration(timedelta(seconds=session.quoted_at - session.entered_at))
+        return duration(timedelta(seconds=max(0.0, session.quoted_at - session.entered_at)))  # a clock set back
 
     def let_out(self, session: Session, read: Read | None, context: Context, rule: str, *,
                  by_hand: str | None = None) -> None:

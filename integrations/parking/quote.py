@@ -13,6 +13,9 @@
   space, a pass or a permission in force leaves free; any other pays the lot's
   ``unmatched_fee_fen``, else the tariff's fee for a stay of ``unmatched_hours`` ending now
   (24 h by default: a day's fee, which a daily cap bounds). The first quote stands.
+- **The clock reads before the entry** (set back by an NTP correction after the car came in)
+  for a car charged from its entry: the stay cannot be measured, so it is charged as a car
+  with no entry on record, the clock named in the first line; it never leaves free for it.
 """
 from __future__ import annotations
 
@@ -62,6 +65,11 @@ def quote(session: Session, lot: Lot, now: float, tz: tzinfo, monthly: MonthlyPa
             return Quote(paid_then.fen, [*paid_then.lines, f"paid {yuan(session.paid_fen)} by "
                                          f"{_when(session.paid_through, tz)}; left within the {lot.grace_minutes} min "
                                          "grace after it: charged the stay until then"])
+    if session.entered_at is not None and start <= session.entered_at and now < session.entered_at:
+        unmeasured = unmatched(lot, now, tz)
+        return Quote(unmeasured.fee_fen, [f"the hub's clock ({_when(now, tz)}) reads before the entry "
+                                          f"({_when(session.entered_at, tz)}): the stay cannot be measured",
+                                          *unmeasured.lines])
     if now <= begin:
         what = "pass" if session.kind == PASS else "permission"
         return Quote(0, [session.reason, f"its {what} runs until {_when(begin, tz)}: not charged"])

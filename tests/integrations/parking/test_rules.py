@@ -155,9 +155,9 @@ async def test_another_households_space_or_car_is_not_taken(tmp_path, broker):
         assert (status, message) == (400, f"session {sessions['粤B20003']} is not 粤B2***2's: check the plate or the session")
         status, _ = await site.call("resident", "sessions", {})
         assert status == 403
-        status, _ = await site.call("guard", "pay", {"plate": "粤B20002", "amount_fen": 100, "payment_id": "p-9",
-                                                     "method": "cash"})
-        assert status == 403
+        status, _ = await site.call("resident", "pay", {"plate": "粤B20002", "amount_fen": 100, "payment_id": "p-9",
+                                                        "method": "cash"})
+        assert status == 403  # guards take the fee at the booth; a resident cannot mark a car paid
         await site.read("cam-9", "粤A99999")  # a camera that is no lane's
         assert len(site.fired("parking_entry")) == 3 and not site.fired("parking_refused")
 
@@ -205,3 +205,17 @@ async def test_a_gate_that_does_not_confirm_opening_calls_the_guard(tmp_path, br
         assert attention["reason"] == ("the gate did not open: barrier.main_gate_lane_1 did not confirm opening within "
                                        "2 s (it reports closed)")
         assert site.last_shown("led-1")["lines"] == ["粤B1***1", "请稍候 保安处理中"]
+
+
+async def test_a_clock_set_back_after_an_entry_does_not_let_a_temporary_car_out_free(tmp_path, broker):
+    async with car_park(tmp_path, broker) as site:
+        await site.read("cam-1", "粤A66666")
+        site.clock.jump(site.clock.now() - timedelta(hours=1))  # an NTP correction: the hub's clock now reads before the entry
+        await site.read("cam-2", "粤A66666")
+        [due] = site.fired("parking_payment_due")
+        assert due["explanation"][0] == ("the hub's clock (2026-03-02 09:00) reads before the entry "
+                                         "(2026-03-02 10:00): the stay cannot be measured")
+        assert due["explanation"][1] == "no entry on record: charged as a stay of 24 h ending now"
+        _status, day = await site.call("manager", "fee", {"lot": "main", "entered_at": "2026-03-01T09:00:00+08:00",
+                                                          "exited_at": "2026-03-02T09:00:00+08:00"})
+        assert due["due_fen"] == day["fee_fen"] > 0 and site.commands(OUT_GATE) == []
