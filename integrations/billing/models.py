@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 
 @dataclass(slots=True)
@@ -76,5 +76,10 @@ class Receipt:
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Receipt:
-        known = {item.name for item in fields(cls)}
-        return cls(**{key: value for key, value in doc.items() if key in known})
+        if doc.keys() <= _RECEIPT_FIELDS:
+            return cls(**doc)
+        return cls(**{key: value for key, value in doc.items() if key in _RECEIPT_FIELDS})
+
+
+#: What a receipt's row may hold (a row of an older version may hold more; it is left out).
+_RECEIPT_FIELDS: Final = frozenset(item.name for item in fields(Receipt))

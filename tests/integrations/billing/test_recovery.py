@@ -31,7 +31,11 @@ KILLED_RUN = textwrap.dedent("""
 async def test_a_run_killed_after_the_ledger_posted_its_bills_is_made_good(tmp_path):
     killed = await asyncio.create_subprocess_exec(sys.executable, "-c", KILLED_RUN, str(tmp_path), cwd=ROOT,
                                                   stderr=asyncio.subprocess.PIPE)
-    _out, err = await asyncio.wait_for(killed.communicate(), 120)
+    try:
+        _out, err = await asyncio.wait_for(killed.communicate(), 120)
+    except TimeoutError:
+        killed.kill()
+        raise
     assert killed.returncode == 9, err.decode()
     async with billing_site(tmp_path) as site:
         ledger = site.billing.books.ledger
