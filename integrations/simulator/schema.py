@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from xiaoqu.core.validation import port, positive_int, string, time_of_day, vol
+from xiaoqu.core.validation import boolean, port, positive_int, string, time_of_day, vol
 
 
 def _speed(value: Any) -> float:
@@ -51,6 +51,8 @@ CONFIG_SCHEMA = vol.All(
         vol.Optional("speed", default=1.0): _speed,
         vol.Optional("start_at"): time_of_day,
         vol.Optional("seed", default=42): vol.Coerce(int),
+        #: The office bills each period and the residents pay, when the hub runs billing (billing.py).
+        vol.Optional("billing", default=True): boolean,
         vol.Optional("modbus_host", default="127.0.0.1"): string,
         vol.Optional("modbus_port", default=5020): _modbus_port,
         vol.Optional("mqtt"): vol.Schema({

@@ -18,6 +18,7 @@ from xiaoqu.core.const import EVENT_HUB_STARTED
 from .acme_device import AcmeMap
 from .actlog import ActLog
 from .barrier import BarrierGate
+from .billing import BILLING, Office
 from .cameras import CCTV, CameraStatuses
 from .const import DATA_SIMULATOR
 from .context import SimContext, Timers
@@ -82,6 +83,8 @@ class Simulator:
         self.visitors: VisitorDesk | None = None
         #: The cameras' NVR status reports, when the hub runs cctv (cameras.py).
         self.cameras: CameraStatuses | None = None
+        #: The property office's bills and the residents' payments, when the hub runs billing (billing.py).
+        self.office: Office | None = None
         #: The fire panel's alarm output (fire_panel.py), for the emergency integration's fire linkage.
         self.fire_panel: FirePanel | None = None
 
@@ -121,6 +124,8 @@ class Simulator:
             self.visitors = VisitorDesk(ctx, apps, estate.households, estate.staff, self.readers, self.lanes)
         if CCTV in hub.config.raw:
             self.cameras = CameraStatuses(ctx, hub.config.raw[CCTV])
+        if config["billing"] and BILLING in hub.config.raw:
+            self.office = Office(ctx, estate.households, config["seed"])
         everything = [*self.controller_connections, *self.connections]
         for connection in everything:
             connection.start()
@@ -164,6 +169,8 @@ class Simulator:
         self.staff_day.start()
         if self.cameras is not None:
             self.cameras.start()
+        if self.office is not None and self.office.available:
+            self.office.start()
 
     async def stop(self) -> None:
         """Stop the simulated devices that talk MQTT and the traffic; the barrier controllers'
