@@ -10,7 +10,7 @@ NAVIGATION = {"zh_CN": ["概览", "实时事件"], "en": ["Overview", "Live even
 
 
 def navigation(page: Page) -> list[str]:
-    return [text.strip() for text in page.locator("header nav a").all_inner_texts()][:2]
+    return [text.strip() for text in page.locator("header nav > a").all_inner_texts()][:2]  # not inside a group
 
 
 def switch_to(page: Page, language: str) -> None:
