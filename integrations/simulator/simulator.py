@@ -17,6 +17,7 @@ from xiaoqu.core.const import EVENT_HUB_STARTED
 
 from .acme_device import AcmeMap
 from .actlog import ActLog
+from .apps import NOTICES, TICKETS, ResidentApps
 from .barrier import BarrierGate
 from .billing import BILLING, Office
 from .cameras import CCTV, CameraStatuses
@@ -32,6 +33,7 @@ from .patrol import PatrolWand
 from .pos import PosDevice
 from .profile import SimClock
 from .readers import DoorReader
+from .service_desk import ServiceDesk
 from .smart_home import KINDS, SmartHomeDevice, home_prefix, own_connection, zigbee_bridge
 from .staff import StaffDay
 from .traffic import Traffic
@@ -81,6 +83,10 @@ class Simulator:
         self.staff_day: StaffDay | None = None
         #: The guard's booth and the hosts' apps, when the hub runs visitors (visitors.py).
         self.visitors: VisitorDesk | None = None
+        #: The residents' apps and the office's service desk, when the hub runs tickets or notices
+        #: (apps.py, service_desk.py).
+        self.apps: ResidentApps | None = None
+        self.desk: ServiceDesk | None = None
         #: The cameras' NVR status reports, when the hub runs cctv (cameras.py).
         self.cameras: CameraStatuses | None = None
         #: The property office's bills and the residents' payments, when the hub runs billing (billing.py).
@@ -118,10 +124,16 @@ class Simulator:
         self.pos = [PosDevice(ctx, terminal) for terminal in estate.pos_terminals]
         self._smart_home(ctx, broker, prefix)
         self.fire_panel = FirePanel(gateway, hub.config.site, prefix)
-        if VISITORS in hub.config.raw:
+        raw = hub.config.raw
+        if {VISITORS, TICKETS, NOTICES} & raw.keys():
             apps = household_apps(hub, broker)
             self.connections.append(apps)
-            self.visitors = VisitorDesk(ctx, apps, estate.households, estate.staff, self.readers, self.lanes)
+            if VISITORS in raw:
+                self.visitors = VisitorDesk(ctx, apps, estate.households, estate.staff, self.readers, self.lanes)
+            if TICKETS in raw or NOTICES in raw:
+                self.apps = ResidentApps(ctx, apps, estate.households, config["seed"])
+                self.desk = ServiceDesk(ctx, estate.households, estate.staff, config["seed"])
+                self.apps.answer_desk = self.desk.resident_answered
         if CCTV in hub.config.raw:
             self.cameras = CameraStatuses(ctx, hub.config.raw[CCTV])
         if config["billing"] and BILLING in hub.config.raw:
@@ -169,6 +181,9 @@ class Simulator:
         self.staff_day.start()
         if self.cameras is not None:
             self.cameras.start()
+        if self.apps is not None and self.desk is not None:
+            self.apps.start()
+            self.desk.start()
         if self.office is not None and self.office.available:
             self.office.start()
 

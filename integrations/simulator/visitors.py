@@ -207,7 +207,7 @@ class VisitorDesk:
 
     def _on_request(self, topic: str, payload: bytes) -> None:
         """A household is asked (by the simulated guard or by staff on the dashboard): its app answers."""
-        visit_id = _json(payload).get("visit_id")
+        visit_id = json_object(payload).get("visit_id")
         if not isinstance(visit_id, str):
             return
         household = topic.split("/")[-3]  # .../household/<id>/visitors/request
@@ -221,7 +221,7 @@ class VisitorDesk:
                          lambda: self.apps.publish(topic, {"accept": accept}, qos=1, retain=False))
 
     def _on_status(self, _topic: str, payload: bytes) -> None:
-        data = _json(payload)
+        data = json_object(payload)
         guest = self.guests.get(str(data.get("visit_id")))
         if guest is None or guest.state != "waiting" or data.get("step") != "answered":
             return
@@ -245,7 +245,7 @@ class VisitorDesk:
     # --- 3. on foot: the pass at the gates -----------------------------------------------
 
     def _on_pass(self, _topic: str, payload: bytes) -> None:
-        data = _json(payload)
+        data = json_object(payload)
         guest = self.guests.get(str(data.get("visit_id")))
         token = data.get("token")
         if guest is None or not isinstance(token, str):
@@ -317,7 +317,8 @@ def _period(value: Any, default: timedelta) -> timedelta:
         return default
 
 
-def _json(payload: bytes) -> dict[str, Any]:
+def json_object(payload: bytes) -> dict[str, Any]:
+    """A message's JSON object; {} for anything else (an app ignores what it cannot read)."""
     try:
         data = json.loads(payload)
     except ValueError:
