@@ -25,6 +25,7 @@ from xiaoqu.core.bus import Context
 from xiaoqu.core.errors import HubError, ServiceValidationError
 from xiaoqu.core.ledger import LedgerRefused, Transaction
 from xiaoqu.core.money import yuan
+from xiaoqu.integrations.notices import get_notices
 
 from .arrears import Arrears, accruing, arrears_of
 from .bank import BankCollection
@@ -46,7 +47,7 @@ from .const import (
     LATE_FEE,
     LATE_FEE_FIRST,
     NOTICE_REF,
-    NOTICES_AT_ONCE,
+    NOTICE_TEMPLATE,
     PRINCIPAL,
     PURPOSE,
     USAGE,
@@ -311,10 +312,11 @@ class Billing:
         total = sum(bill.total_fen for bill, _lines in issued)
         _LOGGER.info("Billing run %s: %d bills, %s; %d households already billed; %d could not be priced",
                      period, len(issued), yuan(total), already, len(skipped))
-        self._audit(AUDIT_RUN, context, period=period, notices=len(issued), total_fen=total)
-        await self._send_notices(issued, context)
+        accepted = await self._send_notices(period, issued, context)
+        self._audit(AUDIT_RUN, context, period=period, notices=len(issued), total_fen=total,
+                    notices_accepted=accepted)
         return {"period": period, "notices": len(issued), "total_fen": total, "already_billed": already,
-                "skipped": skipped}
+                "skipped": skipped, "notices_accepted": accepted}
 
     async def _take_bills(self, issued: list[tuple[Bill, list[Line]]]) -> None:
         """Bills the ledger holds into memory and ``billing.db``, each paid by the credit its
@@ -332,32 +334,36 @@ class Billing:
         uses = [(bill, min(self.books.credit(bill.household), bill.total_fen)) for bill in bills]
         await asyncio.gather(*(self.books.use_credit(bill.id, bill.household, fen) for bill, fen in uses if fen > 0))
 
-    async def _send_notices(self, issued: list[tuple[Bill, list[Line]]], context: Context | None) -> None:
-        """Each new bill's fee notice through notices, when notices is set up; a notice that
-        cannot be sent is logged and the bill stands. Sent ``NOTICES_AT_ONCE`` at a time: a run
-        of 10,000 households waits for the slowest channel of each batch, not for each in turn,
-        and no channel is handed 10,000 deliveries at once."""
-        if not issued or not self.hub.services.has("notices", "send"):
-            return
+    async def _send_notices(self, period: str, issued: list[tuple[Bill, list[Line]]],
+                            context: Context | None) -> int | None:
+        """The new bills' fee notices handed to notices in one batch (``send_many``): every
+        notice and its pending deliveries kept in one write, then delivered in the background.
+        How many notices were accepted; None when notices is not set up. A batch notices
+        refuses (one notice that cannot be made refuses them all) is logged; the bills stand."""
+        if not issued:
+            return 0
+        try:
+            notices = get_notices(self.hub)
+        except HubError:
+            return None
         today = self.today()
-        caller = context or Context(source="billing")
-        gate = asyncio.Semaphore(NOTICES_AT_ONCE)
-
-        async def send(bill: Bill, lines: list[Line]) -> None:
+        items = []
+        for bill, lines in issued:
             owing = self.arrears(bill.household, today)
-            data = {"household": bill.household, "period": bill.period, "total_fen": bill.total_fen,
-                    "due": bill.due.isoformat(), "outstanding_fen": owing.outstanding_fen,
-                    "late_fee_fen": owing.late_fee_fen, "deadline": None,
-                    "lines": [{"item": line.name, "amount_fen": line.amount_fen, "why": line.why} for line in lines]}
-            async with gate:
-                try:
-                    await self.hub.services.call("notices", "send", {
-                        "to": {"household": bill.household}, "template": "fee_notice",
-                        "ref": f"{NOTICE_REF}{bill.id}", "data": data}, context=caller, return_response=True)
-                except (HubError, ValueError) as err:
-                    _LOGGER.error("Billing: the fee notice of bill %s was not sent: %s", bill.id, err)
-
-        await asyncio.gather(*(send(bill, lines) for bill, lines in issued))
+            items.append({"to": {"household": bill.household}, "template": NOTICE_TEMPLATE,
+                          "ref": f"{NOTICE_REF}{bill.id}", "data": {
+                              "household": bill.household, "period": bill.period, "total_fen": bill.total_fen,
+                              "due": bill.due.isoformat(), "outstanding_fen": owing.outstanding_fen,
+                              "late_fee_fen": owing.late_fee_fen, "deadline": None,
+                              "lines": [{"item": line.name, "amount_fen": line.amount_fen, "why": line.why}
+                                        for line in lines]}})
+        try:
+            answer = await notices.send_many(items, context=context or Context(source="billing"))
+        except (HubError, ValueError) as err:
+            _LOGGER.error("Billing run %s: its %d fee notices were not sent: %s", period, len(items), err)
+            return 0
+        accepted: int = answer["accepted"]
+        return accepted
 
     async def on_acknowledged(self, event: Event) -> None:
         """``notice_acknowledged`` of a fee notice (ref ``billing:<bill>``): the household's signature."""

@@ -80,8 +80,6 @@ PURPOSE: Final = "billing"
 NOTICE_TEMPLATE: Final = "fee_notice"
 NOTICE_REF: Final = "billing:"
 EVENT_NOTICE_ACKNOWLEDGED: Final = "notice_acknowledged"
-#: Fee notices a run has in flight at once (each a ``notices.send``).
-NOTICES_AT_ONCE: Final = 50
 
 EVENT_PAYMENT_APPLIED: Final = "billing.payment_applied"
 EVENT_ARREARS_CLEARED: Final = "billing.arrears_cleared"

@@ -50,6 +50,8 @@ ROLE_PERMISSIONS: Final = {
 
 # Audit acts, besides the core's record of every call.
 AUDIT_SENT: Final = "notice_sent"
+#: A batch of notices accepted together (``send_many``: how many, to how many households).
+AUDIT_SENT_MANY: Final = "notices_sent"
 AUDIT_ACKNOWLEDGED: Final = "notice_acknowledged"
 #: Staff signed for a household (with their reason).
 AUDIT_ACKNOWLEDGED_FOR: Final = "notice_acknowledged_for_household"

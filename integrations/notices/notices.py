@@ -20,8 +20,9 @@ import asyncio
 import dataclasses
 import json
 import logging
+import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,7 @@ from .const import (
     AUDIT_CANCELLED,
     AUDIT_REFUSED,
     AUDIT_SENT,
+    AUDIT_SENT_MANY,
     CANCELLED,
     DELIVERED,
     DELIVERY_STATUSES,
@@ -115,11 +117,14 @@ class Notices:
 
     def start(self) -> None:
         """Finish the sendings a stop interrupted; timers for what is scheduled."""
+        interrupted = []
         for notice in list(self.notices.values()):
             if notice.status == SENDING:
-                self.hub.create_task(self._finish(notice.id), name=f"notices: finish {notice.id}")
+                interrupted.append(notice.id)
             elif notice.waiting:
                 self._schedule(notice)
+        if interrupted:
+            self.hub.create_task(self._finish(interrupted), name=f"notices: finish {len(interrupted)} sendings")
         self.hub.create_task(self.sweep(), name="notices: first sweep")
 
     async def stop(self) -> None:
@@ -203,6 +208,59 @@ class Notices:
     async def send_checked(self, data: Mapping[str, Any], caller: Caller) -> dict[str, Any]:
         """``data`` as ``SEND_SCHEMA`` left it, from ``caller``."""
         now = self.hub.clock.time()
+        draft = self._prepare(data, caller, now, texts.Renderer(self.hub))
+        async with self._lock:
+            notice = draft.changed(id=self._new_id())
+            await self._save(notice)
+        audit(self.hub, AUDIT_SENT, caller, notice=notice.id, template=notice.template, ref=notice.ref,
+              to=list(notice.to), households=len(notice.recipients), channels=list(notice.channels),
+              at=iso(notice.next_at, self.tz))
+        if notice.next_at is None:
+            await self._sending(notice.id)
+        else:
+            self._schedule(notice)
+        return {"notice_id": notice.id, "recipients": list(notice.recipients),
+                "status": self.notices[notice.id].status, "next_at": iso(notice.next_at, self.tz)}
+
+    async def send_many(self, items: Iterable[Mapping[str, Any]], *, context: Context | None = None
+                        ) -> dict[str, Any]:
+        """Many notices, each sent now, accepted together (billing's fee notices of a run):
+        each item (``to``, ``template`` or ``title`` and ``body``, ``data``, ``channels``, ``ref``;
+        no ``at`` or ``repeat``) checked as ``send`` checks one, then every notice and its pending
+        deliveries written in one transaction, then delivered in the background
+        (``PARALLEL_DELIVERIES`` at a time across all of them). ``{"accepted": n, "notices":
+        [{"notice_id", "ref", "recipients"}]}`` in the items' order. One item that is wrong
+        refuses the whole batch, naming it (``items[3]: to[0].household: ...``), nothing kept."""
+        caller = caller_of(self.hub, context)
+        now = self.hub.clock.time()
+        drafts = []
+        renderer = texts.Renderer(self.hub)
+        for index, item in enumerate(items):
+            try:
+                drafts.append(self._prepare(_item_checked(item), caller, now, renderer))
+            except ServiceValidationError as err:
+                raise type(err)(f"items[{index}]: {err}") from None
+        async with self._lock:
+            taken: set[str] = set()
+            started = [self._started(draft.changed(id=self._new_id(taken)), draft.recipients, now)
+                       for draft in drafts]
+            await self.rows.write([change for notice, pending in started for change in _changes(notice, pending)])
+            for notice, pending in started:
+                self._keep(notice, pending)
+        notices = [notice for notice, _pending in started]
+        audit(self.hub, AUDIT_SENT_MANY, caller, notices=len(notices),
+              households=sum(len(notice.recipients) for notice in notices),
+              templates=sorted({notice.template or "" for notice in notices}),
+              channels=sorted({name for notice in notices for name in notice.channels}),
+              refs=os.path.commonprefix([notice.ref or "" for notice in notices]) or None)
+        if notices:
+            self.hub.create_task(self._finish([notice.id for notice in notices]),
+                                 name=f"notices: send {len(notices)} notices")
+        return {"accepted": len(notices), "notices": [
+            {"notice_id": notice.id, "ref": notice.ref, "recipients": list(notice.recipients)} for notice in notices]}
+
+    def _prepare(self, data: Mapping[str, Any], caller: Caller, now: float, renderer: texts.Renderer) -> Notice:
+        """A notice checked whole from ``data`` (as ``SEND_SCHEMA`` left it), not yet kept (no id)."""
         to = tuple(data["to"])
         households = recipients.households(self.residents, to)
         channels = self._channels_checked(data.get("channels"))
@@ -212,28 +270,17 @@ class Notices:
         if len(households) == 1 and "household" not in variables:
             variables["household"] = households[0]
         personal = "household" not in variables and texts.uses(self.hub, parts, "household")
-        words = texts.render_each(self.hub, name, parts, variables, households if personal else [None])
+        words = renderer.render_each(name, parts, variables, households if personal else [None])
         title, body = next(iter(words.values()))
         if personal:
             self._storable(variables)
         next_at = self._at_checked(data.get("at"), now)
         repeat = data.get("repeat")
-        async with self._lock:
-            notice = Notice(self._new_id(), title, body, to, channels, now, caller.name,
-                            SCHEDULED if next_at is not None else SENDING, name, data.get("ref"),
-                            recipients=tuple(households), next_at=next_at,
-                            every=repeat["every"].total_seconds() if repeat else None,
-                            count=repeat["count"] if repeat else 1,
-                            parts=dict(parts) if personal else None, variables=variables if personal else None)
-            await self._save(notice)
-        audit(self.hub, AUDIT_SENT, caller, notice=notice.id, template=name, ref=notice.ref, to=list(to),
-              households=len(households), channels=list(channels), at=iso(next_at, self.tz))
-        if next_at is None:
-            await self._sending(notice.id)
-        else:
-            self._schedule(notice)
-        return {"notice_id": notice.id, "recipients": households, "status": self.notices[notice.id].status,
-                "next_at": iso(next_at, self.tz)}
+        return Notice("", title, body, to, channels, now, caller.name, SCHEDULED if next_at is not None else SENDING,
+                      name, data.get("ref"), recipients=tuple(households), next_at=next_at,
+                      every=repeat["every"].total_seconds() if repeat else None,
+                      count=repeat["count"] if repeat else 1,
+                      parts=dict(parts) if personal else None, variables=variables if personal else None)
 
     @staticmethod
     def _storable(variables: Mapping[str, Any]) -> None:
@@ -277,9 +324,12 @@ class Notices:
             raise NoticeError(f"at: {datetime.fromtimestamp(when, self.tz):%Y-%m-%d %H:%M} has passed")
         return when if when > now else None
 
-    def _new_id(self) -> str:
-        while (candidate := f"N{secrets.token_hex(4).upper()}") in self.notices:
+    def _new_id(self, taken: set[str] | None = None) -> str:
+        """A new notice id; ``taken``: the ids a batch drew already (added to it)."""
+        while (candidate := f"N{secrets.token_hex(4).upper()}") in self.notices or (taken and candidate in taken):
             pass
+        if taken is not None:
+            taken.add(candidate)
         return candidate
 
     async def _sending(self, notice_id: str) -> None:
@@ -289,70 +339,125 @@ class Notices:
             notice = self.notices.get(notice_id)
             if notice is None or notice.status == CANCELLED:
                 return
-            now = self.hub.clock.time()
             try:
                 households = recipients.households(self.residents, notice.to)
             except recipients.NoRecipients as err:  # everyone moved out since it was scheduled
                 _LOGGER.error("notices: %s was not sent: %s", notice.id, err)
                 households = []
-            unsigned = [household for household in households if household not in notice.signed]
-            sendings = notice.sendings + 1
-            more = notice.every is not None and sendings < notice.count
-            notice = notice.changed(status=SENDING, recipients=tuple(sorted({*notice.recipients, *households})),
-                                    sendings=sendings, last_sent_at=now,
-                                    next_at=now + notice.every if more and notice.every else None)
-            pending = [Delivery(notice.id, household, channel, attempts=self._attempts(notice.id, household, channel))
-                       for household in unsigned for channel in notice.channels]
-            await self.rows.write([Change(TABLE_NOTICES, notice.id, notice.as_doc()),
-                                   *(Change(TABLE_DELIVERIES, d.key, d.as_doc()) for d in pending)])
-            self.notices[notice.id] = notice
-            found = self.deliveries.setdefault(notice.id, {})
-            for delivery in pending:
-                found[(delivery.household, delivery.channel)] = delivery
-        self.hub.create_task(self._finish(notice.id), name=f"notices: send {notice.id}")
+            notice, pending = self._started(notice, households, self.hub.clock.time())
+            await self.rows.write(_changes(notice, pending))
+            self._keep(notice, pending)
+        self.hub.create_task(self._finish([notice.id]), name=f"notices: send {notice.id}")
+
+    def _started(self, notice: Notice, households: Iterable[str], now: float) -> tuple[Notice, list[Delivery]]:
+        """``notice`` as a sending to ``households`` begins (at ``now``) and the deliveries it
+        makes: one per household that has not signed and channel, pending."""
+        households = list(households)
+        sendings = notice.sendings + 1
+        more = notice.every is not None and sendings < notice.count
+        notice = notice.changed(status=SENDING, recipients=tuple(sorted({*notice.recipients, *households})),
+                                sendings=sendings, last_sent_at=now,
+                                next_at=now + notice.every if more and notice.every else None)
+        pending = [Delivery(notice.id, household, channel, attempts=self._attempts(notice.id, household, channel))
+                   for household in households if household not in notice.signed for channel in notice.channels]
+        return notice, pending
+
+    def _keep(self, notice: Notice, pending: Iterable[Delivery]) -> None:
+        """A begun sending into memory (once written)."""
+        self.notices[notice.id] = notice
+        found = self.deliveries.setdefault(notice.id, {})
+        for delivery in pending:
+            found[(delivery.household, delivery.channel)] = delivery
 
     def _attempts(self, notice_id: str, household: str, channel: str) -> int:
         before = self.deliveries.get(notice_id, {}).get((household, channel))
         return before.attempts if before is not None else 0
 
-    async def _finish(self, notice_id: str) -> None:
-        """Make a sending's pending deliveries, then close the sending."""
-        notice = self.notices[notice_id]
-        pending = [d for d in self.deliveries.get(notice_id, {}).values() if d.status == PENDING]
-        message = Message(notice.id, notice.title, notice.body, iso(notice.last_sent_at, self.tz) or "",
-                          notice.template, notice.ref, notice.to)
-        gate = asyncio.Semaphore(PARALLEL_DELIVERIES)
-
-        async def one(delivery: Delivery) -> None:
-            async with gate:
-                await self._deliver(message, delivery)
-
-        await asyncio.gather(*(one(delivery) for delivery in pending))
-        if notice.parts is None and any("household" not in target for target in notice.to):
-            for name in notice.channels:
-                try:
-                    await self.channels[name].broadcast(message)
-                except Exception as err:  # a display's trouble is the display's; the notice went out
-                    _LOGGER.warning("notices: %s could not show %s on its displays: %s", name, notice.id, err)
-        async with self._lock:
+    async def _finish(self, notice_ids: list[str]) -> None:
+        """Make the pending deliveries of sendings, ``PARALLEL_DELIVERIES`` at a time across all
+        of them, and close each sending once its deliveries are made. Results are written as
+        they come, grouped: whatever finished while the last write was under way goes in the
+        next one, with the sendings it closed (a sending is closed in the write holding its last
+        result, so a stop never leaves a closed sending with a pending delivery)."""
+        left: dict[str, int] = {}
+        work: list[tuple[Message, Delivery]] = []
+        for notice_id in notice_ids:
             notice = self.notices[notice_id]
-            if notice.status != SENDING:
-                return
-            notice = notice.changed(status=SCHEDULED if notice.next_at is not None else SENT)
-            await self._save(notice)
-        if notice.waiting:
-            self._schedule(notice)
-        counts = self.counts(notice)
+            pending = [d for d in self.deliveries.get(notice_id, {}).values() if d.status == PENDING]
+            left[notice_id] = len(pending)
+            message = Message(notice.id, notice.title, notice.body, iso(notice.last_sent_at, self.tz) or "",
+                              notice.template, notice.ref, notice.to)
+            work.extend((message, delivery) for delivery in pending)
+        gate = asyncio.Semaphore(PARALLEL_DELIVERIES)
+        results: list[Delivery] = []
+        closing = [notice_id for notice_id, count in left.items() if count == 0]
+        writing = False
+
+        async def drain() -> None:
+            nonlocal writing
+            if writing:
+                return  # the write under way takes this result next
+            writing = True
+            try:
+                while results or closing:
+                    done, closed = results[:], closing[:]
+                    results.clear()
+                    closing.clear()
+                    await self._record(done, closed)
+            finally:
+                writing = False
+
+        async def one(message: Message, delivery: Delivery) -> None:
+            async with gate:
+                results.append(await self._deliver(message, delivery))
+            left[message.notice_id] -= 1
+            if not left[message.notice_id]:
+                await self._broadcast(message)
+                closing.append(message.notice_id)
+            await drain()
+
+        await asyncio.gather(*(one(message, delivery) for message, delivery in work))
+        await drain()
+
+    async def _broadcast(self, message: Message) -> None:
+        """A notice to everyone, a building or a unit, shown on the displays of its channels."""
+        notice = self.notices[message.notice_id]
+        if notice.parts is not None or all("household" in target for target in notice.to):
+            return
+        for name in notice.channels:
+            try:
+                await self.channels[name].broadcast(message)
+            except Exception as err:  # a display's trouble is the display's; the notice went out
+                _LOGGER.warning("notices: %s could not show %s on its displays: %s", name, notice.id, err)
+
+    async def _record(self, done: list[Delivery], closing: list[str]) -> None:
+        """Delivery results and the sendings they close, in one transaction; then ``notice_sent``
+        for each sending closed."""
+        async with self._lock:
+            closed = [notice.changed(status=SCHEDULED if notice.next_at is not None else SENT)
+                      for notice in (self.notices[notice_id] for notice_id in closing) if notice.status == SENDING]
+            await self.rows.write([*(Change(TABLE_DELIVERIES, d.key, d.as_doc()) for d in done),
+                                   *(Change(TABLE_NOTICES, notice.id, notice.as_doc()) for notice in closed)])
+            for delivery in done:
+                self.deliveries.setdefault(delivery.notice, {})[(delivery.household, delivery.channel)] = delivery
+            for notice in closed:
+                self.notices[notice.id] = notice
+        for notice in closed:
+            if notice.waiting:
+                self._schedule(notice)
+            self._fire_sent(notice)
+
+    def _fire_sent(self, notice: Notice) -> None:
+        deliveries = self.deliveries.get(notice.id, {}).values()
         self.hub.bus.fire(EVENT_SENT, {"notice_id": notice.id, "template": notice.template, "ref": notice.ref,
                                        "recipients": list(notice.recipients), "channels": list(notice.channels),
                                        "sending": notice.sendings, "deliveries": {
-                                           "sent": sum(1 for d in self.deliveries.get(notice.id, {}).values()
-                                                       if d.status == DELIVERED),
-                                           "failed": sum(1 for d in self.deliveries.get(notice.id, {}).values()
-                                                         if d.status == FAILED)},
-                                       "households": counts})
+                                           "sent": sum(1 for d in deliveries if d.status == DELIVERED),
+                                           "failed": sum(1 for d in deliveries if d.status == FAILED)},
+                                       "households": self.counts(notice)})
 
-    async def _deliver(self, message: Message, delivery: Delivery) -> None:
+    async def _deliver(self, message: Message, delivery: Delivery) -> Delivery:
+        """Make one delivery; its result (not yet written)."""
         channel = self.channels.get(delivery.channel)
         try:
             if channel is None:
@@ -374,8 +479,7 @@ class Notices:
         if done.status == FAILED:
             _LOGGER.warning("notices: %s to %s by %s failed: %s", message.notice_id, done.household, done.channel,
                             done.reason)
-        await self.rows.put(TABLE_DELIVERIES, done.key, done.as_doc())
-        self.deliveries.setdefault(done.notice, {})[(done.household, done.channel)] = done
+        return done
 
     def _result(self, delivery: Delivery, status: str, reason: str | None) -> Delivery:
         return Delivery(delivery.notice, delivery.household, delivery.channel, status, reason, self.hub.clock.time(),
@@ -482,3 +586,21 @@ class Notices:
     async def _save(self, notice: Notice) -> None:
         await self.rows.put(TABLE_NOTICES, notice.id, notice.as_doc())
         self.notices[notice.id] = notice
+
+
+def _item_checked(item: Mapping[str, Any]) -> dict[str, Any]:
+    """One item of a batch, checked as ``send`` checks its data; a batch is sent now."""
+    asked = {key: value for key, value in item.items() if value is not None}
+    for key in ("at", "repeat"):
+        if key in asked:
+            raise NoticeError(f"{key}: a batch is sent now; send a scheduled or repeated notice on its own")
+    try:
+        return dict(SEND_SCHEMA(asked))
+    except vol.Invalid as err:
+        raise NoticeError(humanize_error(asked, err)) from None
+
+
+def _changes(notice: Notice, pending: Iterable[Delivery]) -> list[Change]:
+    """A begun sending's rows: the notice and its pending deliveries."""
+    return [Change(TABLE_NOTICES, notice.id, notice.as_doc()),
+            *(Change(TABLE_DELIVERIES, delivery.key, delivery.as_doc()) for delivery in pending)]

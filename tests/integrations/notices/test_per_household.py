@@ -52,8 +52,9 @@ async def test_a_template_without_household_is_rendered_once(site_dir: Path, bro
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     async with site(site_dir, broker) as here:
         renders: list[object] = []
-        each = texts.render_each
-        monkeypatch.setattr(texts, "render_each", lambda *args: renders.append(args[4]) or each(*args))
+        each = texts.Renderer.render_each
+        monkeypatch.setattr(texts.Renderer, "render_each",
+                            lambda self, *args: renders.append(args[3]) or each(self, *args))
         sent = await here.call("staff", "send", to={"all": True}, template="outage",
                                data={"what": "电", "area": "全小区", "start": "3月6日", "end": "3月6日", "reason": "检修"})
         assert renders == [[None]]
