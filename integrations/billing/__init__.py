@@ -22,6 +22,7 @@ from . import cli, escalation, helpers, runtime
 from .arrears import Arrears
 from .billing import Billing
 from .const import DOMAIN, EVENT_ARREARS_CLEARED, EVENT_PAYMENT_APPLIED, ROLE_PERMISSIONS
+from .dashboard_pages import register_pages
 from .fees import FeeItem, Line
 from .latefee import LateFee, LateFeeRule
 from .models import Bill, Receipt
@@ -52,6 +53,7 @@ async def xiaoqu_setup(hub: Hub, config: dict[str, Any]) -> None:
     register_services(hub, DOMAIN, [*SERVICES, *escalation.SERVICES])
     cli.offer(hub)
     await escalation.set_up(hub, billing, config.get("escalation"))
+    register_pages(hub)
 
 
 @hookimpl
