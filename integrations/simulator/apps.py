@@ -226,12 +226,12 @@ class ResidentApps:
             self.ctx.log.act("notices", "App of %s: reads %s «%s» and does not sign", household, notice,
                              data.get("title"))
             return
-        ack = f"{topic}/ack"
-        self._later(SIGN_AFTER, lambda: self._signs(household, notice, ack))
+        ack, title = f"{topic}/ack", data.get("title")
+        self._later(SIGN_AFTER, lambda: self._signs(household, notice, title, ack))
 
-    def _signs(self, household: str, notice: str, ack: str) -> None:
+    def _signs(self, household: str, notice: str, title: object, ack: str) -> None:
         self.connection.publish(ack, {"signed": True})
-        self.ctx.log.act("notices", "App of %s: signs %s", household, notice)
+        self.ctx.log.act("notices", "App of %s: signs %s «%s»", household, notice, title)
 
     def _later(self, span: tuple[float, float], act: Callable[[], None]) -> None:
         self.ctx.timers.later(self.ctx.sim.real_delay(self.rng.uniform(*span)), act)
