@@ -339,7 +339,8 @@ class Billing:
         """The new bills' fee notices handed to notices in one batch (``send_many``): every
         notice and its pending deliveries kept in one write, then delivered in the background.
         How many notices were accepted; None when notices is not set up. A batch notices
-        refuses (one notice that cannot be made refuses them all) is logged; the bills stand."""
+        refuses (one notice that cannot be made refuses them all) is logged; the bills stand.
+        ``outstanding_fen`` is what the household owes of earlier bills (往期欠费), this bill apart."""
         if not issued:
             return 0
         try:
@@ -353,7 +354,8 @@ class Billing:
             items.append({"to": {"household": bill.household}, "template": NOTICE_TEMPLATE,
                           "ref": f"{NOTICE_REF}{bill.id}", "data": {
                               "household": bill.household, "period": bill.period, "total_fen": bill.total_fen,
-                              "due": bill.due.isoformat(), "outstanding_fen": owing.outstanding_fen,
+                              "due": bill.due.isoformat(),
+                              "outstanding_fen": owing.outstanding_fen - self.books.due(bill.id),
                               "late_fee_fen": owing.late_fee_fen, "deadline": None,
                               "lines": [{"item": line.name, "amount_fen": line.amount_fen, "why": line.why}
                                         for line in lines]}})
