@@ -9,6 +9,7 @@ The API other integrations call (``api.py``; docs/mqtt.md has examples)::
     unsubscribe = await mqtt.subscribe(hub, "zigbee2mqtt/+/action", on_message, qos=1)
     await mqtt.publish(hub, "xiaoqu/demo/door/d1/command", {"action": "unlock"}, qos=1)
     mqtt.publish_nowait(hub, topic, payload)              # from plain (non-async) code
+    mqtt.publish_latest(hub, topic, payload, retain=True) # only the newest on the topic matters
     mqtt.register_device_message(hub, "reader/credential", "reader_credential", handler)
 
 ``on_message(message)`` gets a :class:`ReceiveMessage` (``topic``, ``payload`` bytes, ``qos``,
@@ -26,6 +27,7 @@ from . import runtime
 from .api import (
     get,
     publish,
+    publish_latest,
     publish_nowait,
     register_device_message,
     subscribe,
@@ -54,6 +56,7 @@ __all__ = [
     "Reply",
     "get",
     "publish",
+    "publish_latest",
     "publish_nowait",
     "register_device_message",
     "subscribe",

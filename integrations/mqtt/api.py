@@ -63,6 +63,18 @@ def publish_nowait(hub: Hub, topic: str, payload: PayloadType = None, qos: int =
     get(hub).client.publish_nowait(topic, payload, qos, retain)
 
 
+def publish_latest(hub: Hub, topic: str, payload: PayloadType = None, qos: int = 0, retain: bool = False) -> None:
+    """Publish a message of which only the newest on ``topic`` matters (a display's idle text):
+    it goes on the bulk lane, behind whatever the first lane holds (a device's answer is never
+    queued behind it), and one not yet sent is replaced by a newer one on the same topic. For a
+    bounded set of topics: the newest message taken on each is kept to send again if the
+    connection loses it."""
+    latest = get(hub).latest
+    if latest is None:
+        raise RuntimeError("the mqtt integration is not running")
+    latest.publish(topic, payload, qos, retain)
+
+
 def register_device_message(
     hub: Hub,
     kind: str,

@@ -15,6 +15,7 @@ from .device_trigger import DeviceTriggers
 from .diagnostics import RejectedMessagesSensor
 from .discovery import Discovery, DiscoveryBudget
 from .discovery_out import DiscoveryOut
+from .latest import LatestOnTopic
 from .models import MqttStats, Rejections
 from .schema import CONFIG_SCHEMA, EMBEDDED
 from .state_stream import StateStream
@@ -45,6 +46,7 @@ class MqttData:
     discovery: Discovery | None = None
     discovery_out: DiscoveryOut | None = None
     state_stream: StateStream | None = None
+    latest: LatestOnTopic | None = None
     _connected: asyncio.Event = field(default_factory=asyncio.Event)
 
     def connected_event(self) -> asyncio.Event:
@@ -66,7 +68,7 @@ class MqttData:
         }
 
     async def stop(self) -> None:
-        for part in (self.discovery_out, self.state_stream, self.discovery, self.router):
+        for part in (self.discovery_out, self.state_stream, self.latest, self.discovery, self.router):
             if part is not None:
                 await part.stop() if asyncio.iscoroutinefunction(part.stop) else part.stop()
         await self.client.stop()
@@ -133,6 +135,8 @@ async def setup_mqtt(hub: Hub, config: dict[str, Any]) -> MqttData:
             data.state_stream.start()
         if data.discovery_out is not None:
             data.discovery_out.start()
+        data.latest = LatestOnTopic(client)
+        data.latest.start()
         await hub.entities.add(DOMAIN, [RejectedMessagesSensor(rejections, stats)])
         await client.start()
         try:

@@ -58,10 +58,11 @@ class Displays:
                 self._by_lot.setdefault(lane.lot, []).append(lane.display)
 
     def guidance(self, count: Count) -> None:
-        """The lot's free spaces on every display of its lanes (retained)."""
+        """The lot's free spaces on every display of its lanes (retained), behind the gates'
+        commands and answers: only the newest count matters to a display (``publish_latest``)."""
         lines = guidance_lines(count)
         for display in self._by_lot.get(count.lot.id, ()):
-            self._publish(display, {"lines": lines, "mode": "idle", "colour": WHITE}, retain=True)
+            self._publish(display, {"lines": lines, "mode": "idle", "colour": WHITE}, retain=True, latest=True)
 
     def show(self, lane: Lane, lines: list[str], colour: str, *, voice: str | None = None, qr: str | None = None,
              seconds: int | None = None) -> None:
@@ -81,10 +82,10 @@ class Displays:
         if read_id is not None:
             get_lpr(self.hub).set_reply(read_id, GateReply(open=open, voice=text, text=text))
 
-    def _publish(self, display: str, payload: dict[str, Any], *, retain: bool) -> None:
+    def _publish(self, display: str, payload: dict[str, Any], *, retain: bool, latest: bool = False) -> None:
         try:
             topic = f"{mqtt.topic_root(self.hub)}/{DISPLAY_TOPIC.format(id=display)}"
-            mqtt.publish_nowait(self.hub, topic, {**payload, "ts": round(self.hub.clock.time(), 3)}, qos=1,
-                                retain=retain)
+            send = mqtt.publish_latest if latest else mqtt.publish_nowait
+            send(self.hub, topic, {**payload, "ts": round(self.hub.clock.time(), 3)}, qos=1, retain=retain)
         except RuntimeError as err:  # no mqtt on this hub: the displays cannot be reached
             _LOGGER.debug("Display %s not told (%s)", display, err)

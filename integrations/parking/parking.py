@@ -147,6 +147,7 @@ class Parking:
         line = f"余位 {count.free}"
         self._let_through(read, admission.shown, [mask_plate(plate), admission.shown, line], context,
                           f"{session.kind} {mask_plate(plate)}: {admission.rule}", session)
+        self._persist(session)  # after the arm's command: the car waits on the gate, not on the disk
         self._fire(EVENT_ENTRY, session, lane, context, kind=session.kind, rule=admission.rule, reason=admission.reason,
                    notes=admission.notes, occupied=count.occupied, free=count.free)
         _LOGGER.info("Parking %s: %s let in as %s (%s): %s%s; %d of %d spaces free", lane.id, mask_plate(plate),
@@ -162,8 +163,7 @@ class Parking:
                           rule=rule, household=who.household, space=who.space, charge_from=charge_from)
         self.sessions.add(session)
         self.occupancy.enter(lot.id, session.temporary_space)
-        self._persist(session)
-        return session
+        return session  # saved by the caller, after the gate is commanded (or with the guard's note)
 
     def _refuse(self, read: Read, admission: Admission) -> None:
         lane, shown = read.lane, admission.shown

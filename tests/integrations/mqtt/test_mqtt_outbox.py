@@ -70,3 +70,21 @@ async def test_a_burst_of_qos1_messages_all_arrive_in_order(hub_dir, broker):
             mine = [i for i in received if i % 3 == topic]
             assert mine == sorted(mine)  # per topic, in the order published
         assert mqtt.get(hub).stats.incoming_dropped == 0
+
+
+async def test_only_the_newest_latest_message_on_a_topic_goes_out_and_behind_the_answers(hub_dir, broker):
+    async with running_hub(hub_dir, {"mqtt": broker.hub_config()}) as hub:
+        async with MqttProbe(broker, "display/#", "answers/#") as probe:
+            for free in (120, 119, 118):  # three cars in one turn of the loop: one message per display
+                for display in ("led-1", "led-2"):
+                    mqtt.publish_latest(hub, f"display/{display}/show", {"free": free}, qos=1, retain=True)
+            mqtt.publish_nowait(hub, "answers/barrier", "open", qos=1)  # queued after, sent first
+            await probe.wait_until(lambda: len(probe.payloads("display/led-2/show")) == 1)
+            topics = [m.topic.value for m in probe.messages if not m.retain]
+            assert topics[0] == "answers/barrier"
+            assert [json.loads(p)["free"] for p in probe.payloads("display/led-1/show")] == [118]
+            latest = mqtt.get(hub).latest
+            assert latest is not None and latest.coalesced == 4
+            latest.lost(["display/led-1/show"])  # as if it had been in flight when the connection dropped
+            await probe.wait_until(lambda: len(probe.payloads("display/led-1/show")) == 2)
+            assert [json.loads(p)["free"] for p in probe.payloads("display/led-1/show")] == [118, 118]
