@@ -114,7 +114,7 @@ async def waive(page: PageRequest) -> web.Response:
 
 async def extend(page: PageRequest) -> web.Response:
     form = await Form.of(page)
-    data = {"bill": _bill_of(form, _household(page)), "until": form.required("until", N_("Until")), **_approved(form)}
+    data = {"bill": _bill_of(form, _household(page)), "until": form.required("until", N_("Extend to")), **_approved(form)}
     return await _change(page, SERVICE_EXTEND, N_("Extended"), data)
 
 

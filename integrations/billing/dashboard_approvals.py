@@ -14,7 +14,7 @@ from xiaoqu.core.money import yuan
 from xiaoqu.integrations.dashboard import N_, Form, Page, PageRequest
 
 from .const import DOMAIN
-from .dashboard_view import APPROVE_STEP
+from .dashboard_view import APPROVE_STEP, STEP_STATES
 from .escalation import PENDING, SERVICE_APPROVE_STEP, SERVICE_ESCALATION, get_escalation
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ async def approvals_page(page: PageRequest) -> web.Response:
     waiting.sort(key=lambda row: (row["on"], row["household"]))
     decided.sort(key=lambda row: row.get("decided") or "", reverse=True)
     return page.render("billing/approvals.html", waiting=waiting, decided=decided[:50], configured=True,
-                       may_decide=page.allows(APPROVE_STEP), yuan=yuan)
+                       may_decide=page.allows(APPROVE_STEP), step_states=STEP_STATES, yuan=yuan)
 
 
 async def decide(page: PageRequest) -> web.Response:

@@ -19,7 +19,18 @@ from xiaoqu.integrations.dashboard.export import export_response, export_urls, w
 from xiaoqu.integrations.dashboard.paging import Field, asked, offset_pager
 
 from .const import DOMAIN, SERVICE_ARREARS, SERVICE_BILLS
-from .dashboard_view import CHANGES, METHOD_LABELS, METHODS, PARTS, PAY, STATUSES, BillRow, bill_row, new_id
+from .dashboard_view import (
+    CHANGES,
+    METHOD_LABELS,
+    METHODS,
+    PARTS,
+    PAY,
+    STATUSES,
+    STEP_STATES,
+    BillRow,
+    bill_row,
+    new_id,
+)
 from .escalation import get_escalation
 from .runtime import get_billing
 
@@ -27,7 +38,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
 #: The list's columns, in the page and its exports (money in fen, named so).
-COLUMNS: Final = (N_("Bill"), N_("Household"), N_("Period"), N_("Due"), N_("Billed (fen)"),
+COLUMNS: Final = (N_("Bill"), N_("Household"), N_("Period"), N_("Due date"), N_("Billed (fen)"),
                   N_("Principal owed (fen)"), N_("Late fee charged (fen)"), N_("Status"), N_("Signed"))
 FILTERS: Final = ("period", "building", "status")
 #: The most rows an export holds: a period of 10,000 households fits; narrow the filters for more.
@@ -107,6 +118,7 @@ async def household_page(page: PageRequest) -> web.Response:
     allowed["pay"] = page.allows(PAY)
     return page.render("billing/household.html", household=household, bills=found["bills"], owed=owed,
                        receipts=receipts, rule=billing.rule.rule, episode=_episode(page, household),
-                       items=billing.items, allowed=allowed, methods=METHODS, method_labels=METHOD_LABELS,
-                       parts=PARTS, payment_id=new_id(), request_ids={name: new_id() for name in CHANGES}, yuan=yuan,
+                       items=billing.items, allowed=allowed, step_states=STEP_STATES, methods=METHODS,
+                       method_labels=METHOD_LABELS, parts=PARTS, payment_id=new_id(),
+                       request_ids={name: new_id() for name in CHANGES}, yuan=yuan,
                        open_bills=[b["bill"] for b in found["bills"] if b["outstanding_fen"] or b["late_fee_fen"]])

@@ -60,6 +60,8 @@ PARTS: Final = {"late_fee": N_("Late fee"), "principal": N_("Principal")}
 PAID, OWING, OVERDUE = "paid", "owing", "overdue"
 STATUSES: Final = {PAID: N_("Paid"), OWING: N_("Not yet due"), OVERDUE: N_("Overdue")}
 BADGES: Final = {PAID: "ok", OWING: "warn", OVERDUE: "bad"}
+#: An arrears step's state in an episode (escalation's ``fired``/``pending``/``declined``).
+STEP_STATES: Final = {"fired": N_("Taken"), "pending": N_("Waiting for approval"), "declined": N_("Declined")}
 
 
 def new_id() -> str:
