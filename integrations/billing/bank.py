@@ -237,8 +237,16 @@ def _shown(doc: Mapping[str, Any], seq: int) -> dict[str, Any]:
 
 
 def parse_result(text: str) -> Iterable[dict[str, Any]]:
-    """The result file's rows, each checked; ServiceValidationError naming the line and column."""
+    """The result file's rows, each checked; ServiceValidationError naming the line and column
+    (a file that is not CSV at all, or a field past the csv module's limit, included)."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        return _checked_rows(reader)
+    except csv.Error as err:
+        raise ServiceValidationError(f"line {reader.line_num + 1}: not a result file's CSV: {err}") from None
+
+
+def _checked_rows(reader: csv.DictReader[str]) -> list[dict[str, Any]]:
     columns = {header: RESULT_HEADERS.get(header.strip(), header.strip()) for header in reader.fieldnames or ()}
     missing = [key for key in REQUIRED if key not in columns.values()]
     if missing:

@@ -75,6 +75,8 @@ async def test_bank_bad_input_and_roles(tmp_path):
             await site.call("bank_import", {"text": "业务参考号,付款账号,金额\nx,1,1.00\n"})
         with pytest.raises(ServiceValidationError, match=r"line 2: 金额 \(amount\) '1.005'"):
             await site.call("bank_import", {"text": "业务参考号,付款账号,金额,处理结果\nx,1,1.005,成功\n"})
+        with pytest.raises(ServiceValidationError, match="line 2: not a result file's CSV: field larger than"):
+            await site.call("bank_import", {"text": "业务参考号,付款账号,金额,处理结果\nx,1," + "9" * 200_000 + ",成功\n"})
         with pytest.raises(Unauthorized):
             await site.call("bank_export", {"period": "2026-03"}, role="resident")
         assert site.billing.bank.rows == {}
