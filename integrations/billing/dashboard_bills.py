@@ -57,13 +57,15 @@ def _cells(page: PageRequest, row: BillRow) -> list[Any]:
 
 
 async def bills_page(page: PageRequest) -> web.StreamResponse:
-    """Every bill, newest period first, filtered by period, building and status; 50 to a page; exported."""
+    """The bills of a period (the newest unless asked), filtered by building and status; 50 to a page; exported."""
     billing = get_billing(page.hub)
     filters = asked(page, FILTERS)
     if filters.get("status", "paid") not in STATUSES:
         raise refused(page, N_("Status"), N_("%(value)s is not one of the choices"), value=filters["status"])
     periods = sorted({bill.period for bill in billing.bills.values()}, reverse=True)
     today = billing.today()
+    if periods and "period" not in filters:  # the newest period unless asked: years of bills are 100,000s
+        filters["period"] = periods[0]
     period, building = filters.get("period"), filters.get("building")
     found = [bill for bill in billing.bills.values()
              if (period is None or bill.period == period)
