@@ -25,7 +25,6 @@ from xiaoqu.core.bus import Context
 from xiaoqu.core.errors import HubError, ServiceValidationError
 from xiaoqu.core.ledger import LedgerRefused, Transaction
 from xiaoqu.core.money import yuan
-from xiaoqu.integrations.notices import get_notices
 
 from .arrears import Arrears, accruing, arrears_of
 from .bank import BankCollection
@@ -47,11 +46,11 @@ from .const import (
     LATE_FEE,
     LATE_FEE_FIRST,
     NOTICE_REF,
-    NOTICE_TEMPLATE,
     PRINCIPAL,
     PURPOSE,
     USAGE,
 )
+from .fee_notices import FeeNotices
 from .fees import FeeItem, Line, discount, parse_period, period_text
 from .latefee import LateFee, LateFeeRule
 from .models import Bill, Receipt
@@ -299,6 +298,7 @@ class Billing:
                 total = sum(line.amount_fen for line in lines)
                 if total > 0 and due is not None:
                     planned.append((Bill(bill_id, household, period, due, total), lines))
+            fee_notices = FeeNotices.of(self, period, planned, context)  # the figures before the new bills
             posted = await self.books.issue([
                 (bill.id, bill.household, lines, {"period": period, "due": bill.due.isoformat(),
                                                   "total_fen": bill.total_fen,
@@ -312,7 +312,7 @@ class Billing:
         total = sum(bill.total_fen for bill, _lines in issued)
         _LOGGER.info("Billing run %s: %d bills, %s; %d households already billed; %d could not be priced",
                      period, len(issued), yuan(total), already, len(skipped))
-        accepted = await self._send_notices(period, issued, context)
+        accepted = None if fee_notices is None else await fee_notices.send(issued)
         self._audit(AUDIT_RUN, context, period=period, notices=len(issued), total_fen=total,
                     notices_accepted=accepted)
         return {"period": period, "notices": len(issued), "total_fen": total, "already_billed": already,
@@ -333,39 +333,6 @@ class Billing:
         """Credit a household holds pays its new bill first."""
         uses = [(bill, min(self.books.credit(bill.household), bill.total_fen)) for bill in bills]
         await asyncio.gather(*(self.books.use_credit(bill.id, bill.household, fen) for bill, fen in uses if fen > 0))
-
-    async def _send_notices(self, period: str, issued: list[tuple[Bill, list[Line]]],
-                            context: Context | None) -> int | None:
-        """The new bills' fee notices handed to notices in one batch (``send_many``): every
-        notice and its pending deliveries kept in one write, then delivered in the background.
-        How many notices were accepted; None when notices is not set up. A batch notices
-        refuses (one notice that cannot be made refuses them all) is logged; the bills stand.
-        ``outstanding_fen`` is what the household owes of earlier bills (往期欠费), this bill apart."""
-        if not issued:
-            return 0
-        try:
-            notices = get_notices(self.hub)
-        except HubError:
-            return None
-        today = self.today()
-        items = []
-        for bill, lines in issued:
-            owing = self.arrears(bill.household, today)
-            items.append({"to": {"household": bill.household}, "template": NOTICE_TEMPLATE,
-                          "ref": f"{NOTICE_REF}{bill.id}", "data": {
-                              "household": bill.household, "period": bill.period, "total_fen": bill.total_fen,
-                              "due": bill.due.isoformat(),
-                              "outstanding_fen": owing.outstanding_fen - self.books.due(bill.id),
-                              "late_fee_fen": owing.late_fee_fen, "deadline": None,
-                              "lines": [{"item": line.name, "amount_fen": line.amount_fen, "why": line.why}
-                                        for line in lines]}})
-        try:
-            answer = await notices.send_many(items, context=context or Context(source="billing"))
-        except (HubError, ValueError) as err:
-            _LOGGER.error("Billing run %s: its %d fee notices were not sent: %s", period, len(items), err)
-            return 0
-        accepted: int = answer["accepted"]
-        return accepted
 
     async def on_acknowledged(self, event: Event) -> None:
         """``notice_acknowledged`` of a fee notice (ref ``billing:<bill>``): the household's signature."""
