@@ -36,11 +36,13 @@ class FeeNotices:
         self.period = period
         self.context = context or Context(source="billing")
         today = billing.today()
-        #: household -> (outstanding, late fee) of its earlier bills, read before the new ones count.
+        #: household -> (outstanding, late fee) of its earlier bills, read before the new ones count;
+        #: only the households with a bill still open owe any (most pay each bill by its due date).
         self.owing: dict[str, tuple[int, int]] = {}
         for bill, _lines in planned:
-            found = billing.arrears(bill.household, today)
-            self.owing[bill.household] = (found.outstanding_fen, found.late_fee_fen)
+            if bill.household in billing.open:
+                found = billing.arrears(bill.household, today)
+                self.owing[bill.household] = (found.outstanding_fen, found.late_fee_fen)
 
     @classmethod
     def of(cls, billing: Billing, period: str, planned: list[tuple[Bill, list[Line]]],
@@ -55,7 +57,7 @@ class FeeNotices:
     def items(self, bills: list[tuple[Bill, list[Line]]]) -> list[dict[str, Any]]:
         found = []
         for bill, lines in bills:
-            outstanding, late = self.owing[bill.household]
+            outstanding, late = self.owing.get(bill.household, (0, 0))
             found.append({"to": {"household": bill.household}, "template": NOTICE_TEMPLATE,
                           "ref": f"{NOTICE_REF}{bill.id}", "data": {
                               "household": bill.household, "period": bill.period, "total_fen": bill.total_fen,
