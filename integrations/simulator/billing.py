@@ -1,9 +1,12 @@
 """The property office's billing and the residents paying, when the hub runs billing.
 
 At the hub's start the simulated office runs the current period (``billing.run``, as the hub);
-when billing has no bills yet it runs the two months before first, so some households are in
-arrears from the start and the arrears procedure (reminders, the second notice, the car
-stopped at the gate) has something to show. On the first of each month it runs that month.
+when billing has no bills yet it first writes a history while the hub sets up (before the
+arrears procedure's first look): the two months before, paid by the households that pay on
+time as they would have (each bill's due date moved to today with the reason, then paid at the
+counter with ids ``sim-history-...``: the ledger's time is the hub's), so only the late and the
+never-paying are in arrears from the start and the procedure (reminders, the second notice,
+the car stopped at the gate) has something to show. On the first of each month it runs that month.
 
 Each household keeps one habit, drawn from the simulator's seed (the same households pay the
 same way every run): most pay on time, online through the payment provider (an order of
@@ -33,6 +36,8 @@ _LOGGER = logging.getLogger(__name__)
 BILLING: Final = "billing"
 #: Each habit and its share of the households.
 HABITS: Final[Mapping[str, float]] = {"online": 0.55, "counter": 0.2, "late": 0.17, "never": 0.08}
+#: The habits of households that pay their bills before they are due.
+ON_TIME: Final = frozenset({"online", "counter"})
 #: Simulated hours from a bill (or the start) to an on-time household's payment, at most.
 ON_TIME_HOURS: Final = 6.0
 #: Simulated days a late household lets pass before it pays.
@@ -69,16 +74,32 @@ class Office:
     def available(self) -> bool:
         return self.ctx.hub.services.has(BILLING, "run")
 
+    async def history(self) -> None:
+        """While the hub sets up: when billing has no bills, the two months before this one,
+        billed and paid by the households that pay on time."""
+        for household in self.habits:
+            if (await self._call("bills", {"household": household}))["bills"]:
+                return
+        *before, _current = periods_to_run(self.ctx.hub.clock.now().date(), empty=True)
+        for period in before:
+            await self.run(period)
+        today = self.ctx.hub.clock.now().date().isoformat()
+        for household, habit in self.habits.items():
+            if habit not in ON_TIME:
+                continue
+            for period in before:  # paid on time back then: no late fee for the history
+                try:
+                    await self._call("extend", {"bill": f"{period}:{household}", "until": today, "approver": "simulator",
+                                                "reason": "the simulator's history: paid when due"})
+                except HubError:
+                    continue  # no bill for this household (no floor area on record)
+            await self.pay(household, payment_id=f"sim-history-{before[-1]}-{household}")
+
     def start(self) -> None:
         self.ctx.hub.create_task(self._open(), name="simulator: the office's billing")
 
     async def _open(self) -> None:
-        empty = True
-        for household in self.habits:
-            if (await self._call("bills", {"household": household}))["bills"]:
-                empty = False
-                break
-        for period in periods_to_run(self.ctx.hub.clock.now().date(), empty):
+        for period in periods_to_run(self.ctx.hub.clock.now().date(), empty=False):
             await self.run(period)
         self.plan()
         self._next_month()
@@ -119,16 +140,18 @@ class Office:
     def _pays(self, household: str) -> None:
         self.ctx.hub.create_task(self.pay(household), name=f"simulator: {household} pays its bills")
 
-    async def pay(self, household: str) -> None:
-        """``household`` pays what it owes now, its own way."""
+    async def pay(self, household: str, *, payment_id: str | None = None) -> None:
+        """``household`` pays what it owes now, its own way (at the counter for the history,
+        ``payment_id`` given)."""
         try:
             owed = (await self._call("arrears", {"household": household}))["total_fen"]
             if owed <= 0:
                 return
             self._payments += 1
-            if self.habits[household] == "counter" or not self.ctx.hub.services.has("payments", "create_order"):
+            online = self.habits[household] != "counter" and self.ctx.hub.services.has("payments", "create_order")
+            if payment_id is not None or not online:
                 await self._call("pay", {"household": household, "amount_fen": owed, "method": "cash",
-                                         "payment_id": f"sim-counter-{household}-{self._payments:06d}"})
+                                         "payment_id": payment_id or f"sim-counter-{household}-{self._payments:06d}"})
                 self.ctx.log.act("billing", "%s paid %d fen at the counter", household, owed)
             else:
                 await self.ctx.hub.services.call("payments", "create_order", {

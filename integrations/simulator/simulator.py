@@ -138,6 +138,8 @@ class Simulator:
             self.cameras = CameraStatuses(ctx, hub.config.raw[CCTV])
         if config["billing"] and BILLING in hub.config.raw:
             self.office = Office(ctx, estate.households, config["seed"])
+            if self.office.available:
+                await self.office.history()  # before the arrears procedure's first look at the hub's start
         everything = [*self.controller_connections, *self.connections]
         for connection in everything:
             connection.start()

@@ -71,6 +71,9 @@ async def test_the_office_bills_and_most_residents_pay(tmp_path: Path, broker):
     for household, habit in drawn.items():
         if habit in ("online", "counter"):
             assert owed[household]["total_fen"] == 0, (household, habit, owed[household])
+            history = [b for b in bills[household]["bills"] if b["period"] in ("2026-01", "2026-02")]
+            # the history paid when due: its due dates moved to the start, no late fee charged
+            assert all(b["extended_to"] == START.date().isoformat() and b["late_fee_fen"] == 0 for b in history)
         else:
             assert owed[household]["overdue_fen"] > 0 and owed[household]["late_fee_fen"] > 0, (household, habit)
     online = {household for household, habit in drawn.items() if habit == "online"}
