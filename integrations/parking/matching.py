@@ -11,12 +11,15 @@ inside can tell. The rule, applied to the plates of the lot's open sessions:
 3. Else nothing matches: none is close, or several are and guessing could charge the wrong
    car; the exit falls to the no-entry rule (docs/parking.md) and the guard is told.
 
-Pure: plates in, a :class:`Match` out, with the sentence that explains it.
+Pure: plates in, a :class:`Match` out, with the sentence that explains it. A lot holds
+thousands of cars, so the plates inside are kept in a :class:`NearPlates` index that hands
+:func:`match` only the ones one character away or closer (the rule cannot match any other):
+an exit with no entry on record costs a few look-ups, not a walk over every car inside.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Final
 
 from xiaoqu.core.masking import mask_plate
@@ -80,3 +83,55 @@ def match(read: str, inside: Iterable[str]) -> Match:
         return Match(None, f"read {shown} is one character away from {len(near)} cars inside ({_listed(near)}): "
                            "not guessed")
     return Match(None, f"no car inside is {shown} or one character away from it")
+
+
+def _changed(plate: str) -> Iterator[str]:
+    """Keys shared by ``plate`` and every plate of its length differing in one character."""
+    for i in range(len(plate)):
+        yield f"{plate[:i]}\0{plate[i + 1:]}"
+
+
+def _shortened(plate: str) -> Iterator[str]:
+    """``plate`` with one character dropped, each way."""
+    for i in range(len(plate)):
+        yield plate[:i] + plate[i + 1:]
+
+
+@dataclass
+class NearPlates:
+    """The plates inside one lot, indexed by their one-character neighbourhoods."""
+
+    plates: set[str] = field(default_factory=set)
+    #: Neighbourhood key (one character replaced by ``\0``, or ``-`` and one dropped) → plates.
+    _keys: dict[str, set[str]] = field(default_factory=dict)
+
+    @staticmethod
+    def _neighbourhood(plate: str) -> set[str]:
+        """Each key once (``粤A00000`` drops a ``0`` five ways into one key)."""
+        return {*_changed(plate), *(f"-{shorter}" for shorter in _shortened(plate))}
+
+    def add(self, plate: str) -> None:
+        if plate in self.plates:
+            return
+        self.plates.add(plate)
+        for key in self._neighbourhood(plate):
+            self._keys.setdefault(key, set()).add(plate)
+
+    def discard(self, plate: str) -> None:
+        if plate not in self.plates:
+            return
+        self.plates.discard(plate)
+        for key in self._neighbourhood(plate):
+            holders = self._keys[key]
+            holders.discard(plate)
+            if not holders:
+                del self._keys[key]
+
+    def near(self, read: str) -> set[str]:
+        """Every plate inside equal to ``read`` or one character changed, added or dropped."""
+        found = {read} & self.plates
+        for key in _changed(read):  # one changed
+            found |= self._keys.get(key, set())
+        found |= self._keys.get(f"-{read}", set())  # the read dropped one of the plate's
+        found.update(shorter for shorter in _shortened(read) if shorter in self.plates)  # the read added one
+        return found

@@ -203,7 +203,7 @@ class Parking:
             if recent and matching.match(plate, recent).plate is not None:
                 _LOGGER.debug("Parking %s: %s read again after leaving: nothing to do", lane.id, mask_plate(plate))
                 return None
-            fuzzy = matching.match(plate, self.sessions.plates_inside(lot.id))
+            fuzzy = matching.match(plate, self.sessions.plates_near(lot.id, plate))
             if fuzzy.plate is not None:
                 session, how, matched_why = self.sessions.inside(lot.id, fuzzy.plate)[0], FUZZY, fuzzy.reason
             else:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime, tzinfo
 from typing import Any
 
+from .matching import NearPlates
 from .models import Session
 from .store import ParkingStore
 
@@ -23,6 +24,7 @@ class Sessions:
         self.tz = tz
         self.by_id: dict[str, Session] = {}
         self._inside: dict[str, dict[str, list[Session]]] = {}
+        self._near: dict[str, NearPlates] = {}
         self._spaces: dict[tuple[str, str], Session] = {}
         self._last_left: dict[tuple[str, str], Session] = {}
         self._recent: deque[Session] = deque()
@@ -47,6 +49,11 @@ class Sessions:
 
     def plates_inside(self, lot: str) -> list[str]:
         return list(self._inside.get(lot, {}))
+
+    def plates_near(self, lot: str, read: str) -> set[str]:
+        """The plates inside ``lot`` that ``read`` could be: itself, or one character away."""
+        near = self._near.get(lot)
+        return near.near(read) if near is not None else set()
 
     def on_space(self, lot: str, space: str) -> Session | None:
         return self._spaces.get((lot, space))
@@ -79,6 +86,7 @@ class Sessions:
         self.by_id[session.id] = session
         if session.open:
             self._inside.setdefault(session.lot, {}).setdefault(session.plate, []).insert(0, session)
+            self._near.setdefault(session.lot, NearPlates()).add(session.plate)
             if session.space is not None:
                 self._spaces[(session.lot, session.space)] = session
         else:
@@ -92,6 +100,8 @@ class Sessions:
             plates[session.plate] = left
         else:
             plates.pop(session.plate, None)
+            if (near := self._near.get(session.lot)) is not None:
+                near.discard(session.plate)
         if session.space is not None and self._spaces.get((session.lot, session.space)) is session:
             del self._spaces[(session.lot, session.space)]
         self._last_left[(session.lot, session.plate)] = session

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from xiaoqu.integrations.parking.matching import match, one_edit_apart
+from xiaoqu.integrations.parking.matching import NearPlates, match, one_edit_apart
 
 INSIDE = ["粤B12340", "粤A12348", "京AD12345", "粤C55555", "粤C55556"]
 
@@ -31,3 +33,21 @@ def test_a_confusion_wins_over_another_character():
 def test_one_edit():
     assert one_edit_apart("ABC", "ABD") and one_edit_apart("ABC", "AC") and one_edit_apart("AC", "ABC")
     assert not one_edit_apart("ABC", "ABC") and not one_edit_apart("ABC", "A") and not one_edit_apart("ABC", "BAD")
+
+
+_PLATE_CHARS = "粤沪AB8D0O1IS5Z2G6Q"
+
+
+@settings(max_examples=300, deadline=None)
+@given(inside=st.sets(st.text(_PLATE_CHARS, min_size=5, max_size=8), max_size=40),
+       read=st.text(_PLATE_CHARS, min_size=4, max_size=9), gone=st.data())
+def test_the_index_hands_the_rule_every_plate_it_could_match(inside, read, gone):
+    near = NearPlates()
+    for plate in inside:
+        near.add(plate)
+    left = gone.draw(st.sets(st.sampled_from(sorted(inside)))) if inside else set()
+    for plate in left:
+        near.discard(plate)
+    still = inside - left
+    assert near.near(read) == {plate for plate in still if plate == read or one_edit_apart(read, plate)}
+    assert match(read, near.near(read)) == match(read, still)
