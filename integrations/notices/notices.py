@@ -29,10 +29,11 @@ from typing import TYPE_CHECKING, Any
 from xiaoqu.core.errors import HubError, ServiceValidationError
 from xiaoqu.core.rowstore import Change
 from xiaoqu.core.validation import did_you_mean, humanize_error, vol
+from xiaoqu.integrations.residents.callers import Caller, audit, household_app
 
 from . import recipients, texts
 from .app import AppSignatures
-from .callers import Caller, audit, caller_of, household_app
+from .callers import caller_of
 from .channels.base import DeliveryFailed, Message
 from .const import (
     AUDIT_ACKNOWLEDGED,

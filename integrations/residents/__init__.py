@@ -4,6 +4,7 @@
       encryption_key: !secret residents_key     # or a list: the first seals, all open
 
 Other integrations list ``"residents"`` in their manifest and call :func:`get_residents`;
+who calls a service (a resident held to their household, or staff) is :func:`caller_of`;
 card numbers in any form a reader sends are read by :mod:`.cardnumber`. docs/residents.md
 is the staff's guide (the sheet's columns, importing, privacy).
 """
@@ -15,6 +16,7 @@ from xiaoqu.core import hookimpl
 from xiaoqu.core.services import register_services, service_names
 
 from . import cli, runtime
+from .callers import Caller, NoHousehold, caller_of, household_app
 from .cardnumber import CardNumberError, CardRead, low24_key, parse_card
 from .const import DOMAIN, ROLE_PERMISSIONS
 from .dashboard_pages import register_pages
@@ -32,17 +34,21 @@ if TYPE_CHECKING:
 __all__ = [
     "DOMAIN",
     "Assessment",
+    "Caller",
     "CardNumberError",
     "CardRead",
     "Consent",
     "Household",
+    "NoHousehold",
     "Person",
     "Residents",
     "ResidentsChange",
     "ResidentsError",
     "Training",
     "Vehicle",
+    "caller_of",
     "get_residents",
+    "household_app",
     "low24_key",
     "parse_card",
 ]

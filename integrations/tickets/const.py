@@ -48,10 +48,6 @@ RATABLE: Final = frozenset({RESOLVED, CLOSED})
 ARRIVE: Final = "arrive"
 REPLY: Final = "reply"
 
-#: Who made a step: staff or the hub (a name), a resident (their name), the household's app.
-BY_STAFF: Final = "staff"
-BY_RESIDENT: Final = "resident"
-BY_HOUSEHOLD_APP: Final = "mqtt"
 #: A step the hub itself made (the deadline passing, a device recovering).
 HUB: Final = "the hub"
 

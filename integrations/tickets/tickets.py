@@ -29,9 +29,9 @@ from xiaoqu.core.auth.permissions import SCOPED_ROLES
 from xiaoqu.core.calendar import get_calendar
 from xiaoqu.core.errors import HubError, ServiceValidationError
 from xiaoqu.core.validation import did_you_mean
+from xiaoqu.integrations.residents.callers import Caller, audit, household_app
 
 from . import deadlines, notify
-from .callers import Caller, audit, household_app
 from .const import (
     ASSIGNED,
     AUDIT_OPENED,

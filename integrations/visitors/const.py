@@ -36,12 +36,6 @@ OPEN: Final = frozenset({PENDING, CONFIRMED, OVERSTAY})
 #: The statuses in which the visitor holds passes (valid until leave_by).
 ADMITTED: Final = frozenset({CONFIRMED, OVERSTAY})
 
-#: Who answered for the host: a resident of the household (API or portal), the household's app
-#: over MQTT, or staff overriding with a reason.
-BY_RESIDENT: Final = "resident"
-BY_HOUSEHOLD_APP: Final = "mqtt"
-BY_STAFF: Final = "staff"
-
 # Events (data masked: names 王*, phones 138****5678, plates 粤B1***5).
 EVENT_REQUESTED: Final = "visitor_requested"
 EVENT_ANSWERED: Final = "visitor_answered"

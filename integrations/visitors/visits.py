@@ -25,8 +25,8 @@ from xiaoqu.core.errors import HubError, ServiceValidationError
 from xiaoqu.core.masking import mask_plate
 from xiaoqu.core.rowstore import RowStore
 from xiaoqu.integrations.lpr.normalize import normalize_plate
+from xiaoqu.integrations.residents.callers import Caller, audit, household_app
 
-from .callers import Caller, audit, household_app
 from .const import (
     AUDIT_ANSWER_REFUSED,
     AUDIT_ANSWERED,
