@@ -76,10 +76,16 @@ class Office:
 
     async def history(self) -> None:
         """While the hub sets up: when billing has no bills, the two months before this one,
-        billed and paid by the households that pay on time."""
-        for household in self.habits:
-            if (await self._call("bills", {"household": household}))["bills"]:
-                return
+        billed and paid by the households that pay on time. Nothing when the hub does not know
+        the estate's households (its residents sheet not imported): there is no one to bill."""
+        try:
+            for household in self.habits:
+                if (await self._call("bills", {"household": household}))["bills"]:
+                    return
+        except HubError as err:
+            _LOGGER.warning("Simulated office: no billing history written (%s); import the estate's residents "
+                            "sheet (xiaoqu simulator sheet, then xiaoqu residents import) to bill it", err)
+            return
         *before, _current = periods_to_run(self.ctx.hub.clock.now().date(), empty=True)
         for period in before:
             await self.run(period)
