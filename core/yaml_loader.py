@@ -623,6 +623,24 @@ def _configure(cls: type[_Annotating]) -> None:
     }
     for tag, constructor in constructors.items():
         cls.add_constructor(tag, constructor)  # type: ignore[attr-defined]
+    for tag, kind in _CHECKED_SCALARS.items():
+        cls.add_constructor(tag, _checked_scalar(yaml.constructor.SafeConstructor.yaml_constructors[tag], kind))  # type: ignore[attr-defined]
+
+
+#: Scalars PyYAML builds with a ValueError for some texts: a number past Python's 4,300-digit
+#: limit, ``!!timestamp 2026-99-99``.
+_CHECKED_SCALARS: Final = {_INT_TAG: "an integer", _FLOAT_TAG: "a number", "tag:yaml.org,2002:timestamp": "a date"}
+
+
+def _checked_scalar(construct: Any, kind: str) -> Any:
+    """``construct``, with a value it cannot build reported at its line instead of raised."""
+    def build(loader: _Annotating, node: yaml.Node) -> Any:
+        try:
+            return construct(loader, node)
+        except ValueError as err:
+            reason = str(err).split(";")[0]  # not Python's advice to raise its limit
+            return loader.context.fail(loader, node, f"not {kind} the hub can read ({reason})")
+    return build
 
 
 for _cls in _LOADERS:
@@ -701,6 +719,10 @@ def _parse(context: _Context, path: Path, text: str, is_secrets: bool,
         return loader.construct_document(node)  # type: ignore[attr-defined]
     except yaml.YAMLError as err:  # while constructing: a recursive alias, a bad merge key
         return _report_syntax(context, display, text, err, is_secrets)
+    except (_TooDeep, RecursionError):  # the pure parser recurses once per level: [[[[...]]]]
+        context.report(display, None, f"the file nests lists and mappings more than {MAX_DEPTH} levels deep; "
+                                      "it is not loaded")
+        return Unresolved()
     finally:
         loader.dispose()  # type: ignore[attr-defined]
 
@@ -710,20 +732,32 @@ def _parse(context: _Context, path: Path, text: str, is_secrets: bool,
 MAX_EXPANDED_VALUES: Final = 2_000_000
 
 
+#: Lists and mappings nested deeper than this are refused: every walk over the config (the
+#: constructors, validation, finding an error's path) recurses once per level.
+MAX_DEPTH: Final = 100
+
+
+class _TooDeep(Exception):
+    """A document nested deeper than :data:`MAX_DEPTH`."""
+
+
 def _expanded_size(root: yaml.Node) -> int:
     """How many values ``root`` stands for once every alias is expanded (each node counted once
-    per reference, computed once per node, so the count itself stays cheap)."""
+    per reference, computed once per node, so the count itself stays cheap); :class:`_TooDeep`
+    past :data:`MAX_DEPTH` levels."""
     sizes: dict[int, int] = {}
 
-    def size(node: yaml.Node) -> int:
+    def size(node: yaml.Node, depth: int = 0) -> int:
         known = sizes.get(id(node))
         if known is not None:
             return known
+        if depth > MAX_DEPTH:
+            raise _TooDeep
         sizes[id(node)] = 1  # a recursive alias counts once; constructing it reports the cycle
         if isinstance(node, yaml.MappingNode):
-            total = 1 + sum(size(key) + size(value) for key, value in node.value)
+            total = 1 + sum(size(key, depth + 1) + size(value, depth + 1) for key, value in node.value)
         elif isinstance(node, yaml.SequenceNode):
-            total = 1 + sum(size(item) for item in node.value)
+            total = 1 + sum(size(item, depth + 1) for item in node.value)
         else:
             total = 1
         sizes[id(node)] = total = min(total, MAX_EXPANDED_VALUES + 1)
