@@ -32,8 +32,14 @@ endif
 check-config: $(STAMP)
 	$(VENV)/bin/xiaoqu check-config -c $(CONFIG)
 
+# The suite on TEST_WORKERS pytest-xdist workers: most tests wait on brokers, sockets and
+# subprocesses rather than the CPU, so more workers than cores pay. Tests that share a module's or
+# a package's fixture (the browser suite's demo hub and Chromium) stay on one worker
+# (tests/conftest.py). TEST_WORKERS=0 runs it in this process, one test after another.
+TEST_WORKERS ?= 4
+
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # ruff, mypy and the layering test; every one runs, and lint fails if any of them failed.
 lint: $(STAMP)

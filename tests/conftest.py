@@ -1,4 +1,5 @@
-"""Fixtures shared by every test: a bare hub on a manual clock, a hub built from a config."""
+"""Fixtures shared by every test: a bare hub on a manual clock, a hub built from a config; and how
+``make test`` spreads the suite over pytest-xdist's workers (``--dist loadgroup``)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -30,3 +31,23 @@ async def hub(tmp_path, clock) -> AsyncIterator[Hub]:
 
 
 pytest_plugins = ["plugin_factory"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep together on one xdist worker the tests that share a fixture wider than a test (a
+    module's or a package's: the browser suite's one demo hub and Chromium, a built wheel), so
+    it is made once, as in a serial run; every other test is scheduled on its own."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None and (scope := _shared_fixture_scope(item)):
+            item.add_marker(pytest.mark.xdist_group(scope))
+
+
+def _shared_fixture_scope(item: pytest.Item) -> str | None:
+    """The widest folder or module (its node id) whose own non-function fixture ``item`` uses;
+    plugins' fixtures (no node id: an event loop policy, tmp_path_factory) are shared by all."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return None
+    scopes = [d.baseid for defs in info.name2fixturedefs.values() for d in defs
+              if d.scope != "function" and d.baseid]
+    return min(scopes, key=len) if scopes else None
