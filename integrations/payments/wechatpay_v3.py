@@ -201,7 +201,8 @@ def verify(headers: Mapping[str, str], body: bytes, *, certificates: Mapping[str
     if any(len(value) > _HEADER_MAX for value in found.values()):
         raise NotifyRefused("a signature header is too long")
     timestamp = found[HEADER_TIMESTAMP]
-    if not timestamp.isascii() or not timestamp.isdigit():
+    # at most 12 digits: a longer one is no moment, and too large a number to compare with the clock
+    if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
         raise NotifyRefused("the timestamp is not Unix seconds")
     if abs(int(timestamp) - now) >= WINDOW:
         raise NotifyRefused(f"stale: signed {int(timestamp) - int(now):+d} s from now, outside ±{WINDOW} s "
