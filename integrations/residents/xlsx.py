@@ -83,7 +83,7 @@ def _value(cell: ElementTree.Element, strings: list[str]) -> Any:
         inline = cell.find(_INLINE)
         return None if inline is None else _text(inline)
     raw = cell.findtext(_VALUE)
-    if raw is None:
+    if not raw:  # empty, or a formula saved without its value (openpyxl writes them so)
         return None
     if kind == "s":
         return strings[int(raw)]
@@ -93,7 +93,10 @@ def _value(cell: ElementTree.Element, strings: list[str]) -> Any:
         return raw
     if _INTEGER.fullmatch(raw):
         return int(raw)  # exactly: a long number is not rounded through a float
-    number = float(raw)
+    try:
+        number = float(raw)
+    except ValueError:  # a damaged number cell: its text, for the importer to refuse in its row
+        return raw
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
