@@ -35,11 +35,16 @@ check-config: $(STAMP)
 # The suite on TEST_WORKERS pytest-xdist workers: most tests wait on brokers, sockets and
 # subprocesses rather than the CPU, so more workers than cores pay. Tests that share a module's or
 # a package's fixture (the browser suite's demo hub and Chromium) stay on one worker
-# (tests/conftest.py). TEST_WORKERS=0 runs it in this process, one test after another.
+# (tests/conftest.py). The tests marked `serial` (bound by real time: the fault tests) run after,
+# one at a time with nothing else running; both passes run, and test fails if either failed
+# (pytest's 5, "no tests collected", is no failure: PYTEST_ARGS may name a folder without any).
 TEST_WORKERS ?= 4
 
 test: $(STAMP)
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	status=0; \
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not serial" $(PYTEST_ARGS) || status=$$?; \
+	$(PY) -m pytest -m serial $(PYTEST_ARGS) || [ $$? = 5 ] || status=1; \
+	[ $$status = 0 ] || [ $$status = 5 ]
 
 # ruff, mypy and the layering test; every one runs, and lint fails if any of them failed.
 lint: $(STAMP)

@@ -33,11 +33,20 @@ async def hub(tmp_path, clock) -> AsyncIterator[Hub]:
 pytest_plugins = ["plugin_factory"]
 
 
+#: Folders whose every test is bound by real time: the fault tests measure recovery (a broker
+#: back, a hub restarted) against limits that a loaded machine would miss.
+SERIAL_FOLDERS = ("tests/faults/",)
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` selects by the markers added here
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep together on one xdist worker the tests that share a fixture wider than a test (a
+    """Mark the fault tests ``serial`` (``make test`` runs them alone, after the parallel pass),
+    and keep together on one xdist worker the tests that share a fixture wider than a test (a
     module's or a package's: the browser suite's one demo hub and Chromium, a built wheel), so
     it is made once, as in a serial run; every other test is scheduled on its own."""
     for item in items:
+        if item.nodeid.startswith(SERIAL_FOLDERS):
+            item.add_marker(pytest.mark.serial)
         if item.get_closest_marker("xdist_group") is None and (scope := _shared_fixture_scope(item)):
             item.add_marker(pytest.mark.xdist_group(scope))
 
