@@ -43,8 +43,7 @@ async def run_for(hub: Hub, clock: ManualClock, seconds: float, step: float = 1.
     while elapsed < seconds:
         clock.advance(min(step, seconds - elapsed))
         elapsed += step
-        await hub.block_till_done()
-    await settle(hub)
+        await settle(hub)
 
 
 async def settle(hub: Hub) -> None:
