@@ -61,6 +61,7 @@ def _prepare(
         longitude=core_conf.get("longitude"),
         elevation=core_conf["elevation"],
         data_dir=Path(core_conf["data_dir"]),
+        database=core_conf.get("database"),
         raw=loaded.raw,
     )
     checked.hub_config = hub_config

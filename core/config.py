@@ -260,12 +260,23 @@ def _degrees(limit: float) -> Callable[[Any], float]:
     return validate
 
 
+def _database_url(value: Any) -> str:
+    """A PostgreSQL server for the stores that have a backend there (the ledgers, the recorder)."""
+    url = string(value)
+    if url.startswith(("postgresql://", "postgres://")):
+        return url
+    raise vol.Invalid("expected a PostgreSQL URL such as postgresql://user@host:5432/dbname")
+
+
 CORE_SCHEMA: Final = vol.All(_empty_as_mapping, vol.Schema({
     vol.Optional("name", default="xiaoqu"): string,
     vol.Optional("site", default=DEFAULT_SITE): slug,
     vol.Optional("time_zone", default="Asia/Shanghai"): time_zone,
     vol.Optional("language", default="zh"): vol.In(("zh", "en"), msg="expected zh or en"),
     vol.Optional("data_dir", default=DEFAULT_DATA_DIR): string,
+    # absent: every store in SQLite files in the data dir; set: the ledgers and the recorder keep
+    # their tables in the schema xiaoqu_<site> there (docs/scaling.md)
+    vol.Optional("database"): _database_url,
     vol.Optional("country", default="CN"): _country,
     # where the site is: the sun's times (dusk lighting, the sun trigger and condition)
     vol.Inclusive("latitude", "location", msg="latitude and longitude go together"): _degrees(90),

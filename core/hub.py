@@ -68,6 +68,8 @@ class HubConfig:
     longitude: float | None = None
     elevation: float = 0
     data_dir: Path | None = None
+    #: ``xiaoqu: database:``, a PostgreSQL URL; None: SQLite files in the data dir.
+    database: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
