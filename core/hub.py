@@ -31,6 +31,7 @@ from xiaoqu.core.const import (
 from xiaoqu.core.entity import EntityManager
 from xiaoqu.core.hookspecs import PROJECT_NAME
 from xiaoqu.core.hub_data import HubData
+from xiaoqu.core.ledger_backend import Database, place
 from xiaoqu.core.loader import PluginSet
 from xiaoqu.core.recorder import Recorder
 from xiaoqu.core.registry import STORE_NAME, DeviceRegistry, EntityRegistry
@@ -96,6 +97,8 @@ class Hub:
         # Complete from the start; open() reads what is on disk before plugins are set up.
         assert config.data_dir is not None  # HubConfig fills it in
         self.storage = Storage(config.data_dir)
+        # every ledger the integrations open in the data dir keeps its tables where the config says
+        place(config.data_dir, Database(config.database, config.site) if config.database else None)
         self.recorder = Recorder(config.data_dir / RECORDER_FILE, clock=self.clock.time, sleep=self.clock.sleep)
         self.storage_alarm = StorageAlarm(config.data_dir, self.bus)
         self.devices = DeviceRegistry(self)

@@ -1,4 +1,4 @@
-"""A double-entry ledger of integer amounts on SQLite: money that is never wrong.
+"""A double-entry ledger of integer amounts on SQLite or PostgreSQL: money that is never wrong.
 
 Money is not a number in a document. Every movement is a transaction with its own id whose
 legs ``(account, amount)`` add up to zero, and an account's balance is the sum of its
@@ -32,20 +32,22 @@ receivables); what an account stands for is its owner's business.
   changed only after a commit, so :meth:`Ledger.balance` is a dictionary lookup;
   :meth:`Ledger.verify` sums the entries again and reports any difference.
 
-One process writes a file: while open, the ledger holds the single-writer lock on
-``<file>.lock`` (:func:`~xiaoqu.core.storage.lock_file`), so a second hub is refused naming
-the holder instead of deciding balances beside it.
+One process writes a ledger: while open, the ledger holds the single-writer lock on
+``<file>.lock`` (:func:`~xiaoqu.core.storage.lock_file`), or on PostgreSQL a session advisory
+lock, so a second hub is refused naming the holder instead of deciding balances beside it.
+
+Where the tables live is the backend's business (core/ledger_backend.py): a SQLite file, or
+with ``xiaoqu: database:`` the site's schema on a PostgreSQL server. Everything above is
+decided here, in the same code for both; the backends differ only in connections, locks,
+table names and DDL.
 """
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import math
-import os
 import queue
-import sqlite3
 import threading
 import time as _time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
@@ -54,11 +56,13 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Final
 
-from xiaoqu.core.sqlite_writer import CommitHealth, rollback, settle
-from xiaoqu.core.storage import StoreLockedError, check_slug, dump_json, lock_file, open_private
+from xiaoqu.core.ledger_backend import Database, Session, backend_for, database_for
+from xiaoqu.core.sqlite_writer import CommitHealth, settle
+from xiaoqu.core.storage import StoreLockedError, check_slug, dump_json
 
 __all__ = [
     "BelowFloor",
+    "Database",
     "Difference",
     "Entry",
     "Ledger",
@@ -72,33 +76,6 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 
-SCHEMA_VERSION: Final = 1
-_SCHEMA: Final = """
-CREATE TABLE accounts (
-    account TEXT PRIMARY KEY,
-    floor INTEGER  -- NULL: no floor (an external account such as cash:desk)
-) WITHOUT ROWID;
-CREATE TABLE transactions (
-    seq INTEGER PRIMARY KEY,  -- commit order
-    id TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL,
-    time REAL NOT NULL,
-    reverses TEXT UNIQUE,  -- the id of the transaction this one reverses: at most once
-    data TEXT NOT NULL
-);
-CREATE INDEX transactions_time ON transactions (time);
-CREATE INDEX transactions_kind_time ON transactions (kind, time);
-CREATE TABLE entries (
-    seq INTEGER NOT NULL,  -- the transaction's
-    leg INTEGER NOT NULL,  -- the leg's place in it
-    account TEXT NOT NULL,
-    amount INTEGER NOT NULL,
-    balance INTEGER NOT NULL,  -- the account's balance once the transaction was applied
-    time REAL NOT NULL,  -- the transaction's, for an account's statement by time
-    PRIMARY KEY (seq, leg)
-) WITHOUT ROWID;
-CREATE INDEX entries_account_time ON entries (account, time);
-"""
 NAME_MAX: Final = 200  # characters in an account name or a transaction id
 BATCH_MAX: Final = 1_000  # requests decided and committed in one transaction
 READERS: Final = 2
@@ -210,7 +187,7 @@ class _Open:
 class _Job:
     """Work for the writer between commits, seeing exactly what is committed."""
 
-    run: Callable[[sqlite3.Connection], Any]
+    run: Callable[[Session], Any]
     future: asyncio.Future[Any]
 
 
@@ -242,11 +219,18 @@ class _Batch:
 
 
 class Ledger:
-    """Accounts and double-entry transactions in one SQLite file; see the module docstring."""
+    """Accounts and double-entry transactions in one SQLite file or PostgreSQL schema; see the
+    module docstring."""
 
-    def __init__(self, path: Path, *, clock: Callable[[], float] = _time.time) -> None:
-        """``clock`` stamps posts made without a ``time`` (the hub clock's ``time``)."""
+    def __init__(
+        self, path: Path, *, clock: Callable[[], float] = _time.time, database: Database | None = None
+    ) -> None:
+        """``path``: the ledger's file, whose name (without ``.db``) is its name on PostgreSQL too.
+        ``database``: the server and site for its tables; None: the one the hub placed for the
+        file's directory (``xiaoqu: database:``), else the file. ``clock`` stamps posts made
+        without a ``time`` (the hub clock's ``time``)."""
         self.path = Path(path)
+        self._backend = backend_for(self.path, database if database is not None else database_for(self.path.parent))
         self.last_error: BaseException | None = None
         self._health = CommitHealth(self.path)
         self._clock = clock
@@ -258,11 +242,16 @@ class Ledger:
         self._writer_done: asyncio.Future[None] | None = None
         self._readers: ThreadPoolExecutor | None = None
         self._reader_local = threading.local()
-        self._reader_connections: list[sqlite3.Connection] = []
+        self._reader_sessions: list[Session] = []
         self._running = False
 
     def __repr__(self) -> str:
-        return f"<Ledger {self.path} running={self._running}>"
+        return f"<Ledger {self._backend.label} running={self._running}>"
+
+    @property
+    def where(self) -> str:
+        """Where the tables are, for messages: the file, or the server, schema and tables."""
+        return self._backend.label
 
     # Life cycle.
 
@@ -278,9 +267,9 @@ class Ledger:
         self._writer_done = loop.create_future()
         self._stopping.clear()
         # daemon: a process that dies without close() must not hang on this thread at exit.
-        threading.Thread(target=self._write_loop, args=(ready,), name=f"ledger {self.path.name}", daemon=True).start()
+        threading.Thread(target=self._write_loop, args=(ready,), name=f"ledger {self.path.stem}", daemon=True).start()
         await ready
-        self._readers = ThreadPoolExecutor(READERS, f"ledger {self.path.name} read")
+        self._readers = ThreadPoolExecutor(READERS, f"ledger {self.path.stem} read")
         self._running = True
 
     async def close(self) -> None:
@@ -293,9 +282,9 @@ class Ledger:
         self._queue.put(_STOP)
         await self._writer_done
         await asyncio.get_running_loop().run_in_executor(None, self._readers.shutdown)
-        for connection in self._reader_connections:
-            connection.close()
-        self._reader_connections.clear()
+        for session in self._reader_sessions:
+            session.connection.close()
+        self._reader_sessions.clear()
         self._reader_local = threading.local()
 
     # Writing.
@@ -378,7 +367,7 @@ class Ledger:
     async def _submit(self, make: Callable[[asyncio.Future[Any]], Any]) -> Any:
         """Queue what ``make`` builds around a new future and wait for the writer's answer."""
         if not self._running:
-            raise LedgerError(f"ledger {self.path} is not open")
+            raise LedgerError(f"ledger {self.where} is not open")
         assert self._loop is not None
         future: asyncio.Future[Any] = self._loop.create_future()
         self._queue.put(make(future))
@@ -438,8 +427,8 @@ class Ledger:
         """
         return await self._submit(lambda future: _Job(self._differences, future))
 
-    def _differences(self, connection: sqlite3.Connection) -> list[Difference]:
-        sums = _sum_entries(connection)
+    def _differences(self, session: Session) -> list[Difference]:
+        sums = _sum_entries(session)
         return [
             Difference(account, self._balances.get(account, 0), sums.get(account, 0))
             for account in sorted(set(sums) | set(self._balances) | set(self._floors))
@@ -448,56 +437,51 @@ class Ledger:
 
     async def _read(self, fetch: Callable[..., Any], *args: Any) -> Any:
         if not self._running:
-            raise LedgerError(f"ledger {self.path} is not open")
+            raise LedgerError(f"ledger {self.where} is not open")
         assert self._loop is not None
         return await self._loop.run_in_executor(self._readers, self._in_reader, fetch, args)
 
     def _in_reader(self, fetch: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-        connection = getattr(self._reader_local, "connection", None)
-        if connection is None:
-            # check_same_thread=False only so close() can close it from the loop's thread.
-            connection = sqlite3.connect(self.path, check_same_thread=False)
-            connection.execute("PRAGMA query_only = ON")
-            self._reader_local.connection = connection
-            self._reader_connections.append(connection)
-        return fetch(connection, *args)
+        session = getattr(self._reader_local, "session", None)
+        if session is None:
+            session = self._reader_local.session = Session(self._backend, self._backend.open_reader())
+            self._reader_sessions.append(session)
+        return fetch(session, *args)
 
     # The writer thread.
 
     def _write_loop(self, ready: asyncio.Future[None]) -> None:
+        backend = self._backend
         try:
-            lock = _lock(self.path)
+            session = Session(backend, backend.open_writer())
         except StoreLockedError as err:
             self._call_soon(settle, [(ready, err)])
             return
-        except OSError as err:
-            self._call_soon(settle, [(ready, LedgerError(f"cannot open {self.path}: {err}"))])
+        except Exception as err:
+            self._call_soon(settle, [(ready, LedgerError(f"cannot open {self.where}: {err}"))])
             return
         try:
-            connection = _connect_writer(self.path)
-            self._floors.update(connection.execute("SELECT account, floor FROM accounts"))
-            self._balances.update(_sum_entries(connection))
+            self._floors.update(session.execute("SELECT account, floor FROM {accounts}"))
+            self._balances.update(_sum_entries(session))
         except Exception as err:
-            os.close(lock)
-            self._call_soon(settle, [(ready, LedgerError(f"cannot open {self.path}: {err}"))])
+            backend.close_writer(session.connection)
+            self._call_soon(settle, [(ready, LedgerError(f"cannot open {self.where}: {err}"))])
             return
         self._call_soon(settle, [(ready, None)])
         try:
-            self._serve(connection)
+            self._serve(session)
         finally:
-            with contextlib.suppress(sqlite3.Error):
-                connection.close()
-            os.close(lock)
+            backend.close_writer(session.connection)
             self._call_soon(settle, [(self._writer_done, None)])
 
-    def _serve(self, connection: sqlite3.Connection) -> None:
+    def _serve(self, session: Session) -> None:
         while True:
             requests, control = self._next_batch(self._queue.get())
-            self._commit(connection, requests)
+            self._commit(session, requests)
             if control is _STOP:
                 return
             if control is not None:
-                self._run_job(connection, control)
+                self._run_job(session, control)
 
     def _next_batch(self, item: Any) -> tuple[list[_Request], Any]:
         """The requests queued now (up to ``BATCH_MAX``), and the job or stop after them."""
@@ -512,17 +496,18 @@ class Ledger:
                 return requests, None
         return requests, item
 
-    def _commit(self, connection: sqlite3.Connection, requests: list[_Request]) -> None:
+    def _commit(self, session: Session, requests: list[_Request]) -> None:
         """Decide and commit ``requests`` in one transaction, retrying until it works (or,
-        stopping, giving up); only then change the balances and answer."""
+        stopping, giving up); only then change the balances and answer. A lost connection
+        (a database server restarted) is opened again before the next attempt."""
         if not requests:
             return
         pause, attempts_when_stopping = RETRY_FIRST, 0
         while True:
             try:
-                batch = self._decide(connection, requests)
+                batch = self._decide(session, requests)
             except Exception as err:
-                rollback(connection)
+                self._backend.rollback(session.connection)
                 self.last_error = err
                 self._health.failed(err)
                 if self._stopping.is_set():
@@ -530,9 +515,10 @@ class Ledger:
                     if attempts_when_stopping >= ATTEMPTS_WHEN_STOPPING:
                         self._give_up(requests, err)
                         return
-                _LOGGER.error("ledger %s: could not commit %d requests (%s); retrying", self.path, len(requests), err)
+                _LOGGER.error("ledger %s: could not commit %d requests (%s); retrying", self.where, len(requests), err)
                 self._stopping.wait(pause)  # close() cuts a long pause short
                 pause = min(pause * 2, RETRY_MAX)
+                self._revive(session)
                 continue
             self.last_error = None
             self._health.committed()
@@ -541,33 +527,41 @@ class Ledger:
             self._call_soon(settle, batch.outcomes)
             return
 
-    def _decide(self, connection: sqlite3.Connection, requests: list[_Request]) -> _Batch:
+    def _revive(self, session: Session) -> None:
+        """Open the writer's connection again if it was lost; if that fails too, the next
+        attempt fails and comes back here."""
+        try:
+            session.connection = self._backend.revive(session.connection)
+        except Exception as err:
+            _LOGGER.error("ledger %s: cannot reconnect (%s)", self.where, err)
+
+    def _decide(self, session: Session, requests: list[_Request]) -> _Batch:
         batch = _Batch(self._balances, self._floors)
-        connection.execute("BEGIN")
+        session.execute("BEGIN")
         for request in requests:
             try:
                 outcome: Any = (
-                    _apply_post(connection, batch, request)
+                    _apply_post(session, batch, request)
                     if isinstance(request, _Post)
-                    else _apply_open(connection, batch, request)
+                    else _apply_open(session, batch, request)
                 )
             except LedgerRefused as refusal:
                 outcome = refusal
             batch.outcomes.append((request.future, outcome))
-        connection.execute("COMMIT")
+        session.execute("COMMIT")
         return batch
 
     def _give_up(self, requests: list[_Request], err: Exception) -> None:
-        _LOGGER.error("ledger %s: closing with %d requests that could not be committed (%s)", self.path, len(requests), err)
-        failure = LedgerError(f"could not commit to {self.path}: {err}")
+        _LOGGER.error("ledger %s: closing with %d requests that could not be committed (%s)", self.where, len(requests), err)
+        failure = LedgerError(f"could not commit to {self.where}: {err}")
         self._call_soon(settle, [(request.future, failure) for request in requests])
 
-    def _run_job(self, connection: sqlite3.Connection, job: _Job) -> None:
+    def _run_job(self, session: Session, job: _Job) -> None:
         try:
-            result: Any = job.run(connection)
+            result: Any = job.run(session)
         except Exception as err:
-            rollback(connection)
-            result = LedgerError(f"{self.path}: {err}")
+            self._backend.rollback(session.connection)
+            result = LedgerError(f"{self.where}: {err}")
         self._call_soon(settle, [(job.future, result)])
 
     def _call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
@@ -578,11 +572,11 @@ class Ledger:
 # Deciding, in the writer's open transaction.
 
 
-def _apply_open(connection: sqlite3.Connection, batch: _Batch, request: _Open) -> bool:
+def _apply_open(session: Session, batch: _Batch, request: _Open) -> bool:
     try:
         floor = batch.floor(request.account)
     except UnknownAccount:
-        connection.execute("INSERT INTO accounts (account, floor) VALUES (?, ?)", (request.account, request.floor))
+        session.execute("INSERT INTO {accounts} (account, floor) VALUES (?, ?)", (request.account, request.floor))
         batch.new_floors[request.account] = request.floor
         return True
     if floor != request.floor:
@@ -592,40 +586,39 @@ def _apply_open(connection: sqlite3.Connection, batch: _Batch, request: _Open) -
     return False
 
 
-def _apply_post(connection: sqlite3.Connection, batch: _Batch, request: _Post) -> Posted:
+def _apply_post(session: Session, batch: _Batch, request: _Post) -> Posted:
     """The first answer for a known id; else the legs checked against every floor and written."""
-    known = _load_transaction(connection, request.transaction_id)
+    known = _load_transaction(session, request.transaction_id)
     if known is not None:
         return Posted.of(known, new=False)
-    legs = request.legs if request.legs is not None else _reversal_legs(connection, request)
+    legs = request.legs if request.legs is not None else _reversal_legs(session, request)
     balances = {account: batch.balance(account) + amount for account, amount in legs}
     for account, amount in legs:
         floor = batch.floor(account)
         if floor is not None and balances[account] < floor:
             raise BelowFloor(account, batch.balance(account), amount, floor)
-    seq = connection.execute(
-        "INSERT INTO transactions (id, kind, time, reverses, data) VALUES (?, ?, ?, ?, ?)",
+    seq: int = session.execute(
+        "INSERT INTO {transactions} (id, kind, time, reverses, data) VALUES (?, ?, ?, ?, ?) RETURNING seq",
         (request.transaction_id, request.kind, request.time, request.reverses, request.data),
-    ).lastrowid
-    connection.executemany(
-        "INSERT INTO entries (seq, leg, account, amount, balance, time) VALUES (?, ?, ?, ?, ?, ?)",
+    ).fetchall()[0][0]
+    session.executemany(
+        "INSERT INTO {entries} (seq, leg, account, amount, balance, time) VALUES (?, ?, ?, ?, ?, ?)",
         [(seq, leg, account, amount, balances[account], request.time) for leg, (account, amount) in enumerate(legs)],
     )
     batch.new_balances.update(balances)
-    assert seq is not None
     transaction = Transaction(
         request.transaction_id, request.kind, request.time, legs, balances, json.loads(request.data), request.reverses, seq
     )
     return Posted.of(transaction, new=True)
 
 
-def _reversal_legs(connection: sqlite3.Connection, request: _Post) -> tuple[Leg, ...]:
+def _reversal_legs(session: Session, request: _Post) -> tuple[Leg, ...]:
     original_id = request.reverses
     assert original_id is not None
-    original = _load_transaction(connection, original_id)
+    original = _load_transaction(session, original_id)
     if original is None:
         raise NotReversible(f"{request.transaction_id}: there is no transaction {original_id!r} to reverse")
-    reversed_by = connection.execute("SELECT id FROM transactions WHERE reverses = ?", (original_id,)).fetchone()
+    reversed_by = session.execute("SELECT id FROM {transactions} WHERE reverses = ?", (original_id,)).fetchone()
     if reversed_by is not None:
         raise NotReversible(f"{request.transaction_id}: transaction {original_id!r} is already reversed by {reversed_by[0]!r}")
     return tuple((account, -amount) for account, amount in original.legs)
@@ -636,13 +629,13 @@ def _reversal_legs(connection: sqlite3.Connection, request: _Post) -> tuple[Leg,
 _TRANSACTION_COLUMNS: Final = "seq, id, kind, time, reverses, data"
 
 
-def _load_transaction(connection: sqlite3.Connection, transaction_id: str) -> Transaction | None:
-    rows = connection.execute(f"SELECT {_TRANSACTION_COLUMNS} FROM transactions WHERE id = ?", (transaction_id,)).fetchall()
-    return _with_legs(connection, rows)[0] if rows else None
+def _load_transaction(session: Session, transaction_id: str) -> Transaction | None:
+    rows = session.execute(f"SELECT {_TRANSACTION_COLUMNS} FROM {{transactions}} WHERE id = ?", (transaction_id,)).fetchall()
+    return _with_legs(session, rows)[0] if rows else None
 
 
 def _load_page(
-    connection: sqlite3.Connection, kind: str | None, bounds: tuple[float, float], after: tuple[float, int] | None
+    session: Session, kind: str | None, bounds: tuple[float, float], after: tuple[float, int] | None
 ) -> list[Transaction]:
     conditions = ["time >= ?", "time < ?"]
     params: list[Any] = list(bounds)
@@ -652,19 +645,21 @@ def _load_page(
     if after is not None:
         conditions.append("(time, seq) > (?, ?)")
         params.extend(after)
-    rows = connection.execute(
-        f"SELECT {_TRANSACTION_COLUMNS} FROM transactions WHERE {' AND '.join(conditions)} ORDER BY time, seq LIMIT {PAGE}",
+    rows = session.execute(
+        f"SELECT {_TRANSACTION_COLUMNS} FROM {{transactions}} WHERE {' AND '.join(conditions)} ORDER BY time, seq LIMIT {PAGE}",
         params,
     ).fetchall()
-    return _with_legs(connection, rows)
+    return _with_legs(session, rows)
 
 
-def _with_legs(connection: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[Transaction]:
+def _with_legs(session: Session, rows: list[tuple[Any, ...]]) -> list[Transaction]:
     """Transactions from their rows, each with its legs and balances, in one read of entries."""
+    if not rows:
+        return []  # and no "IN ()", which PostgreSQL refuses
     legs: dict[int, list[tuple[str, int, int]]] = {seq: [] for seq, *_rest in rows}
     marks = ", ".join("?" * len(legs))
-    for seq, account, amount, balance in connection.execute(
-        f"SELECT seq, account, amount, balance FROM entries WHERE seq IN ({marks}) ORDER BY seq, leg", list(legs)
+    for seq, account, amount, balance in session.execute(
+        f"SELECT seq, account, amount, balance FROM {{entries}} WHERE seq IN ({marks}) ORDER BY seq, leg", list(legs)
     ):
         legs[seq].append((account, amount, balance))
     return [
@@ -678,45 +673,19 @@ def _with_legs(connection: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> l
     ]
 
 
-def _load_entries(connection: sqlite3.Connection, account: str, bounds: tuple[float, float], limit: int | None) -> list[Entry]:
+def _load_entries(session: Session, account: str, bounds: tuple[float, float], limit: int | None) -> list[Entry]:
     sql = (
-        "SELECT e.amount, e.balance, t.id, t.kind, e.time, e.seq FROM entries e JOIN transactions t USING (seq) "
+        "SELECT e.amount, e.balance, t.id, t.kind, e.time, e.seq FROM {entries} e JOIN {transactions} t USING (seq) "
         "WHERE e.account = ? AND e.time >= ? AND e.time < ? ORDER BY e.time DESC, e.seq DESC"
     )
     if limit is not None:
         sql += f" LIMIT {limit}"
-    return [Entry(account, *row) for row in connection.execute(sql, (account, *bounds))]
+    return [Entry(account, *row) for row in session.execute(sql, (account, *bounds))]
 
 
-def _sum_entries(connection: sqlite3.Connection) -> dict[str, int]:
-    return dict(connection.execute("SELECT account, SUM(amount) FROM entries GROUP BY account"))
-
-
-# Opening.
-
-
-def _lock(path: Path) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return lock_file(path)
-
-
-def _connect_writer(path: Path) -> sqlite3.Connection:
-    os.close(open_private(path, os.O_WRONLY | os.O_CREAT))  # 0600: who paid what lives here
-    # isolation_level=None: transactions are exactly the BEGIN/COMMIT written here.
-    connection = sqlite3.connect(path, isolation_level=None)
-    try:
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA synchronous = FULL")  # durable before "ok": see the module docstring
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise LedgerError(f"schema version {version} is newer than the {SCHEMA_VERSION} this code knows")
-        if version == 0:
-            connection.executescript(f"BEGIN; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
-    except BaseException:
-        connection.close()
-        raise
-    return connection
-
+def _sum_entries(session: Session) -> dict[str, int]:
+    # the cast: PostgreSQL sums BIGINT as NUMERIC, which psycopg reads as a Decimal
+    return dict(session.execute("SELECT account, CAST(SUM(amount) AS BIGINT) FROM {entries} GROUP BY account"))
 
 
 # Checking input, in the caller.

@@ -1,7 +1,12 @@
-"""The ledger: double entry in integers, applied once per id, never below a floor, durable when answered."""
+"""The ledger: double entry in integers, applied once per id, never below a floor, durable when answered.
+
+Every test runs on SQLite and on PostgreSQL (the server at 127.0.0.1:5432, trust auth, database
+``test``; each test in its own schema, dropped after), skipped with the reason when none answers.
+"""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 import stat
@@ -9,7 +14,8 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,17 +26,87 @@ from hypothesis import strategies as st
 
 from tests.core.disk_full import file_size_limit
 from xiaoqu.core import ledger as ledger_module
-from xiaoqu.core.ledger import BelowFloor, Ledger, LedgerError, LedgerRefused, NotReversible, Posted, UnknownAccount
+from xiaoqu.core.ledger import (
+    BelowFloor,
+    Database,
+    Ledger,
+    LedgerError,
+    LedgerRefused,
+    NotReversible,
+    Posted,
+    UnknownAccount,
+)
+from xiaoqu.core.ledger_backend import Session, backend_for
 from xiaoqu.core.storage import StoreLockedError
 
 CASH = "cash:desk"
 SALES = "sales:canteen"
 T0 = 1_790_000_000.0
+POSTGRES_URL = "postgresql://root@127.0.0.1:5432/test"
+BACKENDS = ("sqlite", "postgresql")
 
 
-async def opened(path: Path, cards: int = 2) -> Ledger:
+def postgres_missing() -> str | None:
+    """Why the tests cannot use the PostgreSQL server, or None when it answers."""
+    try:
+        import psycopg
+    except ImportError as err:
+        return f"psycopg is not installed ({err})"
+    try:
+        psycopg.connect(POSTGRES_URL, connect_timeout=2).close()
+    except psycopg.Error as err:
+        return f"no PostgreSQL server answers at {POSTGRES_URL} (trust auth, database test): {err}"
+    return None
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a test's ledger keeps its tables: a file, or its own schema on the test server."""
+
+    path: Path
+    database: Database | None = None
+
+    def ledger(self) -> Ledger:
+        return Ledger(self.path, database=self.database)
+
+    def tamper(self, text: str) -> None:
+        """Change the tables behind the ledger's back (``{entries}``: its table's name)."""
+        if self.database is None:
+            connection: Any = sqlite3.connect(self.path)
+        else:
+            import psycopg
+            connection = psycopg.connect(self.database.url, autocommit=True)
+        with contextlib.closing(connection):
+            Session(backend_for(self.path, self.database), connection).execute(text)
+            connection.commit()
+
+
+@contextlib.contextmanager
+def place_on(backend: str, directory: Path) -> Iterator[Place]:
+    """A place for a ledger on ``backend``; a PostgreSQL schema of its own, dropped after."""
+    if backend == "sqlite":
+        yield Place(directory / "ledger.db")
+        return
+    if (reason := postgres_missing()) is not None:
+        pytest.skip(reason)
+    import psycopg
+    database = Database(POSTGRES_URL, f"test_{uuid.uuid4().hex[:16]}")
+    try:
+        yield Place(directory / "ledger.db", database)
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA IF EXISTS "{database.schema}" CASCADE')
+
+
+@pytest.fixture(params=BACKENDS)
+def place(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Place]:
+    with place_on(request.param, tmp_path) as where:
+        yield where
+
+
+async def opened(place: Place, cards: int = 2) -> Ledger:
     """A ledger with ``cards`` card accounts (floor 0) and the two external accounts."""
-    ledger = Ledger(path)
+    ledger = place.ledger()
     await ledger.open()
     await asyncio.gather(
         ledger.open_account(CASH, floor=None),
@@ -49,22 +125,25 @@ def charge(card: str, amount: int) -> list[tuple[str, int]]:
 
 
 @pytest.fixture
-async def ledger(tmp_path: Path) -> AsyncIterator[Ledger]:
-    ledger = await opened(tmp_path / "ledger.db")
+async def ledger(place: Place) -> AsyncIterator[Ledger]:
+    ledger = await opened(place)
     yield ledger
     await ledger.close()
 
 
-async def test_balances_are_sums_of_entries_and_survive_reopening(tmp_path: Path) -> None:
-    ledger = await opened(tmp_path / "ledger.db")
+async def test_balances_are_sums_of_entries_and_survive_reopening(place: Place) -> None:
+    ledger = await opened(place)
     posted = await ledger.post("pay-1", "card.recharge", recharge("card:0", 5_000), data={"receipt": "R1"}, time=T0)
     await ledger.post("pos-1", "card.charge", charge("card:0", 1_250), time=T0 + 60)
     assert posted.new and posted.balances == {CASH: -5_000, "card:0": 5_000} and posted.data == {"receipt": "R1"}
     assert ledger.balance("card:0") == 3_750
     await ledger.close()
-    assert stat.S_IMODE(os.stat(tmp_path / "ledger.db").st_mode) == 0o600
+    if place.database is None:
+        assert stat.S_IMODE(os.stat(place.path).st_mode) == 0o600
+    else:
+        assert not place.path.exists()  # nothing in the data dir: the tables are on the server
 
-    again = Ledger(tmp_path / "ledger.db")
+    again = place.ledger()
     await again.open()
     assert again.balances() == {CASH: -5_000, SALES: 1_250, "card:0": 3_750, "card:1": 0}
     assert await again.verify() == []
@@ -198,17 +277,18 @@ async def test_entries_newest_first_and_transactions_by_kind_and_time_in_pages(l
     assert [t.id async for t in ledger.transactions(end=T0 + 11)] == ["pay-1", "pos-0"]
 
 
-async def test_verify_reports_an_account_whose_entries_do_not_add_up(ledger: Ledger, tmp_path: Path) -> None:
+async def test_verify_reports_an_account_whose_entries_do_not_add_up(ledger: Ledger, place: Place) -> None:
     await ledger.post("pay-1", "card.recharge", recharge("card:0", 1_000))
-    with sqlite3.connect(tmp_path / "ledger.db") as tamper:
-        tamper.execute("UPDATE entries SET amount = 900 WHERE account = 'card:0'")
+    place.tamper("UPDATE {entries} SET amount = 900 WHERE account = 'card:0'")
     differences = await ledger.verify()
     assert [(d.account, d.balance, d.entries_sum) for d in differences] == [("card:0", 1_000, 900)]
 
 
 async def test_a_failed_commit_is_retried_and_nobody_hears_ok_before_it_lands(
-    ledger: Ledger, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """A full disk under a SQLite file."""
+    ledger = await opened(Place(tmp_path / "ledger.db"))
     await ledger.post("pay-1", "card.recharge", recharge("card:0", 1_000))
     with file_size_limit((tmp_path / "ledger.db-wal").stat().st_size):
         waiting = asyncio.create_task(ledger.post("pos-1", "card.charge", charge("card:0", 100), data={"pad": "x" * 5_000}))
@@ -217,9 +297,34 @@ async def test_a_failed_commit_is_retried_and_nobody_hears_ok_before_it_lands(
         assert not waiting.done() and ledger.balance("card:0") == 1_000
     assert (await waiting).balances["card:0"] == 900
     assert ledger.last_error is None and "could not commit 1 requests" in caplog.text
+    await ledger.close()
 
 
-async def test_closing_on_a_failing_disk_gives_up_and_says_so(ledger: Ledger, tmp_path: Path) -> None:
+async def test_a_lost_server_connection_is_opened_again_and_the_post_lands(caplog: pytest.LogCaptureFixture,
+                                                                          tmp_path: Path) -> None:
+    """The server ends the writer's session (a restart, an administrator): the post waiting
+    on it is retried on a new connection, with the writer's lock taken again, and lands once."""
+    with place_on("postgresql", tmp_path) as place:
+        ledger = await opened(place)
+        await ledger.post("pay-1", "card.recharge", recharge("card:0", 1_000))
+        import psycopg
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+            ended = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE %s",
+                (f"xiaoqu ledger ledger pid {os.getpid()} %",),
+            ).fetchall()
+        assert ended == [(True,)]
+        posted = await ledger.post("pos-1", "card.charge", charge("card:0", 100))
+        assert posted.new and posted.balances["card:0"] == 900 and ledger.last_error is None
+        assert "could not commit 1 requests" in caplog.text
+        assert [t.id async for t in ledger.transactions()] == ["pay-1", "pos-1"] and await ledger.verify() == []
+        with pytest.raises(StoreLockedError):  # the new session holds the lock again
+            await place.ledger().open()
+        await ledger.close()
+
+
+async def test_closing_on_a_failing_disk_gives_up_and_says_so(tmp_path: Path) -> None:
+    ledger = await opened(Place(tmp_path / "ledger.db"))
     await ledger.post("pay-1", "card.recharge", recharge("card:0", 1_000))
     with file_size_limit((tmp_path / "ledger.db-wal").stat().st_size):
         waiting = asyncio.create_task(ledger.post("pos-1", "card.charge", charge("card:0", 100), data={"pad": "x" * 5_000}))
@@ -234,19 +339,20 @@ async def test_closing_on_a_failing_disk_gives_up_and_says_so(ledger: Ledger, tm
     await again.close()
 
 
-async def test_a_file_has_one_writer(ledger: Ledger, tmp_path: Path) -> None:
-    with pytest.raises(StoreLockedError, match=rf"ledger\.db is already open .*held by pid {os.getpid()}"):
-        await Ledger(tmp_path / "ledger.db").open()
+async def test_a_ledger_has_one_writer(ledger: Ledger, place: Place) -> None:
+    """The file's lock, or the server's advisory lock: the second open names the holder."""
+    with pytest.raises(StoreLockedError, match=rf"ledger(\.db)? is already open .*held by .*pid {os.getpid()}"):
+        await place.ledger().open()
 
 
-def test_acknowledged_transactions_survive_sigkill(tmp_path: Path) -> None:
+def test_acknowledged_transactions_survive_sigkill(place: Place) -> None:
     """A child posts bursts of recharges and charges and prints each acknowledged burst, then is
     killed: every acknowledged transaction is there and every balance is its entries' sum."""
     script = textwrap.dedent(f"""
         import asyncio
-        from xiaoqu.core.ledger import Ledger
+        from xiaoqu.core.ledger import Database, Ledger
         async def main():
-            ledger = Ledger({str(tmp_path / 'ledger.db')!r})
+            ledger = Ledger({str(place.path)!r}, database={place.database!r})
             await ledger.open()
             await ledger.open_account("cash:desk", floor=None)
             await asyncio.gather(*(ledger.open_account(f"card:{{n}}") for n in range(50)))
@@ -270,7 +376,7 @@ def test_acknowledged_transactions_survive_sigkill(tmp_path: Path) -> None:
     child.stdout.close()
 
     async def check() -> None:
-        ledger = Ledger(tmp_path / "ledger.db")
+        ledger = place.ledger()
         await ledger.open()
         missing = [n for n in range(acknowledged) if await ledger.transaction(f"t{n}") is None]
         assert missing == [] and await ledger.verify() == []
@@ -329,8 +435,8 @@ async def send(ledger: Ledger, request: tuple[Any, ...]) -> Posted:
     return await ledger.reverse(transaction_id, "test.reverse", argument)
 
 
-async def run_against_model(path: Path, plan: list[list[tuple[Any, ...]]]) -> None:
-    ledger = await opened(path, cards=len(CARDS))
+async def run_against_model(place: Place, plan: list[list[tuple[Any, ...]]]) -> None:
+    ledger = await opened(place, cards=len(CARDS))
     model = Model()
     for step in plan:
         outcomes = await asyncio.gather(*(send(ledger, request) for request in step), return_exceptions=True)
@@ -341,7 +447,7 @@ async def run_against_model(path: Path, plan: list[list[tuple[Any, ...]]]) -> No
             else:
                 assert isinstance(outcome, Posted) and outcome.legs == expected, (request, outcome)
     await ledger.close()
-    again = Ledger(path)
+    again = place.ledger()
     await again.open()
     assert again.balances() == model.balances
     assert all(again.balances()[card] >= 0 for card in CARDS)
@@ -351,10 +457,11 @@ async def run_against_model(path: Path, plan: list[list[tuple[Any, ...]]]) -> No
     await again.close()
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=steps)
-def test_any_interleaving_keeps_every_balance_the_sum_of_its_entries(plan: list[list[tuple[Any, ...]]]) -> None:
+def test_any_interleaving_keeps_every_balance_the_sum_of_its_entries(backend: str, plan: list[list[tuple[Any, ...]]]) -> None:
     """Recharges, charges, transfers and reversals, some ids repeated, some posted at once:
     every answer is the model's, balances are entry sums never below a floor, each id applied once."""
-    with tempfile.TemporaryDirectory() as directory:
-        asyncio.run(run_against_model(Path(directory) / "ledger.db", plan))
+    with tempfile.TemporaryDirectory() as directory, place_on(backend, Path(directory)) as place:
+        asyncio.run(run_against_model(place, plan))
