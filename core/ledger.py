@@ -461,8 +461,7 @@ class Ledger:
             self._call_soon(settle, [(ready, LedgerError(f"cannot open {self.where}: {err}"))])
             return
         try:
-            self._floors.update(session.execute("SELECT account, floor FROM {accounts}"))
-            self._balances.update(_sum_entries(session))
+            self._load(session)
         except Exception as err:
             backend.close_writer(session.connection)
             self._call_soon(settle, [(ready, LedgerError(f"cannot open {self.where}: {err}"))])
@@ -531,9 +530,19 @@ class Ledger:
         """Open the writer's connection again if it was lost; if that fails too, the next
         attempt fails and comes back here."""
         try:
-            session.connection = self._backend.revive(session.connection)
+            connection = self._backend.revive(session.connection)
+            if connection is not session.connection:
+                # A COMMIT may have landed before the connection was lost: balances come from
+                # the tables again, and the retry finds such a post by its id (answered new=False).
+                session.connection = connection
+                self._load(session)
         except Exception as err:
             _LOGGER.error("ledger %s: cannot reconnect (%s)", self.where, err)
+
+    def _load(self, session: Session) -> None:
+        """Every account's floor and balance, from the tables."""
+        self._floors.update(session.execute("SELECT account, floor FROM {accounts}"))
+        self._balances.update(_sum_entries(session))
 
     def _decide(self, session: Session, requests: list[_Request]) -> _Batch:
         batch = _Batch(self._balances, self._floors)
