@@ -1,4 +1,6 @@
-"""The recorder: append-only history (access records, patrol scans, payments, events) on SQLite.
+"""The recorder: append-only history (access records, patrol scans, payments, events) on SQLite,
+or on PostgreSQL when ``xiaoqu: database:`` names one (``core/recorder_backends.py``: the same
+logic, the same answers; only connections, DDL and JSON reads differ).
 
 History only grows and is read by kind, subject and time ("card C1's last 100 swipes", "today's
 patrol scans"), so it lives in one SQLite table with indexes on (kind, subject, time) and
@@ -58,7 +60,6 @@ import contextlib
 import json
 import logging
 import math
-import os
 import queue
 import re
 import sqlite3
@@ -71,60 +72,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from xiaoqu.core.sqlite_writer import CommitHealth, rollback, settle
-from xiaoqu.core.storage import check_slug, dump_json, open_private
+from xiaoqu.core.recorder_backends import SCHEMA_VERSION, Backend, RecorderError, SQLite, backend_for
+from xiaoqu.core.sqlite_writer import CommitHealth, settle
+from xiaoqu.core.storage import check_slug, dump_json
 
-__all__ = ["Record", "Recorder", "RecorderError", "read_only"]
+__all__ = ["SCHEMA_VERSION", "Record", "Recorder", "RecorderError", "backend_for", "read_only"]
 
 _LOGGER = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
-#: Version 1: the records and their indexes.
-_SCHEMA_1 = (
-    """CREATE TABLE records (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, so an export cursor stays valid
-    kind TEXT NOT NULL,
-    subject TEXT,
-    time REAL NOT NULL,
-    record_id TEXT,
-    data TEXT NOT NULL
-)""",
-    "CREATE INDEX records_kind_subject_time ON records (kind, subject, time)",
-    "CREATE INDEX records_kind_time ON records (kind, time)",
-    """CREATE UNIQUE INDEX records_kind_record_id ON records (kind, record_id)
-    WHERE record_id IS NOT NULL""",
-)
-#: Version 2: indexed keys (see "Indexed keys" in the module docstring). ``value`` has no type,
-#: so it keeps what ``json_extract`` gave (text, integer or real) and compares as it does.
-_SCHEMA_2 = (
-    """CREATE TABLE record_keys (
-    kind TEXT NOT NULL,
-    name TEXT NOT NULL,
-    value NOT NULL,
-    time REAL NOT NULL,
-    seq INTEGER NOT NULL,
-    PRIMARY KEY (kind, name, value, time, seq)
-) WITHOUT ROWID""",
-    "CREATE INDEX record_keys_seq ON record_keys (seq)",
-    """CREATE TABLE record_key_fields (
-    kind TEXT NOT NULL,
-    name TEXT NOT NULL,
-    backfill_through INTEGER NOT NULL,  -- records up to this seq still lack keys; 0: none do
-    PRIMARY KEY (kind, name)
-) WITHOUT ROWID""",
-    """CREATE TRIGGER records_delete_keys AFTER DELETE ON records BEGIN
-    DELETE FROM record_keys WHERE seq = old.seq;
-END""",
-)
-_INSERT = (
-    "INSERT OR IGNORE INTO records (kind, subject, time, record_id, data) VALUES (?, ?, ?, ?, ?)"
-)
-#: The keys of the records (of the declared kinds) whose ``seq`` is in a range: each declared
-#: field's value as ``json_extract`` reads it, so a key never differs from the data's field.
-_INSERT_KEYS = """INSERT OR IGNORE INTO record_keys (kind, name, value, time, seq)
-SELECT r.kind, f.name, json_extract(r.data, '$.' || f.name), r.time, r.seq
-FROM records AS r CROSS JOIN record_key_fields AS f ON f.kind = r.kind  -- records outermost
-WHERE r.seq > ? AND r.seq <= ? AND json_extract(r.data, '$.' || f.name) IS NOT NULL"""
 _COLUMNS = "seq, kind, subject, time, record_id, data"
 
 COMMIT_INTERVAL = 0.1  # seconds: under load, records nobody awaits are committed this often
@@ -145,11 +100,7 @@ _FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 _Row = tuple[str, str | None, float, str | None, str]  # the INSERT's parameters
 _Queued = tuple[_Row, asyncio.Future[bool] | None]  # a future when someone awaits the row
-_Fetch = Callable[[sqlite3.Connection, str, list[Any]], Any]
-
-
-class RecorderError(Exception):
-    """The recorder could not open its database, or could not commit a record."""
+_Fetch = Callable[[Any, str, list[Any]], Any]  # (connection, sql, params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +119,7 @@ class Record:
 class _Job:
     """Work for the writer thread after every row queued before it is committed."""
 
-    run: Callable[[sqlite3.Connection], Any]
+    run: Callable[[Any], Any]  # given the writer's connection
     future: asyncio.Future[Any]
 
 
@@ -176,11 +127,11 @@ _STOP = object()
 
 
 class Recorder:
-    """Append-only history in one SQLite file; see the module docstring for the why."""
+    """Append-only history in one SQLite file or PostgreSQL schema; see the module docstring."""
 
     def __init__(
         self,
-        path: Path,
+        path: Path | Backend,
         *,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
@@ -188,8 +139,10 @@ class Recorder:
         default_retention: timedelta | None = None,
     ) -> None:
         """``clock`` and ``sleep`` are the hub clock's (``time``, ``sleep``): retention is
-        behaviour in time, so the daily purge follows the clock a test can advance."""
-        self.path = Path(path)
+        behaviour in time, so the daily purge follows the clock a test can advance.
+        ``path``: the SQLite file, or a backend (:func:`backend_for` reads the config's)."""
+        self.backend = path if isinstance(path, Backend) else SQLite(Path(path))
+        self.path = self.backend.path
         self._clock = clock
         self._sleep = sleep
         self._default_retention = _checked_retention("default_retention", default_retention)
@@ -210,7 +163,7 @@ class Recorder:
         self._writer_done: asyncio.Future[None] | None = None
         self._readers: ThreadPoolExecutor | None = None
         self._reader_local = threading.local()
-        self._reader_connections: list[sqlite3.Connection] = []
+        self._reader_connections: list[Any] = []
         self._purger: asyncio.Task[None] | None = None
         #: The loop's view: per kind, the indexed fields whose back-fill is complete.
         self._keys_ready: dict[str, frozenset[str]] = {}
@@ -222,7 +175,7 @@ class Recorder:
         self._failed_until = 0.0  # time.monotonic() before which no step is tried after a failure
 
     def __repr__(self) -> str:
-        return f"<Recorder {self.path} running={self._running}>"
+        return f"<Recorder {self.backend} running={self._running}>"
 
     # Life cycle.
 
@@ -346,7 +299,7 @@ class Recorder:
             now - self._default_retention.total_seconds() if self._default_retention else None
         )
         exempt = list(self._retention)  # explicitly set kinds, kept or not, skip the default
-        return await self._job(lambda connection: _purge(connection, cutoffs, default, exempt))
+        return await self._job(lambda connection: _purge(self.backend, connection, cutoffs, default, exempt))
 
     async def forget_fields(self, kind: str, subject: str, fields: Sequence[str]) -> int:
         """Remove ``fields`` from the data of every record of ``kind`` and ``subject``; return how
@@ -355,10 +308,10 @@ class Recorder:
         for name in fields:
             if not _FIELD.fullmatch(name):
                 raise ValueError(f"{kind}: bad field name {name!r}")
-        paths = [f"$.{name}" for name in fields]
-        sql = (f"UPDATE records SET data = json_remove(data, {', '.join('?' for _ in paths)}) "
-               "WHERE kind = ? AND subject = ?")
-        return await self._job(lambda connection: _forget(connection, sql, [*paths, kind, subject]))
+        backend = self.backend
+        paths = [backend.path_of(name) for name in fields]
+        sql = f"UPDATE records SET data = {backend.remove_fields(len(paths))} WHERE kind = ? AND subject = ?"
+        return await self._job(lambda connection: _forget(backend, connection, sql, [*paths, kind, subject]))
 
     def _row(
         self,
@@ -369,7 +322,7 @@ class Recorder:
         record_id: str | None,
     ) -> _Row:
         if not self._running:
-            raise RecorderError(f"recorder {self.path} is not running")
+            raise RecorderError(f"recorder {self.backend} is not running")
         if kind not in self._known_kinds:
             self._known_kinds.add(check_slug(kind, "kind"))
         if not isinstance(data, Mapping):
@@ -381,9 +334,9 @@ class Recorder:
         when = self._clock() if time is None else _checked_time(f"{kind}: time", time)
         return (kind, subject, when, record_id, dump_json(data, f"{kind}: data"))
 
-    async def _job(self, run: Callable[[sqlite3.Connection], Any]) -> Any:
+    async def _job(self, run: Callable[[Any], Any]) -> Any:
         if not self._running:
-            raise RecorderError(f"recorder {self.path} is not running")
+            raise RecorderError(f"recorder {self.backend} is not running")
         assert self._loop is not None
         job = _Job(run, self._loop.create_future())
         self._put_urgent(job)
@@ -397,11 +350,11 @@ class Recorder:
 
     def _write_loop(self, ready: asyncio.Future[None]) -> None:
         try:
-            connection = _connect_writer(self.path)
+            connection = self.backend.connect_writer()
             declared = connection.execute(
                 "SELECT kind, name, backfill_through FROM record_key_fields").fetchall()
         except Exception as err:
-            self._call_soon(ready.set_exception, RecorderError(f"cannot open {self.path}: {err}"))
+            self._call_soon(ready.set_exception, RecorderError(f"cannot open {self.backend}: {err}"))
             return  # the last touch of the loop: start() may return at once
         self._key_fields, self._backfill = {}, {}
         for kind, name, through in declared:
@@ -412,24 +365,25 @@ class Recorder:
                 self._call_soon(self._key_ready, kind, name)
         self._call_soon(ready.set_result, None)
         try:
-            self._serve(connection)
+            self._writer = connection
+            self._serve()
         finally:
             try:
-                connection.close()  # checkpoints the WAL, so it can fail like a commit
-            except sqlite3.Error as err:
-                _LOGGER.error("recorder %s: closing: %s", self.path, err)
+                self._writer.close()  # checkpoints SQLite's WAL, so it can fail like a commit
+            except Exception as err:
+                _LOGGER.error("recorder %s: closing: %s", self.backend, err)
             self._call_soon(self._writer_done.set_result, None)  # type: ignore[union-attr]
 
-    def _serve(self, connection: sqlite3.Connection) -> None:
+    def _serve(self) -> None:
         while True:
-            rows, control = self._next_batch(self._next_item(connection))
-            self._commit(connection, rows)
+            rows, control = self._next_batch(self._next_item())
+            self._commit(rows)  # may open the connection again (a server restart)
             if control is _STOP:
                 return
             if control is not None:
-                self._run_job(connection, control)
+                self._run_job(self._writer, control)
 
-    def _next_item(self, connection: sqlite3.Connection) -> Any:
+    def _next_item(self) -> Any:
         """The next thing queued; while a back-fill is pending, its steps run whenever nothing
         is (and one every ``BACKFILL_EVERY`` seconds anyway, so a steady load cannot starve it)."""
         while self._backfill and not self._stopping.is_set():
@@ -441,25 +395,27 @@ class Recorder:
                         return self._queue.get(timeout=self._failed_until - time.monotonic())
                     except queue.Empty:
                         continue
-                self._backfill_step(connection)
+                self._backfill_step(self._writer)
                 continue
             if time.monotonic() >= self._backfill_due:
-                self._backfill_step(connection)
+                self._backfill_step(self._writer)
             return item
         return self._queue.get()
 
-    def _declare(self, connection: sqlite3.Connection, kind: str, names: tuple[str, ...]) -> None:
+    def _declare(self, connection: Any, kind: str, names: tuple[str, ...]) -> None:
         """Keep ``names`` as indexed fields of ``kind``: records up to the last one committed
         are left to the back-fill (none, when the kind has no records yet)."""
         new = [name for name in names if name not in self._key_fields.get(kind, ())]
         if not new:
             return
+        sql = self.backend.sql
         has_records = connection.execute(
-            "SELECT 1 FROM records WHERE kind = ? LIMIT 1", (kind,)).fetchone()
+            sql("SELECT 1 FROM records WHERE kind = ? LIMIT 1"), (kind,)).fetchone()
         through = _last_seq(connection) if has_records else 0
         connection.execute("BEGIN")
-        connection.executemany(
-            "INSERT OR IGNORE INTO record_key_fields (kind, name, backfill_through) VALUES (?, ?, ?)",
+        prefix, suffix = self.backend.insert_ignore
+        connection.cursor().executemany(
+            sql(f"{prefix} INTO record_key_fields (kind, name, backfill_through) VALUES (?, ?, ?){suffix}"),
             [(kind, name, through) for name in new])
         connection.execute("COMMIT")
         self._key_fields.setdefault(kind, set()).update(new)
@@ -469,28 +425,30 @@ class Recorder:
             else:
                 self._call_soon(self._key_ready, kind, name)
 
-    def _backfill_step(self, connection: sqlite3.Connection) -> None:
+    def _backfill_step(self, connection: Any) -> None:
         """Key the records of the next ``BACKFILL_ROWS`` seqs, newest first, of the pending
         fields that share the highest ``backfill_through`` (fields declared together), and
         commit the new ``backfill_through`` with them."""
         (kind, _name), through = max(self._backfill.items(), key=lambda item: item[1])
         names = [name for (k, name), at in self._backfill.items() if k == kind and at == through]
         low = max(0, through - BACKFILL_ROWS)
+        backend = self.backend
         try:
             connection.execute("BEGIN")
-            # +r.kind: walk the seq range, not the kind's whole (kind, time) index.
             connection.execute(
-                _INSERT_KEYS + " AND +r.kind = ? AND f.backfill_through = ?", (low, through, kind, through))
-            connection.execute(
-                "UPDATE record_key_fields SET backfill_through = ? WHERE kind = ? AND backfill_through = ?",
+                _insert_keys(backend, f" AND {backend.backfill_kind} AND f.backfill_through = ?"),
+                (low, through, kind, through))
+            connection.execute(backend.sql(
+                "UPDATE record_key_fields SET backfill_through = ? WHERE kind = ? AND backfill_through = ?"),
                 (low, kind, through))
             connection.execute("COMMIT")
         except Exception as err:
-            rollback(connection)
+            backend.rollback(connection)
             self.last_error = err
             _LOGGER.error("recorder %s: back-filling the keys of %s: %s; trying again later",
-                          self.path, kind, err)
+                          backend, kind, err)
             self._failed_until = self._backfill_due = time.monotonic() + RETRY_MAX
+            self._reconnect_if_broken()
             return
         self._backfill_due = time.monotonic() + BACKFILL_EVERY
         for name in names:
@@ -499,7 +457,7 @@ class Recorder:
             else:
                 del self._backfill[kind, name]
                 self._call_soon(self._key_ready, kind, name)
-                _LOGGER.info("recorder %s: %s.%s is indexed", self.path, kind, name)
+                _LOGGER.info("recorder %s: %s.%s is indexed", self.backend, kind, name)
 
     def _key_ready(self, kind: str, name: str) -> None:
         """In the loop: ``where`` on ``kind``'s ``name`` may read the keys from now on."""
@@ -543,10 +501,9 @@ class Recorder:
                 return rows, None
         return rows, item
 
-    def _commit(
-        self, connection: sqlite3.Connection, rows: list[_Queued]
-    ) -> None:
-        """Commit ``rows`` in one transaction, retrying until it works (or, stopping, giving up)."""
+    def _commit(self, rows: list[_Queued]) -> None:
+        """Commit ``rows`` in one transaction, retrying until it works (or, stopping, giving up);
+        a connection lost (a database server restarted) is opened again before a retry."""
         if not rows:
             return
         self._last_commit = time.monotonic()
@@ -554,9 +511,10 @@ class Recorder:
         keyed = bool(self._key_fields) and any(row[0] in self._key_fields for row, _ in rows)
         while True:
             try:
-                answers = _insert(connection, rows, keyed)
+                answers = _insert(self.backend, self._writer, rows, keyed)
             except Exception as err:
-                rollback(connection)
+                self.backend.rollback(self._writer)
+                self._reconnect_if_broken()
                 self.last_error = err
                 self._health.failed(err)
                 stopping = self._stopping.is_set()
@@ -567,7 +525,7 @@ class Recorder:
                         return
                 _LOGGER.error(
                     "recorder %s: could not commit %d records (%s); retrying",
-                    self.path, len(rows), err,
+                    self.backend, len(rows), err,
                 )
                 if stopping:
                     time.sleep(RETRY_FIRST)
@@ -584,18 +542,29 @@ class Recorder:
     def _give_up(self, rows: list[_Queued], err: Exception) -> None:
         _LOGGER.error(
             "recorder %s: stopping with %d records that could not be committed (%s); they are lost",
-            self.path, len(rows), err,
+            self.backend, len(rows), err,
         )
-        failure = RecorderError(f"could not commit to {self.path}: {err}")
+        failure = RecorderError(f"could not commit to {self.backend}: {err}")
         self._call_soon(settle, [(future, failure) for _row, future in rows if future])
 
-    def _run_job(self, connection: sqlite3.Connection, job: _Job) -> None:
+    def _run_job(self, connection: Any, job: _Job) -> None:
         try:
             result: Any = job.run(connection)
         except Exception as err:
-            rollback(connection)
-            result = RecorderError(f"{self.path}: {err}")
+            self.backend.rollback(connection)
+            self._reconnect_if_broken()
+            result = RecorderError(f"{self.backend}: {err}")
         self._call_soon(settle, [(job.future, result)])
+
+    def _reconnect_if_broken(self) -> None:
+        """In the writer thread: open the connection again if it was lost (it is tried again
+        at the next failure if the server is still away)."""
+        if not self.backend.broken(self._writer):
+            return
+        try:
+            self._writer = self.backend.connect_writer()
+        except Exception as err:
+            _LOGGER.error("recorder %s: reconnecting: %s", self.backend, err)
 
     def _call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
         assert self._loop is not None
@@ -622,7 +591,7 @@ class Recorder:
         Sees what is committed: after ``record()``, ``await flush()`` first.
         """
         sql, params = _select(kind, subject, since, until, where, newest_first, None, limit,
-                              keyed=self.keys_ready(kind))
+                              keyed=self.keys_ready(kind), backend=self.backend)
         return await self._read(_fetch_records, sql, params)
 
     async def count(
@@ -636,7 +605,7 @@ class Recorder:
     ) -> int:
         """How many records :meth:`query` would find without a limit."""
         sql, params = _select(kind, subject, since, until, where, True, None, None, "count(*)",
-                              keyed=self.keys_ready(kind))
+                              keyed=self.keys_ready(kind), backend=self.backend)
         return await self._read(_fetch_one, sql, params)
 
     async def iterate(
@@ -658,7 +627,7 @@ class Recorder:
         after: tuple[float, int] | None = None
         while True:
             sql, params = _select(kind, subject, since, until, where, newest_first, after, page,
-                                  keyed=self.keys_ready(kind))
+                                  keyed=self.keys_ready(kind), backend=self.backend)
             records = await self._read(_fetch_records, sql, params)
             for record in records:
                 yield record
@@ -668,42 +637,48 @@ class Recorder:
 
     async def last(self, kind: str) -> Record | None:
         """The last record of ``kind`` committed (the highest ``seq``, whatever its time)."""
-        sql = f"SELECT {_COLUMNS} FROM records WHERE kind = ? ORDER BY seq DESC LIMIT 1"
+        sql = self.backend.sql(f"SELECT {_COLUMNS} FROM records WHERE kind = ? ORDER BY seq DESC LIMIT 1")
         records = await self._read(_fetch_records, sql, [check_slug(kind, "kind")])
         return records[0] if records else None
 
     async def _read(self, fetch: _Fetch, sql: str, params: list[Any]) -> Any:
         if not self._running:
-            raise RecorderError(f"recorder {self.path} is not running")
+            raise RecorderError(f"recorder {self.backend} is not running")
         assert self._loop is not None
         return await self._loop.run_in_executor(self._readers, self._in_reader, fetch, sql, params)
 
     def _in_reader(self, fetch: _Fetch, sql: str, params: list[Any]) -> Any:
         connection = getattr(self._reader_local, "connection", None)
         if connection is None:
-            # check_same_thread=False only so stop() can close it from the loop's thread.
-            connection = sqlite3.connect(self.path, check_same_thread=False)
-            connection.execute("PRAGMA query_only = ON")
+            connection = self.backend.connect_reader()
             self._reader_local.connection = connection
             self._reader_connections.append(connection)
-        return fetch(connection, sql, params)
+        try:
+            return fetch(connection, sql, params)
+        except Exception:
+            if self.backend.broken(connection):  # lost: this thread's next read opens another
+                self._reader_local.connection = None
+            raise
 
     async def _purge_daily(self) -> None:
         await self._sleep(FIRST_PURGE_AFTER)
         while True:
             try:
                 deleted = await self.purge()
-                _LOGGER.info("recorder %s: purged %d old records", self.path, deleted)
+                _LOGGER.info("recorder %s: purged %d old records", self.backend, deleted)
             except RecorderError:
-                _LOGGER.exception("recorder %s: purge failed; trying again tomorrow", self.path)
+                _LOGGER.exception("recorder %s: purge failed; trying again tomorrow", self.backend)
             await self._sleep(PURGE_EVERY)
 
 
-def read_only(path: Path, kind: str, page: int = 1_000) -> Iterator[Record]:
-    """Every record of ``kind`` in the file at ``path`` in commit order (``seq``), read without
-    a running recorder and without writing: a check must work beside the hub, or without it."""
-    connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
-    sql = f"SELECT {_COLUMNS} FROM records WHERE kind = ? AND seq > ? ORDER BY seq LIMIT {page}"
+def read_only(path: Path | Backend, kind: str, page: int = 1_000) -> Iterator[Record]:
+    """Every record of ``kind`` in the file at ``path`` (or the backend) in commit order
+    (``seq``), read without a running recorder and without writing: a check must work beside
+    the hub, or without it."""
+    backend = path if isinstance(path, Backend) else SQLite(Path(path))
+    connection = backend.connect_reader() if isinstance(path, Backend) else sqlite3.connect(
+        f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    sql = backend.sql(f"SELECT {_COLUMNS} FROM records WHERE kind = ? AND seq > ? ORDER BY seq LIMIT {page}")
     try:
         after = 0
         while records := _fetch_records(connection, sql, [check_slug(kind, "kind"), after]):
@@ -728,48 +703,26 @@ def _checked_time(what: str, value: float) -> float:
 
 
 
-def _connect_writer(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # 0600 (the audit log is in here), never through a link; SQLite gives its -wal and -shm
-    # files the database's mode.
-    os.close(open_private(path, os.O_WRONLY | os.O_CREAT))
-    # isolation_level=None: transactions are exactly the BEGIN/COMMIT written here.
-    connection = sqlite3.connect(path, isolation_level=None)
-    try:
-        connection.execute("PRAGMA journal_mode = WAL")
-        # NORMAL in WAL: a commit survives a crash of the process; a power cut may lose the
-        # last commits but never corrupts the file.
-        connection.execute("PRAGMA synchronous = NORMAL")
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise RecorderError(
-                f"schema version {version} is newer than the {SCHEMA_VERSION} this code knows"
-            )
-        if version < SCHEMA_VERSION:
-            # Version 1 to 2 only creates tables: its records are keyed later, by the back-fill.
-            connection.execute("BEGIN")
-            for statement in (*(_SCHEMA_1 if version == 0 else ()), *_SCHEMA_2):
-                connection.execute(statement)
-            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            connection.execute("COMMIT")
-    except BaseException:
-        connection.close()
-        raise
-    return connection
-
-
-def _last_seq(connection: sqlite3.Connection) -> int:
+def _last_seq(connection: Any) -> int:
     return connection.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0]
 
 
+def _insert_keys(backend: Backend, extra: str = "") -> str:
+    """The keys of the records (of the declared kinds) whose ``seq`` is in a range (the first
+    two parameters): each declared field's value as the JSON scan reads it, so a key never
+    differs from the data's field; ``extra`` conditions narrow the records."""
+    return backend.sql(backend.insert_keys.format(extra=extra))
+
+
 def _insert(
-    connection: sqlite3.Connection, rows: list[_Queued], keyed: bool = False
+    backend: Backend, connection: Any, rows: list[_Queued], keyed: bool = False
 ) -> list[tuple[asyncio.Future[bool], bool]]:
     """Insert in one transaction; rows someone awaits go one by one to learn if they were new.
     ``keyed``: some rows are of a kind with indexed fields, whose keys go in the same
     transaction."""
     answers: list[tuple[asyncio.Future[bool], bool]] = []
     unanswered: list[_Row] = []
+    insert = backend.sql(backend.insert)
     connection.execute("BEGIN")
     before = _last_seq(connection) if keyed else 0
     for row, future in rows:
@@ -777,55 +730,57 @@ def _insert(
             unanswered.append(row)
             continue
         if unanswered:
-            connection.executemany(_INSERT, unanswered)
+            connection.cursor().executemany(insert, unanswered)
             unanswered = []
-        answers.append((future, connection.execute(_INSERT, row).rowcount == 1))
+        answers.append((future, connection.execute(insert, row).rowcount == 1))
     if unanswered:
-        connection.executemany(_INSERT, unanswered)
+        connection.cursor().executemany(insert, unanswered)
     if keyed:
-        connection.execute(_INSERT_KEYS, (before, _last_seq(connection)))
+        connection.execute(_insert_keys(backend), (before, _last_seq(connection)))
     connection.execute("COMMIT")
     return answers
 
 
 
 def _purge(
-    connection: sqlite3.Connection,
+    backend: Backend,
+    connection: Any,
     cutoffs: Mapping[str, float],
     default: float | None,
     exempt: list[str],
 ) -> int:
     deleted = 0
     for kind, cutoff in cutoffs.items():
-        deleted += _delete_in_chunks(connection, "kind = ? AND time < ?", [kind, cutoff])
+        deleted += _delete_in_chunks(backend, connection, "kind = ? AND time < ?", [kind, cutoff])
     if default is not None:
         marks = ", ".join("?" * len(exempt))
         deleted += _delete_in_chunks(
-            connection, f"time < ? AND kind NOT IN ({marks})", [default, *exempt]
+            backend, connection, f"time < ? AND kind NOT IN ({marks})" if exempt else "time < ?",
+            [default, *exempt],
         )
     return deleted
 
 
-def _forget(connection: sqlite3.Connection, sql: str, params: list[Any]) -> int:
+def _forget(backend: Backend, connection: Any, sql: str, params: list[Any]) -> int:
     """Run ``forget_fields``' UPDATE (its last two parameters kind and subject) and derive the
     changed records' keys again, in one transaction."""
     kind_subject = params[-2:]
     connection.execute("BEGIN")
-    changed = connection.execute(sql, params).rowcount
+    changed = connection.execute(backend.sql(sql), params).rowcount
     if changed:
-        connection.execute(
-            "DELETE FROM record_keys WHERE seq IN (SELECT seq FROM records WHERE kind = ? AND subject = ?)",
+        connection.execute(backend.sql(
+            "DELETE FROM record_keys WHERE seq IN (SELECT seq FROM records WHERE kind = ? AND subject = ?)"),
             kind_subject)
         # Keys for records the back-fill has not reached yet are harmless: it ignores them.
         connection.execute(
-            _INSERT_KEYS + " AND r.kind = ? AND r.subject = ?", [0, _MAX_SEQ, *kind_subject])
+            _insert_keys(backend, " AND r.kind = ? AND r.subject = ?"), [0, _MAX_SEQ, *kind_subject])
     connection.execute("COMMIT")
     return changed
 
 
-def _delete_in_chunks(connection: sqlite3.Connection, condition: str, params: list[Any]) -> int:
+def _delete_in_chunks(backend: Backend, connection: Any, condition: str, params: list[Any]) -> int:
     deleted = 0
-    sql = (
+    sql = backend.sql(
         "DELETE FROM records WHERE seq IN "
         f"(SELECT seq FROM records WHERE {condition} LIMIT {PURGE_CHUNK})"
     )
@@ -850,6 +805,7 @@ def _select(
     columns: str = _COLUMNS,
     *,
     keyed: Collection[str] = (),
+    backend: Backend,
 ) -> tuple[str, list[Any]]:
     """Build one SELECT on the indexes; every value is a bound parameter.
 
@@ -862,10 +818,11 @@ def _select(
     for field, value in (where or {}).items():
         if not isinstance(field, str) or not _FIELD.fullmatch(field):
             raise ValueError(f"where: {field!r} is not a field name like 'door' or 'payer.id'")
-        if value is not None and not isinstance(value, (str, int, float)):
+        if value is not None and (
+            not isinstance(value, (str, int, float)) or isinstance(value, float) and not math.isfinite(value)
+        ):
             raise ValueError(
-                f"where[{field!r}] must be a string, number, bool or None, "
-                f"got {type(value).__name__}"
+                f"where[{field!r}] must be a string, finite number, bool or None, got {value!r}"
             )
         checks.append((field, value))
     key = next(((field, value) for field, value in checks if value is not None and field in keyed), None)
@@ -881,8 +838,8 @@ def _select(
         joined = subject is not None or bool(checks) or columns == _COLUMNS
         source = "record_keys AS k" + (" JOIN records AS r ON r.seq = k.seq" if joined else "")
         r, t = "r.", "k."
-        conditions.append("k.kind = ? AND k.name = ? AND k.value = ?")
-        params.extend((kind, *key))
+        conditions.append(f"k.kind = ? AND k.name = ? AND {backend.key_equals}")
+        params.extend((kind, key[0], backend.value_of(key[1])))
         if columns == _COLUMNS:
             columns = ", ".join(f"r.{column}" for column in _COLUMNS.split(", "))
     if subject is not None:
@@ -898,11 +855,11 @@ def _select(
         params.append(_checked_time("until", until))
     for field, value in checks:
         if value is None:
-            conditions.append(f"json_extract({r}data, ?) IS NULL")
-            params.append(f"$.{field}")
+            conditions.append(backend.is_null(backend.field(r)))
+            params.append(backend.path_of(field))
         else:
-            conditions.append(f"json_extract({r}data, ?) = ?")
-            params.extend((f"$.{field}", value))
+            conditions.append(f"{backend.field(r)} = {backend.value_mark}")
+            params.extend((backend.path_of(field), backend.value_of(value)))
     order = "DESC" if newest_first else "ASC"
     if after is not None:
         conditions.append(f"({t}time, {t}seq) {'<' if newest_first else '>'} (?, ?)")
@@ -914,15 +871,15 @@ def _select(
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ValueError(f"limit must be a positive integer or None, got {limit!r}")
         sql += f" LIMIT {limit}"
-    return sql, params
+    return backend.sql(sql), params
 
 
-def _fetch_records(connection: sqlite3.Connection, sql: str, params: list[Any]) -> list[Record]:
+def _fetch_records(connection: Any, sql: str, params: list[Any]) -> list[Record]:
     return [
         Record(seq, kind, subject, when, record_id, json.loads(data))
         for seq, kind, subject, when, record_id, data in connection.execute(sql, params)
     ]
 
 
-def _fetch_one(connection: sqlite3.Connection, sql: str, params: list[Any]) -> Any:
+def _fetch_one(connection: Any, sql: str, params: list[Any]) -> Any:
     return connection.execute(sql, params).fetchone()[0]

@@ -1,4 +1,5 @@
-"""core.recorder: append-only history on a real SQLite file, written by one thread."""
+"""core.recorder: append-only history written by one thread, on a real SQLite file and on a real
+PostgreSQL schema (``backend``; the tests on SQLite's files and plans on SQLite only)."""
 from __future__ import annotations
 
 import asyncio
@@ -13,8 +14,10 @@ from typing import Any
 import pytest
 
 from tests.core.disk_full import file_size_limit
+from tests.core.recorder_fixtures import SQLITE_ONLY, backend, database  # noqa: F401 (fixtures)
 from xiaoqu.core import recorder as recorder_module
 from xiaoqu.core.recorder import Record, Recorder, RecorderError, _select
+from xiaoqu.core.recorder_backends import Backend, SQLite
 
 DAY = 86_400.0
 T0 = 1_790_000_000.0  # a fixed hub clock reading
@@ -39,12 +42,12 @@ StartRecorder = Callable[..., Awaitable[Recorder]]
 
 
 @pytest.fixture
-async def start(tmp_path: Path, clock: Clock) -> AsyncIterator[StartRecorder]:
-    """Start a recorder on ``tmp_path/recorder.db``; every one started is stopped afterwards."""
+async def start(backend: Backend, clock: Clock) -> AsyncIterator[StartRecorder]:  # noqa: F811
+    """Start a recorder on the backend; every one started is stopped afterwards."""
     started: list[Recorder] = []
 
     async def start(**kwargs: Any) -> Recorder:
-        recorder = Recorder(tmp_path / "recorder.db", clock=clock, **kwargs)
+        recorder = Recorder(backend, clock=clock, **kwargs)
         await recorder.start()
         started.append(recorder)
         return recorder
@@ -110,7 +113,7 @@ class _WakeCountingQueue(queue.SimpleQueue):  # type: ignore[type-arg]
 
 
 async def test_rows_nobody_awaits_wait_for_the_commit_without_waking_the_writer_each(
-    tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    backend: Backend, clock: Clock, monkeypatch: pytest.MonkeyPatch  # noqa: F811
 ) -> None:
     """While the writer waits out COMMIT_INTERVAL, a row nobody awaits does not wake it (a thread
     woken per row takes the GIL from the event loop each time); an awaited flush ends the wait,
@@ -118,9 +121,9 @@ async def test_rows_nobody_awaits_wait_for_the_commit_without_waking_the_writer_
     monkeypatch.setattr(recorder_module, "COMMIT_INTERVAL", 3600.0)
     batches: list[int] = []
     insert = recorder_module._insert
-    monkeypatch.setattr(recorder_module, "_insert", lambda connection, rows, *keyed: (batches.append(len(rows)),
-                                                                                        insert(connection, rows, *keyed))[1])
-    recorder = Recorder(tmp_path / "recorder.db", clock=clock)
+    monkeypatch.setattr(recorder_module, "_insert", lambda backend, connection, rows, *keyed: (
+        batches.append(len(rows)), insert(backend, connection, rows, *keyed))[1])
+    recorder = Recorder(backend, clock=clock)
     counting = recorder._queue = _WakeCountingQueue()  # before start: the writer waits on it
     await recorder.start()
     try:
@@ -190,11 +193,12 @@ async def test_iterate_pages_through_everything_in_order(recorder: Recorder) -> 
         (None, T0, "records_kind_time"),
     ],
 )
+@SQLITE_ONLY
 async def test_queries_are_answered_from_an_index_without_sorting(
     recorder: Recorder, tmp_path: Path, subject: str | None, since: float | None, index: str
 ) -> None:
     await recorder.append("door.access", {}, subject="C1")
-    sql, params = _select("door.access", subject, since, None, None, True, None, 100)
+    sql, params = _select("door.access", subject, since, None, None, True, None, 100, backend=recorder.backend)
 
     with sqlite3.connect(tmp_path / "recorder.db") as connection:
         plan = " ".join(row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}", params))
@@ -229,7 +233,8 @@ async def test_bad_input_is_refused_in_the_caller_and_the_writer_carries_on(
     ("kwargs", "message"),
     [
         ({"where": {"a b": 1}}, "where: 'a b' is not a field name"),
-        ({"where": {"door": ["d1"]}}, r"where\['door'\] must be a string, number, bool or None"),
+        ({"where": {"door": ["d1"]}}, r"where\['door'\] must be a string, finite number, bool or None, got \['d1'\]"),
+        ({"where": {"door": float("nan")}}, r"where\['door'\] must be a string, finite number, bool or None, got nan"),
         ({"limit": 0}, "limit must be a positive integer"),
         ({"since": "yesterday"}, "since must be seconds since the epoch"),
     ],
@@ -278,11 +283,11 @@ async def test_retention_purges_per_kind(start: StartRecorder, clock: Clock) -> 
     assert await recorder.purge() == 2 + 1 + 3
 
 
-async def test_the_recorder_purges_by_itself_on_the_hub_clock(tmp_path: Path) -> None:
+async def test_the_recorder_purges_by_itself_on_the_hub_clock(backend: Backend) -> None:  # noqa: F811
     from xiaoqu.core.clock import ManualClock
 
     clock = ManualClock(T0, "UTC")
-    recorder = Recorder(tmp_path / "recorder.db", clock=clock.time, sleep=clock.sleep,
+    recorder = Recorder(backend, clock=clock.time, sleep=clock.sleep,
                         default_retention=timedelta(days=90))
     await recorder.start()
     try:
@@ -315,6 +320,7 @@ def test_bad_retention_is_refused(tmp_path: Path, kwargs: dict[str, Any], messag
         Recorder(tmp_path / "recorder.db", **kwargs)
 
 
+@SQLITE_ONLY
 async def test_the_writer_survives_a_failed_commit_and_loses_nothing(
     recorder: Recorder, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -335,6 +341,7 @@ async def test_the_writer_survives_a_failed_commit_and_loses_nothing(
     assert "records (disk I/O error); retrying" in caplog.text
 
 
+@SQLITE_ONLY
 async def test_stopping_on_a_failing_disk_gives_up_and_says_so(
     start: StartRecorder, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -369,6 +376,7 @@ async def test_a_database_from_a_newer_version_stops_start(tmp_path: Path) -> No
         await Recorder(tmp_path / "recorder.db").start()
 
 
+@SQLITE_ONLY
 async def test_a_database_left_0644_is_made_0600_with_its_wal(start: StartRecorder, tmp_path: Path) -> None:
     """The audit log is in here: a file someone (or an older version) made 0644 is narrowed,
     and SQLite gives the -wal and -shm files the database's mode."""
@@ -393,3 +401,47 @@ async def test_a_link_at_the_database_name_stops_start_and_its_target_is_untouch
         await Recorder(tmp_path / "recorder.db").start()
 
     assert victim.stat().st_size == 0 and stat.S_IMODE(victim.stat().st_mode) == 0o644
+
+
+async def test_a_nul_in_the_data_holds_up_nothing(start: StartRecorder, database: str) -> None:  # noqa: F811
+    """PostgreSQL's JSON functions refuse ``\\u0000``: such a record is kept as written, without
+    keys and without fields a ``where`` matches there, and the records around it are keyed."""
+    recorder = await start()
+    await recorder.index_fields("door.access", ("door",))
+    assert await recorder.append("door.access", {"door": "b1", "card": "a\x00b"}) is True
+    assert await recorder.append("door.access", {"door": "b1"}) is True
+
+    assert [r.data for r in await recorder.query("door.access", newest_first=False)] == [
+        {"door": "b1", "card": "a\x00b"}, {"door": "b1"}]
+    assert await recorder.count("door.access", where={"door": "b1"}) == (2 if database == "sqlite" else 1)
+
+
+async def test_on_postgresql_the_site_has_its_schema_and_a_lost_connection_is_opened_again(
+    tmp_path: Path, clock: Clock
+) -> None:
+    import psycopg
+
+    from tests.fixtures_postgresql import URL, schema_name
+    from xiaoqu.core.recorder_backends import PostgreSQL, backend_for
+
+    plain = backend_for(tmp_path / "recorder.db", None, "estate")
+    assert isinstance(plain, SQLite) and plain.path == tmp_path / "recorder.db"
+    with schema_name("xiaoqu_site") as site_schema:
+        site = backend_for(tmp_path / "recorder.db", URL, site_schema.removeprefix("xiaoqu_"))
+        assert isinstance(site, PostgreSQL) and site.schema == site_schema
+        recorder = Recorder(site, clock=clock)
+        await recorder.start()
+        try:
+            assert await recorder.append("access", {"door": "b1"}) is True
+            with psycopg.connect(URL, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (recorder._writer.info.backend_pid,))
+                assert await asyncio.wait_for(recorder.append("access", {"door": "b2"}), 10) is True
+                assert [r.data["door"] for r in await recorder.query("access")] == ["b2", "b1"]
+                assert admin.execute(
+                    "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s", (site_schema,)
+                ).fetchone() == (4,)  # records, record_keys, record_key_fields, recorder_version
+                admin.execute(f'UPDATE "{site_schema}".recorder_version SET version = 99')
+        finally:
+            await recorder.stop()
+        with pytest.raises(RecorderError, match="schema version 99 is newer than the 2"):
+            await Recorder(site).start()

@@ -1,5 +1,6 @@
 """core.recorder's indexed keys: a ``where`` on a declared field read from ``record_keys``,
-always the answer the JSON scan gives, through purge, erasure, migration and restarts."""
+always the answer the JSON scan gives, through purge, erasure, migration and restarts, on SQLite
+and on PostgreSQL (``backend``)."""
 from __future__ import annotations
 
 import asyncio
@@ -14,8 +15,10 @@ from typing import Any
 
 import pytest
 
+from tests.core.recorder_fixtures import SQLITE_ONLY, backend, database, rows  # noqa: F401 (fixtures)
 from xiaoqu.core import recorder as recorder_module
 from xiaoqu.core.recorder import Record, Recorder, _fetch_one, _fetch_records, _select
+from xiaoqu.core.recorder_backends import Backend
 
 DAY = 86_400.0
 T0 = 1_790_000_000.0
@@ -55,11 +58,11 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def start(tmp_path: Path, clock: Clock) -> AsyncIterator[StartRecorder]:
+async def start(backend: Backend, clock: Clock) -> AsyncIterator[StartRecorder]:  # noqa: F811
     started: list[Recorder] = []
 
     async def start(**kwargs: Any) -> Recorder:
-        recorder = Recorder(tmp_path / "recorder.db", clock=clock, **kwargs)
+        recorder = Recorder(backend, clock=clock, **kwargs)
         await recorder.start()
         started.append(recorder)
         return recorder
@@ -108,24 +111,20 @@ async def ready(recorder: Recorder, kind: str, fields: tuple[str, ...] = FIELDS,
             await asyncio.sleep(0.01)
 
 
-def scan(path: Path, fetch: Any, *args: Any, **kwargs: Any) -> Any:
-    """The JSON scan's answer: ``_select`` with no field keyed, on a connection of its own."""
-    sql, params = _select(*args, **kwargs)
+async def scan(recorder: Recorder, fetch: Any, *args: Any, **kwargs: Any) -> Any:
+    """The JSON scan's answer: ``_select`` with no field keyed, on the recorder's readers."""
+    sql, params = _select(*args, **kwargs, backend=recorder.backend)
     assert "record_keys" not in sql
-    with sqlite3.connect(path) as connection:
-        return fetch(connection, sql, params)
+    return await recorder._read(fetch, sql, params)
 
 
-def keys_of(path: Path, where: str = "1", params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(path) as connection:
-        return connection.execute(f"SELECT kind, name, value, time, seq FROM record_keys WHERE {where} "
-                                  "ORDER BY seq, name", params).fetchall()
+def keys_of(store: Backend, where: str = "true", params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    return rows(store, f"SELECT kind, name, value, time, seq FROM record_keys WHERE {where} ORDER BY seq, name",
+                params)
 
 
-def backfill_through(path: Path, kind: str) -> set[int]:
-    with sqlite3.connect(path) as connection:
-        return {row[0] for row in connection.execute(
-            "SELECT backfill_through FROM record_key_fields WHERE kind = ?", (kind,))}
+def backfill_through(store: Backend, kind: str) -> set[Any]:
+    return {row[0] for row in rows(store, "SELECT backfill_through FROM record_key_fields WHERE kind = ?", (kind,))}
 
 
 def seqs(records: list[Record]) -> list[int]:
@@ -150,14 +149,14 @@ async def assert_answers_equal_the_scan(recorder: Recorder, rng: random.Random, 
 
         found = await recorder.query(kind, subject=subject, since=since, until=until, limit=limit,
                                      newest_first=newest_first, where=where)
-        expected = scan(recorder.path, _fetch_records, kind, subject, since, until, where, newest_first, None, limit)
+        expected = await scan(recorder, _fetch_records, kind, subject, since, until, where, newest_first, None, limit)
         assert found == expected, what
         counted = await recorder.count(kind, subject=subject, since=since, until=until, where=where)
-        assert counted == scan(recorder.path, _fetch_one, kind, subject, since, until, where, True, None, None,
+        assert counted == await scan(recorder, _fetch_one, kind, subject, since, until, where, True, None, None,
                                "count(*)"), what
         paged = [record async for record in recorder.iterate(kind, subject=subject, since=since, until=until,
                                                              where=where, newest_first=newest_first, page=3)]
-        assert paged == scan(recorder.path, _fetch_records, kind, subject, since, until, where, newest_first,
+        assert paged == await scan(recorder, _fetch_records, kind, subject, since, until, where, newest_first,
                              None, None), what
 
 
@@ -174,10 +173,12 @@ async def test_keyed_queries_equal_the_json_scan_on_random_data(start: StartReco
 
     await assert_answers_equal_the_scan(recorder, rng, 300)
     assert recorder.keys_ready("patrol.scan") == frozenset()
-    assert keys_of(recorder.path, "kind != ?", ("door.access",)) == []  # other kinds untouched
+    assert keys_of(recorder.backend, "kind != ?", ("door.access",)) == []  # other kinds untouched
 
 
-async def test_a_key_is_the_fields_value_as_the_json_scan_reads_it(start: StartRecorder) -> None:
+async def test_a_key_is_the_fields_value_as_the_json_scan_reads_it(start: StartRecorder, database: str) -> None:  # noqa: F811
+    """SQLite's keys are what ``json_extract`` gives (true is 1, an object its JSON text);
+    PostgreSQL's are ``jsonb``, which keeps true and objects as they are."""
     recorder = await start()
     await recorder.index_fields("door.access", ("door", "reader.id"))
     assert recorder.keys_ready("door.access") == {"door", "reader.id"}  # no records yet: nothing to back-fill
@@ -185,17 +186,21 @@ async def test_a_key_is_the_fields_value_as_the_json_scan_reads_it(start: StartR
         await recorder.append("door.access", {"door": door, "reader": {"id": f"r{n}"}}, time=T0 + n)
     await recorder.append("door.access", {}, time=T0 + 9)
 
-    assert [(name, value, seq) for _kind, name, value, _time, seq in keys_of(recorder.path)] == [
+    sqlite = database == "sqlite"
+    assert [(name, value, seq) for _kind, name, value, _time, seq in keys_of(recorder.backend)] == [
         ("door", "b1", 1), ("reader.id", "r0", 1), ("door", 7, 2), ("reader.id", "r1", 2),
-        ("door", 2.5, 3), ("reader.id", "r2", 3), ("door", 1, 4), ("reader.id", "r3", 4),
-        ("door", '{"x":1}', 5), ("reader.id", "r4", 5), ("reader.id", "r5", 6),  # null: no key
+        ("door", 2.5, 3), ("reader.id", "r2", 3), ("door", 1 if sqlite else True, 4), ("reader.id", "r3", 4),
+        ("door", '{"x":1}' if sqlite else {"x": 1}, 5), ("reader.id", "r4", 5),
+        ("reader.id", "r5", 6),  # null: no key
     ]
     assert seqs(await recorder.query("door.access", where={"door": True})) == [4]
-    assert seqs(await recorder.query("door.access", where={"door": 1.0})) == [4]
+    assert seqs(await recorder.query("door.access", where={"door": 7.0})) == [2]
+    assert seqs(await recorder.query("door.access", where={"door": 1.0})) == ([4] if sqlite else [])
     assert seqs(await recorder.query("door.access", where={"door": "7"})) == []
     assert seqs(await recorder.query("door.access", where={"door": None})) == [7, 6]  # the scan's answer
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize(("subject", "columns"), [(None, None), ("P1", None), (None, "count(*)")])
 async def test_a_keyed_query_reads_the_keys_index_without_sorting(
     start: StartRecorder, subject: str | None, columns: str | None
@@ -205,7 +210,7 @@ async def test_a_keyed_query_reads_the_keys_index_without_sorting(
     await recorder.append("door.access", {"door": "b1"}, subject="P1")
     extra = {"columns": columns} if columns else {}
     sql, params = _select("door.access", subject, T0 - DAY, T0 + DAY, {"door": "b1", "granted": True}, True, None,
-                          100, keyed=recorder.keys_ready("door.access"), **extra)
+                          100, keyed=recorder.keys_ready("door.access"), backend=recorder.backend, **extra)
 
     with sqlite3.connect(recorder.path) as connection:
         plan = " ".join(row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}", params))
@@ -226,8 +231,8 @@ async def test_purge_deletes_the_keys_with_their_records(start: StartRecorder, c
     clock.now = T0 + 100 * DAY
     assert await recorder.purge() == 10 + 70
 
-    assert len(keys_of(recorder.path)) == 90 + 30
-    assert keys_of(recorder.path, "seq NOT IN (SELECT seq FROM records)") == []
+    assert len(keys_of(recorder.backend)) == 90 + 30
+    assert keys_of(recorder.backend, "seq NOT IN (SELECT seq FROM records)") == []
     assert await recorder.count("door.access", where={"door": "d0"}) == 30
     assert [r.time for r in await recorder.query("patrol.scan", where={"door": "d1"}, newest_first=False)] == [
         T0 + day * DAY for day in range(70, 100) if day % 3 == 1]
@@ -244,8 +249,8 @@ async def test_forgotten_fields_are_no_longer_found_by_their_keys(start: StartRe
 
     assert [r.subject for r in await recorder.query("door.access", where={"card": "h1"})] == ["P1"] * 3
     assert await recorder.count("door.access", where={"door": "b1"}) == 6  # its other keys stay
-    assert await recorder.count("door.access", where={"card": "h1"}) == scan(
-        recorder.path, _fetch_one, "door.access", None, None, None, {"card": "h1"}, True, None, None, "count(*)")
+    assert await recorder.count("door.access", where={"card": "h1"}) == await scan(
+        recorder, _fetch_one, "door.access", None, None, None, {"card": "h1"}, True, None, None, "count(*)")
 
 
 async def test_index_fields_refuses_bad_names(start: StartRecorder) -> None:
@@ -267,6 +272,7 @@ def old_file(path: Path, rng: random.Random, n: int) -> None:
     connection.close()
 
 
+@SQLITE_ONLY
 async def test_an_old_file_is_migrated_and_its_records_back_filled(
     start: StartRecorder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -284,10 +290,11 @@ async def test_an_old_file_is_migrated_and_its_records_back_filled(
     await fill(recorder, rng, 500)  # written during the back-fill: keyed as they come
     await ready(recorder, "door.access")
 
-    assert backfill_through(recorder.path, "door.access") == {0}
+    assert backfill_through(recorder.backend, "door.access") == {0}
     await assert_answers_equal_the_scan(recorder, rng, 150)
 
 
+@SQLITE_ONLY
 async def test_a_back_fill_stopped_by_a_restart_resumes_where_it_stopped(
     start: StartRecorder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -310,9 +317,9 @@ async def test_a_back_fill_stopped_by_a_restart_resumes_where_it_stopped(
             await asyncio.sleep(0.01)
     await recorder.stop()
 
-    (stopped_at,) = backfill_through(recorder.path, "door.access")
+    (stopped_at,) = backfill_through(recorder.backend, "door.access")
     assert 0 < stopped_at < 2_000 - 4 * 50
-    keyed_seqs = {seq for *_, seq in keys_of(recorder.path)}
+    keyed_seqs = {seq for *_, seq in keys_of(recorder.backend)}
     assert keyed_seqs and min(keyed_seqs) > stopped_at  # newest first, and nothing below the mark yet
 
     monkeypatch.setattr(Recorder, "_backfill_step", step)
@@ -320,11 +327,11 @@ async def test_a_back_fill_stopped_by_a_restart_resumes_where_it_stopped(
     await fill(again, rng, 200)
     await ready(again, "door.access")
 
-    assert backfill_through(again.path, "door.access") == {0}
+    assert backfill_through(again.backend, "door.access") == {0}
     await assert_answers_equal_the_scan(again, rng, 150)
     with sqlite3.connect(again.path) as connection:
         expected = connection.execute(
             "SELECT count(*) FROM records AS r, json_each(?) AS f WHERE r.kind = 'door.access' "
             "AND json_extract(r.data, '$.' || f.value) IS NOT NULL", ('["door","card","household","reader.id"]',)
         ).fetchone()[0]
-    assert len(keys_of(again.path)) == expected
+    assert len(keys_of(again.backend)) == expected
