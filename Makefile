@@ -33,16 +33,15 @@ check-config: $(STAMP)
 	$(VENV)/bin/xiaoqu check-config -c $(CONFIG)
 
 # The suite on TEST_WORKERS pytest-xdist workers: most tests wait on brokers, sockets and
-# subprocesses rather than the CPU, so more workers than cores pay. Tests that share a module's or
-# a package's fixture (the browser suite's demo hub and Chromium) stay on one worker
-# (tests/conftest.py). The tests marked `serial` (bound by real time: the fault tests) run after,
+# subprocesses rather than the CPU, so more workers than cores pay. Each file's tests stay on one
+# worker, and the whole browser suite (one demo hub, one Chromium) on one (tests/conftest.py). The tests marked `serial` (bound by real time: the fault tests) run after,
 # one at a time with nothing else running; both passes run, and test fails if either failed
 # (pytest's 5, "no tests collected", is no failure: PYTEST_ARGS may name a folder without any).
 TEST_WORKERS ?= 4
 
 test: $(STAMP)
 	status=0; \
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not serial" $(PYTEST_ARGS) || status=$$?; \
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not serial" $(PYTEST_ARGS) || status=$$?; \
 	$(PY) -m pytest -m serial $(PYTEST_ARGS) || [ $$? = 5 ] || status=1; \
 	[ $$status = 0 ] || [ $$status = 5 ]
 

@@ -1,9 +1,10 @@
 """Fixtures shared by every test: a bare hub on a manual clock, a hub built from a config; and how
-``make test`` spreads the suite over pytest-xdist's workers (``--dist loadgroup``)."""
+``make test`` spreads the suite over pytest-xdist's workers (``--dist loadfile``)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -36,27 +37,28 @@ pytest_plugins = ["plugin_factory"]
 #: Folders whose every test is bound by real time: the fault tests measure recovery (a broker
 #: back, a hub restarted) against limits that a loaded machine would miss.
 SERIAL_FOLDERS = ("tests/faults/",)
+#: Folders run on one xdist worker as a whole: their package-scoped fixtures (the browser suite's
+#: one demo hub and one Chromium) are made once, as in a serial run.
+WHOLE_FOLDERS = ("tests/browser/",)
 
 
-@pytest.hookimpl(tryfirst=True)  # before ``-m`` selects by the markers added here
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the fault tests ``serial`` (``make test`` runs them alone, after the parallel pass),
-    and keep together on one xdist worker the tests that share a fixture wider than a test (a
-    module's or a package's: the browser suite's one demo hub and Chromium, a built wheel), so
-    it is made once, as in a serial run; every other test is scheduled on its own."""
-    for item in items:
-        if item.nodeid.startswith(SERIAL_FOLDERS):
-            item.add_marker(pytest.mark.serial)
-        if item.get_closest_marker("xdist_group") is None and (scope := _shared_fixture_scope(item)):
-            item.add_marker(pytest.mark.xdist_group(scope))
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Mark the fault tests ``serial``: ``make test`` runs them alone, after the parallel pass."""
+    if item.nodeid.startswith(SERIAL_FOLDERS):
+        item.add_marker(pytest.mark.serial)
 
 
-def _shared_fixture_scope(item: pytest.Item) -> str | None:
-    """The widest folder or module (its node id) whose own non-function fixture ``item`` uses;
-    plugins' fixtures (no node id: an event loop policy, tmp_path_factory) are shared by all."""
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile`` (each file's tests on one worker, so a module's fixtures are made once),
+    with each of :data:`WHOLE_FOLDERS` one unit. (xdist's ``loadgroup`` cannot be used: it renames
+    the tests' node ids, which pytest 9 no longer lets a plugin do.)"""
+    if config.getvalue("dist") != "loadfile":
         return None
-    scopes = [d.baseid for defs in info.name2fixturedefs.values() for d in defs
-              if d.scope != "function" and d.baseid]
-    return min(scopes, key=len) if scopes else None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SuiteScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return next((folder for folder in WHOLE_FOLDERS if nodeid.startswith(folder)),
+                        None) or super()._split_scope(nodeid)
+
+    return SuiteScheduling(config, log)
