@@ -54,7 +54,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     the tests' node ids, which pytest 9 no longer lets a plugin do.)"""
     if config.getvalue("dist") != "loadfile":
         return None
-    from xdist.scheduler import LoadFileScheduling
+    from xdist.scheduler import LoadFileScheduling  # type: ignore[import-untyped]  # xdist ships no py.typed
 
     class SuiteScheduling(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
