@@ -140,8 +140,9 @@ class Recorder:
     ) -> None:
         """``clock`` and ``sleep`` are the hub clock's (``time``, ``sleep``): retention is
         behaviour in time, so the daily purge follows the clock a test can advance.
-        ``path``: the SQLite file, or a backend (:func:`backend_for` reads the config's)."""
-        self.backend = path if isinstance(path, Backend) else SQLite(Path(path))
+        ``path``: the file, kept on the PostgreSQL schema the hub placed for its directory
+        (``xiaoqu: database:``; :func:`backend_for`), or a backend."""
+        self.backend = path if isinstance(path, Backend) else backend_for(Path(path))
         self.path = self.backend.path
         self._clock = clock
         self._sleep = sleep
@@ -805,14 +806,16 @@ def _select(
     columns: str = _COLUMNS,
     *,
     keyed: Collection[str] = (),
-    backend: Backend,
+    backend: Backend | None = None,
 ) -> tuple[str, list[Any]]:
     """Build one SELECT on the indexes; every value is a bound parameter.
 
     With a ``where`` field in ``keyed`` (indexed and back-filled) the records are found through
     that field's keys in ``record_keys`` (the first such field; the others filter), in the
-    keys' (time, seq) order; else through the records' own indexes.
+    keys' (time, seq) order; else through the records' own indexes. ``backend``: whose SQL
+    (SQLite's when not given).
     """
+    backend = backend or SQLite(Path("recorder.db"))  # its SQL only: the file is not opened
     check_slug(kind, "kind")
     checks: list[tuple[str, Any]] = []  # the data's conditions: (field, value)
     for field, value in (where or {}).items():

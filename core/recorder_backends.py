@@ -22,6 +22,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from xiaoqu.core.ledger_backend import Database, database_for
 from xiaoqu.core.storage import open_private
 
 __all__ = ["Backend", "PostgreSQL", "RecorderError", "SQLite", "backend_for"]
@@ -327,12 +328,12 @@ ON CONFLICT DO NOTHING"""
         return bool(connection.broken or connection.closed)
 
 
-def backend_for(data_file: Path, database: str | None, site: str) -> Backend:
-    """The recorder's backend as configured: ``database`` (a ``postgresql://`` URL) puts the
-    site's records in the schema ``xiaoqu_<site>``; without it they stay in ``data_file``."""
-    if database is None:
-        return SQLite(data_file)
-    return PostgreSQL(database, f"xiaoqu_{site}", data_file)
+def backend_for(path: Path, database: Database | None = None) -> Backend:
+    """The backend of the recorder named by its file ``path``: that file, or ``database``
+    (``xiaoqu: database:``, the site's schema), given or placed by the hub for the file's
+    directory as the ledgers' are (``ledger_backend.place``)."""
+    database = database or database_for(Path(path).parent)
+    return SQLite(path) if database is None else PostgreSQL(database.url, database.schema, path)
 
 
 def _check_version(version: int) -> None:

@@ -422,12 +422,13 @@ async def test_on_postgresql_the_site_has_its_schema_and_a_lost_connection_is_op
     import psycopg
 
     from tests.fixtures_postgresql import URL, schema_name
+    from xiaoqu.core.ledger_backend import Database
     from xiaoqu.core.recorder_backends import PostgreSQL, backend_for
 
-    plain = backend_for(tmp_path / "recorder.db", None, "estate")
+    plain = backend_for(tmp_path / "recorder.db")
     assert isinstance(plain, SQLite) and plain.path == tmp_path / "recorder.db"
     with schema_name("xiaoqu_site") as site_schema:
-        site = backend_for(tmp_path / "recorder.db", URL, site_schema.removeprefix("xiaoqu_"))
+        site = backend_for(tmp_path / "recorder.db", Database(URL, site_schema.removeprefix("xiaoqu_")))
         assert isinstance(site, PostgreSQL) and site.schema == site_schema
         recorder = Recorder(site, clock=clock)
         await recorder.start()
