@@ -295,6 +295,12 @@ ON CONFLICT DO NOTHING"""
             else:
                 _check_version(connection.execute("SELECT max(version) FROM recorder_version").fetchone()[0])
             connection.execute("COMMIT")
+            # One writer per site's records, as a file has one: a second hub started for the
+            # same site would interleave its group commits and back-fills with this one's.
+            # The lock lives as long as this connection (a reconnect takes it again).
+            if not connection.execute("SELECT pg_try_advisory_lock(hashtext(%s))",
+                                      (f"{self.schema}.records",)).fetchone()[0]:
+                raise RecorderError(f"another hub is writing the records of schema {self.schema}")
         except BaseException:
             self.rollback(connection)
             connection.close()

@@ -434,6 +434,8 @@ async def test_on_postgresql_the_site_has_its_schema_and_a_lost_connection_is_op
         await recorder.start()
         try:
             assert await recorder.append("access", {"door": "b1"}) is True
+            with pytest.raises(RecorderError, match=f"another hub is writing the records of schema {site_schema}"):
+                await Recorder(site).start()
             with psycopg.connect(URL, autocommit=True) as admin:
                 admin.execute("SELECT pg_terminate_backend(%s)", (recorder._writer.info.backend_pid,))
                 assert await asyncio.wait_for(recorder.append("access", {"door": "b2"}), 10) is True
