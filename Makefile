@@ -34,14 +34,16 @@ check-config: $(STAMP)
 
 # The suite on TEST_WORKERS pytest-xdist workers: most tests wait on brokers, sockets and
 # subprocesses rather than the CPU, so more workers than cores pay. Each file's tests stay on one
-# worker, and the whole browser suite (one demo hub, one Chromium) on one (tests/conftest.py). The tests marked `serial` (bound by real time: the fault tests) run after,
-# one at a time with nothing else running; both passes run, and test fails if either failed
-# (pytest's 5, "no tests collected", is no failure: PYTEST_ARGS may name a folder without any).
+# worker, and the whole browser suite (one demo hub, one Chromium) on one; the files go out in
+# collection order, the long folders first (tests/conftest.py). The tests marked `serial` (bound
+# by real time: the fault tests) run after, one at a time with nothing else running; both passes
+# run, and test fails if either failed (pytest's 5, "no tests collected", is no failure:
+# PYTEST_ARGS may name a folder without any).
 TEST_WORKERS ?= 4
 
 test: $(STAMP)
 	status=0; \
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not serial" $(PYTEST_ARGS) || status=$$?; \
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not serial" $(PYTEST_ARGS) || status=$$?; \
 	$(PY) -m pytest -m serial $(PYTEST_ARGS) || [ $$? = 5 ] || status=1; \
 	[ $$status = 0 ] || [ $$status = 5 ]
 

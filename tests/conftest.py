@@ -42,6 +42,16 @@ SERIAL_FOLDERS = ("tests/faults/",)
 WHOLE_FOLDERS = ("tests/browser/",)
 
 
+#: Folders of long tests (seconds to minutes each: whole demo communities, a year of billing,
+#: the browser), collected first so that xdist hands them out first and the short ones fill in
+#: around them, instead of one starting last and running alone at the end.
+LONG_FIRST = ("tests/e2e/", "tests/browser/", "tests/packaging/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))  # stable: the rest keep their order
+
+
 def pytest_itemcollected(item: pytest.Item) -> None:
     """Mark the fault tests ``serial``: ``make test`` runs them alone, after the parallel pass."""
     if item.nodeid.startswith(SERIAL_FOLDERS):
