@@ -34,9 +34,12 @@ async def hub(tmp_path, clock) -> AsyncIterator[Hub]:
 pytest_plugins = ["plugin_factory"]
 
 
-#: Folders whose every test is bound by real time: the fault tests measure recovery (a broker
-#: back, a hub restarted) against limits that a loaded machine would miss.
-SERIAL_FOLDERS = ("tests/faults/",)
+#: Tests bound by real time, run alone after the parallel pass: the fault tests measure recovery
+#: (a broker back, a hub restarted) against limits a loaded machine would miss; the browser tests
+#: watch the demo community live (cars through the gates within seconds); the billing year walks
+#: 365 days of a whole demo within the per-test timeout; the access day counts one record per
+#: presentation, which a loaded machine's retries can double.
+SERIAL_FOLDERS = ("tests/faults/", "tests/browser/", "tests/e2e/test_billing_year.py", "tests/e2e/test_access.py")
 #: Folders run on one xdist worker as a whole: their package-scoped fixtures (the browser suite's
 #: one demo hub and one Chromium) are made once, as in a serial run.
 WHOLE_FOLDERS = ("tests/browser/",)
@@ -53,7 +56,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
-    """Mark the fault tests ``serial``: ``make test`` runs them alone, after the parallel pass."""
+    """Mark :data:`SERIAL_FOLDERS`' tests ``serial``: ``make test`` runs them alone, after the parallel pass."""
     if item.nodeid.startswith(SERIAL_FOLDERS):
         item.add_marker(pytest.mark.serial)
 
