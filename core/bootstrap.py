@@ -50,20 +50,7 @@ def _prepare(
     checked.errors.extend(errors)
     if not isinstance(core_conf, dict):
         core_conf = conf.CORE_SCHEMA({})
-    hub_config = HubConfig(
-        config_dir=loaded.config_dir,
-        site=core_conf["site"],
-        name=core_conf["name"],
-        time_zone=core_conf["time_zone"],
-        language=core_conf["language"],
-        country=core_conf["country"],
-        latitude=core_conf.get("latitude"),
-        longitude=core_conf.get("longitude"),
-        elevation=core_conf["elevation"],
-        data_dir=Path(core_conf["data_dir"]),
-        database=core_conf.get("database"),
-        raw=loaded.raw,
-    )
+    hub_config = HubConfig.from_section(loaded.config_dir, core_conf, loaded.raw)
     checked.hub_config = hub_config
     hub = Hub(hub_config, clock=clock)
     available, discovery_problems = discover(loaded.config_dir, plugin_dirs)

@@ -10,7 +10,7 @@ import asyncio
 import enum
 import functools
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -79,6 +79,33 @@ class HubConfig:
         elif not self.data_dir.is_absolute():
             self.data_dir = self.config_dir / self.data_dir
 
+    @classmethod
+    def from_section(cls, config_dir: Path, core: Mapping[str, Any], raw: dict[str, Any] | None = None) -> HubConfig:
+        """The settings of a validated ``xiaoqu:`` section (``config.CORE_SCHEMA``'s result): the
+        hub and the commands that work on a site without it read a config the same way."""
+        return cls(
+            config_dir=config_dir,
+            site=core["site"],
+            name=core["name"],
+            time_zone=core["time_zone"],
+            language=core["language"],
+            country=core["country"],
+            latitude=core.get("latitude"),
+            longitude=core.get("longitude"),
+            elevation=core["elevation"],
+            data_dir=Path(core["data_dir"]),
+            database=core.get("database"),
+            raw=raw if raw is not None else {},
+        )
+
+    def place_stores(self) -> None:
+        """Keep the recorder and every ledger of the data dir where ``database:`` says: the site's
+        schema on that server, else SQLite files in the data dir. The hub calls this as it is
+        made, and every command that opens those stores without a hub (``core/cli/site.py``)
+        calls it for the config it is given, so both open the same tables."""
+        assert self.data_dir is not None  # __post_init__ fills it in
+        place(self.data_dir, Database(self.database, self.site) if self.database else None)
+
 
 class Hub:
     """The running community hub."""
@@ -97,8 +124,8 @@ class Hub:
         # Complete from the start; open() reads what is on disk before plugins are set up.
         assert config.data_dir is not None  # HubConfig fills it in
         self.storage = Storage(config.data_dir)
-        # every ledger the integrations open in the data dir keeps its tables where the config says
-        place(config.data_dir, Database(config.database, config.site) if config.database else None)
+        # the recorder and every ledger the integrations open in the data dir: where the config says
+        config.place_stores()
         self.recorder = Recorder(config.data_dir / RECORDER_FILE, clock=self.clock.time, sleep=self.clock.sleep)
         self.storage_alarm = StorageAlarm(config.data_dir, self.bus)
         self.devices = DeviceRegistry(self)

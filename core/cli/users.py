@@ -15,12 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from xiaoqu.core.cli import add_config_option
+from xiaoqu.core.cli.site import CommandError, load_site
 
 ROLES_HELP = "admin, manager, finance, guard, maintenance or resident"
-
-
-class CommandError(Exception):
-    """A command that cannot be done; printed as ``error: ...`` with exit status 1."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -95,23 +92,12 @@ def _positive_days(text: str) -> int:
 
 def _run(command: Callable[..., Any], args: argparse.Namespace) -> int:
     try:
-        directory = data_dir(args.config)
+        directory = load_site(args.config).data_dir
         password = _read_password(args) if getattr(args, "password_stdin", False) or command is user_passwd else None
         return asyncio.run(_with_commands(directory, command, args, password))
     except CommandError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-
-
-def data_dir(config: Path) -> Path:
-    """The data directory of the site configured in ``config``: where its store and recorder live."""
-    from xiaoqu.core.bootstrap import check_config
-
-    checked = check_config(config)
-    if checked.hub_config is None or checked.hub_config.data_dir is None:
-        reasons = "; ".join(str(e) for e in checked.errors) or "it could not be read"
-        raise CommandError(f"cannot use {config}: {reasons}")
-    return checked.hub_config.data_dir
 
 
 async def _with_commands(data_dir: Path, command: Callable[..., Any], args: argparse.Namespace, password: str | None) -> int:

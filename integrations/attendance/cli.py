@@ -13,17 +13,14 @@ from typing import Any
 from xiaoqu.core.auth.manager import AuthError
 from xiaoqu.core.calendar import CONFIG_SCHEMA as CALENDAR_SCHEMA
 from xiaoqu.core.cli import add_config_option
+from xiaoqu.core.cli.site import CommandError, Site, load_site
 from xiaoqu.core.errors import HubError
 from xiaoqu.core.storage import StorageError
 from xiaoqu.integrations.residents.schema import CONFIG_SCHEMA as RESIDENTS_SCHEMA
 
-from .commands import Site, open_export
+from .commands import open_export
 from .const import DOMAIN
 from .schema import CONFIG_SCHEMA
-
-
-class CommandError(Exception):
-    """Printed as ``error: ...`` with exit status 1."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,23 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def site(config: Path) -> Site:
-    """The site's data folder, its core settings and the sections the export reads, validated."""
-    from xiaoqu.core import config as conf
-    from xiaoqu.core.hub import HubConfig
-
-    loaded = conf.load_config(config)
-    core, errors = loaded.validate(conf.CORE_DOMAIN, conf.CORE_SCHEMA)
-    problems = [*loaded.errors, *errors]
-    sections = {}
-    for domain, schema in (("residents", RESIDENTS_SCHEMA), (DOMAIN, CONFIG_SCHEMA), ("calendar", CALENDAR_SCHEMA)):
-        sections[domain], section_errors = loaded.validate(domain, schema)
-        problems += section_errors
-    problems = [e for e in problems if e.severity == "error"]
-    if problems or not isinstance(core, dict):
-        raise CommandError(f"cannot use {config}: " + "; ".join(str(e) for e in problems))
-    data_dir = HubConfig(config_dir=loaded.config_dir, data_dir=Path(core["data_dir"])).data_dir
-    assert data_dir is not None
-    return Site(data_dir, loaded.config_dir, core, sections)
+    """The site's data folder (its stores placed as the hub places them), its core settings and
+    the sections the export reads, validated."""
+    return load_site(config, {"residents": RESIDENTS_SCHEMA, DOMAIN: CONFIG_SCHEMA, "calendar": CALENDAR_SCHEMA})
 
 
 def _run(args: argparse.Namespace) -> int:

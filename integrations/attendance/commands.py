@@ -22,15 +22,17 @@ from xiaoqu.core.calendar import SiteCalendar
 from xiaoqu.core.const import RECORDER_FILE
 from xiaoqu.core.recorder import Recorder
 from xiaoqu.integrations.residents.audit import Auditor
+from xiaoqu.integrations.residents.const import DOMAIN as RESIDENTS
 from xiaoqu.integrations.residents.registry import open_residents
 
 from .attendance import Attendance
-from .const import AUDIT_EXPORTED, COMMAND_EXPORT
+from .const import AUDIT_EXPORTED, COMMAND_EXPORT, DOMAIN
 from .export import export_month
 from .schema import month as parse_month
 
 if TYPE_CHECKING:
     from xiaoqu.core.auth.control import ControlServer
+    from xiaoqu.core.cli.site import Site
 
 #: How long the command line waits for the hub to write a sheet.
 REMOTE_TIMEOUT: Final = 300.0
@@ -58,7 +60,8 @@ def register(control: ControlServer, attendance: Attendance, audit: Callable[...
 
 @asynccontextmanager
 async def open_export(site: Site) -> AsyncIterator[Export]:
-    """``export(**args)`` on the running hub if one answers, else on the stores directly."""
+    """``export(**args)`` on the running hub if one answers, else on the stores directly, where
+    the hub keeps them (:func:`~xiaoqu.core.cli.site.load_site`)."""
     if (remote := await running_hub(site.data_dir, REMOTE_TIMEOUT)) is not None:
         yield lambda **args: remote.call(COMMAND_EXPORT, **args)
         return
@@ -67,11 +70,11 @@ async def open_export(site: Site) -> AsyncIterator[Export]:
     try:
         log = AuditLog(recorder)
         loop = asyncio.get_running_loop()
-        residents = await open_residents(site.data_dir, site.residents, Auditor(log=log), time.time,
+        residents = await open_residents(site.data_dir, site.sections[RESIDENTS], Auditor(log=log), time.time,
                                          lambda func, *args: loop.run_in_executor(None, func, *args))
         try:
-            calendar = await loop.run_in_executor(None, site.calendar)
-            attendance = Attendance.from_config(site.attendance, residents, calendar, recorder, time.time)
+            calendar = await loop.run_in_executor(None, site_calendar, site)
+            attendance = Attendance.from_config(site.sections[DOMAIN], residents, calendar, recorder, time.time)
             export = exporter(attendance, log.record)
             actor = Actor("cli", f"cli:{getpass.getuser()}")
             yield lambda **args: export(actor, **args)
@@ -81,19 +84,8 @@ async def open_export(site: Site) -> AsyncIterator[Export]:
         await recorder.stop()
 
 
-class Site:
-    """What a command on a stopped hub needs of the site's config: its data, sections and calendar."""
-
-    def __init__(self, data_dir: Path, config_dir: Path, core: dict[str, Any], sections: dict[str, Any]) -> None:
-        self.data_dir = data_dir
-        self.config_dir = config_dir
-        self.core = core
-        self.residents = sections["residents"]
-        self.attendance = sections["attendance"]
-        self.calendar_section = sections["calendar"]
-
-    def calendar(self) -> SiteCalendar:
-        """The site calendar as the hub builds it (blocking: it reads the holiday files)."""
-        section = self.calendar_section
-        return SiteCalendar(self.core["time_zone"], self.core["country"], self.config_dir / section["holidays_file"],
-                            language=self.core["language"], weekend=section["weekend"], config_dir=self.config_dir)
+def site_calendar(site: Site) -> SiteCalendar:
+    """The site calendar as the hub builds it (blocking: it reads the holiday files)."""
+    config, section = site.config, site.sections["calendar"]
+    return SiteCalendar(config.time_zone, config.country, config.config_dir / section["holidays_file"],
+                        language=config.language, weekend=section["weekend"], config_dir=config.config_dir)

@@ -31,11 +31,11 @@ from xiaoqu.core.auth.control import running_hub
 from xiaoqu.core.auth.manager import AuthError
 from xiaoqu.core.bus import Context
 from xiaoqu.core.cli import add_config_option
+from xiaoqu.core.cli.site import CommandError, load_site
 from xiaoqu.core.errors import HubError
 from xiaoqu.core.money import fen_of, yuan
 from xiaoqu.core.storage import StorageError, open_private
 from xiaoqu.core.validation import vol
-from xiaoqu.integrations.residents.cli import CommandError, load_site
 from xiaoqu.integrations.residents.sheet import SheetError, write_table
 
 from . import reports
@@ -105,8 +105,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, command: Callable[[Path, argparse.Namespace], Coroutine[Any, Any, int]]) -> int:
     """``await command(data_dir, args)`` on the site of ``-c``; an error is one line, status 1."""
     try:
-        data_dir, _core, _sections = load_site(args.config, {})
-        return int(asyncio.run(command(data_dir, args)))
+        return int(asyncio.run(command(load_site(args.config).data_dir, args)))
     except (CommandError, HubError, AuthError, StorageError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

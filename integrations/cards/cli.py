@@ -11,13 +11,12 @@ import asyncio
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from xiaoqu.core.auth.manager import AuthError
 from xiaoqu.core.cli import add_config_option
+from xiaoqu.core.cli.site import CommandError, Site, load_site
 from xiaoqu.core.errors import HubError
 from xiaoqu.core.storage import StorageError
-from xiaoqu.integrations.residents.cli import CommandError, load_site
 from xiaoqu.integrations.residents.const import DOMAIN as RESIDENTS
 from xiaoqu.integrations.residents.schema import CONFIG_SCHEMA as RESIDENTS_SCHEMA
 
@@ -58,15 +57,13 @@ def output(args: argparse.Namespace) -> Path:
 def _run(args: argparse.Namespace) -> int:
     try:
         path = output(args).absolute()
-        data_dir, core, sections = load_site(args.config, {RESIDENTS: RESIDENTS_SCHEMA})
-        return asyncio.run(_report(data_dir, core, sections[RESIDENTS], path, args))
+        return asyncio.run(_report(load_site(args.config, {RESIDENTS: RESIDENTS_SCHEMA}), path, args))
     except (CommandError, HubError, AuthError, StorageError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
 
 
-async def _report(data_dir: Path, core: dict[str, Any], residents: dict[str, Any], path: Path,
-                  args: argparse.Namespace) -> int:
+async def _report(site: Site, path: Path, args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, SpinnerColumn, TextColumn
     from rich.progress import Progress as Bar
@@ -74,7 +71,7 @@ async def _report(data_dir: Path, core: dict[str, Any], residents: dict[str, Any
     with Bar(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} rows"),
              transient=True, console=Console(stderr=True)) as bar:
         task = bar.add_task(f"{args.kind} report", total=None)
-        async with open_report(data_dir, core, residents, lambda n: bar.advance(task, n)) as (report, on_hub):
+        async with open_report(site, lambda n: bar.advance(task, n)) as (report, on_hub):
             if on_hub:
                 bar.update(task, description=f"{args.kind} report, written by the running hub")
             result = await report(path=str(path), kind=args.kind, first=_day(args.first),

@@ -24,6 +24,7 @@ from xiaoqu.core.const import RECORDER_FILE
 from xiaoqu.core.ledger import Ledger
 from xiaoqu.core.recorder import Recorder
 from xiaoqu.integrations.residents.audit import Auditor
+from xiaoqu.integrations.residents.const import DOMAIN as RESIDENTS
 from xiaoqu.integrations.residents.registry import open_residents
 
 from .const import COMMAND_REPORT, DOMAIN, LEDGER_FILE
@@ -33,6 +34,7 @@ from .reports import Books, Progress
 
 if TYPE_CHECKING:
     from xiaoqu.core.auth.control import ControlServer
+    from xiaoqu.core.cli.site import Site
 
 #: How long the command line waits for the hub to write a report.
 REMOTE_TIMEOUT: Final = 600.0
@@ -69,10 +71,11 @@ def register(control: ControlServer, books: Books, audit: Audit) -> None:
 
 
 @asynccontextmanager
-async def open_report(data_dir: Path, core: dict[str, Any], residents_config: dict[str, Any],
-                      progress: Progress) -> AsyncIterator[tuple[Report, bool]]:
+async def open_report(site: Site, progress: Progress) -> AsyncIterator[tuple[Report, bool]]:
     """``report(**args)`` and whether it runs on the hub: on the running hub if one answers
-    (no progress comes back over the socket), else on the stores directly, telling ``progress``."""
+    (no progress comes back over the socket), else on the stores directly, where the hub keeps
+    them (:func:`~xiaoqu.core.cli.site.load_site`), telling ``progress``."""
+    data_dir = site.data_dir
     if (remote := await running_hub(data_dir, REMOTE_TIMEOUT)) is not None:
         yield (lambda **args: remote.call(COMMAND_REPORT, **args)), True
         return
@@ -81,14 +84,14 @@ async def open_report(data_dir: Path, core: dict[str, Any], residents_config: di
     try:
         log = AuditLog(recorder)
         loop = asyncio.get_running_loop()
-        residents = await open_residents(data_dir, residents_config, Auditor(log=log), time.time,
+        residents = await open_residents(data_dir, site.sections[RESIDENTS], Auditor(log=log), time.time,
                                          lambda func, *args: loop.run_in_executor(None, func, *args))
         registry = CardRegistry(data_dir, residents)
         ledger = Ledger(data_dir / LEDGER_FILE)
         try:
             await registry.open()
             await ledger.open()
-            report = reporter(Books(registry, ledger, recorder, ZoneInfo(core["time_zone"])), log.record, progress)
+            report = reporter(Books(registry, ledger, recorder, ZoneInfo(site.config.time_zone)), log.record, progress)
             actor = Actor("cli", f"cli:{getpass.getuser()}")
             yield (lambda **args: report(actor, **args)), False
         finally:

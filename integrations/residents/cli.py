@@ -16,16 +16,13 @@ from typing import Any
 from xiaoqu.core.auth.control import RemoteCommands
 from xiaoqu.core.auth.manager import AuthError
 from xiaoqu.core.cli import add_config_option
+from xiaoqu.core.cli.site import CommandError, load_site
 from xiaoqu.core.errors import HubError
 from xiaoqu.core.storage import StorageError
 
 from .commands import COMMAND_EXPORT, COMMAND_IMPORT, COMMAND_INVITE, Progress, open_commands
 from .const import DOMAIN
 from .schema import CONFIG_SCHEMA
-
-
-class CommandError(Exception):
-    """Printed as ``error: ...`` with exit status 1."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -58,30 +55,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _site(config: Path) -> tuple[Path, dict[str, Any]]:
-    """The site's data folder and its validated ``residents:`` section."""
-    data_dir, _core, sections = load_site(config, {DOMAIN: CONFIG_SCHEMA})
-    return data_dir, sections[DOMAIN]
-
-
-def load_site(config: Path, schemas: dict[str, Any]) -> tuple[Path, dict[str, Any], dict[str, Any]]:
-    """The site's data folder, its core settings and the sections of ``schemas`` (domain →
-    schema), validated: what a command on the office's data needs, hub running or not."""
-    from xiaoqu.core import config as conf
-    from xiaoqu.core.hub import HubConfig
-
-    loaded = conf.load_config(config)
-    core, problems = loaded.validate(conf.CORE_DOMAIN, conf.CORE_SCHEMA)
-    problems = [*loaded.errors, *problems]
-    sections = {}
-    for domain, schema in schemas.items():
-        sections[domain], section_errors = loaded.validate(domain, schema)
-        problems += section_errors
-    problems = [e for e in problems if e.severity == "error"]
-    if problems or not isinstance(core, dict):
-        raise CommandError(f"cannot use {config}: " + "; ".join(str(e) for e in problems))
-    data_dir = HubConfig(config_dir=loaded.config_dir, data_dir=Path(core["data_dir"])).data_dir
-    assert data_dir is not None
-    return data_dir, core, sections
+    """The site's data folder (its stores placed as the hub places them) and its validated
+    ``residents:`` section."""
+    site = load_site(config, {DOMAIN: CONFIG_SCHEMA})
+    return site.data_dir, site.sections[DOMAIN]
 
 
 def _run(command: Any, args: argparse.Namespace) -> int:

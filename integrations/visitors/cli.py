@@ -25,9 +25,9 @@ from xiaoqu.core.auth.const import DATA_CONTROL
 from xiaoqu.core.auth.control import running_hub
 from xiaoqu.core.auth.manager import AuthError
 from xiaoqu.core.cli import add_config_option
+from xiaoqu.core.cli.site import CommandError, load_site
 from xiaoqu.core.errors import HubError
 from xiaoqu.core.storage import StorageError
-from xiaoqu.integrations.residents.cli import CommandError, load_site
 from xiaoqu.integrations.residents.sheet import SheetError, write_table
 
 from . import log
@@ -91,8 +91,7 @@ def output_path(output: Path | None, fmt: str | None, stem: str) -> Path:
 def run(args: argparse.Namespace, command: Callable[[Path, argparse.Namespace], Any]) -> int:
     """Run ``await command(data_dir, args)`` on the site of ``-c``; an error is one line, status 1."""
     try:
-        data_dir, _core, _sections = load_site(args.config, {})
-        return int(asyncio.run(command(data_dir, args)))
+        return int(asyncio.run(command(load_site(args.config).data_dir, args)))
     except (CommandError, HubError, AuthError, StorageError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -11,9 +11,9 @@ from typing import Any
 from openpyxl import load_workbook
 
 from xiaoqu.core.cli import main
+from xiaoqu.core.cli.site import load_site
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.integrations.cards.commands import open_report
-from xiaoqu.integrations.residents.cli import load_site
 from xiaoqu.integrations.residents.const import DOMAIN as RESIDENTS
 from xiaoqu.integrations.residents.schema import CONFIG_SCHEMA as RESIDENTS_SCHEMA
 
@@ -80,9 +80,10 @@ async def test_the_command_writes_through_the_running_hub_and_on_the_stores(tmp_
 async def test_on_the_stores_the_bar_hears_each_row(tmp_path: Path, clock: ManualClock) -> None:
     async with estate(tmp_path, clock) as site:
         await spend(site)
-    data_dir, core, sections = load_site(tmp_path / "config.yaml", {RESIDENTS: RESIDENTS_SCHEMA})
     heard: list[int] = []
-    async with open_report(data_dir, core, sections[RESIDENTS], heard.append) as (export, on_hub):
+    async with open_report(load_site(tmp_path / "config.yaml", {RESIDENTS: RESIDENTS_SCHEMA}), heard.append) as (
+        export, on_hub
+    ):
         result = await export(path=str(tmp_path / "recharges.xlsx"), kind="recharges")
     assert not on_hub and sum(heard) == result["rows"] == 3
     assert result["totals"] == {"recharges": 3, "amount_fen": 5200}
