@@ -6,15 +6,12 @@ Every test runs on SQLite and on PostgreSQL (the server at 127.0.0.1:5432, trust
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import sqlite3
 import stat
 import subprocess
 import sys
 import tempfile
 import textwrap
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,10 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.core.disk_full import file_size_limit
+from tests.fixtures_postgresql import URL, Place, place_on
 from xiaoqu.core import ledger as ledger_module
 from xiaoqu.core.ledger import (
     BelowFloor,
-    Database,
     Ledger,
     LedgerError,
     LedgerRefused,
@@ -36,66 +33,12 @@ from xiaoqu.core.ledger import (
     Posted,
     UnknownAccount,
 )
-from xiaoqu.core.ledger_backend import Session, backend_for
 from xiaoqu.core.storage import StoreLockedError
 
 CASH = "cash:desk"
 SALES = "sales:canteen"
 T0 = 1_790_000_000.0
-POSTGRES_URL = "postgresql://root@127.0.0.1:5432/test"
 BACKENDS = ("sqlite", "postgresql")
-
-
-def postgres_missing() -> str | None:
-    """Why the tests cannot use the PostgreSQL server, or None when it answers."""
-    try:
-        import psycopg
-    except ImportError as err:
-        return f"psycopg is not installed ({err})"
-    try:
-        psycopg.connect(POSTGRES_URL, connect_timeout=2).close()
-    except psycopg.Error as err:
-        return f"no PostgreSQL server answers at {POSTGRES_URL} (trust auth, database test): {err}"
-    return None
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a test's ledger keeps its tables: a file, or its own schema on the test server."""
-
-    path: Path
-    database: Database | None = None
-
-    def ledger(self) -> Ledger:
-        return Ledger(self.path, database=self.database)
-
-    def tamper(self, text: str) -> None:
-        """Change the tables behind the ledger's back (``{entries}``: its table's name)."""
-        if self.database is None:
-            connection: Any = sqlite3.connect(self.path)
-        else:
-            import psycopg
-            connection = psycopg.connect(self.database.url, autocommit=True)
-        with contextlib.closing(connection):
-            Session(backend_for(self.path, self.database), connection).execute(text)
-            connection.commit()
-
-
-@contextlib.contextmanager
-def place_on(backend: str, directory: Path) -> Iterator[Place]:
-    """A place for a ledger on ``backend``; a PostgreSQL schema of its own, dropped after."""
-    if backend == "sqlite":
-        yield Place(directory / "ledger.db")
-        return
-    if (reason := postgres_missing()) is not None:
-        pytest.skip(reason)
-    import psycopg
-    database = Database(POSTGRES_URL, f"test_{uuid.uuid4().hex[:16]}")
-    try:
-        yield Place(directory / "ledger.db", database)
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-            connection.execute(f'DROP SCHEMA IF EXISTS "{database.schema}" CASCADE')
 
 
 @pytest.fixture(params=BACKENDS)
@@ -308,7 +251,7 @@ async def test_a_lost_server_connection_is_opened_again_and_the_post_lands(caplo
         ledger = await opened(place)
         await ledger.post("pay-1", "card.recharge", recharge("card:0", 1_000))
         import psycopg
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        with psycopg.connect(URL, autocommit=True) as admin:
             ended = admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE %s",
                 (f"xiaoqu ledger ledger pid {os.getpid()} %",),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.core.test_ledger import place_on
+from tests.fixtures_postgresql import place_on
 from tests.integrations.cards.conftest import SHEET_CARD, config, populate
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.core.hub import Hub
@@ -22,7 +22,7 @@ async def test_the_card_centres_ledger_lives_in_the_sites_schema_and_survives_a_
     with place_on("postgresql", tmp_path) as place:
         database = place.database
         assert database is not None
-        site_config = {"xiaoqu": {"site": database.site, "database": database.url}, **config()}
+        site_config = {"xiaoqu": place.core, **config()}
         async with running_hub(tmp_path, site_config, clock=clock) as hub:
             await populate(hub)
             first = await _cards(hub, "recharge", card=SHEET_CARD, amount_fen=3000, payment_id="wx-1", method="cash")
