@@ -1,0 +1,380 @@
+"""Two communities, each its own hub on its own broker, bridged with the shipped configuration,
+and the company's report across both from the PostgreSQL they share.
+
+``north`` runs behind an edge broker that bridges its site's subtree to the company's broker
+(deploy/mosquitto/edge-bridge.conf); ``south``'s hub sits on the company's broker itself
+(deploy/mosquitto/company.conf with its company.acl: a community next to the office, with no
+edge machine of its own). Both configs are the shipped files with only what an administrator
+changes for a site rewritten: the site's name, the ports, the accounts' passwords, the data
+paths, and TLS left out (the test has no certificates).
+
+Each hub runs as ``xiaoqu run`` in its own process with ``xiaoqu: database:`` on a fresh
+database. Through the services and the device protocol, as the office, readers and residents'
+apps use them: a billing run and a payment at each site, card swipes at each gate; north's fee
+notice reaches the resident's app on the company's broker over the bridge and the app's
+signature goes back over it and is answered by the north hub (once: south never acts on it).
+With the company's broker gone, north's gate still answers (the estate's traffic never crosses
+the bridge). Then ``xiaoqu company report`` shows both sites with the figures that traffic makes.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import pwd
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psycopg
+import pytest
+from cryptography.fernet import Fernet
+
+from tests.conftest import SITE_TZ
+from tests.e2e.players import user_token
+from tests.fixtures_mqtt import MOSQUITTO, BrokerProcess, MqttProbe, free_port, mosquitto_available
+from tests.fixtures_postgresql import URL, unreachable
+from xiaoqu.core.testing import running_hub, write_config
+from xiaoqu.integrations.residents import get_residents
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy" / "mosquitto"
+#: The site the shipped files are written for, replaced as an administrator would.
+SHIPPED_SITE = "lakeside"
+PASSWD = shutil.which("mosquitto_passwd") or ""
+WAIT = 30.0  # seconds: a hub's start-up on a busy machine
+
+pytestmark = pytest.mark.skipif(not mosquitto_available() or not PASSWD,
+                                reason=f"needs Mosquitto ({MOSQUITTO}) and mosquitto_passwd")
+
+#: Each site's households and their floor areas; the property fee is ¥2.50 a m² a month.
+HOUSEHOLDS = {"north": {"1-2-0601": "100.00", "1-2-0602": "80.00"},
+              "south": {"2-1-0101": "90.00", "2-1-0102": "60.00", "2-1-0201": "50.00"}}
+RATE_FEN = 250
+CARDS = {"north": "0A0B0C01", "south": "0A0B0C02"}
+UNKNOWN_CARD = "0FFFFFFF"
+
+
+def rewritten(text: str, site: str, values: dict[str, str | None]) -> str:
+    """The shipped file for ``site``: the site's name replaced, and each option named in
+    ``values`` given that value (None: left out). Fails if the file lacks one of them, so the
+    test follows the shipped file rather than a copy of it."""
+    text = text.replace(SHIPPED_SITE, site)
+    lines, seen = [], set()
+    for line in text.splitlines():
+        key = line.split(" ", 1)[0]
+        if key in values:
+            seen.add(key)
+            if values[key] is not None:
+                lines.append(f"{key} {values[key]}")
+            continue
+        lines.append(line)
+    assert seen == set(values), f"the shipped file no longer has {set(values) - seen}"
+    return "\n".join(lines) + "\n"
+
+
+class Mosquitto(BrokerProcess):
+    """A Mosquitto on a config file of the test's (the shipped one, rewritten)."""
+
+    def __init__(self, workdir: Path, port: int, config: str) -> None:
+        super().__init__(workdir, "mosquitto", port)
+        self.conf = workdir / "mosquitto.conf"
+        # Started by root, Mosquitto would become the user "mosquitto", who cannot read the test's files.
+        me = pwd.getpwuid(os.geteuid()).pw_name
+        self.conf.write_text(f"{config}user {me}\nlog_dest file {workdir / 'mosquitto.log'}\n", encoding="utf-8")
+
+    def _command(self) -> list[str]:
+        return [MOSQUITTO, "-c", str(self.conf)]
+
+
+@dataclass
+class Accounts:
+    """The company broker's accounts the test uses, with their passwords."""
+
+    passwords: dict[str, str]
+
+    def options(self, user: str) -> dict[str, Any]:
+        return {"username": user, "password": self.passwords[user]}
+
+
+def company_broker(workdir: Path, port: int) -> tuple[Mosquitto, Accounts]:
+    """deploy/mosquitto/company.conf and company.acl for site north, plus south's hub's account
+    (its hub is on this broker) and a player for south's readers."""
+    workdir.mkdir(parents=True)
+    accounts = Accounts({user: secrets.token_hex(8) for user in
+                         ("bridge-north", "resident_north_1_2_0601", "hub-south", "devices-south")})
+    passwd = workdir / "company.passwd"
+    for user, password in accounts.passwords.items():
+        subprocess.run([PASSWD, "-b", *(["-c"] if not passwd.exists() else []), str(passwd), user, password],
+                       check=True, capture_output=True)
+    acl = workdir / "company.acl"
+    acl.write_text(rewritten((DEPLOY / "company.acl").read_text(encoding="utf-8"), "north", {})
+                   + "\nuser hub-south\ntopic readwrite xiaoqu/south/#\n"
+                   + "\nuser devices-south\ntopic readwrite xiaoqu/south/reader/#\n", encoding="utf-8")
+    data = workdir / "data"
+    data.mkdir()
+    config = rewritten((DEPLOY / "company.conf").read_text(encoding="utf-8"), "north", {
+        "listener": f"{port} 127.0.0.1", "certfile": None, "keyfile": None, "cafile": None,
+        "require_certificate": None, "password_file": str(passwd), "acl_file": str(acl),
+        "persistence_location": f"{data}/"})
+    return Mosquitto(workdir, port, config), accounts
+
+
+def edge_broker(workdir: Path, port: int, company: Mosquitto, password: str) -> Mosquitto:
+    """North's broker: a hub's broker on loopback, and deploy/mosquitto/edge-bridge.conf for
+    north to the company's broker (no TLS in the test)."""
+    workdir.mkdir(parents=True)
+    bridge = rewritten((DEPLOY / "edge-bridge.conf").read_text(encoding="utf-8"), "north", {
+        "address": f"{company.host}:{company.port}", "remote_password": password,
+        "bridge_cafile": None, "bridge_tls_version": None})
+    base = (f"listener {port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\npersistence true\n"
+            f"persistence_location {workdir}/\n")
+    return Mosquitto(workdir, port, base + bridge)
+
+
+@contextlib.contextmanager
+def fresh_database() -> Iterator[str]:
+    """A database of the test's own on the test server, so the report sees exactly its two
+    sites; dropped afterwards."""
+    reason = unreachable()
+    if reason:
+        pytest.skip(reason)
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    name = f"xiaoqu_company_{secrets.token_hex(4)}"
+    try:
+        with psycopg.connect(URL, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as err:
+        pytest.skip(f"cannot create a database on {URL}: {str(err).strip()}")
+    info = conninfo_to_dict(URL)
+    url = "postgresql://{user}@{host}:{port}/{name}".format(
+        user=info.get("user", ""), host=info.get("host", "127.0.0.1"), port=info.get("port", 5432), name=name)
+    assert conninfo_to_dict(make_conninfo(url))["dbname"] == name
+    try:
+        yield url
+    finally:
+        with psycopg.connect(URL, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def site_config(site: str, database: str, broker: str, port: int) -> dict[str, Any]:
+    return {
+        "xiaoqu": {"name": f"{site} test", "site": site, "database": database},
+        "http": {"server_port": port},
+        "mqtt": {"broker": broker},
+        "residents": {"encryption_key": Fernet.generate_key().decode()},
+        "access": {"groups": [{"id": "residents", "name": "Residents", "doors": ["*"],
+                               "members": {"kinds": ["resident"]}}]},
+        "door": {"doors": [{"id": "gate", "name": f"{site} gate"}]},
+        "payments": {},
+        "notices": {},
+        "billing": {"items": [{"id": "property_fee", "name": "物业费", "kind": "area", "rate_fen": RATE_FEN,
+                               "due_day": 15}]},
+    }
+
+
+@dataclass
+class Hub:
+    """A site's ``xiaoqu run`` in its own process, and its office's token."""
+
+    site: str
+    directory: Path
+    config: dict[str, Any]
+    token: str = ""
+    child: subprocess.Popen[bytes] | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self.config["http"]["server_port"])
+
+    async def prepare(self) -> None:
+        """The office's account and the estate (households, a resident with a card), written by
+        a hub in this process before the site's own runs (as test_hub_killed does)."""
+        self.directory.mkdir(parents=True)
+        async with running_hub(self.directory, {**self.config, "http": {"server_port": 0}}) as hub:
+            self.token = await user_token(hub, "office", "manager")
+            residents = get_residents(hub)
+            for household, area in HOUSEHOLDS[self.site].items():
+                await residents.add_household(household, area)
+            first = next(iter(HOUSEHOLDS[self.site]))
+            await residents.add_person(name=f"{self.site} resident", household=first, kind="resident", role="owner",
+                                       cards=CARDS[self.site])
+
+    def start(self) -> None:
+        path = write_config(self.directory, self.config)
+        with (self.directory / "hub.log").open("wb") as log:
+            self.child = subprocess.Popen([sys.executable, "-m", "xiaoqu.core.cli", "run", "-c", str(path)],
+                                          cwd=self.directory, stdout=log, stderr=subprocess.STDOUT,
+                                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+    def log(self) -> str:
+        return (self.directory / "hub.log").read_text(encoding="utf-8", errors="replace")[-3000:]
+
+    async def listening(self) -> None:
+        start = time.monotonic()
+        async with aiohttp.ClientSession() as session:
+            while time.monotonic() - start < WAIT:
+                assert self.child is not None and self.child.poll() is None, f"{self.site} exited:\n{self.log()}"
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with session.get(f"http://127.0.0.1:{self.port}/api/") as reply:
+                        if reply.status < 500:
+                            return
+                await asyncio.sleep(0.1)
+        pytest.fail(f"the {self.site} hub did not listen within {WAIT} s:\n{self.log()}")
+
+    async def call(self, service: str, data: dict[str, Any]) -> Any:
+        domain, name = service.split(".")
+        url = f"http://127.0.0.1:{self.port}/api/services/{domain}/{name}?return_response"
+        async with aiohttp.ClientSession() as session, session.post(
+                url, json=data, headers={"Authorization": f"Bearer {self.token}"}) as reply:
+            assert reply.status == 200, await reply.text()
+            return (await reply.json())["service_response"]
+
+    def stop(self) -> None:
+        """SIGTERM, as a service manager stops it: every store flushed and closed."""
+        if self.child is not None and self.child.poll() is None:
+            self.child.terminate()
+            try:
+                self.child.wait(WAIT)
+            except subprocess.TimeoutExpired:
+                self.child.kill()
+                self.child.wait(10)
+
+
+@contextlib.asynccontextmanager
+async def running(*hubs: Hub) -> AsyncIterator[None]:
+    for hub in hubs:
+        hub.start()
+    try:
+        await asyncio.gather(*(hub.listening() for hub in hubs))
+        yield
+    finally:
+        for hub in hubs:
+            hub.stop()
+
+
+class Gate:
+    """Plays a site's gate reader on a broker: presents a card, waits for the hub's answer."""
+
+    def __init__(self, probe: MqttProbe, site: str) -> None:
+        self.probe, self.site, self.count = probe, site, 0
+
+    async def present(self, card: str) -> dict[str, Any]:
+        self.count += 1
+        request_id = f"{self.site}-{self.count}"
+        root = f"xiaoqu/{self.site}/reader/gate"
+        await self.probe.publish(f"{root}/credential", json.dumps({"request_id": request_id, "type": "card",
+                                                                   "value": card}))
+
+        def answer() -> dict[str, Any] | None:
+            bodies = (json.loads(body) for body in self.probe.payloads(f"{root}/result"))
+            return next((body for body in bodies if body.get("request_id") == request_id), None)
+
+        found: dict[str, Any] = await self.probe.wait_until(answer, timeout=WAIT)
+        return found
+
+
+def report(database: str, *options: str) -> str:
+    result = subprocess.run([sys.executable, "-m", "xiaoqu.core.cli", "company", "report", "--database", database,
+                             *options], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def fen(households: dict[str, str], *which: str) -> int:
+    return sum(int(float(area) * RATE_FEN) for household, area in households.items() if household in which)
+
+
+async def test_two_communities_on_two_bridged_brokers_and_the_company_report(tmp_path: Path) -> None:
+    with fresh_database() as database:
+        company, accounts = company_broker(tmp_path / "company", free_port())
+        edge = edge_broker(tmp_path / "edge", free_port(), company, accounts.passwords["bridge-north"])
+        with company, edge:
+            company.start()
+            edge.start()
+            south_broker = f"mqtt://hub-south:{accounts.passwords['hub-south']}@{company.host}:{company.port}"
+            north = Hub("north", tmp_path / "north", site_config("north", database, edge.url, free_port()))
+            south = Hub("south", tmp_path / "south", site_config("south", database, south_broker, free_port()))
+            for hub in (north, south):
+                await hub.prepare()
+            period = datetime.now(SITE_TZ).strftime("%Y-%m")
+            notice = "xiaoqu/north/household/1-2-0601/notices/"
+            async with running(north, south), \
+                    MqttProbe(edge, "xiaoqu/north/reader/+/result") as north_devices, \
+                    MqttProbe(company, f"{notice}#", "xiaoqu/north/status",
+                              **accounts.options("resident_north_1_2_0601")) as app, \
+                    MqttProbe(company, "xiaoqu/south/reader/+/result", **accounts.options("devices-south")) as south_devices:
+                # North's status reaches the company's broker over the bridge.
+                await app.wait_for("xiaoqu/north/status", b"online", timeout=WAIT)
+
+                # North: the office bills the month, the fee notice reaches the resident's app on
+                # the company's broker; the app signs it there, and north's answer comes back.
+                ran = await north.call("billing.run", {"period": period})
+                assert (ran["notices"], ran["total_fen"]) == (2, fen(HOUSEHOLDS["north"], *HOUSEHOLDS["north"])), ran
+                published = await app.wait_until(lambda: next(
+                    (m for m in app.messages if re.fullmatch(re.escape(notice) + r"[^/]+", m.topic.value)), None),
+                    timeout=WAIT)
+                notice_id = published.topic.value.removeprefix(notice)
+                assert json.loads(published.payload)["ref"] == f"billing:{period}:1-2-0601"
+                await app.publish(f"{notice}{notice_id}/ack", json.dumps({"signed": True}))
+                answer = json.loads((await app.wait_for(f"{notice}{notice_id}/status", timeout=WAIT)).payload)
+                assert answer["taken"] is True, answer
+                await north.call("billing.pay", {"household": "1-2-0601", "amount_fen": 25_000,  # the bill in full
+                                                 "payment_id": "north-desk-1", "method": "cash"})
+
+                # North's gate on its own broker: its resident in, a stranger's card refused.
+                north_gate = Gate(north_devices, "north")
+                assert (await north_gate.present(CARDS["north"]))["granted"] is True
+                assert (await north_gate.present(UNKNOWN_CARD))["granted"] is False
+
+                # South, on the company's broker: a run, part of one bill paid, its gate.
+                ran = await south.call("billing.run", {"period": period})
+                assert (ran["notices"], ran["total_fen"]) == (3, fen(HOUSEHOLDS["south"], *HOUSEHOLDS["south"])), ran
+                await south.call("billing.pay", {"household": "2-1-0101", "amount_fen": 10_000,
+                                                 "payment_id": "south-desk-1", "method": "cash"})
+                south_gate = Gate(south_devices, "south")
+                for card, granted in ((CARDS["south"], True), (UNKNOWN_CARD, False), (CARDS["north"], False)):
+                    assert (await south_gate.present(card))["granted"] is granted
+                # South answered its own gate after north's signature crossed its broker: it did
+                # not answer north's (one status, north's).
+                assert len(app.payloads(f"{notice}{notice_id}/status")) == 1
+
+                # The company's broker goes away: north's gate still answers on north's broker.
+                company.kill()
+                assert (await north_gate.present(CARDS["north"]))["granted"] is True
+
+        with psycopg.connect(database, autocommit=True) as connection:  # a site whose hub keeps SQLite files
+            connection.execute("CREATE SCHEMA xiaoqu_east")
+        table = report(database, "--since", f"{period}-01")
+        print("\n" + table)
+        found = json.loads(report(database, "--since", f"{period}-01", "--format", "json"))
+
+    sites = {site["site"]: site for site in found["sites"]}
+    assert set(sites) == {"north", "south", "east"}
+    assert sites["east"]["billing"] is None and sites["east"]["access"] is None
+    assert [note.split(" (")[0] for note in sites["east"]["notes"]] == ["no billing ledger", "no recorder"]
+    north_billed = fen(HOUSEHOLDS["north"], *HOUSEHOLDS["north"])
+    assert sites["north"]["billing"] == {
+        "bills": 2, "billed_fen": north_billed, "waived_fen": 0, "collected_fen": 25_000, "rate_percent": "55.6",
+        "taken_fen": 25_000, "arrears_fen": north_billed - 25_000, "late_fee_fen": 0, "households_owing": 1}
+    south_billed = fen(HOUSEHOLDS["south"], *HOUSEHOLDS["south"])
+    assert sites["south"]["billing"] == {
+        "bills": 3, "billed_fen": south_billed, "waived_fen": 0, "collected_fen": 10_000, "rate_percent": "20.0",
+        "taken_fen": 10_000, "arrears_fen": south_billed - 10_000, "late_fee_fen": 0, "households_owing": 3}
+    assert sites["north"]["access"] == {"access_granted": 2, "access_denied": 1}
+    assert sites["south"]["access"] == {"access_granted": 1, "access_denied": 2}
+    assert found["totals"]["collected_fen"] == 35_000 and found["totals"]["rate_percent"] == "36.8"
+    assert sites["north"]["notes"] == sites["south"]["notes"] == []
+    assert "north" in table and "south" in table and "¥450.00" in table
