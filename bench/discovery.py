@@ -1,7 +1,9 @@
 """MQTT discovery at scale: N retained discovery configs and their states → N entities.
 
-    .venv/bin/python bench/discovery.py [--counts 1000,10000] [--rounds 1] [--timeout 180]
+    .venv/bin/python bench/discovery.py [--counts 1000,10000] [--rounds 3] [--timeout 180]
                                         [--broker auto|system|mosquitto|amqtt] [--profile PREFIX]
+
+The defaults are what docs/benchmarks.md reports (about 2 minutes here).
 
 A large estate's broker holds thousands of retained Home Assistant discovery configs (here
 Zigbee2MQTT-shaped sensors: a device block, a JSON state topic per device, the bridge's
@@ -46,6 +48,7 @@ import asyncio
 import cProfile
 import json
 import logging
+import math
 import os
 import pstats
 import shutil
@@ -64,6 +67,8 @@ import aiomqtt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _report import figure, section
+
 from tests.fixtures_mqtt import BrokerProcess, mosquitto_available
 from xiaoqu.core.bootstrap import setup_hub
 from xiaoqu.core.const import EVENT_STATE_CHANGED
@@ -77,6 +82,8 @@ PUBLISH_WINDOW = 500
 QUIET = logging.getLogger("bench.discovery.aiomqtt")
 QUIET.setLevel(logging.CRITICAL)
 ENTITY_PREFIX = "sensor.bench_"
+#: The target (issue): this many retained configs to entities with their state within TARGET_S.
+TARGET_N, TARGET_S = 10_000, 10.0
 
 
 @dataclass(frozen=True)
@@ -352,6 +359,7 @@ async def measure(broker: BrokerProcess, estate: Estate, args: argparse.Namespac
     stops = [run.stop for run in cases["hub"] if run.stop is not None]
     restarts = [run.restart for run in cases["hub"] if run.restart is not None]
     restart_ratio = [h.restart / b.seconds for h, b in zip(cases["hub"], cases["bare"], strict=True) if h.restart and b.seconds]
+    record(estate.n, cases, args.timeout)
     return [
         f"{estate.n:,}",
         spread(bare_s, secs) if bare_s else "—",
@@ -364,10 +372,77 @@ async def measure(broker: BrokerProcess, estate: Estate, args: argparse.Namespac
     ]
 
 
+def record(n: int, cases: dict[str, list[Run]], timeout: float) -> None:
+    """The figures of one count for the report: medians of the rounds, ratios paired per round."""
+    median = statistics.median
+    bare = median([run.seconds if run.seconds is not None else timeout for run in cases["bare"]])
+    hubs = cases["hub"]
+    first = [run.seconds if run.seconds is not None else math.inf for run in hubs]
+    restart = [run.restart if run.restart is not None else math.inf for run in hubs]
+    timed_out = sum(run.seconds is None for run in hubs)
+    rounds = f"{len(hubs)} round(s), range {min(first):.2f}–{max(first):.2f} s"
+    if timed_out:
+        rounds += f"; {timed_out} past {timeout:.0f} s ({min(run.done for run in hubs):,} of {n:,} entities)"
+    targeted = n == TARGET_N
+    target = f"≤ {TARGET_S:.0f} s" if targeted else None
+    label = f"{n:,} retained configs"
+    first_met = median(first) <= TARGET_S
+    figure(
+        f"{label}: hub's first start → every entity with its state", median(first), "s",
+        baseline=("bare aiomqtt reading the 2N + 1 retained messages", bare),
+        ratio=median([h / b.seconds for h, b in zip(first, cases["bare"], strict=True) if b.seconds]),
+        target=target, met=first_met if targeted else None,
+        if_missed="" if not targeted or first_met else missed(first, bare, rounds),
+        note=f"{n / median(first):,.0f} entities/s; {rounds}; N devices and N entities written to the registries",
+    )
+    restart_met = median(restart) <= TARGET_S
+    figure(
+        f"{label}: hub's restart on the same data → every entity with its state", median(restart), "s",
+        baseline=("bare aiomqtt reading the 2N + 1 retained messages", bare),
+        ratio=median([h / b.seconds for h, b in zip(restart, cases["bare"], strict=True) if b.seconds]),
+        target=target, met=restart_met if targeted else None,
+        if_missed="" if not targeted or restart_met else missed(restart, bare, f"range {min(restart):.2f}–{max(restart):.2f} s"),
+        note="the registries hold every entity: nothing is written",
+    )
+    stops = [run.stop for run in hubs if run.stop is not None]
+    if stops:
+        figure(f"{label}: the hub's stop (every entity unsubscribes)", median(stops), "s")
+
+
+def missed(seconds: list[float], bare: float, rounds: str) -> str:
+    """The cause of a missed target, as this run and the last profile measured it, and the plan."""
+    return (f"median {statistics.median(seconds):.2f} s ({rounds}) against a bare read of {bare:.2f} s. "
+            "A profile (--profile) on 2026-12-06 found the cost spread over every config: the platform's voluptuous schema, "
+            "the registry documents and paho; the registry store is rewritten whole at every group commit "
+            "(its writer thread used 1.0 s of CPU at 10,000 configs and 8.9 s at 30,000), the one part that "
+            "grows faster than the count. Plan: write the registries' changes as rows (as core/rowstore.py "
+            "does for the residents) instead of rewriting the store, then profile again.")
+
+
+ABOUT = """
+N Zigbee2MQTT-shaped sensors (a device each, a JSON state topic each, the bridge's shared
+availability topic) are published retained with their states to a Mosquitto of the bench's
+own with deploy/mosquitto.conf's queue settings. Each round times a bare aiomqtt client
+reading all 2N + 1 retained messages (the transport's floor: no parsing, no entities) and a
+hub in its own process, collecting garbage as `xiaoqu run` does, from the start of set-up
+until every entity has its state: a first start (empty registries: N devices and N entities
+written) and a restart on the same data (nothing written), the everyday case. Median of the
+rounds, the two cases alternating.
+
+The cost is linear in the count (entities per second stay flat from 1,000 to 30,000): the
+broker filters are kept in a trie and changed where a filter lands, registry documents are
+found by id, and new entities are added side by side so their registry writes share group
+commits (configs are still decided in order). Collecting young garbage every 100,000
+allocations instead of CPython's 700 (core/gc_tuning.py) took a first start at 10,000 from
+about 13 s to about 10 s. Under load a SUBACK can arrive after aiomqtt's 10 s timeout, and
+aiomqtt logs `Unexpected message ID`; the hub resends nothing for a late SUBACK.
+"""
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--counts", default="1000,10000", help="numbers of retained configs, comma-separated")
-    parser.add_argument("--rounds", type=int, default=1, help="each case runs once per round; the order rotates")
+    parser.add_argument("--rounds", type=int, default=3, help="each case runs once per round; the order rotates")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds a case may take before it is stopped")
     parser.add_argument("--broker", default="auto", choices=["auto", "system", "mosquitto", "amqtt"])
     parser.add_argument("--profile", metavar="PREFIX", help="profile the first round's hub into PREFIX-<N>.pstats")
@@ -377,7 +452,9 @@ async def main() -> None:
     if args.hub:
         await hub_process(*json.loads(args.hub))
         return
-    print("command:", " ".join(["bench/discovery.py", *sys.argv[1:]]), flush=True)
+    command = " ".join([".venv/bin/python bench/discovery.py", *sys.argv[1:]])
+    print("command:", command, flush=True)
+    section("MQTT discovery at scale", command=command, about=ABOUT)
     workdir = Path(tempfile.mkdtemp())
     try:
         with open_broker(args.broker, workdir / "broker") as broker:
