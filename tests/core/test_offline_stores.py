@@ -4,13 +4,16 @@ where the hub keeps them: with ``xiaoqu: database:`` the site's schema on that s
 after a hub wrote there; without it the SQLite files in the data dir (core/cli/site.py).
 
 Each test runs on both; the PostgreSQL run has a schema of its own, dropped after, and is
-skipped with the reason where no server answers (tests/fixtures_postgresql.py)."""
+skipped with the reason where no server answers (tests/fixtures_postgresql.py). The commands
+run in a process of their own, as the office runs them: the test's hub placed its stores in
+this one, and a command must find them from its config alone."""
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import csv
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +30,6 @@ from tests.integrations.residents.sample import CONFIG as RESIDENTS_CONFIG
 from xiaoqu.core.auth import audit
 from xiaoqu.core.auth import get_access as get_auth
 from xiaoqu.core.auth.audit import Actor
-from xiaoqu.core.cli import main
 from xiaoqu.core.clock import ManualClock
 from xiaoqu.core.const import DEFAULT_DATA_DIR, RECORDER_FILE
 from xiaoqu.core.testing import running_hub, write_config
@@ -77,23 +79,29 @@ def audited(place: Place, tmp_path: Path, act: str) -> list[dict[str, Any]]:
     return [data for data in (json.loads(row[0]) for row in rows) if data["act"] == act]
 
 
-async def command(*args: str) -> int:
-    """The command as the office runs it, in a thread of its own (it runs its own loop)."""
-    return await asyncio.to_thread(main, list(args))
+def command(*args: str) -> subprocess.CompletedProcess[str]:
+    """``xiaoqu ARGS`` in a process of its own; its status, output and errors."""
+    return subprocess.run([sys.executable, "-m", "xiaoqu.core.cli", *args], capture_output=True, text=True,
+                          timeout=300, check=False)
+
+
+def done(*args: str) -> str:
+    """``xiaoqu ARGS``, which must succeed; what it printed."""
+    ran = command(*args)
+    assert ran.returncode == 0, ran.stderr
+    return ran.stdout
 
 
 async def test_audit_verify_checks_what_the_hub_and_a_command_recorded_and_names_an_edit(
-    place: Place, tmp_path: Path, clock: ManualClock, capsys: pytest.CaptureFixture[str]
+    place: Place, tmp_path: Path, clock: ManualClock
 ) -> None:
     site = {"xiaoqu": place.core}
     async with running_hub(tmp_path, site, clock=clock) as hub:
         for attempt in range(3):
             get_auth(hub).manager.audit.record(audit.LOGIN, OFFICE, attempt=attempt)
     config = str(tmp_path / "config.yaml")
-    assert await command("user", "add", "gate", "--role", "guard", "-c", config) == 0  # on the stores: the chain goes on
-    capsys.readouterr()
-    assert main(["audit", "verify", "-c", config]) == 0
-    assert capsys.readouterr().out.startswith("audit log intact: 4 records from ")
+    done("user", "add", "gate", "--role", "guard", "-c", config)  # no hub: on the stores, the chain goes on
+    assert done("audit", "verify", "-c", config).startswith("audit log intact: 4 records from ")
     assert [data["attempt"] for data in audited(place, tmp_path, audit.LOGIN)] == [0, 1, 2]
     assert [data["user"] for data in audited(place, tmp_path, "user_added")] == ["gate"]
     stored(place, tmp_path, {RECORDER_FILE})
@@ -105,23 +113,21 @@ async def test_audit_verify_checks_what_the_hub_and_a_command_recorded_and_names
         else:
             connection.execute("""UPDATE records SET data = jsonb_set(data::jsonb, '{by}', '"nobody"')::text
                                   WHERE seq = (SELECT min(seq) FROM records WHERE kind = 'audit')""")
-    assert main(["audit", "verify", "-c", config]) == 1
-    out = capsys.readouterr().out
-    assert "(login by nobody, " in out and "its hash does not match its contents" in out
-    assert "audit log broken: 1 breaks in 4 records" in out
+    broken = command("audit", "verify", "-c", config)
+    assert broken.returncode == 1
+    assert "(login by nobody, " in broken.stdout and "its hash does not match its contents" in broken.stdout
+    assert "audit log broken: 1 breaks in 4 records" in broken.stdout
 
 
-def test_audit_verify_says_where_it_looked_when_no_hub_wrote_there(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_audit_verify_says_where_it_looked_when_no_hub_wrote_there(tmp_path: Path) -> None:
     with place_on("postgresql", tmp_path) as place:
         assert place.database is not None
-        config = str(write_config(tmp_path, {"xiaoqu": place.core}))
-        assert main(["audit", "verify", "-c", config]) == 1
-        assert capsys.readouterr().err == (f"error: no records in postgresql://127.0.0.1:5432/test schema "
-                                           f"{place.database.schema}: no hub has written there yet\n")
-    assert main(["audit", "verify", "-c", str(write_config(tmp_path, {}))]) == 1
-    assert capsys.readouterr().err == f"error: no recorder file at {tmp_path / DEFAULT_DATA_DIR / RECORDER_FILE}\n"
+        nothing = command("audit", "verify", "-c", str(write_config(tmp_path, {"xiaoqu": place.core})))
+        assert (nothing.returncode, nothing.stderr) == (1, f"error: no records in postgresql://127.0.0.1:5432/test "
+                                                           f"schema {place.database.schema}: no hub has written there yet\n")
+    nothing = command("audit", "verify", "-c", str(write_config(tmp_path, {})))
+    assert (nothing.returncode, nothing.stderr) == (1, f"error: no recorder file at "
+                                                       f"{tmp_path / DEFAULT_DATA_DIR / RECORDER_FILE}\n")
 
 
 async def test_residents_import_records_its_audit_where_the_hub_reads_it(
@@ -131,22 +137,19 @@ async def test_residents_import_records_its_audit_where_the_hub_reads_it(
     config = write_config(tmp_path, site)
     sheet = tmp_path / "sheet.csv"
     sheet.write_text("房号,楼栋,单元,姓名,身份\n0601,1,2,王芳,业主\n", encoding="utf-8-sig")
-    assert await command("residents", "import", str(sheet), "-c", str(config)) == 0  # no hub: on the stores
+    done("residents", "import", str(sheet), "-c", str(config))  # no hub: on the stores
     async with running_hub(tmp_path, site, clock=clock) as hub:
         (record,) = await hub.recorder.query("audit", where={"act": "residents_imported"})
         assert (record.data["rows"], record.data["source"]) == (1, "cli")
     stored(place, tmp_path, {RECORDER_FILE})
 
 
-async def test_cards_report_reads_the_ledger_the_hub_wrote(
-    place: Place, tmp_path: Path, clock: ManualClock
-) -> None:
+async def test_cards_report_reads_the_ledger_the_hub_wrote(place: Place, tmp_path: Path, clock: ManualClock) -> None:
     site = {**cards_config(), "xiaoqu": place.core}
     async with running_hub(tmp_path, site, clock=clock) as hub:
         await spend(Estate(hub, clock, get_cards(hub), await populate(hub)))
-    config = str(tmp_path / "config.yaml")
     out = tmp_path / "balances.csv"
-    assert await command("cards", "report", "balances", "-o", str(out), "-c", config) == 0  # no hub: on the stores
+    done("cards", "report", "balances", "-o", str(out), "-c", str(tmp_path / "config.yaml"))  # no hub: on the stores
     lines = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert sum(int(line["balance_fen"]) for line in lines) == 3000 + 1500 - 1200 + 700
     assert [data["kind"] for data in audited(place, tmp_path, "cards_report_exported")] == ["balances"]
@@ -159,8 +162,8 @@ async def test_attendance_export_reads_the_punches_the_hub_recorded(place: Place
         await s.punch(OFFICE_CARD, at(2026, 10, 12, 17, 40))
         office = s.people["王芳"]
     out = tmp_path / "office.csv"
-    assert await command("attendance", "export", "--month", "2026-10", "--person", office, "-o", str(out),
-                         "-c", str(tmp_path / "config.yaml")) == 0  # no hub: on the stores
+    done("attendance", "export", "--month", "2026-10", "--person", office, "-o", str(out),
+         "-c", str(tmp_path / "config.yaml"))  # no hub: on the stores
     rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert len(rows) == 1 + 32 and rows[12][5] == "late 12"
     stored(place, tmp_path, {RECORDER_FILE})
