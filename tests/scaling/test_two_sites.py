@@ -1,12 +1,13 @@
 """Two communities, each its own hub on its own broker, bridged with the shipped configuration,
 and the company's report across both from the PostgreSQL they share.
 
-``north`` runs behind an edge broker that bridges its site's subtree to the company's broker
-(deploy/mosquitto/edge-bridge.conf); ``south``'s hub sits on the company's broker itself
-(deploy/mosquitto/company.conf with its company.acl: a community next to the office, with no
-edge machine of its own). Both configs are the shipped files with only what an administrator
-changes for a site rewritten: the site's name, the ports, the accounts' passwords, the data
-paths, and TLS left out (the test has no certificates).
+``north`` runs on its estate's production broker (deploy/mosquitto.conf with its ACL) with the
+bridge of its site's subtree to the company's broker (deploy/mosquitto/edge-bridge.conf);
+``south``'s hub sits on the company's broker itself (deploy/mosquitto/company.conf with its
+company.acl: a community next to the office, with no edge machine of its own). Every config is
+the shipped file with only what an administrator changes for a site rewritten: the site's name,
+the ports, the accounts' passwords, the data paths, and TLS left out (the test has no
+certificates).
 
 Each hub runs as ``xiaoqu run`` in its own process with ``xiaoqu: database:`` on a fresh
 database. Through the services and the device protocol, as the office, readers and residents'
@@ -65,13 +66,13 @@ CARDS = {"north": "0A0B0C01", "south": "0A0B0C02"}
 UNKNOWN_CARD = "0FFFFFFF"
 
 
-def rewritten(text: str, site: str, values: dict[str, str | None]) -> str:
-    """The shipped file for ``site``: the site's name replaced, and each option named in
-    ``values`` given that value (None: left out). Fails if the file lacks one of them, so the
-    test follows the shipped file rather than a copy of it."""
-    text = text.replace(SHIPPED_SITE, site)
+def shipped(path: Path, site: str, values: dict[str, str | None]) -> str:
+    """The shipped file ``path`` for ``site`` (its example site's name replaced), each option
+    named in ``values`` given that value (None: left out). Fails if the file lacks one of them,
+    so the test follows the shipped file rather than a copy of it."""
+    example = SHIPPED_SITE if path.parent == DEPLOY else "demo"  # deploy/mosquitto.acl's is demo
     lines, seen = [], set()
-    for line in text.splitlines():
+    for line in path.read_text(encoding="utf-8").replace(example, site).splitlines():
         key = line.split(" ", 1)[0]
         if key in values:
             seen.add(key)
@@ -79,67 +80,68 @@ def rewritten(text: str, site: str, values: dict[str, str | None]) -> str:
                 lines.append(f"{key} {values[key]}")
             continue
         lines.append(line)
-    assert seen == set(values), f"the shipped file no longer has {set(values) - seen}"
+    assert seen == set(values), f"{path} no longer has {set(values) - seen}"
     return "\n".join(lines) + "\n"
 
 
 class Mosquitto(BrokerProcess):
-    """A Mosquitto on a config file of the test's (the shipped one, rewritten)."""
+    """A Mosquitto on a shipped config, rewritten, with accounts of the test's."""
 
-    def __init__(self, workdir: Path, port: int, config: str) -> None:
+    def __init__(self, workdir: Path, port: int, users: tuple[str, ...]) -> None:
         super().__init__(workdir, "mosquitto", port)
+        workdir.mkdir(parents=True)
+        (workdir / "data").mkdir()
         self.conf = workdir / "mosquitto.conf"
+        self.passwd = workdir / "passwd"
+        self.passwords = {user: secrets.token_hex(8) for user in users}
+        for user, password in self.passwords.items():
+            subprocess.run([PASSWD, "-b", *(["-c"] if not self.passwd.exists() else []), str(self.passwd), user,
+                            password], check=True, capture_output=True)
+
+    def configure(self, config: str, acl: str) -> None:
+        (self.workdir / "acl").write_text(acl, encoding="utf-8")
         # Started by root, Mosquitto would become the user "mosquitto", who cannot read the test's files.
         me = pwd.getpwuid(os.geteuid()).pw_name
-        self.conf.write_text(f"{config}user {me}\nlog_dest file {workdir / 'mosquitto.log'}\n", encoding="utf-8")
+        self.conf.write_text(f"{config}user {me}\nlog_dest file {self.workdir / 'mosquitto.log'}\n",
+                             encoding="utf-8")
+
+    def files(self, listener: str = "listener") -> dict[str, str | None]:
+        """The options that name this machine's port and files."""
+        return {listener: f"{self.port} {self.host}", "password_file": str(self.passwd),
+                "acl_file": str(self.workdir / "acl"), "persistence_location": f"{self.workdir / 'data'}/"}
 
     def _command(self) -> list[str]:
         return [MOSQUITTO, "-c", str(self.conf)]
 
-
-@dataclass
-class Accounts:
-    """The company broker's accounts the test uses, with their passwords."""
-
-    passwords: dict[str, str]
-
-    def options(self, user: str) -> dict[str, Any]:
+    def account(self, user: str) -> dict[str, Any]:
         return {"username": user, "password": self.passwords[user]}
 
-
-def company_broker(workdir: Path, port: int) -> tuple[Mosquitto, Accounts]:
-    """deploy/mosquitto/company.conf and company.acl for site north, plus south's hub's account
-    (its hub is on this broker) and a player for south's readers."""
-    workdir.mkdir(parents=True)
-    accounts = Accounts({user: secrets.token_hex(8) for user in
-                         ("bridge-north", "resident_north_1_2_0601", "hub-south", "devices-south")})
-    passwd = workdir / "company.passwd"
-    for user, password in accounts.passwords.items():
-        subprocess.run([PASSWD, "-b", *(["-c"] if not passwd.exists() else []), str(passwd), user, password],
-                       check=True, capture_output=True)
-    acl = workdir / "company.acl"
-    acl.write_text(rewritten((DEPLOY / "company.acl").read_text(encoding="utf-8"), "north", {})
-                   + "\nuser hub-south\ntopic readwrite xiaoqu/south/#\n"
-                   + "\nuser devices-south\ntopic readwrite xiaoqu/south/reader/#\n", encoding="utf-8")
-    data = workdir / "data"
-    data.mkdir()
-    config = rewritten((DEPLOY / "company.conf").read_text(encoding="utf-8"), "north", {
-        "listener": f"{port} 127.0.0.1", "certfile": None, "keyfile": None, "cafile": None,
-        "require_certificate": None, "password_file": str(passwd), "acl_file": str(acl),
-        "persistence_location": f"{data}/"})
-    return Mosquitto(workdir, port, config), accounts
+    def url_for(self, user: str) -> str:
+        return f"mqtt://{user}:{self.passwords[user]}@{self.host}:{self.port}"
 
 
-def edge_broker(workdir: Path, port: int, company: Mosquitto, password: str) -> Mosquitto:
-    """North's broker: a hub's broker on loopback, and deploy/mosquitto/edge-bridge.conf for
-    north to the company's broker (no TLS in the test)."""
-    workdir.mkdir(parents=True)
-    bridge = rewritten((DEPLOY / "edge-bridge.conf").read_text(encoding="utf-8"), "north", {
-        "address": f"{company.host}:{company.port}", "remote_password": password,
+def company_broker(workdir: Path) -> Mosquitto:
+    """deploy/mosquitto/company.conf and company.acl for site north, TLS left out; and the
+    accounts of south's hub (on this broker) and of a player of south's reader."""
+    broker = Mosquitto(workdir, free_port(), ("bridge-north", "resident_north_1_2_0601", "hub-south", "reader_r1"))
+    config = shipped(DEPLOY / "company.conf", "north", {
+        **broker.files(), "certfile": None, "keyfile": None, "cafile": None, "require_certificate": None})
+    acl = shipped(DEPLOY / "company.acl", "north", {}) + (
+        "\nuser hub-south\ntopic readwrite xiaoqu/south/#\n\nuser reader_r1\ntopic readwrite xiaoqu/south/reader/r1/#\n")
+    broker.configure(config, acl)
+    return broker
+
+
+def edge_broker(workdir: Path, company: Mosquitto) -> Mosquitto:
+    """North's broker: a hub's production broker (deploy/mosquitto.conf and mosquitto.acl) with
+    deploy/mosquitto/edge-bridge.conf for north to the company's broker, TLS left out."""
+    broker = Mosquitto(workdir, free_port(), ("xiaoqu-hub", "reader_r1"))
+    bridge = shipped(DEPLOY / "edge-bridge.conf", "north", {
+        "address": f"{company.host}:{company.port}", "remote_password": company.passwords["bridge-north"],
         "bridge_cafile": None, "bridge_tls_version": None})
-    base = (f"listener {port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\npersistence true\n"
-            f"persistence_location {workdir}/\n")
-    return Mosquitto(workdir, port, base + bridge)
+    broker.configure(shipped(DEPLOY.parent / "mosquitto.conf", "north", broker.files()) + bridge,
+                     shipped(DEPLOY.parent / "mosquitto.acl", "north", {}))
+    return broker
 
 
 @contextlib.contextmanager
@@ -169,15 +171,15 @@ def fresh_database() -> Iterator[str]:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def site_config(site: str, database: str, broker: str, port: int) -> dict[str, Any]:
+def site_config(site: str, database: str, broker: str) -> dict[str, Any]:
     return {
         "xiaoqu": {"name": f"{site} test", "site": site, "database": database},
-        "http": {"server_port": port},
+        "http": {"server_port": free_port()},
         "mqtt": {"broker": broker},
         "residents": {"encryption_key": Fernet.generate_key().decode()},
         "access": {"groups": [{"id": "residents", "name": "Residents", "doors": ["*"],
                                "members": {"kinds": ["resident"]}}]},
-        "door": {"doors": [{"id": "gate", "name": f"{site} gate"}]},
+        "door": {"doors": [{"id": "r1", "name": f"{site} gate"}]},  # its reader is r1
         "payments": {},
         "notices": {},
         "billing": {"items": [{"id": "property_fee", "name": "物业费", "kind": "area", "rate_fen": RATE_FEN,
@@ -274,7 +276,7 @@ class Gate:
     async def present(self, card: str) -> dict[str, Any]:
         self.count += 1
         request_id = f"{self.site}-{self.count}"
-        root = f"xiaoqu/{self.site}/reader/gate"
+        root = f"xiaoqu/{self.site}/reader/r1"
         await self.probe.publish(f"{root}/credential", json.dumps({"request_id": request_id, "type": "card",
                                                                    "value": card}))
 
@@ -299,23 +301,22 @@ def fen(households: dict[str, str], *which: str) -> int:
 
 async def test_two_communities_on_two_bridged_brokers_and_the_company_report(tmp_path: Path) -> None:
     with fresh_database() as database:
-        company, accounts = company_broker(tmp_path / "company", free_port())
-        edge = edge_broker(tmp_path / "edge", free_port(), company, accounts.passwords["bridge-north"])
+        company = company_broker(tmp_path / "company")
+        edge = edge_broker(tmp_path / "edge", company)
         with company, edge:
             company.start()
             edge.start()
-            south_broker = f"mqtt://hub-south:{accounts.passwords['hub-south']}@{company.host}:{company.port}"
-            north = Hub("north", tmp_path / "north", site_config("north", database, edge.url, free_port()))
-            south = Hub("south", tmp_path / "south", site_config("south", database, south_broker, free_port()))
+            north = Hub("north", tmp_path / "north", site_config("north", database, edge.url_for("xiaoqu-hub")))
+            south = Hub("south", tmp_path / "south", site_config("south", database, company.url_for("hub-south")))
             for hub in (north, south):
                 await hub.prepare()
             period = datetime.now(SITE_TZ).strftime("%Y-%m")
             notice = "xiaoqu/north/household/1-2-0601/notices/"
             async with running(north, south), \
-                    MqttProbe(edge, "xiaoqu/north/reader/+/result") as north_devices, \
+                    MqttProbe(edge, "xiaoqu/north/reader/r1/result", **edge.account("reader_r1")) as north_devices, \
                     MqttProbe(company, f"{notice}#", "xiaoqu/north/status",
-                              **accounts.options("resident_north_1_2_0601")) as app, \
-                    MqttProbe(company, "xiaoqu/south/reader/+/result", **accounts.options("devices-south")) as south_devices:
+                              **company.account("resident_north_1_2_0601")) as app, \
+                    MqttProbe(company, "xiaoqu/south/reader/r1/result", **company.account("reader_r1")) as south_devices:
                 # North's status reaches the company's broker over the bridge.
                 await app.wait_for("xiaoqu/north/status", b"online", timeout=WAIT)
 
