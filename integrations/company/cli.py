@@ -46,15 +46,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "each figure with how it was made. Reads the server directly, read-only.")
     command.add_argument("--database", required=True, metavar="URL",
                          help="the server the hubs share (their xiaoqu: database:), postgresql://user@host/db")
-    command.add_argument("--since", type=_day, help="the first day, like 2026-03-01 (default: the 1st of --until's "
-                                                    "month)")
-    command.add_argument("--until", type=_day, help="the last day, included (default: today in --time-zone)")
-    command.add_argument("--time-zone", type=_zone, default="Asia/Shanghai",
+    command.add_argument("--since", type=_day, metavar="DAY",
+                         help="the first day, like 2026-03-01 (default: the 1st of --until's month)")
+    command.add_argument("--until", type=_day, metavar="DAY", help="the last day, included (default: today in --time-zone)")
+    command.add_argument("--time-zone", type=_zone, default="Asia/Shanghai", metavar="TZ",
                          help="the zone the days are in (default: Asia/Shanghai, as the hubs')")
     command.add_argument("--site", action="append", default=[], metavar="SITE",
                          help="only this site (repeat for more; default: every xiaoqu_* schema)")
     command.add_argument("--format", choices=FORMATS, default="table", help="table (default), csv or json")
-    command.add_argument("-o", "--output", type=Path, help="write to this file instead of the terminal")
+    command.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to this file instead of the terminal")
     command.set_defaults(func=_run)
 
 

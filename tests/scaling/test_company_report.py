@@ -8,8 +8,12 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import SITE_TZ
-from tests.fixtures_postgresql import URL, schema_name
+from tests.fixtures_mqtt import free_port
+from tests.fixtures_postgresql import URL, schema_name, unreachable
+from xiaoqu.core.cli import main
 from xiaoqu.core.ledger import Database
 from xiaoqu.core.ledger_backend import SCHEMA_PREFIX, place
 from xiaoqu.core.recorder import Recorder
@@ -111,3 +115,19 @@ async def test_each_figure_is_the_sum_made_by_hand(tmp_path: Path) -> None:
     assert report.totals == found[site].billing
     assert "¥560.00" in table(report) and "49.0" in table(report)
     assert csv_text(report).splitlines()[1].startswith(f"{site},3,56000,5000,25000,49.0,25000,36300,300,2,2,1,")
+
+
+def test_the_command_writes_a_file_and_says_what_is_wrong(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    reason = unreachable()
+    if reason:
+        pytest.skip(reason)
+    path = tmp_path / "march.csv"
+    assert main(["company", "report", "--database", URL, "--site", "nowhere", "--since", "2026-03-01",
+                 "--until", "2026-03-31", "--format", "csv", "-o", str(path)]) == 0
+    assert capsys.readouterr().out == f"{path}: 1 sites, 2026-03-01 to 2026-03-31\n"
+    assert path.read_text(encoding="utf-8").splitlines()[1] == "nowhere,,,,,,,,,,,,no schema xiaoqu_nowhere on the server"
+
+    assert main(["company", "report", "--database", URL, "--since", "2026-04-01", "--until", "2026-03-31"]) == 1
+    assert capsys.readouterr().err == "error: --since 2026-04-01 is after --until 2026-03-31\n"
+    assert main(["company", "report", "--database", f"postgresql://nobody@127.0.0.1:{free_port()}/x"]) == 1
+    assert capsys.readouterr().err.startswith("error: cannot read the server: ")
