@@ -1,11 +1,13 @@
 """bench/cards.py's terminals: N POS terminals on their own connections, each charging in turn.
 
-    python bench/_pos_terminals.py PORT ROOT CARDS_FILE TERMINALS SECONDS
+    python bench/_pos_terminals.py PORT ROOT CARDS_FILE TERMINALS SECONDS [PACE]
     python bench/_pos_terminals.py echo PORT ROOT
 
 Each terminal ``t<i>`` sends ``pos/t<i>/charge`` (QoS 1) with a fresh request id, a card from
 the file (one UID a line, taken in turn) and 100 fen, waits for its ``pos/t<i>/result`` and
 sends the next, for ``SECONDS`` after a warm-up: a real terminal has one sale open at a time.
+With ``PACE`` (seconds) a terminal starts a sale at most every PACE seconds, as a till with
+customers does; without, back to back: the most the terminals can push through.
 Prints one JSON object: the latencies (ms), answers by outcome, requests sent and unanswered.
 Only aiomqtt and the standard library: the instrument must not carry the hub's garbage.
 """
@@ -28,7 +30,7 @@ RUN = f"{time.time_ns():x}"
 ANSWER_TIMEOUT = 10.0
 
 
-async def terminal(port: int, root: str, name: str, cards: list[str], offset: int, seconds: float,
+async def terminal(port: int, root: str, name: str, cards: list[str], offset: int, seconds: float, pace: float,
                    out: dict[str, Any]) -> None:
     async with aiomqtt.Client("127.0.0.1", port, socket_options=NODELAY, identifier=f"bench-{name}") as client:
         await client.subscribe(f"{root}/pos/{name}/result", qos=1)
@@ -36,6 +38,8 @@ async def terminal(port: int, root: str, name: str, cards: list[str], offset: in
         n = 0
         started = time.perf_counter()
         measuring_from = started + WARM_UP
+        if pace:
+            await asyncio.sleep(pace * offset / len(cards))  # paced terminals spread over the period
         while (now := time.perf_counter()) < measuring_from + seconds:
             n += 1
             request_id = f"{name}-{RUN}-{n}"  # each run its own ids: a repeat would be the same charge
@@ -57,13 +61,15 @@ async def terminal(port: int, root: str, name: str, cards: list[str], offset: in
             if now >= measuring_from:
                 out["times"].append((time.perf_counter() - sent) * 1000)
                 out["ok" if answer.get("ok") else "declined"] += 1
+            if pace:
+                await asyncio.sleep(max(0.0, sent + pace - time.perf_counter()))
 
 
-async def main(port: int, root: str, cards: list[str], count: int, seconds: float) -> None:
+async def main(port: int, root: str, cards: list[str], count: int, seconds: float, pace: float) -> None:
     out: dict[str, Any] = {"times": [], "ok": 0, "declined": 0, "sent": 0, "unanswered": 0, "charged": 0}
     gc.freeze()
     t0 = time.perf_counter()
-    await asyncio.gather(*(terminal(port, root, f"t{i}", cards, i * len(cards) // count, seconds, out)
+    await asyncio.gather(*(terminal(port, root, f"t{i}", cards, i * len(cards) // count, seconds, pace, out)
                            for i in range(count)))
     out["elapsed"] = time.perf_counter() - t0 - WARM_UP
     print(json.dumps(out))
@@ -93,4 +99,5 @@ if __name__ == "__main__":
         asyncio.run(echo(int(sys.argv[2]), sys.argv[3]))
     else:
         uids = Path(sys.argv[3]).read_text(encoding="utf-8").split()
-        asyncio.run(main(int(sys.argv[1]), sys.argv[2], uids, int(sys.argv[4]), float(sys.argv[5])))
+        pace = float(sys.argv[6]) if len(sys.argv) > 6 else 0.0
+        asyncio.run(main(int(sys.argv[1]), sys.argv[2], uids, int(sys.argv[4]), float(sys.argv[5]), pace))
