@@ -21,6 +21,19 @@ class CommandError(Exception):
     """A command that cannot be done; printed as ``error: ...`` with exit status 1."""
 
 
+def command_errors() -> tuple[type[Exception], ...]:
+    """What a command prints as one line, ``error: ...``, with exit status 1, not a traceback:
+    a bad config, the hub's refusal, or a store that cannot be opened (a file another writer
+    holds, a database server that does not answer). A function, so ``xiaoqu --help`` does not
+    import the stores: an ``except`` evaluates it only when something was raised."""
+    from xiaoqu.core.auth.manager import AuthError
+    from xiaoqu.core.errors import HubError
+    from xiaoqu.core.recorder_backends import RecorderError
+    from xiaoqu.core.storage import StorageError
+
+    return CommandError, HubError, AuthError, StorageError, RecorderError
+
+
 @dataclass(frozen=True, slots=True)
 class Site:
     """A site's core settings and the integrations' sections a command asked for, validated."""

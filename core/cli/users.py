@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from xiaoqu.core.cli import add_config_option
-from xiaoqu.core.cli.site import CommandError, load_site
+from xiaoqu.core.cli.site import CommandError, command_errors, load_site
 
 ROLES_HELP = "admin, manager, finance, guard, maintenance or resident"
 
@@ -95,7 +95,7 @@ def _run(command: Callable[..., Any], args: argparse.Namespace) -> int:
         directory = load_site(args.config).data_dir
         password = _read_password(args) if getattr(args, "password_stdin", False) or command is user_passwd else None
         return asyncio.run(_with_commands(directory, command, args, password))
-    except CommandError as err:
+    except command_errors() as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
 

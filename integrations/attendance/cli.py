@@ -10,12 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from xiaoqu.core.auth.manager import AuthError
 from xiaoqu.core.calendar import CONFIG_SCHEMA as CALENDAR_SCHEMA
 from xiaoqu.core.cli import add_config_option
-from xiaoqu.core.cli.site import CommandError, Site, load_site
-from xiaoqu.core.errors import HubError
-from xiaoqu.core.storage import StorageError
+from xiaoqu.core.cli.site import Site, command_errors, load_site
 from xiaoqu.integrations.residents.schema import CONFIG_SCHEMA as RESIDENTS_SCHEMA
 
 from .commands import open_export
@@ -48,7 +45,7 @@ def site(config: Path) -> Site:
 def _run(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(_export(site(args.config), args))
-    except (CommandError, HubError, AuthError, StorageError) as err:
+    except command_errors() as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
 

@@ -28,10 +28,9 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from xiaoqu.core.auth import get_access as get_auth
 from xiaoqu.core.auth.const import DATA_CONTROL
 from xiaoqu.core.auth.control import running_hub
-from xiaoqu.core.auth.manager import AuthError
 from xiaoqu.core.bus import Context
 from xiaoqu.core.cli import add_config_option
-from xiaoqu.core.cli.site import CommandError, load_site
+from xiaoqu.core.cli.site import CommandError, command_errors, load_site
 from xiaoqu.core.errors import HubError
 from xiaoqu.core.money import fen_of, yuan
 from xiaoqu.core.storage import StorageError, open_private
@@ -106,7 +105,7 @@ def run(args: argparse.Namespace, command: Callable[[Path, argparse.Namespace], 
     """``await command(data_dir, args)`` on the site of ``-c``; an error is one line, status 1."""
     try:
         return int(asyncio.run(command(load_site(args.config).data_dir, args)))
-    except (CommandError, HubError, AuthError, StorageError) as err:
+    except command_errors() as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
 

@@ -12,11 +12,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from xiaoqu.core.auth.manager import AuthError
 from xiaoqu.core.cli import add_config_option
-from xiaoqu.core.cli.site import CommandError, Site, load_site
-from xiaoqu.core.errors import HubError
-from xiaoqu.core.storage import StorageError
+from xiaoqu.core.cli.site import CommandError, Site, command_errors, load_site
 from xiaoqu.integrations.residents.const import DOMAIN as RESIDENTS
 from xiaoqu.integrations.residents.schema import CONFIG_SCHEMA as RESIDENTS_SCHEMA
 
@@ -58,7 +55,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         path = output(args).absolute()
         return asyncio.run(_report(load_site(args.config, {RESIDENTS: RESIDENTS_SCHEMA}), path, args))
-    except (CommandError, HubError, AuthError, StorageError) as err:
+    except command_errors() as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
 

@@ -14,11 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from xiaoqu.core.auth.control import RemoteCommands
-from xiaoqu.core.auth.manager import AuthError
 from xiaoqu.core.cli import add_config_option
-from xiaoqu.core.cli.site import CommandError, load_site
-from xiaoqu.core.errors import HubError
-from xiaoqu.core.storage import StorageError
+from xiaoqu.core.cli.site import command_errors, load_site
 
 from .commands import COMMAND_EXPORT, COMMAND_IMPORT, COMMAND_INVITE, Progress, open_commands
 from .const import DOMAIN
@@ -65,7 +62,7 @@ def _run(command: Any, args: argparse.Namespace) -> int:
     try:
         data_dir, section = _site(args.config)
         return int(asyncio.run(command(data_dir, section, args)))
-    except (CommandError, HubError, AuthError, StorageError) as err:
+    except command_errors() as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +23,7 @@ import pytest
 
 from tests.fixtures_postgresql import Place, place_on
 from tests.integrations.attendance.conftest import OFFICE_CARD, at
+from tests.integrations.attendance.conftest import config as attendance_config
 from tests.integrations.attendance.conftest import site as attendance_site
 from tests.integrations.cards.conftest import Estate, populate
 from tests.integrations.cards.conftest import config as cards_config
@@ -167,3 +169,18 @@ async def test_attendance_export_reads_the_punches_the_hub_recorded(place: Place
     rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert len(rows) == 1 + 32 and rows[12][5] == "late 12"
     stored(place, tmp_path, {RECORDER_FILE})
+
+
+@pytest.mark.parametrize("args", [
+    ["user", "list"], ["residents", "export", "-o", "residents.csv"], ["cards", "report", "balances"],
+    ["attendance", "export", "--month", "2026-10", "--team", "office"],
+], ids=lambda args: " ".join(args[:2]))
+def test_a_database_that_does_not_answer_is_one_line_naming_it(args: list[str], tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    site = {**attendance_config(), "xiaoqu": {"site": "offline", "database": f"postgresql://root@127.0.0.1:{port}/test"}}
+    ran = command(*args, "-c", str(write_config(tmp_path, site)))
+    assert ran.returncode == 1 and "Traceback" not in ran.stderr
+    assert f"error: cannot open postgresql://127.0.0.1:{port}/test schema xiaoqu_offline: connection failed" in ran.stderr
+    assert files(tmp_path) == set()
