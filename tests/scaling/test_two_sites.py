@@ -182,8 +182,9 @@ def site_config(site: str, database: str, broker: str) -> dict[str, Any]:
         "door": {"doors": [{"id": "r1", "name": f"{site} gate"}]},  # its reader is r1
         "payments": {},
         "notices": {},
+        # This month's bills, paid on whatever day the test runs: no late fee before the month is out.
         "billing": {"items": [{"id": "property_fee", "name": "物业费", "kind": "area", "rate_fen": RATE_FEN,
-                               "due_day": 15}]},
+                               "due_day": 15}], "late_fee": {"grace_days": 31}},
     }
 
 
