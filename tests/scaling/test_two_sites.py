@@ -122,12 +122,15 @@ class Mosquitto(BrokerProcess):
 
 def company_broker(workdir: Path) -> Mosquitto:
     """deploy/mosquitto/company.conf and company.acl for site north, TLS left out; and the
-    accounts of south's hub (on this broker) and of a player of south's reader."""
-    broker = Mosquitto(workdir, free_port(), ("bridge-north", "resident_north_1_2_0601", "hub-south", "reader_r1"))
+    accounts of south's hub (on this broker), of a player of south's reader, and of an observer
+    of everything that reaches this broker."""
+    broker = Mosquitto(workdir, free_port(),
+                       ("bridge-north", "resident_north_1_2_0601", "hub-south", "reader_r1", "observer"))
     config = shipped(DEPLOY / "company.conf", "north", {
         **broker.files(), "certfile": None, "keyfile": None, "cafile": None, "require_certificate": None})
     acl = shipped(DEPLOY / "company.acl", "north", {}) + (
-        "\nuser hub-south\ntopic readwrite xiaoqu/south/#\n\nuser reader_r1\ntopic readwrite xiaoqu/south/reader/r1/#\n")
+        "\nuser hub-south\ntopic readwrite xiaoqu/south/#\n\nuser reader_r1\ntopic readwrite xiaoqu/south/reader/r1/#\n"
+        "\nuser observer\ntopic read #\n")
     broker.configure(config, acl)
     return broker
 
@@ -317,7 +320,8 @@ async def test_two_communities_on_two_bridged_brokers_and_the_company_report(tmp
                     MqttProbe(edge, "xiaoqu/north/reader/r1/result", **edge.account("reader_r1")) as north_devices, \
                     MqttProbe(company, f"{notice}#", "xiaoqu/north/status",
                               **company.account("resident_north_1_2_0601")) as app, \
-                    MqttProbe(company, "xiaoqu/south/reader/r1/result", **company.account("reader_r1")) as south_devices:
+                    MqttProbe(company, "xiaoqu/south/reader/r1/result", **company.account("reader_r1")) as south_devices, \
+                    MqttProbe(company, "xiaoqu/north/#", **company.account("observer")) as observer:
                 # North's status reaches the company's broker over the bridge.
                 await app.wait_for("xiaoqu/north/status", b"online", timeout=WAIT)
 
@@ -352,6 +356,13 @@ async def test_two_communities_on_two_bridged_brokers_and_the_company_report(tmp
                 # South answered its own gate after north's signature crossed its broker: it did
                 # not answer north's (one status, north's).
                 assert len(app.payloads(f"{notice}{notice_id}/status")) == 1
+
+                # What of north's reached the company's broker: its states, its status and its
+                # household's notice and signature; never its gate's card reads or answers.
+                await observer.wait_until(lambda: any(m.topic.value.startswith("xiaoqu/north/state/")
+                                                      for m in observer.messages))
+                crossed = {m.topic.value.split("/")[2] for m in observer.messages}
+                assert crossed == {"state", "status", "household"}, crossed
 
                 # The company's broker goes away: north's gate still answers on north's broker.
                 company.kill()
