@@ -6,8 +6,9 @@ bridge of its site's subtree to the company's broker (deploy/mosquitto/edge-brid
 ``south``'s hub sits on the company's broker itself (deploy/mosquitto/company.conf with its
 company.acl: a community next to the office, with no edge machine of its own). Every config is
 the shipped file with only what an administrator changes for a site rewritten: the site's name,
-the ports, the accounts' passwords, the data paths, and TLS left out (the test has no
-certificates).
+the ports, the accounts' passwords, the data and certificate paths (a CA of the test's, made
+with openssl: the bridge connects over TLS). The company's broker gets a plain loopback listener
+besides, for south's hub and the test's clients.
 
 Each hub runs as ``xiaoqu run`` in its own process with ``xiaoqu: database:`` on a fresh
 database. Through the services and the device protocol, as the office, readers and residents'
@@ -53,10 +54,11 @@ DEPLOY = ROOT / "deploy" / "mosquitto"
 #: The site the shipped files are written for, replaced as an administrator would.
 SHIPPED_SITE = "lakeside"
 PASSWD = shutil.which("mosquitto_passwd") or ""
+OPENSSL = shutil.which("openssl") or ""
 WAIT = 30.0  # seconds: a hub's start-up on a busy machine
 
-pytestmark = pytest.mark.skipif(not mosquitto_available() or not PASSWD,
-                                reason=f"needs Mosquitto ({MOSQUITTO}) and mosquitto_passwd")
+pytestmark = pytest.mark.skipif(not mosquitto_available() or not PASSWD or not OPENSSL,
+                                reason=f"needs Mosquitto ({MOSQUITTO}), mosquitto_passwd and openssl")
 
 #: Each site's households and their floor areas; the property fee is ¥2.50 a m² a month.
 HOUSEHOLDS = {"north": {"1-2-0601": "100.00", "1-2-0602": "80.00"},
@@ -94,6 +96,7 @@ class Mosquitto(BrokerProcess):
         self.conf = workdir / "mosquitto.conf"
         self.passwd = workdir / "passwd"
         self.passwords = {user: secrets.token_hex(8) for user in users}
+        self.tls_port: int | None = None
         for user, password in self.passwords.items():
             subprocess.run([PASSWD, "-b", *(["-c"] if not self.passwd.exists() else []), str(self.passwd), user,
                             password], check=True, capture_output=True)
@@ -105,10 +108,10 @@ class Mosquitto(BrokerProcess):
         self.conf.write_text(f"{config}user {me}\nlog_dest file {self.workdir / 'mosquitto.log'}\n",
                              encoding="utf-8")
 
-    def files(self, listener: str = "listener") -> dict[str, str | None]:
-        """The options that name this machine's port and files."""
-        return {listener: f"{self.port} {self.host}", "password_file": str(self.passwd),
-                "acl_file": str(self.workdir / "acl"), "persistence_location": f"{self.workdir / 'data'}/"}
+    def files(self) -> dict[str, str | None]:
+        """The options that name this machine's files."""
+        return {"password_file": str(self.passwd), "acl_file": str(self.workdir / "acl"),
+                "persistence_location": f"{self.workdir / 'data'}/"}
 
     def _command(self) -> list[str]:
         return [MOSQUITTO, "-c", str(self.conf)]
@@ -120,29 +123,49 @@ class Mosquitto(BrokerProcess):
         return f"mqtt://{user}:{self.passwords[user]}@{self.host}:{self.port}"
 
 
-def company_broker(workdir: Path) -> Mosquitto:
-    """deploy/mosquitto/company.conf and company.acl for site north, TLS left out; and the
-    accounts of south's hub (on this broker), of a player of south's reader, and of an observer
-    of everything that reaches this broker."""
+def certificates(workdir: Path) -> dict[str, Path]:
+    """A CA of the test's and, signed by it, the company broker's certificate for 127.0.0.1."""
+    workdir.mkdir(parents=True)
+    files = {name: workdir / name for name in ("ca.key", "ca.crt", "company.key", "company.csr", "company.crt", "san")}
+    files["san"].write_text("subjectAltName=IP:127.0.0.1\n", encoding="utf-8")
+    key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    for command in (
+        ["req", "-x509", *key, "-keyout", files["ca.key"], "-out", files["ca.crt"], "-days", "2", "-subj", "/CN=test CA"],
+        ["req", *key, "-keyout", files["company.key"], "-out", files["company.csr"], "-subj", "/CN=127.0.0.1"],
+        ["x509", "-req", "-in", files["company.csr"], "-CA", files["ca.crt"], "-CAkey", files["ca.key"],
+         "-CAcreateserial", "-out", files["company.crt"], "-days", "2", "-extfile", files["san"]],
+    ):
+        subprocess.run([OPENSSL, *map(str, command)], check=True, capture_output=True)
+    return files
+
+
+def company_broker(workdir: Path, tls: dict[str, Path]) -> Mosquitto:
+    """deploy/mosquitto/company.conf and company.acl for site north: its TLS listener, where the
+    bridge connects, on a free port with the test's certificate; and a plain listener on loopback
+    for the test's clients and south's hub, whose accounts (and an observer's of everything that
+    reaches this broker) are added."""
     broker = Mosquitto(workdir, free_port(),
                        ("bridge-north", "resident_north_1_2_0601", "hub-south", "reader_r1", "observer"))
+    broker.tls_port = free_port()
     config = shipped(DEPLOY / "company.conf", "north", {
-        **broker.files(), "certfile": None, "keyfile": None, "cafile": None, "require_certificate": None})
+        **broker.files(), "listener": f"{broker.tls_port} {broker.host}", "certfile": str(tls["company.crt"]),
+        "keyfile": str(tls["company.key"]), "cafile": str(tls["ca.crt"])})
     acl = shipped(DEPLOY / "company.acl", "north", {}) + (
         "\nuser hub-south\ntopic readwrite xiaoqu/south/#\n\nuser reader_r1\ntopic readwrite xiaoqu/south/reader/r1/#\n"
         "\nuser observer\ntopic read #\n")
-    broker.configure(config, acl)
+    broker.configure(f"{config}listener {broker.port} {broker.host}\n", acl)
     return broker
 
 
-def edge_broker(workdir: Path, company: Mosquitto) -> Mosquitto:
+def edge_broker(workdir: Path, company: Mosquitto, tls: dict[str, Path]) -> Mosquitto:
     """North's broker: a hub's production broker (deploy/mosquitto.conf and mosquitto.acl) with
-    deploy/mosquitto/edge-bridge.conf for north to the company's broker, TLS left out."""
+    deploy/mosquitto/edge-bridge.conf for north to the company's broker's TLS listener."""
     broker = Mosquitto(workdir, free_port(), ("xiaoqu-hub", "reader_r1"))
     bridge = shipped(DEPLOY / "edge-bridge.conf", "north", {
-        "address": f"{company.host}:{company.port}", "remote_password": company.passwords["bridge-north"],
-        "bridge_cafile": None, "bridge_tls_version": None})
-    broker.configure(shipped(DEPLOY.parent / "mosquitto.conf", "north", broker.files()) + bridge,
+        "address": f"{company.host}:{company.tls_port}", "remote_password": company.passwords["bridge-north"],
+        "bridge_cafile": str(tls["ca.crt"])})
+    broker.configure(shipped(DEPLOY.parent / "mosquitto.conf", "north",
+                             {**broker.files(), "listener": f"{broker.port} {broker.host}"}) + bridge,
                      shipped(DEPLOY.parent / "mosquitto.acl", "north", {}))
     return broker
 
@@ -305,8 +328,9 @@ def fen(households: dict[str, str], *which: str) -> int:
 
 async def test_two_communities_on_two_bridged_brokers_and_the_company_report(tmp_path: Path) -> None:
     with fresh_database() as database:
-        company = company_broker(tmp_path / "company")
-        edge = edge_broker(tmp_path / "edge", company)
+        tls = certificates(tmp_path / "certificates")
+        company = company_broker(tmp_path / "company", tls)
+        edge = edge_broker(tmp_path / "edge", company, tls)
         with company, edge:
             company.start()
             edge.start()
