@@ -48,7 +48,9 @@ Parts (``--parts``, default all of them):
   stopped, against the same config on an empty directory.
 
     .venv/bin/python bench/access.py [--n 200000] [--dir DIR] [--parts decision,mqtt,changes,memory]
-        [--swipes 2000] [--rate 200] [--rounds 4] [--changes 400] [--change-rate 20]
+        [--swipes 2000] [--rate 200] [--rounds 3] [--changes 400] [--change-rate 20]
+
+The defaults are what docs/benchmarks.md reports (about 4 minutes here).
 """
 from __future__ import annotations
 
@@ -58,6 +60,7 @@ import contextlib
 import gc
 import json
 import math
+import os
 import random
 import resource
 import shlex
@@ -76,6 +79,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _report import figure, section  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 
 from tests.fixtures_mqtt import BrokerProcess, mosquitto_available  # noqa: E402
@@ -104,7 +108,8 @@ NEW_LOW24, UNKNOWN_LOW24 = 0x800000, 0x400000
 
 def site_config() -> dict[str, Any]:
     schedules = {
-        "residents": {"workdays": ["05:00-24:00"], "weekends": ["00:00-24:00"]},
+        # All day: the round trip checks every answer against the estate, and make bench runs at any hour.
+        "residents": {"workdays": ["00:00-24:00"], "weekends": ["00:00-24:00"]},
         "office": {"workdays": ["07:30-18:30"], "sat": ["09:00-12:00"]},
         "night": {"workdays": ["00:00-06:00", "18:00-24:00"], "weekends": ["00:00-24:00"]},
         "cars": {"workdays": ["00:00-24:00"], "weekends": ["00:00-24:00"], "holidays": ["06:00-23:00"]},
@@ -469,8 +474,7 @@ async def round_trips(hub: Any, broker: BrokerProcess, people: list[dict[str, An
              "changes": f"hub, {args.change_rate:g} card changes/s"}
     now = datetime.now(hub.clock.tz)
     print(f"round trip: {args.swipes:,} swipes at {args.rate:g}/s, QoS 1, Mosquitto, {args.rounds} rounds "
-          f"interleaved; hub's local time {now:%a %H:%M} (the residents' schedule grants 05:00–24:00 on "
-          f"workdays, all day at weekends)", flush=True)
+          f"interleaved; hub's local time {now:%a %H:%M}", flush=True)
     cases: dict[str, list[Run]] = {key: [] for key in runs}
     for r in range(args.rounds):
         order = list(runs)[r % len(runs):] + list(runs)[: r % len(runs)]
@@ -505,6 +509,7 @@ async def round_trips(hub: Any, broker: BrokerProcess, people: list[dict[str, An
             text += (f"\n  {'':30} answers checked: {totals['granted']:,} granted (resident at their building), "
                      f"{totals['denied_other']:,} denied at another building, {totals['denied_unknown']:,} "
                      f"denied unknown card, {totals['wrong']:,} wrong")
+            record_round_trip(names[key], found, cases["echo"], args.swipes)
             verdict = "met" if statistics.median(p99) <= 5 and statistics.median(ratios) <= 1.5 else "MISSED"
             text += (f"\n  {'':30} target p99 ≤ 5 ms and ≤ 1.5x the echo (median of rounds): {verdict}; "
                      f"rounds over 5 ms: {sum(v > 5 for v in p99)}/{len(p99)}")
@@ -515,6 +520,36 @@ async def round_trips(hub: Any, broker: BrokerProcess, people: list[dict[str, An
                          f"p99 {pct([c[1] for c in made], 99):.1f} max {max(c[1] for c in made):.1f} ms; "
                          + ", ".join(f"{k} p99 {pct(v, 99):.1f}" for k, v in by_kind.items() if v))
         print(text, flush=True)
+
+
+def record_round_trip(name: str, found: list[Run], echo: list[Run], swipes: int) -> None:
+    """One hub case's round-trip figures for the report: medians of the rounds, ratios paired per round."""
+    median = statistics.median
+    p99 = [pct(run.times, 99) for run in found]
+    echo_p99 = [pct(run.times, 99) for run in echo]
+    ratios = [h / e for h, e in zip(p99, echo_p99, strict=True)]
+    wrong = sum(run.checked["wrong"] for run in found)
+    answered = sum(len(run.times) for run in found)
+    stall = median([run.stall_ms or 0.0 for run in found])
+    measured = (f"In this run the bare echo's own p99 was {median(echo_p99):.2f} ms "
+                f"({min(echo_p99):.2f}–{max(echo_p99):.2f}) and the hub's {median(p99):.2f} ms "
+                f"({min(p99):.2f}–{max(p99):.2f}), {median(ratios):.2f}× the echo's; p50 hub "
+                f"{median([pct(run.times, 50) for run in found]):.2f} ms, echo "
+                f"{median([pct(run.times, 50) for run in echo]):.2f} ms; the hub's loop stalled at most {stall:.1f} ms "
+                f"(median of rounds); {answered:,} of {swipes * len(found):,} answered, {wrong} wrong; the machine's "
+                f"load average {os.getloadavg()[0]:.1f} on its two cores. ")
+    cause = ("Traced on 2026-12-06 with every callback timed (wall and thread CPU): no garbage collection; the slow "
+             "callbacks were off-CPU in paho's socket calls, the loop thread losing the interpreter lock and its core "
+             "to the other processes of a shared two-core machine. Plan: measure on a quiet machine (the echo alone "
+             "must be well under 5 ms for the target to mean anything), then move the state stream's and the "
+             "history's per-change work off the loop.")
+    note = f"{len(found)} rounds of {swipes:,} swipes; {wrong} wrong answers; hub loop stall ≤ {stall:.1f} ms (median)"
+    met = median(p99) <= 5 and answered == swipes * len(found) and not wrong
+    figure(f"{name}: p99", median(p99), "ms", baseline=("bare aiomqtt echo, p99", median(echo_p99)),
+           ratio=median(ratios), target="p99 ≤ 5 ms", met=met, if_missed="" if met else measured + cause, note=note)
+    met = median(ratios) <= 1.5 and answered == swipes * len(found) and not wrong
+    figure(f"{name}: p99 against the echo's", median(p99), "ms", baseline=("bare aiomqtt echo, p99", median(echo_p99)),
+           ratio=median(ratios), target="≤ 1.5× the echo's p99", met=met, if_missed="" if met else measured + cause)
 
 
 async def idle_changes(changer: Changer, n: int) -> None:
@@ -532,6 +567,15 @@ async def idle_changes(changer: Changer, n: int) -> None:
     print("  " + "; ".join(f"{k} ({len(v)}): p50 {pct(v, 50):.1f}, p99 {pct(v, 99):.1f}, max {max(v):.1f} ms"
                            for k, v in by_kind.items() if v))
     print(f"  target p99 ≤ 100 ms: {'met' if pct(all_ms, 99) <= 100 else 'MISSED'}", flush=True)
+    p99 = pct(all_ms, 99)
+    figure("a card change durable on disk at 100,000 credentials, alone: p99", p99, "ms", target="p99 ≤ 100 ms",
+           met=p99 <= 100,
+           if_missed="" if p99 <= 100 else (
+               f"p50 {pct(all_ms, 50):.1f} ms, max {max(all_ms):.1f} ms, the loop stalled at most {watch.worst:.1f} ms "
+               "in this run. Plan: time each step of a change (the row write, the commit, the access index) to find "
+               "which one grew."),
+           note=(f"{n} changes awaited one at a time (a card added, a card replaced, a restriction and its lift, in "
+                 f"turn): p50 {pct(all_ms, 50):.1f} ms, max {max(all_ms):.1f} ms; loop stall ≤ {watch.worst:.1f} ms"))
 
 
 # --- memory -------------------------------------------------------------------------------
@@ -561,6 +605,15 @@ async def memory(directory: Path) -> None:
           f"the same config with no estate {bare['rss_mb']:.0f} MB (start-up {bare['start_s']:.1f} s): the estate "
           f"costs {extra:.0f} MB, {extra * 1024 * 1024 / max(1, loaded['credentials']):.0f} bytes a credential; "
           f"target 300 MB overall: {'met' if loaded['rss_mb'] <= 300 else 'MISSED'}", flush=True)
+    met = loaded["rss_mb"] <= 300
+    figure("the hub's resident memory with the estate loaded", loaded["rss_mb"], "MB",
+           baseline=("the same config with no estate", bare["rss_mb"]), target="≤ 300 MB for the estate overall",
+           met=met, if_missed="" if met else (
+               f"the estate costs {extra:.0f} MB, {extra * 1024 * 1024 / max(1, loaded['credentials']):.0f} bytes a "
+               "credential. Plan: measure what each credential's objects hold (tracemalloc by line) and slim the "
+               "largest."),
+           note=(f"{loaded['credentials']:,} credentials loaded from disk in {loaded['start_s']:.1f} s; the estate "
+                 f"costs {extra:.0f} MB, {extra * 1024 * 1024 / max(1, loaded['credentials']):.0f} bytes a credential"))
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -588,14 +641,48 @@ async def in_process(hub: Any, access: Access, people: list[dict[str, Any]], n: 
     print(f"baseline (event + log record, no decision): p50 {percentile(base, 0.5):.1f} us, "
           f"p99 {percentile(base, 0.99):.1f} us, {n / base_elapsed:,.0f}/s; "
           f"a decision costs {statistics.fmean(timings) / statistics.fmean(base):.1f}x the bookkeeping")
+    base_p99 = percentile(base, 0.99)
+    load = f"the machine's load average was {os.getloadavg()[0]:.1f} on its two cores. "
+    plan = (load + "Plan: profile Access.check over the same requests (cProfile) and take the largest cost first; "
+            "the bookkeeping alone is the figure's floor.")
+    figure("decision in process (Access.check, its event and access-log record): p99", p99, "µs",
+           baseline=("the same event and record with no decision, p99", base_p99), target="p99 ≤ 0.5 ms",
+           met=p99 <= 500, if_missed="" if p99 <= 500 else f"p50 {p50:.1f} µs, max {timings[-1] / 1000:.0f} µs. {plan}",
+           note=f"{n:,} decisions, each timed alone; p50 {p50:.1f} µs (bookkeeping alone {percentile(base, 0.5):.1f} µs)")
+    figure("decisions a second on one core", n / elapsed, "decisions/s",
+           baseline=("the same events and records with no decision", n / base_elapsed), target="≥ 10,000/s",
+           met=n / elapsed >= 10_000, if_missed="" if n / elapsed >= 10_000 else plan)
     verdict = "met" if p99 <= 500 and n / elapsed >= 10_000 else "MISSED"
     print(f"target p99 <= 500 us and >= 10,000/s: {verdict}", flush=True)
+
+
+ABOUT = """
+The estate is built through residents and access on a real hub: 10,000 households, 100,000
+credentials (60,000 cards, 30,000 face ids, 10,000 plates), 500 doors, 200 access groups;
+the process collects garbage as `xiaoqu run`'s does. The decision is timed in process, each
+`Access.check` alone with its event and access-log record, against that bookkeeping with no
+decision. The round trip: a reader process presents real cards at 200/s (QoS 1) through
+Mosquitto to the hub holding the estate (`mqtt:` as shipped, `door:` for the 500 doors): 70 %
+a resident at their building's door, 20 % at another building's, 10 % unknown cards; every
+answer is checked against the estate. Baseline, same broker, same rounds: a bare aiomqtt echo
+answering the same reader; a third case swipes while staff make 20 card changes a second.
+Card changes are then timed alone, each awaited until durable, and the hub's memory measured
+in a fresh process started on the estate, against the same config with no estate.
+
+A card change writes its own row in the row store (core/rowstore.py) from a writer thread,
+not a whole store's file, so it costs the same at any estate size and card changes do not
+disturb the doors. "Durable" is SQLite WAL with `synchronous=NORMAL`: a change survives a
+crash of the hub; after a power cut the last commits may be missing (the stored-value ledger
+uses `FULL`). The recorder's writer thread sleeps out its batch interval unless something is
+awaited, instead of waking for each of the three records a swipe makes.
+"""
 
 
 async def main(args: argparse.Namespace, directory: Path) -> None:
     parts = set(args.parts.split(","))
     if parts - set(PARTS):
         raise SystemExit(f"--parts: expected some of {','.join(PARTS)}, not {','.join(sorted(parts - set(PARTS)))}")
+    section("Access control", command=".venv/bin/python bench/access.py " + shlex.join(sys.argv[1:]), about=ABOUT)
     rng = random.Random(SEED)
     tune_for_hub()  # as `xiaoqu run` collects garbage
     config = site_config()
@@ -646,7 +733,7 @@ if __name__ == "__main__":
     parser.add_argument("--parts", default=",".join(PARTS), help=f"some of {','.join(PARTS)}")
     parser.add_argument("--swipes", type=int, default=2_000, help="swipes per round-trip run")
     parser.add_argument("--rate", type=float, default=200.0, help="swipes per second")
-    parser.add_argument("--rounds", type=int, default=4, help="each round-trip case runs once per round; the order rotates")
+    parser.add_argument("--rounds", type=int, default=3, help="each round-trip case runs once per round; the order rotates")
     parser.add_argument("--changes", type=int, default=400, help="card changes timed alone")
     parser.add_argument("--change-rate", type=float, default=20.0, help="card changes per second during the swipes")
     args = parser.parse_args()
