@@ -32,7 +32,7 @@ COLUMNS: Final = ("site", "bills", "billed_fen", "waived_fen", "collected_fen", 
                   "arrears_fen", "late_fee_fen", "households_owing", "access_granted", "access_denied")
 #: The table's headings of those columns.
 HEADINGS: Final = ("site", "bills", "billed", "waived", "collected", "rate %", "taken", "arrears",
-                   "of it late fee", "households owing", "access granted", "denied")
+                   "of it late fee", "households owing", "access granted", "access denied")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -123,7 +123,8 @@ def table(report: Report) -> str:
         if index in (0, len(cells) - 2):
             lines.append("  ".join("-" * w for w in widths))
     lines += ["", "How each figure is made:"]
-    lines += [f"  {name}: {text}" for name, text in report.explanation.items()]
+    heading = dict(zip(COLUMNS, HEADINGS, strict=True))
+    lines += [f"  {heading.get(name, name)}: {text}" for name, text in report.explanation.items()]
     notes = [f"  {site.site}: {note}" for site in report.sites for note in site.notes]
     if notes:
         lines += ["", "Notes:", *notes]
