@@ -67,11 +67,14 @@ def machine() -> dict[str, str]:
 
 
 def load() -> str:
-    """The load average as the run starts: a figure taken on a busy machine says so."""
+    """The load average as the run starts, and the share of the last minute in which some task
+    waited for a CPU (Linux's pressure stall information): a figure taken on a busy machine says so."""
     try:
-        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+        text = " ".join(f"{value:.2f}" for value in os.getloadavg())
     except OSError:
-        return "unknown"
+        text = "unknown"
+    waiting = _first("/proc/pressure/cpu", r"^some .*avg60=([\d.]+)")
+    return f"{text}, tasks waiting for a CPU {float(waiting):.0f} % of the last minute" if waiting else text
 
 
 def commit() -> str:

@@ -131,7 +131,7 @@ def against(figure: dict[str, Any]) -> str:
     return f"{text} ({ratio(figure['ratio'])} the baseline)" if figure.get("ratio") is not None else text
 
 
-def summary(results: list[Results]) -> list[str]:
+def summary(results: list[Results], names: list[str]) -> list[str]:
     lines = ["## Summary of targets", "", "| bench | figure | target | measured | met |",
              "| --- | --- | --- | ---: | --- |"]
     for bench in results:
@@ -139,15 +139,22 @@ def summary(results: list[Results]) -> list[str]:
             if figure.get("target"):
                 lines.append(f"| {bench.name} | {cell(figure['name'])} | {cell(figure['target'])} | "
                              f"{against(figure)} | {met(figure['met'])} |")
-    return [*lines, ""]
+    lines.append("")
+    failed = [bench.name for bench in results if bench.failed]
+    if failed:
+        lines += [f"Failed in their latest run (their older figures, if any, are shown): {', '.join(failed)}.", ""]
+    missing = not_yet(names, results)
+    if missing:
+        lines += [f"Not run yet, so none of their figures are here: {', '.join(missing)}.", ""]
+    return lines
 
 
 def run_line(bench: Results, machine: dict[str, str]) -> str:
     run = bench.run
     if run is None:
         return "Run: no record of the run (results written outside bench/run_all.py)."
-    text = (f"Ran {when(run.get('at'))} for {run.get('seconds', 0):.0f} s, code at {run.get('commit', 'unknown')}, "
-            f"load average {run.get('load', 'unknown')} as it started")
+    text = (f"Ran {when(run.get('at'))} for {run.get('seconds', 0):.0f} s, code at {run.get('commit', 'unknown')}; "
+            f"as it started, load average {run.get('load', 'unknown')}")
     if run.get("exit"):
         text += f"; **exited with code {run['exit']}**: figures it did not reach are missing"
     if run.get("machine") and run["machine"] != machine:
@@ -184,9 +191,9 @@ def bench_section(bench: Results, machine: dict[str, str]) -> list[str]:
             lines += [run_line(bench, machine), ""]
         if section["figures"]:
             lines += [*figure_table(section["figures"]), ""]
-        lines += [f"- {figure['name']}: {figure['note']}" for figure in section["figures"] if figure.get("note")]
-        if any(figure.get("note") for figure in section["figures"]):
-            lines.append("")
+        figure_notes = [f"- {figure['name']}: {figure['note']}" for figure in section["figures"] if figure.get("note")]
+        if figure_notes:
+            lines += [*figure_notes, ""]
         for note in section["notes"]:
             lines += [note["text"], ""]
     return lines
@@ -203,9 +210,14 @@ def missed(results: list[Results]) -> list[str]:
     return lines
 
 
-def not_run(names: list[str], results: list[Results]) -> list[str]:
+def not_yet(names: list[str], results: list[Results]) -> list[str]:
+    """The benchmarks in bench/ with no results file."""
     have = {bench.name for bench in results}
-    missing = [name for name in names if name not in have]
+    return [name for name in names if name not in have]
+
+
+def not_run(names: list[str], results: list[Results]) -> list[str]:
+    missing = not_yet(names, results)
     if not missing:
         return []
     return ["## Not run yet", "",
@@ -217,7 +229,7 @@ def render(results_dir: Path, static_dir: Path, names: list[str], machine: dict[
     """The whole page. ``names`` are the benchmarks in bench/ (those without results are listed);
     ``machine`` is the header's, from the latest run (a section run elsewhere says where)."""
     results = [read(path) for path in sorted(results_dir.glob("*.jsonl"))]
-    lines = [*header(machine), *summary(results)]
+    lines = [*header(machine), *summary(results, names)]
     for bench in results:
         lines += bench_section(bench, machine)
     for part in sorted(static_dir.glob("*.md")):

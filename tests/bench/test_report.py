@@ -130,6 +130,8 @@ def test_a_bench_without_results_is_listed_and_one_that_never_ran_is_failed(run_
     out.mkdir()
     run_all.keep("mqtt", out, results, {"type": "run", "at": AT, "seconds": 1.0, "exit": 2, "commit": "x"})
     text = page(render, tmp_path, ["bus", "mqtt", "recorder"])
+    assert "Not run yet, so none of their figures are here: recorder." in text.split("## Event bus")[0]
+    assert "Failed in their latest run (their older figures, if any, are shown): mqtt." in text
     not_run = text.split("## Not run yet")[1]
     assert "`bench/recorder.py`" in not_run and "bench/bus.py" not in not_run
     assert "## mqtt — `bench/mqtt.py`" in text
