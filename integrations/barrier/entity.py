@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -247,6 +247,18 @@ class BarrierEntity(Entity):
         unavailable or in fault (nothing is sent), that refuses the command, or that does not
         confirm in time.
         """
+        return await self.command_open(reason=reason, context=context, request_id=request_id)
+
+    def command_open(self, *, reason: str | None, context: Context | None = None,
+                     request_id: str | None = None) -> Coroutine[Any, Any, Opened]:
+        """:meth:`raise_arm` with the command given in the caller's own turn of the loop: the
+        checks run and the driver is told before this returns (a device-protocol gate's message
+        is queued; an ``async`` driver's send starts when the result is awaited). The result,
+        which must be awaited, resolves or raises as :meth:`raise_arm` does.
+
+        For a caller deciding a car (parking): its arm's command goes out ahead of the records
+        and messages that follow the decision, instead of waiting behind them for a task's turn.
+        """
         assert self.hub is not None and self.entity_id is not None
         acts.require_reason(self.entity_id, Command.OPEN, context, reason)
         if not self.available or self.barrier_state is BarrierState.FAULT:
@@ -256,10 +268,27 @@ class BarrierEntity(Entity):
         gate.opened_at = self.hub.clock.time()
         gate.auto_close.commanded_open()
         state = self.barrier_state
-        if state in RAISED:
-            await self._send_open(request_id)
-            return Opened(self.entity_id, state, 0.0, already=True)
-        return await self._open_and_confirm(gate, request_id)
+        waiter: asyncio.Future[BarrierState] | None = None
+        if state not in RAISED:
+            waiter = asyncio.get_running_loop().create_future()
+            gate.waiters.append(waiter)
+        started = time.perf_counter()
+        try:
+            sent = self._sent(self.send_command(Command.OPEN, request_id))
+        except Exception as err:
+            if waiter is not None:
+                gate.waiters.remove(waiter)
+            if isinstance(err, ServiceNotSupported):
+                raise
+            raise self._not_taken(err) from err
+        if waiter is None:
+            return self._already_raised(sent, state)
+        return self._confirmed(gate, waiter, sent, started)
+
+    async def _already_raised(self, sent: Awaitable[None], state: BarrierState | None) -> Opened:
+        assert self.entity_id is not None and state is not None
+        await sent
+        return Opened(self.entity_id, state, 0.0, already=True)
 
     async def lower_arm(self, *, reason: str | None, context: Context | None = None) -> None:
         """Close the gate (the controller may refuse while a car is under the arm: the state shows it)."""
@@ -291,25 +320,30 @@ class BarrierEntity(Entity):
         if isinstance(result, Awaitable):
             await result
 
-    async def _send_open(self, request_id: str | None) -> None:
+    def _not_taken(self, err: Exception) -> BarrierNotOpened:
         assert self.entity_id is not None
+        return BarrierNotOpened(self.entity_id, NotOpenedWhy.COMMAND_FAILED,
+                                f"{self.entity_id} did not take the open command: {err}")
+
+    async def _sent(self, result: Awaitable[None] | None) -> None:
+        """Wait for what an ``async`` driver's ``send_command`` returned; a command the gate did
+        not take raises :class:`BarrierNotOpened`."""
+        if result is None:
+            return
         try:
-            await self._send(Command.OPEN, request_id)
+            await result
         except ServiceNotSupported:
             raise
         except Exception as err:
-            raise BarrierNotOpened(self.entity_id, NotOpenedWhy.COMMAND_FAILED,
-                                   f"{self.entity_id} did not take the open command: {err}") from err
+            raise self._not_taken(err) from err
 
-    async def _open_and_confirm(self, gate: _Gate, request_id: str | None) -> Opened:
+    async def _confirmed(self, gate: _Gate, waiter: asyncio.Future[BarrierState], sent: Awaitable[None],
+                         started: float) -> Opened:
         assert self.entity_id is not None
-        waiter: asyncio.Future[BarrierState] = asyncio.get_running_loop().create_future()
-        gate.waiters.append(waiter)
-        started = time.perf_counter()
         timeout = self.options.confirm_timeout
         try:
             async with asyncio.timeout(timeout):
-                await self._send_open(request_id)
+                await sent
                 while not waiter.done() and await self.read_back() and not waiter.done():
                     await asyncio.wait((waiter,), timeout=READ_BACK_INTERVAL)
                 state = await waiter

@@ -10,11 +10,14 @@ for a car it let in, and must know whether the gate did).
 answered and the status read back; MQTT: the gate's state message) and raises
 ``BarrierNotOpened`` naming the gate, why and the wait otherwise. It is the same path as
 ``barrier.open``: a person (a context with a user) must give a reason, and is audited.
+``command_open`` is ``open`` with the command given before it returns, in the caller's turn
+(parking commands the arm of a car it let in ahead of the decision's records), and the
+confirmation left to await.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core.errors import HubError
 
@@ -52,6 +55,12 @@ class Barriers:
                    request_id: str | None = None) -> Opened:
         """Raise the arm of ``entity_id`` and wait until the gate confirms it (see the module)."""
         return await self.gate(entity_id).raise_arm(reason=reason, context=context, request_id=request_id)
+
+    def command_open(self, entity_id: str, *, reason: str, context: Context | None = None) -> Coroutine[Any, Any, Opened]:
+        """:meth:`open` with the gate told before this returns; await the result for its
+        confirmation (``BarrierEntity.command_open``). Raises at once for a gate that cannot be
+        told (none such, unavailable, in fault, the command refused)."""
+        return self.gate(entity_id).command_open(reason=reason, context=context)
 
     async def close(self, entity_id: str, *, reason: str, context: Context | None = None) -> None:
         """Lower the arm of ``entity_id`` (sent, not waited for: the state shows what the gate did)."""

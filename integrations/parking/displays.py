@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from xiaoqu.integrations import mqtt
 from xiaoqu.integrations.lpr import GateReply, get_lpr
+from xiaoqu.integrations.mqtt.client import encode_payload
 
 from .const import DISPLAY_TOPIC
 
@@ -59,10 +60,15 @@ class Displays:
 
     def guidance(self, count: Count) -> None:
         """The lot's free spaces on every display of its lanes (retained), behind the gates'
-        commands and answers: only the newest count matters to a display (``publish_latest``)."""
-        lines = guidance_lines(count)
-        for display in self._by_lot.get(count.lot.id, ()):
-            self._publish(display, {"lines": lines, "mode": "idle", "colour": WHITE}, retain=True, latest=True)
+        commands and answers: only the newest count matters to a display (``publish_latest``).
+        One message for all of them, encoded once: it follows every car in or out."""
+        displays = self._by_lot.get(count.lot.id, ())
+        if not displays:
+            return
+        message = encode_payload({"lines": guidance_lines(count), "mode": "idle", "colour": WHITE,
+                                  "ts": round(self.hub.clock.time(), 3)})
+        for display in displays:
+            self._publish(display, message, retain=True, latest=True)
 
     def show(self, lane: Lane, lines: list[str], colour: str, *, voice: str | None = None, qr: str | None = None,
              seconds: int | None = None) -> None:
@@ -75,17 +81,17 @@ class Displays:
             payload["voice"] = voice[:64]
         if qr:
             payload["qr"] = qr[:512]
-        self._publish(lane.display, payload, retain=False)
+        self._publish(lane.display, {**payload, "ts": round(self.hub.clock.time(), 3)}, retain=False)
 
     def reply(self, read_id: str | None, *, open: bool, text: str) -> None:
         """Answer the camera that sent ``read_id`` on its own request, when its format has one."""
         if read_id is not None:
             get_lpr(self.hub).set_reply(read_id, GateReply(open=open, voice=text, text=text))
 
-    def _publish(self, display: str, payload: dict[str, Any], *, retain: bool, latest: bool = False) -> None:
+    def _publish(self, display: str, payload: dict[str, Any] | bytes, *, retain: bool, latest: bool = False) -> None:
         try:
             topic = f"{mqtt.topic_root(self.hub)}/{DISPLAY_TOPIC.format(id=display)}"
             send = mqtt.publish_latest if latest else mqtt.publish_nowait
-            send(self.hub, topic, {**payload, "ts": round(self.hub.clock.time(), 3)}, qos=1, retain=retain)
+            send(self.hub, topic, payload, qos=1, retain=retain)
         except RuntimeError as err:  # no mqtt on this hub: the displays cannot be reached
             _LOGGER.debug("Display %s not told (%s)", display, err)

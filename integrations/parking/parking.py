@@ -2,15 +2,19 @@
 
 A ``plate_read`` at a lane's camera is decided at once, in the event's own turn of the loop
 (a camera that answers on its own request is waiting): the entry by :mod:`.admission`, the
-exit by matching the session (:mod:`.matching`) and pricing it (:mod:`.quote`). Memory is
-changed first, so the next read at any lane sees it; the barrier is commanded, the display
-told, the event fired and the log written; the session's row follows (``parking.db``). Money
-goes through :mod:`.books` (a ledger, once per payment id). docs/parking.md has the rules.
+exit by matching the session (:mod:`.matching`) and pricing it (:mod:`.quote`). A car let
+through has its barrier commanded first, as soon as it is decided (the car waits on the gate,
+not on what follows); then, in the same turn, memory is changed, so the next read at any lane
+sees it, the display is told, the event fired and the log written; the session's row follows
+(``parking.db``). A gate that cannot be told changes none of that: the decision and its
+records stand, and the guard is asked to see to the car. Money goes through :mod:`.books` (a
+ledger, once per payment id). docs/parking.md has the rules.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
@@ -60,6 +64,7 @@ from .tariff import duration
 
 if TYPE_CHECKING:
     from xiaoqu.core.hub import Hub
+    from xiaoqu.integrations.barrier.models import Opened
 
     from .books import Books
 
@@ -140,14 +145,14 @@ class Parking:
         if not admission.admit:
             self._refuse(read, admission)
             return None
+        opening = self._command(read, lane, f"{admission.who.kind} {mask_plate(plate)}: {admission.rule}", context)
         session = self.open_session(read, admission.who, admission.rule, admission.reason, now)
         if inside:
             self._cloned(read, inside, session)
         count = self.occupancy[lot.id]
         line = f"余位 {count.free}"
-        self._let_through(read, admission.shown, [mask_plate(plate), admission.shown, line], context,
-                          f"{session.kind} {mask_plate(plate)}: {admission.rule}", session)
-        self._persist(session)  # after the arm's command: the car waits on the gate, not on the disk
+        self._let_through(read, opening, admission.shown, [mask_plate(plate), admission.shown, line], session, lane)
+        self._persist(session)
         self._fire(EVENT_ENTRY, session, lane, context, kind=session.kind, rule=admission.rule, reason=admission.reason,
                    notes=admission.notes, occupied=count.occupied, free=count.free)
         _LOGGER.info("Parking %s: %s let in as %s (%s): %s%s; %d of %d spaces free", lane.id, mask_plate(plate),
@@ -309,6 +314,8 @@ class Parking:
         lane = self.lanes[session.exit_lane]
         session.status, session.exited_at = LEFT, read.time if read is not None else self.hub.clock.time()
         session.unpaid_fen = session.due_fen
+        opening = None if by_hand is not None else \
+            self._command(read, lane, f"{session.kind} {mask_plate(session.plate)} leaves: {rule}", context)
         if session.unpaid_fen and (by_hand or read is not None and read.offline):
             why = by_hand or "left while the hub was away (an offline read)"
             self.attention(session, lane, f"{why}: {yuan(session.unpaid_fen)} unpaid")
@@ -318,8 +325,7 @@ class Parking:
             _LOGGER.warning("Parking %s: %s", lane.id, note)
         if by_hand is None:
             fee = [f"停车费 {yuan(session.fee_fen)}"] if session.fee_fen else []
-            self._let_through(read, "一路顺风", [mask_plate(session.plate), "一路顺风", *fee], context,
-                              f"{session.kind} {mask_plate(session.plate)} leaves: {rule}", session, lane=lane)
+            self._let_through(read, opening, "一路顺风", [mask_plate(session.plate), "一路顺风", *fee], session, lane)
         self._fire(EVENT_EXIT, session, lane, context, kind=session.kind, rule=rule, fee_fen=session.fee_fen,
                    paid_fen=session.paid_fen, unpaid_fen=session.unpaid_fen, matched=session.matched,
                    explanation=session.explanation)
@@ -329,22 +335,35 @@ class Parking:
 
     # --- the gate's outputs -------------------------------------------------------------------
 
-    def _let_through(self, read: Read | None, shown: str, lines: list[str], context: Context, reason: str,
-                     session: Session, *, lane: Lane | None = None) -> None:
-        """Show the decision, answer the camera on its own request (it may drive the arm by its
-        relay), and command the barrier all the same: only the barrier confirms the arm went up."""
-        lane = lane or (read.lane if read is not None else None)
-        assert lane is not None
+    def _command(self, read: Read | None, lane: Lane, reason: str, context: Context) -> Awaitable[Opened] | None:
+        """Tell ``lane``'s barrier to raise its arm now, in the decision's own turn (its command
+        goes out ahead of the records and messages that follow); what to await for the gate's
+        confirmation, which raises if the gate could not be told. None for an offline read: it
+        happened while the hub was away, and no gate opens on it."""
         if read is not None and read.offline:
-            return  # it happened while the hub was away: no gate opens on it
+            return None
+        try:
+            return get_barriers(self.hub).command_open(lane.barrier, reason=reason, context=context)
+        except Exception as err:  # the decision and its records stand whatever the gate's driver did
+            failed: asyncio.Future[Opened] = self.hub.loop.create_future()
+            failed.set_exception(err)
+            return failed
+
+    def _let_through(self, read: Read | None, opening: Awaitable[Opened] | None, shown: str, lines: list[str],
+                     session: Session, lane: Lane) -> None:
+        """Show the decision, answer the camera on its own request (it may drive the arm by its
+        relay), and follow the barrier's confirmation (commanded already, :meth:`_command`):
+        only the barrier confirms the arm went up."""
+        if opening is None:
+            return
         self.displays.show(lane, lines, GREEN, voice=shown)
         if read is not None:
             self.displays.reply(read.read_id, open=True, text=shown)
-        self.hub.create_task(self._raise(lane, reason, session, context), name=f"parking: open {lane.barrier}")
+        self.hub.create_task(self._raise(opening, lane, session), name=f"parking: open {lane.barrier}")
 
-    async def _raise(self, lane: Lane, reason: str, session: Session, context: Context) -> None:
+    async def _raise(self, opening: Awaitable[Opened], lane: Lane, session: Session) -> None:
         try:
-            await get_barriers(self.hub).open(lane.barrier, reason=reason, context=context)
+            await opening
         except HubError as err:
             self.displays.show(lane, [mask_plate(session.plate), "请稍候 保安处理中"], RED)
             self.attention(session, lane, f"the gate did not open: {err}")
