@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from xiaoqu.core.automation.blueprints import BlueprintLoader
-from xiaoqu.core.automation.const import DOMAIN
+from xiaoqu.core.automation.const import DATA_START_CHECKED, DOMAIN
 from xiaoqu.core.automation.platforms import Platforms, collect_platforms
 from xiaoqu.core.automation.references import registered_entity_ids, unknown_references
 from xiaoqu.core.automation.schema import AutomationSchema
@@ -181,6 +181,21 @@ def _refuse_duplicates(checked: list[CheckedAutomation]) -> None:
         automation.config = None
 
 
+@dataclass(frozen=True, slots=True)
+class StartChecked:
+    """The automations :func:`validate_automations` checked while the hub was being built.
+
+    The engine arms these at start instead of checking every automation a second time (the
+    voluptuous pass is most of what 1,000 automations cost a start, bench/estate.py), as long
+    as the trigger and condition types are still the ones they were checked against: a
+    plugin that failed to set up in between takes its types with it, and then the engine
+    checks again.
+    """
+
+    origin: dict[str, str]  # `Platforms.origin`: each type and the plugin that gave it
+    automations: list[CheckedAutomation]
+
+
 def validate_automations(hub: Hub, raw_config: Mapping[str, Any],
                          config_entities: Iterable[str] = ()) -> list[ConfigError]:
     """Every error in the config's automations, without setting anything up (check-config).
@@ -192,7 +207,9 @@ def validate_automations(hub: Hub, raw_config: Mapping[str, Any],
     against the live hub when it arms the automations.
     """
     errors, written = read_automations(raw_config)
-    automations = check_automations(hub, written)
+    platforms = collect_platforms(hub)
+    automations = check_automations(hub, written, platforms=platforms)
+    hub.data[DATA_START_CHECKED] = StartChecked(dict(platforms.origin), automations)
     registered = registered_entity_ids(hub.config.data_dir) if hub.config.data_dir is not None else None
     known = None if registered is None else (registered | {f"{DOMAIN}.{a.object_id}" for a in automations}
                                              | set(config_entities))

@@ -6,11 +6,15 @@ from typing import TYPE_CHECKING, Final
 from xiaoqu.core.hub_data import HubKey
 
 if TYPE_CHECKING:
+    from xiaoqu.core.automation.config import StartChecked
     from xiaoqu.core.automation.engine import AutomationEngine
 
 DOMAIN: Final = "automation"
 #: The engine in ``hub.data``.
 DATA_ENGINE: Final[HubKey[AutomationEngine]] = HubKey(DOMAIN)
+#: The automations as the config's check found them while the hub was built, for the engine
+#: to arm at start without checking them again.
+DATA_START_CHECKED: Final[HubKey[StartChecked]] = HubKey("automation_start_checked")
 #: The services the engine registers (declared for check-config through xiaoqu_services).
 SERVICES: Final = ("turn_on", "turn_off", "toggle", "trigger", "reload")
 

@@ -26,12 +26,13 @@ from xiaoqu.core.automation.automation import Automation
 from xiaoqu.core.automation.blueprints import BlueprintLoader
 from xiaoqu.core.automation.config import (
     CheckedAutomation,
+    StartChecked,
     Written,
     check_automations,
     read_automations,
     section_place,
 )
-from xiaoqu.core.automation.const import DOMAIN, EVENT_AUTOMATION_RELOADED
+from xiaoqu.core.automation.const import DATA_START_CHECKED, DOMAIN, EVENT_AUTOMATION_RELOADED
 from xiaoqu.core.automation.platforms import Platforms, collect_platforms
 from xiaoqu.core.automation.references import unknown_references
 from xiaoqu.core.automation.waiting import Activity
@@ -64,24 +65,30 @@ class AutomationEngine:
     # --- loading ---------------------------------------------------------------------------
 
     async def start(self, _event: Event | None = None) -> None:
-        """Check and arm the automations of the config the hub started with."""
-        await self.apply(*read_automations(self.hub.config.raw))
+        """Arm the automations of the config the hub started with (checked while it was built)."""
+        early = self.hub.data.pop(DATA_START_CHECKED, None)
+        await self.apply(*read_automations(self.hub.config.raw), early=early)
 
     async def reload(self) -> list[ConfigError]:
         """Read the config file again and apply its automation sections; returns their errors."""
         return await self.apply(*read_automations(await reread_config(self.hub, DOMAIN)))
 
-    async def apply(self, section_errors: list[ConfigError], written: list[Written]) -> list[ConfigError]:
-        """Check the automations ``written`` (`read_automations`) and make the running ones match."""
+    async def apply(self, section_errors: list[ConfigError], written: list[Written], *,
+                    early: StartChecked | None = None) -> list[ConfigError]:
+        """Check the automations ``written`` (`read_automations`) and make the running ones match;
+        ``early``: the same automations, already checked against the same trigger and condition types."""
         async with self._lock:
             first = not self._loaded
             self._loaded = True
             self.section_errors = section_errors
             platforms = collect_platforms(self.hub)
-            blueprints = BlueprintLoader(Path(self.hub.config.config_dir))
-            for path in _blueprint_paths(item.value for item in written):
-                await self.hub.run_in_executor(blueprints.load, path)
-            checked = check_automations(self.hub, written, platforms=platforms, blueprints=blueprints)
+            if early is not None and early.origin == platforms.origin and len(early.automations) == len(written):
+                checked = early.automations
+            else:
+                blueprints = BlueprintLoader(Path(self.hub.config.config_dir))
+                for path in _blueprint_paths(item.value for item in written):
+                    await self.hub.run_in_executor(blueprints.load, path)
+                checked = check_automations(self.hub, written, platforms=platforms, blueprints=blueprints)
             fresh = self._replace(checked, platforms)
             for automation in fresh:  # each automation's entity exists before another's references are checked
                 automation.write_state()
