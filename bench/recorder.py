@@ -472,7 +472,7 @@ def partition_note(ours: dict[int, AtSize], theirs: dict[int, AtSize]) -> None:
         f"(raw SQLite {theirs[large].append / theirs[small].append:.2f}×)"
         for small, large in zip(sizes, sizes[1:], strict=False))
     month = PER_DAY * 30
-    last, before = sizes[-1], [size for size in sizes if size <= month][-1]
+    last, before = sizes[-1], max((size for size in sizes if size <= month), default=sizes[0])
     saving = ours[last].append / ours[before].append
     note(f"Per-record cost of appending, step by step: {steps}. It follows raw SQLite's: the cost is "
          "the B-trees', which grow most while the (kind, subject, time) index has fewer leaf pages than "
