@@ -58,7 +58,7 @@ lint: $(STAMP)
 	exit $$status
 
 bench: $(STAMP)
-	$(PY) bench/run_all.py
+	$(PY) bench/run_all.py $(NAMES)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
