@@ -32,10 +32,10 @@ the bench's own (tests/fixtures_mqtt's BrokerProcess, fresh for each hub):
   answering the same reader (request → reply, QoS 1).
 - **growth**: each cost at the three sizes, and the ratio largest/smallest.
 
-The default run took 6 minutes here (2 cores shared with other work).
+The default run took 4 to 6 minutes here (2 cores shared with other work).
 
     .venv/bin/python bench/estate.py [--sizes 1000,10000,100000] [--seconds 60] [--small-seconds 20]
-        [--swipes 100] [--plates 10] [--charges 20] [--states 100]
+        [--swipes 100] [--plates 10] [--charges 20] [--states 100] [--settle 2]
 """
 from __future__ import annotations
 
@@ -56,7 +56,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
 import aiomqtt  # noqa: E402
 
