@@ -48,9 +48,13 @@ Parts (``--parts``, default all):
   no-entry rule). Baseline, same run: the same number of reads at a camera with no lane (lpr
   alone, nothing decided); and ``Access.check`` of the same plates alone.
 
-    .venv/bin/python bench/parking.py [--quick] [--parts mqtt,modbus,decisions] [--reads 2000]
-        [--rate 100] [--rounds 3] [--modbus-reads 300] [--modbus-rate 5] [--decisions 20000]
-        [--decision-batch 20]
+The defaults are the run docs/benchmarks.md reports (through ``_report``), sized to finish in
+about four minutes: 1,200 reads a round over MQTT, 3 rounds; 2 Modbus rounds of 100 reads;
+10,000 decisions.
+
+    .venv/bin/python bench/parking.py [--quick] [--parts mqtt,modbus,decisions] [--reads 1200]
+        [--rate 100] [--rounds 3] [--modbus-reads 100] [--modbus-rounds 2] [--modbus-rate 5]
+        [--decisions 10000] [--decision-batch 20]
 """
 from __future__ import annotations
 
@@ -76,6 +80,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _report import figure, note, section  # noqa: E402
 from pymodbus.client import AsyncModbusTcpClient  # noqa: E402
 
 from bench.access import SEED, LoopWatch, echo_case, pct, populate, site_config, spread  # noqa: E402
@@ -105,6 +110,11 @@ BLOCK = 5
 MODBUS_SCAN = 0.1
 LETTERS = "ABCDEFGHJK"
 TARIFF = {"free_minutes": 15, "price_fen": 300, "daily_cap_fen": 3000}
+#: Seconds the decisions part waits for a batch's follow-ups before it names those still running.
+FOLLOW_UPS_WAIT = 30.0
+#: The issue's targets for plate read → barrier command over the broker.
+P99_TARGET_MS = 5.0
+RATIO_TARGET = 1.5
 
 
 # --- the gates' Modbus server (its own process) --------------------------------------------
@@ -281,6 +291,8 @@ async def latency_rounds(hub: Any, broker: BrokerProcess, tally: Tally, cars: Ca
           f"9 lane pairs, {args.rounds} rounds interleaved, against a bare aiomqtt echo", flush=True)
     echo_p: list[tuple[float, float, float]] = []
     hub_p: list[tuple[float, float, float]] = []
+    stalls: list[float] = []
+    unanswered = 0
     for r in range(args.rounds):
         order = list(runs)[r % 2:] + list(runs)[: r % 2]
         found: dict[str, Any] = {}
@@ -291,6 +303,8 @@ async def latency_rounds(hub: Any, broker: BrokerProcess, tally: Tally, cars: Ca
         times, counts, stall, missing = found["hub"]
         echo_p.append((pct(echo, 50), pct(echo, 99), max(echo)))
         hub_p.append((pct(times, 50), pct(times, 99), max(times)))
+        stalls.append(stall)
+        unanswered += missing
         print(f"  round {r + 1} ({', '.join(order)}): echo p50 {echo_p[-1][0]:.2f} p99 {echo_p[-1][1]:.2f} "
               f"max {echo_p[-1][2]:.2f} ms ({len(echo)}); hub p50 {hub_p[-1][0]:.2f} p99 {hub_p[-1][1]:.2f} "
               f"max {hub_p[-1][2]:.2f} ms ({len(times)}/{args.reads}, {missing} without a command), loop stall ≤ "
@@ -301,10 +315,53 @@ async def latency_rounds(hub: Any, broker: BrokerProcess, tally: Tally, cars: Ca
           f"p99 {spread([e[1] for e in echo_p], ms)}, max {spread([e[2] for e in echo_p], ms)}")
     print(f"  hub: camera → lpr → parking (access) → barrier command: p50 {spread([h[0] for h in hub_p], ms)}, "
           f"p99 {spread([h[1] for h in hub_p], ms)}, max {spread([h[2] for h in hub_p], ms)}")
-    p99 = statistics.median(h[1] for h in hub_p)
-    verdict = "met" if p99 <= 5 and statistics.median(ratios) <= 1.5 else "MISSED"
+    p99, ratio = statistics.median(h[1] for h in hub_p), statistics.median(ratios)
+    verdict = "met" if p99 <= P99_TARGET_MS and ratio <= RATIO_TARGET else "MISSED"
     print(f"  hub p99 / echo p99 {spread(ratios, lambda v: f'{v:.2f}x')}; target p99 ≤ 5 ms and ≤ 1.5x the echo "
           f"(median of rounds): {verdict}", flush=True)
+    report_mqtt(args, echo_p, hub_p, ratios, max(stalls), unanswered)
+
+
+def report_mqtt(args: argparse.Namespace, echo_p: list[tuple[float, float, float]],
+                hub_p: list[tuple[float, float, float]], ratios: list[float], stall: float, unanswered: int) -> None:
+    """The MQTT part's figures for docs/benchmarks.md: medians of the rounds, with their range."""
+    def median(rows: list[tuple[float, float, float]], k: int) -> float:
+        return statistics.median(row[k] for row in rows)
+
+    def span(rows: list[tuple[float, float, float]], k: int) -> str:
+        return f"rounds {min(row[k] for row in rows):.2f}–{max(row[k] for row in rows):.2f} ms"
+
+    echo50, echo99, hub50, hub99 = median(echo_p, 0), median(echo_p, 1), median(hub_p, 0), median(hub_p, 1)
+    ratio = statistics.median(ratios)
+    rounds = f"median of {args.rounds} rounds of {args.reads:,} reads at {args.rate:g}/s"
+    figure("bare publish → echo through Mosquitto, p99", echo99, "ms", note=f"p50 {echo50:.2f} ms; {rounds}; "
+           f"{span(echo_p, 1)}")
+    figure("plate read → lpr → parking (access) → barrier command, Mosquitto, p50", hub50, "ms",
+           baseline=("bare MQTT echo p50, same broker, same run", echo50), note=f"{rounds}; {span(hub_p, 0)}")
+    figure("plate read → lpr → parking (access) → barrier command, Mosquitto, p99", hub99, "ms",
+           target=f"p99 ≤ {P99_TARGET_MS:g} ms", met=hub99 <= P99_TARGET_MS,
+           if_missed="" if hub99 <= P99_TARGET_MS else (
+               f"p99 {hub99:.2f} ms with the event loop stalled up to {stall:.0f} ms in the run (a stall holds "
+               "every read behind it: the collector or another process on the two cores). Plan: run alone; if "
+               "it stays, find the stall with the loop watch and a profile of the hub during the rounds."),
+           note=f"{rounds}; {span(hub_p, 1)}; {unanswered} reads without a command")
+    figure("the same, p99 against the bare echo's", hub99, "ms",
+           baseline=("bare MQTT echo p99, same broker, same run", echo99), ratio=ratio,
+           target=f"≤ {RATIO_TARGET:g}× the echo's p99", met=ratio <= RATIO_TARGET,
+           if_missed="" if ratio <= RATIO_TARGET else (
+               f"{ratio:.2f}× (median of the rounds' ratios): the echo's whole round trip is {echo50:.2f} ms at "
+               f"p50, so the hub's own work per read weighs as much as the broker's: {hub50 - echo50:.2f} ms at "
+               "p50 here. Profiled item by item (2026-12-06): the command now leaves in the read's own turn, "
+               "~0.4 ms after the message is taken (the router's JSON schema check 0.1 ms, lpr 0.1 ms, the "
+               "access decision 0.15 ms), but its bytes reach the socket only two turns of the loop later "
+               "(aiomqtt registers the socket's writer with call_soon_threadsafe, then waits for the selector), "
+               "behind the rest of the decision's turn (the session, the free-space sensor and guidance, the "
+               "display, the event and its log line: ~0.45 ms) and the next turn's tasks: ~0.8 ms from the "
+               "command's publish to its write. Plan: the MQTT client writes a first-lane message to the "
+               "socket as it is published (measured: publish → write 0.05 ms instead of 0.8), then the "
+               "free-space guidance at most once a second per lot, instead of 20 messages per car."),
+           note=f"ratio: the median of the rounds' own ratios (each round's hub p99 over its echo p99), "
+                f"{min(ratios):.2f}–{max(ratios):.2f}×")
 
 
 async def bare_modbus(port: int, n: int) -> tuple[list[float], list[float]]:
@@ -366,14 +423,16 @@ async def modbus_case(hub: Any, broker: BrokerProcess, tally: Tally, cars: Cars,
 async def modbus_part(hub: Any, broker: BrokerProcess, tally: Tally, cars: Cars, args: argparse.Namespace,
                       directory: Path, port: int) -> None:
     print(f"plate read → Modbus barrier confirmed: {args.modbus_reads:,} reads at {args.modbus_rate:g}/s at lane 0 "
-          f"(in and out), {args.rounds} rounds interleaved with a bare pymodbus client", flush=True)
+          f"(in and out), {args.modbus_rounds} rounds interleaved with a bare pymodbus client", flush=True)
     rows: list[tuple[float, float, float, float, float]] = []
-    for r in range(args.rounds):
+    unpaired = 0
+    for r in range(args.modbus_rounds):
         gc.collect()
         write, confirmed = await bare_modbus(port, args.modbus_reads)
         gc.collect()
         times, counts, mismatched = await modbus_case(hub, broker, tally, cars, args, directory)
         rows.append((pct(write, 99), pct(confirmed, 99), pct(times, 50), pct(times, 99), max(times)))
+        unpaired += mismatched
         print(f"  round {r + 1}: bare write p50 {pct(write, 50):.2f} p99 {pct(write, 99):.2f} ms; bare write + read-back "
               f"p50 {pct(confirmed, 50):.2f} p99 {pct(confirmed, 99):.2f} ms; hub p50 {pct(times, 50):.2f} p99 "
               f"{pct(times, 99):.2f} max {max(times):.2f} ms ({len(times)}, {mismatched} reads and confirmations "
@@ -384,6 +443,14 @@ async def modbus_part(hub: Any, broker: BrokerProcess, tally: Tally, cars: Cars,
     print(f"  hub: camera → lpr → parking (access) → coil written and read back: p50 {spread([x[2] for x in rows], ms)}, "
           f"p99 {spread([x[3] for x in rows], ms)}, max {spread([x[4] for x in rows], ms)} ms "
           f"(median of rounds and range)", flush=True)
+    rounds = f"median of {args.modbus_rounds} rounds of {args.modbus_reads:,} reads at {args.modbus_rate:g}/s"
+    figure("bare pymodbus coil write, p99", statistics.median(x[0] for x in rows), "ms", note=rounds)
+    figure("bare pymodbus coil write + read-back of the status registers, p99", statistics.median(x[1] for x in rows),
+           "ms", note=rounds)
+    figure("plate read → confirmed open on the Modbus gate, p99", statistics.median(x[3] for x in rows), "ms",
+           baseline=("bare pymodbus write + read-back p99, same server, same run", statistics.median(x[1] for x in rows)),
+           note=f"p50 {statistics.median(x[2] for x in rows):.2f} ms; {rounds}; {unpaired} reads and confirmations "
+                "unpaired; the read is timed from the camera's publish, so the broker's leg is in it")
 
 
 # --- gate decisions per second ----------------------------------------------------------------
@@ -436,6 +503,23 @@ def mix(cars: list[tuple[str, int]], inside: list[tuple[str, int]], old_temporar
     return reads
 
 
+async def settle(hub: Any) -> None:
+    """Wait for the hub's follow-ups, at most ``FOLLOW_UPS_WAIT`` seconds (a gate's confirmation is
+    bounded by its 2 s ``confirm_timeout``): any still running then is named with where it waits,
+    on stderr and in the report, and cancelled, and the run goes on."""
+    if await hub.block_till_done(timeout=FOLLOW_UPS_WAIT):
+        return
+    stuck = [task for task in hub._tasks if task is not asyncio.current_task() and not task.done()]  # what it waits on
+    for task in stuck:
+        print(f"still running after {FOLLOW_UPS_WAIT:g} s, cancelled: {task.get_name()}", file=sys.stderr)
+        task.print_stack(limit=8, file=sys.stderr)
+    note(f"Follow-ups still running {FOLLOW_UPS_WAIT:g} s after their batch, cancelled: "
+         + ", ".join(sorted({task.get_name() for task in stuck})))
+    for task in stuck:
+        task.cancel()
+    await hub.block_till_done(timeout=FOLLOW_UPS_WAIT)
+
+
 async def take_all(hub: Any, lpr: Any, reads: list[tuple[str, str, str]], batch: int) -> tuple[list[int], float]:
     """Each read timed alone (``Lpr.take``: the decision is made in the event's turn); after each
     ``batch`` reads the hub finishes their follow-ups (commands and their confirmations, sessions
@@ -450,8 +534,8 @@ async def take_all(hub: Any, lpr: Any, reads: list[tuple[str, str, str]], batch:
         await lpr.take(read)
         timings.append(perf_counter_ns() - t0)
         if index % batch == batch - 1:
-            await hub.block_till_done()
-    await hub.block_till_done()
+            await settle(hub)
+    await settle(hub)
     return timings, perf_counter() - started
 
 
@@ -530,6 +614,14 @@ async def decisions(hub: Any, broker: BrokerProcess, tally: Tally, cars: list[tu
           f"the read; Access.check alone on the same plates: {n / check_elapsed:,.0f}/s", flush=True)
     if tally.reasons:
         print("  attention: " + "; ".join(f"{v}× {k}" for k, v in tally.reasons.most_common(3)))
+    mixed = f"{n:,} mixed reads on a lot holding {len(inside):,} residents' cars and {len(old_temporary)} temporary cars"
+    figure("gate decisions per second, 10,000 households and 15,000 plates (Lpr.take, each timed alone)", n / elapsed,
+           "decisions/s", baseline=("lpr alone (a camera with no lane), same reads", n / base_elapsed),
+           note=f"{mixed}; p50 {us(timings, .5):.0f} µs, p99 {us(timings, .99):.0f} µs; Access.check alone on the "
+                f"same plates {n / check_elapsed:,.0f}/s")
+    figure(f"gate decisions per second with their follow-ups (commands confirmed, sessions written, orders made; "
+           f"batches of {batch})", n / drained, "decisions/s", note=f"loop stall ≤ {watch.worst:.1f} ms")
+    note(f"Decided in the decisions part: {summarise(counts)}.")
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -542,6 +634,11 @@ async def main(args: argparse.Namespace, directory: Path) -> None:
     if not mosquitto_available():
         raise SystemExit("mosquitto is not installed: bench/parking.py needs it")
     rng = random.Random(SEED)
+    section("Parking gates", command=f".venv/bin/python bench/parking.py {shlex.join(sys.argv[1:])}".strip(),
+            about=("bench/access.py's estate of 10,000 households with 15,000 plates, cameras and MQTT gate "
+                   "controllers in their own process publishing `lpr/<cam>/plate` and answering "
+                   "`barrier/<id>/command`, the Modbus gates on the simulator's server in its own process; parts "
+                   f"{args.parts}. The hub logs at INFO as `xiaoqu run` does."))
     # the hub logs as `xiaoqu run` does (INFO: a line per car), to a file instead of the terminal
     logging.basicConfig(level=logging.INFO, filename=directory / "hub.log", format=LOG_FORMAT)
     tune_for_hub()
@@ -586,12 +683,13 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small run (a minute or two)")
     parser.add_argument("--parts", default=",".join(PARTS), help=f"some of {','.join(PARTS)}")
-    parser.add_argument("--reads", type=int, default=None, help="plate reads per MQTT round (2,000; quick 300)")
+    parser.add_argument("--reads", type=int, default=None, help="plate reads per MQTT round (1,200; quick 300)")
     parser.add_argument("--rate", type=float, default=100.0, help="plate reads per second over MQTT")
     parser.add_argument("--rounds", type=int, default=None, help="rounds of the latency cases (3; quick 1)")
-    parser.add_argument("--modbus-reads", type=int, default=None, help="reads per Modbus round (600; quick 100)")
+    parser.add_argument("--modbus-reads", type=int, default=None, help="reads per Modbus round (100; quick 40)")
+    parser.add_argument("--modbus-rounds", type=int, default=None, help="rounds of the Modbus case (2; quick 1)")
     parser.add_argument("--modbus-rate", type=float, default=5.0, help="plate reads per second at the Modbus lane")
-    parser.add_argument("--decisions", type=int, default=None, help="reads in the decision run (20,000; quick 3,000)")
+    parser.add_argument("--decisions", type=int, default=None, help="reads in the decision run (10,000; quick 3,000)")
     parser.add_argument("--decision-batch", type=int, default=2 * LANES,
                         help="reads in the decision run between two waits for their follow-ups (20: one per lane)")
     parser.add_argument("--dir", type=Path, default=None, help="the bench's directory (default: a temporary one)")
@@ -600,7 +698,8 @@ if __name__ == "__main__":
     if args.serve_gates:
         asyncio.run(serve_gates())
         sys.exit(0)
-    defaults = {"reads": (2000, 300), "rounds": (3, 1), "modbus_reads": (300, 40), "decisions": (20000, 3000)}
+    defaults = {"reads": (1200, 300), "rounds": (3, 1), "modbus_reads": (100, 40), "modbus_rounds": (2, 1),
+                "decisions": (10000, 3000)}
     for key, (full, quick) in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, quick if args.quick else full)
