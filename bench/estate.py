@@ -391,13 +391,12 @@ async def one_hub(estate: Estate, bare: bool, seconds: float, rates: dict[str, f
 
 
 TARGETS = {"decision": ("p99 ≤ 5 ms", 5.0), "charge": ("p99 ≤ 20 ms", 20.0)}
-MISSED_START = ("measured: {cpu:.2f} s of CPU in {wall:.2f} s of wall time (the rest is waiting for a core on "
-                "a shared machine). cProfile of the restart: importing the plugins, reading and checking "
-                "config.yaml (1,000 automations), opening the residents' store (30,000 persons unsealed) and, "
-                "interleaved with the rest, the 5,000 retained discovery configs the broker sends as soon as "
-                "smart_home subscribes during set-up. Plan: rerun alone; then subscribe to the households' "
-                "discovery once the hub has started (the doors before the plugs) and import the dashboard's "
-                "pages only when a dashboard is configured")
+MISSED_START = ("measured: {cpu:.2f} s of CPU in {wall:.2f} s of wall time (the rest is waiting for the disk or "
+                "for a core on a shared machine). cProfile of the start: importing the plugins (the dashboard's "
+                "pages among them, with no dashboard configured), reading and checking config.yaml (1,000 "
+                "automations), opening the residents' store (30,000 persons unsealed); a first start also writes "
+                "every door's, gate's and automation's registry entry. Plan: rerun alone; then import the "
+                "dashboard's pages only when a dashboard is configured")
 MISSED_RSS = ("measured: residents' 30,000 persons and the 5,000 entities with their registry entries and "
               "subscriptions; plan: tracemalloc the settled hub and slim the largest per-entity structure")
 MISSED_PEAK = ("measured under the combined peak on a shared 2-core machine (the bare echo's tail grew too); "
