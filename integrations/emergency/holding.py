@@ -91,6 +91,8 @@ class GateHold:
         self.hub.create_task(self._open(gate), name=f"emergency hold {gate}")
 
     async def _open(self, gate: str) -> None:
+        if gate not in self._gates:
+            return  # released (stood down) between the tick or change that asked and this turn
         try:
             await self.hub.services.call("barrier", "open", {"entity_id": gate, "reason": self._reason()},
                                          context=self._context())

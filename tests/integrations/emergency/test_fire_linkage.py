@@ -13,7 +13,9 @@ import time
 
 import pytest
 
+from xiaoqu.core.const import EVENT_CALL_SERVICE
 from xiaoqu.core.errors import Unauthorized
+from xiaoqu.integrations.emergency.const import DATA_EMERGENCY
 from xiaoqu.integrations.simulator.barrier import BarrierState as Arm
 
 from .conftest import DOORS, FIRE_INPUT, GATES, community, until
@@ -104,3 +106,23 @@ async def test_a_silent_door_and_a_dead_gate_do_not_stop_the_others(tmp_path, br
         assert hub.states.get("emergency.fire").attributes["failed"] == ["door.gate_1", "barrier.main_2"]
         site.arms["main-2"].power_on()  # the gate comes back while the plan is on: raised at once
         await until(lambda: site.arms_up(["main-2"]))
+
+
+async def test_a_hold_tick_already_queued_when_the_plan_stands_down_raises_no_arm(tmp_path, broker):
+    """The hold's re-opens run as tasks a turn after the tick (or change) that asked: a stand-down
+    in between has released the gates, so they must send nothing, or an arm goes back up after
+    the all-clear."""
+    async with community(tmp_path, broker) as site:
+        hub = site.hub
+        await site.alarm(True)
+        await until(lambda: site.arms_up(list(GATES.values())))
+        await until(lambda: hub.states.get("emergency.fire").state == "active")
+        opens = []
+        hub.bus.listen(EVENT_CALL_SERVICE, lambda event: opens.append(event.data)
+                       if event.data["domain"] == "barrier" and event.data["service"] == "open" else None)
+        hold = hub.data[DATA_EMERGENCY].hold
+        gates = hold.gates
+        hold._due()  # the tick: one re-open task per held gate, not yet run
+        hold.release(gates)  # the stand-down's close_barriers, in the same turn
+        await hub.block_till_done()
+        assert opens == [], "a released gate was sent open"
