@@ -9,8 +9,10 @@ emergency is on (the doors stay as the door integration left them; the gates are
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from tinydb import Query
@@ -51,6 +53,10 @@ class Plans:
         self._table = table
         self._history = history
         self.active: dict[str, Activation] = {}
+        #: Held while a plan's actions or its restore run: a stand-down arriving while the
+        #: activation still opens gates waits for it, so it undoes everything the plan did
+        #: (else the gates it holds after the stand-down's release stay held with no plan on).
+        self._acting: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def load(self) -> None:
         """The plans active when the hub stopped are active again; their gates held again."""
@@ -110,12 +116,13 @@ class Plans:
         get_auth(self.hub).record(AUDIT_ACTIVATE, context, plan=plan_id, reason=reason)
         _LOGGER.warning("emergency: %s plan activated by %s (%s)", plan_id, by, reason or "no reason given")
         words = f"emergency {plan_id}: {reason}" if reason else f"emergency {plan_id}"
-        activation.results = await actions.perform(self._run(plan_id, words, context), plan.actions)
-        self.entities[plan_id].changed(activation)
-        await self._table.upsert(activation.as_dict(), Query().plan == plan_id)
-        data = {"plan": plan_id, "kind": plan.kind.value, "by": by, "reason": reason,
-                "outcomes": tally(activation.results), "results": [r.as_dict() for r in activation.results]}
-        self.hub.bus.fire(EVENT_ACTIVATED, data, context=context)
+        async with self._acting[plan_id]:
+            activation.results = await actions.perform(self._run(plan_id, words, context), plan.actions)
+            self.entities[plan_id].changed(activation)
+            await self._table.upsert(activation.as_dict(), Query().plan == plan_id)
+            data = {"plan": plan_id, "kind": plan.kind.value, "by": by, "reason": reason,
+                    "outcomes": tally(activation.results), "results": [r.as_dict() for r in activation.results]}
+            self.hub.bus.fire(EVENT_ACTIVATED, data, context=context)
         return {**data, "already": False}
 
     async def stand_down(self, plan_id: str, reason: str | None, context: Context) -> dict[str, Any]:
@@ -127,6 +134,14 @@ class Plans:
         if context.user_id is None and plan.moves_devices:
             raise Unauthorized(f"emergency.stand_down: the {plan_id} plan holds doors or gates open; a person "
                                "stands it down (with a reason), never an automation or an input going off")
+        async with self._acting[plan_id]:
+            if self.active.get(plan_id) is not activation:
+                raise ServiceValidationError(f"plan: the {plan_id} plan was stood down meanwhile")
+            return await self._stand_down(plan, activation, reason, context)
+
+    async def _stand_down(self, plan: Plan, activation: Activation, reason: str | None,
+                          context: Context) -> dict[str, Any]:
+        plan_id = plan.id
         by = self.who(context)
         activation.stood_down_at, activation.stood_down_by = self.hub.clock.time(), by
         activation.stand_down_reason = reason

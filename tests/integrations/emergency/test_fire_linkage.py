@@ -126,3 +126,20 @@ async def test_a_hold_tick_already_queued_when_the_plan_stands_down_raises_no_ar
         hold.release(gates)  # the stand-down's close_barriers, in the same turn
         await hub.block_till_done()
         assert opens == [], "a released gate was sent open"
+
+
+async def test_a_stand_down_while_the_plan_still_opens_gates_undoes_all_of_it(tmp_path, broker):
+    """The plan's entity shows it active before its actions finish: a stand-down sent then waits
+    for them, so its release comes after the activation's hold and no gate stays held."""
+    async with community(tmp_path, broker) as site:
+        hub = site.hub
+        guard = await site.person("guard1", "guard")
+        activating = asyncio.ensure_future(hub.services.call(
+            "emergency", "activate", {"plan": "fire", "reason": "drill gone wrong"}, context=guard))
+        await until(lambda: hub.states.get("emergency.fire").state == "active", every=0.0005)
+        assert not activating.done(), "the actions are still running"
+        await hub.services.call("emergency", "stand_down", {"plan": "fire", "reason": "false alarm"}, context=guard)
+        await activating
+        assert hub.data[DATA_EMERGENCY].hold.gates == []
+        await until(lambda: all(arm.state is Arm.CLOSED for arm in site.arms.values()))
+        assert hub.states.get("emergency.fire").state == "standby"
