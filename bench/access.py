@@ -540,9 +540,9 @@ def record_round_trip(name: str, found: list[Run], echo: list[Run], swipes: int)
                 f"load average {os.getloadavg()[0]:.1f} on its two cores. ")
     cause = ("Traced on 2026-12-06 with every callback timed (wall and thread CPU): no garbage collection; the slow "
              "callbacks were off-CPU in paho's socket calls, the loop thread losing the interpreter lock and its core "
-             "to the other processes of a shared two-core machine. Plan: measure on a quiet machine (the echo alone "
-             "must be well under 5 ms for the target to mean anything), then move the state stream's and the "
-             "history's per-change work off the loop.")
+             "to the other processes of a shared two-core machine. On a quiet machine (make bench, 2026-12-06) the "
+             "hub's p99 is ~1 ms over the echo's and the card changes add their writes to the loop's turns. Plan: "
+             "move the state stream's and the history's per-change work off the loop.")
     note = f"{len(found)} rounds of {swipes:,} swipes; {wrong} wrong answers; hub loop stall ≤ {stall:.1f} ms (median)"
     met = median(p99) <= 5 and answered == swipes * len(found) and not wrong
     figure(f"{name}: p99", median(p99), "ms", baseline=("bare aiomqtt echo, p99", median(echo_p99)),

@@ -395,7 +395,7 @@ MISSED_START = ("measured: {cpu:.2f} s of CPU in {wall:.2f} s of wall time (the 
                 "for a core on a shared machine). cProfile of the start: importing the plugins (the dashboard's "
                 "pages among them, with no dashboard configured), reading and checking config.yaml (1,000 "
                 "automations), opening the residents' store (30,000 persons unsealed); a first start also writes "
-                "every door's, gate's and automation's registry entry. Plan: rerun alone; then import the "
+                "every door's, gate's and automation's registry entry. Plan: import the "
                 "dashboard's pages only when a dashboard is configured")
 MISSED_RSS = ("measured: residents' 30,000 persons and the 5,000 entities with their registry entries and "
               "subscriptions; plan: tracemalloc the settled hub and slim the largest per-entity structure")
