@@ -51,12 +51,11 @@ import queue
 import threading
 import time as _time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Final
 
-from xiaoqu.core.ledger_backend import Database, Session, backend_for, database_for
+from xiaoqu.core.ledger_backend import Database, PostgresBackend, Readers, Session, backend_for, database_for
 from xiaoqu.core.sqlite_writer import CommitHealth, settle
 from xiaoqu.core.storage import StoreLockedError, check_slug, dump_json
 
@@ -78,7 +77,6 @@ _LOGGER = logging.getLogger(__name__)
 
 NAME_MAX: Final = 200  # characters in an account name or a transaction id
 BATCH_MAX: Final = 1_000  # requests decided and committed in one transaction
-READERS: Final = 2
 PAGE: Final = 500  # transactions per read when iterating
 RETRY_FIRST: Final = 0.05  # seconds before retrying a failed commit, doubling up to RETRY_MAX
 RETRY_MAX: Final = 5.0
@@ -240,9 +238,7 @@ class Ledger:
         self._stopping = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._writer_done: asyncio.Future[None] | None = None
-        self._readers: ThreadPoolExecutor | None = None
-        self._reader_local = threading.local()
-        self._reader_sessions: list[Session] = []
+        self._readers: Readers | None = None
         self._running = False
 
     def __repr__(self) -> str:
@@ -269,7 +265,8 @@ class Ledger:
         # daemon: a process that dies without close() must not hang on this thread at exit.
         threading.Thread(target=self._write_loop, args=(ready,), name=f"ledger {self.path.stem}", daemon=True).start()
         await ready
-        self._readers = ThreadPoolExecutor(READERS, f"ledger {self.path.stem} read")
+        self._readers = Readers(
+            f"ledger {self.path.stem} read", self._backend.open_reader, idle=isinstance(self._backend, PostgresBackend))
         self._running = True
 
     async def close(self) -> None:
@@ -281,11 +278,7 @@ class Ledger:
         self._stopping.set()
         self._queue.put(_STOP)
         await self._writer_done
-        await asyncio.get_running_loop().run_in_executor(None, self._readers.shutdown)
-        for session in self._reader_sessions:
-            session.connection.close()
-        self._reader_sessions.clear()
-        self._reader_local = threading.local()
+        await self._readers.close()
 
     # Writing.
 
@@ -438,15 +431,8 @@ class Ledger:
     async def _read(self, fetch: Callable[..., Any], *args: Any) -> Any:
         if not self._running:
             raise LedgerError(f"ledger {self.where} is not open")
-        assert self._loop is not None
-        return await self._loop.run_in_executor(self._readers, self._in_reader, fetch, args)
-
-    def _in_reader(self, fetch: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-        session = getattr(self._reader_local, "session", None)
-        if session is None:
-            session = self._reader_local.session = Session(self._backend, self._backend.open_reader())
-            self._reader_sessions.append(session)
-        return fetch(session, *args)
+        assert self._readers is not None
+        return await self._readers.run(lambda connection: fetch(Session(self._backend, connection), *args))
 
     # The writer thread.
 

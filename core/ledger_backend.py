@@ -11,7 +11,8 @@ sharing a server stay apart, and a company report reads every ``xiaoqu_*`` schem
 
 Each ledger has one writer, as a file has: SQLite's is the file's lock, PostgreSQL's a
 session advisory lock on the ledger's tables that the writer's connection holds while it is
-open; a second hub is refused naming the holder. With one writer deciding every post against
+open; a second hub is refused naming the holder. Reads run in :class:`Readers`, the recorder's too:
+threads with a connection each, closed on PostgreSQL after ``READER_IDLE`` unused. With one writer deciding every post against
 the balances it holds, PostgreSQL runs at READ COMMITTED: no other session changes these
 tables, so SERIALIZABLE would only add retries (docs/scaling.md).
 
@@ -21,25 +22,36 @@ file there asks :func:`database_for`, so the integrations open their ledgers as 
 """
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 import socket
 import sqlite3
 import threading
+import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from xiaoqu.core.storage import StoreLockedError, lock_file, open_private
 
 __all__ = [
-    "Backend", "Database", "PostgresBackend", "Session", "SqliteBackend", "backend_for", "database_for", "place",
+    "Backend", "Database", "PostgresBackend", "Readers", "Session", "SqliteBackend", "application_name", "backend_for",
+    "database_for", "place",
 ]
+
+_T = TypeVar("_T")
 
 SCHEMA_VERSION: Final = 1
 SCHEMA_PREFIX: Final = "xiaoqu_"
 _TABLES: Final = ("accounts", "transactions", "entries")
+READERS: Final = 2  # reader threads of a store, each with its own connection
+#: Seconds a PostgreSQL reader's connection stays open unused: each is a session on the
+#: server, and a hub reads in bursts (a report, a page), so between them only writers stay.
+READER_IDLE = 60.0
 
 _SQLITE_SCHEMA: Final = """
 CREATE TABLE accounts (
@@ -149,6 +161,94 @@ class Session:
 
     def executemany(self, text: str, rows: list[tuple[Any, ...]]) -> None:
         self.connection.cursor().executemany(self.backend.sql(text), rows)
+
+
+def application_name(role: str) -> str:
+    """How a store's PostgreSQL session names itself in ``pg_stat_activity`` (and in the
+    refusal a second writer gets): the role, this process and its host."""
+    return f"xiaoqu {role} pid {os.getpid()} on {socket.gethostname()}"[:63]
+
+
+class Readers:
+    """A store's reader threads (``READERS``), each opening its own connection on its first
+    read: a read never waits for the writer, nor for the other reader.
+
+    With ``idle`` (PostgreSQL, where a connection is a session on the server) a connection
+    unused for ``READER_IDLE`` seconds is closed, and its thread opens another on its next
+    read: a timer on the loop, armed while a connection is open, closes those unused that long
+    (a connection is handed out and back under a lock, so one in use is never closed). The
+    writer's connection is the store's own and never here. SQLite files keep theirs (no
+    session to free, and a connection's page cache to keep).
+    """
+
+    def __init__(
+        self, name: str, connect: Callable[[], Any], *, idle: bool, broken: Callable[[Any], bool] = lambda _: False,
+    ) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._executor = ThreadPoolExecutor(READERS, name)
+        self._connect, self._broken, self._idle = connect, broken, idle
+        self._lock = threading.Lock()
+        #: Per reader thread, its connection and the time.monotonic() of its last read's end;
+        #: taken out while the thread reads.
+        self._free: dict[int, tuple[Any, float]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+
+    async def run(self, work: Callable[[Any], _T]) -> _T:
+        """``work(connection)`` in a reader thread, on that thread's connection."""
+        try:
+            return await self._loop.run_in_executor(self._executor, self._in_reader, work)
+        finally:
+            if self._idle and self._timer is None:
+                self._timer = self._loop.call_later(READER_IDLE, self._close_idle)
+
+    def _in_reader(self, work: Callable[[Any], _T]) -> _T:
+        thread = threading.get_ident()
+        with self._lock:
+            connection = self._free.pop(thread, (None, 0.0))[0]
+        if connection is None:
+            connection = self._connect()
+        try:
+            return work(connection)
+        except Exception:
+            if self._broken(connection):  # lost: this thread's next read opens another
+                connection.close()
+                connection = None
+            raise
+        finally:
+            if connection is not None:
+                with self._lock:
+                    self._free[thread] = (connection, time.monotonic())
+
+    def _close_idle(self) -> None:
+        """On the loop: close the connections unused for ``READER_IDLE`` (in a reader thread,
+        as closing talks to the server), and wait again for those used since."""
+        self._timer = None
+        now = time.monotonic()
+        with self._lock:
+            stale = [thread for thread, (_, used) in self._free.items() if now - used >= READER_IDLE]
+            closing = [self._free.pop(thread)[0] for thread in stale]
+            next_due = min((used + READER_IDLE - now for _, used in self._free.values()), default=None)
+        if closing:
+            self._executor.submit(_close_all, closing)
+        if next_due is not None:
+            self._timer = self._loop.call_later(max(next_due, 0.0), self._close_idle)
+
+    async def close(self) -> None:
+        """Wait for the reads under way, then close every connection."""
+        self._idle = False  # a read ending meanwhile arms no timer: the executor is going
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        await self._loop.run_in_executor(None, self._executor.shutdown)
+        with self._lock:
+            connections = [connection for connection, _ in self._free.values()]
+            self._free.clear()
+        _close_all(connections)
+
+
+def _close_all(connections: list[Any]) -> None:
+    for connection in connections:
+        connection.close()
 
 
 def _quote(identifier: str) -> str:
@@ -293,7 +393,7 @@ class PostgresBackend(Backend):
     def _connect(self, role: str) -> Any:
         return self._psycopg.connect(
             self.database.url, autocommit=True,
-            application_name=f"xiaoqu {role} {self.name} pid {os.getpid()} on {socket.gethostname()}"[:63],
+            application_name=application_name(f"{role} {self.name}"),
         )
 
     def open_writer(self) -> Any:

@@ -7,7 +7,8 @@ patrol scans"), so it lives in one SQLite table with indexes on (kind, subject, 
 (kind, time), not in TinyDB. One dedicated thread owns the write connection (WAL,
 ``synchronous=NORMAL``) and commits whatever has queued up since its last commit in one
 transaction, so the per-record cost stays flat however fast records arrive. Readers use their
-own connections in a small thread pool; WAL lets them read while the writer writes.
+own connections in a small thread pool (``ledger_backend.Readers``; on PostgreSQL closed after a
+minute unused); WAL lets them read while the writer writes.
 
 ``record()`` checks its input in the caller and queues it: it never blocks and never waits for
 the disk. ``append()`` does the same and returns once the record is committed. A
@@ -66,13 +67,13 @@ import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from xiaoqu.core.recorder_backends import SCHEMA_VERSION, Backend, RecorderError, SQLite, backend_for
+from xiaoqu.core.ledger_backend import Readers
+from xiaoqu.core.recorder_backends import SCHEMA_VERSION, Backend, PostgreSQL, RecorderError, SQLite, backend_for
 from xiaoqu.core.sqlite_writer import CommitHealth, settle
 from xiaoqu.core.storage import check_slug, dump_json
 
@@ -84,7 +85,6 @@ _COLUMNS = "seq, kind, subject, time, record_id, data"
 
 COMMIT_INTERVAL = 0.1  # seconds: under load, records nobody awaits are committed this often
 BATCH_MAX = 50_000  # rows per transaction: bounds how long one commit holds the writer
-READERS = 2
 PURGE_CHUNK = 10_000  # rows per delete transaction, so the WAL stays small
 FIRST_PURGE_AFTER = 60.0  # seconds after start; not at once, so start-up stays quick
 PURGE_EVERY = 86_400.0
@@ -162,9 +162,7 @@ class Recorder:
         self._running = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._writer_done: asyncio.Future[None] | None = None
-        self._readers: ThreadPoolExecutor | None = None
-        self._reader_local = threading.local()
-        self._reader_connections: list[Any] = []
+        self._readers: Readers | None = None
         self._purger: asyncio.Task[None] | None = None
         #: The loop's view: per kind, the indexed fields whose back-fill is complete.
         self._keys_ready: dict[str, frozenset[str]] = {}
@@ -194,7 +192,9 @@ class Recorder:
             target=self._write_loop, args=(ready,), name=f"recorder {self.path.name}", daemon=True
         ).start()
         await ready
-        self._readers = ThreadPoolExecutor(READERS, f"recorder {self.path.name} read")
+        self._readers = Readers(
+            f"recorder {self.path.name} read", self.backend.connect_reader,
+            idle=isinstance(self.backend, PostgreSQL), broken=self.backend.broken)
         self._running = True
         self._purger = loop.create_task(self._purge_daily(), name=f"purge {self.path.name}")
 
@@ -211,12 +211,7 @@ class Recorder:
         self._stopping.set()
         self._put_urgent(_STOP)
         await self._writer_done
-        readers = self._readers
-        await asyncio.get_running_loop().run_in_executor(None, readers.shutdown)
-        for connection in self._reader_connections:
-            connection.close()
-        self._reader_connections.clear()
-        self._reader_local = threading.local()
+        await self._readers.close()
 
     # Writing.
 
@@ -645,21 +640,8 @@ class Recorder:
     async def _read(self, fetch: _Fetch, sql: str, params: list[Any]) -> Any:
         if not self._running:
             raise RecorderError(f"recorder {self.backend} is not running")
-        assert self._loop is not None
-        return await self._loop.run_in_executor(self._readers, self._in_reader, fetch, sql, params)
-
-    def _in_reader(self, fetch: _Fetch, sql: str, params: list[Any]) -> Any:
-        connection = getattr(self._reader_local, "connection", None)
-        if connection is None:
-            connection = self.backend.connect_reader()
-            self._reader_local.connection = connection
-            self._reader_connections.append(connection)
-        try:
-            return fetch(connection, sql, params)
-        except Exception:
-            if self.backend.broken(connection):  # lost: this thread's next read opens another
-                self._reader_local.connection = None
-            raise
+        assert self._readers is not None
+        return await self._readers.run(lambda connection: fetch(connection, sql, params))
 
     async def _purge_daily(self) -> None:
         await self._sleep(FIRST_PURGE_AFTER)

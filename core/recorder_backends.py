@@ -22,7 +22,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from xiaoqu.core.ledger_backend import Database, database_for
+from xiaoqu.core.ledger_backend import Database, application_name, database_for
 from xiaoqu.core.storage import open_private
 
 __all__ = ["Backend", "PostgreSQL", "RecorderError", "SQLite", "backend_for"]
@@ -271,10 +271,10 @@ ON CONFLICT DO NOTHING"""
         where = f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
         return f"postgresql://{where} schema {self.schema}"  # never the password
 
-    def _connect(self) -> Any:
+    def _connect(self, role: str) -> Any:
         import psycopg
 
-        connection = psycopg.connect(self.url, autocommit=True)
+        connection = psycopg.connect(self.url, autocommit=True, application_name=application_name(role))
         try:
             connection.execute(f'SET search_path TO "{self.schema}"')
         except BaseException:
@@ -283,7 +283,7 @@ ON CONFLICT DO NOTHING"""
         return connection
 
     def connect_writer(self) -> Any:
-        connection = self._connect()
+        connection = self._connect("recorder")
         try:
             connection.execute("BEGIN")
             # One hub creating the schema at a time: two starting together would both try.
@@ -308,7 +308,7 @@ ON CONFLICT DO NOTHING"""
         return connection
 
     def connect_reader(self) -> Any:
-        connection = self._connect()
+        connection = self._connect("recorder reader")
         connection.execute("SET default_transaction_read_only = on")
         return connection
 
