@@ -27,6 +27,7 @@ from tests.integrations.door.conftest import ROOT, door_site
 from xiaoqu.core.clock import Clock
 from xiaoqu.integrations import mqtt
 from xiaoqu.integrations.access.const import EVENT_ACCESS_DENIED, EVENT_ACCESS_GRANTED, LOG_KIND
+from xiaoqu.integrations.door.const import DEBOUNCE_SECONDS
 
 READERS = ("d1", "gate-in", "gate-out")
 PINS = [f"40{n:02d}" for n in range(10)]  # consecutive reads at a reader differ: none is debounced
@@ -50,6 +51,10 @@ class Readers:
         self._client: aiomqtt.Client | None = None
         self._ids = itertools.count(1)
         self._publishing: set[asyncio.Task[None]] = set()
+        #: (topic, payload without its request id) → when it was last sent: a reader never sends
+        #: the same credential again within the hub's debounce window, where it would be one
+        #: presentation (answered from memory, no second decision) — as one card on one reader is
+        self._last_sent: dict[tuple[str, str], float] = {}
 
     @property
     def unanswered(self) -> list[str]:
@@ -80,7 +85,8 @@ class Readers:
     def resend(self, older_than: float) -> None:
         now = time.monotonic()
         for request_id in self.unanswered:
-            if self._client is not None and now - self.sent_at[request_id] >= older_than:
+            if self._client is not None and now - self.sent_at[request_id] >= older_than \
+                    and now - self._last_sent.get(self._credential(request_id), -1.0) > DEBOUNCE_SECONDS:
                 self.repeats += 1
                 self.sent_at[request_id] = now
                 self.publish(request_id)
@@ -91,9 +97,15 @@ class Readers:
         if client is None:
             return  # not connected: sent again on the next connect
         topic, payload = self.sent[request_id]
+        self._last_sent[self._credential(request_id)] = time.monotonic()
         task = asyncio.get_running_loop().create_task(self._publish(client, topic, payload))
         self._publishing.add(task)
         task.add_done_callback(self._publishing.discard)
+
+    def _credential(self, request_id: str) -> tuple[str, str]:
+        topic, payload = self.sent[request_id]
+        data = json.loads(payload)
+        return topic, f"{data['type']}:{data['value']}"
 
     @staticmethod
     async def _publish(client: aiomqtt.Client, topic: str, payload: bytes) -> None:
