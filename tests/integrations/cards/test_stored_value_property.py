@@ -44,7 +44,9 @@ Step = tuple[Any, ...]
 Apply = Callable[[Estate, Model, Step], Awaitable[None]]
 
 
-async def recharge(site: Estate, model: Model, step: Step) -> None:
+async def recharge(site: Estate, model: Model, step: Step, news: Counter[str] | None = None) -> None:
+    """One recharge, its answer checked against the model; in a burst (``news`` given) the
+    copies of one payment id are checked together once all have answered (:func:`burst`)."""
     _kind, index, amount, payment = step
     uid = model.uids[index]
     try:
@@ -54,7 +56,10 @@ async def recharge(site: Estate, model: Model, step: Step) -> None:
         first = model.recharges.get(payment)
         assert uid in model.retired or (first is not None and first != (uid, amount))
         return
-    assert answer["new"] == (payment not in model.recharges)
+    if news is None:
+        assert answer["new"] == (payment not in model.recharges)
+    else:
+        news[payment] += answer["new"]
     if answer["new"]:
         model.recharges[payment] = (uid, amount)
         model.balances[uid] += amount
@@ -64,8 +69,12 @@ async def burst(site: Estate, model: Model, step: Step) -> None:
     """Recharges of one card at once, some the same payment sent twice (one amount per payment
     id, so which of two copies the ledger takes first does not matter)."""
     amounts = {payment: amount for payment, amount in reversed(step[2])}
-    await asyncio.gather(*(recharge(site, model, ("recharge", step[1], amounts[payment], payment))
+    uid, before, news = model.uids[step[1]], set(model.recharges), Counter[str]()
+    await asyncio.gather(*(recharge(site, model, ("recharge", step[1], amounts[payment], payment), news)
                            for payment, _amount in step[2]))
+    # Copies answered in the same commit may come back in either order: exactly one of them is new.
+    for payment in amounts:
+        assert news[payment] == (0 if payment in before or uid in model.retired else 1), payment
 
 
 async def refund(site: Estate, model: Model, step: Step) -> None:
