@@ -5,11 +5,33 @@ local run tries; each test's ``max_examples`` is chosen so the whole directory s
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+from collections.abc import Iterator
 from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+
+@contextlib.contextmanager
+def logged_tracebacks() -> Iterator[list[str]]:
+    """The messages of every record logged with a traceback while inside: a bad input must be
+    refused with a clear error, never reach an exception handler that logs one."""
+    found: list[str] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.exc_info:
+                found.append(record.getMessage())
+
+    catch = Catch()
+    logging.getLogger().addHandler(catch)
+    try:
+        yield found
+    finally:
+        logging.getLogger().removeHandler(catch)
 
 
 def bounded(examples: int) -> settings:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.badinput.common import JSON_VALUES, bounded, mutated
+from tests.badinput.common import JSON_VALUES, bounded, logged_tracebacks, mutated
 from tests.fixtures_mqtt import BrokerProcess, MqttProbe, free_port
 from xiaoqu.core.hub import Hub
 from xiaoqu.core.testing import running_hub
@@ -95,19 +94,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     hub = loop.run_until_complete(manager.__aenter__())
     found = Site(hub, loop)
 
-    class Catch(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            if record.exc_info:
-                found.tracebacks.append(record.getMessage())
-
-    catch = Catch()
-    logging.getLogger().addHandler(catch)
-    try:
-        yield found
-    finally:
-        logging.getLogger().removeHandler(catch)
-        loop.run_until_complete(manager.__aexit__(None, None, None))
-        loop.close()
+    with logged_tracebacks() as tracebacks:
+        found.tracebacks = tracebacks
+        try:
+            yield found
+        finally:
+            loop.run_until_complete(manager.__aexit__(None, None, None))
+            loop.close()
 
 
 @bounded(800)

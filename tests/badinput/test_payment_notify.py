@@ -5,7 +5,6 @@ order unless it is the provider's signed payment of that order's exact amount.""
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.badinput.common import bounded, byte_mutations, mutated
+from tests.badinput.common import bounded, byte_mutations, logged_tracebacks, mutated
 from tests.integrations.payments.conftest import Site, audit_acts
 from xiaoqu.core.testing import running_hub
 from xiaoqu.integrations.payments.wechatpay_v3 import Sealed, seal_notify
@@ -58,20 +57,14 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
     loop.run_until_complete(site.payments.create_order(ORDER, AMOUNT, "停车费", purpose="parking", reference="s-1"))
     found = Harness(site, loop)
 
-    class Catch(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            if record.exc_info:
-                found.tracebacks.append(record.getMessage())
-
-    catch = Catch()
-    logging.getLogger().addHandler(catch)
-    try:
-        yield found
-    finally:
-        logging.getLogger().removeHandler(catch)
-        loop.run_until_complete(session.close())
-        loop.run_until_complete(manager.__aexit__(None, None, None))
-        loop.close()
+    with logged_tracebacks() as tracebacks:
+        found.tracebacks = tracebacks
+        try:
+            yield found
+        finally:
+            loop.run_until_complete(session.close())
+            loop.run_until_complete(manager.__aexit__(None, None, None))
+            loop.close()
 
 
 async def _session() -> aiohttp.ClientSession:
