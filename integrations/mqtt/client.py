@@ -336,25 +336,6 @@ class MqttClient:
         # only the collector frees (six objects each): at 100 plate reads a second, a young
         # collection of ~100k objects every few seconds, stalling the loop 30-100 ms.
         inner._on_message_filtered = _NoFilteredCallbacks()
-        # aiomqtt registers paho's writer a turn late (``call_soon_threadsafe(add_writer)``:
-        # paho may ask from the connect's executor thread). When the outbox writes at once,
-        # paho has already unregistered by the time that ``add_writer`` lands, and the writer
-        # would stay on a socket that is always writable: the loop would spin. Whenever a
-        # write leaves nothing to write (or closed the socket), take the writer off.
-        write = inner.loop_write
-        loop = asyncio.get_running_loop()
-        fileno = -1
-
-        def loop_write() -> paho.MQTTErrorCode:
-            nonlocal fileno
-            if inner._sock is not None:
-                fileno = inner._sock.fileno()
-            rc = write()
-            if fileno >= 0 and (inner._sock is None or not inner.want_write()):
-                loop.remove_writer(fileno)
-            return rc
-
-        inner.loop_write = loop_write  # type: ignore[method-assign]
 
     async def _run(self) -> None:
         attempt = 0
@@ -702,43 +683,27 @@ class MqttClient:
             asyncio.get_running_loop().call_soon(self._pump)
 
     def _pump(self) -> None:
-        """Hand paho what fits in the window, and write at once when the first lane had some.
-
-        With an event loop registered paho never writes when a message is published: it
-        waits for the socket to be reported writable, two turns of the loop later (see
-        :meth:`_hook`), after everything else those turns run. A door command or an answer
-        to a reader goes on the wire now, in one write with whatever else this pump handed
-        over; the bulk lane alone keeps waiting for the writer, batched. This never runs
-        inside a paho callback (those only set futures, fill the inbox and schedule the
-        pump), so paho is never asked to write from inside its own read or write.
-        """
+        """Hand paho what fits in the window: the first lane in order, then the bulk lane."""
         self._pump_scheduled = False
         client = self._paho
-        if client is not None and self._fill(client):
-            client.loop_write()
-
-    def _fill(self, client: paho.Client) -> bool:
-        """Hand paho the first lane in order, then the bulk lane; True when the first lane
-        gave any."""
+        if client is None:
+            return
         outbox, inflight, window = self._outbox, self._inflight, self.settings.max_inflight
-        urgent = False
         while outbox and len(inflight) < window:
             item = outbox.popleft()
             if not self._send(client, item):
                 outbox.appendleft(item)
                 break
-            urgent = True
         self.stats.held_back = len(outbox)
         if outbox or not self._bulk:
-            return urgent
+            return
         for source in self._bulk:
             room = min(window - len(inflight), BULK_WINDOW - self._bulk_inflight)
             if room <= 0:
-                return urgent
+                return
             for topic, payload, qos, retain in source.take(room):
                 if self._send(client, _Outgoing(topic, payload, qos, retain, None, source)):
                     self._bulk_inflight += 1
-        return urgent
 
     def _send(self, client: paho.Client, item: _Outgoing) -> bool:
         """Give ``item`` to paho; False when the connection is already gone."""
